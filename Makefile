@@ -1,0 +1,123 @@
+# ike-conform: IKEv1 conformance and interoperability harness.
+#
+#   make            build ./build/ike-conform and the engine library
+#   make check      install missing packages, build, run the Check tests
+#   make run        install missing packages, build, run the main job
+#   make deps       install every Debian package the project needs
+#   make check SANITIZE=1   the same tests under ASan and UBSan
+#   V=1             show the full commands
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+PKG_CONFIG ?= pkg-config
+SANITIZE ?= 0
+WERROR ?= 1
+V ?= 0
+BUILD ?= build
+VECTORS ?= $(abspath ../shared/vectors)
+PREFIX ?= /usr/local
+
+ifeq ($(SANITIZE),1)
+BUILD := $(BUILD)-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' $(1) $(2)
+endif
+
+PKGS := libcrypto libpcap zlib
+TEST_PKGS := check
+
+WARN := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(SAN_FLAGS) -Iharness -MMD -MP \
+	$(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+
+# A partial build (for work on one module while another is half done):
+#   make test BUILD=build-wire MODULES="core wire" TESTS="names wire rules"
+MODULES ?= $(notdir $(wildcard harness/*))
+TESTS ?= all
+LIB_SRC := $(sort $(foreach m,$(MODULES),$(wildcard harness/$(m)/*.c)))
+MAIN_SRC := harness/main.c
+ifeq ($(TESTS),all)
+TEST_SRC := $(sort $(wildcard tests/*.c))
+else
+TEST_SRC := tests/check_main.c $(TESTS:%=tests/test_%.c)
+PARTIAL := -DIKEC_PARTIAL_TESTS
+endif
+
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+LIB := $(BUILD)/libikeconform.a
+BIN := $(BUILD)/ike-conform
+TEST_BIN := $(BUILD)/check-ike-conform
+
+.PHONY: all deps deps-if-missing check test run clean install
+
+all: $(BIN)
+
+$(BUILD)/%.o: %.c
+	$(call msg,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c
+	$(call msg,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(PARTIAL) -Itests -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(TEST_BIN): $(TEST_OBJ) $(LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(PKG_LIBS)
+
+deps:
+	$(Q)ci/deps.sh
+
+deps-if-missing:
+	$(Q)ci/deps.sh --if-missing
+
+# The deps check runs first, on its own, so that pkg-config sees what it installed.
+check: deps-if-missing
+	$(Q)$(MAKE) --no-print-directory $(TEST_BIN) $(BIN)
+	$(Q)IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) $(TEST_BIN)
+
+# The tests alone, without the package check (used by partial builds).
+test: $(TEST_BIN)
+	$(Q)IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) $(TEST_BIN)
+
+run: deps-if-missing
+	$(Q)$(MAKE) --no-print-directory $(BIN)
+	$(Q)ci/run-main.sh $(BIN) $(VECTORS)
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/ike-conform
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

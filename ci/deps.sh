@@ -1,0 +1,55 @@
+#!/bin/sh
+# Installs every Debian package ike-conform needs. Idempotent.
+#   ci/deps.sh               install what is missing (apt-get update once)
+#   ci/deps.sh --if-missing  the same, silent when nothing is missing
+#   ci/deps.sh --list        print the list
+set -eu
+
+PACKAGES="
+build-essential
+pkg-config
+libssl-dev
+zlib1g-dev
+libpcap-dev
+check
+libnl-3-dev
+libnl-route-3-dev
+libnl-xfrm-3-dev
+libyaml-dev
+libxml2-dev
+iproute2
+nftables
+tshark
+strongswan-charon
+strongswan-swanctl
+libcharon-extra-plugins
+libstrongswan-standard-plugins
+libstrongswan-extra-plugins
+"
+
+if [ "${1:-}" = "--list" ]; then
+	echo $PACKAGES | tr ' ' '\n'
+	exit 0
+fi
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	[ "${1:-}" = "--if-missing" ] || echo "ci/deps.sh: all packages are installed"
+	exit 0
+fi
+
+echo "ci/deps.sh: installing:$missing"
+if [ "$(id -u)" != 0 ]; then
+	echo "ci/deps.sh: not root; install these packages as root:$missing" >&2
+	exit 3
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

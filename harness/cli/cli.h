@@ -1,0 +1,17 @@
+/* Subcommands of the ike-conform binary. Each returns the exit status:
+ * 0 success, 1 a failed check, 2 usage or input error, 3 environment. */
+#ifndef IKEC_CLI_CLI_H
+#define IKEC_CLI_CLI_H
+
+struct cli_command {
+	const char *name;
+	const char *help;
+	int (*run)(int argc, char **argv);
+};
+
+#define IKEC_VERSION "0.1.0"
+
+int cli_decode(int argc, char **argv);
+int cli_version(int argc, char **argv);
+
+#endif

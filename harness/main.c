@@ -1,0 +1,32 @@
+/* ike-conform: the command line. A table of subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const struct cli_command cli_commands[] = {
+	{ "decode", "decode FILE...  print pcap or raw ISAKMP datagrams as a tree", cli_decode },
+	{ "version", "version         print the version", cli_version },
+};
+
+static void main_usage(FILE *f)
+{
+	fprintf(f, "usage: ike-conform COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
+		fprintf(f, "  %s\n", cli_commands[i].help);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		main_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "--version"))
+		return cli_version(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
+		if (!strcmp(argv[1], cli_commands[i].name))
+			return cli_commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "ike-conform: unknown command '%s' (try --help)\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,58 @@
+/* One runner for every module's suite. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests.h"
+
+static Suite *(*const test_suites[])(void) = {
+	suite_core, suite_names, suite_wire, suite_rules, suite_crypto,
+	suite_vectors, suite_capture, suite_decode,
+};
+
+const char *test_vector_path(const char *rel)
+{
+	static char path[4096];
+	const char *dir = getenv("IKEC_VECTORS");
+	if (!dir || !*dir)
+		dir = "../shared/vectors";
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	return access(path, R_OK) == 0 ? path : NULL;
+}
+
+void test_skip(const char *test, const char *why)
+{
+	printf("SKIP %s: %s\n", test, why);
+	fflush(stdout);
+}
+
+void test_report(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* CK_RUN_SUITE=wire or CK_RUN_CASE=... narrow a run (Check's own variables). */
+int main(void)
+{
+	SRunner *sr = NULL;
+	for (size_t i = 0; i < sizeof(test_suites) / sizeof(test_suites[0]); i++) {
+		if (!test_suites[i])
+			continue; /* not linked in a partial build */
+		Suite *s = test_suites[i]();
+		if (!sr)
+			sr = srunner_create(s);
+		else
+			srunner_add_suite(sr, s);
+	}
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,33 @@
+/* The Check suites of every module, gathered by check_main.c. */
+#ifndef IKEC_TESTS_H
+#define IKEC_TESTS_H
+
+#include <check.h>
+#include <stdbool.h>
+
+/* A partial build (make TESTS=...) links only some suites; the full build
+ * must have every one, so only there is a missing suite a link error. */
+#ifdef IKEC_PARTIAL_TESTS
+#define TEST_SUITE_DECL __attribute__((weak))
+#else
+#define TEST_SUITE_DECL
+#endif
+
+TEST_SUITE_DECL Suite *suite_core(void);
+TEST_SUITE_DECL Suite *suite_names(void);
+TEST_SUITE_DECL Suite *suite_wire(void);
+TEST_SUITE_DECL Suite *suite_rules(void);
+TEST_SUITE_DECL Suite *suite_crypto(void);
+TEST_SUITE_DECL Suite *suite_vectors(void);
+TEST_SUITE_DECL Suite *suite_capture(void);
+TEST_SUITE_DECL Suite *suite_decode(void);
+
+/* Path of a file under ../shared/vectors (env IKEC_VECTORS), or NULL when
+ * that folder is absent; the caller then skips, saying why. */
+const char *test_vector_path(const char *rel);
+/* Print a skip line that says why, once per reason. */
+void test_skip(const char *test, const char *why);
+/* Print a count line such as "vectors: NIST CAVS PSK: 1700 checked". */
+void test_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
