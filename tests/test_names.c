@@ -1,0 +1,2 @@
+#include "tests.h"
+Suite *suite_names(void) { Suite *s = suite_create("names"); return s; }
