@@ -172,6 +172,11 @@ const struct wire_format *wire_format_get(uint8_t type, bool top)
 	return &wire_fmt_opaque;
 }
 
+const struct wire_format *wire_node_format(const struct wire_node *n)
+{
+	return wire_format_get(n->type, !n->kid);
+}
+
 static const struct {
 	const char *alias;
 	uint8_t type;

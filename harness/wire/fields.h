@@ -61,6 +61,8 @@ extern const struct wire_field wire_attr_fields[WIRE_AF_COUNT];
 /* The format of a payload type. Proposal and transform only as children
  * (top == false); unknown types get wire_fmt_opaque. */
 const struct wire_format *wire_format_get(uint8_t type, bool top);
+/* The format of a node: by type, and whether it is a child. */
+const struct wire_format *wire_node_format(const struct wire_node *n);
 /* A top-level format by path name or alias ("notify"), NULL if none. */
 const struct wire_format *wire_format_by_path(const char *name, size_t len);
 /* Field index by name, -1 if the format has none. */

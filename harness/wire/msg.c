@@ -129,6 +129,7 @@ struct wire_node *wire_add_data(struct wire_msg *m, uint8_t type, const void *p,
 struct wire_node *wire_add_kid(struct wire_msg *m, struct wire_node *parent, uint8_t type)
 {
 	struct wire_node *n = wire_node_new(m, type);
+	n->kid = true;
 	parent->kids = wire_grow(m, parent->kids, sizeof(*parent->kids), parent->nkids,
 				 &parent->kids_cap);
 	parent->kids[parent->nkids++] = n;

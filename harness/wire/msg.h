@@ -103,6 +103,7 @@ struct wire_attr {
  * the type; fields.c maps each wire field onto one of them. */
 struct wire_node {
 	uint8_t type;             /* payload type (2/3: proposal/transform) */
+	bool kid;                 /* inside an SA or proposal (not top level) */
 	/* generic header (computed unless forced) */
 	uint32_t next_payload, reserved, length;
 	/* body fields */

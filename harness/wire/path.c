@@ -165,7 +165,7 @@ static bool wire_resolve(const struct wire_msg *m, const char *path,
 	}
 	t->kind = WT_NODE;
 	t->node = n;
-	t->fmt = wire_format_get(n->type, n->type != WIRE_PL_P && n->type != WIRE_PL_T);
+	t->fmt = wire_node_format(n);
 	t->field = wire_field_index(t->fmt, last->name, last->len);
 	if (t->field < 0 || t->fmt->f[t->field].kind == WK_KIDS ||
 	    t->fmt->f[t->field].kind == WK_ATTRS) {

@@ -218,8 +218,7 @@ static void wire_print_num(FILE *f, int depth, const struct wire_field *fl, uint
 static void wire_print_node(FILE *f, int depth, const struct wire_node *n, uint8_t next,
 			    uint8_t protocol, unsigned flags)
 {
-	bool top = n->type != WIRE_PL_P && n->type != WIRE_PL_T;
-	const struct wire_format *fmt = wire_format_get(n->type, top);
+	const struct wire_format *fmt = wire_node_format(n);
 	struct writer w;
 	writer_init(&w);
 	wire_walk_build_node(&w, n, next);
@@ -230,7 +229,7 @@ static void wire_print_node(FILE *f, int depth, const struct wire_node *n, uint8
 		char b[64];
 		fprintf(f, "Payload %s, offset %zu, length %zu\n",
 			names_fmt(NAMES_PAYLOAD, n->type, b, sizeof(b)), n->offset, blen);
-	} else if (n->type == WIRE_PL_P || n->type == WIRE_PL_T) {
+	} else if (n->kid) {
 		fprintf(f, "%s #%u, offset %zu, length %zu\n", fmt->label, n->number, n->offset,
 			blen);
 	} else {

@@ -75,8 +75,7 @@ static bool wire_v_proposals(const struct wire_node *sa, struct wire_err *err)
 
 static bool wire_v_reserved(const struct wire_node *n, struct wire_err *err)
 {
-	const struct wire_format *fmt = wire_format_get(n->type, n->type != WIRE_PL_P &&
-							n->type != WIRE_PL_T);
+	const struct wire_format *fmt = wire_node_format(n);
 	size_t off = 0;
 	for (size_t i = 0; i < fmt->nf && fmt->f[i].width; i++) {
 		const struct wire_field *f = &fmt->f[i];
@@ -238,6 +237,13 @@ bool wire_validate(const struct wire_msg *m, unsigned flags, struct wire_err *er
 	if (err)
 		memset(err, 0, sizeof(*err));
 	/* RFC 2408 5.1 order: next payload, versions, exchange, flags */
+	if (m->encrypted && m->npl == 0 &&
+	    wire_format_get((uint8_t)h->next_payload, true) == &wire_fmt_opaque &&
+	    h->next_payload != WIRE_PL_NONE) {
+		wire_err_set(err, WIRE_N_INVALID_PAYLOAD_TYPE, "header", "next_payload", 0, 16,
+			     "next payload %u is not a known payload type", h->next_payload);
+		return false;
+	}
 	for (size_t i = 0; i < m->npl; i++) {
 		const struct wire_node *n = m->pl[i];
 		if (wire_format_get(n->type, true) == &wire_fmt_opaque) {

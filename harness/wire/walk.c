@@ -222,8 +222,7 @@ uint32_t wire_walk_value(const struct wire_format *fmt, unsigned idx,
 /* Computed value of a node's small fields (length excluded). */
 uint32_t wire_node_field(const struct wire_node *n, unsigned idx, uint8_t next)
 {
-	const struct wire_format *fmt = wire_format_get(n->type, n->type != WIRE_PL_P &&
-							n->type != WIRE_PL_T);
+	const struct wire_format *fmt = wire_node_format(n);
 	const struct wire_field *f = &fmt->f[idx];
 	uint32_t c = 0;
 	switch (f->kind) {
@@ -237,7 +236,8 @@ uint32_t wire_node_field(const struct wire_node *n, unsigned idx, uint8_t next)
 		if (n->type == WIRE_PL_P)
 			c = (uint32_t)n->nkids;
 		else
-			c = n->spi_size ? (uint32_t)(n->spi.len / n->spi_size) : 0;
+			/* with SPI size 0 any count is consistent: keep it */
+			c = n->spi_size ? (uint32_t)(n->spi.len / n->spi_size) : n->count;
 		break;
 	case WK_LENGTH:
 		c = n->length;
@@ -269,8 +269,7 @@ void wire_walk_build_attrs(struct writer *w, const struct wire_attr *attrs, size
 
 void wire_walk_build_node(struct writer *w, const struct wire_node *n, uint8_t next)
 {
-	bool top = n->type != WIRE_PL_P && n->type != WIRE_PL_T;
-	const struct wire_format *fmt = wire_format_get(n->type, top);
+	const struct wire_format *fmt = wire_node_format(n);
 	size_t start = w->len, len_at = 0, len_w = 0;
 	int len_idx = -1;
 	for (size_t i = 0; i < fmt->nf; i++) {
