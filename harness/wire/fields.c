@@ -255,11 +255,12 @@ void wire_err_set(struct wire_err *e, uint16_t notify, const char *payload,
 		return;
 	e->notify = notify;
 	e->offset = foff;
-	e->payload_offset = poff;
+	e->payload_offset = poff == WIRE_NO_OFFSET ? 0 : poff;
 	snprintf(e->payload, sizeof(e->payload), "%s", payload);
 	snprintf(e->field, sizeof(e->field), "%s", field);
 	int n = strcmp(payload, "header") == 0
 		? snprintf(e->msg, sizeof(e->msg), "ISAKMP header: ")
+		: poff == WIRE_NO_OFFSET ? snprintf(e->msg, sizeof(e->msg), "ISAKMP message: ")
 		: snprintf(e->msg, sizeof(e->msg), "%s payload at offset %zu: ", payload, poff);
 	va_list ap;
 	va_start(ap, fmt);

@@ -73,7 +73,9 @@ bool wire_ov_get(const struct wire_ovs *ov, unsigned idx, uint32_t *v);
 void wire_ov_put(struct wire_msg *m, struct wire_ovs *ov, unsigned idx, uint32_t v);
 bool wire_ov_del(struct wire_ovs *ov, unsigned idx);
 
-/* Error helper: "<payload> payload at offset <poff>: <text>". */
+/* Error helper: "<payload> payload at offset <poff>: <text>"; with poff
+ * WIRE_NO_OFFSET (a payload that is missing) "ISAKMP message: <text>". */
+#define WIRE_NO_OFFSET ((size_t)-1)
 void wire_err_set(struct wire_err *e, uint16_t notify, const char *payload,
 		  const char *field, size_t poff, size_t foff, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));

@@ -132,7 +132,8 @@ bool rules_check(const struct rules_msg *r, const struct wire_msg *m, struct wir
 	if (r->hash_first && (m->npl == 0 || m->pl[0]->type != WIRE_PL_HASH)) {
 		long at = wire_index(m, WIRE_PL_HASH, 0);
 		if (at < 0)
-			wire_err_set(err, WIRE_N_INVALID_HASH_INFORMATION, "HASH", "next_payload", 0, 16,
+			wire_err_set(err, WIRE_N_INVALID_HASH_INFORMATION, "HASH", "next_payload",
+				     WIRE_NO_OFFSET, 16,
 				     "%s has no HASH payload", r->label);
 		else
 			wire_err_set(err, WIRE_N_INVALID_HASH_INFORMATION, "HASH", "next_payload",
@@ -155,10 +156,10 @@ bool rules_check(const struct rules_msg *r, const struct wire_msg *m, struct wir
 		if (it->max != RULES_MANY && c > it->max) {
 			/* name the first one too many */
 			const struct wire_node *extra = wire_find(m, n->type, it->max);
-			wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, wire_payload_short(n->type, b, sizeof(b)),
-				     "next_payload", extra->offset, extra->offset,
-				     "%zu %s payloads in %s, at most %u allowed", c, b, r->label,
-				     it->max);
+			const char *nm = wire_payload_short(n->type, b, sizeof(b));
+			wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, nm, "next_payload", extra->offset,
+				     extra->offset, "%zu %s payloads in %s, at most %u allowed", c, nm,
+				     r->label, it->max);
 			return false;
 		}
 	}
@@ -169,17 +170,17 @@ bool rules_check(const struct rules_msg *r, const struct wire_msg *m, struct wir
 			uint16_t notify = it->payload == WIRE_PL_HASH ? WIRE_N_INVALID_HASH_INFORMATION
 								      : WIRE_N_PAYLOAD_MALFORMED;
 			if (it->even && c % 2)
-				wire_err_set(err, notify, nm, "next_payload", 0, 16,
+				wire_err_set(err, notify, nm, "next_payload", WIRE_NO_OFFSET, 16,
 					     "%s has %zu %s payloads, needs 0 or 2", r->label, c, nm);
 			else
-				wire_err_set(err, notify, nm, "next_payload", 0, 16,
+				wire_err_set(err, notify, nm, "next_payload", WIRE_NO_OFFSET, 16,
 					     "%s payload missing from %s (%zu, needs %u)", nm,
 					     r->label, c, it->min);
 			return false;
 		}
 	}
 	if (r->need_n_or_d && !wire_count(m, WIRE_PL_N) && !wire_count(m, WIRE_PL_D)) {
-		wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, "N", "next_payload", 0, 16,
+		wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, "N", "next_payload", WIRE_NO_OFFSET, 16,
 			     "%s carries neither a Notification nor a Delete payload", r->label);
 		return false;
 	}
