@@ -19,7 +19,7 @@ VECTORS ?= $(abspath ../shared/vectors)
 PREFIX ?= /usr/local
 
 ifeq ($(SANITIZE),1)
-BUILD := $(BUILD)-san
+override BUILD := $(BUILD)-san
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
 

@@ -22,6 +22,8 @@ TEST_SUITE_DECL Suite *suite_vectors(void);
 TEST_SUITE_DECL Suite *suite_capture(void);
 TEST_SUITE_DECL Suite *suite_decode(void);
 TEST_SUITE_DECL Suite *suite_transport(void);
+TEST_SUITE_DECL Suite *suite_pki(void);
+TEST_SUITE_DECL Suite *suite_ike(void);
 
 /* Path of a file under ../shared/vectors (env IKEC_VECTORS), or NULL when
  * that folder is absent; the caller then skips, saying why. */
