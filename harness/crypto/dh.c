@@ -370,6 +370,17 @@ static EVP_PKEY *dh_peer(const struct dh_group *g, const BIGNUM *p, const EC_GRO
 		BN_free(pm1);
 		return pkey;
 	}
+	/* On a binary curve x = 0 is the point (0, sqrt(b)) of order 2; OpenSSL's
+	 * order check lets it through for groups 3/4 (their stored order is even). */
+	if (g->type == DH_EC2N) {
+		size_t z = 0;
+		while (z < peer.len && peer.ptr[z] == 0)
+			z++;
+		if (z == peer.len) {
+			crypto_fail(err, "peer x coordinate is 0, a point of order 2 (group %u)", g->id);
+			return NULL;
+		}
+	}
 	/* EC: x | y as an uncompressed point, x alone as a compressed one (either
 	 * y serves, since k*(-P) has the same x as k*P). */
 	uint8_t oct[1 + 2 * 72];
