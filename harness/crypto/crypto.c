@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -12,13 +13,29 @@
 static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
 static bool crypto_ok;
 static bool crypto_legacy;
+/* Kept so the providers stay reachable (never unloaded while we run). */
+static OSSL_PROVIDER *crypto_prov_default, *crypto_prov_legacy;
+
+/* Unload at exit, before OpenSSL's own cleanup: the legacy provider's child
+ * library context is otherwise left behind (LeakSanitizer reports it). */
+static void crypto_unload(void)
+{
+	if (crypto_prov_legacy)
+		OSSL_PROVIDER_unload(crypto_prov_legacy);
+	if (crypto_prov_default)
+		OSSL_PROVIDER_unload(crypto_prov_default);
+	crypto_prov_legacy = crypto_prov_default = NULL;
+}
 
 static void crypto_load(void)
 {
 	/* Loading any provider explicitly disables the implicit default one,
 	 * so load both; legacy is optional (its absence only loses DES etc.). */
-	crypto_ok = OSSL_PROVIDER_load(NULL, "default") != NULL;
-	crypto_legacy = OSSL_PROVIDER_load(NULL, "legacy") != NULL;
+	crypto_prov_default = OSSL_PROVIDER_load(NULL, "default");
+	crypto_prov_legacy = OSSL_PROVIDER_load(NULL, "legacy");
+	crypto_ok = crypto_prov_default != NULL;
+	crypto_legacy = crypto_prov_legacy != NULL;
+	atexit(crypto_unload);
 	ERR_clear_error();
 }
 
