@@ -7,6 +7,8 @@
 #include <stdio.h>
 
 #include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/objects.h>
 #include <openssl/rand.h>
 
 #include "crypto/cipher.h"
@@ -131,6 +133,21 @@ START_TEST(test_dh_bad_ec)
 			expect_reject(g->id, bad, "not a point on the curve");
 			memset(bad.ptr, 0, bad.len);
 			expect_reject(g->id, bad, "not a point on the curve");
+		} else if (g->ke_format == DH_KE_X962) {
+			bad.ptr[bad.len - 1] ^= 1;
+			expect_reject(g->id, bad, "not a point on the curve");
+			bad.ptr[0] = 0x05;  /* no such X9.62 form */
+			expect_reject(g->id, bad, "X9.62 point");
+			memset(bad.ptr + 1, 0, bad.len - 1);
+			bad.ptr[0] = 0x04;
+			expect_reject(g->id, bad, "order 2");
+			uint8_t inf = 0;  /* the point at infinity */
+			expect_reject(g->id, CHUNK_FROM(&inf, 1), "X9.62 point");
+			/* A compressed point of the wrong length. */
+			chunk_t c;
+			ck_assert(dh_key_public_compressed(k, &c, &err));
+			expect_reject(g->id, CHUNK_FROM(c.ptr, c.len - 1), "X9.62 point");
+			chunk_free(&c);
 		} else {
 			/* x = 0 gives (0, sqrt(b)), of order 2: never a valid public value. */
 			memset(bad.ptr, 0, bad.len);
@@ -146,6 +163,101 @@ START_TEST(test_dh_bad_ec)
 		chunk_free(&bad);
 		dh_key_free(k);
 	}
+}
+END_TEST
+
+/* Groups 6-13: the draft's parameters (vectors/ec2n_groups_6_13.txt) are
+ * OpenSSL's named curves, and both KE forms the draft allows work. */
+START_TEST(test_dh_ec2n_draft)
+{
+	const char *src = getenv("IKEC_SRCDIR");
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/vectors/ec2n_groups_6_13.txt", src && *src ? src : ".");
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f, "project vector file %s missing", path);
+	char line[512], curve[64] = "";
+	char *v[6] = { 0 };
+	static const char *const names[6] = { "poly", "a", "b", "G", "n", "h" };
+	unsigned group = 0, groups = 0;
+	struct crypto_err err;
+	for (;;) {
+		bool eof = !fgets(line, sizeof(line), f);
+		line[strcspn(line, "\r\n")] = '\0';
+		if ((eof || line[0] == '[') && group) {
+			const struct dh_group *g = dh_group_get((uint16_t)group);
+			ck_assert_msg(g && strcmp(g->ossl, curve) == 0, "group %u is not %s", group, curve);
+			EC_GROUP *ecg = EC_GROUP_new_by_curve_name(OBJ_sn2nid(curve));
+			ck_assert(ecg);
+			BIGNUM *p = BN_new(), *a = BN_new(), *b = BN_new(), *want = NULL;
+			ck_assert(EC_GROUP_get_curve(ecg, p, a, b, NULL));
+			const BIGNUM *got[6] = { p, a, b, NULL, EC_GROUP_get0_order(ecg),
+						 EC_GROUP_get0_cofactor(ecg) };
+			for (int i = 0; i < 6; i++) {
+				ck_assert_msg(v[i], "group %u lacks %s", group, names[i]);
+				if (i == 3) {
+					unsigned char *gen = NULL;
+					size_t glen = EC_POINT_point2buf(ecg, EC_GROUP_get0_generator(ecg),
+									 POINT_CONVERSION_UNCOMPRESSED,
+									 &gen, NULL);
+					expect_hex(CHUNK_FROM(gen, glen), v[3], "generator");
+					ck_assert_uint_eq(glen, g->ke_len);
+					OPENSSL_free(gen);
+					continue;
+				}
+				ck_assert(BN_hex2bn(&want, v[i]));
+				ck_assert_msg(BN_cmp(want, got[i]) == 0, "group %u %s differs from OpenSSL %s",
+					      group, names[i], curve);
+			}
+			BN_free(want);
+			BN_free(p);
+			BN_free(a);
+			BN_free(b);
+			EC_GROUP_free(ecg);
+			/* Exchange with one side sending the compressed form. */
+			struct dh_key *x = dh_key_new(g->id, &err), *y = dh_key_new(g->id, &err);
+			ck_assert(x && y);
+			chunk_t cx, s1, s2;
+			ck_assert(dh_key_public_compressed(x, &cx, &err));
+			ck_assert_uint_eq(cx.len, 1 + g->secret_len);
+			ck_assert(cx.ptr[0] == 2 || cx.ptr[0] == 3);
+			ck_assert_msg(dh_key_shared(y, cx, &s1, &err), "%s", err.msg);
+			ck_assert(dh_key_shared(x, dh_key_public(y), &s2, &err));
+			ck_assert(chunk_eq(s1, s2));
+			chunk_free(&cx);
+			chunk_free(&s1);
+			chunk_free(&s2);
+			dh_key_free(x);
+			dh_key_free(y);
+			for (int i = 0; i < 6; i++) {
+				free(v[i]);
+				v[i] = NULL;
+			}
+			groups++;
+			group = 0;
+		}
+		if (eof)
+			break;
+		if (sscanf(line, "[group %u]", &group) == 1)
+			continue;
+		char *eq = strstr(line, " = ");
+		if (!eq || line[0] == '#')
+			continue;
+		*eq = '\0';
+		if (strcmp(line, "curve") == 0)
+			snprintf(curve, sizeof(curve), "%s", eq + 3);
+		for (int i = 0; i < 6; i++)
+			if (strcmp(line, names[i]) == 0) {
+				free(v[i]);
+				v[i] = xstrdup(eq + 3);
+			}
+	}
+	fclose(f);
+	ck_assert_uint_eq(groups, 8);
+	/* Compressed form only for these groups. */
+	struct dh_key *k = dh_key_new(19, &err);
+	chunk_t c;
+	ck_assert(!dh_key_public_compressed(k, &c, &err));
+	dh_key_free(k);
 }
 END_TEST
 
@@ -204,6 +316,9 @@ START_TEST(test_dh_table)
 		ck_assert_ptr_eq(dh_group_by_name(g->name), g);
 	}
 	ck_assert_uint_eq(dh_group_get(3)->ke_len, 20);
+	ck_assert_uint_eq(dh_group_get(7)->ke_len, 43);
+	ck_assert_uint_eq(dh_group_get(13)->ke_len, 145);
+	ck_assert_int_eq(dh_group_get(12)->ke_format, DH_KE_X962);
 	ck_assert_uint_eq(dh_group_get(4)->ke_len, 24);
 	ck_assert_uint_eq(dh_group_get(19)->ke_len, 64);
 	ck_assert_uint_eq(dh_group_get(21)->ke_len, 132);
@@ -774,6 +889,7 @@ Suite *suite_crypto(void)
 	tcase_add_test(tc, test_dh_bad_modp);
 	tcase_add_test(tc, test_dh_bad_ec);
 	tcase_add_test(tc, test_dh_known_private);
+	tcase_add_test(tc, test_dh_ec2n_draft);
 	tcase_add_test(tc, test_dh_table);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("prf");

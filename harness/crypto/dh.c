@@ -30,6 +30,8 @@
 	{ id, name, desc, DH_ECP, DH_KE_XY, 2 * (flen), flen, ossl, NULL, src }
 #define EC2N(id, name, desc, flen, ossl, src) \
 	{ id, name, desc, DH_EC2N, DH_KE_X, flen, flen, ossl, NULL, src }
+#define EC2N_X962(id, name, desc, flen, ossl, src) \
+	{ id, name, desc, DH_EC2N, DH_KE_X962, 1 + 2 * (flen), flen, ossl, NULL, src }
 
 static const struct dh_group dh_groups[] = {
 	MODP(1, "modp768", "default 768-bit MODP group", 96, NULL, P768, "RFC 2409 6.1"),
@@ -37,22 +39,22 @@ static const struct dh_group dh_groups[] = {
 	EC2N(3, "ec2n155", "EC2N group on GP[2^155]", 20, "Oakley-EC2N-3", "RFC 2409 6.3"),
 	EC2N(4, "ec2n185", "EC2N group on GP[2^185]", 24, "Oakley-EC2N-4", "RFC 2409 6.4"),
 	MODP(5, "modp1536", "1536-bit MODP group", 192, "modp_1536", NULL, "RFC 3526 2"),
-	EC2N(6, "ec2n163a", "EC2N group over GF[2^163]", 21, "sect163r1",
-	     "draft-ietf-ipsec-ike-ecc-groups (see vectors/README.md)"),
-	EC2N(7, "ec2n163b", "EC2N group over GF[2^163]", 21, "sect163k1",
-	     "draft-ietf-ipsec-ike-ecc-groups (see vectors/README.md)"),
-	EC2N(8, "ec2n283a", "EC2N group over GF[2^283]", 36, "sect283r1",
-	     "draft-ietf-ipsec-ike-ecc-groups (see vectors/README.md)"),
-	EC2N(9, "ec2n283b", "EC2N group over GF[2^283]", 36, "sect283k1",
-	     "draft-ietf-ipsec-ike-ecc-groups (see vectors/README.md)"),
-	EC2N(10, "ec2n409a", "EC2N group over GF[2^409]", 52, "sect409r1",
-	     "draft-ietf-ipsec-ike-ecc-groups (see vectors/README.md)"),
-	EC2N(11, "ec2n409b", "EC2N group over GF[2^409]", 52, "sect409k1",
-	     "draft-ietf-ipsec-ike-ecc-groups (see vectors/README.md)"),
-	EC2N(12, "ec2n571a", "EC2N group over GF[2^571]", 72, "sect571r1",
-	     "draft-ietf-ipsec-ike-ecc-groups (see vectors/README.md)"),
-	EC2N(13, "ec2n571b", "EC2N group over GF[2^571]", 72, "sect571k1",
-	     "draft-ietf-ipsec-ike-ecc-groups (see vectors/README.md)"),
+	EC2N_X962(6, "ec2n163r1", "EC2N group over GF[2^163]", 21, "sect163r1",
+		  "draft-ietf-ipsec-ike-ecc-groups-03 2.1"),
+	EC2N_X962(7, "ec2n163k1", "EC2N group over GF[2^163]", 21, "sect163k1",
+		  "draft-ietf-ipsec-ike-ecc-groups-03 2.2"),
+	EC2N_X962(8, "ec2n283r1", "EC2N group over GF[2^283]", 36, "sect283r1",
+		  "draft-ietf-ipsec-ike-ecc-groups-03 2.3"),
+	EC2N_X962(9, "ec2n283k1", "EC2N group over GF[2^283]", 36, "sect283k1",
+		  "draft-ietf-ipsec-ike-ecc-groups-03 2.4"),
+	EC2N_X962(10, "ec2n409r1", "EC2N group over GF[2^409]", 52, "sect409r1",
+		  "draft-ietf-ipsec-ike-ecc-groups-03 2.5"),
+	EC2N_X962(11, "ec2n409k1", "EC2N group over GF[2^409]", 52, "sect409k1",
+		  "draft-ietf-ipsec-ike-ecc-groups-03 2.6"),
+	EC2N_X962(12, "ec2n571r1", "EC2N group over GF[2^571]", 72, "sect571r1",
+		  "draft-ietf-ipsec-ike-ecc-groups-03 2.7"),
+	EC2N_X962(13, "ec2n571k1", "EC2N group over GF[2^571]", 72, "sect571k1",
+		  "draft-ietf-ipsec-ike-ecc-groups-03 2.8"),
 	MODP(14, "modp2048", "2048-bit MODP group", 256, "modp_2048", NULL, "RFC 3526 3"),
 	MODP(15, "modp3072", "3072-bit MODP group", 384, "modp_3072", NULL, "RFC 3526 4"),
 	MODP(16, "modp4096", "4096-bit MODP group", 512, "modp_4096", NULL, "RFC 3526 5"),
@@ -211,7 +213,11 @@ static bool dh_ec_wire(struct dh_key *key, const uint8_t *oct, size_t len,
 	size_t flen = key->g->secret_len;
 	if (len != 1 + 2 * flen || oct[0] != 0x04)
 		return crypto_fail(err, "unexpected point encoding for group %u", key->g->id);
-	key->pub = chunk_dup(oct + 1, key->g->ke_format == DH_KE_XY ? 2 * flen : flen);
+	switch (key->g->ke_format) {
+	case DH_KE_XY: key->pub = chunk_dup(oct + 1, 2 * flen); break;
+	case DH_KE_X962: key->pub = chunk_dup(oct, len); break;
+	default: key->pub = chunk_dup(oct + 1, flen); break;
+	}
 	return true;
 }
 
@@ -341,7 +347,20 @@ struct dh_key *dh_key_from_private(uint16_t group, chunk_t priv,
 static EVP_PKEY *dh_peer(const struct dh_group *g, const BIGNUM *p, const EC_GROUP *ecg,
 			 chunk_t peer, bool build, struct crypto_err *err)
 {
-	if (peer.len != g->ke_len) {
+	if (g->ke_format == DH_KE_X962) {
+		/* X9.62 point: 02/03 | x, or 04/06/07 | x | y; 00 (infinity) is out. */
+		size_t flen = g->secret_len;
+		uint8_t t = peer.len ? peer.ptr[0] : 0;
+		bool ok = ((t == 2 || t == 3) && peer.len == 1 + flen) ||
+			  ((t == 4 || t == 6 || t == 7) && peer.len == 1 + 2 * flen);
+		if (!ok) {
+			crypto_fail(err, "KE data for group %u (%s) must be an X9.62 point: "
+				    "02/03 | x (%zu bytes) or 04 | x | y (%zu bytes); got %zu bytes "
+				    "starting 0x%02x", g->id, g->name, 1 + flen, 1 + 2 * flen,
+				    peer.len, t);
+			return NULL;
+		}
+	} else if (peer.len != g->ke_len) {
 		crypto_fail(err, "KE data for group %u (%s) must be %zu bytes%s, got %zu",
 			    g->id, g->name, g->ke_len,
 			    g->ke_format == DH_KE_XY ? " (x | y)" :
@@ -373,10 +392,11 @@ static EVP_PKEY *dh_peer(const struct dh_group *g, const BIGNUM *p, const EC_GRO
 	/* On a binary curve x = 0 is the point (0, sqrt(b)) of order 2; OpenSSL's
 	 * order check lets it through for groups 3/4 (their stored order is even). */
 	if (g->type == DH_EC2N) {
-		size_t z = 0;
-		while (z < peer.len && peer.ptr[z] == 0)
+		size_t x0 = g->ke_format == DH_KE_X962 ? 1 : 0, z = x0;
+		size_t xend = x0 + g->secret_len;
+		while (z < xend && peer.ptr[z] == 0)
 			z++;
-		if (z == peer.len) {
+		if (z == xend) {
 			crypto_fail(err, "peer x coordinate is 0, a point of order 2 (group %u)", g->id);
 			return NULL;
 		}
@@ -384,19 +404,24 @@ static EVP_PKEY *dh_peer(const struct dh_group *g, const BIGNUM *p, const EC_GRO
 	/* EC: x | y as an uncompressed point, x alone as a compressed one (either
 	 * y serves, since k*(-P) has the same x as k*P). */
 	uint8_t oct[1 + 2 * 72];
-	size_t len = 1 + peer.len;
-	oct[0] = g->ke_format == DH_KE_XY ? 0x04 : 0x02;
-	memcpy(oct + 1, peer.ptr, peer.len);
+	size_t len;
+	if (g->ke_format == DH_KE_X962) {
+		len = peer.len;
+		memcpy(oct, peer.ptr, peer.len);
+	} else {
+		len = 1 + peer.len;
+		oct[0] = g->ke_format == DH_KE_XY ? 0x04 : 0x02;
+		memcpy(oct + 1, peer.ptr, peer.len);
+	}
 	BN_CTX *bnctx = BN_CTX_new();
 	EC_POINT *pt = EC_POINT_new(ecg);
 	chunk_t unc = CHUNK_EMPTY;
 	if (!bnctx || !pt)
 		crypto_fail(err, "out of memory");
 	else if (!EC_POINT_oct2point(ecg, pt, oct, len, bnctx))
-		crypto_fail(err, g->ke_format == DH_KE_XY ?
-			    "peer public value is not a point on the curve (group %u)" :
-			    "peer x coordinate is not that of a point on the curve (group %u)",
-			    g->id);
+		crypto_fail(err, g->ke_format == DH_KE_X ?
+			    "peer x coordinate is not that of a point on the curve (group %u)" :
+			    "peer public value is not a point on the curve (group %u)", g->id);
 	else if (EC_POINT_is_at_infinity(ecg, pt))
 		crypto_fail(err, "peer public value is the point at infinity (group %u)", g->id);
 	else if (!(unc.len = EC_POINT_point2buf(ecg, pt, POINT_CONVERSION_UNCOMPRESSED,
@@ -410,6 +435,27 @@ static EVP_PKEY *dh_peer(const struct dh_group *g, const BIGNUM *p, const EC_GRO
 	EC_POINT_free(pt);
 	BN_CTX_free(bnctx);
 	return pkey;
+}
+
+bool dh_key_public_compressed(const struct dh_key *key, chunk_t *out,
+			      struct crypto_err *err)
+{
+	if (!key || key->g->ke_format != DH_KE_X962)
+		return crypto_fail(err, "compressed points are only defined for groups 6-13");
+	BN_CTX *bnctx = BN_CTX_new();
+	EC_POINT *pt = EC_POINT_new(key->ecg);
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	bool ok = bnctx && pt &&
+		  EC_POINT_oct2point(key->ecg, pt, key->pub.ptr, key->pub.len, bnctx) &&
+		  (len = EC_POINT_point2buf(key->ecg, pt, POINT_CONVERSION_COMPRESSED, &buf,
+					    bnctx)) > 0;
+	if (ok)
+		*out = chunk_dup(buf, len);
+	OPENSSL_free(buf);
+	EC_POINT_free(pt);
+	BN_CTX_free(bnctx);
+	return ok || crypto_fail(err, "cannot compress the point (group %u)", key->g->id);
 }
 
 bool dh_check_public(uint16_t group, chunk_t peer, struct crypto_err *err)

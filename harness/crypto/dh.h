@@ -19,6 +19,8 @@ enum dh_ke_format {
 	DH_KE_INT,    /* MODP: g^x big-endian, left-padded to the prime length */
 	DH_KE_XY,     /* RFC 5903: x | y, each padded to the field length */
 	DH_KE_X,      /* RFC 2409 6.3/6.4: x only (y recovered by the peer) */
+	DH_KE_X962,   /* draft-ietf-ipsec-ike-ecc-groups (6-13): X9.62 octet
+		       * string, 04|x|y sent; 02/03|x and 06/07|x|y accepted */
 };
 
 struct dh_group {
@@ -27,7 +29,7 @@ struct dh_group {
 	const char *desc;       /* IANA description */
 	enum dh_type type;
 	enum dh_ke_format ke_format;
-	size_t ke_len;          /* KE payload data length */
+	size_t ke_len;          /* KE payload data length (as sent) */
 	size_t secret_len;      /* g^xy length */
 	const char *ossl;       /* OpenSSL group/curve name, NULL when explicit */
 	const char *p_hex;      /* explicit MODP prime (groups 1, 2), g = 2 */
@@ -54,6 +56,10 @@ void dh_key_free(struct dh_key *key);
 const struct dh_group *dh_key_group(const struct dh_key *key);
 /* The public value as KE payload data (owned by the key, ke_len bytes). */
 chunk_t dh_key_public(const struct dh_key *key);
+/* For X9.62 groups (6-13): the public value in compressed form (02/03|x),
+ * which the draft allows as well, into a new chunk. */
+bool dh_key_public_compressed(const struct dh_key *key, chunk_t *out,
+			      struct crypto_err *err);
 /* g^xy from the peer's KE payload data, fixed length (secret_len), into a
  * new chunk. Rejects a wrong length, 0, 1, p-1 and values >= p for MODP, and
  * points not on the curve (or an x with no point) for EC groups. */
