@@ -61,8 +61,10 @@ chunk_t dh_key_public(const struct dh_key *key);
 bool dh_key_public_compressed(const struct dh_key *key, chunk_t *out,
 			      struct crypto_err *err);
 /* g^xy from the peer's KE payload data, fixed length (secret_len), into a
- * new chunk. Rejects a wrong length, 0, 1, p-1 and values >= p for MODP, and
- * points not on the curve (or an x with no point) for EC groups. */
+ * new chunk: the padded integer for MODP, the x coordinate of the shared
+ * point for EC groups. Rejects a wrong length, 0, 1, p-1 and values >= p for
+ * MODP; points not on the curve, an x with no point, x = 0 on EC2N curves
+ * (order 2) and points outside the prime-order subgroup for EC groups. */
 bool dh_key_shared(const struct dh_key *key, chunk_t peer, chunk_t *out,
 		   struct crypto_err *err);
 /* Check a peer's KE data without computing anything (same rules). */
