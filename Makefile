@@ -104,11 +104,11 @@ deps-if-missing:
 # The deps check runs first, on its own, so that pkg-config sees what it installed.
 check: deps-if-missing
 	$(Q)$(MAKE) --no-print-directory $(TEST_BIN) $(BIN)
-	$(Q)IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) $(TEST_BIN)
+	$(Q)IKEC_SRCDIR=$(CURDIR) IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) $(TEST_BIN)
 
 # The tests alone, without the package check (used by partial builds).
-test: $(TEST_BIN)
-	$(Q)IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) $(TEST_BIN)
+test: $(TEST_BIN) $(BIN)
+	$(Q)IKEC_SRCDIR=$(CURDIR) IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) $(TEST_BIN)
 
 run: deps-if-missing
 	$(Q)$(MAKE) --no-print-directory $(BIN)

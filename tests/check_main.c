@@ -15,11 +15,14 @@ static Suite *(*const test_suites[])(void) = {
 
 const char *test_vector_path(const char *rel)
 {
-	static char path[4096];
+	/* A few buffers in turn, so a test can hold several paths at once. */
+	static char paths[4][4096];
+	static unsigned next;
+	char *path = paths[next++ % 4];
 	const char *dir = getenv("IKEC_VECTORS");
 	if (!dir || !*dir)
 		dir = "../shared/vectors";
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	snprintf(path, sizeof(paths[0]), "%s/%s", dir, rel);
 	return access(path, R_OK) == 0 ? path : NULL;
 }
 

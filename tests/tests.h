@@ -26,7 +26,8 @@ TEST_SUITE_DECL Suite *suite_pki(void);
 TEST_SUITE_DECL Suite *suite_ike(void);
 
 /* Path of a file under ../shared/vectors (env IKEC_VECTORS), or NULL when
- * that folder is absent; the caller then skips, saying why. */
+ * that folder is absent; the caller then skips, saying why. The string
+ * stays valid until four more calls. */
 const char *test_vector_path(const char *rel);
 /* Print a skip line that says why, once per reason. */
 void test_skip(const char *test, const char *why);

@@ -1,0 +1,40 @@
+#!/bin/sh
+# The main job of `make run` until the engine lands: decode every bundled
+# capture and raw datagram with `ike-conform decode`, keep each tree under
+# out/decode/, and fail when a capture that should decode does not.
+set -u
+bin=$1
+vectors=$2
+out=${OUT:-out}/decode
+mkdir -p "$out"
+
+if [ ! -d "$vectors" ]; then
+	echo "make run: $vectors is absent; nothing to decode" >&2
+	exit 3
+fi
+
+keys="$vectors/pcaps/wireshark_ikev1_decryption_table.txt"
+ok=0 bad=0 expected_bad=0
+for f in "$vectors"/pcaps/*.pcap "$vectors"/pcaps/*.cap "$vectors"/pcaps/libreswan/*.pcap \
+	 "$vectors"/ike-scan_packets/*.dat; do
+	[ -f "$f" ] || continue
+	name=$(basename "$f")
+	set -- "$f"
+	[ -f "$keys" ] && set -- --keys "$keys" "$f"
+	if "$bin" decode "$@" >"$out/$name.txt" 2>"$out/$name.err"; then
+		ok=$((ok + 1))
+		status=ok
+	else
+		case "$name" in
+		ipsec-ikev1-payload-bad-length.pcap | ipsec-ikev1-zero-length.pcap | pkt-malformed.dat)
+			expected_bad=$((expected_bad + 1))
+			status="malformed, as expected: $(head -n 1 "$out/$name.err")" ;;
+		*)
+			bad=$((bad + 1))
+			status="FAILED: $(head -n 1 "$out/$name.err")" ;;
+		esac
+	fi
+	printf '%-48s %s\n' "$name" "$status"
+done
+echo "make run: $ok decoded, $expected_bad malformed as expected, $bad failed; trees in $out/"
+[ "$bad" -eq 0 ]
