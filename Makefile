@@ -107,7 +107,7 @@ check: deps-if-missing
 	$(Q)IKEC_SRCDIR=$(CURDIR) IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) $(TEST_BIN)
 
 # The tests alone, without the package check (used by partial builds).
-test: $(TEST_BIN) $(BIN)
+test: $(TEST_BIN) $(if $(filter cli,$(MODULES)),$(BIN))
 	$(Q)IKEC_SRCDIR=$(CURDIR) IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) $(TEST_BIN)
 
 run: deps-if-missing
