@@ -55,10 +55,16 @@ static const struct {
 	{ "pcaps/libreswan/weirdike-eastwest.pcap-ike.pcap", 0,
 	  { "0 malformed", "243" } },
 	{ "pcaps/ipsec-ikev1-payload-bad-length.pcap", 1,
-	  { "1 malformed", "PAYLOAD-MALFORMED (16)", "offset" } },
-	{ "pcaps/ipsec-ikev1-zero-length.pcap", 1, { "1 malformed", "offset", "length" } },
+	  { "1 malformed", "PAYLOAD-MALFORMED (16)", "At offset 90: VID field 'length'" } },
+	{ "pcaps/ipsec-ikev1-zero-length.pcap", 1,
+	  { "1 malformed", "PAYLOAD-MALFORMED (16)", "At offset 24: header field 'length'" } },
 	{ "ike-scan_packets/pkt-aggr-mode-response.dat", 0,
 	  { "62.3.105.251", "0 malformed" } },
+	/* saved from port 4500: the marker is recognised and stripped */
+	{ "ike-scan_packets/pkt-main-natt-response.dat", 0,
+	  { "non-ESP marker", "f92704e8a4245b38", "Firewall-1", "0 malformed" } },
+	{ "ike-scan_packets/pkt-malformed.dat", 1,
+	  { "INVALID-MAJOR-VERSION (5)", "offset 17", "1 malformed" } },
 };
 
 START_TEST(test_decode_files)

@@ -319,10 +319,13 @@ static void decode_report_err(FILE *out, const char *name, size_t frame, const s
 			      char *err, size_t errlen, struct decode_stats *st)
 {
 	char nb[64];
-	fprintf(out, "  Malformed: %s\n  A responder would answer %s\n", e->msg,
-		names_fmt(NAMES_NOTIFY, e->notify, nb, sizeof(nb)));
+	names_fmt(NAMES_NOTIFY, e->notify, nb, sizeof(nb));
+	fprintf(out, "  Malformed: %s\n  At offset %zu: %s field '%s'\n"
+		     "  A responder would answer %s\n",
+		e->msg, e->offset, e->payload, e->field, nb);
 	if (!st->malformed)
-		decode_seterr(err, errlen, "%s: frame %zu: %s (%s)", name, frame, e->msg, nb);
+		decode_seterr(err, errlen, "%s: frame %zu: offset %zu: %s (%s)", name, frame,
+			      e->offset, e->msg, nb);
 	st->malformed++;
 }
 

@@ -398,6 +398,15 @@ bool capture_read_raw(const char *path, struct capture *out, char *err, size_t e
 	out->dgrams = xcalloc(1, sizeof(*out->dgrams));
 	out->dgrams[0].frame = 1;
 	out->dgrams[0].data = writer_take(&w);
+	/* A payload saved from port 4500 keeps its non-ESP marker: four zero
+	 * bytes, then a header whose version byte sits 4 bytes late. */
+	chunk_t *d = &out->dgrams[0].data;
+	if (d->len >= 4 + 28 && capture_be32(d->ptr) == 0 && d->ptr[4 + 17] == 0x10 &&
+	    d->ptr[17] != 0x10) {
+		memmove(d->ptr, d->ptr + 4, d->len - 4);
+		d->len -= 4;
+		out->dgrams[0].non_esp_marker = true;
+	}
 	out->count = out->frames = 1;
 	return true;
 }
