@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/hex.h"
 #include "tests.h"
 
 static Suite *(*const test_suites[])(void) = {
@@ -24,6 +25,23 @@ const char *test_vector_path(const char *rel)
 		dir = "../shared/vectors";
 	snprintf(path, sizeof(paths[0]), "%s/%s", dir, rel);
 	return access(path, R_OK) == 0 ? path : NULL;
+}
+
+chunk_t test_hex(const char *s)
+{
+	chunk_t c;
+	ck_assert_msg(hex_decode(s, strlen(s), &c), "bad hex in a test table: %.40s", s);
+	return c;
+}
+
+void test_expect_hex(chunk_t got, const char *want_hex, const char *what)
+{
+	chunk_t want = test_hex(want_hex);
+	if (!chunk_eq(got, want)) {
+		char *g = hex_string(got.ptr, got.len);
+		ck_abort_msg("%s: got %s want %s", what, g, want_hex);
+	}
+	chunk_free(&want);
 }
 
 void test_skip(const char *test, const char *why)

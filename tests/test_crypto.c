@@ -17,23 +17,6 @@
 #include "crypto/prf.h"
 #include "tests.h"
 
-static chunk_t hx(const char *s)
-{
-	chunk_t c;
-	ck_assert_msg(hex_decode(s, strlen(s), &c), "bad hex: %.40s", s);
-	return c;
-}
-
-static void expect_hex(chunk_t got, const char *want_hex, const char *what)
-{
-	chunk_t want = hx(want_hex);
-	if (!chunk_eq(got, want)) {
-		char *g = hex_string(got.ptr, got.len);
-		ck_abort_msg("%s: got %s want %s", what, g, want_hex);
-	}
-	chunk_free(&want);
-}
-
 /* Both sides of an exchange agree, for every group in the table (loop index). */
 START_TEST(test_dh_agree)
 {
@@ -199,7 +182,7 @@ START_TEST(test_dh_ec2n_draft)
 					size_t glen = EC_POINT_point2buf(ecg, EC_GROUP_get0_generator(ecg),
 									 POINT_CONVERSION_UNCOMPRESSED,
 									 &gen, NULL);
-					expect_hex(CHUNK_FROM(gen, glen), v[3], "generator");
+					test_expect_hex(CHUNK_FROM(gen, glen), v[3], "generator");
 					ck_assert_uint_eq(glen, g->ke_len);
 					OPENSSL_free(gen);
 					continue;
@@ -350,7 +333,7 @@ START_TEST(test_prf_kat)
 		chunk_t out;
 		ck_assert_msg(prf_compute(v[i].alg, CHUNK_FROM(key, v[i].klen), data, &out, &err),
 			      "%s", err.msg);
-		expect_hex(out, v[i].mac, prf_get(v[i].alg)->name);
+		test_expect_hex(out, v[i].mac, prf_get(v[i].alg)->name);
 		ck_assert_uint_eq(out.len, prf_len(v[i].alg));
 		chunk_free(&out);
 		/* Incremental, in pieces, then again after final (reuse). */
@@ -361,7 +344,7 @@ START_TEST(test_prf_kat)
 			ck_assert(prf_ctx_update(ctx, CHUNK_EMPTY, &err));
 			ck_assert(prf_ctx_update(ctx, CHUNK_FROM("There", 5), &err));
 			ck_assert(prf_ctx_final(ctx, &out, &err));
-			expect_hex(out, v[i].mac, "incremental");
+			test_expect_hex(out, v[i].mac, "incremental");
 			chunk_free(&out);
 		}
 		prf_ctx_free(ctx);
@@ -369,10 +352,10 @@ START_TEST(test_prf_kat)
 	/* Plain hash: MD5("abc"), SHA-1("abc") (RFC 1321, FIPS 180). */
 	chunk_t abc = CHUNK_FROM("abc", 3), h;
 	ck_assert(prf_hashv(PRF_MD5, 1, &abc, &h, &err));
-	expect_hex(h, "900150983cd24fb0d6963f7d28e17f72", "MD5(abc)");
+	test_expect_hex(h, "900150983cd24fb0d6963f7d28e17f72", "MD5(abc)");
 	chunk_free(&h);
 	ck_assert(prf_hashv(PRF_SHA1, 1, &abc, &h, &err));
-	expect_hex(h, "a9993e364706816aba3e25717850c26c9cd0d89d", "SHA1(abc)");
+	test_expect_hex(h, "a9993e364706816aba3e25717850c26c9cd0d89d", "SHA1(abc)");
 	chunk_free(&h);
 	/* Tiger (3) and unknown values are errors, not crashes. */
 	ck_assert(!prf_compute(3, abc, abc, &h, &err));
@@ -412,7 +395,7 @@ START_TEST(test_keys_formulas)
 	memset(ni_b, 0xaa, sizeof(ni_b));
 	memset(nr_b, 0xbb, sizeof(nr_b));
 	chunk_t ni = CHUNK_FROM(ni_b, 16), nr = CHUNK_FROM(nr_b, 32);
-	chunk_t rest = hx("0a000018cccccccccccccccccccccccccccccccccccccccc");
+	chunk_t rest = test_hex("0a000018cccccccccccccccccccccccccccccccccccccccc");
 	chunk_t out;
 	static const struct { uint16_t alg; const char *h1, *h2, *h3; } qm[] = {
 		{ PRF_SHA1, "6341089a4ba2cae0c657332806e4d13502e28c2c",
@@ -424,60 +407,60 @@ START_TEST(test_keys_formulas)
 	};
 	for (size_t i = 0; i < 2; i++) {
 		ck_assert(keys_qm_hash1(qm[i].alg, skeyid_a, mid, rest, &out, &err));
-		expect_hex(out, qm[i].h1, "QM HASH(1)");
+		test_expect_hex(out, qm[i].h1, "QM HASH(1)");
 		chunk_free(&out);
 		ck_assert(keys_info_hash(qm[i].alg, skeyid_a, mid, rest, &out, &err));
-		expect_hex(out, qm[i].h1, "Informational HASH");
+		test_expect_hex(out, qm[i].h1, "Informational HASH");
 		chunk_free(&out);
 		ck_assert(keys_qm_hash2(qm[i].alg, skeyid_a, mid, ni, rest, &out, &err));
-		expect_hex(out, qm[i].h2, "QM HASH(2)");
+		test_expect_hex(out, qm[i].h2, "QM HASH(2)");
 		chunk_free(&out);
 		ck_assert(keys_qm_hash3(qm[i].alg, skeyid_a, mid, ni, nr, &out, &err));
-		expect_hex(out, qm[i].h3, "QM HASH(3)");
+		test_expect_hex(out, qm[i].h3, "QM HASH(3)");
 		chunk_free(&out);
 	}
 	/* KEYMAT with and without PFS, protocol ESP, SPI c0ffee01. */
-	chunk_t spi = hx("c0ffee01");
+	chunk_t spi = test_hex("c0ffee01");
 	ck_assert(keys_keymat(PRF_SHA1, skeyid_d, CHUNK_FROM(g_b, 64), 3, spi, ni, nr, 48, &out, &err));
-	expect_hex(out, "b2c53a410a12a6033dc0571cafb73b28d46e0153994ce03ce4da7b219e6a05fa"
+	test_expect_hex(out, "b2c53a410a12a6033dc0571cafb73b28d46e0153994ce03ce4da7b219e6a05fa"
 			"2b5887b7c66024311fb554baaea79f06", "KEYMAT with PFS");
 	chunk_free(&out);
 	ck_assert(keys_keymat(PRF_SHA1, skeyid_d, CHUNK_EMPTY, 3, spi, ni, nr, 40, &out, &err));
-	expect_hex(out, "cdd0d9e6f774466794e82241257ad8ec3cc50f9889f9fb21c8cc18c76e038103"
+	test_expect_hex(out, "cdd0d9e6f774466794e82241257ad8ec3cc50f9889f9fb21c8cc18c76e038103"
 			"188ad5d3eddbfd19", "KEYMAT without PFS");
 	chunk_free(&out);
 	/* Appendix B: MD5 SKEYID_e (16) to a 3DES key (24); SHA-1 (20) to AES-256. */
 	ck_assert(keys_cipher_key(PRF_MD5, CHUNK_FROM(se_b, 16), 24, &out, &err));
-	expect_hex(out, "6982c23b5e03d1c3573fe928f06b31764828a1eb8746753a", "App. B MD5 -> 24");
+	test_expect_hex(out, "6982c23b5e03d1c3573fe928f06b31764828a1eb8746753a", "App. B MD5 -> 24");
 	chunk_free(&out);
 	ck_assert(keys_cipher_key(PRF_SHA1, CHUNK_FROM(se2_b, 20), 32, &out, &err));
-	expect_hex(out, "b2407d2822c5a70c688317b9b0a6aaa1a23f69684b19c911b6ed944d7a103c22",
+	test_expect_hex(out, "b2407d2822c5a70c688317b9b0a6aaa1a23f69684b19c911b6ed944d7a103c22",
 		   "App. B SHA-1 -> 32");
 	chunk_free(&out);
 	/* SKEYID for public-key encryption. */
-	chunk_t ci = hx("0102030405060708"), cr = hx("1112131415161718");
+	chunk_t ci = test_hex("0102030405060708"), cr = test_hex("1112131415161718");
 	ck_assert(keys_skeyid_pke(PRF_SHA1, ni, nr, ci, cr, &out, &err));
-	expect_hex(out, "a28ce9d4d1246034ad8e4fceb984c005c53a0c37", "SKEYID (PKE)");
+	test_expect_hex(out, "a28ce9d4d1246034ad8e4fceb984c005c53a0c37", "SKEYID (PKE)");
 	chunk_free(&out);
 	/* HASH_I / HASH_R with HMAC-MD5. */
 	uint8_t gxi_b[96], gxr_b[96];
 	memset(gxi_b, 0x11, 96);
 	memset(gxr_b, 0x22, 96);
 	chunk_t gxi = CHUNK_FROM(gxi_b, 96), gxr = CHUNK_FROM(gxr_b, 96);
-	chunk_t sab = hx("00000001000000010000002c"), id = hx("010000000a000001");
+	chunk_t sab = test_hex("00000001000000010000002c"), id = test_hex("010000000a000001");
 	ck_assert(keys_hash_i(PRF_MD5, CHUNK_FROM(sk_b, 16), gxi, gxr, ci, cr, sab, id, &out, &err));
-	expect_hex(out, "26661a2c1665cc9d506be4b0398c1874", "HASH_I");
+	test_expect_hex(out, "26661a2c1665cc9d506be4b0398c1874", "HASH_I");
 	chunk_free(&out);
 	ck_assert(keys_hash_r(PRF_MD5, CHUNK_FROM(sk_b, 16), gxi, gxr, ci, cr, sab, id, &out, &err));
-	expect_hex(out, "c7aa7893355edfac1ad5d401be207c1f", "HASH_R");
+	test_expect_hex(out, "c7aa7893355edfac1ad5d401be207c1f", "HASH_R");
 	chunk_free(&out);
 	/* IVs: phase 1 with SHA-256 for a 16-byte block; per-M-ID with MD5, 8. */
 	ck_assert(keys_iv_phase1(PRF_SHA2_256, gxi, gxr, 16, &out, &err));
-	expect_hex(out, "c3c7b4454f6571ecded8257e37da17f7", "phase-1 IV");
+	test_expect_hex(out, "c3c7b4454f6571ecded8257e37da17f7", "phase-1 IV");
 	chunk_free(&out);
-	chunk_t last = hx("0011223344556677");
+	chunk_t last = test_hex("0011223344556677");
 	ck_assert(keys_iv_msgid(PRF_MD5, last, mid, 8, &out, &err));
-	expect_hex(out, "8aaa94b2dbb87edb", "QM IV");
+	test_expect_hex(out, "8aaa94b2dbb87edb", "QM IV");
 	chunk_free(&out);
 	/* A block longer than the hash is an error. */
 	ck_assert(!keys_iv_phase1(PRF_MD5, gxi, gxr, 32, &out, &err));
@@ -601,12 +584,12 @@ START_TEST(test_cipher_kat)
 {
 	struct crypto_err err;
 	size_t i = (size_t)_i;
-	chunk_t key = hx(cipher_kat[i].key), iv = hx(cipher_kat[i].iv);
-	chunk_t pt = hx(cipher_kat[i].plain), out, back;
+	chunk_t key = test_hex(cipher_kat[i].key), iv = test_hex(cipher_kat[i].iv);
+	chunk_t pt = test_hex(cipher_kat[i].plain), out, back;
 	chunk_t iv2 = chunk_dup(iv.ptr, iv.len);
 	ck_assert_msg(cipher_encrypt(cipher_kat[i].alg, key, iv, pt, &out, CIPHER_WEAK_REJECT, &err),
 		      "vector %zu: %s", i, err.msg);
-	expect_hex(out, cipher_kat[i].cipher, cipher_get(cipher_kat[i].alg)->name);
+	test_expect_hex(out, cipher_kat[i].cipher, cipher_get(cipher_kat[i].alg)->name);
 	/* The IV buffer now holds the last ciphertext block. */
 	ck_assert(memcmp(iv.ptr, out.ptr + out.len - iv.len, iv.len) == 0);
 	ck_assert(cipher_decrypt(cipher_kat[i].alg, key, iv2, out, &back, CIPHER_WEAK_REJECT, &err));
@@ -688,18 +671,18 @@ START_TEST(test_cipher_padding)
 		chunk_free(&c);
 	}
 	/* A count that does not fit, or non-zero filler, is refused. */
-	chunk_t bad = hx("41414141414141ff");
+	chunk_t bad = test_hex("41414141414141ff");
 	size_t got;
 	ck_assert(!cipher_unpad(bad, 8, CIPHER_PAD_COUNT, &got, &err));
 	ck_assert(strstr(err.msg, "does not fit"));
 	chunk_free(&bad);
-	bad = hx("4141414141410102");
+	bad = test_hex("4141414141410102");
 	ck_assert(!cipher_unpad(bad, 8, CIPHER_PAD_COUNT, &got, &err));
 	ck_assert(strstr(err.msg, "not 0x00"));
 	chunk_free(&bad);
 	ck_assert(!cipher_unpad(CHUNK_FROM(b, 7), 8, CIPHER_PAD_COUNT, &got, &err));
 	/* Whole messages: pad + encrypt, decrypt + strip. */
-	chunk_t key = hx("000102030405060708090a0b0c0d0e0f"), iv = chunk_alloc(16);
+	chunk_t key = test_hex("000102030405060708090a0b0c0d0e0f"), iv = chunk_alloc(16);
 	chunk_t iv2 = chunk_alloc(16), ct, pt;
 	ck_assert(cipher_encrypt_msg(CIPHER_AES, key, iv, CHUNK_FROM(b, 21), CIPHER_PAD_COUNT, &ct, &err));
 	ck_assert_uint_eq(ct.len, 32);
@@ -718,7 +701,7 @@ END_TEST
 START_TEST(test_iv_chain)
 {
 	struct crypto_err err;
-	chunk_t key = hx("0123456789abcdef0123456789abcdef"), iv0 = hx("f0e0d0c0b0a090807060504030201000");
+	chunk_t key = test_hex("0123456789abcdef0123456789abcdef"), iv0 = test_hex("f0e0d0c0b0a090807060504030201000");
 	uint8_t m[64];
 	for (int i = 0; i < 64; i++)
 		m[i] = (uint8_t)i;
@@ -739,7 +722,7 @@ START_TEST(test_iv_chain)
 	chunk_t qiv;
 	ck_assert(keys_iv_msgid(PRF_SHA1, CHUNK_FROM(c2.ptr + 16, 16), 0x01020304, 16, &qiv, &err));
 	ck_assert(!chunk_eq(qiv, iv));
-	chunk_t parts[] = { CHUNK_FROM(c2.ptr + 16, 16), hx("01020304") }, h;
+	chunk_t parts[] = { CHUNK_FROM(c2.ptr + 16, 16), test_hex("01020304") }, h;
 	ck_assert(prf_hashv(PRF_SHA1, 2, parts, &h, &err));
 	ck_assert(memcmp(h.ptr, qiv.ptr, 16) == 0);
 	chunk_t fr[] = { key, iv0, iv, c1, c2, all, ivs, riv, p1, p2, qiv, parts[1], h };
@@ -751,9 +734,9 @@ END_TEST
 START_TEST(test_weak_keys)
 {
 	struct crypto_err err;
-	chunk_t weak = hx("0101010101010101"), semi = hx("01FE01FE01FE01FE");
-	chunk_t noparity = hx("0000000000000000");  /* = 0101... without parity bits */
-	chunk_t good = hx("133457799BBCDFF1"), iv = chunk_alloc(8), blk = chunk_alloc(8), o;
+	chunk_t weak = test_hex("0101010101010101"), semi = test_hex("01FE01FE01FE01FE");
+	chunk_t noparity = test_hex("0000000000000000");  /* = 0101... without parity bits */
+	chunk_t good = test_hex("133457799BBCDFF1"), iv = chunk_alloc(8), blk = chunk_alloc(8), o;
 	ck_assert_ptr_nonnull(cipher_key_weak(CIPHER_DES, weak));
 	ck_assert(strstr(cipher_key_weak(CIPHER_DES, semi), "semi-weak"));
 	ck_assert_ptr_nonnull(cipher_key_weak(CIPHER_DES, noparity));
@@ -765,9 +748,9 @@ START_TEST(test_weak_keys)
 	ck_assert(cipher_encrypt(CIPHER_DES, good, iv, blk, &o, CIPHER_WEAK_REJECT, &err));
 	chunk_free(&o);
 	/* 3DES: K1 = K2 is single DES; a weak third key; a good triple. */
-	chunk_t k12 = hx("133457799BBCDFF1133457799BBCDFF10123456789ABCDEF");
-	chunk_t k3w = hx("133457799BBCDFF10123456789ABCDEFFEFEFEFEFEFEFEFE");
-	chunk_t k3 = hx("133457799BBCDFF10123456789ABCDEF23456789ABCDEF01");
+	chunk_t k12 = test_hex("133457799BBCDFF1133457799BBCDFF10123456789ABCDEF");
+	chunk_t k3w = test_hex("133457799BBCDFF10123456789ABCDEFFEFEFEFEFEFEFEFE");
+	chunk_t k3 = test_hex("133457799BBCDFF10123456789ABCDEF23456789ABCDEF01");
 	ck_assert(strstr(cipher_key_weak(CIPHER_3DES, k12), "K1 = K2"));
 	ck_assert(strstr(cipher_key_weak(CIPHER_3DES, k3w), "third"));
 	ck_assert_ptr_null(cipher_key_weak(CIPHER_3DES, k3));
@@ -835,7 +818,7 @@ START_TEST(test_wireshark_decrypt)
 	size_t n = pcap_isakmp(file, msgs, 16);
 	ck_assert_uint_ge(n, 6);
 	/* Key from wireshark_ikev1_decryption_table.txt (cookie fafaeb49382a763c). */
-	chunk_t key = hx("735be0cb62f82675c4f7bf8fbab9b56834ba76d6ab4fa240");
+	chunk_t key = test_hex("735be0cb62f82675c4f7bf8fbab9b56834ba76d6ab4fa240");
 	ck_assert(memcmp(msgs[4].ptr, "\xfa\xfa\xeb\x49\x38\x2a\x76\x3c", 8) == 0);
 	struct crypto_err err;
 	chunk_t iv;

@@ -13,23 +13,6 @@
 #include "crypto/prf.h"
 #include "tests.h"
 
-static chunk_t hx(const char *s)
-{
-	chunk_t c;
-	ck_assert_msg(hex_decode(s, strlen(s), &c), "bad hex in vector: %.40s", s);
-	return c;
-}
-
-static void expect_chunk(chunk_t got, const char *want_hex, const char *what)
-{
-	chunk_t want = hx(want_hex);
-	if (!chunk_eq(got, want)) {
-		char *g = hex_string(got.ptr, got.len);
-		ck_abort_msg("%s: got %s want %s", what, g, want_hex);
-	}
-	chunk_free(&want);
-}
-
 /* ---- NIST CAVS 17.3 IKEv1 .fax (gzip) ---------------------------------- */
 
 enum cavs_field { CF_CKYI, CF_CKYR, CF_NI, CF_NR, CF_GXY, CF_PSK, CF_SKEYID,
@@ -55,7 +38,7 @@ static void cavs_check(uint16_t prf, bool psk, char *const v[CF_N], unsigned cou
 			continue;
 		}
 		ck_assert_msg(v[i] != NULL, "CAVS vector %u lacks %s", count, cavs_names[i]);
-		c[i] = hx(v[i]);
+		c[i] = test_hex(v[i]);
 	}
 	struct crypto_err err;
 	chunk_t skeyid;
@@ -309,7 +292,7 @@ static chunk_t nss_field(const struct jval *o, const char *key)
 {
 	const char *s = jstr(o, key);
 	ck_assert_msg(s != NULL, "NSS vector lacks %s", key);
-	return hx(s);
+	return test_hex(s);
 }
 
 /* Compute what an NSS vector describes; false when the type is not ours. */
@@ -329,7 +312,7 @@ static bool nss_compute(uint16_t prf, const struct jval *o, chunk_t *out, bool *
 	if (seed_s && strcmp(seed_s, "0") == 0)
 		seed = chunk_alloc(1);
 	else if (seed_s)
-		seed = hx(seed_s);
+		seed = test_hex(seed_s);
 	bool known = true;
 	if (strcmp(type, "ikeGxy") == 0) {
 		*ok = keys_skeyid_sig(prf, ni, nr, ikm, out, &err);
@@ -451,32 +434,32 @@ START_TEST(test_rub)
 	for (size_t i = 0; i < vs->n; i++) {
 		const struct jval *o = vs->items[i];
 		const char *name = jstr(o, "name");
-		chunk_t psk = hx(jstr(o, "psk_hex")), ci = hx(jstr(o, "CKY_I")), cr = hx(jstr(o, "CKY_R"));
-		chunk_t ni = hx(jstr(o, "Ni_b")), nr = hx(jstr(o, "Nr_b"));
-		chunk_t gxi = hx(jstr(o, "g^xi")), gxr = hx(jstr(o, "g^xr")), gxy = hx(jstr(o, "g^xy"));
-		chunk_t sa = hx(jstr(o, "SA_b")), idr = hx(jstr(o, "IDir_b"));
+		chunk_t psk = test_hex(jstr(o, "psk_hex")), ci = test_hex(jstr(o, "CKY_I")), cr = test_hex(jstr(o, "CKY_R"));
+		chunk_t ni = test_hex(jstr(o, "Ni_b")), nr = test_hex(jstr(o, "Nr_b"));
+		chunk_t gxi = test_hex(jstr(o, "g^xi")), gxr = test_hex(jstr(o, "g^xr")), gxy = test_hex(jstr(o, "g^xy"));
+		chunk_t sa = test_hex(jstr(o, "SA_b")), idr = test_hex(jstr(o, "IDir_b"));
 		chunk_t skeyid, x;
 		struct keys_phase1 k;
 		ck_assert_msg(keys_skeyid_psk(PRF_SHA1, psk, ni, nr, &skeyid, &err), "%s", err.msg);
 		ck_assert_msg(keys_phase1_derive(PRF_SHA1, skeyid, gxy, ci, cr, &k, &err), "%s", err.msg);
 		if (jstr(o, "SKEYID")) {
-			expect_chunk(k.skeyid, jstr(o, "SKEYID"), name);
-			expect_chunk(k.skeyid_d, jstr(o, "SKEYID_d"), name);
-			expect_chunk(k.skeyid_a, jstr(o, "SKEYID_a"), name);
-			expect_chunk(k.skeyid_e, jstr(o, "SKEYID_e"), name);
+			test_expect_hex(k.skeyid, jstr(o, "SKEYID"), name);
+			test_expect_hex(k.skeyid_d, jstr(o, "SKEYID_d"), name);
+			test_expect_hex(k.skeyid_a, jstr(o, "SKEYID_a"), name);
+			test_expect_hex(k.skeyid_e, jstr(o, "SKEYID_e"), name);
 			nval += 4;
 		}
 		/* Ka: AES-128 key from SKEYID_e (long enough: no App. B). */
 		ck_assert(keys_cipher_key(PRF_SHA1, k.skeyid_e, 16, &x, &err));
-		expect_chunk(x, jstr(o, "Ka"), "Ka");
+		test_expect_hex(x, jstr(o, "Ka"), "Ka");
 		chunk_free(&x);
 		chunk_t iv;
 		ck_assert(keys_iv_phase1(PRF_SHA1, gxi, gxr, 16, &iv, &err));
-		expect_chunk(iv, jstr(o, "IV_phase1"), "IV_phase1");
+		test_expect_hex(iv, jstr(o, "IV_phase1"), "IV_phase1");
 		nval += 2;
 		if (jstr(o, "HASH_R")) {
 			ck_assert(keys_hash_r(PRF_SHA1, k.skeyid, gxi, gxr, ci, cr, sa, idr, &x, &err));
-			expect_chunk(x, jstr(o, "HASH_R"), "HASH_R");
+			test_expect_hex(x, jstr(o, "HASH_R"), "HASH_R");
 			chunk_free(&x);
 			nval++;
 		}
@@ -487,21 +470,21 @@ START_TEST(test_rub)
 			uint32_t mid = (uint32_t)strtoul(o->keys[f] + strlen(pfx), NULL, 16);
 			/* No phase-1 message was encrypted yet: last block = phase-1 IV. */
 			ck_assert(keys_iv_msgid(PRF_SHA1, iv, mid, 16, &x, &err));
-			expect_chunk(x, o->items[f]->str, o->keys[f]);
+			test_expect_hex(x, o->items[f]->str, o->keys[f]);
 			chunk_free(&x);
 			nval++;
 		}
 		if (jstr(o, "qm_inbound_spi")) {
-			chunk_t qni = hx(jstr(o, "qm_Ni_b")), qnr = hx(jstr(o, "qm_Nr_b"));
+			chunk_t qni = test_hex(jstr(o, "qm_Ni_b")), qnr = test_hex(jstr(o, "qm_Nr_b"));
 			static const char *const dir[][2] = {
 				{ "qm_outbound_spi", "KEYMAT_outbound_36bytes" },
 				{ "qm_inbound_spi", "KEYMAT_inbound_36bytes" },
 			};
 			for (int d = 0; d < 2; d++) {
-				chunk_t spi = hx(jstr(o, dir[d][0]));
+				chunk_t spi = test_hex(jstr(o, dir[d][0]));
 				ck_assert(keys_keymat(PRF_SHA1, k.skeyid_d, CHUNK_EMPTY, 3, spi, qni, qnr,
 						      36, &x, &err));
-				expect_chunk(x, jstr(o, dir[d][1]), dir[d][1]);
+				test_expect_hex(x, jstr(o, dir[d][1]), dir[d][1]);
 				chunk_free(&x);
 				chunk_free(&spi);
 				nval++;
@@ -556,21 +539,21 @@ START_TEST(test_rfc5903)
 			struct crypto_err err;
 			for (int i = 0; i < 8; i++)
 				ck_assert_msg(v[i], "group %u lacks %s", group, names[i]);
-			chunk_t ci = hx(v[0]), cr = hx(v[3]);
+			chunk_t ci = test_hex(v[0]), cr = test_hex(v[3]);
 			struct dh_key *ki = dh_key_from_private((uint16_t)group, ci, &err);
 			ck_assert_msg(ki, "%s", err.msg);
 			struct dh_key *kr = dh_key_from_private((uint16_t)group, cr, &err);
 			ck_assert_msg(kr, "%s", err.msg);
 			char want[600];
 			snprintf(want, sizeof(want), "%s%s", v[1], v[2]);
-			expect_chunk(dh_key_public(ki), want, "RFC 5903 g^i (KE = x | y)");
+			test_expect_hex(dh_key_public(ki), want, "RFC 5903 g^i (KE = x | y)");
 			snprintf(want, sizeof(want), "%s%s", v[4], v[5]);
-			expect_chunk(dh_key_public(kr), want, "RFC 5903 g^r");
+			test_expect_hex(dh_key_public(kr), want, "RFC 5903 g^r");
 			chunk_t s1, s2;
 			ck_assert_msg(dh_key_shared(ki, dh_key_public(kr), &s1, &err), "%s", err.msg);
 			ck_assert_msg(dh_key_shared(kr, dh_key_public(ki), &s2, &err), "%s", err.msg);
-			expect_chunk(s1, v[6], "RFC 5903 g^ir (x only)");
-			expect_chunk(s2, v[6], "RFC 5903 g^ri");
+			test_expect_hex(s1, v[6], "RFC 5903 g^ir (x only)");
+			test_expect_hex(s2, v[6], "RFC 5903 g^ri");
 			values += 4;
 			groups++;
 			chunk_free(&s1);

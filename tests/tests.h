@@ -5,6 +5,8 @@
 #include <check.h>
 #include <stdbool.h>
 
+#include "core/chunk.h"
+
 /* A partial build (make TESTS=...) links only some suites; the full build
  * must have every one, so only there is a missing suite a link error. */
 #ifdef IKEC_PARTIAL_TESTS
@@ -31,6 +33,10 @@ TEST_SUITE_DECL Suite *suite_ike(void);
 const char *test_vector_path(const char *rel);
 /* Print a skip line that says why, once per reason. */
 void test_skip(const char *test, const char *why);
+/* Hex from a test table into a new chunk (a bad string fails the test). */
+chunk_t test_hex(const char *s);
+/* Fail the test, showing both, unless got equals the hex string. */
+void test_expect_hex(chunk_t got, const char *want_hex, const char *what);
 /* Print a count line such as "vectors: NIST CAVS PSK: 1700 checked". */
 void test_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
