@@ -1,0 +1,329 @@
+/* Engine configuration: defaults and the small name parsers tests use. */
+#include "ike/config.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "crypto/cipher.h"
+#include "crypto/dh.h"
+#include "crypto/prf.h"
+
+void ike_config_init(struct ike_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->role = IKE_INITIATOR;
+	c->exchange = 2; /* WIRE_X_MAIN */
+	c->retrans_ms = 500;
+	c->retrans_max_ms = 4000;
+	c->retrans_tries = 5;
+	c->notify_errors = true;
+	c->nonce_len = 32;
+	c->life_policy = IKE_LIFE_ACCEPT;
+	if (RAND_bytes(c->cookie_secret, sizeof(c->cookie_secret)) != 1)
+		abort(); /* no randomness: nothing we do would be safe */
+}
+
+bool ike_config_add_p1(struct ike_config *c, struct ike_p1_xform x)
+{
+	if (c->np1 >= IKE_MAX_PROPOSALS)
+		return false;
+	c->p1[c->np1++] = x;
+	return true;
+}
+
+bool ike_config_add_p2(struct ike_config *c, struct ike_p2_xform x)
+{
+	if (c->np2 >= IKE_MAX_PROPOSALS)
+		return false;
+	c->p2[c->np2++] = x;
+	return true;
+}
+
+/* Split s at '-' into at most n parts in buf. */
+static size_t ike_split(const char *s, char *buf, size_t buflen, char **parts, size_t n)
+{
+	snprintf(buf, buflen, "%s", s);
+	size_t k = 0;
+	for (char *save = NULL, *t = strtok_r(buf, "-", &save); t && k < n;
+	     t = strtok_r(NULL, "-", &save))
+		parts[k++] = t;
+	return k;
+}
+
+static bool ike_group_parse(const char *s, uint16_t *group)
+{
+	const struct dh_group *g = dh_group_by_name(s);
+	if (!g) {
+		char *end;
+		unsigned long v = strtoul(s, &end, 10);
+		if (*end || !(g = dh_group_get((uint16_t)v)))
+			return false;
+	}
+	*group = g->id;
+	return true;
+}
+
+bool ike_p1_parse(const char *s, struct ike_p1_xform *out, char *err, size_t errlen)
+{
+	char buf[128], *p[4];
+	size_t n = ike_split(s, buf, sizeof(buf), p, 4);
+	memset(out, 0, sizeof(*out));
+	if (n != 3) {
+		snprintf(err, errlen, "'%s': expected encryption-hash-group", s);
+		return false;
+	}
+	unsigned bits = 0;
+	char name[32];
+	snprintf(name, sizeof(name), "%s", p[0]);
+	size_t l = strlen(name);
+	while (l && name[l - 1] >= '0' && name[l - 1] <= '9')
+		l--;
+	if (!cipher_by_name(name) && l >= 3 && l < strlen(name)) {
+		bits = (unsigned)atoi(name + l);
+		name[l] = '\0';
+	}
+	const struct cipher_info *c = cipher_by_name(name);
+	if (!c) {
+		snprintf(err, errlen, "'%s': unknown encryption '%s'", s, p[0]);
+		return false;
+	}
+	const struct prf_info *h = prf_by_name(p[1]);
+	if (!h) {
+		snprintf(err, errlen, "'%s': unknown hash '%s'", s, p[1]);
+		return false;
+	}
+	if (!ike_group_parse(p[2], &out->group)) {
+		snprintf(err, errlen, "'%s': unknown group '%s'", s, p[2]);
+		return false;
+	}
+	out->encr = c->id;
+	out->keylen = (uint16_t)(bits ? bits : (c->keylen_required ? 128 : 0));
+	out->hash = h->id;
+	out->auth = IKE_AUTH_PSK;
+	return true;
+}
+
+bool ike_p2_parse(const char *s, struct ike_p2_xform *out, char *err, size_t errlen)
+{
+	char buf[128], *p[4];
+	size_t n = ike_split(s, buf, sizeof(buf), p, 4);
+	memset(out, 0, sizeof(*out));
+	out->encap = IKE_ENCAP_TUNNEL;
+	if (n < 1) {
+		snprintf(err, errlen, "'%s': empty ESP proposal", s);
+		return false;
+	}
+	static const struct { const char *name; uint16_t id, bits; bool aead; } encs[] = {
+		{ "des", IKE_ESP_DES, 0, false }, { "3des", IKE_ESP_3DES, 0, false },
+		{ "null", IKE_ESP_NULL, 0, false }, { "aes128", IKE_ESP_AES, 128, false },
+		{ "aes192", IKE_ESP_AES, 192, false }, { "aes256", IKE_ESP_AES, 256, false },
+		{ "aes", IKE_ESP_AES, 128, false },
+		{ "aes128gcm8", IKE_ESP_AES_GCM_8, 128, true },
+		{ "aes128gcm12", IKE_ESP_AES_GCM_12, 128, true },
+		{ "aes128gcm16", IKE_ESP_AES_GCM_16, 128, true },
+		{ "aes256gcm8", IKE_ESP_AES_GCM_8, 256, true },
+		{ "aes256gcm12", IKE_ESP_AES_GCM_12, 256, true },
+		{ "aes256gcm16", IKE_ESP_AES_GCM_16, 256, true },
+	};
+	static const struct { const char *name; uint16_t id; } auths[] = {
+		{ "md5", IKE_EAUTH_MD5 }, { "sha1", IKE_EAUTH_SHA1 },
+		{ "sha256", IKE_EAUTH_SHA256 }, { "sha384", IKE_EAUTH_SHA384 },
+		{ "sha512", IKE_EAUTH_SHA512 },
+	};
+	size_t i, k = 0;
+	for (i = 0; i < sizeof(encs) / sizeof(encs[0]); i++)
+		if (strcmp(encs[i].name, p[0]) == 0)
+			break;
+	if (i == sizeof(encs) / sizeof(encs[0])) {
+		snprintf(err, errlen, "'%s': unknown ESP encryption '%s'", s, p[0]);
+		return false;
+	}
+	out->transform = encs[i].id;
+	out->keylen = encs[i].bits;
+	k = 1;
+	if (!encs[i].aead) {
+		if (k >= n) {
+			snprintf(err, errlen, "'%s': needs an integrity algorithm", s);
+			return false;
+		}
+		size_t j;
+		for (j = 0; j < sizeof(auths) / sizeof(auths[0]); j++)
+			if (strcmp(auths[j].name, p[k]) == 0)
+				break;
+		if (j == sizeof(auths) / sizeof(auths[0])) {
+			snprintf(err, errlen, "'%s': unknown integrity '%s'", s, p[k]);
+			return false;
+		}
+		out->auth = auths[j].id;
+		k++;
+	}
+	if (k < n && !ike_group_parse(p[k++], &out->group)) {
+		snprintf(err, errlen, "'%s': unknown PFS group '%s'", s, p[k - 1]);
+		return false;
+	}
+	if (k < n) {
+		snprintf(err, errlen, "'%s': unexpected '%s'", s, p[k]);
+		return false;
+	}
+	return true;
+}
+
+static int ike_ip_parse(const char *s, uint8_t *out)
+{
+	if (inet_pton(AF_INET, s, out) == 1)
+		return 4;
+	if (inet_pton(AF_INET6, s, out) == 1)
+		return 16;
+	return 0;
+}
+
+bool ike_ts_parse(const char *s, struct ike_ts *out, char *err, size_t errlen)
+{
+	char buf[160];
+	snprintf(buf, sizeof(buf), "%s", s);
+	memset(out, 0, sizeof(*out));
+	char *sp = strchr(buf, ' ');
+	if (sp) {
+		*sp++ = '\0';
+		unsigned proto = 0, port = 0;
+		if (sscanf(sp, "%u/%u", &proto, &port) < 1 || proto > 255 || port > 65535) {
+			snprintf(err, errlen, "'%s': expected 'proto/port' after the address", s);
+			return false;
+		}
+		out->proto = (uint8_t)proto;
+		out->port = (uint16_t)port;
+	}
+	char *slash = strchr(buf, '/'), *dash = strchr(buf, '-');
+	int l;
+	if (slash) {
+		*slash++ = '\0';
+		l = ike_ip_parse(buf, out->data);
+		char *end;
+		long bits = strtol(slash, &end, 10);
+		if (!l || *end || bits < 0 || bits > l * 8) {
+			snprintf(err, errlen, "'%s': bad subnet", s);
+			return false;
+		}
+		/* the mask follows the address */
+		for (int i = 0; i < l; i++) {
+			long b = bits - i * 8;
+			out->data[l + i] = b >= 8 ? 0xff : b <= 0 ? 0 : (uint8_t)(0xff << (8 - b));
+			out->data[i] &= out->data[l + i];
+		}
+		out->type = l == 4 ? 4 : 6;
+		out->len = (size_t)l * 2;
+	} else if (dash) {
+		*dash++ = '\0';
+		l = ike_ip_parse(buf, out->data);
+		if (!l || ike_ip_parse(dash, out->data + l) != l) {
+			snprintf(err, errlen, "'%s': bad range", s);
+			return false;
+		}
+		out->type = l == 4 ? 7 : 8;
+		out->len = (size_t)l * 2;
+	} else {
+		l = ike_ip_parse(buf, out->data);
+		if (!l) {
+			snprintf(err, errlen, "'%s': not an address, subnet or range", s);
+			return false;
+		}
+		out->type = l == 4 ? 1 : 5;
+		out->len = (size_t)l;
+	}
+	out->set = true;
+	return true;
+}
+
+bool ike_id_parse(const char *s, struct ike_id *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	static const struct { const char *pfx; uint8_t type; } kinds[] = {
+		{ "fqdn:", 2 }, { "ufqdn:", 3 }, { "keyid:", 11 },
+	};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		size_t pl = strlen(kinds[i].pfx);
+		if (strncmp(s, kinds[i].pfx, pl) == 0) {
+			size_t l = strlen(s + pl);
+			if (l == 0 || l > IKE_MAX_ID) {
+				snprintf(err, errlen, "'%s': empty or too long", s);
+				return false;
+			}
+			out->type = kinds[i].type;
+			memcpy(out->data, s + pl, l);
+			out->len = l;
+			return true;
+		}
+	}
+	const char *a = s;
+	if (strncmp(a, "ipv4:", 5) == 0 || strncmp(a, "ipv6:", 5) == 0)
+		a += 5;
+	int l = ike_ip_parse(a, out->data);
+	if (!l) {
+		snprintf(err, errlen, "'%s': not an address or a typed ID", s);
+		return false;
+	}
+	out->type = l == 4 ? 1 : 5;
+	out->len = (size_t)l;
+	return true;
+}
+
+size_t ike_esp_enc_len(const struct ike_p2_xform *x)
+{
+	switch (x->transform) {
+	case IKE_ESP_DES: return 8;
+	case IKE_ESP_3DES: return 24;
+	case IKE_ESP_NULL: return 0;
+	case IKE_ESP_AES: return (x->keylen ? x->keylen : 128) / 8;
+	case IKE_ESP_AES_GCM_8: case IKE_ESP_AES_GCM_12: case IKE_ESP_AES_GCM_16:
+		return (x->keylen ? x->keylen : 128) / 8 + 4; /* RFC 4106 8.1: salt */
+	}
+	return 0;
+}
+
+size_t ike_esp_int_len(const struct ike_p2_xform *x)
+{
+	switch (x->auth) {
+	case IKE_EAUTH_MD5: return 16;
+	case IKE_EAUTH_SHA1: return 20;
+	case IKE_EAUTH_SHA256: return 32;
+	case IKE_EAUTH_SHA384: return 48;
+	case IKE_EAUTH_SHA512: return 64;
+	}
+	return 0;
+}
+
+const char *ike_p1_str(const struct ike_p1_xform *x, char *buf, size_t len)
+{
+	const struct cipher_info *c = cipher_get(x->encr);
+	const struct prf_info *h = prf_get(x->hash);
+	const struct dh_group *g = dh_group_get(x->group);
+	char enc[24];
+	if (c && x->keylen)
+		snprintf(enc, sizeof(enc), "%s%u", c->name, x->keylen);
+	else
+		snprintf(enc, sizeof(enc), "%s", c ? c->name : "?");
+	snprintf(buf, len, "%s-%s-%s", enc, h ? h->name : "?", g ? g->name : "?");
+	return buf;
+}
+
+const char *ike_p2_str(const struct ike_p2_xform *x, char *buf, size_t len)
+{
+	const char *e = x->transform == IKE_ESP_DES ? "des" : x->transform == IKE_ESP_3DES ? "3des"
+		      : x->transform == IKE_ESP_NULL ? "null" : x->transform == IKE_ESP_AES ? "aes"
+		      : x->transform == IKE_ESP_AES_GCM_8 ? "aesgcm8"
+		      : x->transform == IKE_ESP_AES_GCM_12 ? "aesgcm12"
+		      : x->transform == IKE_ESP_AES_GCM_16 ? "aesgcm16" : "?";
+	const char *a = x->auth == IKE_EAUTH_MD5 ? "-md5" : x->auth == IKE_EAUTH_SHA1 ? "-sha1"
+		      : x->auth == IKE_EAUTH_SHA256 ? "-sha256" : x->auth == IKE_EAUTH_SHA384 ? "-sha384"
+		      : x->auth == IKE_EAUTH_SHA512 ? "-sha512" : "";
+	const struct dh_group *g = x->group ? dh_group_get(x->group) : NULL;
+	char kl[8] = "";
+	if (x->keylen)
+		snprintf(kl, sizeof(kl), "%u", x->keylen);
+	snprintf(buf, len, "%s%s%s%s%s", e, kl, a, g ? "-" : "", g ? g->name : "");
+	return buf;
+}

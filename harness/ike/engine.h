@@ -1,0 +1,146 @@
+/* The engine: runs a script of steps for one role over a transport.
+ *
+ * Single-threaded and clock-free: the caller passes the time in. Feed it
+ * packets with ike_engine_input (or let ike_engine_poll drain the
+ * transport), call ike_engine_tick when the deadline it returned comes.
+ * ike_run drives several engines over the in-memory hub on virtual time,
+ * so tests are deterministic. */
+#ifndef IKEC_IKE_ENGINE_H
+#define IKEC_IKE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ike/ike.h"
+#include "transport/transport.h"
+
+#define IKE_NEVER UINT64_MAX
+
+/* Mutations, at the three depths of the design. */
+enum ike_mut_op {
+	/* on the payload list, before HASH and encryption */
+	IKE_MUT_SET,            /* wire_set(path, value) */
+	IKE_MUT_SET_BYTES,      /* wire_set_bytes(path, bytes) */
+	IKE_MUT_REMOVE,         /* the nth payload of a type */
+	IKE_MUT_DUPLICATE,      /* the nth payload of a type, copied after it */
+	IKE_MUT_UNKNOWN,        /* insert a payload of (unknown) type at index nth */
+	/* on the plaintext of an encrypted message, before encryption */
+	IKE_MUT_PLAIN_TRUNCATE, /* keep value bytes */
+	IKE_MUT_PLAIN_XOR,      /* byte at offset ^= value */
+	/* on the datagram as sent */
+	IKE_MUT_DGRAM_TRUNCATE,
+	IKE_MUT_DGRAM_XOR,
+	IKE_MUT_DGRAM_APPEND,   /* bytes after the message */
+};
+
+struct ike_mutation {
+	enum ike_mut_op op;
+	const char *path;       /* SET, SET_BYTES */
+	uint32_t value;
+	uint8_t payload;        /* REMOVE, DUPLICATE, UNKNOWN: payload type */
+	size_t nth;
+	size_t offset;          /* XOR */
+	chunk_t bytes;          /* SET_BYTES, APPEND, UNKNOWN body (borrowed) */
+};
+
+enum ike_step_op {
+	IKE_STEP_SEND,            /* build kind, mutate, send */
+	IKE_STEP_EXPECT,          /* a message of kind, accepted */
+	IKE_STEP_EXPECT_NOTIFY,   /* a notification of type (0: any) */
+	IKE_STEP_EXPECT_SILENCE,  /* nothing for within_ms */
+	IKE_STEP_WAIT,            /* let wait_ms pass */
+	IKE_STEP_CHECK,           /* the SA is in state */
+};
+
+struct ike_step {
+	enum ike_step_op op;
+	enum ike_kind kind;
+	uint16_t notify;          /* SEND notify / EXPECT_NOTIFY type */
+	uint8_t protocol;         /* SEND notify / delete: 1 ISAKMP, 3 ESP */
+	bool or_silence;          /* EXPECT_NOTIFY: silence passes too */
+	uint32_t within_ms;       /* EXPECT*: 0 = retransmissions decide */
+	uint32_t wait_ms;
+	enum ike_sa_state state;  /* CHECK */
+	const struct ike_mutation *mut;   /* borrowed */
+	size_t nmut;
+};
+
+#define IKE_MAX_STEPS 64
+
+/* The standard exchange for a config's role and exchange: phase 1, then
+ * Quick Mode when phase-2 proposals are configured (qm4 with commit).
+ * Returns the number of steps written (at most max). */
+size_t ike_script_default(const struct ike_config *cfg, struct ike_step *steps, size_t max);
+/* One line describing a step ("send mm3 (1 mutation)"). */
+const char *ike_step_str(const struct ike_step *s, char *buf, size_t len);
+
+/* ---- results ---- */
+
+struct ike_notify_rec {
+	uint64_t time_ms;
+	bool sent;
+	bool protected_;
+	uint16_t type;
+	uint8_t protocol;
+	chunk_t spi, data;        /* owned */
+};
+
+struct ike_event {
+	uint64_t time_ms;
+	bool sent;
+	enum ike_kind kind;       /* NONE when unparsed */
+	uint8_t exchange;
+	uint32_t msgid;
+	size_t length;
+	chunk_t datagram;         /* owned: as on the wire (no 4500 marker) */
+	chunk_t plaintext;        /* owned: payloads of an encrypted one */
+	bool retransmit;          /* sent again by the timer */
+	bool duplicate;           /* received again; reply resent or ignored */
+	char note[160];           /* rejection reason, "unexpected", ... */
+};
+
+struct ike_result {
+	bool finished;            /* the script ran to its end */
+	bool failed;              /* a step failed: see error */
+	size_t failed_step;
+	char error[480];
+	bool established;         /* phase 1 reached ESTABLISHED at some point */
+	enum ike_sa_state state;
+	struct ike_p1_xform p1;   /* agreed */
+	const struct ike_child *child;   /* the SA's child SAs (valid while the
+					    engine lives) */
+	size_t nchild;
+	struct ike_notify_rec *notify;
+	size_t nnotify;
+	struct ike_event *event;
+	size_t nevent;
+};
+
+/* ---- the engine ---- */
+
+struct ike_engine;
+
+/* peer NULL: a responder waits for anyone. script NULL: the default one.
+ * cfg and the transport stay the caller's and must outlive the engine. */
+struct ike_engine *ike_engine_new(const struct ike_config *cfg, struct transport *t,
+				  const struct netaddr *peer, const struct ike_step *script,
+				  size_t nsteps, const char *name);
+void ike_engine_free(struct ike_engine *e);
+/* One received packet. */
+void ike_engine_input(struct ike_engine *e, const struct transport_pkt *pkt, uint64_t now_ms);
+/* Receive and handle everything the transport has; returns how many. */
+size_t ike_engine_poll(struct ike_engine *e, uint64_t now_ms);
+/* Run what is due (sends, timeouts, retransmissions); returns the next
+ * deadline (IKE_NEVER when waiting only for packets or done). */
+uint64_t ike_engine_tick(struct ike_engine *e, uint64_t now_ms);
+bool ike_engine_done(const struct ike_engine *e);
+const struct ike_result *ike_engine_result(struct ike_engine *e);
+struct ike_sa *ike_engine_sa(struct ike_engine *e);
+
+/* Drive engines over a memory hub on virtual time from start_ms until all
+ * are done and nothing is in flight, or limit_ms. Returns the final time. */
+uint64_t ike_run(struct ike_engine **e, size_t n, struct transport_hub *hub,
+		 uint64_t start_ms, uint64_t limit_ms);
+
+#endif

@@ -1,0 +1,45 @@
+/* Helpers shared by the exchange files of ike/ (not a public header). */
+#ifndef IKEC_IKE_INTERNAL_H
+#define IKEC_IKE_INTERNAL_H
+
+#include "ike/ike.h"
+#include "wire/rules.h"
+
+/* A message with the SA's cookies, an exchange, a message ID and the E flag. */
+struct wire_msg *ike_msg_new(const struct ike_sa *sa, uint8_t exchange, uint32_t msgid,
+			     bool encrypted);
+/* rules_check for a message by name, into st. */
+bool ike_rules(const char *name, uint8_t auth, const struct wire_msg *m,
+	       struct ike_status *st);
+/* The payloads after the first one (HASH), as they are on the wire: for a
+ * parsed message from the raw bytes, for a built one by building. */
+chunk_t ike_rest_parsed(const struct wire_msg *m);
+chunk_t ike_rest_built(const struct wire_msg *m);
+/* The body of a payload (no generic header): raw for parsed nodes. */
+chunk_t ike_body(const struct wire_node *n);
+/* Set the first HASH payload's data (placeholder or computed). */
+bool ike_set_hash(struct wire_msg *m, chunk_t h, struct ike_status *st);
+/* Compare the first HASH payload with h. */
+bool ike_check_hash(const struct wire_msg *m, chunk_t h, const char *what,
+		    struct ike_status *st);
+/* A HASH payload of prf length, zeros, at the end of the list. */
+void ike_add_hash(struct ike_sa *sa, struct wire_msg *m);
+/* Our phase-1 ID (configured, or our address). */
+void ike_our_id(const struct ike_sa *sa, struct ike_id *id);
+/* Copy a crypto error into st. */
+bool ike_crypto_fail(struct ike_status *st, uint16_t notify, const char *what,
+		     const char *msg);
+
+/* Per-file parts of ike_finalize / ike_sent. */
+bool ike_phase1_finalize(struct ike_sa *sa, enum ike_kind kind, struct wire_msg *m,
+			 bool keep_hash, struct ike_status *st);
+bool ike_phase1_sent(struct ike_sa *sa, enum ike_kind kind, const struct wire_msg *m,
+		     struct ike_status *st);
+bool ike_quick_finalize(struct ike_sa *sa, enum ike_kind kind, struct ike_qm *qm,
+			struct wire_msg *m, bool keep_hash, struct ike_status *st);
+bool ike_quick_sent(struct ike_sa *sa, enum ike_kind kind, struct ike_qm *qm,
+		    const struct wire_msg *m, struct ike_status *st);
+bool ike_info_finalize(struct ike_sa *sa, struct wire_msg *m, bool keep_hash,
+		       struct ike_status *st);
+
+#endif

@@ -1,0 +1,626 @@
+/* Main Mode and Aggressive Mode (RFC 2409 5), both roles, and phase-1
+ * proposal selection. */
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto/cipher.h"
+#include "crypto/dh.h"
+#include "crypto/keys.h"
+#include "crypto/prf.h"
+#include "ike/auth.h"
+#include "ike/internal.h"
+#include "wire/names.h"
+
+#define IKE_DOI_IPSEC 1
+#define IKE_SIT_IDENTITY 1
+#define IKE_PROTO_ISAKMP 1
+#define IKE_KEY_IKE 1
+
+/* ---- proposals ---- */
+
+static void ike_p1_attrs(struct wire_msg *m, struct wire_node *t, const struct ike_p1_xform *x)
+{
+	if (x->encr)
+		wire_attr_tv(m, t, 1, x->encr);
+	if (x->keylen)
+		wire_attr_tv(m, t, 14, x->keylen);
+	if (x->hash)
+		wire_attr_tv(m, t, 2, x->hash);
+	if (x->auth)
+		wire_attr_tv(m, t, 3, x->auth);
+	if (x->group)
+		wire_attr_tv(m, t, 4, x->group);
+	if (x->life_sec) {
+		wire_attr_tv(m, t, 11, 1);
+		wire_attr_num(m, t, 12, x->life_sec);
+	}
+	if (x->life_kb) {
+		wire_attr_tv(m, t, 11, 2);
+		wire_attr_num(m, t, 12, x->life_kb);
+	}
+}
+
+/* A transform's attributes into x; false with st on what we cannot read. */
+static bool ike_p1_read(const struct wire_node *t, struct ike_p1_xform *x, struct ike_status *st)
+{
+	memset(x, 0, sizeof(*x));
+	uint32_t life_type = 0;
+	for (size_t i = 0; i < t->nattrs; i++) {
+		const struct wire_attr *a = &t->attrs[i];
+		uint32_t v;
+		if (!wire_attr_value(a, &v))
+			return ike_fail(st, WIRE_N_ATTRIBUTES_NOT_SUPPORTED, "transform", "attr",
+					"transform #%u: attribute %u value too long", t->number,
+					a->type);
+		switch (a->type) {
+		case 1: x->encr = (uint16_t)v; break;
+		case 2: x->hash = (uint16_t)v; break;
+		case 3: x->auth = (uint16_t)v; break;
+		case 4: x->group = (uint16_t)v; break;
+		case 14: x->keylen = (uint16_t)v; break;
+		case 11: life_type = v; break;
+		case 12:
+			if (life_type == 1)
+				x->life_sec = v;
+			else if (life_type == 2)
+				x->life_kb = v;
+			else
+				return ike_fail(st, WIRE_N_ATTRIBUTES_NOT_SUPPORTED, "transform",
+						"attr", "transform #%u: life duration without a life type",
+						t->number);
+			break;
+		default:
+			return ike_fail(st, WIRE_N_ATTRIBUTES_NOT_SUPPORTED, "transform", "attr",
+					"transform #%u: attribute class %u not supported", t->number,
+					a->type);
+		}
+	}
+	return true;
+}
+
+/* Key length in bits as used: the attribute, or the cipher's default. */
+static uint16_t ike_p1_keybits(const struct ike_p1_xform *x)
+{
+	const struct cipher_info *c = cipher_get(x->encr);
+	return x->keylen ? x->keylen : c ? c->key_default : 0;
+}
+
+/* Same algorithms (lifetimes are policy, compared elsewhere). */
+static bool ike_p1_same(const struct ike_p1_xform *a, const struct ike_p1_xform *b)
+{
+	return a->encr == b->encr && ike_p1_keybits(a) == ike_p1_keybits(b) &&
+	       a->hash == b->hash && a->auth == b->auth && a->group == b->group;
+}
+
+static bool ike_life_ok(enum ike_life_policy pol, uint32_t theirs, uint32_t ours)
+{
+	/* absent means the 8-hour default (RFC 2407 4.5) for seconds, and no
+	 * limit for kilobytes; only NOT_LONGER refuses anything */
+	if (pol != IKE_LIFE_NOT_LONGER || !ours)
+		return true;
+	return theirs && theirs <= ours;
+}
+
+bool ike_select_p1(const struct ike_config *cfg, const struct wire_node *sa_node,
+		   struct ike_p1_xform *out, uint8_t *number, struct ike_status *st)
+{
+	char why[320] = "no transform offered";
+	for (size_t p = 0; p < sa_node->nkids; p++) {
+		const struct wire_node *prop = sa_node->kids[p];
+		if (prop->protocol != IKE_PROTO_ISAKMP)
+			continue;
+		for (size_t t = 0; t < prop->nkids; t++) {
+			const struct wire_node *tr = prop->kids[t];
+			struct ike_p1_xform x;
+			struct ike_status tmp;
+			if (!ike_p1_read(tr, &x, &tmp)) {
+				snprintf(why, sizeof(why), "%s", tmp.msg);
+				continue;
+			}
+			if (!x.encr || !x.hash || !x.auth || !x.group) {
+				snprintf(why, sizeof(why), "transform #%u lacks a mandatory attribute",
+					 tr->number);
+				continue;
+			}
+			for (size_t c = 0; c < cfg->np1; c++) {
+				const struct ike_p1_xform *our = &cfg->p1[c];
+				if (!ike_p1_same(&x, our)) {
+					char a[64], b[64];
+					snprintf(why, sizeof(why), "transform #%u %s matches none of ours "
+						 "(last compared: %s)", tr->number,
+						 ike_p1_str(&x, a, sizeof(a)), ike_p1_str(our, b, sizeof(b)));
+					continue;
+				}
+				if (!ike_life_ok(cfg->life_policy, x.life_sec, our->life_sec) ||
+				    !ike_life_ok(cfg->life_policy, x.life_kb, our->life_kb)) {
+					snprintf(why, sizeof(why), "transform #%u: lifetime %us/%ukB longer "
+						 "than ours %us/%ukB", tr->number, x.life_sec, x.life_kb,
+						 our->life_sec, our->life_kb);
+					continue;
+				}
+				*out = x;
+				number[0] = (uint8_t)prop->number;
+				number[1] = (uint8_t)tr->number;
+				return true;
+			}
+		}
+	}
+	return ike_fail(st, WIRE_N_NO_PROPOSAL_CHOSEN, "SA", "proposal", "%s", why);
+}
+
+static void ike_add_p1_sa_offer(struct ike_sa *sa, struct wire_msg *m)
+{
+	struct wire_node *n = wire_add_sa(m, IKE_DOI_IPSEC, IKE_SIT_IDENTITY);
+	struct wire_node *p = wire_add_proposal(m, n, 1, IKE_PROTO_ISAKMP, NULL, 0);
+	for (size_t i = 0; i < sa->cfg->np1; i++) {
+		struct wire_node *t = wire_add_transform(m, p, (uint8_t)(i + 1), IKE_KEY_IKE);
+		ike_p1_attrs(m, t, &sa->cfg->p1[i]);
+	}
+}
+
+static bool ike_add_p1_sa_reply(struct ike_sa *sa, struct wire_msg *m, struct ike_status *st)
+{
+	if (!sa->have_xf)
+		return ike_fail(st, 0, "SA", "", "no transform chosen yet");
+	struct wire_node *n = wire_add_sa(m, IKE_DOI_IPSEC, IKE_SIT_IDENTITY);
+	struct wire_node *p = wire_add_proposal(m, n, sa->prop_number, IKE_PROTO_ISAKMP, NULL, 0);
+	struct wire_node *t = wire_add_transform(m, p, sa->xf_number, IKE_KEY_IKE);
+	ike_p1_attrs(m, t, &sa->xf);
+	return true;
+}
+
+/* Initiator: the responder's single transform must be one we offered. */
+static bool ike_p1_check_reply(struct ike_sa *sa, const struct wire_node *sa_node,
+			       struct ike_status *st)
+{
+	if (sa_node->nkids != 1 || sa_node->kids[0]->nkids != 1)
+		return ike_fail(st, WIRE_N_BAD_PROPOSAL_SYNTAX, "SA", "proposal",
+				"SA payload at offset %zu: the reply must hold one proposal with one "
+				"transform (%zu proposals)", sa_node->offset, sa_node->nkids);
+	const struct wire_node *p = sa_node->kids[0], *t = p->kids[0];
+	struct ike_p1_xform x;
+	if (!ike_p1_read(t, &x, st))
+		return false;
+	for (size_t c = 0; c < sa->cfg->np1; c++) {
+		const struct ike_p1_xform *our = &sa->cfg->p1[c];
+		if (ike_p1_same(&x, our) && x.life_sec == our->life_sec && x.life_kb == our->life_kb) {
+			sa->xf = x;
+			sa->have_xf = true;
+			sa->prop_number = (uint8_t)p->number;
+			sa->xf_number = (uint8_t)t->number;
+			if (sa->state < IKE_SA_SA_DONE)
+				sa->state = IKE_SA_SA_DONE;
+			return true;
+		}
+	}
+	char b[64];
+	return ike_fail(st, WIRE_N_NO_PROPOSAL_CHOSEN, "transform", "attr",
+			"transform at offset %zu: %s (life %us/%ukB) is not one we offered", t->offset,
+			ike_p1_str(&x, b, sizeof(b)), x.life_sec, x.life_kb);
+}
+
+/* ---- payload helpers ---- */
+
+static struct wire_node *ike_add_our_id(struct ike_sa *sa, struct wire_msg *m)
+{
+	struct ike_id id;
+	ike_our_id(sa, &id);
+	return wire_add_id(m, id.type, 0, 0, id.data, id.len);
+}
+
+static void ike_add_ke_nonce(struct ike_sa *sa, struct wire_msg *m)
+{
+	chunk_t *ke = ike_sa_our_ke(sa), *n = ike_sa_our_nonce(sa);
+	wire_add_data(m, WIRE_PL_KE, ke->ptr, ke->len);
+	wire_add_data(m, WIRE_PL_NONCE, n->ptr, n->len);
+}
+
+static void ike_add_initial_contact(struct ike_sa *sa, struct wire_msg *m)
+{
+	if (!sa->cfg->initial_contact)
+		return;
+	uint8_t spi[16];
+	memcpy(spi, sa->icookie, 8);
+	memcpy(spi + 8, sa->rcookie, 8);
+	wire_add_notify(m, IKE_DOI_IPSEC, IKE_PROTO_ISAKMP, WIRE_N_INITIAL_CONTACT, spi, 16,
+			NULL, 0);
+}
+
+static bool ike_need_dh(struct ike_sa *sa, struct ike_status *st)
+{
+	char err[256];
+	if (!ike_sa_need_dh(sa, err, sizeof(err)))
+		return ike_fail(st, WIRE_N_INVALID_KEY_INFORMATION, "KE", "", "%s", err);
+	return true;
+}
+
+static bool ike_derive(struct ike_sa *sa, struct ike_status *st)
+{
+	char err[256];
+	if (!ike_sa_derive(sa, err, sizeof(err)))
+		return ike_fail(st, WIRE_N_INVALID_KEY_INFORMATION, "KE", "data", "%s", err);
+	return true;
+}
+
+/* Peer's KE and nonce into the SA, checked. */
+static bool ike_take_ke_nonce(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
+{
+	const struct wire_node *ke = wire_find(m, WIRE_PL_KE, 0);
+	const struct wire_node *n = wire_find(m, WIRE_PL_NONCE, 0);
+	const struct dh_group *g = dh_group_get(sa->xf.group);
+	struct crypto_err ce;
+	if (!g)
+		return ike_fail(st, WIRE_N_INVALID_KEY_INFORMATION, "KE", "", "group %u unknown",
+				sa->xf.group);
+	if (ke->data.len != g->ke_len)
+		return ike_fail(st, WIRE_N_INVALID_KEY_INFORMATION, "KE", "length",
+				"KE payload at offset %zu: %zu bytes of key data, group %u (%s) needs %zu",
+				ke->offset, ke->data.len, g->id, g->name, g->ke_len);
+	if (!dh_check_public(g->id, ke->data, &ce))
+		return ike_fail(st, WIRE_N_INVALID_KEY_INFORMATION, "KE", "data",
+				"KE payload at offset %zu: %s", ke->offset, ce.msg);
+	chunk_t *pke = sa->initiator ? &sa->gxr : &sa->gxi;
+	chunk_t *pn = sa->initiator ? &sa->nr : &sa->ni;
+	chunk_free(pke);
+	chunk_free(pn);
+	*pke = chunk_dup(ke->data.ptr, ke->data.len);
+	*pn = chunk_dup(n->data.ptr, n->data.len);
+	return true;
+}
+
+/* The peer's ID against the one we expect (if any). */
+static bool ike_take_id(struct ike_sa *sa, const struct wire_msg *m, chunk_t *body,
+			struct ike_status *st)
+{
+	const struct wire_node *id = wire_find(m, WIRE_PL_ID, 0);
+	const struct ike_id *want = &sa->cfg->remote_id;
+	if (want->type && (id->subtype != want->type || id->data.len != want->len ||
+			   memcmp(id->data.ptr, want->data, want->len) != 0))
+		return ike_fail(st, WIRE_N_INVALID_ID_INFORMATION, "ID", "data",
+				"ID payload at offset %zu: type %u, %zu bytes is not the ID we expect "
+				"(type %u, %zu bytes)", id->offset, id->subtype, id->data.len,
+				want->type, want->len);
+	if (id->data.len > IKE_MAX_ID)
+		return ike_fail(st, WIRE_N_INVALID_ID_INFORMATION, "ID", "length",
+				"ID payload at offset %zu: %zu bytes is too long", id->offset,
+				id->data.len);
+	sa->peer_id.type = (uint8_t)id->subtype;
+	sa->peer_id.len = id->data.len;
+	memcpy(sa->peer_id.data, id->data.ptr, id->data.len);
+	chunk_free(body);
+	*body = ike_body(id);
+	return true;
+}
+
+static const struct ike_auth_ops *ike_auth(struct ike_sa *sa, struct ike_status *st)
+{
+	const struct ike_auth_ops *a = ike_auth_get(sa->xf.auth);
+	if (!a)
+		ike_fail(st, WIRE_N_AUTHENTICATION_FAILED, "", "",
+			 "authentication method %u not supported", sa->xf.auth);
+	return a;
+}
+
+static uint8_t ike_rules_auth(struct ike_sa *sa)
+{
+	const struct ike_auth_ops *a = ike_auth_get(sa->xf.auth);
+	return a ? a->rules : RULES_AUTH_PSK;
+}
+
+/* HASH_I (of_initiator) or HASH_R with the given ID body. */
+static bool ike_phase1_hash(struct ike_sa *sa, bool of_initiator, chunk_t id_b, chunk_t *out,
+			    struct ike_status *st)
+{
+	struct crypto_err ce;
+	chunk_t cki = CHUNK_FROM(sa->icookie, 8), ckr = CHUNK_FROM(sa->rcookie, 8);
+	bool ok = of_initiator
+		? keys_hash_i(sa->xf.hash, sa->skeyid, sa->gxi, sa->gxr, cki, ckr, sa->sai_b, id_b,
+			      out, &ce)
+		: keys_hash_r(sa->xf.hash, sa->skeyid, sa->gxi, sa->gxr, cki, ckr, sa->sai_b, id_b,
+			      out, &ce);
+	return ok || ike_crypto_fail(st, 0, of_initiator ? "HASH_I" : "HASH_R", ce.msg);
+}
+
+static bool ike_need_keys(struct ike_sa *sa, struct ike_status *st)
+{
+	if (sa->state < IKE_SA_KEYED || !sa->skeyid.len)
+		return ike_fail(st, 0, "", "", "no keys yet (SA state %s)",
+				ike_sa_state_name(sa->state));
+	return true;
+}
+
+/* ---- Main Mode ---- */
+
+struct wire_msg *ike_build_mm1(struct ike_sa *sa, struct ike_status *st)
+{
+	(void)st;
+	struct wire_msg *m = ike_msg_new(sa, WIRE_X_MAIN, 0, false);
+	ike_add_p1_sa_offer(sa, m);
+	return m;
+}
+
+struct wire_msg *ike_build_mm2(struct ike_sa *sa, struct ike_status *st)
+{
+	struct wire_msg *m = ike_msg_new(sa, WIRE_X_MAIN, 0, false);
+	if (!ike_add_p1_sa_reply(sa, m, st)) {
+		wire_msg_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static struct wire_msg *ike_build_mm34(struct ike_sa *sa, struct ike_status *st)
+{
+	if (!sa->have_xf) {
+		ike_fail(st, 0, "SA", "", "no transform agreed yet");
+		return NULL;
+	}
+	if (!ike_need_dh(sa, st))
+		return NULL;
+	struct wire_msg *m = ike_msg_new(sa, WIRE_X_MAIN, 0, false);
+	ike_add_ke_nonce(sa, m);
+	return m;
+}
+
+struct wire_msg *ike_build_mm3(struct ike_sa *sa, struct ike_status *st)
+{
+	return ike_build_mm34(sa, st);
+}
+
+struct wire_msg *ike_build_mm4(struct ike_sa *sa, struct ike_status *st)
+{
+	return ike_build_mm34(sa, st);
+}
+
+static struct wire_msg *ike_build_mm56(struct ike_sa *sa, struct ike_status *st)
+{
+	const struct ike_auth_ops *a;
+	if (!ike_need_keys(sa, st) || !(a = ike_auth(sa, st)))
+		return NULL;
+	struct wire_msg *m = ike_msg_new(sa, WIRE_X_MAIN, 0, true);
+	ike_add_our_id(sa, m);
+	a->add(sa, m);
+	ike_add_initial_contact(sa, m);
+	return m;
+}
+
+struct wire_msg *ike_build_mm5(struct ike_sa *sa, struct ike_status *st)
+{
+	return ike_build_mm56(sa, st);
+}
+
+struct wire_msg *ike_build_mm6(struct ike_sa *sa, struct ike_status *st)
+{
+	return ike_build_mm56(sa, st);
+}
+
+/* Responder: a first message makes our cookie. */
+static void ike_take_cookies(struct ike_sa *sa, const struct wire_msg *m)
+{
+	memcpy(sa->icookie, m->hdr.icookie, 8);
+	ike_sa_responder_cookie(sa->cfg, &sa->local, &sa->peer, sa->icookie, sa->rcookie);
+}
+
+bool ike_process_mm1(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
+{
+	if (!ike_rules("mm1", RULES_AUTH_ANY, m, st))
+		return false;
+	ike_take_cookies(sa, m);
+	const struct wire_node *n = wire_find(m, WIRE_PL_SA, 0);
+	uint8_t num[2];
+	if (!ike_select_p1(sa->cfg, n, &sa->xf, num, st))
+		return false;
+	sa->prop_number = num[0];
+	sa->xf_number = num[1];
+	sa->have_xf = true;
+	chunk_free(&sa->sai_b);
+	sa->sai_b = ike_body(n);
+	sa->state = IKE_SA_SA_DONE;
+	return true;
+}
+
+bool ike_process_mm2(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
+{
+	if (!ike_rules("mm2", RULES_AUTH_ANY, m, st))
+		return false;
+	memcpy(sa->rcookie, m->hdr.rcookie, 8);
+	return ike_p1_check_reply(sa, wire_find(m, WIRE_PL_SA, 0), st);
+}
+
+bool ike_process_mm3(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
+{
+	return ike_rules("mm3", RULES_AUTH_ANY, m, st) && ike_take_ke_nonce(sa, m, st) &&
+	       ike_need_dh(sa, st) && ike_derive(sa, st);
+}
+
+bool ike_process_mm4(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
+{
+	return ike_rules("mm4", RULES_AUTH_ANY, m, st) && ike_take_ke_nonce(sa, m, st) &&
+	       ike_need_dh(sa, st) && ike_derive(sa, st);
+}
+
+static void ike_note_notifies(struct ike_sa *sa, const struct wire_msg *m)
+{
+	const struct wire_node *n;
+	for (size_t i = 0; (n = wire_find(m, WIRE_PL_N, i)); i++)
+		if (n->subtype == WIRE_N_INITIAL_CONTACT)
+			sa->initial_contact_rx = true;
+}
+
+/* mm5 / am3 at the responder, mm6 / am2 at the initiator. */
+static bool ike_verify_peer(struct ike_sa *sa, const struct wire_msg *m, bool take_id,
+			    struct ike_status *st)
+{
+	const struct ike_auth_ops *a;
+	chunk_t *id_b = sa->initiator ? &sa->idir_b : &sa->idii_b;
+	if (!ike_need_keys(sa, st) || !(a = ike_auth(sa, st)))
+		return false;
+	if (take_id && !ike_take_id(sa, m, id_b, st))
+		return false;
+	chunk_t h = CHUNK_EMPTY;
+	bool ok = ike_phase1_hash(sa, !sa->initiator, *id_b, &h, st) && a->verify(sa, m, h, st);
+	chunk_free(&h);
+	if (ok) {
+		ike_note_notifies(sa, m);
+		sa->state = IKE_SA_ESTABLISHED;
+	}
+	return ok;
+}
+
+bool ike_process_mm5(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
+{
+	return ike_rules("mm5", ike_rules_auth(sa), m, st) && ike_verify_peer(sa, m, true, st);
+}
+
+bool ike_process_mm6(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
+{
+	return ike_rules("mm6", ike_rules_auth(sa), m, st) && ike_verify_peer(sa, m, true, st);
+}
+
+/* ---- Aggressive Mode ---- */
+
+struct wire_msg *ike_build_am1(struct ike_sa *sa, struct ike_status *st)
+{
+	if (!ike_need_dh(sa, st))
+		return NULL;
+	struct wire_msg *m = ike_msg_new(sa, WIRE_X_AGGR, 0, false);
+	ike_add_p1_sa_offer(sa, m);
+	ike_add_ke_nonce(sa, m);
+	ike_add_our_id(sa, m);
+	return m;
+}
+
+struct wire_msg *ike_build_am2(struct ike_sa *sa, struct ike_status *st)
+{
+	const struct ike_auth_ops *a;
+	if (!ike_need_keys(sa, st) || !(a = ike_auth(sa, st)))
+		return NULL;
+	struct wire_msg *m = ike_msg_new(sa, WIRE_X_AGGR, 0, false);
+	if (!ike_add_p1_sa_reply(sa, m, st)) {
+		wire_msg_free(m);
+		return NULL;
+	}
+	ike_add_ke_nonce(sa, m);
+	ike_add_our_id(sa, m);
+	a->add(sa, m);
+	return m;
+}
+
+struct wire_msg *ike_build_am3(struct ike_sa *sa, struct ike_status *st)
+{
+	const struct ike_auth_ops *a;
+	if (!ike_need_keys(sa, st) || !(a = ike_auth(sa, st)))
+		return NULL;
+	struct wire_msg *m = ike_msg_new(sa, WIRE_X_AGGR, 0, sa->cfg->am3_encrypted);
+	a->add(sa, m);
+	ike_add_initial_contact(sa, m);
+	return m;
+}
+
+bool ike_process_am1(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
+{
+	if (!ike_rules("am1", RULES_AUTH_ANY, m, st))
+		return false;
+	ike_take_cookies(sa, m);
+	const struct wire_node *n = wire_find(m, WIRE_PL_SA, 0);
+	uint8_t num[2];
+	if (!ike_select_p1(sa->cfg, n, &sa->xf, num, st))
+		return false;
+	sa->prop_number = num[0];
+	sa->xf_number = num[1];
+	sa->have_xf = true;
+	chunk_free(&sa->sai_b);
+	sa->sai_b = ike_body(n);
+	sa->state = IKE_SA_SA_DONE;
+	return ike_take_ke_nonce(sa, m, st) && ike_take_id(sa, m, &sa->idii_b, st) &&
+	       ike_need_dh(sa, st) && ike_derive(sa, st);
+}
+
+bool ike_process_am2(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
+{
+	if (!ike_rules("am2", ike_auth_get(sa->cfg->np1 ? sa->cfg->p1[0].auth : 0) ?
+		       ike_auth_get(sa->cfg->p1[0].auth)->rules : RULES_AUTH_PSK, m, st))
+		return false;
+	memcpy(sa->rcookie, m->hdr.rcookie, 8);
+	return ike_p1_check_reply(sa, wire_find(m, WIRE_PL_SA, 0), st) &&
+	       ike_take_ke_nonce(sa, m, st) && ike_need_dh(sa, st) && ike_derive(sa, st) &&
+	       ike_verify_peer(sa, m, true, st);
+}
+
+bool ike_process_am3(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
+{
+	return ike_rules("am3", ike_rules_auth(sa), m, st) && ike_verify_peer(sa, m, false, st);
+}
+
+/* ---- finalize and commit ---- */
+
+bool ike_phase1_finalize(struct ike_sa *sa, enum ike_kind kind, struct wire_msg *m,
+			 bool keep_hash, struct ike_status *st)
+{
+	bool of_i;
+	chunk_t id_b = CHUNK_EMPTY;
+	switch (kind) {
+	case IKE_K_MM5: case IKE_K_MM6: case IKE_K_AM2: {
+		const struct wire_node *id = wire_find(m, WIRE_PL_ID, 0);
+		of_i = sa->initiator;
+		if (!id)
+			/* an ID removed by a test: hash our real one */
+			id_b = chunk_dup((sa->initiator ? sa->idii_b : sa->idir_b).ptr,
+					 (sa->initiator ? sa->idii_b : sa->idir_b).len);
+		else
+			id_b = wire_node_body(id);
+		break;
+	}
+	case IKE_K_AM3:
+		of_i = true;
+		id_b = chunk_dup(sa->idii_b.ptr, sa->idii_b.len);
+		break;
+	default:
+		return true;
+	}
+	const struct ike_auth_ops *a = ike_auth(sa, st);
+	chunk_t h = CHUNK_EMPTY;
+	bool ok = a && ike_phase1_hash(sa, of_i, id_b, &h, st) && a->prove(sa, m, h, keep_hash, st);
+	chunk_free(&h);
+	chunk_free(&id_b);
+	return ok;
+}
+
+bool ike_phase1_sent(struct ike_sa *sa, enum ike_kind kind, const struct wire_msg *m,
+		     struct ike_status *st)
+{
+	(void)st;
+	const struct wire_node *n;
+	switch (kind) {
+	case IKE_K_MM1: case IKE_K_AM1:
+		/* SAi_b is what went out, mutations included */
+		if ((n = wire_find(m, WIRE_PL_SA, 0))) {
+			chunk_free(&sa->sai_b);
+			sa->sai_b = wire_node_body(n);
+		}
+		if (kind == IKE_K_AM1 && (n = wire_find(m, WIRE_PL_ID, 0))) {
+			chunk_free(&sa->idii_b);
+			sa->idii_b = wire_node_body(n);
+		}
+		break;
+	case IKE_K_MM2:
+		if (sa->state < IKE_SA_SA_DONE)
+			sa->state = IKE_SA_SA_DONE;
+		break;
+	case IKE_K_MM5: case IKE_K_MM6: case IKE_K_AM2:
+		if ((n = wire_find(m, WIRE_PL_ID, 0))) {
+			chunk_t *b = sa->initiator ? &sa->idii_b : &sa->idir_b;
+			chunk_free(b);
+			*b = wire_node_body(n);
+		}
+		/* the responder is done once its last message is out */
+		if (kind == IKE_K_MM6 && sa->state == IKE_SA_ESTABLISHED)
+			sa->state = IKE_SA_ESTABLISHED;
+		break;
+	case IKE_K_AM3:
+		break;
+	default:
+		break;
+	}
+	return true;
+}
