@@ -164,12 +164,219 @@ START_TEST(test_ike_mm_psk_qm)
 }
 END_TEST
 
+/* ---- the HAGLE matrix, Main Mode PSK + Quick Mode ---- */
+
+static const char *const mx_enc[] = { "des", "3des", "aes128", "aes192", "aes256" };
+static const char *const mx_hash[] = { "md5", "sha1", "sha256", "sha384", "sha512" };
+static const char *const mx_group[] = { "modp768", "modp1024", "modp2048", "ecp256" };
+static const char *const mx_esp[] = { "3des-md5", "aes128-sha1", "aes256-sha256",
+				      "aes192-sha384", "des-sha512" };
+
+START_TEST(test_ike_matrix)
+{
+	/* one Check loop index per (encryption, hash); groups inside */
+	size_t ei = (size_t)_i / 5, hi = (size_t)_i % 5;
+	if (strcmp(mx_enc[ei], "des") == 0 && !crypto_have_legacy()) {
+		test_skip("ike_matrix", "DES needs OpenSSL's legacy provider");
+		return;
+	}
+	for (size_t gi = 0; gi < 4; gi++) {
+		char p1[64];
+		snprintf(p1, sizeof(p1), "%s-%s-%s", mx_enc[ei], mx_hash[hi], mx_group[gi]);
+		struct pair p;
+		pair_init(&p, p1, mx_esp[(ei + hi + gi) % 5]);
+		pair_start(&p, NULL, 0, NULL, 0);
+		pair_run(&p);
+		assert_ok(p.ei, p1);
+		assert_ok(p.er, p1);
+		struct ike_p1_xform want;
+		char err[128];
+		ck_assert(ike_p1_parse(p1, &want, err, sizeof(err)));
+		assert_same_p1(&p, &want);
+		assert_children(&p, 1);
+		pair_free(&p);
+	}
+}
+END_TEST
+
+/* ---- Quick Mode variants ---- */
+
+static const struct {
+	const char *esp;
+	const char *ts_i, *ts_r;    /* NULL: no client IDs */
+	uint16_t encap;
+} qm_cases[] = {
+	{ "aes128-sha1", NULL, NULL, IKE_ENCAP_TUNNEL },
+	{ "aes128-sha1-modp2048", "10.1.0.0/16", "10.2.0.0/16", IKE_ENCAP_TUNNEL },  /* PFS */
+	{ "aes256-sha512-ecp256", "10.1.0.1", "10.2.0.1", IKE_ENCAP_TUNNEL },
+	{ "3des-md5-modp1024", "10.1.0.1-10.1.0.9 17/500", "10.2.0.0/24 6/0", IKE_ENCAP_TRANSPORT },
+	{ "aes128gcm16", "2001:db8:1::/48", "2001:db8:2::/48", IKE_ENCAP_UDP_TUNNEL },
+	{ "aes256gcm8-modp2048", "10.1.0.1", "10.2.0.1", IKE_ENCAP_UDP_TRANSPORT },
+	{ "null-sha256", "10.1.0.1", "10.2.0.1", IKE_ENCAP_TUNNEL },
+};
+
+START_TEST(test_ike_quick_variants)
+{
+	struct pair p;
+	char err[128];
+	pair_init(&p, "aes128-sha1-modp2048", qm_cases[_i].esp);
+	p.ci.p2[0].encap = p.cr.p2[0].encap = qm_cases[_i].encap;
+	p.ci.p2[0].life_sec = p.cr.p2[0].life_sec = 3600;
+	if (qm_cases[_i].ts_i) {
+		ck_assert_msg(ike_ts_parse(qm_cases[_i].ts_i, &p.ci.ts_local, err, sizeof(err)), "%s", err);
+		ck_assert(ike_ts_parse(qm_cases[_i].ts_r, &p.ci.ts_remote, err, sizeof(err)));
+		p.cr.ts_local = p.ci.ts_remote;
+		p.cr.ts_remote = p.ci.ts_local;
+	}
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run(&p);
+	assert_ok(p.ei, qm_cases[_i].esp);
+	assert_ok(p.er, qm_cases[_i].esp);
+	assert_children(&p, 1);
+	const struct ike_child *ci = &ike_engine_result(p.ei)->child[0];
+	const struct ike_child *cr = &ike_engine_result(p.er)->child[0];
+	ck_assert_uint_eq(ci->xf.encap, qm_cases[_i].encap);
+	ck_assert_uint_eq(cr->xf.group, p.ci.p2[0].group);
+	ck_assert_uint_eq(ci->xf.life_sec, 3600);
+	if (qm_cases[_i].ts_i) {
+		ck_assert(ci->ts_local.set && cr->ts_remote.set);
+		ck_assert_uint_eq(ci->ts_local.type, cr->ts_remote.type);
+		ck_assert_mem_eq(ci->ts_local.data, cr->ts_remote.data, ci->ts_local.len);
+		ck_assert_uint_eq(ci->ts_local.port, p.ci.ts_local.port);
+		ck_assert_uint_eq(cr->ts_local.proto, p.ci.ts_remote.proto);
+	}
+	/* PFS: the QM carried KE payloads, and the keys differ from a run
+	 * without PFS only through g^xy: check KE presence in qm1's plaintext */
+	const struct ike_result *ri = ike_engine_result(p.ei);
+	const struct ike_event *q1 = &ri->event[6];
+	ck_assert_int_eq(q1->kind, IKE_K_QM1);
+	struct wire_msg *m = NULL;
+	struct wire_err we;
+	ck_assert(wire_parse(q1->datagram.ptr, q1->datagram.len, &m, &we));
+	ck_assert(wire_parse_plain(m, q1->plaintext.ptr, q1->plaintext.len, &we));
+	ck_assert_int_eq(wire_find(m, WIRE_PL_KE, 0) != NULL, p.ci.p2[0].group != 0);
+	ck_assert_uint_eq(wire_count(m, WIRE_PL_ID), qm_cases[_i].ts_i ? 2 : 0);
+	wire_msg_free(m);
+	pair_free(&p);
+}
+END_TEST
+
+/* ---- Aggressive Mode ---- */
+
+START_TEST(test_ike_aggressive_psk)
+{
+	struct pair p;
+	char err[128];
+	pair_init(&p, "aes256-sha256-modp2048", "aes128-sha256");
+	p.ci.exchange = p.cr.exchange = WIRE_X_AGGR;
+	p.ci.am3_encrypted = _i == 1;
+	ck_assert(ike_id_parse("fqdn:initiator.example", &p.ci.local_id, err, sizeof(err)));
+	p.cr.remote_id = p.ci.local_id;
+	ck_assert(ike_id_parse("ufqdn:vpn@responder.example", &p.cr.local_id, err, sizeof(err)));
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run(&p);
+	assert_ok(p.ei, "initiator");
+	assert_ok(p.er, "responder");
+	struct ike_p1_xform want;
+	ck_assert(ike_p1_parse("aes256-sha256-modp2048", &want, err, sizeof(err)));
+	assert_same_p1(&p, &want);
+	assert_children(&p, 1);
+	const struct ike_result *ri = ike_engine_result(p.ei);
+	ck_assert_uint_eq(ri->nevent, 6);
+	ck_assert_int_eq(ri->event[2].kind, IKE_K_AM3);
+	ck_assert_int_eq(ri->event[2].plaintext.len > 0, _i == 1);
+	ck_assert_uint_eq(ike_engine_sa(p.er)->peer_id.type, 2);
+	ck_assert_uint_eq(ike_engine_sa(p.ei)->peer_id.type, 3);
+	pair_free(&p);
+}
+END_TEST
+
+/* ---- refusals ---- */
+
+static const struct ike_notify_rec *find_notify(const struct ike_result *r, bool sent,
+						uint16_t type)
+{
+	for (size_t i = 0; i < r->nnotify; i++)
+		if (r->notify[i].sent == sent && r->notify[i].type == type)
+			return &r->notify[i];
+	return NULL;
+}
+
+START_TEST(test_ike_no_proposal_chosen)
+{
+	struct pair p;
+	char err[128];
+	pair_init(&p, "aes128-sha1-modp2048", NULL);
+	ck_assert(ike_p1_parse("3des-md5-modp1024", &p.cr.p1[0], err, sizeof(err)));
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run(&p);
+	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
+	ck_assert(ri->failed && !ri->established);
+	ck_assert(rr->failed && !rr->established);
+	ck_assert_msg(strstr(ri->error, "NO-PROPOSAL-CHOSEN"), "%s", ri->error);
+	ck_assert_msg(strstr(rr->error, "mm1 refused"), "%s", rr->error);
+	const struct ike_notify_rec *n = find_notify(ri, false, WIRE_N_NO_PROPOSAL_CHOSEN);
+	ck_assert(n && !n->protected_);
+	ck_assert(find_notify(rr, true, WIRE_N_NO_PROPOSAL_CHOSEN));
+	/* it came at once, not after retransmissions */
+	ck_assert_uint_eq(p.end, 0);
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(test_ike_wrong_psk)
+{
+	struct pair p;
+	static const char other[] = "not-the-psk";
+	pair_init(&p, "aes128-sha1-modp2048", "aes128-sha1");
+	p.cr.psk = CHUNK_FROM(other, strlen(other));
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run(&p);
+	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
+	ck_assert(!ri->established && !rr->established);
+	ck_assert_msg(strstr(rr->error, "mm5 refused"), "%s", rr->error);
+	/* other keys: mm5 decrypts to garbage (PAYLOAD-MALFORMED), or, very
+	 * rarely, to something that parses and then fails HASH_I */
+	ck_assert_uint_eq(rr->nnotify, 1);
+	uint16_t t = rr->notify[0].type;
+	ck_assert_msg(t == WIRE_N_PAYLOAD_MALFORMED || t == WIRE_N_AUTHENTICATION_FAILED ||
+		      t == WIRE_N_INVALID_PAYLOAD_TYPE, "notify %u", t);
+	ck_assert(!rr->notify[0].protected_);
+	ck_assert(find_notify(ri, false, t));
+	ck_assert_msg(ri->failed && strstr(ri->error, "peer sent notify"), "%s", ri->error);
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(test_ike_wrong_id)
+{
+	struct pair p;
+	char err[128];
+	pair_init(&p, "aes128-sha1-modp2048", NULL);
+	ck_assert(ike_id_parse("fqdn:someone.else", &p.cr.remote_id, err, sizeof(err)));
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run(&p);
+	const struct ike_result *rr = ike_engine_result(p.er);
+	ck_assert(!rr->established);
+	ck_assert(find_notify(rr, true, WIRE_N_INVALID_ID_INFORMATION));
+	ck_assert(find_notify(ike_engine_result(p.ei), false, WIRE_N_INVALID_ID_INFORMATION));
+	pair_free(&p);
+}
+END_TEST
+
 Suite *suite_ike(void)
 {
 	Suite *s = suite_create("ike");
 	TCase *tc = tcase_create("engine");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_ike_mm_psk_qm);
+	tcase_add_loop_test(tc, test_ike_matrix, 0, 25);
+	tcase_add_loop_test(tc, test_ike_quick_variants, 0,
+			    (int)(sizeof(qm_cases) / sizeof(qm_cases[0])));
+	tcase_add_loop_test(tc, test_ike_aggressive_psk, 0, 2);
+	tcase_add_test(tc, test_ike_no_proposal_chosen);
+	tcase_add_test(tc, test_ike_wrong_psk);
+	tcase_add_test(tc, test_ike_wrong_id);
 	suite_add_tcase(s, tc);
 	return s;
 }

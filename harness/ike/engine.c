@@ -557,6 +557,14 @@ void ike_engine_input(struct ike_engine *e, const struct transport_pkt *pkt, uin
 	struct ike_event *ev = ike_event_add(e, now, false, IKE_K_NONE, ok ? m : NULL, d, CHUNK_EMPTY);
 	if (!ok) {
 		ike_note(ev, "unparsable: %s", we.msg);
+		/* a broken message on our SA gets the notify the codec names */
+		if (m && e->sa && memcmp(m->hdr.icookie, e->sa->icookie, 8) == 0 &&
+		    memcmp(m->hdr.rcookie, e->sa->rcookie, 8) == 0) {
+			const struct ike_step *s = ike_cur(e);
+			if (s && (s->op == IKE_STEP_EXPECT || s->op == IKE_STEP_EXPECT_SILENCE))
+				ike_script_fail(e, "unparsable message: %s", we.msg);
+			ike_send_error(e, we.notify, now);
+		}
 		wire_msg_free(m);
 		return;
 	}
@@ -596,6 +604,12 @@ void ike_engine_input(struct ike_engine *e, const struct transport_pkt *pkt, uin
 		chunk_t *iv = ike_crypt_chain(sa, m->hdr.msgid, &st);
 		if (!iv || !ike_crypt_decrypt(sa, iv, m, &plain, &st)) {
 			ike_note(ev, "%s: %s", ike_kind_name(kind), st.msg);
+			/* what we wait for, undecryptable (a wrong PSK looks like this) */
+			const struct ike_step *s = ike_cur(e);
+			if (s && s->op == IKE_STEP_EXPECT && s->kind == kind) {
+				ike_script_fail(e, "%s refused: %s", ike_kind_name(kind), st.msg);
+				ike_send_error(e, st.notify, now);
+			}
 			wire_msg_free(m);
 			chunk_free(&plain);
 			return;
