@@ -364,6 +364,384 @@ START_TEST(test_ike_wrong_id)
 }
 END_TEST
 
+/* ---- Informational: Delete, DPD, INITIAL-CONTACT ---- */
+
+/* The default script of a config with extra steps after it. */
+static size_t script_plus(const struct ike_config *c, struct ike_step *st,
+			  const struct ike_step *extra, size_t nextra)
+{
+	size_t n = ike_script_default(c, st, IKE_MAX_STEPS);
+	for (size_t i = 0; i < nextra; i++)
+		st[n++] = extra[i];
+	return n;
+}
+
+START_TEST(test_ike_delete_dpd_initial_contact)
+{
+	struct pair p;
+	pair_init(&p, "aes128-sha1-modp2048", "aes128-sha1");
+	p.ci.initial_contact = true;
+	struct ike_step si[IKE_MAX_STEPS], sr[IKE_MAX_STEPS];
+	const struct ike_step xi[] = {
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_DPD },
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_DPD_ACK, .within_ms = 1000 },
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_DELETE, .protocol = 3 },
+		{ .op = IKE_STEP_WAIT, .wait_ms = 100 },
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_DELETE, .protocol = 1 },
+		{ .op = IKE_STEP_CHECK, .state = IKE_SA_DELETED },
+	};
+	const struct ike_step xr[] = {
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_DELETE, .within_ms = 2000 },
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_DELETE, .within_ms = 2000 },
+		{ .op = IKE_STEP_CHECK, .state = IKE_SA_DELETED },
+	};
+	size_t ni = script_plus(&p.ci, si, xi, 6), nr = script_plus(&p.cr, sr, xr, 3);
+	pair_start(&p, si, ni, sr, nr);
+	pair_run(&p);
+	assert_ok(p.ei, "initiator");
+	assert_ok(p.er, "responder");
+	struct ike_sa *sr_sa = ike_engine_sa(p.er), *si_sa = ike_engine_sa(p.ei);
+	ck_assert(sr_sa->initial_contact_rx);
+	ck_assert(!si_sa->initial_contact_rx);
+	/* DPD: the responder answered on its own with the same sequence number */
+	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
+	const struct ike_notify_rec *dpd = find_notify(rr, false, WIRE_N_R_U_THERE);
+	const struct ike_notify_rec *ack = find_notify(ri, false, WIRE_N_R_U_THERE_ACK);
+	ck_assert(dpd && ack && dpd->protected_ && ack->protected_);
+	ck_assert(chunk_eq(dpd->data, ack->data));
+	ck_assert_uint_eq(dpd->spi.len, 16);
+	ck_assert_mem_eq(dpd->spi.ptr, si_sa->icookie, 8);
+	/* the child is gone on both sides, then the ISAKMP SA */
+	ck_assert(sr_sa->child[0].deleted && si_sa->child[0].deleted);
+	ck_assert_int_eq(sr_sa->state, IKE_SA_DELETED);
+	/* every Informational had its own message ID and was encrypted */
+	uint32_t ids[8];
+	size_t nid = 0;
+	for (size_t i = 0; i < ri->nevent; i++)
+		if (ri->event[i].exchange == WIRE_X_INFO) {
+			ck_assert(ri->event[i].plaintext.len > 0);
+			for (size_t k = 0; k < nid; k++)
+				ck_assert(ids[k] != ri->event[i].msgid);
+			ck_assert(nid < 8);
+			ids[nid++] = ri->event[i].msgid;
+		}
+	ck_assert_uint_eq(nid, 4);
+	pair_free(&p);
+}
+END_TEST
+
+/* ---- proposal selection and lifetimes ---- */
+
+START_TEST(test_ike_proposal_selection)
+{
+	struct pair p;
+	char err[128];
+	/* initiator offers three; the responder has the second and third, and
+	 * answers with the initiator's first acceptable one (transform #2) */
+	pair_init(&p, "3des-md5-modp1024", "3des-md5");
+	struct ike_p1_xform a, b, c;
+	ck_assert(ike_p1_parse("aes256-sha512-modp2048", &a, err, sizeof(err)));
+	ck_assert(ike_p1_parse("aes128-sha1-ecp256", &b, err, sizeof(err)));
+	ck_assert(ike_p1_parse("aes192-sha256-modp1536", &c, err, sizeof(err)));
+	ike_config_add_p1(&p.ci, b);
+	ike_config_add_p1(&p.ci, c);
+	p.cr.np1 = 0;
+	ike_config_add_p1(&p.cr, c);
+	ike_config_add_p1(&p.cr, b);
+	ike_config_add_p1(&p.cr, a);
+	/* AES-128 key length must match too: 256 is not 128 */
+	struct ike_p1_xform a2 = b;
+	a2.keylen = 256;
+	ike_config_add_p1(&p.cr, a2);
+	struct ike_p2_xform x, y;
+	ck_assert(ike_p2_parse("aes256-sha256", &x, err, sizeof(err)));
+	ck_assert(ike_p2_parse("aes128-sha1", &y, err, sizeof(err)));
+	ike_config_add_p2(&p.ci, x);
+	ike_config_add_p2(&p.ci, y);
+	p.cr.np2 = 0;
+	ike_config_add_p2(&p.cr, y);
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run(&p);
+	assert_ok(p.ei, "initiator");
+	assert_ok(p.er, "responder");
+	assert_same_p1(&p, &b);
+	ck_assert_uint_eq(ike_engine_sa(p.er)->xf_number, 2);
+	assert_children(&p, 1);
+	ck_assert_uint_eq(ike_engine_result(p.ei)->child[0].xf.keylen, 128);
+	ck_assert_uint_eq(ike_engine_sa(p.ei)->qm[0]->prop_number, 3);
+	pair_free(&p);
+}
+END_TEST
+
+static const struct {
+	enum ike_life_policy pol;
+	uint32_t p1_i, p1_r;        /* phase-1 seconds */
+	uint32_t p2_i, p2_r;        /* phase-2 seconds */
+	bool ok;
+	uint32_t p1_want, p2_want_i, p2_want_r;
+	bool resp_life;             /* a RESPONDER-LIFETIME was sent */
+} life_cases[] = {
+	{ IKE_LIFE_ACCEPT, 28800, 3600, 7200, 1200, true, 28800, 7200, 7200, false },
+	{ IKE_LIFE_NOT_LONGER, 3600, 28800, 1200, 3600, true, 3600, 1200, 1200, false },
+	{ IKE_LIFE_NOT_LONGER, 28800, 3600, 1200, 3600, false, 0, 0, 0, false },
+	{ IKE_LIFE_NOT_LONGER, 3600, 3600, 7200, 3600, false, 0, 0, 0, false },
+	{ IKE_LIFE_NOTIFY, 28800, 3600, 7200, 1200, true, 28800, 1200, 1200, true },
+	{ IKE_LIFE_NOTIFY, 28800, 3600, 600, 1200, true, 28800, 600, 600, false },
+};
+
+START_TEST(test_ike_lifetime_policy)
+{
+	struct pair p;
+	pair_init(&p, "aes128-sha1-modp2048", "aes128-sha1");
+	p.cr.life_policy = life_cases[_i].pol;
+	p.ci.p1[0].life_sec = life_cases[_i].p1_i;
+	p.cr.p1[0].life_sec = life_cases[_i].p1_r;
+	p.ci.p2[0].life_sec = life_cases[_i].p2_i;
+	p.cr.p2[0].life_sec = life_cases[_i].p2_r;
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run(&p);
+	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
+	if (!life_cases[_i].ok) {
+		ck_assert(ri->failed && rr->failed);
+		ck_assert_msg(strstr(rr->error, "lifetime"), "%s", rr->error);
+		ck_assert(find_notify(ri, false, WIRE_N_NO_PROPOSAL_CHOSEN));
+		pair_free(&p);
+		return;
+	}
+	assert_ok(p.ei, "initiator");
+	assert_ok(p.er, "responder");
+	ck_assert_uint_eq(ri->p1.life_sec, life_cases[_i].p1_want);
+	ck_assert_uint_eq(rr->p1.life_sec, life_cases[_i].p1_want);
+	ck_assert_uint_eq(ri->child[0].xf.life_sec, life_cases[_i].p2_want_i);
+	ck_assert_uint_eq(rr->child[0].xf.life_sec, life_cases[_i].p2_want_r);
+	ck_assert_int_eq(ri->child[0].responder_lifetime, life_cases[_i].resp_life);
+	ck_assert_int_eq(rr->child[0].responder_lifetime, life_cases[_i].resp_life);
+	pair_free(&p);
+}
+END_TEST
+
+/* ---- lost and repeated messages (hub filter) ---- */
+
+struct flt {
+	struct netaddr from;
+	unsigned nth;               /* 1-based, counting packets from `from` */
+	enum transport_verdict verdict;
+	unsigned seen;
+};
+
+static enum transport_verdict flt_fn(void *ctx, const struct transport_pkt *pkt)
+{
+	struct flt *f = ctx;
+	if (!netaddr_eq(&pkt->src, &f->from))
+		return TRANSPORT_PASS;
+	return ++f->seen == f->nth ? f->verdict : TRANSPORT_PASS;
+}
+
+static const struct {
+	const char *what;
+	bool from_responder;
+	unsigned nth;
+	enum transport_verdict v;
+	enum ike_kind kind;         /* the message hit */
+} loss_cases[] = {
+	{ "mm1 lost", false, 1, TRANSPORT_DROP, IKE_K_MM1 },
+	{ "mm2 lost", true, 1, TRANSPORT_DROP, IKE_K_MM2 },
+	{ "mm3 twice", false, 2, TRANSPORT_DUPLICATE, IKE_K_MM3 },
+	{ "mm4 twice", true, 2, TRANSPORT_DUPLICATE, IKE_K_MM4 },
+	{ "mm5 lost", false, 3, TRANSPORT_DROP, IKE_K_MM5 },
+	{ "mm6 lost", true, 3, TRANSPORT_DROP, IKE_K_MM6 },
+	{ "mm5 twice", false, 3, TRANSPORT_DUPLICATE, IKE_K_MM5 },
+	{ "qm1 twice", false, 4, TRANSPORT_DUPLICATE, IKE_K_QM1 },
+	{ "qm2 lost", true, 4, TRANSPORT_DROP, IKE_K_QM2 },
+	{ "qm2 twice", true, 4, TRANSPORT_DUPLICATE, IKE_K_QM2 },
+};
+
+START_TEST(test_ike_loss_and_duplicates)
+{
+	struct pair p;
+	pair_init(&p, "aes128-sha256-modp2048", "aes128-sha1");
+	struct flt f = { loss_cases[_i].from_responder ? p.ar : p.ai, loss_cases[_i].nth,
+			 loss_cases[_i].v, 0 };
+	transport_hub_set_filter(p.hub, flt_fn, &f);
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run(&p);
+	assert_ok(p.ei, loss_cases[_i].what);
+	assert_ok(p.er, loss_cases[_i].what);
+	assert_children(&p, 1);
+	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
+	size_t rt = 0, dup_i = 0, dup_r = 0;
+	for (size_t i = 0; i < ri->nevent; i++) {
+		rt += ri->event[i].sent && ri->event[i].retransmit;
+		dup_i += ri->event[i].duplicate;
+	}
+	for (size_t i = 0; i < rr->nevent; i++)
+		dup_r += rr->event[i].duplicate;
+	if (loss_cases[_i].v == TRANSPORT_DROP) {
+		/* one retransmission by the initiator, after the first timeout */
+		ck_assert_msg(rt == 1, "%s: %zu retransmissions", loss_cases[_i].what, rt);
+		ck_assert_uint_eq(p.end, p.ci.retrans_ms);
+		/* a lost reply: the repeated request is a duplicate to the responder */
+		ck_assert_uint_eq(dup_r, loss_cases[_i].from_responder ? 1 : 0);
+	} else {
+		ck_assert_uint_eq(rt, 0);
+		ck_assert_uint_eq(p.end, 0);
+		ck_assert_uint_eq(loss_cases[_i].from_responder ? dup_i : dup_r, 1);
+	}
+	pair_free(&p);
+}
+END_TEST
+
+/* ---- scripts with mutations ---- */
+
+START_TEST(test_ike_mutated_mm3)
+{
+	struct pair p;
+	pair_init(&p, "aes128-sha1-modp2048", NULL);
+	static const struct ike_mutation mut[] = { { .op = IKE_MUT_SET, .path = "ke.length",
+						     .value = 8 } };
+	const struct ike_step si[] = {
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_MM1 },
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_MM2 },
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_MM3, .mut = mut, .nmut = 1 },
+		{ .op = IKE_STEP_EXPECT_NOTIFY, .notify = WIRE_N_PAYLOAD_MALFORMED,
+		  .or_silence = true, .within_ms = 2000 },
+	};
+	pair_start(&p, si, 4, NULL, 0);
+	pair_run(&p);
+	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
+	ck_assert_msg(ri->finished && !ri->failed, "%s", ri->error);
+	ck_assert_msg(rr->failed && strstr(rr->error, "unparsable"), "%s", rr->error);
+	ck_assert(find_notify(ri, false, WIRE_N_PAYLOAD_MALFORMED));
+	/* the KE on the wire says 8 */
+	const struct ike_event *e3 = &ri->event[2];
+	ck_assert_int_eq(e3->kind, IKE_K_MM3);
+	ck_assert_uint_eq(e3->datagram.ptr[WIRE_HDR_LEN + 3], 8);
+	pair_free(&p);
+}
+END_TEST
+
+static const struct {
+	const char *what;
+	struct ike_mutation mut;
+	enum ike_kind kind;         /* the initiator's message mutated */
+	uint16_t notify;            /* what the responder answers */
+} mut_cases[] = {
+	{ "qm1 HASH forced", { .op = IKE_MUT_SET_BYTES, .path = "hash.data",
+			       .bytes = { (uint8_t *)"01234567890123456789", 20 } },
+	  IKE_K_QM1, WIRE_N_INVALID_HASH_INFORMATION },
+	{ "qm1 without nonce", { .op = IKE_MUT_REMOVE, .payload = WIRE_PL_NONCE },
+	  IKE_K_QM1, WIRE_N_PAYLOAD_MALFORMED },
+	{ "mm5 two IDs", { .op = IKE_MUT_DUPLICATE, .payload = WIRE_PL_ID },
+	  IKE_K_MM5, WIRE_N_PAYLOAD_MALFORMED },
+	{ "mm1 DOI 2", { .op = IKE_MUT_SET, .path = "sa.doi", .value = 2 },
+	  IKE_K_MM1, 0 },
+};
+
+START_TEST(test_ike_mutations)
+{
+	struct pair p;
+	pair_init(&p, "aes128-sha1-modp2048", "aes128-sha1");
+	struct ike_step si[IKE_MAX_STEPS];
+	size_t n = ike_script_default(&p.ci, si, IKE_MAX_STEPS), k;
+	for (k = 0; k < n && si[k].kind != mut_cases[_i].kind; k++)
+		;
+	ck_assert(k < n);
+	si[k].mut = &mut_cases[_i].mut;
+	si[k].nmut = 1;
+	si[k + 1] = (struct ike_step){ .op = IKE_STEP_EXPECT_NOTIFY, .notify = mut_cases[_i].notify,
+				       .or_silence = mut_cases[_i].notify == 0, .within_ms = 2000 };
+	pair_start(&p, si, k + 2, NULL, 0);
+	pair_run(&p);
+	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
+	ck_assert_msg(ri->finished && !ri->failed, "%s: %s", mut_cases[_i].what, ri->error);
+	ck_assert_msg(rr->failed, "%s: responder accepted it", mut_cases[_i].what);
+	if (mut_cases[_i].notify) {
+		const struct ike_notify_rec *nr = find_notify(ri, false, mut_cases[_i].notify);
+		ck_assert_msg(nr, "%s: %s", mut_cases[_i].what, rr->error);
+		/* protected once phase 1 is up */
+		ck_assert_int_eq(nr->protected_, ike_kind_quick(mut_cases[_i].kind));
+	}
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(test_ike_commit_bit)
+{
+	struct pair p;
+	pair_init(&p, "aes128-sha1-modp2048", "aes128-sha1-modp2048");
+	p.ci.commit = p.cr.commit = true;
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run(&p);
+	assert_ok(p.ei, "initiator");
+	assert_ok(p.er, "responder");
+	assert_children(&p, 1);
+	const struct ike_result *ri = ike_engine_result(p.ei);
+	ck_assert_uint_eq(ri->nevent, 10);
+	ck_assert_int_eq(ri->event[9].kind, IKE_K_QM4);
+	ck_assert(!ri->event[9].sent);
+	ck_assert(ri->event[9].datagram.ptr[19] & WIRE_F_COMMIT);
+	ck_assert(ri->event[6].datagram.ptr[19] & WIRE_F_COMMIT);
+	ck_assert_int_eq(ike_engine_sa(p.ei)->qm[0]->state, IKE_QM_DONE);
+	pair_free(&p);
+}
+END_TEST
+
+/* ---- units ---- */
+
+START_TEST(test_ike_responder_cookie)
+{
+	struct ike_config c;
+	ike_config_init(&c);
+	struct netaddr l = test_addr("192.0.2.2:500"), r = test_addr("192.0.2.1:500"),
+		       r2 = test_addr("192.0.2.1:4500");
+	uint8_t ic[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, ic2[8] = { 1, 2, 3, 4, 5, 6, 7, 9 };
+	uint8_t a[8], b[8], x[8], y[8], z[8];
+	ike_sa_responder_cookie(&c, &l, &r, ic, a);
+	ike_sa_responder_cookie(&c, &l, &r, ic, b);
+	ck_assert_mem_eq(a, b, 8);
+	ike_sa_responder_cookie(&c, &l, &r, ic2, x);
+	ike_sa_responder_cookie(&c, &l, &r2, ic, y);
+	ck_assert(memcmp(a, x, 8) != 0);
+	ck_assert(memcmp(a, y, 8) != 0);
+	c.cookie_secret[0] ^= 1;
+	ike_sa_responder_cookie(&c, &l, &r, ic, z);
+	ck_assert(memcmp(a, z, 8) != 0);
+}
+END_TEST
+
+static const struct {
+	const char *in;
+	bool ok;
+	uint16_t encr, keylen, hash, group;
+} p1_parse_cases[] = {
+	{ "aes128-sha1-modp2048", true, CIPHER_AES, 128, PRF_SHA1, 14 },
+	{ "3des-md5-1", true, CIPHER_3DES, 0, PRF_MD5, 1 },
+	{ "aes256-sha512-ecp256", true, CIPHER_AES, 256, PRF_SHA2_512, 19 },
+	{ "cast128-sha256-modp1024", true, CIPHER_CAST, 0, PRF_SHA2_256, 2 },
+	{ "aes-sha1-modp2048", true, CIPHER_AES, 128, PRF_SHA1, 14 },
+	{ "rot13-sha1-modp2048", false, 0, 0, 0, 0 },
+	{ "aes128-sha1", false, 0, 0, 0, 0 },
+	{ "aes128-sha1-modp99", false, 0, 0, 0, 0 },
+};
+
+START_TEST(test_ike_p1_parse)
+{
+	struct ike_p1_xform x;
+	char err[128] = "";
+	bool ok = ike_p1_parse(p1_parse_cases[_i].in, &x, err, sizeof(err));
+	ck_assert_msg(ok == p1_parse_cases[_i].ok, "%s: %s", p1_parse_cases[_i].in, err);
+	if (!ok) {
+		ck_assert(strstr(err, p1_parse_cases[_i].in));
+		return;
+	}
+	ck_assert_uint_eq(x.encr, p1_parse_cases[_i].encr);
+	ck_assert_uint_eq(x.keylen, p1_parse_cases[_i].keylen);
+	ck_assert_uint_eq(x.hash, p1_parse_cases[_i].hash);
+	ck_assert_uint_eq(x.group, p1_parse_cases[_i].group);
+	ck_assert_uint_eq(x.auth, IKE_AUTH_PSK);
+}
+END_TEST
+
 Suite *suite_ike(void)
 {
 	Suite *s = suite_create("ike");
@@ -377,6 +755,19 @@ Suite *suite_ike(void)
 	tcase_add_test(tc, test_ike_no_proposal_chosen);
 	tcase_add_test(tc, test_ike_wrong_psk);
 	tcase_add_test(tc, test_ike_wrong_id);
+	tcase_add_test(tc, test_ike_delete_dpd_initial_contact);
+	tcase_add_test(tc, test_ike_proposal_selection);
+	tcase_add_loop_test(tc, test_ike_lifetime_policy, 0,
+			    (int)(sizeof(life_cases) / sizeof(life_cases[0])));
+	tcase_add_loop_test(tc, test_ike_loss_and_duplicates, 0,
+			    (int)(sizeof(loss_cases) / sizeof(loss_cases[0])));
+	tcase_add_test(tc, test_ike_mutated_mm3);
+	tcase_add_loop_test(tc, test_ike_mutations, 0,
+			    (int)(sizeof(mut_cases) / sizeof(mut_cases[0])));
+	tcase_add_test(tc, test_ike_commit_bit);
+	tcase_add_test(tc, test_ike_responder_cookie);
+	tcase_add_loop_test(tc, test_ike_p1_parse, 0,
+			    (int)(sizeof(p1_parse_cases) / sizeof(p1_parse_cases[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
