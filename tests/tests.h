@@ -27,6 +27,8 @@ TEST_SUITE_DECL Suite *suite_transport(void);
 TEST_SUITE_DECL Suite *suite_pki(void);
 TEST_SUITE_DECL Suite *suite_ike(void);
 TEST_SUITE_DECL Suite *suite_yaml(void);
+TEST_SUITE_DECL Suite *suite_timeline(void);
+TEST_SUITE_DECL Suite *suite_peer(void);
 
 /* Path of a file under ../shared/vectors (env IKEC_VECTORS), or NULL when
  * that folder is absent; the caller then skips, saying why. The string
