@@ -1,0 +1,601 @@
+/* `ike-conform peer --config FILE`: YAML into struct peercfg. */
+#include "suite/peercfg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/cipher.h"
+#include "crypto/dh.h"
+#include "crypto/prf.h"
+#include "wire/msg.h"
+
+/* What the walk collects before the parts that depend on each other. */
+struct peercfg_ctx {
+	struct peercfg *c;
+	const struct yaml_node *root;
+	uint16_t auth;
+	uint32_t life_sec, life_kb;        /* ike_lifetime: default of proposals */
+	uint16_t port;
+	const struct yaml_node *proposals, *phase2, *listen, *remote, *exchanges;
+	const struct yaml_node *retransmit;
+	/* phase2 */
+	uint16_t pfs;
+	bool pfs_set;
+	uint16_t encap;
+	uint32_t p2_sec, p2_kb;
+	const struct yaml_node *esp;
+};
+
+/* ---- shared readers ---- */
+
+bool peercfg_group(const struct yaml_node *n, const char *what, uint16_t *out,
+		   struct yaml_error *err)
+{
+	const struct dh_group *g = NULL;
+	uint64_t v;
+	if (yaml_is_scalar(n)) {
+		g = dh_group_by_name(n->str);
+		if (!g && yaml_uint(n, what, 1, 30, &v, NULL)) {
+			g = dh_group_get((uint16_t)v);
+			if (!g)
+				return yaml_fail(err, n, "'%s': group %u is not implemented", what,
+						 (unsigned)v);
+		}
+	}
+	if (!g)
+		return yaml_fail_expect(err, n, what, "a number from 1 to 30 or a group name");
+	*out = g->id;
+	return true;
+}
+
+bool peercfg_lifetime(const struct yaml_node *n, const char *what, uint32_t *sec,
+		      uint32_t *kb, struct yaml_error *err)
+{
+	const struct yaml_node *const *items = &n;
+	size_t count = 1;
+	if (n && n->type == YAML_SEQ) {
+		items = (const struct yaml_node *const *)n->items;
+		count = n->n;
+		if (count < 1 || count > 2)
+			return yaml_fail_expect(err, n, what, "a duration, a size, or a list of one of each");
+	}
+	uint32_t s = 0, k = 0;
+	for (size_t i = 0; i < count; i++) {
+		const struct yaml_node *it = items[i];
+		uint64_t v;
+		if (yaml_is_scalar(it) && yaml_parse_duration_ms(it->str, &v)) {
+			if (s)
+				return yaml_fail(err, it, "'%s' has two durations", what);
+			if (v % 1000 || v == 0 || v / 1000 > UINT32_MAX)
+				return yaml_fail_expect(err, it, what, "whole seconds from 1s to 4294967295s");
+			s = (uint32_t)(v / 1000);
+		} else if (yaml_is_scalar(it) && yaml_parse_size_kb(it->str, &v)) {
+			if (k)
+				return yaml_fail(err, it, "'%s' has two sizes", what);
+			if (v == 0 || v > UINT32_MAX)
+				return yaml_fail_expect(err, it, what, "a size from 1kb to 4294967295kb");
+			k = (uint32_t)v;
+		} else {
+			return yaml_fail_expect(err, it, what,
+						"a duration such as 8h or a size such as 4608000kb");
+		}
+	}
+	*sec = s;
+	*kb = k;
+	return true;
+}
+
+static const char *const peercfg_auth_names[] = {
+	"psk", "rsa", "ecdsa", "ecdsa256", "ecdsa384", "ecdsa521", "dss", NULL,
+};
+static const uint16_t peercfg_auth_ids[] = {
+	IKE_AUTH_PSK, IKE_AUTH_RSA, IKE_AUTH_ECDSA_256, IKE_AUTH_ECDSA_256,
+	IKE_AUTH_ECDSA_384, IKE_AUTH_ECDSA_521, IKE_AUTH_DSS,
+};
+
+bool peercfg_auth(const struct yaml_node *n, const char *what, uint16_t *out,
+		  struct yaml_error *err)
+{
+	unsigned i;
+	if (!yaml_enum(n, what, peercfg_auth_names, &i, err))
+		return false;
+	*out = peercfg_auth_ids[i];
+	return true;
+}
+
+/* "aes256", "3des", "cast128", "blowfish448": a cipher and its key bits. */
+static bool peercfg_encr(const struct yaml_node *n, const char *what, struct ike_p1_xform *x,
+			 struct yaml_error *err)
+{
+	const char *s;
+	if (!yaml_str(n, what, &s, err))
+		return false;
+	char name[32];
+	snprintf(name, sizeof(name), "%s", s);
+	unsigned bits = 0;
+	const struct cipher_info *c = cipher_by_name(name);
+	size_t l = strlen(name);
+	while (!c && l && name[l - 1] >= '0' && name[l - 1] <= '9')
+		l--;
+	if (!c && l >= 3 && l < strlen(name) && strlen(name) - l <= 4) {
+		bits = (unsigned)atoi(name + l);
+		name[l] = '\0';
+		c = cipher_by_name(name);
+	}
+	if (!c) {
+		char want[200] = "a cipher (";
+		for (size_t i = 0; i < cipher_count(); i++) {
+			size_t wl = strlen(want);
+			snprintf(want + wl, sizeof(want) - wl, "%s%s", i ? ", " : "", cipher_at(i)->name);
+		}
+		size_t wl = strlen(want);
+		snprintf(want + wl, sizeof(want) - wl, ") with its key bits where it varies (aes256)");
+		return yaml_fail_expect(err, n, what, want);
+	}
+	uint16_t keylen = (uint16_t)(bits ? bits : (c->keylen_required ? 128 : 0));
+	size_t bytes;
+	struct crypto_err ce;
+	if (!cipher_key_bytes(c->id, keylen, &bytes, &ce))
+		return yaml_fail(err, n, "'%s': %s", what, ce.msg);
+	x->encr = c->id;
+	x->keylen = keylen;
+	return true;
+}
+
+static bool peercfg_hash(const struct yaml_node *n, const char *what, uint16_t *out,
+			 struct yaml_error *err)
+{
+	const char *names[16] = { NULL };
+	size_t k = prf_count() < 15 ? prf_count() : 15;
+	for (size_t i = 0; i < k; i++)
+		names[i] = prf_at(i)->name;
+	unsigned i;
+	if (!yaml_enum(n, what, names, &i, err))
+		return false;
+	*out = prf_at(i)->id;
+	return true;
+}
+
+/* One key of a proposal mapping; ctx is the transform. */
+static bool peercfg_p1_key(const struct yaml_node *v, const char *key, void *ctx,
+			   struct yaml_error *err)
+{
+	struct ike_p1_xform *x = ctx;
+	if (strcmp(key, "encryption") == 0)
+		return peercfg_encr(v, key, x, err);
+	if (strcmp(key, "hash") == 0)
+		return peercfg_hash(v, key, &x->hash, err);
+	if (strcmp(key, "group") == 0)
+		return peercfg_group(v, key, &x->group, err);
+	if (strcmp(key, "auth") == 0)
+		return peercfg_auth(v, key, &x->auth, err);
+	return peercfg_lifetime(v, key, &x->life_sec, &x->life_kb, err);
+}
+
+bool peercfg_p1(const struct yaml_node *n, const struct ike_p1_xform *def,
+		struct ike_p1_xform *out, struct yaml_error *err)
+{
+	struct ike_p1_xform x;
+	if (n && n->type == YAML_MAP) {
+		static const struct yaml_field fields[] = {
+			{ "encryption", true, peercfg_p1_key }, { "hash", true, peercfg_p1_key },
+			{ "group", true, peercfg_p1_key }, { "auth", false, peercfg_p1_key },
+			{ "lifetime", false, peercfg_p1_key },
+		};
+		x = (struct ike_p1_xform){ .auth = def->auth, .life_sec = def->life_sec,
+					   .life_kb = def->life_kb };
+		if (!yaml_map_walk(n, "proposal", fields, sizeof(fields) / sizeof(fields[0]), &x, err))
+			return false;
+	} else {
+		const char *s;
+		char e[200];
+		if (!yaml_is_scalar(n) || yaml_is_null(n))
+			return yaml_fail_expect(err, n, "proposal",
+						"a string such as aes128-sha256-modp2048 or a mapping");
+		if (!yaml_str(n, "proposal", &s, err))
+			return false;
+		if (!ike_p1_parse(s, &x, e, sizeof(e)))
+			return yaml_fail(err, n, "proposal %s", e);
+		x.auth = def->auth ? def->auth : x.auth;
+		x.life_sec = def->life_sec;
+		x.life_kb = def->life_kb;
+	}
+	*out = x;
+	return true;
+}
+
+/* ---- phase2 ---- */
+
+static const char *const peercfg_modes[] = {
+	"tunnel", "transport", "udp-tunnel", "udp-transport", NULL,
+};
+
+static bool peercfg_p2_key(const struct yaml_node *v, const char *key, void *vctx,
+			   struct yaml_error *err)
+{
+	struct peercfg_ctx *x = vctx;
+	if (strcmp(key, "esp") == 0) {
+		x->esp = v;
+		return true;
+	}
+	if (strcmp(key, "pfs") == 0) {
+		bool b;
+		x->pfs_set = true;
+		x->pfs = 0;
+		if (yaml_is_scalar(v) && (strcmp(v->str, "none") == 0 || (yaml_bool(v, key, &b, NULL) && !b)))
+			return true;
+		if (peercfg_group(v, key, &x->pfs, NULL))
+			return true;
+		return yaml_fail_expect(err, v, key, "none or a group (a number from 1 to 30 or a name)");
+	}
+	if (strcmp(key, "mode") == 0) {
+		unsigned i;
+		if (!yaml_enum(v, key, peercfg_modes, &i, err))
+			return false;
+		x->encap = (uint16_t)(IKE_ENCAP_TUNNEL + i);
+		return true;
+	}
+	return peercfg_lifetime(v, key, &x->p2_sec, &x->p2_kb, err);
+}
+
+static bool peercfg_phase2(struct peercfg_ctx *x, struct yaml_error *err)
+{
+	static const struct yaml_field fields[] = {
+		{ "esp", true, peercfg_p2_key }, { "pfs", false, peercfg_p2_key },
+		{ "mode", false, peercfg_p2_key }, { "lifetime", false, peercfg_p2_key },
+	};
+	if (!yaml_map_walk(x->phase2, "phase2", fields, sizeof(fields) / sizeof(fields[0]), x, err))
+		return false;
+	const struct yaml_node *const *items = &x->esp;
+	size_t count = 1;
+	if (x->esp->type == YAML_SEQ) {
+		items = (const struct yaml_node *const *)x->esp->items;
+		count = x->esp->n;
+		if (!count)
+			return yaml_fail_expect(err, x->esp, "esp", "an ESP proposal or a list of them");
+	}
+	for (size_t i = 0; i < count; i++) {
+		const char *s;
+		char e[200];
+		struct ike_p2_xform p;
+		if (!yaml_str(items[i], "esp", &s, err))
+			return false;
+		if (!ike_p2_parse(s, &p, e, sizeof(e)))
+			return yaml_fail(err, items[i], "'esp': %s", e);
+		if (x->pfs_set && !p.group)
+			p.group = x->pfs;
+		if (x->encap)
+			p.encap = x->encap;
+		p.life_sec = x->p2_sec;
+		p.life_kb = x->p2_kb;
+		if (!ike_config_add_p2(&x->c->ike, p))
+			return yaml_fail(err, items[i], "more than %d ESP proposals", IKE_MAX_PROPOSALS);
+	}
+	return true;
+}
+
+/* ---- the top level ---- */
+
+static char *peercfg_dup(const struct yaml_node *v, const char *key, struct yaml_error *err)
+{
+	const char *s;
+	return yaml_str(v, key, &s, err) ? xstrdup(s) : NULL;
+}
+
+static bool peercfg_id(const struct yaml_node *v, const char *key, struct ike_id *id,
+		       struct yaml_error *err)
+{
+	const char *s;
+	char e[200];
+	if (!yaml_str(v, key, &s, err))
+		return false;
+	if (!ike_id_parse(s, id, e, sizeof(e)))
+		return yaml_fail(err, v, "'%s': %s", key, e);
+	return true;
+}
+
+static bool peercfg_ts(const struct yaml_node *v, const char *key, struct ike_ts *ts,
+		       struct yaml_error *err)
+{
+	const char *s;
+	char e[200];
+	if (!yaml_str(v, key, &s, err))
+		return false;
+	if (!ike_ts_parse(s, ts, e, sizeof(e)))
+		return yaml_fail(err, v, "'%s': %s", key, e);
+	return true;
+}
+
+static bool peercfg_retrans_key(const struct yaml_node *v, const char *key, void *vctx,
+				struct yaml_error *err)
+{
+	struct ike_config *ike = vctx;
+	uint64_t n;
+	if (strcmp(key, "tries") == 0) {
+		if (!yaml_uint(v, key, 1, 100, &n, err))
+			return false;
+		ike->retrans_tries = (unsigned)n;
+	} else if (strcmp(key, "timeout") == 0) {
+		if (!yaml_duration_ms(v, key, 10, 60000, &n, err))
+			return false;
+		ike->retrans_ms = (uint32_t)n;
+	} else {
+		if (!yaml_duration_ms(v, key, 10, 600000, &n, err))
+			return false;
+		ike->retrans_max_ms = (uint32_t)n;
+	}
+	return true;
+}
+
+static const char *const peercfg_roles[] = { "initiator", "responder", NULL };
+static const char *const peercfg_exchanges[] = { "main", "aggressive", NULL };
+static const char *const peercfg_policies[] = { "accept", "not-longer", "notify", NULL };
+static const char *const peercfg_levels[] = { "error", "warn", "info", "debug", NULL };
+
+/* The engine's on/off switches by their key. */
+static bool *peercfg_flag(struct ike_config *ike, const char *key)
+{
+	struct { const char *key; bool *flag; } flags[] = {
+		{ "initial_contact", &ike->initial_contact }, { "commit", &ike->commit },
+		{ "notify_errors", &ike->notify_errors }, { "send_cert", &ike->send_cert },
+		{ "send_chain", &ike->send_chain }, { "send_cr", &ike->send_cr },
+	};
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (strcmp(flags[i].key, key) == 0)
+			return flags[i].flag;
+	return NULL;
+}
+
+static bool peercfg_top(const struct yaml_node *v, const char *key, void *vctx,
+			struct yaml_error *err)
+{
+	bool *flag;
+	struct peercfg_ctx *x = vctx;
+	struct peercfg *c = x->c;
+	unsigned i;
+	uint64_t n;
+	bool b;
+	const char *s;
+	if (strcmp(key, "role") == 0) {
+		if (!yaml_enum(v, key, peercfg_roles, &i, err))
+			return false;
+		c->ike.role = i ? IKE_RESPONDER : IKE_INITIATOR;
+	} else if (strcmp(key, "exchange") == 0) {
+		if (!yaml_enum(v, key, peercfg_exchanges, &i, err))
+			return false;
+		c->ike.exchange = i ? WIRE_X_AGGR : WIRE_X_MAIN;
+	} else if (strcmp(key, "auth") == 0) {
+		return peercfg_auth(v, key, &x->auth, err);
+	} else if (strcmp(key, "psk") == 0) {
+		if (!yaml_str(v, key, &s, err))
+			return false;
+		c->psk = chunk_dup(s, strlen(s));
+	} else if (strcmp(key, "local_id") == 0) {
+		return peercfg_id(v, key, &c->ike.local_id, err);
+	} else if (strcmp(key, "remote_id") == 0) {
+		return peercfg_id(v, key, &c->ike.remote_id, err);
+	} else if (strcmp(key, "proposals") == 0) {
+		x->proposals = v;
+	} else if (strcmp(key, "ike_lifetime") == 0) {
+		return peercfg_lifetime(v, key, &x->life_sec, &x->life_kb, err);
+	} else if (strcmp(key, "phase2") == 0) {
+		x->phase2 = v;
+	} else if (strcmp(key, "local_ts") == 0) {
+		return peercfg_ts(v, key, &c->ike.ts_local, err);
+	} else if (strcmp(key, "remote_ts") == 0) {
+		return peercfg_ts(v, key, &c->ike.ts_remote, err);
+	} else if (strcmp(key, "lifetime_policy") == 0) {
+		if (!yaml_enum(v, key, peercfg_policies, &i, err))
+			return false;
+		c->ike.life_policy = i == 0 ? IKE_LIFE_ACCEPT : i == 1 ? IKE_LIFE_NOT_LONGER
+								 : IKE_LIFE_NOTIFY;
+	} else if (strcmp(key, "retransmit") == 0) {
+		static const struct yaml_field fields[] = {
+			{ "timeout", false, peercfg_retrans_key }, { "tries", false, peercfg_retrans_key },
+			{ "max", false, peercfg_retrans_key },
+		};
+		x->retransmit = v;
+		return yaml_map_walk(v, key, fields, sizeof(fields) / sizeof(fields[0]), &c->ike, err);
+	} else if ((flag = peercfg_flag(&c->ike, key))) {
+		if (!yaml_bool(v, key, &b, err))
+			return false;
+		*flag = b;
+	} else if (strcmp(key, "max_sas") == 0) {
+		if (!yaml_uint(v, key, 1, 100000, &n, err))
+			return false;
+		c->ike.max_sas = (size_t)n;
+	} else if (strcmp(key, "nonce_size") == 0) {
+		/* RFC 2409 5: nonces of 8 to 256 bytes */
+		if (!yaml_uint(v, key, 8, 256, &n, err))
+			return false;
+		c->ike.nonce_len = (size_t)n;
+	} else if (strcmp(key, "dpd") == 0) {
+		if (!yaml_duration_ms(v, key, 1000, 86400000, &n, err))
+			return false;
+		c->ike.dpd_idle_ms = (uint32_t)n;
+	} else if (strcmp(key, "cert") == 0) {
+		return (c->cert = peercfg_dup(v, key, err)) != NULL;
+	} else if (strcmp(key, "key") == 0) {
+		return (c->key = peercfg_dup(v, key, err)) != NULL;
+	} else if (strcmp(key, "chain") == 0) {
+		return (c->chain = peercfg_dup(v, key, err)) != NULL;
+	} else if (strcmp(key, "ca") == 0) {
+		return (c->ca = peercfg_dup(v, key, err)) != NULL;
+	} else if (strcmp(key, "listen") == 0) {
+		x->listen = v;
+	} else if (strcmp(key, "port") == 0) {
+		if (!yaml_uint(v, key, 1, 65535, &n, err))
+			return false;
+		x->port = (uint16_t)n;
+	} else if (strcmp(key, "natt_port") == 0) {
+		if (!yaml_uint(v, key, 0, 65535, &n, err))
+			return false;
+		c->natt_port = (uint16_t)n;
+	} else if (strcmp(key, "remote_address") == 0) {
+		x->remote = v;
+	} else if (strcmp(key, "exchanges") == 0) {
+		x->exchanges = v;
+		if (yaml_is_scalar(v) && strcmp(v->str, "forever") == 0)
+			c->exchanges = 0;
+		else if (yaml_uint(v, key, 1, 1000000, &n, NULL))
+			c->exchanges = (unsigned)n;
+		else
+			return yaml_fail_expect(err, v, key, "a number from 1 to 1000000 or forever");
+	} else if (strcmp(key, "log_file") == 0) {
+		return (c->log_file = peercfg_dup(v, key, err)) != NULL;
+	} else if (strcmp(key, "log_level") == 0) {
+		if (!yaml_enum(v, key, peercfg_levels, &i, err))
+			return false;
+		c->log_level = (enum log_level)i;
+	}
+	return true;
+}
+
+static bool peercfg_addr(const struct yaml_node *v, const char *key, uint16_t port,
+			 struct netaddr *out, struct yaml_error *err)
+{
+	const char *s;
+	char e[200];
+	if (!yaml_str(v, key, &s, err))
+		return false;
+	if (!netaddr_parse(s, port, out, e, sizeof(e)))
+		return yaml_fail(err, v, "'%s': %s", key, e);
+	return true;
+}
+
+/* The parts that need several keys: sockets, proposals, auth material. */
+static bool peercfg_finish(struct peercfg_ctx *x, struct yaml_error *err)
+{
+	struct peercfg *c = x->c;
+	bool initiator = c->ike.role == IKE_INITIATOR;
+	if (initiator && !x->remote)
+		return yaml_fail(err, x->root, "missing key 'remote_address': an initiator needs "
+				 "the address of its peer");
+	if (!initiator && x->remote)
+		return yaml_fail(err, x->remote, "'remote_address' is only for role initiator");
+	if (x->remote && !peercfg_addr(x->remote, "remote_address", 500, &c->remote, err))
+		return false;
+	c->has_remote = x->remote != NULL;
+	if (!x->exchanges)
+		c->exchanges = initiator ? 1 : 0;
+
+	if (x->listen) {
+		const struct yaml_node *const *items = &x->listen;
+		size_t count = 1;
+		if (x->listen->type == YAML_SEQ) {
+			items = (const struct yaml_node *const *)x->listen->items;
+			count = x->listen->n;
+			if (!count)
+				return yaml_fail_expect(err, x->listen, "listen", "an address or a list of them");
+		}
+		for (size_t i = 0; i < count; i++) {
+			if (i == PEERCFG_MAX_LISTEN)
+				return yaml_fail(err, items[i], "more than %d listen addresses",
+						 PEERCFG_MAX_LISTEN);
+			if (!peercfg_addr(items[i], "listen", x->port, &c->listen[i], err))
+				return false;
+			c->nlisten++;
+		}
+	} else {
+		const char *any = c->has_remote && c->remote.family == AF_INET6 ? "::" : "0.0.0.0";
+		char e[100];
+		netaddr_parse(any, x->port, &c->listen[0], e, sizeof(e));
+		c->nlisten = 1;
+	}
+
+	if (c->ike.retrans_max_ms < c->ike.retrans_ms)
+		return yaml_fail(err, x->retransmit ? x->retransmit : x->root,
+				 "retransmit 'max' must not be shorter than 'timeout'");
+
+	const struct yaml_node *p = x->proposals;
+	if (p->type != YAML_SEQ || p->n == 0)
+		return yaml_fail_expect(err, p, "proposals", "a list of at least one proposal");
+	struct ike_p1_xform def = { .auth = x->auth, .life_sec = x->life_sec, .life_kb = x->life_kb };
+	bool need_psk = false, need_cert = false;
+	for (size_t i = 0; i < p->n; i++) {
+		struct ike_p1_xform xf;
+		if (!peercfg_p1(p->items[i], &def, &xf, err))
+			return false;
+		if (!ike_config_add_p1(&c->ike, xf))
+			return yaml_fail(err, p->items[i], "more than %d proposals", IKE_MAX_PROPOSALS);
+		need_psk |= xf.auth == IKE_AUTH_PSK;
+		need_cert |= xf.auth != IKE_AUTH_PSK;
+	}
+	if (need_psk && !c->psk.len)
+		return yaml_fail(err, x->root, "missing key 'psk': auth psk needs a pre-shared key");
+	if (need_cert && !c->cert)
+		return yaml_fail(err, x->root, "missing key 'cert': signature auth needs a certificate");
+	if (need_cert && !c->key)
+		return yaml_fail(err, x->root, "missing key 'key': signature auth needs a private key");
+	c->ike.psk = c->psk;
+
+	if (x->phase2 && !peercfg_phase2(x, err))
+		return false;
+	return true;
+}
+
+bool peercfg_from_node(const struct yaml_node *map, const char *what, struct peercfg *out,
+		       struct yaml_error *err)
+{
+	static const char *const keys[] = {
+		"role", "exchange", "auth", "psk", "local_id", "remote_id", "proposals",
+		"ike_lifetime", "phase2", "local_ts", "remote_ts", "lifetime_policy",
+		"retransmit", "initial_contact", "commit", "notify_errors", "nonce_size", "dpd",
+		"send_cert", "send_chain", "send_cr", "max_sas",
+		"cert", "key", "chain", "ca", "listen", "port", "natt_port", "remote_address",
+		"exchanges", "log_file", "log_level",
+	};
+	struct yaml_field fields[sizeof(keys) / sizeof(keys[0])];
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		fields[i] = (struct yaml_field){ keys[i], strcmp(keys[i], "proposals") == 0,
+						 peercfg_top };
+	memset(out, 0, sizeof(*out));
+	ike_config_init(&out->ike);
+	out->ike.role = IKE_RESPONDER; /* a peer process waits unless told */
+	out->natt_port = 4500;
+	out->log_level = LOG_INFO;
+	struct peercfg_ctx x = { .c = out, .root = map, .auth = IKE_AUTH_PSK, .port = 500 };
+	if (yaml_map_walk(map, what, fields, sizeof(fields) / sizeof(fields[0]), &x, err) &&
+	    peercfg_finish(&x, err))
+		return true;
+	peercfg_free(out);
+	return false;
+}
+
+bool peercfg_load_string(const char *name, const char *text, struct peercfg *out,
+			 struct yaml_error *err)
+{
+	struct yaml_doc *doc;
+	memset(out, 0, sizeof(*out));
+	if (!yaml_load_string(name, text, strlen(text), &doc, err))
+		return false;
+	bool ok = peercfg_from_node(yaml_doc_root(doc), "config", out, err);
+	yaml_doc_free(doc);
+	return ok;
+}
+
+bool peercfg_load_file(const char *path, struct peercfg *out, struct yaml_error *err)
+{
+	struct yaml_doc *doc;
+	memset(out, 0, sizeof(*out));
+	if (!yaml_load_file(path, &doc, err))
+		return false;
+	bool ok = peercfg_from_node(yaml_doc_root(doc), "config", out, err);
+	yaml_doc_free(doc);
+	return ok;
+}
+
+void peercfg_free(struct peercfg *c)
+{
+	if (!c)
+		return;
+	ike_config_clear(&c->ike);
+	free(c->log_file);
+	free(c->cert);
+	free(c->key);
+	free(c->chain);
+	free(c->ca);
+	chunk_clear(&c->psk);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,71 @@
+/* The config file of `ike-conform peer` (docs/peer-config.md): YAML in the
+ * suites' vocabulary into a struct ike_config plus what the peer process
+ * needs around the engine (sockets, log, how long to run, PKI file paths).
+ *
+ * The proposal, group and lifetime readers are public so the suite loader
+ * reads the same spellings the same way. */
+#ifndef IKEC_SUITE_PEERCFG_H
+#define IKEC_SUITE_PEERCFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/addr.h"
+#include "core/log.h"
+#include "ike/config.h"
+#include "suite/yaml.h"
+
+#define PEERCFG_MAX_LISTEN 8
+
+struct peercfg {
+	struct ike_config ike;             /* ike.psk points into psk below */
+	/* sockets: listen[i] with its IKE port; natt_port 0: no NAT-T socket */
+	struct netaddr listen[PEERCFG_MAX_LISTEN];
+	size_t nlisten;                    /* at least one after a load */
+	uint16_t natt_port;
+	/* initiator only: whom to start with (port 500 unless given) */
+	bool has_remote;
+	struct netaddr remote;
+	/* exchanges (Phase 1 + Quick Mode) before exiting; 0: run forever */
+	unsigned exchanges;
+	char *log_file;                    /* NULL: stderr */
+	enum log_level log_level;
+	/* PKI paths as written, for ike_config_load_creds(&ike, key, cert,
+	 * chain, ca, ...) in the peer process; NULL when absent */
+	char *cert, *key, *chain, *ca;
+	chunk_t psk;                       /* owned; wiped by peercfg_free */
+};
+
+/* Load a file. On failure err has the first error with its position and
+ * out is freed (peercfg_free on it is still safe). */
+bool peercfg_load_file(const char *path, struct peercfg *out, struct yaml_error *err);
+/* The same from a string; name appears in messages. */
+bool peercfg_load_string(const char *name, const char *text, struct peercfg *out,
+			 struct yaml_error *err);
+/* From a mapping already loaded (a suite's peer_config); what names it in
+ * messages ("config" for a whole file). */
+bool peercfg_from_node(const struct yaml_node *map, const char *what, struct peercfg *out,
+		       struct yaml_error *err);
+/* Frees what the load made, and ike_config_clear()s the engine config
+ * (credentials the peer process loaded into it). */
+void peercfg_free(struct peercfg *c);
+
+/* A DH group: a number 1-30 the crypto module implements or a group name
+ * ("modp2048", "ecp256"). */
+bool peercfg_group(const struct yaml_node *n, const char *what, uint16_t *out,
+		   struct yaml_error *err);
+/* A lifetime: "8h" / "3600" (seconds), "4608000kb", or a list of one of
+ * each; what is absent stays 0. */
+bool peercfg_lifetime(const struct yaml_node *n, const char *what, uint32_t *sec,
+		      uint32_t *kb, struct yaml_error *err);
+/* An auth method name (psk, rsa, ecdsa, ecdsa256, ecdsa384, ecdsa521, dss). */
+bool peercfg_auth(const struct yaml_node *n, const char *what, uint16_t *out,
+		  struct yaml_error *err);
+/* A Phase 1 proposal: "aes128-sha256-modp2048" or a mapping {encryption,
+ * hash, group, auth, lifetime}; fields the text or mapping leaves out come
+ * from def (its auth and lifetimes). */
+bool peercfg_p1(const struct yaml_node *n, const struct ike_p1_xform *def,
+		struct ike_p1_xform *out, struct yaml_error *err);
+
+#endif
