@@ -9,6 +9,7 @@
 #include "crypto/dh.h"
 #include "crypto/prf.h"
 #include "ike/engine.h"
+#include "pki/pki.h"
 #include "wire/names.h"
 #include "tests.h"
 
@@ -724,6 +725,9 @@ static const struct {
 	{ "rot13-sha1-modp2048", false, 0, 0, 0, 0 },
 	{ "aes128-sha1", false, 0, 0, 0, 0 },
 	{ "aes128-sha1-modp99", false, 0, 0, 0, 0 },
+	{ "aes128-sha256-ecp256-ecdsa256", true, CIPHER_AES, 128, PRF_SHA2_256, 19 },
+	{ "aes128-sha1-modp2048-rsa", true, CIPHER_AES, 128, PRF_SHA1, 14 },
+	{ "aes128-sha1-modp2048-dss", false, 0, 0, 0, 0 },
 };
 
 START_TEST(test_ike_p1_parse)
@@ -740,7 +744,9 @@ START_TEST(test_ike_p1_parse)
 	ck_assert_uint_eq(x.keylen, p1_parse_cases[_i].keylen);
 	ck_assert_uint_eq(x.hash, p1_parse_cases[_i].hash);
 	ck_assert_uint_eq(x.group, p1_parse_cases[_i].group);
-	ck_assert_uint_eq(x.auth, IKE_AUTH_PSK);
+	const char *dash = strrchr(p1_parse_cases[_i].in, '-');
+	ck_assert_uint_eq(x.auth, strcmp(dash, "-rsa") == 0 ? IKE_AUTH_RSA
+				  : strcmp(dash, "-ecdsa256") == 0 ? IKE_AUTH_ECDSA_256 : IKE_AUTH_PSK);
 }
 END_TEST
 
@@ -851,6 +857,263 @@ START_TEST(test_ike_speed)
 }
 END_TEST
 
+/* ---- signature authentication (RSA, ECDSA) ---- */
+
+static struct pki_testpki *test_pki(void)
+{
+	struct pki_err pe;
+	struct pki_testpki *k = pki_testpki_create(NULL, NULL, &pe);
+	ck_assert_msg(k, "%s", pe.msg);
+	return k;
+}
+
+static void sig_creds(struct ike_config *c, const struct pki_testpki *k,
+		      const struct pki_cred *cr)
+{
+	c->key = cr->key;
+	c->cert = cr->cert;
+	c->chain = k->intermediates;
+	c->trusted = k->trusted;
+}
+
+/* A pair with signature auth method on both sides, hosts by name. */
+static void sig_pair(struct pair *p, const struct pki_testpki *k, uint16_t method,
+		     const char *ini, const char *resp)
+{
+	pair_init(p, "aes128-sha256-modp2048", "aes128-sha1");
+	p->ci.p1[0].auth = p->cr.p1[0].auth = method;
+	p->ci.psk = p->cr.psk = CHUNK_EMPTY;
+	sig_creds(&p->ci, k, pki_testpki_host(k, ini));
+	sig_creds(&p->cr, k, pki_testpki_host(k, resp));
+}
+
+static void assert_sig_ok(struct pair *p, uint16_t method)
+{
+	assert_ok(p->ei, "initiator");
+	assert_ok(p->er, "responder");
+	assert_children(p, 1);
+	struct ike_sa *si = ike_engine_sa(p->ei), *sr = ike_engine_sa(p->er);
+	ck_assert_uint_eq(si->xf.auth, method);
+	ck_assert(si->peer_cert && X509_cmp(si->peer_cert, p->cr.cert) == 0);
+	ck_assert(sr->peer_cert && X509_cmp(sr->peer_cert, p->ci.cert) == 0);
+	/* each named our root in a CR */
+	ck_assert_uint_eq(si->ncr_rx, 1);
+	ck_assert_uint_eq(sr->ncr_rx, 1);
+	ck_assert(chunk_eq(si->skeyid_d, sr->skeyid_d));
+}
+
+static const struct {
+	const char *ini, *resp;   /* NULL: the certificate's subject DN */
+	uint8_t type;
+} sig_id_cases[] = {
+	{ NULL, NULL, 9 },
+	{ "ipv4:192.0.2.1", "ipv4:192.0.2.2", 1 },
+	{ "ipv6:2001:db8::1", "ipv6:2001:db8::2", 5 },
+	{ "fqdn:moon.example.org", "fqdn:sun.example.org", 2 },
+	{ "ufqdn:moon@example.org", "ufqdn:sun@example.org", 3 },
+	{ "dn:C=CH, O=ike-conform, CN=moon.example.org",
+	  "dn:C=CH, O=ike-conform, CN=sun.example.org", 9 },
+};
+
+START_TEST(test_ike_sig_rsa_ids)
+{
+	struct pki_testpki *k = test_pki();
+	struct pair p;
+	char err[256];
+	sig_pair(&p, k, IKE_AUTH_RSA, "moon", "sun");
+	if (sig_id_cases[_i].ini) {
+		ck_assert_msg(ike_id_parse(sig_id_cases[_i].ini, &p.ci.local_id, err, sizeof(err)),
+			      "%s", err);
+		ck_assert_msg(ike_id_parse(sig_id_cases[_i].resp, &p.cr.local_id, err, sizeof(err)),
+			      "%s", err);
+	}
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run(&p);
+	assert_sig_ok(&p, IKE_AUTH_RSA);
+	ck_assert_uint_eq(ike_engine_sa(p.er)->peer_id.type, sig_id_cases[_i].type);
+	ck_assert_uint_eq(ike_engine_sa(p.ei)->peer_id.type, sig_id_cases[_i].type);
+	pair_free(&p);
+	pki_testpki_free(k);
+}
+END_TEST
+
+static const struct {
+	uint16_t method;
+	const char *host;
+} sig_ec_cases[] = {
+	{ IKE_AUTH_ECDSA_256, "carol" },
+	{ IKE_AUTH_ECDSA_384, "dave" },
+	{ IKE_AUTH_ECDSA_521, "venus" },
+};
+
+START_TEST(test_ike_sig_ecdsa)
+{
+	struct pki_testpki *k = test_pki();
+	struct pair p;
+	sig_pair(&p, k, sig_ec_cases[_i].method, sig_ec_cases[_i].host, sig_ec_cases[_i].host);
+	/* the initiator sends only its own certificate; the responder has
+	 * the intermediate among its trust anchors' helpers */
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run(&p);
+	assert_sig_ok(&p, sig_ec_cases[_i].method);
+	pair_free(&p);
+	pki_testpki_free(k);
+}
+END_TEST
+
+START_TEST(test_ike_sig_aggressive)
+{
+	struct pki_testpki *k = test_pki();
+	struct pair p;
+	/* both roles: moon initiates in one run, sun in the other */
+	sig_pair(&p, k, IKE_AUTH_RSA, _i ? "sun" : "moon", _i ? "moon" : "sun");
+	p.ci.exchange = p.cr.exchange = WIRE_X_AGGR;
+	p.ci.am3_encrypted = _i == 1;
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run(&p);
+	assert_sig_ok(&p, IKE_AUTH_RSA);
+	ck_assert_int_eq(ike_engine_result(p.ei)->event[1].kind, IKE_K_AM2);
+	pair_free(&p);
+	pki_testpki_free(k);
+}
+END_TEST
+
+START_TEST(test_ike_sig_no_cert_sent)
+{
+	/* certificates known out of band: no CERT, no CR on the wire */
+	struct pki_testpki *k = test_pki();
+	struct pair p;
+	sig_pair(&p, k, IKE_AUTH_RSA, "moon", "sun");
+	p.ci.send_cert = p.cr.send_cert = false;
+	p.ci.send_cr = p.cr.send_cr = false;
+	p.ci.peer_cert = p.cr.cert;
+	p.cr.peer_cert = p.ci.cert;
+	/* without the CERT payload the intermediate must be known locally */
+	STACK_OF(X509) *anchors = sk_X509_dup(k->trusted);
+	sk_X509_push(anchors, k->inter.cert);
+	p.ci.trusted = p.cr.trusted = anchors;
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run(&p);
+	assert_ok(p.ei, "initiator");
+	assert_ok(p.er, "responder");
+	const struct ike_result *ri = ike_engine_result(p.ei);
+	for (size_t i = 0; i < ri->nevent; i++)
+		ck_assert_uint_lt(ri->event[i].length, 700);
+	ck_assert_uint_eq(ike_engine_sa(p.ei)->ncr_rx, 0);
+	sk_X509_free(anchors);
+	pair_free(&p);
+	pki_testpki_free(k);
+}
+END_TEST
+
+enum sig_bad { SB_ROGUE, SB_EXPIRED, SB_ID, SB_FLIP, SB_KEYTYPE, SB_RESP_ROGUE, SB_RESP_FLIP,
+	       SB_NO_INTER };
+static const struct {
+	enum sig_bad what;
+	uint16_t notify;
+	const char *name;
+} sig_bad_cases[] = {
+	{ SB_ROGUE, WIRE_N_INVALID_CERT_AUTHORITY, "rogue CA" },
+	{ SB_EXPIRED, WIRE_N_INVALID_CERTIFICATE, "expired" },
+	{ SB_ID, WIRE_N_INVALID_ID_INFORMATION, "ID not in cert" },
+	{ SB_FLIP, WIRE_N_INVALID_SIGNATURE, "flipped SIG bit" },
+	{ SB_KEYTYPE, WIRE_N_AUTHENTICATION_FAILED, "RSA cert for ECDSA-256" },
+	{ SB_RESP_ROGUE, WIRE_N_INVALID_CERT_AUTHORITY, "responder rogue CA" },
+	{ SB_RESP_FLIP, WIRE_N_INVALID_SIGNATURE, "responder flipped SIG bit" },
+	{ SB_NO_INTER, WIRE_N_INVALID_CERT_AUTHORITY, "no intermediate" },
+};
+
+/* Offset of the SIG's last byte in the plaintext of mm5/mm6: ID, CERT
+ * (end entity), CERT (intermediate), SIG, nothing after it. */
+static size_t sig_last_byte(const struct ike_config *c, size_t siglen)
+{
+	chunk_t dn = CHUNK_EMPTY, ee = CHUNK_EMPTY, in = CHUNK_EMPTY;
+	ck_assert(pki_cert_subject_der(c->cert, &dn));
+	ck_assert(pki_cert_der(c->cert, &ee));
+	ck_assert(pki_cert_der(sk_X509_value(c->chain, 0), &in));
+	size_t off = 8 + dn.len + 5 + ee.len + 5 + in.len + 4 + siglen - 1;
+	chunk_free(&dn);
+	chunk_free(&ee);
+	chunk_free(&in);
+	return off;
+}
+
+/* bad's credentials for one side, the method its key can do on both, and
+ * a good host with a key for that method on the other. */
+static void sig_bad_creds(struct ike_config *bad, struct ike_config *good,
+			  const struct pki_testpki *k, const struct pki_cred *cr)
+{
+	static const struct { uint16_t method; const char *host; } m[] = {
+		{ IKE_AUTH_RSA, "sun" }, { IKE_AUTH_ECDSA_256, "carol" },
+		{ IKE_AUTH_ECDSA_384, "dave" }, { IKE_AUTH_ECDSA_521, "venus" },
+	};
+	sig_creds(bad, k, cr);
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (pki_key_fits_auth(cr->key, m[i].method, NULL)) {
+			bad->p1[0].auth = good->p1[0].auth = m[i].method;
+			sig_creds(good, k, pki_testpki_host(k, m[i].host));
+			return;
+		}
+	ck_abort_msg("no method for %s", cr->name);
+}
+
+START_TEST(test_ike_sig_refused)
+{
+	struct pki_testpki *k = test_pki();
+	struct pair p;
+	char err[128];
+	enum sig_bad w = sig_bad_cases[_i].what;
+	sig_pair(&p, k, w == SB_KEYTYPE ? IKE_AUTH_ECDSA_256 : IKE_AUTH_RSA, "moon", "sun");
+	struct ike_step si[IKE_MAX_STEPS], sr[IKE_MAX_STEPS];
+	size_t nsi = ike_script_default(&p.ci, si, IKE_MAX_STEPS);
+	size_t nsr = ike_script_default(&p.cr, sr, IKE_MAX_STEPS);
+	struct ike_mutation flip = { .op = IKE_MUT_PLAIN_XOR, .value = 0x01 };
+	switch (w) {
+	case SB_ROGUE: sig_bad_creds(&p.ci, &p.cr, k, &k->rogue); break;
+	case SB_EXPIRED: sig_bad_creds(&p.ci, &p.cr, k, &k->expired); break;
+	case SB_ID:
+		ck_assert(ike_id_parse("fqdn:sun.example.org", &p.ci.local_id, err, sizeof(err)));
+		break;
+	case SB_FLIP:
+		flip.offset = sig_last_byte(&p.ci, 256);
+		si[4].mut = &flip;
+		si[4].nmut = 1;
+		ck_assert_int_eq(si[4].kind, IKE_K_MM5);
+		break;
+	case SB_KEYTYPE:
+		/* signs with a P-256 key, but shows moon's RSA certificate */
+		p.ci.key = pki_testpki_host(k, "carol")->key;
+		p.cr.key = p.ci.key;
+		p.cr.cert = pki_testpki_host(k, "carol")->cert;
+		break;
+	case SB_RESP_ROGUE: sig_bad_creds(&p.cr, &p.ci, k, &k->rogue); break;
+	case SB_RESP_FLIP:
+		flip.offset = sig_last_byte(&p.cr, 256);
+		sr[5].mut = &flip;
+		sr[5].nmut = 1;
+		ck_assert_int_eq(sr[5].kind, IKE_K_MM6);
+		break;
+	case SB_NO_INTER: p.ci.send_chain = false; break;
+	}
+	pair_start(&p, si, nsi, sr, nsr);
+	pair_run(&p);
+	bool resp_bad = w == SB_RESP_ROGUE || w == SB_RESP_FLIP;
+	struct ike_engine *judge = resp_bad ? p.ei : p.er, *judged = resp_bad ? p.er : p.ei;
+	const struct ike_result *rj = ike_engine_result(judge), *rd = ike_engine_result(judged);
+	uint16_t want = sig_bad_cases[_i].notify;
+	ck_assert_msg(rj->failed && strstr(rj->error, resp_bad ? "mm6 refused" : "mm5 refused"),
+		      "%s: %s / %s", sig_bad_cases[_i].name, rj->error, rd->error);
+	ck_assert_msg(find_notify(rj, true, want), "%s: %s", sig_bad_cases[_i].name, rj->error);
+	ck_assert_msg(find_notify(rd, false, want), "%s: the other side saw no %u (%s)",
+		      sig_bad_cases[_i].name, want, rd->error);
+	ck_assert_msg(rd->failed && strstr(rd->error, "peer sent notify"), "%s: %s",
+		      sig_bad_cases[_i].name, rd->error);
+	ck_assert(!ike_engine_result(p.ei)->finished);
+	pair_free(&p);
+	pki_testpki_free(k);
+}
+END_TEST
+
 Suite *suite_ike(void)
 {
 	Suite *s = suite_create("ike");
@@ -880,6 +1143,14 @@ Suite *suite_ike(void)
 	tcase_add_test(tc, test_ike_responder_cookie);
 	tcase_add_loop_test(tc, test_ike_p1_parse, 0,
 			    (int)(sizeof(p1_parse_cases) / sizeof(p1_parse_cases[0])));
+	tcase_add_loop_test(tc, test_ike_sig_rsa_ids, 0,
+			    (int)(sizeof(sig_id_cases) / sizeof(sig_id_cases[0])));
+	tcase_add_loop_test(tc, test_ike_sig_ecdsa, 0,
+			    (int)(sizeof(sig_ec_cases) / sizeof(sig_ec_cases[0])));
+	tcase_add_loop_test(tc, test_ike_sig_aggressive, 0, 2);
+	tcase_add_test(tc, test_ike_sig_no_cert_sent);
+	tcase_add_loop_test(tc, test_ike_sig_refused, 0,
+			    (int)(sizeof(sig_bad_cases) / sizeof(sig_bad_cases[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

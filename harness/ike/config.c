@@ -11,6 +11,7 @@
 #include "crypto/cipher.h"
 #include "crypto/dh.h"
 #include "crypto/prf.h"
+#include "pki/pki.h"
 
 void ike_config_init(struct ike_config *c)
 {
@@ -23,8 +24,69 @@ void ike_config_init(struct ike_config *c)
 	c->notify_errors = true;
 	c->nonce_len = 32;
 	c->life_policy = IKE_LIFE_ACCEPT;
+	c->send_cert = c->send_chain = c->send_cr = true;
 	if (RAND_bytes(c->cookie_secret, sizeof(c->cookie_secret)) != 1)
 		abort(); /* no randomness: nothing we do would be safe */
+}
+
+void ike_config_clear(struct ike_config *c)
+{
+	if (!c->owns_creds)
+		return;
+	EVP_PKEY_free(c->key);
+	X509_free(c->cert);
+	X509_free(c->peer_cert);
+	pki_certs_free(c->chain);
+	pki_certs_free(c->trusted);
+	c->key = NULL;
+	c->cert = c->peer_cert = NULL;
+	c->chain = c->trusted = NULL;
+	c->owns_creds = false;
+}
+
+bool ike_config_load_creds(struct ike_config *c, const char *key_path, const char *cert_path,
+			   const char *chain_path, const char *ca_path, char *err, size_t errlen)
+{
+	struct pki_err pe;
+	if (!c->owns_creds) {
+		/* from now on everything here is ours */
+		c->key = NULL;
+		c->cert = c->peer_cert = NULL;
+		c->chain = c->trusted = NULL;
+		c->owns_creds = true;
+	}
+	if (key_path) {
+		EVP_PKEY_free(c->key);
+		if (!(c->key = pki_load_key(key_path, &pe)))
+			goto fail;
+	}
+	if (cert_path) {
+		X509_free(c->cert);
+		if (!(c->cert = pki_load_cert(cert_path, &pe)))
+			goto fail;
+	}
+	if (chain_path) {
+		pki_certs_free(c->chain);
+		if (!(c->chain = pki_load_certs(chain_path, &pe)))
+			goto fail;
+		if (c->cert && sk_X509_num(c->chain) > 0 &&
+		    X509_cmp(sk_X509_value(c->chain, 0), c->cert) == 0)
+			X509_free(sk_X509_shift(c->chain));
+	}
+	if (ca_path) {
+		pki_certs_free(c->trusted);
+		if (!(c->trusted = pki_load_certs(ca_path, &pe)))
+			goto fail;
+	}
+	return true;
+fail:
+	snprintf(err, errlen, "%s", pe.msg);
+	return false;
+}
+
+bool ike_auth_is_sig(uint16_t method)
+{
+	return pki_auth_sig_kind(method, NULL) != PKI_SIG_NONE;
 }
 
 bool ike_config_add_p1(struct ike_config *c, struct ike_p1_xform x)
@@ -72,9 +134,26 @@ bool ike_p1_parse(const char *s, struct ike_p1_xform *out, char *err, size_t err
 	char buf[128], *p[4];
 	size_t n = ike_split(s, buf, sizeof(buf), p, 4);
 	memset(out, 0, sizeof(*out));
-	if (n != 3) {
-		snprintf(err, errlen, "'%s': expected encryption-hash-group", s);
+	if (n != 3 && n != 4) {
+		snprintf(err, errlen, "'%s': expected encryption-hash-group[-auth]", s);
 		return false;
+	}
+	static const struct { const char *name; uint16_t id; } auths[] = {
+		{ "psk", IKE_AUTH_PSK }, { "rsa", IKE_AUTH_RSA }, { "rsasig", IKE_AUTH_RSA },
+		{ "ecdsa256", IKE_AUTH_ECDSA_256 }, { "ecdsa384", IKE_AUTH_ECDSA_384 },
+		{ "ecdsa521", IKE_AUTH_ECDSA_521 },
+	};
+	uint16_t auth = IKE_AUTH_PSK;
+	if (n == 4) {
+		size_t i = 0;
+		while (i < sizeof(auths) / sizeof(auths[0]) && strcmp(auths[i].name, p[3]) != 0)
+			i++;
+		if (i == sizeof(auths) / sizeof(auths[0])) {
+			snprintf(err, errlen, "'%s': unknown auth '%s' (psk, rsa, ecdsa256/384/521)",
+				 s, p[3]);
+			return false;
+		}
+		auth = auths[i].id;
 	}
 	unsigned bits = 0;
 	char name[32];
@@ -103,7 +182,7 @@ bool ike_p1_parse(const char *s, struct ike_p1_xform *out, char *err, size_t err
 	out->encr = c->id;
 	out->keylen = (uint16_t)(bits ? bits : (c->keylen_required ? 128 : 0));
 	out->hash = h->id;
-	out->auth = IKE_AUTH_PSK;
+	out->auth = auth;
 	return true;
 }
 
@@ -257,6 +336,24 @@ bool ike_id_parse(const char *s, struct ike_id *out, char *err, size_t errlen)
 			out->len = l;
 			return true;
 		}
+	}
+	if (strncmp(s, "dn:", 3) == 0) {
+		chunk_t der = CHUNK_EMPTY;
+		struct pki_err pe;
+		if (!pki_dn_from_string(s + 3, &der, &pe)) {
+			snprintf(err, errlen, "'%s': %s", s, pe.msg);
+			return false;
+		}
+		if (der.len > IKE_MAX_ID) {
+			chunk_free(&der);
+			snprintf(err, errlen, "'%s': DN too long", s);
+			return false;
+		}
+		out->type = 9;
+		memcpy(out->data, der.ptr, der.len);
+		out->len = der.len;
+		chunk_free(&der);
+		return true;
 	}
 	const char *a = s;
 	if (strncmp(a, "ipv4:", 5) == 0 || strncmp(a, "ipv6:", 5) == 0)

@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include "core/addr.h"
 #include "core/chunk.h"
 
@@ -104,19 +107,41 @@ struct ike_config {
 	size_t nonce_len;
 	uint32_t dpd_idle_ms;             /* not used by scripts; for the peer */
 	uint8_t cookie_secret[32];        /* responder cookies (RFC 2408 2.5.3) */
+	/* Signature authentication (RSA 3, ECDSA 9/10/11). Borrowed, unless
+	 * ike_config_load_creds loaded them (then ike_config_clear frees). */
+	EVP_PKEY *key;                    /* our private key */
+	X509 *cert;                       /* our end-entity certificate */
+	STACK_OF(X509) *chain;            /* intermediates sent after it */
+	STACK_OF(X509) *trusted;          /* anchors for the peer's chain */
+	X509 *peer_cert;                  /* used when the peer sends no CERT */
+	bool send_cert;                   /* CERT payloads (default on) */
+	bool send_chain;                  /* the intermediates too (default on) */
+	bool send_cr;                     /* CR naming our trusted CAs (default on) */
+	bool owns_creds;
+	size_t max_sas;                   /* ike_server: SA table limit (0: 64) */
 };
 
 /* Defaults: initiator, Main Mode, no proposals, retransmission 500 ms
  * doubling up to 4 s, 5 tries, notify on errors, 32-byte nonces, a random
  * cookie secret. */
 void ike_config_init(struct ike_config *c);
+/* Free what ike_config_load_creds loaded (nothing else is owned). */
+void ike_config_clear(struct ike_config *c);
+/* Load our key, certificate, intermediates (a PEM file; a first
+ * certificate equal to cert is skipped, so "<host>-chain.pem" works) and
+ * trusted CA(s) from files; any path may be NULL. False with err. */
+bool ike_config_load_creds(struct ike_config *c, const char *key_path, const char *cert_path,
+			   const char *chain_path, const char *ca_path, char *err, size_t errlen);
+/* Whether an auth method signs (RSA, ECDSA). */
+bool ike_auth_is_sig(uint16_t method);
+
 /* Add a proposal; false when the table is full. */
 bool ike_config_add_p1(struct ike_config *c, struct ike_p1_xform x);
 bool ike_config_add_p2(struct ike_config *c, struct ike_p2_xform x);
 
-/* "aes128-sha256-modp2048" / "3des-md5-1" / "aes256-sha512-ecp256": encryption,
+/* "aes128-sha256-modp2048" / "3des-md5-1" / "aes256-sha512-ecp256-ecdsa256": encryption,
  * hash, group by name (cipher_by_name, prf_by_name, dh_group_by_name or the
- * number); auth PSK. False with a message in err. */
+ * number), optional auth (psk default, rsa, ecdsa256/384/521). False with err. */
 bool ike_p1_parse(const char *s, struct ike_p1_xform *out, char *err, size_t errlen);
 /* "aes128-sha1", "3des-md5", "aes256gcm16", "null-sha256" (+ "-modp2048"
  * for PFS); encapsulation tunnel. */
@@ -124,8 +149,9 @@ bool ike_p2_parse(const char *s, struct ike_p2_xform *out, char *err, size_t err
 /* "10.1.0.0/16", "10.1.0.1", "10.1.0.1-10.1.0.9", IPv6 the same; optional
  * "proto/port" after a space ("10.0.0.0/8 17/500"). */
 bool ike_ts_parse(const char *s, struct ike_ts *out, char *err, size_t errlen);
-/* "ipv4:192.0.2.1", "fqdn:vpn.example", "ufqdn:a@b.c", "keyid:..", or a bare
- * address. DER_ASN1_DN is left to the pki module. */
+/* "ipv4:192.0.2.1", "ipv6:2001:db8::1", "fqdn:vpn.example", "ufqdn:a@b.c",
+ * "keyid:..", "dn:C=CH, O=ike-conform, CN=moon.example.org", or a bare
+ * address. */
 bool ike_id_parse(const char *s, struct ike_id *out, char *err, size_t errlen);
 
 /* Bytes of ESP keys: encryption (with the 4-byte GCM salt) and integrity. */

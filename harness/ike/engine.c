@@ -280,13 +280,13 @@ static bool ike_apply_payload_muts(struct wire_msg *m, const struct ike_step *s,
 		case IKE_MUT_SET:
 			if (!wire_set(m, mu->path, mu->value, err, errlen))
 				return false;
-			if (strncmp(mu->path, "hash", 4) == 0)
+			if (strncmp(mu->path, "hash", 4) == 0 || strncmp(mu->path, "sig", 3) == 0)
 				*keep_hash = true;
 			break;
 		case IKE_MUT_SET_BYTES:
 			if (!wire_set_bytes(m, mu->path, mu->bytes.ptr, mu->bytes.len, err, errlen))
 				return false;
-			if (strncmp(mu->path, "hash", 4) == 0)
+			if (strncmp(mu->path, "hash", 4) == 0 || strncmp(mu->path, "sig", 3) == 0)
 				*keep_hash = true;
 			break;
 		case IKE_MUT_REMOVE:

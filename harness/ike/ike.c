@@ -7,6 +7,7 @@
 
 #include "crypto/prf.h"
 #include "ike/internal.h"
+#include "pki/pki.h"
 #include "wire/names.h"
 
 static const char *const ike_kind_names[IKE_K_COUNT] = {
@@ -164,6 +165,18 @@ void ike_our_id(const struct ike_sa *sa, struct ike_id *id)
 		return;
 	}
 	memset(id, 0, sizeof(*id));
+	/* signatures: the certificate's subject DN by default */
+	uint16_t method = sa->have_xf ? sa->xf.auth : sa->cfg->np1 ? sa->cfg->p1[0].auth : 0;
+	chunk_t dn = CHUNK_EMPTY;
+	if (ike_auth_is_sig(method) && sa->cfg->cert && pki_cert_subject_der(sa->cfg->cert, &dn) &&
+	    dn.len <= IKE_MAX_ID) {
+		id->type = 9; /* ID_DER_ASN1_DN */
+		memcpy(id->data, dn.ptr, dn.len);
+		id->len = dn.len;
+		chunk_free(&dn);
+		return;
+	}
+	chunk_free(&dn);
 	id->type = sa->local.family == 10 /* AF_INET6 */ ? 5 : 1;
 	id->len = netaddr_iplen(&sa->local);
 	memcpy(id->data, sa->local.ip, id->len);

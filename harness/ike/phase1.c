@@ -9,6 +9,7 @@
 #include "crypto/prf.h"
 #include "ike/auth.h"
 #include "ike/internal.h"
+#include "pki/pki.h"
 #include "wire/names.h"
 
 #define IKE_DOI_IPSEC 1
@@ -226,6 +227,25 @@ static void ike_add_initial_contact(struct ike_sa *sa, struct wire_msg *m)
 			NULL, 0);
 }
 
+/* CR payloads naming our trusted CAs, for a signature method. */
+static void ike_add_cr(struct ike_sa *sa, struct wire_msg *m, uint16_t method)
+{
+	const struct ike_config *c = sa->cfg;
+	if (!ike_auth_is_sig(method) || !c->send_cr || !c->trusted)
+		return;
+	for (int i = 0; i < sk_X509_num(c->trusted); i++) {
+		chunk_t d = CHUNK_EMPTY;
+		if (pki_cr_ca_name(sk_X509_value(c->trusted, i), &d))
+			wire_add_typed(m, WIRE_PL_CR, PKI_CERT_X509_SIG, d.ptr, d.len);
+		chunk_free(&d);
+	}
+}
+
+static void ike_note_cr(struct ike_sa *sa, const struct wire_msg *m)
+{
+	sa->ncr_rx += wire_count(m, WIRE_PL_CR);
+}
+
 static bool ike_need_dh(struct ike_sa *sa, struct ike_status *st)
 {
 	char err[256];
@@ -359,6 +379,7 @@ static struct wire_msg *ike_build_mm34(struct ike_sa *sa, struct ike_status *st)
 		return NULL;
 	struct wire_msg *m = ike_msg_new(sa, WIRE_X_MAIN, 0, false);
 	ike_add_ke_nonce(sa, m);
+	ike_add_cr(sa, m, sa->xf.auth);
 	return m;
 }
 
@@ -429,12 +450,14 @@ bool ike_process_mm2(struct ike_sa *sa, const struct wire_msg *m, struct ike_sta
 
 bool ike_process_mm3(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
 {
+	ike_note_cr(sa, m);
 	return ike_rules("mm3", RULES_AUTH_ANY, m, st) && ike_take_ke_nonce(sa, m, st) &&
 	       ike_need_dh(sa, st) && ike_derive(sa, st);
 }
 
 bool ike_process_mm4(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
 {
+	ike_note_cr(sa, m);
 	return ike_rules("mm4", RULES_AUTH_ANY, m, st) && ike_take_ke_nonce(sa, m, st) &&
 	       ike_need_dh(sa, st) && ike_derive(sa, st);
 }
@@ -487,6 +510,7 @@ struct wire_msg *ike_build_am1(struct ike_sa *sa, struct ike_status *st)
 	ike_add_p1_sa_offer(sa, m);
 	ike_add_ke_nonce(sa, m);
 	ike_add_our_id(sa, m);
+	ike_add_cr(sa, m, sa->cfg->np1 ? sa->cfg->p1[0].auth : 0);
 	return m;
 }
 
@@ -503,6 +527,7 @@ struct wire_msg *ike_build_am2(struct ike_sa *sa, struct ike_status *st)
 	ike_add_ke_nonce(sa, m);
 	ike_add_our_id(sa, m);
 	a->add(sa, m);
+	ike_add_cr(sa, m, sa->xf.auth);
 	return m;
 }
 
@@ -532,6 +557,7 @@ bool ike_process_am1(struct ike_sa *sa, const struct wire_msg *m, struct ike_sta
 	chunk_free(&sa->sai_b);
 	sa->sai_b = ike_body(n);
 	sa->state = IKE_SA_SA_DONE;
+	ike_note_cr(sa, m);
 	return ike_take_ke_nonce(sa, m, st) && ike_take_id(sa, m, &sa->idii_b, st) &&
 	       ike_need_dh(sa, st) && ike_derive(sa, st);
 }
@@ -542,6 +568,7 @@ bool ike_process_am2(struct ike_sa *sa, const struct wire_msg *m, struct ike_sta
 		       ike_auth_get(sa->cfg->p1[0].auth)->rules : RULES_AUTH_PSK, m, st))
 		return false;
 	memcpy(sa->rcookie, m->hdr.rcookie, 8);
+	ike_note_cr(sa, m);
 	return ike_p1_check_reply(sa, wire_find(m, WIRE_PL_SA, 0), st) &&
 	       ike_take_ke_nonce(sa, m, st) && ike_need_dh(sa, st) && ike_derive(sa, st) &&
 	       ike_verify_peer(sa, m, true, st);

@@ -73,6 +73,7 @@ void ike_sa_free(struct ike_sa *sa)
 	for (size_t i = 0; i < sa->nivs; i++)
 		chunk_free(&sa->ivs[i].iv);
 	free(sa->ivs);
+	X509_free(sa->peer_cert);
 	free(sa);
 }
 

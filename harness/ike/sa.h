@@ -96,6 +96,10 @@ struct ike_sa {
 	size_t nchild;
 	struct ike_iv *ivs;
 	size_t nivs;
+	/* signature authentication: the peer's verified certificate and the
+	   CA names of the CR payloads it sent */
+	X509 *peer_cert;
+	size_t ncr_rx;
 	uint32_t dpd_seq;
 	uint32_t dpd_peer_seq;
 	bool initial_contact_rx;
