@@ -29,6 +29,7 @@ TEST_SUITE_DECL Suite *suite_ike(void);
 TEST_SUITE_DECL Suite *suite_yaml(void);
 TEST_SUITE_DECL Suite *suite_timeline(void);
 TEST_SUITE_DECL Suite *suite_peer(void);
+TEST_SUITE_DECL Suite *suite_matrix(void);
 
 /* Path of a file under ../shared/vectors (env IKEC_VECTORS), or NULL when
  * that folder is absent; the caller then skips, saying why. The string

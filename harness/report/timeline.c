@@ -1,0 +1,102 @@
+/* An engine's message timeline as a pcap. */
+#include "report/timeline.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ike/sa.h"
+#include "transport/transport.h"
+
+static void timeline_seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void timeline_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || !errlen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static bool timeline_addr(const struct netaddr *in, struct capture_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (in->family != AF_INET && in->family != AF_INET6)
+		return false;
+	out->family = in->family;
+	memcpy(out->ip, in->ip, in->family == AF_INET ? 4 : 16);
+	out->port = in->port;
+	return true;
+}
+
+bool timeline_uses_marker(const struct timeline_opts *o)
+{
+	return o->natt || o->local.port == TRANSPORT_NATT_PORT ||
+	       o->peer.port == TRANSPORT_NATT_PORT;
+}
+
+bool timeline_opts_from_engine(struct ike_engine *e, struct timeline_opts *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct ike_sa *sa = ike_engine_sa(e);
+	if (!sa)
+		return false;
+	out->local = sa->local;
+	out->peer = sa->peer;
+	out->natt = timeline_uses_marker(out);
+	return true;
+}
+
+bool timeline_add(struct capture_writer *w, const struct ike_result *r,
+		  const struct timeline_opts *o, size_t *written, char *err, size_t errlen)
+{
+	size_t n = 0;
+	if (written)
+		*written = 0;
+	struct capture_addr local, peer;
+	if (!timeline_addr(&o->local, &local) || !timeline_addr(&o->peer, &peer)) {
+		timeline_seterr(err, errlen, "timeline: local or peer address is not set");
+		return false;
+	}
+	if (local.family != peer.family) {
+		timeline_seterr(err, errlen, "timeline: local and peer are of different families");
+		return false;
+	}
+	bool marker = timeline_uses_marker(o);
+	for (size_t i = 0; i < r->nevent; i++) {
+		const struct ike_event *ev = &r->event[i];
+		if (!ev->datagram.len || (o->skip_duplicates && ev->duplicate && !ev->sent))
+			continue;
+		uint64_t us = (uint64_t)o->start.tv_sec * 1000000u + (uint64_t)o->start.tv_usec +
+			      ev->time_ms * 1000u;
+		struct timeval ts = { .tv_sec = (time_t)(us / 1000000u),
+				      .tv_usec = (suseconds_t)(us % 1000000u) };
+		const struct capture_addr *src = ev->sent ? &local : &peer;
+		const struct capture_addr *dst = ev->sent ? &peer : &local;
+		if (!capture_writer_add(w, &ts, src, dst, marker, ev->datagram.ptr,
+					ev->datagram.len)) {
+			timeline_seterr(err, errlen, "timeline: event %zu (%zu bytes) could not be written",
+					i, ev->datagram.len);
+			return false;
+		}
+		n++;
+	}
+	if (written)
+		*written = n;
+	return true;
+}
+
+bool timeline_write_pcap(const char *path, const struct ike_result *r,
+			 const struct timeline_opts *o, size_t *written, char *err,
+			 size_t errlen)
+{
+	struct capture_writer *w = capture_writer_open(path, err, errlen);
+	if (!w)
+		return false;
+	bool ok = timeline_add(w, r, o, written, err, errlen);
+	capture_writer_close(w);
+	return ok;
+}
