@@ -9,6 +9,7 @@
 #include "crypto/dh.h"
 #include "crypto/prf.h"
 #include "ike/engine.h"
+#include "ike/server.h"
 #include "pki/pki.h"
 #include "wire/names.h"
 #include "tests.h"
@@ -1114,6 +1115,242 @@ START_TEST(test_ike_sig_refused)
 }
 END_TEST
 
+/* ---- a long-lived responder (ike_server) ---- */
+
+struct srv_log {
+	size_t lines, established, removed, children;
+};
+
+static void srv_log_fn(void *ctx, const char *line)
+{
+	struct srv_log *l = ctx;
+	l->lines++;
+	l->established += strstr(line, " established ") != NULL;
+	l->removed += strstr(line, " removed: ") != NULL;
+	l->children += strstr(line, " child ESP ") != NULL;
+	ck_assert(strchr(line, '\n') == NULL);
+	ck_assert_msg(strncmp(line, "sa#", 3) == 0 || strstr(line, ": "), "%s", line);
+}
+
+static void srv_config(struct ike_config *c, enum ike_role role, const char *p1, const char *p2)
+{
+	char err[128];
+	struct ike_p1_xform x;
+	struct ike_p2_xform y;
+	ike_config_init(c);
+	c->role = role;
+	c->psk = CHUNK_FROM(test_psk, strlen(test_psk));
+	ck_assert_msg(ike_p1_parse(p1, &x, err, sizeof(err)), "%s", err);
+	ike_config_add_p1(c, x);
+	ck_assert_msg(ike_p2_parse(p2, &y, err, sizeof(err)), "%s", err);
+	ike_config_add_p2(c, y);
+}
+
+/* The child SAs of an initiator engine and of the server's SA with the
+ * same cookies hold the same keys, crossed. */
+static void assert_server_children(struct ike_server *srv, struct ike_engine *ei, size_t n)
+{
+	struct ike_sa *si = ike_engine_sa(ei);
+	struct ike_sa *sr = NULL;
+	for (size_t i = 0; i < ike_server_count(srv); i++) {
+		struct ike_sa *x = ike_engine_sa(ike_server_engine(srv, i));
+		if (x && memcmp(x->icookie, si->icookie, 8) == 0)
+			sr = x;
+	}
+	ck_assert_msg(sr, "no server SA for the initiator's cookies");
+	ck_assert_mem_eq(sr->rcookie, si->rcookie, 8);
+	ck_assert_uint_eq(si->nchild, n);
+	ck_assert_uint_eq(sr->nchild, n);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_mem_eq(si->child[i].spi_in, sr->child[i].spi_out, 4);
+		ck_assert(chunk_eq(si->child[i].enc_out, sr->child[i].enc_in));
+		ck_assert(chunk_eq(si->child[i].int_in, sr->child[i].int_out));
+	}
+}
+
+START_TEST(test_ike_server_two_initiators)
+{
+	char err[128];
+	struct transport_hub *hub = transport_hub_new();
+	struct netaddr a1 = test_addr("192.0.2.1:500"), a2 = test_addr("192.0.2.3:500"),
+		       ar = test_addr("192.0.2.2:500");
+	struct transport *t1 = transport_mem_new(hub, &a1, 4500, err, sizeof(err));
+	struct transport *t2 = transport_mem_new(hub, &a2, 4500, err, sizeof(err));
+	struct transport *tr = transport_mem_new(hub, &ar, 4500, err, sizeof(err));
+	ck_assert(t1 && t2 && tr);
+	struct ike_config c1, c2, cr;
+	srv_config(&c1, IKE_INITIATOR, "aes128-sha1-modp2048", "aes128-sha1");
+	srv_config(&c2, IKE_INITIATOR, "aes256-sha256-modp2048", "aes256-sha256");
+	c2.exchange = WIRE_X_AGGR;
+	srv_config(&cr, IKE_RESPONDER, "aes128-sha1-modp2048", "aes128-sha1");
+	struct ike_p1_xform x;
+	struct ike_p2_xform y;
+	ck_assert(ike_p1_parse("aes256-sha256-modp2048", &x, err, sizeof(err)));
+	ike_config_add_p1(&cr, x);
+	ck_assert(ike_p2_parse("aes256-sha256", &y, err, sizeof(err)));
+	ike_config_add_p2(&cr, y);
+	/* initiator 1 also asks R-U-THERE after its Quick Mode */
+	struct ike_step s1[IKE_MAX_STEPS];
+	const struct ike_step x1[] = {
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_DPD },
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_DPD_ACK, .within_ms = 1000 },
+	};
+	size_t n1 = script_plus(&c1, s1, x1, 2);
+	struct srv_log log = { 0 };
+	struct ike_server *srv = ike_server_new(&cr, tr, srv_log_fn, &log);
+	struct ike_engine *e[2] = {
+		ike_engine_new(&c1, t1, &ar, s1, n1, "i1"),
+		ike_engine_new(&c2, t2, &ar, NULL, 0, "i2"),
+	};
+	ike_run_server(e, 2, srv, hub, 0, 60000);
+	assert_ok(e[0], "initiator 1");
+	assert_ok(e[1], "initiator 2");
+	ck_assert_uint_eq(ike_server_count(srv), 2);
+	ck_assert_uint_eq(ike_server_established(srv), 2);
+	ck_assert_uint_eq(ike_server_children(srv), 2);
+	assert_server_children(srv, e[0], 1);
+	assert_server_children(srv, e[1], 1);
+	/* different responder cookies, from the one secret */
+	ck_assert(memcmp(ike_engine_sa(e[0])->rcookie, ike_engine_sa(e[1])->rcookie, 8) != 0);
+	ck_assert_uint_eq(ike_engine_sa(ike_server_engine(srv, 1))->exchange, WIRE_X_AGGR);
+	ck_assert(find_notify(ike_engine_result(ike_server_engine(srv, 0)), false, WIRE_N_R_U_THERE));
+	const struct ike_server_stats *st = ike_server_stats(srv);
+	ck_assert_uint_eq(st->created, 2);
+	ck_assert_uint_eq(st->established, 2);
+	ck_assert_uint_eq(log.established, 2);
+	ck_assert_uint_eq(log.children, 2);
+	ck_assert_uint_gt(log.lines, 12);
+	/* a stray message for no SA is ignored, not answered */
+	uint8_t junk[28] = { 1, 2, 3, 4, 5, 6, 7, 8, 1, 1, 1, 1, 1, 1, 1, 1, 8, 0x10, 5, 1 };
+	junk[27] = 28;
+	struct transport_pkt pkt = { .src = a1, .dst = ar, .kind = TRANSPORT_PKT_IKE,
+				     .data = CHUNK_FROM(junk, 28) };
+	ike_server_input(srv, &pkt, 1000);
+	ck_assert_uint_eq(ike_server_stats(srv)->ignored, 1);
+	/* phase-1 lifetime 8 h: both expire */
+	ike_server_tick(srv, 8ull * 3600 * 1000 + 10000);
+	ck_assert_uint_eq(ike_server_count(srv), 0);
+	ck_assert_uint_eq(ike_server_stats(srv)->expired, 2);
+	ck_assert_uint_eq(log.removed, 2);
+	ike_engine_free(e[0]);
+	ike_engine_free(e[1]);
+	ike_server_free(srv);
+	transport_free(t1);
+	transport_free(t2);
+	transport_free(tr);
+	transport_hub_free(hub);
+}
+END_TEST
+
+START_TEST(test_ike_server_successive)
+{
+	char err[128];
+	struct transport_hub *hub = transport_hub_new();
+	struct netaddr ai = test_addr("192.0.2.1:500"), ar = test_addr("192.0.2.2:500");
+	struct transport *ti = transport_mem_new(hub, &ai, 4500, err, sizeof(err));
+	struct transport *tr = transport_mem_new(hub, &ar, 4500, err, sizeof(err));
+	ck_assert(ti && tr);
+	struct ike_config ci, cr;
+	srv_config(&ci, IKE_INITIATOR, "aes128-sha256-modp2048", "aes128-sha1");
+	srv_config(&cr, IKE_RESPONDER, "aes128-sha256-modp2048", "aes128-sha1");
+	ci.initial_contact = true;
+	cr.commit = true;
+	cr.max_sas = 3;
+	ci.commit = true;
+	struct srv_log log = { 0 };
+	struct ike_server *srv = ike_server_new(&cr, tr, srv_log_fn, &log);
+	/* first phase 1: one Quick Mode, then a second one on the same SA */
+	struct ike_step s1[IKE_MAX_STEPS];
+	const struct ike_step x1[] = {
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_QM1 },
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_QM2 },
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_QM3 },
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_QM4 },
+	};
+	size_t n1 = script_plus(&ci, s1, x1, 4);
+	struct ike_engine *e = ike_engine_new(&ci, ti, &ar, s1, n1, "i1");
+	uint64_t now = ike_run_server(&e, 1, srv, hub, 0, 60000);
+	assert_ok(e, "first phase 1");
+	assert_server_children(srv, e, 2);
+	ck_assert_uint_eq(ike_server_count(srv), 1);
+	uint8_t first_icky[8];
+	memcpy(first_icky, ike_engine_sa(e)->icookie, 8);
+	ike_engine_free(e);
+	/* second phase 1 from the same host, with INITIAL-CONTACT: the first
+	 * SA goes */
+	struct ike_step s2[IKE_MAX_STEPS];
+	const struct ike_step x2[] = {
+		{ .op = IKE_STEP_WAIT, .wait_ms = 10 },
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_DELETE, .protocol = 1 },
+	};
+	size_t n2 = ike_script_default(&ci, s2, IKE_MAX_STEPS);
+	e = ike_engine_new(&ci, ti, &ar, s2, n2, "i2");
+	now = ike_run_server(&e, 1, srv, hub, now + 1000, now + 60000);
+	assert_ok(e, "second phase 1");
+	ck_assert_uint_eq(ike_server_count(srv), 1);
+	ck_assert(memcmp(ike_engine_sa(ike_server_engine(srv, 0))->icookie, first_icky, 8) != 0);
+	ck_assert_uint_eq(ike_server_sa_id(srv, 0), 2);
+	assert_server_children(srv, e, 1);
+	ck_assert_uint_eq(ike_server_stats(srv)->deleted, 1);
+	ike_engine_free(e);
+	/* a third one (INITIAL-CONTACT again) that deletes itself at the end */
+	size_t n3 = script_plus(&ci, s2, x2, 2);
+	e = ike_engine_new(&ci, ti, &ar, s2, n3, "i3");
+	now = ike_run_server(&e, 1, srv, hub, now + 1000, now + 60000);
+	assert_ok(e, "third phase 1");
+	ike_server_tick(srv, now + 1);
+	/* sa#2 went by INITIAL-CONTACT, sa#3 by its Delete */
+	ck_assert_uint_eq(ike_server_count(srv), 0);
+	ck_assert_uint_eq(ike_server_stats(srv)->deleted, 3);
+	ck_assert_uint_eq(ike_server_stats(srv)->created, 3);
+	ck_assert_uint_eq(ike_server_stats(srv)->children, 4);
+	ck_assert_uint_eq(log.removed, 3);
+	ike_engine_free(e);
+	ike_server_free(srv);
+	transport_free(ti);
+	transport_free(tr);
+	transport_hub_free(hub);
+}
+END_TEST
+
+START_TEST(test_ike_server_limit)
+{
+	char err[128];
+	struct transport_hub *hub = transport_hub_new();
+	struct netaddr ar = test_addr("192.0.2.2:500");
+	struct transport *tr = transport_mem_new(hub, &ar, 4500, err, sizeof(err));
+	struct ike_config ci, cr;
+	srv_config(&ci, IKE_INITIATOR, "aes128-sha1-modp2048", "aes128-sha1");
+	srv_config(&cr, IKE_RESPONDER, "aes128-sha1-modp2048", "aes128-sha1");
+	cr.max_sas = 2;
+	ci.retrans_tries = 2;
+	struct ike_server *srv = ike_server_new(&cr, tr, NULL, NULL);
+	struct transport *t[3];
+	struct ike_engine *e[3];
+	for (int i = 0; i < 3; i++) {
+		char a[32];
+		snprintf(a, sizeof(a), "192.0.2.%d:500", 10 + i);
+		struct netaddr ai = test_addr(a);
+		t[i] = transport_mem_new(hub, &ai, 4500, err, sizeof(err));
+		e[i] = ike_engine_new(&ci, t[i], &ar, NULL, 0, "i");
+	}
+	ike_run_server(e, 3, srv, hub, 0, 60000);
+	size_t ok = 0;
+	for (int i = 0; i < 3; i++)
+		ok += ike_engine_result(e[i])->established;
+	ck_assert_uint_eq(ok, 2);
+	ck_assert_uint_ge(ike_server_stats(srv)->refused_full, 2);
+	ck_assert_uint_eq(ike_server_established(srv), 2);
+	for (int i = 0; i < 3; i++) {
+		ike_engine_free(e[i]);
+		transport_free(t[i]);
+	}
+	ike_server_free(srv);
+	transport_free(tr);
+	transport_hub_free(hub);
+}
+END_TEST
+
 Suite *suite_ike(void)
 {
 	Suite *s = suite_create("ike");
@@ -1149,6 +1386,9 @@ Suite *suite_ike(void)
 			    (int)(sizeof(sig_ec_cases) / sizeof(sig_ec_cases[0])));
 	tcase_add_loop_test(tc, test_ike_sig_aggressive, 0, 2);
 	tcase_add_test(tc, test_ike_sig_no_cert_sent);
+	tcase_add_test(tc, test_ike_server_two_initiators);
+	tcase_add_test(tc, test_ike_server_successive);
+	tcase_add_test(tc, test_ike_server_limit);
 	tcase_add_loop_test(tc, test_ike_sig_refused, 0,
 			    (int)(sizeof(sig_bad_cases) / sizeof(sig_bad_cases[0])));
 	suite_add_tcase(s, tc);

@@ -47,6 +47,7 @@ struct ike_engine {
 	long last_seen;           /* index of the latest request entry, -1 */
 	struct ike_result res;
 	size_t ev_cap, nf_cap;
+	bool serve;               /* answer Quick Modes once the script is done */
 };
 
 /* ---- scripts ---- */
@@ -161,6 +162,11 @@ void ike_engine_free(struct ike_engine *e)
 	}
 	free(e->res.notify);
 	free(e);
+}
+
+void ike_engine_set_serve(struct ike_engine *e, bool on)
+{
+	e->serve = on;
 }
 
 bool ike_engine_done(const struct ike_engine *e)
@@ -528,6 +534,33 @@ static void ike_input_info(struct ike_engine *e, const struct wire_msg *m, bool 
 	}
 }
 
+/* After the script: a responder's Quick Mode, answered as the default
+ * script would (qm1 -> qm2, qm3 -> qm4 with the commit bit). */
+static bool ike_serve(struct ike_engine *e, enum ike_kind kind, struct ike_qm *qm,
+		      const struct wire_msg *m, struct ike_event *ev, uint64_t now)
+{
+	struct ike_status st;
+	char nb[64];
+	if (!qm || qm->initiator || !e->have_peer)
+		return false;
+	if (!((kind == IKE_K_QM1 && qm->state == IKE_QM_NEW) ||
+	      (kind == IKE_K_QM3 && qm->state == IKE_QM_SENT2)))
+		return false;
+	if (!ike_process(e->sa, kind, qm, m, &st)) {
+		ike_note(ev, "refused (%s): %s", names_fmt(NAMES_NOTIFY, st.notify, nb, sizeof(nb)),
+			 st.msg);
+		qm->state = IKE_QM_FAILED;
+		ike_send_error(e, st.notify, now);
+		return true;
+	}
+	e->qm = qm;
+	struct ike_step a = { .op = IKE_STEP_SEND, .kind = kind == IKE_K_QM1 ? IKE_K_QM2 : IKE_K_QM4 };
+	if (kind == IKE_K_QM1 || e->cfg->commit)
+		ike_send(e, &a, NULL, now, false);
+	ike_track(e);
+	return true;
+}
+
 void ike_engine_input(struct ike_engine *e, const struct transport_pkt *pkt, uint64_t now)
 {
 	if (pkt->kind != TRANSPORT_PKT_IKE)
@@ -625,6 +658,10 @@ void ike_engine_input(struct ike_engine *e, const struct transport_pkt *pkt, uin
 		return;
 	}
 	const struct ike_step *s = ike_cur(e);
+	if (!s && e->serve && ike_serve(e, kind, qm, m, ev, now)) {
+		wire_msg_free(m);
+		return;
+	}
 	if (!s || s->op != IKE_STEP_EXPECT || s->kind != kind) {
 		char sb[80];
 		ike_note(ev, "unexpected %s (script: %s): ignored", ike_kind_name(kind),
