@@ -1351,6 +1351,58 @@ START_TEST(test_ike_server_limit)
 }
 END_TEST
 
+/* ---- a second Quick Mode on the same phase-1 SA (rekey-style) ---- */
+
+START_TEST(test_ike_quick_rekey)
+{
+	struct pair p;
+	char err[128];
+	pair_init(&p, "aes128-sha256-modp2048", "3des-md5-modp2048");
+	/* the initiator offers three ESP proposals (one PFS group for all, as
+	 * RFC 2409 5.5 has it); the responder takes the initiator's first
+	 * acceptable one both times */
+	struct ike_p2_xform a, b;
+	ck_assert(ike_p2_parse("aes256-sha256-modp2048", &a, err, sizeof(err)));
+	ck_assert(ike_p2_parse("aes128-sha1-modp2048", &b, err, sizeof(err)));
+	ike_config_add_p2(&p.ci, a);
+	ike_config_add_p2(&p.ci, b);
+	p.cr.np2 = 0;
+	ike_config_add_p2(&p.cr, b);
+	ike_config_add_p2(&p.cr, a);
+	struct ike_step si[IKE_MAX_STEPS], sr[IKE_MAX_STEPS];
+	const struct ike_step xi[] = {
+		{ .op = IKE_STEP_WAIT, .wait_ms = 1000 },
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_QM1 },
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_QM2 },
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_QM3 },
+	};
+	const struct ike_step xr[] = {
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_QM1, .within_ms = 5000 },
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_QM2 },
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_QM3 },
+	};
+	size_t ni = script_plus(&p.ci, si, xi, 4), nr = script_plus(&p.cr, sr, xr, 3);
+	pair_start(&p, si, ni, sr, nr);
+	pair_run(&p);
+	assert_ok(p.ei, "initiator");
+	assert_ok(p.er, "responder");
+	assert_children(&p, 2);
+	const struct ike_result *ri = ike_engine_result(p.ei);
+	const struct ike_child *c0 = &ri->child[0], *c1 = &ri->child[1];
+	ck_assert_uint_ne(c0->msgid, c1->msgid);
+	ck_assert(memcmp(c0->spi_in, c1->spi_in, 4) != 0);
+	ck_assert(memcmp(c0->spi_out, c1->spi_out, 4) != 0);
+	ck_assert(!chunk_eq(c0->enc_in, c1->enc_in));
+	for (int i = 0; i < 2; i++) {
+		ck_assert_uint_eq(ri->child[i].xf.transform, IKE_ESP_AES);
+		ck_assert_uint_eq(ri->child[i].xf.keylen, 256);
+		ck_assert_uint_eq(ri->child[i].xf.group, 14);
+		ck_assert_uint_eq(ike_engine_sa(p.ei)->qm[i]->prop_number, 2);
+	}
+	pair_free(&p);
+}
+END_TEST
+
 Suite *suite_ike(void)
 {
 	Suite *s = suite_create("ike");
@@ -1389,6 +1441,7 @@ Suite *suite_ike(void)
 	tcase_add_test(tc, test_ike_server_two_initiators);
 	tcase_add_test(tc, test_ike_server_successive);
 	tcase_add_test(tc, test_ike_server_limit);
+	tcase_add_test(tc, test_ike_quick_rekey);
 	tcase_add_loop_test(tc, test_ike_sig_refused, 0,
 			    (int)(sizeof(sig_bad_cases) / sizeof(sig_bad_cases[0])));
 	suite_add_tcase(s, tc);
