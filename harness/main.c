@@ -6,6 +6,7 @@
 
 static const struct cli_command cli_commands[] = {
 	{ "decode", "decode FILE...  print pcap or raw ISAKMP datagrams as a tree", cli_decode },
+	{ "peer", "peer --config FILE  run the engine as a responder or initiator (the self peer)", cli_peer },
 	{ "version", "version         print the version", cli_version },
 };
 

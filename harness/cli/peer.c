@@ -1,0 +1,519 @@
+/* ike-conform peer: the engine as a long-lived process (the `self` peer).
+ *
+ * A responder opens one UDP transport per listen address, each with an
+ * ike_server (one engine per phase-1 SA, Main and Aggressive Mode, Quick
+ * Modes served after phase 1). An initiator opens one transport and runs
+ * `exchanges` default scripts to remote_address, one after the other.
+ *
+ * The loop is ppoll on the transports' fds with SIGTERM/SIGINT blocked
+ * outside it, so a signal ends the wait at once; then everything is closed
+ * and freed and the process exits 0.
+ *
+ * Every event becomes one log line (the server's lines for a responder,
+ * the same form for an initiator): datagrams sent and received with their
+ * kind, message ID, length and note, notifies, the agreed phase-1
+ * transform, each child SA with its SPIs, failures.
+ * docs/peer-config.md, "Running the peer". */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/hex.h"
+#include "core/log.h"
+#include "ike/engine.h"
+#include "ike/server.h"
+#include "suite/peercfg.h"
+#include "transport/transport.h"
+#include "wire/msg.h"
+#include "wire/names.h"
+
+#define PEER_LINGER_MS 1000       /* after the last of `exchanges`: answer
+				     retransmissions a little longer */
+#define PEER_MAX_WAIT_MS 1000     /* the loop looks at the clock at least this often */
+
+struct peer_sock {
+	struct transport *t;
+	struct netaddr ike, natt;
+	struct ike_server *srv;       /* responder */
+};
+
+/* The initiator's current exchange and what has been logged of it. */
+struct peer_init {
+	struct ike_engine *e;
+	unsigned id;
+	size_t nev, nnf, nchild;
+	bool est_logged;
+};
+
+struct peer {
+	struct peercfg cfg;
+	struct peer_sock sock[PEERCFG_MAX_LISTEN];
+	size_t nsock;
+	uint64_t t0;
+	/* responder: ids of the SAs counted as done for `exchanges` */
+	unsigned *counted;
+	size_t ncounted, capcounted;
+	size_t nrefused;              /* of those, refused (an error notify sent) */
+	/* initiator */
+	struct peer_init init;
+	unsigned ndone, nok;
+	char last_error[600];
+};
+
+static volatile sig_atomic_t peer_stop;
+
+static void peer_on_signal(int sig)
+{
+	peer_stop = sig;
+}
+
+static uint64_t peer_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void peer_log(const struct peer *p, enum log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void peer_log(const struct peer *p, enum log_level lvl, const char *fmt, ...)
+{
+	if (lvl > log_get_level())
+		return;
+	char line[1200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	uint64_t t = peer_now() - p->t0;
+	log_msg(lvl, "[%4" PRIu64 ".%03" PRIu64 "] %s", t / 1000, t % 1000, line);
+}
+
+/* The server's lines, time-stamped like ours. */
+static void peer_server_log(void *ctx, const char *line)
+{
+	peer_log(ctx, LOG_INFO, "%s", line);
+}
+
+static void peer_usage(FILE *f)
+{
+	fprintf(f, "usage: ike-conform peer --config FILE [--log FILE] [-v]\n"
+		   "\n"
+		   "Runs the IKEv1 engine from a config file (docs/peer-config.md): as a\n"
+		   "responder until SIGTERM/SIGINT or for 'exchanges' phase-1 SAs, or as an\n"
+		   "initiator to 'remote_address'. When its sockets are bound it prints\n"
+		   "\"listening on ADDR:PORT nat-t PORT\" on stdout, one line per listen\n"
+		   "address; an initiator ends with \"established: N exchanges\" or\n"
+		   "\"failed: REASON\" there. One log line per event goes to stderr, or to\n"
+		   "log_file / --log FILE (appended).\n"
+		   "\n"
+		   "  --config FILE   the peer config (YAML)\n"
+		   "  --log FILE      log here instead of log_file or stderr\n"
+		   "  -v              debug logging (overrides log_level)\n"
+		   "\n"
+		   "Exit status: 0 stopped by SIGTERM/SIGINT, or every exchange established;\n"
+		   "1 an exchange failed; 2 usage, config or credential error (config errors\n"
+		   "as FILE:LINE:COL: message); 3 environment (cannot bind, cannot open the log).\n");
+}
+
+/* ---- the initiator's log lines (the server's form) ---- */
+
+static const char *peer_hex(const uint8_t *p, size_t n, char *buf, size_t len)
+{
+	if (2 * n + 1 > len)
+		n = (len - 1) / 2;
+	hex_encode(p, n, buf);
+	return buf;
+}
+
+static const char *peer_auth_name(uint16_t a)
+{
+	switch (a) {
+	case IKE_AUTH_PSK: return "psk";
+	case IKE_AUTH_DSS: return "dss";
+	case IKE_AUTH_RSA: return "rsa";
+	case IKE_AUTH_ECDSA_256: return "ecdsa256";
+	case IKE_AUTH_ECDSA_384: return "ecdsa384";
+	case IKE_AUTH_ECDSA_521: return "ecdsa521";
+	}
+	return "?";
+}
+
+static void peer_init_report(struct peer *p)
+{
+	struct peer_init *in = &p->init;
+	const struct ike_result *r = ike_engine_result(in->e);
+	struct ike_sa *sa = ike_engine_sa(in->e);
+	char pb[NETADDR_STRLEN], nb[64], xb[80], b1[40], b2[40];
+	netaddr_str(&p->cfg.remote, pb, sizeof(pb));
+	for (; in->nev < r->nevent; in->nev++) {
+		const struct ike_event *ev = &r->event[in->nev];
+		peer_log(p, LOG_INFO, "sa#%u %s %s %s msgid %08" PRIx32 " %zu bytes%s%s%s", in->id, pb,
+			 ev->sent ? "->" : "<-", ev->kind ? ike_kind_name(ev->kind) : "?", ev->msgid,
+			 ev->length, ev->retransmit ? " (again)" : "", ev->note[0] ? ": " : "", ev->note);
+	}
+	for (; in->nnf < r->nnotify; in->nnf++) {
+		const struct ike_notify_rec *n = &r->notify[in->nnf];
+		peer_log(p, LOG_INFO, "sa#%u %s notify %s %s%s", in->id, pb, n->sent ? "sent" : "received",
+			 names_fmt(NAMES_NOTIFY, n->type, nb, sizeof(nb)),
+			 n->protected_ ? "" : " (unprotected)");
+	}
+	if (r->established && !in->est_logged && sa) {
+		in->est_logged = true;
+		peer_log(p, LOG_INFO, "sa#%u %s established %s %s auth %s life %" PRIu32 "s cookies %s/%s",
+			 in->id, pb, sa->exchange == WIRE_X_AGGR ? "aggressive" : "main",
+			 ike_p1_str(&sa->xf, xb, sizeof(xb)), peer_auth_name(sa->xf.auth), sa->xf.life_sec,
+			 peer_hex(sa->icookie, 8, b1, sizeof(b1)), peer_hex(sa->rcookie, 8, b2, sizeof(b2)));
+	}
+	for (; in->nchild < r->nchild; in->nchild++) {
+		const struct ike_child *c = &r->child[in->nchild];
+		peer_log(p, LOG_INFO, "sa#%u %s child ESP in %s out %s %s life %" PRIu32 "s", in->id, pb,
+			 peer_hex(c->spi_in, 4, b1, sizeof(b1)), peer_hex(c->spi_out, 4, b2, sizeof(b2)),
+			 ike_p2_str(&c->xf, xb, sizeof(xb)), c->xf.life_sec);
+	}
+}
+
+/* Start the next exchange, or say how it all ended (-1: keep going). */
+static int peer_init_step(struct peer *p)
+{
+	struct peer_init *in = &p->init;
+	if (in->e) {
+		if (!ike_engine_done(in->e))
+			return -1;
+		const struct ike_result *r = ike_engine_result(in->e);
+		bool ok = r->finished && !r->failed && r->established &&
+			  (!p->cfg.ike.np2 || r->nchild > 0);
+		p->ndone++;
+		if (ok) {
+			p->nok++;
+			peer_log(p, LOG_INFO, "sa#%u done: established with %zu child SA%s", in->id,
+				 r->nchild, r->nchild == 1 ? "" : "s");
+		} else {
+			snprintf(p->last_error, sizeof(p->last_error), "%s",
+				 r->failed ? r->error : "the exchange ended without an established SA");
+			peer_log(p, LOG_WARN, "sa#%u failed: %s", in->id, p->last_error);
+		}
+		ike_engine_free(in->e);
+		in->e = NULL;
+		if (!ok) {
+			printf("failed: %s\n", p->last_error);
+			fflush(stdout);
+			return 1;
+		}
+	}
+	if (p->ndone >= p->cfg.exchanges) {
+		printf("established: %u exchange%s\n", p->nok, p->nok == 1 ? "" : "s");
+		fflush(stdout);
+		return 0;
+	}
+	char pb[NETADDR_STRLEN], name[24];
+	unsigned id = in->id + 1;
+	snprintf(name, sizeof(name), "sa#%u", id);
+	memset(in, 0, sizeof(*in));
+	in->id = id;
+	in->e = ike_engine_new(&p->cfg.ike, p->sock[0].t, &p->cfg.remote, NULL, 0, name);
+	peer_log(p, LOG_INFO, "sa#%u %s initiating %s mode (exchange %u of %u)", id,
+		 netaddr_str(&p->cfg.remote, pb, sizeof(pb)),
+		 p->cfg.ike.exchange == WIRE_X_AGGR ? "aggressive" : "main", id, p->cfg.exchanges);
+	return -1;
+}
+
+/* ---- the responder's count of finished exchanges ---- */
+
+static bool peer_counted(const struct peer *p, unsigned id)
+{
+	for (size_t i = 0; i < p->ncounted; i++)
+		if (p->counted[i] == id)
+			return true;
+	return false;
+}
+
+/* Phase-1 SAs whose exchange is over: established (with a child SA when
+ * phase 2 is configured), refused in Quick Mode, or failed (those the
+ * server has already removed; its statistics count them). */
+static void peer_resp_count(struct peer *p, size_t *done, size_t *failed)
+{
+	size_t gone = 0;
+	for (size_t k = 0; k < p->nsock; k++) {
+		struct ike_server *srv = p->sock[k].srv;
+		gone += ike_server_stats(srv)->failed;
+		for (size_t i = 0; i < ike_server_count(srv); i++) {
+			unsigned id = ike_server_sa_id(srv, i);
+			struct ike_engine *e = ike_server_engine(srv, i);
+			struct ike_sa *sa = ike_engine_sa(e);
+			if (!sa || peer_counted(p, id))
+				continue;
+			const struct ike_result *r = ike_engine_result(e);
+			bool refused = false;
+			for (size_t n = 0; n < r->nnotify; n++)
+				refused |= r->notify[n].sent && r->notify[n].type < 16384;
+			bool complete = sa->state == IKE_SA_ESTABLISHED &&
+					(!p->cfg.ike.np2 || sa->nchild > 0);
+			if (!complete && !refused)
+				continue;
+			if (p->ncounted == p->capcounted) {
+				p->capcounted = p->capcounted ? 2 * p->capcounted : 16;
+				p->counted = xrealloc(p->counted, p->capcounted * sizeof(*p->counted));
+			}
+			p->counted[p->ncounted++] = id;
+			if (!complete)
+				p->nrefused++;
+		}
+	}
+	*done = p->ncounted + gone;
+	*failed = p->nrefused + gone;
+}
+
+/* ---- setup ---- */
+
+static int peer_open(struct peer *p)
+{
+	const struct peercfg *c = &p->cfg;
+	bool initiator = c->ike.role == IKE_INITIATOR;
+	for (size_t i = 0; i < c->nlisten; i++) {
+		/* an initiator needs one socket, of its remote's family */
+		if (initiator && c->listen[i].family != c->remote.family)
+			continue;
+		struct transport_udp_config uc = { .local = c->listen[i], .natt_port = c->natt_port };
+		char err[300], ab[NETADDR_STRLEN];
+		struct transport *t = transport_udp_new(&uc, err, sizeof(err));
+		if (!t) {
+			fprintf(stderr, "ike-conform peer: cannot listen on %s (nat-t port %u): %s\n",
+				netaddr_str(&c->listen[i], ab, sizeof(ab)), c->natt_port, err);
+			return 3;
+		}
+		struct peer_sock *s = &p->sock[p->nsock++];
+		s->t = t;
+		transport_local(t, TRANSPORT_PORT_IKE, &s->ike);
+		transport_local(t, TRANSPORT_PORT_NATT, &s->natt);
+		if (initiator)
+			break;
+		s->srv = ike_server_new(&p->cfg.ike, t, peer_server_log, p);
+	}
+	if (!p->nsock) {
+		char ab[NETADDR_STRLEN];
+		fprintf(stderr, "ike-conform peer: no listen address of the family of "
+			"remote_address %s\n", netaddr_str(&c->remote, ab, sizeof(ab)));
+		return 2;
+	}
+	return 0;
+}
+
+static void peer_close(struct peer *p)
+{
+	ike_engine_free(p->init.e);
+	p->init.e = NULL;
+	for (size_t i = 0; i < p->nsock; i++) {
+		ike_server_free(p->sock[i].srv);
+		transport_free(p->sock[i].t);
+	}
+	p->nsock = 0;
+	free(p->counted);
+	p->counted = NULL;
+	peercfg_free(&p->cfg);
+}
+
+/* ---- the loop ---- */
+
+static int peer_loop(struct peer *p, const sigset_t *waitmask)
+{
+	bool initiator = p->cfg.ike.role == IKE_INITIATOR;
+	uint64_t linger_until = 0;
+	int rc = -1;
+	size_t failed = 0;
+	for (;;) {
+		if (peer_stop) {
+			peer_log(p, LOG_INFO, "%s: stopping", strsignal((int)peer_stop));
+			if (initiator && p->init.e)
+				printf("failed: stopped by %s before the exchange ended\n",
+				       strsignal((int)peer_stop));
+			return 0;
+		}
+		uint64_t now = peer_now();
+		uint64_t next = now + PEER_MAX_WAIT_MS;
+		if (initiator) {
+			if ((rc = peer_init_step(p)) >= 0)
+				return rc;
+			uint64_t d = ike_engine_tick(p->init.e, now);
+			peer_init_report(p);
+			next = d < next ? d : next;
+			if (ike_engine_done(p->init.e))
+				continue;
+		} else {
+			for (size_t i = 0; i < p->nsock; i++) {
+				uint64_t d = ike_server_tick(p->sock[i].srv, now);
+				next = d < next ? d : next;
+			}
+			if (p->cfg.exchanges) {
+				size_t done;
+				peer_resp_count(p, &done, &failed);
+				if (done >= p->cfg.exchanges && !linger_until) {
+					linger_until = now + PEER_LINGER_MS;
+					peer_log(p, LOG_INFO, "all %u exchanges done (%zu failed)",
+						 p->cfg.exchanges, failed);
+				}
+				if (linger_until && now >= linger_until)
+					return failed ? 1 : 0;
+				if (linger_until && linger_until < next)
+					next = linger_until;
+			}
+		}
+		now = peer_now();
+		struct pollfd fds[PEERCFG_MAX_LISTEN];
+		for (size_t i = 0; i < p->nsock; i++)
+			fds[i] = (struct pollfd){ .fd = transport_fd(p->sock[i].t), .events = POLLIN };
+		uint64_t wait = next > now ? next - now : 0;
+		struct timespec ts = { (time_t)(wait / 1000), (long)(wait % 1000) * 1000000L };
+		int n = ppoll(fds, p->nsock, &ts, waitmask);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			peer_log(p, LOG_ERR, "poll: %s", strerror(errno));
+			return 3;
+		}
+		for (size_t i = 0; n > 0 && i < p->nsock; i++) {
+			if (!(fds[i].revents & POLLIN))
+				continue;
+			if (p->sock[i].srv) {
+				ike_server_poll(p->sock[i].srv, peer_now());
+				continue;
+			}
+			struct transport_pkt pkt;
+			while (transport_recv(p->sock[i].t, &pkt) == 1) {
+				ike_engine_input(p->init.e, &pkt, peer_now());
+				transport_pkt_free(&pkt);
+			}
+			peer_init_report(p);
+		}
+	}
+}
+
+/* ---- the command ---- */
+
+int cli_peer(int argc, char **argv)
+{
+	const char *config = NULL, *logpath = NULL;
+	bool verbose = false;
+	for (int i = 1; i < argc; i++) {
+		if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "-c")) && i + 1 < argc) {
+			config = argv[++i];
+		} else if (!strncmp(argv[i], "--config=", 9)) {
+			config = argv[i] + 9;
+		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
+			logpath = argv[++i];
+		} else if (!strncmp(argv[i], "--log=", 6)) {
+			logpath = argv[i] + 6;
+		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			verbose = true;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			peer_usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "ike-conform peer: unknown or incomplete option '%s'\n", argv[i]);
+			peer_usage(stderr);
+			return 2;
+		}
+	}
+	if (!config) {
+		fprintf(stderr, "ike-conform peer: --config FILE is required\n");
+		peer_usage(stderr);
+		return 2;
+	}
+
+	struct peer p;
+	memset(&p, 0, sizeof(p));
+	p.t0 = peer_now();
+	struct yaml_error yerr = { 0 };
+	if (!peercfg_load_file(config, &p.cfg, &yerr)) {
+		fprintf(stderr, "%s\n", yerr.text);
+		return 2;
+	}
+	struct peercfg *c = &p.cfg;
+	if (c->cert || c->key || c->chain || c->ca) {
+		char err[400];
+		if (!ike_config_load_creds(&c->ike, c->key, c->cert, c->chain, c->ca, err, sizeof(err))) {
+			fprintf(stderr, "%s: credentials: %s\n", config, err);
+			peercfg_free(c);
+			return 2;
+		}
+	}
+	log_set_level(verbose ? LOG_DEBUG : c->log_level);
+
+	/* the log file is opened before binding so that both problems show on
+	   the caller's stderr; it replaces stderr once everything is ready */
+	const char *lp = logpath ? logpath : c->log_file;
+	int logfd = -1;
+	if (lp) {
+		logfd = open(lp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (logfd < 0) {
+			fprintf(stderr, "ike-conform peer: cannot open log file %s: %s\n", lp,
+				strerror(errno));
+			peercfg_free(c);
+			return 3;
+		}
+	}
+	int rc = peer_open(&p);
+	if (rc) {
+		if (logfd >= 0)
+			close(logfd);
+		peer_close(&p);
+		return rc;
+	}
+
+	/* signals: blocked except inside ppoll, so none is lost between the
+	   check of the flag and the wait */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = peer_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigset_t block, orig, waitmask;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	waitmask = orig;
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+
+	char ab[NETADDR_STRLEN], xb[80];
+	for (size_t i = 0; i < p.nsock; i++)
+		printf("listening on %s nat-t %u\n", netaddr_str(&p.sock[i].ike, ab, sizeof(ab)),
+		       p.sock[i].natt.port);
+	fflush(stdout);
+	if (logfd >= 0) {
+		fflush(stderr);
+		dup2(logfd, STDERR_FILENO);
+		close(logfd);
+	}
+	peer_log(&p, LOG_INFO, "ike-conform %s peer: %s, %s mode, %s", IKEC_VERSION,
+		 c->ike.role == IKE_INITIATOR ? "initiator" : "responder",
+		 c->ike.exchange == WIRE_X_AGGR ? "aggressive" : "main",
+		 c->exchanges ? "a fixed number of exchanges" : "until stopped");
+	for (size_t i = 0; i < p.nsock; i++)
+		peer_log(&p, LOG_INFO, "listening on %s nat-t %u",
+			 netaddr_str(&p.sock[i].ike, ab, sizeof(ab)), p.sock[i].natt.port);
+	for (size_t i = 0; i < c->ike.np1; i++)
+		peer_log(&p, LOG_INFO, "proposal %zu: %s auth %s", i + 1,
+			 ike_p1_str(&c->ike.p1[i], xb, sizeof(xb)), peer_auth_name(c->ike.p1[i].auth));
+	for (size_t i = 0; i < c->ike.np2; i++)
+		peer_log(&p, LOG_INFO, "esp proposal %zu: %s", i + 1,
+			 ike_p2_str(&c->ike.p2[i], xb, sizeof(xb)));
+
+	rc = peer_loop(&p, &waitmask);
+	fflush(stdout);
+	peer_close(&p);
+	sigprocmask(SIG_SETMASK, &orig, NULL);
+	return rc;
+}

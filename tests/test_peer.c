@@ -1,0 +1,811 @@
+/* cli/peer: `ike-conform peer` as a real process on loopback. The peer runs
+ * as a subprocess with kernel-chosen ports (read from its "listening on"
+ * line); this process plays the other side with the engine over the UDP
+ * transport. Skips, saying why, when the binary is not built (IKEC_BIN). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ike/engine.h"
+#include "pki/pki.h"
+#include "suite/peercfg.h"
+#include "tests.h"
+#include "transport/transport.h"
+
+#define TP_PSK "ike-conform-psk"
+
+/* ---- helpers ---- */
+
+static uint64_t tp_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The binary, or NULL after a skip line saying why. */
+static const char *tp_bin(const char *test)
+{
+	const char *bin = getenv("IKEC_BIN");
+	if (!bin || !*bin) {
+		test_skip(test, "IKEC_BIN is not set (run through make check)");
+		return NULL;
+	}
+	if (access(bin, X_OK) != 0) {
+		test_skip(test, "IKEC_BIN is not built (add cli to MODULES)");
+		return NULL;
+	}
+	return bin;
+}
+
+static char *tp_tmpfile(const char *text)
+{
+	char *path = xstrdup("/tmp/ikec-peer-XXXXXX");
+	int fd = mkstemp(path);
+	ck_assert_msg(fd >= 0, "mkstemp: %s", strerror(errno));
+	size_t len = text ? strlen(text) : 0;
+	ck_assert(write(fd, text ? text : "", len) == (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+static char *tp_read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f, "cannot open %s", path);
+	size_t cap = 65536, len = 0, n;
+	char *buf = xmalloc(cap);
+	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (cap - len < 4096)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	buf[len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static size_t tp_count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* A peer process: its config and log files, its stdout, its ports. */
+struct tp_proc {
+	pid_t pid;
+	int out;                 /* read end of its stdout */
+	int err;                 /* read end of its stderr (when no --log) */
+	char *cfg, *log;
+	char line[512];          /* the first line on stdout */
+	struct netaddr ike;      /* from "listening on" */
+	uint16_t natt;
+};
+
+/* Start `ike-conform peer --config CFG [--log LOG]`. */
+static void tp_spawn(struct tp_proc *p, const char *bin, const char *cfgtext, bool with_log)
+{
+	memset(p, 0, sizeof(*p));
+	p->cfg = tp_tmpfile(cfgtext);
+	p->err = -1;
+	if (with_log)
+		p->log = tp_tmpfile(NULL);
+	int po[2], pe[2];
+	ck_assert(pipe(po) == 0 && pipe(pe) == 0);
+	fflush(stdout);
+	fflush(stderr);
+	pid_t parent = getpid();
+	p->pid = fork();
+	ck_assert(p->pid >= 0);
+	if (p->pid == 0) {
+		/* a failed assertion ends this test's process: the peer goes too */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(127);
+		dup2(po[1], STDOUT_FILENO);
+		dup2(pe[1], STDERR_FILENO);
+		close(po[0]);
+		close(po[1]);
+		close(pe[0]);
+		close(pe[1]);
+		if (with_log)
+			execl(bin, bin, "peer", "--config", p->cfg, "--log", p->log, (char *)NULL);
+		else
+			execl(bin, bin, "peer", "--config", p->cfg, (char *)NULL);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	p->out = po[0];
+	p->err = pe[0];
+}
+
+/* Read one line of the peer's stdout within limit_ms; false at EOF or
+ * timeout. */
+static bool tp_read_line(struct tp_proc *p, char *buf, size_t len, unsigned limit_ms)
+{
+	size_t n = 0;
+	uint64_t end = tp_now() + limit_ms;
+	while (n + 1 < len) {
+		uint64_t now = tp_now();
+		if (now >= end)
+			break;
+		struct pollfd pf = { p->out, POLLIN, 0 };
+		if (poll(&pf, 1, (int)(end - now)) <= 0)
+			break;
+		char c;
+		if (read(p->out, &c, 1) != 1)
+			break;
+		if (c == '\n') {
+			buf[n] = '\0';
+			return true;
+		}
+		buf[n++] = c;
+	}
+	buf[n] = '\0';
+	return false;
+}
+
+/* The "listening on ADDR:PORT nat-t PORT" line. */
+static void tp_listening(struct tp_proc *p)
+{
+	bool got = tp_read_line(p, p->line, sizeof(p->line), 5000);
+	ck_assert_msg(got, "no line from the peer on stdout (got '%s')", p->line);
+	char addr[128];
+	unsigned natt;
+	ck_assert_msg(sscanf(p->line, "listening on %127s nat-t %u", addr, &natt) == 2,
+		      "unexpected first line '%s'", p->line);
+	char err[128];
+	ck_assert_msg(netaddr_parse(addr, 500, &p->ike, err, sizeof(err)), "%s: %s", addr, err);
+	ck_assert(p->ike.port != 0 && natt != 0 && natt != p->ike.port);
+	p->natt = (uint16_t)natt;
+}
+
+/* Wait for the process within limit_ms; its exit status, or -1 when it was
+ * killed by a signal, or -2 when it is still running. */
+static int tp_wait(struct tp_proc *p, unsigned limit_ms)
+{
+	uint64_t end = tp_now() + limit_ms;
+	for (;;) {
+		int st;
+		pid_t r = waitpid(p->pid, &st, WNOHANG);
+		if (r == p->pid) {
+			p->pid = 0;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		}
+		if (tp_now() >= end)
+			return -2;
+		usleep(5000);
+	}
+}
+
+/* Everything the peer wrote on stderr so far (non-blocking). */
+static char *tp_drain(int fd)
+{
+	size_t cap = 65536, len = 0;
+	char *buf = xmalloc(cap);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	ssize_t n;
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (cap - len < 4096)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+static void tp_cleanup(struct tp_proc *p)
+{
+	if (p->pid > 0) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, NULL, 0);
+	}
+	if (p->out >= 0)
+		close(p->out);
+	if (p->err >= 0)
+		close(p->err);
+	if (p->cfg) {
+		unlink(p->cfg);
+		free(p->cfg);
+	}
+	if (p->log) {
+		unlink(p->log);
+		free(p->log);
+	}
+	memset(p, 0, sizeof(*p));
+}
+
+/* SIGTERM, and the status it ends with. */
+static int tp_stop(struct tp_proc *p)
+{
+	ck_assert(kill(p->pid, SIGTERM) == 0);
+	pid_t pid = p->pid;
+	int st = tp_wait(p, 5000);
+	/* reaped: nothing of it is left */
+	ck_assert(kill(pid, 0) == -1 && errno == ESRCH);
+	return st;
+}
+
+/* A config loaded in this process (the same vocabulary as the peer's). */
+static void tp_config(struct peercfg *pc, const char *text)
+{
+	struct yaml_error err = { 0 };
+	ck_assert_msg(peercfg_load_string("test", text, pc, &err), "%s", err.text);
+}
+
+static struct transport *tp_udp(void)
+{
+	char err[256];
+	struct transport_udp_config uc = { .natt_port = 0 };
+	netaddr_parse("127.0.0.1:0", 0, &uc.local, err, sizeof(err));
+	struct transport *t = transport_udp_new(&uc, err, sizeof(err));
+	ck_assert_msg(t, "%s", err);
+	return t;
+}
+
+/* Run engines over their transports until all are done, the peer process
+ * (when given) has exited, or limit_ms. */
+static void tp_run(struct ike_engine **e, struct transport **t, size_t n, struct tp_proc *proc,
+		   int *status, unsigned limit_ms)
+{
+	uint64_t start = tp_now();
+	while (tp_now() - start < limit_ms) {
+		bool all = true;
+		for (size_t i = 0; i < n; i++)
+			all = all && ike_engine_done(e[i]);
+		if (proc && proc->pid > 0) {
+			int st = tp_wait(proc, 0);
+			if (st != -2)
+				*status = st;
+		}
+		if (all && (!proc || proc->pid <= 0))
+			break;
+		uint64_t now = tp_now(), next = now + 50;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t d = ike_engine_tick(e[i], now);
+			next = d < next ? d : next;
+		}
+		struct pollfd fds[4];
+		for (size_t i = 0; i < n; i++)
+			fds[i] = (struct pollfd){ transport_fd(t[i]), POLLIN, 0 };
+		poll(fds, n, next > now ? (int)(next - now) : 0);
+		for (size_t i = 0; i < n; i++)
+			ike_engine_poll(e[i], tp_now());
+	}
+}
+
+static void tp_assert_ok(struct ike_engine *e, const char *what, size_t children)
+{
+	const struct ike_result *r = ike_engine_result(e);
+	ck_assert_msg(r->finished && !r->failed, "%s: %s", what, r->error);
+	ck_assert_msg(r->established, "%s: not established", what);
+	ck_assert_uint_eq(r->nchild, children);
+}
+
+static const char tp_responder_cfg[] =
+	"psk: " TP_PSK "\n"
+	"proposals: [aes128-sha256-modp2048, 3des-sha1-modp1024]\n"
+	"phase2: { esp: [aes128-sha1, aes256-sha256] }\n"
+	"local_ts: 10.1.0.1/32\n"
+	"remote_ts: 10.2.0.1/32\n"
+	"listen: \"127.0.0.1:0\"\n"
+	"natt_port: 0\n";
+
+/* An initiator config for the in-process engine (remote: the peer). */
+static void tp_initiator(struct peercfg *pc, const struct tp_proc *p, const char *exchange,
+			 const char *proposal)
+{
+	char text[1024], ab[NETADDR_STRLEN];
+	snprintf(text, sizeof(text),
+		 "role: initiator\n"
+		 "exchange: %s\n"
+		 "psk: " TP_PSK "\n"
+		 "proposals: [%s]\n"
+		 "phase2: { esp: aes128-sha1 }\n"
+		 "local_ts: 10.2.0.1/32\n"
+		 "remote_ts: 10.1.0.1/32\n"
+		 "retransmit: { timeout: 200ms, tries: 5, max: 1s }\n"
+		 "remote_address: \"%s\"\n",
+		 exchange, proposal, netaddr_str(&p->ike, ab, sizeof(ab)));
+	tp_config(pc, text);
+}
+
+/* ---- the peer as a responder ---- */
+
+START_TEST(test_peer_responder_main)
+{
+	const char *bin = tp_bin("peer responder");
+	if (!bin)
+		return;
+	struct tp_proc p;
+	tp_spawn(&p, bin, tp_responder_cfg, true);
+	tp_listening(&p);
+	ck_assert_msg(strstr(p.line, "listening on 127.0.0.1:"), "%s", p.line);
+
+	struct peercfg pc;
+	tp_initiator(&pc, &p, "main", "aes128-sha256-modp2048");
+	struct transport *t = tp_udp();
+	struct ike_engine *e = ike_engine_new(&pc.ike, t, &p.ike, NULL, 0, "test");
+	tp_run(&e, &t, 1, NULL, NULL, 10000);
+	tp_assert_ok(e, "main mode + quick mode", 1);
+	const struct ike_result *r = ike_engine_result(e);
+	char xb[64];
+	ck_assert_str_eq(ike_p1_str(&r->p1, xb, sizeof(xb)), "aes128-sha256-modp2048");
+
+	ck_assert_int_eq(tp_stop(&p), 0);
+	char *log = tp_read_file(p.log);
+	ck_assert_msg(strstr(log, "established main aes128-sha256-modp2048"), "log:\n%s", log);
+	/* the child SA with our SPIs, mirrored */
+	char spi[64];
+	snprintf(spi, sizeof(spi), "child ESP in %02x%02x%02x%02x out %02x%02x%02x%02x",
+		 r->child[0].spi_out[0], r->child[0].spi_out[1], r->child[0].spi_out[2],
+		 r->child[0].spi_out[3], r->child[0].spi_in[0], r->child[0].spi_in[1],
+		 r->child[0].spi_in[2], r->child[0].spi_in[3]);
+	ck_assert_msg(strstr(log, spi), "no '%s' in the log:\n%s", spi, log);
+	for (int k = 1; k <= 6; k++) {
+		char what[32];
+		snprintf(what, sizeof(what), "%s mm%d ", k % 2 ? "<-" : "->", k);
+		ck_assert_msg(strstr(log, what), "no '%s' in the log:\n%s", what, log);
+	}
+	ck_assert(strstr(log, "<- qm1 ") && strstr(log, "-> qm2 ") && strstr(log, "<- qm3 "));
+	ck_assert(strstr(log, "stopping"));
+	free(log);
+	ike_engine_free(e);
+	transport_free(t);
+	peercfg_free(&pc);
+	tp_cleanup(&p);
+}
+END_TEST
+
+/* Aggressive Mode, then Main Mode from a second initiator (another port),
+ * then both at once: one process serves them all. */
+START_TEST(test_peer_responder_many)
+{
+	const char *bin = tp_bin("peer responder (several initiators)");
+	if (!bin)
+		return;
+	struct tp_proc p;
+	tp_spawn(&p, bin, tp_responder_cfg, true);
+	tp_listening(&p);
+
+	struct peercfg ca, cm;
+	tp_initiator(&ca, &p, "aggressive", "aes128-sha256-modp2048");
+	tp_initiator(&cm, &p, "main", "3des-sha1-modp1024");
+	struct transport *t[2] = { tp_udp(), tp_udp() };
+	struct ike_engine *e[2];
+	e[0] = ike_engine_new(&ca.ike, t[0], &p.ike, NULL, 0, "aggr");
+	tp_run(&e[0], &t[0], 1, NULL, NULL, 10000);
+	tp_assert_ok(e[0], "aggressive mode", 1);
+	e[1] = ike_engine_new(&cm.ike, t[1], &p.ike, NULL, 0, "main");
+	tp_run(&e[1], &t[1], 1, NULL, NULL, 10000);
+	tp_assert_ok(e[1], "second initiator, main mode", 1);
+	ike_engine_free(e[0]);
+	ike_engine_free(e[1]);
+	/* concurrently */
+	e[0] = ike_engine_new(&ca.ike, t[0], &p.ike, NULL, 0, "aggr2");
+	e[1] = ike_engine_new(&cm.ike, t[1], &p.ike, NULL, 0, "main2");
+	tp_run(e, t, 2, NULL, NULL, 10000);
+	tp_assert_ok(e[0], "concurrent aggressive mode", 1);
+	tp_assert_ok(e[1], "concurrent main mode", 1);
+
+	ck_assert_int_eq(tp_stop(&p), 0);
+	char *log = tp_read_file(p.log);
+	ck_assert_msg(tp_count(log, "established aggressive aes128-sha256-modp2048") == 2, "%s", log);
+	ck_assert_msg(tp_count(log, "established main 3des-sha1-modp1024") == 2, "%s", log);
+	ck_assert_msg(tp_count(log, " child ESP in ") == 4, "%s", log);
+	ck_assert(strstr(log, "sa#4 "));
+	free(log);
+	for (int k = 0; k < 2; k++) {
+		ike_engine_free(e[k]);
+		transport_free(t[k]);
+	}
+	peercfg_free(&ca);
+	peercfg_free(&cm);
+	tp_cleanup(&p);
+}
+END_TEST
+
+/* exchanges: 1 — the responder ends by itself once the exchange is done. */
+START_TEST(test_peer_responder_exchanges)
+{
+	const char *bin = tp_bin("peer responder exchanges");
+	if (!bin)
+		return;
+	char cfg[1024];
+	snprintf(cfg, sizeof(cfg), "%sexchanges: 1\n", tp_responder_cfg);
+	struct tp_proc p;
+	tp_spawn(&p, bin, cfg, false);
+	tp_listening(&p);
+	struct peercfg pc;
+	tp_initiator(&pc, &p, "main", "aes128-sha256-modp2048");
+	struct transport *t = tp_udp();
+	struct ike_engine *e = ike_engine_new(&pc.ike, t, &p.ike, NULL, 0, "test");
+	tp_run(&e, &t, 1, NULL, NULL, 10000);
+	tp_assert_ok(e, "main mode + quick mode", 1);
+	int st = tp_wait(&p, 5000);
+	char *err = tp_drain(p.err);
+	ck_assert_msg(st == 0, "status %d, stderr:\n%s", st, err);
+	/* without --log the log is on stderr */
+	ck_assert_msg(strstr(err, "all 1 exchanges done (0 failed)"), "%s", err);
+	free(err);
+	ike_engine_free(e);
+	transport_free(t);
+	peercfg_free(&pc);
+	tp_cleanup(&p);
+}
+END_TEST
+
+/* A refused proposal: our side sees NO-PROPOSAL-CHOSEN, the log says so. */
+START_TEST(test_peer_responder_refuses)
+{
+	const char *bin = tp_bin("peer responder refusal");
+	if (!bin)
+		return;
+	struct tp_proc p;
+	tp_spawn(&p, bin, tp_responder_cfg, true);
+	tp_listening(&p);
+	struct peercfg pc;
+	tp_initiator(&pc, &p, "main", "aes256-sha512-modp3072");
+	struct transport *t = tp_udp();
+	struct ike_engine *e = ike_engine_new(&pc.ike, t, &p.ike, NULL, 0, "test");
+	tp_run(&e, &t, 1, NULL, NULL, 10000);
+	const struct ike_result *r = ike_engine_result(e);
+	ck_assert(r->failed && !r->established);
+	ck_assert_msg(strstr(r->error, "NO-PROPOSAL-CHOSEN"), "%s", r->error);
+	ck_assert_int_eq(tp_stop(&p), 0);
+	char *log = tp_read_file(p.log);
+	ck_assert_msg(strstr(log, "notify sent NO-PROPOSAL-CHOSEN"), "%s", log);
+	free(log);
+	ike_engine_free(e);
+	transport_free(t);
+	peercfg_free(&pc);
+	tp_cleanup(&p);
+}
+END_TEST
+
+/* ---- the process ---- */
+
+START_TEST(test_peer_config_error)
+{
+	const char *bin = tp_bin("peer config error");
+	if (!bin)
+		return;
+	/* a typo on line 3, column 1 */
+	struct tp_proc p;
+	tp_spawn(&p, bin,
+		 "psk: " TP_PSK "\n"
+		 "proposals: [aes128-sha256-modp2048]\n"
+		 "lifetim: 1h\n", false);
+	int st = tp_wait(&p, 5000);
+	char *err = tp_drain(p.err);
+	ck_assert_msg(st == 2, "status %d: %s", st, err);
+	char want[600];
+	snprintf(want, sizeof(want), "%s:3:1: unknown key 'lifetim'", p.cfg);
+	ck_assert_msg(strstr(err, want), "want '%s' in:\n%s", want, err);
+	free(err);
+	/* nothing on stdout: it never listened */
+	char line[64];
+	ck_assert(!tp_read_line(&p, line, sizeof(line), 100) && !line[0]);
+	tp_cleanup(&p);
+}
+END_TEST
+
+START_TEST(test_peer_usage)
+{
+	const char *bin = tp_bin("peer usage");
+	if (!bin)
+		return;
+	char cmd[4096];
+	snprintf(cmd, sizeof(cmd), "%s peer >/dev/null 2>&1", bin);
+	int st = system(cmd);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+	snprintf(cmd, sizeof(cmd), "%s peer --config /nonexistent/peer.yaml 2>&1", bin);
+	FILE *f = popen(cmd, "r");
+	char buf[512] = "";
+	ck_assert(fgets(buf, sizeof(buf), f));
+	st = pclose(f);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+	ck_assert_msg(strstr(buf, "/nonexistent/peer.yaml"), "%s", buf);
+	snprintf(cmd, sizeof(cmd), "%s peer --help >/dev/null", bin);
+	st = system(cmd);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+END_TEST
+
+/* SIGTERM and SIGINT: status 0, process gone, its ports free again. */
+START_TEST(test_peer_signal)
+{
+	const char *bin = tp_bin("peer signal");
+	if (!bin)
+		return;
+	int sig = _i ? SIGINT : SIGTERM;
+	struct tp_proc p;
+	tp_spawn(&p, bin, tp_responder_cfg, true);
+	tp_listening(&p);
+	ck_assert(kill(p.pid, sig) == 0);
+	pid_t pid = p.pid;
+	int st = tp_wait(&p, 5000);
+	ck_assert_msg(st == 0, "status %d after signal %d", st, sig);
+	ck_assert(kill(pid, 0) == -1 && errno == ESRCH);
+	/* the sockets were closed: the same ports bind again */
+	char err[256];
+	struct transport_udp_config uc = { .local = p.ike, .natt_port = p.natt };
+	struct transport *t = transport_udp_new(&uc, err, sizeof(err));
+	ck_assert_msg(t, "ports still taken: %s", err);
+	transport_free(t);
+	char *log = tp_read_file(p.log);
+	ck_assert_msg(strstr(log, "stopping"), "%s", log);
+	free(log);
+	tp_cleanup(&p);
+}
+END_TEST
+
+/* A port in use: status 3, naming the address and the reason. The port is
+ * held by a plain socket (the transport's SO_REUSEADDR would share a port
+ * with another socket that also sets it). */
+START_TEST(test_peer_bind_error)
+{
+	const char *bin = tp_bin("peer bind error");
+	if (!bin)
+		return;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert(fd >= 0);
+	struct netaddr taken;
+	char err0[128];
+	ck_assert(netaddr_parse("127.0.0.1:0", 0, &taken, err0, sizeof(err0)));
+	struct sockaddr_storage ss;
+	socklen_t sl = netaddr_to_sockaddr(&taken, &ss);
+	ck_assert(bind(fd, (struct sockaddr *)&ss, sl) == 0);
+	sl = sizeof(ss);
+	ck_assert(getsockname(fd, (struct sockaddr *)&ss, &sl) == 0);
+	ck_assert(netaddr_from_sockaddr((struct sockaddr *)&ss, sl, &taken));
+	char cfg[1024], ab[NETADDR_STRLEN];
+	snprintf(cfg, sizeof(cfg),
+		 "psk: " TP_PSK "\nproposals: [aes128-sha256-modp2048]\nlisten: \"%s\"\nnatt_port: 0\n",
+		 netaddr_str(&taken, ab, sizeof(ab)));
+	struct tp_proc p;
+	tp_spawn(&p, bin, cfg, false);
+	int st = tp_wait(&p, 5000);
+	char *err = tp_drain(p.err);
+	ck_assert_msg(st == 3, "status %d: %s", st, err);
+	ck_assert_msg(strstr(err, ab) && strstr(err, "in use"), "%s", err);
+	/* nothing on stdout: it never listened */
+	char line[64];
+	ck_assert(!tp_read_line(&p, line, sizeof(line), 100) && !line[0]);
+	free(err);
+	close(fd);
+	tp_cleanup(&p);
+}
+END_TEST
+
+/* ---- the peer as an initiator ---- */
+
+static void tp_initiator_cfg(char *buf, size_t len, const struct netaddr *remote,
+			     const char *exchange, const char *extra)
+{
+	char ab[NETADDR_STRLEN];
+	snprintf(buf, len,
+		 "role: initiator\n"
+		 "exchange: %s\n"
+		 "psk: " TP_PSK "\n"
+		 "proposals: [aes128-sha256-modp2048]\n"
+		 "phase2: { esp: aes128-sha1 }\n"
+		 "local_ts: 10.2.0.1/32\n"
+		 "remote_ts: 10.1.0.1/32\n"
+		 "listen: \"127.0.0.1:0\"\n"
+		 "natt_port: 0\n"
+		 "remote_address: \"%s\"\n%s",
+		 exchange, netaddr_str(remote, ab, sizeof(ab)), extra);
+}
+
+START_TEST(test_peer_initiator)
+{
+	const char *bin = tp_bin("peer initiator");
+	if (!bin)
+		return;
+	const char *exchange = _i ? "aggressive" : "main";
+	struct peercfg rc;
+	char text[1024];
+	snprintf(text, sizeof(text), "exchange: %s\n%s", exchange, tp_responder_cfg);
+	tp_config(&rc, text);
+	struct transport *t = tp_udp();
+	struct netaddr ar;
+	ck_assert(transport_local(t, TRANSPORT_PORT_IKE, &ar));
+	struct ike_engine *e = ike_engine_new(&rc.ike, t, NULL, NULL, 0, "resp");
+
+	tp_initiator_cfg(text, sizeof(text), &ar, exchange, "");
+	struct tp_proc p;
+	tp_spawn(&p, bin, text, true);
+	tp_listening(&p);
+	int st = -2;
+	tp_run(&e, &t, 1, &p, &st, 10000);
+	ck_assert_msg(st == 0, "status %d", st);
+	tp_assert_ok(e, "our responder", 1);
+	char line[256];
+	ck_assert(tp_read_line(&p, line, sizeof(line), 1000));
+	ck_assert_str_eq(line, "established: 1 exchange");
+	char *log = tp_read_file(p.log);
+	char want[80];
+	snprintf(want, sizeof(want), "established %s aes128-sha256-modp2048 auth psk", exchange);
+	ck_assert_msg(strstr(log, want), "no '%s' in:\n%s", want, log);
+	ck_assert_msg(strstr(log, " child ESP in "), "%s", log);
+	free(log);
+	ike_engine_free(e);
+	transport_free(t);
+	peercfg_free(&rc);
+	tp_cleanup(&p);
+}
+END_TEST
+
+/* Nobody answers: status 1 and one line saying why. */
+START_TEST(test_peer_initiator_fails)
+{
+	const char *bin = tp_bin("peer initiator failure");
+	if (!bin)
+		return;
+	struct transport *t = tp_udp();   /* bound, silent */
+	struct netaddr ar;
+	ck_assert(transport_local(t, TRANSPORT_PORT_IKE, &ar));
+	char text[1024];
+	tp_initiator_cfg(text, sizeof(text), &ar, "main",
+			 "retransmit: { timeout: 50ms, tries: 3, max: 100ms }\n");
+	struct tp_proc p;
+	tp_spawn(&p, bin, text, true);
+	tp_listening(&p);
+	int st = tp_wait(&p, 10000);
+	ck_assert_int_eq(st, 1);
+	char line[600];
+	ck_assert(tp_read_line(&p, line, sizeof(line), 1000));
+	ck_assert_msg(strstr(line, "failed: ") == line && strstr(line, "no answer after 3 sends"),
+		      "%s", line);
+	/* it did send, three times */
+	size_t n = 0;
+	struct transport_pkt pkt;
+	while (transport_recv(t, &pkt) == 1) {
+		n++;
+		transport_pkt_free(&pkt);
+	}
+	ck_assert_uint_eq(n, 3);
+	transport_free(t);
+	tp_cleanup(&p);
+}
+END_TEST
+
+/* exchanges: 2 — two phase-1 SAs one after the other against one
+ * long-lived peer process. */
+START_TEST(test_peer_initiator_to_peer)
+{
+	const char *bin = tp_bin("peer to peer");
+	if (!bin)
+		return;
+	struct tp_proc r, i;
+	tp_spawn(&r, bin, tp_responder_cfg, true);
+	tp_listening(&r);
+	char text[1024];
+	tp_initiator_cfg(text, sizeof(text), &r.ike, "main", "exchanges: 2\n");
+	tp_spawn(&i, bin, text, false);
+	tp_listening(&i);
+	int st = tp_wait(&i, 10000);
+	char line[256];
+	ck_assert(tp_read_line(&i, line, sizeof(line), 1000));
+	ck_assert_msg(st == 0, "status %d: %s", st, line);
+	ck_assert_str_eq(line, "established: 2 exchanges");
+	ck_assert_int_eq(tp_stop(&r), 0);
+	char *log = tp_read_file(r.log);
+	ck_assert_msg(tp_count(log, "established main") == 2, "%s", log);
+	free(log);
+	tp_cleanup(&i);
+	tp_cleanup(&r);
+}
+END_TEST
+
+/* ---- signatures through the config ---- */
+
+START_TEST(test_peer_signature)
+{
+	const char *bin = tp_bin("peer signature auth");
+	if (!bin)
+		return;
+	struct pki_err pe;
+	struct pki_testpki *k = pki_testpki_create(NULL, NULL, &pe);
+	ck_assert_msg(k, "%s", pe.msg);
+	const struct pki_cred *moon = pki_testpki_host(k, "moon"), *sun = pki_testpki_host(k, "sun");
+	ck_assert(moon && sun);
+	char cfg[4096];
+	snprintf(cfg, sizeof(cfg),
+		 "auth: rsa\n"
+		 "proposals: [aes128-sha256-modp2048]\n"
+		 "phase2: { esp: aes128-sha1 }\n"
+		 "cert: %s\nkey: %s\nchain: %s\nca: %s\n"
+		 "listen: \"127.0.0.1:0\"\nnatt_port: 0\n",
+		 moon->cert_path, moon->key_path, moon->chain_path, k->root.cert_path);
+	struct tp_proc p;
+	tp_spawn(&p, bin, cfg, true);
+	tp_listening(&p);
+
+	char ab[NETADDR_STRLEN], icfg[4096];
+	snprintf(icfg, sizeof(icfg),
+		 "role: initiator\nauth: rsa\n"
+		 "proposals: [aes128-sha256-modp2048]\n"
+		 "phase2: { esp: aes128-sha1 }\n"
+		 "remote_id: \"dn:C=CH, O=ike-conform, CN=moon.example.org\"\n"
+		 "cert: %s\nkey: %s\nchain: %s\nca: %s\n"
+		 "remote_address: \"%s\"\n",
+		 sun->cert_path, sun->key_path, sun->chain_path, k->root.cert_path,
+		 netaddr_str(&p.ike, ab, sizeof(ab)));
+	struct peercfg pc;
+	tp_config(&pc, icfg);
+	char err[400];
+	ck_assert_msg(ike_config_load_creds(&pc.ike, pc.key, pc.cert, pc.chain, pc.ca, err,
+					    sizeof(err)), "%s", err);
+	struct transport *t = tp_udp();
+	struct ike_engine *e = ike_engine_new(&pc.ike, t, &p.ike, NULL, 0, "sig");
+	tp_run(&e, &t, 1, NULL, NULL, 10000);
+	tp_assert_ok(e, "main mode rsa", 1);
+	struct ike_sa *sa = ike_engine_sa(e);
+	ck_assert_uint_eq(sa->xf.auth, IKE_AUTH_RSA);
+	ck_assert(sa->peer_cert && X509_cmp(sa->peer_cert, moon->cert) == 0);
+	ck_assert_int_eq(tp_stop(&p), 0);
+	char *log = tp_read_file(p.log);
+	ck_assert_msg(strstr(log, "established main aes128-sha256-modp2048"), "%s", log);
+	free(log);
+	ike_engine_free(e);
+	transport_free(t);
+	peercfg_free(&pc);
+	tp_cleanup(&p);
+
+	/* a key file that is not there: a credential error, status 2 */
+	snprintf(cfg, sizeof(cfg),
+		 "auth: rsa\nproposals: [aes128-sha256-modp2048]\n"
+		 "cert: %s\nkey: /nonexistent/moon.key\nlisten: \"127.0.0.1:0\"\n", moon->cert_path);
+	tp_spawn(&p, bin, cfg, false);
+	int st = tp_wait(&p, 5000);
+	char *msg = tp_drain(p.err);
+	ck_assert_msg(st == 2 && strstr(msg, "/nonexistent/moon.key"), "status %d: %s", st, msg);
+	free(msg);
+	tp_cleanup(&p);
+	pki_testpki_free(k);
+}
+END_TEST
+
+Suite *suite_peer(void)
+{
+	Suite *s = suite_create("peer");
+	TCase *tc = tcase_create("responder");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_peer_responder_main);
+	tcase_add_test(tc, test_peer_responder_many);
+	tcase_add_test(tc, test_peer_responder_exchanges);
+	tcase_add_test(tc, test_peer_responder_refuses);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("process");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_peer_config_error);
+	tcase_add_test(tc, test_peer_usage);
+	tcase_add_loop_test(tc, test_peer_signal, 0, 2);
+	tcase_add_test(tc, test_peer_bind_error);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("initiator");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_peer_initiator, 0, 2);
+	tcase_add_test(tc, test_peer_initiator_fails);
+	tcase_add_test(tc, test_peer_initiator_to_peer);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("signature");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_peer_signature);
+	suite_add_tcase(s, tc);
+	return s;
+}
