@@ -69,7 +69,9 @@ LIB := $(BUILD)/libikeconform.a
 BIN := $(BUILD)/ike-conform
 TEST_BIN := $(BUILD)/check-ike-conform
 
-.PHONY: all deps deps-if-missing check test run clean install
+BENCH := $(BUILD)/bench-ike
+
+.PHONY: all deps deps-if-missing check test run bench clean install
 
 all: $(BIN)
 
@@ -94,6 +96,16 @@ $(BIN): $(MAIN_OBJ) $(LIB)
 $(TEST_BIN): $(TEST_OBJ) $(LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(PKG_LIBS)
+
+$(BENCH): bench/bench_ike.c $(LIB)
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+# Speed is measured here, never in a unit test: ratios from one run.
+bench: deps-if-missing
+	$(Q)$(MAKE) --no-print-directory $(BENCH)
+	$(Q)$(BENCH)
 
 deps:
 	$(Q)ci/deps.sh
@@ -120,4 +132,4 @@ install: $(BIN)
 clean:
 	rm -rf build build-san
 
--include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH).d
