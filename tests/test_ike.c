@@ -819,45 +819,6 @@ END_TEST
 
 /* ---- speed: handshakes per second next to the DH cost alone ---- */
 
-START_TEST(test_ike_speed)
-{
-	enum { N = 30 };
-	struct timespec a, b;
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	for (int k = 0; k < N; k++) {
-		struct pair p;
-		pair_init(&p, "aes128-sha1-modp2048", "aes128-sha1");
-		pair_start(&p, NULL, 0, NULL, 0);
-		pair_run(&p);
-		assert_ok(p.ei, "initiator");
-		assert_ok(p.er, "responder");
-		pair_free(&p);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	double hs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-	/* the DH work of one handshake: two keys, two shared secrets */
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	for (int k = 0; k < N; k++) {
-		struct crypto_err ce;
-		struct dh_key *x = dh_key_new(14, &ce), *y = dh_key_new(14, &ce);
-		ck_assert(x && y);
-		chunk_t s1 = CHUNK_EMPTY, s2 = CHUNK_EMPTY;
-		ck_assert(dh_key_shared(x, dh_key_public(y), &s1, &ce));
-		ck_assert(dh_key_shared(y, dh_key_public(x), &s2, &ce));
-		ck_assert(chunk_eq(s1, s2));
-		chunk_clear(&s1);
-		chunk_clear(&s2);
-		dh_key_free(x);
-		dh_key_free(y);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	double dh = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-	test_report("ike: Main Mode + Quick Mode, PSK, group 14, in memory: %.0f handshakes/s "
-		    "(%.2f ms each); the DH alone (2 keys + 2 shared): %.2f ms", N / hs,
-		    hs * 1000 / N, dh * 1000 / N);
-}
-END_TEST
-
 /* ---- signature authentication (RSA, ECDSA) ---- */
 
 static struct pki_testpki *test_pki(void)
@@ -1428,7 +1389,6 @@ Suite *suite_ike(void)
 	tcase_add_test(tc, test_ike_commit_bit);
 	tcase_add_loop_test(tc, test_ike_udp_loopback, 0,
 			    (int)(sizeof(udp_cases) / sizeof(udp_cases[0])));
-	tcase_add_test(tc, test_ike_speed);
 	tcase_add_test(tc, test_ike_responder_cookie);
 	tcase_add_loop_test(tc, test_ike_p1_parse, 0,
 			    (int)(sizeof(p1_parse_cases) / sizeof(p1_parse_cases[0])));

@@ -309,7 +309,7 @@ static const struct {
 	{ "retransmit-scalar", PSK_HEAD "retransmit: 5\n", 3, 13,
 	  "'retransmit' must be a mapping, not '5'" },
 	{ "proposal-string", "psk: x\nproposals: [aes128-sha256]\n", 2, 13,
-	  "proposal 'aes128-sha256': expected encryption-hash-group" },
+	  "proposal 'aes128-sha256': expected encryption-hash-group[-auth]" },
 	{ "proposal-list-item", "psk: x\nproposals: [[aes]]\n", 2, 13,
 	  "'proposal' must be a string such as aes128-sha256-modp2048 or a mapping, not a list" },
 	/* out of range */

@@ -36,12 +36,13 @@ static int transport_udp_bind(const struct netaddr *addr, struct netaddr *bound,
 	}
 	/* PKTINFO tells which local address a datagram was sent to (a wildcard
 	 * bind accepts many), which NAT-D hashes need. V6ONLY keeps IPv4
-	 * out of IPv6 sockets as mapped addresses. */
-	bool ok = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == 0;
+	 * out of IPv6 sockets as mapped addresses. No SO_REUSEADDR: on UDP it
+	 * would let another IKE daemon share our port without a word. */
+	bool ok;
 	if (addr->family == AF_INET)
-		ok = ok && setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) == 0;
+		ok = setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) == 0;
 	else
-		ok = ok && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == 0 &&
+		ok = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == 0 &&
 		     setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) == 0;
 	if (!ok) {
 		snprintf(err, errlen, "socket options for %s: %s", a, strerror(errno));
@@ -205,7 +206,7 @@ struct transport *transport_udp_new(const struct transport_udp_config *cfg,
 		snprintf(err, errlen, "UDP transport: no local address");
 		return NULL;
 	}
-	/* SO_REUSEADDR would let both sockets share one port. */
+	/* Said here, before bind's less telling EADDRINUSE. */
 	if (cfg->local.port && cfg->local.port == cfg->natt_port) {
 		snprintf(err, errlen, "UDP transport: IKE and NAT-T ports are both %u",
 			 cfg->natt_port);
