@@ -669,6 +669,58 @@ START_TEST(test_ike_mutations)
 }
 END_TEST
 
+/* The responder answers our single-address client IDs in another encoding
+ * (strongSwan sends ID_IPV4_ADDR 10.1.0.1 back as the subnet 10.1.0.1/32):
+ * the same traffic is accepted, different traffic refused. */
+static const struct {
+	const char *what;
+	const char *data;           /* the responder's IDci data, as hex */
+	uint8_t type;
+	bool accepted;
+} ts_reply_cases[] = {
+	{ "subnet /32", "0a010001ffffffff", 4, true },
+	{ "range a-a", "0a0100010a010001", 7, true },
+	{ "other subnet", "0a090000ffff0000", 4, false },
+	{ "wider range", "0a0100010a0100ff", 7, false },
+};
+
+START_TEST(test_ike_ts_reply_encoding)
+{
+	struct pair p;
+	char err[128];
+	pair_init(&p, "aes128-sha1-modp2048", "aes128-sha1");
+	ck_assert(ike_ts_parse("10.1.0.1", &p.ci.ts_local, err, sizeof(err)));
+	ck_assert(ike_ts_parse("10.2.0.1", &p.ci.ts_remote, err, sizeof(err)));
+	p.cr.ts_local = p.ci.ts_remote;
+	p.cr.ts_remote = p.ci.ts_local;
+	chunk_t data = test_hex(ts_reply_cases[_i].data);
+	const struct ike_mutation mut[] = {
+		{ .op = IKE_MUT_SET, .path = "id[0].type", .value = ts_reply_cases[_i].type },
+		{ .op = IKE_MUT_SET_BYTES, .path = "id[0].data", .bytes = data },
+	};
+	struct ike_step sr[IKE_MAX_STEPS];
+	size_t n = ike_script_default(&p.cr, sr, IKE_MAX_STEPS), k;
+	for (k = 0; k < n && sr[k].kind != IKE_K_QM2; k++)
+		;
+	ck_assert(k < n);
+	sr[k].mut = mut;
+	sr[k].nmut = 2;
+	pair_start(&p, NULL, 0, sr, ts_reply_cases[_i].accepted ? n : k + 1);
+	pair_run(&p);
+	const struct ike_result *ri = ike_engine_result(p.ei);
+	if (ts_reply_cases[_i].accepted) {
+		assert_ok(p.ei, ts_reply_cases[_i].what);
+		ck_assert_uint_eq(ri->nchild, 1);
+	} else {
+		ck_assert_msg(ri->failed && strstr(ri->error, "client IDs"), "%s: %s",
+			      ts_reply_cases[_i].what, ri->error);
+		ck_assert(find_notify(ri, true, WIRE_N_INVALID_ID_INFORMATION));
+	}
+	chunk_free(&data);
+	pair_free(&p);
+}
+END_TEST
+
 START_TEST(test_ike_commit_bit)
 {
 	struct pair p;
@@ -1384,6 +1436,8 @@ Suite *suite_ike(void)
 	tcase_add_loop_test(tc, test_ike_loss_and_duplicates, 0,
 			    (int)(sizeof(loss_cases) / sizeof(loss_cases[0])));
 	tcase_add_test(tc, test_ike_mutated_mm3);
+	tcase_add_loop_test(tc, test_ike_ts_reply_encoding, 0,
+			    (int)(sizeof(ts_reply_cases) / sizeof(ts_reply_cases[0])));
 	tcase_add_loop_test(tc, test_ike_mutations, 0,
 			    (int)(sizeof(mut_cases) / sizeof(mut_cases[0])));
 	tcase_add_test(tc, test_ike_commit_bit);

@@ -188,10 +188,42 @@ static bool ike_ts_from(const struct wire_node *n, struct ike_ts *ts)
 	return true;
 }
 
+/* The addresses a client ID covers, as [lo, hi]; false for other ID types
+ * or a data length that does not fit the type. */
+static bool ike_ts_range(const struct ike_ts *t, uint8_t lo[16], uint8_t hi[16], size_t *alen)
+{
+	size_t n;
+	switch (t->type) {
+	case 1: case 4: case 7: n = 4; break;   /* IPv4 address, subnet, range */
+	case 5: case 6: case 8: n = 16; break;  /* IPv6 */
+	default: return false;
+	}
+	bool single = t->type == 1 || t->type == 5;
+	if (t->len != (single ? n : 2 * n))
+		return false;
+	memcpy(lo, t->data, n);
+	memcpy(hi, single ? t->data : t->data + n, n);
+	if (t->type == 4 || t->type == 6) { /* address and mask */
+		for (size_t i = 0; i < n; i++) {
+			lo[i] = (uint8_t)(t->data[i] & t->data[n + i]);
+			hi[i] = (uint8_t)(t->data[i] | (uint8_t)~t->data[n + i]);
+		}
+	}
+	*alen = n;
+	return true;
+}
+
+/* Same traffic, whatever the encoding: peers such as strongSwan answer a
+ * single address with a /32 subnet, which RFC 2409 5.5 does not forbid. */
 static bool ike_ts_eq(const struct ike_ts *a, const struct ike_ts *b)
 {
-	return a->type == b->type && a->proto == b->proto && a->port == b->port &&
-	       a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+	if (a->proto != b->proto || a->port != b->port)
+		return false;
+	uint8_t alo[16], ahi[16], blo[16], bhi[16];
+	size_t an, bn;
+	if (ike_ts_range(a, alo, ahi, &an) && ike_ts_range(b, blo, bhi, &bn))
+		return an == bn && !memcmp(alo, blo, an) && !memcmp(ahi, bhi, an);
+	return a->type == b->type && a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
 }
 
 static bool ike_qm_keys(struct ike_sa *sa, struct ike_qm *qm, struct ike_status *st)
@@ -555,7 +587,9 @@ bool ike_process_qm2(struct ike_sa *sa, struct ike_qm *qm, const struct wire_msg
 		if (!a || !b || !ike_ts_from(a, &ra) || !ike_ts_from(b, &rb) ||
 		    !ike_ts_eq(&ra, &qm->idci) || !ike_ts_eq(&rb, &qm->idcr))
 			return ike_fail(st, WIRE_N_INVALID_ID_INFORMATION, "ID", "data",
-					"the reply's client IDs are not the ones we sent");
+					"the reply's client IDs (types %u and %u) are not the ones we sent "
+				"(types %u and %u)", a ? a->subtype : 0, b ? b->subtype : 0,
+				qm->idci.type, qm->idcr.type);
 	}
 	return ike_qm_take_ke(qm, m, qm->xf.group, st) && ike_qm_responder_life(qm, m, st) &&
 	       ike_qm_keys(sa, qm, st);
