@@ -31,7 +31,7 @@ Q := @
 msg = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
-PKGS := libcrypto libpcap zlib yaml-0.1
+PKGS := libcrypto libpcap zlib yaml-0.1 libnl-3.0 libnl-route-3.0
 TEST_PKGS := check
 
 WARN := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
@@ -44,15 +44,19 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(SAN_FLAGS) -Iharness -MMD -MP \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(SAN_FLAGS) -Iharness -I. -MMD -MP \
 	$(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 
 # A partial build (for work on one module while another is half done):
 #   make test BUILD=build-wire MODULES="core wire" TESTS="names wire rules"
-MODULES ?= $(notdir $(wildcard harness/*))
+MODULES ?= $(notdir $(wildcard harness/*)) netns peers
 TESTS ?= all
-LIB_SRC := $(sort $(foreach m,$(MODULES),$(wildcard harness/$(m)/*.c)))
+# Modules live under harness/, except the topology builder and the peer
+# drivers, which DESIGN.md puts at the top level (netns/, peers/*/).
+LIB_SRC := $(sort $(foreach m,$(MODULES),$(wildcard harness/$(m)/*.c) \
+	$(if $(filter netns,$(m)),$(wildcard netns/*.c)) \
+	$(if $(filter peers,$(m)),$(wildcard peers/*.c peers/*/*.c))))
 MAIN_SRC := harness/main.c
 ifeq ($(TESTS),all)
 TEST_SRC := $(sort $(wildcard tests/*.c))
