@@ -1,0 +1,83 @@
+/* The peer-driver seam: what a case asks of the implementation it tests
+ * (strongSwan, ourselves, later a vendor's device), and what that peer says
+ * it negotiated, for the cross-check against the harness's own record.
+ *
+ * Everything is in the peer's point of view: "local" is the peer, "remote"
+ * is the harness. */
+#ifndef IKEC_PEERS_PEER_H
+#define IKEC_PEERS_PEER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ike/config.h"
+
+/* One case, as the peer must be configured for it. */
+struct peer_case {
+	const char *name;                 /* connection name: [a-z0-9-] */
+	bool initiator;                   /* the peer initiates */
+	uint8_t exchange;                 /* WIRE_X_MAIN or WIRE_X_AGGR */
+	uint16_t auth;                    /* enum ike_auth_method: PSK, RSA, ECDSA */
+	const char *psk;                  /* PSK text */
+	struct ike_p1_xform p1[IKE_MAX_PROPOSALS];
+	size_t np1;                       /* lifetimes in p1[0] apply to the SA */
+	struct ike_p2_xform p2[IKE_MAX_PROPOSALS];
+	size_t np2;                       /* group: PFS; lifetimes in p2[0] */
+	struct netaddr local, remote;     /* IKE addresses (ports ignored:
+					     500/4500 unless local.port set) */
+	struct ike_id local_id, remote_id;/* type 0: the IKE address */
+	struct ike_ts ts_local, ts_remote;/* a single subnet each */
+	bool transport_mode;
+	bool force_encap;                 /* UDP-encapsulate ESP even without NAT */
+	/* signature auth: PEM files (the run-time test PKI) */
+	const char *key_path, *cert_path, *ca_path;
+	const char *artifacts;            /* directory for logs and configs */
+};
+
+/* What the peer reports for one established SA pair, in our numbers
+ * (IKE attribute values) so it compares with struct ike_result. */
+struct peer_child_view {
+	bool present;
+	uint16_t transform;               /* enum ike_esp_id */
+	uint16_t keylen;                  /* bits, 0 when the cipher has one */
+	uint16_t auth;                    /* enum ike_esp_auth */
+	uint16_t group;                   /* PFS group, 0 none */
+	bool encap;                       /* UDP-encapsulated */
+	uint8_t spi_in[4], spi_out[4];
+	uint32_t life_sec;                /* life time, as installed */
+	uint64_t bytes_in, bytes_out, packets_in, packets_out;
+};
+
+struct peer_sa_view {
+	bool present;                     /* an established IKE SA */
+	uint16_t encr, keylen, hash, group;  /* phase-1, our numbers */
+	uint32_t life_sec;                /* reauth/life time as installed */
+	struct peer_child_view child;     /* the first child SA */
+	char raw[4096];                   /* the peer's own text, for reports */
+};
+
+struct peer;
+
+/* Function pointers at the seam: one table per implementation. */
+struct peer_ops {
+	const char *name;
+	/* Configure for a case (fast path: reload, not restart). */
+	bool (*configure)(struct peer *p, const struct peer_case *c, char *err, size_t errlen);
+	/* The peer initiates the case's connection; returns at once. */
+	bool (*initiate)(struct peer *p, const struct peer_case *c, char *err, size_t errlen);
+	/* The peer's view of the case's SA (present false when none). */
+	bool (*view)(struct peer *p, const struct peer_case *c, struct peer_sa_view *out,
+		     char *err, size_t errlen);
+	/* Whether the peer is still alive (restarted when it was not: *restarted). */
+	bool (*alive)(struct peer *p, bool *restarted, char *err, size_t errlen);
+	void (*stop)(struct peer *p);
+};
+
+struct peer {
+	const struct peer_ops *ops;
+	char ns[64];                      /* the network namespace it runs in */
+	char dir[512];                    /* its working directory */
+};
+
+#endif
