@@ -1416,6 +1416,126 @@ START_TEST(test_ike_quick_rekey)
 }
 END_TEST
 
+/* ---- NAT traversal (RFC 3947, drafts 02/03) ---- */
+
+#define NT_RFC IKE_NATT_BIT(IKE_NATT_RFC3947)
+#define NT_D02 IKE_NATT_BIT(IKE_NATT_DRAFT_02)
+#define NT_D03 IKE_NATT_BIT(IKE_NATT_DRAFT_03)
+
+static const struct {
+	const char *name;
+	uint8_t natt_i, natt_r;
+	bool force_i, force_r, aggr, transport;
+	uint8_t version;       /* agreed by both */
+	uint8_t natd_type;     /* 0: no NAT-D on the wire */
+	bool nat_i, nat_r;     /* each side's view: a NAT between (seen or claimed) */
+	size_t float_at;       /* index of the first datagram on 4500, 0: none */
+	uint16_t encap;        /* the child's mode on the wire */
+} natt_cases[] = {
+	{ "rfc, no NAT", NT_RFC, IKE_NATT_ALL, false, false, false, false,
+	  IKE_NATT_RFC3947, WIRE_PL_NATD, false, false, 0, IKE_ENCAP_TUNNEL },
+	{ "rfc, initiator claims NAT", IKE_NATT_ALL, IKE_NATT_ALL, true, false, false, false,
+	  IKE_NATT_RFC3947, WIRE_PL_NATD, true, true, 4, IKE_ENCAP_UDP_TUNNEL },
+	{ "rfc, responder claims NAT", IKE_NATT_ALL, NT_RFC, false, true, false, false,
+	  IKE_NATT_RFC3947, WIRE_PL_NATD, true, true, 4, IKE_ENCAP_UDP_TUNNEL },
+	{ "rfc, transport mode", NT_RFC, NT_RFC, true, false, false, true,
+	  IKE_NATT_RFC3947, WIRE_PL_NATD, true, true, 4, IKE_ENCAP_UDP_TRANSPORT },
+	{ "draft-02 only", NT_D02, IKE_NATT_ALL, true, false, false, false,
+	  IKE_NATT_DRAFT_02, WIRE_PL_NATD_DRAFT, true, true, 4, 61443 },
+	{ "draft-03, aggressive", NT_D03 | NT_D02, NT_D03, true, false, true, false,
+	  IKE_NATT_DRAFT_03, WIRE_PL_NATD_DRAFT, true, true, 2, 61443 },
+	{ "rfc, aggressive, no NAT", NT_RFC, NT_RFC, false, false, true, false,
+	  IKE_NATT_RFC3947, WIRE_PL_NATD, false, false, 0, IKE_ENCAP_TUNNEL },
+	{ "responder without NAT-T", IKE_NATT_ALL, 0, true, false, false, false,
+	  IKE_NATT_NONE, 0, false, false, 0, IKE_ENCAP_TUNNEL },
+	{ "initiator without NAT-T", 0, IKE_NATT_ALL, false, true, false, false,
+	  IKE_NATT_NONE, 0, false, false, 0, IKE_ENCAP_TUNNEL },
+};
+
+START_TEST(test_ike_natt)
+{
+	const __typeof__(natt_cases[0]) *c = &natt_cases[_i];
+	struct pair p;
+	pair_init(&p, "aes128-sha256-modp2048", c->transport ? "aes128-sha1" : "aes256-sha256");
+	struct ike_config *cs[2] = { &p.ci, &p.cr };
+	for (int k = 0; k < 2; k++) {
+		cs[k]->natt = k ? c->natt_r : c->natt_i;
+		cs[k]->natt_force = k ? c->force_r : c->force_i;
+		cs[k]->exchange = c->aggr ? WIRE_X_AGGR : WIRE_X_MAIN;
+		if (c->transport)
+			cs[k]->p2[0].encap = IKE_ENCAP_TRANSPORT;
+	}
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run(&p);
+	assert_ok(p.ei, c->name);
+	assert_ok(p.er, c->name);
+	assert_children(&p, 1);
+	struct ike_sa *si = ike_engine_sa(p.ei), *sr = ike_engine_sa(p.er);
+	ck_assert_msg(si->natt_version == c->version && sr->natt_version == c->version,
+		      "%s: versions %u/%u, want %u", c->name, si->natt_version, sr->natt_version,
+		      c->version);
+	ck_assert_msg(ike_sa_nat(si) == c->nat_i && ike_sa_nat(sr) == c->nat_r,
+		      "%s: NAT seen %d/%d", c->name, ike_sa_nat(si), ike_sa_nat(sr));
+	ck_assert_int_eq(si->natt_floated, c->float_at != 0);
+	ck_assert_int_eq(sr->natt_floated, c->float_at != 0);
+	/* NAT-D of the agreed type, two per key-exchange message, none else */
+	size_t n, natd = 0, other = 0;
+	const struct transport_hub_entry *log = transport_hub_log(p.hub, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct wire_msg *m = NULL;
+		struct wire_err we;
+		ck_assert(wire_parse(log[i].pkt.data.ptr, log[i].pkt.data.len, &m, &we));
+		if (!(m->hdr.flags & WIRE_F_ENC)) {
+			natd += wire_count(m, c->natd_type ? c->natd_type : WIRE_PL_NATD);
+			other += wire_count(m, c->natd_type == WIRE_PL_NATD ? WIRE_PL_NATD_DRAFT
+									     : WIRE_PL_NATD);
+		}
+		wire_msg_free(m);
+		/* after the float, everything travels between the NAT-T ports */
+		bool want = c->float_at && i >= c->float_at;
+		ck_assert_msg(log[i].pkt.natt == want, "%s: datagram %zu natt %d", c->name, i,
+			      log[i].pkt.natt);
+		ck_assert_uint_eq(log[i].pkt.src.port, want ? 4500 : 500);
+	}
+	/* Main Mode: mm3 and mm4; Aggressive: am2 (am3 is encrypted or not) */
+	if (c->natd_type)
+		ck_assert_msg(natd >= (c->aggr ? 2u : 4u), "%s: %zu NAT-D", c->name, natd);
+	else
+		ck_assert_uint_eq(natd, 0);
+	if (c->natd_type != WIRE_PL_NATD_DRAFT)
+		ck_assert_uint_eq(other, 0);
+	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
+	ck_assert_uint_eq(ri->child[0].xf.encap, c->encap);
+	ck_assert_uint_eq(rr->child[0].xf.encap, c->encap);
+	pair_free(&p);
+}
+END_TEST
+
+/* A NAT-D of the wrong length is refused with PAYLOAD-MALFORMED. */
+START_TEST(test_ike_natt_bad_natd)
+{
+	struct pair p;
+	pair_init(&p, "aes128-sha1-modp2048", NULL);
+	p.ci.natt = p.cr.natt = IKE_NATT_ALL;
+	static const uint8_t short_hash[8];
+	static const struct ike_mutation mut[] = { { .op = IKE_MUT_SET_BYTES, .path = "natd.data",
+						     .bytes = { (uint8_t *)short_hash, 8 } } };
+	const struct ike_step si[] = {
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_MM1 },
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_MM2 },
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_MM3, .mut = mut, .nmut = 1 },
+		{ .op = IKE_STEP_EXPECT_NOTIFY, .notify = WIRE_N_PAYLOAD_MALFORMED,
+		  .within_ms = 2000 },
+	};
+	pair_start(&p, si, 4, NULL, 0);
+	pair_run(&p);
+	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
+	ck_assert_msg(ri->finished && !ri->failed, "%s", ri->error);
+	ck_assert_msg(rr->failed && strstr(rr->error, "NAT-D payload at offset"), "%s", rr->error);
+	pair_free(&p);
+}
+END_TEST
+
 Suite *suite_ike(void)
 {
 	Suite *s = suite_create("ike");
@@ -1456,6 +1576,8 @@ Suite *suite_ike(void)
 	tcase_add_test(tc, test_ike_server_successive);
 	tcase_add_test(tc, test_ike_server_limit);
 	tcase_add_test(tc, test_ike_quick_rekey);
+	tcase_add_loop_test(tc, test_ike_natt, 0, sizeof(natt_cases) / sizeof(natt_cases[0]));
+	tcase_add_test(tc, test_ike_natt_bad_natd);
 	tcase_add_loop_test(tc, test_ike_sig_refused, 0,
 			    (int)(sizeof(sig_bad_cases) / sizeof(sig_bad_cases[0])));
 	suite_add_tcase(s, tc);

@@ -78,6 +78,16 @@ struct ike_ts {
 
 enum ike_role { IKE_INITIATOR, IKE_RESPONDER };
 
+/* NAT-T versions (RFC 3947 and the drafts still seen in the field), best
+ * last; struct ike_config.natt is a set of IKE_NATT_BIT(version). */
+enum ike_natt_version {
+	IKE_NATT_NONE, IKE_NATT_DRAFT_02, IKE_NATT_DRAFT_03, IKE_NATT_RFC3947,
+};
+#define IKE_NATT_BIT(v) (1u << (v))
+#define IKE_NATT_ALL (IKE_NATT_BIT(IKE_NATT_DRAFT_02) | IKE_NATT_BIT(IKE_NATT_DRAFT_03) | \
+		      IKE_NATT_BIT(IKE_NATT_RFC3947))
+#define IKE_NATT_PORT 4500
+
 /* Responder's handling of a proposed lifetime. */
 enum ike_life_policy {
 	IKE_LIFE_ACCEPT,      /* take the initiator's */
@@ -119,6 +129,13 @@ struct ike_config {
 	bool send_cr;                     /* CR naming our trusted CAs (default on) */
 	bool owns_creds;
 	size_t max_sas;                   /* ike_server: SA table limit (0: 64) */
+	/* NAT traversal: the versions we announce (0: none); natt_force
+	 * claims a NAT (a NAT-D that cannot match) so that both sides float
+	 * to the NAT-T port and encapsulate ESP, as strongSwan's encap=yes;
+	 * natt_peer_port is where an initiator floats to (0: 4500). */
+	uint8_t natt;
+	bool natt_force;
+	uint16_t natt_peer_port;
 };
 
 /* Defaults: initiator, Main Mode, no proposals, retransmission 500 ms

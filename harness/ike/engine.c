@@ -352,9 +352,14 @@ static void ike_dgram_hash(chunk_t d, uint8_t out[32])
 	chunk_free(&h);
 }
 
+/* To the SA's peer (it moves when NAT-T floats), from the NAT-T port once
+ * floated. */
 static bool ike_xmit(struct ike_engine *e, chunk_t d)
 {
-	if (!transport_send(e->t, TRANSPORT_PORT_IKE, &e->peer, d.ptr, d.len)) {
+	const struct netaddr *to = e->sa ? &e->sa->peer : &e->peer;
+	enum transport_port from = e->sa && e->sa->natt_floated ? TRANSPORT_PORT_NATT
+								  : TRANSPORT_PORT_IKE;
+	if (!transport_send(e->t, from, to, d.ptr, d.len)) {
 		log_warn("%s: send failed: %s", e->name, transport_error(e->t));
 		return false;
 	}
@@ -561,6 +566,26 @@ static bool ike_serve(struct ike_engine *e, enum ike_kind kind, struct ike_qm *q
 	return true;
 }
 
+static bool ike_addr_unspec(const struct netaddr *a)
+{
+	static const uint8_t zero[16];
+	return memcmp(a->ip, zero, netaddr_iplen(a)) == 0;
+}
+
+/* The SA learns where the peer really is: our address from the packet's
+ * destination when bound to a wildcard (NAT-D hashes it), and after a
+ * float, the peer's NAT-T address and port from authenticated messages
+ * (RFC 3947 5: a NAT may change the mapping). */
+static void ike_natt_follow(struct ike_sa *sa, const struct transport_pkt *pkt, bool authentic)
+{
+	if (ike_addr_unspec(&sa->local) && !pkt->natt && pkt->dst.family == sa->local.family)
+		sa->local = pkt->dst;
+	if (pkt->natt && authentic && sa->natt_version) {
+		sa->natt_floated = true;
+		sa->peer = pkt->src;
+	}
+}
+
 void ike_engine_input(struct ike_engine *e, const struct transport_pkt *pkt, uint64_t now)
 {
 	if (pkt->kind != TRANSPORT_PKT_IKE)
@@ -649,6 +674,7 @@ void ike_engine_input(struct ike_engine *e, const struct transport_pkt *pkt, uin
 		}
 		ev->plaintext = plain;
 	}
+	ike_natt_follow(sa, pkt, prot);
 	bool request = (ike_kind_phase1(kind) && !sa->initiator) ||
 		       (qm && !qm->initiator);
 	ike_seen_add(e, h, request);

@@ -30,6 +30,15 @@ void ike_our_id(const struct ike_sa *sa, struct ike_id *id);
 bool ike_crypto_fail(struct ike_status *st, uint16_t notify, const char *what,
 		     const char *msg);
 
+/* NAT-T (natt.c): vendor IDs in the first messages, NAT-D in the key
+ * exchange messages, detection, the float to the NAT-T port. */
+void ike_natt_add_vids(struct ike_sa *sa, struct wire_msg *m);
+void ike_natt_take_vids(struct ike_sa *sa, const struct wire_msg *m);
+bool ike_natt_add_natd(struct ike_sa *sa, struct wire_msg *m, struct ike_status *st);
+bool ike_natt_take_natd(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st);
+/* Initiator, before its first message on the NAT-T port (mm5, am3). */
+void ike_natt_float(struct ike_sa *sa);
+
 /* Per-file parts of ike_finalize / ike_sent. */
 bool ike_phase1_finalize(struct ike_sa *sa, enum ike_kind kind, struct wire_msg *m,
 			 bool keep_hash, struct ike_status *st);

@@ -356,6 +356,7 @@ struct wire_msg *ike_build_mm1(struct ike_sa *sa, struct ike_status *st)
 	(void)st;
 	struct wire_msg *m = ike_msg_new(sa, WIRE_X_MAIN, 0, false);
 	ike_add_p1_sa_offer(sa, m);
+	ike_natt_add_vids(sa, m);
 	return m;
 }
 
@@ -366,6 +367,7 @@ struct wire_msg *ike_build_mm2(struct ike_sa *sa, struct ike_status *st)
 		wire_msg_free(m);
 		return NULL;
 	}
+	ike_natt_add_vids(sa, m);
 	return m;
 }
 
@@ -380,6 +382,10 @@ static struct wire_msg *ike_build_mm34(struct ike_sa *sa, struct ike_status *st)
 	struct wire_msg *m = ike_msg_new(sa, WIRE_X_MAIN, 0, false);
 	ike_add_ke_nonce(sa, m);
 	ike_add_cr(sa, m, sa->xf.auth);
+	if (!ike_natt_add_natd(sa, m, st)) {
+		wire_msg_free(m);
+		return NULL;
+	}
 	return m;
 }
 
@@ -427,6 +433,7 @@ bool ike_process_mm1(struct ike_sa *sa, const struct wire_msg *m, struct ike_sta
 	if (!ike_rules("mm1", RULES_AUTH_ANY, m, st))
 		return false;
 	ike_take_cookies(sa, m);
+	ike_natt_take_vids(sa, m);
 	const struct wire_node *n = wire_find(m, WIRE_PL_SA, 0);
 	uint8_t num[2];
 	if (!ike_select_p1(sa->cfg, n, &sa->xf, num, st))
@@ -445,6 +452,7 @@ bool ike_process_mm2(struct ike_sa *sa, const struct wire_msg *m, struct ike_sta
 	if (!ike_rules("mm2", RULES_AUTH_ANY, m, st))
 		return false;
 	memcpy(sa->rcookie, m->hdr.rcookie, 8);
+	ike_natt_take_vids(sa, m);
 	return ike_p1_check_reply(sa, wire_find(m, WIRE_PL_SA, 0), st);
 }
 
@@ -452,14 +460,18 @@ bool ike_process_mm3(struct ike_sa *sa, const struct wire_msg *m, struct ike_sta
 {
 	ike_note_cr(sa, m);
 	return ike_rules("mm3", RULES_AUTH_ANY, m, st) && ike_take_ke_nonce(sa, m, st) &&
-	       ike_need_dh(sa, st) && ike_derive(sa, st);
+	       ike_natt_take_natd(sa, m, st) && ike_need_dh(sa, st) && ike_derive(sa, st);
 }
 
 bool ike_process_mm4(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
 {
 	ike_note_cr(sa, m);
-	return ike_rules("mm4", RULES_AUTH_ANY, m, st) && ike_take_ke_nonce(sa, m, st) &&
-	       ike_need_dh(sa, st) && ike_derive(sa, st);
+	if (!ike_rules("mm4", RULES_AUTH_ANY, m, st) || !ike_take_ke_nonce(sa, m, st) ||
+	    !ike_natt_take_natd(sa, m, st) || !ike_need_dh(sa, st) || !ike_derive(sa, st))
+		return false;
+	/* RFC 3947 4: with a NAT, mm5 and all after it go to the NAT-T port */
+	ike_natt_float(sa);
+	return true;
 }
 
 static void ike_note_notifies(struct ike_sa *sa, const struct wire_msg *m)
@@ -511,6 +523,7 @@ struct wire_msg *ike_build_am1(struct ike_sa *sa, struct ike_status *st)
 	ike_add_ke_nonce(sa, m);
 	ike_add_our_id(sa, m);
 	ike_add_cr(sa, m, sa->cfg->np1 ? sa->cfg->p1[0].auth : 0);
+	ike_natt_add_vids(sa, m);
 	return m;
 }
 
@@ -528,6 +541,11 @@ struct wire_msg *ike_build_am2(struct ike_sa *sa, struct ike_status *st)
 	ike_add_our_id(sa, m);
 	a->add(sa, m);
 	ike_add_cr(sa, m, sa->xf.auth);
+	ike_natt_add_vids(sa, m);
+	if (!ike_natt_add_natd(sa, m, st)) {
+		wire_msg_free(m);
+		return NULL;
+	}
 	return m;
 }
 
@@ -539,6 +557,10 @@ struct wire_msg *ike_build_am3(struct ike_sa *sa, struct ike_status *st)
 	struct wire_msg *m = ike_msg_new(sa, WIRE_X_AGGR, 0, sa->cfg->am3_encrypted);
 	a->add(sa, m);
 	ike_add_initial_contact(sa, m);
+	if (!ike_natt_add_natd(sa, m, st)) {
+		wire_msg_free(m);
+		return NULL;
+	}
 	return m;
 }
 
@@ -547,6 +569,7 @@ bool ike_process_am1(struct ike_sa *sa, const struct wire_msg *m, struct ike_sta
 	if (!ike_rules("am1", RULES_AUTH_ANY, m, st))
 		return false;
 	ike_take_cookies(sa, m);
+	ike_natt_take_vids(sa, m);
 	const struct wire_node *n = wire_find(m, WIRE_PL_SA, 0);
 	uint8_t num[2];
 	if (!ike_select_p1(sa->cfg, n, &sa->xf, num, st))
@@ -569,14 +592,19 @@ bool ike_process_am2(struct ike_sa *sa, const struct wire_msg *m, struct ike_sta
 		return false;
 	memcpy(sa->rcookie, m->hdr.rcookie, 8);
 	ike_note_cr(sa, m);
-	return ike_p1_check_reply(sa, wire_find(m, WIRE_PL_SA, 0), st) &&
-	       ike_take_ke_nonce(sa, m, st) && ike_need_dh(sa, st) && ike_derive(sa, st) &&
-	       ike_verify_peer(sa, m, true, st);
+	ike_natt_take_vids(sa, m);
+	if (!ike_p1_check_reply(sa, wire_find(m, WIRE_PL_SA, 0), st) ||
+	    !ike_take_ke_nonce(sa, m, st) || !ike_natt_take_natd(sa, m, st) ||
+	    !ike_need_dh(sa, st) || !ike_derive(sa, st) || !ike_verify_peer(sa, m, true, st))
+		return false;
+	ike_natt_float(sa);  /* am3 goes to the NAT-T port */
+	return true;
 }
 
 bool ike_process_am3(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
 {
-	return ike_rules("am3", ike_rules_auth(sa), m, st) && ike_verify_peer(sa, m, false, st);
+	return ike_rules("am3", ike_rules_auth(sa), m, st) && ike_natt_take_natd(sa, m, st) &&
+	       ike_verify_peer(sa, m, false, st);
 }
 
 /* ---- finalize and commit ---- */

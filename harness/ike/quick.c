@@ -73,9 +73,19 @@ static uint16_t ike_p2_keybits(const struct ike_p2_xform *x)
 	return x->keylen ? x->keylen : aes ? 128 : 0;
 }
 
+/* Tunnel or transport: the UDP-encapsulated modes (RFC 3947 and the
+ * drafts' numbers) count as their plain ones, since whether to encapsulate
+ * follows from NAT detection, not from the policy. */
 static uint16_t ike_p2_encap(const struct ike_p2_xform *x)
 {
-	return x->encap ? x->encap : IKE_ENCAP_TUNNEL; /* RFC 2407 4.5: default */
+	switch (x->encap) {
+	case 0: case IKE_ENCAP_UDP_TUNNEL: case 61443:
+		return IKE_ENCAP_TUNNEL; /* absent: RFC 2407 4.5 default */
+	case IKE_ENCAP_UDP_TRANSPORT: case 61444:
+		return IKE_ENCAP_TRANSPORT;
+	default:
+		return x->encap;
+	}
 }
 
 static bool ike_p2_same(const struct ike_p2_xform *a, const struct ike_p2_xform *b)
@@ -292,7 +302,10 @@ struct wire_msg *ike_build_qm1(struct ike_sa *sa, struct ike_qm *qm, struct ike_
 		struct wire_node *p = wire_add_proposal(m, san, (uint8_t)(i + 1), IKE_PROTO_ESP,
 							qm->spi_in, 4);
 		struct wire_node *t = wire_add_transform(m, p, 1, (uint8_t)cfg->p2[i].transform);
-		ike_p2_attrs(m, t, &cfg->p2[i]);
+		struct ike_p2_xform x = cfg->p2[i];
+		if (ike_sa_nat(sa))
+			x.encap = ike_sa_encap_wire(sa, x.encap);
+		ike_p2_attrs(m, t, &x);
 	}
 	wire_add_data(m, WIRE_PL_NONCE, qm->ni.ptr, qm->ni.len);
 	if (qm->dh) {

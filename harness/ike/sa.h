@@ -103,6 +103,12 @@ struct ike_sa {
 	uint32_t dpd_seq;
 	uint32_t dpd_peer_seq;
 	bool initial_contact_rx;
+	/* NAT traversal: the version both announced, what NAT-D showed, and
+	   whether IKE has moved to the NAT-T port (RFC 3947 4, 5) */
+	uint8_t natt_version;          /* enum ike_natt_version */
+	bool natd_rx;                  /* the peer's NAT-D payloads were seen */
+	bool nat_local, nat_peer;      /* we / the peer are behind a NAT */
+	bool natt_floated;
 };
 
 /* A new SA for the engine's config. Initiator: a random cookie now. */
@@ -133,6 +139,12 @@ struct ike_qm *ike_sa_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator);
 chunk_t *ike_sa_iv(struct ike_sa *sa, uint32_t msgid, char *err, size_t errlen);
 /* Child SA by SPI (ours or the peer's), NULL if none. */
 struct ike_child *ike_sa_child_by_spi(struct ike_sa *sa, const uint8_t spi[4], bool ours);
+
+/* NAT-T: a NAT between us (seen or claimed), so ESP is UDP-encapsulated. */
+bool ike_sa_nat(const struct ike_sa *sa);
+/* The encapsulation mode on the wire for a configured one: the UDP modes
+ * of the agreed NAT-T version when there is a NAT, else unchanged. */
+uint16_t ike_sa_encap_wire(const struct ike_sa *sa, uint16_t encap);
 
 /* Random bytes (aborts when the RNG fails: nothing would be safe). */
 void ike_random(void *p, size_t n);
