@@ -332,6 +332,8 @@ static const struct {
 	{ "retrans-order", PSK_HEAD "retransmit:\n  timeout: 10s\n  max: 2s\n", 4, 3,
 	  "retransmit 'max' must not be shorter than 'timeout'" },
 	{ "port", PSK_HEAD "port: 70000\n", 3, 7, "'port' must be a number from 1 to 65535, not '70000'" },
+	{ "natt", PSK_HEAD "natt: [rfc3947, draft-05]\n", 3, 17,
+	  "'natt' must be one of none, draft-02, draft-03, rfc3947, all, not 'draft-05' (did you mean 'draft-02'?)" },
 	{ "nonce", PSK_HEAD "nonce_size: 4\n", 3, 13, "'nonce_size' must be a number from 8 to 256, not '4'" },
 	{ "lifetime-zero", PSK_HEAD "ike_lifetime: 0s\n", 3, 15,
 	  "'ike_lifetime' must be whole seconds from 1s to 4294967295s, not '0s'" },
@@ -454,6 +456,9 @@ static const char peer_full[] =
 	"listen: [10.0.0.1, \"[2001:db8::1]:4501\"]\n"
 	"port: 5000\n"
 	"natt_port: 0\n"
+	"natt: [rfc3947, draft-02]\n"
+	"natt_force: yes\n"
+	"natt_peer_port: 4501\n"
 	"remote_address: 10.0.0.2\n"
 	"exchanges: 3\n"
 	"log_file: /tmp/peer.log\n"
@@ -475,6 +480,9 @@ START_TEST(test_peercfg_full)
 	ck_assert_uint_eq(k->local_id.len, 16);
 	ck_assert(memcmp(k->local_id.data, "moon.example.org", 16) == 0);
 	ck_assert_uint_eq(k->remote_id.type, 3);
+	ck_assert_uint_eq(k->natt, IKE_NATT_BIT(IKE_NATT_RFC3947) | IKE_NATT_BIT(IKE_NATT_DRAFT_02));
+	ck_assert(k->natt_force);
+	ck_assert_uint_eq(k->natt_peer_port, 4501);
 
 	ck_assert_uint_eq(k->np1, 3);
 	ck_assert_uint_eq(k->p1[0].encr, CIPHER_AES);

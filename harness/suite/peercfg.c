@@ -332,6 +332,30 @@ static const char *const peercfg_roles[] = { "initiator", "responder", NULL };
 static const char *const peercfg_exchanges[] = { "main", "aggressive", NULL };
 static const char *const peercfg_policies[] = { "accept", "not-longer", "notify", NULL };
 static const char *const peercfg_levels[] = { "error", "warn", "info", "debug", NULL };
+/* Indexed by enum ike_natt_version. */
+static const char *const peercfg_natt_names[] = { "none", "draft-02", "draft-03", "rfc3947",
+						   "all", NULL };
+
+/* natt: all | none | rfc3947 | [rfc3947, draft-03, draft-02] */
+static bool peercfg_natt(const struct yaml_node *v, const char *key, uint8_t *out,
+			 struct yaml_error *err)
+{
+	unsigned i;
+	*out = 0;
+	size_t n = yaml_is_scalar(v) ? 1 : v->n;
+	if (!yaml_is_scalar(v) && v->type != YAML_SEQ)
+		return yaml_fail_expect(err, v, key, "all, none, or a list of NAT-T versions");
+	for (size_t k = 0; k < n; k++) {
+		const struct yaml_node *item = yaml_is_scalar(v) ? v : v->items[k];
+		if (!yaml_enum(item, key, peercfg_natt_names, &i, err))
+			return false;
+		if (i == 4)
+			*out |= IKE_NATT_ALL;
+		else if (i)
+			*out |= (uint8_t)IKE_NATT_BIT(i);
+	}
+	return true;
+}
 
 /* The engine's on/off switches by their key. */
 static bool *peercfg_flag(struct ike_config *ike, const char *key)
@@ -340,6 +364,7 @@ static bool *peercfg_flag(struct ike_config *ike, const char *key)
 		{ "initial_contact", &ike->initial_contact }, { "commit", &ike->commit },
 		{ "notify_errors", &ike->notify_errors }, { "send_cert", &ike->send_cert },
 		{ "send_chain", &ike->send_chain }, { "send_cr", &ike->send_cr },
+		{ "natt_force", &ike->natt_force },
 	};
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		if (strcmp(flags[i].key, key) == 0)
@@ -432,6 +457,12 @@ static bool peercfg_top(const struct yaml_node *v, const char *key, void *vctx,
 		if (!yaml_uint(v, key, 0, 65535, &n, err))
 			return false;
 		c->natt_port = (uint16_t)n;
+	} else if (strcmp(key, "natt") == 0) {
+		return peercfg_natt(v, key, &c->ike.natt, err);
+	} else if (strcmp(key, "natt_peer_port") == 0) {
+		if (!yaml_uint(v, key, 1, 65535, &n, err))
+			return false;
+		c->ike.natt_peer_port = (uint16_t)n;
 	} else if (strcmp(key, "remote_address") == 0) {
 		x->remote = v;
 	} else if (strcmp(key, "exchanges") == 0) {
@@ -543,7 +574,8 @@ bool peercfg_from_node(const struct yaml_node *map, const char *what, struct pee
 		"ike_lifetime", "phase2", "local_ts", "remote_ts", "lifetime_policy",
 		"retransmit", "initial_contact", "commit", "notify_errors", "nonce_size", "dpd",
 		"send_cert", "send_chain", "send_cr", "max_sas",
-		"cert", "key", "chain", "ca", "listen", "port", "natt_port", "remote_address",
+		"cert", "key", "chain", "ca", "listen", "port", "natt_port", "natt", "natt_force",
+		"natt_peer_port", "remote_address",
 		"exchanges", "log_file", "log_level",
 	};
 	struct yaml_field fields[sizeof(keys) / sizeof(keys[0])];
@@ -554,6 +586,7 @@ bool peercfg_from_node(const struct yaml_node *map, const char *what, struct pee
 	ike_config_init(&out->ike);
 	out->ike.role = IKE_RESPONDER; /* a peer process waits unless told */
 	out->natt_port = 4500;
+	out->ike.natt = IKE_NATT_ALL;
 	out->log_level = LOG_INFO;
 	struct peercfg_ctx x = { .c = out, .root = map, .auth = IKE_AUTH_PSK, .port = 500 };
 	if (yaml_map_walk(map, what, fields, sizeof(fields) / sizeof(fields[0]), &x, err) &&
