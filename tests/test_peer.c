@@ -87,7 +87,7 @@ struct tp_proc {
 	pid_t pid;
 	int out;                 /* read end of its stdout */
 	int err;                 /* read end of its stderr (when no --log) */
-	char *cfg, *log;
+	char *cfg, *log, *state;
 	char line[512];          /* the first line on stdout */
 	struct netaddr ike;      /* from "listening on" */
 	uint16_t natt;
@@ -101,6 +101,7 @@ static void tp_spawn(struct tp_proc *p, const char *bin, const char *cfgtext, bo
 	p->err = -1;
 	if (with_log)
 		p->log = tp_tmpfile(NULL);
+	p->state = tp_tmpfile(NULL);
 	int po[2], pe[2];
 	ck_assert(pipe(po) == 0 && pipe(pe) == 0);
 	fflush(stdout);
@@ -120,9 +121,10 @@ static void tp_spawn(struct tp_proc *p, const char *bin, const char *cfgtext, bo
 		close(pe[0]);
 		close(pe[1]);
 		if (with_log)
-			execl(bin, bin, "peer", "--config", p->cfg, "--log", p->log, (char *)NULL);
+			execl(bin, bin, "peer", "--config", p->cfg, "--log", p->log, "--state",
+			      p->state, (char *)NULL);
 		else
-			execl(bin, bin, "peer", "--config", p->cfg, (char *)NULL);
+			execl(bin, bin, "peer", "--config", p->cfg, "--state", p->state, (char *)NULL);
 		_exit(127);
 	}
 	close(po[1]);
@@ -219,6 +221,10 @@ static void tp_cleanup(struct tp_proc *p)
 	if (p->cfg) {
 		unlink(p->cfg);
 		free(p->cfg);
+	}
+	if (p->state) {
+		unlink(p->state);
+		free(p->state);
 	}
 	if (p->log) {
 		unlink(p->log);
@@ -706,6 +712,20 @@ START_TEST(test_peer_initiator_to_peer)
 	char *log = tp_read_file(r.log);
 	ck_assert_msg(tp_count(log, "established main") == 2, "%s", log);
 	free(log);
+	/* the state files: both SAs at the responder, the last one at the
+	   initiator, children with crossed SPIs */
+	char *sr = tp_read_file(r.state), *si = tp_read_file(i.state);
+	ck_assert_msg(tp_count(sr, "sa id=") == 2 && tp_count(sr, "state=established") == 2, "%s", sr);
+	ck_assert_msg(tp_count(si, "sa id=2 state=established exchange=main") == 1, "%s", si);
+	ck_assert_msg(tp_count(si, "child sa=2 ") == 1, "%s", si);
+	char spi_in[9], spi_out[9], want[64];
+	const char *c = strstr(si, "child sa=2 ");
+	ck_assert(c && sscanf(c, "child sa=2 spi_in=%8s spi_out=%8s", spi_in, spi_out) == 2);
+	snprintf(want, sizeof(want), "spi_in=%s spi_out=%s", spi_out, spi_in);
+	ck_assert_msg(strstr(sr, want), "%s not in %s", want, sr);
+	ck_assert_msg(strstr(si, "encr=7 keylen=128"), "%s", si);
+	free(sr);
+	free(si);
 	tp_cleanup(&i);
 	tp_cleanup(&r);
 }

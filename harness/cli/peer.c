@@ -67,6 +67,9 @@ struct peer {
 	struct peer_init init;
 	unsigned ndone, nok;
 	char last_error[600];
+	/* --state FILE: the SAs as key=value lines, rewritten on change */
+	const char *state_path;
+	char *state_last;
 };
 
 static volatile sig_atomic_t peer_stop;
@@ -106,7 +109,7 @@ static void peer_server_log(void *ctx, const char *line)
 
 static void peer_usage(FILE *f)
 {
-	fprintf(f, "usage: ike-conform peer --config FILE [--log FILE] [-v]\n"
+	fprintf(f, "usage: ike-conform peer --config FILE [--log FILE] [--state FILE] [-v]\n"
 		   "\n"
 		   "Runs the IKEv1 engine from a config file (docs/peer-config.md): as a\n"
 		   "responder until SIGTERM/SIGINT or for 'exchanges' phase-1 SAs, or as an\n"
@@ -118,6 +121,8 @@ static void peer_usage(FILE *f)
 		   "\n"
 		   "  --config FILE   the peer config (YAML)\n"
 		   "  --log FILE      log here instead of log_file or stderr\n"
+		   "  --state FILE    keep the SAs there as 'sa ...' and 'child ...' lines of\n"
+		   "                  key=value, rewritten (atomically) whenever they change\n"
 		   "  -v              debug logging (overrides log_level)\n"
 		   "\n"
 		   "Exit status: 0 stopped by SIGTERM/SIGINT, or every exchange established;\n"
@@ -182,6 +187,69 @@ static void peer_init_report(struct peer *p)
 	}
 }
 
+/* ---- the state file (--state): what a driver reads instead of logs ---- */
+
+static void peer_state_sa(struct writer *w, unsigned id, struct ike_engine *e)
+{
+	struct ike_sa *sa = ike_engine_sa(e);
+	char pb[NETADDR_STRLEN], b1[40], b2[40], line[512];
+	if (!sa)
+		return;
+	snprintf(line, sizeof(line),
+		 "sa id=%u state=%s exchange=%s peer=%s icookie=%s rcookie=%s encr=%u keylen=%u "
+		 "hash=%u auth=%u group=%u life_sec=%" PRIu32 " life_kb=%" PRIu32
+		 " natt=%u nat_local=%d nat_peer=%d floated=%d\n",
+		 id, ike_sa_state_name(sa->state), sa->exchange == WIRE_X_AGGR ? "aggressive" : "main",
+		 netaddr_str(&sa->peer, pb, sizeof(pb)), peer_hex(sa->icookie, 8, b1, sizeof(b1)),
+		 peer_hex(sa->rcookie, 8, b2, sizeof(b2)), sa->xf.encr, sa->xf.keylen, sa->xf.hash,
+		 sa->xf.auth, sa->xf.group, sa->xf.life_sec, sa->xf.life_kb, sa->natt_version,
+		 sa->nat_local, sa->nat_peer, sa->natt_floated);
+	writer_bytes(w, line, strlen(line));
+	for (size_t i = 0; i < sa->nchild; i++) {
+		const struct ike_child *c = &sa->child[i];
+		snprintf(line, sizeof(line),
+			 "child sa=%u spi_in=%s spi_out=%s transform=%u keylen=%u auth=%u group=%u "
+			 "encap=%u life_sec=%" PRIu32 " life_kb=%" PRIu32 " deleted=%d\n",
+			 id, peer_hex(c->spi_in, 4, b1, sizeof(b1)), peer_hex(c->spi_out, 4, b2, sizeof(b2)),
+			 c->xf.transform, c->xf.keylen, c->xf.auth, c->xf.group, c->xf.encap,
+			 c->xf.life_sec, c->xf.life_kb, c->deleted);
+		writer_bytes(w, line, strlen(line));
+	}
+}
+
+/* Rewrite the state file when it changed: to a temporary name, then
+ * renamed, so a reader never sees half of it. */
+static void peer_state_write(struct peer *p)
+{
+	if (!p->state_path)
+		return;
+	struct writer w;
+	writer_init(&w);
+	if (p->init.e)
+		peer_state_sa(&w, p->init.id, p->init.e);
+	for (size_t k = 0; k < p->nsock; k++) {
+		struct ike_server *srv = p->sock[k].srv;
+		for (size_t i = 0; srv && i < ike_server_count(srv); i++)
+			peer_state_sa(&w, ike_server_sa_id(srv, i), ike_server_engine(srv, i));
+	}
+	writer_u8(&w, 0);
+	chunk_t text = writer_take(&w);
+	if (p->state_last && strcmp(p->state_last, (char *)text.ptr) == 0) {
+		chunk_free(&text);
+		return;
+	}
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", p->state_path);
+	FILE *f = fopen(tmp, "w");
+	if (!f || fputs((char *)text.ptr, f) < 0 || fclose(f) != 0 || rename(tmp, p->state_path) != 0) {
+		peer_log(p, LOG_WARN, "cannot write state file %s: %s", p->state_path, strerror(errno));
+		chunk_free(&text);
+		return;
+	}
+	free(p->state_last);
+	p->state_last = (char *)text.ptr;
+}
+
 /* Start the next exchange, or say how it all ended (-1: keep going). */
 static int peer_init_step(struct peer *p)
 {
@@ -202,6 +270,7 @@ static int peer_init_step(struct peer *p)
 				 r->failed ? r->error : "the exchange ended without an established SA");
 			peer_log(p, LOG_WARN, "sa#%u failed: %s", in->id, p->last_error);
 		}
+		peer_state_write(p);
 		ike_engine_free(in->e);
 		in->e = NULL;
 		if (!ok) {
@@ -319,6 +388,8 @@ static void peer_close(struct peer *p)
 	p->nsock = 0;
 	free(p->counted);
 	p->counted = NULL;
+	free(p->state_last);
+	p->state_last = NULL;
 	peercfg_free(&p->cfg);
 }
 
@@ -338,6 +409,7 @@ static int peer_loop(struct peer *p, const sigset_t *waitmask)
 				       strsignal((int)peer_stop));
 			return 0;
 		}
+		peer_state_write(p);
 		uint64_t now = peer_now();
 		uint64_t next = now + PEER_MAX_WAIT_MS;
 		if (initiator) {
@@ -401,7 +473,7 @@ static int peer_loop(struct peer *p, const sigset_t *waitmask)
 
 int cli_peer(int argc, char **argv)
 {
-	const char *config = NULL, *logpath = NULL;
+	const char *config = NULL, *logpath = NULL, *statepath = NULL;
 	bool verbose = false;
 	for (int i = 1; i < argc; i++) {
 		if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "-c")) && i + 1 < argc) {
@@ -412,6 +484,8 @@ int cli_peer(int argc, char **argv)
 			logpath = argv[++i];
 		} else if (!strncmp(argv[i], "--log=", 6)) {
 			logpath = argv[i] + 6;
+		} else if (!strcmp(argv[i], "--state") && i + 1 < argc) {
+			statepath = argv[++i];
 		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			verbose = true;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -432,6 +506,7 @@ int cli_peer(int argc, char **argv)
 	struct peer p;
 	memset(&p, 0, sizeof(p));
 	p.t0 = peer_now();
+	p.state_path = statepath;
 	struct yaml_error yerr = { 0 };
 	if (!peercfg_load_file(config, &p.cfg, &yerr)) {
 		fprintf(stderr, "%s\n", yerr.text);
@@ -512,6 +587,7 @@ int cli_peer(int argc, char **argv)
 			 ike_p2_str(&c->ike.p2[i], xb, sizeof(xb)));
 
 	rc = peer_loop(&p, &waitmask);
+	peer_state_write(&p);
 	fflush(stdout);
 	peer_close(&p);
 	sigprocmask(SIG_SETMASK, &orig, NULL);
