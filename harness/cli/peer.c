@@ -70,6 +70,7 @@ struct peer {
 	/* --state FILE: the SAs as key=value lines, rewritten on change */
 	const char *state_path;
 	char *state_last;
+	struct writer state_done;     /* an initiator's finished exchanges */
 };
 
 static volatile sig_atomic_t peer_stop;
@@ -225,6 +226,7 @@ static void peer_state_write(struct peer *p)
 		return;
 	struct writer w;
 	writer_init(&w);
+	writer_bytes(&w, p->state_done.p, p->state_done.len);
 	if (p->init.e)
 		peer_state_sa(&w, p->init.id, p->init.e);
 	for (size_t k = 0; k < p->nsock; k++) {
@@ -270,7 +272,7 @@ static int peer_init_step(struct peer *p)
 				 r->failed ? r->error : "the exchange ended without an established SA");
 			peer_log(p, LOG_WARN, "sa#%u failed: %s", in->id, p->last_error);
 		}
-		peer_state_write(p);
+		peer_state_sa(&p->state_done, in->id, in->e);
 		ike_engine_free(in->e);
 		in->e = NULL;
 		if (!ok) {
@@ -390,6 +392,8 @@ static void peer_close(struct peer *p)
 	p->counted = NULL;
 	free(p->state_last);
 	p->state_last = NULL;
+	chunk_t done = writer_take(&p->state_done);
+	chunk_free(&done);
 	peercfg_free(&p->cfg);
 }
 
@@ -507,6 +511,7 @@ int cli_peer(int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	p.t0 = peer_now();
 	p.state_path = statepath;
+	writer_init(&p.state_done);
 	struct yaml_error yerr = { 0 };
 	if (!peercfg_load_file(config, &p.cfg, &yerr)) {
 		fprintf(stderr, "%s\n", yerr.text);
