@@ -1,0 +1,377 @@
+/* One interop case end to end: peers/interop.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/hex.h"
+#include "crypto/cipher.h"
+#include "peers/interop.h"
+#include "wire/names.h"
+
+#define INTEROP_LIMIT_MS 10000
+#define INTEROP_SETTLE_MS 3000    /* after our last message, for the peer's view */
+#define INTEROP_POLL_MS 10
+
+static uint64_t interop_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool interop_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static bool interop_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static void interop_add(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void interop_add(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	if (n + 1 >= len)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- the two configurations, from one spec ---- */
+
+static bool interop_p1(const char *s, const struct interop_spec *sp, struct ike_p1_xform *x,
+		       char *err, size_t errlen)
+{
+	char e[200];
+	if (!ike_p1_parse(s, x, e, sizeof(e)))
+		return interop_fail(err, errlen, "case %s: proposal '%s': %s", sp->name, s, e);
+	x->auth = sp->auth ? sp->auth : IKE_AUTH_PSK;
+	x->life_sec = sp->ike_life;
+	return true;
+}
+
+static bool interop_p2(const char *s, const struct interop_spec *sp, struct ike_p2_xform *x,
+		       char *err, size_t errlen)
+{
+	char e[200];
+	if (!ike_p2_parse(s, x, e, sizeof(e)))
+		return interop_fail(err, errlen, "case %s: ESP proposal '%s': %s", sp->name, s, e);
+	x->life_sec = sp->child_life;
+	return true;
+}
+
+static void interop_fqdn(struct ike_id *id, const char *name)
+{
+	id->type = 2;
+	id->len = strlen(name);
+	memcpy(id->data, name, id->len);
+}
+
+static const char interop_psk[] = "ike-conform interop psk";
+
+static bool interop_ours(const struct interop_net *net, const struct interop_spec *s,
+			 struct ike_config *c, char *err, size_t errlen)
+{
+	char e[300];
+	ike_config_init(c);
+	c->role = s->harness_initiates ? IKE_INITIATOR : IKE_RESPONDER;
+	c->exchange = s->exchange ? s->exchange : WIRE_X_MAIN;
+	c->psk = CHUNK_FROM(interop_psk, strlen(interop_psk));
+	c->natt = IKE_NATT_ALL;
+	c->natt_force = s->force_encap;
+	struct ike_p1_xform x1;
+	struct ike_p2_xform x2;
+	if (!interop_p1(s->p1, s, &x1, err, errlen) || !interop_p2(s->p2, s, &x2, err, errlen))
+		return false;
+	ike_config_add_p1(c, x1);
+	ike_config_add_p2(c, x2);
+	if (!ike_ts_parse(net->harness_ts, &c->ts_local, e, sizeof(e)) ||
+	    !ike_ts_parse(net->peer_ts, &c->ts_remote, e, sizeof(e)))
+		return interop_fail(err, errlen, "case %s: traffic selector: %s", s->name, e);
+	if (ike_auth_is_sig(x1.auth)) {
+		const struct pki_cred *moon = s->pki ? pki_testpki_host(s->pki, "moon") : NULL;
+		if (!moon)
+			return interop_fail(err, errlen, "case %s: signature auth needs the test PKI",
+					    s->name);
+		interop_fqdn(&c->local_id, "moon.example.org");
+		interop_fqdn(&c->remote_id, "sun.example.org");
+		if (!ike_config_load_creds(c, moon->key_path, moon->cert_path, moon->chain_path,
+					   s->ca_file, e, sizeof(e)))
+			return interop_fail(err, errlen, "case %s: credentials: %s", s->name, e);
+	}
+	return true;
+}
+
+static bool interop_theirs(const struct interop_net *net, const struct interop_spec *s,
+			   struct peer *peer, struct peer_case *pc, char *err, size_t errlen)
+{
+	char e[300];
+	memset(pc, 0, sizeof(*pc));
+	pc->name = s->name;
+	pc->initiator = !s->harness_initiates;
+	pc->exchange = s->exchange ? s->exchange : WIRE_X_MAIN;
+	pc->auth = s->auth ? s->auth : IKE_AUTH_PSK;
+	pc->psk = interop_psk;
+	if (!interop_p1(s->peer_p1 ? s->peer_p1 : s->p1, s, &pc->p1[0], err, errlen) ||
+	    !interop_p2(s->peer_p2 ? s->peer_p2 : s->p2, s, &pc->p2[0], err, errlen))
+		return false;
+	pc->np1 = pc->np2 = 1;
+	pc->local = net->peer;
+	pc->local.port = 0;
+	pc->remote = net->harness_public;
+	pc->remote.port = 0;
+	if (!ike_ts_parse(net->peer_ts, &pc->ts_local, e, sizeof(e)) ||
+	    !ike_ts_parse(net->harness_ts, &pc->ts_remote, e, sizeof(e)))
+		return interop_fail(err, errlen, "case %s: traffic selector: %s", s->name, e);
+	pc->force_encap = s->force_encap;
+	if (ike_auth_is_sig(pc->auth)) {
+		const struct pki_cred *sun = pki_testpki_host(s->pki, "sun");
+		if (!sun)
+			return interop_fail(err, errlen, "case %s: the test PKI has no 'sun'", s->name);
+		interop_fqdn(&pc->local_id, "sun.example.org");
+		interop_fqdn(&pc->remote_id, "moon.example.org");
+		pc->key_path = sun->key_path;
+		pc->cert_path = sun->cert_path;
+		pc->ca_path = s->ca_file;
+	}
+	pc->artifacts = peer->dir;
+	return true;
+}
+
+/* ---- the engine's socket in the harness namespace ---- */
+
+static struct transport *interop_transport(const struct interop_net *net, char *err,
+					   size_t errlen)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "/run/netns/%s", net->harness_ns);
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (self < 0 || ns < 0 || setns(ns, CLONE_NEWNET) != 0) {
+		interop_fail(err, errlen, "cannot enter namespace %s: %s", path, strerror(errno));
+		if (self >= 0)
+			close(self);
+		if (ns >= 0)
+			close(ns);
+		return NULL;
+	}
+	struct transport_udp_config uc = { .local = net->harness, .natt_port = IKE_NATT_PORT };
+	uc.local.port = 500;
+	struct transport *t = transport_udp_new(&uc, err, errlen);
+	/* back home, or nothing after this would be where it thinks it is */
+	if (setns(self, CLONE_NEWNET) != 0)
+		abort();
+	close(self);
+	close(ns);
+	return t;
+}
+
+/* Run the engine until its script ends or limit. */
+static void interop_drive(struct ike_engine *e, struct transport *t, uint64_t limit)
+{
+	for (;;) {
+		uint64_t now = interop_now();
+		if (ike_engine_done(e) || now >= limit)
+			return;
+		uint64_t next = ike_engine_tick(e, now);
+		if (ike_engine_done(e))
+			return;
+		uint64_t until = next < limit ? next : limit;
+		now = interop_now();
+		int wait = until > now ? (int)(until - now) : 0;
+		if (transport_wait(t, wait > 50 ? 50 : wait) > 0)
+			ike_engine_poll(e, interop_now());
+	}
+}
+
+/* The peer's view until it shows an established SA with a child (or the
+ * deadline); the engine keeps answering meanwhile. */
+static bool interop_settle(struct peer *peer, const struct peer_case *pc, struct ike_engine *e,
+			   struct transport *t, uint64_t limit, struct peer_sa_view *v,
+			   char *err, size_t errlen)
+{
+	for (;;) {
+		if (!peer->ops->view(peer, pc, v, err, errlen))
+			return false;
+		if ((v->present && v->child.present) || interop_now() >= limit)
+			return true;
+		if (transport_wait(t, INTEROP_POLL_MS) > 0)
+			ike_engine_poll(e, interop_now());
+		ike_engine_tick(e, interop_now());
+	}
+}
+
+/* ---- the cross-check ---- */
+
+static uint16_t interop_p1_bits(uint16_t encr, uint16_t keylen)
+{
+	const struct cipher_info *c = cipher_get(encr);
+	return keylen ? keylen : c ? (uint16_t)c->key_default : 0;
+}
+
+static uint16_t interop_p2_bits(uint16_t transform, uint16_t keylen)
+{
+	bool aes = transform == IKE_ESP_AES ||
+		   (transform >= IKE_ESP_AES_GCM_8 && transform <= IKE_ESP_AES_GCM_16);
+	return keylen ? keylen : aes ? 128 : 0;
+}
+
+static bool interop_udp_encap(uint16_t encap)
+{
+	return encap == IKE_ENCAP_UDP_TUNNEL || encap == IKE_ENCAP_UDP_TRANSPORT ||
+	       encap == 61443 || encap == 61444;
+}
+
+bool interop_cross_check(const struct ike_p1_xform *p1, const struct ike_child *child,
+			 const struct peer_sa_view *v, char *why, size_t len)
+{
+	char d[1024] = "";
+	char a[16], b[16];
+	if (!v->present)
+		interop_add(d, sizeof(d), "the peer has no established IKE SA; ");
+	else {
+		if (v->encr != p1->encr)
+			interop_add(d, sizeof(d), "IKE encryption %u vs %u; ", p1->encr, v->encr);
+		/* the peer may leave the key size of a fixed-size cipher unsaid */
+		if (v->keylen && interop_p1_bits(v->encr, v->keylen) != interop_p1_bits(p1->encr, p1->keylen))
+			interop_add(d, sizeof(d), "IKE key size %u vs %u; ",
+				    interop_p1_bits(p1->encr, p1->keylen), v->keylen);
+		if (v->hash != p1->hash)
+			interop_add(d, sizeof(d), "IKE hash/PRF %u vs %u; ", p1->hash, v->hash);
+		if (v->group != p1->group)
+			interop_add(d, sizeof(d), "DH group %u vs %u; ", p1->group, v->group);
+	}
+	if (!v->child.present)
+		interop_add(d, sizeof(d), "the peer has no child SA; ");
+	else if (!child)
+		interop_add(d, sizeof(d), "the harness has no child SA; ");
+	else {
+		const struct peer_child_view *c = &v->child;
+		if (c->transform != child->xf.transform)
+			interop_add(d, sizeof(d), "ESP transform %u vs %u; ", child->xf.transform,
+				    c->transform);
+		if (c->keylen && interop_p2_bits(c->transform, c->keylen) !=
+				 interop_p2_bits(child->xf.transform, child->xf.keylen))
+			interop_add(d, sizeof(d), "ESP key size %u vs %u; ", child->xf.keylen, c->keylen);
+		if (c->auth != child->xf.auth)
+			interop_add(d, sizeof(d), "ESP integrity %u vs %u; ", child->xf.auth, c->auth);
+		if (c->group != child->xf.group)
+			interop_add(d, sizeof(d), "PFS group %u vs %u; ", child->xf.group, c->group);
+		if (c->encap != interop_udp_encap(child->xf.encap))
+			interop_add(d, sizeof(d), "UDP encapsulation %s vs %s; ",
+				    interop_udp_encap(child->xf.encap) ? "yes" : "no",
+				    c->encap ? "yes" : "no");
+		if (memcmp(c->spi_in, child->spi_out, 4) || memcmp(c->spi_out, child->spi_in, 4)) {
+			char pi[9], po[9];
+			hex_encode(child->spi_in, 4, a);
+			hex_encode(child->spi_out, 4, b);
+			hex_encode(c->spi_in, 4, pi);
+			hex_encode(c->spi_out, 4, po);
+			interop_add(d, sizeof(d), "SPIs not crossed: harness in %s out %s, peer in %s "
+				    "out %s; ", a, b, pi, po);
+		}
+	}
+	if (!d[0])
+		return true;
+	char x1[64], x2[64];
+	if (child) {
+		hex_encode(child->spi_in, 4, a);
+		hex_encode(child->spi_out, 4, b);
+	} else {
+		snprintf(a, sizeof(a), "-");
+		snprintf(b, sizeof(b), "-");
+	}
+	snprintf(why, len, "views differ (harness vs peer): %s\n  harness: %s, child %s spi in %s out %s\n"
+		 "  peer: %.1500s", d, ike_p1_str(p1, x1, sizeof(x1)),
+		 child ? ike_p2_str(&child->xf, x2, sizeof(x2)) : "none", a, b, v->raw);
+	return false;
+}
+
+/* ---- one case ---- */
+
+bool interop_run(struct peer *peer, const struct interop_net *net, const struct interop_spec *s,
+		 struct interop_result *r, char *err, size_t errlen)
+{
+	memset(r, 0, sizeof(*r));
+	struct ike_config cfg;
+	struct peer_case pc;
+	if (!interop_ours(net, s, &cfg, err, errlen)) {
+		ike_config_clear(&cfg);
+		return false;
+	}
+	if (!interop_theirs(net, s, peer, &pc, err, errlen) ||
+	    !peer->ops->configure(peer, &pc, err, errlen)) {
+		ike_config_clear(&cfg);
+		return false;
+	}
+	struct transport *t = interop_transport(net, err, errlen);
+	if (!t) {
+		ike_config_clear(&cfg);
+		return false;
+	}
+	struct netaddr to = net->peer_public;
+	to.port = 500;
+	cfg.natt_peer_port = IKE_NATT_PORT;
+	uint64_t t0 = interop_now();
+	uint64_t limit = t0 + (s->limit_ms ? s->limit_ms : INTEROP_LIMIT_MS);
+	struct ike_engine *e = ike_engine_new(&cfg, t, s->harness_initiates ? &to : NULL, NULL, 0,
+					      s->name);
+	bool ran = true;
+	if (!s->harness_initiates && !peer->ops->initiate(peer, &pc, err, errlen))
+		ran = false;
+	if (ran) {
+		interop_drive(e, t, limit);
+		const struct ike_result *res = ike_engine_result(e);
+		r->harness_ok = res->finished && !res->failed;
+		uint64_t settle = interop_now() + INTEROP_SETTLE_MS;
+		if (!r->harness_ok)
+			settle = interop_now();  /* one look, for the report */
+		ran = interop_settle(peer, &pc, e, t, settle < limit ? settle : limit, &r->view,
+				     err, errlen);
+		res = ike_engine_result(e);
+		r->p1 = res->p1;
+		if (res->nchild) {
+			r->child = res->child[0];
+			/* the keys stay with the engine */
+			memset(&r->child.enc_in, 0, sizeof(r->child.enc_in));
+			memset(&r->child.int_in, 0, sizeof(r->child.int_in));
+			memset(&r->child.enc_out, 0, sizeof(r->child.enc_out));
+			memset(&r->child.int_out, 0, sizeof(r->child.int_out));
+			r->have_child = true;
+		}
+		for (size_t i = 0; i < res->nnotify; i++) {
+			if (res->notify[i].sent && r->nnotify_tx < 8)
+				r->notify_tx[r->nnotify_tx++] = res->notify[i].type;
+			else if (!res->notify[i].sent && r->nnotify_rx < 8)
+				r->notify_rx[r->nnotify_rx++] = res->notify[i].type;
+		}
+		r->established = r->harness_ok && res->established && r->have_child &&
+				 r->view.present && r->view.child.present;
+		r->ms = interop_now() - t0;
+		if (r->established)
+			r->agree = interop_cross_check(&r->p1, &r->child, &r->view, r->why,
+						       sizeof(r->why));
+		else
+			snprintf(r->why, sizeof(r->why), "not established: harness %s; peer %s",
+				 r->harness_ok ? "finished its script" : res->error,
+				 !r->view.present ? "has no IKE SA"
+				 : !r->view.child.present ? "has no child SA" : "established");
+	}
+	ike_engine_free(e);
+	transport_free(t);
+	ike_config_clear(&cfg);
+	return ran;
+}

@@ -1,0 +1,67 @@
+/* One interop case end to end: the engine in the harness namespace against
+ * a peer driver (strongSwan, self) in the peer namespace, in either
+ * direction, then the peer's own view cross-checked against the engine's
+ * record. The suite runner of a later issue calls this per case. */
+#ifndef IKEC_PEERS_INTEROP_H
+#define IKEC_PEERS_INTEROP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ike/engine.h"
+#include "peers/peer.h"
+#include "pki/pki.h"
+
+/* Where things are: namespaces and addresses as each side must use them. */
+struct interop_net {
+	const char *harness_ns;           /* the engine's sockets are opened here */
+	struct netaddr harness;           /* the harness's own address */
+	struct netaddr harness_public;    /* what the peer must send to */
+	struct netaddr peer;              /* the peer's own address */
+	struct netaddr peer_public;       /* what the harness must send to */
+	const char *harness_ts, *peer_ts; /* test subnets ("10.1.0.1/32") */
+};
+
+struct interop_spec {
+	const char *name;                 /* [a-z0-9-] */
+	bool harness_initiates;
+	uint8_t exchange;                 /* WIRE_X_MAIN or WIRE_X_AGGR */
+	uint16_t auth;                    /* IKE_AUTH_PSK, _RSA, _ECDSA_* */
+	const char *p1, *p2;              /* "aes128-sha256-modp2048", "aes128-sha256" */
+	const char *peer_p1, *peer_p2;    /* the peer's, when they differ (NULL: same) */
+	uint32_t ike_life, child_life;    /* seconds, 0: not configured */
+	bool force_encap;                 /* no NAT, ESP in UDP anyway (strongSwan's
+					     kernel-libipsec needs it) */
+	const struct pki_testpki *pki;    /* signature auth: harness "moon", peer "sun" */
+	const char *ca_file;              /* trust anchors for both (PEM, may hold several) */
+	uint32_t limit_ms;                /* the whole case (0: 10 s) */
+};
+
+struct interop_result {
+	bool harness_ok;                  /* the engine's script ran to its end */
+	bool established;                 /* both sides hold the IKE SA and a child */
+	bool agree;                       /* the cross-check passed */
+	char why[2048];                   /* what failed, with both views */
+	uint64_t ms;                      /* first datagram to both sides established */
+	struct peer_sa_view view;         /* the peer's */
+	uint16_t notify_rx[8];            /* notifies the harness received */
+	size_t nnotify_rx;
+	uint16_t notify_tx[8];            /* and sent */
+	size_t nnotify_tx;
+	/* the harness's record */
+	struct ike_p1_xform p1;
+	struct ike_child child;           /* keys not kept */
+	bool have_child;
+};
+
+/* Run one case. False only when the case could not be run at all (err set);
+ * its outcome is in r. */
+bool interop_run(struct peer *peer, const struct interop_net *net, const struct interop_spec *s,
+		 struct interop_result *r, char *err, size_t errlen);
+
+/* Compare the harness's record with the peer's view; false with the
+ * differences (and both views) in why. */
+bool interop_cross_check(const struct ike_p1_xform *p1, const struct ike_child *child,
+			 const struct peer_sa_view *v, char *why, size_t len);
+
+#endif

@@ -1,0 +1,25 @@
+/* The self peer: `ike-conform peer` run inside the peer namespace, so every
+ * case can run against our own engine as well as against strongSwan.
+ *
+ * configure writes DIR/<case>.yaml (docs/peer-config.md) and, for a
+ * responder, restarts the process on it (a start takes a few
+ * milliseconds, so there is no reload); initiate starts an initiator that
+ * runs one exchange. The process keeps its SAs in DIR/state (--state),
+ * which view reads; its log is DIR/peer.log. */
+#ifndef IKEC_PEERS_SELF_H
+#define IKEC_PEERS_SELF_H
+
+#include <stddef.h>
+
+#include "peers/peer.h"
+
+/* bin: the ike-conform binary; ns: an existing namespace under /run/netns;
+ * dir: made when missing. NULL with err when something is unusable. */
+struct peer *self_peer_new(const char *bin, const char *ns, const char *dir, char *err,
+			   size_t errlen);
+/* The peer config for a case, as YAML text into buf; false with err when a
+ * field cannot be expressed (or buf is too small). */
+bool self_peer_config(const struct peer_case *c, char *buf, size_t len, char *err,
+		      size_t errlen);
+
+#endif
