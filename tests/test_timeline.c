@@ -43,7 +43,7 @@ static struct netaddr tl_addr(const char *s)
 }
 
 static void tl_pair_run(struct tl_pair *p, const char *ia, const char *ra, const char *p1,
-			const char *p2, const struct pki_testpki *pki)
+			const char *p2, const struct pki_testpki *pki, bool natt)
 {
 	char err[256];
 	memset(p, 0, sizeof(*p));
@@ -75,6 +75,9 @@ static void tl_pair_run(struct tl_pair *p, const char *ia, const char *ra, const
 		}
 		ike_config_add_p1(cs[i], x);
 		ike_config_add_p2(cs[i], y);
+		/* NAT-T with a claimed NAT: the exchange floats to 4500 at mm5 */
+		cs[i]->natt = natt ? IKE_NATT_ALL : 0;
+		cs[i]->natt_force = natt && i == 0;
 		/* client IDs, so that Quick Mode carries ID payloads too */
 		ck_assert(ike_ts_parse(i ? "10.2.0.1" : "10.1.0.1", &cs[i]->ts_local, err, sizeof(err)));
 		ck_assert(ike_ts_parse(i ? "10.1.0.1" : "10.2.0.1", &cs[i]->ts_remote, err, sizeof(err)));
@@ -394,7 +397,7 @@ END_TEST
 START_TEST(test_timeline_readback)
 {
 	struct tl_pair p;
-	tl_pair_run(&p, "192.0.2.1:500", "192.0.2.2:500", "aes128-sha1-modp1024", "aes128-sha1", NULL);
+	tl_pair_run(&p, "192.0.2.1:500", "192.0.2.2:500", "aes128-sha1-modp1024", "aes128-sha1", NULL, false);
 	const struct ike_result *r = ike_engine_result(p.ei);
 	struct timeline_opts o;
 	ck_assert(timeline_opts_from_engine(p.ei, &o));
@@ -515,7 +518,7 @@ END_TEST
 
 struct tl_case {
 	const char *p1, *p2;
-	bool natt;        /* written as if on 4500 (marker) */
+	bool natt;        /* NAT-T forced: messages 5 on travel on 4500 with the marker */
 	bool rsa;         /* RSA signatures: messages 5 and 6 carry ID, CERT, SIG */
 };
 
@@ -540,16 +543,14 @@ START_TEST(test_timeline_tshark)
 		ck_assert_msg(pki, "test PKI: %s", pe.msg);
 	}
 	struct tl_pair p;
-	tl_pair_run(&p, "192.0.2.1:500", "192.0.2.2:500", tc->p1, tc->p2, pki);
+	tl_pair_run(&p, "192.0.2.1:500", "192.0.2.2:500", tc->p1, tc->p2, pki, tc->natt);
 	const struct ike_result *r = ike_engine_result(p.ei);
 	struct ike_sa *sa = ike_engine_sa(p.ei);
 	struct timeline_opts o;
 	ck_assert(timeline_opts_from_engine(p.ei, &o));
 	gettimeofday(&o.start, NULL);
-	if (tc->natt) {
-		o.local.port = o.peer.port = 4500;
-		o.natt = true;
-	}
+	ck_assert_int_eq(o.event_ends, tc->natt);
+	ck_assert_int_eq(sa->natt_floated, tc->natt);
 	char *dir = tl_tmpdir(), pcap[4096], err[512];
 	snprintf(pcap, sizeof(pcap), "%s/wire.pcap", dir);
 	struct capture_writer *w = capture_writer_open(pcap, err, sizeof(err));
@@ -623,7 +624,8 @@ START_TEST(test_timeline_tshark)
 			esp_good++;
 		}
 		if (frame <= 9)
-			ck_assert_msg(f[6] && atoi(f[6]) == (tc->natt ? 4500 : 500), "frame %d port %s", frame, f[6]);
+			ck_assert_msg(f[6] && atoi(f[6]) == (tc->natt && frame >= 5 ? 4500 : 500),
+				      "frame %d port %s", frame, f[6]);
 		line = strtok_r(NULL, "\n", &save);
 	}
 	ck_assert_uint_eq(frames, 10);

@@ -190,6 +190,20 @@ const struct ike_result *ike_engine_result(struct ike_engine *e)
 	return &e->res;
 }
 
+static bool ike_addr_unspec(const struct netaddr *a)
+{
+	static const uint8_t zero[16];
+	return memcmp(a->ip, zero, netaddr_iplen(a)) == 0;
+}
+
+/* A received datagram's ends, as the transport saw them. */
+static void ike_event_from(struct ike_event *ev, const struct transport_pkt *pkt)
+{
+	ev->peer = pkt->src;
+	ev->local = pkt->dst;
+	ev->natt = pkt->natt;
+}
+
 static struct ike_event *ike_event_add(struct ike_engine *e, uint64_t now, bool sent,
 				       enum ike_kind kind, const struct wire_msg *m, chunk_t dgram,
 				       chunk_t plain)
@@ -209,6 +223,18 @@ static struct ike_event *ike_event_add(struct ike_engine *e, uint64_t now, bool 
 	}
 	ev->length = dgram.len;
 	ev->datagram = chunk_dup(dgram.ptr, dgram.len);
+	if (sent) {
+		/* where ike_xmit sent it */
+		ev->natt = e->sa && e->sa->natt_floated;
+		ev->peer = e->sa ? e->sa->peer : e->peer;
+		if (!transport_local(e->t, ev->natt ? TRANSPORT_PORT_NATT : TRANSPORT_PORT_IKE,
+				     &ev->local))
+			memset(&ev->local, 0, sizeof(ev->local));
+		else if (e->sa && ike_addr_unspec(&ev->local) &&
+			 e->sa->local.family == ev->local.family)
+			/* bound to a wildcard: the address the peer talks to */
+			memcpy(ev->local.ip, e->sa->local.ip, sizeof(ev->local.ip));
+	}
 	if (plain.len)
 		ev->plaintext = chunk_dup(plain.ptr, plain.len);
 	return ev;
@@ -566,12 +592,6 @@ static bool ike_serve(struct ike_engine *e, enum ike_kind kind, struct ike_qm *q
 	return true;
 }
 
-static bool ike_addr_unspec(const struct netaddr *a)
-{
-	static const uint8_t zero[16];
-	return memcmp(a->ip, zero, netaddr_iplen(a)) == 0;
-}
-
 /* The SA learns where the peer really is: our address from the packet's
  * destination when bound to a wildcard (NAT-D hashes it), and after a
  * float, the peer's NAT-T address and port from authenticated messages
@@ -598,6 +618,7 @@ void ike_engine_input(struct ike_engine *e, const struct transport_pkt *pkt, uin
 	struct ike_seen *seen;
 	if (ike_seen_find(e, h, &seen)) {
 		struct ike_event *ev = ike_event_add(e, now, false, IKE_K_NONE, NULL, d, CHUNK_EMPTY);
+		ike_event_from(ev, pkt);
 		ev->duplicate = true;
 		if (seen->reply.len) {
 			ike_xmit(e, seen->reply);
@@ -613,6 +634,7 @@ void ike_engine_input(struct ike_engine *e, const struct transport_pkt *pkt, uin
 	}
 	bool ok = wire_parse(d.ptr, d.len, &m, &we);
 	struct ike_event *ev = ike_event_add(e, now, false, IKE_K_NONE, ok ? m : NULL, d, CHUNK_EMPTY);
+	ike_event_from(ev, pkt);
 	if (!ok) {
 		ike_note(ev, "unparsable: %s", we.msg);
 		/* a broken message on our SA gets the notify the codec names */

@@ -95,6 +95,10 @@ struct ike_event {
 	size_t length;
 	chunk_t datagram;         /* owned: as on the wire (no 4500 marker) */
 	chunk_t plaintext;        /* owned: payloads of an encrypted one */
+	struct netaddr local, peer; /* the two ends as they were (a float to
+				     the NAT-T port moves them); family 0:
+				     not known */
+	bool natt;                /* on the NAT-T port, with the non-ESP marker */
 	bool retransmit;          /* sent again by the timer */
 	bool duplicate;           /* received again; reply resent or ignored */
 	char note[160];           /* rejection reason, "unexpected", ... */

@@ -47,6 +47,7 @@ bool timeline_opts_from_engine(struct ike_engine *e, struct timeline_opts *out)
 	out->local = sa->local;
 	out->peer = sa->peer;
 	out->natt = timeline_uses_marker(out);
+	out->event_ends = sa->natt_floated;
 	return true;
 }
 
@@ -74,9 +75,21 @@ bool timeline_add(struct capture_writer *w, const struct ike_result *r,
 			      ev->time_ms * 1000u;
 		struct timeval ts = { .tv_sec = (time_t)(us / 1000000u),
 				      .tv_usec = (suseconds_t)(us % 1000000u) };
-		const struct capture_addr *src = ev->sent ? &local : &peer;
-		const struct capture_addr *dst = ev->sent ? &peer : &local;
-		if (!capture_writer_add(w, &ts, src, dst, marker, ev->datagram.ptr,
+		struct capture_addr el, ep;
+		const struct capture_addr *l = &local, *p = &peer;
+		bool mk = marker;
+		/* the event's own ends when the engine knew them (a NAT-T float
+		   moves them mid-exchange) */
+		if (o->event_ends && ev->local.family == local.family &&
+		    ev->peer.family == local.family &&
+		    timeline_addr(&ev->local, &el) && timeline_addr(&ev->peer, &ep)) {
+			l = &el;
+			p = &ep;
+			mk = ev->natt;
+		}
+		const struct capture_addr *src = ev->sent ? l : p;
+		const struct capture_addr *dst = ev->sent ? p : l;
+		if (!capture_writer_add(w, &ts, src, dst, mk, ev->datagram.ptr,
 					ev->datagram.len)) {
 			timeline_seterr(err, errlen, "timeline: event %zu (%zu bytes) could not be written",
 					i, ev->datagram.len);

@@ -1,9 +1,10 @@
 /* An engine's message timeline as a pcap: every datagram it sent or
  * received, as the UDP packet it was, with its time.
  *
- * The engine's events carry neither addresses nor ports (it has one peer
- * per SA), so the caller says where the two ends were: normally the SA's
- * local and peer addresses (ike_engine_sa(e)->local / ->peer). */
+ * The caller says where the two ends were: normally the SA's local and
+ * peer addresses (ike_engine_sa(e)->local / ->peer). With event_ends, each
+ * event's own ends are used where the engine recorded them, since a NAT-T
+ * float moves them to the NAT-T ports mid-exchange. */
 #ifndef IKEC_REPORT_TIMELINE_H
 #define IKEC_REPORT_TIMELINE_H
 
@@ -25,6 +26,9 @@ struct timeline_opts {
 				     timestamps are the engine's milliseconds
 				     since the epoch (1970-01-01 plus ms) */
 	bool skip_duplicates;     /* leave out datagrams received again */
+	bool event_ends;          /* each event's recorded ends where known
+				     (set by timeline_opts_from_engine after a
+				     float) */
 };
 
 /* Options from an engine's SA (local, peer, natt from the ports) with start
