@@ -1,0 +1,116 @@
+/* The strongSwan peer driver: one charon per network namespace, configured
+ * per case through a generated swanctl.conf and driven with swanctl over a
+ * private vici socket.
+ *
+ *   proposal.c   our transform numbers <-> strongSwan keywords and names
+ *   conf.c       swanctl.conf and strongswan.conf generation (pure)
+ *   view.c       `swanctl --list-sas --pretty` parsing, loop counting
+ *   strongswan.c charon's lifecycle and the peer_ops table */
+#ifndef IKEC_PEERS_STRONGSWAN_H
+#define IKEC_PEERS_STRONGSWAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "peers/peer.h"
+
+#define STRONGSWAN_CHARON "/usr/lib/ipsec/charon"
+#define STRONGSWAN_SWANCTL "/usr/sbin/swanctl"
+
+/* --- proposals (proposal.c) --- */
+
+/* "aes128-sha256-modp2048" for one phase-1 transform into buf. False with
+ * the reason in err when strongSwan cannot express it (EC2N groups, IDEA,
+ * RC5, a key length the cipher does not have, ...). */
+bool strongswan_ike_proposal(const struct ike_p1_xform *x, char *buf, size_t len,
+			     char *err, size_t errlen);
+/* "aes128-sha256", "aes256gcm16", "3des-md5-modp1024" (PFS group last) for
+ * one ESP transform. Our IKE_EAUTH_SHA256 is HMAC-SHA-256-128 (RFC 4868),
+ * which is strongSwan's "sha256" (not "sha256_96"). */
+bool strongswan_esp_proposal(const struct ike_p2_xform *x, char *buf, size_t len,
+			     char *err, size_t errlen);
+/* A comma-separated list of every proposal of a case; false on the first
+ * one strongSwan cannot express. */
+bool strongswan_ike_proposals(const struct ike_p1_xform *x, size_t n, char *buf, size_t len,
+			      char *err, size_t errlen);
+bool strongswan_esp_proposals(const struct ike_p2_xform *x, size_t n, char *buf, size_t len,
+			      char *err, size_t errlen);
+
+/* strongSwan's list-sas names back into our numbers; 0 when unknown.
+ * Phase-1 encryption (enum cipher_alg) from "AES_CBC", "3DES_CBC"...;
+ * ESP transform (enum ike_esp_id) from "AES_CBC", "AES_GCM_16", "NULL"...;
+ * the phase-1 hash (enum prf_alg) from "PRF_HMAC_SHA2_256" or from an
+ * integrity name "HMAC_SHA2_256_128"; ESP auth (enum ike_esp_auth) from
+ * "HMAC_SHA1_96"...; DH group number from "MODP_2048", "ECP_256"... */
+uint16_t strongswan_ike_encr_id(const char *name);
+uint16_t strongswan_esp_encr_id(const char *name);
+uint16_t strongswan_hash_id(const char *name);
+uint16_t strongswan_esp_auth_id(const char *name);
+uint16_t strongswan_group_id(const char *name);
+
+/* --- configuration files (conf.c) --- */
+
+/* swanctl.conf for a case into buf: one `key = value` per line, sections
+ * in braces. False with err on anything it cannot express or when buf is
+ * too small. */
+bool strongswan_swanctl_conf(const struct peer_case *c, char *buf, size_t len,
+			     char *err, size_t errlen);
+/* The over_time written for a phase-1 lifetime (see conf.c): what strongSwan
+ * adds to the reauth time to get the hard IKE_SA lifetime. */
+uint32_t strongswan_over_time(uint32_t life_sec);
+/* strongswan.conf for a charon working in dir: plugins (kernel-libipsec
+ * when the kernel has no ESP), log file dir/charon.log, vici socket
+ * dir/vici for both charon and swanctl. */
+bool strongswan_charon_conf(const char *dir, bool libipsec, char *buf, size_t len,
+			    char *err, size_t errlen);
+
+/* --- views and logs (view.c) --- */
+
+/* Parse `swanctl --list-sas --pretty` text: the first ESTABLISHED IKE SA of
+ * connection name (any name when NULL) and its first INSTALLED child into
+ * out (present false when there is none; that is not an error). life_sec
+ * is established + reauth-time (or rekey-time): when strongSwan will
+ * reauthenticate, counted from establishment; the driver adds its
+ * over_time. The text is kept in out->raw (truncated to fit). False with
+ * err only for text that is not list-sas output. */
+bool strongswan_parse_sas(const char *text, const char *name, struct peer_sa_view *out,
+			  char *err, size_t errlen);
+/* IKE_SA and CHILD_SA attempts (initiations, responses, establishments,
+ * rekeys, reauthentications) in a charon log written with ike_name = yes,
+ * for connection name (every connection when NULL). */
+size_t strongswan_count_attempts(const char *log, size_t len, const char *name);
+
+/* --- the driver (strongswan.c) --- */
+
+/* charon and swanctl are installed. */
+bool strongswan_available(void);
+/* Whether the kernel accepts an ESP SA (probed once, in a throw-away
+ * network namespace): kernel-netlink when it does, kernel-libipsec else. */
+bool strongswan_kernel_esp(void);
+/* A driver for namespace ns (which must exist) working in dir (created if
+ * missing; strongswan.conf, charon.log and the vici socket live there).
+ * charon is started and answering when this returns. ops->stop ends charon
+ * (SIGTERM, then SIGKILL), reaps it and frees p; files stay. NULL with err. */
+struct peer *strongswan_new(const char *ns, const char *dir, char *err, size_t errlen);
+/* charon's pid (0 when not running). */
+pid_t strongswan_pid(const struct peer *p);
+/* Tear down the IKE SA (and children) of connection name, without waiting
+ * for the other side; quiet when there is none. */
+bool strongswan_terminate(struct peer *p, const char *name, char *err, size_t errlen);
+
+/* Loop detection: remember where charon's log is now, then count the
+ * attempts written since. */
+struct strongswan_watch {
+	long offset;          /* bytes of charon.log already seen */
+	uint64_t start_ms;    /* CLOCK_MONOTONIC at the start */
+};
+void strongswan_watch_start(struct peer *p, struct strongswan_watch *w);
+/* False with "peer loops: N attempts in M ms" when connection name (NULL:
+ * any) made more than limit attempts since strongswan_watch_start; *count
+ * (may be NULL) gets N either way. */
+bool strongswan_watch_check(struct peer *p, const struct strongswan_watch *w, const char *name,
+			    size_t limit, size_t *count, char *err, size_t errlen);
+
+#endif
