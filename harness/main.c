@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 
 static const struct cli_command cli_commands[] = {
+	{ "cleanup", "cleanup [--prefix P]  remove namespaces left by crashed runs", cli_cleanup },
 	{ "decode", "decode FILE...  print pcap or raw ISAKMP datagrams as a tree", cli_decode },
 	{ "peer", "peer --config FILE  run the engine as a responder or initiator (the self peer)", cli_peer },
 	{ "version", "version         print the version", cli_version },

@@ -11,6 +11,7 @@ struct cli_command {
 
 #define IKEC_VERSION "0.1.0"
 
+int cli_cleanup(int argc, char **argv);
 int cli_decode(int argc, char **argv);
 int cli_peer(int argc, char **argv);
 int cli_version(int argc, char **argv);

@@ -1,0 +1,596 @@
+/* netns: names, addresses, the four topologies with real UDP through
+ * them, exec inside a namespace, and crash cleanup. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/addr.h"
+#include "netns/netns.h"
+#include "tests.h"
+
+/* Root, and a kernel that lets us make a network namespace (asked in a
+ * child so this process never changes namespace). NULL when we can. */
+static const char *netns_test_cannot(void)
+{
+	static int state; /* 0 unknown, 1 yes, 2 no root, 3 no unshare */
+	if (!state) {
+		if (geteuid() != 0) {
+			state = 2;
+		} else {
+			pid_t pid = fork();
+			int ws = 0;
+			if (pid == 0)
+				_exit(unshare(CLONE_NEWNET) == 0 ? 0 : 1);
+			state = pid > 0 && waitpid(pid, &ws, 0) == pid && WIFEXITED(ws) &&
+					WEXITSTATUS(ws) == 0 ? 1 : 3;
+		}
+	}
+	return state == 1 ? NULL
+	       : state == 2 ? "needs root (CAP_SYS_ADMIN) for network namespaces"
+			    : "unshare(CLONE_NEWNET) is not permitted here";
+}
+
+#define NETNS_TEST_NEEDS_ROOT(name)                                                          \
+	do {                                                                                 \
+		const char *why_ = netns_test_cannot();                                      \
+		if (why_) {                                                                  \
+			test_skip(name, why_);                                               \
+			return;                                                              \
+		}                                                                            \
+	} while (0)
+
+/* A prefix of our own, so cleanup_prefix can never touch another run. */
+static const char *netns_test_prefix(const char *tag)
+{
+	static char buf[4][NETNS_PREFIX_MAX + 1];
+	static unsigned next;
+	char *p = buf[next++ % 4];
+	snprintf(p, sizeof(buf[0]), "ikect%s%x", tag, (unsigned)getpid());
+	return p;
+}
+
+static double netns_test_ms(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* How many /run/netns/<prefix>-* exist. */
+static unsigned netns_test_count(const char *prefix)
+{
+	unsigned n = 0;
+	size_t plen = strlen(prefix);
+	DIR *d = opendir(NETNS_RUN_DIR);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (!strncmp(e->d_name, prefix, plen) && e->d_name[plen] == '-')
+			n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* ---- names and addresses (no root needed) ---- */
+
+START_TEST(test_netns_names)
+{
+	static const char *const names[] = { "direct", "nat-harness", "nat-peer", "nat-both" };
+	char err[256];
+	enum netns_topology t;
+	for (int i = 0; i < NETNS_TOPO_COUNT; i++) {
+		ck_assert_str_eq(netns_topology_name((enum netns_topology)i), names[i]);
+		ck_assert_msg(netns_topology_parse(names[i], &t, err, sizeof(err)), "%s", err);
+		ck_assert_int_eq(t, i);
+	}
+	ck_assert_ptr_null(netns_topology_name(NETNS_TOPO_COUNT));
+	static const char *const bad[] = { "", "Direct", "nat", "nat-initiator", "nat-both " };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert(!netns_topology_parse(bad[i], &t, err, sizeof(err)));
+		ck_assert_msg(strstr(err, "direct, nat-harness, nat-peer, nat-both"), "%s", err);
+	}
+	ck_assert(!netns_topology_parse(NULL, &t, err, sizeof(err)));
+	static const char *const tags[] = { "h", "p", "nh", "np" };
+	for (int r = 0; r < NETNS_ROLE_COUNT; r++)
+		ck_assert_str_eq(netns_role_tag((enum netns_role)r), tags[r]);
+	ck_assert_ptr_null(netns_role_tag(NETNS_ROLE_COUNT));
+
+	static const struct { const char *prefix; bool ok; } prefixes[] = {
+		{ "ikec", true }, { "a", true }, { "ike_c0", true },
+		{ "abcdefghijabcdefghijabcdefghij12", true },   /* 32 */
+		{ "abcdefghijabcdefghijabcdefghij123", false }, /* 33 */
+		{ "", false }, { "ike-c", false }, { "../x", false }, { "a b", false },
+	};
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		ck_assert_msg(netns_prefix_valid(prefixes[i].prefix, err, sizeof(err)) ==
+				      prefixes[i].ok, "prefix '%s'", prefixes[i].prefix);
+	ck_assert(!netns_prefix_valid(NULL, err, sizeof(err)));
+}
+END_TEST
+
+static bool netns_test_in(const struct netaddr *a, const char *net, unsigned bits)
+{
+	struct in_addr n;
+	ck_assert(inet_pton(AF_INET, net, &n) == 1);
+	uint32_t ip, nn = ntohl(n.s_addr), mask = bits ? ~0u << (32 - bits) : 0;
+	memcpy(&ip, a->ip, 4);
+	return a->family == AF_INET && (ntohl(ip) & mask) == (nn & mask);
+}
+
+/* Only TEST-NET and 10.x: nothing a topology does can leak onto a real network. */
+static bool netns_test_allowed(const struct netaddr *a)
+{
+	return netns_test_in(a, "192.0.2.0", 24) || netns_test_in(a, "198.51.100.0", 24) ||
+	       netns_test_in(a, "203.0.113.0", 24) || netns_test_in(a, "10.0.0.0", 8);
+}
+
+START_TEST(test_netns_addresses)
+{
+	static const struct { bool hnat, pnat; } want[NETNS_TOPO_COUNT] = {
+		{ false, false }, { true, false }, { false, true }, { true, true },
+	};
+	for (int i = 0; i < NETNS_TOPO_COUNT; i++) {
+		struct netns_topo t;
+		char err[256], a[NETADDR_STRLEN];
+		ck_assert_msg(netns_topo_describe((enum netns_topology)i, &t, err, sizeof(err)),
+			      "%s", err);
+		const struct netaddr *all[] = { &t.harness_ike, &t.peer_ike, &t.harness_public,
+						&t.peer_public, &t.harness_subnet, &t.peer_subnet };
+		for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++)
+			ck_assert_msg(netns_test_allowed(all[k]), "%s: %s outside the test nets",
+				      netns_topology_name(t.kind), netaddr_str(all[k], a, sizeof(a)));
+		ck_assert(t.harness_nat == want[i].hnat && t.peer_nat == want[i].pnat);
+		/* Behind a NAT the public address differs from the own one. */
+		ck_assert(netaddr_same_host(&t.harness_ike, &t.harness_public) == !t.harness_nat);
+		ck_assert(netaddr_same_host(&t.peer_ike, &t.peer_public) == !t.peer_nat);
+		ck_assert(netns_test_in(&t.harness_subnet, "10.1.0.1", 32));
+		ck_assert(netns_test_in(&t.peer_subnet, "10.2.0.1", 32));
+		/* The public addresses meet on the one shared segment. */
+		ck_assert(netns_test_in(&t.harness_public, "192.0.2.0", 24));
+		ck_assert(netns_test_in(&t.peer_public, "192.0.2.0", 24));
+		ck_assert_uint_eq(t.harness_ike.port, 500);
+	}
+	struct netns_topo t;
+	char err[128];
+	ck_assert(!netns_topo_describe(NETNS_TOPO_COUNT, &t, err, sizeof(err)));
+}
+END_TEST
+
+/* ---- real topologies ---- */
+
+/* A UDP socket bound inside a namespace. */
+static int netns_test_udp(const char *ns, const struct netaddr *addr, uint16_t port)
+{
+	struct netns_saved saved;
+	char err[256];
+	ck_assert_msg(netns_enter(ns, &saved, err, sizeof(err)), "%s", err);
+	struct netaddr a = *addr;
+	a.port = port;
+	struct sockaddr_storage ss;
+	socklen_t sl = netaddr_to_sockaddr(&a, &ss);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int r = fd >= 0 ? bind(fd, (struct sockaddr *)&ss, sl) : -1;
+	int e = errno;
+	ck_assert_msg(netns_leave(&saved, err, sizeof(err)), "%s", err);
+	ck_assert_msg(r == 0, "bind in %s to %s:%u: %s", ns, netaddr_str(&a, err, sizeof(err)),
+		      port, strerror(e));
+	return fd;
+}
+
+static void netns_test_send(int fd, const struct netaddr *to, uint16_t port, const char *msg)
+{
+	struct netaddr a = *to;
+	a.port = port;
+	struct sockaddr_storage ss;
+	socklen_t sl = netaddr_to_sockaddr(&a, &ss);
+	ck_assert_msg(sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&ss, sl) ==
+			      (ssize_t)strlen(msg), "sendto: %s", strerror(errno));
+}
+
+/* One datagram within a second; its source in *from. */
+static void netns_test_recv(int fd, const char *what, const char *want, struct netaddr *from)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ck_assert_msg(poll(&p, 1, 1000) == 1, "%s: nothing arrived", what);
+	char buf[256];
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	ssize_t n = recvfrom(fd, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&ss, &sl);
+	ck_assert_msg(n >= 0, "%s: recvfrom: %s", what, strerror(errno));
+	buf[n] = '\0';
+	ck_assert_str_eq(buf, want);
+	ck_assert(netaddr_from_sockaddr((struct sockaddr *)&ss, sl, from));
+}
+
+/* sender -> receiver at its public address and back; each sees the
+ * other's public address as the source (so a NAT really rewrote it). */
+static void netns_test_roundtrip(int s_fd, const struct netaddr *s_public, int r_fd,
+				 const struct netaddr *r_public, uint16_t port, const char *what)
+{
+	struct netaddr from;
+	char a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+	netns_test_send(s_fd, r_public, port, what);
+	netns_test_recv(r_fd, what, what, &from);
+	ck_assert_msg(netaddr_same_host(&from, s_public), "%s: came from %s, not %s", what,
+		      netaddr_str(&from, a, sizeof(a)), netaddr_str(s_public, b, sizeof(b)));
+	netns_test_send(r_fd, &from, from.port, "reply");
+	netns_test_recv(s_fd, what, "reply", &from);
+	ck_assert_msg(netaddr_same_host(&from, r_public) && from.port == port,
+		      "%s: reply from %s, not %s port %u", what, netaddr_str(&from, a, sizeof(a)),
+		      netaddr_str(r_public, b, sizeof(b)), port);
+}
+
+static bool netns_test_listed(const char *name)
+{
+	FILE *f = popen("ip netns list 2>&1", "r");
+	char line[256];
+	bool found = false;
+	ck_assert(f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, strlen(name)) &&
+		    (line[strlen(name)] == ' ' || line[strlen(name)] == '\n'))
+			found = true;
+	pclose(f);
+	return found;
+}
+
+/* Our veth names never appear in the root namespace. */
+static void netns_test_root_clean(void)
+{
+	struct if_nameindex *ifs = if_nameindex();
+	ck_assert(ifs);
+	for (struct if_nameindex *i = ifs; i->if_index; i++)
+		ck_assert_msg(strncmp(i->if_name, "eth-", 4), "%s in the root namespace",
+			      i->if_name);
+	if_freenameindex(ifs);
+}
+
+START_TEST(test_netns_topology)
+{
+	NETNS_TEST_NEEDS_ROOT("netns topology");
+	enum netns_topology kind = (enum netns_topology)_i;
+	const char *prefix = netns_test_prefix("t");
+	char err[512];
+	struct timespec t0, t1, t2, t3;
+
+	netns_test_root_clean();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct netns_topo *t = netns_topo_new(kind, prefix, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_msg(t, "%s", err);
+
+	unsigned expect = 2 + t->harness_nat + t->peer_nat;
+	ck_assert_uint_eq(netns_test_count(prefix), expect);
+	for (int r = 0; r < NETNS_ROLE_COUNT; r++) {
+		const char *ns = netns_topo_ns(t, (enum netns_role)r);
+		bool want = r == NETNS_ROLE_HARNESS || r == NETNS_ROLE_PEER ||
+			    (r == NETNS_ROLE_NAT_HARNESS && t->harness_nat) ||
+			    (r == NETNS_ROLE_NAT_PEER && t->peer_nat);
+		ck_assert_msg(!!ns == want, "%s: role %s", netns_topology_name(kind),
+			      netns_role_tag((enum netns_role)r));
+		if (!ns)
+			continue;
+		char name[NETNS_NAME_MAX];
+		snprintf(name, sizeof(name), "%s-%s-%s", prefix, t->runid,
+			 netns_role_tag((enum netns_role)r));
+		ck_assert_str_eq(ns, name);
+		ck_assert_msg(netns_exists(ns), "%s not mounted", ns);
+		ck_assert_msg(netns_test_listed(ns), "%s not in ip netns list", ns);
+	}
+	netns_test_root_clean();
+
+	const char *hns = netns_topo_ns(t, NETNS_ROLE_HARNESS);
+	const char *pns = netns_topo_ns(t, NETNS_ROLE_PEER);
+	int h500 = netns_test_udp(hns, &t->harness_ike, 500);
+	int p500 = netns_test_udp(pns, &t->peer_ike, 500);
+	int h4500 = netns_test_udp(hns, &t->harness_ike, 4500);
+	int p4500 = netns_test_udp(pns, &t->peer_ike, 4500);
+	/* The harness starts on 500 (through the peer-side forward when the
+	 * peer is behind NAT), the peer on 4500 (through the harness-side
+	 * forward when the harness is). */
+	netns_test_roundtrip(h500, &t->harness_public, p500, &t->peer_public, 500,
+			     "harness to peer on 500");
+	netns_test_roundtrip(p4500, &t->peer_public, h4500, &t->harness_public, 4500,
+			     "peer to harness on 4500");
+	close(h500);
+	close(p500);
+	close(h4500);
+	close(p4500);
+
+	/* The NAT boxes hold conntrack entries, and a flush empties them. */
+	for (int r = NETNS_ROLE_NAT_HARNESS; r <= NETNS_ROLE_NAT_PEER; r++) {
+		const char *box = netns_topo_ns(t, (enum netns_role)r);
+		if (!box)
+			continue;
+		long n = netns_conntrack_count(box, err, sizeof(err));
+		ck_assert_msg(n >= 2, "%s: %ld conntrack entries (%s)", box, n, n < 0 ? err : "");
+		ck_assert_msg(netns_conntrack_flush(box, err, sizeof(err)), "%s", err);
+		n = netns_conntrack_count(box, err, sizeof(err));
+		ck_assert_msg(n == 0, "%s: %ld conntrack entries after a flush", box, n);
+	}
+
+	char names[NETNS_ROLE_COUNT][NETNS_NAME_MAX];
+	memcpy(names, t->ns, sizeof(names));
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	ck_assert_msg(netns_topo_teardown(t, err, sizeof(err)), "%s", err);
+	clock_gettime(CLOCK_MONOTONIC, &t3);
+	ck_assert_msg(netns_topo_teardown(t, err, sizeof(err)), "again: %s", err);
+	netns_topo_free(t);
+	ck_assert_uint_eq(netns_test_count(prefix), 0);
+	for (int r = 0; r < NETNS_ROLE_COUNT; r++)
+		if (names[r][0])
+			ck_assert_msg(!netns_test_listed(names[r]), "%s still listed", names[r]);
+	netns_test_root_clean();
+	test_report("netns: %s built in %.1f ms, torn down in %.1f ms",
+		    netns_topology_name(kind), netns_test_ms(&t0, &t1), netns_test_ms(&t2, &t3));
+}
+END_TEST
+
+/* ---- exec, sysctl, enter and leave ---- */
+
+static ino_t netns_test_self_ino(void)
+{
+	struct stat st;
+	ck_assert(stat("/proc/thread-self/ns/net", &st) == 0);
+	return st.st_ino;
+}
+
+START_TEST(test_netns_exec)
+{
+	NETNS_TEST_NEEDS_ROOT("netns exec");
+	char err[512], name[NETNS_NAME_MAX], *out = NULL;
+	int status;
+	snprintf(name, sizeof(name), "%s-x", netns_test_prefix("e"));
+	ck_assert_msg(netns_create(name, err, sizeof(err)), "%s", err);
+	ck_assert(!netns_create(name, err, sizeof(err)));
+	ck_assert_msg(strstr(err, name), "%s", err);
+
+	/* stdin in, stdout and stderr out, the exit status. */
+	char *sh[] = { "sh", "-c", "cat; echo oops >&2; exit 3", NULL };
+	ck_assert_msg(netns_exec(name, sh, "ruleset\n", 2000, &out, &status, err, sizeof(err)),
+		      "%s", err);
+	ck_assert_int_eq(status, 3);
+	ck_assert_str_eq(out, "ruleset\noops\n");
+	free(out);
+
+	/* Inside: only lo, and it is down in a fresh namespace. */
+	char *ip[] = { "ip", "-o", "link", "show", NULL };
+	ck_assert_msg(netns_exec(name, ip, NULL, 2000, &out, &status, err, sizeof(err)), "%s", err);
+	ck_assert_int_eq(status, 0);
+	ck_assert_msg(strstr(out, "1: lo:") && !strstr(out, "2: "), "%s", out);
+	free(out);
+
+	/* A big input the program never reads: no SIGPIPE, no hang. */
+	size_t big = 1u << 20;
+	char *input = malloc(big + 1);
+	ck_assert(input);
+	memset(input, 'x', big);
+	input[big] = '\0';
+	char *tr[] = { "true", NULL };
+	ck_assert_msg(netns_exec(name, tr, input, 2000, NULL, &status, err, sizeof(err)), "%s", err);
+	ck_assert_int_eq(status, 0);
+	free(input);
+
+	char *nope[] = { "/nonexistent/ike-conform-test", NULL };
+	ck_assert(netns_exec(name, nope, NULL, 2000, &out, &status, err, sizeof(err)));
+	ck_assert_int_eq(status, 127);
+	ck_assert_msg(strstr(out, "exec /nonexistent/ike-conform-test"), "%s", out);
+	free(out);
+
+	char *sleep5[] = { "sleep", "5", NULL };
+	ck_assert(!netns_exec(name, sleep5, NULL, 100, NULL, &status, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "killed after 100 ms") && strstr(err, name), "%s", err);
+	ck_assert(!netns_exec("ikect-no-such-ns", tr, NULL, 100, NULL, &status, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "ikect-no-such-ns"), "%s", err);
+
+	/* A sysctl written inside stays inside. */
+	char *rd[] = { "cat", "/proc/sys/net/ipv4/ip_forward", NULL };
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_forward", "r");
+	int root_before = f ? fgetc(f) : -1;
+	if (f)
+		fclose(f);
+	ck_assert_msg(netns_sysctl(name, "net/ipv4/ip_forward", "1", err, sizeof(err)), "%s", err);
+	ck_assert(netns_exec(name, rd, NULL, 2000, &out, &status, err, sizeof(err)));
+	ck_assert_str_eq(out, "1\n");
+	free(out);
+	f = fopen("/proc/sys/net/ipv4/ip_forward", "r");
+	ck_assert(f);
+	ck_assert_int_eq(fgetc(f), root_before);
+	fclose(f);
+	ck_assert(!netns_sysctl(name, "../../etc/passwd", "1", err, sizeof(err)));
+
+	/* enter and leave switch this thread and back. */
+	struct netns_saved saved;
+	ino_t before = netns_test_self_ino();
+	ck_assert_msg(netns_enter(name, &saved, err, sizeof(err)), "%s", err);
+	ck_assert(netns_test_self_ino() != before);
+	ck_assert_msg(netns_leave(&saved, err, sizeof(err)), "%s", err);
+	ck_assert(netns_test_self_ino() == before);
+	ck_assert(netns_leave(&saved, err, sizeof(err))); /* twice is harmless */
+	ck_assert(!netns_enter("ikect-no-such-ns", &saved, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "ikect-no-such-ns"), "%s", err);
+
+	/* Bad rulesets are reported with nft's words. */
+	ck_assert(!netns_nft(name, "table ip t { chain c { bogus } }\n", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "nft") && strstr(err, name), "%s", err);
+
+	ck_assert_msg(netns_remove(name, err, sizeof(err)), "%s", err);
+	ck_assert(!netns_exists(name));
+	ck_assert_msg(netns_remove(name, err, sizeof(err)), "again: %s", err);
+}
+END_TEST
+
+/* ---- crash cleanup ---- */
+
+/* A child builds a topology, starts `sleep 100` in the harness namespace,
+ * says so, and waits to be killed. */
+static pid_t netns_test_victim(enum netns_topology kind, const char *prefix, bool handlers,
+			       pid_t *sleeper)
+{
+	int pfd[2];
+	ck_assert(pipe(pfd) == 0);
+	pid_t pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		char err[512] = "";
+		struct {
+			pid_t sleeper;
+			char err[256];
+		} msg = { 0 };
+		close(pfd[0]);
+		struct netns_topo *t = NULL;
+		if (handlers && !netns_install_signal_cleanup(err, sizeof(err)))
+			t = NULL;
+		else
+			t = netns_topo_new(kind, prefix, err, sizeof(err));
+		char *argv[] = { "sleep", "100", NULL };
+		if (t)
+			netns_spawn(netns_topo_ns(t, NETNS_ROLE_HARNESS), argv, NULL, &msg.sleeper,
+				    err, sizeof(err));
+		snprintf(msg.err, sizeof(msg.err), "%s", err);
+		if (write(pfd[1], &msg, sizeof(msg)) < 0)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	struct {
+		pid_t sleeper;
+		char err[256];
+	} msg = { 0 };
+	ssize_t n = read(pfd[0], &msg, sizeof(msg));
+	close(pfd[0]);
+	ck_assert_msg(n == (ssize_t)sizeof(msg) && msg.sleeper > 0, "victim: %s", msg.err);
+	*sleeper = msg.sleeper;
+	return pid;
+}
+
+static void netns_test_collect(const char *name, void *ctx)
+{
+	(void)name;
+	(*(unsigned *)ctx)++;
+}
+
+START_TEST(test_netns_sigkill_leftovers)
+{
+	NETNS_TEST_NEEDS_ROOT("netns leftovers after SIGKILL");
+	const char *prefix = netns_test_prefix("k");
+	pid_t sleeper;
+	char err[512];
+	int ws;
+	/* Orphans come to us, so the sleeper's end can be seen. */
+	ck_assert(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+	pid_t victim = netns_test_victim(NETNS_TOPO_NAT_PEER, prefix, false, &sleeper);
+	ck_assert(kill(victim, SIGKILL) == 0);
+	ck_assert(waitpid(victim, &ws, 0) == victim && WIFSIGNALED(ws));
+	ck_assert_uint_eq(netns_test_count(prefix), 3);
+	ck_assert_msg(kill(sleeper, 0) == 0, "the sleeper went with its parent");
+
+	unsigned count = 0, seen = 0;
+	ck_assert_msg(netns_cleanup_prefix(prefix, netns_test_collect, &seen, &count, err,
+					   sizeof(err)), "%s", err);
+	ck_assert_uint_eq(count, 3);
+	ck_assert_uint_eq(seen, 3);
+	ck_assert_uint_eq(netns_test_count(prefix), 0);
+	ck_assert(waitpid(sleeper, &ws, 0) == sleeper);
+	ck_assert_msg(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGTERM, "sleeper status %#x", ws);
+	netns_test_root_clean();
+	/* Nothing left: a second pass removes nothing. */
+	ck_assert(netns_cleanup_prefix(prefix, NULL, NULL, &count, err, sizeof(err)));
+	ck_assert_uint_eq(count, 0);
+	ck_assert(!netns_cleanup_prefix("bad-prefix", NULL, NULL, &count, err, sizeof(err)));
+}
+END_TEST
+
+START_TEST(test_netns_sigterm_cleans)
+{
+	NETNS_TEST_NEEDS_ROOT("netns cleanup on SIGTERM");
+	const char *prefix = netns_test_prefix("s");
+	pid_t sleeper;
+	int ws;
+	ck_assert(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+	pid_t victim = netns_test_victim(NETNS_TOPO_NAT_BOTH, prefix, true, &sleeper);
+	ck_assert_uint_eq(netns_test_count(prefix), 4);
+	ck_assert(kill(victim, SIGTERM) == 0);
+	ck_assert(waitpid(victim, &ws, 0) == victim);
+	/* It still dies of SIGTERM: the handler re-raises it. */
+	ck_assert_msg(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGTERM, "victim status %#x", ws);
+	ck_assert_uint_eq(netns_test_count(prefix), 0);
+	ck_assert(waitpid(sleeper, &ws, 0) == sleeper);
+	ck_assert_msg(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL, "sleeper status %#x", ws);
+	netns_test_root_clean();
+}
+END_TEST
+
+/* ---- ike-conform cleanup ---- */
+
+START_TEST(test_netns_cleanup_command)
+{
+	NETNS_TEST_NEEDS_ROOT("ike-conform cleanup");
+	const char *bin = getenv("IKEC_BIN");
+	if (!bin || access(bin, X_OK) != 0) {
+		test_skip("ike-conform cleanup", "no ike-conform binary (IKEC_BIN) in this build");
+		return;
+	}
+	const char *prefix = netns_test_prefix("c");
+	char err[512], cmd[1024], out[1024] = "", names[2][NETNS_NAME_MAX];
+	for (int i = 0; i < 2; i++) {
+		snprintf(names[i], sizeof(names[i]), "%s-%d", prefix, i);
+		ck_assert_msg(netns_create(names[i], err, sizeof(err)), "%s", err);
+	}
+	snprintf(cmd, sizeof(cmd), "%s cleanup --prefix %s 2>&1", bin, prefix);
+	FILE *f = popen(cmd, "r");
+	ck_assert(f);
+	size_t n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	int st = pclose(f);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x: %s", st, out);
+	for (int i = 0; i < 2; i++) {
+		char line[2 * NETNS_NAME_MAX + 16];
+		snprintf(line, sizeof(line), "removed %s\n", names[i]);
+		ck_assert_msg(strstr(out, line), "%s", out);
+		ck_assert(!netns_exists(names[i]));
+		ck_assert(netns_remove(names[i], err, sizeof(err))); /* forget them */
+	}
+	ck_assert_msg(strstr(out, "cleanup: 2 namespaces removed\n"), "%s", out);
+
+	static const struct { const char *args; int status; } usage[] = {
+		{ "cleanup --bogus", 2 }, { "cleanup --prefix", 2 }, { "cleanup --prefix a/b", 2 },
+	};
+	for (size_t i = 0; i < sizeof(usage) / sizeof(usage[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "%s %s >/dev/null 2>&1", bin, usage[i].args);
+		st = system(cmd);
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == usage[i].status, "%s: %#x",
+			      usage[i].args, st);
+	}
+}
+END_TEST
+
+Suite *suite_netns(void)
+{
+	Suite *s = suite_create("netns");
+	TCase *tc = tcase_create("netns");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_netns_names);
+	tcase_add_test(tc, test_netns_addresses);
+	tcase_add_loop_test(tc, test_netns_topology, 0, NETNS_TOPO_COUNT);
+	tcase_add_test(tc, test_netns_exec);
+	tcase_add_test(tc, test_netns_sigkill_leftovers);
+	tcase_add_test(tc, test_netns_sigterm_cleans);
+	tcase_add_test(tc, test_netns_cleanup_command);
+	suite_add_tcase(s, tc);
+	return s;
+}
