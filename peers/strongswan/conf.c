@@ -363,21 +363,20 @@ bool strongswan_swanctl_conf(const struct peer_case *c, char *buf, size_t len,
 	ss_close(&o);
 	ss_close(&o);
 	ss_close(&o);
-	ss_open(&o, "secrets");
 	if (psk) {
 		char sec[80];
 		snprintf(sec, sizeof(sec), "ike-%s", c->name);
+		ss_open(&o, "secrets");
 		ss_open(&o, sec);
 		ss_secret_line(&o, c->psk);
 		ss_line(&o, "id-1 = \"%s\"", lid);
 		ss_line(&o, "id-2 = \"%s\"", rid);
 		ss_close(&o);
 	} else {
-		char sec[80];
-		snprintf(sec, sizeof(sec), "private-%s", c->name);
-		ss_open(&o, sec);
-		ss_line(&o, "file = %s", c->key_path);
-		ss_close(&o);
+		/* swanctl reads private keys only from the private/ folder beside
+		 * this file (a secrets section would just hold a passphrase) */
+		ss_open(&o, "secrets");
+		ss_line(&o, "# private key: private/ beside this file");
 	}
 	ss_close(&o);
 	return ss_done(&o, "swanctl.conf", err, errlen);
@@ -394,7 +393,8 @@ bool strongswan_charon_conf(const char *dir, bool libipsec, char *buf, size_t le
 		return false;
 	}
 	if (strlen(dir) + sizeof("/vici") > 100) {
-		snprintf(err, errlen, "charon directory '%s': too long for a unix socket path", dir);
+		snprintf(err, errlen, "charon directory too long for a unix socket path: '%.60s...'",
+			 dir);
 		return false;
 	}
 	struct ss_out o = { buf, len, 0, 0, len == 0 };

@@ -414,6 +414,83 @@ bool strongswan_terminate(struct peer *pub, const char *name, char *err, size_t 
 	return false;
 }
 
+/* Copy a file (the private key into the swanctl private/ folder). */
+static bool ss_copy(const char *from, const char *to, char *err, size_t errlen)
+{
+	FILE *in = fopen(from, "rb");
+	if (!in) {
+		snprintf(err, errlen, "reading %s: %s", from, strerror(errno));
+		return false;
+	}
+	int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	if (!out) {
+		snprintf(err, errlen, "writing %s: %s", to, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fclose(in);
+		return false;
+	}
+	char buf[4096];
+	size_t n;
+	bool ok = true;
+	while (ok && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		ok = fwrite(buf, 1, n, out) == n;
+	ok = !ferror(in) && ok;
+	fclose(in);
+	ok = fclose(out) == 0 && ok;
+	if (!ok)
+		snprintf(err, errlen, "copying %s to %s: %s", from, to, strerror(errno));
+	return ok;
+}
+
+/* Every certificate of a PEM bundle into its own file dir/ca-N.pem: swanctl
+ * loads one certificate per file from x509ca/ beside the swanctl.conf, and
+ * trusts them all, so a bundle of root and intermediates verifies chains
+ * whose peers send only their own certificate. */
+static bool ss_split_cas(const char *bundle, const char *dir, char *err, size_t errlen)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	static const char end[] = "-----END CERTIFICATE-----";
+	FILE *in = fopen(bundle, "r");
+	if (!in) {
+		snprintf(err, errlen, "reading %s: %s", bundle, strerror(errno));
+		return false;
+	}
+	char line[512];
+	FILE *out = NULL;
+	int n = 0;
+	bool ok = true;
+	while (ok && fgets(line, sizeof(line), in)) {
+		if (!out && strncmp(line, begin, sizeof(begin) - 1) == 0) {
+			char name[32], path[SS_PATH];
+			snprintf(name, sizeof(name), "ca-%d.pem", n++);
+			if (!ss_path(path, sizeof(path), dir, name, err, errlen) ||
+			    !(out = fopen(path, "w"))) {
+				if (!out && !*err)
+					snprintf(err, errlen, "writing %s: %s", path, strerror(errno));
+				ok = false;
+				break;
+			}
+		}
+		if (out) {
+			ok = fputs(line, out) >= 0;
+			if (strncmp(line, end, sizeof(end) - 1) == 0) {
+				ok = fclose(out) == 0 && ok;
+				out = NULL;
+			}
+		}
+	}
+	if (out)
+		fclose(out);
+	fclose(in);
+	if (ok && n == 0) {
+		snprintf(err, errlen, "%s: no PEM certificate", bundle);
+		ok = false;
+	}
+	return ok;
+}
+
 /* Absolute paths for swanctl.conf (relative ones would be taken from
  * swanctl's own directories). */
 static bool ss_abs(const char *in, char *buf, const char **out, char *err, size_t errlen)
@@ -448,6 +525,22 @@ static bool ss_configure(struct peer *pub, const struct peer_case *c, char *err,
 	    !ss_path(file, sizeof(file), dir, "swanctl.conf", err, errlen) ||
 	    !ss_write_file(file, text, err, errlen))
 		return false;
+	if (cc.key_path && c->auth != IKE_AUTH_PSK) {
+		/* swanctl --file loads keys from private/ beside the file */
+		char pdir[SS_PATH], kfile[SS_PATH];
+		const char *base = strrchr(cc.key_path, '/') + 1;
+		if (!ss_path(pdir, sizeof(pdir), dir, "private", err, errlen) ||
+		    !ss_mkdirs(pdir, err, errlen) ||
+		    !ss_path(kfile, sizeof(kfile), pdir, base, err, errlen) ||
+		    !ss_copy(cc.key_path, kfile, err, errlen))
+			return false;
+		char cadir[SS_PATH];
+		err[0] = '\0';
+		if (cc.ca_path && (!ss_path(cadir, sizeof(cadir), dir, "x509ca", err, errlen) ||
+				   !ss_mkdirs(cadir, err, errlen) ||
+				   !ss_split_cas(cc.ca_path, cadir, err, errlen)))
+			return false;
+	}
 	if (p->libipsec && !c->force_encap)
 		log_warn("strongswan %s: kernel-libipsec installs only UDP-encapsulated ESP; "
 			 "without force_encap the child SA needs a real NAT", c->name);

@@ -1,0 +1,904 @@
+/* strongswan: the strongSwan peer driver: proposal mapping both ways,
+ * generated configs line by line, list-sas parsing, loop counting; live,
+ * two charons in two namespaces (PSK Main and Aggressive Mode, RSA,
+ * restart after SIGKILL) and the strongSwan-to-strongSwan time. */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto/cipher.h"
+#include "crypto/prf.h"
+#include "peers/strongswan/strongswan.h"
+#include "pki/pki.h"
+#include "wire/msg.h"
+#include "tests.h"
+
+/* --- proposal mapping --- */
+
+static const struct {
+	uint16_t encr, keylen, hash, group;
+	const char *want;      /* NULL: refused, with this in the error: */
+	const char *why;
+} ike_rows[] = {
+	{ CIPHER_AES, 128, PRF_SHA2_256, 14, "aes128-sha256-modp2048", NULL },
+	{ CIPHER_3DES, 0, PRF_MD5, 1, "3des-md5-modp768", NULL },
+	{ CIPHER_AES, 256, PRF_SHA2_512, 19, "aes256-sha512-ecp256", NULL },
+	{ CIPHER_DES, 0, PRF_SHA1, 2, "des-sha1-modp1024", NULL },
+	{ CIPHER_BLOWFISH, 0, PRF_SHA1, 5, "blowfish128-sha1-modp1536", NULL },
+	{ CIPHER_BLOWFISH, 256, PRF_SHA1, 14, "blowfish256-sha1-modp2048", NULL },
+	{ CIPHER_CAST, 0, PRF_SHA1, 14, "cast128-sha1-modp2048", NULL },
+	{ CIPHER_CAST, 128, PRF_MD5, 2, "cast128-md5-modp1024", NULL },
+	{ CIPHER_CAMELLIA, 192, PRF_SHA2_384, 15, "camellia192-sha384-modp3072", NULL },
+	{ CIPHER_AES, 192, PRF_SHA1, 16, "aes192-sha1-modp4096", NULL },
+	{ CIPHER_AES, 128, PRF_SHA1, 17, "aes128-sha1-modp6144", NULL },
+	{ CIPHER_AES, 128, PRF_SHA1, 18, "aes128-sha1-modp8192", NULL },
+	{ CIPHER_AES, 128, PRF_SHA2_384, 20, "aes128-sha384-ecp384", NULL },
+	{ CIPHER_AES, 256, PRF_SHA2_512, 21, "aes256-sha512-ecp521", NULL },
+	{ CIPHER_AES, 128, PRF_SHA1, 22, "aes128-sha1-modp1024s160", NULL },
+	{ CIPHER_AES, 128, PRF_SHA2_256, 23, "aes128-sha256-modp2048s224", NULL },
+	{ CIPHER_AES, 128, PRF_SHA2_256, 24, "aes128-sha256-modp2048s256", NULL },
+	{ CIPHER_AES, 128, PRF_SHA1, 25, "aes128-sha1-ecp192", NULL },
+	{ CIPHER_AES, 128, PRF_SHA1, 26, "aes128-sha1-ecp224", NULL },
+	{ CIPHER_AES, 128, PRF_SHA2_256, 27, "aes128-sha256-ecp224bp", NULL },
+	{ CIPHER_AES, 128, PRF_SHA2_256, 28, "aes128-sha256-ecp256bp", NULL },
+	{ CIPHER_AES, 256, PRF_SHA2_384, 29, "aes256-sha384-ecp384bp", NULL },
+	{ CIPHER_AES, 256, PRF_SHA2_512, 30, "aes256-sha512-ecp512bp", NULL },
+	/* refusals */
+	{ CIPHER_AES, 0, PRF_SHA1, 14, NULL, "aes with a 0-bit key" },
+	{ CIPHER_AES, 64, PRF_SHA1, 14, NULL, "128/192/256" },
+	{ CIPHER_BLOWFISH, 40, PRF_SHA1, 14, NULL, "blowfish with a 40-bit key" },
+	{ CIPHER_DES, 128, PRF_SHA1, 2, NULL, "des with a 128-bit key" },
+	{ CIPHER_CAST, 80, PRF_SHA1, 2, NULL, "cast128 with a 80-bit key" },
+	{ CIPHER_IDEA, 0, PRF_SHA1, 2, NULL, "encryption 2 has no strongSwan keyword" },
+	{ CIPHER_RC5, 0, PRF_SHA1, 2, NULL, "encryption 4 has no" },
+	{ CIPHER_AES, 128, 3, 2, NULL, "hash 3 has no strongSwan keyword" },
+	{ CIPHER_AES, 128, PRF_SHA1, 3, NULL, "DH group 3 is not implemented" },
+	{ CIPHER_AES, 128, PRF_SHA1, 4, NULL, "DH group 4" },
+	{ CIPHER_AES, 128, PRF_SHA1, 7, NULL, "DH group 7" },
+	{ CIPHER_AES, 128, PRF_SHA1, 0, NULL, "IKEv1 needs a group" },
+};
+
+START_TEST(test_ss_ike_proposal)
+{
+	struct ike_p1_xform x = { .encr = ike_rows[_i].encr, .keylen = ike_rows[_i].keylen,
+				  .hash = ike_rows[_i].hash, .group = ike_rows[_i].group };
+	char buf[64], err[160] = "";
+	bool ok = strongswan_ike_proposal(&x, buf, sizeof(buf), err, sizeof(err));
+	if (ike_rows[_i].want) {
+		ck_assert_msg(ok, "row %d: %s", _i, err);
+		ck_assert_str_eq(buf, ike_rows[_i].want);
+	} else {
+		ck_assert_msg(!ok, "row %d: accepted as %s", _i, buf);
+		ck_assert_msg(strstr(err, ike_rows[_i].why), "row %d: error '%s' lacks '%s'", _i,
+			      err, ike_rows[_i].why);
+	}
+}
+END_TEST
+
+static const struct {
+	uint16_t transform, keylen, auth, group;
+	const char *want;
+	const char *why;
+} esp_rows[] = {
+	{ IKE_ESP_AES, 128, IKE_EAUTH_SHA1, 0, "aes128-sha1", NULL },
+	{ IKE_ESP_AES, 0, IKE_EAUTH_SHA1, 0, "aes128-sha1", NULL },
+	{ IKE_ESP_AES, 256, IKE_EAUTH_SHA256, 0, "aes256-sha256", NULL },
+	{ IKE_ESP_AES, 192, IKE_EAUTH_SHA384, 0, "aes192-sha384", NULL },
+	{ IKE_ESP_AES, 256, IKE_EAUTH_SHA512, 0, "aes256-sha512", NULL },
+	{ IKE_ESP_AES_GCM_16, 256, 0, 0, "aes256gcm16", NULL },
+	{ IKE_ESP_AES_GCM_16, 0, 0, 0, "aes128gcm16", NULL },
+	{ IKE_ESP_AES_GCM_8, 128, 0, 0, "aes128gcm8", NULL },
+	{ IKE_ESP_AES_GCM_12, 192, 0, 19, "aes192gcm12-ecp256", NULL },
+	{ IKE_ESP_3DES, 0, IKE_EAUTH_MD5, 0, "3des-md5", NULL },
+	{ IKE_ESP_NULL, 0, IKE_EAUTH_SHA256, 0, "null-sha256", NULL },
+	{ IKE_ESP_DES, 0, IKE_EAUTH_SHA1, 0, "des-sha1", NULL },
+	{ IKE_ESP_AES, 128, IKE_EAUTH_SHA256, 14, "aes128-sha256-modp2048", NULL },
+	{ IKE_ESP_3DES, 0, IKE_EAUTH_SHA1, 2, "3des-sha1-modp1024", NULL },
+	{ IKE_ESP_AES, 128, IKE_EAUTH_SHA1, 30, "aes128-sha1-ecp512bp", NULL },
+	/* refusals */
+	{ IKE_ESP_AES, 128, 0, 0, NULL, "needs an integrity algorithm" },
+	{ IKE_ESP_AES_GCM_16, 128, IKE_EAUTH_SHA1, 0, NULL, "is AEAD" },
+	{ IKE_ESP_AES, 64, IKE_EAUTH_SHA1, 0, NULL, "64-bit key" },
+	{ IKE_ESP_3DES, 192, IKE_EAUTH_SHA1, 0, NULL, "takes no key length" },
+	{ 1, 0, IKE_EAUTH_SHA1, 0, NULL, "ESP transform 1 has no" },
+	{ IKE_ESP_AES, 128, 3, 0, NULL, "ESP auth 3 has no" },
+	{ IKE_ESP_AES, 128, IKE_EAUTH_SHA1, 3, NULL, "PFS group 3" },
+};
+
+START_TEST(test_ss_esp_proposal)
+{
+	struct ike_p2_xform x = { .transform = esp_rows[_i].transform,
+				  .keylen = esp_rows[_i].keylen, .auth = esp_rows[_i].auth,
+				  .group = esp_rows[_i].group };
+	char buf[64], err[160] = "";
+	bool ok = strongswan_esp_proposal(&x, buf, sizeof(buf), err, sizeof(err));
+	if (esp_rows[_i].want) {
+		ck_assert_msg(ok, "row %d: %s", _i, err);
+		ck_assert_str_eq(buf, esp_rows[_i].want);
+	} else {
+		ck_assert_msg(!ok, "row %d: accepted as %s", _i, buf);
+		ck_assert_msg(strstr(err, esp_rows[_i].why), "row %d: error '%s' lacks '%s'", _i,
+			      err, esp_rows[_i].why);
+	}
+}
+END_TEST
+
+/* list-sas names back into our numbers (0: not ours). */
+START_TEST(test_ss_names_back)
+{
+	static const struct { uint16_t (*fn)(const char *); const char *name; uint16_t want; } rows[] = {
+		{ strongswan_ike_encr_id, "AES_CBC", CIPHER_AES },
+		{ strongswan_ike_encr_id, "3DES_CBC", CIPHER_3DES },
+		{ strongswan_ike_encr_id, "DES_CBC", CIPHER_DES },
+		{ strongswan_ike_encr_id, "BLOWFISH_CBC", CIPHER_BLOWFISH },
+		{ strongswan_ike_encr_id, "CAST_CBC", CIPHER_CAST },
+		{ strongswan_ike_encr_id, "CAMELLIA_CBC", CIPHER_CAMELLIA },
+		{ strongswan_ike_encr_id, "AES_GCM_16", 0 },
+		{ strongswan_esp_encr_id, "AES_CBC", IKE_ESP_AES },
+		{ strongswan_esp_encr_id, "3DES_CBC", IKE_ESP_3DES },
+		{ strongswan_esp_encr_id, "DES_CBC", IKE_ESP_DES },
+		{ strongswan_esp_encr_id, "NULL", IKE_ESP_NULL },
+		{ strongswan_esp_encr_id, "AES_GCM_16", IKE_ESP_AES_GCM_16 },
+		{ strongswan_esp_encr_id, "AES_GCM_12", IKE_ESP_AES_GCM_12 },
+		{ strongswan_esp_encr_id, "AES_GCM_8", IKE_ESP_AES_GCM_8 },
+		{ strongswan_esp_encr_id, "CHACHA20_POLY1305", 0 },
+		{ strongswan_hash_id, "PRF_HMAC_SHA2_256", PRF_SHA2_256 },
+		{ strongswan_hash_id, "PRF_HMAC_MD5", PRF_MD5 },
+		{ strongswan_hash_id, "PRF_HMAC_SHA1", PRF_SHA1 },
+		{ strongswan_hash_id, "PRF_HMAC_SHA2_512", PRF_SHA2_512 },
+		{ strongswan_hash_id, "HMAC_SHA2_384_192", PRF_SHA2_384 },
+		{ strongswan_hash_id, "HMAC_SHA1_96", PRF_SHA1 },
+		{ strongswan_hash_id, "PRF_AES128_XCBC", 0 },
+		{ strongswan_esp_auth_id, "HMAC_MD5_96", IKE_EAUTH_MD5 },
+		{ strongswan_esp_auth_id, "HMAC_SHA1_96", IKE_EAUTH_SHA1 },
+		{ strongswan_esp_auth_id, "HMAC_SHA2_256_128", IKE_EAUTH_SHA256 },
+		{ strongswan_esp_auth_id, "HMAC_SHA2_384_192", IKE_EAUTH_SHA384 },
+		{ strongswan_esp_auth_id, "HMAC_SHA2_512_256", IKE_EAUTH_SHA512 },
+		{ strongswan_esp_auth_id, "HMAC_SHA2_256_96", 0 },
+		{ strongswan_group_id, "MODP_768", 1 },
+		{ strongswan_group_id, "MODP_1024", 2 },
+		{ strongswan_group_id, "MODP_2048", 14 },
+		{ strongswan_group_id, "MODP_8192", 18 },
+		{ strongswan_group_id, "ECP_256", 19 },
+		{ strongswan_group_id, "ECP_521", 21 },
+		{ strongswan_group_id, "MODP_1024_160", 22 },
+		{ strongswan_group_id, "MODP_2048_256", 24 },
+		{ strongswan_group_id, "ECP_192", 25 },
+		{ strongswan_group_id, "ECP_224_BP", 27 },
+		{ strongswan_group_id, "ECP_512_BP", 30 },
+		{ strongswan_group_id, "CURVE_25519", 0 },
+		{ strongswan_group_id, NULL, 0 },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		ck_assert_msg(rows[i].fn(rows[i].name) == rows[i].want, "%s: got %u want %u",
+			      rows[i].name ? rows[i].name : "(null)", rows[i].fn(rows[i].name),
+			      rows[i].want);
+}
+END_TEST
+
+/* --- generated configuration --- */
+
+static struct netaddr ss_addr(const char *s)
+{
+	struct netaddr a;
+	char err[128];
+	ck_assert_msg(netaddr_parse(s, 0, &a, err, sizeof(err)), "%s", err);
+	return a;
+}
+
+/* A case for side 0 (192.0.2.1, 10.1.0.1) or side 1 (192.0.2.2, 10.2.0.1). */
+static void ss_case(struct peer_case *c, const char *name, int side, uint8_t exchange,
+		    const char *p1, const char *p2, const char *artifacts)
+{
+	char err[200];
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->initiator = side == 0;
+	c->exchange = exchange;
+	c->auth = IKE_AUTH_PSK;
+	c->psk = "ike-conform-psk";
+	ck_assert_msg(ike_p1_parse(p1, &c->p1[0], err, sizeof(err)), "%s", err);
+	c->np1 = 1;
+	ck_assert_msg(ike_p2_parse(p2, &c->p2[0], err, sizeof(err)), "%s", err);
+	c->np2 = 1;
+	c->local = ss_addr(side == 0 ? "192.0.2.1" : "192.0.2.2");
+	c->remote = ss_addr(side == 0 ? "192.0.2.2" : "192.0.2.1");
+	ck_assert(ike_ts_parse(side == 0 ? "10.1.0.1/32" : "10.2.0.1/32", &c->ts_local, err,
+			       sizeof(err)));
+	ck_assert(ike_ts_parse(side == 0 ? "10.2.0.1/32" : "10.1.0.1/32", &c->ts_remote, err,
+			       sizeof(err)));
+	c->force_encap = true;
+	c->artifacts = artifacts;
+}
+
+/* Each wanted line must appear, as a whole line (tabs ignored), in order. */
+static void ss_expect_lines(const char *text, const char *const *want, size_t n, const char *what)
+{
+	const char *pos = text;
+	for (size_t i = 0; i < n; i++) {
+		const char *found = NULL;
+		for (const char *s = pos; *s;) {
+			while (*s == '\t')
+				s++;
+			const char *nl = strchr(s, '\n');
+			size_t len = nl ? (size_t)(nl - s) : strlen(s);
+			if (len == strlen(want[i]) && memcmp(s, want[i], len) == 0) {
+				found = nl ? nl + 1 : s + len;
+				break;
+			}
+			s = nl ? nl + 1 : s + len;
+		}
+		ck_assert_msg(found, "%s: line '%s' missing (or out of order) in:\n%s", what,
+			      want[i], text);
+		pos = found;
+	}
+}
+
+static void ss_expect_no_line(const char *text, const char *prefix, const char *what)
+{
+	char pat[96];
+	snprintf(pat, sizeof(pat), "\t%s", prefix);
+	ck_assert_msg(!strstr(text, pat), "%s: unexpected '%s' in:\n%s", what, prefix, text);
+}
+
+START_TEST(test_ss_conf_psk_main)
+{
+	struct peer_case c;
+	ss_case(&c, "psk-main", 0, WIRE_X_MAIN, "aes128-sha256-modp2048", "aes128-sha256", NULL);
+	c.p1[0].life_sec = 3600;
+	c.p2[0].life_sec = 1200;
+	struct ike_p1_xform second;
+	char buf[8192], err[200];
+	ck_assert(ike_p1_parse("3des-md5-modp1024", &second, err, sizeof(err)));
+	c.p1[c.np1++] = second;
+	ck_assert_msg(strongswan_swanctl_conf(&c, buf, sizeof(buf), err, sizeof(err)), "%s", err);
+	static const char *const want[] = {
+		"connections {", "psk-main {", "version = 1", "local_addrs = 192.0.2.1",
+		"remote_addrs = 192.0.2.2",
+		"proposals = aes128-sha256-modp2048,3des-md5-modp1024",
+		"reauth_time = 3240s", "rekey_time = 0s", "over_time = 360s", "rand_time = 0s",
+		"dpd_delay = 0s", "encap = yes",
+		"local {", "auth = psk", "id = \"192.0.2.1\"", "}",
+		"remote {", "auth = psk", "id = \"192.0.2.2\"", "}",
+		"children {", "psk-main {", "local_ts = 10.1.0.1/32", "remote_ts = 10.2.0.1/32",
+		"esp_proposals = aes128-sha256", "mode = tunnel", "life_time = 1200s",
+		"rekey_time = 1080s", "rand_time = 0s", "start_action = none", "}", "}", "}", "}",
+		"secrets {", "ike-psk-main {", "secret = \"ike-conform-psk\"",
+		"id-1 = \"192.0.2.1\"", "id-2 = \"192.0.2.2\"", "}", "}",
+	};
+	ss_expect_lines(buf, want, sizeof(want) / sizeof(want[0]), "psk main");
+	ss_expect_no_line(buf, "aggressive", "psk main");
+	/* every line is one setting, a section or a comment */
+	for (const char *s = buf; *s;) {
+		const char *nl = strchr(s, '\n');
+		ck_assert(nl);
+		size_t eqs = 0;
+		for (const char *t = s; t < nl; t++)
+			eqs += *t == '=';
+		ck_assert_msg(eqs <= 1 || s[strspn(s, "\t")] == '#' || strstr(s, "secret"),
+			      "two settings on one line: %.*s", (int)(nl - s), s);
+		s = nl + 1;
+	}
+}
+END_TEST
+
+START_TEST(test_ss_conf_aggressive_ids)
+{
+	struct peer_case c;
+	char buf[8192], err[200];
+	ss_case(&c, "aggr", 1, WIRE_X_AGGR, "3des-sha1-modp1024", "3des-md5-modp1024", NULL);
+	ck_assert(ike_id_parse("fqdn:sun.example.org", &c.local_id, err, sizeof(err)));
+	ck_assert(ike_id_parse("ufqdn:moon@example.org", &c.remote_id, err, sizeof(err)));
+	c.psk = "a \"quoted\" key";
+	c.force_encap = false;
+	ck_assert_msg(strongswan_swanctl_conf(&c, buf, sizeof(buf), err, sizeof(err)), "%s", err);
+	/* the PSK has quotes: it goes as hex */
+	char hex[80] = "secret = 0x";
+	for (const char *s = c.psk; *s; s++)
+		snprintf(hex + strlen(hex), sizeof(hex) - strlen(hex), "%02x", (unsigned char)*s);
+	const char *const lines[] = {
+		"aggr {", "version = 1", "aggressive = yes", "local_addrs = 192.0.2.2",
+		"remote_addrs = 192.0.2.1", "proposals = 3des-sha1-modp1024", "dpd_delay = 0s",
+		"id = \"fqdn:sun.example.org\"", "id = \"email:moon@example.org\"",
+		"esp_proposals = 3des-md5-modp1024", "ike-aggr {", hex,
+		"id-1 = \"fqdn:sun.example.org\"", "id-2 = \"email:moon@example.org\"",
+	};
+	ss_expect_lines(buf, lines, sizeof(lines) / sizeof(lines[0]), "aggressive");
+	ss_expect_no_line(buf, "encap", "aggressive without force_encap");
+	ss_expect_no_line(buf, "reauth_time", "no lifetime");
+}
+END_TEST
+
+START_TEST(test_ss_conf_rsa_transport_pfs)
+{
+	struct peer_case c;
+	char buf[8192], err[200];
+	ss_case(&c, "rsa-transport", 0, WIRE_X_MAIN, "aes256-sha384-ecp384-rsa",
+		"aes256gcm16-modp3072", NULL);
+	c.auth = IKE_AUTH_RSA;
+	c.psk = NULL;
+	c.transport_mode = true;
+	c.key_path = "/tmp/pki/moon.key";
+	c.cert_path = "/tmp/pki/moon.crt";
+	c.ca_path = "/tmp/pki/inter-ca.crt";
+	ck_assert(ike_id_parse("dn:C=CH, O=ike-conform, CN=moon.example.org", &c.local_id, err,
+			       sizeof(err)));
+	ck_assert(ike_id_parse("dn:C=CH, O=ike-conform, CN=sun.example.org", &c.remote_id, err,
+			       sizeof(err)));
+	c.ts_local.set = c.ts_remote.set = false;
+	ck_assert_msg(strongswan_swanctl_conf(&c, buf, sizeof(buf), err, sizeof(err)), "%s", err);
+	static const char *const want[] = {
+		"proposals = aes256-sha384-ecp384",
+		"local {", "auth = pubkey", "id = \"C=CH, O=ike-conform, CN=moon.example.org\"",
+		"certs = /tmp/pki/moon.crt", "}",
+		"remote {", "auth = pubkey", "id = \"C=CH, O=ike-conform, CN=sun.example.org\"",
+		"cacerts = /tmp/pki/inter-ca.crt", "}",
+		"esp_proposals = aes256gcm16-modp3072", "mode = transport",
+		"secrets {", "# private key: private/ beside this file", "}",
+	};
+	ss_expect_lines(buf, want, sizeof(want) / sizeof(want[0]), "rsa transport");
+	ss_expect_no_line(buf, "local_ts", "no client IDs");
+	ss_expect_no_line(buf, "ike-rsa", "no PSK secret");
+
+	/* a subnet and a protocol/port selector */
+	ss_case(&c, "subnets", 0, WIRE_X_MAIN, "aes128-sha1-modp2048", "aes128-sha1", NULL);
+	ck_assert(ike_ts_parse("10.1.0.0/16 17/500", &c.ts_local, err, sizeof(err)));
+	ck_assert(ike_ts_parse("10.2.0.1-10.2.0.9", &c.ts_remote, err, sizeof(err)));
+	ck_assert_msg(strongswan_swanctl_conf(&c, buf, sizeof(buf), err, sizeof(err)), "%s", err);
+	static const char *const want2[] = {
+		"local_ts = 10.1.0.0/16[17/500]", "remote_ts = 10.2.0.1-10.2.0.9",
+	};
+	ss_expect_lines(buf, want2, 2, "subnets");
+}
+END_TEST
+
+START_TEST(test_ss_conf_refusals)
+{
+	struct peer_case c;
+	char buf[8192], small[64], err[200];
+	ss_case(&c, "Bad_Name", 0, WIRE_X_MAIN, "aes128-sha1-modp2048", "aes128-sha1", NULL);
+	ck_assert(!strongswan_swanctl_conf(&c, buf, sizeof(buf), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "[a-z0-9-]"), "%s", err);
+	ss_case(&c, "ok", 0, WIRE_X_MAIN, "aes128-sha1-ec2n155", "aes128-sha1", NULL);
+	ck_assert(!strongswan_swanctl_conf(&c, buf, sizeof(buf), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "DH group 3"), "%s", err);
+	ss_case(&c, "ok", 0, WIRE_X_MAIN, "aes128-sha1-modp2048", "aes128-sha1", NULL);
+	ck_assert(!strongswan_swanctl_conf(&c, small, sizeof(small), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "swanctl.conf: buffer of 64 bytes too small"), "%s", err);
+	c.auth = IKE_AUTH_RSA;
+	c.cert_path = "relative.crt";
+	c.key_path = "/k";
+	ck_assert(!strongswan_swanctl_conf(&c, buf, sizeof(buf), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "absolute"), "%s", err);
+	ss_case(&c, "ok", 0, WIRE_X_MAIN, "aes128-sha1-modp2048", "aes128-sha1", NULL);
+	c.p1[0].life_kb = 1000;
+	ck_assert(!strongswan_swanctl_conf(&c, buf, sizeof(buf), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "kilobyte"), "%s", err);
+	ss_case(&c, "ok", 0, WIRE_X_MAIN, "aes128-sha1-modp2048", "aes128-sha1", NULL);
+	c.psk = "";
+	ck_assert(!strongswan_swanctl_conf(&c, buf, sizeof(buf), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "without a PSK"), "%s", err);
+}
+END_TEST
+
+START_TEST(test_ss_charon_conf)
+{
+	char buf[4096], err[200];
+	ck_assert_msg(strongswan_charon_conf("/tmp/ikec/peer-a", true, buf, sizeof(buf), err,
+					     sizeof(err)), "%s", err);
+	static const char *const want[] = {
+		"charon {", "port = 500", "port_nat_t = 4500",
+		"i_dont_care_about_security_and_use_aggressive_mode_psk = yes",
+		"filelog {", "ikec {", "path = /tmp/ikec/peer-a/charon.log", "ike_name = yes",
+		"flush_line = yes", "default = 2", "ike = 2", "cfg = 1", "}", "}",
+		"plugins {", "vici {", "socket = unix:///tmp/ikec/peer-a/vici", "}", "}", "}",
+		"swanctl {", "socket = unix:///tmp/ikec/peer-a/vici", "}",
+	};
+	ss_expect_lines(buf, want, sizeof(want) / sizeof(want[0]), "strongswan.conf");
+	ck_assert(strstr(buf, " kernel-libipsec kernel-netlink "));
+	ck_assert(strongswan_charon_conf("/tmp/ikec/peer-a", false, buf, sizeof(buf), err,
+					 sizeof(err)));
+	ck_assert(!strstr(buf, "kernel-libipsec") && strstr(buf, " kernel-netlink "));
+	ck_assert(!strongswan_charon_conf("relative", false, buf, sizeof(buf), err, sizeof(err)));
+	ck_assert(!strongswan_charon_conf("/with space", false, buf, sizeof(buf), err, sizeof(err)));
+	char longdir[200];
+	memset(longdir, 'x', sizeof(longdir) - 1);
+	longdir[0] = '/';
+	longdir[sizeof(longdir) - 1] = '\0';
+	ck_assert(!strongswan_charon_conf(longdir, false, buf, sizeof(buf), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "unix socket"), "%s", err);
+}
+END_TEST
+
+/* --- list-sas parsing and loop counting --- */
+
+/* Captured from strongSwan 5.9.8 (`swanctl --list-sas --pretty`), the
+ * initiator of aes128-sha256-modp2048 / aes128-sha256-modp2048 with
+ * encap = yes, reauth_time 900s, over_time 100s, child life_time 600s. */
+static const char ss_sample[] =
+	"list-sa event {\n"
+	"  t1 {\n"
+	"    uniqueid = 1\n"
+	"    version = 1\n"
+	"    state = ESTABLISHED\n"
+	"    local-host = 192.0.2.1\n"
+	"    local-port = 4500\n"
+	"    local-id = 192.0.2.1\n"
+	"    remote-host = 192.0.2.2\n"
+	"    remote-port = 4500\n"
+	"    remote-id = 192.0.2.2\n"
+	"    initiator = yes\n"
+	"    initiator-spi = 7ec79508cb3ad1bb\n"
+	"    responder-spi = dbb514e19e81cae2\n"
+	"    nat-remote = yes\n"
+	"    nat-any = yes\n"
+	"    encr-alg = AES_CBC\n"
+	"    encr-keysize = 128\n"
+	"    integ-alg = HMAC_SHA2_256_128\n"
+	"    prf-alg = PRF_HMAC_SHA2_256\n"
+	"    dh-group = MODP_2048\n"
+	"    established = 0\n"
+	"    reauth-time = 898\n"
+	"    child-sas {\n"
+	"      t1-1 {\n"
+	"        name = t1\n"
+	"        uniqueid = 1\n"
+	"        reqid = 1\n"
+	"        state = INSTALLED\n"
+	"        mode = TUNNEL\n"
+	"        protocol = ESP\n"
+	"        encap = yes\n"
+	"        spi-in = 041860e5\n"
+	"        spi-out = b2e978a3\n"
+	"        encr-alg = AES_CBC\n"
+	"        encr-keysize = 128\n"
+	"        integ-alg = HMAC_SHA2_256_128\n"
+	"        dh-group = MODP_2048\n"
+	"        bytes-in = 840\n"
+	"        packets-in = 10\n"
+	"        bytes-out = 1680\n"
+	"        packets-out = 20\n"
+	"        rekey-time = 487\n"
+	"        life-time = 590\n"
+	"        install-time = 10\n"
+	"        local-ts = [\n"
+	"          10.1.0.1/32\n"
+	"        ]\n"
+	"        remote-ts = [\n"
+	"          10.2.0.1/32\n"
+	"        ]\n"
+	"      }\n"
+	"    }\n"
+	"  }\n"
+	"}\n"
+	"list-sas reply {\n"
+	"}\n";
+
+START_TEST(test_ss_parse_sample)
+{
+	struct peer_sa_view v;
+	char err[200];
+	ck_assert_msg(strongswan_parse_sas(ss_sample, "t1", &v, err, sizeof(err)), "%s", err);
+	ck_assert(v.present);
+	ck_assert_uint_eq(v.encr, CIPHER_AES);
+	ck_assert_uint_eq(v.keylen, 128);
+	ck_assert_uint_eq(v.hash, PRF_SHA2_256);
+	ck_assert_uint_eq(v.group, 14);
+	ck_assert_uint_eq(v.life_sec, 898);
+	ck_assert(v.child.present);
+	ck_assert_uint_eq(v.child.transform, IKE_ESP_AES);
+	ck_assert_uint_eq(v.child.keylen, 128);
+	ck_assert_uint_eq(v.child.auth, IKE_EAUTH_SHA256);
+	ck_assert_uint_eq(v.child.group, 14);
+	ck_assert(v.child.encap);
+	static const uint8_t in[4] = { 0x04, 0x18, 0x60, 0xe5 }, out[4] = { 0xb2, 0xe9, 0x78, 0xa3 };
+	ck_assert(memcmp(v.child.spi_in, in, 4) == 0 && memcmp(v.child.spi_out, out, 4) == 0);
+	ck_assert_uint_eq(v.child.life_sec, 600);
+	ck_assert(v.child.bytes_in == 840 && v.child.bytes_out == 1680);
+	ck_assert(v.child.packets_in == 10 && v.child.packets_out == 20);
+	ck_assert(strstr(v.raw, "spi-in = 041860e5"));
+
+	/* another connection's SA is not ours; no name takes any */
+	ck_assert(strongswan_parse_sas(ss_sample, "other", &v, err, sizeof(err)));
+	ck_assert(!v.present);
+	ck_assert(strongswan_parse_sas(ss_sample, NULL, &v, err, sizeof(err)) && v.present);
+
+	/* no SAs at all */
+	ck_assert(strongswan_parse_sas("list-sas reply {\n}\n", "t1", &v, err, sizeof(err)));
+	ck_assert(!v.present && !v.child.present);
+
+	/* a CONNECTING SA is not established; a REKEYED child is skipped */
+	char buf[sizeof(ss_sample) + 64];
+	snprintf(buf, sizeof(buf), "%s", ss_sample);
+	char *st = strstr(buf, "ESTABLISHED");
+	memcpy(st, "CONNECTING ", 11);
+	ck_assert(strongswan_parse_sas(buf, "t1", &v, err, sizeof(err)) && !v.present);
+	snprintf(buf, sizeof(buf), "%s", ss_sample);
+	st = strstr(buf, "INSTALLED");
+	memcpy(st, "REKEYED  ", 9);
+	ck_assert(strongswan_parse_sas(buf, "t1", &v, err, sizeof(err)));
+	ck_assert(v.present && !v.child.present);
+
+	/* 3DES carries no key length; ECP and MD5 names */
+	snprintf(buf, sizeof(buf), "list-sa event {\n x {\n state = ESTABLISHED\n encr-alg = "
+		 "3DES_CBC\n encr-keysize = 192\n integ-alg = HMAC_MD5_96\n dh-group = ECP_256\n"
+		 " rekey-time = 100\n established = 5\n }\n}\n");
+	ck_assert(strongswan_parse_sas(buf, "x", &v, err, sizeof(err)) && v.present);
+	ck_assert(v.encr == CIPHER_3DES && v.keylen == 0 && v.hash == PRF_MD5 && v.group == 19);
+	ck_assert_uint_eq(v.life_sec, 105);
+
+	/* not list-sas output, unbalanced braces, truncated */
+	ck_assert(!strongswan_parse_sas("connecting to 'unix:///x' failed", "t1", &v, err,
+					sizeof(err)));
+	ck_assert_msg(strstr(err, "not swanctl --list-sas output"), "%s", err);
+	ck_assert(!strongswan_parse_sas("list-sa event {\n}\n}\n", "t1", &v, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "unbalanced"), "%s", err);
+	snprintf(buf, sizeof(buf), "%.*s", 300, ss_sample);
+	ck_assert(!strongswan_parse_sas(buf, "t1", &v, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "unclosed"), "%s", err);
+}
+END_TEST
+
+START_TEST(test_ss_count_attempts)
+{
+	static const char log[] =
+		"Mar  3 12:00:00 02[IKE] <t1|1> initiating Main Mode IKE_SA t1[1] to 192.0.2.2\n"
+		"Mar  3 12:00:00 07[IKE] <1> 192.0.2.1 is initiating a Main Mode IKE_SA\n"
+		"Mar  3 12:00:00 11[CHD] <t1|1> CHILD_SA t1{1} state change: CREATED => INSTALLING\n"
+		"Mar  3 12:00:00 11[CHD] <t1|1>   using AES_CBC for encryption\n"
+		"Mar  3 12:00:01 09[IKE] <other|2> initiating Aggressive Mode IKE_SA other[2] to x\n"
+		"Mar  3 12:00:01 09[IKE] <t1|1> reauthenticating IKE_SA t1[1]\n"
+		"Mar  3 12:00:01 09[CHD] <t1|3> CHILD_SA t1{2} state change: INSTALLED => REKEYING\n"
+		"Mar  3 12:00:01 09[IKE] <t10|4> initiating Main Mode IKE_SA t10[4] to 192.0.2.2";
+	ck_assert_uint_eq(strongswan_count_attempts(log, strlen(log), NULL), 7);
+	ck_assert_uint_eq(strongswan_count_attempts(log, strlen(log), "t1"), 5);
+	ck_assert_uint_eq(strongswan_count_attempts(log, strlen(log), "other"), 2);
+	ck_assert_uint_eq(strongswan_count_attempts(log, strlen(log), "t10"), 2);
+	ck_assert_uint_eq(strongswan_count_attempts(log, 0, NULL), 0);
+}
+END_TEST
+
+/* --- live: two charons in two namespaces --- */
+
+static char ss_ns[2][48], ss_veth[2][16], ss_tmp[64];
+
+static int ss_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int ss_sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	int rc = system(cmd);
+	return rc == -1 ? -1 : WEXITSTATUS(rc);
+}
+
+/* Runs in the runner's process, so it also runs after a failed test. */
+static void ss_live_setup(void)
+{
+	snprintf(ss_ns[0], sizeof(ss_ns[0]), "ikec-ss-a-%d", (int)getpid());
+	snprintf(ss_ns[1], sizeof(ss_ns[1]), "ikec-ss-b-%d", (int)getpid());
+	snprintf(ss_veth[0], sizeof(ss_veth[0]), "ssa%d", (int)getpid() % 100000);
+	snprintf(ss_veth[1], sizeof(ss_veth[1]), "ssb%d", (int)getpid() % 100000);
+	snprintf(ss_tmp, sizeof(ss_tmp), "/tmp/ikec-ss-XXXXXX");
+	if (!mkdtemp(ss_tmp))
+		ss_tmp[0] = '\0';
+}
+
+static void ss_live_teardown(void)
+{
+	for (int i = 0; i < 2; i++) {
+		/* a charon left by a failed test dies with its parent already
+		 * (PDEATHSIG); anything still in our namespace is ours */
+		ss_sh("ip netns pids %s 2>/dev/null | xargs -r kill -9 2>/dev/null", ss_ns[i]);
+		ss_sh("ip netns del %s 2>/dev/null", ss_ns[i]);
+	}
+	/* IKEC_SS_KEEP=1 keeps configs and logs for a look after a failure */
+	if (ss_tmp[0] && strncmp(ss_tmp, "/tmp/ikec-ss-", 13) == 0 && !getenv("IKEC_SS_KEEP"))
+		ss_sh("rm -rf '%s'", ss_tmp);
+}
+
+static bool ss_topology(char *why, size_t len)
+{
+	static const char *const ip[2] = { "192.0.2.1/24", "192.0.2.2/24" };
+	static const char *const sub[2] = { "10.1.0.1/32", "10.2.0.1/32" };
+	for (int i = 0; i < 2; i++)
+		if (ss_sh("ip netns add %s", ss_ns[i]) != 0) {
+			snprintf(why, len, "ip netns add %s failed", ss_ns[i]);
+			return false;
+		}
+	if (ss_sh("ip link add %s netns %s type veth peer name %s netns %s", ss_veth[0], ss_ns[0],
+		  ss_veth[1], ss_ns[1]) != 0) {
+		snprintf(why, len, "veth pair failed");
+		return false;
+	}
+	for (int i = 0; i < 2; i++)
+		if (ss_sh("ip -n %s addr add %s dev %s && ip -n %s link set %s up && "
+			  "ip -n %s link set lo up && ip -n %s addr add %s dev lo",
+			  ss_ns[i], ip[i], ss_veth[i], ss_ns[i], ss_veth[i], ss_ns[i], ss_ns[i],
+			  sub[i]) != 0) {
+			snprintf(why, len, "addresses in %s failed", ss_ns[i]);
+			return false;
+		}
+	return true;
+}
+
+static uint64_t ss_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Poll both views until both have the IKE SA and the child (deadline). */
+static bool ss_wait_both(struct peer *p[2], struct peer_case c[2], struct peer_sa_view v[2],
+			 unsigned ms)
+{
+	char err[256];
+	uint64_t end = ss_ms() + ms;
+	while (ss_ms() < end) {
+		bool both = true;
+		for (int i = 0; i < 2; i++) {
+			ck_assert_msg(p[i]->ops->view(p[i], &c[i], &v[i], err, sizeof(err)), "%s",
+				      err);
+			both = both && v[i].present && v[i].child.present;
+		}
+		if (both)
+			return true;
+		usleep(2000);
+	}
+	return false;
+}
+
+static bool ss_wait_gone(struct peer *p[2], struct peer_case c[2], unsigned ms)
+{
+	char err[256];
+	struct peer_sa_view v;
+	uint64_t end = ss_ms() + ms;
+	while (ss_ms() < end) {
+		bool none = true;
+		for (int i = 0; i < 2; i++) {
+			ck_assert_msg(p[i]->ops->view(p[i], &c[i], &v, err, sizeof(err)), "%s", err);
+			none = none && !v.present;
+		}
+		if (none)
+			return true;
+		usleep(5000);
+	}
+	return false;
+}
+
+/* Both views agree, with SPIs crossed. */
+static void ss_check_agree(const struct peer_sa_view v[2], const char *what)
+{
+	ck_assert_msg(v[0].encr == v[1].encr && v[0].keylen == v[1].keylen &&
+		      v[0].hash == v[1].hash && v[0].group == v[1].group,
+		      "%s: phase 1 differs: %u/%u/%u/%u vs %u/%u/%u/%u", what, v[0].encr,
+		      v[0].keylen, v[0].hash, v[0].group, v[1].encr, v[1].keylen, v[1].hash,
+		      v[1].group);
+	const struct peer_child_view *a = &v[0].child, *b = &v[1].child;
+	ck_assert_msg(a->transform == b->transform && a->keylen == b->keylen &&
+		      a->auth == b->auth && a->group == b->group && a->encap == b->encap,
+		      "%s: child differs", what);
+	ck_assert_msg(memcmp(a->spi_in, b->spi_out, 4) == 0 && memcmp(a->spi_out, b->spi_in, 4) == 0,
+		      "%s: SPIs not crossed", what);
+}
+
+static int ss_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+START_TEST(test_ss_live)
+{
+	char why[256], err[512];
+	if (geteuid() != 0) {
+		test_skip("strongswan live", "needs root (namespaces, charon)");
+		return;
+	}
+	if (!strongswan_available()) {
+		test_skip("strongswan live", "strongSwan is not installed (" STRONGSWAN_CHARON ")");
+		return;
+	}
+	ck_assert_msg(ss_tmp[0], "mkdtemp failed");
+	ck_assert_msg(ss_topology(why, sizeof(why)), "%s", why);
+	struct peer *p[2];
+	char dir[2][128], art[2][160];
+	for (int i = 0; i < 2; i++) {
+		snprintf(dir[i], sizeof(dir[i]), "%s/peer-%c", ss_tmp, 'a' + i);
+		p[i] = strongswan_new(ss_ns[i], dir[i], err, sizeof(err));
+		ck_assert_msg(p[i], "%s", err);
+	}
+	pid_t pid0[2] = { strongswan_pid(p[0]), strongswan_pid(p[1]) };
+	ck_assert(pid0[0] > 0 && pid0[1] > 0);
+
+	/* PSK Main Mode + Quick Mode, a initiates */
+	struct peer_case c[2];
+	struct peer_sa_view v[2];
+	for (int i = 0; i < 2; i++) {
+		snprintf(art[i], sizeof(art[i]), "%s/psk-main-%c", ss_tmp, 'a' + i);
+		ss_case(&c[i], "psk-main", i, WIRE_X_MAIN, "aes128-sha256-modp2048",
+			"aes128-sha256", art[i]);
+		c[i].p1[0].life_sec = 3600;
+		c[i].p2[0].life_sec = 1200;
+		ck_assert_msg(p[i]->ops->configure(p[i], &c[i], err, sizeof(err)), "%s", err);
+	}
+	struct stat st;
+	ck_assert(stat(art[0], &st) == 0);
+	ck_assert_msg(p[0]->ops->initiate(p[0], &c[0], err, sizeof(err)), "%s", err);
+	ck_assert_msg(ss_wait_both(p, c, v, 10000), "PSK Main Mode not established in 10 s");
+	ss_check_agree(v, "psk main");
+	ck_assert_uint_eq(v[0].encr, CIPHER_AES);
+	ck_assert_uint_eq(v[0].keylen, 128);
+	ck_assert_uint_eq(v[0].hash, PRF_SHA2_256);
+	ck_assert_uint_eq(v[0].group, 14);
+	ck_assert_uint_eq(v[0].child.transform, IKE_ESP_AES);
+	ck_assert_uint_eq(v[0].child.auth, IKE_EAUTH_SHA256);
+	ck_assert_uint_eq(v[0].child.keylen, 128);
+	ck_assert(v[0].child.encap);
+	/* the lifetimes we configured, as installed (rand_time 0: exact) */
+	ck_assert_msg(v[0].life_sec >= 3599 && v[0].life_sec <= 3600, "IKE life %u",
+		      v[0].life_sec);
+	ck_assert_msg(v[0].child.life_sec >= 1199 && v[0].child.life_sec <= 1200,
+		      "child life %u", v[0].child.life_sec);
+
+	/* the fast path: Aggressive Mode on the same charons */
+	struct strongswan_watch w;
+	strongswan_watch_start(p[0], &w);
+	for (int i = 0; i < 2; i++) {
+		snprintf(art[i], sizeof(art[i]), "%s/psk-aggr-%c", ss_tmp, 'a' + i);
+		ss_case(&c[i], "psk-aggr", i, WIRE_X_AGGR, "aes256-sha1-modp1024",
+			"3des-md5-modp1024", art[i]);
+		ck_assert_msg(p[i]->ops->configure(p[i], &c[i], err, sizeof(err)), "%s", err);
+	}
+	ck_assert_msg(ss_wait_gone(p, c, 3000), "SAs of the last case still there");
+	ck_assert_msg(p[0]->ops->initiate(p[0], &c[0], err, sizeof(err)), "%s", err);
+	ck_assert_msg(ss_wait_both(p, c, v, 10000), "Aggressive Mode not established in 10 s");
+	ss_check_agree(v, "psk aggressive");
+	ck_assert_uint_eq(v[1].encr, CIPHER_AES);
+	ck_assert_uint_eq(v[1].keylen, 256);
+	ck_assert_uint_eq(v[1].hash, PRF_SHA1);
+	ck_assert_uint_eq(v[1].child.transform, IKE_ESP_3DES);
+	ck_assert_uint_eq(v[1].child.group, 2);
+	ck_assert(strongswan_pid(p[0]) == pid0[0] && strongswan_pid(p[1]) == pid0[1]);
+	/* the loop watch sees the attempts: one IKE_SA and one CHILD_SA here */
+	size_t n = 0;
+	ck_assert_msg(strongswan_watch_check(p[0], &w, "psk-aggr", 10, &n, err, sizeof(err)),
+		      "%s", err);
+	ck_assert_msg(n >= 2, "only %zu attempts counted", n);
+	ck_assert(!strongswan_watch_check(p[0], &w, "psk-aggr", 1, &n, err, sizeof(err)));
+	ck_assert_msg(strncmp(err, "peer loops: ", 12) == 0 && strstr(err, " attempts in "),
+		      "%s", err);
+
+	/* RSA certificates (and transport mode, PFS): loaded and established */
+	struct pki_err pe;
+	char pkidir[128];
+	snprintf(pkidir, sizeof(pkidir), "%s/pki", ss_tmp);
+	ck_assert(mkdir(pkidir, 0755) == 0);
+	struct pki_testpki *pki = pki_testpki_create(pkidir, NULL, &pe);
+	ck_assert_msg(pki, "%s", pe.msg);
+	/* the CA bundle: root and intermediate (peers send only their own
+	 * certificate) */
+	char bundle[160], cmd[400];
+	snprintf(bundle, sizeof(bundle), "%s/cas.pem", pkidir);
+	snprintf(cmd, sizeof(cmd), "cat '%s' '%s' > '%s'", pki->root.cert_path,
+		 pki->inter.cert_path, bundle);
+	ck_assert(ss_sh("%s", cmd) == 0);
+	const char *host[2] = { "moon", "sun" };
+	for (int i = 0; i < 2; i++) {
+		const struct pki_cred *cr = pki_testpki_host(pki, host[i]);
+		ck_assert(cr);
+		snprintf(art[i], sizeof(art[i]), "%s/rsa-%c", ss_tmp, 'a' + i);
+		ss_case(&c[i], "rsa", i, WIRE_X_MAIN, "aes128-sha256-modp2048-rsa",
+			"aes128-sha1-modp2048", art[i]);
+		c[i].auth = IKE_AUTH_RSA;
+		c[i].psk = NULL;
+		c[i].key_path = cr->key_path;
+		c[i].cert_path = cr->cert_path;
+		c[i].ca_path = bundle;
+		char dn[2][80];
+		snprintf(dn[0], sizeof(dn[0]), "dn:C=CH, O=ike-conform, CN=%s.example.org", host[i]);
+		snprintf(dn[1], sizeof(dn[1]), "dn:C=CH, O=ike-conform, CN=%s.example.org",
+			 host[1 - i]);
+		ck_assert(ike_id_parse(dn[0], &c[i].local_id, err, sizeof(err)));
+		ck_assert(ike_id_parse(dn[1], &c[i].remote_id, err, sizeof(err)));
+		ck_assert_msg(p[i]->ops->configure(p[i], &c[i], err, sizeof(err)), "%s", err);
+	}
+	ck_assert_msg(p[1]->ops->initiate(p[1], &c[1], err, sizeof(err)), "%s", err);
+	ck_assert_msg(ss_wait_both(p, c, v, 10000), "RSA Main Mode not established in 10 s");
+	ss_check_agree(v, "rsa");
+	ck_assert_uint_eq(v[0].child.group, 14);
+	pki_testpki_free(pki);
+
+	/* transport mode loads too (charon validates the file) */
+	for (int i = 0; i < 2; i++) {
+		snprintf(art[i], sizeof(art[i]), "%s/transport-%c", ss_tmp, 'a' + i);
+		ss_case(&c[i], "transport", i, WIRE_X_MAIN, "aes128-sha1-ecp256", "aes128gcm16",
+			art[i]);
+		c[i].transport_mode = true;
+		ck_assert_msg(p[i]->ops->configure(p[i], &c[i], err, sizeof(err)), "%s", err);
+	}
+
+	/* SIGKILL: alive restarts charon and says so */
+	bool restarted = false;
+	ck_assert_msg(p[0]->ops->alive(p[0], &restarted, err, sizeof(err)), "%s", err);
+	ck_assert(!restarted);
+	ck_assert(kill(strongswan_pid(p[0]), SIGKILL) == 0);
+	usleep(100000);
+	ck_assert_msg(p[0]->ops->alive(p[0], &restarted, err, sizeof(err)), "%s", err);
+	ck_assert(restarted);
+	ck_assert(strongswan_pid(p[0]) > 0 && strongswan_pid(p[0]) != pid0[0]);
+	ck_assert_msg(p[0]->ops->alive(p[0], &restarted, err, sizeof(err)), "%s", err);
+	ck_assert(!restarted);
+
+	/* strongSwan to strongSwan: Main Mode + Quick Mode, 5 times */
+	enum { RUNS = 5 };
+	uint64_t t[RUNS];
+	for (int i = 0; i < 2; i++) {
+		snprintf(art[i], sizeof(art[i]), "%s/bench-%c", ss_tmp, 'a' + i);
+		ss_case(&c[i], "bench", i, WIRE_X_MAIN, "aes128-sha256-modp2048", "aes128-sha256",
+			art[i]);
+		ck_assert_msg(p[i]->ops->configure(p[i], &c[i], err, sizeof(err)), "%s", err);
+	}
+	for (int r = 0; r < RUNS; r++) {
+		uint64_t t0 = ss_ms();
+		ck_assert_msg(p[0]->ops->initiate(p[0], &c[0], err, sizeof(err)), "%s", err);
+		ck_assert_msg(ss_wait_both(p, c, v, 10000), "run %d not established", r);
+		t[r] = ss_ms() - t0;
+		ss_check_agree(v, "bench");
+		for (int i = 0; i < 2; i++)
+			ck_assert_msg(strongswan_terminate(p[i], "bench", err, sizeof(err)), "%s", err);
+		ck_assert_msg(ss_wait_gone(p, c, 3000), "run %d: SAs not gone", r);
+	}
+	qsort(t, RUNS, sizeof(t[0]), ss_cmp_u64);
+	test_report("strongswan: strongSwan-to-strongSwan Main Mode + Quick Mode "
+		    "(aes128-sha256-modp2048, esp aes128-sha256, %s): median %llu ms of %d "
+		    "(min %llu, max %llu), initiate to both views established",
+		    strongswan_kernel_esp() ? "kernel-netlink" : "kernel-libipsec",
+		    (unsigned long long)t[RUNS / 2], RUNS, (unsigned long long)t[0],
+		    (unsigned long long)t[RUNS - 1]);
+
+	for (int i = 0; i < 2; i++) {
+		pid_t pid = strongswan_pid(p[i]);
+		p[i]->ops->stop(p[i]);
+		ck_assert_msg(kill(pid, 0) < 0, "charon %d still there after stop", (int)pid);
+	}
+	/* artifacts stay */
+	char logp[200];
+	snprintf(logp, sizeof(logp), "%s/charon.log", dir[0]);
+	ck_assert(stat(logp, &st) == 0 && st.st_size > 0);
+	snprintf(logp, sizeof(logp), "%s/psk-main-a/swanctl.conf", ss_tmp);
+	ck_assert(stat(logp, &st) == 0);
+}
+END_TEST
+
+Suite *suite_strongswan(void)
+{
+	Suite *s = suite_create("strongswan");
+	TCase *tc = tcase_create("map");
+	tcase_add_loop_test(tc, test_ss_ike_proposal, 0, sizeof(ike_rows) / sizeof(ike_rows[0]));
+	tcase_add_loop_test(tc, test_ss_esp_proposal, 0, sizeof(esp_rows) / sizeof(esp_rows[0]));
+	tcase_add_test(tc, test_ss_names_back);
+	tcase_add_test(tc, test_ss_conf_psk_main);
+	tcase_add_test(tc, test_ss_conf_aggressive_ids);
+	tcase_add_test(tc, test_ss_conf_rsa_transport_pfs);
+	tcase_add_test(tc, test_ss_conf_refusals);
+	tcase_add_test(tc, test_ss_charon_conf);
+	tcase_add_test(tc, test_ss_parse_sample);
+	tcase_add_test(tc, test_ss_count_attempts);
+	suite_add_tcase(s, tc);
+	TCase *live = tcase_create("live");
+	tcase_set_timeout(live, 180);
+	tcase_add_unchecked_fixture(live, ss_live_setup, ss_live_teardown);
+	tcase_add_test(live, test_ss_live);
+	suite_add_tcase(s, live);
+	return s;
+}
