@@ -54,7 +54,9 @@ uint16_t strongswan_group_id(const char *name);
 
 /* swanctl.conf for a case into buf: one `key = value` per line, sections
  * in braces. False with err on anything it cannot express or when buf is
- * too small. */
+ * too small. Signature cases name absolute certificate paths; the private
+ * key and the CA bundle are not in the file: configure copies them into
+ * private/ and x509ca/ beside it, the only places swanctl loads them from. */
 bool strongswan_swanctl_conf(const struct peer_case *c, char *buf, size_t len,
 			     char *err, size_t errlen);
 /* The over_time written for a phase-1 lifetime (see conf.c): what strongSwan
