@@ -36,12 +36,17 @@ static int netns_status(int wstatus)
 	return -1;
 }
 
-/* In the child: only async-signal-safe calls (the parent may have threads). */
+/* In the child: only async-signal-safe calls (the parent may have
+ * threads), and one write so the reader gets the whole line. */
 static void netns_child_fail(int fd, const char *what, const char *arg)
 {
-	const char *e = strerror(errno);
-	if (write(fd, what, strlen(what)) < 0 || write(fd, arg, strlen(arg)) < 0 ||
-	    write(fd, ": ", 2) < 0 || write(fd, e, strlen(e)) < 0 || write(fd, "\n", 1) < 0)
+	const char *parts[] = { what, arg, ": ", strerror(errno), "\n" };
+	char msg[512];
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		for (const char *p = parts[i]; *p && n < sizeof(msg); p++)
+			msg[n++] = *p;
+	if (write(fd, msg, n) < 0)
 		_exit(127);
 	_exit(127);
 }

@@ -133,6 +133,9 @@ bool netns_remove(const char *name, char *err, size_t errlen);
  * process): SIGTERM, up to grace_ms for them to go, then SIGKILL. Returns
  * how many were found, -1 on error. */
 int netns_kill_procs(const char *name, int grace_ms, char *err, size_t errlen);
+/* How many processes (never this one) run in NAME; 0 when it does not
+ * exist, -1 on error. */
+int netns_count_procs(const char *name, char *err, size_t errlen);
 /* True when /run/netns/NAME is a mounted namespace. */
 bool netns_exists(const char *name);
 

@@ -184,15 +184,33 @@ static void netns_sleep_ms(int ms)
 		;
 }
 
+int netns_count_procs(const char *name, char *err, size_t errlen)
+{
+	char path[NETNS_PATH_MAX];
+	struct stat st;
+	if (!netns_path(name, path, sizeof(path), err, errlen))
+		return -1;
+	if (!netns_exists(name))
+		return 0;
+	if (stat(path, &st) < 0) {
+		snprintf(err, errlen, "namespace %s: stat %s: %s", name, path, strerror(errno));
+		return -1;
+	}
+	int n = netns_signal_ino(st.st_dev, st.st_ino, 0);
+	if (n < 0)
+		snprintf(err, errlen, "namespace %s: cannot read /proc: %s", name, strerror(errno));
+	return n;
+}
+
 int netns_kill_procs(const char *name, int grace_ms, char *err, size_t errlen)
 {
 	char path[NETNS_PATH_MAX];
 	struct stat st;
 	if (!netns_path(name, path, sizeof(path), err, errlen))
 		return -1;
+	if (!netns_exists(name))
+		return 0; /* gone, or a bare file a crash left before the mount */
 	if (stat(path, &st) < 0) {
-		if (errno == ENOENT)
-			return 0;
 		snprintf(err, errlen, "namespace %s: stat %s: %s", name, path, strerror(errno));
 		return -1;
 	}

@@ -54,14 +54,41 @@ static const char *netns_test_cannot(void)
 		}                                                                            \
 	} while (0)
 
-/* A prefix of our own, so cleanup_prefix can never touch another run. */
-static const char *netns_test_prefix(const char *tag)
+/* Prefixes of our own, so cleanup_prefix can never touch another run:
+ * "ikect" + a tag + the runner's pid, fixed in the runner before it forks
+ * the tests. */
+static const char netns_test_tags[] = "tekscx";
+static unsigned netns_test_runner;
+
+static const char *netns_test_prefix(char tag)
 {
-	static char buf[4][NETNS_PREFIX_MAX + 1];
+	static char buf[8][NETNS_PREFIX_MAX + 1];
 	static unsigned next;
-	char *p = buf[next++ % 4];
-	snprintf(p, sizeof(buf[0]), "ikect%s%x", tag, (unsigned)getpid());
+	char *p = buf[next++ % 8];
+	snprintf(p, sizeof(buf[0]), "ikect%c%x", tag,
+		 netns_test_runner ? netns_test_runner : (unsigned)getpid());
 	return p;
+}
+
+static void netns_test_setup(void)
+{
+	netns_test_runner = (unsigned)getpid();
+}
+
+/* A failed check ends the test process with _exit, before its atexit
+ * cleanup; the runner removes what such a test left. */
+static void netns_test_teardown(void)
+{
+	if (geteuid() != 0)
+		return;
+	for (const char *t = netns_test_tags; *t; t++) {
+		unsigned n = 0;
+		char err[256];
+		if (!netns_cleanup_prefix(netns_test_prefix(*t), NULL, NULL, &n, err, sizeof(err)))
+			fprintf(stderr, "netns tests: cleanup: %s\n", err);
+		else if (n)
+			fprintf(stderr, "netns tests: removed %u namespaces a failed test left\n", n);
+	}
 }
 
 static double netns_test_ms(const struct timespec *a, const struct timespec *b)
@@ -262,7 +289,7 @@ START_TEST(test_netns_topology)
 {
 	NETNS_TEST_NEEDS_ROOT("netns topology");
 	enum netns_topology kind = (enum netns_topology)_i;
-	const char *prefix = netns_test_prefix("t");
+	const char *prefix = netns_test_prefix('t');
 	char err[512];
 	struct timespec t0, t1, t2, t3;
 
@@ -353,7 +380,7 @@ START_TEST(test_netns_exec)
 	NETNS_TEST_NEEDS_ROOT("netns exec");
 	char err[512], name[NETNS_NAME_MAX], *out = NULL;
 	int status;
-	snprintf(name, sizeof(name), "%s-x", netns_test_prefix("e"));
+	snprintf(name, sizeof(name), "%s-x", netns_test_prefix('e'));
 	ck_assert_msg(netns_create(name, err, sizeof(err)), "%s", err);
 	ck_assert(!netns_create(name, err, sizeof(err)));
 	ck_assert_msg(strstr(err, name), "%s", err);
@@ -427,9 +454,51 @@ START_TEST(test_netns_exec)
 	ck_assert(!netns_nft(name, "table ip t { chain c { bogus } }\n", err, sizeof(err)));
 	ck_assert_msg(strstr(err, "nft") && strstr(err, name), "%s", err);
 
+	/* iproute2 sees it as its own. */
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s ip -o link show lo >/dev/null 2>&1", name);
+	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+
+	/* spawn: output to a log, the exit status to us. */
+	char logpath[] = "/tmp/ikect-spawn-XXXXXX";
+	int lfd = mkstemp(logpath);
+	ck_assert(lfd >= 0);
+	close(lfd);
+	pid_t pid;
+	int ws;
+	char *echo[] = { "sh", "-c", "echo spawned; exit 4", NULL };
+	ck_assert_msg(netns_spawn(name, echo, logpath, &pid, err, sizeof(err)), "%s", err);
+	ck_assert(waitpid(pid, &ws, 0) == pid && WIFEXITED(ws) && WEXITSTATUS(ws) == 4);
+	char logbuf[64] = "";
+	FILE *lf = fopen(logpath, "r");
+	ck_assert(lf && fgets(logbuf, sizeof(logbuf), lf));
+	fclose(lf);
+	unlink(logpath);
+	ck_assert_str_eq(logbuf, "spawned\n");
+	ck_assert(!netns_spawn(name, nope, NULL, &pid, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "exec /nonexistent/ike-conform-test"), "%s", err);
+
+	/* Processes that ignore SIGTERM get SIGKILL after the grace time;
+	 * the sleep inherits the ignored SIGTERM. */
+	char *stubborn[] = { "sh", "-c", "trap '' TERM; sleep 100 & wait", NULL };
+	ck_assert_msg(netns_spawn(name, stubborn, NULL, &pid, err, sizeof(err)), "%s", err);
+	for (int i = 0; i < 500 && netns_count_procs(name, err, sizeof(err)) < 2; i++)
+		usleep(2000); /* until sh has started its sleep */
+	ck_assert_int_eq(netns_count_procs(name, err, sizeof(err)), 2);
+	ck_assert_int_eq(netns_kill_procs(name, 50, err, sizeof(err)), 2);
+	ck_assert(waitpid(pid, &ws, 0) == pid);
+	ck_assert_msg(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL, "status %#x", ws);
+
+	/* Removing a namespace ends what runs in it. */
+	char *sleep100[] = { "sleep", "100", NULL };
+	ck_assert_msg(netns_spawn(name, sleep100, NULL, &pid, err, sizeof(err)), "%s", err);
 	ck_assert_msg(netns_remove(name, err, sizeof(err)), "%s", err);
+	ck_assert(waitpid(pid, &ws, 0) == pid);
+	ck_assert_msg(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGTERM, "status %#x", ws);
 	ck_assert(!netns_exists(name));
 	ck_assert_msg(netns_remove(name, err, sizeof(err)), "again: %s", err);
+	ck_assert_int_eq(netns_kill_procs(name, 10, err, sizeof(err)), 0);
+	ck_assert_int_eq(netns_count_procs(name, err, sizeof(err)), 0);
 }
 END_TEST
 
@@ -487,7 +556,7 @@ static void netns_test_collect(const char *name, void *ctx)
 START_TEST(test_netns_sigkill_leftovers)
 {
 	NETNS_TEST_NEEDS_ROOT("netns leftovers after SIGKILL");
-	const char *prefix = netns_test_prefix("k");
+	const char *prefix = netns_test_prefix('k');
 	pid_t sleeper;
 	char err[512];
 	int ws;
@@ -518,7 +587,7 @@ END_TEST
 START_TEST(test_netns_sigterm_cleans)
 {
 	NETNS_TEST_NEEDS_ROOT("netns cleanup on SIGTERM");
-	const char *prefix = netns_test_prefix("s");
+	const char *prefix = netns_test_prefix('s');
 	pid_t sleeper;
 	int ws;
 	ck_assert(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
@@ -545,7 +614,7 @@ START_TEST(test_netns_cleanup_command)
 		test_skip("ike-conform cleanup", "no ike-conform binary (IKEC_BIN) in this build");
 		return;
 	}
-	const char *prefix = netns_test_prefix("c");
+	const char *prefix = netns_test_prefix('c');
 	char err[512], cmd[1024], out[1024] = "", names[2][NETNS_NAME_MAX];
 	for (int i = 0; i < 2; i++) {
 		snprintf(names[i], sizeof(names[i]), "%s-%d", prefix, i);
@@ -576,6 +645,16 @@ START_TEST(test_netns_cleanup_command)
 		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == usage[i].status, "%s: %#x",
 			      usage[i].args, st);
 	}
+	/* Not root: exit 3, the environment's fault. */
+	if (access("/usr/bin/setpriv", X_OK) == 0) {
+		snprintf(cmd, sizeof(cmd),
+			 "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups %s cleanup "
+			 "--prefix %s >/dev/null 2>&1", bin, prefix);
+		st = system(cmd);
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 3, "as nobody: %#x", st);
+	} else {
+		test_skip("ike-conform cleanup as non-root", "no /usr/bin/setpriv");
+	}
 }
 END_TEST
 
@@ -584,6 +663,7 @@ Suite *suite_netns(void)
 	Suite *s = suite_create("netns");
 	TCase *tc = tcase_create("netns");
 	tcase_set_timeout(tc, 30);
+	tcase_add_unchecked_fixture(tc, netns_test_setup, netns_test_teardown);
 	tcase_add_test(tc, test_netns_names);
 	tcase_add_test(tc, test_netns_addresses);
 	tcase_add_loop_test(tc, test_netns_topology, 0, NETNS_TOPO_COUNT);
