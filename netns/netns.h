@@ -41,7 +41,8 @@
  * nh or np.
  *
  * Threads: netns_enter and netns_leave switch the calling thread only;
- * everything else leaves the caller's namespace as it found it.
+ * everything else leaves the caller's namespace as it found it. Create
+ * and remove namespaces from one thread (the crash registry has no lock).
  *
  * Conntrack: netns_conntrack_flush and netns_conntrack_count speak
  * ctnetlink directly over a libnl-3 core socket (no conntrack tool, no
@@ -151,8 +152,10 @@ bool netns_leave(struct netns_saved *saved, char *err, size_t errlen);
  * (may be NULL) goes to its stdin; stdout and stderr together are caught
  * into *output (NUL-terminated, at most 1 MiB kept; may be NULL to
  * discard; free() it). timeout_ms > 0 kills it after that long. *status
- * is the exit status, or 128 + the signal that ended it. False only when
- * it could not be run or waited for (err says why). */
+ * is the exit status, or 128 + the signal that ended it. False when it
+ * could not be run or waited for, or was killed at the timeout (err says
+ * why). A background process that keeps stdout open holds the call until
+ * the timeout: start daemons with netns_spawn. */
 bool netns_exec(const char *name, char *const argv[], const char *input, int timeout_ms,
 		char **output, int *status, char *err, size_t errlen);
 /* Start argv inside NAME without waiting (stdin from /dev/null, output to

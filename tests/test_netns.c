@@ -145,6 +145,12 @@ START_TEST(test_netns_names)
 		ck_assert_msg(netns_prefix_valid(prefixes[i].prefix, err, sizeof(err)) ==
 				      prefixes[i].ok, "prefix '%s'", prefixes[i].prefix);
 	ck_assert(!netns_prefix_valid(NULL, err, sizeof(err)));
+	/* Refused before anything is made. */
+	ck_assert_ptr_null(netns_topo_new(NETNS_TOPO_DIRECT, "bad-prefix", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "bad-prefix"), "%s", err);
+	ck_assert_ptr_null(netns_topo_new(NETNS_TOPO_COUNT, "ikect", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "unknown topology"), "%s", err);
+	netns_topo_free(NULL);
 }
 END_TEST
 
@@ -287,8 +293,10 @@ static void netns_test_root_clean(void)
 
 START_TEST(test_netns_topology)
 {
-	NETNS_TEST_NEEDS_ROOT("netns topology");
 	enum netns_topology kind = (enum netns_topology)_i;
+	char skipname[64];
+	snprintf(skipname, sizeof(skipname), "netns topology %s", netns_topology_name(kind));
+	NETNS_TEST_NEEDS_ROOT(skipname);
 	const char *prefix = netns_test_prefix('t');
 	char err[512];
 	struct timespec t0, t1, t2, t3;
