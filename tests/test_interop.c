@@ -1,15 +1,25 @@
 /* Interop: the self driver's generated config, the cross-check, and real
  * cases in namespaces against strongSwan and against ourselves. */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <ftw.h>
+#include <sched.h>
+
+#include <openssl/pem.h>
+
+#include "core/chunk.h"
 #include "ike/config.h"
+#include "netns/netns.h"
 #include "peers/interop.h"
+#include "peers/strongswan/strongswan.h"
 #include "peers/self/self.h"
 #include "suite/peercfg.h"
 #include "wire/msg.h"
@@ -171,6 +181,9 @@ static const struct {
 	{ "no ike", 10, "the peer has no established IKE SA" },
 	{ "no child", 11, "the peer has no child SA" },
 	{ "fixed key size unsaid", 12, NULL },
+	{ "ike lifetime", 13, "IKE lifetime 3600s vs 3960s" },
+	{ "esp lifetime", 14, "ESP lifetime 1200s vs 28800s" },
+	{ "lifetime read late", 15, NULL },
 };
 
 START_TEST(test_interop_cross_check)
@@ -193,6 +206,9 @@ START_TEST(test_interop_cross_check)
 	case 10: v.present = false; break;
 	case 11: v.child.present = false; break;
 	case 12: v.child.keylen = 0; ch.xf.keylen = 256; break;
+	case 13: p1.life_sec = 3600; v.life_sec = 3960; break;
+	case 14: ch.xf.life_sec = 1200; v.child.life_sec = 28800; break;
+	case 15: p1.life_sec = 3600; v.life_sec = 3599; ch.xf.life_sec = 1200; v.child.life_sec = 1198; break;
 	}
 	char why[2048] = "";
 	bool ok = interop_cross_check(&p1, &ch, &v, why, sizeof(why));
@@ -208,6 +224,290 @@ START_TEST(test_interop_cross_check)
 }
 END_TEST
 
+/* ---- live: namespaces, strongSwan and self ---- */
+
+/* Why live cases cannot run here, or NULL. */
+static const char *ti_live_why(void)
+{
+	static int state; /* 0 unknown, 1 ok, 2 not root, 3 no namespaces */
+	if (!state) {
+		state = 1;
+		if (geteuid() != 0) {
+			state = 2;
+		} else {
+			pid_t pid = fork();
+			if (pid == 0)
+				_exit(unshare(CLONE_NEWNET) == 0 ? 0 : 1);
+			int st = 1;
+			waitpid(pid, &st, 0);
+			if (!WIFEXITED(st) || WEXITSTATUS(st))
+				state = 3;
+		}
+	}
+	return state == 2 ? "needs root (network namespaces)"
+	       : state == 3 ? "unshare(CLONE_NEWNET) is not permitted here" : NULL;
+}
+
+static int ti_rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void ti_rmdir(const char *dir)
+{
+	if (dir && *dir && !getenv("IKEC_INTEROP_KEEP"))
+		nftw(dir, ti_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Every test PEM in one place: moon and sun with root + intermediate as
+ * one CA bundle (strongSwan and we both need the intermediate). */
+struct ti_env {
+	char dir[64];
+	struct netns_topo *topo;
+	struct pki_testpki *pki;
+	char ca[600];
+	struct interop_net net;
+	char hts[80], pts[80];
+};
+
+static void ti_env_up(struct ti_env *v, const char *prefix)
+{
+	char err[512];
+	memset(v, 0, sizeof(*v));
+	snprintf(v->dir, sizeof(v->dir), "/tmp/ikec-interop-XXXXXX");
+	ck_assert_msg(mkdtemp(v->dir), "mkdtemp: %s", strerror(errno));
+	char pkidir[128];
+	snprintf(pkidir, sizeof(pkidir), "%s/pki", v->dir);
+	ck_assert(mkdir(pkidir, 0700) == 0);
+	struct pki_err pe;
+	v->pki = pki_testpki_create(pkidir, NULL, &pe);
+	ck_assert_msg(v->pki, "test PKI: %s", pe.msg);
+	snprintf(v->ca, sizeof(v->ca), "%s/ca-bundle.pem", pkidir);
+	FILE *f = fopen(v->ca, "w");
+	ck_assert(f);
+	ck_assert(PEM_write_X509(f, v->pki->root.cert) && PEM_write_X509(f, v->pki->inter.cert));
+	fclose(f);
+	v->topo = netns_topo_new(NETNS_TOPO_DIRECT, prefix, err, sizeof(err));
+	ck_assert_msg(v->topo, "topology: %s", err);
+	v->net.harness_ns = netns_topo_ns(v->topo, NETNS_ROLE_HARNESS);
+	v->net.harness = v->topo->harness_ike;
+	v->net.harness_public = v->topo->harness_public;
+	v->net.peer = v->topo->peer_ike;
+	v->net.peer_public = v->topo->peer_public;
+	char a[NETADDR_STRLEN];
+	struct netaddr x = v->topo->harness_subnet;
+	x.port = 0;
+	netaddr_str(&x, a, sizeof(a));
+	*strrchr(a, ':') = '\0';
+	snprintf(v->hts, sizeof(v->hts), "%s/32", a);
+	x = v->topo->peer_subnet;
+	x.port = 0;
+	netaddr_str(&x, a, sizeof(a));
+	*strrchr(a, ':') = '\0';
+	snprintf(v->pts, sizeof(v->pts), "%s/32", a);
+	v->net.harness_ts = v->hts;
+	v->net.peer_ts = v->pts;
+}
+
+static void ti_env_down(struct ti_env *v)
+{
+	char err[512];
+	if (v->topo) {
+		ck_assert_msg(netns_topo_teardown(v->topo, err, sizeof(err)), "teardown: %s", err);
+		netns_topo_free(v->topo);
+	}
+	pki_testpki_free(v->pki);
+	ti_rmdir(v->dir);
+}
+
+enum ti_expect { TI_ESTABLISHED, TI_NO_PROPOSAL };
+
+static const struct ti_case {
+	const char *name;
+	bool harness_initiates;
+	uint8_t exchange;
+	uint16_t auth;
+	const char *peer_p1;       /* a mismatch */
+	enum ti_expect expect;
+} ti_cases[] = {
+	{ "mm-psk-h2p", true, WIRE_X_MAIN, IKE_AUTH_PSK, NULL, TI_ESTABLISHED },
+	{ "mm-psk-p2h", false, WIRE_X_MAIN, IKE_AUTH_PSK, NULL, TI_ESTABLISHED },
+	{ "am-psk-h2p", true, WIRE_X_AGGR, IKE_AUTH_PSK, NULL, TI_ESTABLISHED },
+	{ "am-psk-p2h", false, WIRE_X_AGGR, IKE_AUTH_PSK, NULL, TI_ESTABLISHED },
+	{ "mm-rsa-h2p", true, WIRE_X_MAIN, IKE_AUTH_RSA, NULL, TI_ESTABLISHED },
+	{ "mm-rsa-p2h", false, WIRE_X_MAIN, IKE_AUTH_RSA, NULL, TI_ESTABLISHED },
+	{ "mismatch-h2p", true, WIRE_X_MAIN, IKE_AUTH_PSK, "3des-sha1-modp1024", TI_NO_PROPOSAL },
+	{ "mismatch-p2h", false, WIRE_X_MAIN, IKE_AUTH_PSK, "3des-sha1-modp1024", TI_NO_PROPOSAL },
+};
+
+static bool ti_has(const uint16_t *v, size_t n, uint16_t type)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == type)
+			return true;
+	return false;
+}
+
+/* Run every case against one peer (one process kept across cases, the
+ * drivers' fast path); each verdict goes into fails. */
+static void ti_run_all(struct ti_env *v, struct peer *peer, bool force_encap, char *fails,
+		       size_t flen)
+{
+	for (size_t i = 0; i < sizeof(ti_cases) / sizeof(ti_cases[0]); i++) {
+		const struct ti_case *c = &ti_cases[i];
+		struct interop_spec sp = {
+			.name = c->name, .harness_initiates = c->harness_initiates,
+			.exchange = c->exchange, .auth = c->auth, .p1 = "aes128-sha256-modp2048",
+			.p2 = "aes128-sha256", .peer_p1 = c->peer_p1, .ike_life = 3600,
+			.child_life = 1200, .force_encap = force_encap, .pki = v->pki,
+			.ca_file = v->ca, .limit_ms = c->expect == TI_ESTABLISHED ? 10000 : 4000,
+		};
+		struct interop_result *r = xcalloc(1, sizeof(*r));
+		char err[600], line[3000];
+		bool ok;
+		if (!interop_run(peer, &v->net, &sp, r, err, sizeof(err))) {
+			snprintf(line, sizeof(line), "%s: could not run: %s\n", c->name, err);
+			ok = false;
+		} else if (c->expect == TI_ESTABLISHED) {
+			ok = r->established && r->agree;
+			snprintf(line, sizeof(line), "%s: %s\n", c->name, r->why);
+		} else {
+			/* refused on the wire with NO-PROPOSAL-CHOSEN: received by the
+			   harness as initiator, sent by it as responder */
+			ok = !r->established && (c->harness_initiates
+				? ti_has(r->notify_rx, r->nnotify_rx, WIRE_N_NO_PROPOSAL_CHOSEN)
+				: ti_has(r->notify_tx, r->nnotify_tx, WIRE_N_NO_PROPOSAL_CHOSEN));
+			snprintf(line, sizeof(line), "%s: no NO-PROPOSAL-CHOSEN %s (%zu received, %zu sent); %s\n",
+				 c->name, c->harness_initiates ? "received" : "sent", r->nnotify_rx,
+				 r->nnotify_tx, r->why);
+		}
+		test_report("interop: %s %s: %s %" PRIu64 " ms", peer->ops->name, c->name,
+			    ok ? (c->expect == TI_ESTABLISHED ? "established, views agree"
+				  : "refused with NO-PROPOSAL-CHOSEN") : "FAILED", r->ms);
+		if (!ok && strlen(fails) + strlen(line) + 1 < flen)
+			strcat(fails, line);
+		free(r);
+		bool restarted = false;
+		ck_assert_msg(peer->ops->alive(peer, &restarted, err, sizeof(err)), "%s", err);
+		if (restarted && strlen(fails) + 80 < flen)
+			snprintf(fails + strlen(fails), flen - strlen(fails),
+				 "%s: the peer had died and was restarted\n", c->name);
+	}
+}
+
+START_TEST(test_interop_strongswan)
+{
+	const char *why = ti_live_why();
+	if (why) {
+		test_skip("interop strongswan", why);
+		return;
+	}
+	if (!strongswan_available()) {
+		test_skip("interop strongswan", "strongSwan (charon, swanctl) is not installed; make deps installs it");
+		return;
+	}
+	struct ti_env v;
+	ti_env_up(&v, "ikecti");
+	char err[600], dir[600], fails[16384] = "";
+	snprintf(dir, sizeof(dir), "%s/strongswan", v.dir);
+	ck_assert(mkdir(dir, 0700) == 0);
+	struct peer *ss = strongswan_new(netns_topo_ns(v.topo, NETNS_ROLE_PEER), dir, err, sizeof(err));
+	ck_assert_msg(ss, "strongSwan: %s", err);
+	/* kernel-libipsec installs only UDP-encapsulated ESP */
+	ti_run_all(&v, ss, !strongswan_kernel_esp(), fails, sizeof(fails));
+	ss->ops->stop(ss);
+	ti_env_down(&v);
+	ck_assert_msg(!fails[0], "%s", fails);
+}
+END_TEST
+
+START_TEST(test_interop_self)
+{
+	const char *why = ti_live_why();
+	const char *bin = getenv("IKEC_BIN");
+	if (why || !bin || access(bin, X_OK) != 0) {
+		test_skip("interop self", why ? why : "no ike-conform binary (IKEC_BIN; run through make check)");
+		return;
+	}
+	struct ti_env v;
+	ti_env_up(&v, "ikecti");
+	char err[600], dir[600], fails[16384] = "";
+	snprintf(dir, sizeof(dir), "%s/self", v.dir);
+	struct peer *self = self_peer_new(bin, netns_topo_ns(v.topo, NETNS_ROLE_PEER), dir, err,
+					  sizeof(err));
+	ck_assert_msg(self, "self: %s", err);
+	ti_run_all(&v, self, false, fails, sizeof(fails));
+	self->ops->stop(self);
+	ti_env_down(&v);
+	ck_assert_msg(!fails[0], "%s", fails);
+}
+END_TEST
+
+/* A case killed on purpose (SIGKILL, mid-exchange, charon running): the
+ * namespaces and their processes are removed by prefix afterwards, and
+ * nothing is left. */
+START_TEST(test_interop_killed_case)
+{
+	const char *why = ti_live_why();
+	if (why || !strongswan_available()) {
+		test_skip("interop killed case", why ? why : "strongSwan is not installed");
+		return;
+	}
+	char dir[64] = "/tmp/ikec-interop-XXXXXX", prefix[32], err[600];
+	ck_assert(mkdtemp(dir));
+	snprintf(prefix, sizeof(prefix), "ikeck%05d", (int)(getpid() % 100000));
+	int pfd[2];
+	ck_assert(pipe(pfd) == 0);
+	pid_t child = fork();
+	ck_assert(child >= 0);
+	if (child == 0) {
+		close(pfd[0]);
+		struct netns_topo *t = netns_topo_new(NETNS_TOPO_DIRECT, prefix, err, sizeof(err));
+		char sdir[600];
+		snprintf(sdir, sizeof(sdir), "%s/strongswan", dir);
+		mkdir(sdir, 0700);
+		struct peer *ss = t ? strongswan_new(netns_topo_ns(t, NETNS_ROLE_PEER), sdir, err,
+						     sizeof(err)) : NULL;
+		char ok = ss ? 'y' : 'n';
+		if (write(pfd[1], &ok, 1) != 1)
+			_exit(2);
+		for (;;)
+			pause();  /* killed here, with charon running */
+	}
+	close(pfd[1]);
+	char ok = 0;
+	ck_assert(read(pfd[0], &ok, 1) == 1);
+	close(pfd[0]);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	ck_assert_msg(ok == 'y', "the child could not start strongSwan");
+	char h[64];
+	snprintf(h, sizeof(h), "%s-", prefix);
+	unsigned n = 0;
+	ck_assert_msg(netns_cleanup_prefix(prefix, NULL, NULL, &n, err, sizeof(err)), "%s", err);
+	ck_assert_uint_eq(n, 2);   /* harness and peer */
+	/* no namespace of that run, and no charon using its directory */
+	FILE *p = popen("ip netns list", "r");
+	ck_assert(p);
+	char line[256];
+	while (fgets(line, sizeof(line), p))
+		ck_assert_msg(strncmp(line, h, strlen(h)) != 0, "left behind: %s", line);
+	pclose(p);
+	/* charon finds its config through its environment */
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "grep -l '%s' /proc/[0-9]*/environ 2>/dev/null | wc -l", dir);
+	p = popen(cmd, "r");
+	ck_assert(p && fgets(line, sizeof(line), p));
+	pclose(p);
+	ck_assert_msg(atoi(line) == 0, "%s processes still refer to %s", line, dir);
+	ti_rmdir(dir);
+	ck_assert_msg(access(dir, F_OK) != 0, "%s is still there", dir);
+}
+END_TEST
+
 Suite *suite_interop(void)
 {
 	Suite *s = suite_create("interop");
@@ -218,5 +518,11 @@ Suite *suite_interop(void)
 	tcase_add_loop_test(tc, test_interop_cross_check, 0,
 			    sizeof(xcheck_cases) / sizeof(xcheck_cases[0]));
 	suite_add_tcase(s, tc);
+	TCase *live = tcase_create("live");
+	tcase_set_timeout(live, 300);
+	tcase_add_test(live, test_interop_strongswan);
+	tcase_add_test(live, test_interop_self);
+	tcase_add_test(live, test_interop_killed_case);
+	suite_add_tcase(s, live);
 	return s;
 }

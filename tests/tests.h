@@ -29,6 +29,9 @@ TEST_SUITE_DECL Suite *suite_ike(void);
 TEST_SUITE_DECL Suite *suite_yaml(void);
 TEST_SUITE_DECL Suite *suite_timeline(void);
 TEST_SUITE_DECL Suite *suite_peer(void);
+TEST_SUITE_DECL Suite *suite_netns(void);
+TEST_SUITE_DECL Suite *suite_strongswan(void);
+TEST_SUITE_DECL Suite *suite_interop(void);
 TEST_SUITE_DECL Suite *suite_matrix(void);
 
 /* Path of a file under ../shared/vectors (env IKEC_VECTORS), or NULL when
