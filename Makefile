@@ -74,6 +74,7 @@ BIN := $(BUILD)/ike-conform
 TEST_BIN := $(BUILD)/check-ike-conform
 
 BENCH := $(BUILD)/bench-ike
+BENCH_INTEROP := $(BUILD)/bench-interop
 
 .PHONY: all deps deps-if-missing check test run bench clean install
 
@@ -106,10 +107,16 @@ $(BENCH): bench/bench_ike.c $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
+$(BENCH_INTEROP): bench/bench_interop.c $(LIB)
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
 # Speed is measured here, never in a unit test: ratios from one run.
 bench: deps-if-missing
-	$(Q)$(MAKE) --no-print-directory $(BENCH)
+	$(Q)$(MAKE) --no-print-directory $(BENCH) $(BENCH_INTEROP)
 	$(Q)$(BENCH)
+	$(Q)$(BENCH_INTEROP)
 
 deps:
 	$(Q)ci/deps.sh
@@ -136,4 +143,4 @@ install: $(BIN)
 clean:
 	rm -rf build build-san
 
--include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH).d
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH).d $(BENCH_INTEROP).d

@@ -16,7 +16,7 @@
 
 #define INTEROP_LIMIT_MS 10000
 #define INTEROP_SETTLE_MS 3000    /* after our last message, for the peer's view */
-#define INTEROP_POLL_MS 10
+#define INTEROP_POLL_MS 2
 
 static uint64_t interop_now(void)
 {

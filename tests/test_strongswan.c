@@ -691,12 +691,6 @@ static void ss_check_agree(const struct peer_sa_view v[2], const char *what)
 		      "%s: SPIs not crossed", what);
 }
 
-static int ss_cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 START_TEST(test_ss_live)
 {
 	char why[256], err[512];
@@ -841,7 +835,6 @@ START_TEST(test_ss_live)
 
 	/* strongSwan to strongSwan: Main Mode + Quick Mode, 5 times */
 	enum { RUNS = 5 };
-	uint64_t t[RUNS];
 	for (int i = 0; i < 2; i++) {
 		snprintf(art[i], sizeof(art[i]), "%s/bench-%c", ss_tmp, 'a' + i);
 		ss_case(&c[i], "bench", i, WIRE_X_MAIN, "aes128-sha256-modp2048", "aes128-sha256",
@@ -849,22 +842,18 @@ START_TEST(test_ss_live)
 		ck_assert_msg(p[i]->ops->configure(p[i], &c[i], err, sizeof(err)), "%s", err);
 	}
 	for (int r = 0; r < RUNS; r++) {
-		uint64_t t0 = ss_ms();
 		ck_assert_msg(p[0]->ops->initiate(p[0], &c[0], err, sizeof(err)), "%s", err);
 		ck_assert_msg(ss_wait_both(p, c, v, 10000), "run %d not established", r);
-		t[r] = ss_ms() - t0;
 		ss_check_agree(v, "bench");
 		for (int i = 0; i < 2; i++)
 			ck_assert_msg(strongswan_terminate(p[i], "bench", err, sizeof(err)), "%s", err);
 		ck_assert_msg(ss_wait_gone(p, c, 3000), "run %d: SAs not gone", r);
 	}
-	qsort(t, RUNS, sizeof(t[0]), ss_cmp_u64);
-	test_report("strongswan: strongSwan-to-strongSwan Main Mode + Quick Mode "
-		    "(aes128-sha256-modp2048, esp aes128-sha256, %s): median %llu ms of %d "
-		    "(min %llu, max %llu), initiate to both views established",
-		    strongswan_kernel_esp() ? "kernel-netlink" : "kernel-libipsec",
-		    (unsigned long long)t[RUNS / 2], RUNS, (unsigned long long)t[0],
-		    (unsigned long long)t[RUNS - 1]);
+	/* the time is make bench's business (bench_interop); here, that
+	   establishing and terminating repeat cleanly */
+	test_report("strongswan: strongSwan to strongSwan, Main Mode + Quick Mode: %d runs "
+		    "established, agreed and terminated (%s)", RUNS,
+		    strongswan_kernel_esp() ? "kernel-netlink" : "kernel-libipsec");
 
 	for (int i = 0; i < 2; i++) {
 		pid_t pid = strongswan_pid(p[i]);

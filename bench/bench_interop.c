@@ -1,0 +1,225 @@
+/* bench_interop: one Main Mode + Quick Mode case, harness to strongSwan,
+ * next to strongSwan to strongSwan for the same proposal, interleaved in
+ * one run so that both see the same machine. Each side of the comparison
+ * gets its own `direct` topology (two charons need both namespaces).
+ * Times run from the first datagram (harness) or `swanctl --initiate`
+ * (strongSwan) until the responding strongSwan's view shows the IKE SA and
+ * its child SA, polled the same way in both. Needs root. See
+ * bench/README.md.
+ *
+ *   bench_interop [-n RUNS]
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "netns/netns.h"
+#include "peers/interop.h"
+#include "peers/strongswan/strongswan.h"
+
+#define BENCH_POLL_US 2000
+
+static uint64_t bi_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static char bi_tmp[] = "/tmp/ikec-bench-XXXXXX";
+
+/* At exit (also after bi_die): the run's directory goes; the namespaces
+ * and the charons inside them go by netns's own atexit. */
+static void bi_rm_tmp(void)
+{
+	char cmd[200];
+	if (strcmp(bi_tmp + 16, "XXXXXX") == 0)
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", bi_tmp);
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench_interop: could not remove %s\n", bi_tmp);
+}
+
+static void bi_die(const char *what, const char *why)
+{
+	fprintf(stderr, "bench_interop: %s: %s\n", what, why);
+	exit(1);
+}
+
+static int bi_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static struct netaddr bi_addr(const struct netaddr *a)
+{
+	struct netaddr x = *a;
+	x.port = 0;
+	return x;
+}
+
+/* The strongSwan-to-strongSwan case for one side of topology t. */
+static void bi_ss_case(struct peer_case *c, const struct netns_topo *t, bool initiator,
+		       const char *dir)
+{
+	char err[200];
+	memset(c, 0, sizeof(*c));
+	c->name = "bench";
+	c->initiator = initiator;
+	c->exchange = WIRE_X_MAIN;
+	c->auth = IKE_AUTH_PSK;
+	c->psk = "ike-conform bench psk";
+	if (!ike_p1_parse("aes128-sha256-modp2048", &c->p1[0], err, sizeof(err)) ||
+	    !ike_p2_parse("aes128-sha256", &c->p2[0], err, sizeof(err)))
+		bi_die("proposal", err);
+	c->p1[0].auth = IKE_AUTH_PSK;
+	/* stated lifetimes: left out, the two sides install different ones
+	   (RFC 2407's 8 h default against strongSwan's own) */
+	c->p1[0].life_sec = 3600;
+	c->p2[0].life_sec = 1200;
+	c->np1 = c->np2 = 1;
+	c->local = bi_addr(initiator ? &t->harness_ike : &t->peer_ike);
+	c->remote = bi_addr(initiator ? &t->peer_public : &t->harness_public);
+	const char *l = initiator ? "10.1.0.1/32" : "10.2.0.1/32";
+	const char *r = initiator ? "10.2.0.1/32" : "10.1.0.1/32";
+	if (!ike_ts_parse(l, &c->ts_local, err, sizeof(err)) ||
+	    !ike_ts_parse(r, &c->ts_remote, err, sizeof(err)))
+		bi_die("traffic selector", err);
+	c->force_encap = !strongswan_kernel_esp();
+	c->artifacts = dir;
+}
+
+static bool bi_up(struct peer *p, const struct peer_case *c)
+{
+	struct peer_sa_view v;
+	char err[256];
+	if (!p->ops->view(p, c, &v, err, sizeof(err)))
+		bi_die("view", err);
+	return v.present && v.child.present;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned runs = 11;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-n") && i + 1 < argc) {
+			runs = (unsigned)atoi(argv[++i]);
+		} else {
+			fprintf(stderr, "usage: bench_interop [-n RUNS]\n");
+			return 2;
+		}
+	}
+	if (runs < 1 || runs > 1000)
+		bi_die("-n", "from 1 to 1000 runs");
+	if (geteuid() != 0 || !strongswan_available()) {
+		printf("bench_interop: skipped: %s\n", geteuid() ? "needs root (network namespaces)"
+		       : "strongSwan is not installed (make deps)");
+		return 0;
+	}
+	char err[600], *tmp = bi_tmp, d[4][700];
+	if (!netns_install_signal_cleanup(err, sizeof(err)))
+		bi_die("signals", err);
+	if (!mkdtemp(tmp))
+		bi_die("mkdtemp", strerror(errno));
+	atexit(bi_rm_tmp);
+	struct netns_topo *ta = netns_topo_new(NETNS_TOPO_DIRECT, "ikecb", err, sizeof(err));
+	if (!ta)
+		bi_die("topology", err);
+	struct netns_topo *tb = netns_topo_new(NETNS_TOPO_DIRECT, "ikecb", err, sizeof(err));
+	if (!tb)
+		bi_die("topology", err);
+	for (int i = 0; i < 3; i++) {
+		snprintf(d[i], sizeof(d[i]), "%s/%c", tmp, 'a' + i);
+		mkdir(d[i], 0700);
+	}
+	/* a: strongSwan answering the harness; b0 -> b1: strongSwan to strongSwan */
+	struct peer *pa = strongswan_new(netns_topo_ns(ta, NETNS_ROLE_PEER), d[0], err, sizeof(err));
+	struct peer *pb0 = pa ? strongswan_new(netns_topo_ns(tb, NETNS_ROLE_HARNESS), d[1], err,
+					       sizeof(err)) : NULL;
+	struct peer *pb1 = pb0 ? strongswan_new(netns_topo_ns(tb, NETNS_ROLE_PEER), d[2], err,
+						sizeof(err)) : NULL;
+	if (!pb1)
+		bi_die("strongSwan", err);
+	struct peer_case cb0, cb1;
+	bi_ss_case(&cb0, tb, true, d[1]);
+	bi_ss_case(&cb1, tb, false, d[2]);
+	if (!pb0->ops->configure(pb0, &cb0, err, sizeof(err)) ||
+	    !pb1->ops->configure(pb1, &cb1, err, sizeof(err)))
+		bi_die("configure", err);
+	struct interop_net net = {
+		.harness_ns = netns_topo_ns(ta, NETNS_ROLE_HARNESS), .harness = ta->harness_ike,
+		.harness_public = ta->harness_public, .peer = ta->peer_ike,
+		.peer_public = ta->peer_public, .harness_ts = "10.1.0.1/32", .peer_ts = "10.2.0.1/32",
+	};
+	struct interop_spec sp = {
+		.name = "bench", .harness_initiates = true, .exchange = WIRE_X_MAIN,
+		.auth = IKE_AUTH_PSK, .p1 = "aes128-sha256-modp2048", .p2 = "aes128-sha256",
+		.force_encap = !strongswan_kernel_esp(), .ike_life = 3600, .child_life = 1200,
+	};
+	uint64_t *th = calloc(runs, sizeof(*th)), *ts = calloc(runs, sizeof(*ts));
+	if (!th || !ts)
+		bi_die("memory", "out of memory");
+	/* one untimed run of each first */
+	for (unsigned i = 0; i <= runs; i++) {
+		struct interop_result r;
+		if (!interop_run(pa, &net, &sp, &r, err, sizeof(err)))
+			bi_die("harness to strongSwan", err);
+		if (!r.established || !r.agree)
+			bi_die("harness to strongSwan", r.why);
+		if (!strongswan_terminate(pa, "bench", err, sizeof(err)))
+			bi_die("terminate", err);
+
+		uint64_t t0 = bi_now();
+		if (!pb0->ops->initiate(pb0, &cb0, err, sizeof(err)))
+			bi_die("initiate", err);
+		uint64_t limit = t0 + 10000;
+		/* the responder has its child once qm3 arrived, which the
+		   initiator sends after installing its own: the same end point
+		   as the harness case, one view polled in both */
+		while (!bi_up(pb1, &cb1)) {
+			if (bi_now() > limit)
+				bi_die("strongSwan to strongSwan", "not established in 10 s");
+			usleep(BENCH_POLL_US);
+		}
+		uint64_t t = bi_now() - t0;
+		if (!bi_up(pb0, &cb0))
+			bi_die("strongSwan to strongSwan", "the initiator has no child SA");
+		if (!strongswan_terminate(pb0, "bench", err, sizeof(err)) ||
+		    !strongswan_terminate(pb1, "bench", err, sizeof(err)))
+			bi_die("terminate", err);
+		if (i) {
+			th[i - 1] = r.ms;
+			ts[i - 1] = t;
+		}
+		/* let the deletes settle before the next pair */
+		limit = bi_now() + 3000;
+		while ((bi_up(pb0, &cb0) || bi_up(pb1, &cb1)) && bi_now() < limit)
+			usleep(BENCH_POLL_US);
+	}
+	qsort(th, runs, sizeof(*th), bi_cmp);
+	qsort(ts, runs, sizeof(*ts), bi_cmp);
+	uint64_t mh = th[runs / 2], ms = ts[runs / 2];
+	printf("bench_interop: Main Mode + Quick Mode, PSK, aes128-sha256-modp2048, esp aes128-sha256, "
+	       "%s, %u runs each, interleaved\n",
+	       strongswan_kernel_esp() ? "kernel-netlink" : "kernel-libipsec (UDP-encapsulated)", runs);
+	printf("  %-32s median %4llu ms  (min %llu, max %llu)\n", "harness -> strongSwan",
+	       (unsigned long long)mh, (unsigned long long)th[0], (unsigned long long)th[runs - 1]);
+	printf("  %-32s median %4llu ms  (min %llu, max %llu)\n", "strongSwan -> strongSwan",
+	       (unsigned long long)ms, (unsigned long long)ts[0], (unsigned long long)ts[runs - 1]);
+	printf("  ratio harness/strongSwan: %.2f\n", ms ? (double)mh / (double)ms : 0.0);
+	free(th);
+	free(ts);
+	pa->ops->stop(pa);
+	pb0->ops->stop(pb0);
+	pb1->ops->stop(pb1);
+	if (!netns_topo_teardown(ta, err, sizeof(err)) || !netns_topo_teardown(tb, err, sizeof(err)))
+		fprintf(stderr, "bench_interop: teardown: %s\n", err);
+	netns_topo_free(ta);
+	netns_topo_free(tb);
+	return 0;
+}
