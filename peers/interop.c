@@ -115,7 +115,8 @@ static bool interop_ours(const struct interop_net *net, const struct interop_spe
 }
 
 static bool interop_theirs(const struct interop_net *net, const struct interop_spec *s,
-			   struct peer *peer, struct peer_case *pc, char *err, size_t errlen)
+			   struct peer *peer, struct peer_case *pc, char *art, size_t artlen,
+			   char *err, size_t errlen)
 {
 	char e[300];
 	memset(pc, 0, sizeof(*pc));
@@ -146,7 +147,10 @@ static bool interop_theirs(const struct interop_net *net, const struct interop_s
 		pc->cert_path = sun->cert_path;
 		pc->ca_path = s->ca_file;
 	}
-	pc->artifacts = peer->dir;
+	/* the case's generated config and keys stay in a folder of its own */
+	if ((size_t)snprintf(art, artlen, "%s/%s", peer->dir, s->name) >= artlen)
+		return interop_fail(err, errlen, "case %s: artifacts path too long", s->name);
+	pc->artifacts = art;
 	return true;
 }
 
@@ -312,11 +316,12 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 	memset(r, 0, sizeof(*r));
 	struct ike_config cfg;
 	struct peer_case pc;
+	char art[1024];
 	if (!interop_ours(net, s, &cfg, err, errlen)) {
 		ike_config_clear(&cfg);
 		return false;
 	}
-	if (!interop_theirs(net, s, peer, &pc, err, errlen) ||
+	if (!interop_theirs(net, s, peer, &pc, art, sizeof(art), err, errlen) ||
 	    !peer->ops->configure(peer, &pc, err, errlen)) {
 		ike_config_clear(&cfg);
 		return false;
@@ -365,7 +370,14 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 		r->established = r->harness_ok && res->established && r->have_child &&
 				 r->view.present && r->view.child.present;
 		r->ms = interop_now() - t0;
-		if (r->established)
+		char lw[300] = "";
+		if (peer->ops->calm &&
+		    !peer->ops->calm(peer, &pc, INTEROP_LOOP_LIMIT, &r->attempts, lw, sizeof(lw)))
+			r->loops = true;
+		if (r->loops)
+			snprintf(r->why, sizeof(r->why), "%s (limit %d); %s", lw, INTEROP_LOOP_LIMIT,
+				 r->established ? "established" : "not established");
+		else if (r->established)
 			r->agree = interop_cross_check(&r->p1, &r->child, &r->view, r->why,
 						       sizeof(r->why));
 		else

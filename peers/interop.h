@@ -22,6 +22,9 @@ struct interop_net {
 	const char *harness_ts, *peer_ts; /* test subnets ("10.1.0.1/32") */
 };
 
+/* More IKE/CHILD SA attempts than this in one case is a peer in a loop. */
+#define INTEROP_LOOP_LIMIT 8
+
 struct interop_spec {
 	const char *name;                 /* [a-z0-9-] */
 	bool harness_initiates;
@@ -43,6 +46,8 @@ struct interop_result {
 	bool agree;                       /* the cross-check passed */
 	char why[2048];                   /* what failed, with both views */
 	uint64_t ms;                      /* first datagram to both sides established */
+	size_t attempts;                  /* the peer's IKE/CHILD SA attempts (when watched) */
+	bool loops;                       /* more than INTEROP_LOOP_LIMIT: the case fails */
 	struct peer_sa_view view;         /* the peer's */
 	uint16_t notify_rx[8];            /* notifies the harness received */
 	size_t nnotify_rx;

@@ -71,6 +71,12 @@ struct peer_ops {
 		     char *err, size_t errlen);
 	/* Whether the peer is still alive (restarted when it was not: *restarted). */
 	bool (*alive)(struct peer *p, bool *restarted, char *err, size_t errlen);
+	/* IKE and CHILD SA attempts the peer made for the case since
+	 * configure, into *count; false with "peer loops: ..." when more than
+	 * limit (a peer re-keying in a loop fails the case instead of being
+	 * waited on). NULL: the peer is not watched. */
+	bool (*calm)(struct peer *p, const struct peer_case *c, size_t limit, size_t *count,
+		     char *err, size_t errlen);
 	void (*stop)(struct peer *p);
 };
 

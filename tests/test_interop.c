@@ -384,9 +384,14 @@ static void ti_run_all(struct ti_env *v, struct peer *peer, bool force_encap, ch
 				 c->name, c->harness_initiates ? "received" : "sent", r->nnotify_rx,
 				 r->nnotify_tx, r->why);
 		}
-		test_report("interop: %s %s: %s %" PRIu64 " ms", peer->ops->name, c->name,
+		test_report("interop: %s %s: %s %" PRIu64 " ms%s", peer->ops->name, c->name,
 			    ok ? (c->expect == TI_ESTABLISHED ? "established, views agree"
-				  : "refused with NO-PROPOSAL-CHOSEN") : "FAILED", r->ms);
+				  : "refused with NO-PROPOSAL-CHOSEN") : "FAILED", r->ms,
+			    peer->ops->calm ? (r->loops ? ", peer loops" : ", peer calm") : "");
+		/* the loop watch sees this case's own attempts */
+		if (peer->ops->calm && !r->attempts && strlen(fails) + 80 < flen)
+			snprintf(fails + strlen(fails), flen - strlen(fails),
+				 "%s: the loop watch counted no attempt at all\n", c->name);
 		if (!ok && strlen(fails) + strlen(line) + 1 < flen)
 			strcat(fails, line);
 		free(r);

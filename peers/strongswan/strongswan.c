@@ -42,6 +42,7 @@ struct ss_peer {
 	char last_file[SS_PATH];       /* the last swanctl.conf loaded */
 	char last_name[72];
 	uint32_t over_time;            /* of the loaded case (see conf.c) */
+	struct strongswan_watch watch; /* since the latest configure */
 };
 
 static const struct peer_ops ss_ops;
@@ -551,6 +552,7 @@ static bool ss_configure(struct peer *pub, const struct peer_case *c, char *err,
 	if (strcmp(p->last_name, c->name) != 0 &&
 	    !strongswan_terminate(pub, c->name, e, sizeof(e)))
 		log_warn("strongswan %s: %s", c->name, e);
+	strongswan_watch_start(pub, &p->watch);
 	if (!ss_load(p, file, err, errlen))
 		return false;
 	snprintf(p->last_file, sizeof(p->last_file), "%s", file);
@@ -671,12 +673,20 @@ static void ss_stop(struct peer *pub)
 	free(p);
 }
 
+static bool ss_calm(struct peer *pub, const struct peer_case *c, size_t limit, size_t *count,
+		    char *err, size_t errlen)
+{
+	struct ss_peer *p = (struct ss_peer *)pub;
+	return strongswan_watch_check(pub, &p->watch, c->name, limit, count, err, errlen);
+}
+
 static const struct peer_ops ss_ops = {
 	.name = "strongswan",
 	.configure = ss_configure,
 	.initiate = ss_initiate,
 	.view = ss_view,
 	.alive = ss_alive,
+	.calm = ss_calm,
 	.stop = ss_stop,
 };
 
