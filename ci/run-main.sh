@@ -1,12 +1,18 @@
 #!/bin/sh
-# The main job of `make run` until the engine lands: decode every bundled
-# capture and raw datagram with `ike-conform decode`, keep each tree under
-# out/decode/, and fail when a capture that should decode does not.
+# The main job of `make run` until suite files land: the interop smoke cases
+# against strongSwan and ourselves in namespaces (`ike-conform smoke`,
+# artifacts under out/smoke/), then every bundled capture and raw datagram
+# decoded with `ike-conform decode` (trees under out/decode/). Fails when a
+# smoke case fails or a capture that should decode does not.
 set -u
 bin=$1
 vectors=$2
 out=${OUT:-out}/decode
 mkdir -p "$out"
+
+smoke=0
+rm -rf "${OUT:-out}/smoke"
+"$bin" smoke --out "${OUT:-out}/smoke" || smoke=$?
 
 if [ ! -d "$vectors" ]; then
 	echo "make run: $vectors is absent; nothing to decode" >&2
@@ -37,4 +43,5 @@ for f in "$vectors"/pcaps/*.pcap "$vectors"/pcaps/*.cap "$vectors"/pcaps/libresw
 	printf '%-48s %s\n' "$name" "$status"
 done
 echo "make run: $ok decoded, $expected_bad malformed as expected, $bad failed; trees in $out/"
-[ "$bad" -eq 0 ]
+[ "$smoke" -eq 0 ] || echo "make run: the smoke cases failed (exit $smoke)"
+[ "$bad" -eq 0 ] && [ "$smoke" -eq 0 ]

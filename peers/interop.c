@@ -1,5 +1,8 @@
 /* One interop case end to end: peers/interop.h. */
 #include <errno.h>
+#include <sys/stat.h>
+
+#include <openssl/pem.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -390,4 +393,130 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 	transport_free(t);
 	ike_config_clear(&cfg);
 	return ran;
+}
+
+/* ---- smoke cases ---- */
+
+const struct interop_case interop_smoke[] = {
+	{ "mm-psk-h2p", true, WIRE_X_MAIN, IKE_AUTH_PSK, NULL },
+	{ "mm-psk-p2h", false, WIRE_X_MAIN, IKE_AUTH_PSK, NULL },
+	{ "am-psk-h2p", true, WIRE_X_AGGR, IKE_AUTH_PSK, NULL },
+	{ "am-psk-p2h", false, WIRE_X_AGGR, IKE_AUTH_PSK, NULL },
+	{ "mm-rsa-h2p", true, WIRE_X_MAIN, IKE_AUTH_RSA, NULL },
+	{ "mm-rsa-p2h", false, WIRE_X_MAIN, IKE_AUTH_RSA, NULL },
+	{ "mismatch-h2p", true, WIRE_X_MAIN, IKE_AUTH_PSK, "3des-sha1-modp1024" },
+	{ "mismatch-p2h", false, WIRE_X_MAIN, IKE_AUTH_PSK, "3des-sha1-modp1024" },
+};
+const size_t interop_nsmoke = sizeof(interop_smoke) / sizeof(interop_smoke[0]);
+
+/* "10.1.0.1/32" from a netaddr */
+static void interop_host_ts(const struct netaddr *a, char *out, size_t len)
+{
+	char b[NETADDR_STRLEN];
+	struct netaddr x = *a;
+	x.port = 0;
+	netaddr_str(&x, b, sizeof(b));
+	char *colon = strrchr(b, ':');
+	if (colon)
+		*colon = '\0';
+	snprintf(out, len, "%s/%u", b, a->family == AF_INET ? 32 : 128);
+}
+
+bool interop_env_up(struct interop_env *v, const char *dir, const char *prefix, char *err,
+		    size_t errlen)
+{
+	char pkidir[700];
+	memset(v, 0, sizeof(*v));
+	if ((size_t)snprintf(v->dir, sizeof(v->dir), "%s", dir) >= sizeof(v->dir))
+		return interop_fail(err, errlen, "%s: path too long", dir);
+	snprintf(pkidir, sizeof(pkidir), "%s/pki", dir);
+	if (mkdir(pkidir, 0700) != 0 && errno != EEXIST)
+		return interop_fail(err, errlen, "cannot make %s: %s", pkidir, strerror(errno));
+	struct pki_err pe;
+	if (!(v->pki = pki_testpki_create(pkidir, NULL, &pe)))
+		return interop_fail(err, errlen, "test PKI: %s", pe.msg);
+	snprintf(v->ca, sizeof(v->ca), "%s/pki/ca-bundle.pem", v->dir);
+	FILE *f = fopen(v->ca, "w");
+	bool ok = f && PEM_write_X509(f, v->pki->root.cert) && PEM_write_X509(f, v->pki->inter.cert);
+	if (f && fclose(f) != 0)
+		ok = false;
+	if (!ok) {
+		interop_env_down(v, NULL, 0);
+		return interop_fail(err, errlen, "cannot write %s", v->ca);
+	}
+	if (!(v->topo = netns_topo_new(NETNS_TOPO_DIRECT, prefix, err, errlen))) {
+		interop_env_down(v, NULL, 0);
+		return false;
+	}
+	v->net.harness_ns = netns_topo_ns(v->topo, NETNS_ROLE_HARNESS);
+	v->net.harness = v->topo->harness_ike;
+	v->net.harness_public = v->topo->harness_public;
+	v->net.peer = v->topo->peer_ike;
+	v->net.peer_public = v->topo->peer_public;
+	interop_host_ts(&v->topo->harness_subnet, v->hts, sizeof(v->hts));
+	interop_host_ts(&v->topo->peer_subnet, v->pts, sizeof(v->pts));
+	v->net.harness_ts = v->hts;
+	v->net.peer_ts = v->pts;
+	return true;
+}
+
+bool interop_env_down(struct interop_env *v, char *err, size_t errlen)
+{
+	char e[512];
+	bool ok = true;
+	if (v->topo) {
+		ok = netns_topo_teardown(v->topo, e, sizeof(e));
+		if (!ok && err)
+			snprintf(err, errlen, "%s", e);
+		netns_topo_free(v->topo);
+		v->topo = NULL;
+	}
+	pki_testpki_free(v->pki);
+	v->pki = NULL;
+	return ok;
+}
+
+struct interop_spec interop_smoke_spec(const struct interop_case *c, const struct interop_env *v,
+				       bool force_encap)
+{
+	struct interop_spec sp = {
+		.name = c->name, .harness_initiates = c->harness_initiates, .exchange = c->exchange,
+		.auth = c->auth, .p1 = "aes128-sha256-modp2048", .p2 = "aes128-sha256",
+		.peer_p1 = c->peer_p1, .ike_life = 3600, .child_life = 1200,
+		.force_encap = force_encap, .pki = v->pki, .ca_file = v->ca,
+		/* a refusal needs no retransmissions to show */
+		.limit_ms = c->peer_p1 ? 4000 : 10000,
+	};
+	return sp;
+}
+
+static bool interop_has(const uint16_t *v, size_t n, uint16_t type)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == type)
+			return true;
+	return false;
+}
+
+bool interop_smoke_judge(const struct interop_case *c, const struct interop_result *r,
+			 char *why, size_t len)
+{
+	if (r->loops) {
+		snprintf(why, len, "%s", r->why);
+		return false;
+	}
+	if (!c->peer_p1) {
+		snprintf(why, len, "%s", r->established && r->agree ? "established, views agree" : r->why);
+		return r->established && r->agree;
+	}
+	bool seen = c->harness_initiates
+		? interop_has(r->notify_rx, r->nnotify_rx, WIRE_N_NO_PROPOSAL_CHOSEN)
+		: interop_has(r->notify_tx, r->nnotify_tx, WIRE_N_NO_PROPOSAL_CHOSEN);
+	if (!r->established && seen) {
+		snprintf(why, len, "refused with NO-PROPOSAL-CHOSEN");
+		return true;
+	}
+	snprintf(why, len, "no NO-PROPOSAL-CHOSEN %s (%zu notifies received, %zu sent); %s",
+		 c->harness_initiates ? "received" : "sent", r->nnotify_rx, r->nnotify_tx, r->why);
+	return false;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "ike/engine.h"
+#include "netns/netns.h"
 #include "peers/peer.h"
 #include "pki/pki.h"
 
@@ -63,6 +64,45 @@ struct interop_result {
  * its outcome is in r. */
 bool interop_run(struct peer *peer, const struct interop_net *net, const struct interop_spec *s,
 		 struct interop_result *r, char *err, size_t errlen);
+
+/* ---- the smoke cases: what `ike-conform smoke` and the tests run ---- */
+
+struct interop_case {
+	const char *name;
+	bool harness_initiates;
+	uint8_t exchange;
+	uint16_t auth;
+	const char *peer_p1;              /* a mismatch: refusal expected */
+};
+/* Main Mode PSK, Aggressive Mode PSK, Main Mode RSA, each both ways, and a
+ * proposal mismatch both ways. */
+extern const struct interop_case interop_smoke[];
+extern const size_t interop_nsmoke;
+
+/* A run's surroundings: a `direct` topology, the test PKI (moon for the
+ * harness, sun for the peer) with one CA bundle, and the addresses. */
+struct interop_env {
+	char dir[600];                    /* made by the caller; the PKI goes in dir/pki */
+	struct netns_topo *topo;
+	struct pki_testpki *pki;
+	char ca[640];
+	struct interop_net net;
+	char hts[80], pts[80];
+};
+bool interop_env_up(struct interop_env *v, const char *dir, const char *prefix, char *err,
+		    size_t errlen);
+/* Teardown; false (with err) when something could not be removed. */
+bool interop_env_down(struct interop_env *v, char *err, size_t errlen);
+
+/* The spec of a smoke case (pointers into c and v). */
+struct interop_spec interop_smoke_spec(const struct interop_case *c, const struct interop_env *v,
+				       bool force_encap);
+/* The verdict of a smoke case: established with the views agreeing, or
+ * refused with NO-PROPOSAL-CHOSEN on the wire (received by the harness as
+ * initiator, sent as responder); never a looping peer. why says what was
+ * wrong, or what happened. */
+bool interop_smoke_judge(const struct interop_case *c, const struct interop_result *r,
+			 char *why, size_t len);
 
 /* Compare the harness's record with the peer's view; false with the
  * differences (and both views) in why. */

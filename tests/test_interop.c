@@ -13,8 +13,6 @@
 #include <ftw.h>
 #include <sched.h>
 
-#include <openssl/pem.h>
-
 #include "core/chunk.h"
 #include "ike/config.h"
 #include "netns/netns.h"
@@ -262,138 +260,45 @@ static void ti_rmdir(const char *dir)
 		nftw(dir, ti_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Every test PEM in one place: moon and sun with root + intermediate as
- * one CA bundle (strongSwan and we both need the intermediate). */
-struct ti_env {
-	char dir[64];
-	struct netns_topo *topo;
-	struct pki_testpki *pki;
-	char ca[600];
-	struct interop_net net;
-	char hts[80], pts[80];
-};
-
-static void ti_env_up(struct ti_env *v, const char *prefix)
+static void ti_env_up(struct interop_env *v)
 {
-	char err[512];
-	memset(v, 0, sizeof(*v));
-	snprintf(v->dir, sizeof(v->dir), "/tmp/ikec-interop-XXXXXX");
-	ck_assert_msg(mkdtemp(v->dir), "mkdtemp: %s", strerror(errno));
-	char pkidir[128];
-	snprintf(pkidir, sizeof(pkidir), "%s/pki", v->dir);
-	ck_assert(mkdir(pkidir, 0700) == 0);
-	struct pki_err pe;
-	v->pki = pki_testpki_create(pkidir, NULL, &pe);
-	ck_assert_msg(v->pki, "test PKI: %s", pe.msg);
-	snprintf(v->ca, sizeof(v->ca), "%s/ca-bundle.pem", pkidir);
-	FILE *f = fopen(v->ca, "w");
-	ck_assert(f);
-	ck_assert(PEM_write_X509(f, v->pki->root.cert) && PEM_write_X509(f, v->pki->inter.cert));
-	fclose(f);
-	v->topo = netns_topo_new(NETNS_TOPO_DIRECT, prefix, err, sizeof(err));
-	ck_assert_msg(v->topo, "topology: %s", err);
-	v->net.harness_ns = netns_topo_ns(v->topo, NETNS_ROLE_HARNESS);
-	v->net.harness = v->topo->harness_ike;
-	v->net.harness_public = v->topo->harness_public;
-	v->net.peer = v->topo->peer_ike;
-	v->net.peer_public = v->topo->peer_public;
-	char a[NETADDR_STRLEN];
-	struct netaddr x = v->topo->harness_subnet;
-	x.port = 0;
-	netaddr_str(&x, a, sizeof(a));
-	*strrchr(a, ':') = '\0';
-	snprintf(v->hts, sizeof(v->hts), "%s/32", a);
-	x = v->topo->peer_subnet;
-	x.port = 0;
-	netaddr_str(&x, a, sizeof(a));
-	*strrchr(a, ':') = '\0';
-	snprintf(v->pts, sizeof(v->pts), "%s/32", a);
-	v->net.harness_ts = v->hts;
-	v->net.peer_ts = v->pts;
+	char dir[64] = "/tmp/ikec-interop-XXXXXX", err[600];
+	ck_assert_msg(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	ck_assert_msg(interop_env_up(v, dir, "ikecti", err, sizeof(err)), "%s", err);
 }
 
-static void ti_env_down(struct ti_env *v)
+static void ti_env_down(struct interop_env *v)
 {
-	char err[512];
-	if (v->topo) {
-		ck_assert_msg(netns_topo_teardown(v->topo, err, sizeof(err)), "teardown: %s", err);
-		netns_topo_free(v->topo);
-	}
-	pki_testpki_free(v->pki);
+	char err[600];
+	ck_assert_msg(interop_env_down(v, err, sizeof(err)), "teardown: %s", err);
 	ti_rmdir(v->dir);
 }
 
-enum ti_expect { TI_ESTABLISHED, TI_NO_PROPOSAL };
-
-static const struct ti_case {
-	const char *name;
-	bool harness_initiates;
-	uint8_t exchange;
-	uint16_t auth;
-	const char *peer_p1;       /* a mismatch */
-	enum ti_expect expect;
-} ti_cases[] = {
-	{ "mm-psk-h2p", true, WIRE_X_MAIN, IKE_AUTH_PSK, NULL, TI_ESTABLISHED },
-	{ "mm-psk-p2h", false, WIRE_X_MAIN, IKE_AUTH_PSK, NULL, TI_ESTABLISHED },
-	{ "am-psk-h2p", true, WIRE_X_AGGR, IKE_AUTH_PSK, NULL, TI_ESTABLISHED },
-	{ "am-psk-p2h", false, WIRE_X_AGGR, IKE_AUTH_PSK, NULL, TI_ESTABLISHED },
-	{ "mm-rsa-h2p", true, WIRE_X_MAIN, IKE_AUTH_RSA, NULL, TI_ESTABLISHED },
-	{ "mm-rsa-p2h", false, WIRE_X_MAIN, IKE_AUTH_RSA, NULL, TI_ESTABLISHED },
-	{ "mismatch-h2p", true, WIRE_X_MAIN, IKE_AUTH_PSK, "3des-sha1-modp1024", TI_NO_PROPOSAL },
-	{ "mismatch-p2h", false, WIRE_X_MAIN, IKE_AUTH_PSK, "3des-sha1-modp1024", TI_NO_PROPOSAL },
-};
-
-static bool ti_has(const uint16_t *v, size_t n, uint16_t type)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i] == type)
-			return true;
-	return false;
-}
-
-/* Run every case against one peer (one process kept across cases, the
- * drivers' fast path); each verdict goes into fails. */
-static void ti_run_all(struct ti_env *v, struct peer *peer, bool force_encap, char *fails,
+/* Every smoke case against one peer (one process kept across cases, the
+ * drivers' fast path); each failure goes into fails. */
+static void ti_run_all(struct interop_env *v, struct peer *peer, bool force_encap, char *fails,
 		       size_t flen)
 {
-	for (size_t i = 0; i < sizeof(ti_cases) / sizeof(ti_cases[0]); i++) {
-		const struct ti_case *c = &ti_cases[i];
-		struct interop_spec sp = {
-			.name = c->name, .harness_initiates = c->harness_initiates,
-			.exchange = c->exchange, .auth = c->auth, .p1 = "aes128-sha256-modp2048",
-			.p2 = "aes128-sha256", .peer_p1 = c->peer_p1, .ike_life = 3600,
-			.child_life = 1200, .force_encap = force_encap, .pki = v->pki,
-			.ca_file = v->ca, .limit_ms = c->expect == TI_ESTABLISHED ? 10000 : 4000,
-		};
+	for (size_t i = 0; i < interop_nsmoke; i++) {
+		const struct interop_case *c = &interop_smoke[i];
+		struct interop_spec sp = interop_smoke_spec(c, v, force_encap);
 		struct interop_result *r = xcalloc(1, sizeof(*r));
-		char err[600], line[3000];
-		bool ok;
-		if (!interop_run(peer, &v->net, &sp, r, err, sizeof(err))) {
-			snprintf(line, sizeof(line), "%s: could not run: %s\n", c->name, err);
-			ok = false;
-		} else if (c->expect == TI_ESTABLISHED) {
-			ok = r->established && r->agree;
-			snprintf(line, sizeof(line), "%s: %s\n", c->name, r->why);
-		} else {
-			/* refused on the wire with NO-PROPOSAL-CHOSEN: received by the
-			   harness as initiator, sent by it as responder */
-			ok = !r->established && (c->harness_initiates
-				? ti_has(r->notify_rx, r->nnotify_rx, WIRE_N_NO_PROPOSAL_CHOSEN)
-				: ti_has(r->notify_tx, r->nnotify_tx, WIRE_N_NO_PROPOSAL_CHOSEN));
-			snprintf(line, sizeof(line), "%s: no NO-PROPOSAL-CHOSEN %s (%zu received, %zu sent); %s\n",
-				 c->name, c->harness_initiates ? "received" : "sent", r->nnotify_rx,
-				 r->nnotify_tx, r->why);
-		}
+		char err[600], why[2100], line[2800];
+		bool ok = interop_run(peer, &v->net, &sp, r, err, sizeof(err));
+		if (!ok)
+			snprintf(why, sizeof(why), "could not run: %s", err);
+		else
+			ok = interop_smoke_judge(c, r, why, sizeof(why));
 		test_report("interop: %s %s: %s %" PRIu64 " ms%s", peer->ops->name, c->name,
-			    ok ? (c->expect == TI_ESTABLISHED ? "established, views agree"
-				  : "refused with NO-PROPOSAL-CHOSEN") : "FAILED", r->ms,
+			    ok ? why : "FAILED", r->ms,
 			    peer->ops->calm ? (r->loops ? ", peer loops" : ", peer calm") : "");
+		snprintf(line, sizeof(line), "%s: %s\n", c->name, why);
+		if (!ok && strlen(fails) + strlen(line) + 1 < flen)
+			strcat(fails, line);
 		/* the loop watch sees this case's own attempts */
 		if (peer->ops->calm && !r->attempts && strlen(fails) + 80 < flen)
 			snprintf(fails + strlen(fails), flen - strlen(fails),
 				 "%s: the loop watch counted no attempt at all\n", c->name);
-		if (!ok && strlen(fails) + strlen(line) + 1 < flen)
-			strcat(fails, line);
 		free(r);
 		bool restarted = false;
 		ck_assert_msg(peer->ops->alive(peer, &restarted, err, sizeof(err)), "%s", err);
@@ -414,9 +319,9 @@ START_TEST(test_interop_strongswan)
 		test_skip("interop strongswan", "strongSwan (charon, swanctl) is not installed; make deps installs it");
 		return;
 	}
-	struct ti_env v;
-	ti_env_up(&v, "ikecti");
-	char err[600], dir[600], fails[16384] = "";
+	struct interop_env v;
+	ti_env_up(&v);
+	char err[600], dir[700], fails[16384] = "";
 	snprintf(dir, sizeof(dir), "%s/strongswan", v.dir);
 	ck_assert(mkdir(dir, 0700) == 0);
 	struct peer *ss = strongswan_new(netns_topo_ns(v.topo, NETNS_ROLE_PEER), dir, err, sizeof(err));
@@ -437,9 +342,9 @@ START_TEST(test_interop_self)
 		test_skip("interop self", why ? why : "no ike-conform binary (IKEC_BIN; run through make check)");
 		return;
 	}
-	struct ti_env v;
-	ti_env_up(&v, "ikecti");
-	char err[600], dir[600], fails[16384] = "";
+	struct interop_env v;
+	ti_env_up(&v);
+	char err[600], dir[700], fails[16384] = "";
 	snprintf(dir, sizeof(dir), "%s/self", v.dir);
 	struct peer *self = self_peer_new(bin, netns_topo_ns(v.topo, NETNS_ROLE_PEER), dir, err,
 					  sizeof(err));
@@ -513,6 +418,54 @@ START_TEST(test_interop_killed_case)
 }
 END_TEST
 
+/* `ike-conform smoke`: usage errors, and a run against self that passes,
+ * keeps its artifacts under --out and leaves no namespace behind. */
+START_TEST(test_interop_smoke_command)
+{
+	const char *bin = getenv("IKEC_BIN");
+	if (!bin || access(bin, X_OK) != 0) {
+		test_skip("smoke command", "no ike-conform binary (IKEC_BIN; run through make check)");
+		return;
+	}
+	char cmd[1200], line[512], out[64] = "/tmp/ikec-interop-XXXXXX";
+	snprintf(cmd, sizeof(cmd), "'%s' smoke --peer nobody 2>&1", bin);
+	FILE *p = popen(cmd, "r");
+	ck_assert(p && fgets(line, sizeof(line), p));
+	ck_assert_msg(strstr(line, "--peer must be strongswan, self or both, not 'nobody'"), "%s", line);
+	ck_assert_int_eq(WEXITSTATUS(pclose(p)), 2);
+	const char *why = ti_live_why();
+	if (why) {
+		test_skip("smoke command run", why);
+		return;
+	}
+	ck_assert(mkdtemp(out));
+	snprintf(cmd, sizeof(cmd), "'%s' smoke --peer self --out '%s/run' 2>&1", bin, out);
+	p = popen(cmd, "r");
+	ck_assert(p);
+	unsigned pass = 0, fail = 0;
+	char last[512] = "";
+	while (fgets(line, sizeof(line), p)) {
+		pass += strstr(line, "] PASS self/") != NULL;
+		fail += strstr(line, "] FAIL") != NULL;
+		snprintf(last, sizeof(last), "%s", line);
+	}
+	int st = pclose(p);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d, last line %s", st, last);
+	ck_assert_uint_eq(pass, interop_nsmoke);
+	ck_assert_uint_eq(fail, 0);
+	ck_assert_msg(strstr(last, "smoke: 8 cases, 8 passed, 0 failed; artifacts in "), "%s", last);
+	char path[200];
+	snprintf(path, sizeof(path), "%s/run/self/peer.log", out);
+	ck_assert_msg(access(path, R_OK) == 0, "%s missing", path);
+	p = popen("ip netns list", "r");
+	ck_assert(p);
+	while (fgets(line, sizeof(line), p))
+		ck_assert_msg(strncmp(line, "ikec-", 5) != 0, "left behind: %s", line);
+	pclose(p);
+	ti_rmdir(out);
+}
+END_TEST
+
 Suite *suite_interop(void)
 {
 	Suite *s = suite_create("interop");
@@ -528,6 +481,7 @@ Suite *suite_interop(void)
 	tcase_add_test(live, test_interop_strongswan);
 	tcase_add_test(live, test_interop_self);
 	tcase_add_test(live, test_interop_killed_case);
+	tcase_add_test(live, test_interop_smoke_command);
 	suite_add_tcase(s, live);
 	return s;
 }
