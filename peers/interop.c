@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/hex.h"
 #include "crypto/cipher.h"
 #include "netns/netns.h"
@@ -20,13 +21,6 @@
 #define INTEROP_LIMIT_MS 10000
 #define INTEROP_SETTLE_MS 3000    /* after our last message, for the peer's view */
 #define INTEROP_POLL_MS 2
-
-static uint64_t interop_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static bool interop_fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -179,17 +173,17 @@ static struct transport *interop_transport(const struct interop_net *net, char *
 static void interop_drive(struct ike_engine *e, struct transport *t, uint64_t limit)
 {
 	for (;;) {
-		uint64_t now = interop_now();
+		uint64_t now = clock_ms();
 		if (ike_engine_done(e) || now >= limit)
 			return;
 		uint64_t next = ike_engine_tick(e, now);
 		if (ike_engine_done(e))
 			return;
 		uint64_t until = next < limit ? next : limit;
-		now = interop_now();
+		now = clock_ms();
 		int wait = until > now ? (int)(until - now) : 0;
 		if (transport_wait(t, wait > 50 ? 50 : wait) > 0)
-			ike_engine_poll(e, interop_now());
+			ike_engine_poll(e, clock_ms());
 	}
 }
 
@@ -202,11 +196,11 @@ static bool interop_settle(struct peer *peer, const struct peer_case *pc, struct
 	for (;;) {
 		if (!peer->ops->view(peer, pc, v, err, errlen))
 			return false;
-		if ((v->present && v->child.present) || interop_now() >= limit)
+		if ((v->present && v->child.present) || clock_ms() >= limit)
 			return true;
 		if (transport_wait(t, INTEROP_POLL_MS) > 0)
-			ike_engine_poll(e, interop_now());
-		ike_engine_tick(e, interop_now());
+			ike_engine_poll(e, clock_ms());
+		ike_engine_tick(e, clock_ms());
 	}
 }
 
@@ -337,7 +331,7 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 	struct netaddr to = net->peer_public;
 	to.port = 500;
 	cfg.natt_peer_port = IKE_NATT_PORT;
-	uint64_t t0 = interop_now();
+	uint64_t t0 = clock_ms();
 	uint64_t limit = t0 + (s->limit_ms ? s->limit_ms : INTEROP_LIMIT_MS);
 	struct ike_engine *e = ike_engine_new(&cfg, t, s->harness_initiates ? &to : NULL, NULL, 0,
 					      s->name);
@@ -348,9 +342,9 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 		interop_drive(e, t, limit);
 		const struct ike_result *res = ike_engine_result(e);
 		r->harness_ok = res->finished && !res->failed;
-		uint64_t settle = interop_now() + INTEROP_SETTLE_MS;
+		uint64_t settle = clock_ms() + INTEROP_SETTLE_MS;
 		if (!r->harness_ok)
-			settle = interop_now();  /* one look, for the report */
+			settle = clock_ms();  /* one look, for the report */
 		ran = interop_settle(peer, &pc, e, t, settle < limit ? settle : limit, &r->view,
 				     err, errlen);
 		res = ike_engine_result(e);
@@ -372,7 +366,7 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 		}
 		r->established = r->harness_ok && res->established && r->have_child &&
 				 r->view.present && r->view.child.present;
-		r->ms = interop_now() - t0;
+		r->ms = clock_ms() - t0;
 		char lw[300] = "";
 		if (peer->ops->calm &&
 		    !peer->ops->calm(peer, &pc, INTEROP_LOOP_LIMIT, &r->attempts, lw, sizeof(lw)))

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/clock.h"
 #include "core/hex.h"
 #include "core/log.h"
 #include "ike/engine.h"
@@ -80,13 +81,6 @@ static void peer_on_signal(int sig)
 	peer_stop = sig;
 }
 
-static uint64_t peer_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void peer_log(const struct peer *p, enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void peer_log(const struct peer *p, enum log_level lvl, const char *fmt, ...)
@@ -98,7 +92,7 @@ static void peer_log(const struct peer *p, enum log_level lvl, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	uint64_t t = peer_now() - p->t0;
+	uint64_t t = clock_ms() - p->t0;
 	log_msg(lvl, "[%4" PRIu64 ".%03" PRIu64 "] %s", t / 1000, t % 1000, line);
 }
 
@@ -414,7 +408,7 @@ static int peer_loop(struct peer *p, const sigset_t *waitmask)
 			return 0;
 		}
 		peer_state_write(p);
-		uint64_t now = peer_now();
+		uint64_t now = clock_ms();
 		uint64_t next = now + PEER_MAX_WAIT_MS;
 		if (initiator) {
 			if ((rc = peer_init_step(p)) >= 0)
@@ -443,7 +437,7 @@ static int peer_loop(struct peer *p, const sigset_t *waitmask)
 					next = linger_until;
 			}
 		}
-		now = peer_now();
+		now = clock_ms();
 		struct pollfd fds[PEERCFG_MAX_LISTEN];
 		for (size_t i = 0; i < p->nsock; i++)
 			fds[i] = (struct pollfd){ .fd = transport_fd(p->sock[i].t), .events = POLLIN };
@@ -460,12 +454,12 @@ static int peer_loop(struct peer *p, const sigset_t *waitmask)
 			if (!(fds[i].revents & POLLIN))
 				continue;
 			if (p->sock[i].srv) {
-				ike_server_poll(p->sock[i].srv, peer_now());
+				ike_server_poll(p->sock[i].srv, clock_ms());
 				continue;
 			}
 			struct transport_pkt pkt;
 			while (transport_recv(p->sock[i].t, &pkt) == 1) {
-				ike_engine_input(p->init.e, &pkt, peer_now());
+				ike_engine_input(p->init.e, &pkt, clock_ms());
 				transport_pkt_free(&pkt);
 			}
 			peer_init_report(p);
@@ -509,7 +503,7 @@ int cli_peer(int argc, char **argv)
 
 	struct peer p;
 	memset(&p, 0, sizeof(p));
-	p.t0 = peer_now();
+	p.t0 = clock_ms();
 	p.state_path = statepath;
 	writer_init(&p.state_done);
 	struct yaml_error yerr = { 0 };

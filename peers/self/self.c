@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/chunk.h"
+#include "core/clock.h"
 #include "core/hex.h"
 #include "core/log.h"
 #include "pki/pki.h"
@@ -35,13 +36,6 @@ struct self_peer {
 	char state[600], log[600];
 	unsigned restarts;
 };
-
-static uint64_t self_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static bool self_fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -310,10 +304,10 @@ static pid_t self_spawn(struct self_peer *s, const char *cfg, bool wait_listen, 
 	}
 	char line[256];
 	size_t n = 0;
-	uint64_t end = self_now() + SELF_START_MS;
+	uint64_t end = clock_ms() + SELF_START_MS;
 	bool ok = false;
 	while (n + 1 < sizeof(line)) {
-		uint64_t now = self_now();
+		uint64_t now = clock_ms();
 		struct pollfd pf = { po[0], POLLIN, 0 };
 		if (now >= end || poll(&pf, 1, (int)(end - now)) <= 0)
 			break;
@@ -343,9 +337,9 @@ static void self_kill(pid_t *pid)
 	if (*pid <= 0)
 		return;
 	kill(*pid, SIGTERM);
-	uint64_t end = self_now() + SELF_STOP_MS;
+	uint64_t end = clock_ms() + SELF_STOP_MS;
 	while (waitpid(*pid, NULL, WNOHANG) == 0) {
-		if (self_now() >= end) {
+		if (clock_ms() >= end) {
 			kill(*pid, SIGKILL);
 			waitpid(*pid, NULL, 0);
 			break;

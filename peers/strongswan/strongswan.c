@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "peers/strongswan/strongswan.h"
 
@@ -46,13 +47,6 @@ struct ss_peer {
 };
 
 static const struct peer_ops ss_ops;
-
-static uint64_t ss_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void ss_sleep_ms(unsigned ms)
 {
@@ -135,12 +129,12 @@ static void ss_tail(const char *path, char *buf, size_t len)
 /* Wait for pid up to ms; true when it was reaped (*status set). */
 static bool ss_reap(pid_t pid, unsigned ms, int *status)
 {
-	uint64_t end = ss_now_ms() + ms;
+	uint64_t end = clock_ms() + ms;
 	for (;;) {
 		pid_t r = waitpid(pid, status, WNOHANG);
 		if (r == pid || (r < 0 && errno == ECHILD))
 			return true;
-		if (ss_now_ms() >= end)
+		if (clock_ms() >= end)
 			return false;
 		ss_sleep_ms(10);
 	}
@@ -179,10 +173,10 @@ static int ss_swanctl(struct ss_peer *p, const char *const *args, char *out, siz
 	close(fds[1]);
 	size_t got = 0;
 	char scratch[512];
-	uint64_t end = ss_now_ms() + ms;
+	uint64_t end = clock_ms() + ms;
 	bool timed_out = false;
 	for (;;) {
-		uint64_t now = ss_now_ms();
+		uint64_t now = clock_ms();
 		if (now >= end) {
 			timed_out = true;
 			break;
@@ -324,7 +318,7 @@ fail:
 	close(nsfd);
 	close(outfd);
 	p->pid = pid;
-	uint64_t end = ss_now_ms() + SS_START_MS;
+	uint64_t end = clock_ms() + SS_START_MS;
 	char out[256], e[256] = "";
 	for (;;) {
 		int status;
@@ -342,7 +336,7 @@ fail:
 			if (ss_swanctl(p, args, out, sizeof(out), 2000, e, sizeof(e)) == 0)
 				return true;
 		}
-		if (ss_now_ms() >= end)
+		if (clock_ms() >= end)
 			break;
 		ss_sleep_ms(20);
 	}
@@ -753,7 +747,7 @@ void strongswan_watch_start(struct peer *pub, struct strongswan_watch *w)
 	if (ss_path(path, sizeof(path), pub->dir, "charon.log", e, sizeof(e)) &&
 	    stat(path, &st) == 0)
 		w->offset = (long)st.st_size;
-	w->start_ms = ss_now_ms();
+	w->start_ms = clock_ms();
 }
 
 bool strongswan_watch_check(struct peer *pub, const struct strongswan_watch *w, const char *name,
@@ -788,7 +782,7 @@ bool strongswan_watch_check(struct peer *pub, const struct strongswan_watch *w, 
 		*count = k;
 	if (k > limit) {
 		snprintf(err, errlen, "peer loops: %zu attempts in %llu ms", k,
-			 (unsigned long long)(ss_now_ms() - w->start_ms));
+			 (unsigned long long)(clock_ms() - w->start_ms));
 		return false;
 	}
 	return true;
