@@ -163,6 +163,13 @@ bool netns_exec(const char *name, char *const argv[], const char *input, int tim
 bool netns_spawn(const char *name, char *const argv[], const char *log_path, pid_t *pid,
 		 char *err, size_t errlen);
 
+/* Bring an interface up inside NAME (libnl-route). */
+bool netns_link_up(const char *name, const char *ifname, char *err, size_t errlen);
+/* A route to dst_cidr ("10.2.0.1/32") out of ifname inside NAME, through
+ * the gateway via, or on the link itself when via is NULL (a TUN device). */
+bool netns_route_add(const char *name, const char *dst_cidr, const char *ifname, const char *via,
+		     char *err, size_t errlen);
+
 /* Apply an nftables ruleset inside NAME (`nft -f -`). */
 bool netns_nft(const char *name, const char *ruleset, char *err, size_t errlen);
 /* Write a sysctl under /proc/sys (path relative, "net/ipv4/ip_forward")

@@ -261,8 +261,10 @@ static bool netns_nl_addr(struct nl_sock *sk, const char *ns, const char *ifname
 	return true;
 }
 
-static bool netns_nl_default_route(struct nl_sock *sk, const char *ns, const char *ifname,
-				   const char *via, char *err, size_t errlen)
+/* A route to dst ("0.0.0.0/0", "10.2.0.1/32") out of ifname, via a
+ * gateway or (via NULL) directly on the link. */
+static bool netns_nl_route(struct nl_sock *sk, const char *ns, const char *ifname,
+			   const char *dst_cidr, const char *via, char *err, size_t errlen)
 {
 	int index, r;
 	struct nl_addr *dst = NULL, *gw = NULL;
@@ -270,8 +272,8 @@ static bool netns_nl_default_route(struct nl_sock *sk, const char *ns, const cha
 	struct rtnl_nexthop *nh = NULL;
 	if (!netns_nl_ifindex(sk, ns, ifname, &index, err, errlen))
 		return false;
-	r = nl_addr_parse("0.0.0.0/0", AF_INET, &dst);
-	if (r == 0)
+	r = nl_addr_parse(dst_cidr, AF_INET, &dst);
+	if (r == 0 && via)
 		r = nl_addr_parse(via, AF_INET, &gw);
 	if (r == 0) {
 		route = rtnl_route_alloc();
@@ -282,12 +284,13 @@ static bool netns_nl_default_route(struct nl_sock *sk, const char *ns, const cha
 		rtnl_route_set_family(route, AF_INET);
 		rtnl_route_set_table(route, RT_TABLE_MAIN);
 		rtnl_route_set_protocol(route, RTPROT_STATIC);
-		rtnl_route_set_scope(route, RT_SCOPE_UNIVERSE);
+		rtnl_route_set_scope(route, via ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
 		r = rtnl_route_set_dst(route, dst);
 	}
 	if (r == 0) {
 		rtnl_route_nh_set_ifindex(nh, index);
-		rtnl_route_nh_set_gateway(nh, gw);
+		if (gw)
+			rtnl_route_nh_set_gateway(nh, gw);
 		rtnl_route_add_nexthop(route, nh);
 		nh = NULL; /* the route owns it now */
 		r = rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_EXCL);
@@ -299,11 +302,32 @@ static bool netns_nl_default_route(struct nl_sock *sk, const char *ns, const cha
 	nl_addr_put(dst);
 	nl_addr_put(gw);
 	if (r < 0) {
-		snprintf(err, errlen, "namespace %s: default route via %s on %s: %s", ns, via, ifname,
-			 nl_geterror(r));
+		snprintf(err, errlen, "namespace %s: route to %s%s%s on %s: %s", ns, dst_cidr,
+			 via ? " via " : "", via ? via : "", ifname, nl_geterror(r));
 		return false;
 	}
 	return true;
+}
+
+bool netns_link_up(const char *ns, const char *ifname, char *err, size_t errlen)
+{
+	struct nl_sock *sk;
+	if (!netns_nl_open(ns, &sk, err, errlen))
+		return false;
+	bool ok = netns_nl_up(sk, ns, ifname, err, errlen);
+	nl_socket_free(sk);
+	return ok;
+}
+
+bool netns_route_add(const char *ns, const char *dst_cidr, const char *ifname, const char *via,
+		     char *err, size_t errlen)
+{
+	struct nl_sock *sk;
+	if (!netns_nl_open(ns, &sk, err, errlen))
+		return false;
+	bool ok = netns_nl_route(sk, ns, ifname, dst_cidr, via, err, errlen);
+	nl_socket_free(sk);
+	return ok;
 }
 
 /* Deleting one end of a veth deletes both; a missing link is fine. */
@@ -437,7 +461,7 @@ static bool netns_topo_build(struct netns_topo *t, const struct netns_topo_spec 
 				if (l->b == P)
 					next = l->a;
 		netns_ifname(next, ifa);
-		if (!netns_nl_default_route(sk[rt->role], t->ns[rt->role], ifa, rt->via, err,
+		if (!netns_nl_route(sk[rt->role], t->ns[rt->role], ifa, "0.0.0.0/0", rt->via, err,
 					    errlen))
 			return false;
 	}
