@@ -163,7 +163,8 @@ bool netns_exec(const char *name, char *const argv[], const char *input, int tim
 bool netns_spawn(const char *name, char *const argv[], const char *log_path, pid_t *pid,
 		 char *err, size_t errlen);
 
-/* Bring an interface up inside NAME (libnl-route). */
+/* Bring an interface up inside NAME (libnl-route); NAME NULL here and in
+ * netns_route_add: the calling thread's own namespace. */
 bool netns_link_up(const char *name, const char *ifname, char *err, size_t errlen);
 /* A route to dst_cidr ("10.2.0.1/32") out of ifname inside NAME, through
  * the gateway via, or on the link itself when via is NULL (a TUN device). */

@@ -144,18 +144,20 @@ static void netns_ifname(enum netns_role other, char buf[16])
 
 /* ---- libnl steps; each error names the namespace and the object ---- */
 
+/* ns NULL: the calling thread's own namespace. */
 static bool netns_nl_open(const char *ns, struct nl_sock **out, char *err, size_t errlen)
 {
-	struct netns_saved saved;
+	struct netns_saved saved = { -1 };
 	char lerr[160];
-	if (!netns_enter(ns, &saved, err, errlen))
+	if (ns && !netns_enter(ns, &saved, err, errlen))
 		return false;
 	struct nl_sock *sk = nl_socket_alloc();
 	int r = sk ? nl_connect(sk, NETLINK_ROUTE) : -NLE_NOMEM;
 	bool ok = r == 0;
 	if (!ok)
-		snprintf(err, errlen, "namespace %s: netlink socket: %s", ns, nl_geterror(r));
-	if (!netns_leave(&saved, lerr, sizeof(lerr))) {
+		snprintf(err, errlen, "namespace %s: netlink socket: %s", ns ? ns : "(ours)",
+			 nl_geterror(r));
+	if (ns && !netns_leave(&saved, lerr, sizeof(lerr))) {
 		snprintf(err, errlen, "namespace %s: %s", ns, lerr);
 		ok = false;
 	}
@@ -314,7 +316,7 @@ bool netns_link_up(const char *ns, const char *ifname, char *err, size_t errlen)
 	struct nl_sock *sk;
 	if (!netns_nl_open(ns, &sk, err, errlen))
 		return false;
-	bool ok = netns_nl_up(sk, ns, ifname, err, errlen);
+	bool ok = netns_nl_up(sk, ns ? ns : "(ours)", ifname, err, errlen);
 	nl_socket_free(sk);
 	return ok;
 }
@@ -325,7 +327,7 @@ bool netns_route_add(const char *ns, const char *dst_cidr, const char *ifname, c
 	struct nl_sock *sk;
 	if (!netns_nl_open(ns, &sk, err, errlen))
 		return false;
-	bool ok = netns_nl_route(sk, ns, ifname, dst_cidr, via, err, errlen);
+	bool ok = netns_nl_route(sk, ns ? ns : "(ours)", ifname, dst_cidr, via, err, errlen);
 	nl_socket_free(sk);
 	return ok;
 }
