@@ -144,3 +144,27 @@ clean:
 	rm -rf build build-san
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH).d $(BENCH_INTEROP).d
+
+# ---- the kernel lane (ci/kernel/README.md) ----
+# `make check-kernel` boots Debian's linux-image-amd64 under qemu (tcg) with
+# the host root shared read-only over 9p and runs the tests that need
+# kernel ESP (tests/kernel/check_kernel.c, a runner of its own) inside it.
+# Its files (initramfs, console log, the share) live in $(BUILD)/kernel.
+KERNEL_TEST_BIN := $(BUILD)/check-kernel-ike-conform
+KERNEL_TEST_OBJ := $(BUILD)/tests/kernel/check_kernel.o
+KERNEL_TIMEOUT ?= 300
+
+.PHONY: check-kernel kernel-tests
+
+$(KERNEL_TEST_BIN): $(KERNEL_TEST_OBJ) $(LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(PKG_LIBS)
+
+kernel-tests: $(KERNEL_TEST_BIN) $(BIN)
+
+check-kernel: deps-if-missing
+	$(Q)$(MAKE) --no-print-directory kernel-tests
+	$(Q)ci/kernel/run.sh --timeout $(KERNEL_TIMEOUT) $(BUILD) -- env IKEC_SRCDIR=$(CURDIR) \
+		IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) $(abspath $(KERNEL_TEST_BIN))
+
+-include $(KERNEL_TEST_OBJ:.o=.d)

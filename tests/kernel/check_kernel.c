@@ -1,0 +1,320 @@
+/* check-kernel-ike-conform: the tests that need a kernel with ESP. They run
+ * inside the kernel lane's VM (`make check-kernel`, ci/kernel/), where
+ * strongSwan uses kernel-netlink and traffic goes through kernel ESP SAs:
+ *
+ *   esp        the kernel accepts ESP SAs (which kernel it is, printed)
+ *   ss-to-ss   two charons, Main Mode PSK + Quick Mode without UDP
+ *              encapsulation, a ping through the tunnel, and the packets
+ *              counted on the ESP SAs in both namespaces
+ *   smoke      the harness against strongSwan (kernel-netlink): every
+ *              smoke case of peers/interop, ESP not UDP-encapsulated
+ *
+ * A runner of its own (the shared one in tests/ runs on any host). One
+ * line per result on stdout, like test_report. Needs root. */
+#include <check.h>
+#include <errno.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/chunk.h"
+#include "ike/config.h"
+#include "netns/netns.h"
+#include "peers/interop.h"
+#include "peers/strongswan/strongswan.h"
+#include "wire/msg.h"
+
+Suite *suite_kernel(void);
+
+static void kt_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void kt_report(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("  ", stdout);
+	vprintf(fmt, ap);
+	fputc('\n', stdout);
+	va_end(ap);
+	fflush(stdout);
+}
+
+static uint64_t kt_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int kt_rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void kt_rmdir(const char *dir)
+{
+	if (dir && *dir && !getenv("IKEC_KERNEL_KEEP"))
+		nftw(dir, kt_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Why these tests cannot run here, or NULL. */
+static const char *kt_cannot(void)
+{
+	if (geteuid() != 0)
+		return "needs root (network namespaces)";
+	if (!strongswan_available())
+		return "strongSwan (charon, swanctl) is not installed; make deps installs it";
+	if (!strongswan_kernel_esp())
+		return "this kernel has no ESP: run the kernel tests through make check-kernel";
+	return NULL;
+}
+
+/* ---- esp ---- */
+
+START_TEST(test_kernel_esp)
+{
+	struct utsname u;
+	ck_assert(uname(&u) == 0);
+	bool esp = strongswan_kernel_esp();
+	kt_report("kernel: linux %s (%s): ESP SAs %s, strongSwan uses %s", u.release, u.machine,
+		  esp ? "accepted" : "refused", esp ? "kernel-netlink" : "kernel-libipsec");
+	ck_assert_msg(esp, "the kernel %s refuses ESP SAs (ip xfrm state add ... proto esp); "
+		      "run through make check-kernel", u.release);
+}
+END_TEST
+
+/* ---- strongSwan to strongSwan over kernel ESP ---- */
+
+/* One side of the strongSwan-to-strongSwan case in topology t. */
+static void kt_ss_case(struct peer_case *c, const struct netns_topo *t, bool initiator,
+		       const char *dir)
+{
+	char err[200];
+	memset(c, 0, sizeof(*c));
+	c->name = "kernel";
+	c->initiator = initiator;
+	c->exchange = WIRE_X_MAIN;
+	c->auth = IKE_AUTH_PSK;
+	c->psk = "ike-conform kernel lane psk";
+	ck_assert_msg(ike_p1_parse("aes128-sha256-modp2048", &c->p1[0], err, sizeof(err)), "%s", err);
+	ck_assert_msg(ike_p2_parse("aes128-sha256", &c->p2[0], err, sizeof(err)), "%s", err);
+	c->p1[0].auth = IKE_AUTH_PSK;
+	c->p1[0].life_sec = 3600;
+	c->p2[0].life_sec = 1200;
+	c->np1 = c->np2 = 1;
+	c->local = initiator ? t->harness_ike : t->peer_ike;
+	c->remote = initiator ? t->peer_public : t->harness_public;
+	c->local.port = c->remote.port = 0;
+	ck_assert(ike_ts_parse(initiator ? "10.1.0.1/32" : "10.2.0.1/32", &c->ts_local, err,
+			       sizeof(err)));
+	ck_assert(ike_ts_parse(initiator ? "10.2.0.1/32" : "10.1.0.1/32", &c->ts_remote, err,
+			       sizeof(err)));
+	c->force_encap = false;
+	c->artifacts = dir;
+}
+
+static bool kt_up(struct peer *p, const struct peer_case *c, struct peer_sa_view *v)
+{
+	char err[256];
+	ck_assert_msg(p->ops->view(p, c, v, err, sizeof(err)), "view: %s", err);
+	return v->present && v->child.present;
+}
+
+/* `ip -s xfrm state` in ns: how many ESP SAs, the fewest packets counted
+ * on one of them, and whether any is UDP-encapsulated. */
+struct kt_xfrm {
+	unsigned nesp;
+	unsigned long min_packets;
+	bool encap;
+	char *text;
+};
+
+static void kt_xfrm_state(const char *ns, struct kt_xfrm *x)
+{
+	char *argv[] = { "ip", "-s", "xfrm", "state", NULL };
+	char err[300];
+	int st = -1;
+	memset(x, 0, sizeof(*x));
+	ck_assert_msg(netns_exec(ns, argv, NULL, 20000, &x->text, &st, err, sizeof(err)), "%s", err);
+	ck_assert_msg(st == 0, "ip -s xfrm state in %s: exit %d\n%s", ns, st, x->text);
+	x->min_packets = (unsigned long)-1;
+	for (const char *s = x->text; (s = strstr(s, "proto esp")); s++)
+		x->nesp++;
+	x->encap = strstr(x->text, "encap type") != NULL;
+	/* "lifetime current:" is followed by "  N(bytes), M(packets)" */
+	for (const char *s = x->text; (s = strstr(s, "lifetime current:")); s++) {
+		unsigned long bytes = 0, packets = 0;
+		const char *l = strchr(s, '\n');
+		if (l && sscanf(l + 1, " %lu(bytes), %lu(packets)", &bytes, &packets) == 2 &&
+		    packets < x->min_packets)
+			x->min_packets = packets;
+	}
+	if (x->min_packets == (unsigned long)-1)
+		x->min_packets = 0;
+}
+
+START_TEST(test_kernel_ss_to_ss)
+{
+	const char *why = kt_cannot();
+	ck_assert_msg(!why, "%s", why);
+	char dir[64] = "/tmp/ikec-kernel-XXXXXX", err[600], d[2][128];
+	ck_assert_msg(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	struct netns_topo *t = netns_topo_new(NETNS_TOPO_DIRECT, "ikeck", err, sizeof(err));
+	ck_assert_msg(t, "topology: %s", err);
+	const char *hns = netns_topo_ns(t, NETNS_ROLE_HARNESS), *pns = netns_topo_ns(t, NETNS_ROLE_PEER);
+	for (int i = 0; i < 2; i++) {
+		snprintf(d[i], sizeof(d[i]), "%s/%s", dir, i ? "responder" : "initiator");
+		ck_assert(mkdir(d[i], 0700) == 0);
+	}
+	uint64_t t0 = kt_now_ms();
+	struct peer *pi = strongswan_new(hns, d[0], err, sizeof(err));
+	ck_assert_msg(pi, "strongSwan in %s: %s", hns, err);
+	struct peer *pr = strongswan_new(pns, d[1], err, sizeof(err));
+	ck_assert_msg(pr, "strongSwan in %s: %s", pns, err);
+	uint64_t t1 = kt_now_ms();
+	struct peer_case ci, cr;
+	kt_ss_case(&ci, t, true, d[0]);
+	kt_ss_case(&cr, t, false, d[1]);
+	ck_assert_msg(pr->ops->configure(pr, &cr, err, sizeof(err)), "configure responder: %s", err);
+	ck_assert_msg(pi->ops->configure(pi, &ci, err, sizeof(err)), "configure initiator: %s", err);
+	uint64_t t2 = kt_now_ms();
+	ck_assert_msg(pi->ops->initiate(pi, &ci, err, sizeof(err)), "initiate: %s", err);
+	struct peer_sa_view vi, vr;
+	uint64_t limit = kt_now_ms() + 30000;
+	while (!kt_up(pr, &cr, &vr) || !kt_up(pi, &ci, &vi)) {
+		ck_assert_msg(kt_now_ms() < limit, "not established in 30 s; responder's view:\n%s",
+			      vr.raw);
+		usleep(20000);
+	}
+	uint64_t t3 = kt_now_ms();
+	kt_report("kernel: strongSwan -> strongSwan: Main Mode PSK + Quick Mode established in "
+		  "%" PRIu64 " ms (two charons started in %" PRIu64 " ms)", t3 - t2, t1 - t0);
+	ck_assert_msg(!vi.child.encap && !vr.child.encap,
+		      "the child SA is UDP-encapsulated (initiator %d, responder %d)",
+		      vi.child.encap, vr.child.encap);
+
+	char *ping[] = { "ping", "-c", "3", "-i", "0.2", "-W", "5", "-I", "10.1.0.1", "10.2.0.1", NULL };
+	char *out = NULL;
+	int st = -1;
+	ck_assert_msg(netns_exec(hns, ping, NULL, 30000, &out, &st, err, sizeof(err)), "ping: %s", err);
+	ck_assert_msg(st == 0, "ping 10.1.0.1 -> 10.2.0.1 through the tunnel: exit %d\n%s", st, out);
+	const char *sum = strstr(out, "packets transmitted");
+	while (sum && sum > out && sum[-1] != '\n')
+		sum--;
+	char line[200] = "";
+	if (sum)
+		sscanf(sum, "%199[^\n]", line);
+	kt_report("kernel: ping 10.1.0.1 -> 10.2.0.1 through the tunnel: %s", line);
+	free(out);
+
+	struct kt_xfrm xh, xp;
+	kt_xfrm_state(hns, &xh);
+	kt_xfrm_state(pns, &xp);
+	kt_report("kernel: ip -s xfrm state: initiator %u ESP SAs, >= %lu packets each; responder "
+		  "%u ESP SAs, >= %lu packets each; UDP encapsulation %s", xh.nesp, xh.min_packets,
+		  xp.nesp, xp.min_packets, xh.encap || xp.encap ? "yes" : "none");
+	ck_assert_msg(xh.nesp == 2 && xp.nesp == 2, "2 ESP SAs expected on each side:\n%s\n%s",
+		      xh.text, xp.text);
+	ck_assert_msg(!xh.encap && !xp.encap, "UDP-encapsulated SAs:\n%s\n%s", xh.text, xp.text);
+	ck_assert_msg(xh.min_packets >= 3 && xp.min_packets >= 3,
+		      "the ping's 3 packets each way are not all counted on the SAs:\n%s\n%s", xh.text,
+		      xp.text);
+	free(xh.text);
+	free(xp.text);
+
+	pi->ops->stop(pi);
+	pr->ops->stop(pr);
+	ck_assert_msg(netns_topo_teardown(t, err, sizeof(err)), "teardown: %s", err);
+	netns_topo_free(t);
+	kt_rmdir(dir);
+}
+END_TEST
+
+/* ---- the harness against strongSwan (kernel-netlink) ---- */
+
+START_TEST(test_kernel_smoke)
+{
+	const char *why = kt_cannot();
+	ck_assert_msg(!why, "%s", why);
+	char dir[64] = "/tmp/ikec-kernel-XXXXXX", err[600], sdir[700];
+	ck_assert_msg(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	struct interop_env v;
+	ck_assert_msg(interop_env_up(&v, dir, "ikeck", err, sizeof(err)), "%s", err);
+	snprintf(sdir, sizeof(sdir), "%s/strongswan", dir);
+	ck_assert(mkdir(sdir, 0700) == 0);
+	struct peer *ss = strongswan_new(netns_topo_ns(v.topo, NETNS_ROLE_PEER), sdir, err, sizeof(err));
+	ck_assert_msg(ss, "strongSwan: %s", err);
+	static char fails[16384];
+	fails[0] = 0;
+	unsigned passed = 0;
+	for (size_t i = 0; i < interop_nsmoke; i++) {
+		const struct interop_case *c = &interop_smoke[i];
+		struct interop_spec sp = interop_smoke_spec(c, &v, false);
+		struct interop_result *r = xcalloc(1, sizeof(*r));
+		char why2[2100], line[2400];
+		bool ok = interop_run(ss, &v.net, &sp, r, err, sizeof(err));
+		if (!ok)
+			snprintf(why2, sizeof(why2), "could not run: %s", err);
+		else
+			ok = interop_smoke_judge(c, r, why2, sizeof(why2));
+		if (ok && r->established && r->view.child.encap) {
+			ok = false;
+			snprintf(why2, sizeof(why2), "the peer's child SA is UDP-encapsulated");
+		}
+		passed += ok;
+		kt_report("kernel: interop strongswan (kernel-netlink) %s: %s %" PRIu64 " ms%s",
+			  c->name, ok ? why2 : "FAILED", r->ms, r->loops ? ", peer loops" : "");
+		snprintf(line, sizeof(line), "%s: %s\n", c->name, why2);
+		if (!ok && strlen(fails) + strlen(line) + 1 < sizeof(fails))
+			strcat(fails, line);
+		free(r);
+		bool restarted = false;
+		ck_assert_msg(ss->ops->alive(ss, &restarted, err, sizeof(err)), "%s", err);
+		if (restarted && strlen(fails) + 80 < sizeof(fails))
+			snprintf(fails + strlen(fails), sizeof(fails) - strlen(fails),
+				 "%s: the peer had died and was restarted\n", c->name);
+	}
+	kt_report("kernel: interop strongswan (kernel-netlink): %u of %zu smoke cases as expected",
+		  passed, interop_nsmoke);
+	ss->ops->stop(ss);
+	ck_assert_msg(interop_env_down(&v, err, sizeof(err)), "teardown: %s", err);
+	kt_rmdir(dir);
+	ck_assert_msg(!fails[0], "%s", fails);
+}
+END_TEST
+
+Suite *suite_kernel(void)
+{
+	Suite *s = suite_create("kernel");
+	TCase *tc = tcase_create("kernel");
+	/* TCG is slow: minutes, not seconds */
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, test_kernel_esp);
+	tcase_add_test(tc, test_kernel_ss_to_ss);
+	tcase_add_test(tc, test_kernel_smoke);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	char err[300];
+	if (!netns_install_signal_cleanup(err, sizeof(err))) {
+		fprintf(stderr, "check-kernel: %s\n", err);
+		return 1;
+	}
+	SRunner *sr = srunner_create(suite_kernel());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
