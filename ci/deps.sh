@@ -25,6 +25,12 @@ strongswan-swanctl
 libcharon-extra-plugins
 libstrongswan-standard-plugins
 libstrongswan-extra-plugins
+iputils-ping
+linux-image-amd64
+qemu-system-x86
+busybox-static
+cpio
+kmod
 "
 
 if [ "${1:-}" = "--list" ]; then

@@ -64,7 +64,7 @@ timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 t1=$(date +%s.%N)
 
 [ -f "$share/output" ] && cat "$share/output"
-total=$(echo "$t1 - $t0" | bc 2>/dev/null || awk "BEGIN{print $t1 - $t0}")
+total=$(awk "BEGIN{print $t1 - $t0}")
 boot=$(cat "$share/boot-seconds" 2>/dev/null || echo "?")
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 	say "TIMEOUT: qemu was killed after ${timeout_s} s; the console's last lines:"
