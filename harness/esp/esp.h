@@ -68,4 +68,21 @@ uint32_t esp_sa_next_seq(const struct esp_sa *sa);
 /* Tests: set the next outbound sequence number (wrap, replay cases). */
 void esp_sa_set_next_seq(struct esp_sa *sa, uint32_t seq);
 
+/* Sizes, for MTU arithmetic: the IV, the ICV, and the most ESP adds to an
+ * inner packet (header, IV, padding, trailer, ICV). */
+size_t esp_sa_iv_len(const struct esp_sa *sa);
+size_t esp_sa_icv_len(const struct esp_sa *sa);
+size_t esp_sa_overhead(const struct esp_sa *sa);
+/* "AES-CBC-128/HMAC-SHA1-96", "AES-GCM-256-16", for logs. */
+const char *esp_sa_name(const struct esp_sa *sa);
+
+/* Tests only: the IV of the next esp_seal (known-answer vectors); len
+ * must be the transform's IV length. Used once, then IVs are fresh again. */
+bool esp_sa_set_iv_for_test(struct esp_sa *sa, const uint8_t *iv, size_t len);
+/* Tests only: seal a plaintext given whole (payload, padding, pad length,
+ * next header; a multiple of the block), to send bad padding on purpose.
+ * esp_sa_set_next_seq(sa, 0) marks every number used (esp_seal then
+ * fails and esp_sa_next_seq says 0). */
+bool esp_seal_plain_for_test(struct esp_sa *sa, const uint8_t *plain, size_t len, chunk_t *out);
+
 #endif
