@@ -826,8 +826,9 @@ static const struct esp_combo esp_tshark_combos[] = {
 
 /* Seal a tunnel-mode ICMP echo with each combination, write them as ESP in
  * UDP 4500 into a pcap with Wireshark's esp_sa table beside it, and have
- * tshark decrypt every one: good ICV (where it checks one) and the inner
- * ICMP echo request. */
+ * tshark decrypt every one: SPI, sequence number, good ICV (HMAC or GCM
+ * tag) and the inner ICMP echo request; two tampered copies must be
+ * flagged, so that a tshark that checks nothing cannot pass. */
 START_TEST(test_esp_tshark)
 {
 	if (!esp_have_tshark()) {
@@ -857,6 +858,8 @@ START_TEST(test_esp_tshark)
 	src.port = dst.port = 4500;
 	struct timeval ts;
 	gettimeofday(&ts, NULL);
+	chunk_t tampered[ESP_NTSHARK];
+	memset(tampered, 0, sizeof(tampered));
 	for (size_t k = 0; k < ESP_NTSHARK; k++) {
 		const struct esp_combo *c = &esp_tshark_combos[k];
 		struct ike_child ch;
@@ -885,8 +888,21 @@ START_TEST(test_esp_tshark)
 		ck_assert(esp_seal(sa, 4, inner, n, &p));
 		ts.tv_usec = (ts.tv_usec + 1000) % 1000000;
 		ck_assert(capture_writer_add(w, &ts, &src, &dst, false, p.ptr, p.len));
+		if (tampered[k].ptr == NULL && (k == 0 || k == ESP_NTSHARK - 3)) {
+			/* a control: the same packet with one ciphertext bit flipped */
+			tampered[k] = chunk_dup(p.ptr, p.len);
+			tampered[k].ptr[8 + esp_sa_iv_len(sa) + 3] ^= 0x04;
+		}
 		chunk_free(&p);
 		esp_sa_free(sa);
+	}
+	/* the controls go last: frames ESP_NTSHARK + 1 and + 2 */
+	for (size_t k = 0; k < ESP_NTSHARK; k++) {
+		if (!tampered[k].ptr)
+			continue;
+		ck_assert(capture_writer_add(w, &ts, &src, &dst, false, tampered[k].ptr,
+					     tampered[k].len));
+		chunk_free(&tampered[k]);
 	}
 	fclose(tab);
 	capture_writer_close(w);
@@ -901,7 +917,7 @@ START_TEST(test_esp_tshark)
 	int st = esp_run(cmd, &out);
 	ck_assert_msg(st == 0, "tshark exit %d:\n%s", st, out);
 	ck_assert_msg(!strstr(out, "Error loading table"), "tshark: %s", out);
-	size_t frames = 0, good = 0;
+	size_t frames = 0, good = 0, bad_seen = 0;
 	char *save = NULL;
 	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		if (strstr(l, "Running as user"))
@@ -916,29 +932,40 @@ START_TEST(test_esp_tshark)
 			tok = tab2;
 		}
 		size_t k = (size_t)atoi(f[0]) - 1;
-		ck_assert_uint_lt(k, ESP_NTSHARK);
-		const char *name = esp_tshark_combos[k].name;
 		frames++;
-		char want_id[16];
-		snprintf(want_id, sizeof(want_id), "%zu", 0x100 + k);
+		if (k >= ESP_NTSHARK) {
+			/* a tampered control: tshark must see the bad ICV */
+			ck_assert_uint_lt(k, ESP_NTSHARK + 2);
+			ck_assert_msg(f[3] && !strcmp(f[3], "0") && f[4] && !strcmp(f[4], "1"),
+				      "frame %zu (tampered): tshark did not flag the ICV (good '%s' "
+				      "bad '%s')", k + 1, f[3] ? f[3] : "", f[4] ? f[4] : "");
+			bad_seen++;
+			continue;
+		}
+		const char *name = esp_tshark_combos[k].name;
+		char want[16];
+		snprintf(want, sizeof(want), "0x%08zx", 0x51000000 + k);
+		ck_assert_msg(f[1] && !strcmp(f[1], want), "%s: SPI '%s'", name, f[1] ? f[1] : "");
+		snprintf(want, sizeof(want), "%zu", k * 1000 + 1);
+		ck_assert_msg(f[2] && !strcmp(f[2], want), "%s: sequence '%s'", name, f[2] ? f[2] : "");
+		ck_assert_msg(f[3] && !strcmp(f[3], "1") && f[4] && !strcmp(f[4], "0"),
+			      "%s: ICV not good (good '%s' bad '%s')", name, f[3] ? f[3] : "",
+			      f[4] ? f[4] : "");
 		ck_assert_msg(f[5] && !strcmp(f[5], "8"), "%s: no inner ICMP echo request (type '%s')",
 			      name, f[5] ? f[5] : "");
-		ck_assert_msg(f[6] && (!strcmp(f[6], want_id) || strstr(f[6], "0x")),
-			      "%s: inner ICMP id '%s'", name, f[6] ? f[6] : "");
-		ck_assert_msg(f[7] && strstr(f[7], "10.1.0.1"), "%s: inner source '%s'", name,
+		snprintf(want, sizeof(want), "%zu", 0x100 + k);
+		ck_assert_msg(f[6] && !strcmp(f[6], want), "%s: inner ICMP id '%s'", name,
+			      f[6] ? f[6] : "");
+		ck_assert_msg(f[7] && !strcmp(f[7], "192.0.2.1,10.1.0.1"), "%s: sources '%s'", name,
 			      f[7] ? f[7] : "");
-		ck_assert_msg(!f[4] || strcmp(f[4], "1") != 0, "%s: tshark says the ICV is bad", name);
 		ck_assert_msg(!f[8] || !*f[8], "%s: malformed", name);
-		/* tshark 4.0 checks HMACs; for GCM the decryption is the check */
-		bool gcm = esp_tshark_combos[k].transform >= IKE_ESP_AES_GCM_8;
-		if (!gcm)
-			ck_assert_msg(f[3] && !strcmp(f[3], "1"), "%s: ICV not good ('%s')", name,
-				      f[3] ? f[3] : "");
 		good++;
 	}
-	ck_assert_uint_eq(frames, ESP_NTSHARK);
+	ck_assert_uint_eq(bad_seen, 2);
+	ck_assert_uint_eq(frames, ESP_NTSHARK + 2);
 	test_report("esp: tshark decrypts %zu sealed packets (%zu combinations, ESP in UDP 4500): "
-		    "inner ICMP echo, HMAC ICVs good", good, ESP_NTSHARK);
+		    "good ICV, inner ICMP echo; %zu tampered controls flagged bad", good, ESP_NTSHARK,
+		    bad_seen);
 	free(out);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
