@@ -9,6 +9,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
@@ -280,6 +281,7 @@ struct esp_sa *esp_sa_new(const uint8_t spi[4], const struct ike_p2_xform *x, ch
 	}
 	return sa;
 fail:
+	ERR_clear_error();
 	esp_sa_free(sa);
 	return NULL;
 }
@@ -470,8 +472,11 @@ enum esp_drop esp_open(struct esp_sa *sa, const uint8_t *pkt, size_t len, chunk_
 		uint8_t tag[ESP_MAX_ICV];
 		memcpy(tag, icv, sa->icv_len);
 		/* the tag is checked before the plaintext is looked at */
-		if (!esp_gcm(sa, sa->dec, pkt, iv, ct, ct_len, plain.ptr, tag, false))
+		if (!esp_gcm(sa, sa->dec, pkt, iv, ct, ct_len, plain.ptr, tag, false)) {
+			/* leave no stale entry for the next crypto_fail to report */
+			ERR_clear_error();
 			return esp_drop(sa, ESP_DROP_ICV, &plain);
+		}
 	} else {
 		/* 3.4.4: the ICV over SPI .. ciphertext, before decrypting */
 		uint8_t want[ESP_MAX_ICV];
