@@ -439,7 +439,7 @@ static void esp_replay_update(struct esp_sa *sa, uint32_t seq)
 	}
 }
 
-static enum esp_drop esp_drop(struct esp_sa *sa, enum esp_drop why, chunk_t *scratch)
+static enum esp_drop esp_refuse(struct esp_sa *sa, enum esp_drop why, chunk_t *scratch)
 {
 	if (scratch)
 		chunk_clear(scratch);
@@ -455,17 +455,17 @@ enum esp_drop esp_open(struct esp_sa *sa, const uint8_t *pkt, size_t len, chunk_
 	size_t ct_off = ESP_HDR + sa->iv_len;
 	/* the smallest ciphertext is one block (CBC) or the 4-byte trailer word */
 	if (!pkt || len < ct_off + sa->align + sa->icv_len)
-		return esp_drop(sa, ESP_DROP_SHORT, NULL);
+		return esp_refuse(sa, ESP_DROP_SHORT, NULL);
 	if (memcmp(pkt, sa->spi, 4) != 0)
-		return esp_drop(sa, ESP_DROP_SPI, NULL);
+		return esp_refuse(sa, ESP_DROP_SPI, NULL);
 	size_t ct_len = len - ct_off - sa->icv_len;
 	if (ct_len % sa->align)
-		return esp_drop(sa, ESP_DROP_ALIGN, NULL);
+		return esp_refuse(sa, ESP_DROP_ALIGN, NULL);
 	uint32_t seq = esp_get32(pkt + 4);
 	/* 3.4.3: duplicates go before the ICV costs anything; the window moves
 	 * only once the packet authenticated (below) */
 	if (!esp_replay_ok(sa, seq))
-		return esp_drop(sa, ESP_DROP_REPLAY, NULL);
+		return esp_refuse(sa, ESP_DROP_REPLAY, NULL);
 	const uint8_t *iv = pkt + ESP_HDR, *ct = pkt + ct_off, *icv = ct + ct_len;
 	chunk_t plain = chunk_alloc(ct_len);
 	if (sa->mode == ESP_MODE_GCM) {
@@ -475,17 +475,17 @@ enum esp_drop esp_open(struct esp_sa *sa, const uint8_t *pkt, size_t len, chunk_
 		if (!esp_gcm(sa, sa->dec, pkt, iv, ct, ct_len, plain.ptr, tag, false)) {
 			/* leave no stale entry for the next crypto_fail to report */
 			ERR_clear_error();
-			return esp_drop(sa, ESP_DROP_ICV, &plain);
+			return esp_refuse(sa, ESP_DROP_ICV, &plain);
 		}
 	} else {
 		/* 3.4.4: the ICV over SPI .. ciphertext, before decrypting */
 		uint8_t want[ESP_MAX_ICV];
 		if (!esp_hmac(sa, pkt, ct_off + ct_len, want) ||
 		    CRYPTO_memcmp(want, icv, sa->icv_len) != 0)
-			return esp_drop(sa, ESP_DROP_ICV, &plain);
+			return esp_refuse(sa, ESP_DROP_ICV, &plain);
 		if (sa->mode == ESP_MODE_CBC) {
 			if (!esp_cbc(sa->dec, iv, ct, ct_len, plain.ptr))
-				return esp_drop(sa, ESP_DROP_ICV, &plain);
+				return esp_refuse(sa, ESP_DROP_ICV, &plain);
 		} else {
 			memcpy(plain.ptr, ct, ct_len);
 		}
@@ -494,11 +494,11 @@ enum esp_drop esp_open(struct esp_sa *sa, const uint8_t *pkt, size_t len, chunk_
 	/* 2.4: the receiver should check the pad bytes are 1, 2, 3 ... */
 	size_t pad = plain.ptr[ct_len - 2];
 	if (pad + 2 > ct_len)
-		return esp_drop(sa, ESP_DROP_PADDING, &plain);
+		return esp_refuse(sa, ESP_DROP_PADDING, &plain);
 	size_t body = ct_len - 2 - pad;
 	for (size_t i = 0; i < pad; i++)
 		if (plain.ptr[body + i] != (uint8_t)(i + 1))
-			return esp_drop(sa, ESP_DROP_PADDING, &plain);
+			return esp_refuse(sa, ESP_DROP_PADDING, &plain);
 	uint8_t next = plain.ptr[ct_len - 1];
 	memset(plain.ptr + body, 0, ct_len - body);
 	plain.len = body;
