@@ -37,8 +37,11 @@ static void kt_report(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 static void kt_report(const char *fmt, ...)
 {
 	va_list ap;
+	struct timespec ts;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
 	va_start(ap, fmt);
-	fputs("  ", stdout);
+	/* seconds since boot: inside the VM, a timeline of the lane */
+	printf("  [%6.1f s] ", (double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
 	vprintf(fmt, ap);
 	fputc('\n', stdout);
 	va_end(ap);
