@@ -1,5 +1,8 @@
 /* One interop case end to end: peers/interop.h. */
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 
 #include <openssl/pem.h>
@@ -13,8 +16,12 @@
 
 #include "core/clock.h"
 #include "core/hex.h"
+#include "core/log.h"
 #include "crypto/cipher.h"
+#include "esp/user.h"
 #include "netns/netns.h"
+#include "report/keys.h"
+#include "report/live.h"
 #include "peers/interop.h"
 #include "wire/names.h"
 
@@ -148,6 +155,8 @@ static bool interop_theirs(const struct interop_net *net, const struct interop_s
 	if ((size_t)snprintf(art, artlen, "%s/%s", peer->dir, s->name) >= artlen)
 		return interop_fail(err, errlen, "case %s: artifacts path too long", s->name);
 	pc->artifacts = art;
+	if (mkdir(art, 0755) != 0 && errno != EEXIST)
+		return interop_fail(err, errlen, "cannot make %s: %s", art, strerror(errno));
 	return true;
 }
 
@@ -204,6 +213,200 @@ static bool interop_settle(struct peer *peer, const struct peer_case *pc, struct
 	}
 }
 
+/* ---- traffic ---- */
+
+static bool interop_udp_encap(uint16_t encap)
+{
+	return encap == IKE_ENCAP_UDP_TUNNEL || encap == IKE_ENCAP_UDP_TRANSPORT ||
+	       encap == 61443 || encap == 61444;
+}
+
+
+struct interop_pump {
+	struct ike_engine *e;
+	struct transport *t;
+	struct esp_user *u;
+	struct live_capture *cap;
+};
+
+/* Move packets for up to wait_ms: ESP to the data plane, IKE to the
+ * engine (it keeps answering), the TUN's packets out. */
+static void interop_pump(struct interop_pump *p, int wait_ms)
+{
+	struct pollfd fds[3] = { { transport_fd(p->t), POLLIN, 0 },
+				 { esp_user_fd(p->u), POLLIN, 0 },
+				 { p->cap ? live_capture_fd(p->cap) : -1, POLLIN, 0 } };
+	if (poll(fds, 3, wait_ms) <= 0)
+		return;
+	if (p->cap)
+		live_capture_poll(p->cap);
+	struct transport_pkt pkt;
+	while (transport_recv(p->t, &pkt) == 1) {
+		if (pkt.kind == TRANSPORT_PKT_ESP)
+			esp_user_input(p->u, &pkt);
+		else if (pkt.kind == TRANSPORT_PKT_IKE)
+			ike_engine_input(p->e, &pkt, clock_ms());
+		transport_pkt_free(&pkt);
+	}
+	esp_user_poll_tun(p->u);
+	ike_engine_tick(p->e, clock_ms());
+}
+
+/* "10.1.0.1/32" -> "10.1.0.1" */
+static void interop_host(const char *cidr, char *out, size_t len)
+{
+	snprintf(out, len, "%s", cidr);
+	char *slash = strchr(out, '/');
+	if (slash)
+		*slash = '\0';
+}
+
+/* ping inside ns while the data plane runs; the replies counted from its
+ * output (kept in log). */
+static bool interop_ping(struct interop_pump *p, const char *ns, const char *src, const char *dst,
+			 const char *token_hex, const char *log, unsigned *replies, char *err,
+			 size_t errlen)
+{
+	char count[8];
+	snprintf(count, sizeof(count), "%d", INTEROP_PINGS);
+	/* -p: the token fills the echo payload, so a leak in clear shows */
+	char *const argv[] = { "ping", "-n", "-c", count, "-i", "0.2", "-W", "2", "-p",
+			       (char *)token_hex, "-I", (char *)src, (char *)dst, NULL };
+	pid_t pid;
+	*replies = 0;
+	if (!netns_spawn(ns, argv, log, &pid, err, errlen))
+		return false;
+	int st = 0;
+	uint64_t limit = clock_ms() + 10000;
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (clock_ms() > limit) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			return interop_fail(err, errlen, "ping %s -> %s in %s did not end in 10 s", src,
+					    dst, ns);
+		}
+		interop_pump(p, 20);
+	}
+	FILE *f = fopen(log, "r");
+	char line[256];
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *q = strstr(line, " received");
+		const char *c = strstr(line, "transmitted, ");
+		if (q && c)
+			*replies = (unsigned)atoi(c + 13);
+	}
+	if (f)
+		fclose(f);
+	return true;
+}
+
+static void interop_traffic(struct peer *peer, const struct interop_net *net,
+			    const struct peer_case *pc, const char *art, struct ike_engine *e,
+			    struct transport *t, struct interop_result *r)
+{
+	struct interop_traffic *tr = &r->traffic;
+	const struct ike_result *res = ike_engine_result(e);
+	struct ike_sa *sa = ike_engine_sa(e);
+	char err[400], hs[64], ps[64], log[1200];
+	tr->ran = true;
+	if (!res->nchild || !sa) {
+		snprintf(tr->why, sizeof(tr->why), "no child SA to send through");
+		return;
+	}
+	if (!sa->natt_floated || !interop_udp_encap(res->child[0].xf.encap)) {
+		snprintf(tr->why, sizeof(tr->why), "the child SA is not UDP-encapsulated; the "
+			 "userspace backend has no raw ESP yet");
+		return;
+	}
+	struct interop_pump p = { e, t, esp_user_new(net->harness_ns, "ikec0", t, err, sizeof(err)),
+				  NULL };
+	if (!p.u || !esp_user_add_child(p.u, &res->child[0], &sa->peer, err, sizeof(err))) {
+		snprintf(tr->why, sizeof(tr->why), "data plane: %s", err);
+		esp_user_free(p.u);
+		return;
+	}
+	/* the link as the harness sees it: only IKE and ESP may cross it */
+	snprintf(log, sizeof(log), "%s/traffic.pcap", art);
+	if (net->harness_if &&
+	    !(p.cap = live_capture_start(net->harness_ns, net->harness_if, log, err, sizeof(err)))) {
+		snprintf(tr->why, sizeof(tr->why), "%s", err);
+		esp_user_free(p.u);
+		return;
+	}
+	uint8_t token[16];
+	char token_hex[33];
+	ike_random(token, sizeof(token));
+	hex_encode(token, sizeof(token), token_hex);
+	interop_host(net->harness_ts, hs, sizeof(hs));
+	interop_host(net->peer_ts, ps, sizeof(ps));
+	uint64_t t0 = clock_ms();
+	snprintf(log, sizeof(log), "%s/ping-out.log", art);
+	bool ok = interop_ping(&p, net->harness_ns, hs, ps, token_hex, log, &tr->out_replies, err,
+			       sizeof(err));
+	snprintf(log, sizeof(log), "%s/ping-in.log", art);
+	ok = ok && (!net->peer_ns || interop_ping(&p, net->peer_ns, ps, hs, token_hex, log,
+						  &tr->in_replies, err, sizeof(err)));
+	tr->ms = clock_ms() - t0;
+	interop_pump(&p, 50);  /* the last frames into the capture */
+	/* Wireshark's tables beside the capture, so its ESP reads in clear */
+	char ws[1200], kerr[300];
+	snprintf(ws, sizeof(ws), "%s/wireshark", art);
+	struct ike_sa *sas[1] = { sa };
+	if ((mkdir(ws, 0755) != 0 && errno != EEXIST) ||
+	    !keytab_write_dir(ws, sas, 1, kerr, sizeof(kerr)))
+		log_warn("case %s: key tables in %s: %s", pc->name, ws, errno ? strerror(errno) : kerr);
+	live_capture_stop(p.cap, token, sizeof(token), &tr->wire);
+	tr->captured = p.cap != NULL;
+	esp_user_counters(p.u, 0, &tr->in, &tr->out);
+	struct peer_sa_view v;
+	char verr[200];
+	bool have_view = peer->ops->view(peer, pc, &v, verr, sizeof(verr)) && v.child.present;
+	esp_user_free(p.u);
+	if (!ok) {
+		snprintf(tr->why, sizeof(tr->why), "%s", err);
+		return;
+	}
+	/* every echo and every reply crossed the tunnel once each way */
+	uint64_t want = 2u * INTEROP_PINGS * (net->peer_ns ? 2u : 1u);
+	if (tr->out_replies != INTEROP_PINGS || (net->peer_ns && tr->in_replies != INTEROP_PINGS)) {
+		snprintf(tr->why, sizeof(tr->why), "ping replies: harness -> peer %u of %d, peer -> "
+			 "harness %u of %d (ESP in %" PRIu64 " out %" PRIu64 " packets, drops %" PRIu64
+			 " ICV %" PRIu64 " replay)", tr->out_replies, INTEROP_PINGS, tr->in_replies,
+			 INTEROP_PINGS, tr->in.packets, tr->out.packets, tr->in.drops[ESP_DROP_ICV],
+			 tr->in.drops[ESP_DROP_REPLAY]);
+		return;
+	}
+	if (tr->in.packets + tr->out.packets != want) {
+		snprintf(tr->why, sizeof(tr->why), "the harness counted %" PRIu64 " in + %" PRIu64
+			 " out ESP packets, the probes made %" PRIu64, tr->in.packets, tr->out.packets,
+			 want);
+		return;
+	}
+	if (!have_view) {
+		snprintf(tr->why, sizeof(tr->why), "no view of the peer's child SA after the probes");
+		return;
+	}
+	if (tr->captured && (tr->wire.secret_seen || tr->wire.other ||
+			     tr->wire.esp_udp < tr->in.packets + tr->out.packets)) {
+		snprintf(tr->why, sizeof(tr->why), "on the wire: the token in clear in %zu frames, %zu "
+			 "frames neither IKE nor ESP, %zu ESP-in-UDP frames for %" PRIu64 " ESP packets",
+			 tr->wire.secret_seen, tr->wire.other, tr->wire.esp_udp,
+			 tr->in.packets + tr->out.packets);
+		return;
+	}
+	if (v.child.packets_in != tr->out.packets || v.child.packets_out != tr->in.packets) {
+		snprintf(tr->why, sizeof(tr->why), "counters differ: harness out %" PRIu64 " in %"
+			 PRIu64 " packets, peer in %" PRIu64 " out %" PRIu64, tr->out.packets,
+			 tr->in.packets, v.child.packets_in, v.child.packets_out);
+		return;
+	}
+	tr->ok = true;
+	snprintf(tr->why, sizeof(tr->why), "%u+%u ping replies, %" PRIu64 "/%" PRIu64
+		 " ESP packets counted alike on both sides, %zu ESP-in-UDP frames on the wire and "
+		 "the token never in clear", tr->out_replies, tr->in_replies, tr->out.packets,
+		 tr->in.packets, tr->wire.esp_udp);
+}
+
 /* ---- the cross-check ---- */
 
 static uint16_t interop_p1_bits(uint16_t encr, uint16_t keylen)
@@ -219,11 +422,6 @@ static uint16_t interop_p2_bits(uint16_t transform, uint16_t keylen)
 	return keylen ? keylen : aes ? 128 : 0;
 }
 
-static bool interop_udp_encap(uint16_t encap)
-{
-	return encap == IKE_ENCAP_UDP_TUNNEL || encap == IKE_ENCAP_UDP_TRANSPORT ||
-	       encap == 61443 || encap == 61444;
-}
 
 /* Lifetimes are compared when both sides state one; the peer's may be
  * read a second or two after it was installed. */
@@ -371,6 +569,10 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 		if (peer->ops->calm &&
 		    !peer->ops->calm(peer, &pc, INTEROP_LOOP_LIMIT, &r->attempts, lw, sizeof(lw)))
 			r->loops = true;
+		if (r->established && s->traffic) {
+			interop_traffic(peer, net, &pc, art, e, t, r);
+			res = ike_engine_result(e);  /* the engine may have grown */
+		}
 		if (r->loops)
 			snprintf(r->why, sizeof(r->why), "%s (limit %d); %s", lw, INTEROP_LOOP_LIMIT,
 				 r->established ? "established" : "not established");
@@ -451,6 +653,9 @@ bool interop_env_up(struct interop_env *v, const char *dir, const char *prefix, 
 	interop_host_ts(&v->topo->peer_subnet, v->pts, sizeof(v->pts));
 	v->net.harness_ts = v->hts;
 	v->net.peer_ts = v->pts;
+	v->net.peer_ns = netns_topo_ns(v->topo, NETNS_ROLE_PEER);
+	/* netns names a veth end after the namespace at its other end */
+	v->net.harness_if = v->topo->harness_nat ? "eth-nh" : "eth-p";
 	return true;
 }
 
@@ -500,8 +705,16 @@ bool interop_smoke_judge(const struct interop_case *c, const struct interop_resu
 		return false;
 	}
 	if (!c->peer_p1) {
-		snprintf(why, len, "%s", r->established && r->agree ? "established, views agree" : r->why);
-		return r->established && r->agree;
+		bool traffic_ok = !r->traffic.ran || r->traffic.ok;
+		if (r->established && r->agree && !traffic_ok)
+			snprintf(why, len, "established, views agree, but traffic failed: %s",
+				 r->traffic.why);
+		else if (r->established && r->agree)
+			snprintf(why, len, "established, views agree%s%s",
+				 r->traffic.ran ? "; traffic: " : "", r->traffic.ran ? r->traffic.why : "");
+		else
+			snprintf(why, len, "%s", r->why);
+		return r->established && r->agree && traffic_ok;
 	}
 	bool seen = c->harness_initiates
 		? interop_has(r->notify_rx, r->nnotify_rx, WIRE_N_NO_PROPOSAL_CHOSEN)

@@ -8,10 +8,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "esp/esp.h"
 #include "ike/engine.h"
 #include "netns/netns.h"
 #include "peers/peer.h"
 #include "pki/pki.h"
+#include "report/live.h"
 
 /* Where things are: namespaces and addresses as each side must use them. */
 struct interop_net {
@@ -21,6 +23,8 @@ struct interop_net {
 	struct netaddr peer;              /* the peer's own address */
 	struct netaddr peer_public;       /* what the harness must send to */
 	const char *harness_ts, *peer_ts; /* test subnets ("10.1.0.1/32") */
+	const char *peer_ns;              /* for probes from the peer's side */
+	const char *harness_if;           /* the harness's link, captured during probes */
 };
 
 /* More IKE/CHILD SA attempts than this in one case is a peer in a loop. */
@@ -39,7 +43,21 @@ struct interop_spec {
 	const struct pki_testpki *pki;    /* signature auth: harness "moon", peer "sun" */
 	const char *ca_file;              /* trust anchors for both (PEM, may hold several) */
 	uint32_t limit_ms;                /* the whole case (0: 10 s) */
+	bool traffic;                     /* after Phase 2: probes through the SAs */
 };
+
+/* The traffic check: pings both ways through the child SA (userspace
+ * ESP in UDP on the harness side), and both sides' counters. */
+struct interop_traffic {
+	bool ran, ok;
+	char why[600];
+	unsigned out_replies, in_replies;   /* of INTEROP_PINGS each way */
+	struct esp_counters in, out;        /* the harness's SA pair */
+	bool captured;
+	struct live_summary wire;           /* the harness's link during the probes */
+	uint64_t ms;                        /* both probes */
+};
+#define INTEROP_PINGS 3
 
 struct interop_result {
 	bool harness_ok;                  /* the engine's script ran to its end */
@@ -54,6 +72,7 @@ struct interop_result {
 	size_t nnotify_rx;
 	uint16_t notify_tx[8];            /* and sent */
 	size_t nnotify_tx;
+	struct interop_traffic traffic;
 	/* the harness's record */
 	struct ike_p1_xform p1;
 	struct ike_child child;           /* keys not kept */

@@ -282,6 +282,7 @@ static void ti_run_all(struct interop_env *v, struct peer *peer, bool force_enca
 	for (size_t i = 0; i < interop_nsmoke; i++) {
 		const struct interop_case *c = &interop_smoke[i];
 		struct interop_spec sp = interop_smoke_spec(c, v, force_encap);
+		sp.traffic = true;
 		struct interop_result *r = xcalloc(1, sizeof(*r));
 		char err[600], why[2100], line[2800];
 		bool ok = interop_run(peer, &v->net, &sp, r, err, sizeof(err));
@@ -299,6 +300,36 @@ static void ti_run_all(struct interop_env *v, struct peer *peer, bool force_enca
 		if (peer->ops->calm && !r->attempts && strlen(fails) + 80 < flen)
 			snprintf(fails + strlen(fails), flen - strlen(fails),
 				 "%s: the loop watch counted no attempt at all\n", c->name);
+		/* the first traffic case once more, through tshark with the key
+		   tables the run wrote: every echo and reply reads in clear */
+		if (ok && r->traffic.ok && i == 0 &&
+		    system("tshark --version >/dev/null 2>&1") == 0) {
+			char cmd[2400], out[4096] = "";
+			snprintf(cmd, sizeof(cmd), "HOME='%s/%s' XDG_CONFIG_HOME='%s/%s' tshark -n -r "
+				 "'%s/%s/traffic.pcap' -o esp.enable_encryption_decode:TRUE -o "
+				 "esp.enable_authentication_check:TRUE -Y icmp -T fields -e icmp.type "
+				 "-e esp.icv_good 2>/dev/null", peer->dir, c->name, peer->dir, c->name,
+				 peer->dir, c->name);
+			FILE *ts = popen(cmd, "r");
+			size_t n = ts ? fread(out, 1, sizeof(out) - 1, ts) : 0;
+			out[n] = '\0';
+			if (ts)
+				pclose(ts);
+			unsigned req = 0, rep = 0;
+			for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n")) {
+				/* only with a good ICV: tshark checked our keys */
+				req += !strcmp(l, "8\t1");
+				rep += !strcmp(l, "0\t1");
+			}
+			test_report("interop: %s %s: tshark decrypts %u echo requests and %u replies "
+				    "with a good ICV from traffic.pcap with the esp_sa table", peer->ops->name, c->name,
+				    req, rep);
+			if ((req != 2 * INTEROP_PINGS || rep != 2 * INTEROP_PINGS) &&
+			    strlen(fails) + 120 < flen)
+				snprintf(fails + strlen(fails), flen - strlen(fails),
+					 "%s: tshark read %u echo requests and %u replies in the "
+					 "capture, want %d each\n", c->name, req, rep, 2 * INTEROP_PINGS);
+		}
 		free(r);
 		bool restarted = false;
 		ck_assert_msg(peer->ops->alive(peer, &restarted, err, sizeof(err)), "%s", err);
@@ -349,7 +380,8 @@ START_TEST(test_interop_self)
 	struct peer *self = self_peer_new(bin, netns_topo_ns(v.topo, NETNS_ROLE_PEER), dir, err,
 					  sizeof(err));
 	ck_assert_msg(self, "self: %s", err);
-	ti_run_all(&v, self, false, fails, sizeof(fails));
+	/* ESP in UDP: the userspace data plane has no raw ESP yet */
+	ti_run_all(&v, self, true, fails, sizeof(fails));
 	self->ops->stop(self);
 	ti_env_down(&v);
 	ck_assert_msg(!fails[0], "%s", fails);

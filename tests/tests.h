@@ -32,6 +32,7 @@ TEST_SUITE_DECL Suite *suite_peer(void);
 TEST_SUITE_DECL Suite *suite_netns(void);
 TEST_SUITE_DECL Suite *suite_strongswan(void);
 TEST_SUITE_DECL Suite *suite_interop(void);
+TEST_SUITE_DECL Suite *suite_esp(void);
 TEST_SUITE_DECL Suite *suite_matrix(void);
 
 /* Path of a file under ../shared/vectors (env IKEC_VECTORS), or NULL when

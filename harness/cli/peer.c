@@ -30,6 +30,7 @@
 #include "core/clock.h"
 #include "core/hex.h"
 #include "core/log.h"
+#include "esp/user.h"
 #include "ike/engine.h"
 #include "ike/server.h"
 #include "suite/peercfg.h"
@@ -72,6 +73,13 @@ struct peer {
 	const char *state_path;
 	char *state_last;
 	struct writer state_done;     /* an initiator's finished exchanges */
+	/* --dataplane user: ESP through the children, on a TUN device */
+	bool dataplane;
+	struct esp_user *dp;
+	uint8_t (*dp_spi)[4];         /* inbound SPIs installed */
+	size_t ndp_spi;
+	bool dp_raw_warned;
+	bool holding;                 /* an initiator keeping its last SA for traffic */
 };
 
 static volatile sig_atomic_t peer_stop;
@@ -104,7 +112,7 @@ static void peer_server_log(void *ctx, const char *line)
 
 static void peer_usage(FILE *f)
 {
-	fprintf(f, "usage: ike-conform peer --config FILE [--log FILE] [--state FILE] [-v]\n"
+	fprintf(f, "usage: ike-conform peer --config FILE [--log FILE] [--state FILE] [--dataplane user] [-v]\n"
 		   "\n"
 		   "Runs the IKEv1 engine from a config file (docs/peer-config.md): as a\n"
 		   "responder until SIGTERM/SIGINT or for 'exchanges' phase-1 SAs, or as an\n"
@@ -116,6 +124,9 @@ static void peer_usage(FILE *f)
 		   "\n"
 		   "  --config FILE   the peer config (YAML)\n"
 		   "  --log FILE      log here instead of log_file or stderr\n"
+		   "  --dataplane user  carry ESP through the child SAs (a TUN device, routes\n"
+		   "                  for the remote selectors, ESP in UDP); an initiator keeps\n"
+		   "                  its last SA until stopped\n"
 		   "  --state FILE    keep the SAs there as 'sa ...' and 'child ...' lines of\n"
 		   "                  key=value, rewritten (atomically) whenever they change\n"
 		   "  -v              debug logging (overrides log_level)\n"
@@ -184,7 +195,8 @@ static void peer_init_report(struct peer *p)
 
 /* ---- the state file (--state): what a driver reads instead of logs ---- */
 
-static void peer_state_sa(struct writer *w, unsigned id, struct ike_engine *e)
+static void peer_state_sa(struct writer *w, unsigned id, struct ike_engine *e,
+			  const struct esp_user *dp)
 {
 	struct ike_sa *sa = ike_engine_sa(e);
 	char pb[NETADDR_STRLEN], b1[40], b2[40], line[512];
@@ -208,6 +220,16 @@ static void peer_state_sa(struct writer *w, unsigned id, struct ike_engine *e)
 			 id, peer_hex(c->spi_in, 4, b1, sizeof(b1)), peer_hex(c->spi_out, 4, b2, sizeof(b2)),
 			 c->xf.transform, c->xf.keylen, c->xf.auth, c->xf.group, c->xf.encap,
 			 c->xf.life_sec, c->xf.life_kb, c->deleted);
+		struct esp_counters in, out;
+		if (dp && esp_user_counters_by_spi(dp, c->spi_in, &in, &out)) {
+			/* the data plane's view, on the same line */
+			size_t l = strlen(line);
+			if (l && line[l - 1] == '\n')
+				line[l - 1] = '\0';
+			snprintf(line + strlen(line), sizeof(line) - strlen(line),
+				 " packets_in=%" PRIu64 " packets_out=%" PRIu64 " bytes_in=%" PRIu64
+				 " bytes_out=%" PRIu64 "\n", in.packets, out.packets, in.bytes, out.bytes);
+		}
 		writer_bytes(w, line, strlen(line));
 	}
 }
@@ -222,11 +244,11 @@ static void peer_state_write(struct peer *p)
 	writer_init(&w);
 	writer_bytes(&w, p->state_done.p, p->state_done.len);
 	if (p->init.e)
-		peer_state_sa(&w, p->init.id, p->init.e);
+		peer_state_sa(&w, p->init.id, p->init.e, p->dp);
 	for (size_t k = 0; k < p->nsock; k++) {
 		struct ike_server *srv = p->sock[k].srv;
 		for (size_t i = 0; srv && i < ike_server_count(srv); i++)
-			peer_state_sa(&w, ike_server_sa_id(srv, i), ike_server_engine(srv, i));
+			peer_state_sa(&w, ike_server_sa_id(srv, i), ike_server_engine(srv, i), p->dp);
 	}
 	writer_u8(&w, 0);
 	chunk_t text = writer_take(&w);
@@ -250,6 +272,8 @@ static void peer_state_write(struct peer *p)
 static int peer_init_step(struct peer *p)
 {
 	struct peer_init *in = &p->init;
+	if (p->holding)
+		return -1;
 	if (in->e) {
 		if (!ike_engine_done(in->e))
 			return -1;
@@ -257,6 +281,17 @@ static int peer_init_step(struct peer *p)
 		bool ok = r->finished && !r->failed && r->established &&
 			  (!p->cfg.ike.np2 || r->nchild > 0);
 		p->ndone++;
+		if (ok && p->dataplane && p->ndone >= p->cfg.exchanges) {
+			/* the SAs stay, serving traffic, until we are stopped */
+			p->nok++;
+			peer_log(p, LOG_INFO, "sa#%u done: established with %zu child SA%s; kept for "
+				 "traffic until stopped", in->id, r->nchild, r->nchild == 1 ? "" : "s");
+			printf("established: %u exchange%s\n", p->nok, p->nok == 1 ? "" : "s");
+			fflush(stdout);
+			ike_engine_set_serve(in->e, true);
+			p->holding = true;
+			return -1;
+		}
 		if (ok) {
 			p->nok++;
 			peer_log(p, LOG_INFO, "sa#%u done: established with %zu child SA%s", in->id,
@@ -266,7 +301,7 @@ static int peer_init_step(struct peer *p)
 				 r->failed ? r->error : "the exchange ended without an established SA");
 			peer_log(p, LOG_WARN, "sa#%u failed: %s", in->id, p->last_error);
 		}
-		peer_state_sa(&p->state_done, in->id, in->e);
+		peer_state_sa(&p->state_done, in->id, in->e, p->dp);
 		ike_engine_free(in->e);
 		in->e = NULL;
 		if (!ok) {
@@ -375,6 +410,10 @@ static int peer_open(struct peer *p)
 
 static void peer_close(struct peer *p)
 {
+	esp_user_free(p->dp);
+	p->dp = NULL;
+	free(p->dp_spi);
+	p->dp_spi = NULL;
 	ike_engine_free(p->init.e);
 	p->init.e = NULL;
 	for (size_t i = 0; i < p->nsock; i++) {
@@ -389,6 +428,60 @@ static void peer_close(struct peer *p)
 	chunk_t done = writer_take(&p->state_done);
 	chunk_free(&done);
 	peercfg_free(&p->cfg);
+}
+
+/* ---- the data plane (--dataplane user) ---- */
+
+static bool peer_dp_has(const struct peer *p, const uint8_t spi[4])
+{
+	for (size_t i = 0; i < p->ndp_spi; i++)
+		if (!memcmp(p->dp_spi[i], spi, 4))
+			return true;
+	return false;
+}
+
+static void peer_dp_add(struct peer *p, struct ike_engine *e, unsigned id)
+{
+	struct ike_sa *sa = e ? ike_engine_sa(e) : NULL;
+	char err[300], b[16];
+	for (size_t i = 0; sa && i < sa->nchild; i++) {
+		const struct ike_child *c = &sa->child[i];
+		if (c->deleted || peer_dp_has(p, c->spi_in))
+			continue;
+		p->dp_spi = xrealloc(p->dp_spi, (p->ndp_spi + 1) * sizeof(*p->dp_spi));
+		memcpy(p->dp_spi[p->ndp_spi++], c->spi_in, 4);
+		if (!sa->natt_floated) {
+			if (!p->dp_raw_warned)
+				peer_log(p, LOG_WARN, "sa#%u child %s: not UDP-encapsulated; the userspace "
+					 "data plane has no raw ESP yet, so it carries no traffic", id,
+					 peer_hex(c->spi_in, 4, b, sizeof(b)));
+			p->dp_raw_warned = true;
+			continue;
+		}
+		if (!p->dp && !(p->dp = esp_user_new(NULL, "ikec0", p->sock[0].t, err, sizeof(err)))) {
+			peer_log(p, LOG_ERR, "data plane: %s", err);
+			return;
+		}
+		if (esp_user_add_child(p->dp, c, &sa->peer, err, sizeof(err)))
+			peer_log(p, LOG_INFO, "sa#%u child in %s installed in the userspace data plane", id,
+				 peer_hex(c->spi_in, 4, b, sizeof(b)));
+		else
+			peer_log(p, LOG_ERR, "sa#%u data plane: %s", id, err);
+	}
+}
+
+/* Install every new child SA. */
+static void peer_dp_sync(struct peer *p)
+{
+	if (!p->dataplane)
+		return;
+	if (p->init.e)
+		peer_dp_add(p, p->init.e, p->init.id);
+	for (size_t k = 0; k < p->nsock; k++) {
+		struct ike_server *srv = p->sock[k].srv;
+		for (size_t i = 0; srv && i < ike_server_count(srv); i++)
+			peer_dp_add(p, ike_server_engine(srv, i), ike_server_sa_id(srv, i));
+	}
 }
 
 /* ---- the loop ---- */
@@ -416,7 +509,7 @@ static int peer_loop(struct peer *p, const sigset_t *waitmask)
 			uint64_t d = ike_engine_tick(p->init.e, now);
 			peer_init_report(p);
 			next = d < next ? d : next;
-			if (ike_engine_done(p->init.e))
+			if (!p->holding && ike_engine_done(p->init.e))
 				continue;
 		} else {
 			for (size_t i = 0; i < p->nsock; i++) {
@@ -437,13 +530,17 @@ static int peer_loop(struct peer *p, const sigset_t *waitmask)
 					next = linger_until;
 			}
 		}
+		peer_dp_sync(p);
 		now = clock_ms();
-		struct pollfd fds[PEERCFG_MAX_LISTEN];
+		struct pollfd fds[PEERCFG_MAX_LISTEN + 1];
 		for (size_t i = 0; i < p->nsock; i++)
 			fds[i] = (struct pollfd){ .fd = transport_fd(p->sock[i].t), .events = POLLIN };
+		nfds_t nfds = p->nsock;
+		if (p->dp)
+			fds[nfds++] = (struct pollfd){ .fd = esp_user_fd(p->dp), .events = POLLIN };
 		uint64_t wait = next > now ? next - now : 0;
 		struct timespec ts = { (time_t)(wait / 1000), (long)(wait % 1000) * 1000000L };
-		int n = ppoll(fds, p->nsock, &ts, waitmask);
+		int n = ppoll(fds, nfds, &ts, waitmask);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -453,17 +550,21 @@ static int peer_loop(struct peer *p, const sigset_t *waitmask)
 		for (size_t i = 0; n > 0 && i < p->nsock; i++) {
 			if (!(fds[i].revents & POLLIN))
 				continue;
-			if (p->sock[i].srv) {
-				ike_server_poll(p->sock[i].srv, clock_ms());
-				continue;
-			}
 			struct transport_pkt pkt;
 			while (transport_recv(p->sock[i].t, &pkt) == 1) {
-				ike_engine_input(p->init.e, &pkt, clock_ms());
+				if (pkt.kind == TRANSPORT_PKT_ESP && p->dp)
+					esp_user_input(p->dp, &pkt);
+				else if (p->sock[i].srv)
+					ike_server_input(p->sock[i].srv, &pkt, clock_ms());
+				else
+					ike_engine_input(p->init.e, &pkt, clock_ms());
 				transport_pkt_free(&pkt);
 			}
-			peer_init_report(p);
+			if (!p->sock[i].srv)
+				peer_init_report(p);
 		}
+		if (p->dp && nfds > p->nsock && (fds[p->nsock].revents & POLLIN))
+			esp_user_poll_tun(p->dp);
 	}
 }
 
@@ -472,7 +573,7 @@ static int peer_loop(struct peer *p, const sigset_t *waitmask)
 int cli_peer(int argc, char **argv)
 {
 	const char *config = NULL, *logpath = NULL, *statepath = NULL;
-	bool verbose = false;
+	bool verbose = false, dataplane = false;
 	for (int i = 1; i < argc; i++) {
 		if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "-c")) && i + 1 < argc) {
 			config = argv[++i];
@@ -484,6 +585,13 @@ int cli_peer(int argc, char **argv)
 			logpath = argv[i] + 6;
 		} else if (!strcmp(argv[i], "--state") && i + 1 < argc) {
 			statepath = argv[++i];
+		} else if (!strcmp(argv[i], "--dataplane") && i + 1 < argc) {
+			if (strcmp(argv[++i], "user") != 0) {
+				fprintf(stderr, "ike-conform peer: --dataplane must be 'user', not '%s'\n",
+					argv[i]);
+				return 2;
+			}
+			dataplane = true;
 		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			verbose = true;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -505,6 +613,7 @@ int cli_peer(int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	p.t0 = clock_ms();
 	p.state_path = statepath;
+	p.dataplane = dataplane;
 	writer_init(&p.state_done);
 	struct yaml_error yerr = { 0 };
 	if (!peercfg_load_file(config, &p.cfg, &yerr)) {

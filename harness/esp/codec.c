@@ -402,7 +402,12 @@ bool esp_seal(struct esp_sa *sa, uint8_t next_header, const uint8_t *inner, size
 		ct[len + i] = (uint8_t)(i + 1);
 	ct[len + pad] = (uint8_t)pad;
 	ct[len + pad + 1] = next_header;
-	return esp_seal_finish(sa, o, ct_len, out);
+	if (!esp_seal_finish(sa, o, ct_len, out))
+		return false;
+	/* an outbound SA counts what it sent, as the kernel's do */
+	sa->ctr.packets++;
+	sa->ctr.bytes += len;
+	return true;
 }
 
 bool esp_seal_plain_for_test(struct esp_sa *sa, const uint8_t *plain, size_t len, chunk_t *out)

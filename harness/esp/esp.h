@@ -32,7 +32,8 @@ enum esp_drop {
 const char *esp_drop_name(enum esp_drop d);
 
 struct esp_counters {
-	uint64_t packets, bytes;            /* accepted (bytes: of the inner packets) */
+	uint64_t packets, bytes;            /* sealed (outbound SA) or accepted (inbound);
+					       bytes of the inner packets */
 	uint64_t drops[ESP_DROP_COUNT];
 };
 

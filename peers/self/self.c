@@ -293,7 +293,7 @@ static pid_t self_spawn(struct self_peer *s, const char *cfg, bool wait_listen, 
 		if (devnull >= 0)
 			dup2(devnull, STDIN_FILENO);
 		execl(s->bin, s->bin, "peer", "--config", cfg, "--log", s->log, "--state", s->state,
-		      (char *)NULL);
+		      "--dataplane", "user", (char *)NULL);
 		_exit(127);
 	}
 	close(nsfd);
@@ -451,6 +451,10 @@ static bool self_view(struct peer *p, const struct peer_case *c, struct peer_sa_
 			ch->group = (uint16_t)self_field(one, "group");
 			ch->encap = self_field(one, "encap") >= IKE_ENCAP_UDP_TUNNEL;
 			ch->life_sec = (uint32_t)self_field(one, "life_sec");
+			ch->packets_in = self_field(one, "packets_in");
+			ch->packets_out = self_field(one, "packets_out");
+			ch->bytes_in = self_field(one, "bytes_in");
+			ch->bytes_out = self_field(one, "bytes_out");
 			self_spi(one, "spi_in", ch->spi_in);
 			self_spi(one, "spi_out", ch->spi_out);
 		}

@@ -4,8 +4,9 @@
  * configure writes DIR/<case>.yaml (docs/peer-config.md) and, for a
  * responder, restarts the process on it (a start takes a few
  * milliseconds, so there is no reload); initiate starts an initiator that
- * runs one exchange. The process keeps its SAs in DIR/state (--state),
- * which view reads; its log is DIR/peer.log. */
+ * runs one exchange and then keeps its SA. The process keeps its SAs in
+ * DIR/state (--state), which view reads; its log is DIR/peer.log; it
+ * carries ESP through UDP-encapsulated children (--dataplane user). */
 #ifndef IKEC_PEERS_SELF_H
 #define IKEC_PEERS_SELF_H
 

@@ -1,0 +1,244 @@
+/* The userspace data plane: esp/user.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "esp/user.h"
+#include "netns/netns.h"
+
+#define ESP_USER_MAX_CHILD 16
+#define ESP_USER_MTU 65536
+
+struct esp_user_child {
+	struct esp_sa *in, *out;
+	uint8_t spi_in[4];
+	uint8_t lo[4], hi[4];          /* the remote selector as an IPv4 range */
+	struct netaddr peer;
+};
+
+struct esp_user {
+	int fd;
+	char ns[64], ifname[IFNAMSIZ];
+	struct transport *t;
+	struct esp_user_child child[ESP_USER_MAX_CHILD];
+	size_t nchild;
+	uint64_t unmatched;
+	uint8_t buf[ESP_USER_MTU];
+};
+
+static bool esp_user_fail(char *err, size_t errlen, const char *what, const char *why)
+{
+	snprintf(err, errlen, "%s: %s", what, why);
+	return false;
+}
+
+struct esp_user *esp_user_new(const char *ns, const char *ifname, struct transport *t,
+			      char *err, size_t errlen)
+{
+	struct netns_saved saved = { -1 };
+	char e2[200];
+	if (strlen(ifname) >= IFNAMSIZ)
+		return esp_user_fail(err, errlen, ifname, "interface name too long"), NULL;
+	if (ns && !netns_enter(ns, &saved, err, errlen))
+		return NULL;
+	/* the device is made in the namespace this thread is in when
+	   TUNSETIFF runs; the fd then works from anywhere */
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	int r = fd >= 0 ? ioctl(fd, TUNSETIFF, &ifr) : -1;
+	int saved_errno = errno;
+	if (ns && !netns_leave(&saved, e2, sizeof(e2)))
+		abort(); /* nothing after this would run where it thinks it does */
+	if (r < 0) {
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, errlen, "namespace %s: TUN device %s: %s", ns ? ns : "(ours)", ifname,
+			 strerror(saved_errno));
+		return NULL;
+	}
+	if (!netns_link_up(ns, ifname, err, errlen)) {
+		close(fd);
+		return NULL;
+	}
+	struct esp_user *u = xcalloc(1, sizeof(*u));
+	u->fd = fd;
+	u->t = t;
+	snprintf(u->ns, sizeof(u->ns), "%s", ns ? ns : "");
+	snprintf(u->ifname, sizeof(u->ifname), "%s", ifname);
+	return u;
+}
+
+void esp_user_free(struct esp_user *u)
+{
+	if (!u)
+		return;
+	for (size_t i = 0; i < u->nchild; i++) {
+		esp_sa_free(u->child[i].in);
+		esp_sa_free(u->child[i].out);
+	}
+	close(u->fd);  /* a non-persistent TUN goes with its last fd */
+	free(u);
+}
+
+/* An IPv4 selector as a range and as a route ("10.2.0.0/16"); false for
+ * what a route cannot say (ranges that are not a prefix, IPv6 for now). */
+static bool esp_user_ts(const struct ike_ts *ts, uint8_t lo[4], uint8_t hi[4], char *cidr,
+			size_t len)
+{
+	char a[INET_ADDRSTRLEN];
+	unsigned bits = 32;
+	if (ts->type == 1 && ts->len == 4) {
+		memcpy(lo, ts->data, 4);
+		memcpy(hi, ts->data, 4);
+	} else if (ts->type == 4 && ts->len == 8) {
+		bits = 0;
+		for (int i = 0; i < 4; i++) {
+			lo[i] = ts->data[i] & ts->data[4 + i];
+			hi[i] = (uint8_t)(lo[i] | (uint8_t)~ts->data[4 + i]);
+			bits += (unsigned)__builtin_popcount(ts->data[4 + i]);
+		}
+	} else {
+		return false;
+	}
+	inet_ntop(AF_INET, lo, a, sizeof(a));
+	snprintf(cidr, len, "%s/%u", a, bits);
+	return true;
+}
+
+bool esp_user_add_child(struct esp_user *u, const struct ike_child *c,
+			const struct netaddr *peer, char *err, size_t errlen)
+{
+	char cidr[64], e[300];
+	if (u->nchild == ESP_USER_MAX_CHILD)
+		return esp_user_fail(err, errlen, "esp user", "too many child SAs");
+	struct esp_user_child *ch = &u->child[u->nchild];
+	memset(ch, 0, sizeof(*ch));
+	if (!c->ts_remote.set || !esp_user_ts(&c->ts_remote, ch->lo, ch->hi, cidr, sizeof(cidr)))
+		return esp_user_fail(err, errlen, "esp user",
+				     "the remote traffic selector must be an IPv4 address or subnet");
+	ch->in = esp_sa_new(c->spi_in, &c->xf, c->enc_in, c->int_in, e, sizeof(e));
+	ch->out = ch->in ? esp_sa_new(c->spi_out, &c->xf, c->enc_out, c->int_out, e, sizeof(e))
+			 : NULL;
+	if (!ch->out) {
+		esp_sa_free(ch->in);
+		return esp_user_fail(err, errlen, "child SA", e);
+	}
+	memcpy(ch->spi_in, c->spi_in, 4);
+	ch->peer = *peer;
+	/* a second child for the same selector shares the route */
+	bool routed = false;
+	for (size_t i = 0; i < u->nchild; i++)
+		routed |= !memcmp(u->child[i].lo, ch->lo, 4) && !memcmp(u->child[i].hi, ch->hi, 4);
+	if (!routed && !netns_route_add(u->ns[0] ? u->ns : NULL, cidr, u->ifname, NULL, err, errlen)) {
+		esp_sa_free(ch->in);
+		esp_sa_free(ch->out);
+		return false;
+	}
+	u->nchild++;
+	return true;
+}
+
+int esp_user_fd(const struct esp_user *u)
+{
+	return u->fd;
+}
+
+static struct esp_user_child *esp_user_by_dst(struct esp_user *u, const uint8_t dst[4])
+{
+	/* the latest child first: after a rekey the new SA carries traffic */
+	for (size_t i = u->nchild; i-- > 0;) {
+		struct esp_user_child *c = &u->child[i];
+		if (memcmp(dst, c->lo, 4) >= 0 && memcmp(dst, c->hi, 4) <= 0)
+			return c;
+	}
+	return NULL;
+}
+
+size_t esp_user_poll_tun(struct esp_user *u)
+{
+	size_t n = 0;
+	for (;;) {
+		ssize_t len = read(u->fd, u->buf, sizeof(u->buf));
+		if (len <= 0)
+			return n;
+		/* IPv4 only for now: version 4, at least a header */
+		if (len < 20 || (u->buf[0] >> 4) != 4) {
+			u->unmatched++;
+			continue;
+		}
+		struct esp_user_child *c = esp_user_by_dst(u, u->buf + 16);
+		if (!c) {
+			u->unmatched++;
+			continue;
+		}
+		chunk_t out = CHUNK_EMPTY;
+		if (!esp_seal(c->out, 4, u->buf, (size_t)len, &out)) {
+			log_warn("esp user: SPI %08x: sequence numbers exhausted", esp_sa_spi(c->out));
+			continue;
+		}
+		if (!transport_send_raw(u->t, TRANSPORT_PORT_NATT, &c->peer, out.ptr, out.len))
+			log_warn("esp user: send: %s", transport_error(u->t));
+		chunk_free(&out);
+		n++;
+	}
+}
+
+void esp_user_input(struct esp_user *u, const struct transport_pkt *pkt)
+{
+	if (pkt->kind != TRANSPORT_PKT_ESP || pkt->data.len < 8) {
+		u->unmatched++;
+		return;
+	}
+	struct esp_user_child *c = NULL;
+	for (size_t i = 0; i < u->nchild && !c; i++)
+		if (!memcmp(pkt->data.ptr, u->child[i].spi_in, 4))
+			c = &u->child[i];
+	if (!c) {
+		u->unmatched++;
+		return;
+	}
+	chunk_t inner = CHUNK_EMPTY;
+	uint8_t nh = 0;
+	if (esp_open(c->in, pkt->data.ptr, pkt->data.len, &inner, &nh) != ESP_DROP_NONE)
+		return;  /* counted by the SA */
+	/* a NAT may have moved the peer; follow authenticated packets */
+	c->peer = pkt->src;
+	if (nh == 4 && write(u->fd, inner.ptr, inner.len) != (ssize_t)inner.len)
+		log_warn("esp user: TUN write: %s", strerror(errno));
+	chunk_free(&inner);
+}
+
+bool esp_user_counters(const struct esp_user *u, size_t i, struct esp_counters *in,
+		       struct esp_counters *out)
+{
+	if (i >= u->nchild)
+		return false;
+	*in = *esp_sa_counters(u->child[i].in);
+	*out = *esp_sa_counters(u->child[i].out);
+	return true;
+}
+
+bool esp_user_counters_by_spi(const struct esp_user *u, const uint8_t spi_in[4],
+			      struct esp_counters *in, struct esp_counters *out)
+{
+	for (size_t i = 0; i < u->nchild; i++)
+		if (!memcmp(u->child[i].spi_in, spi_in, 4))
+			return esp_user_counters(u, i, in, out);
+	return false;
+}
+
+uint64_t esp_user_unmatched(const struct esp_user *u)
+{
+	return u->unmatched;
+}

@@ -1,0 +1,57 @@
+/* The userspace data plane: a TUN device in the harness namespace, routes
+ * for the remote traffic selectors into it, and ESP (esp.h) carried in UDP
+ * on the transport's NAT-T socket (RFC 3948), the socket IKE uses.
+ *
+ *   harness namespace                                        peer
+ *   app (ping 10.2.0.1) -> route 10.2.0.1/32 dev ikec0 (TUN)
+ *     -> esp_user_poll_tun: seal with the child's outbound SA
+ *     -> transport_send_raw(NAT-T port) ========== ESP in UDP ==========> 4500
+ *   app <- TUN <- esp_user_input: open with the inbound SA <== ESP in UDP ==
+ *
+ * Single-threaded: the caller's loop polls the TUN fd and the transport
+ * and hands ESP packets (TRANSPORT_PKT_ESP) to esp_user_input. Closing the
+ * TUN (esp_user_free) removes the device and its routes. */
+#ifndef IKEC_ESP_USER_H
+#define IKEC_ESP_USER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esp/esp.h"
+#include "ike/sa.h"
+#include "transport/transport.h"
+
+struct esp_user;
+
+/* A TUN device named ifname inside namespace ns (NULL: the one we run in),
+ * up, sharing transport t
+ * (which must outlive it). NULL with err. */
+struct esp_user *esp_user_new(const char *ns, const char *ifname, struct transport *t,
+			      char *err, size_t errlen);
+void esp_user_free(struct esp_user *u);
+
+/* Install a child SA: packets to its remote traffic selector go out
+ * through it to peer (the peer's NAT-T address and port), packets with its
+ * inbound SPI come in through it. Adds the route for the selector. */
+bool esp_user_add_child(struct esp_user *u, const struct ike_child *c,
+			const struct netaddr *peer, char *err, size_t errlen);
+
+/* The TUN fd, to poll for reading. */
+int esp_user_fd(const struct esp_user *u);
+/* Seal and send everything the TUN has; returns how many packets. */
+size_t esp_user_poll_tun(struct esp_user *u);
+/* One ESP packet from the transport (the whole UDP payload). */
+void esp_user_input(struct esp_user *u, const struct transport_pkt *pkt);
+
+/* Counters of the i-th child: inbound (opened) and outbound (sealed),
+ * false when there is no such child. */
+bool esp_user_counters(const struct esp_user *u, size_t i, struct esp_counters *in,
+		       struct esp_counters *out);
+/* The same for the child whose inbound SPI is spi_in. */
+bool esp_user_counters_by_spi(const struct esp_user *u, const uint8_t spi_in[4],
+			      struct esp_counters *in, struct esp_counters *out);
+/* Packets that matched no child (no SA for the destination or the SPI). */
+uint64_t esp_user_unmatched(const struct esp_user *u);
+
+#endif
