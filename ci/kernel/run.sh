@@ -52,6 +52,8 @@ pwd > "$share/cwd"
 
 say "linux $kver under qemu (tcg), timeout ${timeout_s} s; console in $log"
 rc=0
+# timeout(1) leaves the terminal's process group: an interrupted run must
+# take qemu down itself
 timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 	-accel tcg -cpu max -smp "$(nproc)" -m 1536 \
 	-nodefaults -no-user-config -display none -monitor none -net none -no-reboot \
@@ -59,8 +61,11 @@ timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init ikec_script=$here/inner.sh ikec_out=$share" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-	-virtfs "local,path=$share,mount_tag=ikecout,security_model=none,multidevs=remap" \
-	|| rc=$?
+	-virtfs "local,path=$share,mount_tag=ikecout,security_model=none,multidevs=remap" &
+qpid=$!
+trap 'kill -TERM "$qpid" 2>/dev/null; wait "$qpid"; say "interrupted; qemu stopped"; exit 130' INT TERM HUP
+wait "$qpid" || rc=$?
+trap - INT TERM HUP
 t1=$(date +%s.%N)
 
 [ -f "$share/output" ] && cat "$share/output"
