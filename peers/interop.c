@@ -355,12 +355,25 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 	if ((mkdir(ws, 0755) != 0 && errno != EEXIST) ||
 	    !keytab_write_dir(ws, sas, 1, kerr, sizeof(kerr)))
 		log_warn("case %s: key tables in %s: %s", pc->name, ws, errno ? strerror(errno) : kerr);
-	live_capture_stop(p.cap, token, sizeof(token), &tr->wire);
 	tr->captured = p.cap != NULL;
+	live_capture_stop(p.cap, token, sizeof(token), &tr->wire);
+	p.cap = NULL;
 	esp_user_counters(p.u, 0, &tr->in, &tr->out);
-	struct peer_sa_view v;
+	struct peer_sa_view v, v2;
 	char verr[200];
 	bool have_view = peer->ops->view(peer, pc, &v, verr, sizeof(verr)) && v.child.present;
+	/* then what must not get through: our last packet again, a fresh one
+	   with a broken ICV (the peer's count must not move), and the same two
+	   at our end (our drop counters must) */
+	bool bad_out = esp_user_bad(p.u, 0, ESP_USER_REPLAY_OUT) &&
+		       esp_user_bad(p.u, 0, ESP_USER_FORGE_OUT);
+	bool bad_in = esp_user_bad(p.u, 0, ESP_USER_REPLAY_IN) &&
+		      esp_user_bad(p.u, 0, ESP_USER_FORGE_IN);
+	for (int k = 0; k < 5; k++)
+		interop_pump(&p, 20);
+	struct esp_counters in2, out2;
+	esp_user_counters(p.u, 0, &in2, &out2);
+	bool have_view2 = peer->ops->view(peer, pc, &v2, verr, sizeof(verr)) && v2.child.present;
 	esp_user_free(p.u);
 	if (!ok) {
 		snprintf(tr->why, sizeof(tr->why), "%s", err);
@@ -400,10 +413,32 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 			 tr->in.packets, v.child.packets_in, v.child.packets_out);
 		return;
 	}
+	if (!bad_out || !bad_in || !have_view2) {
+		snprintf(tr->why, sizeof(tr->why), "negative traffic could not be %s",
+			 !bad_out ? "sent" : !bad_in ? "refused at our end (a forged packet got in)"
+			 : "checked (no view of the peer)");
+		return;
+	}
+	if (v2.child.packets_in != v.child.packets_in) {
+		snprintf(tr->why, sizeof(tr->why), "the peer accepted a replayed or forged packet: "
+			 "its inbound count went from %" PRIu64 " to %" PRIu64, v.child.packets_in,
+			 v2.child.packets_in);
+		return;
+	}
+	if (in2.drops[ESP_DROP_REPLAY] != tr->in.drops[ESP_DROP_REPLAY] + 1 ||
+	    in2.drops[ESP_DROP_ICV] != tr->in.drops[ESP_DROP_ICV] + 1) {
+		snprintf(tr->why, sizeof(tr->why), "our drops: replay %" PRIu64 " -> %" PRIu64
+			 ", ICV %" PRIu64 " -> %" PRIu64 ", want one more of each",
+			 tr->in.drops[ESP_DROP_REPLAY], in2.drops[ESP_DROP_REPLAY],
+			 tr->in.drops[ESP_DROP_ICV], in2.drops[ESP_DROP_ICV]);
+		return;
+	}
+	tr->bad_ok = true;
 	tr->ok = true;
 	snprintf(tr->why, sizeof(tr->why), "%u+%u ping replies, %" PRIu64 "/%" PRIu64
 		 " ESP packets counted alike on both sides, %zu ESP-in-UDP frames on the wire and "
-		 "the token never in clear", tr->out_replies, tr->in_replies, tr->out.packets,
+		 "the token never in clear; a replay and a forged ICV dropped at both ends",
+		 tr->out_replies, tr->in_replies, tr->out.packets,
 		 tr->in.packets, tr->wire.esp_udp);
 }
 

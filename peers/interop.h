@@ -54,6 +54,7 @@ struct interop_traffic {
 	unsigned out_replies, in_replies;   /* of INTEROP_PINGS each way */
 	struct esp_counters in, out;        /* the harness's SA pair */
 	bool captured;
+	bool bad_ok;                        /* replays and forged ICVs dropped at both ends */
 	struct live_summary wire;           /* the harness's link during the probes */
 	uint64_t ms;                        /* both probes */
 };

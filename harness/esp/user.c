@@ -22,6 +22,8 @@ struct esp_user_child {
 	uint8_t spi_in[4];
 	uint8_t lo[4], hi[4];          /* the remote selector as an IPv4 range */
 	struct netaddr peer;
+	chunk_t last_sent, last_inner;  /* for esp_user_bad */
+	chunk_t last_rx;
 };
 
 struct esp_user {
@@ -86,6 +88,9 @@ void esp_user_free(struct esp_user *u)
 	for (size_t i = 0; i < u->nchild; i++) {
 		esp_sa_free(u->child[i].in);
 		esp_sa_free(u->child[i].out);
+		chunk_free(&u->child[i].last_sent);
+		chunk_free(&u->child[i].last_inner);
+		chunk_free(&u->child[i].last_rx);
 	}
 	close(u->fd);  /* a non-persistent TUN goes with its last fd */
 	free(u);
@@ -189,7 +194,10 @@ size_t esp_user_poll_tun(struct esp_user *u)
 		}
 		if (!transport_send_raw(u->t, TRANSPORT_PORT_NATT, &c->peer, out.ptr, out.len))
 			log_warn("esp user: send: %s", transport_error(u->t));
-		chunk_free(&out);
+		chunk_free(&c->last_sent);
+		chunk_free(&c->last_inner);
+		c->last_sent = out;
+		c->last_inner = chunk_dup(u->buf, (size_t)len);
 		n++;
 	}
 }
@@ -214,9 +222,56 @@ void esp_user_input(struct esp_user *u, const struct transport_pkt *pkt)
 		return;  /* counted by the SA */
 	/* a NAT may have moved the peer; follow authenticated packets */
 	c->peer = pkt->src;
+	chunk_free(&c->last_rx);
+	c->last_rx = chunk_dup(pkt->data.ptr, pkt->data.len);
 	if (nh == 4 && write(u->fd, inner.ptr, inner.len) != (ssize_t)inner.len)
 		log_warn("esp user: TUN write: %s", strerror(errno));
 	chunk_free(&inner);
+}
+
+bool esp_user_bad(struct esp_user *u, size_t i, enum esp_user_bad what)
+{
+	if (i >= u->nchild)
+		return false;
+	struct esp_user_child *c = &u->child[i];
+	chunk_t pkt = CHUNK_EMPTY, inner = CHUNK_EMPTY;
+	uint8_t nh;
+	bool ok = true;
+	switch (what) {
+	case ESP_USER_REPLAY_OUT:
+		if (!c->last_sent.len)
+			return false;
+		return transport_send_raw(u->t, TRANSPORT_PORT_NATT, &c->peer, c->last_sent.ptr,
+					  c->last_sent.len);
+	case ESP_USER_FORGE_OUT:
+		if (!c->last_inner.len || !esp_seal(c->out, 4, c->last_inner.ptr, c->last_inner.len, &pkt))
+			return false;
+		pkt.ptr[pkt.len - 1] ^= 0x01;
+		ok = transport_send_raw(u->t, TRANSPORT_PORT_NATT, &c->peer, pkt.ptr, pkt.len);
+		chunk_free(&pkt);
+		return ok;
+	case ESP_USER_REPLAY_IN:
+	case ESP_USER_FORGE_IN:
+		if (c->last_rx.len < 8)
+			return false;
+		pkt = chunk_dup(c->last_rx.ptr, c->last_rx.len);
+		if (what == ESP_USER_FORGE_IN) {
+			/* a number far ahead: new to the window, so only the ICV can
+			   refuse it */
+			uint32_t seq = (uint32_t)pkt.ptr[4] << 24 | (uint32_t)pkt.ptr[5] << 16 |
+				       (uint32_t)pkt.ptr[6] << 8 | pkt.ptr[7];
+			seq += 1000;
+			pkt.ptr[4] = (uint8_t)(seq >> 24);
+			pkt.ptr[5] = (uint8_t)(seq >> 16);
+			pkt.ptr[6] = (uint8_t)(seq >> 8);
+			pkt.ptr[7] = (uint8_t)seq;
+		}
+		ok = esp_open(c->in, pkt.ptr, pkt.len, &inner, &nh) == ESP_DROP_NONE;
+		chunk_free(&inner);
+		chunk_free(&pkt);
+		return !ok;  /* done means refused */
+	}
+	return false;
 }
 
 bool esp_user_counters(const struct esp_user *u, size_t i, struct esp_counters *in,

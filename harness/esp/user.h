@@ -51,6 +51,23 @@ bool esp_user_counters(const struct esp_user *u, size_t i, struct esp_counters *
 /* The same for the child whose inbound SPI is spi_in. */
 bool esp_user_counters_by_spi(const struct esp_user *u, const uint8_t spi_in[4],
 			      struct esp_counters *in, struct esp_counters *out);
+/* Negative traffic, for conformance checks on a live SA pair (child i):
+ * ESP_USER_REPLAY_OUT  sends the last packet we sealed again, unchanged
+ *                      (the peer must drop it as a replay);
+ * ESP_USER_FORGE_OUT   seals the last inner packet anew and flips the last
+ *                      ICV byte (the peer must drop it, integrity);
+ * ESP_USER_REPLAY_IN   opens the last packet we accepted again (ours must
+ *                      drop it as a replay);
+ * ESP_USER_FORGE_IN    the same with a sequence number ahead of the window
+ *                      (ours must drop it, integrity).
+ * True when the packet went out (…_OUT) or was refused as it must be
+ * (…_IN); false when child i has nothing to work with yet, or a forged
+ * packet was accepted. */
+enum esp_user_bad {
+	ESP_USER_REPLAY_OUT, ESP_USER_FORGE_OUT, ESP_USER_REPLAY_IN, ESP_USER_FORGE_IN,
+};
+bool esp_user_bad(struct esp_user *u, size_t i, enum esp_user_bad what);
+
 /* Packets that matched no child (no SA for the destination or the SPI). */
 uint64_t esp_user_unmatched(const struct esp_user *u);
 
