@@ -189,8 +189,9 @@ long netns_conntrack_count(const char *name, char *err, size_t errlen);
  * forked child (only the creating process cleans up). Uses only
  * syscalls on precomputed paths, so a signal handler may call it. */
 void netns_cleanup_all(void);
-/* SIGINT, SIGTERM and SIGHUP: netns_cleanup_all, then the signal again
- * with its default action. A handler installed later for these signals
+/* SIGINT, SIGTERM, SIGHUP and the faults (SIGSEGV, SIGBUS, SIGABRT,
+ * SIGFPE, SIGILL): netns_cleanup_all, then the signal again with its
+ * default action. A handler installed later for these signals
  * replaces this one and must call netns_cleanup_all itself. */
 bool netns_install_signal_cleanup(char *err, size_t errlen);
 /* Remove every /run/netns/<prefix>-* (leftovers of crashed runs),

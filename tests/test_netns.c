@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -592,19 +593,27 @@ START_TEST(test_netns_sigkill_leftovers)
 }
 END_TEST
 
+/* Stopped, or crashed: the handlers remove the namespaces either way. */
+static const int netns_test_sigs[] = { SIGTERM, SIGINT, SIGSEGV, SIGABRT };
+
 START_TEST(test_netns_sigterm_cleans)
 {
-	NETNS_TEST_NEEDS_ROOT("netns cleanup on SIGTERM");
-	const char *prefix = netns_test_prefix('s');
+	NETNS_TEST_NEEDS_ROOT("netns cleanup on a signal");
+	int sig = netns_test_sigs[_i];
+	const char *prefix = netns_test_prefix((char)('s' + _i));
 	pid_t sleeper;
 	int ws;
+	/* a fault's default action would dump core: not here */
+	struct rlimit nocore = { 0, 0 };
+	ck_assert(setrlimit(RLIMIT_CORE, &nocore) == 0);
 	ck_assert(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
 	pid_t victim = netns_test_victim(NETNS_TOPO_NAT_BOTH, prefix, true, &sleeper);
 	ck_assert_uint_eq(netns_test_count(prefix), 4);
-	ck_assert(kill(victim, SIGTERM) == 0);
+	ck_assert(kill(victim, sig) == 0);
 	ck_assert(waitpid(victim, &ws, 0) == victim);
-	/* It still dies of SIGTERM: the handler re-raises it. */
-	ck_assert_msg(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGTERM, "victim status %#x", ws);
+	/* It still dies of the signal: the handler re-raises it. */
+	ck_assert_msg(WIFSIGNALED(ws) && WTERMSIG(ws) == sig, "%s: victim status %#x",
+		      strsignal(sig), ws);
 	ck_assert_uint_eq(netns_test_count(prefix), 0);
 	ck_assert(waitpid(sleeper, &ws, 0) == sleeper);
 	ck_assert_msg(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL, "sleeper status %#x", ws);
@@ -677,7 +686,8 @@ Suite *suite_netns(void)
 	tcase_add_loop_test(tc, test_netns_topology, 0, NETNS_TOPO_COUNT);
 	tcase_add_test(tc, test_netns_exec);
 	tcase_add_test(tc, test_netns_sigkill_leftovers);
-	tcase_add_test(tc, test_netns_sigterm_cleans);
+	tcase_add_loop_test(tc, test_netns_sigterm_cleans, 0,
+			    (int)(sizeof(netns_test_sigs) / sizeof(netns_test_sigs[0])));
 	tcase_add_test(tc, test_netns_cleanup_command);
 	suite_add_tcase(s, tc);
 	return s;
