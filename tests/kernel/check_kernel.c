@@ -189,6 +189,14 @@ START_TEST(test_kernel_ss_to_ss)
 	kt_ss_case(&cr, t, false, d[1]);
 	ck_assert_msg(pr->ops->configure(pr, &cr, err, sizeof(err)), "configure responder: %s", err);
 	ck_assert_msg(pi->ops->configure(pi, &ci, err, sizeof(err)), "configure initiator: %s", err);
+	/* the control: without the tunnel, the lo subnets do not reach each other */
+	char *ping1[] = { "ping", "-c", "1", "-W", "1", "-I", "10.1.0.1", "10.2.0.1", NULL };
+	char *out = NULL;
+	int st = -1;
+	ck_assert_msg(netns_exec(hns, ping1, NULL, 20000, &out, &st, err, sizeof(err)), "ping: %s", err);
+	ck_assert_msg(st == 1, "ping before any SA exists: exit %d, not 1 (no answer):\n%s", st, out);
+	free(out);
+	kt_report("kernel: before the tunnel, ping 10.1.0.1 -> 10.2.0.1 gets no answer (exit %d)", st);
 	uint64_t t2 = kt_now_ms();
 	ck_assert_msg(pi->ops->initiate(pi, &ci, err, sizeof(err)), "initiate: %s", err);
 	struct peer_sa_view vi, vr;
@@ -206,8 +214,8 @@ START_TEST(test_kernel_ss_to_ss)
 		      vi.child.encap, vr.child.encap);
 
 	char *ping[] = { "ping", "-c", "3", "-i", "0.2", "-W", "5", "-I", "10.1.0.1", "10.2.0.1", NULL };
-	char *out = NULL;
-	int st = -1;
+	out = NULL;
+	st = -1;
 	ck_assert_msg(netns_exec(hns, ping, NULL, 30000, &out, &st, err, sizeof(err)), "ping: %s", err);
 	ck_assert_msg(st == 0, "ping 10.1.0.1 -> 10.2.0.1 through the tunnel: exit %d\n%s", st, out);
 	const char *sum = strstr(out, "packets transmitted");
