@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
 
@@ -300,6 +301,128 @@ static bool interop_ping(struct interop_pump *p, const char *ns, const char *src
 	return true;
 }
 
+/* A UDP socket bound inside ns (non-blocking); -1 with err. */
+static int interop_udp_socket(const char *ns, const char *host, uint16_t port, char *err,
+			      size_t errlen)
+{
+	struct netaddr a;
+	struct netns_saved saved;
+	char e2[200];
+	if (!netaddr_parse(host, port, &a, err, errlen) || !netns_enter(ns, &saved, err, errlen))
+		return -1;
+	struct sockaddr_storage ss;
+	socklen_t sl = netaddr_to_sockaddr(&a, &ss);
+	int fd = socket(a.family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		snprintf(err, errlen, "UDP socket on %s:%u in %s: %s", host, port, ns, strerror(errno));
+	if (!netns_leave(&saved, e2, sizeof(e2)))
+		abort();
+	return fd;
+}
+
+/* Pump until the process ends or limit; its exit status (-1: killed). */
+static int interop_wait_pid(struct interop_pump *p, pid_t pid, uint32_t limit_ms, int echo_fd)
+{
+	int st = 0;
+	uint64_t limit = clock_ms() + limit_ms;
+	uint8_t buf[2048];
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (clock_ms() > limit) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			return -1;
+		}
+		interop_pump(p, 10);
+		/* an echo at our end, for a probe coming from the peer's */
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n;
+		while (echo_fd >= 0 && (n = recvfrom(echo_fd, buf, sizeof(buf), 0,
+						     (struct sockaddr *)&from, &fl)) > 0) {
+			sendto(echo_fd, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
+			fl = sizeof(from);
+		}
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The token from the harness's selector to an echo at the peer's, and
+ * from the peer's (ike-conform probe udp-send) to an echo at ours. */
+static void interop_udp_probes(struct interop_pump *p, const struct interop_net *net,
+			       const char *hs, const char *ps, const uint8_t *token, size_t tlen,
+			       const char *token_hex, const char *art, struct interop_traffic *tr)
+{
+	enum { PORT_OUT = 7777, PORT_IN = 7778 };
+	char log[1200], listen_on[96], to[96], err[300], line[256];
+	pid_t pid;
+	snprintf(log, sizeof(log), "%s/udp-echo.log", art);
+	snprintf(listen_on, sizeof(listen_on), "%s:%d", ps, PORT_OUT);
+	char *const echo[] = { (char *)net->probe_bin, "probe", "udp-echo", "--listen", listen_on,
+			       "--count", "1", "--timeout", "4000", NULL };
+	if (!netns_spawn(net->peer_ns, echo, log, &pid, err, sizeof(err))) {
+		snprintf(tr->why, sizeof(tr->why), "%s", err);
+		return;
+	}
+	/* not before it listens: an early datagram would draw an ICMP error
+	   through the tunnel */
+	uint64_t limit = clock_ms() + 2000;
+	bool listening = false;
+	while (!listening && clock_ms() < limit) {
+		FILE *f = fopen(log, "r");
+		while (f && fgets(line, sizeof(line), f))
+			listening |= !strncmp(line, "listening on", 12);
+		if (f)
+			fclose(f);
+		if (!listening)
+			interop_pump(p, 10);
+	}
+	int fd = listening ? interop_udp_socket(net->harness_ns, hs, 0, err, sizeof(err)) : -1;
+	if (fd >= 0) {
+		struct netaddr dst;
+		struct sockaddr_storage ss;
+		netaddr_parse(listen_on, PORT_OUT, &dst, err, sizeof(err));
+		socklen_t sl = netaddr_to_sockaddr(&dst, &ss);
+		uint8_t buf[2048];
+		uint64_t end = clock_ms() + 3000, next = 0;
+		while (!tr->udp_out && clock_ms() < end) {
+			if (clock_ms() >= next) {
+				sendto(fd, token, tlen, 0, (struct sockaddr *)&ss, sl);
+				next = clock_ms() + 500;
+			}
+			interop_pump(p, 10);
+			ssize_t n = recv(fd, buf, sizeof(buf), 0);
+			tr->udp_out = n == (ssize_t)tlen && !memcmp(buf, token, tlen);
+		}
+		close(fd);
+	}
+	interop_wait_pid(p, pid, 5000, -1);
+	if (!tr->udp_out) {
+		snprintf(tr->why, sizeof(tr->why), "UDP token %s -> %s: %s", hs, listen_on,
+			 listening ? "no echo" : "the echo at the peer never listened");
+		return;
+	}
+	/* the other way: our echo, their sender */
+	fd = interop_udp_socket(net->harness_ns, hs, PORT_IN, err, sizeof(err));
+	if (fd < 0) {
+		snprintf(tr->why, sizeof(tr->why), "%s", err);
+		return;
+	}
+	snprintf(log, sizeof(log), "%s/udp-send.log", art);
+	snprintf(to, sizeof(to), "%s:%d", hs, PORT_IN);
+	char *const send[] = { (char *)net->probe_bin, "probe", "udp-send", "--from", (char *)ps,
+			       "--to", to, "--token", (char *)token_hex, "--timeout", "3000", NULL };
+	if (netns_spawn(net->peer_ns, send, log, &pid, err, sizeof(err)))
+		tr->udp_in = interop_wait_pid(p, pid, 5000, fd) == 0;
+	close(fd);
+	if (!tr->udp_in)
+		snprintf(tr->why, sizeof(tr->why), "UDP token %s -> %s: no echo (see udp-send.log)",
+			 ps, to);
+}
+
 static void interop_traffic(struct peer *peer, const struct interop_net *net,
 			    const struct peer_case *pc, const char *art, struct ike_engine *e,
 			    struct transport *t, struct interop_result *r)
@@ -346,6 +469,13 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 	snprintf(log, sizeof(log), "%s/ping-in.log", art);
 	ok = ok && (!net->peer_ns || interop_ping(&p, net->peer_ns, ps, hs, token_hex, log,
 						  &tr->in_replies, err, sizeof(err)));
+	if (ok && net->probe_bin && net->peer_ns) {
+		interop_udp_probes(&p, net, hs, ps, token, sizeof(token), token_hex, art, tr);
+		if (!tr->udp_out || !tr->udp_in) {
+			ok = false;
+			snprintf(err, sizeof(err), "%.*s", (int)sizeof(err) - 1, tr->why);
+		}
+	}
 	tr->ms = clock_ms() - t0;
 	interop_pump(&p, 50);  /* the last frames into the capture */
 	/* Wireshark's tables beside the capture, so its ESP reads in clear */
@@ -389,6 +519,8 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 			 tr->in.drops[ESP_DROP_REPLAY]);
 		return;
 	}
+	if (net->probe_bin)
+		want += 4;  /* a token and its echo, each way */
 	if (tr->in.packets + tr->out.packets != want) {
 		snprintf(tr->why, sizeof(tr->why), "the harness counted %" PRIu64 " in + %" PRIu64
 			 " out ESP packets, the probes made %" PRIu64, tr->in.packets, tr->out.packets,
@@ -435,10 +567,11 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 	}
 	tr->bad_ok = true;
 	tr->ok = true;
-	snprintf(tr->why, sizeof(tr->why), "%u+%u ping replies, %" PRIu64 "/%" PRIu64
+	snprintf(tr->why, sizeof(tr->why), "%u+%u ping replies, %s%" PRIu64 "/%" PRIu64
 		 " ESP packets counted alike on both sides, %zu ESP-in-UDP frames on the wire and "
 		 "the token never in clear; a replay and a forged ICV dropped at both ends",
-		 tr->out_replies, tr->in_replies, tr->out.packets,
+		 tr->out_replies, tr->in_replies, net->probe_bin ? "UDP token both ways, " : "",
+		 tr->out.packets,
 		 tr->in.packets, tr->wire.esp_udp);
 }
 

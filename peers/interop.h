@@ -25,6 +25,8 @@ struct interop_net {
 	const char *harness_ts, *peer_ts; /* test subnets ("10.1.0.1/32") */
 	const char *peer_ns;              /* for probes from the peer's side */
 	const char *harness_if;           /* the harness's link, captured during probes */
+	const char *probe_bin;            /* ike-conform, for UDP probes at the peer's end
+					     (NULL: pings only) */
 };
 
 /* More IKE/CHILD SA attempts than this in one case is a peer in a loop. */
@@ -52,6 +54,7 @@ struct interop_traffic {
 	bool ran, ok;
 	char why[600];
 	unsigned out_replies, in_replies;   /* of INTEROP_PINGS each way */
+	bool udp_out, udp_in;               /* the UDP token came back, each way */
 	struct esp_counters in, out;        /* the harness's SA pair */
 	bool captured;
 	bool bad_ok;                        /* replays and forged ICVs dropped at both ends */

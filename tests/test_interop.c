@@ -265,6 +265,11 @@ static void ti_env_up(struct interop_env *v)
 	char dir[64] = "/tmp/ikec-interop-XXXXXX", err[600];
 	ck_assert_msg(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
 	ck_assert_msg(interop_env_up(v, dir, "ikecti", err, sizeof(err)), "%s", err);
+	/* the UDP probes need ike-conform at the peer's end */
+	const char *bin = getenv("IKEC_BIN");
+	v->net.probe_bin = bin && access(bin, X_OK) == 0 ? bin : NULL;
+	if (!v->net.probe_bin)
+		test_skip("interop UDP probes", "no ike-conform binary (IKEC_BIN; run through make check)");
 }
 
 static void ti_env_down(struct interop_env *v)
@@ -498,6 +503,43 @@ START_TEST(test_interop_smoke_command)
 }
 END_TEST
 
+/* `ike-conform probe`: an echo and a sender on loopback, and refusals. */
+START_TEST(test_interop_probe_command)
+{
+	const char *bin = getenv("IKEC_BIN");
+	if (!bin || access(bin, X_OK) != 0) {
+		test_skip("probe command", "no ike-conform binary (IKEC_BIN; run through make check)");
+		return;
+	}
+	char cmd[1200], line[256];
+	unsigned port = 40000 + (unsigned)getpid() % 20000;
+	snprintf(cmd, sizeof(cmd), "'%s' probe udp-echo --listen 127.0.0.1:%u --count 2 --timeout 3000 "
+		 "> /dev/null & sleep 0.2; '%s' probe udp-send --from 127.0.0.1 --to 127.0.0.1:%u "
+		 "--token 00112233445566778899 --timeout 2000 && '%s' probe udp-send --from 127.0.0.1 "
+		 "--to 127.0.0.1:%u --token ff --timeout 2000; wait", bin, port, bin, port, bin, port);
+	FILE *p = popen(cmd, "r");
+	ck_assert(p);
+	unsigned ok = 0;
+	while (fgets(line, sizeof(line), p))
+		ok += !strcmp(line, "reply ok\n");
+	ck_assert_int_eq(WEXITSTATUS(pclose(p)), 0);
+	ck_assert_uint_eq(ok, 2);
+	/* nobody answers: exit 1, saying so */
+	snprintf(cmd, sizeof(cmd), "'%s' probe udp-send --from 127.0.0.1 --to 127.0.0.1:%u --token ab "
+		 "--timeout 300", bin, port);
+	p = popen(cmd, "r");
+	ck_assert(p && fgets(line, sizeof(line), p));
+	ck_assert_str_eq(line, "no reply in 300 ms\n");
+	ck_assert_int_eq(WEXITSTATUS(pclose(p)), 1);
+	static const char *const bad[] = { "udp-send --token zz --from 127.0.0.1 --to 127.0.0.1:9",
+					   "udp-echo --listen 127.0.0.1", "udp-flood", "udp-echo --count" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "'%s' probe %s 2>/dev/null", bin, bad[i]);
+		ck_assert_msg(WEXITSTATUS(system(cmd)) == 2, "probe %s", bad[i]);
+	}
+}
+END_TEST
+
 Suite *suite_interop(void)
 {
 	Suite *s = suite_create("interop");
@@ -505,6 +547,7 @@ Suite *suite_interop(void)
 	tcase_add_loop_test(tc, test_interop_self_config, 0,
 			    sizeof(self_cfg_cases) / sizeof(self_cfg_cases[0]));
 	tcase_add_test(tc, test_interop_self_config_refused);
+	tcase_add_test(tc, test_interop_probe_command);
 	tcase_add_loop_test(tc, test_interop_cross_check, 0,
 			    sizeof(xcheck_cases) / sizeof(xcheck_cases[0]));
 	suite_add_tcase(s, tc);

@@ -14,6 +14,7 @@ struct cli_command {
 int cli_cleanup(int argc, char **argv);
 int cli_decode(int argc, char **argv);
 int cli_peer(int argc, char **argv);
+int cli_probe(int argc, char **argv);
 int cli_smoke(int argc, char **argv);
 int cli_version(int argc, char **argv);
 

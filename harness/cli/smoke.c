@@ -142,6 +142,7 @@ int cli_smoke(int argc, char **argv)
 			smoke_rm(dir);
 		return 3;
 	}
+	v.net.probe_bin = bin;  /* UDP probes at the peer's end */
 	unsigned total = (unsigned)interop_nsmoke * ((with_ss ? 1u : 0u) + (with_self ? 1u : 0u));
 	unsigned done = 0, failed = 0;
 	int rc = 0;
