@@ -78,7 +78,6 @@ struct peer {
 	struct esp_user *dp;
 	uint8_t (*dp_spi)[4];         /* inbound SPIs installed */
 	size_t ndp_spi;
-	bool dp_raw_warned;
 	bool holding;                 /* an initiator keeping its last SA for traffic */
 };
 
@@ -450,14 +449,6 @@ static void peer_dp_add(struct peer *p, struct ike_engine *e, unsigned id)
 			continue;
 		p->dp_spi = xrealloc(p->dp_spi, (p->ndp_spi + 1) * sizeof(*p->dp_spi));
 		memcpy(p->dp_spi[p->ndp_spi++], c->spi_in, 4);
-		if (!sa->natt_floated) {
-			if (!p->dp_raw_warned)
-				peer_log(p, LOG_WARN, "sa#%u child %s: not UDP-encapsulated; the userspace "
-					 "data plane has no raw ESP yet, so it carries no traffic", id,
-					 peer_hex(c->spi_in, 4, b, sizeof(b)));
-			p->dp_raw_warned = true;
-			continue;
-		}
 		if (!p->dp && !(p->dp = esp_user_new(NULL, "ikec0", p->sock[0].t, err, sizeof(err)))) {
 			peer_log(p, LOG_ERR, "data plane: %s", err);
 			return;
@@ -564,7 +555,7 @@ static int peer_loop(struct peer *p, const sigset_t *waitmask)
 				peer_init_report(p);
 		}
 		if (p->dp && nfds > p->nsock && (fds[p->nsock].revents & POLLIN))
-			esp_user_poll_tun(p->dp);
+			esp_user_poll(p->dp);
 	}
 }
 

@@ -2,12 +2,15 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -22,12 +25,15 @@ struct esp_user_child {
 	uint8_t spi_in[4];
 	uint8_t lo[4], hi[4];          /* the remote selector as an IPv4 range */
 	struct netaddr peer;
+	bool udp;                      /* ESP in UDP (RFC 3948), else raw ESP */
 	chunk_t last_sent, last_inner;  /* for esp_user_bad */
 	chunk_t last_rx;
 };
 
 struct esp_user {
-	int fd;
+	int fd;                        /* the TUN device */
+	int raw;                       /* IP protocol 50, for children without UDP */
+	int ep;                        /* epoll over both: what the caller polls */
 	char ns[64], ifname[IFNAMSIZ];
 	struct transport *t;
 	struct esp_user_child child[ESP_USER_MAX_CHILD];
@@ -54,27 +60,42 @@ struct esp_user *esp_user_new(const char *ns, const char *ifname, struct transpo
 	/* the device is made in the namespace this thread is in when
 	   TUNSETIFF runs; the fd then works from anywhere */
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	/* raw ESP for peers that do not encapsulate; the socket belongs to
+	   the namespace it is made in, like the device */
+	int raw = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ESP);
 	struct ifreq ifr;
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	int r = fd >= 0 ? ioctl(fd, TUNSETIFF, &ifr) : -1;
+	int r = fd >= 0 && raw >= 0 ? ioctl(fd, TUNSETIFF, &ifr) : -1;
 	int saved_errno = errno;
 	if (ns && !netns_leave(&saved, e2, sizeof(e2)))
 		abort(); /* nothing after this would run where it thinks it does */
 	if (r < 0) {
 		if (fd >= 0)
 			close(fd);
+		if (raw >= 0)
+			close(raw);
 		snprintf(err, errlen, "namespace %s: TUN device %s: %s", ns ? ns : "(ours)", ifname,
 			 strerror(saved_errno));
 		return NULL;
 	}
 	if (!netns_link_up(ns, ifname, err, errlen)) {
 		close(fd);
+		close(raw);
 		return NULL;
 	}
 	struct esp_user *u = xcalloc(1, sizeof(*u));
 	u->fd = fd;
+	u->raw = raw;
+	u->ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN };
+	if (u->ep < 0 || epoll_ctl(u->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ||
+	    epoll_ctl(u->ep, EPOLL_CTL_ADD, raw, &ev) < 0) {
+		snprintf(err, errlen, "epoll: %s", strerror(errno));
+		esp_user_free(u);
+		return NULL;
+	}
 	u->t = t;
 	snprintf(u->ns, sizeof(u->ns), "%s", ns ? ns : "");
 	snprintf(u->ifname, sizeof(u->ifname), "%s", ifname);
@@ -93,6 +114,9 @@ void esp_user_free(struct esp_user *u)
 		chunk_free(&u->child[i].last_rx);
 	}
 	close(u->fd);  /* a non-persistent TUN goes with its last fd */
+	close(u->raw);
+	if (u->ep >= 0)
+		close(u->ep);
 	free(u);
 }
 
@@ -141,6 +165,8 @@ bool esp_user_add_child(struct esp_user *u, const struct ike_child *c,
 	}
 	memcpy(ch->spi_in, c->spi_in, 4);
 	ch->peer = *peer;
+	ch->udp = c->xf.encap == IKE_ENCAP_UDP_TUNNEL || c->xf.encap == IKE_ENCAP_UDP_TRANSPORT ||
+		  c->xf.encap == 61443 || c->xf.encap == 61444;
 	/* a second child for the same selector shares the route */
 	bool routed = false;
 	for (size_t i = 0; i < u->nchild; i++)
@@ -156,7 +182,19 @@ bool esp_user_add_child(struct esp_user *u, const struct ike_child *c,
 
 int esp_user_fd(const struct esp_user *u)
 {
-	return u->fd;
+	return u->ep;
+}
+
+/* Out through the child's path: the NAT-T socket, or raw ESP. */
+static bool esp_user_send(struct esp_user *u, const struct esp_user_child *c, chunk_t pkt)
+{
+	if (c->udp)
+		return transport_send_raw(u->t, TRANSPORT_PORT_NATT, &c->peer, pkt.ptr, pkt.len);
+	struct netaddr to = c->peer;
+	to.port = 0;
+	struct sockaddr_storage ss;
+	socklen_t sl = netaddr_to_sockaddr(&to, &ss);
+	return sendto(u->raw, pkt.ptr, pkt.len, 0, (struct sockaddr *)&ss, sl) == (ssize_t)pkt.len;
 }
 
 static struct esp_user_child *esp_user_by_dst(struct esp_user *u, const uint8_t dst[4])
@@ -192,8 +230,9 @@ size_t esp_user_poll_tun(struct esp_user *u)
 			log_warn("esp user: SPI %08x: sequence numbers exhausted", esp_sa_spi(c->out));
 			continue;
 		}
-		if (!transport_send_raw(u->t, TRANSPORT_PORT_NATT, &c->peer, out.ptr, out.len))
-			log_warn("esp user: send: %s", transport_error(u->t));
+		if (!esp_user_send(u, c, out))
+			log_warn("esp user: send to SPI %08x: %s", esp_sa_spi(c->out),
+				 c->udp ? transport_error(u->t) : strerror(errno));
 		chunk_free(&c->last_sent);
 		chunk_free(&c->last_inner);
 		c->last_sent = out;
@@ -202,15 +241,13 @@ size_t esp_user_poll_tun(struct esp_user *u)
 	}
 }
 
-void esp_user_input(struct esp_user *u, const struct transport_pkt *pkt)
+/* An ESP packet from src, by either path. */
+static void esp_user_open(struct esp_user *u, const uint8_t *p, size_t len,
+			  const struct netaddr *src)
 {
-	if (pkt->kind != TRANSPORT_PKT_ESP || pkt->data.len < 8) {
-		u->unmatched++;
-		return;
-	}
 	struct esp_user_child *c = NULL;
-	for (size_t i = 0; i < u->nchild && !c; i++)
-		if (!memcmp(pkt->data.ptr, u->child[i].spi_in, 4))
+	for (size_t i = 0; len >= 8 && i < u->nchild && !c; i++)
+		if (!memcmp(p, u->child[i].spi_in, 4))
 			c = &u->child[i];
 	if (!c) {
 		u->unmatched++;
@@ -218,15 +255,51 @@ void esp_user_input(struct esp_user *u, const struct transport_pkt *pkt)
 	}
 	chunk_t inner = CHUNK_EMPTY;
 	uint8_t nh = 0;
-	if (esp_open(c->in, pkt->data.ptr, pkt->data.len, &inner, &nh) != ESP_DROP_NONE)
+	if (esp_open(c->in, p, len, &inner, &nh) != ESP_DROP_NONE)
 		return;  /* counted by the SA */
 	/* a NAT may have moved the peer; follow authenticated packets */
-	c->peer = pkt->src;
+	if (c->udp)
+		c->peer = *src;
 	chunk_free(&c->last_rx);
-	c->last_rx = chunk_dup(pkt->data.ptr, pkt->data.len);
+	c->last_rx = chunk_dup(p, len);
 	if (nh == 4 && write(u->fd, inner.ptr, inner.len) != (ssize_t)inner.len)
 		log_warn("esp user: TUN write: %s", strerror(errno));
 	chunk_free(&inner);
+}
+
+void esp_user_input(struct esp_user *u, const struct transport_pkt *pkt)
+{
+	if (pkt->kind != TRANSPORT_PKT_ESP) {
+		u->unmatched++;
+		return;
+	}
+	esp_user_open(u, pkt->data.ptr, pkt->data.len, &pkt->src);
+}
+
+/* Raw ESP: the IPv4 header comes with it. */
+static size_t esp_user_poll_raw(struct esp_user *u)
+{
+	size_t n = 0;
+	for (;;) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t len = recvfrom(u->raw, u->buf, sizeof(u->buf), 0, (struct sockaddr *)&from, &fl);
+		if (len <= 0)
+			return n;
+		size_t ihl = (size_t)(u->buf[0] & 0x0f) * 4;
+		struct netaddr src;
+		if ((size_t)len < ihl + 8 || !netaddr_from_sockaddr((struct sockaddr *)&from, fl, &src)) {
+			u->unmatched++;
+			continue;
+		}
+		esp_user_open(u, u->buf + ihl, (size_t)len - ihl, &src);
+		n++;
+	}
+}
+
+size_t esp_user_poll(struct esp_user *u)
+{
+	return esp_user_poll_tun(u) + esp_user_poll_raw(u);
 }
 
 bool esp_user_bad(struct esp_user *u, size_t i, enum esp_user_bad what)
@@ -241,13 +314,12 @@ bool esp_user_bad(struct esp_user *u, size_t i, enum esp_user_bad what)
 	case ESP_USER_REPLAY_OUT:
 		if (!c->last_sent.len)
 			return false;
-		return transport_send_raw(u->t, TRANSPORT_PORT_NATT, &c->peer, c->last_sent.ptr,
-					  c->last_sent.len);
+		return esp_user_send(u, c, c->last_sent);
 	case ESP_USER_FORGE_OUT:
 		if (!c->last_inner.len || !esp_seal(c->out, 4, c->last_inner.ptr, c->last_inner.len, &pkt))
 			return false;
 		pkt.ptr[pkt.len - 1] ^= 0x01;
-		ok = transport_send_raw(u->t, TRANSPORT_PORT_NATT, &c->peer, pkt.ptr, pkt.len);
+		ok = esp_user_send(u, c, pkt);
 		chunk_free(&pkt);
 		return ok;
 	case ESP_USER_REPLAY_IN:

@@ -2,6 +2,8 @@
  * for the remote traffic selectors into it, and ESP (esp.h) carried in UDP
  * on the transport's NAT-T socket (RFC 3948), the socket IKE uses.
  *
+ * (or raw ESP, IP protocol 50, for peers that do not encapsulate).
+ *
  *   harness namespace                                        peer
  *   app (ping 10.2.0.1) -> route 10.2.0.1/32 dev ikec0 (TUN)
  *     -> esp_user_poll_tun: seal with the child's outbound SA
@@ -32,14 +34,20 @@ struct esp_user *esp_user_new(const char *ns, const char *ifname, struct transpo
 void esp_user_free(struct esp_user *u);
 
 /* Install a child SA: packets to its remote traffic selector go out
- * through it to peer (the peer's NAT-T address and port), packets with its
- * inbound SPI come in through it. Adds the route for the selector. */
+ * through it to peer, packets with its inbound SPI come in through it; a
+ * UDP-encapsulated child (its xf.encap) travels as ESP in UDP on the
+ * transport's NAT-T socket (peer: the NAT-T address and port), any other
+ * as raw ESP, IP protocol 50 (peer: the IKE address). Adds the route for
+ * the selector. */
 bool esp_user_add_child(struct esp_user *u, const struct ike_child *c,
 			const struct netaddr *peer, char *err, size_t errlen);
 
-/* The TUN fd, to poll for reading. */
+/* A descriptor to poll for reading (the TUN and the raw ESP socket). */
 int esp_user_fd(const struct esp_user *u);
-/* Seal and send everything the TUN has; returns how many packets. */
+/* Everything waiting: the TUN's packets sealed and sent, raw ESP opened;
+ * returns how many packets. */
+size_t esp_user_poll(struct esp_user *u);
+/* The TUN alone. */
 size_t esp_user_poll_tun(struct esp_user *u);
 /* One ESP packet from the transport (the whole UDP payload). */
 void esp_user_input(struct esp_user *u, const struct transport_pkt *pkt);
