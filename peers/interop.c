@@ -423,9 +423,94 @@ static void interop_udp_probes(struct interop_pump *p, const struct interop_net 
 			 ps, to);
 }
 
+static void interop_pump_cb(void *ctx, int wait_ms)
+{
+	interop_pump(ctx, wait_ms);
+}
+
+bool interop_measure(const char *ns, const char *src, const char *dst, uint32_t flood_ms,
+		     interop_pump_fn pump, void *ctx, struct peer *viewer,
+		     const struct peer_case *vcase, const char *log, struct interop_measure *m,
+		     char *err, size_t errlen)
+{
+	memset(m, 0, sizeof(*m));
+	/* the round trip: ping's own average */
+	char *const argv[] = { "ping", "-n", "-q", "-c", "20", "-i", "0.01", "-W", "2", "-I",
+			       (char *)src, (char *)dst, NULL };
+	pid_t pid;
+	int st = 0;
+	if (!netns_spawn(ns, argv, log, &pid, err, errlen))
+		return false;
+	uint64_t limit = clock_ms() + 10000;
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (clock_ms() > limit) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			return interop_fail(err, errlen, "ping for the round trip did not end in 10 s");
+		}
+		if (pump)
+			pump(ctx, 5);
+		else
+			usleep(5000);
+	}
+	FILE *f = fopen(log, "r");
+	char line[256];
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *q = strstr(line, "min/avg/max");
+		const char *eq = q ? strchr(q, '=') : NULL;
+		double mn;
+		if (eq && sscanf(eq + 1, " %lf/%lf", &mn, &m->rtt_ms) != 2)
+			m->rtt_ms = 0;
+	}
+	if (f)
+		fclose(f);
+	if (m->rtt_ms <= 0)
+		return interop_fail(err, errlen, "no round trip from ping (see %s)", log);
+	/* the flood: as fast as the socket takes it, to the discard port */
+	int fd = interop_udp_socket(ns, src, 0, err, errlen);
+	if (fd < 0)
+		return false;
+	struct netaddr to;
+	struct sockaddr_storage ss;
+	netaddr_parse(dst, 9, &to, err, errlen);
+	socklen_t sl = netaddr_to_sockaddr(&to, &ss);
+	struct peer_sa_view v0, v1;
+	char verr[200];
+	if (!viewer->ops->view(viewer, vcase, &v0, verr, sizeof(verr))) {
+		close(fd);
+		return interop_fail(err, errlen, "view before the flood: %s", verr);
+	}
+	uint8_t payload[INTEROP_FLOOD_SIZE];
+	memset(payload, 0x5a, sizeof(payload));
+	uint64_t t0 = clock_ms(), end = t0 + flood_ms;
+	while (clock_ms() < end) {
+		for (int k = 0; k < 32; k++)
+			if (sendto(fd, payload, sizeof(payload), 0, (struct sockaddr *)&ss, sl) > 0)
+				m->sent++;
+		if (pump)
+			pump(ctx, 0);
+	}
+	/* what is still queued gets through, then the count */
+	for (int k = 0; k < 20; k++) {
+		if (pump)
+			pump(ctx, 5);
+		else
+			usleep(5000);
+	}
+	m->seconds = (double)(clock_ms() - t0) / 1000.0;
+	close(fd);
+	if (!viewer->ops->view(viewer, vcase, &v1, verr, sizeof(verr)))
+		return interop_fail(err, errlen, "view after the flood: %s", verr);
+	m->delivered = v1.child.packets_in - v0.child.packets_in;
+	m->bytes = v1.child.bytes_in - v0.child.bytes_in;
+	m->mbps = m->seconds > 0 ? (double)m->bytes * 8 / m->seconds / 1e6 : 0;
+	m->ran = true;
+	return true;
+}
+
 static void interop_traffic(struct peer *peer, const struct interop_net *net,
 			    const struct peer_case *pc, const char *art, struct ike_engine *e,
-			    struct transport *t, struct interop_result *r)
+			    struct transport *t, struct interop_result *r, uint32_t measure_ms)
 {
 	struct interop_traffic *tr = &r->traffic;
 	const struct ike_result *res = ike_engine_result(e);
@@ -500,6 +585,13 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 	struct esp_counters in2, out2;
 	esp_user_counters(p.u, 0, &in2, &out2);
 	bool have_view2 = peer->ops->view(peer, pc, &v2, verr, sizeof(verr)) && v2.child.present;
+	if (ok && measure_ms) {
+		char merr[300];
+		snprintf(log, sizeof(log), "%s/measure-ping.log", art);
+		if (!interop_measure(net->harness_ns, hs, ps, measure_ms, interop_pump_cb, &p, peer, pc,
+				     log, &tr->m, merr, sizeof(merr)))
+			log_warn("case %s: measurement: %s", pc->name, merr);
+	}
 	esp_user_free(p.u);
 	if (!ok) {
 		snprintf(tr->why, sizeof(tr->why), "%s", err);
@@ -738,7 +830,7 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 		    !peer->ops->calm(peer, &pc, INTEROP_LOOP_LIMIT, &r->attempts, lw, sizeof(lw)))
 			r->loops = true;
 		if (r->established && s->traffic) {
-			interop_traffic(peer, net, &pc, art, e, t, r);
+			interop_traffic(peer, net, &pc, art, e, t, r, s->measure_ms);
 			res = ike_engine_result(e);  /* the engine may have grown */
 		}
 		if (r->loops)

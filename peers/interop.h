@@ -46,7 +46,29 @@ struct interop_spec {
 	const char *ca_file;              /* trust anchors for both (PEM, may hold several) */
 	uint32_t limit_ms;                /* the whole case (0: 10 s) */
 	bool traffic;                     /* after Phase 2: probes through the SAs */
+	uint32_t measure_ms;              /* with traffic: also round trip and a UDP flood
+					     of this long (make bench) */
 };
+
+/* Round trip and throughput through a tunnel, for make bench. */
+struct interop_measure {
+	bool ran;
+	double rtt_ms;                      /* ping average (20 echoes, 10 ms apart) */
+	uint64_t sent, delivered;           /* flood datagrams, and what the peer's SA took in */
+	uint64_t bytes;                     /* the peer's inbound byte count over the flood */
+	double seconds, mbps;               /* delivered inner bytes per second, in Mbit/s */
+};
+#define INTEROP_FLOOD_SIZE 1400             /* UDP payload of a flood datagram */
+
+/* Measure from ns (src -> dst, addresses of the test subnets) while pump
+ * (may be NULL) moves packets; view reads the receiving side's counters
+ * (before and after the flood). Used for the harness's data plane and for
+ * two strongSwans alike, so the numbers compare. */
+typedef void (*interop_pump_fn)(void *ctx, int wait_ms);
+bool interop_measure(const char *ns, const char *src, const char *dst, uint32_t flood_ms,
+		     interop_pump_fn pump, void *ctx, struct peer *viewer,
+		     const struct peer_case *vcase, const char *log, struct interop_measure *m,
+		     char *err, size_t errlen);
 
 /* The traffic check: pings both ways through the child SA (userspace
  * ESP in UDP on the harness side), and both sides' counters. */
@@ -60,6 +82,7 @@ struct interop_traffic {
 	bool bad_ok;                        /* replays and forged ICVs dropped at both ends */
 	struct live_summary wire;           /* the harness's link during the probes */
 	uint64_t ms;                        /* both probes */
+	struct interop_measure m;           /* with measure_ms */
 };
 #define INTEROP_PINGS 3
 
