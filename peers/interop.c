@@ -74,6 +74,7 @@ static bool interop_p2(const char *s, const struct interop_spec *sp, struct ike_
 	if (!ike_p2_parse(s, x, e, sizeof(e)))
 		return interop_fail(err, errlen, "case %s: ESP proposal '%s': %s", sp->name, s, e);
 	x->life_sec = sp->child_life;
+	x->life_kb = sp->child_life_kb;
 	return true;
 }
 
@@ -584,6 +585,7 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 		interop_pump(&p, 20);
 	struct esp_counters in2, out2;
 	esp_user_counters(p.u, 0, &in2, &out2);
+	tr->expired = esp_user_expired(p.u);
 	bool have_view2 = peer->ops->view(peer, pc, &v2, verr, sizeof(verr)) && v2.child.present;
 	if (ok && measure_ms) {
 		char merr[300];

@@ -40,6 +40,7 @@ struct interop_spec {
 	const char *p1, *p2;              /* "aes128-sha256-modp2048", "aes128-sha256" */
 	const char *peer_p1, *peer_p2;    /* the peer's, when they differ (NULL: same) */
 	uint32_t ike_life, child_life;    /* seconds, 0: not configured */
+	uint32_t child_life_kb;           /* kilobytes, 0: not configured */
 	bool force_encap;                 /* no NAT, ESP in UDP anyway (strongSwan's
 					     kernel-libipsec needs it) */
 	const struct pki_testpki *pki;    /* signature auth: harness "moon", peer "sun" */
@@ -77,6 +78,7 @@ struct interop_traffic {
 	char why[600];
 	unsigned out_replies, in_replies;   /* of INTEROP_PINGS each way */
 	bool udp_out, udp_in;               /* the UDP token came back, each way */
+	uint64_t expired;                   /* packets our data plane refused: SA expired */
 	struct esp_counters in, out;        /* the harness's SA pair */
 	bool captured;
 	bool bad_ok;                        /* replays and forged ICVs dropped at both ends */

@@ -541,6 +541,43 @@ START_TEST(test_interop_probe_command)
 }
 END_TEST
 
+/* A child with a hard lifetime of 1 kB: the data plane stops using it
+ * once that much went through, and says so in its count. */
+START_TEST(test_interop_expiry)
+{
+	const char *why = ti_live_why();
+	const char *bin = getenv("IKEC_BIN");
+	if (why || !bin || access(bin, X_OK) != 0) {
+		test_skip("interop expiry", why ? why : "no ike-conform binary (IKEC_BIN)");
+		return;
+	}
+	struct interop_env v;
+	ti_env_up(&v);
+	char err[600], dir[700];
+	snprintf(dir, sizeof(dir), "%s/self", v.dir);
+	struct peer *self = self_peer_new(bin, netns_topo_ns(v.topo, NETNS_ROLE_PEER), dir, err,
+					  sizeof(err));
+	ck_assert_msg(self, "self: %s", err);
+	struct interop_spec sp = interop_smoke_spec(&interop_smoke[0], &v, false);
+	sp.traffic = true;
+	sp.child_life_kb = 1;
+	struct interop_result *r = xcalloc(1, sizeof(*r));
+	ck_assert_msg(interop_run(self, &v.net, &sp, r, err, sizeof(err)), "%s", err);
+	ck_assert_msg(r->established && r->agree, "%s", r->why);
+	ck_assert_uint_eq(r->child.xf.life_kb, 1);
+	/* 12 echoes of 84 bytes fit in 1024; the UDP tokens do not */
+	ck_assert_msg(!r->traffic.ok, "traffic passed through an expired SA: %s", r->traffic.why);
+	ck_assert_msg(r->traffic.expired > 0, "no packet refused as expired: %s", r->traffic.why);
+	uint64_t bytes = r->traffic.in.bytes + r->traffic.out.bytes;
+	ck_assert_msg(bytes <= 1024 + 1500, "%" PRIu64 " bytes went through a 1 kB SA", bytes);
+	test_report("interop: self, child of 1 kB: %" PRIu64 " bytes through it, then %" PRIu64
+		    " packets refused as expired", bytes, r->traffic.expired);
+	free(r);
+	self->ops->stop(self);
+	ti_env_down(&v);
+}
+END_TEST
+
 Suite *suite_interop(void)
 {
 	Suite *s = suite_create("interop");
@@ -558,6 +595,7 @@ Suite *suite_interop(void)
 	tcase_add_test(live, test_interop_self);
 	tcase_add_test(live, test_interop_killed_case);
 	tcase_add_test(live, test_interop_smoke_command);
+	tcase_add_test(live, test_interop_expiry);
 	suite_add_tcase(s, live);
 	return s;
 }

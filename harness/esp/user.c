@@ -1,6 +1,7 @@
 /* The userspace data plane: esp/user.h. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <linux/if_tun.h>
@@ -13,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "esp/user.h"
 #include "netns/netns.h"
@@ -26,6 +28,10 @@ struct esp_user_child {
 	uint8_t lo[4], hi[4];          /* the remote selector as an IPv4 range */
 	struct netaddr peer;
 	bool udp;                      /* ESP in UDP (RFC 3948), else raw ESP */
+	/* the hard lifetime (RFC 2407 4.5): seconds from install, kilobytes
+	   through the SA in either direction; 0: none */
+	uint64_t installed_ms, life_ms, life_bytes;
+	bool expired;
 	chunk_t last_sent, last_inner;  /* for esp_user_bad */
 	chunk_t last_rx;
 };
@@ -39,6 +45,7 @@ struct esp_user {
 	struct esp_user_child child[ESP_USER_MAX_CHILD];
 	size_t nchild;
 	uint64_t unmatched;
+	uint64_t expired;              /* packets refused because their SA expired */
 	uint8_t buf[ESP_USER_MTU];
 };
 
@@ -165,6 +172,9 @@ bool esp_user_add_child(struct esp_user *u, const struct ike_child *c,
 	}
 	memcpy(ch->spi_in, c->spi_in, 4);
 	ch->peer = *peer;
+	ch->installed_ms = clock_ms();
+	ch->life_ms = (uint64_t)c->xf.life_sec * 1000;
+	ch->life_bytes = (uint64_t)c->xf.life_kb * 1024;
 	ch->udp = c->xf.encap == IKE_ENCAP_UDP_TUNNEL || c->xf.encap == IKE_ENCAP_UDP_TRANSPORT ||
 		  c->xf.encap == 61443 || c->xf.encap == 61444;
 	/* a second child for the same selector shares the route */
@@ -197,6 +207,22 @@ static bool esp_user_send(struct esp_user *u, const struct esp_user_child *c, ch
 	return sendto(u->raw, pkt.ptr, pkt.len, 0, (struct sockaddr *)&ss, sl) == (ssize_t)pkt.len;
 }
 
+/* An expired SA carries nothing more, in either direction. */
+static bool esp_user_live(struct esp_user_child *c)
+{
+	if (c->expired)
+		return false;
+	uint64_t bytes = esp_sa_counters(c->in)->bytes + esp_sa_counters(c->out)->bytes;
+	if ((c->life_ms && clock_ms() - c->installed_ms >= c->life_ms) ||
+	    (c->life_bytes && bytes >= c->life_bytes)) {
+		c->expired = true;
+		log_info("esp user: SA %08x/%08x expired after %" PRIu64 " bytes, %" PRIu64 " ms",
+			 esp_sa_spi(c->in), esp_sa_spi(c->out), bytes, clock_ms() - c->installed_ms);
+		return false;
+	}
+	return true;
+}
+
 static struct esp_user_child *esp_user_by_dst(struct esp_user *u, const uint8_t dst[4])
 {
 	/* the latest child first: after a rekey the new SA carries traffic */
@@ -225,6 +251,10 @@ size_t esp_user_poll_tun(struct esp_user *u)
 			u->unmatched++;
 			continue;
 		}
+		if (!esp_user_live(c)) {
+			u->expired++;
+			continue;
+		}
 		chunk_t out = CHUNK_EMPTY;
 		if (!esp_seal(c->out, 4, u->buf, (size_t)len, &out)) {
 			log_warn("esp user: SPI %08x: sequence numbers exhausted", esp_sa_spi(c->out));
@@ -251,6 +281,10 @@ static void esp_user_open(struct esp_user *u, const uint8_t *p, size_t len,
 			c = &u->child[i];
 	if (!c) {
 		u->unmatched++;
+		return;
+	}
+	if (!esp_user_live(c)) {
+		u->expired++;
 		return;
 	}
 	chunk_t inner = CHUNK_EMPTY;
@@ -368,4 +402,9 @@ bool esp_user_counters_by_spi(const struct esp_user *u, const uint8_t spi_in[4],
 uint64_t esp_user_unmatched(const struct esp_user *u)
 {
 	return u->unmatched;
+}
+
+uint64_t esp_user_expired(const struct esp_user *u)
+{
+	return u->expired;
 }

@@ -78,5 +78,9 @@ bool esp_user_bad(struct esp_user *u, size_t i, enum esp_user_bad what);
 
 /* Packets that matched no child (no SA for the destination or the SPI). */
 uint64_t esp_user_unmatched(const struct esp_user *u);
+/* Packets refused because their child had reached its hard lifetime (the
+ * child's xf.life_sec and life_kb, counted from install and over both
+ * directions): an expired SA is never used again. */
+uint64_t esp_user_expired(const struct esp_user *u);
 
 #endif
