@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "crypto/cipher.h"
 #include "esp/user.h"
+#include "esp/xfrm.h"
 #include "netns/netns.h"
 #include "report/keys.h"
 #include "report/live.h"
@@ -217,6 +218,24 @@ static bool interop_settle(struct peer *peer, const struct peer_case *pc, struct
 
 /* ---- traffic ---- */
 
+/* AUTO: the kernel's ESP when it has it (probed once, said once). */
+static bool interop_use_xfrm(enum interop_dataplane dp)
+{
+	static int said = -1;
+	if (dp != INTEROP_DP_AUTO)
+		return dp == INTEROP_DP_XFRM;
+	char why[200] = "";
+	bool k = esp_xfrm_supported(why, sizeof(why));
+	if (said != (int)k) {
+		log_info("data plane: %s", k ? "the kernel's ESP (xfrm)"
+					  : "userspace ESP over TUN; the kernel cannot:");
+		if (!k)
+			log_info("data plane: %s", why);
+		said = k;
+	}
+	return k;
+}
+
 static bool interop_udp_encap(uint16_t encap)
 {
 	return encap == IKE_ENCAP_UDP_TUNNEL || encap == IKE_ENCAP_UDP_TRANSPORT ||
@@ -227,7 +246,8 @@ static bool interop_udp_encap(uint16_t encap)
 struct interop_pump {
 	struct ike_engine *e;
 	struct transport *t;
-	struct esp_user *u;
+	struct esp_user *u;            /* the userspace data plane, or */
+	struct esp_xfrm *x;            /* the kernel's */
 	struct live_capture *cap;
 };
 
@@ -236,7 +256,7 @@ struct interop_pump {
 static void interop_pump(struct interop_pump *p, int wait_ms)
 {
 	struct pollfd fds[3] = { { transport_fd(p->t), POLLIN, 0 },
-				 { esp_user_fd(p->u), POLLIN, 0 },
+				 { p->u ? esp_user_fd(p->u) : -1, POLLIN, 0 },
 				 { p->cap ? live_capture_fd(p->cap) : -1, POLLIN, 0 } };
 	if (poll(fds, 3, wait_ms) <= 0)
 		return;
@@ -244,13 +264,14 @@ static void interop_pump(struct interop_pump *p, int wait_ms)
 		live_capture_poll(p->cap);
 	struct transport_pkt pkt;
 	while (transport_recv(p->t, &pkt) == 1) {
-		if (pkt.kind == TRANSPORT_PKT_ESP)
+		if (pkt.kind == TRANSPORT_PKT_ESP && p->u)
 			esp_user_input(p->u, &pkt);
 		else if (pkt.kind == TRANSPORT_PKT_IKE)
 			ike_engine_input(p->e, &pkt, clock_ms());
 		transport_pkt_free(&pkt);
 	}
-	esp_user_poll(p->u);
+	if (p->u)
+		esp_user_poll(p->u);
 	ike_engine_tick(p->e, clock_ms());
 }
 
@@ -511,7 +532,8 @@ bool interop_measure(const char *ns, const char *src, const char *dst, uint32_t 
 
 static void interop_traffic(struct peer *peer, const struct interop_net *net,
 			    const struct peer_case *pc, const char *art, struct ike_engine *e,
-			    struct transport *t, struct interop_result *r, uint32_t measure_ms)
+			    struct transport *t, struct interop_result *r, uint32_t measure_ms,
+			    bool xfrm)
 {
 	struct interop_traffic *tr = &r->traffic;
 	const struct ike_result *res = ike_engine_result(e);
@@ -523,11 +545,23 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 		return;
 	}
 	bool udp = interop_udp_encap(res->child[0].xf.encap);
-	struct interop_pump p = { e, t, esp_user_new(net->harness_ns, "ikec0", t, err, sizeof(err)),
-				  NULL };
-	if (!p.u || !esp_user_add_child(p.u, &res->child[0], &sa->peer, err, sizeof(err))) {
+	struct interop_pump p = { e, t, NULL, NULL, NULL };
+	tr->kernel = xfrm;
+	if (xfrm && udp) {
+		/* the kernel would need our NAT-T socket switched to UDP_ENCAP */
+		snprintf(tr->why, sizeof(tr->why), "the kernel data plane does not take "
+			 "UDP-encapsulated children from the harness yet");
+		return;
+	}
+	bool dp_ok = xfrm
+		? (p.x = esp_xfrm_new(net->harness_ns, err, sizeof(err))) &&
+		  esp_xfrm_add_child(p.x, &res->child[0], &sa->local, &sa->peer, err, sizeof(err))
+		: (p.u = esp_user_new(net->harness_ns, "ikec0", t, err, sizeof(err))) &&
+		  esp_user_add_child(p.u, &res->child[0], &sa->peer, err, sizeof(err));
+	if (!dp_ok) {
 		snprintf(tr->why, sizeof(tr->why), "data plane: %s", err);
 		esp_user_free(p.u);
+		esp_xfrm_free(p.x);
 		return;
 	}
 	/* the link as the harness sees it: only IKE and ESP may cross it */
@@ -536,6 +570,7 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 	    !(p.cap = live_capture_start(net->harness_ns, net->harness_if, log, err, sizeof(err)))) {
 		snprintf(tr->why, sizeof(tr->why), "%s", err);
 		esp_user_free(p.u);
+		esp_xfrm_free(p.x);
 		return;
 	}
 	uint8_t token[16];
@@ -570,22 +605,29 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 	tr->captured = p.cap != NULL;
 	live_capture_stop(p.cap, token, sizeof(token), &tr->wire);
 	p.cap = NULL;
-	esp_user_counters(p.u, 0, &tr->in, &tr->out);
+	char cerr[300] = "";
+	if (p.u)
+		esp_user_counters(p.u, 0, &tr->in, &tr->out);
+	else if (!esp_xfrm_counters(p.x, 0, &tr->in, &tr->out, cerr, sizeof(cerr)))
+		log_warn("case %s: kernel counters: %s", pc->name, cerr);
 	struct peer_sa_view v, v2;
 	char verr[200];
 	bool have_view = peer->ops->view(peer, pc, &v, verr, sizeof(verr)) && v.child.present;
 	/* then what must not get through: our last packet again, a fresh one
 	   with a broken ICV (the peer's count must not move), and the same two
 	   at our end (our drop counters must) */
-	bool bad_out = esp_user_bad(p.u, 0, ESP_USER_REPLAY_OUT) &&
-		       esp_user_bad(p.u, 0, ESP_USER_FORGE_OUT);
-	bool bad_in = esp_user_bad(p.u, 0, ESP_USER_REPLAY_IN) &&
-		      esp_user_bad(p.u, 0, ESP_USER_FORGE_IN);
+	/* (the kernel's data plane takes no hand-made packets from us) */
+	bool bad_out = !p.u || (esp_user_bad(p.u, 0, ESP_USER_REPLAY_OUT) &&
+				esp_user_bad(p.u, 0, ESP_USER_FORGE_OUT));
+	bool bad_in = !p.u || (esp_user_bad(p.u, 0, ESP_USER_REPLAY_IN) &&
+			       esp_user_bad(p.u, 0, ESP_USER_FORGE_IN));
 	for (int k = 0; k < 5; k++)
 		interop_pump(&p, 20);
-	struct esp_counters in2, out2;
-	esp_user_counters(p.u, 0, &in2, &out2);
-	tr->expired = esp_user_expired(p.u);
+	struct esp_counters in2 = tr->in, out2 = tr->out;
+	if (p.u) {
+		esp_user_counters(p.u, 0, &in2, &out2);
+		tr->expired = esp_user_expired(p.u);
+	}
 	bool have_view2 = peer->ops->view(peer, pc, &v2, verr, sizeof(verr)) && v2.child.present;
 	if (ok && measure_ms) {
 		char merr[300];
@@ -595,6 +637,7 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 			log_warn("case %s: measurement: %s", pc->name, merr);
 	}
 	esp_user_free(p.u);
+	esp_xfrm_free(p.x);
 	if (!ok) {
 		snprintf(tr->why, sizeof(tr->why), "%s", err);
 		return;
@@ -651,22 +694,23 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 			 v2.child.packets_in);
 		return;
 	}
-	if (in2.drops[ESP_DROP_REPLAY] != tr->in.drops[ESP_DROP_REPLAY] + 1 ||
-	    in2.drops[ESP_DROP_ICV] != tr->in.drops[ESP_DROP_ICV] + 1) {
+	if (!xfrm && (in2.drops[ESP_DROP_REPLAY] != tr->in.drops[ESP_DROP_REPLAY] + 1 ||
+		      in2.drops[ESP_DROP_ICV] != tr->in.drops[ESP_DROP_ICV] + 1)) {
 		snprintf(tr->why, sizeof(tr->why), "our drops: replay %" PRIu64 " -> %" PRIu64
 			 ", ICV %" PRIu64 " -> %" PRIu64 ", want one more of each",
 			 tr->in.drops[ESP_DROP_REPLAY], in2.drops[ESP_DROP_REPLAY],
 			 tr->in.drops[ESP_DROP_ICV], in2.drops[ESP_DROP_ICV]);
 		return;
 	}
-	tr->bad_ok = true;
+	tr->bad_ok = !xfrm;
 	tr->ok = true;
 	snprintf(tr->why, sizeof(tr->why), "%u+%u ping replies, %s%" PRIu64 "/%" PRIu64
 		 " ESP packets counted alike on both sides, %zu %s frames on the wire and "
-		 "the token never in clear; a replay and a forged ICV dropped at both ends",
+		 "the token never in clear%s",
 		 tr->out_replies, tr->in_replies, net->probe_bin ? "UDP token both ways, " : "",
 		 tr->out.packets,
-		 tr->in.packets, esp_frames, udp ? "ESP-in-UDP" : "raw ESP");
+		 tr->in.packets, esp_frames, udp ? "ESP-in-UDP" : "raw ESP",
+		 xfrm ? " (kernel data plane)" : "; a replay and a forged ICV dropped at both ends");
 }
 
 /* ---- the cross-check ---- */
@@ -832,7 +876,8 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 		    !peer->ops->calm(peer, &pc, INTEROP_LOOP_LIMIT, &r->attempts, lw, sizeof(lw)))
 			r->loops = true;
 		if (r->established && s->traffic) {
-			interop_traffic(peer, net, &pc, art, e, t, r, s->measure_ms);
+			interop_traffic(peer, net, &pc, art, e, t, r, s->measure_ms,
+					interop_use_xfrm(s->dataplane));
 			res = ike_engine_result(e);  /* the engine may have grown */
 		}
 		if (r->loops)

@@ -32,6 +32,12 @@ struct interop_net {
 /* More IKE/CHILD SA attempts than this in one case is a peer in a loop. */
 #define INTEROP_LOOP_LIMIT 8
 
+enum interop_dataplane {
+	INTEROP_DP_AUTO,                  /* the kernel's when it has ESP, else userspace */
+	INTEROP_DP_USER,                  /* esp/user.h */
+	INTEROP_DP_XFRM,                  /* esp/xfrm.h */
+};
+
 struct interop_spec {
 	const char *name;                 /* [a-z0-9-] */
 	bool harness_initiates;
@@ -47,6 +53,7 @@ struct interop_spec {
 	const char *ca_file;              /* trust anchors for both (PEM, may hold several) */
 	uint32_t limit_ms;                /* the whole case (0: 10 s) */
 	bool traffic;                     /* after Phase 2: probes through the SAs */
+	enum interop_dataplane dataplane; /* whose ESP carries the harness's side */
 	uint32_t measure_ms;              /* with traffic: also round trip and a UDP flood
 					     of this long (make bench) */
 };
@@ -79,6 +86,7 @@ struct interop_traffic {
 	unsigned out_replies, in_replies;   /* of INTEROP_PINGS each way */
 	bool udp_out, udp_in;               /* the UDP token came back, each way */
 	uint64_t expired;                   /* packets our data plane refused: SA expired */
+	bool kernel;                        /* the harness's side ran on the kernel's ESP */
 	struct esp_counters in, out;        /* the harness's SA pair */
 	bool captured;
 	bool bad_ok;                        /* replays and forged ICVs dropped at both ends */

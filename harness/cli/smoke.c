@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "esp/xfrm.h"
 #include "netns/netns.h"
 #include "peers/interop.h"
 #include "peers/self/self.h"
@@ -143,6 +144,11 @@ int cli_smoke(int argc, char **argv)
 		return 3;
 	}
 	v.net.probe_bin = bin;  /* UDP probes at the peer's end */
+	char why[200] = "";
+	if (esp_xfrm_supported(why, sizeof(why)))
+		printf("data plane: the kernel's ESP (xfrm)\n");
+	else
+		printf("data plane: userspace ESP over TUN (the kernel cannot: %s)\n", why);
 	unsigned total = (unsigned)interop_nsmoke * ((with_ss ? 1u : 0u) + (with_self ? 1u : 0u));
 	unsigned done = 0, failed = 0;
 	int rc = 0;
