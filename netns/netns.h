@@ -189,7 +189,7 @@ long netns_conntrack_count(const char *name, char *err, size_t errlen);
  * forked child (only the creating process cleans up). Uses only
  * syscalls on precomputed paths, so a signal handler may call it. */
 void netns_cleanup_all(void);
-/* SIGINT, SIGTERM, SIGHUP and the faults (SIGSEGV, SIGBUS, SIGABRT,
+/* SIGINT, SIGTERM, SIGHUP, SIGPIPE and the faults (SIGSEGV, SIGBUS, SIGABRT,
  * SIGFPE, SIGILL): netns_cleanup_all, then the signal again with its
  * default action. A handler installed later for these signals
  * replaces this one and must call netns_cleanup_all itself. */

@@ -480,10 +480,11 @@ static void netns_on_signal(int sig)
 
 bool netns_install_signal_cleanup(char *err, size_t errlen)
 {
-	/* the faults too: a crashed run must not leave namespaces behind
+	/* SIGPIPE (`ike-conform smoke | head`) and the faults too: a crashed
+	   run must not leave namespaces behind
 	   (the fault then happens again, with the default action) */
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE,
-				    SIGILL };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGSEGV, SIGBUS, SIGABRT,
+				    SIGFPE, SIGILL };
 	struct sigaction sa = { .sa_handler = netns_on_signal };
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
