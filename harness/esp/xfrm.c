@@ -756,6 +756,32 @@ bool esp_xfrm_counters(struct esp_xfrm *x, size_t i, struct esp_counters *in,
 	       esp_xfrm_read(x, &x->child[i].out, out, err, errlen);
 }
 
+bool esp_xfrm_socket_bypass(int fd, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+		snprintf(err, errlen, "socket bypass: getsockname: %s", strerror(errno));
+		return false;
+	}
+	bool v6 = ss.ss_family == AF_INET6;
+	struct xfrm_userpolicy_info p;
+	memset(&p, 0, sizeof(p));
+	p.action = XFRM_POLICY_ALLOW;
+	p.sel.family = ss.ss_family;
+	/* no templates: allow, whatever the global policies say */
+	for (int i = 0; i < 2; i++) {
+		p.dir = i ? XFRM_POLICY_IN : XFRM_POLICY_OUT;
+		if (setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_XFRM_POLICY : IP_XFRM_POLICY,
+			       &p, sizeof(p)) != 0) {
+			snprintf(err, errlen, "socket bypass (%s): %s", i ? "in" : "out",
+				 strerror(errno));
+			return false;
+		}
+	}
+	return true;
+}
+
 bool esp_xfrm_flush(struct esp_xfrm *x, char *err, size_t errlen)
 {
 	if (!x)

@@ -13,7 +13,8 @@
  * UDP encapsulation (encap 3/4, or the drafts' 61443/61444) puts ESP in
  * UDP between the IKE addresses' ports. To receive it, the kernel needs a
  * UDP socket bound to the local port with the UDP_ENCAP option set to
- * UDP_ENCAP_ESPINUDP (IKE's NAT-T socket normally); the caller owns it.
+ * UDP_ENCAP_ESPINUDP (IKE's NAT-T socket normally); the caller owns it,
+ * and in transport mode it needs esp_xfrm_socket_bypass as well.
  *
  * Errors name the namespace, the SPI and the kernel's own message (the
  * netlink extended ack, as `ip xfrm` prints it) after nl_geterror's. */
@@ -63,6 +64,14 @@ size_t esp_xfrm_nchild(const struct esp_xfrm *x);
  * no child i or the kernel has no such SA (any more). */
 bool esp_xfrm_counters(struct esp_xfrm *x, size_t i, struct esp_counters *in,
 		       struct esp_counters *out, char *err, size_t errlen);
+
+/* A per-socket policy that lets fd's traffic bypass every XFRM policy,
+ * both ways (what strongSwan puts on its IKE sockets). In transport mode
+ * the policies cover all traffic between the two hosts: without it IKE
+ * itself would be sent through the SA, and ESP in UDP arriving on the
+ * NAT-T socket is dropped by the inbound policy check before the kernel
+ * decapsulates it (XfrmInTmplMismatch). Needs CAP_NET_ADMIN. */
+bool esp_xfrm_socket_bypass(int fd, char *err, size_t errlen);
 
 /* Remove every SA and policy this object installed (false with the first
  * error; the rest are still removed). esp_xfrm_free does it too. */
