@@ -72,6 +72,7 @@ struct esp_xfrm {
 	char ns[NETNS_NAME_MAX];      /* "" : the caller's namespace */
 	struct nl_sock *sk;
 	char ack[256];                /* the kernel's message for the last error */
+	int ack_errno;                /* and its errno (0: none seen) */
 	struct esp_xfrm_child *child;
 	size_t nchild;
 	struct esp_xfrm_state *sa;    /* every SA installed, in order */
@@ -95,6 +96,7 @@ static int esp_xfrm_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *ar
 	struct esp_xfrm *x = arg;
 	const struct nlmsghdr *h = (const struct nlmsghdr *)((const char *)e - NLMSG_HDRLEN);
 	x->ack[0] = 0;
+	x->ack_errno = -e->error;
 	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
 		return NL_STOP;
 	size_t payload = sizeof(*e);
@@ -122,13 +124,16 @@ static int esp_xfrm_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *ar
 	return NL_STOP;
 }
 
-/* "Protocol not supported (kernel: Requested type not found)" */
+/* "Protocol not supported (kernel: Requested type not found)": the
+ * kernel's errno as such when it sent one (libnl folds several into one
+ * code: EPROTONOSUPPORT reads "Protocol mismatch"), else nl_geterror. */
 static const char *esp_xfrm_why(struct esp_xfrm *x, int r, char *buf, size_t len)
 {
+	const char *e = x->ack_errno > 0 ? strerror(x->ack_errno) : nl_geterror(r);
 	if (x->ack[0])
-		snprintf(buf, len, "%s (kernel: %s)", nl_geterror(r), x->ack);
+		snprintf(buf, len, "%s (kernel: %s)", e, x->ack);
 	else
-		snprintf(buf, len, "%s", nl_geterror(r));
+		snprintf(buf, len, "%s", e);
 	return buf;
 }
 
@@ -436,6 +441,7 @@ static int esp_xfrm_sa_del(struct esp_xfrm *x, const struct esp_xfrm_state *s)
 	xfrmnl_sa_set_spi(sa, s->spi);
 	xfrmnl_sa_set_proto(sa, IPPROTO_ESP);
 	x->ack[0] = 0;
+	x->ack_errno = 0;
 	int r = xfrmnl_sa_delete(x->sk, sa, 0);
 	nl_addr_put(d);
 	xfrmnl_sa_put(sa);
@@ -452,6 +458,7 @@ static int esp_xfrm_sp_del(struct esp_xfrm *x, const struct esp_xfrm_policy *p)
 	xfrmnl_sel_put(sel);
 	xfrmnl_sp_set_dir(sp, p->dir);
 	x->ack[0] = 0;
+	x->ack_errno = 0;
 	int r = xfrmnl_sp_delete(x->sk, sp, 0);
 	xfrmnl_sp_put(sp);
 	return r;
@@ -538,6 +545,7 @@ static bool esp_xfrm_sa_add(struct esp_xfrm *x, const struct ike_child *c, bool 
 		nl_addr_put(oa);
 	}
 	x->ack[0] = 0;
+	x->ack_errno = 0;
 	int r = xfrmnl_sa_add(x->sk, sa, NLM_F_CREATE | NLM_F_EXCL);
 	xfrmnl_sa_put(sa);
 	nl_addr_put(s);
@@ -590,6 +598,7 @@ static bool esp_xfrm_sp_add(struct esp_xfrm *x, uint8_t dir, const struct esp_xf
 	xfrmnl_user_tmpl_set_calgos(t, ~0u);
 	xfrmnl_sp_add_usertemplate(sp, t);    /* the policy owns it now */
 	x->ack[0] = 0;
+	x->ack_errno = 0;
 	int r = xfrmnl_sp_add(x->sk, sp, NLM_F_CREATE | NLM_F_EXCL);
 	xfrmnl_sp_put(sp);
 	if (r < 0) {
@@ -703,8 +712,13 @@ bool esp_xfrm_add_child(struct esp_xfrm *x, const struct ike_child *c, const str
 							 local, spi_in, err, errlen));
 		}
 	if (!ok) {
-		char rerr[200];
+		/* the kernel's words about the failure, not about the cleanup */
+		char rerr[200], ack[sizeof(x->ack)];
+		int ack_errno = x->ack_errno;
+		memcpy(ack, x->ack, sizeof(ack));
 		esp_xfrm_remove_from(x, sa0, sp0, rerr, sizeof(rerr));
+		memcpy(x->ack, ack, sizeof(ack));
+		x->ack_errno = ack_errno;
 		return false;
 	}
 	x->child = xrealloc(x->child, (x->nchild + 1) * sizeof(*x->child));
@@ -724,6 +738,7 @@ static bool esp_xfrm_read(struct esp_xfrm *x, const struct esp_xfrm_state *s,
 	struct nl_addr *d = esp_xfrm_netaddr(&s->dst);
 	struct xfrmnl_sa *sa = NULL;
 	x->ack[0] = 0;
+	x->ack_errno = 0;
 	int r = xfrmnl_sa_get_kernel(x->sk, d, s->spi, IPPROTO_ESP, 0, 0, &sa);
 	nl_addr_put(d);
 	if (r < 0 || !sa) {
@@ -839,12 +854,13 @@ static void esp_xfrm_probe_child(int fd)
 			netaddr_parse("192.0.2.2", 500, &p, err, sizeof(err));
 			if (esp_xfrm_add_child(x, &c, &l, &p, err, sizeof(err)))
 				snprintf(msg, sizeof(msg), "1");
-			else if (strstr(err, "Requested type not found") ||
-				 (!strstr(err, "kernel:") && strstr(err, "Protocol not supported")))
+			else if (strstr(x->ack, "Requested type not found"))
+				/* __xfrm_init_state: no xfrm_type for IPPROTO_ESP (esp4) */
 				snprintf(msg + 1, sizeof(msg) - 1, "the kernel has no ESP "
-					 "(CONFIG_INET_ESP): %s", err);
+					 "(CONFIG_INET_ESP): it refused a test SA with \"%s\"", x->ack);
 			else
-				snprintf(msg + 1, sizeof(msg) - 1, "%s", err);
+				snprintf(msg + 1, sizeof(msg) - 1, "the kernel refused a test ESP SA "
+					 "(AES-CBC-128, HMAC-SHA1-96, tunnel): %s", err);
 			esp_xfrm_free(x);
 		}
 	}

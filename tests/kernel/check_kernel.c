@@ -346,6 +346,8 @@ struct kt_xfrm_variant {
 	bool bad_key;             /* the responder's inbound integrity (GCM: cipher) key
 				     differs: every packet must fail its ICV there */
 	uint32_t life_sec, life_kb;
+	const char *ts_h, *ts_p;  /* the client IDs (NULL: 10.1.0.1/32, 10.2.0.1/32) */
+	const char *policy;       /* a line `ip xfrm policy` must show at the harness */
 };
 
 /* The initiator's child (harness side) and its mirror at the responder:
@@ -370,8 +372,10 @@ static void kt_xfrm_children(const struct kt_xfrm_variant *v, struct ike_child *
 	ci->int_in = kt_rand_key(ike_esp_int_len(&ci->xf));
 	ci->int_out = kt_rand_key(ike_esp_int_len(&ci->xf));
 	if (!v->transport) {
-		ck_assert(ike_ts_parse("10.1.0.1/32", &ci->ts_local, err, sizeof(err)));
-		ck_assert(ike_ts_parse("10.2.0.1/32", &ci->ts_remote, err, sizeof(err)));
+		ck_assert_msg(ike_ts_parse(v->ts_h ? v->ts_h : "10.1.0.1/32", &ci->ts_local, err,
+					   sizeof(err)), "%s", err);
+		ck_assert_msg(ike_ts_parse(v->ts_p ? v->ts_p : "10.2.0.1/32", &ci->ts_remote, err,
+					   sizeof(err)), "%s", err);
 	}
 	*cr = *ci;
 	memcpy(cr->spi_in, ci->spi_out, 4);
@@ -455,9 +459,10 @@ static char *kt_xfrm_stat(const char *ns)
 
 static const char *kt_xfrm_name(const struct kt_xfrm_variant *v, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s %s%s%s%s", v->alg, v->transport ? "transport" : "tunnel",
+	snprintf(buf, len, "%s %s%s%s%s%s%s%s%s", v->alg, v->transport ? "transport" : "tunnel",
 		 v->udp ? ", ESP in UDP 4500" : ", ESP", v->life_sec || v->life_kb ? ", lifetimes" : "",
-		 v->bad_key ? ", wrong inbound key at the responder" : "");
+		 v->bad_key ? ", wrong inbound key at the responder" : "", v->ts_h ? ", " : "",
+		 v->ts_h ? v->ts_h : "", v->ts_h ? " <-> " : "", v->ts_h ? v->ts_p : "");
 	return buf;
 }
 
@@ -494,6 +499,13 @@ static bool kt_xfrm_case(const struct netns_topo *t, const struct kt_xfrm_varian
 		snprintf(why, len, "ip -s xfrm state: not the mode, encapsulation or replay window "
 			 "asked for:\n%s", sh);
 		goto done;
+	}
+	if (v->policy) {
+		sp = kt_ip_xfrm(hns, NULL, "policy");
+		if (!strstr(sp, v->policy)) {
+			snprintf(why, len, "ip xfrm policy lacks \"%s\":\n%s", v->policy, sp);
+			goto done;
+		}
 	}
 	if (v->life_kb || v->life_sec) {
 		char b[64], sec[64];
@@ -595,7 +607,7 @@ START_TEST(test_kernel_xfrm)
 	static char fails[16384];
 	fails[0] = 0;
 	unsigned passed = 0, n = 0;
-	struct kt_xfrm_variant runs[2 * sizeof(kt_xfrm_algs) / sizeof(kt_xfrm_algs[0]) + 8];
+	struct kt_xfrm_variant runs[2 * sizeof(kt_xfrm_algs) / sizeof(kt_xfrm_algs[0]) + 16];
 	size_t nruns = 0;
 	for (size_t i = 0; i < sizeof(kt_xfrm_algs) / sizeof(kt_xfrm_algs[0]); i++)
 		for (int udp = 0; udp < 2; udp++)
@@ -607,6 +619,14 @@ START_TEST(test_kernel_xfrm)
 						  .udp = true };
 	runs[nruns++] = (struct kt_xfrm_variant){ .alg = "aes256-sha1", .life_sec = 1200,
 						  .life_kb = 1024 };
+	/* a range splits into prefixes (10.1.0.0/30 and 10.1.0.4/31), a
+	   protocol narrows the selectors */
+	runs[nruns++] = (struct kt_xfrm_variant){ .alg = "aes128-sha256", .ts_h = "10.1.0.0-10.1.0.5",
+						  .ts_p = "10.2.0.0/24",
+						  .policy = "src 10.1.0.4/31 dst 10.2.0.0/24" };
+	runs[nruns++] = (struct kt_xfrm_variant){ .alg = "aes128gcm16", .ts_h = "10.1.0.1/32 1/0",
+						  .ts_p = "10.2.0.1/32 1/0",
+						  .policy = "src 10.1.0.1/32 dst 10.2.0.1/32 proto icmp" };
 	runs[nruns++] = (struct kt_xfrm_variant){ .alg = "aes128-sha1", .bad_key = true };
 	runs[nruns++] = (struct kt_xfrm_variant){ .alg = "aes256gcm16", .bad_key = true,
 						  .udp = true };
