@@ -187,11 +187,60 @@ START_TEST(test_xfrm_add_child)
 }
 END_TEST
 
+/* Client IDs into policy prefixes: ranges split into the fewest. */
+START_TEST(test_xfrm_ts)
+{
+	static const struct { const char *ts, *want; } cases[] = {
+		{ "10.1.0.1", "10.1.0.1" },
+		{ "10.1.2.3/16", "10.1.0.0/16" },
+		{ "10.1.0.0-10.1.0.5", "10.1.0.0/30 10.1.0.4/31" },
+		{ "10.0.0.1-10.0.0.6", "10.0.0.1 10.0.0.2/31 10.0.0.4/31 10.0.0.6" },
+		{ "10.0.0.0-10.0.0.255", "10.0.0.0/24" },
+		{ "10.0.0.7-10.0.0.7", "10.0.0.7" },
+		{ "0.0.0.0-255.255.255.255", "0.0.0.0/0" },
+		{ "2001:db8::-2001:db8::ffff", "2001:db8::/112" },
+		{ "2001:db8::1/64", "2001:db8::/64" },
+		{ "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::/0" },
+	};
+	char err[200], out[300];
+	struct netaddr host;
+	ck_assert(netaddr_parse("192.0.2.1", 500, &host, err, sizeof(err)));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ike_ts ts;
+		ck_assert_msg(ike_ts_parse(cases[i].ts, &ts, err, sizeof(err)), "%s", err);
+		ck_assert_msg(esp_xfrm_ts_str(&ts, &host, out, sizeof(out), err, sizeof(err)),
+			      "%s: %s", cases[i].ts, err);
+		ck_assert_msg(strcmp(out, cases[i].want) == 0, "%s: got \"%s\", want \"%s\"",
+			      cases[i].ts, out, cases[i].want);
+	}
+	struct ike_ts none = { .set = false };
+	ck_assert(esp_xfrm_ts_str(&none, &host, out, sizeof(out), err, sizeof(err)));
+	ck_assert_str_eq(out, "192.0.2.1");
+
+	static const struct { const char *ts, *why; } bad[] = {
+		{ "10.0.0.1-10.0.0.254", "more than 8 prefixes" },   /* 14 of them */
+		{ "10.0.0.9-10.0.0.1", "end is before its start" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ike_ts ts;
+		ck_assert_msg(ike_ts_parse(bad[i].ts, &ts, err, sizeof(err)), "%s", err);
+		ck_assert_msg(!esp_xfrm_ts_str(&ts, &host, out, sizeof(out), err, sizeof(err)),
+			      "%s: taken as %s", bad[i].ts, out);
+		ck_assert_msg(strstr(err, bad[i].why), "%s: %s", bad[i].ts, err);
+	}
+	struct ike_ts holes = { .set = true, .type = 4, .len = 8,
+				.data = { 10, 0, 0, 0, 255, 0, 255, 0 } };
+	ck_assert(!esp_xfrm_ts_str(&holes, &host, out, sizeof(out), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "not contiguous"), "%s", err);
+}
+END_TEST
+
 Suite *suite_xfrm(void)
 {
 	Suite *s = suite_create("xfrm");
 	TCase *tc = tcase_create("xfrm");
 	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_xfrm_ts);
 	tcase_add_test(tc, test_xfrm_probe);
 	tcase_add_test(tc, test_xfrm_new);
 	tcase_add_test(tc, test_xfrm_add_child);

@@ -329,6 +329,24 @@ static bool esp_xfrm_ts(const struct ike_ts *ts, const struct netaddr *host,
 	return false;
 }
 
+bool esp_xfrm_ts_str(const struct ike_ts *ts, const struct netaddr *host, char *out, size_t len,
+		     char *err, size_t errlen)
+{
+	struct esp_xfrm_prefix p[ESP_XFRM_MAX_PREFIXES];
+	size_t n = 0, used = 0;
+	if (!esp_xfrm_ts(ts, host, p, &n, err, errlen))
+		return false;
+	if (len)
+		out[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		char b[80];
+		int w = snprintf(out + used, len > used ? len - used : 0, "%s%s", i ? " " : "",
+				 esp_xfrm_prefix_str(&p[i], b, sizeof(b)));
+		used += w > 0 ? (size_t)w : 0;
+	}
+	return true;
+}
+
 /* ---- algorithms ---- */
 
 struct esp_xfrm_algs {

@@ -54,6 +54,13 @@ struct esp_xfrm *esp_xfrm_new(const char *ns, char *err, size_t errlen);
 bool esp_xfrm_add_child(struct esp_xfrm *x, const struct ike_child *c, const struct netaddr *local,
 			const struct netaddr *peer, char *err, size_t errlen);
 
+/* The prefixes a client ID stands for in the policies, as text ("10.1.0.0/30
+ * 10.1.0.4/31"; a range is split into the fewest prefixes, at most 8): for
+ * logs, and for tests on hosts without ESP. host: the IKE address that
+ * stands in when the ID is not set. False with err for a bad ID. */
+bool esp_xfrm_ts_str(const struct ike_ts *ts, const struct netaddr *host, char *out, size_t len,
+		     char *err, size_t errlen);
+
 /* How many children are installed. */
 size_t esp_xfrm_nchild(const struct esp_xfrm *x);
 
