@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 		.harness_ns = netns_topo_ns(ta, NETNS_ROLE_HARNESS), .harness = ta->harness_ike,
 		.harness_public = ta->harness_public, .peer = ta->peer_ike,
 		.peer_public = ta->peer_public, .harness_ts = "10.1.0.1/32", .peer_ts = "10.2.0.1/32",
-		.peer_ns = netns_topo_ns(ta, NETNS_ROLE_PEER), .harness_if = "eth-p",
+		.peer_ns = netns_topo_ns(ta, NETNS_ROLE_PEER), .harness_if = "eth-p", .peer_if = "eth-h",
 	};
 	struct interop_spec sp = {
 		.name = "bench", .harness_initiates = true, .exchange = WIRE_X_MAIN,

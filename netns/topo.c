@@ -295,7 +295,8 @@ static bool netns_nl_route(struct nl_sock *sk, const char *ns, const char *ifnam
 			rtnl_route_nh_set_gateway(nh, gw);
 		rtnl_route_add_nexthop(route, nh);
 		nh = NULL; /* the route owns it now */
-		r = rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_EXCL);
+		/* a route again (the next case's tunnel) replaces the earlier one */
+		r = rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_REPLACE);
 	}
 	if (nh)
 		rtnl_route_nh_free(nh);

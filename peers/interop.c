@@ -248,7 +248,8 @@ struct interop_pump {
 	struct transport *t;
 	struct esp_user *u;            /* the userspace data plane, or */
 	struct esp_xfrm *x;            /* the kernel's */
-	struct live_capture *cap;
+	struct live_capture *cap;      /* the harness's link, both ways: traffic.pcap */
+	struct live_capture *wire[2];  /* what each end sends: the wire check */
 };
 
 /* Move packets for up to wait_ms: ESP to the data plane, IKE to the
@@ -262,6 +263,9 @@ static void interop_pump(struct interop_pump *p, int wait_ms)
 		return;
 	if (p->cap)
 		live_capture_poll(p->cap);
+	for (int i = 0; i < 2; i++)
+		if (p->wire[i])
+			live_capture_poll(p->wire[i]);
 	struct transport_pkt pkt;
 	while (transport_recv(p->t, &pkt) == 1) {
 		if (pkt.kind == TRANSPORT_PKT_ESP && p->u)
@@ -545,7 +549,7 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 		return;
 	}
 	bool udp = interop_udp_encap(res->child[0].xf.encap);
-	struct interop_pump p = { e, t, NULL, NULL, NULL };
+	struct interop_pump p = { e, t, NULL, NULL, NULL, { NULL, NULL } };
 	tr->kernel = xfrm;
 	if (xfrm && udp) {
 		/* the kernel would need our NAT-T socket switched to UDP_ENCAP */
@@ -553,9 +557,13 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 			 "UDP-encapsulated children from the harness yet");
 		return;
 	}
+	/* the kernel needs a route to the remote selector before its policy
+	   can catch the packets: over the link to the peer */
 	bool dp_ok = xfrm
 		? (p.x = esp_xfrm_new(net->harness_ns, err, sizeof(err))) &&
-		  esp_xfrm_add_child(p.x, &res->child[0], &sa->local, &sa->peer, err, sizeof(err))
+		  esp_xfrm_add_child(p.x, &res->child[0], &sa->local, &sa->peer, err, sizeof(err)) &&
+		  (!net->harness_if || netns_route_add(net->harness_ns, net->peer_ts, net->harness_if,
+						       NULL, err, sizeof(err)))
 		: (p.u = esp_user_new(net->harness_ns, "ikec0", t, err, sizeof(err))) &&
 		  esp_user_add_child(p.u, &res->child[0], &sa->peer, err, sizeof(err));
 	if (!dp_ok) {
@@ -567,8 +575,17 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 	/* the link as the harness sees it: only IKE and ESP may cross it */
 	snprintf(log, sizeof(log), "%s/traffic.pcap", art);
 	if (net->harness_if &&
-	    !(p.cap = live_capture_start(net->harness_ns, net->harness_if, log, err, sizeof(err)))) {
+	    (!(p.cap = live_capture_start(net->harness_ns, net->harness_if, log, false, err,
+					  sizeof(err))) ||
+	     !(p.wire[0] = live_capture_start(net->harness_ns, net->harness_if, NULL, true, err,
+					      sizeof(err))) ||
+	     (net->peer_if && net->peer_ns &&
+	      !(p.wire[1] = live_capture_start(net->peer_ns, net->peer_if, NULL, true, err,
+					       sizeof(err)))))) {
 		snprintf(tr->why, sizeof(tr->why), "%s", err);
+		struct live_summary junk;
+		live_capture_stop(p.cap, NULL, 0, &junk);
+		live_capture_stop(p.wire[0], NULL, 0, &junk);
 		esp_user_free(p.u);
 		esp_xfrm_free(p.x);
 		return;
@@ -586,7 +603,10 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 	snprintf(log, sizeof(log), "%s/ping-in.log", art);
 	ok = ok && (!net->peer_ns || interop_ping(&p, net->peer_ns, ps, hs, token_hex, log,
 						  &tr->in_replies, err, sizeof(err)));
-	if (ok && net->probe_bin && net->peer_ns) {
+	/* the tokens only through a tunnel the pings have shown to work, so a
+	   failure names the first thing that broke */
+	if (ok && net->probe_bin && net->peer_ns && tr->out_replies == INTEROP_PINGS &&
+	    tr->in_replies == INTEROP_PINGS) {
 		interop_udp_probes(&p, net, hs, ps, token, sizeof(token), token_hex, art, tr);
 		if (!tr->udp_out || !tr->udp_in) {
 			ok = false;
@@ -602,9 +622,21 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 	if ((mkdir(ws, 0755) != 0 && errno != EEXIST) ||
 	    !keytab_write_dir(ws, sas, 1, kerr, sizeof(kerr)))
 		log_warn("case %s: key tables in %s: %s", pc->name, ws, errno ? strerror(errno) : kerr);
-	tr->captured = p.cap != NULL;
-	live_capture_stop(p.cap, token, sizeof(token), &tr->wire);
-	p.cap = NULL;
+	/* the wire: what each end sent, summed */
+	tr->captured = p.wire[0] != NULL;
+	struct live_summary ws2[2], all;
+	live_capture_stop(p.cap, NULL, 0, &all);
+	live_capture_stop(p.wire[0], token, sizeof(token), &ws2[0]);
+	live_capture_stop(p.wire[1], token, sizeof(token), &ws2[1]);
+	p.cap = p.wire[0] = p.wire[1] = NULL;
+	tr->wire.frames = ws2[0].frames + ws2[1].frames;
+	tr->wire.ike = ws2[0].ike + ws2[1].ike;
+	tr->wire.esp_udp = ws2[0].esp_udp + ws2[1].esp_udp;
+	tr->wire.esp_raw = ws2[0].esp_raw + ws2[1].esp_raw;
+	tr->wire.keepalive = ws2[0].keepalive + ws2[1].keepalive;
+	tr->wire.other = ws2[0].other + ws2[1].other;
+	tr->wire.not_ip = ws2[0].not_ip + ws2[1].not_ip;
+	tr->wire.secret_seen = ws2[0].secret_seen + ws2[1].secret_seen;
 	char cerr[300] = "";
 	if (p.u)
 		esp_user_counters(p.u, 0, &tr->in, &tr->out);
@@ -963,6 +995,7 @@ bool interop_env_up(struct interop_env *v, const char *dir, const char *prefix, 
 	v->net.peer_ns = netns_topo_ns(v->topo, NETNS_ROLE_PEER);
 	/* netns names a veth end after the namespace at its other end */
 	v->net.harness_if = v->topo->harness_nat ? "eth-nh" : "eth-p";
+	v->net.peer_if = v->topo->peer_nat ? "eth-np" : "eth-h";
 	return true;
 }
 

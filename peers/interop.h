@@ -25,6 +25,7 @@ struct interop_net {
 	const char *harness_ts, *peer_ts; /* test subnets ("10.1.0.1/32") */
 	const char *peer_ns;              /* for probes from the peer's side */
 	const char *harness_if;           /* the harness's link, captured during probes */
+	const char *peer_if;              /* the peer's end of its link */
 	const char *probe_bin;            /* ike-conform, for UDP probes at the peer's end
 					     (NULL: pings only) */
 };

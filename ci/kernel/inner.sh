@@ -11,7 +11,7 @@ echo "ikec-inner: up after $(uptime_s) s, kernel $(uname -r)"
 echo "$(uptime_s)" > "$out/boot-seconds"
 ip link set lo up
 # what the tests need, loaded before they start (the rest autoloads)
-modprobe -a esp4 xfrm_user xfrm4_tunnel veth nf_tables 2>&1
+modprobe -a esp4 xfrm_user xfrm4_tunnel veth nf_tables tun 2>&1
 sysctl -qw kernel.printk="3 4 1 3"
 
 cd "$(cat "$out/cwd")" || cd /

@@ -24,7 +24,8 @@ struct live_capture {
 static void live_store(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct live_capture *c = (struct live_capture *)user;
-	pcap_dump((u_char *)c->dump, h, bytes);
+	if (c->dump)
+		pcap_dump((u_char *)c->dump, h, bytes);
 	if (c->n == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 64;
 		c->f = xrealloc(c->f, c->cap * sizeof(*c->f));
@@ -36,7 +37,7 @@ static void live_store(u_char *user, const struct pcap_pkthdr *h, const u_char *
 }
 
 struct live_capture *live_capture_start(const char *ns, const char *ifname, const char *path,
-					char *err, size_t errlen)
+					bool out_only, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "", e2[200];
 	struct netns_saved saved = { -1 };
@@ -60,13 +61,18 @@ struct live_capture *live_capture_start(const char *ns, const char *ifname, cons
 			pcap_close(p);
 		return NULL;
 	}
+	if (out_only && pcap_setdirection(p, PCAP_D_OUT) < 0) {
+		snprintf(err, errlen, "capture on %s: direction: %s", ifname, pcap_geterr(p));
+		pcap_close(p);
+		return NULL;
+	}
 	if (pcap_setnonblock(p, 1, ebuf) < 0) {
 		snprintf(err, errlen, "capture on %s: %s", ifname, ebuf);
 		pcap_close(p);
 		return NULL;
 	}
-	pcap_dumper_t *d = pcap_dump_open(p, path);
-	if (!d) {
+	pcap_dumper_t *d = path ? pcap_dump_open(p, path) : NULL;
+	if (path && !d) {
 		snprintf(err, errlen, "capture file %s: %s", path, pcap_geterr(p));
 		pcap_close(p);
 		return NULL;
@@ -156,7 +162,8 @@ void live_capture_stop(struct live_capture *c, const uint8_t *secret, size_t sec
 	if (!c)
 		return;
 	live_capture_poll(c);
-	pcap_dump_close(c->dump);
+	if (c->dump)
+		pcap_dump_close(c->dump);
 	pcap_close(c->p);
 	for (size_t i = 0; i < c->n; i++) {
 		out->frames++;

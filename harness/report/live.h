@@ -12,9 +12,12 @@
 struct live_capture;
 
 /* Start capturing on ifname inside namespace ns (NULL: ours), writing
- * frames to path as they come. NULL with err. */
+ * frames to path (NULL: memory only) as they come; out_only keeps what the
+ * namespace sends, not what it receives (a kernel doing ESP re-injects the
+ * decrypted packets on the interface they came in on, and a capture of
+ * both directions would see them). NULL with err. */
 struct live_capture *live_capture_start(const char *ns, const char *ifname, const char *path,
-					char *err, size_t errlen);
+					bool out_only, char *err, size_t errlen);
 /* A descriptor to poll, and the read of what is waiting (returns frames). */
 int live_capture_fd(const struct live_capture *c);
 size_t live_capture_poll(struct live_capture *c);

@@ -40,6 +40,7 @@
 #include "ike/config.h"
 #include "netns/netns.h"
 #include "peers/interop.h"
+#include "peers/self/self.h"
 #include "peers/strongswan/strongswan.h"
 #include "wire/msg.h"
 
@@ -264,51 +265,68 @@ END_TEST
 
 /* ---- the harness against strongSwan (kernel-netlink) ---- */
 
+/* The smoke cases against strongSwan (kernel-netlink) and against self,
+ * with traffic: the harness's side on the kernel's ESP (esp/xfrm), raw ESP
+ * in tunnel mode, pings and UDP tokens both ways, the counters of both
+ * sides compared, the link captured. */
 START_TEST(test_kernel_smoke)
 {
 	const char *why = kt_cannot();
 	ck_assert_msg(!why, "%s", why);
+	const char *bin = getenv("IKEC_BIN");
+	ck_assert_msg(bin && access(bin, X_OK) == 0, "IKEC_BIN is not an ike-conform binary");
 	char dir[64] = "/tmp/ikec-kernel-XXXXXX", err[600], sdir[700];
 	ck_assert_msg(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
 	struct interop_env v;
 	ck_assert_msg(interop_env_up(&v, dir, "ikeck", err, sizeof(err)), "%s", err);
-	snprintf(sdir, sizeof(sdir), "%s/strongswan", dir);
-	ck_assert(mkdir(sdir, 0700) == 0);
-	struct peer *ss = strongswan_new(netns_topo_ns(v.topo, NETNS_ROLE_PEER), sdir, err, sizeof(err));
-	ck_assert_msg(ss, "strongSwan: %s", err);
+	v.net.probe_bin = bin;
 	static char fails[16384];
 	fails[0] = 0;
-	unsigned passed = 0;
-	for (size_t i = 0; i < interop_nsmoke; i++) {
-		const struct interop_case *c = &interop_smoke[i];
-		struct interop_spec sp = interop_smoke_spec(c, &v, false);
-		struct interop_result *r = xcalloc(1, sizeof(*r));
-		char why2[2100], line[2400];
-		bool ok = interop_run(ss, &v.net, &sp, r, err, sizeof(err));
-		if (!ok)
-			snprintf(why2, sizeof(why2), "could not run: %s", err);
-		else
-			ok = interop_smoke_judge(c, r, why2, sizeof(why2));
-		if (ok && r->established && r->view.child.encap) {
-			ok = false;
-			snprintf(why2, sizeof(why2), "the peer's child SA is UDP-encapsulated");
+	for (int k = 0; k < 2; k++) {
+		const char *pname = k ? "self" : "strongswan (kernel-netlink)";
+		snprintf(sdir, sizeof(sdir), "%s/%s", dir, k ? "self" : "strongswan");
+		ck_assert(mkdir(sdir, 0700) == 0);
+		const char *ns = netns_topo_ns(v.topo, NETNS_ROLE_PEER);
+		struct peer *peer = k ? self_peer_new(bin, ns, sdir, err, sizeof(err))
+				      : strongswan_new(ns, sdir, err, sizeof(err));
+		ck_assert_msg(peer, "%s: %s", pname, err);
+		unsigned passed = 0;
+		for (size_t i = 0; i < interop_nsmoke; i++) {
+			const struct interop_case *c = &interop_smoke[i];
+			struct interop_spec sp = interop_smoke_spec(c, &v, false);
+			sp.traffic = true;
+			struct interop_result *r = xcalloc(1, sizeof(*r));
+			char why2[2100], line[2400];
+			bool ok = interop_run(peer, &v.net, &sp, r, err, sizeof(err));
+			if (!ok)
+				snprintf(why2, sizeof(why2), "could not run: %s", err);
+			else
+				ok = interop_smoke_judge(c, r, why2, sizeof(why2));
+			if (ok && r->established && r->view.child.encap) {
+				ok = false;
+				snprintf(why2, sizeof(why2), "the peer's child SA is UDP-encapsulated");
+			}
+			if (ok && r->established && !r->traffic.kernel) {
+				ok = false;
+				snprintf(why2, sizeof(why2), "the harness's traffic did not use the kernel");
+			}
+			passed += ok;
+			kt_report("kernel: interop %s %s: %s %" PRIu64 " ms%s", pname, c->name,
+				  ok ? why2 : "FAILED", r->ms, r->loops ? ", peer loops" : "");
+			snprintf(line, sizeof(line), "%s %s: %s\n", pname, c->name, why2);
+			if (!ok && strlen(fails) + strlen(line) + 1 < sizeof(fails))
+				strcat(fails, line);
+			free(r);
+			bool restarted = false;
+			ck_assert_msg(peer->ops->alive(peer, &restarted, err, sizeof(err)), "%s", err);
+			if (restarted && strlen(fails) + 80 < sizeof(fails))
+				snprintf(fails + strlen(fails), sizeof(fails) - strlen(fails),
+					 "%s: the peer had died and was restarted\n", c->name);
 		}
-		passed += ok;
-		kt_report("kernel: interop strongswan (kernel-netlink) %s: %s %" PRIu64 " ms%s",
-			  c->name, ok ? why2 : "FAILED", r->ms, r->loops ? ", peer loops" : "");
-		snprintf(line, sizeof(line), "%s: %s\n", c->name, why2);
-		if (!ok && strlen(fails) + strlen(line) + 1 < sizeof(fails))
-			strcat(fails, line);
-		free(r);
-		bool restarted = false;
-		ck_assert_msg(ss->ops->alive(ss, &restarted, err, sizeof(err)), "%s", err);
-		if (restarted && strlen(fails) + 80 < sizeof(fails))
-			snprintf(fails + strlen(fails), sizeof(fails) - strlen(fails),
-				 "%s: the peer had died and was restarted\n", c->name);
+		kt_report("kernel: interop %s: %u of %zu smoke cases as expected, with traffic",
+			  pname, passed, interop_nsmoke);
+		peer->ops->stop(peer);
 	}
-	kt_report("kernel: interop strongswan (kernel-netlink): %u of %zu smoke cases as expected",
-		  passed, interop_nsmoke);
-	ss->ops->stop(ss);
 	ck_assert_msg(interop_env_down(&v, err, sizeof(err)), "teardown: %s", err);
 	kt_rmdir(dir);
 	ck_assert_msg(!fails[0], "%s", fails);
