@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/hex.h"
@@ -44,6 +45,26 @@ void test_expect_hex(chunk_t got, const char *want_hex, const char *what)
 		ck_abort_msg("%s: got %s want %s", what, g, want_hex);
 	}
 	chunk_free(&want);
+}
+
+int test_run(const char *cmd, char **out)
+{
+	char full[8300];
+	int fn = snprintf(full, sizeof(full), "%s 2>&1", cmd);
+	ck_assert(fn > 0 && (size_t)fn < sizeof(full));
+	FILE *p = popen(full, "r");
+	ck_assert_ptr_nonnull(p);
+	size_t cap = 65536, len = 0, n;
+	char *buf = xmalloc(cap);
+	while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+		len += n;
+		if (cap - len < 4096)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	buf[len] = '\0';
+	*out = buf;
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 void test_skip(const char *test, const char *why)

@@ -754,27 +754,6 @@ static bool esp_have_tshark(void)
 	return have;
 }
 
-/* Run a shell command; stdout+stderr into a new string; the exit status. */
-static int esp_run(const char *cmd, char **out)
-{
-	char full[8300];
-	int fn = snprintf(full, sizeof(full), "%s 2>&1", cmd);
-	ck_assert(fn > 0 && (size_t)fn < sizeof(full));
-	FILE *p = popen(full, "r");
-	ck_assert_ptr_nonnull(p);
-	size_t cap = 65536, len = 0, n;
-	char *buf = xmalloc(cap);
-	while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-		len += n;
-		if (cap - len < 4096)
-			buf = xrealloc(buf, cap *= 2);
-	}
-	buf[len] = '\0';
-	*out = buf;
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* An IPv4 ICMP echo request 10.1.0.1 -> 10.2.0.1 (id, seq) with a marker. */
 static size_t esp_icmp(uint8_t *p, uint16_t id)
 {
@@ -914,7 +893,7 @@ START_TEST(test_esp_tshark)
 		 "-T fields -E separator=/t -e frame.number -e esp.spi -e esp.sequence "
 		 "-e esp.icv_good -e esp.icv_bad -e icmp.type -e icmp.ident -e ip.src -e _ws.malformed",
 		 dir, dir, pcap);
-	int st = esp_run(cmd, &out);
+	int st = test_run(cmd, &out);
 	ck_assert_msg(st == 0, "tshark exit %d:\n%s", st, out);
 	ck_assert_msg(!strstr(out, "Error loading table"), "tshark: %s", out);
 	size_t frames = 0, good = 0, bad_seen = 0;

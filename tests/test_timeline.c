@@ -118,28 +118,6 @@ static void tl_rmdir(char *dir)
 	free(dir);
 }
 
-/* Run a shell command; stdout+stderr into a new string; the exit status
- * (-1 when it did not exit). */
-static int tl_run(const char *cmd, char **out)
-{
-	char full[8300];
-	int fn = snprintf(full, sizeof(full), "%s 2>&1", cmd);
-	ck_assert(fn > 0 && (size_t)fn < sizeof(full));
-	FILE *p = popen(full, "r");
-	ck_assert_ptr_nonnull(p);
-	size_t cap = 65536, len = 0, n;
-	char *buf = xmalloc(cap);
-	while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-		len += n;
-		if (cap - len < 4096)
-			buf = xrealloc(buf, cap *= 2);
-	}
-	buf[len] = '\0';
-	*out = buf;
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void tl_join(char *out, size_t len, const char *dir, const char *name)
 {
 	int n = snprintf(out, len, "%s/%s", dir, name);
@@ -172,7 +150,7 @@ static int tl_tshark(const char *dir, const char *pcap, const char *args, char *
 			 "-o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE %s",
 			 dir, dir, pcap, args);
 	ck_assert(n > 0 && (size_t)n < sizeof(cmd));
-	int st = tl_run(cmd, out);
+	int st = test_run(cmd, out);
 	/* tshark's warning about running as root is not about our data */
 	static const char root[] = "Running as user \"root\"";
 	char *r = strstr(*out, root);
@@ -655,7 +633,7 @@ START_TEST(test_timeline_tshark)
 		char cmd[8192];
 		snprintf(cmd, sizeof(cmd), "'%s' decode --keys '%s/wireshark/%s' '%s'", bin, dir,
 			 KEYTAB_IKEV1_FILE, pcap);
-		st = tl_run(cmd, &out);
+		st = test_run(cmd, &out);
 		size_t enc = 0;
 		for (size_t i = 0; i < r->nevent; i++)
 			enc += r->event[i].plaintext.len > 0;

@@ -46,6 +46,9 @@ void test_skip(const char *test, const char *why);
 chunk_t test_hex(const char *s);
 /* Fail the test, showing both, unless got equals the hex string. */
 void test_expect_hex(chunk_t got, const char *want_hex, const char *what);
+/* Run a shell command: stdout and stderr into a new string (*out, the
+ * caller frees), the exit status returned (-1 when it did not exit). */
+int test_run(const char *cmd, char **out);
 /* Print a count line such as "vectors: NIST CAVS PSK: 1700 checked". */
 void test_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
