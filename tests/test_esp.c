@@ -868,9 +868,11 @@ START_TEST(test_esp_tshark)
 		ts.tv_usec = (ts.tv_usec + 1000) % 1000000;
 		ck_assert(capture_writer_add(w, &ts, &src, &dst, false, p.ptr, p.len));
 		if (tampered[k].ptr == NULL && (k == 0 || k == ESP_NTSHARK - 3)) {
-			/* a control: the same packet with one ciphertext bit flipped */
+			/* a control: the same packet with one ICV bit flipped (a flipped
+			   ciphertext bit decrypts to random padding, which tshark may
+			   call malformed before it looks at the ICV) */
 			tampered[k] = chunk_dup(p.ptr, p.len);
-			tampered[k].ptr[8 + esp_sa_iv_len(sa) + 3] ^= 0x04;
+			tampered[k].ptr[tampered[k].len - 1] ^= 0x04;
 		}
 		chunk_free(&p);
 		esp_sa_free(sa);
