@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -33,6 +35,27 @@ static void smoke_usage(FILE *f)
 		   "\n"
 		   "Exit status: 0 every case passed, 1 a case failed, 2 usage, 3 environment\n"
 		   "(not root, strongSwan missing, a namespace that cannot be built).\n");
+}
+
+/* Ctrl-C and the like: the namespaces go (netns), and so does our
+ * temporary folder; fork and exec are safe in a handler, nftw is not. */
+static char smoke_tmp[PATH_MAX];
+
+static void smoke_on_signal(int sig)
+{
+	netns_cleanup_all();
+	if (smoke_tmp[0]) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			char *const argv[] = { "/bin/rm", "-rf", smoke_tmp, NULL };
+			execv(argv[0], argv);
+			_exit(127);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 static int smoke_rm(const char *dir)
@@ -135,6 +158,11 @@ int cli_smoke(int argc, char **argv)
 	} else if (!mkdtemp(dir)) {
 		fprintf(stderr, "ike-conform smoke: mkdtemp: %s\n", strerror(errno));
 		return 3;
+	} else {
+		snprintf(smoke_tmp, sizeof(smoke_tmp), "%s", dir);
+		static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			signal(sigs[i], smoke_on_signal);
 	}
 	struct interop_env v;
 	if (!interop_env_up(&v, dir, NULL, err, sizeof(err))) {
@@ -181,5 +209,6 @@ int cli_smoke(int argc, char **argv)
 		       out ? "; artifacts in " : "", out ? dir : "");
 	if (!out)
 		smoke_rm(dir);
+	smoke_tmp[0] = '\0';
 	return rc ? rc : failed ? 1 : 0;
 }
