@@ -31,7 +31,7 @@ Q := @
 msg = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
-PKGS := libcrypto libpcap zlib yaml-0.1 libnl-3.0 libnl-route-3.0 libnl-xfrm-3.0
+PKGS := libcrypto libpcap zlib yaml-0.1 libnl-3.0 libnl-route-3.0 libnl-xfrm-3.0 libxml-2.0
 TEST_PKGS := check
 
 WARN := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
