@@ -35,6 +35,7 @@ TEST_SUITE_DECL Suite *suite_interop(void);
 TEST_SUITE_DECL Suite *suite_esp(void);
 TEST_SUITE_DECL Suite *suite_matrix(void);
 TEST_SUITE_DECL Suite *suite_xfrm(void);
+TEST_SUITE_DECL Suite *suite_suite(void);
 TEST_SUITE_DECL Suite *suite_junit(void);
 
 /* Path of a file under ../shared/vectors (env IKEC_VECTORS), or NULL when

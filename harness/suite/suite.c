@@ -1,0 +1,1297 @@
+/* The suite loader: a YAML tree (suite/yaml.h) into struct suite, with the
+ * matrix expanded into cases. Settings flow defaults -> matrix values ->
+ * the case's own keys, each applied in the order written. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/chunk.h"
+#include "crypto/cipher.h"
+#include "crypto/prf.h"
+#include "suite/peercfg.h"
+#include "suite/suite.h"
+#include "wire/msg.h"
+#include "wire/names.h"
+
+#define SUITE_MAX_TAGS 16
+#define SUITE_MAX_DIMS 12
+
+/* What defaults, a matrix combination and a case set: copied by value from
+ * one level to the next. Strings point into the document. */
+struct suite_settings {
+	enum ike_role role;
+	uint8_t exchange;
+	uint16_t auth;
+	const char *psk;
+	struct ike_p1_xform p1;
+	bool has_p2;
+	struct ike_p2_xform p2;
+	bool pfs_set;
+	uint16_t pfs;
+	uint16_t encap;
+	uint32_t p2_sec, p2_kb;
+	struct suite_peer_over peer;
+	struct suite_expect expect;
+	bool established_set;
+	const char *tags[SUITE_MAX_TAGS];
+	size_t ntags;
+	/* a case's own */
+	const struct yaml_node *name, *script;
+};
+
+struct suite_loader {
+	struct suite *s;
+	const struct yaml_node *root, *vars, *defaults, *matrix, *cases;
+	struct suite_settings def;
+	const char *var_names[65];
+	const struct yaml_node *var_values[64];
+	size_t nvars;
+};
+
+#define SUITE_N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const suite_peers[] = { "strongswan", "self", "remote", NULL };
+static const char *const suite_roles[] = { "initiator", "responder", NULL };
+static const char *const suite_exchanges[] = { "main", "aggressive", NULL };
+static const char *const suite_modes[] = {
+	"tunnel", "transport", "udp-tunnel", "udp-transport", NULL,
+};
+static const char *const suite_verify_names[] = { "established", "traffic", "peer-alive", NULL };
+static const char *const suite_then_names[] = { "peer-alive", NULL };
+
+const char *suite_peer_name(enum suite_peer p)
+{
+	return (unsigned)p < SUITE_N(suite_peers) - 1 ? suite_peers[p] : NULL;
+}
+
+const char *suite_step_kind_name(enum suite_step_kind k)
+{
+	static const char *const n[] = { "send", "expect", "expect notify", "silence", "wait" };
+	return (unsigned)k < SUITE_N(n) ? n[k] : NULL;
+}
+
+/* ---- scalars ---- */
+
+/* A notify type by name ("NO-PROPOSAL-CHOSEN", any case, '_' for '-'). */
+static bool suite_notify(const struct yaml_node *n, const char *what, uint16_t *out,
+			 struct yaml_error *err)
+{
+	const char *s;
+	uint32_t v;
+	if (!yaml_str(n, what, &s, err))
+		return false;
+	if (names_lookup(NAMES_NOTIFY, s, &v) && v > 0 && v <= 0xffff) {
+		*out = (uint16_t)v;
+		return true;
+	}
+	/* the table's names, for the suggestion */
+	const char *cand[256];
+	size_t k = 0;
+	enum names_space sp;
+	const char *name;
+	bool alias;
+	for (size_t i = 0; k < SUITE_N(cand) - 1 && names_entry(i, &sp, &v, &name, &alias); i++)
+		if (sp == NAMES_NOTIFY && !alias)
+			cand[k++] = name;
+	cand[k] = NULL;
+	const char *sug = yaml_suggest(s, cand);
+	char buf[64];
+	if (sug)
+		return yaml_fail(err, n, "'%s' must be a notify type such as NO-PROPOSAL-CHOSEN, not %s (did you mean '%s'?)",
+				 what, yaml_describe(n, buf, sizeof(buf)), sug);
+	return yaml_fail_expect(err, n, what, "a notify type such as NO-PROPOSAL-CHOSEN");
+}
+
+/* An IKE message kind ("mm1" ... "qm4", "notify", "delete", "dpd", "dpd-ack"). */
+static bool suite_kind(const struct yaml_node *n, const char *what, enum ike_kind *out,
+		       struct yaml_error *err)
+{
+	const char *names[IKE_K_COUNT + 1];
+	for (int k = 1; k < IKE_K_COUNT; k++)
+		names[k - 1] = ike_kind_name((enum ike_kind)k);
+	names[IKE_K_COUNT - 1] = NULL;
+	unsigned i;
+	if (!yaml_enum(n, what, names, &i, err))
+		return false;
+	*out = ike_kind_by_name(names[i]);
+	return true;
+}
+
+/* "aes256", "3des", "blowfish448": a cipher with its key bits where they
+ * vary (the spelling of peercfg's proposals). */
+static bool suite_encr(const struct yaml_node *n, const char *what, struct ike_p1_xform *x,
+		       struct yaml_error *err)
+{
+	const char *s;
+	if (!yaml_str(n, what, &s, err))
+		return false;
+	char name[32];
+	snprintf(name, sizeof(name), "%s", s);
+	unsigned bits = 0;
+	const struct cipher_info *c = cipher_by_name(name);
+	size_t l = strlen(name);
+	while (!c && l && name[l - 1] >= '0' && name[l - 1] <= '9')
+		l--;
+	if (!c && l >= 3 && l < strlen(name) && strlen(name) - l <= 4) {
+		bits = (unsigned)atoi(name + l);
+		name[l] = '\0';
+		c = cipher_by_name(name);
+	}
+	if (!c) {
+		char want[200] = "a cipher (";
+		for (size_t i = 0; i < cipher_count(); i++) {
+			size_t wl = strlen(want);
+			snprintf(want + wl, sizeof(want) - wl, "%s%s", i ? ", " : "", cipher_at(i)->name);
+		}
+		size_t wl = strlen(want);
+		snprintf(want + wl, sizeof(want) - wl, ") with its key bits where it varies (aes256)");
+		return yaml_fail_expect(err, n, what, want);
+	}
+	uint16_t keylen = (uint16_t)(bits ? bits : (c->keylen_required ? 128 : 0));
+	size_t bytes;
+	struct crypto_err ce;
+	if (!cipher_key_bytes(c->id, keylen, &bytes, &ce))
+		return yaml_fail(err, n, "'%s': %s", what, ce.msg);
+	x->encr = c->id;
+	x->keylen = keylen;
+	return true;
+}
+
+static bool suite_hash(const struct yaml_node *n, const char *what, uint16_t *out,
+		       struct yaml_error *err)
+{
+	const char *names[16] = { NULL };
+	size_t k = prf_count() < 15 ? prf_count() : 15;
+	for (size_t i = 0; i < k; i++)
+		names[i] = prf_at(i)->name;
+	unsigned i;
+	if (!yaml_enum(n, what, names, &i, err))
+		return false;
+	*out = prf_at(i)->id;
+	return true;
+}
+
+static bool suite_esp(const struct yaml_node *n, const char *what, struct ike_p2_xform *out,
+		      struct yaml_error *err)
+{
+	const char *s;
+	char e[200];
+	if (!yaml_str(n, what, &s, err))
+		return false;
+	if (!ike_p2_parse(s, out, e, sizeof(e)))
+		return yaml_fail(err, n, "'%s': %s", what, e);
+	return true;
+}
+
+/* A list of scalars, or one scalar, as strings into the document. */
+static bool suite_tags(const struct yaml_node *v, const char *what, const char **tags,
+		       size_t *ntags, struct yaml_error *err)
+{
+	const struct yaml_node *const *items = &v;
+	size_t n = 1;
+	if (v->type == YAML_SEQ) {
+		items = (const struct yaml_node *const *)v->items;
+		n = v->n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *t;
+		if (!yaml_str(items[i], what, &t, err))
+			return false;
+		if (*ntags == SUITE_MAX_TAGS)
+			return yaml_fail(err, items[i], "more than %d tags", SUITE_MAX_TAGS);
+		tags[(*ntags)++] = t;
+	}
+	return true;
+}
+
+/* Names of cases and of the artifact folders made from them. */
+static bool suite_name_ok(const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+			return false;
+	return *s && *s != '.' && *s != '-';
+}
+
+/* yaml_fail_expect, but an empty list says so ("not a list" would puzzle). */
+static bool suite_fail_list(struct yaml_error *err, const struct yaml_node *v, const char *what,
+			    const char *expected)
+{
+	if (v->type == YAML_SEQ && !v->n)
+		return yaml_fail(err, v, "'%s' must be %s, not an empty list", what, expected);
+	return yaml_fail_expect(err, v, what, expected);
+}
+
+/* ---- expectations ---- */
+
+static bool suite_expect_key(const struct yaml_node *v, const char *key, void *vctx,
+			     struct yaml_error *err)
+{
+	struct suite_settings *x = vctx;
+	struct suite_expect *e = &x->expect;
+	if (strcmp(key, "established") == 0) {
+		x->established_set = true;
+		return yaml_bool(v, key, &e->established, err);
+	}
+	if (strcmp(key, "rejected") == 0)
+		return suite_notify(v, key, &e->notify, err);
+	if (strcmp(key, "silence") == 0)
+		return yaml_bool(v, key, &e->silence, err);
+	if (strcmp(key, "proposal") == 0) {
+		e->has_proposal = true;
+		return peercfg_p1(v, &x->p1, &e->proposal, err);
+	}
+	if (strcmp(key, "esp") == 0) {
+		e->has_esp = true;
+		return suite_esp(v, key, &e->esp, err);
+	}
+	if (strcmp(key, "lifetime") == 0) {
+		e->has_lifetime = true;
+		e->life_sec = e->life_kb = 0;
+		return peercfg_lifetime(v, key, &e->life_sec, &e->life_kb, err);
+	}
+	if (strcmp(key, "child_lifetime") == 0) {
+		e->has_child_lifetime = true;
+		e->child_life_sec = e->child_life_kb = 0;
+		return peercfg_lifetime(v, key, &e->child_life_sec, &e->child_life_kb, err);
+	}
+	if (strcmp(key, "traffic") == 0)
+		return yaml_bool(v, key, &e->traffic, err);
+	return yaml_bool(v, key, &e->peer_alive, err);
+}
+
+static bool suite_expect(const struct yaml_node *v, struct suite_settings *x,
+			 struct yaml_error *err)
+{
+	static const struct yaml_field f[] = {
+		{ "established", false, suite_expect_key }, { "rejected", false, suite_expect_key },
+		{ "silence", false, suite_expect_key }, { "proposal", false, suite_expect_key },
+		{ "esp", false, suite_expect_key }, { "lifetime", false, suite_expect_key },
+		{ "child_lifetime", false, suite_expect_key }, { "traffic", false, suite_expect_key },
+		{ "peer_alive", false, suite_expect_key },
+	};
+	if (!yaml_map_walk(v, "expect", f, SUITE_N(f), x, err))
+		return false;
+	struct suite_expect *e = &x->expect;
+	const struct yaml_node *est = yaml_map_get(v, "established");
+	bool refusal = (yaml_map_get(v, "rejected") && e->notify) ||
+		       (yaml_map_get(v, "silence") && e->silence);
+	if (est && e->established && refusal)
+		return yaml_fail(err, est, "'established: true' contradicts '%s'",
+				 e->notify ? "rejected" : "silence: true");
+	/* a refusal written here overrides an established inherited from
+	 * defaults (verify: [established]) */
+	if (!est && refusal) {
+		e->established = false;
+		x->established_set = true;
+	}
+	return true;
+}
+
+/* verify: [established, traffic, peer-alive] */
+static bool suite_verify(const struct yaml_node *v, struct suite_settings *x,
+			 struct yaml_error *err)
+{
+	const struct yaml_node *const *items = &v;
+	size_t n = 1;
+	if (v->type == YAML_SEQ) {
+		items = (const struct yaml_node *const *)v->items;
+		n = v->n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned k;
+		if (!yaml_enum(items[i], "verify", suite_verify_names, &k, err))
+			return false;
+		if (k == 0) {
+			x->expect.established = true;
+			x->established_set = true;
+		} else if (k == 1) {
+			x->expect.traffic = true;
+		} else {
+			x->expect.peer_alive = true;
+		}
+	}
+	return true;
+}
+
+/* ---- peer_config ---- */
+
+static bool suite_peer_key(const struct yaml_node *v, const char *key, void *vctx,
+			   struct yaml_error *err)
+{
+	struct suite_settings *x = vctx;
+	struct suite_peer_over *p = &x->peer;
+	if (strcmp(key, "ike_lifetime") == 0) {
+		p->has_ike_lifetime = true;
+		p->ike_life_sec = p->ike_life_kb = 0;
+		return peercfg_lifetime(v, key, &p->ike_life_sec, &p->ike_life_kb, err);
+	}
+	if (strcmp(key, "proposals") == 0) {
+		if (v->type != YAML_SEQ || !v->n)
+			return suite_fail_list(err, v, key, "a non-empty list of proposals");
+		struct ike_p1_xform def = { .auth = x->auth, .life_sec = p->ike_life_sec,
+					    .life_kb = p->ike_life_kb };
+		p->np1 = 0;
+		for (size_t i = 0; i < v->n; i++) {
+			if (i == IKE_MAX_PROPOSALS)
+				return yaml_fail(err, v->items[i], "more than %d proposals",
+						 IKE_MAX_PROPOSALS);
+			if (!peercfg_p1(v->items[i], &def, &p->p1[p->np1++], err))
+				return false;
+		}
+		return true;
+	}
+	/* the rest is the peer config's business: its drivers read the node
+	 * with peercfg's readers */
+	return true;
+}
+
+static bool suite_peer_config(const struct yaml_node *v, struct suite_settings *x,
+			      struct yaml_error *err)
+{
+	static const char *const keys[] = {
+		"role", "exchange", "auth", "psk", "local_id", "remote_id", "proposals",
+		"ike_lifetime", "phase2", "local_ts", "remote_ts", "lifetime_policy",
+		"retransmit", "initial_contact", "commit", "notify_errors", "nonce_size", "dpd",
+		"send_cert", "send_chain", "send_cr", "max_sas", "natt", "natt_force",
+	};
+	struct yaml_field f[SUITE_N(keys)];
+	for (size_t i = 0; i < SUITE_N(keys); i++)
+		f[i] = (struct yaml_field){ keys[i], false, suite_peer_key };
+	/* a case's peer_config replaces the defaults' one as a whole */
+	memset(&x->peer, 0, sizeof(x->peer));
+	x->peer.node = v;
+	return yaml_map_walk(v, "peer_config", f, SUITE_N(f), x, err);
+}
+
+/* ---- settings: defaults, matrix values, cases ---- */
+
+static bool suite_phase2_key(const struct yaml_node *v, const char *key, void *vctx,
+			     struct yaml_error *err);
+
+static bool suite_setting(const struct yaml_node *v, const char *key, void *vctx,
+			  struct yaml_error *err)
+{
+	struct suite_settings *x = vctx;
+	unsigned i;
+	if (strcmp(key, "role") == 0) {
+		if (!yaml_enum(v, key, suite_roles, &i, err))
+			return false;
+		x->role = i ? IKE_RESPONDER : IKE_INITIATOR;
+		return true;
+	}
+	if (strcmp(key, "exchange") == 0) {
+		if (!yaml_enum(v, key, suite_exchanges, &i, err))
+			return false;
+		x->exchange = i ? WIRE_X_AGGR : WIRE_X_MAIN;
+		return true;
+	}
+	if (strcmp(key, "auth") == 0) {
+		if (!peercfg_auth(v, key, &x->auth, err))
+			return false;
+		x->p1.auth = x->auth;
+		return true;
+	}
+	if (strcmp(key, "psk") == 0)
+		return yaml_str(v, key, &x->psk, err);
+	if (strcmp(key, "proposal") == 0) {
+		struct ike_p1_xform def = x->p1;
+		def.auth = x->auth;
+		return peercfg_p1(v, &def, &x->p1, err);
+	}
+	if (strcmp(key, "encryption") == 0)
+		return suite_encr(v, key, &x->p1, err);
+	if (strcmp(key, "hash") == 0)
+		return suite_hash(v, key, &x->p1.hash, err);
+	if (strcmp(key, "group") == 0)
+		return peercfg_group(v, key, &x->p1.group, err);
+	if (strcmp(key, "lifetime") == 0) {
+		x->p1.life_sec = x->p1.life_kb = 0;
+		return peercfg_lifetime(v, key, &x->p1.life_sec, &x->p1.life_kb, err);
+	}
+	if (strcmp(key, "phase2") == 0) {
+		static const struct yaml_field f[] = {
+			{ "esp", false, suite_phase2_key }, { "pfs", false, suite_phase2_key },
+			{ "mode", false, suite_phase2_key }, { "lifetime", false, suite_phase2_key },
+		};
+		if (yaml_is_null(v) || (yaml_is_scalar(v) && strcmp(v->str, "none") == 0)) {
+			x->has_p2 = false;
+			return true;
+		}
+		return yaml_map_walk(v, "phase2", f, SUITE_N(f), x, err);
+	}
+	if (strcmp(key, "esp") == 0 || strcmp(key, "pfs") == 0 || strcmp(key, "mode") == 0)
+		return suite_phase2_key(v, key, vctx, err);
+	if (strcmp(key, "child_lifetime") == 0)
+		return suite_phase2_key(v, "lifetime", vctx, err);
+	if (strcmp(key, "peer_config") == 0)
+		return suite_peer_config(v, x, err);
+	if (strcmp(key, "expect") == 0)
+		return suite_expect(v, x, err);
+	if (strcmp(key, "verify") == 0)
+		return suite_verify(v, x, err);
+	if (strcmp(key, "tags") == 0)
+		return suite_tags(v, key, x->tags, &x->ntags, err);
+	if (strcmp(key, "name") == 0) {
+		const char *s;
+		if (!yaml_str(v, key, &s, err))
+			return false;
+		if (!suite_name_ok(s))
+			return yaml_fail_expect(err, v, key,
+						"a name of letters, digits, '-', '_' and '.'");
+		x->name = v;
+		return true;
+	}
+	if (strcmp(key, "script") == 0) {
+		if (v->type != YAML_SEQ || !v->n)
+			return suite_fail_list(err, v, key, "a non-empty list of steps");
+		x->script = v;
+		return true;
+	}
+	/* then: peer-alive */
+	if (!yaml_enum(v, key, suite_then_names, &i, err))
+		return false;
+	x->expect.peer_alive = true;
+	return true;
+}
+
+static bool suite_phase2_key(const struct yaml_node *v, const char *key, void *vctx,
+			     struct yaml_error *err)
+{
+	struct suite_settings *x = vctx;
+	if (strcmp(key, "esp") == 0) {
+		if (!suite_esp(v, key, &x->p2, err))
+			return false;
+		x->has_p2 = true;
+		return true;
+	}
+	if (strcmp(key, "pfs") == 0) {
+		bool b;
+		x->pfs_set = true;
+		x->pfs = 0;
+		if (yaml_is_scalar(v) && !yaml_is_null(v) &&
+		    (strcmp(v->str, "none") == 0 || (yaml_bool(v, key, &b, NULL) && !b)))
+			return true;
+		if (peercfg_group(v, key, &x->pfs, NULL))
+			return true;
+		return yaml_fail_expect(err, v, key, "none or a group (a number from 1 to 30 or a name)");
+	}
+	if (strcmp(key, "mode") == 0) {
+		unsigned i;
+		if (!yaml_enum(v, key, suite_modes, &i, err))
+			return false;
+		x->encap = (uint16_t)(IKE_ENCAP_TUNNEL + i);
+		return true;
+	}
+	x->p2_sec = x->p2_kb = 0;
+	return peercfg_lifetime(v, "lifetime", &x->p2_sec, &x->p2_kb, err);
+}
+
+/* Keys of defaults, of a case, and the matrix dimensions. */
+static const char *const suite_setting_keys[] = {
+	"role", "exchange", "auth", "psk", "proposal", "encryption", "hash", "group",
+	"lifetime", "phase2", "esp", "pfs", "mode", "child_lifetime", "peer_config",
+	"expect", "verify", "tags",
+};
+/* Matrix dimensions: settings with a scalar value. */
+static const char *const suite_dim_keys[] = {
+	"role", "exchange", "auth", "psk", "proposal", "encryption", "hash", "group",
+	"lifetime", "esp", "pfs", "mode", "child_lifetime", NULL,
+};
+
+static bool suite_walk_settings(const struct yaml_node *map, const char *what, bool is_case,
+				struct suite_settings *x, struct yaml_error *err)
+{
+	struct yaml_field f[SUITE_N(suite_setting_keys) + 3];
+	size_t n = 0;
+	for (size_t i = 0; i < SUITE_N(suite_setting_keys); i++)
+		f[n++] = (struct yaml_field){ suite_setting_keys[i], false, suite_setting };
+	if (is_case) {
+		f[n++] = (struct yaml_field){ "name", true, suite_setting };
+		f[n++] = (struct yaml_field){ "script", false, suite_setting };
+		f[n++] = (struct yaml_field){ "then", false, suite_setting };
+	}
+	return yaml_map_walk(map, what, f, n, x, err);
+}
+
+/* ---- scripts ---- */
+
+/* "ke.length", "sa.proposal[0].transform[1].id", "header.next_payload":
+ * checked for form and for the payload's name; the field itself is the
+ * engine's to resolve against the payload tables. */
+static bool suite_path(const struct yaml_node *n, const char *what, struct yaml_error *err)
+{
+	const char *s;
+	if (!yaml_str(n, what, &s, err))
+		return false;
+	const char *p = s;
+	size_t segs = 0;
+	char first[32] = "";
+	for (;;) {
+		const char *start = p;
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_'))
+			goto bad;
+		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		       (*p >= '0' && *p <= '9') || *p == '_')
+			p++;
+		if (!segs && (size_t)(p - start) < sizeof(first))
+			snprintf(first, sizeof(first), "%.*s", (int)(p - start), start);
+		while (*p == '[') {
+			p++;
+			if (*p < '0' || *p > '9')
+				goto bad;
+			while (*p >= '0' && *p <= '9')
+				p++;
+			if (*p++ != ']')
+				goto bad;
+		}
+		segs++;
+		if (!*p)
+			break;
+		if (*p++ != '.')
+			goto bad;
+	}
+	if (segs < 2)
+		goto bad;
+	uint32_t v;
+	if (strcmp(first, "header") != 0 && !names_lookup(NAMES_PAYLOAD, first, &v))
+		return yaml_fail(err, n, "'%s': unknown payload '%s' in '%s' (header or a payload: sa, ke, nonce, id, hash, sig, cert, cr, n, d, vid ...)",
+				 what, first, s);
+	return true;
+bad:
+	return yaml_fail_expect(err, n, what,
+				"a path PAYLOAD.FIELD such as ke.length or sa.proposal[0].transform[1].id");
+}
+
+static bool suite_mutation_key(const struct yaml_node *v, const char *key, void *vctx,
+			       struct yaml_error *err)
+{
+	struct suite_mutation *m = vctx;
+	const char *s;
+	if (strcmp(key, "field") == 0) {
+		if (!suite_path(v, key, err))
+			return false;
+		m->field = xstrdup(v->str);
+		return true;
+	}
+	if (!yaml_str(v, key, &s, err))
+		return false;
+	m->set = xstrdup(s);
+	return true;
+}
+
+static bool suite_mutations(const struct yaml_node *v, struct suite_step *st,
+			    struct yaml_error *err)
+{
+	static const struct yaml_field f[] = {
+		{ "field", true, suite_mutation_key }, { "set", true, suite_mutation_key },
+	};
+	const struct yaml_node *const *items = &v;
+	size_t n = 1;
+	if (v->type == YAML_SEQ) {
+		items = (const struct yaml_node *const *)v->items;
+		n = v->n;
+	}
+	if (!n)
+		return suite_fail_list(err, v, "mutate", "a mutation or a list of them");
+	st->mutations = xcalloc(n, sizeof(*st->mutations));
+	for (size_t i = 0; i < n; i++) {
+		struct suite_mutation *m = &st->mutations[st->nmutations++];
+		m->line = items[i]->line;
+		m->col = items[i]->col;
+		if (!yaml_map_walk(items[i], "mutation", f, SUITE_N(f), m, err))
+			return false;
+	}
+	return true;
+}
+
+/* One alternative: a message kind, "silence", or { notify: NAME }. */
+static bool suite_alt(const struct yaml_node *v, struct suite_alt *a, struct yaml_error *err)
+{
+	if (v->type == YAML_MAP) {
+		if (v->n != 1 || strcmp(v->keys[0]->str, "notify") != 0) {
+			const struct yaml_node *k = v->n ? v->keys[0] : v;
+			if (v->n && strcmp(k->str, "notify") != 0) {
+				static const char *const cand[] = { "notify", NULL };
+				const char *sug = yaml_suggest(k->str, cand);
+				if (sug)
+					return yaml_fail(err, k, "unknown key '%s' (did you mean '%s'?)",
+							 k->str, sug);
+				return yaml_fail(err, k, "unknown key '%s' (expected 'notify')", k->str);
+			}
+			return yaml_fail_expect(err, v, "expect", "a message kind, silence or { notify: TYPE }");
+		}
+		a->kind = SUITE_ALT_NOTIFY;
+		return suite_notify(v->items[0], "notify", &a->notify, err);
+	}
+	if (yaml_is_scalar(v) && strcmp(v->str, "silence") == 0) {
+		a->kind = SUITE_ALT_SILENCE;
+		return true;
+	}
+	a->kind = SUITE_ALT_MESSAGE;
+	return suite_kind(v, "expect", &a->msg, err);
+}
+
+struct suite_expect_step {
+	struct suite_step *st;
+	const struct yaml_node *notify, *any_of, *within, *message;
+};
+
+static bool suite_expect_step_key(const struct yaml_node *v, const char *key, void *vctx,
+				  struct yaml_error *err)
+{
+	struct suite_expect_step *x = vctx;
+	(void)err;
+	if (strcmp(key, "notify") == 0)
+		x->notify = v;
+	else if (strcmp(key, "any_of") == 0)
+		x->any_of = v;
+	else if (strcmp(key, "message") == 0)
+		x->message = v;
+	else
+		x->within = v;
+	return true;
+}
+
+static bool suite_expect_step(const struct yaml_node *v, struct suite_step *st,
+			      struct yaml_error *err)
+{
+	st->kind = SUITE_STEP_EXPECT;
+	if (v->type != YAML_MAP) {
+		if (!suite_alt(v, &st->alts[0], err))
+			return false;
+		st->nalts = 1;
+		st->msg = st->alts[0].msg;
+		return true;
+	}
+	static const struct yaml_field f[] = {
+		{ "message", false, suite_expect_step_key }, { "notify", false, suite_expect_step_key },
+		{ "any_of", false, suite_expect_step_key }, { "within", false, suite_expect_step_key },
+	};
+	struct suite_expect_step x = { .st = st };
+	if (!yaml_map_walk(v, "expect", f, SUITE_N(f), &x, err))
+		return false;
+	if (x.within && !yaml_duration_ms(x.within, "within", 1, 3600000, &st->ms, err))
+		return false;
+	int forms = !!x.notify + !!x.any_of + !!x.message;
+	if (forms != 1)
+		return yaml_fail(err, v, "'expect' needs exactly one of message, notify, any_of");
+	if (x.message) {
+		st->alts[0].kind = SUITE_ALT_MESSAGE;
+		if (!suite_kind(x.message, "message", &st->alts[0].msg, err))
+			return false;
+		st->msg = st->alts[0].msg;
+		st->nalts = 1;
+		return true;
+	}
+	if (x.notify) {
+		st->kind = SUITE_STEP_EXPECT_NOTIFY;
+		st->alts[0].kind = SUITE_ALT_NOTIFY;
+		st->nalts = 1;
+		return suite_notify(x.notify, "notify", &st->alts[0].notify, err);
+	}
+	if (x.any_of->type != YAML_SEQ || x.any_of->n < 1)
+		return suite_fail_list(err, x.any_of, "any_of", "a non-empty list of alternatives");
+	for (size_t i = 0; i < x.any_of->n; i++) {
+		if (i == SUITE_MAX_ALTS)
+			return yaml_fail(err, x.any_of->items[i], "more than %d alternatives",
+					 SUITE_MAX_ALTS);
+		if (!suite_alt(x.any_of->items[i], &st->alts[st->nalts++], err))
+			return false;
+	}
+	return true;
+}
+
+static bool suite_step_key(const struct yaml_node *v, const char *key, void *vctx,
+			   struct yaml_error *err)
+{
+	(void)v, (void)key, (void)vctx, (void)err;
+	return true; /* read in suite_step, which needs them all at once */
+}
+
+static bool suite_step(const struct yaml_node *v, struct suite_step *st, struct yaml_error *err)
+{
+	static const struct yaml_field f[] = {
+		{ "send", false, suite_step_key }, { "expect", false, suite_step_key },
+		{ "silence", false, suite_step_key }, { "wait", false, suite_step_key },
+		{ "mutate", false, suite_step_key },
+	};
+	st->line = v->line;
+	st->col = v->col;
+	if (!yaml_map_walk(v, "step", f, SUITE_N(f), NULL, err))
+		return false;
+	static const char *const kinds[] = { "send", "expect", "silence", "wait" };
+	const struct yaml_node *k = NULL;
+	const char *kname = NULL;
+	for (size_t i = 0; i < SUITE_N(kinds); i++) {
+		const struct yaml_node *n = yaml_map_get(v, kinds[i]);
+		if (!n)
+			continue;
+		if (k)
+			return yaml_fail(err, n, "a step has one of send, expect, silence, wait, not both '%s' and '%s'",
+					 kname, kinds[i]);
+		k = n;
+		kname = kinds[i];
+	}
+	if (!k)
+		return yaml_fail(err, v, "a step needs one of send, expect, silence, wait");
+	const struct yaml_node *mut = yaml_map_get(v, "mutate");
+	if (mut && strcmp(kname, "send") != 0)
+		return yaml_fail(err, mut, "'mutate' goes with 'send', not with '%s'", kname);
+	if (strcmp(kname, "send") == 0) {
+		st->kind = SUITE_STEP_SEND;
+		if (!suite_kind(k, "send", &st->msg, err))
+			return false;
+		return !mut || suite_mutations(mut, st, err);
+	}
+	if (strcmp(kname, "expect") == 0)
+		return suite_expect_step(k, st, err);
+	st->kind = strcmp(kname, "silence") == 0 ? SUITE_STEP_SILENCE : SUITE_STEP_WAIT;
+	return yaml_duration_ms(k, kname, 1, 3600000, &st->ms, err);
+}
+
+/* ---- cases ---- */
+
+static void suite_case_free(struct suite_case *c)
+{
+	free(c->name);
+	free(c->psk);
+	for (size_t i = 0; i < c->ntags; i++)
+		free(c->tags[i]);
+	free(c->tags);
+	for (size_t i = 0; i < c->nsteps; i++) {
+		for (size_t j = 0; j < c->steps[i].nmutations; j++) {
+			free(c->steps[i].mutations[j].field);
+			free(c->steps[i].mutations[j].set);
+		}
+		free(c->steps[i].mutations);
+	}
+	free(c->steps);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Settings into a case; at is where errors about the whole case point. */
+static bool suite_case_make(struct suite_loader *L, const struct suite_settings *x,
+			    const char *name, const struct yaml_node *at, struct yaml_error *err)
+{
+	struct suite *s = L->s;
+	for (size_t i = 0; i < s->ncases; i++)
+		if (strcmp(s->cases[i].name, name) == 0)
+			return yaml_fail(err, at, "duplicate case name '%s' (first at line %u, column %u)",
+					 name, s->cases[i].line, s->cases[i].col);
+	if (s->ncases == SUITE_MAX_CASES)
+		return yaml_fail(err, at, "more than %d cases in one suite", SUITE_MAX_CASES);
+	if (!x->p1.encr || !x->p1.hash || !x->p1.group)
+		return yaml_fail(err, at, "case '%s' has no complete proposal: give 'proposal' or encryption, hash and group (here or in defaults)",
+				 name);
+	if (x->auth == IKE_AUTH_PSK && !x->psk)
+		return yaml_fail(err, at, "case '%s' uses auth psk but has no 'psk' (here or in defaults)",
+				 name);
+	if (!x->has_p2 && (x->pfs_set || x->encap || x->p2_sec || x->p2_kb))
+		return yaml_fail(err, at, "case '%s' sets pfs, mode or a child lifetime but has no 'esp'",
+				 name);
+	s->cases = xrealloc(s->cases, (s->ncases + 1) * sizeof(*s->cases));
+	struct suite_case *c = &s->cases[s->ncases];
+	memset(c, 0, sizeof(*c));
+	c->name = xstrdup(name);
+	c->line = at->line;
+	c->col = at->col;
+	c->role = x->role;
+	c->exchange = x->exchange;
+	c->auth = x->auth;
+	c->psk = x->psk ? xstrdup(x->psk) : NULL;
+	c->p1 = x->p1;
+	c->p1.auth = x->auth;
+	c->has_p2 = x->has_p2;
+	if (x->has_p2) {
+		c->p2 = x->p2;
+		/* a group in the esp text wins over pfs */
+		if (!c->p2.group && x->pfs_set)
+			c->p2.group = x->pfs;
+		c->p2.encap = x->encap ? x->encap : IKE_ENCAP_TUNNEL;
+		c->p2.life_sec = x->p2_sec;
+		c->p2.life_kb = x->p2_kb;
+	}
+	c->peer = x->peer;
+	c->expect = x->expect;
+	if (!x->established_set)
+		c->expect.established = !c->expect.notify && !c->expect.silence;
+	c->tags = xcalloc(s->ntags + x->ntags + 1, sizeof(*c->tags));
+	for (size_t i = 0; i < s->ntags; i++)
+		c->tags[c->ntags++] = xstrdup(s->tags[i]);
+	for (size_t i = 0; i < x->ntags; i++)
+		c->tags[c->ntags++] = xstrdup(x->tags[i]);
+	s->ncases++;
+	if (x->script) {
+		c->steps = xcalloc(x->script->n, sizeof(*c->steps));
+		for (size_t i = 0; i < x->script->n; i++) {
+			c->nsteps++;
+			if (!suite_step(x->script->items[i], &c->steps[i], err))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* ---- the matrix ---- */
+
+struct suite_dim {
+	const char *key;
+	const struct yaml_node *values;  /* a non-empty list of scalars */
+};
+
+struct suite_matrix {
+	struct suite_dim dims[SUITE_MAX_DIMS];
+	size_t ndims;
+	const struct yaml_node *exclude;
+};
+
+static bool suite_matrix_key(const struct yaml_node *v, const char *key, void *vctx,
+			     struct yaml_error *err)
+{
+	struct suite_matrix *m = vctx;
+	if (strcmp(key, "exclude") == 0) {
+		if (v->type != YAML_SEQ)
+			return yaml_fail_expect(err, v, key, "a list of partial combinations");
+		m->exclude = v;
+		return true;
+	}
+	if (v->type != YAML_SEQ || !v->n)
+		return suite_fail_list(err, v, key, "a non-empty list of values");
+	for (size_t i = 0; i < v->n; i++)
+		if (!yaml_is_scalar(v->items[i]) || yaml_is_null(v->items[i]))
+			return yaml_fail_expect(err, v->items[i], key, "a value (a scalar)");
+	m->dims[m->ndims++] = (struct suite_dim){ key, v };
+	return true;
+}
+
+/* The part of a case name one matrix value gives: "g14" for group 14. */
+static void suite_dim_label(const char *key, const char *val, char *buf, size_t len)
+{
+	bool digits = *val != '\0';
+	for (const char *p = val; *p; p++)
+		if (*p < '0' || *p > '9')
+			digits = false;
+	snprintf(buf, len, "%s%s", strcmp(key, "group") == 0 && digits ? "g" : "", val);
+}
+
+static bool suite_excluded(const struct suite_matrix *m, const size_t *idx)
+{
+	if (!m->exclude)
+		return false;
+	for (size_t r = 0; r < m->exclude->n; r++) {
+		const struct yaml_node *rule = m->exclude->items[r];
+		bool all = true;
+		for (size_t k = 0; k < rule->n && all; k++) {
+			for (size_t d = 0; d < m->ndims; d++) {
+				if (strcmp(m->dims[d].key, rule->keys[k]->str) != 0)
+					continue;
+				const struct yaml_node *want = rule->items[k];
+				const char *have = m->dims[d].values->items[idx[d]]->str;
+				bool hit = false;
+				if (want->type == YAML_SEQ) {
+					for (size_t j = 0; j < want->n; j++)
+						hit = hit || strcmp(want->items[j]->str, have) == 0;
+				} else {
+					hit = strcmp(want->str, have) == 0;
+				}
+				all = hit;
+			}
+		}
+		if (all)
+			return true;
+	}
+	return false;
+}
+
+/* Exclude rules name dimensions and values the matrix has, so a typo in a
+ * rule cannot silently exclude nothing. */
+static bool suite_check_exclude(const struct suite_matrix *m, struct yaml_error *err)
+{
+	if (!m->exclude)
+		return true;
+	const char *dims[SUITE_MAX_DIMS + 1];
+	for (size_t d = 0; d < m->ndims; d++)
+		dims[d] = m->dims[d].key;
+	dims[m->ndims] = NULL;
+	for (size_t r = 0; r < m->exclude->n; r++) {
+		const struct yaml_node *rule = m->exclude->items[r];
+		if (rule->type != YAML_MAP || !rule->n)
+			return yaml_fail_expect(err, rule, "exclude", "a mapping of dimension: value");
+		for (size_t k = 0; k < rule->n; k++) {
+			const struct yaml_node *key = rule->keys[k];
+			size_t d = 0;
+			while (d < m->ndims && strcmp(dims[d], key->str) != 0)
+				d++;
+			if (d == m->ndims) {
+				const char *sug = yaml_suggest(key->str, dims);
+				if (sug)
+					return yaml_fail(err, key, "exclude names '%s', which is not a matrix dimension (did you mean '%s'?)",
+							 key->str, sug);
+				return yaml_fail(err, key, "exclude names '%s', which is not a matrix dimension",
+						 key->str);
+			}
+			const struct yaml_node *want = rule->items[k];
+			const struct yaml_node *const *ws = &want;
+			size_t nw = 1;
+			if (want->type == YAML_SEQ) {
+				ws = (const struct yaml_node *const *)want->items;
+				nw = want->n;
+			}
+			for (size_t j = 0; j < nw; j++) {
+				bool found = false;
+				if (yaml_is_scalar(ws[j]))
+					for (size_t i = 0; i < m->dims[d].values->n; i++)
+						found = found || strcmp(m->dims[d].values->items[i]->str,
+									ws[j]->str) == 0;
+				if (!found) {
+					char b[64];
+					return yaml_fail(err, ws[j], "exclude: %s is not one of the matrix's '%s' values",
+							 yaml_describe(ws[j], b, sizeof(b)), dims[d]);
+				}
+			}
+		}
+	}
+	return true;
+}
+
+static bool suite_expand_matrix(struct suite_loader *L, struct yaml_error *err)
+{
+	const struct yaml_node *mn = L->matrix;
+	struct yaml_field f[SUITE_N(suite_dim_keys)];
+	size_t nf = 0;
+	for (size_t i = 0; suite_dim_keys[i]; i++)
+		f[nf++] = (struct yaml_field){ suite_dim_keys[i], false, suite_matrix_key };
+	f[nf++] = (struct yaml_field){ "exclude", false, suite_matrix_key };
+	struct suite_matrix m = { .ndims = 0 };
+	if (!yaml_map_walk(mn, "matrix", f, nf, &m, err))
+		return false;
+	if (!m.ndims)
+		return yaml_fail(err, mn, "'matrix' must have at least one dimension (encryption, hash, group ...)");
+	uint64_t product = 1;
+	for (size_t d = 0; d < m.ndims; d++) {
+		product *= m.dims[d].values->n;
+		if (product > SUITE_MAX_CASES)
+			break;
+	}
+	if (product > SUITE_MAX_CASES) {
+		/* say the whole size: the user decides what to cut */
+		uint64_t full = 1;
+		for (size_t d = 0; d < m.ndims; d++)
+			full = full > UINT32_MAX ? full : full * m.dims[d].values->n;
+		return yaml_fail(err, mn, "the matrix expands to %llu cases, more than the limit of %d: split the suite or use exclude",
+				 (unsigned long long)full, SUITE_MAX_CASES);
+	}
+	if (!suite_check_exclude(&m, err))
+		return false;
+	/* each value once on its own, so a bad one is found even when every
+	 * combination with it is excluded */
+	for (size_t d = 0; d < m.ndims; d++)
+		for (size_t i = 0; i < m.dims[d].values->n; i++) {
+			struct suite_settings x = L->def;
+			if (!suite_setting(m.dims[d].values->items[i], m.dims[d].key, &x, err))
+				return false;
+		}
+	/* the last dimension varies fastest, as nested loops in the order
+	 * written: names and order are stable */
+	size_t idx[SUITE_MAX_DIMS] = { 0 };
+	for (uint64_t c = 0; c < product; c++) {
+		uint64_t r = c;
+		for (size_t d = m.ndims; d-- > 0;) {
+			idx[d] = r % m.dims[d].values->n;
+			r /= m.dims[d].values->n;
+		}
+		if (suite_excluded(&m, idx))
+			continue;
+		struct suite_settings x = L->def;
+		char name[256] = "";
+		for (size_t d = 0; d < m.ndims; d++) {
+			const struct yaml_node *v = m.dims[d].values->items[idx[d]];
+			char label[80];
+			if (!suite_setting(v, m.dims[d].key, &x, err))
+				return false;
+			suite_dim_label(m.dims[d].key, v->str, label, sizeof(label));
+			size_t l = strlen(name);
+			snprintf(name + l, sizeof(name) - l, "%s%s", l ? "-" : "", label);
+		}
+		if (!suite_name_ok(name))
+			return yaml_fail(err, mn, "the matrix makes the case name '%s', which is not letters, digits, '-', '_' and '.'",
+					 name);
+		if (!suite_case_make(L, &x, name, mn, err))
+			return false;
+	}
+	if (!L->s->ncases)
+		return yaml_fail(err, mn, "the matrix's exclude rules leave no case");
+	return true;
+}
+
+static bool suite_explicit_cases(struct suite_loader *L, struct yaml_error *err)
+{
+	const struct yaml_node *cs = L->cases;
+	if (cs->type != YAML_SEQ || !cs->n)
+		return suite_fail_list(err, cs, "cases", "a non-empty list of cases");
+	for (size_t i = 0; i < cs->n; i++) {
+		struct suite_settings x = L->def;
+		x.name = x.script = NULL;
+		if (!suite_walk_settings(cs->items[i], "case", true, &x, err))
+			return false;
+		if (!suite_case_make(L, &x, x.name->str, x.name, err))
+			return false;
+	}
+	return true;
+}
+
+/* ---- variables ---- */
+
+static bool suite_var_key(const struct yaml_node *v, const char *key, void *vctx,
+			  struct yaml_error *err)
+{
+	struct suite_loader *L = vctx;
+	if (!yaml_is_scalar(v) || yaml_is_null(v))
+		return yaml_fail_expect(err, v, key, "a value (a scalar)");
+	if (strstr(v->str, "${"))
+		return yaml_fail(err, v, "variable '%s': values cannot refer to variables", key);
+	if (L->nvars == SUITE_N(L->var_values))
+		return yaml_fail(err, v, "more than %zu variables", SUITE_N(L->var_values));
+	L->var_names[L->nvars] = key;
+	L->var_values[L->nvars++] = v;
+	L->var_names[L->nvars] = NULL;
+	return true;
+}
+
+static bool suite_vars(struct suite_loader *L, struct yaml_error *err)
+{
+	const struct yaml_node *v = L->vars;
+	if (v->type != YAML_MAP)
+		return yaml_fail_expect(err, v, "vars", "a mapping of name: value");
+	struct yaml_field f[64];
+	if (v->n > SUITE_N(f))
+		return yaml_fail(err, v, "more than %zu variables", SUITE_N(f));
+	for (size_t i = 0; i < v->n; i++) {
+		const char *k = v->keys[i]->str;
+		bool ok = (*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || *k == '_';
+		for (const char *p = k; *p; p++)
+			ok = ok && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+				    (*p >= '0' && *p <= '9') || *p == '_');
+		if (!ok)
+			return yaml_fail(err, v->keys[i], "variable name '%s' must be letters, digits and '_', not starting with a digit",
+					 k);
+		f[i] = (struct yaml_field){ k, false, suite_var_key };
+	}
+	return yaml_map_walk(v, "vars", f, v->n, L, err);
+}
+
+/* ${name} in a scalar, replaced in place: the tree is ours until the load
+ * ends, and substituting before anything reads it lets a variable stand for
+ * any value (a group, a notify, a lifetime). Aliased nodes are visited more
+ * than once; values cannot contain "${", so a second pass changes nothing. */
+static bool suite_subst(struct suite_loader *L, struct yaml_node *n, struct yaml_error *err)
+{
+	if (n->type != YAML_SCALAR) {
+		for (size_t i = 0; i < n->n; i++) {
+			if (n->type == YAML_MAP && n->items[i] == L->vars)
+				continue;
+			if (!suite_subst(L, n->items[i], err))
+				return false;
+		}
+		return true;
+	}
+	if (!strstr(n->str, "${"))
+		return true;
+	size_t cap = n->len + 1, len = 0;
+	char *out = xmalloc(cap);
+	const char *p = n->str;
+	while (*p) {
+		const char *add = p;
+		size_t alen = 1;
+		if (p[0] == '$' && p[1] == '{') {
+			const char *end = strchr(p + 2, '}');
+			if (!end) {
+				free(out);
+				return yaml_fail(err, n, "unterminated '${' in '%s'", n->str);
+			}
+			char name[64];
+			snprintf(name, sizeof(name), "%.*s", (int)(end - p - 2), p + 2);
+			size_t i = 0;
+			while (i < L->nvars && strcmp(L->var_names[i], name) != 0)
+				i++;
+			if (i == L->nvars) {
+				free(out);
+				const char *sug = L->nvars ? yaml_suggest(name, L->var_names) : NULL;
+				if (sug)
+					return yaml_fail(err, n, "unknown variable '${%s}' (did you mean '%s'?)",
+							 name, sug);
+				return yaml_fail(err, n, "unknown variable '${%s}' (define it under 'vars')",
+						 name);
+			}
+			add = L->var_values[i]->str;
+			alen = L->var_values[i]->len;
+			p = end + 1;
+		} else {
+			p++;
+		}
+		if (len + alen + 1 > cap) {
+			cap = (len + alen + 1) * 2;
+			out = xrealloc(out, cap);
+		}
+		memcpy(out + len, add, alen);
+		len += alen;
+	}
+	out[len] = '\0';
+	struct suite *s = L->s;
+	s->strings = xrealloc(s->strings, (s->nstrings + 1) * sizeof(*s->strings));
+	/* the document frees what its nodes point to: it takes the new text,
+	 * the suite keeps the old one */
+	s->strings[s->nstrings++] = (char *)n->str;
+	n->str = out;
+	n->len = len;
+	return true;
+}
+
+/* ---- the top level ---- */
+
+static bool suite_top_key(const struct yaml_node *v, const char *key, void *vctx,
+			  struct yaml_error *err)
+{
+	struct suite_loader *L = vctx;
+	(void)err;
+	if (strcmp(key, "vars") == 0)
+		L->vars = v;
+	else if (strcmp(key, "defaults") == 0)
+		L->defaults = v;
+	else if (strcmp(key, "matrix") == 0)
+		L->matrix = v;
+	else if (strcmp(key, "cases") == 0)
+		L->cases = v;
+	return true;
+}
+
+static bool suite_top(struct suite_loader *L, struct yaml_error *err)
+{
+	static const struct yaml_field f[] = {
+		{ "suite", true, suite_top_key }, { "description", false, suite_top_key },
+		{ "peer", true, suite_top_key }, { "topology", false, suite_top_key },
+		{ "tags", false, suite_top_key }, { "vars", false, suite_top_key },
+		{ "defaults", false, suite_top_key }, { "matrix", false, suite_top_key },
+		{ "cases", false, suite_top_key },
+	};
+	struct suite *s = L->s;
+	const struct yaml_node *root = L->root;
+	if (!yaml_map_walk(root, "suite file", f, SUITE_N(f), L, err))
+		return false;
+	if (L->vars && !suite_vars(L, err))
+		return false;
+	if (!suite_subst(L, (struct yaml_node *)root, err))
+		return false;
+
+	const struct yaml_node *v = yaml_map_get(root, "suite");
+	const char *str;
+	if (!yaml_str(v, "suite", &str, err))
+		return false;
+	if (!suite_name_ok(str))
+		return yaml_fail_expect(err, v, "suite", "a name of letters, digits, '-', '_' and '.'");
+	s->name = xstrdup(str);
+	if ((v = yaml_map_get(root, "description"))) {
+		if (!yaml_str(v, "description", &str, err))
+			return false;
+		s->description = xstrdup(str);
+	}
+	unsigned i;
+	if (!yaml_enum(yaml_map_get(root, "peer"), "peer", suite_peers, &i, err))
+		return false;
+	s->peer = (enum suite_peer)i;
+	s->topology = NETNS_TOPO_DIRECT;
+	if ((v = yaml_map_get(root, "topology"))) {
+		char te[200];
+		if (!yaml_str(v, "topology", &str, err))
+			return false;
+		if (!netns_topology_parse(str, &s->topology, te, sizeof(te)))
+			return yaml_fail(err, v, "'topology': %s", te);
+	}
+	if ((v = yaml_map_get(root, "tags"))) {
+		const char *tags[SUITE_MAX_TAGS];
+		size_t n = 0;
+		if (!suite_tags(v, "tags", tags, &n, err))
+			return false;
+		s->tags = xcalloc(n + 1, sizeof(*s->tags));
+		for (size_t k = 0; k < n; k++)
+			s->tags[s->ntags++] = xstrdup(tags[k]);
+	}
+
+	L->def = (struct suite_settings){ .role = IKE_INITIATOR, .exchange = WIRE_X_MAIN,
+					  .auth = IKE_AUTH_PSK };
+	/* the smoke cases' proposal, so a scripted case need not repeat one */
+	char e[200];
+	if (!ike_p1_parse("aes128-sha256-modp2048", &L->def.p1, e, sizeof(e)))
+		return yaml_fail(err, NULL, "default proposal: %s", e);
+	L->def.p1.auth = IKE_AUTH_PSK;
+	if (L->defaults && !suite_walk_settings(L->defaults, "defaults", false, &L->def, err))
+		return false;
+	if (!L->matrix && !L->cases)
+		return yaml_fail(err, root, "a suite needs 'matrix' or 'cases' (or both)");
+	if (L->matrix && !suite_expand_matrix(L, err))
+		return false;
+	if (L->cases && !suite_explicit_cases(L, err))
+		return false;
+	return true;
+}
+
+static bool suite_load_doc(struct yaml_doc *doc, struct suite *out, struct yaml_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->doc = doc;
+	const struct yaml_node *root = yaml_doc_root(doc);
+	out->file = xstrdup(root->file ? root->file : "");
+	struct suite_loader L = { .s = out, .root = root };
+	if (suite_top(&L, err))
+		return true;
+	suite_free(out);
+	return false;
+}
+
+bool suite_load_file(const char *path, struct suite *out, struct yaml_error *err)
+{
+	struct yaml_doc *doc;
+	memset(out, 0, sizeof(*out));
+	if (!yaml_load_file(path, &doc, err))
+		return false;
+	return suite_load_doc(doc, out, err);
+}
+
+bool suite_load_string(const char *name, const char *text, struct suite *out,
+		       struct yaml_error *err)
+{
+	struct yaml_doc *doc;
+	memset(out, 0, sizeof(*out));
+	if (!yaml_load_string(name, text, strlen(text), &doc, err))
+		return false;
+	return suite_load_doc(doc, out, err);
+}
+
+const struct suite_case *suite_find_case(const struct suite *s, const char *name)
+{
+	for (size_t i = 0; i < s->ncases; i++)
+		if (strcmp(s->cases[i].name, name) == 0)
+			return &s->cases[i];
+	return NULL;
+}
+
+void suite_free(struct suite *s)
+{
+	for (size_t i = 0; i < s->ncases; i++)
+		suite_case_free(&s->cases[i]);
+	free(s->cases);
+	for (size_t i = 0; i < s->ntags; i++)
+		free(s->tags[i]);
+	free(s->tags);
+	for (size_t i = 0; i < s->nstrings; i++)
+		free(s->strings[i]);
+	free(s->strings);
+	free(s->name);
+	free(s->description);
+	free(s->file);
+	if (s->doc)
+		yaml_doc_free(s->doc);
+	memset(s, 0, sizeof(*s));
+}

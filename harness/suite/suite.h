@@ -1,0 +1,139 @@
+/* Suite files (docs/suite-format.md): a YAML file of test cases against a
+ * peer, loaded into a model and expanded into cases before anything runs.
+ *
+ * The loader checks everything it can without running: unknown keys (with
+ * a did-you-mean), types, transform, group and notify names, the topology,
+ * message kinds of script steps and the syntax of mutation paths, variables,
+ * duplicate case names and the size of the matrix. The first error stops the
+ * load, so a suite with a typo never runs half-right. Execution is not here:
+ * the runner hands each struct suite_case to the peer drivers. */
+#ifndef IKEC_SUITE_SUITE_H
+#define IKEC_SUITE_SUITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ike/config.h"
+#include "ike/ike.h"
+#include "netns/netns.h"
+#include "suite/yaml.h"
+
+/* The most cases one suite may expand to (matrix and explicit together). */
+#define SUITE_MAX_CASES 4096
+/* Alternatives in one expect step (any_of). */
+#define SUITE_MAX_ALTS 4
+
+enum suite_peer { SUITE_PEER_STRONGSWAN, SUITE_PEER_SELF, SUITE_PEER_REMOTE };
+
+/* What a case expects at its end. Absent keys keep these defaults:
+ * established true unless rejected or silence is given. */
+struct suite_expect {
+	bool established;
+	uint16_t notify;          /* rejected: the notify type; 0 none */
+	bool silence;             /* the peer must not answer at all */
+	bool has_proposal;        /* the negotiated Phase 1 transforms */
+	struct ike_p1_xform proposal;
+	bool has_esp;             /* the negotiated Phase 2 transforms */
+	struct ike_p2_xform esp;
+	bool has_lifetime;        /* the negotiated Phase 1 lifetime */
+	uint32_t life_sec, life_kb;
+	bool has_child_lifetime;  /* the negotiated Phase 2 lifetime */
+	uint32_t child_life_sec, child_life_kb;
+	bool traffic;             /* ESP traffic through the child, both ways */
+	bool peer_alive;          /* the peer still answers afterwards */
+};
+
+/* A mutation of the message a send step builds: field path and value,
+ * kept as written; the engine resolves the path (wire_set). */
+struct suite_mutation {
+	char *field;              /* "ke.length", "sa.proposal[0].transform[1].id" */
+	char *set;                /* the value as written ("8", "0x10") */
+	unsigned line, col;       /* where it was written, for run-time errors */
+};
+
+enum suite_step_kind {
+	SUITE_STEP_SEND,          /* send: mm3 */
+	SUITE_STEP_EXPECT,        /* expect: mm2, or any_of alternatives */
+	SUITE_STEP_EXPECT_NOTIFY, /* expect: { notify: PAYLOAD-MALFORMED } */
+	SUITE_STEP_SILENCE,       /* silence: 2s (nothing arrives) */
+	SUITE_STEP_WAIT,          /* wait: 1s */
+};
+
+/* One alternative of an expect step. */
+enum suite_alt_kind { SUITE_ALT_MESSAGE, SUITE_ALT_NOTIFY, SUITE_ALT_SILENCE };
+struct suite_alt {
+	enum suite_alt_kind kind;
+	enum ike_kind msg;        /* SUITE_ALT_MESSAGE */
+	uint16_t notify;          /* SUITE_ALT_NOTIFY */
+};
+
+struct suite_step {
+	enum suite_step_kind kind;
+	enum ike_kind msg;        /* send, and a plain expect */
+	struct suite_alt alts[SUITE_MAX_ALTS]; /* expect, expect notify */
+	size_t nalts;
+	uint64_t ms;              /* expect within (0: engine default), silence, wait */
+	struct suite_mutation *mutations;
+	size_t nmutations;
+	unsigned line, col;
+};
+
+/* What a case changes in the peer's configuration (peer_config:). The
+ * mapping itself stays in the suite's document for the peer drivers; the
+ * keys the loader understands are also read into fields here. */
+struct suite_peer_over {
+	const struct yaml_node *node;   /* NULL: nothing overridden */
+	bool has_ike_lifetime;
+	uint32_t ike_life_sec, ike_life_kb;
+	struct ike_p1_xform p1[IKE_MAX_PROPOSALS]; /* proposals: */
+	size_t np1;
+};
+
+struct suite_case {
+	char *name;               /* unique in the suite, stable across runs */
+	unsigned line, col;       /* where the case (or its matrix) was written */
+	enum ike_role role;       /* the harness's role */
+	uint8_t exchange;         /* WIRE_X_MAIN or WIRE_X_AGGR */
+	uint16_t auth;            /* enum ike_auth_method */
+	char *psk;                /* NULL: none */
+	struct ike_p1_xform p1;   /* the harness's Phase 1 proposal */
+	bool has_p2;              /* Quick Mode after Phase 1 */
+	struct ike_p2_xform p2;   /* with PFS group and mode (encap) */
+	struct suite_peer_over peer;
+	struct suite_expect expect;
+	char **tags;
+	size_t ntags;
+	struct suite_step *steps; /* NULL: the standard exchange */
+	size_t nsteps;
+};
+
+struct suite {
+	char *name;
+	char *description;        /* NULL: none */
+	char *file;
+	enum suite_peer peer;
+	enum netns_topology topology;
+	char **tags;              /* the suite's own; each case has them too */
+	size_t ntags;
+	struct suite_case *cases;
+	size_t ncases;
+	struct yaml_doc *doc;     /* kept: peer_config nodes point into it */
+	char **strings;           /* texts before substitution, owned */
+	size_t nstrings;
+};
+
+/* Load and expand a suite file. False with err set (file:line:col and what
+ * was expected); *out is then empty and suite_free on it is safe. */
+bool suite_load_file(const char *path, struct suite *out, struct yaml_error *err);
+/* The same from memory; name stands for the file in messages. */
+bool suite_load_string(const char *name, const char *text, struct suite *out,
+		       struct yaml_error *err);
+void suite_free(struct suite *s);
+
+/* A case by name, or NULL. */
+const struct suite_case *suite_find_case(const struct suite *s, const char *name);
+const char *suite_peer_name(enum suite_peer p);
+const char *suite_step_kind_name(enum suite_step_kind k);
+
+#endif

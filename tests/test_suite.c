@@ -1,0 +1,483 @@
+/* suite/suite: the suite loader. The DESIGN.md example, matrix expansion
+ * with exclude rules, variables, scripts with mutations, the shipped
+ * suites/smoke.yaml, and a table of broken suites with their exact errors. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/cipher.h"
+#include "crypto/prf.h"
+#include "suite/suite.h"
+#include "tests.h"
+#include "wire/msg.h"
+
+/* The example of ../shared/DESIGN.md, "Suite files", as written there. */
+static const char test_suite_design[] =
+	"suite: hagle-psk\n"
+	"description: Main Mode with pre-shared keys across the HAGLE matrix\n"
+	"peer: strongswan            # strongswan | self | remote\n"
+	"topology: direct            # direct | nat-initiator | nat-responder | nat-both\n"
+	"defaults:\n"
+	"  role: initiator           # the harness's role\n"
+	"  exchange: main            # main | aggressive\n"
+	"  auth: psk\n"
+	"  psk: ike-conform-psk\n"
+	"  phase2: { esp: aes128-sha1, pfs: none, mode: tunnel }\n"
+	"  verify: [established, traffic]\n"
+	"matrix:                     # the cartesian product becomes cases\n"
+	"  encryption: [des, 3des, aes128, aes192, aes256]\n"
+	"  hash: [md5, sha1, sha256, sha384, sha512]\n"
+	"  group: [1, 2, 5, 14, 15]\n"
+	"cases:\n"
+	"  - name: lifetime-lower-wins\n"
+	"    proposal: { encryption: aes128, hash: sha1, group: 14, lifetime: 3600s }\n"
+	"    peer_config: { ike_lifetime: 28800s }\n"
+	"    expect: { established: true, lifetime: 3600s }\n"
+	"  - name: ke-truncated\n"
+	"    script:\n"
+	"      - send: mm1\n"
+	"      - expect: mm2\n"
+	"      - send: mm3\n"
+	"        mutate: [{ field: ke.length, set: 8 }]\n"
+	"      - expect: { any_of: [{ notify: PAYLOAD-MALFORMED }, silence], within: 2s }\n"
+	"    then: peer-alive\n";
+
+static void test_suite_ok(const char *text, struct suite *s)
+{
+	struct yaml_error err = { 0 };
+	ck_assert_msg(suite_load_string("t.yaml", text, s, &err), "%s", err.text);
+}
+
+START_TEST(test_suite_design_example)
+{
+	struct suite s;
+	test_suite_ok(test_suite_design, &s);
+	ck_assert_str_eq(s.name, "hagle-psk");
+	ck_assert_str_eq(s.description, "Main Mode with pre-shared keys across the HAGLE matrix");
+	ck_assert_int_eq(s.peer, SUITE_PEER_STRONGSWAN);
+	ck_assert_int_eq(s.topology, NETNS_TOPO_DIRECT);
+	ck_assert_uint_eq(s.ncases, 5 * 5 * 5 + 2);
+	/* the last dimension varies fastest */
+	ck_assert_str_eq(s.cases[0].name, "des-md5-g1");
+	ck_assert_str_eq(s.cases[1].name, "des-md5-g2");
+	ck_assert_str_eq(s.cases[5].name, "des-sha1-g1");
+	ck_assert_str_eq(s.cases[124].name, "aes256-sha512-g15");
+	const struct suite_case *c = suite_find_case(&s, "aes128-sha1-g14");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->p1.encr, CIPHER_AES);
+	ck_assert_uint_eq(c->p1.keylen, 128);
+	ck_assert_uint_eq(c->p1.hash, PRF_SHA1);
+	ck_assert_uint_eq(c->p1.group, 14);
+	ck_assert_uint_eq(c->p1.auth, IKE_AUTH_PSK);
+	ck_assert_int_eq(c->role, IKE_INITIATOR);
+	ck_assert_uint_eq(c->exchange, WIRE_X_MAIN);
+	ck_assert_str_eq(c->psk, "ike-conform-psk");
+	ck_assert(c->has_p2);
+	ck_assert_uint_eq(c->p2.transform, IKE_ESP_AES);
+	ck_assert_uint_eq(c->p2.auth, IKE_EAUTH_SHA1);
+	ck_assert_uint_eq(c->p2.group, 0);
+	ck_assert_uint_eq(c->p2.encap, IKE_ENCAP_TUNNEL);
+	ck_assert(c->expect.established && c->expect.traffic && !c->expect.peer_alive);
+	ck_assert_ptr_null(c->steps);
+
+	c = suite_find_case(&s, "lifetime-lower-wins");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->p1.life_sec, 3600);
+	ck_assert(c->peer.node && c->peer.has_ike_lifetime);
+	ck_assert_uint_eq(c->peer.ike_life_sec, 28800);
+	ck_assert(c->expect.has_lifetime && c->expect.life_sec == 3600);
+	ck_assert_uint_eq(c->line, 17);
+	ck_assert_uint_eq(c->col, 11);
+
+	c = suite_find_case(&s, "ke-truncated");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->nsteps, 4);
+	ck_assert_int_eq(c->steps[0].kind, SUITE_STEP_SEND);
+	ck_assert_int_eq(c->steps[0].msg, IKE_K_MM1);
+	ck_assert_int_eq(c->steps[1].kind, SUITE_STEP_EXPECT);
+	ck_assert_int_eq(c->steps[1].msg, IKE_K_MM2);
+	ck_assert_int_eq(c->steps[2].msg, IKE_K_MM3);
+	ck_assert_uint_eq(c->steps[2].nmutations, 1);
+	ck_assert_str_eq(c->steps[2].mutations[0].field, "ke.length");
+	ck_assert_str_eq(c->steps[2].mutations[0].set, "8");
+	ck_assert_uint_eq(c->steps[2].mutations[0].line, 26);
+	ck_assert_int_eq(c->steps[3].kind, SUITE_STEP_EXPECT);
+	ck_assert_uint_eq(c->steps[3].nalts, 2);
+	ck_assert_int_eq(c->steps[3].alts[0].kind, SUITE_ALT_NOTIFY);
+	ck_assert_uint_eq(c->steps[3].alts[0].notify, WIRE_N_PAYLOAD_MALFORMED);
+	ck_assert_int_eq(c->steps[3].alts[1].kind, SUITE_ALT_SILENCE);
+	ck_assert_uint_eq(c->steps[3].ms, 2000);
+	ck_assert(c->expect.peer_alive);
+	suite_free(&s);
+	suite_free(&s); /* safe twice */
+}
+END_TEST
+
+START_TEST(test_suite_matrix_exclude)
+{
+	struct suite s;
+	test_suite_ok("suite: m\npeer: self\ntopology: nat-both\ntags: [hagle]\n"
+		      "defaults: { psk: k, exchange: aggressive }\n"
+		      "matrix:\n"
+		      "  role: [initiator, responder]\n"
+		      "  encryption: [3des, aes256]\n"
+		      "  group: [2, ecp256]\n"
+		      "  lifetime: [1h, 8h]\n"
+		      "  exclude:\n"
+		      "    - { encryption: 3des, group: ecp256 }\n"
+		      "    - { role: responder, lifetime: [8h] }\n",
+		      &s);
+	ck_assert_int_eq(s.peer, SUITE_PEER_SELF);
+	ck_assert_int_eq(s.topology, NETNS_TOPO_NAT_BOTH);
+	/* 16 - 4 (3des with ecp256) - 4 (responder with 8h) + 1 (both) */
+	ck_assert_uint_eq(s.ncases, 9);
+	const char *const names[] = {
+		"initiator-3des-g2-1h", "initiator-3des-g2-8h", "initiator-aes256-g2-1h",
+		"initiator-aes256-g2-8h", "initiator-aes256-ecp256-1h", "initiator-aes256-ecp256-8h",
+		"responder-3des-g2-1h", "responder-aes256-g2-1h", "responder-aes256-ecp256-1h",
+	};
+	for (size_t i = 0; i < 9; i++)
+		ck_assert_str_eq(s.cases[i].name, names[i]);
+	const struct suite_case *c = &s.cases[5];
+	ck_assert_uint_eq(c->p1.group, 19);
+	ck_assert_uint_eq(c->p1.keylen, 256);
+	ck_assert_uint_eq(c->p1.life_sec, 8 * 3600);
+	ck_assert_uint_eq(c->exchange, WIRE_X_AGGR);
+	ck_assert_int_eq(s.cases[8].role, IKE_RESPONDER);
+	ck_assert_uint_eq(c->ntags, 1);
+	ck_assert_str_eq(c->tags[0], "hagle");
+	ck_assert(!c->has_p2);
+	ck_assert(c->expect.established);
+	suite_free(&s);
+}
+END_TEST
+
+START_TEST(test_suite_variables)
+{
+	struct suite s;
+	test_suite_ok("suite: v\npeer: remote\n"
+		      "vars: { key: s3cret, g: 14, why: NO-PROPOSAL-CHOSEN, life: 2h }\n"
+		      "defaults: { psk: \"pre-${key}-post\", group: \"${g}\", lifetime: \"${life}\" }\n"
+		      "cases:\n"
+		      "  - name: refused-${g}\n"
+		      "    expect: { rejected: \"${why}\" }\n"
+		      "    tags: [\"g${g}\", x]\n",
+		      &s);
+	ck_assert_uint_eq(s.ncases, 1);
+	const struct suite_case *c = &s.cases[0];
+	ck_assert_str_eq(c->name, "refused-14");
+	ck_assert_str_eq(c->psk, "pre-s3cret-post");
+	ck_assert_uint_eq(c->p1.group, 14);
+	ck_assert_uint_eq(c->p1.life_sec, 7200);
+	ck_assert(!c->expect.established);
+	ck_assert_uint_eq(c->expect.notify, WIRE_N_NO_PROPOSAL_CHOSEN);
+	ck_assert_uint_eq(c->ntags, 2);
+	ck_assert_str_eq(c->tags[0], "g14");
+	suite_free(&s);
+}
+END_TEST
+
+START_TEST(test_suite_scripts)
+{
+	struct suite s;
+	test_suite_ok("suite: s\npeer: self\ndefaults: { psk: k }\n"
+		      "cases:\n"
+		      "  - name: resp\n"
+		      "    role: responder\n"
+		      "    phase2: { esp: aes256-sha256, pfs: modp2048, mode: udp-tunnel, lifetime: 20m }\n"
+		      "    script:\n"
+		      "      - expect: { message: mm1, within: 500ms }\n"
+		      "      - send: mm2\n"
+		      "        mutate:\n"
+		      "          - { field: \"sa.proposal[0].transform[1].id\", set: 0x10 }\n"
+		      "          - { field: header.next_payload, set: 99 }\n"
+		      "      - expect: { notify: INVALID-PAYLOAD-TYPE }\n"
+		      "      - silence: 3s\n"
+		      "      - wait: 1.5s\n"
+		      "      - send: notify\n"
+		      "    expect: { silence: true, peer_alive: true }\n",
+		      &s);
+	const struct suite_case *c = &s.cases[0];
+	ck_assert_int_eq(c->role, IKE_RESPONDER);
+	ck_assert_uint_eq(c->p2.group, 14);
+	ck_assert_uint_eq(c->p2.encap, IKE_ENCAP_UDP_TUNNEL);
+	ck_assert_uint_eq(c->p2.life_sec, 1200);
+	ck_assert_uint_eq(c->nsteps, 6);
+	ck_assert_int_eq(c->steps[0].kind, SUITE_STEP_EXPECT);
+	ck_assert_int_eq(c->steps[0].msg, IKE_K_MM1);
+	ck_assert_uint_eq(c->steps[0].ms, 500);
+	ck_assert_uint_eq(c->steps[1].nmutations, 2);
+	ck_assert_str_eq(c->steps[1].mutations[0].field, "sa.proposal[0].transform[1].id");
+	ck_assert_str_eq(c->steps[1].mutations[0].set, "0x10");
+	ck_assert_str_eq(c->steps[1].mutations[1].field, "header.next_payload");
+	ck_assert_int_eq(c->steps[2].kind, SUITE_STEP_EXPECT_NOTIFY);
+	ck_assert_uint_eq(c->steps[2].alts[0].notify, WIRE_N_INVALID_PAYLOAD_TYPE);
+	ck_assert_int_eq(c->steps[3].kind, SUITE_STEP_SILENCE);
+	ck_assert_uint_eq(c->steps[3].ms, 3000);
+	ck_assert_int_eq(c->steps[4].kind, SUITE_STEP_WAIT);
+	ck_assert_uint_eq(c->steps[4].ms, 1500);
+	ck_assert_int_eq(c->steps[5].msg, IKE_K_NOTIFY);
+	ck_assert(c->expect.silence && !c->expect.established && c->expect.peer_alive);
+	ck_assert_str_eq(suite_step_kind_name(c->steps[2].kind), "expect notify");
+	suite_free(&s);
+}
+END_TEST
+
+START_TEST(test_suite_smoke_file)
+{
+	const char *src = getenv("IKEC_SRCDIR");
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/suites/smoke.yaml", src ? src : ".");
+	struct suite s;
+	struct yaml_error err = { 0 };
+	ck_assert_msg(suite_load_file(path, &s, &err), "%s", err.text);
+	ck_assert_str_eq(s.name, "smoke");
+	/* the same cases as interop_smoke in peers/interop.c */
+	static const struct {
+		const char *name;
+		enum ike_role role;
+		uint8_t exchange;
+		uint16_t auth;
+		bool mismatch;
+	} want[] = {
+		{ "mm-psk-h2p", IKE_INITIATOR, WIRE_X_MAIN, IKE_AUTH_PSK, false },
+		{ "mm-psk-p2h", IKE_RESPONDER, WIRE_X_MAIN, IKE_AUTH_PSK, false },
+		{ "am-psk-h2p", IKE_INITIATOR, WIRE_X_AGGR, IKE_AUTH_PSK, false },
+		{ "am-psk-p2h", IKE_RESPONDER, WIRE_X_AGGR, IKE_AUTH_PSK, false },
+		{ "mm-rsa-h2p", IKE_INITIATOR, WIRE_X_MAIN, IKE_AUTH_RSA, false },
+		{ "mm-rsa-p2h", IKE_RESPONDER, WIRE_X_MAIN, IKE_AUTH_RSA, false },
+		{ "mismatch-h2p", IKE_INITIATOR, WIRE_X_MAIN, IKE_AUTH_PSK, true },
+		{ "mismatch-p2h", IKE_RESPONDER, WIRE_X_MAIN, IKE_AUTH_PSK, true },
+	};
+	ck_assert_uint_eq(s.ncases, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < s.ncases; i++) {
+		const struct suite_case *c = &s.cases[i];
+		char b[64];
+		ck_assert_str_eq(c->name, want[i].name);
+		ck_assert_int_eq(c->role, want[i].role);
+		ck_assert_uint_eq(c->exchange, want[i].exchange);
+		ck_assert_uint_eq(c->auth, want[i].auth);
+		ck_assert_str_eq(ike_p1_str(&c->p1, b, sizeof(b)), "aes128-sha256-modp2048");
+		ck_assert_uint_eq(c->p1.life_sec, 3600);
+		ck_assert(c->has_p2);
+		ck_assert_uint_eq(c->p2.life_sec, 1200);
+		ck_assert_str_eq(c->psk, "ike-conform-smoke-psk");
+		ck_assert_str_eq(c->tags[0], "smoke");
+		ck_assert_int_eq(c->expect.established, !want[i].mismatch);
+		ck_assert_uint_eq(c->expect.notify, want[i].mismatch ? WIRE_N_NO_PROPOSAL_CHOSEN : 0);
+		ck_assert_uint_eq(c->peer.np1, want[i].mismatch ? 1 : 0);
+		if (want[i].mismatch)
+			ck_assert_str_eq(ike_p1_str(&c->peer.p1[0], b, sizeof(b)), "3des-sha1-modp1024");
+	}
+	suite_free(&s);
+
+	/* a file that is not there names itself */
+	ck_assert(!suite_load_file("/nonexistent/x.yaml", &s, &err));
+	ck_assert_ptr_nonnull(strstr(err.text, "/nonexistent/x.yaml"));
+	suite_free(&s);
+}
+END_TEST
+
+/* Broken suites: the exact first error of each. H is a valid head. */
+#define H "suite: b\npeer: self\ndefaults: { psk: k }\n"
+static const struct {
+	const char *text;
+	const char *error;
+} test_suite_broken[] = {
+	/* unknown top-level key */
+	{ "suite: b\npeer: self\ncases: [{ name: a, psk: k }]\nlifetim: 1h\n",
+	  "t.yaml:4:1: unknown key 'lifetim' in 'suite file'" },
+	/* case key did-you-mean */
+	{ H "cases:\n  - name: a\n    lifetim: 1h\n",
+	  "t.yaml:6:5: unknown key 'lifetim' (did you mean 'lifetime'?)" },
+	/* matrix dim typo */
+	{ H "matrix: { encrytion: [aes128] }\n",
+	  "t.yaml:4:11: unknown key 'encrytion' (did you mean 'encryption'?)" },
+	/* defaults typo */
+	{ "suite: b\npeer: self\ndefaults: { psk: k, exchnage: main }\ncases: [{ name: a }]\n",
+	  "t.yaml:3:21: unknown key 'exchnage' (did you mean 'exchange'?)" },
+	/* bad peer */
+	{ "suite: b\npeer: strongswam\ncases: [{ name: a, psk: k }]\n",
+	  "t.yaml:2:7: 'peer' must be one of strongswan, self, remote, not 'strongswam' (did you mean 'strongswan'?)" },
+	/* missing peer */
+	{ "suite: b\ncases: [{ name: a, psk: k }]\n",
+	  "t.yaml:1:1: missing key 'peer' in 'suite file'" },
+	/* missing suite */
+	{ "peer: self\ncases: [{ name: a, psk: k }]\n",
+	  "t.yaml:1:1: missing key 'suite' in 'suite file'" },
+	/* no cases */
+	{ "suite: b\npeer: self\n",
+	  "t.yaml:1:1: a suite needs 'matrix' or 'cases' (or both)" },
+	/* root not a map */
+	{ "- a\n- b\n",
+	  "t.yaml:1:1: 'suite file' must be a mapping, not a list" },
+	/* bad topology */
+	{ "suite: b\npeer: self\ntopology: nat-everywhere\ncases: [{ name: a, psk: k }]\n",
+	  "t.yaml:3:11: 'topology': unknown topology 'nat-everywhere' (expected one of: direct, nat-harness, nat-peer, nat-both)" },
+	/* bad group */
+	{ H "cases:\n  - name: a\n    group: 99\n",
+	  "t.yaml:6:12: 'group' must be a number from 1 to 30 or a group name, not '99'" },
+	/* bad cipher */
+	{ H "cases:\n  - name: a\n    encryption: aes100\n",
+	  "t.yaml:6:17: 'encryption': aes key length 100 bits is not allowed (128..256 step 64)" },
+	/* bad hash */
+	{ H "cases:\n  - name: a\n    hash: sha3\n",
+	  "t.yaml:6:11: 'hash' must be one of md5, sha1, sha256, sha384, sha512, not 'sha3' (did you mean 'sha1'?)" },
+	/* bad role */
+	{ H "cases:\n  - name: a\n    role: initator\n",
+	  "t.yaml:6:11: 'role' must be one of initiator, responder, not 'initator' (did you mean 'initiator'?)" },
+	/* wrong type */
+	{ H "cases:\n  - name: a\n    exchange: [main]\n",
+	  "t.yaml:6:15: 'exchange' must be one of main, aggressive, not a list" },
+	/* bad bool */
+	{ H "cases:\n  - name: a\n    expect: { established: maybe }\n",
+	  "t.yaml:6:28: 'established' must be true or false, not 'maybe'" },
+	/* bad notify suggest */
+	{ H "cases:\n  - name: a\n    expect: { rejected: NO-PROPOSAL-CHOSN }\n",
+	  "t.yaml:6:25: 'rejected' must be a notify type such as NO-PROPOSAL-CHOSEN, not 'NO-PROPOSAL-CHOSN' (did you mean 'NO-PROPOSAL-CHOSEN'?)" },
+	/* bad notify */
+	{ H "cases:\n  - name: a\n    expect: { rejected: BANANA }\n",
+	  "t.yaml:6:25: 'rejected' must be a notify type such as NO-PROPOSAL-CHOSEN, not 'BANANA'" },
+	/* contradiction */
+	{ H "cases:\n  - name: a\n    expect: { established: true, rejected: NO-PROPOSAL-CHOSEN }\n",
+	  "t.yaml:6:28: 'established: true' contradicts 'rejected'" },
+	/* bad lifetime */
+	{ H "cases:\n  - name: a\n    expect: { lifetime: 1.5s }\n",
+	  "t.yaml:6:25: 'lifetime' must be whole seconds from 1s to 4294967295s, not '1.5s'" },
+	/* unknown var suggest */
+	{ H "cases:\n  - name: a\n    psk: \"${pks}\"\nvars: { psk: x }\n",
+	  "t.yaml:6:10: unknown variable '${pks}' (did you mean 'psk'?)" },
+	/* unknown var */
+	{ H "cases:\n  - name: a\n    psk: \"x${nope}\"\n",
+	  "t.yaml:6:10: unknown variable '${nope}' (define it under 'vars')" },
+	/* bad var name */
+	{ H "vars: { 1x: y }\ncases: [{ name: a }]\n",
+	  "t.yaml:4:9: variable name '1x' must be letters, digits and '_', not starting with a digit" },
+	/* dup names */
+	{ H "cases:\n  - name: a\n  - name: b\n  - name: a\n",
+	  "t.yaml:7:11: duplicate case name 'a' (first at line 5, column 11)" },
+	/* dup matrix vs case */
+	{ H "matrix: { group: [2, 14] }\ncases:\n  - name: g14\n",
+	  "t.yaml:6:11: duplicate case name 'g14' (first at line 4, column 9)" },
+	/* empty dim */
+	{ H "matrix: { group: [] }\n",
+	  "t.yaml:4:18: 'group' must be a non-empty list of values, not an empty list" },
+	/* empty matrix */
+	{ H "matrix: {}\n",
+	  "t.yaml:4:9: 'matrix' must have at least one dimension (encryption, hash, group ...)" },
+	/* matrix only exclude */
+	{ H "matrix: { exclude: [] }\n",
+	  "t.yaml:4:9: 'matrix' must have at least one dimension (encryption, hash, group ...)" },
+	/* too large */
+	{ H "matrix:\n  encryption: [des, 3des, aes128, aes192, aes256, blowfish, cast128, camellia]\n  hash: [md5, sha1, sha256, sha384, sha512]\n  group: [1, 2, 5, 14, 15, 16, 17, 18, 19, 20, 21]\n  lifetime: [1h, 2h, 3h, 4h, 5h, 6h, 7h, 8h, 9h, 10h]\n",
+	  "t.yaml:5:3: the matrix expands to 4400 cases, more than the limit of 4096: split the suite or use exclude" },
+	/* exclude bad dim */
+	{ H "matrix:\n  group: [2, 14]\n  exclude: [{ grop: 2 }]\n",
+	  "t.yaml:6:15: exclude names 'grop', which is not a matrix dimension (did you mean 'group'?)" },
+	/* exclude bad value */
+	{ H "matrix:\n  group: [2, 14]\n  exclude: [{ group: 5 }]\n",
+	  "t.yaml:6:22: exclude: '5' is not one of the matrix's 'group' values" },
+	/* exclude all */
+	{ H "matrix:\n  group: [2, 14]\n  exclude: [{ group: [2, 14] }]\n",
+	  "t.yaml:5:3: the matrix's exclude rules leave no case" },
+	/* bad matrix value */
+	{ H "matrix: { group: [2, modp9999] }\n",
+	  "t.yaml:4:22: 'group' must be a number from 1 to 30 or a group name, not 'modp9999'" },
+	/* bad step kind */
+	{ H "cases:\n  - name: a\n    script:\n      - send: mm7\n",
+	  "t.yaml:7:15: 'send' must be one of mm1, mm2, mm3, mm4, mm5, mm6, am1, am2, am3, qm1, qm2, qm3, qm4, notify, delete, dpd, dpd-ack, not 'mm7' (did you mean 'mm1'?)" },
+	/* step key typo */
+	{ H "cases:\n  - name: a\n    script:\n      - sned: mm1\n",
+	  "t.yaml:7:9: unknown key 'sned' (did you mean 'send'?)" },
+	/* two kinds */
+	{ H "cases:\n  - name: a\n    script:\n      - { send: mm1, expect: mm2 }\n",
+	  "t.yaml:7:30: a step has one of send, expect, silence, wait, not both 'send' and 'expect'" },
+	/* no kind */
+	{ H "cases:\n  - name: a\n    script:\n      - { mutate: [] }\n",
+	  "t.yaml:7:9: a step needs one of send, expect, silence, wait" },
+	/* mutate on expect */
+	{ H "cases:\n  - name: a\n    script:\n      - { expect: mm2, mutate: { field: ke.length, set: 1 } }\n",
+	  "t.yaml:7:32: 'mutate' goes with 'send', not with 'expect'" },
+	/* bad mutation path */
+	{ H "cases:\n  - name: a\n    script:\n      - send: mm3\n        mutate: [{ field: ke..length, set: 8 }]\n",
+	  "t.yaml:8:27: 'field' must be a path PAYLOAD.FIELD such as ke.length or sa.proposal[0].transform[1].id, not 'ke..length'" },
+	/* unknown payload */
+	{ H "cases:\n  - name: a\n    script:\n      - send: mm3\n        mutate: [{ field: kx.length, set: 8 }]\n",
+	  "t.yaml:8:27: 'field': unknown payload 'kx' in 'kx.length' (header or a payload: sa, ke, nonce, id, hash, sig, cert, cr, n, d, vid ...)" },
+	/* mutation missing set */
+	{ H "cases:\n  - name: a\n    script:\n      - send: mm3\n        mutate: [{ field: ke.length }]\n",
+	  "t.yaml:8:18: missing key 'set' in 'mutation'" },
+	/* mutation key typo */
+	{ H "cases:\n  - name: a\n    script:\n      - send: mm3\n        mutate: [{ field: ke.length, sett: 8 }]\n",
+	  "t.yaml:8:38: unknown key 'sett' (did you mean 'set'?)" },
+	/* alt key typo */
+	{ H "cases:\n  - name: a\n    script:\n      - expect: { any_of: [{ notfy: X }, silence] }\n",
+	  "t.yaml:7:30: unknown key 'notfy' (did you mean 'notify'?)" },
+	/* step bad notify */
+	{ H "cases:\n  - name: a\n    script:\n      - expect: { notify: NOPE, within: 2s }\n",
+	  "t.yaml:7:27: 'notify' must be a notify type such as NO-PROPOSAL-CHOSEN, not 'NOPE'" },
+	/* bad duration */
+	{ H "cases:\n  - name: a\n    script:\n      - silence: soon\n",
+	  "t.yaml:7:18: 'silence' must be a duration such as 30s, 500ms or 8h, not 'soon'" },
+	/* empty script */
+	{ H "cases:\n  - name: a\n    script: []\n",
+	  "t.yaml:6:13: 'script' must be a non-empty list of steps, not an empty list" },
+	/* bad case name */
+	{ H "cases:\n  - name: \"a b\"\n",
+	  "t.yaml:5:11: 'name' must be a name of letters, digits, '-', '_' and '.', not 'a b'" },
+	/* missing name */
+	{ H "cases:\n  - psk: k\n",
+	  "t.yaml:5:5: missing key 'name' in 'case'" },
+	/* psk missing */
+	{ "suite: b\npeer: self\ncases:\n  - name: a\n",
+	  "t.yaml:4:11: case 'a' uses auth psk but has no 'psk' (here or in defaults)" },
+	/* pfs without esp */
+	{ H "cases:\n  - name: a\n    pfs: modp2048\n",
+	  "t.yaml:5:11: case 'a' sets pfs, mode or a child lifetime but has no 'esp'" },
+	/* peer_config typo */
+	{ H "cases:\n  - name: a\n    peer_config: { ike_lifetme: 1h }\n",
+	  "t.yaml:6:20: unknown key 'ike_lifetme' (did you mean 'ike_lifetime'?)" },
+	/* bad then */
+	{ H "cases:\n  - name: a\n    then: peer-dead\n",
+	  "t.yaml:6:11: 'then' must be one of peer-alive, not 'peer-dead'" },
+	/* bad verify */
+	{ H "cases:\n  - name: a\n    verify: [established, trafic]\n",
+	  "t.yaml:6:27: 'verify' must be one of established, traffic, peer-alive, not 'trafic' (did you mean 'traffic'?)" },
+	/* bad esp */
+	{ H "cases:\n  - name: a\n    phase2: { esp: aes128-sha7 }\n",
+	  "t.yaml:6:20: 'esp': 'aes128-sha7': unknown integrity 'sha7'" },
+	/* dup key */
+	{ H "cases:\n  - name: a\n    psk: k\n    psk: j\n",
+	  "t.yaml:7:5: duplicate key 'psk' (first at line 6, column 5)" },
+};
+
+START_TEST(test_suite_errors)
+{
+	for (size_t i = 0; i < sizeof(test_suite_broken) / sizeof(test_suite_broken[0]); i++) {
+		struct suite s;
+		struct yaml_error err = { 0 };
+		bool ok = suite_load_string("t.yaml", test_suite_broken[i].text, &s, &err);
+		ck_assert_msg(!ok, "broken suite %zu loaded", i);
+		ck_assert_msg(strcmp(err.text, test_suite_broken[i].error) == 0,
+			      "suite %zu:\n got: %s\nwant: %s", i, err.text, test_suite_broken[i].error);
+		ck_assert_uint_eq(s.ncases, 0);
+		suite_free(&s);
+	}
+	test_report("suite: %zu broken suites refused with their exact errors",
+		    sizeof(test_suite_broken) / sizeof(test_suite_broken[0]));
+}
+END_TEST
+
+Suite *suite_suite(void)
+{
+	Suite *s = suite_create("suite");
+	TCase *tc = tcase_create("suite");
+	tcase_add_test(tc, test_suite_design_example);
+	tcase_add_test(tc, test_suite_matrix_exclude);
+	tcase_add_test(tc, test_suite_variables);
+	tcase_add_test(tc, test_suite_scripts);
+	tcase_add_test(tc, test_suite_smoke_file);
+	tcase_add_test(tc, test_suite_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
