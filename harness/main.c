@@ -7,6 +7,7 @@
 static const struct cli_command cli_commands[] = {
 	{ "cleanup", "cleanup [--prefix P]  remove namespaces left by crashed runs", cli_cleanup },
 	{ "decode", "decode FILE...  print pcap or raw ISAKMP datagrams as a tree", cli_decode },
+	{ "merge", "merge -o OUT REPORT.xml...  combine sharded JUnit reports into one", cli_merge },
 	{ "peer", "peer --config FILE  run the engine as a responder or initiator (the self peer)", cli_peer },
 	{ "probe", "probe udp-echo|udp-send ...  traffic probes at the far end of a tunnel", cli_probe },
 	{ "smoke", "smoke [--peer strongswan|self|both] [--out DIR]  interop smoke cases in namespaces", cli_smoke },

@@ -452,6 +452,41 @@ START_TEST(test_junit_merge_refuses)
 }
 END_TEST
 
+/* ike-conform merge: the command around junit_merge. */
+START_TEST(test_junit_merge_command)
+{
+	const char *bin = getenv("IKEC_BIN");
+	if (!bin || access(bin, X_OK) != 0) {
+		test_skip("merge command", "no ike-conform binary (IKEC_BIN; run through make check)");
+		return;
+	}
+	char err[512], cmd[2048], *out = NULL;
+	struct junit *a = junit_new("shard-1"), *b = junit_new("shard-2");
+	jt_suite_a(a);
+	jt_suite_b(b);
+	const char *pa = jt_path("ca.xml"), *pb = jt_path("cb.xml"), *po = jt_path("cm.xml");
+	ck_assert_msg(junit_write(a, pa, err, sizeof(err)), "%s", err);
+	ck_assert_msg(junit_write(b, pb, err, sizeof(err)), "%s", err);
+	junit_free(a);
+	junit_free(b);
+	snprintf(cmd, sizeof(cmd), "'%s' merge -o '%s' '%s' '%s'", bin, po, pa, pb);
+	ck_assert_int_eq(test_run(cmd, &out), 0);
+	ck_assert_msg(strstr(out, "merged 2 reports into "), "%s", out);
+	free(out);
+	jt_validate(po);
+	/* refusals: usage (2), a file that is not JUnit (2, named) */
+	snprintf(cmd, sizeof(cmd), "'%s' merge '%s'", bin, pa);
+	ck_assert_int_eq(test_run(cmd, &out), 2);
+	ck_assert_msg(strstr(out, "-o OUT is required"), "%s", out);
+	free(out);
+	snprintf(cmd, sizeof(cmd), "'%s' merge -o '%s' '%s'", bin, jt_path("x.xml"),
+		 jt_src("tests/junit/not-junit.xml"));
+	ck_assert_int_eq(test_run(cmd, &out), 2);
+	ck_assert_msg(strstr(out, "not-junit.xml") && strstr(out, "not a JUnit report"), "%s", out);
+	free(out);
+}
+END_TEST
+
 Suite *suite_junit(void)
 {
 	Suite *s = suite_create("junit");
@@ -462,6 +497,7 @@ Suite *suite_junit(void)
 	tcase_add_test(tc, test_junit_unwritable);
 	tcase_add_test(tc, test_junit_merge);
 	tcase_add_test(tc, test_junit_merge_refuses);
+	tcase_add_test(tc, test_junit_merge_command);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -13,6 +13,7 @@ struct cli_command {
 
 int cli_cleanup(int argc, char **argv);
 int cli_decode(int argc, char **argv);
+int cli_merge(int argc, char **argv);
 int cli_peer(int argc, char **argv);
 int cli_probe(int argc, char **argv);
 int cli_smoke(int argc, char **argv);
