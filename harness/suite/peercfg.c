@@ -105,8 +105,8 @@ bool peercfg_auth(const struct yaml_node *n, const char *what, uint16_t *out,
 }
 
 /* "aes256", "3des", "cast128", "blowfish448": a cipher and its key bits. */
-static bool peercfg_encr(const struct yaml_node *n, const char *what, struct ike_p1_xform *x,
-			 struct yaml_error *err)
+bool peercfg_encr(const struct yaml_node *n, const char *what, struct ike_p1_xform *x,
+		  struct yaml_error *err)
 {
 	const char *s;
 	if (!yaml_str(n, what, &s, err))
@@ -143,8 +143,8 @@ static bool peercfg_encr(const struct yaml_node *n, const char *what, struct ike
 	return true;
 }
 
-static bool peercfg_hash(const struct yaml_node *n, const char *what, uint16_t *out,
-			 struct yaml_error *err)
+bool peercfg_hash(const struct yaml_node *n, const char *what, uint16_t *out,
+		  struct yaml_error *err)
 {
 	const char *names[16] = { NULL };
 	size_t k = prf_count() < 15 ? prf_count() : 15;

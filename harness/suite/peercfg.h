@@ -53,6 +53,12 @@ void peercfg_free(struct peercfg *c);
 
 /* A DH group: a number 1-30 the crypto module implements or a group name
  * ("modp2048", "ecp256"). */
+/* A cipher with its key bits where they vary ("aes256", "3des",
+ * "blowfish448") into x->encr and x->keylen; a hash name into out. */
+bool peercfg_encr(const struct yaml_node *n, const char *what, struct ike_p1_xform *x,
+		  struct yaml_error *err);
+bool peercfg_hash(const struct yaml_node *n, const char *what, uint16_t *out,
+		  struct yaml_error *err);
 bool peercfg_group(const struct yaml_node *n, const char *what, uint16_t *out,
 		   struct yaml_error *err);
 /* A lifetime: "8h" / "3600" (seconds), "4608000kb", or a list of one of

@@ -6,8 +6,6 @@
 #include <string.h>
 
 #include "core/chunk.h"
-#include "crypto/cipher.h"
-#include "crypto/prf.h"
 #include "suite/peercfg.h"
 #include "suite/suite.h"
 #include "wire/msg.h"
@@ -114,60 +112,6 @@ static bool suite_kind(const struct yaml_node *n, const char *what, enum ike_kin
 	if (!yaml_enum(n, what, names, &i, err))
 		return false;
 	*out = ike_kind_by_name(names[i]);
-	return true;
-}
-
-/* "aes256", "3des", "blowfish448": a cipher with its key bits where they
- * vary (the spelling of peercfg's proposals). */
-static bool suite_encr(const struct yaml_node *n, const char *what, struct ike_p1_xform *x,
-		       struct yaml_error *err)
-{
-	const char *s;
-	if (!yaml_str(n, what, &s, err))
-		return false;
-	char name[32];
-	snprintf(name, sizeof(name), "%s", s);
-	unsigned bits = 0;
-	const struct cipher_info *c = cipher_by_name(name);
-	size_t l = strlen(name);
-	while (!c && l && name[l - 1] >= '0' && name[l - 1] <= '9')
-		l--;
-	if (!c && l >= 3 && l < strlen(name) && strlen(name) - l <= 4) {
-		bits = (unsigned)atoi(name + l);
-		name[l] = '\0';
-		c = cipher_by_name(name);
-	}
-	if (!c) {
-		char want[200] = "a cipher (";
-		for (size_t i = 0; i < cipher_count(); i++) {
-			size_t wl = strlen(want);
-			snprintf(want + wl, sizeof(want) - wl, "%s%s", i ? ", " : "", cipher_at(i)->name);
-		}
-		size_t wl = strlen(want);
-		snprintf(want + wl, sizeof(want) - wl, ") with its key bits where it varies (aes256)");
-		return yaml_fail_expect(err, n, what, want);
-	}
-	uint16_t keylen = (uint16_t)(bits ? bits : (c->keylen_required ? 128 : 0));
-	size_t bytes;
-	struct crypto_err ce;
-	if (!cipher_key_bytes(c->id, keylen, &bytes, &ce))
-		return yaml_fail(err, n, "'%s': %s", what, ce.msg);
-	x->encr = c->id;
-	x->keylen = keylen;
-	return true;
-}
-
-static bool suite_hash(const struct yaml_node *n, const char *what, uint16_t *out,
-		       struct yaml_error *err)
-{
-	const char *names[16] = { NULL };
-	size_t k = prf_count() < 15 ? prf_count() : 15;
-	for (size_t i = 0; i < k; i++)
-		names[i] = prf_at(i)->name;
-	unsigned i;
-	if (!yaml_enum(n, what, names, &i, err))
-		return false;
-	*out = prf_at(i)->id;
 	return true;
 }
 
@@ -401,9 +345,9 @@ static bool suite_setting(const struct yaml_node *v, const char *key, void *vctx
 		return peercfg_p1(v, &def, &x->p1, err);
 	}
 	if (strcmp(key, "encryption") == 0)
-		return suite_encr(v, key, &x->p1, err);
+		return peercfg_encr(v, key, &x->p1, err);
 	if (strcmp(key, "hash") == 0)
-		return suite_hash(v, key, &x->p1.hash, err);
+		return peercfg_hash(v, key, &x->p1.hash, err);
 	if (strcmp(key, "group") == 0)
 		return peercfg_group(v, key, &x->p1.group, err);
 	if (strcmp(key, "lifetime") == 0) {
