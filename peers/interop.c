@@ -18,7 +18,6 @@
 #include "core/clock.h"
 #include "core/hex.h"
 #include "core/log.h"
-#include "crypto/cipher.h"
 #include "esp/user.h"
 #include "esp/xfrm.h"
 #include "netns/netns.h"
@@ -747,20 +746,6 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 
 /* ---- the cross-check ---- */
 
-static uint16_t interop_p1_bits(uint16_t encr, uint16_t keylen)
-{
-	const struct cipher_info *c = cipher_get(encr);
-	return keylen ? keylen : c ? (uint16_t)c->key_default : 0;
-}
-
-static uint16_t interop_p2_bits(uint16_t transform, uint16_t keylen)
-{
-	bool aes = transform == IKE_ESP_AES ||
-		   (transform >= IKE_ESP_AES_GCM_8 && transform <= IKE_ESP_AES_GCM_16);
-	return keylen ? keylen : aes ? 128 : 0;
-}
-
-
 /* Lifetimes are compared when both sides state one; the peer's may be
  * read a second or two after it was installed. */
 static bool interop_life_differs(uint32_t ours, uint32_t theirs)
@@ -781,9 +766,10 @@ bool interop_cross_check(const struct ike_p1_xform *p1, const struct ike_child *
 		if (v->encr != p1->encr)
 			interop_add(d, sizeof(d), "IKE encryption %u vs %u; ", p1->encr, v->encr);
 		/* the peer may leave the key size of a fixed-size cipher unsaid */
-		if (v->keylen && interop_p1_bits(v->encr, v->keylen) != interop_p1_bits(p1->encr, p1->keylen))
-			interop_add(d, sizeof(d), "IKE key size %u vs %u; ",
-				    interop_p1_bits(p1->encr, p1->keylen), v->keylen);
+		struct ike_p1_xform vx = { .encr = v->encr, .keylen = v->keylen };
+		if (v->keylen && ike_p1_keybits(&vx) != ike_p1_keybits(p1))
+			interop_add(d, sizeof(d), "IKE key size %u vs %u; ", ike_p1_keybits(p1),
+				    v->keylen);
 		if (v->hash != p1->hash)
 			interop_add(d, sizeof(d), "IKE hash/PRF %u vs %u; ", p1->hash, v->hash);
 		if (v->group != p1->group)
@@ -801,8 +787,8 @@ bool interop_cross_check(const struct ike_p1_xform *p1, const struct ike_child *
 		if (c->transform != child->xf.transform)
 			interop_add(d, sizeof(d), "ESP transform %u vs %u; ", child->xf.transform,
 				    c->transform);
-		if (c->keylen && interop_p2_bits(c->transform, c->keylen) !=
-				 interop_p2_bits(child->xf.transform, child->xf.keylen))
+		struct ike_p2_xform cx = { .transform = c->transform, .keylen = c->keylen };
+		if (c->keylen && ike_p2_keybits(&cx) != ike_p2_keybits(&child->xf))
 			interop_add(d, sizeof(d), "ESP key size %u vs %u; ", child->xf.keylen, c->keylen);
 		if (c->auth != child->xf.auth)
 			interop_add(d, sizeof(d), "ESP integrity %u vs %u; ", child->xf.auth, c->auth);

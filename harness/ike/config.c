@@ -368,6 +368,19 @@ bool ike_id_parse(const char *s, struct ike_id *out, char *err, size_t errlen)
 	return true;
 }
 
+uint16_t ike_p1_keybits(const struct ike_p1_xform *x)
+{
+	const struct cipher_info *c = cipher_get(x->encr);
+	return x->keylen ? x->keylen : c ? (uint16_t)c->key_default : 0;
+}
+
+uint16_t ike_p2_keybits(const struct ike_p2_xform *x)
+{
+	bool aes = x->transform == IKE_ESP_AES ||
+		   (x->transform >= IKE_ESP_AES_GCM_8 && x->transform <= IKE_ESP_AES_GCM_16);
+	return x->keylen ? x->keylen : aes ? 128 : 0;
+}
+
 size_t ike_esp_enc_len(const struct ike_p2_xform *x)
 {
 	switch (x->transform) {

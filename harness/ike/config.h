@@ -171,6 +171,10 @@ bool ike_ts_parse(const char *s, struct ike_ts *out, char *err, size_t errlen);
  * address. */
 bool ike_id_parse(const char *s, struct ike_id *out, char *err, size_t errlen);
 
+/* Key bits as used: the key-length attribute, or the cipher's default
+ * (phase 1: the cipher table's; ESP: 128 for AES-CBC and AES-GCM). */
+uint16_t ike_p1_keybits(const struct ike_p1_xform *x);
+uint16_t ike_p2_keybits(const struct ike_p2_xform *x);
 /* Bytes of ESP keys: encryption (with the 4-byte GCM salt) and integrity. */
 size_t ike_esp_enc_len(const struct ike_p2_xform *x);
 size_t ike_esp_int_len(const struct ike_p2_xform *x);

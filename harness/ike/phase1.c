@@ -79,13 +79,6 @@ static bool ike_p1_read(const struct wire_node *t, struct ike_p1_xform *x, struc
 	return true;
 }
 
-/* Key length in bits as used: the attribute, or the cipher's default. */
-static uint16_t ike_p1_keybits(const struct ike_p1_xform *x)
-{
-	const struct cipher_info *c = cipher_get(x->encr);
-	return x->keylen ? x->keylen : c ? c->key_default : 0;
-}
-
 /* Same algorithms (lifetimes are policy, compared elsewhere). */
 static bool ike_p1_same(const struct ike_p1_xform *a, const struct ike_p1_xform *b)
 {

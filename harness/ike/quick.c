@@ -67,12 +67,6 @@ static bool ike_p2_read(const struct wire_node *t, struct ike_p2_xform *x, struc
 	return true;
 }
 
-static uint16_t ike_p2_keybits(const struct ike_p2_xform *x)
-{
-	bool aes = x->transform == 12 || (x->transform >= 18 && x->transform <= 20);
-	return x->keylen ? x->keylen : aes ? 128 : 0;
-}
-
 /* Tunnel or transport: the UDP-encapsulated modes (RFC 3947 and the
  * drafts' numbers) count as their plain ones, since whether to encapsulate
  * follows from NAT detection, not from the policy. */
