@@ -235,13 +235,6 @@ static bool interop_use_xfrm(enum interop_dataplane dp)
 	return k;
 }
 
-static bool interop_udp_encap(uint16_t encap)
-{
-	return encap == IKE_ENCAP_UDP_TUNNEL || encap == IKE_ENCAP_UDP_TRANSPORT ||
-	       encap == 61443 || encap == 61444;
-}
-
-
 struct interop_pump {
 	struct ike_engine *e;
 	struct transport *t;
@@ -547,7 +540,7 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 		snprintf(tr->why, sizeof(tr->why), "no child SA to send through");
 		return;
 	}
-	bool udp = interop_udp_encap(res->child[0].xf.encap);
+	bool udp = ike_encap_is_udp(res->child[0].xf.encap);
 	struct interop_pump p = { e, t, NULL, NULL, NULL, { NULL, NULL } };
 	tr->kernel = xfrm;
 	if (xfrm && udp) {
@@ -797,9 +790,9 @@ bool interop_cross_check(const struct ike_p1_xform *p1, const struct ike_child *
 		if (interop_life_differs(child->xf.life_sec, c->life_sec))
 			interop_add(d, sizeof(d), "ESP lifetime %" PRIu32 "s vs %" PRIu32 "s; ",
 				    child->xf.life_sec, c->life_sec);
-		if (c->encap != interop_udp_encap(child->xf.encap))
+		if (c->encap != ike_encap_is_udp(child->xf.encap))
 			interop_add(d, sizeof(d), "UDP encapsulation %s vs %s; ",
-				    interop_udp_encap(child->xf.encap) ? "yes" : "no",
+				    ike_encap_is_udp(child->xf.encap) ? "yes" : "no",
 				    c->encap ? "yes" : "no");
 		if (memcmp(c->spi_in, child->spi_out, 4) || memcmp(c->spi_out, child->spi_in, 4)) {
 			char pi[9], po[9];

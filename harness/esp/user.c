@@ -175,8 +175,7 @@ bool esp_user_add_child(struct esp_user *u, const struct ike_child *c,
 	ch->installed_ms = clock_ms();
 	ch->life_ms = (uint64_t)c->xf.life_sec * 1000;
 	ch->life_bytes = (uint64_t)c->xf.life_kb * 1024;
-	ch->udp = c->xf.encap == IKE_ENCAP_UDP_TUNNEL || c->xf.encap == IKE_ENCAP_UDP_TRANSPORT ||
-		  c->xf.encap == 61443 || c->xf.encap == 61444;
+	ch->udp = ike_encap_is_udp(c->xf.encap);
 	/* a second child for the same selector shares the route */
 	bool routed = false;
 	for (size_t i = 0; i < u->nchild; i++)

@@ -37,8 +37,6 @@
 /* RFC 2407 4.6.2.1 identification types of a Quick Mode client ID */
 enum { ESP_XFRM_ID_IPV4 = 1, ESP_XFRM_ID_IPV4_SUBNET = 4, ESP_XFRM_ID_IPV6 = 5,
        ESP_XFRM_ID_IPV6_SUBNET = 6, ESP_XFRM_ID_IPV4_RANGE = 7, ESP_XFRM_ID_IPV6_RANGE = 8 };
-/* the draft NAT-T encapsulation modes some peers still send */
-enum { ESP_XFRM_ENCAP_UDP_TUNNEL_DRAFT = 61443, ESP_XFRM_ENCAP_UDP_TRANSPORT_DRAFT = 61444 };
 
 #define ESP_XFRM_MAX_PREFIXES 8       /* per selector side, after splitting ranges */
 #define ESP_XFRM_REPLAY_WINDOW 32     /* the most the legacy replay state holds */
@@ -664,8 +662,8 @@ bool esp_xfrm_add_child(struct esp_xfrm *x, const struct ike_child *c, const str
 		   client ID pair other than the hosts means a tunnel */
 	case IKE_ENCAP_TUNNEL: tunnel = true; udp = false; break;
 	case IKE_ENCAP_TRANSPORT: tunnel = false; udp = false; break;
-	case IKE_ENCAP_UDP_TUNNEL: case ESP_XFRM_ENCAP_UDP_TUNNEL_DRAFT: tunnel = udp = true; break;
-	case IKE_ENCAP_UDP_TRANSPORT: case ESP_XFRM_ENCAP_UDP_TRANSPORT_DRAFT:
+	case IKE_ENCAP_UDP_TUNNEL: case IKE_ENCAP_UDP_TUNNEL_DRAFT: tunnel = udp = true; break;
+	case IKE_ENCAP_UDP_TRANSPORT: case IKE_ENCAP_UDP_TRANSPORT_DRAFT:
 		tunnel = false; udp = true; break;
 	default:
 		snprintf(err, errlen, "namespace %s: SA 0x%08x: encapsulation mode %u",

@@ -368,6 +368,12 @@ bool ike_id_parse(const char *s, struct ike_id *out, char *err, size_t errlen)
 	return true;
 }
 
+bool ike_encap_is_udp(uint16_t encap)
+{
+	return encap == IKE_ENCAP_UDP_TUNNEL || encap == IKE_ENCAP_UDP_TRANSPORT ||
+	       encap == IKE_ENCAP_UDP_TUNNEL_DRAFT || encap == IKE_ENCAP_UDP_TRANSPORT_DRAFT;
+}
+
 uint16_t ike_p1_keybits(const struct ike_p1_xform *x)
 {
 	const struct cipher_info *c = cipher_get(x->encr);

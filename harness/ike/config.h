@@ -46,7 +46,11 @@ enum ike_esp_auth {
 enum ike_encap {
 	IKE_ENCAP_TUNNEL = 1, IKE_ENCAP_TRANSPORT = 2,
 	IKE_ENCAP_UDP_TUNNEL = 3, IKE_ENCAP_UDP_TRANSPORT = 4,
+	/* draft-ietf-ipsec-nat-t-ike's numbers, still sent by some peers */
+	IKE_ENCAP_UDP_TUNNEL_DRAFT = 61443, IKE_ENCAP_UDP_TRANSPORT_DRAFT = 61444,
 };
+/* ESP in UDP (RFC 3948): the UDP modes, RFC or draft numbers. */
+bool ike_encap_is_udp(uint16_t encap);
 
 /* One phase-2 proposal (ESP, one transform). 0: attribute not sent. */
 struct ike_p2_xform {

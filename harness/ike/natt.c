@@ -47,10 +47,10 @@ uint16_t ike_sa_encap_wire(const struct ike_sa *sa, uint16_t encap)
 	if (!ike_sa_nat(sa))
 		return encap;
 	bool transport = encap == IKE_ENCAP_TRANSPORT || encap == IKE_ENCAP_UDP_TRANSPORT ||
-			 encap == 61444;
+			 encap == IKE_ENCAP_UDP_TRANSPORT_DRAFT;
 	if (sa->natt_version == IKE_NATT_RFC3947)
 		return transport ? IKE_ENCAP_UDP_TRANSPORT : IKE_ENCAP_UDP_TUNNEL;
-	return transport ? 61444 : 61443;
+	return transport ? IKE_ENCAP_UDP_TRANSPORT_DRAFT : IKE_ENCAP_UDP_TUNNEL_DRAFT;
 }
 
 void ike_natt_add_vids(struct ike_sa *sa, struct wire_msg *m)

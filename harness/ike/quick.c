@@ -73,9 +73,9 @@ static bool ike_p2_read(const struct wire_node *t, struct ike_p2_xform *x, struc
 static uint16_t ike_p2_encap(const struct ike_p2_xform *x)
 {
 	switch (x->encap) {
-	case 0: case IKE_ENCAP_UDP_TUNNEL: case 61443:
+	case 0: case IKE_ENCAP_UDP_TUNNEL: case IKE_ENCAP_UDP_TUNNEL_DRAFT:
 		return IKE_ENCAP_TUNNEL; /* absent: RFC 2407 4.5 default */
-	case IKE_ENCAP_UDP_TRANSPORT: case 61444:
+	case IKE_ENCAP_UDP_TRANSPORT: case IKE_ENCAP_UDP_TRANSPORT_DRAFT:
 		return IKE_ENCAP_TRANSPORT;
 	default:
 		return x->encap;
