@@ -87,6 +87,19 @@ struct wire_msg *ike_msg_new(const struct ike_sa *sa, uint8_t exchange, uint32_t
 	return m;
 }
 
+bool ike_life_duration(const struct wire_node *t, uint32_t life_type, uint32_t v,
+		       uint32_t *sec, uint32_t *kb, struct ike_status *st)
+{
+	if (life_type == 1)
+		*sec = v;
+	else if (life_type == 2)
+		*kb = v;
+	else
+		return ike_fail(st, WIRE_N_ATTRIBUTES_NOT_SUPPORTED, "transform", "attr",
+				"transform #%u: life duration without a life type", t->number);
+	return true;
+}
+
 bool ike_rules(const char *name, uint8_t auth, const struct wire_msg *m,
 	       struct ike_status *st)
 {

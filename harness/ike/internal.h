@@ -26,6 +26,11 @@ bool ike_check_hash(const struct wire_msg *m, chunk_t h, const char *what,
 void ike_add_hash(struct ike_sa *sa, struct wire_msg *m);
 /* Our phase-1 ID (configured, or our address). */
 void ike_our_id(const struct ike_sa *sa, struct ike_id *id);
+/* A life duration attribute of transform t under the life type before it
+ * (1 seconds, 2 kilobytes; phase 1 and IPsec use the same two); refused
+ * without one. */
+bool ike_life_duration(const struct wire_node *t, uint32_t life_type, uint32_t v,
+		       uint32_t *sec, uint32_t *kb, struct ike_status *st);
 /* Copy a crypto error into st. */
 bool ike_crypto_fail(struct ike_status *st, uint16_t notify, const char *what,
 		     const char *msg);

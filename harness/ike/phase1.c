@@ -61,14 +61,8 @@ static bool ike_p1_read(const struct wire_node *t, struct ike_p1_xform *x, struc
 		case 14: x->keylen = (uint16_t)v; break;
 		case 11: life_type = v; break;
 		case 12:
-			if (life_type == 1)
-				x->life_sec = v;
-			else if (life_type == 2)
-				x->life_kb = v;
-			else
-				return ike_fail(st, WIRE_N_ATTRIBUTES_NOT_SUPPORTED, "transform",
-						"attr", "transform #%u: life duration without a life type",
-						t->number);
+			if (!ike_life_duration(t, life_type, v, &x->life_sec, &x->life_kb, st))
+				return false;
 			break;
 		default:
 			return ike_fail(st, WIRE_N_ATTRIBUTES_NOT_SUPPORTED, "transform", "attr",

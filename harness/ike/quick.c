@@ -45,14 +45,8 @@ static bool ike_p2_read(const struct wire_node *t, struct ike_p2_xform *x, struc
 		switch (a->type) {
 		case 1: life_type = v; break;
 		case 2:
-			if (life_type == 1)
-				x->life_sec = v;
-			else if (life_type == 2)
-				x->life_kb = v;
-			else
-				return ike_fail(st, WIRE_N_ATTRIBUTES_NOT_SUPPORTED, "transform", "attr",
-						"transform #%u: life duration without a life type",
-						t->number);
+			if (!ike_life_duration(t, life_type, v, &x->life_sec, &x->life_kb, st))
+				return false;
 			break;
 		case 3: x->group = (uint16_t)v; break;
 		case 4: x->encap = (uint16_t)v; break;
