@@ -83,8 +83,8 @@ START_TEST(test_suite_design_example)
 	c = suite_find_case(&s, "lifetime-lower-wins");
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(c->p1.life_sec, 3600);
-	ck_assert(c->peer.node && c->peer.has_ike_lifetime);
-	ck_assert_uint_eq(c->peer.ike_life_sec, 28800);
+	ck_assert(c->peer_config.node && c->peer_config.has_ike_lifetime);
+	ck_assert_uint_eq(c->peer_config.ike_life_sec, 28800);
 	ck_assert(c->expect.has_lifetime && c->expect.life_sec == 3600);
 	ck_assert_uint_eq(c->line, 17);
 	ck_assert_uint_eq(c->col, 11);
@@ -265,9 +265,9 @@ START_TEST(test_suite_smoke_file)
 		ck_assert_str_eq(c->tags[0], "smoke");
 		ck_assert_int_eq(c->expect.established, !want[i].mismatch);
 		ck_assert_uint_eq(c->expect.notify, want[i].mismatch ? WIRE_N_NO_PROPOSAL_CHOSEN : 0);
-		ck_assert_uint_eq(c->peer.np1, want[i].mismatch ? 1 : 0);
+		ck_assert_uint_eq(c->peer_config.np1, want[i].mismatch ? 1 : 0);
 		if (want[i].mismatch)
-			ck_assert_str_eq(ike_p1_str(&c->peer.p1[0], b, sizeof(b)), "3des-sha1-modp1024");
+			ck_assert_str_eq(ike_p1_str(&c->peer_config.p1[0], b, sizeof(b)), "3des-sha1-modp1024");
 	}
 	suite_free(&s);
 

@@ -1,6 +1,7 @@
 /* The suite loader: a YAML tree (suite/yaml.h) into struct suite, with the
  * matrix expanded into cases. Settings flow defaults -> matrix values ->
  * the case's own keys, each applied in the order written. */
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@ struct suite_settings {
 	uint16_t pfs;
 	uint16_t encap;
 	uint32_t p2_sec, p2_kb;
-	struct suite_peer_over peer;
+	struct suite_peer_over peer_config;
 	struct suite_expect expect;
 	bool established_set;
 	const char *tags[SUITE_MAX_TAGS];
@@ -37,13 +38,44 @@ struct suite_settings {
 	const struct yaml_node *name, *script;
 };
 
+struct suite_dim {
+	const char *key;
+	const struct yaml_node *values;  /* a non-empty list of scalars */
+};
+
+struct suite_matrix {
+	struct suite_dim dims[SUITE_MAX_DIMS];
+	size_t ndims;
+	const struct yaml_node *exclude;
+};
+
+/* One overrides: rule, checked before expansion. */
+struct suite_rule {
+	const struct yaml_node *node, *set;
+	const struct yaml_node *name;    /* NULL: any name */
+	bool peers[SUITE_PEER_COUNT];    /* all true: no peer key */
+	size_t dims[SUITE_MAX_DIMS];     /* matrix dimensions it names */
+	const struct yaml_node *want[SUITE_MAX_DIMS];
+	size_t ndims;
+	bool hit;                        /* matched a case, peer aside */
+};
+
 struct suite_loader {
 	struct suite *s;
-	const struct yaml_node *root, *vars, *defaults, *matrix, *cases;
+	const struct yaml_node *root, *vars, *defaults, *matrix, *cases, *overrides;
 	struct suite_settings def;
 	const char *var_names[65];
 	const struct yaml_node *var_values[64];
 	size_t nvars;
+	struct suite_matrix m;
+	/* the file's peers: overrides are checked against these even when
+	 * the caller keeps only one */
+	enum suite_peer file_peers[SUITE_PEER_COUNT];
+	size_t nfile_peers;
+	struct suite_rule *rules;
+	size_t nrules;
+	enum suite_peer peer;            /* the peer being expanded */
+	size_t first;                    /* its first case in s->cases */
 };
 
 #define SUITE_N(a) (sizeof(a) / sizeof((a)[0]))
@@ -56,6 +88,16 @@ static const char *const suite_modes[] = {
 };
 static const char *const suite_verify_names[] = { "established", "traffic", "peer-alive", NULL };
 static const char *const suite_then_names[] = { "peer-alive", NULL };
+
+bool suite_peer_by_name(const char *name, enum suite_peer *out)
+{
+	for (size_t i = 0; suite_peers[i]; i++)
+		if (strcmp(suite_peers[i], name) == 0) {
+			*out = (enum suite_peer)i;
+			return true;
+		}
+	return false;
+}
 
 const char *suite_peer_name(enum suite_peer p)
 {
@@ -265,7 +307,7 @@ static bool suite_peer_key(const struct yaml_node *v, const char *key, void *vct
 			   struct yaml_error *err)
 {
 	struct suite_settings *x = vctx;
-	struct suite_peer_over *p = &x->peer;
+	struct suite_peer_over *p = &x->peer_config;
 	if (strcmp(key, "ike_lifetime") == 0) {
 		p->has_ike_lifetime = true;
 		p->ike_life_sec = p->ike_life_kb = 0;
@@ -304,8 +346,8 @@ static bool suite_peer_config(const struct yaml_node *v, struct suite_settings *
 	for (size_t i = 0; i < SUITE_N(keys); i++)
 		f[i] = (struct yaml_field){ keys[i], false, suite_peer_key };
 	/* a case's peer_config replaces the defaults' one as a whole */
-	memset(&x->peer, 0, sizeof(x->peer));
-	x->peer.node = v;
+	memset(&x->peer_config, 0, sizeof(x->peer_config));
+	x->peer_config.node = v;
 	return yaml_map_walk(v, "peer_config", f, SUITE_N(f), x, err);
 }
 
@@ -720,11 +762,12 @@ static bool suite_case_make(struct suite_loader *L, const struct suite_settings 
 			    const char *name, const struct yaml_node *at, struct yaml_error *err)
 {
 	struct suite *s = L->s;
-	for (size_t i = 0; i < s->ncases; i++)
+	/* names are unique per peer: each peer has the same list */
+	for (size_t i = L->first; i < s->ncases; i++)
 		if (strcmp(s->cases[i].name, name) == 0)
 			return yaml_fail(err, at, "duplicate case name '%s' (first at line %u, column %u)",
 					 name, s->cases[i].line, s->cases[i].col);
-	if (s->ncases == SUITE_MAX_CASES)
+	if (s->ncases - L->first == SUITE_MAX_CASES)
 		return yaml_fail(err, at, "more than %d cases in one suite", SUITE_MAX_CASES);
 	if (!x->p1.encr || !x->p1.hash || !x->p1.group)
 		return yaml_fail(err, at, "case '%s' has no complete proposal: give 'proposal' or encryption, hash and group (here or in defaults)",
@@ -739,6 +782,7 @@ static bool suite_case_make(struct suite_loader *L, const struct suite_settings 
 	struct suite_case *c = &s->cases[s->ncases];
 	memset(c, 0, sizeof(*c));
 	c->name = xstrdup(name);
+	c->peer = L->peer;
 	c->line = at->line;
 	c->col = at->col;
 	c->role = x->role;
@@ -757,7 +801,7 @@ static bool suite_case_make(struct suite_loader *L, const struct suite_settings 
 		c->p2.life_sec = x->p2_sec;
 		c->p2.life_kb = x->p2_kb;
 	}
-	c->peer = x->peer;
+	c->peer_config = x->peer_config;
 	c->expect = x->expect;
 	if (!x->established_set)
 		c->expect.established = !c->expect.notify && !c->expect.silence;
@@ -779,17 +823,6 @@ static bool suite_case_make(struct suite_loader *L, const struct suite_settings 
 }
 
 /* ---- the matrix ---- */
-
-struct suite_dim {
-	const char *key;
-	const struct yaml_node *values;  /* a non-empty list of scalars */
-};
-
-struct suite_matrix {
-	struct suite_dim dims[SUITE_MAX_DIMS];
-	size_t ndims;
-	const struct yaml_node *exclude;
-};
 
 static bool suite_matrix_key(const struct yaml_node *v, const char *key, void *vctx,
 			     struct yaml_error *err)
@@ -820,6 +853,18 @@ static void suite_dim_label(const char *key, const char *val, char *buf, size_t 
 	snprintf(buf, len, "%s%s", strcmp(key, "group") == 0 && digits ? "g" : "", val);
 }
 
+/* A rule's value for one dimension (a value or a list of them) against the
+ * value a combination has. */
+static bool suite_dim_hit(const struct yaml_node *want, const char *have)
+{
+	if (want->type != YAML_SEQ)
+		return strcmp(want->str, have) == 0;
+	for (size_t j = 0; j < want->n; j++)
+		if (strcmp(want->items[j]->str, have) == 0)
+			return true;
+	return false;
+}
+
 static bool suite_excluded(const struct suite_matrix *m, const size_t *idx)
 {
 	if (!m->exclude)
@@ -827,26 +872,51 @@ static bool suite_excluded(const struct suite_matrix *m, const size_t *idx)
 	for (size_t r = 0; r < m->exclude->n; r++) {
 		const struct yaml_node *rule = m->exclude->items[r];
 		bool all = true;
-		for (size_t k = 0; k < rule->n && all; k++) {
-			for (size_t d = 0; d < m->ndims; d++) {
-				if (strcmp(m->dims[d].key, rule->keys[k]->str) != 0)
-					continue;
-				const struct yaml_node *want = rule->items[k];
-				const char *have = m->dims[d].values->items[idx[d]]->str;
-				bool hit = false;
-				if (want->type == YAML_SEQ) {
-					for (size_t j = 0; j < want->n; j++)
-						hit = hit || strcmp(want->items[j]->str, have) == 0;
-				} else {
-					hit = strcmp(want->str, have) == 0;
-				}
-				all = hit;
-			}
-		}
+		for (size_t k = 0; k < rule->n && all; k++)
+			for (size_t d = 0; d < m->ndims; d++)
+				if (strcmp(m->dims[d].key, rule->keys[k]->str) == 0)
+					all = suite_dim_hit(rule->items[k],
+							    m->dims[d].values->items[idx[d]]->str);
 		if (all)
 			return true;
 	}
 	return false;
+}
+
+/* The index of a dimension, or m->ndims. */
+static size_t suite_dim_find(const struct suite_matrix *m, const char *key)
+{
+	size_t d = 0;
+	while (d < m->ndims && strcmp(m->dims[d].key, key) != 0)
+		d++;
+	return d;
+}
+
+/* Values an exclude or match rule gives dimension d must be values the
+ * dimension has, so a typo cannot silently select nothing. */
+static bool suite_check_dim_values(const struct suite_matrix *m, size_t d,
+				   const struct yaml_node *want, const char *what,
+				   struct yaml_error *err)
+{
+	const struct yaml_node *const *ws = &want;
+	size_t nw = 1;
+	if (want->type == YAML_SEQ) {
+		ws = (const struct yaml_node *const *)want->items;
+		nw = want->n;
+	}
+	for (size_t j = 0; j < nw; j++) {
+		bool found = false;
+		if (yaml_is_scalar(ws[j]))
+			for (size_t i = 0; i < m->dims[d].values->n; i++)
+				found = found || strcmp(m->dims[d].values->items[i]->str,
+							ws[j]->str) == 0;
+		if (!found) {
+			char b[64];
+			return yaml_fail(err, ws[j], "%s: %s is not one of the matrix's '%s' values",
+					 what, yaml_describe(ws[j], b, sizeof(b)), m->dims[d].key);
+		}
+	}
+	return true;
 }
 
 /* Exclude rules name dimensions and values the matrix has, so a typo in a
@@ -865,9 +935,7 @@ static bool suite_check_exclude(const struct suite_matrix *m, struct yaml_error 
 			return yaml_fail_expect(err, rule, "exclude", "a mapping of dimension: value");
 		for (size_t k = 0; k < rule->n; k++) {
 			const struct yaml_node *key = rule->keys[k];
-			size_t d = 0;
-			while (d < m->ndims && strcmp(dims[d], key->str) != 0)
-				d++;
+			size_t d = suite_dim_find(m, key->str);
 			if (d == m->ndims) {
 				const char *sug = yaml_suggest(key->str, dims);
 				if (sug)
@@ -876,31 +944,16 @@ static bool suite_check_exclude(const struct suite_matrix *m, struct yaml_error 
 				return yaml_fail(err, key, "exclude names '%s', which is not a matrix dimension",
 						 key->str);
 			}
-			const struct yaml_node *want = rule->items[k];
-			const struct yaml_node *const *ws = &want;
-			size_t nw = 1;
-			if (want->type == YAML_SEQ) {
-				ws = (const struct yaml_node *const *)want->items;
-				nw = want->n;
-			}
-			for (size_t j = 0; j < nw; j++) {
-				bool found = false;
-				if (yaml_is_scalar(ws[j]))
-					for (size_t i = 0; i < m->dims[d].values->n; i++)
-						found = found || strcmp(m->dims[d].values->items[i]->str,
-									ws[j]->str) == 0;
-				if (!found) {
-					char b[64];
-					return yaml_fail(err, ws[j], "exclude: %s is not one of the matrix's '%s' values",
-							 yaml_describe(ws[j], b, sizeof(b)), dims[d]);
-				}
-			}
+			if (!suite_check_dim_values(m, d, rule->items[k], "exclude", err))
+				return false;
 		}
 	}
 	return true;
 }
 
-static bool suite_expand_matrix(struct suite_loader *L, struct yaml_error *err)
+/* The matrix's dimensions into L->m, checked once: its size, its exclude
+ * rules and every value on its own. */
+static bool suite_matrix_read(struct suite_loader *L, struct yaml_error *err)
 {
 	const struct yaml_node *mn = L->matrix;
 	struct yaml_field f[SUITE_N(suite_dim_keys)];
@@ -908,64 +961,80 @@ static bool suite_expand_matrix(struct suite_loader *L, struct yaml_error *err)
 	for (size_t i = 0; suite_dim_keys[i]; i++)
 		f[nf++] = (struct yaml_field){ suite_dim_keys[i], false, suite_matrix_key };
 	f[nf++] = (struct yaml_field){ "exclude", false, suite_matrix_key };
-	struct suite_matrix m = { .ndims = 0 };
-	if (!yaml_map_walk(mn, "matrix", f, nf, &m, err))
+	struct suite_matrix *m = &L->m;
+	if (!yaml_map_walk(mn, "matrix", f, nf, m, err))
 		return false;
-	if (!m.ndims)
+	if (!m->ndims)
 		return yaml_fail(err, mn, "'matrix' must have at least one dimension (encryption, hash, group ...)");
 	uint64_t product = 1;
-	for (size_t d = 0; d < m.ndims; d++) {
-		product *= m.dims[d].values->n;
+	for (size_t d = 0; d < m->ndims; d++) {
+		product *= m->dims[d].values->n;
 		if (product > SUITE_MAX_CASES)
 			break;
 	}
 	if (product > SUITE_MAX_CASES) {
 		/* say the whole size: the user decides what to cut */
 		uint64_t full = 1;
-		for (size_t d = 0; d < m.ndims; d++)
-			full = full > UINT32_MAX ? full : full * m.dims[d].values->n;
+		for (size_t d = 0; d < m->ndims; d++)
+			full = full > UINT32_MAX ? full : full * m->dims[d].values->n;
 		return yaml_fail(err, mn, "the matrix expands to %llu cases, more than the limit of %d: split the suite or use exclude",
 				 (unsigned long long)full, SUITE_MAX_CASES);
 	}
-	if (!suite_check_exclude(&m, err))
+	if (!suite_check_exclude(m, err))
 		return false;
 	/* each value once on its own, so a bad one is found even when every
 	 * combination with it is excluded */
-	for (size_t d = 0; d < m.ndims; d++)
-		for (size_t i = 0; i < m.dims[d].values->n; i++) {
+	for (size_t d = 0; d < m->ndims; d++)
+		for (size_t i = 0; i < m->dims[d].values->n; i++) {
 			struct suite_settings x = L->def;
-			if (!suite_setting(m.dims[d].values->items[i], m.dims[d].key, &x, err))
+			if (!suite_setting(m->dims[d].values->items[i], m->dims[d].key, &x, err))
 				return false;
 		}
+	return true;
+}
+
+static bool suite_overrides_apply(struct suite_loader *L, struct suite_settings *x,
+				  const char *name, const size_t *idx, struct yaml_error *err);
+
+/* The matrix's cases for the peer being expanded. */
+static bool suite_matrix_cases(struct suite_loader *L, struct yaml_error *err)
+{
+	const struct yaml_node *mn = L->matrix;
+	const struct suite_matrix *m = &L->m;
+	uint64_t product = 1;
+	for (size_t d = 0; d < m->ndims; d++)
+		product *= m->dims[d].values->n;
 	/* the last dimension varies fastest, as nested loops in the order
 	 * written: names and order are stable */
 	size_t idx[SUITE_MAX_DIMS] = { 0 };
 	for (uint64_t c = 0; c < product; c++) {
 		uint64_t r = c;
-		for (size_t d = m.ndims; d-- > 0;) {
-			idx[d] = r % m.dims[d].values->n;
-			r /= m.dims[d].values->n;
+		for (size_t d = m->ndims; d-- > 0;) {
+			idx[d] = r % m->dims[d].values->n;
+			r /= m->dims[d].values->n;
 		}
-		if (suite_excluded(&m, idx))
+		if (suite_excluded(m, idx))
 			continue;
 		struct suite_settings x = L->def;
 		char name[256] = "";
-		for (size_t d = 0; d < m.ndims; d++) {
-			const struct yaml_node *v = m.dims[d].values->items[idx[d]];
+		for (size_t d = 0; d < m->ndims; d++) {
+			const struct yaml_node *v = m->dims[d].values->items[idx[d]];
 			char label[80];
-			if (!suite_setting(v, m.dims[d].key, &x, err))
+			if (!suite_setting(v, m->dims[d].key, &x, err))
 				return false;
-			suite_dim_label(m.dims[d].key, v->str, label, sizeof(label));
+			suite_dim_label(m->dims[d].key, v->str, label, sizeof(label));
 			size_t l = strlen(name);
 			snprintf(name + l, sizeof(name) - l, "%s%s", l ? "-" : "", label);
 		}
 		if (!suite_name_ok(name))
 			return yaml_fail(err, mn, "the matrix makes the case name '%s', which is not letters, digits, '-', '_' and '.'",
 					 name);
+		if (!suite_overrides_apply(L, &x, name, idx, err))
+			return false;
 		if (!suite_case_make(L, &x, name, mn, err))
 			return false;
 	}
-	if (!L->s->ncases)
+	if (L->s->ncases == L->first)
 		return yaml_fail(err, mn, "the matrix's exclude rules leave no case");
 	return true;
 }
@@ -980,8 +1049,248 @@ static bool suite_explicit_cases(struct suite_loader *L, struct yaml_error *err)
 		x.name = x.script = NULL;
 		if (!suite_walk_settings(cs->items[i], "case", true, &x, err))
 			return false;
+		if (!suite_overrides_apply(L, &x, x.name->str, NULL, err))
+			return false;
 		if (!suite_case_make(L, &x, x.name->str, x.name, err))
 			return false;
+	}
+	return true;
+}
+
+/* ---- overrides ---- */
+
+/* A name or glob (or a list of them) against a case name. */
+static bool suite_name_hit(const struct yaml_node *want, const char *name)
+{
+	const struct yaml_node *const *ws = &want;
+	size_t nw = 1;
+	if (want->type == YAML_SEQ) {
+		ws = (const struct yaml_node *const *)want->items;
+		nw = want->n;
+	}
+	for (size_t j = 0; j < nw; j++)
+		if (fnmatch(ws[j]->str, name, 0) == 0)
+			return true;
+	return false;
+}
+
+/* Every key of the rule but peer; idx NULL for an explicit case, which no
+ * dimension key matches. */
+static bool suite_rule_matches(const struct suite_rule *r, const struct suite_matrix *m,
+			       const char *name, const size_t *idx)
+{
+	for (size_t k = 0; k < r->ndims; k++) {
+		size_t d = r->dims[k];
+		if (!idx || !suite_dim_hit(r->want[k], m->dims[d].values->items[idx[d]]->str))
+			return false;
+	}
+	return !r->name || suite_name_hit(r->name, name);
+}
+
+/* A rule's set: the settings a case may have but its name and script. */
+static bool suite_walk_set(const struct yaml_node *map, struct suite_settings *x,
+			   struct yaml_error *err)
+{
+	struct yaml_field f[SUITE_N(suite_setting_keys) + 1];
+	size_t n = 0;
+	for (size_t i = 0; i < SUITE_N(suite_setting_keys); i++)
+		f[n++] = (struct yaml_field){ suite_setting_keys[i], false, suite_setting };
+	f[n++] = (struct yaml_field){ "then", false, suite_setting };
+	return yaml_map_walk(map, "set", f, n, x, err);
+}
+
+/* After the case's own keys, before the case is made: the same machinery
+ * as defaults and case keys, so the semantics are those of writing the
+ * keys in the case. The match is recorded for every peer, so a rule for a
+ * peer the caller left out (only) is not "matching nothing". */
+static bool suite_overrides_apply(struct suite_loader *L, struct suite_settings *x,
+				  const char *name, const size_t *idx, struct yaml_error *err)
+{
+	for (size_t i = 0; i < L->nrules; i++) {
+		struct suite_rule *r = &L->rules[i];
+		if (!suite_rule_matches(r, &L->m, name, idx))
+			continue;
+		r->hit = true;
+		if (r->peers[L->peer] && !suite_walk_set(r->set, x, err))
+			return false;
+	}
+	return true;
+}
+
+/* A value or a non-empty list of values, each passed to fn. */
+static bool suite_match_list(const struct yaml_node *v, const char *key, const char *expected,
+			     struct yaml_error *err)
+{
+	if (v->type == YAML_SEQ && !v->n)
+		return suite_fail_list(err, v, key, expected);
+	if (v->type == YAML_MAP)
+		return yaml_fail_expect(err, v, key, expected);
+	if (v->type == YAML_SEQ)
+		for (size_t j = 0; j < v->n; j++)
+			if (!yaml_is_scalar(v->items[j]) || yaml_is_null(v->items[j]))
+				return yaml_fail_expect(err, v->items[j], key, "a value (a scalar)");
+	return true;
+}
+
+static bool suite_match_peer(struct suite_loader *L, struct suite_rule *r,
+			     const struct yaml_node *v, struct yaml_error *err)
+{
+	if (!suite_match_list(v, "peer", "a peer or a non-empty list of peers", err))
+		return false;
+	const struct yaml_node *const *ws = &v;
+	size_t nw = 1;
+	if (v->type == YAML_SEQ) {
+		ws = (const struct yaml_node *const *)v->items;
+		nw = v->n;
+	}
+	memset(r->peers, 0, sizeof(r->peers));
+	for (size_t j = 0; j < nw; j++) {
+		unsigned i;
+		if (!yaml_enum(ws[j], "peer", suite_peers, &i, err))
+			return false;
+		bool in = false;
+		char list[64] = "";
+		for (size_t k = 0; k < L->nfile_peers; k++) {
+			in = in || L->file_peers[k] == (enum suite_peer)i;
+			size_t l = strlen(list);
+			snprintf(list + l, sizeof(list) - l, "%s%s", k ? ", " : "",
+				 suite_peer_name(L->file_peers[k]));
+		}
+		if (!in)
+			return yaml_fail(err, ws[j], "match: peer '%s' is not one of the suite's peers (%s)",
+					 ws[j]->str, list);
+		r->peers[i] = true;
+	}
+	return true;
+}
+
+static bool suite_rule_key(const struct yaml_node *v, const char *key, void *vctx,
+			   struct yaml_error *err)
+{
+	(void)v, (void)key, (void)vctx, (void)err;
+	return true; /* read in suite_rule_read, match before set */
+}
+
+static bool suite_rule_read(struct suite_loader *L, const struct yaml_node *rn,
+			    struct suite_rule *r, struct yaml_error *err)
+{
+	static const struct yaml_field f[] = {
+		{ "match", true, suite_rule_key }, { "set", true, suite_rule_key },
+	};
+	if (!yaml_map_walk(rn, "override", f, SUITE_N(f), NULL, err))
+		return false;
+	const struct yaml_node *mt = yaml_map_get(rn, "match");
+	r->node = rn;
+	r->set = yaml_map_get(rn, "set");
+	for (size_t i = 0; i < SUITE_PEER_COUNT; i++)
+		r->peers[i] = true;
+	if (mt->type != YAML_MAP)
+		return yaml_fail_expect(err, mt, "match", "a mapping of peer, name or matrix dimensions");
+	if (!mt->n)
+		return yaml_fail(err, mt, "'match' needs at least one of peer, name or a matrix dimension (to change every case, use defaults)");
+	/* the keys a match may have, for suggestions */
+	const char *keys[SUITE_MAX_DIMS + 3] = { "peer", "name" };
+	for (size_t d = 0; d < L->m.ndims; d++)
+		keys[2 + d] = L->m.dims[d].key;
+	keys[2 + L->m.ndims] = NULL;
+	for (size_t k = 0; k < mt->n; k++) {
+		const struct yaml_node *key = mt->keys[k], *v = mt->items[k];
+		if (strcmp(key->str, "peer") == 0) {
+			if (!suite_match_peer(L, r, v, err))
+				return false;
+			continue;
+		}
+		if (strcmp(key->str, "name") == 0) {
+			if (!suite_match_list(v, "name", "a case name, a glob or a non-empty list of them",
+					      err))
+				return false;
+			r->name = v;
+			continue;
+		}
+		size_t d = suite_dim_find(&L->m, key->str);
+		if (d == L->m.ndims) {
+			const char *sug = yaml_suggest(key->str, keys);
+			if (sug)
+				return yaml_fail(err, key, "'match' names '%s', which is not peer, name or a matrix dimension (did you mean '%s'?)",
+						 key->str, sug);
+			char list[200] = "";
+			for (size_t i = 0; keys[i]; i++) {
+				size_t l = strlen(list);
+				snprintf(list + l, sizeof(list) - l, "%s%s", i ? ", " : "", keys[i]);
+			}
+			return yaml_fail(err, key, "'match' names '%s', which is not peer, name or a matrix dimension (expected one of: %s)",
+					 key->str, list);
+		}
+		if (!suite_match_list(v, key->str, "a value or a non-empty list of values", err) ||
+		    !suite_check_dim_values(&L->m, d, v, "match", err))
+			return false;
+		r->dims[r->ndims] = d;
+		r->want[r->ndims++] = v;
+	}
+	if (r->set->type != YAML_MAP)
+		return yaml_fail_expect(err, r->set, "set", "a mapping of settings");
+	if (!r->set->n)
+		return yaml_fail(err, r->set, "'set' must change at least one setting (role, auth, proposal, group, phase2, peer_config, expect, verify ...)");
+	for (size_t k = 0; k < r->set->n; k++) {
+		const struct yaml_node *key = r->set->keys[k];
+		if (strcmp(key->str, "name") == 0 || strcmp(key->str, "script") == 0)
+			return yaml_fail(err, key, "'set' cannot change '%s': an override changes settings, a case's name and script are its own",
+					 key->str);
+	}
+	/* checked once on its own, so an error in a rule for a peer the
+	 * caller left out still surfaces */
+	struct suite_settings x = L->def;
+	return suite_walk_set(r->set, &x, err);
+}
+
+static bool suite_overrides_read(struct suite_loader *L, struct yaml_error *err)
+{
+	const struct yaml_node *ov = L->overrides;
+	if (ov->type != YAML_SEQ || !ov->n)
+		return suite_fail_list(err, ov, "overrides", "a non-empty list of rules { match, set }");
+	L->rules = xcalloc(ov->n, sizeof(*L->rules));
+	for (size_t i = 0; i < ov->n; i++) {
+		if (!suite_rule_read(L, ov->items[i], &L->rules[i], err))
+			return false;
+		L->nrules++;
+	}
+	return true;
+}
+
+/* After expansion: a name that matches no case, or a rule that matches
+ * none, is most likely a typo. Every peer has the same case names, so the
+ * first peer's list stands for all. */
+static bool suite_overrides_check(struct suite_loader *L, struct yaml_error *err)
+{
+	const struct suite *s = L->s;
+	size_t per_peer = s->ncases / s->npeers;
+	for (size_t i = 0; i < L->nrules; i++) {
+		const struct suite_rule *r = &L->rules[i];
+		const struct yaml_node *const *ws = &r->name;
+		size_t nw = r->name ? 1 : 0;
+		if (r->name && r->name->type == YAML_SEQ) {
+			ws = (const struct yaml_node *const *)r->name->items;
+			nw = r->name->n;
+		}
+		for (size_t j = 0; j < nw; j++) {
+			size_t c = 0;
+			while (c < per_peer && fnmatch(ws[j]->str, s->cases[c].name, 0) != 0)
+				c++;
+			if (c < per_peer)
+				continue;
+			const char **names = xcalloc(per_peer + 1, sizeof(*names));
+			for (c = 0; c < per_peer; c++)
+				names[c] = s->cases[c].name;
+			const char *sug = yaml_suggest(ws[j]->str, names);
+			char sbuf[300] = "";
+			if (sug)
+				snprintf(sbuf, sizeof(sbuf), " (did you mean '%s'?)", sug);
+			free(names);
+			return yaml_fail(err, ws[j], "match: name '%s' matches no case of the suite%s",
+					 ws[j]->str, sbuf);
+		}
+		if (!r->hit)
+			return yaml_fail(err, r->node, "override matches no case (a case must match every key of 'match' at once)");
 	}
 	return true;
 }
@@ -1108,17 +1417,58 @@ static bool suite_top_key(const struct yaml_node *v, const char *key, void *vctx
 		L->matrix = v;
 	else if (strcmp(key, "cases") == 0)
 		L->cases = v;
+	else if (strcmp(key, "overrides") == 0)
+		L->overrides = v;
 	return true;
 }
 
-static bool suite_top(struct suite_loader *L, struct yaml_error *err)
+/* peer: NAME or a non-empty list of unique names; only replaces it. */
+static bool suite_peers_read(struct suite_loader *L, const struct yaml_node *v,
+			     const enum suite_peer *only, struct yaml_error *err)
+{
+	struct suite *s = L->s;
+	const struct yaml_node *const *items = &v;
+	size_t n = 1;
+	if (v->type == YAML_SEQ) {
+		if (!v->n)
+			return suite_fail_list(err, v, "peer", "one of strongswan, self, remote or a non-empty list of them");
+		items = (const struct yaml_node *const *)v->items;
+		n = v->n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned p;
+		if (!yaml_enum(items[i], "peer", suite_peers, &p, err))
+			return false;
+		for (size_t k = 0; k < i; k++)
+			if (L->file_peers[k] == (enum suite_peer)p)
+				return yaml_fail(err, items[i], "duplicate peer '%s' (first at line %u, column %u)",
+						 items[i]->str, items[k]->line, items[k]->col);
+		/* three names, all unique: n <= 3 here */
+		L->file_peers[L->nfile_peers++] = (enum suite_peer)p;
+	}
+	if (only) {
+		if (!suite_peer_name(*only))
+			return yaml_fail(err, NULL, "unknown peer %d (expected strongswan, self or remote)",
+					 (int)*only);
+		s->peers[0] = *only;
+		s->npeers = 1;
+	} else {
+		memcpy(s->peers, L->file_peers, sizeof(s->peers));
+		s->npeers = L->nfile_peers;
+	}
+	s->peer = s->peers[0];
+	return true;
+}
+
+static bool suite_top(struct suite_loader *L, const enum suite_peer *only,
+		      struct yaml_error *err)
 {
 	static const struct yaml_field f[] = {
 		{ "suite", true, suite_top_key }, { "description", false, suite_top_key },
 		{ "peer", true, suite_top_key }, { "topology", false, suite_top_key },
 		{ "tags", false, suite_top_key }, { "vars", false, suite_top_key },
 		{ "defaults", false, suite_top_key }, { "matrix", false, suite_top_key },
-		{ "cases", false, suite_top_key },
+		{ "cases", false, suite_top_key }, { "overrides", false, suite_top_key },
 	};
 	struct suite *s = L->s;
 	const struct yaml_node *root = L->root;
@@ -1141,10 +1491,8 @@ static bool suite_top(struct suite_loader *L, struct yaml_error *err)
 			return false;
 		s->description = xstrdup(str);
 	}
-	unsigned i;
-	if (!yaml_enum(yaml_map_get(root, "peer"), "peer", suite_peers, &i, err))
+	if (!suite_peers_read(L, yaml_map_get(root, "peer"), only, err))
 		return false;
-	s->peer = (enum suite_peer)i;
 	s->topology = NETNS_TOPO_DIRECT;
 	if ((v = yaml_map_get(root, "topology"))) {
 		char te[200];
@@ -1174,49 +1522,81 @@ static bool suite_top(struct suite_loader *L, struct yaml_error *err)
 		return false;
 	if (!L->matrix && !L->cases)
 		return yaml_fail(err, root, "a suite needs 'matrix' or 'cases' (or both)");
-	if (L->matrix && !suite_expand_matrix(L, err))
+	if (L->matrix && !suite_matrix_read(L, err))
 		return false;
-	if (L->cases && !suite_explicit_cases(L, err))
+	if (L->overrides && !suite_overrides_read(L, err))
 		return false;
-	return true;
+	/* peer-major: each peer gets the whole list, overrides applied */
+	for (size_t p = 0; p < s->npeers; p++) {
+		L->peer = s->peers[p];
+		L->first = s->ncases;
+		if (L->matrix && !suite_matrix_cases(L, err))
+			return false;
+		if (L->cases && !suite_explicit_cases(L, err))
+			return false;
+	}
+	return suite_overrides_check(L, err);
 }
 
-static bool suite_load_doc(struct yaml_doc *doc, struct suite *out, struct yaml_error *err)
+static bool suite_load_doc(struct yaml_doc *doc, const enum suite_peer *only,
+			   struct suite *out, struct yaml_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->doc = doc;
 	const struct yaml_node *root = yaml_doc_root(doc);
 	out->file = xstrdup(root->file ? root->file : "");
 	struct suite_loader L = { .s = out, .root = root };
-	if (suite_top(&L, err))
-		return true;
-	suite_free(out);
-	return false;
+	bool ok = suite_top(&L, only, err);
+	free(L.rules);
+	if (!ok)
+		suite_free(out);
+	return ok;
 }
 
-bool suite_load_file(const char *path, struct suite *out, struct yaml_error *err)
+bool suite_load_file_for(const char *path, const enum suite_peer *only, struct suite *out,
+			 struct yaml_error *err)
 {
 	struct yaml_doc *doc;
 	memset(out, 0, sizeof(*out));
 	if (!yaml_load_file(path, &doc, err))
 		return false;
-	return suite_load_doc(doc, out, err);
+	return suite_load_doc(doc, only, out, err);
 }
 
-bool suite_load_string(const char *name, const char *text, struct suite *out,
-		       struct yaml_error *err)
+bool suite_load_string_for(const char *name, const char *text, const enum suite_peer *only,
+			   struct suite *out, struct yaml_error *err)
 {
 	struct yaml_doc *doc;
 	memset(out, 0, sizeof(*out));
 	if (!yaml_load_string(name, text, strlen(text), &doc, err))
 		return false;
-	return suite_load_doc(doc, out, err);
+	return suite_load_doc(doc, only, out, err);
+}
+
+bool suite_load_file(const char *path, struct suite *out, struct yaml_error *err)
+{
+	return suite_load_file_for(path, NULL, out, err);
+}
+
+bool suite_load_string(const char *name, const char *text, struct suite *out,
+		       struct yaml_error *err)
+{
+	return suite_load_string_for(name, text, NULL, out, err);
 }
 
 const struct suite_case *suite_find_case(const struct suite *s, const char *name)
 {
 	for (size_t i = 0; i < s->ncases; i++)
 		if (strcmp(s->cases[i].name, name) == 0)
+			return &s->cases[i];
+	return NULL;
+}
+
+const struct suite_case *suite_find_case_for(const struct suite *s, const char *name,
+					     enum suite_peer p)
+{
+	for (size_t i = 0; i < s->ncases; i++)
+		if (s->cases[i].peer == p && strcmp(s->cases[i].name, name) == 0)
 			return &s->cases[i];
 	return NULL;
 }

@@ -19,12 +19,14 @@
 #include "netns/netns.h"
 #include "suite/yaml.h"
 
-/* The most cases one suite may expand to (matrix and explicit together). */
+/* The most cases one suite may expand to for one peer (matrix and explicit
+ * together); a suite with a list of peers has that many per peer. */
 #define SUITE_MAX_CASES 4096
 /* Alternatives in one expect step (any_of). */
 #define SUITE_MAX_ALTS 4
 
 enum suite_peer { SUITE_PEER_STRONGSWAN, SUITE_PEER_SELF, SUITE_PEER_REMOTE };
+#define SUITE_PEER_COUNT 3
 
 /* What a case expects at its end. Absent keys keep these defaults:
  * established true unless rejected or silence is given. */
@@ -100,7 +102,8 @@ struct suite_case {
 	struct ike_p1_xform p1;   /* the harness's Phase 1 proposal */
 	bool has_p2;              /* Quick Mode after Phase 1 */
 	struct ike_p2_xform p2;   /* with PFS group and mode (encap) */
-	struct suite_peer_over peer;
+	enum suite_peer peer;     /* the peer this case runs against */
+	struct suite_peer_over peer_config;
 	struct suite_expect expect;
 	char **tags;
 	size_t ntags;
@@ -112,10 +115,14 @@ struct suite {
 	char *name;
 	char *description;        /* NULL: none */
 	char *file;
-	enum suite_peer peer;
+	enum suite_peer peer;     /* peers[0] */
+	enum suite_peer peers[SUITE_PEER_COUNT]; /* in the order written, unique */
+	size_t npeers;
 	enum netns_topology topology;
 	char **tags;              /* the suite's own; each case has them too */
 	size_t ntags;
+	/* peer-major: for each of peers[] in order, the full case list
+	 * (matrix cases, then explicit ones), each with .peer set */
 	struct suite_case *cases;
 	size_t ncases;
 	struct yaml_doc *doc;     /* kept: peer_config nodes point into it */
@@ -129,10 +136,22 @@ bool suite_load_file(const char *path, struct suite *out, struct yaml_error *err
 /* The same from memory; name stands for the file in messages. */
 bool suite_load_string(const char *name, const char *text, struct suite *out,
 		       struct yaml_error *err);
+/* The same, with only non-NULL replacing the file's peer list by that one
+ * peer (the runner's --peer). Overrides are still checked against the
+ * file's list, so a rule for a peer left out is no error. */
+bool suite_load_file_for(const char *path, const enum suite_peer *only, struct suite *out,
+			 struct yaml_error *err);
+bool suite_load_string_for(const char *name, const char *text, const enum suite_peer *only,
+			   struct suite *out, struct yaml_error *err);
 void suite_free(struct suite *s);
 
-/* A case by name, or NULL. */
+/* The first case with that name (for the first peer), or NULL. */
 const struct suite_case *suite_find_case(const struct suite *s, const char *name);
+/* The case with that name against peer p, or NULL. */
+const struct suite_case *suite_find_case_for(const struct suite *s, const char *name,
+					     enum suite_peer p);
+/* "strongswan", "self", "remote" into *out; false for anything else. */
+bool suite_peer_by_name(const char *name, enum suite_peer *out);
 const char *suite_peer_name(enum suite_peer p);
 const char *suite_step_kind_name(enum suite_step_kind k);
 
