@@ -249,10 +249,17 @@ START_TEST(test_suite_smoke_file)
 		{ "mismatch-h2p", IKE_INITIATOR, WIRE_X_MAIN, IKE_AUTH_PSK, true },
 		{ "mismatch-p2h", IKE_RESPONDER, WIRE_X_MAIN, IKE_AUTH_PSK, true },
 	};
-	ck_assert_uint_eq(s.ncases, sizeof(want) / sizeof(want[0]));
-	for (size_t i = 0; i < s.ncases; i++) {
-		const struct suite_case *c = &s.cases[i];
+	const size_t n = sizeof(want) / sizeof(want[0]);
+	/* against strongSwan, then against self, the same eight each */
+	ck_assert_uint_eq(s.npeers, 2);
+	ck_assert_int_eq(s.peers[0], SUITE_PEER_STRONGSWAN);
+	ck_assert_int_eq(s.peers[1], SUITE_PEER_SELF);
+	ck_assert_uint_eq(s.ncases, 2 * n);
+	for (size_t k = 0; k < s.ncases; k++) {
+		const struct suite_case *c = &s.cases[k];
+		size_t i = k % n;
 		char b[64];
+		ck_assert_int_eq(c->peer, k < n ? SUITE_PEER_STRONGSWAN : SUITE_PEER_SELF);
 		ck_assert_str_eq(c->name, want[i].name);
 		ck_assert_int_eq(c->role, want[i].role);
 		ck_assert_uint_eq(c->exchange, want[i].exchange);
@@ -274,6 +281,299 @@ START_TEST(test_suite_smoke_file)
 	/* a file that is not there names itself */
 	ck_assert(!suite_load_file("/nonexistent/x.yaml", &s, &err));
 	ck_assert_ptr_nonnull(strstr(err.text, "/nonexistent/x.yaml"));
+	suite_free(&s);
+}
+END_TEST
+
+START_TEST(test_suite_peer_list)
+{
+	static const char text[] =
+		"suite: p\npeer: [strongswan, self]\ndefaults: { psk: k }\n"
+		"matrix: { group: [2, 14] }\n"
+		"cases:\n  - name: a\n  - { name: b, role: responder }\n";
+	static const char *const names[] = { "g2", "g14", "a", "b" };
+	struct suite s;
+	test_suite_ok(text, &s);
+	ck_assert_uint_eq(s.npeers, 2);
+	ck_assert_int_eq(s.peer, SUITE_PEER_STRONGSWAN);
+	ck_assert_int_eq(s.peers[1], SUITE_PEER_SELF);
+	/* peer-major: the whole list for strongswan, then for self */
+	ck_assert_uint_eq(s.ncases, 8);
+	for (size_t i = 0; i < 8; i++) {
+		ck_assert_str_eq(s.cases[i].name, names[i % 4]);
+		ck_assert_int_eq(s.cases[i].peer, i < 4 ? SUITE_PEER_STRONGSWAN : SUITE_PEER_SELF);
+	}
+	ck_assert_int_eq(s.cases[7].role, IKE_RESPONDER);
+	ck_assert_ptr_eq(suite_find_case(&s, "b"), &s.cases[3]);
+	ck_assert_ptr_eq(suite_find_case_for(&s, "b", SUITE_PEER_SELF), &s.cases[7]);
+	ck_assert_ptr_eq(suite_find_case_for(&s, "g2", SUITE_PEER_STRONGSWAN), &s.cases[0]);
+	ck_assert_ptr_null(suite_find_case_for(&s, "b", SUITE_PEER_REMOTE));
+	suite_free(&s);
+
+	/* only replaces the list, even by a peer the file does not name */
+	static const struct {
+		enum suite_peer only;
+	} only[] = { { SUITE_PEER_SELF }, { SUITE_PEER_STRONGSWAN }, { SUITE_PEER_REMOTE } };
+	for (size_t k = 0; k < sizeof(only) / sizeof(only[0]); k++) {
+		struct yaml_error err = { 0 };
+		ck_assert_msg(suite_load_string_for("t.yaml", text, &only[k].only, &s, &err), "%s",
+			      err.text);
+		ck_assert_uint_eq(s.npeers, 1);
+		ck_assert_int_eq(s.peer, only[k].only);
+		ck_assert_int_eq(s.peers[0], only[k].only);
+		ck_assert_uint_eq(s.ncases, 4);
+		for (size_t i = 0; i < 4; i++)
+			ck_assert_int_eq(s.cases[i].peer, only[k].only);
+		suite_free(&s);
+	}
+
+	/* a single peer is a list of one */
+	test_suite_ok("suite: p\npeer: remote\ncases: [{ name: a, psk: k }]\n", &s);
+	ck_assert_uint_eq(s.npeers, 1);
+	ck_assert_int_eq(s.cases[0].peer, SUITE_PEER_REMOTE);
+	suite_free(&s);
+	test_suite_ok("suite: p\npeer: [remote, self, strongswan]\ncases: [{ name: a, psk: k }]\n", &s);
+	ck_assert_uint_eq(s.ncases, 3);
+	ck_assert_int_eq(s.cases[2].peer, SUITE_PEER_STRONGSWAN);
+	suite_free(&s);
+
+	static const struct {
+		const char *name;
+		bool ok;
+		enum suite_peer p;
+	} by_name[] = {
+		{ "strongswan", true, SUITE_PEER_STRONGSWAN }, { "self", true, SUITE_PEER_SELF },
+		{ "remote", true, SUITE_PEER_REMOTE }, { "Self", false, 0 }, { "", false, 0 },
+		{ "both", false, 0 },
+	};
+	for (size_t i = 0; i < sizeof(by_name) / sizeof(by_name[0]); i++) {
+		enum suite_peer p = SUITE_PEER_REMOTE;
+		ck_assert_int_eq(suite_peer_by_name(by_name[i].name, &p), by_name[i].ok);
+		if (by_name[i].ok) {
+			ck_assert_int_eq(p, by_name[i].p);
+			ck_assert_str_eq(suite_peer_name(p), by_name[i].name);
+		}
+	}
+}
+END_TEST
+
+/* Overrides by peer, by a dimension with a list, by name glob, combined,
+ * and the later of two rules on one key winning. */
+static const char test_suite_over_text[] =
+	"suite: o\npeer: [strongswan, self]\n"
+	"defaults: { psk: k, verify: [established, traffic] }\n"
+	"matrix:\n"
+	"  encryption: [3des, aes128]\n"
+	"  group: [2, 14, 19]\n"
+	"cases:\n"
+	"  - name: mm-x\n"
+	"  - name: am-y\n"
+	"    exchange: aggressive\n"
+	"overrides:\n"
+	"  - match: { peer: strongswan, group: [2, 19] }\n"
+	"    set:\n"
+	"      peer_config: { proposals: [aes128-sha256-modp2048] }\n"
+	"      expect: { rejected: NO-PROPOSAL-CHOSEN, traffic: false }\n"
+	"  - match: { name: \"am-*\" }\n"
+	"    set: { psk: first, role: responder }\n"
+	"  - match: { name: [am-y, mm-x], peer: self }\n"
+	"    set: { psk: second }\n"
+	"  - match: { encryption: aes128, group: 14 }\n"
+	"    set: { lifetime: 2h, tags: [long] }\n";
+
+START_TEST(test_suite_overrides)
+{
+	static const struct {
+		const char *name;
+		enum suite_peer peer;
+		bool rejected;            /* rule 1 */
+		const char *psk;          /* rules 2 and 3 */
+		enum ike_role role;
+		uint32_t life;            /* rule 4 */
+	} want[] = {
+		{ "3des-g2", SUITE_PEER_STRONGSWAN, true, "k", IKE_INITIATOR, 0 },
+		{ "3des-g14", SUITE_PEER_STRONGSWAN, false, "k", IKE_INITIATOR, 0 },
+		{ "3des-g19", SUITE_PEER_STRONGSWAN, true, "k", IKE_INITIATOR, 0 },
+		{ "aes128-g14", SUITE_PEER_STRONGSWAN, false, "k", IKE_INITIATOR, 7200 },
+		{ "aes128-g19", SUITE_PEER_STRONGSWAN, true, "k", IKE_INITIATOR, 0 },
+		{ "mm-x", SUITE_PEER_STRONGSWAN, false, "k", IKE_INITIATOR, 0 },
+		{ "am-y", SUITE_PEER_STRONGSWAN, false, "first", IKE_RESPONDER, 0 },
+		{ "3des-g2", SUITE_PEER_SELF, false, "k", IKE_INITIATOR, 0 },
+		{ "aes128-g14", SUITE_PEER_SELF, false, "k", IKE_INITIATOR, 7200 },
+		{ "aes128-g19", SUITE_PEER_SELF, false, "k", IKE_INITIATOR, 0 },
+		{ "mm-x", SUITE_PEER_SELF, false, "second", IKE_INITIATOR, 0 },
+		/* both rules set psk: the later wins; role stays from the first */
+		{ "am-y", SUITE_PEER_SELF, false, "second", IKE_RESPONDER, 0 },
+	};
+	struct suite s;
+	test_suite_ok(test_suite_over_text, &s);
+	ck_assert_uint_eq(s.ncases, 16);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct suite_case *c = suite_find_case_for(&s, want[i].name, want[i].peer);
+		char b[64];
+		ck_assert_msg(c != NULL, "%s", want[i].name);
+		/* a rejected set by an override beats verify: [established]
+		 * from the defaults, as if written in the case */
+		ck_assert_int_eq(c->expect.established, !want[i].rejected);
+		ck_assert_int_eq(c->expect.traffic, !want[i].rejected);
+		ck_assert_uint_eq(c->expect.notify, want[i].rejected ? WIRE_N_NO_PROPOSAL_CHOSEN : 0);
+		ck_assert_uint_eq(c->peer_config.np1, want[i].rejected ? 1 : 0);
+		if (want[i].rejected)
+			ck_assert_str_eq(ike_p1_str(&c->peer_config.p1[0], b, sizeof(b)),
+					 "aes128-sha256-modp2048");
+		ck_assert_str_eq(c->psk, want[i].psk);
+		ck_assert_int_eq(c->role, want[i].role);
+		ck_assert_uint_eq(c->p1.life_sec, want[i].life);
+		ck_assert_uint_eq(c->ntags, want[i].life ? 1 : 0);
+	}
+	ck_assert_str_eq(suite_find_case(&s, "aes128-g14")->tags[0], "long");
+	/* the exchange of the case itself is kept */
+	ck_assert_uint_eq(suite_find_case_for(&s, "am-y", SUITE_PEER_SELF)->exchange, WIRE_X_AGGR);
+	suite_free(&s);
+
+	/* with one peer kept, a rule for the other is no error and does not
+	 * apply */
+	enum suite_peer self = SUITE_PEER_SELF;
+	struct yaml_error err = { 0 };
+	ck_assert_msg(suite_load_string_for("t.yaml", test_suite_over_text, &self, &s, &err), "%s",
+		      err.text);
+	ck_assert_uint_eq(s.ncases, 8);
+	ck_assert(suite_find_case(&s, "3des-g2")->expect.established);
+	ck_assert_str_eq(suite_find_case(&s, "am-y")->psk, "second");
+	suite_free(&s);
+
+	/* an override's peer_config replaces the case's as a whole, and its
+	 * then and verify work as in a case */
+	test_suite_ok("suite: o\npeer: self\ndefaults: { psk: k }\n"
+		      "cases:\n"
+		      "  - name: a\n"
+		      "    peer_config: { ike_lifetime: 8h, proposals: [3des-sha1-modp1024] }\n"
+		      "overrides:\n"
+		      "  - match: { name: a }\n"
+		      "    set: { peer_config: { ike_lifetime: 1h }, then: peer-alive, verify: [traffic] }\n",
+		      &s);
+	const struct suite_case *c = &s.cases[0];
+	ck_assert_uint_eq(c->peer_config.ike_life_sec, 3600);
+	ck_assert_uint_eq(c->peer_config.np1, 0);
+	ck_assert_uint_eq(c->peer_config.node->line, 9);
+	ck_assert(c->expect.peer_alive && c->expect.traffic && c->expect.established);
+	suite_free(&s);
+}
+END_TEST
+
+/* The shipped suites beside smoke.yaml. */
+static void test_suite_load_shipped(const char *file, struct suite *s)
+{
+	const char *src = getenv("IKEC_SRCDIR");
+	char path[1024];
+	struct yaml_error err = { 0 };
+	snprintf(path, sizeof(path), "%s/suites/%s", src ? src : ".", file);
+	ck_assert_msg(suite_load_file(path, s, &err), "%s", err.text);
+}
+
+START_TEST(test_suite_hagle_file)
+{
+	struct suite s;
+	test_suite_load_shipped("hagle.yaml", &s);
+	ck_assert_str_eq(s.name, "hagle");
+	ck_assert_uint_eq(s.npeers, 2);
+	ck_assert_uint_eq(s.ncases, 2 * 250);
+	ck_assert_str_eq(s.cases[0].name, "psk-des-md5-g1");
+	ck_assert_str_eq(s.cases[124].name, "psk-aes256-sha512-g15");
+	ck_assert_str_eq(s.cases[125].name, "rsa-des-md5-g1");
+	ck_assert_str_eq(s.cases[249].name, "rsa-aes256-sha512-g15");
+	ck_assert_str_eq(s.cases[250].name, "psk-des-md5-g1");
+	ck_assert_int_eq(s.cases[249].peer, SUITE_PEER_STRONGSWAN);
+	ck_assert_int_eq(s.cases[250].peer, SUITE_PEER_SELF);
+	static const struct {
+		const char *name;
+		const char *p1;
+		uint16_t auth;
+	} want[] = {
+		{ "psk-aes128-sha1-g14", "aes128-sha1-modp2048", IKE_AUTH_PSK },
+		{ "rsa-3des-md5-g2", "3des-md5-modp1024", IKE_AUTH_RSA },
+		{ "rsa-aes192-sha384-g5", "aes192-sha384-modp1536", IKE_AUTH_RSA },
+		{ "psk-des-sha512-g15", "des-sha512-modp3072", IKE_AUTH_PSK },
+	};
+	for (size_t p = 0; p < s.npeers; p++)
+		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			const struct suite_case *c = suite_find_case_for(&s, want[i].name, s.peers[p]);
+			char b[64];
+			ck_assert_msg(c != NULL, "%s", want[i].name);
+			ck_assert_str_eq(ike_p1_str(&c->p1, b, sizeof(b)), want[i].p1);
+			ck_assert_uint_eq(c->auth, want[i].auth);
+			ck_assert_uint_eq(c->p1.auth, want[i].auth);
+			ck_assert_uint_eq(c->p1.life_sec, 3600);
+			ck_assert_int_eq(c->role, IKE_INITIATOR);
+			ck_assert_uint_eq(c->exchange, WIRE_X_MAIN);
+			ck_assert(c->has_p2);
+			ck_assert_uint_eq(c->p2.transform, IKE_ESP_AES);
+			ck_assert_uint_eq(c->p2.auth, IKE_EAUTH_SHA1);
+			ck_assert_uint_eq(c->p2.group, 0);
+			ck_assert_uint_eq(c->p2.encap, IKE_ENCAP_TUNNEL);
+			ck_assert_uint_eq(c->p2.life_sec, 1200);
+			ck_assert(c->expect.established && c->expect.traffic);
+			ck_assert_uint_eq(c->expect.notify, 0);
+			ck_assert_str_eq(c->tags[0], "hagle");
+		}
+	suite_free(&s);
+}
+END_TEST
+
+START_TEST(test_suite_dh_groups_file)
+{
+	struct suite s;
+	test_suite_load_shipped("dh-groups.yaml", &s);
+	ck_assert_str_eq(s.name, "dh-groups");
+	ck_assert_uint_eq(s.npeers, 2);
+	ck_assert_int_eq(s.peers[0], SUITE_PEER_SELF);
+	ck_assert_int_eq(s.peers[1], SUITE_PEER_STRONGSWAN);
+	ck_assert_uint_eq(s.ncases, 2 * 15);
+	/* the groups strongSwan 5.9.8 lacks: 3, 4 and the EC2N 6-13 */
+	static const bool lacking[16] = { [3] = true, [4] = true, [6] = true, [7] = true,
+					  [8] = true, [9] = true, [10] = true, [11] = true,
+					  [12] = true, [13] = true };
+	for (size_t k = 0; k < s.ncases; k++) {
+		const struct suite_case *c = &s.cases[k];
+		unsigned g = (unsigned)(k % 15) + 1;
+		bool refused = c->peer == SUITE_PEER_STRONGSWAN && lacking[g];
+		char name[8], b[64];
+		snprintf(name, sizeof(name), "g%u", g);
+		ck_assert_str_eq(c->name, name);
+		ck_assert_int_eq(c->peer, k < 15 ? SUITE_PEER_SELF : SUITE_PEER_STRONGSWAN);
+		ck_assert_uint_eq(c->p1.group, g);
+		ck_assert_uint_eq(c->p1.encr, CIPHER_AES);
+		ck_assert_uint_eq(c->p1.keylen, 128);
+		ck_assert_uint_eq(c->p1.hash, PRF_SHA2_256);
+		ck_assert_uint_eq(c->p1.life_sec, 3600);
+		ck_assert_uint_eq(c->auth, IKE_AUTH_PSK);
+		ck_assert(c->has_p2 && c->p2.life_sec == 1200);
+		ck_assert_msg(c->expect.established == !refused, "%s against %s", c->name,
+			      suite_peer_name(c->peer));
+		ck_assert_int_eq(c->expect.traffic, !refused);
+		ck_assert_uint_eq(c->expect.notify, refused ? WIRE_N_NO_PROPOSAL_CHOSEN : 0);
+		ck_assert_uint_eq(c->peer_config.np1, refused ? 1 : 0);
+		if (refused)
+			ck_assert_str_eq(ike_p1_str(&c->peer_config.p1[0], b, sizeof(b)),
+					 "aes128-sha256-modp2048");
+	}
+	const struct suite_case *c = suite_find_case_for(&s, "g3", SUITE_PEER_STRONGSWAN);
+	ck_assert(c && !c->expect.established);
+	ck_assert_uint_eq(c->expect.notify, WIRE_N_NO_PROPOSAL_CHOSEN);
+	c = suite_find_case_for(&s, "g3", SUITE_PEER_SELF);
+	ck_assert(c && c->expect.established && c->expect.traffic);
+	suite_free(&s);
+
+	/* --peer strongswan: the same refusals, 15 cases */
+	enum suite_peer sw = SUITE_PEER_STRONGSWAN;
+	const char *src = getenv("IKEC_SRCDIR");
+	char path[1024];
+	struct yaml_error err = { 0 };
+	snprintf(path, sizeof(path), "%s/suites/dh-groups.yaml", src ? src : ".");
+	ck_assert_msg(suite_load_file_for(path, &sw, &s, &err), "%s", err.text);
+	ck_assert_uint_eq(s.ncases, 15);
+	ck_assert(!suite_find_case(&s, "g8")->expect.established);
+	ck_assert(suite_find_case(&s, "g15")->expect.established);
 	suite_free(&s);
 }
 END_TEST
@@ -477,6 +777,10 @@ Suite *suite_suite(void)
 	tcase_add_test(tc, test_suite_variables);
 	tcase_add_test(tc, test_suite_scripts);
 	tcase_add_test(tc, test_suite_smoke_file);
+	tcase_add_test(tc, test_suite_peer_list);
+	tcase_add_test(tc, test_suite_overrides);
+	tcase_add_test(tc, test_suite_hagle_file);
+	tcase_add_test(tc, test_suite_dh_groups_file);
 	tcase_add_test(tc, test_suite_errors);
 	suite_add_tcase(s, tc);
 	return s;
