@@ -139,6 +139,7 @@ run: deps-if-missing
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/ike-conform
+	install -D -m 0644 docs/ike-conform.1 $(DESTDIR)$(PREFIX)/share/man/man1/ike-conform.1
 
 clean:
 	rm -rf build build-san
