@@ -580,6 +580,9 @@ END_TEST
 
 /* Broken suites: the exact first error of each. H is a valid head. */
 #define H "suite: b\npeer: self\ndefaults: { psk: k }\n"
+/* a valid head for overrides: two peers, cases g2, g14 and a */
+#define O "suite: b\npeer: [strongswan, self]\ndefaults: { psk: k }\n" \
+	"matrix: { group: [2, 14] }\ncases: [{ name: a }]\noverrides:\n"
 static const struct {
 	const char *text;
 	const char *error;
@@ -748,7 +751,99 @@ static const struct {
 	  "t.yaml:6:20: 'esp': 'aes128-sha7': unknown integrity 'sha7'" },
 	/* dup key */
 	{ H "cases:\n  - name: a\n    psk: k\n    psk: j\n",
-	  "t.yaml:7:5: duplicate key 'psk' (first at line 6, column 5)" },
+	  "t.yaml:7:5: duplicate key 'psk' (first at line 6, column 5)" },	/* peer list: duplicate */
+	{ "suite: b\npeer: [self, strongswan, self]\ncases: [{ name: a, psk: k }]\n",
+	  "t.yaml:2:26: duplicate peer 'self' (first at line 2, column 8)" },
+	/* peer list: unknown */
+	{ "suite: b\npeer: [self, strongswam]\ncases: [{ name: a, psk: k }]\n",
+	  "t.yaml:2:14: 'peer' must be one of strongswan, self, remote, not 'strongswam' (did you mean 'strongswan'?)" },
+	/* peer list: empty */
+	{ "suite: b\npeer: []\ncases: [{ name: a, psk: k }]\n",
+	  "t.yaml:2:7: 'peer' must be one of strongswan, self, remote or a non-empty list of them, not an empty list" },
+	/* peer: a mapping */
+	{ "suite: b\npeer: { a: b }\ncases: [{ name: a, psk: k }]\n",
+	  "t.yaml:2:7: 'peer' must be one of strongswan, self, remote or a non-empty list of them, not a mapping" },
+	/* duplicate names are still found with two peers, once */
+	{ "suite: b\npeer: [strongswan, self]\ndefaults: { psk: k }\ncases:\n  - name: a\n  - name: a\n",
+	  "t.yaml:6:11: duplicate case name 'a' (first at line 5, column 11)" },
+	/* overrides: not a list */
+	{ "suite: b\npeer: self\ndefaults: { psk: k }\ncases: [{ name: a }]\noverrides: { match: { name: a }, set: { psk: x } }\n",
+	  "t.yaml:5:12: 'overrides' must be a non-empty list of rules { match, set }, not a mapping" },
+	/* overrides: empty */
+	{ "suite: b\npeer: self\ndefaults: { psk: k }\ncases: [{ name: a }]\noverrides: []\n",
+	  "t.yaml:5:12: 'overrides' must be a non-empty list of rules { match, set }, not an empty list" },
+	/* match key did-you-mean */
+	{ O "  - match: { grop: 2 }\n    set: { psk: x }\n",
+	  "t.yaml:7:14: 'match' names 'grop', which is not peer, name or a matrix dimension (did you mean 'group'?)" },
+	/* match key unknown */
+	{ O "  - match: { colour: red }\n    set: { psk: x }\n",
+	  "t.yaml:7:14: 'match' names 'colour', which is not peer, name or a matrix dimension (expected one of: peer, name, group)" },
+	/* match on a setting without a matrix */
+	{ "suite: b\npeer: self\ncases: [{ name: a, psk: k }]\noverrides:\n  - match: { group: 2 }\n    set: { psk: x }\n",
+	  "t.yaml:5:14: 'match' names 'group', which is not peer, name or a matrix dimension (expected one of: peer, name)" },
+	/* match value not in the dimension */
+	{ O "  - match: { group: [2, 5] }\n    set: { psk: x }\n",
+	  "t.yaml:7:25: match: '5' is not one of the matrix's 'group' values" },
+	/* match value list empty */
+	{ O "  - match: { group: [] }\n    set: { psk: x }\n",
+	  "t.yaml:7:21: 'group' must be a value or a non-empty list of values, not an empty list" },
+	/* match peer not in the suite */
+	{ O "  - match: { peer: remote }\n    set: { psk: x }\n",
+	  "t.yaml:7:20: match: peer 'remote' is not one of the suite's peers (strongswan, self)" },
+	/* match peer typo */
+	{ O "  - match: { peer: [self, slef] }\n    set: { psk: x }\n",
+	  "t.yaml:7:27: 'peer' must be one of strongswan, self, remote, not 'slef' (did you mean 'self'?)" },
+	/* match peer empty */
+	{ O "  - match: { peer: [] }\n    set: { psk: x }\n",
+	  "t.yaml:7:20: 'peer' must be one of strongswan, self, remote or a non-empty list of them, not an empty list" },
+	/* match name a mapping */
+	{ O "  - match: { name: { a: b } }\n    set: { psk: x }\n",
+	  "t.yaml:7:20: 'name' must be a case name, a glob or a non-empty list of them, not a mapping" },
+	/* glob matching nothing */
+	{ O "  - match: { name: \"x*\" }\n    set: { psk: x }\n",
+	  "t.yaml:7:20: match: name 'x*' matches no case of the suite" },
+	/* name typo in a list */
+	{ O "  - match: { name: [a, g41] }\n    set: { psk: x }\n",
+	  "t.yaml:7:24: match: name 'g41' matches no case of the suite (did you mean 'g14'?)" },
+	/* rule matching nothing: an explicit case has no group */
+	{ O "  - match: { name: a, group: 2 }\n    set: { psk: x }\n",
+	  "t.yaml:7:5: override matches no case (a case must match every key of 'match' at once)" },
+	/* missing set */
+	{ O "  - match: { group: 2 }\n",
+	  "t.yaml:7:5: missing key 'set' in 'override'" },
+	/* missing match */
+	{ O "  - set: { psk: x }\n",
+	  "t.yaml:7:5: missing key 'match' in 'override'" },
+	/* empty match */
+	{ O "  - match: {}\n    set: { psk: x }\n",
+	  "t.yaml:7:12: 'match' needs at least one of peer, name or a matrix dimension (to change every case, use defaults)" },
+	/* match not a mapping */
+	{ O "  - match: a\n    set: { psk: x }\n",
+	  "t.yaml:7:12: 'match' must be a mapping of peer, name or matrix dimensions, not 'a'" },
+	/* rule key typo */
+	{ O "  - match: { group: 2 }\n    sett: { psk: x }\n",
+	  "t.yaml:8:5: unknown key 'sett' (did you mean 'set'?)" },
+	/* set: name */
+	{ O "  - match: { group: 2 }\n    set: { name: z }\n",
+	  "t.yaml:8:12: 'set' cannot change 'name': an override changes settings, a case's name and script are its own" },
+	/* set: script */
+	{ O "  - match: { group: 2 }\n    set: { script: [{ send: mm1 }] }\n",
+	  "t.yaml:8:12: 'set' cannot change 'script': an override changes settings, a case's name and script are its own" },
+	/* set key typo */
+	{ O "  - match: { group: 2 }\n    set: { lifetme: 1h }\n",
+	  "t.yaml:8:12: unknown key 'lifetme' (did you mean 'lifetime'?)" },
+	/* set bad value */
+	{ O "  - match: { group: 2 }\n    set: { group: 99 }\n",
+	  "t.yaml:8:19: 'group' must be a number from 1 to 30 or a group name, not '99'" },
+	/* set empty */
+	{ O "  - match: { group: 2 }\n    set: {}\n",
+	  "t.yaml:8:10: 'set' must change at least one setting (role, auth, proposal, group, phase2, peer_config, expect, verify ...)" },
+	/* set contradiction, as in a case */
+	{ "suite: b\npeer: self\ndefaults: { psk: k }\ncases: [{ name: a }]\noverrides:\n  - match: { peer: self }\n    set: { expect: { established: true, rejected: NO-PROPOSAL-CHOSEN } }\n",
+	  "t.yaml:7:35: 'established: true' contradicts 'rejected'" },
+	/* set makes a case incomplete: the case's checks still hold */
+	{ O "  - match: { group: 2 }\n    set: { pfs: modp2048 }\n",
+	  "t.yaml:4:9: case 'g2' sets pfs, mode or a child lifetime but has no 'esp'" },
 };
 
 START_TEST(test_suite_errors)

@@ -81,6 +81,7 @@ struct suite_loader {
 #define SUITE_N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const suite_peers[] = { "strongswan", "self", "remote", NULL };
+#define SUITE_PEER_EXPECTED "one of strongswan, self, remote or a non-empty list of them"
 static const char *const suite_roles[] = { "initiator", "responder", NULL };
 static const char *const suite_exchanges[] = { "main", "aggressive", NULL };
 static const char *const suite_modes[] = {
@@ -1117,13 +1118,13 @@ static bool suite_overrides_apply(struct suite_loader *L, struct suite_settings 
 	return true;
 }
 
-/* A value or a non-empty list of values, each passed to fn. */
+/* A value or a non-empty list of values (match keys). */
 static bool suite_match_list(const struct yaml_node *v, const char *key, const char *expected,
 			     struct yaml_error *err)
 {
 	if (v->type == YAML_SEQ && !v->n)
 		return suite_fail_list(err, v, key, expected);
-	if (v->type == YAML_MAP)
+	if (v->type == YAML_MAP || yaml_is_null(v))
 		return yaml_fail_expect(err, v, key, expected);
 	if (v->type == YAML_SEQ)
 		for (size_t j = 0; j < v->n; j++)
@@ -1135,7 +1136,7 @@ static bool suite_match_list(const struct yaml_node *v, const char *key, const c
 static bool suite_match_peer(struct suite_loader *L, struct suite_rule *r,
 			     const struct yaml_node *v, struct yaml_error *err)
 {
-	if (!suite_match_list(v, "peer", "a peer or a non-empty list of peers", err))
+	if (!suite_match_list(v, "peer", SUITE_PEER_EXPECTED, err))
 		return false;
 	const struct yaml_node *const *ws = &v;
 	size_t nw = 1;
@@ -1429,9 +1430,9 @@ static bool suite_peers_read(struct suite_loader *L, const struct yaml_node *v,
 	struct suite *s = L->s;
 	const struct yaml_node *const *items = &v;
 	size_t n = 1;
+	if (v->type == YAML_MAP || (v->type == YAML_SEQ && !v->n))
+		return suite_fail_list(err, v, "peer", SUITE_PEER_EXPECTED);
 	if (v->type == YAML_SEQ) {
-		if (!v->n)
-			return suite_fail_list(err, v, "peer", "one of strongswan, self, remote or a non-empty list of them");
 		items = (const struct yaml_node *const *)v->items;
 		n = v->n;
 	}
