@@ -10,13 +10,15 @@ static const struct cli_command cli_commands[] = {
 	{ "merge", "merge -o OUT REPORT.xml...  combine sharded JUnit reports into one", cli_merge },
 	{ "peer", "peer --config FILE  run the engine as a responder or initiator (the self peer)", cli_peer },
 	{ "probe", "probe udp-echo|udp-send ...  traffic probes at the far end of a tunnel", cli_probe },
+	{ "run", "run [OPTIONS] SUITE.yaml...  run suite files (also: ike-conform SUITE.yaml ...)", cli_run },
 	{ "smoke", "smoke [--peer strongswan|self|both] [--out DIR]  interop smoke cases in namespaces", cli_smoke },
 	{ "version", "version         print the version", cli_version },
 };
 
 static void main_usage(FILE *f)
 {
-	fprintf(f, "usage: ike-conform COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(f, "usage: ike-conform [OPTIONS] SUITE.yaml...   (ike-conform run --help)\n"
+		   "       ike-conform COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
 		fprintf(f, "  %s\n", cli_commands[i].help);
 }
@@ -32,6 +34,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
 		if (!strcmp(argv[1], cli_commands[i].name))
 			return cli_commands[i].run(argc - 1, argv + 1);
+	/* no command: suite files and the runner's options */
+	if (argv[1][0] == '-' || strchr(argv[1], '.') || strchr(argv[1], '/'))
+		return cli_run(argc, argv);
 	fprintf(stderr, "ike-conform: unknown command '%s' (try --help)\n", argv[1]);
 	return 2;
 }

@@ -23,6 +23,8 @@
 #include "netns/netns.h"
 #include "report/keys.h"
 #include "report/live.h"
+#include "report/seeds.h"
+#include "report/timeline.h"
 #include "peers/interop.h"
 #include "wire/names.h"
 
@@ -85,7 +87,32 @@ static void interop_fqdn(struct ike_id *id, const char *name)
 	memcpy(id->data, name, id->len);
 }
 
+/* The case's Phase 1 proposal for one side: a suite's transform as given,
+ * or the smoke text with the spec's lifetime. */
+static bool interop_p1_of(const struct interop_spec *s, const struct ike_p1_xform *x,
+			  const char *text, struct ike_p1_xform *out, char *err, size_t errlen)
+{
+	if (!x)
+		return interop_p1(text, s, out, err, errlen);
+	*out = *x;
+	if (!out->auth)
+		out->auth = s->auth ? s->auth : IKE_AUTH_PSK;
+	return true;
+}
+
+/* Phase 1 only: a suite case without phase2 (the peer keeps a child
+ * configured, strongSwan needs one, but nobody asks for it). */
+static bool interop_p1_only(const struct interop_spec *s)
+{
+	return s->p1x && !s->p2x;
+}
+
 static const char interop_psk[] = "ike-conform interop psk";
+
+static const char *interop_psk_of(const struct interop_spec *s)
+{
+	return s->psk ? s->psk : interop_psk;
+}
 
 static bool interop_ours(const struct interop_net *net, const struct interop_spec *s,
 			 struct ike_config *c, char *err, size_t errlen)
@@ -94,15 +121,21 @@ static bool interop_ours(const struct interop_net *net, const struct interop_spe
 	ike_config_init(c);
 	c->role = s->harness_initiates ? IKE_INITIATOR : IKE_RESPONDER;
 	c->exchange = s->exchange ? s->exchange : WIRE_X_MAIN;
-	c->psk = CHUNK_FROM(interop_psk, strlen(interop_psk));
+	c->psk = CHUNK_FROM(interop_psk_of(s), strlen(interop_psk_of(s)));
 	c->natt = IKE_NATT_ALL;
 	c->natt_force = s->force_encap;
 	struct ike_p1_xform x1;
 	struct ike_p2_xform x2;
-	if (!interop_p1(s->p1, s, &x1, err, errlen) || !interop_p2(s->p2, s, &x2, err, errlen))
+	if (!interop_p1_of(s, s->p1x, s->p1, &x1, err, errlen))
 		return false;
 	ike_config_add_p1(c, x1);
-	ike_config_add_p2(c, x2);
+	if (s->p2x)
+		ike_config_add_p2(c, *s->p2x);
+	else if (!interop_p1_only(s)) {
+		if (!interop_p2(s->p2, s, &x2, err, errlen))
+			return false;
+		ike_config_add_p2(c, x2);
+	}
 	if (!ike_ts_parse(net->harness_ts, &c->ts_local, e, sizeof(e)) ||
 	    !ike_ts_parse(net->peer_ts, &c->ts_remote, e, sizeof(e)))
 		return interop_fail(err, errlen, "case %s: traffic selector: %s", s->name, e);
@@ -130,11 +163,23 @@ static bool interop_theirs(const struct interop_net *net, const struct interop_s
 	pc->initiator = !s->harness_initiates;
 	pc->exchange = s->exchange ? s->exchange : WIRE_X_MAIN;
 	pc->auth = s->auth ? s->auth : IKE_AUTH_PSK;
-	pc->psk = interop_psk;
-	if (!interop_p1(s->peer_p1 ? s->peer_p1 : s->p1, s, &pc->p1[0], err, errlen) ||
-	    !interop_p2(s->peer_p2 ? s->peer_p2 : s->p2, s, &pc->p2[0], err, errlen))
+	pc->psk = interop_psk_of(s);
+	if (s->npeer_p1x) {
+		for (size_t i = 0; i < s->npeer_p1x && i < IKE_MAX_PROPOSALS; i++)
+			if (!interop_p1_of(s, &s->peer_p1x[i], NULL, &pc->p1[pc->np1++], err, errlen))
+				return false;
+	} else if (!interop_p1_of(s, s->peer_p1 ? NULL : s->p1x, s->peer_p1 ? s->peer_p1 : s->p1,
+				  &pc->p1[0], err, errlen)) {
 		return false;
-	pc->np1 = pc->np2 = 1;
+	} else {
+		pc->np1 = 1;
+	}
+	if (s->p2x && !s->peer_p2)
+		pc->p2[0] = *s->p2x;
+	else if (!interop_p2(s->peer_p2 ? s->peer_p2 : s->p2 ? s->p2 : "aes128-sha256", s,
+			     &pc->p2[0], err, errlen))
+		return false;
+	pc->np2 = 1;
 	pc->local = net->peer;
 	pc->local.port = 0;
 	pc->remote = net->harness_public;
@@ -154,7 +199,8 @@ static bool interop_theirs(const struct interop_net *net, const struct interop_s
 		pc->ca_path = s->ca_file;
 	}
 	/* the case's generated config and keys stay in a folder of its own */
-	if ((size_t)snprintf(art, artlen, "%s/%s", peer->dir, s->name) >= artlen)
+	if ((size_t)(s->artifacts ? snprintf(art, artlen, "%s", s->artifacts)
+				  : snprintf(art, artlen, "%s/%s", peer->dir, s->name)) >= artlen)
 		return interop_fail(err, errlen, "case %s: artifacts path too long", s->name);
 	pc->artifacts = art;
 	if (mkdir(art, 0755) != 0 && errno != EEXIST)
@@ -201,13 +247,13 @@ static void interop_drive(struct ike_engine *e, struct transport *t, uint64_t li
 /* The peer's view until it shows an established SA with a child (or the
  * deadline); the engine keeps answering meanwhile. */
 static bool interop_settle(struct peer *peer, const struct peer_case *pc, struct ike_engine *e,
-			   struct transport *t, uint64_t limit, struct peer_sa_view *v,
-			   char *err, size_t errlen)
+			   struct transport *t, uint64_t limit, bool p1_only,
+			   struct peer_sa_view *v, char *err, size_t errlen)
 {
 	for (;;) {
 		if (!peer->ops->view(peer, pc, v, err, errlen))
 			return false;
-		if ((v->present && v->child.present) || clock_ms() >= limit)
+		if ((v->present && (v->child.present || p1_only)) || clock_ms() >= limit)
 			return true;
 		if (transport_wait(t, INTEROP_POLL_MS) > 0)
 			ike_engine_poll(e, clock_ms());
@@ -771,9 +817,10 @@ bool interop_cross_check(const struct ike_p1_xform *p1, const struct ike_child *
 			interop_add(d, sizeof(d), "IKE lifetime %" PRIu32 "s vs %" PRIu32 "s; ",
 				    p1->life_sec, v->life_sec);
 	}
-	if (!v->child.present)
-		interop_add(d, sizeof(d), "the peer has no child SA; ");
-	else if (!child)
+	if (!v->child.present) {
+		if (child)  /* none asked for (Phase 1 only): none to have */
+			interop_add(d, sizeof(d), "the peer has no child SA; ");
+	} else if (!child)
 		interop_add(d, sizeof(d), "the harness has no child SA; ");
 	else {
 		const struct peer_child_view *c = &v->child;
@@ -822,6 +869,46 @@ bool interop_cross_check(const struct ike_p1_xform *p1, const struct ike_child *
 
 /* ---- one case ---- */
 
+/* What the harness saw of the case, beside the peer's own files: the
+ * message timeline as text and as a pcap, and Wireshark's IKE key table. */
+static void interop_write_artifacts(const char *art, const struct interop_spec *s,
+				    struct ike_engine *e, const struct interop_result *r)
+{
+	char path[1200], err[400];
+	const struct ike_result *res = ike_engine_result(e);
+	snprintf(path, sizeof(path), "%s/harness.log", art);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "case %s: harness as %s, %s Mode\n", s->name,
+			s->harness_initiates ? "initiator" : "responder",
+			s->exchange == WIRE_X_AGGR ? "Aggressive" : "Main");
+		timeline_print(f, res);
+		fprintf(f, "result: %s%s%s\n", r->established ? "established" : "not established",
+			r->why[0] ? "; " : "", r->why);
+		fprintf(f, "peer's view:\n%s\n", r->view.raw);
+		if (fclose(f) != 0)
+			log_warn("case %s: %s: %s", s->name, path, strerror(errno));
+	} else {
+		log_warn("case %s: %s: %s", s->name, path, strerror(errno));
+	}
+	struct timeline_opts o;
+	if (timeline_opts_from_engine(e, &o)) {
+		snprintf(path, sizeof(path), "%s/ike.pcap", art);
+		if (!timeline_write_pcap(path, res, &o, NULL, err, sizeof(err)))
+			log_warn("case %s: %s", s->name, err);
+	}
+	struct ike_sa *sa = ike_engine_sa(e);
+	snprintf(path, sizeof(path), "%s/wireshark", art);
+	if (sa && (mkdir(path, 0755) == 0 || errno == EEXIST) &&
+	    !keytab_write_dir(path, &sa, 1, err, sizeof(err)))
+		log_warn("case %s: key tables: %s", s->name, err);
+	if (s->seeds) {
+		struct seeds_stats st = { 0, 0 };
+		if (!seeds_write_result(s->seeds, res, NULL, &st, err, sizeof(err)))
+			log_warn("case %s: seeds: %s", s->name, err);
+	}
+}
+
 bool interop_run(struct peer *peer, const struct interop_net *net, const struct interop_spec *s,
 		 struct interop_result *r, char *err, size_t errlen)
 {
@@ -843,13 +930,23 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 		ike_config_clear(&cfg);
 		return false;
 	}
+	/* a suite case's whole exchange on the wire, IKE and ESP alike */
+	struct live_capture *wire = NULL;
+	if (s->artifacts && net->harness_if) {
+		char path[1200], cerr[300];
+		snprintf(path, sizeof(path), "%s/wire.pcap", art);
+		if (!(wire = live_capture_start(net->harness_ns, net->harness_if, path, false, cerr,
+						sizeof(cerr))))
+			log_warn("case %s: no wire.pcap: %s", s->name, cerr);
+	}
+	bool p1_only = interop_p1_only(s);
 	struct netaddr to = net->peer_public;
 	to.port = 500;
 	cfg.natt_peer_port = IKE_NATT_PORT;
 	uint64_t t0 = clock_ms();
 	uint64_t limit = t0 + (s->limit_ms ? s->limit_ms : INTEROP_LIMIT_MS);
-	struct ike_engine *e = ike_engine_new(&cfg, t, s->harness_initiates ? &to : NULL, NULL, 0,
-					      s->name);
+	struct ike_engine *e = ike_engine_new(&cfg, t, s->harness_initiates ? &to : NULL, s->script,
+					      s->script ? s->nsteps : 0, s->name);
 	bool ran = true;
 	if (!s->harness_initiates && !peer->ops->initiate(peer, &pc, err, errlen))
 		ran = false;
@@ -858,10 +955,10 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 		const struct ike_result *res = ike_engine_result(e);
 		r->harness_ok = res->finished && !res->failed;
 		uint64_t settle = clock_ms() + INTEROP_SETTLE_MS;
-		if (!r->harness_ok)
+		if (!r->harness_ok || s->script)
 			settle = clock_ms();  /* one look, for the report */
-		ran = interop_settle(peer, &pc, e, t, settle < limit ? settle : limit, &r->view,
-				     err, errlen);
+		ran = interop_settle(peer, &pc, e, t, settle < limit ? settle : limit, p1_only,
+				     &r->view, err, errlen);
 		res = ike_engine_result(e);
 		r->p1 = res->p1;
 		if (res->nchild) {
@@ -879,14 +976,18 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 			else if (!res->notify[i].sent && r->nnotify_rx < 8)
 				r->notify_rx[r->nnotify_rx++] = res->notify[i].type;
 		}
-		r->established = r->harness_ok && res->established && r->have_child &&
-				 r->view.present && r->view.child.present;
+		for (size_t i = 0; i < res->nevent && !r->heard; i++)
+			r->heard = !res->event[i].sent;
+		if (res->failed)
+			snprintf(r->error, sizeof(r->error), "%s", res->error);
+		r->established = r->harness_ok && res->established && r->view.present &&
+				 (p1_only || (r->have_child && r->view.child.present));
 		r->ms = clock_ms() - t0;
 		char lw[300] = "";
 		if (peer->ops->calm &&
 		    !peer->ops->calm(peer, &pc, INTEROP_LOOP_LIMIT, &r->attempts, lw, sizeof(lw)))
 			r->loops = true;
-		if (r->established && s->traffic) {
+		if (r->established && s->traffic && !p1_only) {
 			interop_traffic(peer, net, &pc, art, e, t, r, s->measure_ms,
 					interop_use_xfrm(s->dataplane));
 			res = ike_engine_result(e);  /* the engine may have grown */
@@ -895,14 +996,21 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 			snprintf(r->why, sizeof(r->why), "%s (limit %d); %s", lw, INTEROP_LOOP_LIMIT,
 				 r->established ? "established" : "not established");
 		else if (r->established)
-			r->agree = interop_cross_check(&r->p1, &r->child, &r->view, r->why,
-						       sizeof(r->why));
+			r->agree = interop_cross_check(&r->p1, p1_only ? NULL : &r->child, &r->view,
+						       r->why, sizeof(r->why));
 		else
 			snprintf(r->why, sizeof(r->why), "not established: harness %s; peer %s",
-				 r->harness_ok ? "finished its script" : res->error,
+				 r->harness_ok ? "finished its script"
+				 : res->error[0] ? res->error : "did not finish its script in time",
 				 !r->view.present ? "has no IKE SA"
 				 : !r->view.child.present ? "has no child SA" : "established");
 	}
+	if (wire) {
+		struct live_summary ws;
+		live_capture_stop(wire, NULL, 0, &ws);
+	}
+	if (s->artifacts)
+		interop_write_artifacts(art, s, e, r);
 	ike_engine_free(e);
 	transport_free(t);
 	ike_config_clear(&cfg);
@@ -958,10 +1066,17 @@ bool interop_env_up(struct interop_env *v, const char *dir, const char *prefix, 
 		interop_env_down(v, NULL, 0);
 		return interop_fail(err, errlen, "cannot write %s", v->ca);
 	}
-	if (!(v->topo = netns_topo_new(NETNS_TOPO_DIRECT, prefix, err, errlen))) {
+	if (!interop_env_topo_up(v, prefix, err, errlen)) {
 		interop_env_down(v, NULL, 0);
 		return false;
 	}
+	return true;
+}
+
+bool interop_env_topo_up(struct interop_env *v, const char *prefix, char *err, size_t errlen)
+{
+	if (!(v->topo = netns_topo_new(NETNS_TOPO_DIRECT, prefix, err, errlen)))
+		return false;
 	v->net.harness_ns = netns_topo_ns(v->topo, NETNS_ROLE_HARNESS);
 	v->net.harness = v->topo->harness_ike;
 	v->net.harness_public = v->topo->harness_public;

@@ -57,6 +57,17 @@ struct interop_spec {
 	enum interop_dataplane dataplane; /* whose ESP carries the harness's side */
 	uint32_t measure_ms;              /* with traffic: also round trip and a UDP flood
 					     of this long (make bench) */
+	/* From a suite case (harness/run); each wins over the above when set. */
+	const struct ike_p1_xform *p1x;   /* the harness's proposal, lifetimes included */
+	const struct ike_p2_xform *p2x;   /* its ESP proposal, PFS group and mode inside */
+	const struct ike_p1_xform *peer_p1x; /* the peer's proposals */
+	size_t npeer_p1x;
+	const char *psk;                  /* NULL: a fixed one */
+	const struct ike_step *script;    /* NULL: the standard exchange */
+	size_t nsteps;
+	const char *artifacts;            /* the case's folder (NULL: the peer's dir/name):
+					     harness.log, wire.pcap, wireshark/ tables */
+	const char *seeds;                /* a fuzzing corpus folder (report/seeds.h) */
 };
 
 /* Round trip and throughput through a tunnel, for make bench. */
@@ -115,6 +126,8 @@ struct interop_result {
 	struct ike_p1_xform p1;
 	struct ike_child child;           /* keys not kept */
 	bool have_child;
+	bool heard;                       /* the harness received anything from the peer */
+	char error[480];                  /* the engine's, when its script failed */
 };
 
 /* Run one case. False only when the case could not be run at all (err set);
@@ -148,6 +161,9 @@ struct interop_env {
 };
 bool interop_env_up(struct interop_env *v, const char *dir, const char *prefix, char *err,
 		    size_t errlen);
+/* The topology part alone, on an env whose PKI is already there (a
+ * worker of the suite runner shares its parent's). */
+bool interop_env_topo_up(struct interop_env *v, const char *prefix, char *err, size_t errlen);
 /* Teardown; false (with err) when something could not be removed. */
 bool interop_env_down(struct interop_env *v, char *err, size_t errlen);
 

@@ -84,6 +84,8 @@ struct peer {
 	const struct peer_ops *ops;
 	char ns[64];                      /* the network namespace it runs in */
 	char dir[512];                    /* its working directory */
+	char log[600];                    /* its log over the whole run (grows; a case's
+					     part is what was added during it) */
 };
 
 #endif

@@ -1,12 +1,14 @@
 /* An engine's message timeline as a pcap. */
 #include "report/timeline.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "ike/sa.h"
+#include "wire/names.h"
 #include "transport/transport.h"
 
 static void timeline_seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -112,4 +114,30 @@ bool timeline_write_pcap(const char *path, const struct ike_result *r,
 	bool ok = timeline_add(w, r, o, written, err, errlen);
 	capture_writer_close(w);
 	return ok;
+}
+
+void timeline_print(FILE *f, const struct ike_result *r)
+{
+	char ex[40], lo[64], pe[64];
+	for (size_t i = 0; i < r->nevent; i++) {
+		const struct ike_event *ev = &r->event[i];
+		netaddr_str(&ev->local, lo, sizeof(lo));
+		netaddr_str(&ev->peer, pe, sizeof(pe));
+		fprintf(f, "%6" PRIu64 " ms %s %-8s %s msgid %08" PRIx32 " %zu bytes %s %s %s%s%s%s%s\n",
+			ev->time_ms, ev->sent ? "sent" : "recv", ike_kind_name(ev->kind),
+			names_fmt(NAMES_EXCHANGE, ev->exchange, ex, sizeof(ex)), ev->msgid,
+			ev->length, ev->sent ? lo : pe, ev->sent ? "->" : "<-", ev->sent ? pe : lo,
+			ev->retransmit ? " (retransmission)" : "",
+			ev->duplicate ? " (duplicate)" : "", ev->note[0] ? ": " : "", ev->note);
+	}
+	char nt[48];
+	for (size_t i = 0; i < r->nnotify; i++)
+		fprintf(f, "%6" PRIu64 " ms notify %s %s%s\n", r->notify[i].time_ms,
+			r->notify[i].sent ? "sent" : "received",
+			names_fmt(NAMES_NOTIFY, r->notify[i].type, nt, sizeof(nt)),
+			r->notify[i].protected_ ? " (protected)" : "");
+	if (r->failed)
+		fprintf(f, "script failed at step %zu: %s\n", r->failed_step + 1, r->error);
+	else
+		fprintf(f, "script %s\n", r->finished ? "finished" : "did not finish");
 }

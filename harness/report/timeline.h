@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/time.h>
 
 #include "core/addr.h"
@@ -48,5 +49,10 @@ bool timeline_add(struct capture_writer *w, const struct ike_result *r,
 bool timeline_write_pcap(const char *path, const struct ike_result *r,
 			 const struct timeline_opts *o, size_t *written, char *err,
 			 size_t errlen);
+
+/* The timeline as text, one line per datagram (time, direction, kind,
+ * exchange, message ID, length, ends, notes), then the notifies and how the
+ * script ended: the harness's log of a case and its JUnit system-out. */
+void timeline_print(FILE *f, const struct ike_result *r);
 
 #endif

@@ -359,6 +359,13 @@ static bool self_write_cfg(struct self_peer *s, const struct peer_case *c, char 
 	FILE *f = fopen(path, "w");
 	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
 		return self_fail(err, errlen, "cannot write %s: %s", path, strerror(errno));
+	if (c->artifacts) {  /* a copy among the case's artifacts */
+		char copy[1100];
+		snprintf(copy, sizeof(copy), "%s/peer-config.yaml", c->artifacts);
+		f = fopen(copy, "w");
+		if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+			return self_fail(err, errlen, "cannot write %s: %s", copy, strerror(errno));
+	}
 	return true;
 }
 
@@ -514,5 +521,6 @@ struct peer *self_peer_new(const char *bin, const char *ns, const char *dir, cha
 	}
 	snprintf(s->state, sizeof(s->state), "%s/state", dir);
 	snprintf(s->log, sizeof(s->log), "%s/peer.log", dir);
+	snprintf(s->base.log, sizeof(s->base.log), "%s", s->log);
 	return &s->base;
 }

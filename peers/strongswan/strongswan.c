@@ -717,6 +717,7 @@ struct peer *strongswan_new(const char *ns, const char *dir, char *err, size_t e
 		return NULL;
 	}
 	memcpy(p->pub.dir, abs, strlen(abs) + 1);  /* length checked above */
+	snprintf(p->pub.log, sizeof(p->pub.log), "%s/charon.log", abs);
 	p->libipsec = !strongswan_kernel_esp();
 	p->over_time = SS_DEFAULT_OVER;
 	char text[4096];

@@ -1,0 +1,295 @@
+/* A case's expectations against what happened, and its script in the
+ * engine's terms (run/run.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run/run.h"
+#include "wire/msg.h"
+#include "wire/names.h"
+
+const char *run_status_name(enum run_status s)
+{
+	static const char *const names[] = { "PASS", "FAIL", "ERROR", "SKIP" };
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+void run_verdict_prop(struct run_verdict *v, const char *name, const char *value)
+{
+	if (v->nprops >= RUN_MAX_PROPS)
+		return;
+	snprintf(v->props[v->nprops][0], sizeof(v->props[0][0]), "%s", name);
+	snprintf(v->props[v->nprops][1], sizeof(v->props[0][1]), "%s", value);
+	v->nprops++;
+}
+
+static void run_mismatch(struct run_verdict *v, const char *what, const char *expected,
+			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void run_mismatch(struct run_verdict *v, const char *what, const char *expected,
+			 const char *fmt, ...)
+{
+	if (v->status == RUN_FAIL)
+		return;  /* the first failure is the one to read */
+	v->status = RUN_FAIL;
+	snprintf(v->what, sizeof(v->what), "%s", what);
+	snprintf(v->expected, sizeof(v->expected), "%s", expected);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(v->seen, sizeof(v->seen), fmt, ap);
+	va_end(ap);
+}
+
+/* "NO-PROPOSAL-CHOSEN (14), INVALID-COOKIE (11)" or "none" */
+static const char *run_notifies(const uint16_t *n, size_t count, char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < count && off + 1 < len; i++) {
+		char name[48];
+		int k = snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+				 names_fmt(NAMES_NOTIFY, n[i], name, sizeof(name)));
+		if (k < 0)
+			break;
+		off += (size_t)k;
+	}
+	return count ? buf : "none";
+}
+
+static bool run_has(const uint16_t *n, size_t count, uint16_t type)
+{
+	for (size_t i = 0; i < count; i++)
+		if (n[i] == type)
+			return true;
+	return false;
+}
+
+static void run_life_str(uint32_t sec, uint32_t kb, char *buf, size_t len)
+{
+	if (sec && kb)
+		snprintf(buf, len, "%" PRIu32 "s/%" PRIu32 "kB", sec, kb);
+	else if (kb)
+		snprintf(buf, len, "%" PRIu32 "kB", kb);
+	else
+		snprintf(buf, len, "%" PRIu32 "s", sec);
+}
+
+static void run_props(const struct suite_case *c, bool init, const struct interop_result *r,
+		      struct run_verdict *v)
+{
+	char buf[96], n[200];
+	run_verdict_prop(v, "peer", suite_peer_name(c->peer));
+	run_verdict_prop(v, "role", init ? "initiator" : "responder");
+	run_verdict_prop(v, "exchange", c->exchange == WIRE_X_AGGR ? "aggressive" : "main");
+	if (r->p1.encr) {
+		run_verdict_prop(v, "phase1", ike_p1_str(&r->p1, buf, sizeof(buf)));
+		run_life_str(r->p1.life_sec, r->p1.life_kb, buf, sizeof(buf));
+		run_verdict_prop(v, "ike_lifetime", buf);
+	}
+	if (r->have_child) {
+		run_verdict_prop(v, "esp", ike_p2_str(&r->child.xf, buf, sizeof(buf)));
+		run_life_str(r->child.xf.life_sec, r->child.xf.life_kb, buf, sizeof(buf));
+		run_verdict_prop(v, "child_lifetime", buf);
+	}
+	if (r->view.present) {
+		snprintf(buf, sizeof(buf), "%" PRIu32 "s", r->view.life_sec);
+		run_verdict_prop(v, "peer_ike_lifetime", buf);
+		if (r->view.child.present) {
+			snprintf(buf, sizeof(buf), "%" PRIu32 "s", r->view.child.life_sec);
+			run_verdict_prop(v, "peer_child_lifetime", buf);
+		}
+	}
+	if (r->nnotify_rx)
+		run_verdict_prop(v, "notify_received", run_notifies(r->notify_rx, r->nnotify_rx, n,
+								    sizeof(n)));
+	if (r->nnotify_tx)
+		run_verdict_prop(v, "notify_sent", run_notifies(r->notify_tx, r->nnotify_tx, n,
+								sizeof(n)));
+	if (r->traffic.ran) {
+		snprintf(buf, sizeof(buf), "%" PRIu64 "/%" PRIu64 " ESP packets in/out",
+			 r->traffic.in.packets, r->traffic.out.packets);
+		run_verdict_prop(v, "traffic", buf);
+	}
+}
+
+static bool run_p1_matches(const struct ike_p1_xform *want, const struct ike_p1_xform *got)
+{
+	return (!want->encr || (want->encr == got->encr &&
+				ike_p1_keybits(want) == ike_p1_keybits(got))) &&
+	       (!want->hash || want->hash == got->hash) &&
+	       (!want->group || want->group == got->group);
+}
+
+static bool run_p2_matches(const struct ike_p2_xform *want, const struct ike_p2_xform *got)
+{
+	return (!want->transform || (want->transform == got->transform &&
+				     ike_p2_keybits(want) == ike_p2_keybits(got))) &&
+	       want->auth == got->auth && (!want->group || want->group == got->group);
+}
+
+/* A lifetime expectation against both sides' records. */
+static void run_life(struct run_verdict *v, const char *what, uint32_t want_sec, uint32_t want_kb,
+		     uint32_t ours_sec, uint32_t ours_kb, bool peer_has, uint32_t peer_sec)
+{
+	char w[48], o[48];
+	run_life_str(want_sec, want_kb, w, sizeof(w));
+	run_life_str(ours_sec, ours_kb, o, sizeof(o));
+	if (want_sec != ours_sec || want_kb != ours_kb)
+		run_mismatch(v, what, w, "%s in the harness's SA", o);
+	else if (want_sec && peer_has && peer_sec != want_sec)
+		run_mismatch(v, what, w, "%" PRIu32 "s installed by the peer (the harness has %s)",
+			     peer_sec, o);
+}
+
+void run_judge(const struct suite_case *c, bool init, const struct interop_result *r,
+	       struct run_verdict *v)
+{
+	const struct suite_expect *x = &c->expect;
+	char a[160], b[160];
+	v->status = RUN_PASS;
+	run_props(c, init, r, v);
+	if (r->loops) {
+		run_mismatch(v, "peer loops", "at most 8 IKE/CHILD SA attempts", "%s", r->why);
+		snprintf(v->why, sizeof(v->why), "%s", r->why);
+		return;
+	}
+	if (x->established) {
+		if (!r->established)
+			run_mismatch(v, "established", "both sides established", "%s", r->why);
+		else if (!r->agree)
+			run_mismatch(v, "cross-check", "the peer's view equal to the harness's", "%s",
+				     r->why);
+	} else if (r->established && !x->silence && !x->notify) {
+		run_mismatch(v, "established", "not established", "established on both sides");
+	}
+	if (x->notify) {
+		/* the refusal of an initiator comes from the peer; as responder
+		   the harness refuses, or the peer refuses our answer */
+		bool seen = run_has(r->notify_rx, r->nnotify_rx, x->notify) ||
+			    (!init && run_has(r->notify_tx, r->nnotify_tx, x->notify));
+		names_fmt(NAMES_NOTIFY, x->notify, b, sizeof(b));
+		char rx[200], tx[200];
+		if (!seen)
+			run_mismatch(v, "notify", b, "received %s, sent %s%s",
+				     run_notifies(r->notify_rx, r->nnotify_rx, rx, sizeof(rx)),
+				     run_notifies(r->notify_tx, r->nnotify_tx, tx, sizeof(tx)),
+				     r->established ? "; established" : "");
+		else if (r->established)
+			run_mismatch(v, "established", "refused", "%s seen, yet established", b);
+	}
+	if (x->silence && r->heard)
+		run_mismatch(v, "silence", "no answer from the peer", "the peer answered (%s)",
+			     r->nnotify_rx ? run_notifies(r->notify_rx, r->nnotify_rx, a, sizeof(a))
+					   : "a message");
+	if (x->has_proposal && r->established && !run_p1_matches(&x->proposal, &r->p1))
+		run_mismatch(v, "proposal", ike_p1_str(&x->proposal, a, sizeof(a)), "%s",
+			     ike_p1_str(&r->p1, b, sizeof(b)));
+	if (x->has_esp && r->established && !run_p2_matches(&x->esp, &r->child.xf))
+		run_mismatch(v, "esp", ike_p2_str(&x->esp, a, sizeof(a)), "%s",
+			     ike_p2_str(&r->child.xf, b, sizeof(b)));
+	if (x->has_lifetime && r->established)
+		run_life(v, "lifetime", x->life_sec, x->life_kb, r->p1.life_sec, r->p1.life_kb,
+			 r->view.present, r->view.life_sec);
+	if (x->has_child_lifetime && r->established)
+		run_life(v, "child_lifetime", x->child_life_sec, x->child_life_kb,
+			 r->child.xf.life_sec, r->child.xf.life_kb, r->view.child.present,
+			 r->view.child.life_sec);
+	if (x->traffic && r->established && !(r->traffic.ran && r->traffic.ok))
+		run_mismatch(v, "traffic", "ESP both ways through the child SA", "%s",
+			     r->traffic.ran ? r->traffic.why : "no traffic was sent");
+	/* what happened, in one paragraph, pass or fail */
+	if (r->established)
+		snprintf(v->why, sizeof(v->why), "established, views %s%s%s", r->agree ? "agree" : "differ",
+			 r->traffic.ran ? "; traffic: " : "", r->traffic.ran ? r->traffic.why : "");
+	else
+		snprintf(v->why, sizeof(v->why), "%s; notifies received %s, sent %s", r->why,
+			 run_notifies(r->notify_rx, r->nnotify_rx, a, sizeof(a)),
+			 run_notifies(r->notify_tx, r->nnotify_tx, b, sizeof(b)));
+}
+
+/* ---- scripts ---- */
+
+static bool run_script_fail(const struct suite_step *st, char *err, size_t errlen,
+			    const char *why)
+{
+	snprintf(err, errlen, "step at line %u, column %u: %s", st->line, st->col, why);
+	return false;
+}
+
+bool run_script(const struct suite_case *c, struct ike_step *steps, size_t max, size_t *n,
+		struct ike_mutation *mut, size_t maxmut, char *err, size_t errlen)
+{
+	size_t nm = 0;
+	*n = 0;
+	for (size_t i = 0; i < c->nsteps; i++) {
+		const struct suite_step *st = &c->steps[i];
+		if (*n >= max)
+			return run_script_fail(st, err, errlen, "too many steps");
+		struct ike_step *s = &steps[(*n)++];
+		memset(s, 0, sizeof(*s));
+		switch (st->kind) {
+		case SUITE_STEP_SEND:
+			s->op = IKE_STEP_SEND;
+			s->kind = st->msg;
+			s->mut = mut + nm;
+			for (size_t k = 0; k < st->nmutations; k++) {
+				const struct suite_mutation *m = &st->mutations[k];
+				char *end;
+				errno = 0;
+				unsigned long val = strtoul(m->set, &end, 0);
+				if (nm >= maxmut)
+					return run_script_fail(st, err, errlen, "too many mutations");
+				if (errno || end == m->set || *end || val > UINT32_MAX) {
+					snprintf(err, errlen, "mutation at line %u, column %u: '%s' "
+						 "is not a number the field can take", m->line, m->col,
+						 m->set);
+					return false;
+				}
+				mut[nm++] = (struct ike_mutation){ .op = IKE_MUT_SET, .path = m->field,
+								   .value = (uint32_t)val };
+				s->nmut++;
+			}
+			break;
+		case SUITE_STEP_EXPECT:
+		case SUITE_STEP_EXPECT_NOTIFY: {
+			size_t msgs = 0, notes = 0, quiet = 0;
+			uint16_t note = 0;
+			for (size_t k = 0; k < st->nalts; k++) {
+				if (st->alts[k].kind == SUITE_ALT_MESSAGE)
+					msgs++;
+				else if (st->alts[k].kind == SUITE_ALT_NOTIFY)
+					notes++, note = st->alts[k].notify;
+				else
+					quiet++;
+			}
+			s->within_ms = (uint32_t)st->ms;
+			if (st->kind == SUITE_STEP_EXPECT && st->nalts <= 1 && msgs <= 1 && !notes) {
+				s->op = IKE_STEP_EXPECT;
+				s->kind = st->nalts ? st->alts[0].msg : st->msg;
+			} else if (!msgs && notes == 1) {
+				s->op = IKE_STEP_EXPECT_NOTIFY;
+				s->notify = note;
+				s->or_silence = quiet > 0;
+			} else if (!msgs && !notes && quiet) {
+				s->op = IKE_STEP_EXPECT_SILENCE;
+			} else {
+				return run_script_fail(st, err, errlen,
+						       "the engine takes one message, or one notify "
+						       "with or without silence, as alternatives");
+			}
+			break;
+		}
+		case SUITE_STEP_SILENCE:
+			s->op = IKE_STEP_EXPECT_SILENCE;
+			s->within_ms = (uint32_t)st->ms;
+			break;
+		case SUITE_STEP_WAIT:
+			s->op = IKE_STEP_WAIT;
+			s->wait_ms = (uint32_t)st->ms;
+			break;
+		}
+	}
+	return true;
+}

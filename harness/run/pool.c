@@ -1,0 +1,542 @@
+/* The worker pool (run/run.h).
+ *
+ *   parent ──index──> worker 1 (namespaces <prefix>w1-*, its charon, its self peer)
+ *          <─verdict─
+ *          ──index──> worker 2 ...
+ *
+ * A worker is a forked process that keeps its topology and peers from case
+ * to case (building them is the slow part); the parent hands it one case
+ * at a time and keeps the clock. A worker that dies or overstays is killed
+ * with everything in its namespaces, the case is an error, and the next
+ * case starts a fresh worker. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "esp/xfrm.h"
+#include "netns/netns.h"
+#include "peers/self/self.h"
+#include "peers/strongswan/strongswan.h"
+#include "run/run.h"
+
+#define RUN_MAX_JOBS 64
+#define RUN_QUIT UINT32_MAX
+#define RUN_MAX_SCRIPT 64
+#define RUN_MAX_MUT 256
+
+struct run_slot {
+	pid_t pid;                /* 0: not running */
+	int to, from;             /* pipes to and from the worker */
+	size_t item;              /* the case it runs */
+	bool busy;
+	uint64_t deadline;
+	struct run_verdict v;     /* being read */
+	size_t got;
+};
+
+/* For run_pool_abort (a signal handler): plain arrays, no allocation. */
+static volatile pid_t run_pids[RUN_MAX_JOBS];
+
+void run_pool_abort(void)
+{
+	for (size_t i = 0; i < RUN_MAX_JOBS; i++)
+		if (run_pids[i] > 0)
+			kill(run_pids[i], SIGTERM);
+	for (size_t i = 0; i < RUN_MAX_JOBS; i++)
+		if (run_pids[i] > 0) {
+			waitpid(run_pids[i], NULL, 0);
+			run_pids[i] = 0;
+		}
+}
+
+void run_case_dir(const struct run_opts *o, const struct run_item *it, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s/%s", o->out, it->group, it->c->name);
+}
+
+static bool run_mkdirs(const char *path)
+{
+	char tmp[1200];
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *q = tmp + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = '\0';
+		if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+			return false;
+		*q = '/';
+	}
+	return mkdir(tmp, 0755) == 0 || errno == EEXIST;
+}
+
+static bool run_write_all(int fd, const void *p, size_t n)
+{
+	const char *q = p;
+	while (n) {
+		ssize_t k = write(fd, q, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		q += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+static bool run_read_all(int fd, void *p, size_t n)
+{
+	char *q = p;
+	while (n) {
+		ssize_t k = read(fd, q, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		q += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+/* ---- inside a worker ---- */
+
+struct run_worker {
+	const struct run_plan *plan;
+	const struct run_opts *o;
+	struct interop_env env;
+	bool env_ok;
+	char env_err[600];
+	unsigned slot;
+	struct peer *peers[3];    /* by enum suite_peer, made on first use */
+};
+
+static long run_file_size(const char *path)
+{
+	struct stat st;
+	return path[0] && stat(path, &st) == 0 ? (long)st.st_size : 0;
+}
+
+/* What the peer logged during the case, beside its other artifacts. */
+static void run_copy_tail(const char *from, long off, const char *to)
+{
+	FILE *in = from[0] ? fopen(from, "r") : NULL;
+	if (!in)
+		return;
+	FILE *out = fopen(to, "w");
+	if (out && fseek(in, off <= run_file_size(from) ? off : 0, SEEK_SET) == 0) {
+		char buf[8192];
+		size_t n;
+		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+			if (fwrite(buf, 1, n, out) != n)
+				break;
+	}
+	if (out)
+		fclose(out);
+	fclose(in);
+}
+
+static struct peer *run_peer(struct run_worker *w, enum suite_peer kind, char *err, size_t len)
+{
+	if (w->peers[kind])
+		return w->peers[kind];
+	/* one peer at a time: they share the namespace's ports 500 and 4500 */
+	for (size_t i = 0; i < 3; i++)
+		if (w->peers[i]) {
+			w->peers[i]->ops->stop(w->peers[i]);
+			w->peers[i] = NULL;
+		}
+	char dir[1200];
+	snprintf(dir, sizeof(dir), "%s/w%u-%s", w->o->work, w->slot, suite_peer_name(kind));
+	const char *ns = netns_topo_ns(w->env.topo, NETNS_ROLE_PEER);
+	if (kind == SUITE_PEER_STRONGSWAN)
+		w->peers[kind] = strongswan_new(ns, dir, err, len);
+	else if (kind == SUITE_PEER_SELF)
+		w->peers[kind] = self_peer_new(w->o->bin, ns, dir, err, len);
+	return w->peers[kind];
+}
+
+/* A connection name the peers take: [a-z0-9-]. */
+static void run_conn_name(const char *in, char *out, size_t len)
+{
+	size_t i = 0;
+	for (; in[i] && i + 1 < len; i++) {
+		char ch = in[i];
+		out[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a')
+			 : ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) ? ch : '-';
+	}
+	out[i] = '\0';
+}
+
+/* The peer must still answer: a clean Main Mode + Quick Mode right after. */
+static void run_peer_alive(struct run_worker *w, struct peer *peer, bool force_encap,
+			   const char *dir, struct run_verdict *v)
+{
+	char art[1300], err[600];
+	snprintf(art, sizeof(art), "%s/peer-alive", dir);
+	run_mkdirs(art);
+	struct interop_spec sp = {
+		.name = "peer-alive", .harness_initiates = true, .exchange = WIRE_X_MAIN,
+		.auth = IKE_AUTH_PSK, .p1 = "aes128-sha256-modp2048", .p2 = "aes128-sha256",
+		.ike_life = 3600, .child_life = 1200, .pki = w->env.pki, .ca_file = w->env.ca,
+		.force_encap = force_encap,
+		.artifacts = art,
+	};
+	struct interop_result *r = xcalloc(1, sizeof(*r));
+	bool ran = interop_run(peer, &w->env.net, &sp, r, err, sizeof(err));
+	if (!ran || !r->established) {
+		v->status = RUN_FAIL;
+		snprintf(v->what, sizeof(v->what), "peer-alive");
+		snprintf(v->expected, sizeof(v->expected), "a clean handshake after the case");
+		snprintf(v->seen, sizeof(v->seen), "%.*s", (int)sizeof(v->seen) - 1,
+			 ran ? r->why : err);
+	}
+	free(r);
+}
+
+static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
+{
+	const struct run_item *it = &w->plan->items[idx];
+	const struct suite_case *c = it->c;
+	char dir[1200], err[600], name[128];
+	uint64_t t0 = clock_ms();
+	memset(v, 0, sizeof(*v));
+	run_case_dir(w->o, it, dir, sizeof(dir));
+	if (!run_mkdirs(dir)) {
+		v->status = RUN_ERROR;
+		snprintf(v->why, sizeof(v->why), "cannot make %s: %s", dir, strerror(errno));
+		return;
+	}
+	if (!w->env_ok) {
+		v->status = RUN_ERROR;
+		snprintf(v->why, sizeof(v->why), "the worker's namespaces: %s", w->env_err);
+		return;
+	}
+	if (c->peer == SUITE_PEER_REMOTE) {
+		v->status = RUN_SKIP;
+		snprintf(v->why, sizeof(v->why), "peer 'remote' needs a device profile, which this "
+			 "version does not read yet");
+		return;
+	}
+	struct peer *peer = run_peer(w, c->peer, err, sizeof(err));
+	if (!peer) {
+		v->status = RUN_ERROR;
+		snprintf(v->why, sizeof(v->why), "%s peer: %s", suite_peer_name(c->peer), err);
+		return;
+	}
+	struct ike_step steps[RUN_MAX_SCRIPT];
+	struct ike_mutation *mut = xcalloc(RUN_MAX_MUT, sizeof(*mut));
+	size_t nsteps = 0;
+	if (c->steps && !run_script(c, steps, RUN_MAX_SCRIPT, &nsteps, mut, RUN_MAX_MUT, err,
+				    sizeof(err))) {
+		free(mut);
+		v->status = RUN_ERROR;
+		snprintf(v->why, sizeof(v->why), "%s: %s", it->suite->file, err);
+		return;
+	}
+	/* the peer's side: its own proposals and lifetime when peer_config says so */
+	struct ike_p1_xform p1 = c->p1, peer_p1[IKE_MAX_PROPOSALS];
+	size_t npeer = 0;
+	p1.auth = c->auth;
+	if (c->peer_config.np1 || c->peer_config.has_ike_lifetime) {
+		npeer = c->peer_config.np1 ? c->peer_config.np1 : 1;
+		for (size_t i = 0; i < npeer; i++) {
+			peer_p1[i] = c->peer_config.np1 ? c->peer_config.p1[i] : p1;
+			peer_p1[i].auth = c->auth;
+			if (c->peer_config.has_ike_lifetime) {
+				peer_p1[i].life_sec = c->peer_config.ike_life_sec;
+				peer_p1[i].life_kb = c->peer_config.ike_life_kb;
+			} else if (c->peer_config.np1) {
+				peer_p1[i].life_sec = p1.life_sec;
+				peer_p1[i].life_kb = p1.life_kb;
+			}
+		}
+	}
+	run_conn_name(c->name, name, sizeof(name));
+	bool ss = c->peer == SUITE_PEER_STRONGSWAN;
+	struct interop_spec sp = {
+		.name = name, .harness_initiates = c->role == IKE_INITIATOR,
+		.exchange = c->exchange, .auth = c->auth,
+		.p1x = &p1, .p2x = c->has_p2 ? &c->p2 : NULL,
+		.peer_p1x = npeer ? peer_p1 : NULL, .npeer_p1x = npeer,
+		.psk = c->psk,
+		/* strongSwan's kernel-libipsec knows only ESP in UDP */
+		.force_encap = (ss && !strongswan_kernel_esp()) ||
+			       (c->has_p2 && ike_encap_is_udp(c->p2.encap)),
+		.pki = w->env.pki, .ca_file = w->env.ca,
+		/* a refusal needs no retransmissions to show */
+		.limit_ms = c->expect.established ? 10000 : 4000,
+		.traffic = c->expect.traffic,
+		.script = c->steps ? steps : NULL, .nsteps = nsteps,
+		.artifacts = dir, .seeds = w->o->seeds,
+	};
+	long off = run_file_size(peer->log);
+	struct interop_result *r = xcalloc(1, sizeof(*r));
+	if (!interop_run(peer, &w->env.net, &sp, r, err, sizeof(err))) {
+		v->status = RUN_ERROR;
+		snprintf(v->why, sizeof(v->why), "could not run: %s", err);
+	} else {
+		run_judge(c, sp.harness_initiates, r, v);
+	}
+	bool restarted = false;
+	if (!peer->ops->alive(peer, &restarted, err, sizeof(err))) {
+		v->status = RUN_ERROR;
+		snprintf(v->why, sizeof(v->why), "the peer is gone and could not be restarted: %s",
+			 err);
+	} else if (restarted) {
+		v->status = RUN_FAIL;
+		snprintf(v->what, sizeof(v->what), "peer-alive");
+		snprintf(v->expected, sizeof(v->expected), "the peer running throughout");
+		snprintf(v->seen, sizeof(v->seen), "it died during the case and was restarted");
+	} else if (c->expect.peer_alive && v->status == RUN_PASS) {
+		run_peer_alive(w, peer, sp.force_encap, dir, v);
+	}
+	char plog[1300];
+	snprintf(plog, sizeof(plog), "%s/peer.log", dir);
+	run_copy_tail(peer->log, off, plog);
+	free(r);
+	free(mut);
+	v->ms = clock_ms() - t0;
+}
+
+static void run_worker_main(const struct run_plan *p, const struct run_opts *o,
+			    const struct interop_env *base, unsigned slot, int in, int out)
+{
+	char err[200];
+	/* an orphaned worker cleans up and goes */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	netns_install_signal_cleanup(err, sizeof(err));
+	struct run_worker w = { .plan = p, .o = o, .env = *base, .slot = slot };
+	char prefix[40];
+	snprintf(prefix, sizeof(prefix), "%sw%u", o->prefix, slot);
+	w.env_ok = interop_env_topo_up(&w.env, prefix, w.env_err, sizeof(w.env_err));
+	w.env.net.probe_bin = o->bin;
+	struct run_verdict *v = xcalloc(1, sizeof(*v));
+	uint32_t idx;
+	while (run_read_all(in, &idx, sizeof(idx)) && idx != RUN_QUIT && idx < p->nitems) {
+		run_one(&w, idx, v);
+		if (!run_write_all(out, v, sizeof(*v)))
+			break;
+	}
+	free(v);
+	for (size_t i = 0; i < 3; i++)
+		if (w.peers[i])
+			w.peers[i]->ops->stop(w.peers[i]);
+	w.env.pki = NULL;  /* the parent's */
+	if (w.env_ok && !interop_env_down(&w.env, err, sizeof(err)))
+		log_warn("worker %u: teardown: %s", slot, err);
+	_exit(0);
+}
+
+/* ---- the parent ---- */
+
+static bool run_slot_start(struct run_slot *s, unsigned k, const struct run_plan *p,
+			   const struct run_opts *o, const struct interop_env *env)
+{
+	int a[2], b[2];
+	if (pipe2(a, O_CLOEXEC) != 0)
+		return false;
+	if (pipe2(b, O_CLOEXEC) != 0) {
+		close(a[0]);
+		close(a[1]);
+		return false;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(a[0]), close(a[1]), close(b[0]), close(b[1]);
+		return false;
+	}
+	if (pid == 0) {
+		close(a[1]);
+		close(b[0]);
+		run_worker_main(p, o, env, k + 1, a[0], b[1]);
+	}
+	close(a[0]);
+	close(b[1]);
+	s->pid = pid;
+	run_pids[k] = pid;
+	s->to = a[1];
+	s->from = b[0];
+	s->busy = false;
+	s->got = 0;
+	return true;
+}
+
+/* A worker that died or overstayed: gone, with its namespaces. */
+static void run_slot_reap(struct run_slot *s, unsigned k, const struct run_opts *o, bool kill_it,
+			  int *status)
+{
+	if (kill_it)
+		kill(s->pid, SIGKILL);
+	*status = 0;
+	while (waitpid(s->pid, status, 0) < 0 && errno == EINTR)
+		;
+	close(s->to);
+	close(s->from);
+	char prefix[40], err[300];
+	snprintf(prefix, sizeof(prefix), "%sw%u", o->prefix, k + 1);
+	unsigned n = 0;
+	if (!netns_cleanup_prefix(prefix, NULL, NULL, &n, err, sizeof(err)))
+		log_warn("worker %u: cleanup: %s", k + 1, err);
+	s->pid = 0;
+	run_pids[k] = 0;
+	s->busy = false;
+}
+
+static void run_slot_lost(struct run_slot *s, unsigned k, const struct run_opts *o,
+			  bool timeout, struct run_verdict *out, run_done_fn done, void *ctx)
+{
+	size_t item = s->item;
+	bool busy = s->busy;
+	uint64_t started = s->deadline - (uint64_t)o->timeout_s * 1000;
+	int st;
+	run_slot_reap(s, k, o, true, &st);
+	if (!busy)
+		return;
+	struct run_verdict *v = &out[item];
+	memset(v, 0, sizeof(*v));
+	v->status = RUN_ERROR;
+	v->ms = clock_ms() - started;
+	if (timeout)
+		snprintf(v->why, sizeof(v->why), "timed out after %u s: the worker was killed with "
+			 "everything in its namespaces", o->timeout_s);
+	else if (WIFSIGNALED(st))
+		snprintf(v->why, sizeof(v->why), "the worker crashed (signal %d, %s) during the case",
+			 WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else
+		snprintf(v->why, sizeof(v->why), "the worker exited (status %d) during the case",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	done(ctx, item, v);
+}
+
+bool run_pool(const struct run_plan *p, const struct run_opts *o, struct run_verdict *out,
+	      run_done_fn done, void *ctx, char *err, size_t errlen)
+{
+	struct interop_env env;
+	memset(&env, 0, sizeof(env));
+	char pki[1200];
+	snprintf(pki, sizeof(pki), "%s/pki", o->work);
+	if (!run_mkdirs(pki)) {
+		snprintf(err, errlen, "cannot make %s: %s", pki, strerror(errno));
+		return false;
+	}
+	/* one test PKI for every worker: key generation is slow */
+	struct pki_err pe;
+	if (!(env.pki = pki_testpki_create(pki, NULL, &pe))) {
+		snprintf(err, errlen, "test PKI: %s", pe.msg);
+		return false;
+	}
+	snprintf(env.dir, sizeof(env.dir), "%s", o->work);
+	snprintf(env.ca, sizeof(env.ca), "%s/pki/ca-bundle.pem", o->work);
+	FILE *f = fopen(env.ca, "w");
+	bool wrote = f && PEM_write_X509(f, env.pki->root.cert) &&
+		     PEM_write_X509(f, env.pki->inter.cert);
+	if ((f && fclose(f) != 0) || !wrote) {
+		snprintf(err, errlen, "cannot write %s", env.ca);
+		pki_testpki_free(env.pki);
+		return false;
+	}
+	unsigned jobs = o->jobs < 1 ? 1 : o->jobs > RUN_MAX_JOBS ? RUN_MAX_JOBS : o->jobs;
+	if (jobs > p->nitems)
+		jobs = p->nitems ? (unsigned)p->nitems : 1;
+	struct run_slot slots[RUN_MAX_JOBS];
+	memset(slots, 0, sizeof(slots));
+	size_t next = 0, finished = 0;
+	bool ok = true;
+	while (finished < p->nitems) {
+		uint64_t now = clock_ms();
+		for (unsigned k = 0; k < jobs && next < p->nitems; k++) {
+			struct run_slot *s = &slots[k];
+			if (s->busy)
+				continue;
+			if (!s->pid && !run_slot_start(s, k, p, o, &env)) {
+				snprintf(err, errlen, "cannot start a worker: %s", strerror(errno));
+				ok = false;
+				goto out;
+			}
+			uint32_t idx = (uint32_t)next;
+			if (!run_write_all(s->to, &idx, sizeof(idx))) {
+				s->busy = false;  /* died before it took the case */
+				int st;
+				run_slot_reap(s, k, o, true, &st);
+				continue;
+			}
+			s->item = next++;
+			s->busy = true;
+			s->got = 0;
+			s->deadline = now + (uint64_t)o->timeout_s * 1000;
+		}
+		struct pollfd pf[RUN_MAX_JOBS];
+		int wait = 1000;
+		for (unsigned k = 0; k < jobs; k++) {
+			pf[k].fd = slots[k].busy ? slots[k].from : -1;
+			pf[k].events = POLLIN;
+			pf[k].revents = 0;
+			if (slots[k].busy) {
+				int left = slots[k].deadline > now ? (int)(slots[k].deadline - now) : 0;
+				wait = left < wait ? left : wait;
+			}
+		}
+		if (poll(pf, jobs, wait) < 0 && errno != EINTR) {
+			snprintf(err, errlen, "poll: %s", strerror(errno));
+			ok = false;
+			goto out;
+		}
+		now = clock_ms();
+		for (unsigned k = 0; k < jobs; k++) {
+			struct run_slot *s = &slots[k];
+			if (!s->busy)
+				continue;
+			if (pf[k].revents) {
+				ssize_t n = read(s->from, (char *)&s->v + s->got, sizeof(s->v) - s->got);
+				if (n > 0) {
+					s->got += (size_t)n;
+					if (s->got == sizeof(s->v)) {
+						out[s->item] = s->v;
+						s->busy = false;
+						finished++;
+						done(ctx, s->item, &out[s->item]);
+					}
+					continue;
+				}
+				if (n < 0 && errno == EINTR)
+					continue;
+				run_slot_lost(s, k, o, false, out, done, ctx);
+				finished++;
+			} else if (now >= s->deadline) {
+				run_slot_lost(s, k, o, true, out, done, ctx);
+				finished++;
+			}
+		}
+	}
+out:
+	for (unsigned k = 0; k < jobs; k++) {
+		struct run_slot *s = &slots[k];
+		if (!s->pid)
+			continue;
+		uint32_t quit = RUN_QUIT;
+		run_write_all(s->to, &quit, sizeof(quit));
+		/* a worker tears down in well under this; then it is made to */
+		uint64_t limit = clock_ms() + 30000;
+		int st;
+		while (waitpid(s->pid, &st, WNOHANG) == 0 && clock_ms() < limit)
+			usleep(10000);
+		run_slot_reap(s, k, o, true, &st);
+	}
+	pki_testpki_free(env.pki);
+	return ok;
+}
