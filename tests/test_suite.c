@@ -1,6 +1,7 @@
 /* suite/suite: the suite loader. The DESIGN.md example, matrix expansion
- * with exclude rules, variables, scripts with mutations, the shipped
- * suites/smoke.yaml, and a table of broken suites with their exact errors. */
+ * with exclude rules, variables, scripts with mutations, peer lists and
+ * overrides, the shipped suites (smoke, hagle, dh-groups), and a table of
+ * broken suites with their exact errors. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -787,6 +788,12 @@ static const struct {
 	/* match value list empty */
 	{ O "  - match: { group: [] }\n    set: { psk: x }\n",
 	  "t.yaml:7:21: 'group' must be a value or a non-empty list of values, not an empty list" },
+	/* match value empty */
+	{ O "  - match: { group: }\n    set: { psk: x }\n",
+	  "t.yaml:7:21: 'group' must be a value or a non-empty list of values, not empty" },
+	/* set not a mapping */
+	{ O "  - match: { group: 2 }\n    set: [psk]\n",
+	  "t.yaml:8:10: 'set' must be a mapping of settings, not a list" },
 	/* match peer not in the suite */
 	{ O "  - match: { peer: remote }\n    set: { psk: x }\n",
 	  "t.yaml:7:20: match: peer 'remote' is not one of the suite's peers (strongswan, self)" },

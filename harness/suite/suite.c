@@ -1,6 +1,7 @@
 /* The suite loader: a YAML tree (suite/yaml.h) into struct suite, with the
- * matrix expanded into cases. Settings flow defaults -> matrix values ->
- * the case's own keys, each applied in the order written. */
+ * matrix expanded into cases, once per peer. Settings flow defaults ->
+ * matrix values -> the case's own keys -> matching overrides, each applied
+ * in the order written. */
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,6 @@
-/* Suite files (docs/suite-format.md): a YAML file of test cases against a
- * peer, loaded into a model and expanded into cases before anything runs.
+/* Suite files (docs/suite-format.md): a YAML file of test cases against one
+ * peer or several, loaded into a model and expanded into cases (per peer,
+ * overrides applied) before anything runs.
  *
  * The loader checks everything it can without running: unknown keys (with
  * a did-you-mean), types, transform, group and notify names, the topology,
