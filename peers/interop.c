@@ -335,7 +335,7 @@ static bool interop_ping(struct interop_pump *p, const char *ns, const char *src
 	char count[8];
 	snprintf(count, sizeof(count), "%d", INTEROP_PINGS);
 	/* -p: the token fills the echo payload, so a leak in clear shows */
-	char *const argv[] = { "ping", "-n", "-c", count, "-i", "0.2", "-W", "2", "-p",
+	char *const argv[] = { "ping", "-n", "-c", count, "-i", "0.05", "-W", "2", "-p",
 			       (char *)token_hex, "-I", (char *)src, (char *)dst, NULL };
 	pid_t pid;
 	*replies = 0;

@@ -119,20 +119,21 @@ bool timeline_write_pcap(const char *path, const struct ike_result *r,
 void timeline_print(FILE *f, const struct ike_result *r)
 {
 	char ex[40], lo[64], pe[64];
+	uint64_t t0 = r->nevent ? r->event[0].time_ms : 0;
 	for (size_t i = 0; i < r->nevent; i++) {
 		const struct ike_event *ev = &r->event[i];
 		netaddr_str(&ev->local, lo, sizeof(lo));
 		netaddr_str(&ev->peer, pe, sizeof(pe));
 		fprintf(f, "%6" PRIu64 " ms %s %-8s %s msgid %08" PRIx32 " %zu bytes %s %s %s%s%s%s%s\n",
-			ev->time_ms, ev->sent ? "sent" : "recv", ike_kind_name(ev->kind),
+			ev->time_ms - t0, ev->sent ? "sent" : "recv", ike_kind_name(ev->kind),
 			names_fmt(NAMES_EXCHANGE, ev->exchange, ex, sizeof(ex)), ev->msgid,
-			ev->length, ev->sent ? lo : pe, ev->sent ? "->" : "<-", ev->sent ? pe : lo,
+			ev->length, lo, ev->sent ? "->" : "<-", pe,
 			ev->retransmit ? " (retransmission)" : "",
 			ev->duplicate ? " (duplicate)" : "", ev->note[0] ? ": " : "", ev->note);
 	}
 	char nt[48];
 	for (size_t i = 0; i < r->nnotify; i++)
-		fprintf(f, "%6" PRIu64 " ms notify %s %s%s\n", r->notify[i].time_ms,
+		fprintf(f, "%6" PRIu64 " ms notify %s %s%s\n", r->notify[i].time_ms - t0,
 			r->notify[i].sent ? "sent" : "received",
 			names_fmt(NAMES_NOTIFY, r->notify[i].type, nt, sizeof(nt)),
 			r->notify[i].protected_ ? " (protected)" : "");

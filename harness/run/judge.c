@@ -107,9 +107,11 @@ static void run_props(const struct suite_case *c, bool init, const struct intero
 	if (r->nnotify_tx)
 		run_verdict_prop(v, "notify_sent", run_notifies(r->notify_tx, r->nnotify_tx, n,
 								sizeof(n)));
+	snprintf(buf, sizeof(buf), "%" PRIu64, r->ms);
+	run_verdict_prop(v, "handshake_ms", buf);
 	if (r->traffic.ran) {
-		snprintf(buf, sizeof(buf), "%" PRIu64 "/%" PRIu64 " ESP packets in/out",
-			 r->traffic.in.packets, r->traffic.out.packets);
+		snprintf(buf, sizeof(buf), "%" PRIu64 "/%" PRIu64 " ESP packets in/out in %" PRIu64
+			 " ms", r->traffic.in.packets, r->traffic.out.packets, r->traffic.ms);
 		run_verdict_prop(v, "traffic", buf);
 	}
 }
