@@ -1,18 +1,21 @@
 #!/bin/sh
-# The main job of `make run` until suite files land: the interop smoke cases
-# against strongSwan and ourselves in namespaces (`ike-conform smoke`,
-# artifacts under out/smoke/), then every bundled capture and raw datagram
-# decoded with `ike-conform decode` (trees under out/decode/). Fails when a
-# smoke case fails or a capture that should decode does not.
+# The main job of `make run`: the smoke suite (suites/smoke.yaml) against
+# strongSwan and ourselves in namespaces, two workers, with its JUnit report
+# (out/junit.xml), artifacts per case (out/smoke/) and fuzzing seeds
+# (out/seeds/); then every bundled capture and raw datagram decoded with
+# `ike-conform decode` (trees under out/decode/). Fails when a smoke case
+# fails or a capture that should decode does not.
 set -u
 bin=$1
 vectors=$2
-out=${OUT:-out}/decode
+top=${OUT:-out}
+out=$top/decode
 mkdir -p "$out"
 
 smoke=0
-rm -rf "${OUT:-out}/smoke"
-"$bin" smoke --out "${OUT:-out}/smoke" || smoke=$?
+rm -rf "$top/smoke" "$top/seeds" "$top/junit.xml"
+"$bin" suites/smoke.yaml -j 2 --junit "$top/junit.xml" --out "$top/smoke" --seeds "$top/seeds" ||
+	smoke=$?
 
 if [ ! -d "$vectors" ]; then
 	echo "make run: $vectors is absent; nothing to decode" >&2

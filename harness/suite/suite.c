@@ -269,11 +269,14 @@ static bool suite_expect(const struct yaml_node *v, struct suite_settings *x,
 		return yaml_fail(err, est, "'established: true' contradicts '%s'",
 				 e->notify ? "rejected" : "silence: true");
 	/* a refusal written here overrides an established inherited from
-	 * defaults (verify: [established]) */
+	 * defaults (verify: [established]), and the traffic that only an
+	 * established child could carry, unless written here too */
 	if (!est && refusal) {
 		e->established = false;
 		x->established_set = true;
 	}
+	if (refusal && !yaml_map_get(v, "traffic"))
+		e->traffic = false;
 	return true;
 }
 

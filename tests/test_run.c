@@ -1,0 +1,335 @@
+/* The runner's pure parts: ids, filters, shards, expectations judged
+ * against interop results, scripts into engine steps. The binary and real
+ * runs are test_runner.c's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "run/run.h"
+#include "tests.h"
+#include "wire/names.h"
+
+/* A suite against both peers: a matrix of 3, two explicit cases. */
+static const char test_run_suite[] =
+	"suite: t\n"
+	"peer: [strongswan, self]\n"
+	"defaults:\n"
+	"  psk: k\n"
+	"  lifetime: 3600s\n"
+	"  phase2: { esp: aes128-sha1, lifetime: 1200s }\n"
+	"  verify: [established, traffic]\n"
+	"matrix:\n"
+	"  group: [2, 14, 19]\n"
+	"cases:\n"
+	"  - name: refused\n"
+	"    expect: { rejected: NO-PROPOSAL-CHOSEN }\n"
+	"  - name: quiet\n"
+	"    role: responder\n"
+	"    expect: { silence: true }\n"
+	"  - name: exact\n"
+	"    proposal: aes256-sha256-modp2048\n"
+	"    expect: { proposal: aes256-sha256-modp2048, esp: aes128-sha1, lifetime: 3600s,\n"
+	"              child_lifetime: 1200s }\n"
+	"  - name: scripted\n"
+	"    script:\n"
+	"      - send: mm1\n"
+	"        mutate: [{ field: sa.doi, set: 0x7 }, { field: header.flags, set: 1 }]\n"
+	"      - expect: mm2\n"
+	"      - expect: { any_of: [{ notify: PAYLOAD-MALFORMED }, silence], within: 2s }\n"
+	"      - silence: 1s\n"
+	"      - wait: 500ms\n"
+	"  - name: bad-value\n"
+	"    script:\n"
+	"      - send: mm1\n"
+	"        mutate: [{ field: sa.doi, set: lots }]\n"
+	"  - name: two-messages\n"
+	"    script:\n"
+	"      - expect: { any_of: [mm2, am2] }\n";
+
+static void test_run_load(struct run_plan *p)
+{
+	char dir[] = "/tmp/ikec-test-run-XXXXXX", path[64];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.yaml", dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(test_run_suite, f);
+	fclose(f);
+	char *files[] = { path };
+	struct yaml_error err;
+	ck_assert_msg(run_plan_load(p, files, 1, NULL, &err), "%s", err.text);
+	unlink(path);
+	rmdir(dir);
+}
+
+static const struct run_item *test_run_item(const struct run_plan *p, const char *id)
+{
+	for (size_t i = 0; i < p->nitems; i++)
+		if (!strcmp(p->items[i].id, id))
+			return &p->items[i];
+	ck_abort_msg("no case %s", id);
+	return NULL;
+}
+
+START_TEST(test_run_ids_filter_shard)
+{
+	struct run_plan p;
+	test_run_load(&p);
+	ck_assert_uint_eq(p.nitems, 18);  /* (3 + 6) x 2 peers */
+	ck_assert_str_eq(p.items[0].id, "t@strongswan/g2");
+	ck_assert_str_eq(p.items[0].group, "t@strongswan");
+	ck_assert_str_eq(p.items[9].id, "t@self/g2");
+	ck_assert_int_eq(p.items[9].c->peer, SUITE_PEER_SELF);
+	/* filters: the id, the bare name, any of several */
+	static const struct {
+		const char *pat[2];
+		size_t n, want;
+	} filters[] = {
+		{ { "t@self/*", NULL }, 1, 9 },
+		{ { "g1*", NULL }, 1, 4 },
+		{ { "*/refused", "quiet" }, 2, 4 },
+		{ { "nothing", NULL }, 1, 0 },
+	};
+	for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
+		struct run_plan q;
+		test_run_load(&q);
+		run_plan_filter(&q, (char *const *)filters[i].pat, filters[i].n);
+		ck_assert_msg(q.nitems == filters[i].want, "filter %zu: %zu cases, want %zu", i,
+			      q.nitems, filters[i].want);
+		run_plan_free(&q);
+	}
+	/* shards: every case in exactly one slice, the same one every time */
+	for (unsigned n = 1; n <= 7; n++) {
+		size_t seen = 0;
+		for (unsigned k = 1; k <= n; k++) {
+			struct run_plan q;
+			test_run_load(&q);
+			run_plan_shard(&q, k, n);
+			for (size_t i = 0; i < q.nitems; i++)
+				ck_assert_uint_eq(run_shard_of(q.items[i].id, n), k);
+			seen += q.nitems;
+			run_plan_free(&q);
+		}
+		ck_assert_uint_eq(seen, p.nitems);
+	}
+	/* FNV-1a 64 of "a" is af63dc4c8601ec8c; mod 7 is fixed forever */
+	ck_assert_uint_eq(run_shard_of("a", 7), (unsigned)(0xaf63dc4c8601ec8cull % 7) + 1);
+	static const struct {
+		const char *s;
+		bool ok;
+		unsigned k, n;
+	} shards[] = {
+		{ "1/1", true, 1, 1 }, { "3/8", true, 3, 8 }, { "0/2", false, 0, 0 },
+		{ "3/2", false, 0, 0 }, { "x", false, 0, 0 }, { "1/", false, 0, 0 },
+		{ "/2", false, 0, 0 }, { "1/2x", false, 0, 0 }, { "1/1001", false, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(shards) / sizeof(shards[0]); i++) {
+		unsigned k = 0, n = 0;
+		ck_assert_msg(run_shard_parse(shards[i].s, &k, &n) == shards[i].ok, "%s", shards[i].s);
+		if (shards[i].ok)
+			ck_assert(k == shards[i].k && n == shards[i].n);
+	}
+	run_plan_free(&p);
+}
+END_TEST
+
+/* An interop result as a real established case leaves it. */
+static void test_run_established(struct interop_result *r, const struct suite_case *c)
+{
+	memset(r, 0, sizeof(*r));
+	r->harness_ok = r->established = r->agree = r->heard = true;
+	r->p1 = c->p1;
+	r->have_child = true;
+	r->child.xf = c->p2;
+	r->view.present = r->view.child.present = true;
+	r->view.life_sec = c->p1.life_sec;
+	r->view.child.life_sec = c->p2.life_sec;
+	r->traffic.ran = r->traffic.ok = true;
+	snprintf(r->traffic.why, sizeof(r->traffic.why), "3+3 ping replies");
+}
+
+enum test_run_tweak {
+	TW_NONE, TW_NOT_ESTABLISHED, TW_DISAGREE, TW_NO_TRAFFIC, TW_NPC_RX, TW_NPC_TX,
+	TW_OTHER_NOTIFY, TW_SILENT, TW_WRONG_GROUP, TW_WRONG_ESP, TW_LIFE_OURS, TW_LIFE_PEER,
+	TW_CHILD_LIFE_PEER, TW_LOOPS,
+};
+
+static void test_run_tweak(struct interop_result *r, enum test_run_tweak t)
+{
+	switch (t) {
+	case TW_NONE: break;
+	case TW_NOT_ESTABLISHED:
+		r->established = r->agree = false;
+		snprintf(r->why, sizeof(r->why), "not established: peer has no IKE SA");
+		break;
+	case TW_DISAGREE:
+		r->agree = false;
+		snprintf(r->why, sizeof(r->why), "DH group 14 vs 2");
+		break;
+	case TW_NO_TRAFFIC:
+		r->traffic.ok = false;
+		snprintf(r->traffic.why, sizeof(r->traffic.why), "0 of 3 ping replies");
+		break;
+	case TW_NPC_RX:
+		r->established = r->agree = r->have_child = false;
+		r->notify_rx[r->nnotify_rx++] = WIRE_N_NO_PROPOSAL_CHOSEN;
+		break;
+	case TW_NPC_TX:
+		r->established = r->agree = r->have_child = false;
+		r->notify_tx[r->nnotify_tx++] = WIRE_N_NO_PROPOSAL_CHOSEN;
+		break;
+	case TW_OTHER_NOTIFY:
+		r->established = r->agree = false;
+		r->notify_rx[r->nnotify_rx++] = WIRE_N_INVALID_PAYLOAD_TYPE;
+		break;
+	case TW_SILENT:
+		r->established = r->agree = r->heard = false;
+		break;
+	case TW_WRONG_GROUP: r->p1.group = 5; break;
+	case TW_WRONG_ESP: r->child.xf.keylen = 256; break;
+	case TW_LIFE_OURS: r->p1.life_sec = 28800; break;
+	case TW_LIFE_PEER: r->view.life_sec = 28800; break;
+	case TW_CHILD_LIFE_PEER: r->view.child.life_sec = 3960; break;
+	case TW_LOOPS:
+		r->loops = true;
+		snprintf(r->why, sizeof(r->why), "peer loops: 9 IKE/CHILD SA attempts");
+		break;
+	}
+}
+
+START_TEST(test_run_judge_table)
+{
+	struct run_plan p;
+	test_run_load(&p);
+	static const struct {
+		const char *id;
+		bool init;
+		enum test_run_tweak tweak;
+		enum run_status want;
+		const char *what;         /* the failed check */
+		const char *seen;         /* part of what the verdict says it saw */
+	} rows[] = {
+		{ "t@strongswan/g14", true, TW_NONE, RUN_PASS, "", "" },
+		{ "t@strongswan/g14", true, TW_NOT_ESTABLISHED, RUN_FAIL, "established", "no IKE SA" },
+		{ "t@strongswan/g14", true, TW_DISAGREE, RUN_FAIL, "cross-check", "group 14 vs 2" },
+		{ "t@strongswan/g14", true, TW_NO_TRAFFIC, RUN_FAIL, "traffic", "0 of 3" },
+		{ "t@strongswan/g14", true, TW_LOOPS, RUN_FAIL, "peer loops", "9 IKE/CHILD" },
+		{ "t@self/refused", true, TW_NPC_RX, RUN_PASS, "", "" },
+		/* an initiator's refusal must come from the peer */
+		{ "t@self/refused", true, TW_NPC_TX, RUN_FAIL, "notify", "received none, sent NO-PROPOSAL-CHOSEN" },
+		{ "t@self/refused", false, TW_NPC_TX, RUN_PASS, "", "" },
+		{ "t@self/refused", true, TW_OTHER_NOTIFY, RUN_FAIL, "notify", "INVALID-PAYLOAD-TYPE" },
+		{ "t@self/refused", true, TW_NONE, RUN_FAIL, "notify", "sent none; established" },
+		{ "t@self/quiet", false, TW_SILENT, RUN_PASS, "", "" },
+		{ "t@self/quiet", false, TW_OTHER_NOTIFY, RUN_FAIL, "silence", "INVALID-PAYLOAD-TYPE" },
+		{ "t@self/exact", true, TW_NONE, RUN_PASS, "", "" },
+		{ "t@self/exact", true, TW_WRONG_GROUP, RUN_FAIL, "proposal", "aes256-sha256-modp1536" },
+		{ "t@self/exact", true, TW_WRONG_ESP, RUN_FAIL, "esp", "aes256-sha1" },
+		{ "t@self/exact", true, TW_LIFE_OURS, RUN_FAIL, "lifetime", "28800s in the harness" },
+		{ "t@self/exact", true, TW_LIFE_PEER, RUN_FAIL, "lifetime", "28800s installed by the peer" },
+		{ "t@self/exact", true, TW_CHILD_LIFE_PEER, RUN_FAIL, "child_lifetime", "3960s installed" },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct suite_case *c = test_run_item(&p, rows[i].id)->c;
+		struct interop_result *r = calloc(1, sizeof(*r));
+		struct run_verdict *v = calloc(1, sizeof(*v));
+		test_run_established(r, c);
+		test_run_tweak(r, rows[i].tweak);
+		run_judge(c, rows[i].init, r, v);
+		ck_assert_msg(v->status == rows[i].want, "row %zu (%s): %s, want %s: %s: %s", i,
+			      rows[i].id, run_status_name(v->status), run_status_name(rows[i].want),
+			      v->what, v->seen);
+		ck_assert_msg(!strcmp(v->what, rows[i].what), "row %zu: failed check '%s', want '%s'",
+			      i, v->what, rows[i].what);
+		ck_assert_msg(strstr(v->seen, rows[i].seen), "row %zu: seen '%s' lacks '%s'", i,
+			      v->seen, rows[i].seen);
+		if (v->status == RUN_FAIL)
+			ck_assert_msg(v->expected[0], "row %zu: no expected text", i);
+		free(r);
+		free(v);
+	}
+	run_plan_free(&p);
+}
+END_TEST
+
+START_TEST(test_run_judge_props)
+{
+	struct run_plan p;
+	test_run_load(&p);
+	const struct suite_case *c = test_run_item(&p, "t@strongswan/exact")->c;
+	struct interop_result *r = calloc(1, sizeof(*r));
+	struct run_verdict *v = calloc(1, sizeof(*v));
+	test_run_established(r, c);
+	r->ms = 42;
+	run_judge(c, true, r, v);
+	static const char *const want[][2] = {
+		{ "peer", "strongswan" }, { "role", "initiator" }, { "exchange", "main" },
+		{ "phase1", "aes256-sha256-modp2048" }, { "ike_lifetime", "3600s" },
+		{ "esp", "aes128-sha1" }, { "child_lifetime", "1200s" },
+		{ "peer_ike_lifetime", "3600s" }, { "handshake_ms", "42" },
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		bool found = false;
+		for (size_t k = 0; k < v->nprops; k++)
+			if (!strcmp(v->props[k][0], want[i][0])) {
+				ck_assert_msg(!strcmp(v->props[k][1], want[i][1]), "%s = %s, want %s",
+					      want[i][0], v->props[k][1], want[i][1]);
+				found = true;
+			}
+		ck_assert_msg(found, "no property %s", want[i][0]);
+	}
+	ck_assert_str_eq(run_status_name(RUN_SKIP), "SKIP");
+	free(r);
+	free(v);
+	run_plan_free(&p);
+}
+END_TEST
+
+START_TEST(test_run_scripts)
+{
+	struct run_plan p;
+	test_run_load(&p);
+	struct ike_step steps[16];
+	struct ike_mutation mut[8];
+	size_t n = 0;
+	char err[300] = "";
+	const struct suite_case *c = test_run_item(&p, "t@self/scripted")->c;
+	ck_assert_msg(run_script(c, steps, 16, &n, mut, 8, err, sizeof(err)), "%s", err);
+	ck_assert_uint_eq(n, 5);
+	ck_assert(steps[0].op == IKE_STEP_SEND && steps[0].kind == IKE_K_MM1);
+	ck_assert_uint_eq(steps[0].nmut, 2);
+	ck_assert(steps[0].mut[0].op == IKE_MUT_SET && !strcmp(steps[0].mut[0].path, "sa.doi") &&
+		  steps[0].mut[0].value == 7);
+	ck_assert(!strcmp(steps[0].mut[1].path, "header.flags") && steps[0].mut[1].value == 1);
+	ck_assert(steps[1].op == IKE_STEP_EXPECT && steps[1].kind == IKE_K_MM2);
+	ck_assert(steps[2].op == IKE_STEP_EXPECT_NOTIFY && steps[2].or_silence &&
+		  steps[2].notify == WIRE_N_PAYLOAD_MALFORMED && steps[2].within_ms == 2000);
+	ck_assert(steps[3].op == IKE_STEP_EXPECT_SILENCE && steps[3].within_ms == 1000);
+	ck_assert(steps[4].op == IKE_STEP_WAIT && steps[4].wait_ms == 500);
+	/* too small a table, a value that is no number, alternatives the engine lacks */
+	ck_assert(!run_script(c, steps, 2, &n, mut, 8, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "too many steps"), "%s", err);
+	ck_assert(!run_script(c, steps, 16, &n, mut, 1, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "too many mutations"), "%s", err);
+	c = test_run_item(&p, "t@self/bad-value")->c;
+	ck_assert(!run_script(c, steps, 16, &n, mut, 8, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "'lots' is not a number") && strstr(err, "line 31, column 18"), "%s", err);
+	c = test_run_item(&p, "t@self/two-messages")->c;
+	ck_assert(!run_script(c, steps, 16, &n, mut, 8, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "line 34, column 9") && strstr(err, "one message"), "%s", err);
+	run_plan_free(&p);
+}
+END_TEST
+
+Suite *suite_run(void)
+{
+	Suite *s = suite_create("run");
+	TCase *tc = tcase_create("run");
+	tcase_add_test(tc, test_run_ids_filter_shard);
+	tcase_add_test(tc, test_run_judge_table);
+	tcase_add_test(tc, test_run_judge_props);
+	tcase_add_test(tc, test_run_scripts);
+	suite_add_tcase(s, tc);
+	return s;
+}
