@@ -76,7 +76,7 @@ TEST_BIN := $(BUILD)/check-ike-conform
 BENCH := $(BUILD)/bench-ike
 BENCH_INTEROP := $(BUILD)/bench-interop
 
-.PHONY: all deps deps-if-missing check test run bench clean install
+.PHONY: all deps deps-if-missing check test run bench clean install suites
 
 all: $(BIN)
 
@@ -132,6 +132,14 @@ check: deps-if-missing
 # The tests alone, without the package check (used by partial builds).
 test: $(TEST_BIN) $(if $(filter cli,$(MODULES)),$(BIN))
 	$(Q)IKEC_SRCDIR=$(CURDIR) IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) $(TEST_BIN)
+
+# The shipped HAGLE and DH-group suites in full, against strongSwan and self
+# (about 4 minutes with 2 workers); .ci/run runs it after the tests.
+SUITES_JOBS ?= 2
+suites: deps-if-missing
+	$(Q)$(MAKE) --no-print-directory $(BIN)
+	$(Q)$(BIN) suites/hagle.yaml suites/dh-groups.yaml -j $(SUITES_JOBS) -q \
+		--junit $(BUILD)/suites-junit.xml
 
 run: deps-if-missing
 	$(Q)$(MAKE) --no-print-directory $(BIN)

@@ -373,15 +373,19 @@ int cli_run(int argc, char **argv)
 		rc = 3;
 	}
 	if (!rc) {
-		printf("ike-conform: %zu cases in %.1f s: %u passed, %u failed, %u errors, "
-		       "%u skipped\n", plan.nitems, secs, x.counts[RUN_PASS], x.counts[RUN_FAIL],
-		       x.counts[RUN_ERROR], x.counts[RUN_SKIP]);
+		printf("ike-conform: %zu cases in %.1f s with %u worker%s: %u passed, %u failed, "
+		       "%u errors, %u skipped\n", plan.nitems, secs, jobs, jobs == 1 ? "" : "s",
+		       x.counts[RUN_PASS], x.counts[RUN_FAIL], x.counts[RUN_ERROR],
+		       x.counts[RUN_SKIP]);
 		if (junit)
 			printf("ike-conform: JUnit report in %s\n", junit);
 		if (out)
 			printf("ike-conform: artifacts in %s\n", outdir);
 		if (seeds)
 			printf("ike-conform: seeds in %s\n", seedsdir);
+		/* last, in the form CI log readers count (errors are failures) */
+		printf("ike-conform: %u passed, %u failed, %u skipped\n", x.counts[RUN_PASS],
+		       x.counts[RUN_FAIL] + x.counts[RUN_ERROR], x.counts[RUN_SKIP]);
 		rc = x.counts[RUN_FAIL] || x.counts[RUN_ERROR] ? 1 : 0;
 	}
 	/* anything a worker could not remove (it was killed mid-way) */
