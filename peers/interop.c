@@ -188,6 +188,13 @@ static bool interop_theirs(const struct interop_net *net, const struct interop_s
 	    !ike_ts_parse(net->harness_ts, &pc->ts_remote, e, sizeof(e)))
 		return interop_fail(err, errlen, "case %s: traffic selector: %s", s->name, e);
 	pc->force_encap = s->force_encap;
+	/* behind a NAT the harness still names itself by its own address */
+	if (!netaddr_same_host(&net->harness, &net->harness_public)) {
+		bool v6 = net->harness.family == AF_INET6;
+		pc->remote_id.type = v6 ? 5 : 1;  /* ID_IPV6_ADDR, ID_IPV4_ADDR */
+		pc->remote_id.len = v6 ? 16 : 4;
+		memcpy(pc->remote_id.data, net->harness.ip, pc->remote_id.len);
+	}
 	if (ike_auth_is_sig(pc->auth)) {
 		const struct pki_cred *sun = pki_testpki_host(s->pki, "sun");
 		if (!sun)
@@ -1066,16 +1073,17 @@ bool interop_env_up(struct interop_env *v, const char *dir, const char *prefix, 
 		interop_env_down(v, NULL, 0);
 		return interop_fail(err, errlen, "cannot write %s", v->ca);
 	}
-	if (!interop_env_topo_up(v, prefix, err, errlen)) {
+	if (!interop_env_topo_up(v, NETNS_TOPO_DIRECT, prefix, err, errlen)) {
 		interop_env_down(v, NULL, 0);
 		return false;
 	}
 	return true;
 }
 
-bool interop_env_topo_up(struct interop_env *v, const char *prefix, char *err, size_t errlen)
+bool interop_env_topo_up(struct interop_env *v, enum netns_topology kind, const char *prefix,
+			 char *err, size_t errlen)
 {
-	if (!(v->topo = netns_topo_new(NETNS_TOPO_DIRECT, prefix, err, errlen)))
+	if (!(v->topo = netns_topo_new(kind, prefix, err, errlen)))
 		return false;
 	v->net.harness_ns = netns_topo_ns(v->topo, NETNS_ROLE_HARNESS);
 	v->net.harness = v->topo->harness_ike;
@@ -1088,8 +1096,8 @@ bool interop_env_topo_up(struct interop_env *v, const char *prefix, char *err, s
 	v->net.peer_ts = v->pts;
 	v->net.peer_ns = netns_topo_ns(v->topo, NETNS_ROLE_PEER);
 	/* netns names a veth end after the namespace at its other end */
-	v->net.harness_if = v->topo->harness_nat ? "eth-nh" : "eth-p";
-	v->net.peer_if = v->topo->peer_nat ? "eth-np" : "eth-h";
+	v->net.harness_if = v->topo->harness_nat ? "eth-nh" : v->topo->peer_nat ? "eth-np" : "eth-p";
+	v->net.peer_if = v->topo->peer_nat ? "eth-np" : v->topo->harness_nat ? "eth-nh" : "eth-h";
 	return true;
 }
 

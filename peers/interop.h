@@ -161,9 +161,10 @@ struct interop_env {
 };
 bool interop_env_up(struct interop_env *v, const char *dir, const char *prefix, char *err,
 		    size_t errlen);
-/* The topology part alone, on an env whose PKI is already there (a
- * worker of the suite runner shares its parent's). */
-bool interop_env_topo_up(struct interop_env *v, const char *prefix, char *err, size_t errlen);
+/* The topology part alone (any kind), on an env whose PKI is already there
+ * (a worker of the suite runner shares its parent's). */
+bool interop_env_topo_up(struct interop_env *v, enum netns_topology kind, const char *prefix,
+			 char *err, size_t errlen);
 /* Teardown; false (with err) when something could not be removed. */
 bool interop_env_down(struct interop_env *v, char *err, size_t errlen);
 

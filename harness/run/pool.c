@@ -117,8 +117,8 @@ struct run_worker {
 	const struct run_plan *plan;
 	const struct run_opts *o;
 	struct interop_env env;
-	bool env_ok;
-	char env_err[600];
+	bool env_ok;              /* env.topo is built, of kind topo */
+	enum netns_topology topo;
 	unsigned slot;
 	struct peer *peers[3];    /* by enum suite_peer, made on first use */
 };
@@ -148,16 +148,47 @@ static void run_copy_tail(const char *from, long off, const char *to)
 	fclose(in);
 }
 
-static struct peer *run_peer(struct run_worker *w, enum suite_peer kind, char *err, size_t len)
+static void run_stop_peers(struct run_worker *w)
 {
-	if (w->peers[kind])
-		return w->peers[kind];
-	/* one peer at a time: they share the namespace's ports 500 and 4500 */
 	for (size_t i = 0; i < 3; i++)
 		if (w->peers[i]) {
 			w->peers[i]->ops->stop(w->peers[i]);
 			w->peers[i] = NULL;
 		}
+}
+
+/* The suite's topology, built on first use and rebuilt (peers and all)
+ * when a case needs another kind. */
+static bool run_topology(struct run_worker *w, enum netns_topology kind, char *err, size_t len)
+{
+	if (w->env_ok && w->topo == kind)
+		return true;
+	run_stop_peers(w);
+	if (w->env_ok) {
+		const struct pki_testpki *pki = w->env.pki;
+		w->env.pki = NULL;  /* the parent's: not freed here */
+		bool down = interop_env_down(&w->env, err, len);
+		w->env.pki = (struct pki_testpki *)pki;
+		w->env_ok = false;
+		if (!down)
+			return false;
+	}
+	char prefix[40];
+	snprintf(prefix, sizeof(prefix), "%sw%u", w->o->prefix, w->slot);
+	if (!interop_env_topo_up(&w->env, kind, prefix, err, len))
+		return false;
+	w->env.net.probe_bin = w->o->bin;
+	w->env_ok = true;
+	w->topo = kind;
+	return true;
+}
+
+static struct peer *run_peer(struct run_worker *w, enum suite_peer kind, char *err, size_t len)
+{
+	if (w->peers[kind])
+		return w->peers[kind];
+	/* one peer at a time: they share the namespace's ports 500 and 4500 */
+	run_stop_peers(w);
 	char dir[1200];
 	snprintf(dir, sizeof(dir), "%s/w%u-%s", w->o->work, w->slot, suite_peer_name(kind));
 	const char *ns = netns_topo_ns(w->env.topo, NETNS_ROLE_PEER);
@@ -219,9 +250,10 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 		snprintf(v->why, sizeof(v->why), "cannot make %s: %s", dir, strerror(errno));
 		return;
 	}
-	if (!w->env_ok) {
+	if (!run_topology(w, it->suite->topology, err, sizeof(err))) {
 		v->status = RUN_ERROR;
-		snprintf(v->why, sizeof(v->why), "the worker's namespaces: %s", w->env_err);
+		snprintf(v->why, sizeof(v->why), "the %s topology: %s",
+			 netns_topology_name(it->suite->topology), err);
 		return;
 	}
 	if (c->peer == SUITE_PEER_REMOTE) {
@@ -235,6 +267,19 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 		v->status = RUN_ERROR;
 		snprintf(v->why, sizeof(v->why), "%s peer: %s", suite_peer_name(c->peer), err);
 		return;
+	}
+	/* peer_config keys the drivers do not take from a case yet: an error,
+	   never a case that silently runs with the peer's defaults */
+	const struct yaml_node *pc = c->peer_config.node;
+	for (size_t i = 0; pc && pc->type == YAML_MAP && i < pc->n; i++) {
+		const char *k = pc->keys[i]->str;
+		if (strcmp(k, "proposals") && strcmp(k, "ike_lifetime")) {
+			v->status = RUN_ERROR;
+			snprintf(v->why, sizeof(v->why), "%s:%u:%u: peer_config key '%s' is not applied "
+				 "to the peer by this version (only proposals and ike_lifetime are)",
+				 it->suite->file, pc->keys[i]->line, pc->keys[i]->col, k);
+			return;
+		}
 	}
 	struct ike_step steps[RUN_MAX_SCRIPT];
 	struct ike_mutation *mut = xcalloc(RUN_MAX_MUT, sizeof(*mut));
@@ -319,10 +364,6 @@ static void run_worker_main(const struct run_plan *p, const struct run_opts *o,
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	netns_install_signal_cleanup(err, sizeof(err));
 	struct run_worker w = { .plan = p, .o = o, .env = *base, .slot = slot };
-	char prefix[40];
-	snprintf(prefix, sizeof(prefix), "%sw%u", o->prefix, slot);
-	w.env_ok = interop_env_topo_up(&w.env, prefix, w.env_err, sizeof(w.env_err));
-	w.env.net.probe_bin = o->bin;
 	struct run_verdict *v = xcalloc(1, sizeof(*v));
 	uint32_t idx;
 	while (run_read_all(in, &idx, sizeof(idx)) && idx != RUN_QUIT && idx < p->nitems) {
@@ -331,9 +372,7 @@ static void run_worker_main(const struct run_plan *p, const struct run_opts *o,
 			break;
 	}
 	free(v);
-	for (size_t i = 0; i < 3; i++)
-		if (w.peers[i])
-			w.peers[i]->ops->stop(w.peers[i]);
+	run_stop_peers(&w);
 	w.env.pki = NULL;  /* the parent's */
 	if (w.env_ok && !interop_env_down(&w.env, err, sizeof(err)))
 		log_warn("worker %u: teardown: %s", slot, err);

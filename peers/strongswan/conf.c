@@ -112,7 +112,8 @@ static bool ss_id_str(const struct ike_id *id, const struct netaddr *addr, char 
 			snprintf(err, errlen, "%s ID: bad address length %zu", which, id->len);
 			return false;
 		}
-		snprintf(buf, len, "%s:%s", id->type == 1 ? "ipv4" : "ipv6", a);
+		/* bare: charon reads "ipv4:..." as the text's own bytes */
+		snprintf(buf, len, "%s", a);
 		return true;
 	case 2: case 3:
 		if (!id->len || !ss_quotable(id->data, id->len) || id->len + 8 > len) {
