@@ -15,6 +15,7 @@ static Suite *(*const test_suites[])(void) = {
 	suite_pki, suite_ike, suite_yaml, suite_timeline, suite_peer,
 	suite_netns, suite_strongswan, suite_interop, suite_esp,
 	suite_matrix, suite_xfrm, suite_junit, suite_suite, suite_seeds, suite_run,
+	suite_runner,
 };
 
 const char *test_vector_path(const char *rel)
