@@ -75,6 +75,7 @@ TEST_BIN := $(BUILD)/check-ike-conform
 
 BENCH := $(BUILD)/bench-ike
 BENCH_INTEROP := $(BUILD)/bench-interop
+BENCH_SUITE := $(BUILD)/bench-suite
 
 .PHONY: all deps deps-if-missing check test run bench clean install suites
 
@@ -112,11 +113,18 @@ $(BENCH_INTEROP): bench/bench_interop.c $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
+$(BENCH_SUITE): bench/bench_suite.c $(LIB)
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
 # Speed is measured here, never in a unit test: ratios from one run.
+# bench-suite runs the HAGLE suite with $(BIN) (BENCH_SUITE_FILTER: fewer cases).
 bench: deps-if-missing
-	$(Q)$(MAKE) --no-print-directory $(BENCH) $(BENCH_INTEROP)
+	$(Q)$(MAKE) --no-print-directory $(BENCH) $(BENCH_INTEROP) $(BENCH_SUITE) $(BIN)
 	$(Q)$(BENCH)
 	$(Q)$(BENCH_INTEROP)
+	$(Q)$(BENCH_SUITE) --bin $(BIN) --suite suites/hagle.yaml
 
 deps:
 	$(Q)ci/deps.sh
@@ -152,7 +160,8 @@ install: $(BIN)
 clean:
 	rm -rf build build-san
 
--include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH).d $(BENCH_INTEROP).d
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH).d $(BENCH_INTEROP).d \
+	$(BENCH_SUITE).d
 
 # ---- the kernel lane (ci/kernel/README.md) ----
 # `make check-kernel` boots Debian's linux-image-amd64 under qemu (tcg) with
