@@ -575,8 +575,16 @@ START_TEST(test_ike_loss_and_duplicates)
 	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
 	size_t rt = 0, dup_i = 0, dup_r = 0;
 	for (size_t i = 0; i < ri->nevent; i++) {
-		rt += ri->event[i].sent && ri->event[i].retransmit;
-		dup_i += ri->event[i].duplicate;
+		const struct ike_event *ev = &ri->event[i];
+		rt += ev->sent && ev->retransmit;
+		dup_i += ev->duplicate;
+		/* a retransmission names the message it repeats (timeline, seeds) */
+		for (size_t k = 0; ev->sent && ev->retransmit && k < i; k++)
+			if (ri->event[k].sent && !ri->event[k].retransmit &&
+			    chunk_eq(ri->event[k].datagram, ev->datagram))
+				ck_assert_msg(ev->kind == ri->event[k].kind, "%s: retransmission of %s "
+					      "recorded as %s", loss_cases[_i].what,
+					      ike_kind_name(ri->event[k].kind), ike_kind_name(ev->kind));
 	}
 	for (size_t i = 0; i < rr->nevent; i++)
 		dup_r += rr->event[i].duplicate;

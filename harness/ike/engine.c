@@ -41,6 +41,7 @@ struct ike_engine {
 	uint32_t rt_timeout;
 	uint64_t rt_next;
 	uint8_t rt_exchange;
+	enum ike_kind rt_kind;    /* what is being retransmitted, for the timeline */
 	uint32_t rt_msgid;
 	struct ike_seen seen[IKE_SEEN];
 	size_t seen_next;
@@ -473,6 +474,7 @@ static bool ike_send(struct ike_engine *e, const struct ike_step *s, const struc
 		e->rt_timeout = e->cfg->retrans_ms ? e->cfg->retrans_ms : 500;
 		e->rt_next = now + e->rt_timeout;
 		e->rt_exchange = (uint8_t)m->hdr.exchange;
+		e->rt_kind = kind;
 		e->rt_msgid = m->hdr.msgid;
 	}
 	chunk_free(&plain);
@@ -777,7 +779,7 @@ uint64_t ike_engine_tick(struct ike_engine *e, uint64_t now)
 	if (e->rt_armed && now >= e->rt_next) {
 		if (e->rt_sent < e->cfg->retrans_tries) {
 			ike_xmit(e, e->rt_dgram);
-			struct ike_event *ev = ike_event_add(e, now, true, IKE_K_NONE, NULL, e->rt_dgram,
+			struct ike_event *ev = ike_event_add(e, now, true, e->rt_kind, NULL, e->rt_dgram,
 							     CHUNK_EMPTY);
 			ev->retransmit = true;
 			ev->exchange = e->rt_exchange;

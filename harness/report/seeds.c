@@ -217,6 +217,9 @@ bool seeds_write_result(const char *dir, const struct ike_result *r, const char 
 		return false;
 	for (size_t i = 0; r && i < r->nevent; i++) {
 		const struct ike_event *ev = &r->event[i];
+		/* the same bytes as an earlier event, under no kind of their own */
+		if (ev->retransmit || ev->duplicate)
+			continue;
 		const char *kind = seeds_kind(ev->kind);
 		if (!seeds_put(dir, kind, label, ev->datagram.ptr, ev->datagram.len, st, err,
 			       errlen))
