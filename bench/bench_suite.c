@@ -192,15 +192,6 @@ static bool bench_ours(const char *bin, const char *suite, const struct bench_fi
 
 /* ---- strongSwan to strongSwan ---- */
 
-/* A connection name strongSwan takes: [a-z0-9-] (as the runner makes it). */
-static void bench_conn_name(const char *in, char *out, size_t len)
-{
-	size_t i = 0;
-	for (; in[i] && i + 1 < len; i++) {
-		char ch = in[i];
-		out[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a')
-			 : ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) ? ch : '-';
-	}
 	out[i] = '\0';
 }
 
@@ -328,7 +319,7 @@ static void bench_strongswan(const struct run_plan *plan, struct bench_ss *s)
 		struct peer_case pc[2];
 		struct peer_sa_view vw[2];
 		uint64_t c0 = clock_ms();
-		bench_conn_name(c->name, name, sizeof(name));
+		run_conn_name(c->name, name, sizeof(name));
 		snprintf(what, sizeof(what), "strongSwan to strongSwan, %s", c->name);
 		if (!c->has_p2 || c->role != IKE_INITIATOR)
 			bench_die(what, "only Main/Aggressive Mode initiator cases with Quick Mode");

@@ -199,8 +199,7 @@ static struct peer *run_peer(struct run_worker *w, enum suite_peer kind, char *e
 	return w->peers[kind];
 }
 
-/* A connection name the peers take: [a-z0-9-]. */
-static void run_conn_name(const char *in, char *out, size_t len)
+void run_conn_name(const char *in, char *out, size_t len)
 {
 	size_t i = 0;
 	for (; in[i] && i + 1 < len; i++) {

@@ -111,6 +111,8 @@ bool run_pool(const struct run_plan *p, const struct run_opts *o, struct run_ver
 	      run_done_fn done, void *ctx, char *err, size_t errlen);
 /* The case's artifact folder (made by the worker). */
 void run_case_dir(const struct run_opts *o, const struct run_item *it, char *buf, size_t len);
+/* A case name as a connection name the peers take: [a-z0-9-]. */
+void run_conn_name(const char *in, char *out, size_t len);
 /* Stop every worker now and remove what they made (a signal handler may
  * call it: kill and the netns cleanup only). */
 void run_pool_abort(void);
