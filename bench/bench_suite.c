@@ -192,9 +192,6 @@ static bool bench_ours(const char *bin, const char *suite, const struct bench_fi
 
 /* ---- strongSwan to strongSwan ---- */
 
-	out[i] = '\0';
-}
-
 /* One side of a suite case for a charon: the initiator in the harness
  * namespace ("moon"), the responder in the peer namespace ("sun"), the
  * case's own proposals, lifetimes and PSK, the test PKI's certificates for
