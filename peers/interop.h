@@ -1,7 +1,7 @@
 /* One interop case end to end: the engine in the harness namespace against
  * a peer driver (strongSwan, self) in the peer namespace, in either
  * direction, then the peer's own view cross-checked against the engine's
- * record. The suite runner of a later issue calls this per case. */
+ * record. The suite runner (run/run.h) calls this per case. */
 #ifndef IKEC_PEERS_INTEROP_H
 #define IKEC_PEERS_INTEROP_H
 
