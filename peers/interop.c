@@ -985,8 +985,6 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 		}
 		for (size_t i = 0; i < res->nevent && !r->heard; i++)
 			r->heard = !res->event[i].sent;
-		if (res->failed)
-			snprintf(r->error, sizeof(r->error), "%s", res->error);
 		r->established = r->harness_ok && res->established && r->view.present &&
 				 (p1_only || (r->have_child && r->view.child.present));
 		r->ms = clock_ms() - t0;

@@ -127,7 +127,6 @@ struct interop_result {
 	struct ike_child child;           /* keys not kept */
 	bool have_child;
 	bool heard;                       /* the harness received anything from the peer */
-	char error[480];                  /* the engine's, when its script failed */
 };
 
 /* Run one case. False only when the case could not be run at all (err set);

@@ -1,10 +1,16 @@
 /* One runner for every module's suite. */
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlschemas.h>
+#include <libxml/xpath.h>
 
 #include "core/hex.h"
 #include "tests.h"
@@ -66,6 +72,78 @@ int test_run(const char *cmd, char **out)
 	*out = buf;
 	int st = pclose(p);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+const char *test_src_path(const char *rel)
+{
+	static char paths[4][4096];
+	static unsigned next;
+	char *p = paths[next++ % 4];
+	const char *dir = getenv("IKEC_SRCDIR");
+	snprintf(p, sizeof(paths[0]), "%s/%s", dir && *dir ? dir : ".", rel);
+	return p;
+}
+
+static int test_rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void test_rm_tree(const char *dir)
+{
+	if (dir && *dir)
+		nftw(dir, test_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+struct test_schema_errs {
+	char buf[2048];
+	size_t len;
+};
+
+static void test_schema_err(void *ctx, xmlErrorPtr e)
+{
+	struct test_schema_errs *er = ctx;
+	if (er->len < sizeof(er->buf) - 1)
+		er->len += (size_t)snprintf(er->buf + er->len, sizeof(er->buf) - er->len,
+					    "line %d: %s", e->line, e->message);
+	if (er->len > sizeof(er->buf) - 1)
+		er->len = sizeof(er->buf) - 1;
+}
+
+struct _xmlDoc *test_junit_valid(const char *path)
+{
+	xmlSchemaParserCtxtPtr pc = xmlSchemaNewParserCtxt(test_src_path("tests/junit/junit.xsd"));
+	ck_assert_ptr_nonnull(pc);
+	xmlSchemaPtr schema = xmlSchemaParse(pc);
+	ck_assert_msg(schema, "tests/junit/junit.xsd does not parse");
+	xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
+	struct test_schema_errs er = { .len = 0 };
+	er.buf[0] = '\0';
+	xmlSchemaSetValidStructuredErrors(vc, test_schema_err, &er);
+	xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
+	ck_assert_msg(doc, "%s: does not parse", path);
+	int rc = xmlSchemaValidateDoc(vc, doc);
+	ck_assert_msg(rc == 0, "%s: not valid against junit.xsd: %s", path, er.buf);
+	xmlSchemaFreeValidCtxt(vc);
+	xmlSchemaFree(schema);
+	xmlSchemaFreeParserCtxt(pc);
+	return doc;
+}
+
+char *test_xpath(struct _xmlDoc *doc, const char *expr)
+{
+	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+	xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
+	ck_assert_msg(o, "bad xpath %s", expr);
+	xmlChar *s = xmlXPathCastToString(o);
+	char *r = xstrdup((const char *)s);
+	xmlFree(s);
+	xmlXPathFreeObject(o);
+	xmlXPathFreeContext(ctx);
+	return r;
 }
 
 void test_skip(const char *test, const char *why)

@@ -10,7 +10,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <ftw.h>
 #include <sched.h>
 
 #include "core/chunk.h"
@@ -246,18 +245,10 @@ static const char *ti_live_why(void)
 	       : state == 3 ? "unshare(CLONE_NEWNET) is not permitted here" : NULL;
 }
 
-static int ti_rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void ti_rmdir(const char *dir)
 {
 	if (dir && *dir && !getenv("IKEC_INTEROP_KEEP"))
-		nftw(dir, ti_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		test_rm_tree(dir);
 }
 
 static void ti_env_up(struct interop_env *v)

@@ -7,8 +7,6 @@
 #include <unistd.h>
 
 #include <libxml/parser.h>
-#include <libxml/xmlschemas.h>
-#include <libxml/xpath.h>
 
 #include "report/junit.h"
 #include "tests.h"
@@ -54,80 +52,15 @@ static const char *jt_path(const char *name)
 	return p;
 }
 
-static const char *jt_src(const char *rel)
-{
-	static char paths[2][4096];
-	static unsigned next;
-	char *p = paths[next++ % 2];
-	const char *dir = getenv("IKEC_SRCDIR");
-	snprintf(p, sizeof(paths[0]), "%s/%s", dir && *dir ? dir : ".", rel);
-	return p;
-}
-
 /* ---- reading back ---- */
-
-static xmlDocPtr jt_load(const char *path)
-{
-	xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
-	ck_assert_msg(doc, "%s: does not parse", path);
-	return doc;
-}
-
-/* An XPath expression's string value (a new string). */
-static char *jt_xp(xmlDocPtr doc, const char *expr)
-{
-	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-	xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
-	ck_assert_msg(o, "bad xpath %s", expr);
-	xmlChar *s = xmlXPathCastToString(o);
-	char *r = xstrdup((const char *)s);
-	xmlFree(s);
-	xmlXPathFreeObject(o);
-	xmlXPathFreeContext(ctx);
-	return r;
-}
 
 #define jt_expect(doc, expr, want)                                                          \
 	do {                                                                                \
-		char *got_ = jt_xp(doc, expr);                                              \
+		char *got_ = test_xpath(doc, expr);                                              \
 		ck_assert_msg(strcmp(got_, want) == 0, "%s: got \"%s\" want \"%s\"", expr, \
 			      got_, want);                                                  \
 		free(got_);                                                                 \
 	} while (0)
-
-struct jt_errs {
-	char buf[2048];
-	size_t len;
-};
-
-static void jt_schema_err(void *ctx, xmlErrorPtr e)
-{
-	struct jt_errs *er = ctx;
-	if (er->len < sizeof(er->buf) - 1)
-		er->len += (size_t)snprintf(er->buf + er->len, sizeof(er->buf) - er->len,
-					    "line %d: %s", e->line, e->message);
-	if (er->len > sizeof(er->buf) - 1)
-		er->len = sizeof(er->buf) - 1;
-}
-
-static void jt_validate(const char *path)
-{
-	xmlSchemaParserCtxtPtr pc = xmlSchemaNewParserCtxt(jt_src("tests/junit/junit.xsd"));
-	ck_assert_ptr_nonnull(pc);
-	xmlSchemaPtr schema = xmlSchemaParse(pc);
-	ck_assert_msg(schema, "tests/junit/junit.xsd does not parse");
-	xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
-	struct jt_errs er = { .len = 0 };
-	er.buf[0] = '\0';
-	xmlSchemaSetValidStructuredErrors(vc, jt_schema_err, &er);
-	xmlDocPtr doc = jt_load(path);
-	int rc = xmlSchemaValidateDoc(vc, doc);
-	ck_assert_msg(rc == 0, "%s: not valid against junit.xsd: %s", path, er.buf);
-	xmlFreeDoc(doc);
-	xmlSchemaFreeValidCtxt(vc);
-	xmlSchemaFree(schema);
-	xmlSchemaFreeParserCtxt(pc);
-}
 
 /* An independent reader: xmllint, when installed (never a dependency). */
 static void jt_xmllint(const char *path)
@@ -144,7 +77,7 @@ static void jt_xmllint(const char *path)
 	ck_assert_msg(rc == 0, "xmllint --noout %s: %s", path, out);
 	free(out);
 	snprintf(cmd, sizeof(cmd), "xmllint --noout --schema '%s' '%s'",
-		 jt_src("tests/junit/junit.xsd"), path);
+		 test_src_path("tests/junit/junit.xsd"), path);
 	rc = test_run(cmd, &out);
 	ck_assert_msg(rc == 0, "xmllint --schema %s: %s", path, out);
 	free(out);
@@ -297,9 +230,8 @@ START_TEST(test_junit_write)
 	ck_assert_ptr_null(strstr(raw, "]]>"));
 	ck_assert_ptr_nonnull(strstr(raw, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
 
-	jt_validate(path);
+	xmlDocPtr d = test_junit_valid(path);
 	jt_xmllint(path);
-	xmlDocPtr d = jt_load(path);
 	jt_expect(d, "/testsuites/@name", "ike-conform");
 	jt_expect(d, "/testsuites/@tests", "6");
 	jt_expect(d, "/testsuites/@failures", "2");
@@ -330,9 +262,8 @@ START_TEST(test_junit_text)
 	const char *path = jt_path("text.xml");
 	ck_assert_msg(junit_write(j, path, err, sizeof(err)), "%s", err);
 	junit_free(j);
-	jt_validate(path);
+	xmlDocPtr d = test_junit_valid(path);
 	jt_xmllint(path);
-	xmlDocPtr d = jt_load(path);
 	jt_expect(d, "/testsuites/@name", "utf8 \xc3\xa9t\xc3\xa9");
 	jt_expect(d, "//testsuite/@name", "bad \xEF\xBF\xBD\xEF\xBF\xBD overlong");
 	jt_expect(d, "//testsuite/@hostname", "h\xEF\xBF\xBDst");
@@ -377,9 +308,8 @@ START_TEST(test_junit_merge)
 
 	const char *two[] = { pa, pb };
 	ck_assert_msg(junit_merge(two, 2, out, err, sizeof(err)), "%s", err);
-	jt_validate(out);
+	xmlDocPtr d = test_junit_valid(out);
 	jt_xmllint(out);
-	xmlDocPtr d = jt_load(out);
 	jt_expect(d, "/testsuites/@name", "shard-1");
 	jt_expect(d, "/testsuites/@tests", "6");
 	jt_expect(d, "/testsuites/@failures", "2");
@@ -396,10 +326,9 @@ START_TEST(test_junit_merge)
 
 	/* A third shard as Ant writes it (one testsuite root, wrong counts),
 	 * merged into the merged file in place. */
-	const char *three[] = { out, jt_src("tests/junit/ant-single.xml") };
+	const char *three[] = { out, test_src_path("tests/junit/ant-single.xml") };
 	ck_assert_msg(junit_merge(three, 2, out, err, sizeof(err)), "%s", err);
-	jt_validate(out);
-	d = jt_load(out);
+	d = test_junit_valid(out);
 	jt_expect(d, "count(/testsuites/testsuite)", "3");
 	jt_expect(d, "/testsuites/@tests", "8");
 	jt_expect(d, "/testsuites/@failures", "3");
@@ -426,7 +355,7 @@ START_TEST(test_junit_merge_refuses)
 	ck_assert_msg(junit_write(a, pa, err, sizeof(err)), "%s", err);
 	junit_free(a);
 
-	const char *html = jt_src("tests/junit/not-junit.xml");
+	const char *html = test_src_path("tests/junit/not-junit.xml");
 	const char *one[] = { pa, html };
 	ck_assert(!junit_merge(one, 2, out, err, sizeof(err)));
 	ck_assert_msg(strstr(err, html) && strstr(err, "not a JUnit report") &&
@@ -473,14 +402,14 @@ START_TEST(test_junit_merge_command)
 	ck_assert_int_eq(test_run(cmd, &out), 0);
 	ck_assert_msg(strstr(out, "merged 2 reports into "), "%s", out);
 	free(out);
-	jt_validate(po);
+	xmlFreeDoc(test_junit_valid(po));
 	/* refusals: usage (2), a file that is not JUnit (2, named) */
 	snprintf(cmd, sizeof(cmd), "'%s' merge '%s'", bin, pa);
 	ck_assert_int_eq(test_run(cmd, &out), 2);
 	ck_assert_msg(strstr(out, "-o OUT is required"), "%s", out);
 	free(out);
 	snprintf(cmd, sizeof(cmd), "'%s' merge -o '%s' '%s'", bin, jt_path("x.xml"),
-		 jt_src("tests/junit/not-junit.xml"));
+		 test_src_path("tests/junit/not-junit.xml"));
 	ck_assert_int_eq(test_run(cmd, &out), 2);
 	ck_assert_msg(strstr(out, "not-junit.xml") && strstr(out, "not a JUnit report"), "%s", out);
 	free(out);

@@ -14,7 +14,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -28,8 +27,6 @@
 #include <unistd.h>
 
 #include <libxml/parser.h>
-#include <libxml/xmlschemas.h>
-#include <libxml/xpath.h>
 #include <openssl/evp.h>
 
 #include "core/chunk.h"
@@ -40,16 +37,6 @@
 #define TR_SEEN 16
 
 /* ---- paths and the environment ---- */
-
-static const char *tr_src(const char *rel)
-{
-	static char paths[4][4096];
-	static unsigned next;
-	char *p = paths[next++ % 4];
-	const char *dir = getenv("IKEC_SRCDIR");
-	snprintf(p, sizeof(paths[0]), "%s/%s", dir && *dir ? dir : ".", rel);
-	return p;
-}
 
 static const char *tr_bin(void)
 {
@@ -94,18 +81,10 @@ static char *tr_slurp(const char *path, size_t *len)
 	return buf;
 }
 
-static int tr_rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void tr_rmdir(const char *dir)
 {
 	if (dir && *dir && !getenv("IKEC_RUNNER_KEEP"))
-		nftw(dir, tr_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		test_rm_tree(dir);
 }
 
 static void tr_mkdtemp(char *buf, size_t len)
@@ -509,64 +488,15 @@ static void tr_summary(char **lines, size_t nl, size_t at, unsigned total, unsig
 
 /* ---- JUnit ---- */
 
-static char *tr_xp(xmlDocPtr doc, const char *expr)
-{
-	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-	xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
-	ck_assert_msg(o, "bad xpath %s", expr);
-	xmlChar *s = xmlXPathCastToString(o);
-	char *r = xstrdup((const char *)s);
-	xmlFree(s);
-	xmlXPathFreeObject(o);
-	xmlXPathFreeContext(ctx);
-	return r;
-}
-
 #define tr_expect_xp(doc, want, ...)                                                          \
 	do {                                                                                  \
 		char x_[600];                                                                 \
 		snprintf(x_, sizeof(x_), __VA_ARGS__);                                        \
-		char *got_ = tr_xp(doc, x_);                                                  \
+		char *got_ = test_xpath(doc, x_);                                             \
 		ck_assert_msg(!strcmp(got_, want), "%s: got \"%s\" want \"%s\"", x_, got_,   \
 			      want);                                                          \
 		free(got_);                                                                   \
 	} while (0)
-
-struct tr_errs {
-	char buf[2048];
-	size_t len;
-};
-
-static void tr_schema_err(void *ctx, xmlErrorPtr e)
-{
-	struct tr_errs *er = ctx;
-	if (er->len < sizeof(er->buf) - 1)
-		er->len += (size_t)snprintf(er->buf + er->len, sizeof(er->buf) - er->len,
-					    "line %d: %s", e->line, e->message);
-	if (er->len > sizeof(er->buf) - 1)
-		er->len = sizeof(er->buf) - 1;
-}
-
-/* The report, valid against tests/junit/junit.xsd (the caller frees). */
-static xmlDocPtr tr_junit(const char *path)
-{
-	xmlSchemaParserCtxtPtr pc = xmlSchemaNewParserCtxt(tr_src("tests/junit/junit.xsd"));
-	ck_assert_ptr_nonnull(pc);
-	xmlSchemaPtr schema = xmlSchemaParse(pc);
-	ck_assert_msg(schema, "tests/junit/junit.xsd does not parse");
-	xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
-	struct tr_errs er = { .len = 0 };
-	er.buf[0] = '\0';
-	xmlSchemaSetValidStructuredErrors(vc, tr_schema_err, &er);
-	xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
-	ck_assert_msg(doc, "%s: does not parse", path);
-	int rc = xmlSchemaValidateDoc(vc, doc);
-	ck_assert_msg(rc == 0, "%s: not valid against junit.xsd: %s", path, er.buf);
-	xmlSchemaFreeValidCtxt(vc);
-	xmlSchemaFree(schema);
-	xmlSchemaFreeParserCtxt(pc);
-	return doc;
-}
 
 /* ---- 1. usage and suite errors ---- */
 
@@ -605,7 +535,7 @@ static void tr_argv(const char **argv, size_t max, const char *const *args, size
 	size_t n = 0;
 	argv[n++] = tr_bin();
 	for (size_t i = 0; i < nargs && args[i] && n + 1 < max; i++)
-		argv[n++] = !strcmp(args[i], TR_SMOKE) ? tr_src("suites/smoke.yaml") : args[i];
+		argv[n++] = !strcmp(args[i], TR_SMOKE) ? test_src_path("suites/smoke.yaml") : args[i];
 	argv[n] = NULL;
 }
 
@@ -689,7 +619,7 @@ START_TEST(test_runner_broken_suite)
 	for (int twice = 0; twice < 2; twice++) {
 		/* alone, then after a good file, with options that would run it */
 		const char *alone[] = { tr_bin(), path, NULL };
-		const char *after[] = { tr_bin(), "-j", "2", tr_src("suites/smoke.yaml"), path, NULL };
+		const char *after[] = { tr_bin(), "-j", "2", test_src_path("suites/smoke.yaml"), path, NULL };
 		struct tr_run r;
 		int rc = tr_exec(&r, twice ? after : alone);
 		ck_assert_msg(rc == 2, "exit %d, want 2: %s", rc, r.err);
@@ -711,7 +641,7 @@ START_TEST(test_runner_not_root)
 		test_skip("runner not root", "no ike-conform binary (IKEC_BIN)");
 		return;
 	}
-	const char *smoke = tr_src("suites/smoke.yaml");
+	const char *smoke = test_src_path("suites/smoke.yaml");
 	const char *drop[] = { "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups" };
 	size_t nd = geteuid() == 0 ? 4 : 0;
 	struct tr_run r;
@@ -865,10 +795,10 @@ static char *tr_list(const char *shard, bool smoke_only, char *err, size_t errle
 		argv[n++] = shard;
 	}
 	if (!smoke_only) {
-		argv[n++] = tr_src("suites/hagle.yaml");
-		argv[n++] = tr_src("suites/dh-groups.yaml");
+		argv[n++] = test_src_path("suites/hagle.yaml");
+		argv[n++] = test_src_path("suites/dh-groups.yaml");
 	}
-	argv[n++] = tr_src("suites/smoke.yaml");
+	argv[n++] = test_src_path("suites/smoke.yaml");
 	argv[n] = NULL;
 	struct tr_run r;
 	int rc = tr_exec(&r, argv);
@@ -1099,7 +1029,7 @@ START_TEST(test_runner_smoke)
 	snprintf(junit, sizeof(junit), "%s/report.xml", dir);
 	snprintf(out, sizeof(out), "%s/out", dir);
 	snprintf(seeds, sizeof(seeds), "%s/seeds", dir);
-	const char *argv[] = { tr_bin(), tr_src("suites/smoke.yaml"), "-j", "2", "--junit", junit,
+	const char *argv[] = { tr_bin(), test_src_path("suites/smoke.yaml"), "-j", "2", "--junit", junit,
 			       "--out", out, "--seeds", seeds, NULL };
 	struct tr_run r;
 	tr_start(&r, argv, false);
@@ -1143,7 +1073,7 @@ START_TEST(test_runner_smoke)
 
 	/* JUnit: valid, two suites of 8, properties on established cases, the
 	   timeline as system-out */
-	xmlDocPtr doc = tr_junit(junit);
+	xmlDocPtr doc = test_junit_valid(junit);
 	tr_expect_xp(doc, "16", "string(/testsuites/@tests)");
 	tr_expect_xp(doc, "0", "string(/testsuites/@failures)");
 	tr_expect_xp(doc, "0", "count(//failure|//error|//skipped)");
@@ -1163,7 +1093,7 @@ START_TEST(test_runner_smoke)
 				     "string(%s/properties/property[@name='esp']/@value)", tc);
 			char x[500];
 			snprintf(x, sizeof(x), "string(%s/system-out)", tc);
-			char *so = tr_xp(doc, x);
+			char *so = test_xpath(doc, x);
 			char head[128];
 			snprintf(head, sizeof(head), "case %s: harness as %s", tr_smoke_names[c],
 				 strstr(tr_smoke_names[c], "h2p") ? "initiator" : "responder");
@@ -1258,7 +1188,7 @@ START_TEST(test_runner_failures)
 	tr_mkdtemp(dir, sizeof(dir));
 	snprintf(junit, sizeof(junit), "%s/wrong.xml", dir);
 	/* the file names strongswan and self; --peer self keeps one */
-	const char *argv[] = { tr_bin(), "--peer", "self", tr_src("tests/suites/wrong.yaml"),
+	const char *argv[] = { tr_bin(), "--peer", "self", test_src_path("tests/suites/wrong.yaml"),
 			       "--junit", junit, NULL };
 	struct tr_run r;
 	int rc = tr_exec(&r, argv);
@@ -1285,7 +1215,7 @@ START_TEST(test_runner_failures)
 	}
 	tr_summary(lines, nl, at, 4, 1, 3, 0, 0, r.out);
 	free(buf);
-	xmlDocPtr doc = tr_junit(junit);
+	xmlDocPtr doc = test_junit_valid(junit);
 	tr_expect_xp(doc, "1", "count(/testsuites/testsuite)");
 	tr_expect_xp(doc, "wrong", "string(/testsuites/testsuite/@name)");
 	tr_expect_xp(doc, "self", "string(/testsuites/testsuite/properties/property[@name='peer']/@value)");
@@ -1295,7 +1225,7 @@ START_TEST(test_runner_failures)
 		const char *name = strchr(tr_wrong[i].id, '/') + 1;
 		char x[300];
 		snprintf(x, sizeof(x), "string(//testcase[@name='%s']/failure/@message)", name);
-		char *msg = tr_xp(doc, x);
+		char *msg = test_xpath(doc, x);
 		if (!tr_wrong[i].detail)
 			ck_assert_msg(!msg[0], "%s: %s", name, msg);
 		else
@@ -1322,7 +1252,7 @@ START_TEST(test_runner_peer_self_notify)
 		return;
 	}
 	const char *argv[] = { tr_bin(), "--peer", "self", "--filter", "mismatch-*",
-			       tr_src("suites/smoke.yaml"), NULL };
+			       test_src_path("suites/smoke.yaml"), NULL };
 	struct tr_run r;
 	int rc = tr_exec(&r, argv);
 	ck_assert_msg(rc == 0, "exit %d:\n%s%s", rc, r.out, r.err);
@@ -1370,7 +1300,7 @@ START_TEST(test_runner_timeout)
 		test_skip("runner timeout", why);
 		return;
 	}
-	const char *argv[] = { tr_bin(), "--timeout", "2", tr_src("tests/suites/stall.yaml"), NULL };
+	const char *argv[] = { tr_bin(), "--timeout", "2", test_src_path("tests/suites/stall.yaml"), NULL };
 	struct tr_run r;
 	tr_start(&r, argv, false);
 	tr_wait(&r, 60000);
@@ -1393,7 +1323,7 @@ START_TEST(test_runner_crash)
 		test_skip("runner crash", why);
 		return;
 	}
-	const char *argv[] = { tr_bin(), tr_src("tests/suites/stall.yaml"), NULL };
+	const char *argv[] = { tr_bin(), test_src_path("tests/suites/stall.yaml"), NULL };
 	struct tr_run r;
 	tr_start(&r, argv, false);
 	pid_t worker = tr_wait_worker(&r, 30000);
@@ -1422,7 +1352,7 @@ START_TEST(test_runner_interrupt)
 		test_skip("runner interrupt", why);
 		return;
 	}
-	const char *argv[] = { tr_bin(), tr_src("tests/suites/stall.yaml"), NULL };
+	const char *argv[] = { tr_bin(), test_src_path("tests/suites/stall.yaml"), NULL };
 	struct tr_run r;
 	tr_start(&r, argv, true);
 	tr_wait_worker(&r, 30000);

@@ -54,6 +54,17 @@ void test_expect_hex(chunk_t got, const char *want_hex, const char *what);
 /* Run a shell command: stdout and stderr into a new string (*out, the
  * caller frees), the exit status returned (-1 when it did not exit). */
 int test_run(const char *cmd, char **out);
+/* Path of a file of the checkout (IKEC_SRCDIR, else "."); the string
+ * stays valid until four more calls. */
+const char *test_src_path(const char *rel);
+/* rm -rf dir (nftw, no shell). */
+void test_rm_tree(const char *dir);
+/* A JUnit file parsed and valid against tests/junit/junit.xsd, else the
+ * test fails with the schema's complaints; the caller frees it
+ * (xmlFreeDoc). */
+struct _xmlDoc *test_junit_valid(const char *path);
+/* An XPath expression's string value on doc (a new string). */
+char *test_xpath(struct _xmlDoc *doc, const char *expr);
 /* Print a count line such as "vectors: NIST CAVS PSK: 1700 checked". */
 void test_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1,6 +1,9 @@
-/* ike-conform cleanup: remove the namespaces that crashed runs left behind. */
+/* ike-conform cleanup: remove the namespaces that crashed runs left behind;
+ * and cli_rm_rf, the folder removal the other commands share. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -54,4 +57,17 @@ int cli_cleanup(int argc, char **argv)
 		return 3;
 	}
 	return 0;
+}
+
+void cli_rm_rf(const char *dir)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *const argv[] = { "/bin/rm", "-rf", (char *)dir, NULL };
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
 }

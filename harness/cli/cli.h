@@ -11,6 +11,9 @@ struct cli_command {
 
 #define IKEC_VERSION "0.1.0"
 
+/* rm -rf dir by fork and exec: safe in a signal handler (nftw is not). */
+void cli_rm_rf(const char *dir);
+
 int cli_cleanup(int argc, char **argv);
 int cli_decode(int argc, char **argv);
 int cli_merge(int argc, char **argv);

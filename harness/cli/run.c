@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,24 +53,11 @@ static void run_usage(FILE *f)
 
 static char run_tmp[PATH_MAX];
 
-static void run_rm(const char *dir)
-{
-	pid_t pid = fork();
-	if (pid == 0) {
-		char *const argv[] = { "/bin/rm", "-rf", (char *)dir, NULL };
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	if (pid > 0)
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-}
-
 static void run_on_signal(int sig)
 {
 	run_pool_abort();
 	if (run_tmp[0])
-		run_rm(run_tmp);
+		cli_rm_rf(run_tmp);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -392,7 +378,7 @@ int cli_run(int argc, char **argv)
 	unsigned gone = 0;
 	if (!netns_cleanup_prefix(o.prefix, NULL, NULL, &gone, err, sizeof(err)))
 		fprintf(stderr, "ike-conform: cleanup: %s\n", err);
-	run_rm(work);
+	cli_rm_rf(work);
 	run_tmp[0] = '\0';
 	free(v);
 	run_plan_free(&plan);

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -44,25 +43,10 @@ static char smoke_tmp[PATH_MAX];
 static void smoke_on_signal(int sig)
 {
 	netns_cleanup_all();
-	if (smoke_tmp[0]) {
-		pid_t pid = fork();
-		if (pid == 0) {
-			char *const argv[] = { "/bin/rm", "-rf", smoke_tmp, NULL };
-			execv(argv[0], argv);
-			_exit(127);
-		}
-		if (pid > 0)
-			waitpid(pid, NULL, 0);
-	}
+	if (smoke_tmp[0])
+		cli_rm_rf(smoke_tmp);
 	signal(sig, SIG_DFL);
 	raise(sig);
-}
-
-static int smoke_rm(const char *dir)
-{
-	char cmd[PATH_MAX + 16];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
 }
 
 /* One peer's cases; returns the failures. */
@@ -168,7 +152,7 @@ int cli_smoke(int argc, char **argv)
 	if (!interop_env_up(&v, dir, NULL, err, sizeof(err))) {
 		fprintf(stderr, "ike-conform smoke: %s\n", err);
 		if (!out)
-			smoke_rm(dir);
+			cli_rm_rf(dir);
 		return 3;
 	}
 	v.net.probe_bin = bin;  /* UDP probes at the peer's end */
@@ -208,7 +192,7 @@ int cli_smoke(int argc, char **argv)
 		printf("smoke: %u cases, %u passed, %u failed%s%s\n", done, done - failed, failed,
 		       out ? "; artifacts in " : "", out ? dir : "");
 	if (!out)
-		smoke_rm(dir);
+		cli_rm_rf(dir);
 	smoke_tmp[0] = '\0';
 	return rc ? rc : failed ? 1 : 0;
 }

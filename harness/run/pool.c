@@ -41,7 +41,7 @@ struct run_slot {
 	int to, from;             /* pipes to and from the worker */
 	size_t item;              /* the case it runs */
 	bool busy;
-	uint64_t deadline;
+	uint64_t started;         /* when it was handed the case */
 	struct run_verdict v;     /* being read */
 	size_t got;
 };
@@ -440,7 +440,7 @@ static void run_slot_lost(struct run_slot *s, unsigned k, const struct run_opts 
 {
 	size_t item = s->item;
 	bool busy = s->busy;
-	uint64_t started = s->deadline - (uint64_t)o->timeout_s * 1000;
+	uint64_t started = s->started;
 	int st;
 	run_slot_reap(s, k, o, true, &st);
 	if (!busy)
@@ -494,6 +494,7 @@ bool run_pool(const struct run_plan *p, const struct run_opts *o, struct run_ver
 	struct run_slot slots[RUN_MAX_JOBS];
 	memset(slots, 0, sizeof(slots));
 	size_t next = 0, finished = 0;
+	uint64_t timeout_ms = (uint64_t)o->timeout_s * 1000;
 	bool ok = true;
 	while (finished < p->nitems) {
 		uint64_t now = clock_ms();
@@ -516,7 +517,7 @@ bool run_pool(const struct run_plan *p, const struct run_opts *o, struct run_ver
 			s->item = next++;
 			s->busy = true;
 			s->got = 0;
-			s->deadline = now + (uint64_t)o->timeout_s * 1000;
+			s->started = now;
 		}
 		struct pollfd pf[RUN_MAX_JOBS];
 		int wait = 1000;
@@ -525,7 +526,8 @@ bool run_pool(const struct run_plan *p, const struct run_opts *o, struct run_ver
 			pf[k].events = POLLIN;
 			pf[k].revents = 0;
 			if (slots[k].busy) {
-				int left = slots[k].deadline > now ? (int)(slots[k].deadline - now) : 0;
+				uint64_t end = slots[k].started + timeout_ms;
+				int left = end > now ? (int)(end - now) : 0;
 				wait = left < wait ? left : wait;
 			}
 		}
@@ -555,7 +557,7 @@ bool run_pool(const struct run_plan *p, const struct run_opts *o, struct run_ver
 					continue;
 				run_slot_lost(s, k, o, false, out, done, ctx);
 				finished++;
-			} else if (now >= s->deadline) {
+			} else if (now >= s->started + timeout_ms) {
 				run_slot_lost(s, k, o, true, out, done, ctx);
 				finished++;
 			}
