@@ -107,6 +107,11 @@ static bool interop_p1_only(const struct interop_spec *s)
 	return s->p1x && !s->p2x;
 }
 
+static bool interop_tri_on(enum interop_tri t, bool dflt)
+{
+	return t == INTEROP_DEFAULT ? dflt : t == INTEROP_ON;
+}
+
 static const char interop_psk[] = "ike-conform interop psk";
 
 static const char *interop_psk_of(const struct interop_spec *s)
@@ -122,8 +127,9 @@ static bool interop_ours(const struct interop_net *net, const struct interop_spe
 	c->role = s->harness_initiates ? IKE_INITIATOR : IKE_RESPONDER;
 	c->exchange = s->exchange ? s->exchange : WIRE_X_MAIN;
 	c->psk = CHUNK_FROM(interop_psk_of(s), strlen(interop_psk_of(s)));
-	c->natt = IKE_NATT_ALL;
-	c->natt_force = s->force_encap;
+	c->natt = s->no_natt ? 0 : s->natt ? s->natt : IKE_NATT_ALL;
+	c->life_policy = s->life_policy;
+	c->natt_force = interop_tri_on(s->harness_force, s->force_encap);
 	struct ike_p1_xform x1;
 	struct ike_p2_xform x2;
 	if (!interop_p1_of(s, s->p1x, s->p1, &x1, err, errlen))
@@ -180,6 +186,14 @@ static bool interop_theirs(const struct interop_net *net, const struct interop_s
 			     &pc->p2[0], err, errlen))
 		return false;
 	pc->np2 = 1;
+	if (s->peer_child_life_set) {
+		pc->p2[0].life_sec = s->peer_child_life_sec;
+		pc->p2[0].life_kb = s->peer_child_life_kb;
+	}
+	pc->life_policy_set = s->peer_life_policy_set;
+	pc->life_policy = s->peer_life_policy;
+	pc->natt = s->peer_natt;
+	pc->no_natt = s->peer_no_natt;
 	pc->local = net->peer;
 	pc->local.port = 0;
 	pc->remote = net->harness_public;
@@ -187,7 +201,7 @@ static bool interop_theirs(const struct interop_net *net, const struct interop_s
 	if (!ike_ts_parse(net->peer_ts, &pc->ts_local, e, sizeof(e)) ||
 	    !ike_ts_parse(net->harness_ts, &pc->ts_remote, e, sizeof(e)))
 		return interop_fail(err, errlen, "case %s: traffic selector: %s", s->name, e);
-	pc->force_encap = s->force_encap;
+	pc->force_encap = interop_tri_on(s->peer_force, s->force_encap);
 	/* behind a NAT the harness still names itself by its own address */
 	if (!netaddr_same_host(&net->harness, &net->harness_public)) {
 		bool v6 = net->harness.family == AF_INET6;
@@ -985,6 +999,18 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 		}
 		for (size_t i = 0; i < res->nevent && !r->heard; i++)
 			r->heard = !res->event[i].sent;
+		r->harness_forced = cfg.natt_force;
+		r->peer_forced = pc.force_encap;
+		const struct ike_sa *sa = ike_engine_sa(e);
+		if (sa) {
+			r->natt_version = sa->natt_version;
+			r->nat_local = sa->nat_local;
+			r->nat_peer = sa->nat_peer;
+			r->natd_rx = sa->natd_rx;
+			r->floated = sa->natt_floated;
+			r->harness_port = sa->natt_floated ? IKE_NATT_PORT : 500;
+			r->peer_port = sa->peer.port;
+		}
 		r->established = r->harness_ok && res->established && r->view.present &&
 				 (p1_only || (r->have_child && r->view.child.present));
 		r->ms = clock_ms() - t0;
@@ -1000,9 +1026,17 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 		if (r->loops)
 			snprintf(r->why, sizeof(r->why), "%s (limit %d); %s", lw, INTEROP_LOOP_LIMIT,
 				 r->established ? "established" : "not established");
-		else if (r->established)
-			r->agree = interop_cross_check(&r->p1, p1_only ? NULL : &r->child, &r->view,
-						       r->why, sizeof(r->why));
+		else if (r->established) {
+			struct ike_p1_xform p1c = r->p1;
+			struct ike_child cc = r->child;
+			struct peer_sa_view vc = r->view;
+			if (s->no_life_check) {
+				/* each side's lifetime is the case's to judge */
+				p1c.life_sec = cc.xf.life_sec = vc.life_sec = vc.child.life_sec = 0;
+			}
+			r->agree = interop_cross_check(&p1c, p1_only ? NULL : &cc, &vc, r->why,
+						       sizeof(r->why));
+		}
 		else
 			snprintf(r->why, sizeof(r->why), "not established: harness %s; peer %s",
 				 r->harness_ok ? "finished its script"

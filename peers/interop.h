@@ -39,6 +39,9 @@ enum interop_dataplane {
 	INTEROP_DP_XFRM,                  /* esp/xfrm.h */
 };
 
+/* A per-side switch that may follow a shared default. */
+enum interop_tri { INTEROP_DEFAULT, INTEROP_OFF, INTEROP_ON };
+
 struct interop_spec {
 	const char *name;                 /* [a-z0-9-] */
 	bool harness_initiates;
@@ -65,6 +68,19 @@ struct interop_spec {
 	const char *psk;                  /* NULL: a fixed one */
 	const struct ike_step *script;    /* NULL: the standard exchange */
 	size_t nsteps;
+	/* NAT-T and lifetimes per side (issue 7); zero: as above */
+	enum ike_life_policy life_policy; /* the harness's as responder */
+	uint8_t natt;                     /* the harness's NAT-T versions (0: all) */
+	bool no_natt;                     /* the harness announces none */
+	enum interop_tri harness_force, peer_force; /* claim a NAT (else force_encap) */
+	uint8_t peer_natt;                /* the peer's NAT-T versions (0: its default) */
+	bool peer_no_natt;                /* the peer announces none */
+	bool peer_child_life_set;         /* the peer's child lifetime, not the harness's */
+	uint32_t peer_child_life_sec, peer_child_life_kb;
+	bool no_life_check;               /* lifetimes left out of the cross-check (the
+					     case judges each side's own) */
+	bool peer_life_policy_set;
+	enum ike_life_policy peer_life_policy;
 	const char *artifacts;            /* the case's folder (NULL: the peer's dir/name):
 					     harness.log, wire.pcap, wireshark/ tables */
 	const char *seeds;                /* a fuzzing corpus folder (report/seeds.h) */
@@ -127,6 +143,13 @@ struct interop_result {
 	struct ike_child child;           /* keys not kept */
 	bool have_child;
 	bool heard;                       /* the harness received anything from the peer */
+	/* NAT-T as the harness saw it (the peer's own is in view) */
+	uint8_t natt_version;             /* agreed: enum ike_natt_version */
+	bool nat_local, nat_peer;         /* NAT-D: the harness, the peer behind a NAT */
+	bool natd_rx;                     /* the peer sent NAT-D payloads */
+	bool floated;                     /* IKE moved to the NAT-T port */
+	uint16_t harness_port, peer_port; /* the IKE ports at the end (harness's view) */
+	bool harness_forced, peer_forced; /* each side claimed a NAT (natt_force) */
 };
 
 /* Run one case. False only when the case could not be run at all (err set);

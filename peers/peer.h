@@ -30,6 +30,10 @@ struct peer_case {
 	struct ike_ts ts_local, ts_remote;/* a single subnet each */
 	bool transport_mode;
 	bool force_encap;                 /* UDP-encapsulate ESP even without NAT */
+	uint8_t natt;                     /* NAT-T versions announced (0: the peer's default) */
+	bool no_natt;                     /* announce none (a driver that cannot refuses) */
+	bool life_policy_set;             /* how a responder treats proposed lifetimes */
+	enum ike_life_policy life_policy; /* (a driver without the setting refuses) */
 	/* signature auth: PEM files (the run-time test PKI) */
 	const char *key_path, *cert_path, *ca_path;
 	const char *artifacts;            /* directory for logs and configs */
@@ -53,6 +57,11 @@ struct peer_sa_view {
 	bool present;                     /* an established IKE SA */
 	uint16_t encr, keylen, hash, group;  /* phase-1, our numbers */
 	uint32_t life_sec;                /* reauth/life time as installed */
+	/* NAT-T: who the peer thinks is behind a NAT ("local" is the peer),
+	 * whether it faked one (forced encapsulation), its IKE ports */
+	bool nat_known;                   /* the driver reports the fields below */
+	bool nat_local, nat_remote, nat_fake;
+	uint16_t local_port, remote_port;
 	struct peer_child_view child;     /* the first child SA */
 	char raw[4096];                   /* the peer's own text, for reports */
 };

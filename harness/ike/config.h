@@ -52,6 +52,10 @@ enum ike_encap {
 /* ESP in UDP (RFC 3948): the UDP modes, RFC or draft numbers. */
 bool ike_encap_is_udp(uint16_t encap);
 
+/* A child SA whose transform carries no lifetime lives this long (RFC 2407
+ * 4.5); Phase 1 has no such default in RFC 2409. */
+#define IKE_P2_DEFAULT_LIFE_SEC 28800u
+
 /* One phase-2 proposal (ESP, one transform). 0: attribute not sent. */
 struct ike_p2_xform {
 	uint16_t transform;   /* enum ike_esp_id */

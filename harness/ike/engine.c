@@ -268,6 +268,17 @@ static void ike_notify_add(struct ike_engine *e, uint64_t now, bool sent, bool p
 	r->data = chunk_dup(data.ptr, data.len);
 }
 
+/* Notifications inside other exchanges' messages (RESPONDER-LIFETIME in
+ * qm2, INITIAL-CONTACT in mm5) count as notifies sent or received too. */
+static void ike_notify_embedded(struct ike_engine *e, const struct wire_msg *m, uint64_t now,
+				bool sent, bool prot)
+{
+	const struct wire_node *n;
+	for (size_t i = 0; (n = wire_find(m, WIRE_PL_N, i)); i++)
+		ike_notify_add(e, now, sent, prot, (uint16_t)n->subtype, (uint8_t)n->protocol,
+			       n->spi, n->data);
+}
+
 static void ike_script_fail(struct ike_engine *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void ike_script_fail(struct ike_engine *e, const char *fmt, ...)
@@ -455,6 +466,8 @@ static bool ike_send(struct ike_engine *e, const struct ike_step *s, const struc
 		if (n)
 			ike_notify_add(e, now, true, flags & WIRE_F_ENC, (uint16_t)n->subtype,
 				       (uint8_t)n->protocol, n->spi, n->data);
+	} else {
+		ike_notify_embedded(e, m, now, true, flags & WIRE_F_ENC);
 	}
 	/* the answer to the last request, resent when it comes again */
 	if (e->last_seen >= 0 && !e->seen[e->last_seen].reply.len &&
@@ -737,6 +750,7 @@ void ike_engine_input(struct ike_engine *e, const struct transport_pkt *pkt, uin
 	}
 	if (kind == IKE_K_QM1)
 		e->qm = qm;
+	ike_notify_embedded(e, m, now, false, prot);
 	if (e->rt_armed)
 		e->rt_armed = false;
 	ike_track(e);

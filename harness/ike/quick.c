@@ -236,6 +236,9 @@ static bool ike_qm_keys(struct ike_sa *sa, struct ike_qm *qm, struct ike_status 
 		ch.xf.life_kb = qm->resp_life.life_kb;
 		ch.responder_lifetime = true;
 	}
+	/* no life attributes at all: RFC 2407 4.5's default */
+	if (!ch.xf.life_sec && !ch.xf.life_kb)
+		ch.xf.life_sec = IKE_P2_DEFAULT_LIFE_SEC;
 	memcpy(ch.spi_in, qm->spi_in, 4);
 	memcpy(ch.spi_out, qm->peer_spi, 4);
 	ch.ts_local = qm->initiator ? qm->idci : qm->idcr;

@@ -131,18 +131,77 @@ static bool run_p2_matches(const struct ike_p2_xform *want, const struct ike_p2_
 	       want->auth == got->auth && (!want->group || want->group == got->group);
 }
 
-/* A lifetime expectation against both sides' records. */
+/* The peer's lifetime is read a second or two after it was installed. */
+static bool run_life_near(uint32_t want, uint32_t seen)
+{
+	return (uint64_t)seen + 2 >= want && seen <= (uint64_t)want + 2;
+}
+
+/* A lifetime expectation against both sides' records: the harness's SA
+ * exactly, the peer's as it reports it installed (peer_want when the case
+ * says the peer differs, else the same as the harness). */
 static void run_life(struct run_verdict *v, const char *what, uint32_t want_sec, uint32_t want_kb,
-		     uint32_t ours_sec, uint32_t ours_kb, bool peer_has, uint32_t peer_sec)
+		     uint32_t ours_sec, uint32_t ours_kb, bool peer_has, uint32_t peer_sec,
+		     bool has_peer_want, uint32_t peer_want)
 {
 	char w[48], o[48];
 	run_life_str(want_sec, want_kb, w, sizeof(w));
 	run_life_str(ours_sec, ours_kb, o, sizeof(o));
-	if (want_sec != ours_sec || want_kb != ours_kb)
+	if (want_sec != ours_sec || want_kb != ours_kb) {
 		run_mismatch(v, what, w, "%s in the harness's SA", o);
-	else if (want_sec && peer_has && peer_sec != want_sec)
-		run_mismatch(v, what, w, "%" PRIu32 "s installed by the peer (the harness has %s)",
-			     peer_sec, o);
+		return;
+	}
+	uint32_t pw = has_peer_want ? peer_want : want_sec;
+	if (pw && peer_has && !run_life_near(pw, peer_sec))
+		run_mismatch(v, has_peer_want ? (what[0] == 'l' ? "peer_lifetime" : "peer_child_lifetime")
+					      : what,
+			     w, "%" PRIu32 "s installed by the peer, %" PRIu32 "s expected there (the "
+			     "harness has %s)", peer_sec, pw, o);
+}
+
+/* NAT-T: who is behind a NAT as each side detected it, the float, ESP in
+ * UDP. A side that claims a NAT (natt_force) makes the other see one. */
+static void run_judge_nat(const struct suite_expect *x, const struct interop_result *r,
+			  struct run_verdict *v)
+{
+	static const char *const who[] = { "none", "harness", "peer", "both" };
+	if (x->nat) {
+		unsigned want = x->nat & 3u;
+		unsigned ours = (r->nat_local ? 1u : 0u) | (r->nat_peer ? 2u : 0u);
+		unsigned ours_want = want | (r->peer_forced ? 2u : 0u);
+		unsigned theirs = (r->view.nat_remote ? 1u : 0u) | (r->view.nat_local ? 2u : 0u);
+		unsigned theirs_want = want | (r->harness_forced ? 1u : 0u);
+		if (!r->natt_version)
+			run_mismatch(v, "nat", who[want], "no NAT-T version agreed");
+		else if (ours != ours_want)
+			run_mismatch(v, "nat", who[ours_want], "%s behind a NAT by the harness's NAT-D "
+				     "check%s", who[ours], r->natd_rx ? "" : " (the peer sent no NAT-D)");
+		else if (r->view.nat_known && (theirs & ~(r->view.nat_fake ? 2u : 0u)) !=
+			 (theirs_want & ~(r->view.nat_fake ? 2u : 0u)))
+			run_mismatch(v, "nat", who[theirs_want], "%s behind a NAT by the peer's view%s",
+				     who[theirs], r->view.nat_fake ? " (it fakes a NAT of its own)" : "");
+	}
+	if (x->floated) {
+		bool want = x->floated == SUITE_YES;
+		if (r->floated != want)
+			run_mismatch(v, "floated", want ? "IKE on port 4500" : "IKE stays on port 500",
+				     "the harness %s (sends to port %u)",
+				     r->floated ? "floated" : "did not float", r->peer_port);
+		else if (r->view.nat_known && r->view.local_port &&
+			 (r->view.local_port == IKE_NATT_PORT) != want)
+			run_mismatch(v, "floated", want ? "IKE on port 4500" : "IKE stays on port 500",
+				     "the peer's IKE SA is on port %u", r->view.local_port);
+	}
+	if (x->encap && r->established && r->have_child) {
+		bool want = x->encap == SUITE_YES;
+		bool ours = ike_encap_is_udp(r->child.xf.encap);
+		if (ours != want || (r->view.child.present && r->view.child.encap != want))
+			run_mismatch(v, "encap", want ? "ESP in UDP" : "plain ESP",
+				     "the harness's child %s, the peer's %s",
+				     ours ? "in UDP" : "plain",
+				     !r->view.child.present ? "absent"
+				     : r->view.child.encap ? "in UDP" : "plain");
+	}
 }
 
 void run_judge(const struct suite_case *c, bool init, const struct interop_result *r,
@@ -193,11 +252,32 @@ void run_judge(const struct suite_case *c, bool init, const struct interop_resul
 			     ike_p2_str(&r->child.xf, b, sizeof(b)));
 	if (x->has_lifetime && r->established)
 		run_life(v, "lifetime", x->life_sec, x->life_kb, r->p1.life_sec, r->p1.life_kb,
-			 r->view.present, r->view.life_sec);
+			 r->view.present, r->view.life_sec, x->has_peer_lifetime, x->peer_life_sec);
+	else if (x->has_peer_lifetime && r->established && r->view.present &&
+		 !run_life_near(x->peer_life_sec, r->view.life_sec))
+		run_mismatch(v, "peer_lifetime", "as stated", "%" PRIu32 "s installed by the peer, "
+			     "%" PRIu32 "s expected", r->view.life_sec, x->peer_life_sec);
 	if (x->has_child_lifetime && r->established)
 		run_life(v, "child_lifetime", x->child_life_sec, x->child_life_kb,
 			 r->child.xf.life_sec, r->child.xf.life_kb, r->view.child.present,
-			 r->view.child.life_sec);
+			 r->view.child.life_sec, x->has_peer_child_lifetime, x->peer_child_life_sec);
+	else if (x->has_peer_child_lifetime && r->established && r->view.child.present &&
+		 !run_life_near(x->peer_child_life_sec, r->view.child.life_sec))
+		run_mismatch(v, "peer_child_lifetime", "as stated", "%" PRIu32 "s installed by the "
+			     "peer, %" PRIu32 "s expected", r->view.child.life_sec,
+			     x->peer_child_life_sec);
+	if (x->responder_lifetime) {
+		bool want = x->responder_lifetime == SUITE_YES;
+		bool seen = run_has(r->notify_rx, r->nnotify_rx, WIRE_N_RESPONDER_LIFETIME) ||
+			    run_has(r->notify_tx, r->nnotify_tx, WIRE_N_RESPONDER_LIFETIME);
+		if (seen != want)
+			run_mismatch(v, "responder_lifetime", want ? "a RESPONDER-LIFETIME notify"
+								   : "no RESPONDER-LIFETIME notify",
+				     "%s (received %s, sent %s)", seen ? "one" : "none",
+				     run_notifies(r->notify_rx, r->nnotify_rx, a, sizeof(a)),
+				     run_notifies(r->notify_tx, r->nnotify_tx, b, sizeof(b)));
+	}
+	run_judge_nat(x, r, v);
 	if (x->traffic && r->established && !(r->traffic.ran && r->traffic.ok))
 		run_mismatch(v, "traffic", "ESP both ways through the child SA", "%s",
 			     r->traffic.ran ? r->traffic.why : "no traffic was sent");

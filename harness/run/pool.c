@@ -236,6 +236,12 @@ static void run_peer_alive(struct run_worker *w, struct peer *peer, bool force_e
 	free(r);
 }
 
+static enum interop_tri run_tri(uint8_t suite_tri)
+{
+	return suite_tri == SUITE_YES ? INTEROP_ON : suite_tri == SUITE_NO ? INTEROP_OFF
+								: INTEROP_DEFAULT;
+}
+
 static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 {
 	const struct run_item *it = &w->plan->items[idx];
@@ -272,10 +278,16 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 	const struct yaml_node *pc = c->peer_config.node;
 	for (size_t i = 0; pc && pc->type == YAML_MAP && i < pc->n; i++) {
 		const char *k = pc->keys[i]->str;
-		if (strcmp(k, "proposals") && strcmp(k, "ike_lifetime")) {
+		static const char *const applied[] = { "proposals", "ike_lifetime", "phase2",
+						       "lifetime_policy", "natt", "natt_force" };
+		bool ok = false;
+		for (size_t j = 0; j < sizeof(applied) / sizeof(applied[0]); j++)
+			ok = ok || strcmp(k, applied[j]) == 0;
+		if (!ok) {
 			v->status = RUN_ERROR;
 			snprintf(v->why, sizeof(v->why), "%s:%u:%u: peer_config key '%s' is not applied "
-				 "to the peer by this version (only proposals and ike_lifetime are)",
+				 "to the peer by this version (only proposals, ike_lifetime, phase2 "
+				 "lifetime, lifetime_policy, natt and natt_force are)",
 				 it->suite->file, pc->keys[i]->line, pc->keys[i]->col, k);
 			return;
 		}
@@ -325,6 +337,19 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 		.traffic = c->expect.traffic,
 		.script = c->steps ? steps : NULL, .nsteps = nsteps,
 		.artifacts = dir, .seeds = w->o->seeds,
+		.natt = c->natt, .no_natt = c->no_natt, .life_policy = c->life_policy,
+		.harness_force = run_tri(c->natt_force),
+		.peer_natt = c->peer_config.has_natt ? c->peer_config.natt : 0,
+		.peer_no_natt = c->peer_config.has_natt && !c->peer_config.natt,
+		.peer_force = c->peer_config.has_natt_force
+			? (c->peer_config.natt_force ? INTEROP_ON : INTEROP_OFF) : INTEROP_DEFAULT,
+		.peer_child_life_set = c->peer_config.has_child_lifetime,
+		.peer_child_life_sec = c->peer_config.child_life_sec,
+		.peer_child_life_kb = c->peer_config.child_life_kb,
+		.peer_life_policy_set = c->peer_config.has_life_policy,
+		.peer_life_policy = c->peer_config.life_policy,
+		.no_life_check = c->expect.has_lifetime || c->expect.has_child_lifetime ||
+				 c->expect.has_peer_lifetime || c->expect.has_peer_child_lifetime,
 	};
 	long off = run_file_size(peer->log);
 	struct interop_result *r = xcalloc(1, sizeof(*r));

@@ -336,8 +336,7 @@ static const char *const peercfg_levels[] = { "error", "warn", "info", "debug", 
 static const char *const peercfg_natt_names[] = { "none", "draft-02", "draft-03", "rfc3947",
 						   "all", NULL };
 
-/* natt: all | none | rfc3947 | [rfc3947, draft-03, draft-02] */
-static bool peercfg_natt(const struct yaml_node *v, const char *key, uint8_t *out,
+bool peercfg_natt(const struct yaml_node *v, const char *key, uint8_t *out,
 			 struct yaml_error *err)
 {
 	unsigned i;
@@ -354,6 +353,16 @@ static bool peercfg_natt(const struct yaml_node *v, const char *key, uint8_t *ou
 		else if (i)
 			*out |= (uint8_t)IKE_NATT_BIT(i);
 	}
+	return true;
+}
+
+bool peercfg_life_policy(const struct yaml_node *v, const char *key, enum ike_life_policy *out,
+			 struct yaml_error *err)
+{
+	unsigned i;
+	if (!yaml_enum(v, key, peercfg_policies, &i, err))
+		return false;
+	*out = i == 0 ? IKE_LIFE_ACCEPT : i == 1 ? IKE_LIFE_NOT_LONGER : IKE_LIFE_NOTIFY;
 	return true;
 }
 
@@ -411,10 +420,7 @@ static bool peercfg_top(const struct yaml_node *v, const char *key, void *vctx,
 	} else if (strcmp(key, "remote_ts") == 0) {
 		return peercfg_ts(v, key, &c->ike.ts_remote, err);
 	} else if (strcmp(key, "lifetime_policy") == 0) {
-		if (!yaml_enum(v, key, peercfg_policies, &i, err))
-			return false;
-		c->ike.life_policy = i == 0 ? IKE_LIFE_ACCEPT : i == 1 ? IKE_LIFE_NOT_LONGER
-								 : IKE_LIFE_NOTIFY;
+		return peercfg_life_policy(v, key, &c->ike.life_policy, err);
 	} else if (strcmp(key, "retransmit") == 0) {
 		static const struct yaml_field fields[] = {
 			{ "timeout", false, peercfg_retrans_key }, { "tries", false, peercfg_retrans_key },

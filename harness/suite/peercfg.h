@@ -65,6 +65,13 @@ bool peercfg_group(const struct yaml_node *n, const char *what, uint16_t *out,
  * each; what is absent stays 0. */
 bool peercfg_lifetime(const struct yaml_node *n, const char *what, uint32_t *sec,
 		      uint32_t *kb, struct yaml_error *err);
+/* natt: all | none | rfc3947 | [rfc3947, draft-03, draft-02] into a set
+ * of IKE_NATT_BIT()s. */
+bool peercfg_natt(const struct yaml_node *v, const char *key, uint8_t *out,
+		  struct yaml_error *err);
+/* lifetime_policy: accept | not-longer | notify */
+bool peercfg_life_policy(const struct yaml_node *v, const char *key, enum ike_life_policy *out,
+			 struct yaml_error *err);
 /* An auth method name (psk, rsa, ecdsa, ecdsa256, ecdsa384, ecdsa521, dss). */
 bool peercfg_auth(const struct yaml_node *n, const char *what, uint16_t *out,
 		  struct yaml_error *err);

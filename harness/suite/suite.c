@@ -30,6 +30,10 @@ struct suite_settings {
 	uint16_t pfs;
 	uint16_t encap;
 	uint32_t p2_sec, p2_kb;
+	uint8_t natt;             /* the harness's NAT-T versions; 0 all */
+	bool no_natt;
+	uint8_t natt_force;       /* SUITE_ANY/NO/YES */
+	enum ike_life_policy life_policy;
 	struct suite_peer_over peer_config;
 	struct suite_expect expect;
 	bool established_set;
@@ -246,7 +250,35 @@ static bool suite_expect_key(const struct yaml_node *v, const char *key, void *v
 	}
 	if (strcmp(key, "traffic") == 0)
 		return yaml_bool(v, key, &e->traffic, err);
-	return yaml_bool(v, key, &e->peer_alive, err);
+	if (strcmp(key, "peer_lifetime") == 0 || strcmp(key, "peer_child_lifetime") == 0) {
+		bool child = key[5] == 'c';
+		uint32_t kb = 0;
+		*(child ? &e->has_peer_child_lifetime : &e->has_peer_lifetime) = true;
+		if (!peercfg_lifetime(v, key, child ? &e->peer_child_life_sec : &e->peer_life_sec,
+				      &kb, err))
+			return false;
+		if (kb)
+			return yaml_fail_expect(err, v, key, "a lifetime in seconds (what the peer "
+						"reports installed)");
+		return true;
+	}
+	bool b;
+	if (strcmp(key, "nat") == 0) {
+		static const char *const nat_names[] = { "none", "harness", "peer", "both", NULL };
+		unsigned i;
+		if (!yaml_enum(v, key, nat_names, &i, err))
+			return false;
+		e->nat = (uint8_t)(SUITE_NAT | i);
+		return true;
+	}
+	if (strcmp(key, "peer_alive") == 0)
+		return yaml_bool(v, key, &e->peer_alive, err);
+	if (!yaml_bool(v, key, &b, err))
+		return false;
+	*(strcmp(key, "responder_lifetime") == 0 ? &e->responder_lifetime
+	  : strcmp(key, "floated") == 0	 ? &e->floated
+					 : &e->encap) = b ? SUITE_YES : SUITE_NO;
+	return true;
 }
 
 static bool suite_expect(const struct yaml_node *v, struct suite_settings *x,
@@ -258,6 +290,10 @@ static bool suite_expect(const struct yaml_node *v, struct suite_settings *x,
 		{ "esp", false, suite_expect_key }, { "lifetime", false, suite_expect_key },
 		{ "child_lifetime", false, suite_expect_key }, { "traffic", false, suite_expect_key },
 		{ "peer_alive", false, suite_expect_key },
+		{ "peer_lifetime", false, suite_expect_key },
+		{ "peer_child_lifetime", false, suite_expect_key },
+		{ "responder_lifetime", false, suite_expect_key }, { "nat", false, suite_expect_key },
+		{ "floated", false, suite_expect_key }, { "encap", false, suite_expect_key },
 	};
 	if (!yaml_map_walk(v, "expect", f, SUITE_N(f), x, err))
 		return false;
@@ -332,6 +368,28 @@ static bool suite_peer_key(const struct yaml_node *v, const char *key, void *vct
 				return false;
 		}
 		return true;
+	}
+	if (strcmp(key, "phase2") == 0) {
+		/* the peer's child lifetime; its ESP proposal is the case's */
+		const struct yaml_node *life = v->type == YAML_MAP ? yaml_map_get(v, "lifetime") : NULL;
+		if (v->type != YAML_MAP || v->n != 1 || !life)
+			return yaml_fail_expect(err, v, key, "a mapping with only 'lifetime' (the peer's "
+						"ESP proposals are the case's)");
+		p->has_child_lifetime = true;
+		p->child_life_sec = p->child_life_kb = 0;
+		return peercfg_lifetime(life, "lifetime", &p->child_life_sec, &p->child_life_kb, err);
+	}
+	if (strcmp(key, "lifetime_policy") == 0) {
+		p->has_life_policy = true;
+		return peercfg_life_policy(v, key, &p->life_policy, err);
+	}
+	if (strcmp(key, "natt") == 0) {
+		p->has_natt = true;
+		return peercfg_natt(v, key, &p->natt, err);
+	}
+	if (strcmp(key, "natt_force") == 0) {
+		p->has_natt_force = true;
+		return yaml_bool(v, key, &p->natt_force, err);
 	}
 	/* the rest is the peer config's business: its drivers read the node
 	 * with peercfg's readers */
@@ -416,6 +474,21 @@ static bool suite_setting(const struct yaml_node *v, const char *key, void *vctx
 		return suite_phase2_key(v, key, vctx, err);
 	if (strcmp(key, "child_lifetime") == 0)
 		return suite_phase2_key(v, "lifetime", vctx, err);
+	if (strcmp(key, "natt") == 0) {
+		if (!peercfg_natt(v, key, &x->natt, err))
+			return false;
+		x->no_natt = !x->natt;
+		return true;
+	}
+	if (strcmp(key, "natt_force") == 0) {
+		bool b;
+		if (!yaml_bool(v, key, &b, err))
+			return false;
+		x->natt_force = b ? SUITE_YES : SUITE_NO;
+		return true;
+	}
+	if (strcmp(key, "lifetime_policy") == 0)
+		return peercfg_life_policy(v, key, &x->life_policy, err);
 	if (strcmp(key, "peer_config") == 0)
 		return suite_peer_config(v, x, err);
 	if (strcmp(key, "expect") == 0)
@@ -482,13 +555,13 @@ static bool suite_phase2_key(const struct yaml_node *v, const char *key, void *v
 /* Keys of defaults, of a case, and the matrix dimensions. */
 static const char *const suite_setting_keys[] = {
 	"role", "exchange", "auth", "psk", "proposal", "encryption", "hash", "group",
-	"lifetime", "phase2", "esp", "pfs", "mode", "child_lifetime", "peer_config",
-	"expect", "verify", "tags",
+	"lifetime", "phase2", "esp", "pfs", "mode", "child_lifetime", "natt", "natt_force",
+	"lifetime_policy", "peer_config", "expect", "verify", "tags",
 };
 /* Matrix dimensions: settings with a scalar value. */
 static const char *const suite_dim_keys[] = {
 	"role", "exchange", "auth", "psk", "proposal", "encryption", "hash", "group",
-	"lifetime", "esp", "pfs", "mode", "child_lifetime", NULL,
+	"lifetime", "esp", "pfs", "mode", "child_lifetime", "natt", "natt_force", "lifetime_policy", NULL,
 };
 
 static bool suite_walk_settings(const struct yaml_node *map, const char *what, bool is_case,
@@ -806,6 +879,10 @@ static bool suite_case_make(struct suite_loader *L, const struct suite_settings 
 		c->p2.life_sec = x->p2_sec;
 		c->p2.life_kb = x->p2_kb;
 	}
+	c->natt = x->natt;
+	c->no_natt = x->no_natt;
+	c->natt_force = x->natt_force;
+	c->life_policy = x->life_policy;
 	c->peer_config = x->peer_config;
 	c->expect = x->expect;
 	if (!x->established_set)

@@ -45,7 +45,21 @@ struct suite_expect {
 	uint32_t child_life_sec, child_life_kb;
 	bool traffic;             /* ESP traffic through the child, both ways */
 	bool peer_alive;          /* the peer still answers afterwards */
+	/* what the peer installed, when it differs from what the harness
+	 * negotiated (unset: the same as lifetime / child_lifetime) */
+	bool has_peer_lifetime, has_peer_child_lifetime;
+	uint32_t peer_life_sec, peer_child_life_sec;
+	/* the checks below: SUITE_ANY (0) when not judged */
+	uint8_t responder_lifetime; /* SUITE_NO/YES: a RESPONDER-LIFETIME notify */
+	uint8_t nat;              /* SUITE_NAT | who is behind a NAT, as both
+				     sides must have detected it */
+	uint8_t floated;          /* SUITE_NO/YES: IKE moved to the NAT-T port */
+	uint8_t encap;            /* SUITE_NO/YES: ESP in UDP on both sides */
 };
+enum { SUITE_ANY = 0, SUITE_NO = 1, SUITE_YES = 2 };
+#define SUITE_NAT 4               /* judged; with none, one or both of: */
+#define SUITE_NAT_HARNESS 1
+#define SUITE_NAT_PEER 2
 
 /* A mutation of the message a send step builds: field path and value,
  * kept as written; the engine resolves the path (wire_set). */
@@ -91,6 +105,14 @@ struct suite_peer_over {
 	uint32_t ike_life_sec, ike_life_kb;
 	struct ike_p1_xform p1[IKE_MAX_PROPOSALS]; /* proposals: */
 	size_t np1;
+	bool has_child_lifetime;        /* phase2: { lifetime } */
+	uint32_t child_life_sec, child_life_kb;
+	bool has_life_policy;           /* lifetime_policy: */
+	enum ike_life_policy life_policy;
+	bool has_natt;                  /* natt: none | all | [versions] */
+	uint8_t natt;
+	bool has_natt_force;            /* natt_force: */
+	bool natt_force;
 };
 
 struct suite_case {
@@ -103,6 +125,10 @@ struct suite_case {
 	struct ike_p1_xform p1;   /* the harness's Phase 1 proposal */
 	bool has_p2;              /* Quick Mode after Phase 1 */
 	struct ike_p2_xform p2;   /* with PFS group and mode (encap) */
+	uint8_t natt;             /* the harness's NAT-T versions (IKE_NATT_BIT); 0 all */
+	bool no_natt;             /* natt: none */
+	uint8_t natt_force;       /* SUITE_ANY: as the peer needs; SUITE_NO/YES */
+	enum ike_life_policy life_policy; /* the harness's as responder */
 	enum suite_peer peer;     /* the peer this case runs against */
 	struct suite_peer_over peer_config;
 	struct suite_expect expect;

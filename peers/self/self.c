@@ -71,6 +71,24 @@ static void self_put(struct self_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/* natt: all, none, or the case's versions (the peer config's names) */
+static void self_natt(struct self_buf *b, const struct peer_case *c)
+{
+	static const char *const names[] = { "none", "draft-02", "draft-03", "rfc3947" };
+	if (c->no_natt || !c->natt) {
+		self_put(b, "natt: %s\n", c->no_natt ? "none" : "all");
+		return;
+	}
+	self_put(b, "natt: [");
+	const char *sep = "";
+	for (unsigned v = IKE_NATT_DRAFT_02; v <= IKE_NATT_RFC3947; v++)
+		if (c->natt & IKE_NATT_BIT(v)) {
+			self_put(b, "%s%s", sep, names[v]);
+			sep = ", ";
+		}
+	self_put(b, "]\n");
+}
+
 /* An ID as the peer config spells it (ike_id_parse). */
 static bool self_id(const struct ike_id *id, char *out, size_t len)
 {
@@ -242,7 +260,11 @@ bool self_peer_config(const struct peer_case *c, char *buf, size_t len, char *er
 		*colon = '\0';  /* the address alone: port is its own key */
 	self_put(&b, "listen: \"%s\"\nport: %u\nnatt_port: %u\n", t1,
 		 c->local.port ? c->local.port : 500, IKE_NATT_PORT);
-	self_put(&b, "natt: all\nnatt_force: %s\n", c->force_encap ? "true" : "false");
+	self_natt(&b, c);
+	self_put(&b, "natt_force: %s\n", c->force_encap ? "true" : "false");
+	if (c->life_policy_set)
+		self_put(&b, "lifetime_policy: %s\n", c->life_policy == IKE_LIFE_ACCEPT ? "accept"
+			 : c->life_policy == IKE_LIFE_NOT_LONGER ? "not-longer" : "notify");
 	if (c->initiator) {
 		struct netaddr r = c->remote;
 		if (!r.port)
@@ -447,6 +469,19 @@ static bool self_view(struct peer *p, const struct peer_case *c, struct peer_sa_
 			out->hash = (uint16_t)self_field(one, "hash");
 			out->group = (uint16_t)self_field(one, "group");
 			out->life_sec = (uint32_t)self_field(one, "life_sec");
+			out->nat_known = true;
+			out->nat_local = self_field(one, "nat_local") != 0;
+			out->nat_remote = self_field(one, "nat_peer") != 0;
+			bool floated = self_field(one, "floated") != 0;
+			out->local_port = floated ? IKE_NATT_PORT : 500;
+			/* peer=ADDR:PORT, an IPv6 ADDR in brackets */
+			const char *pe = strstr(one, " peer=");
+			const char *sp = pe ? strchr(pe + 1, ' ') : NULL;
+			const char *colon = NULL;
+			for (const char *q = pe; q && sp && q < sp; q++)
+				if (*q == ':')
+					colon = q;
+			out->remote_port = colon ? (uint16_t)strtoul(colon + 1, NULL, 10) : 0;
 			memset(&out->child, 0, sizeof(out->child));
 		} else if (!strncmp(one, "child ", 6) && id && self_field(one, "sa") == id &&
 			   !out->child.present && !self_field(one, "deleted")) {

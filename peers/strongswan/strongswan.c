@@ -507,6 +507,17 @@ static bool ss_configure(struct peer *pub, const struct peer_case *c, char *err,
 	struct ss_peer *p = (struct ss_peer *)pub;
 	struct peer_case cc = *c;
 	char key[PATH_MAX], cert[PATH_MAX], ca[PATH_MAX];
+	/* what charon cannot be told: refused, never run with its defaults */
+	if (c->life_policy_set) {
+		snprintf(err, errlen, "strongSwan has no lifetime policy setting (lifetime_policy is "
+			 "for the self peer)");
+		return false;
+	}
+	if (c->no_natt || c->natt) {
+		snprintf(err, errlen, "strongSwan always announces NAT-T (RFC 3947 and the drafts); "
+			 "natt is for the self peer");
+		return false;
+	}
 	if (!ss_abs(c->key_path, key, &cc.key_path, err, errlen) ||
 	    !ss_abs(c->cert_path, cert, &cc.cert_path, err, errlen) ||
 	    !ss_abs(c->ca_path, ca, &cc.ca_path, err, errlen))

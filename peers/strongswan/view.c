@@ -55,6 +55,16 @@ static void ss_ike_key(struct ss_ike *k, const char *key, const char *val, uint1
 		k->reauth_s = (uint32_t)ss_num(val);
 	else if (strcmp(key, "rekey-time") == 0)
 		k->rekey_s = (uint32_t)ss_num(val);
+	else if (strcmp(key, "local-port") == 0)
+		k->v.local_port = (uint16_t)ss_num(val);
+	else if (strcmp(key, "remote-port") == 0)
+		k->v.remote_port = (uint16_t)ss_num(val);
+	else if (strcmp(key, "nat-local") == 0)
+		k->v.nat_local = strcmp(val, "yes") == 0;
+	else if (strcmp(key, "nat-remote") == 0)
+		k->v.nat_remote = strcmp(val, "yes") == 0;
+	else if (strcmp(key, "nat-fake") == 0)
+		k->v.nat_fake = strcmp(val, "yes") == 0;
 }
 
 static void ss_child_key(struct ss_ike *k, const char *key, const char *val)
@@ -181,6 +191,7 @@ bool strongswan_parse_sas(const char *text, const char *name, struct peer_sa_vie
 					*out = k.v;
 					memcpy(out->raw, raw, sizeof(raw));
 					out->present = true;
+					out->nat_known = true;
 					/* fixed-size ciphers carry no Key Length */
 					out->keylen = (out->encr == CIPHER_DES || out->encr == CIPHER_3DES)
 						      ? 0 : keysize;
