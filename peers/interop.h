@@ -77,6 +77,8 @@ struct interop_spec {
 	bool peer_no_natt;                /* the peer announces none */
 	bool peer_child_life_set;         /* the peer's child lifetime, not the harness's */
 	uint32_t peer_child_life_sec, peer_child_life_kb;
+	bool peer_fakes_nat;              /* the peer claims a NAT whatever it is told
+					     (charon on kernel-libipsec) */
 	bool no_life_check;               /* lifetimes left out of the cross-check (the
 					     case judges each side's own) */
 	bool peer_life_policy_set;

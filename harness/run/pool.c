@@ -255,10 +255,10 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 		snprintf(v->why, sizeof(v->why), "cannot make %s: %s", dir, strerror(errno));
 		return;
 	}
-	if (!run_topology(w, it->suite->topology, err, sizeof(err))) {
+	if (!run_topology(w, c->topology, err, sizeof(err))) {
 		v->status = RUN_ERROR;
 		snprintf(v->why, sizeof(v->why), "the %s topology: %s",
-			 netns_topology_name(it->suite->topology), err);
+			 netns_topology_name(c->topology), err);
 		return;
 	}
 	if (c->peer == SUITE_PEER_REMOTE) {
@@ -338,6 +338,7 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 		.script = c->steps ? steps : NULL, .nsteps = nsteps,
 		.artifacts = dir, .seeds = w->o->seeds,
 		.natt = c->natt, .no_natt = c->no_natt, .life_policy = c->life_policy,
+		.peer_fakes_nat = ss && !strongswan_kernel_esp(),
 		.harness_force = run_tri(c->natt_force),
 		.peer_natt = c->peer_config.has_natt ? c->peer_config.natt : 0,
 		.peer_no_natt = c->peer_config.has_natt && !c->peer_config.natt,

@@ -65,7 +65,7 @@ enum run_status {
 };
 const char *run_status_name(enum run_status s);
 
-#define RUN_MAX_PROPS 12
+#define RUN_MAX_PROPS 20
 
 struct run_verdict {
 	enum run_status status;

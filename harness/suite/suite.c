@@ -34,6 +34,7 @@ struct suite_settings {
 	bool no_natt;
 	uint8_t natt_force;       /* SUITE_ANY/NO/YES */
 	enum ike_life_policy life_policy;
+	enum netns_topology topology;
 	struct suite_peer_over peer_config;
 	struct suite_expect expect;
 	bool established_set;
@@ -465,7 +466,11 @@ static bool suite_setting(const struct yaml_node *v, const char *key, void *vctx
 			{ "mode", false, suite_phase2_key }, { "lifetime", false, suite_phase2_key },
 		};
 		if (yaml_is_null(v) || (yaml_is_scalar(v) && strcmp(v->str, "none") == 0)) {
-			x->has_p2 = false;
+			/* the defaults' pfs, mode and lifetime go with their esp */
+			x->has_p2 = x->pfs_set = false;
+			x->encap = 0;
+			x->p2_sec = x->p2_kb = 0;
+			x->expect.traffic = false;  /* no child to carry it */
 			return true;
 		}
 		return yaml_map_walk(v, "phase2", f, SUITE_N(f), x, err);
@@ -489,6 +494,15 @@ static bool suite_setting(const struct yaml_node *v, const char *key, void *vctx
 	}
 	if (strcmp(key, "lifetime_policy") == 0)
 		return peercfg_life_policy(v, key, &x->life_policy, err);
+	if (strcmp(key, "topology") == 0) {
+		const char *str;
+		char te[200];
+		if (!yaml_str(v, key, &str, err))
+			return false;
+		if (!netns_topology_parse(str, &x->topology, te, sizeof(te)))
+			return yaml_fail(err, v, "'topology': %s", te);
+		return true;
+	}
 	if (strcmp(key, "peer_config") == 0)
 		return suite_peer_config(v, x, err);
 	if (strcmp(key, "expect") == 0)
@@ -556,12 +570,12 @@ static bool suite_phase2_key(const struct yaml_node *v, const char *key, void *v
 static const char *const suite_setting_keys[] = {
 	"role", "exchange", "auth", "psk", "proposal", "encryption", "hash", "group",
 	"lifetime", "phase2", "esp", "pfs", "mode", "child_lifetime", "natt", "natt_force",
-	"lifetime_policy", "peer_config", "expect", "verify", "tags",
+	"lifetime_policy", "topology", "peer_config", "expect", "verify", "tags",
 };
 /* Matrix dimensions: settings with a scalar value. */
 static const char *const suite_dim_keys[] = {
 	"role", "exchange", "auth", "psk", "proposal", "encryption", "hash", "group",
-	"lifetime", "esp", "pfs", "mode", "child_lifetime", "natt", "natt_force", "lifetime_policy", NULL,
+	"lifetime", "esp", "pfs", "mode", "child_lifetime", "natt", "natt_force", "lifetime_policy", "topology", NULL,
 };
 
 static bool suite_walk_settings(const struct yaml_node *map, const char *what, bool is_case,
@@ -883,6 +897,7 @@ static bool suite_case_make(struct suite_loader *L, const struct suite_settings 
 	c->no_natt = x->no_natt;
 	c->natt_force = x->natt_force;
 	c->life_policy = x->life_policy;
+	c->topology = x->topology;
 	c->peer_config = x->peer_config;
 	c->expect = x->expect;
 	if (!x->established_set)
@@ -1600,6 +1615,7 @@ static bool suite_top(struct suite_loader *L, const enum suite_peer *only,
 	if (!ike_p1_parse("aes128-sha256-modp2048", &L->def.p1, e, sizeof(e)))
 		return yaml_fail(err, NULL, "default proposal: %s", e);
 	L->def.p1.auth = IKE_AUTH_PSK;
+	L->def.topology = s->topology;
 	if (L->defaults && !suite_walk_settings(L->defaults, "defaults", false, &L->def, err))
 		return false;
 	if (!L->matrix && !L->cases)

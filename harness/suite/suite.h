@@ -129,6 +129,7 @@ struct suite_case {
 	bool no_natt;             /* natt: none */
 	uint8_t natt_force;       /* SUITE_ANY: as the peer needs; SUITE_NO/YES */
 	enum ike_life_policy life_policy; /* the harness's as responder */
+	enum netns_topology topology;  /* the suite's unless the case says */
 	enum suite_peer peer;     /* the peer this case runs against */
 	struct suite_peer_over peer_config;
 	struct suite_expect expect;
