@@ -976,8 +976,10 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 		const struct ike_result *res = ike_engine_result(e);
 		r->harness_ok = res->finished && !res->failed;
 		uint64_t settle = clock_ms() + INTEROP_SETTLE_MS;
-		if (!r->harness_ok || s->script)
-			settle = clock_ms();  /* one look, for the report */
+		/* one look, for the report, unless the harness got somewhere the
+		   peer must catch up with (its last message may be in flight) */
+		if (!r->harness_ok || (s->script && !res->established))
+			settle = clock_ms();
 		ran = interop_settle(peer, &pc, e, t, settle < limit ? settle : limit, p1_only,
 				     &r->view, err, errlen);
 		res = ike_engine_result(e);

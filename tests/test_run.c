@@ -45,7 +45,23 @@ static const char test_run_suite[] =
 	"        mutate: [{ field: sa.doi, set: lots }]\n"
 	"  - name: two-messages\n"
 	"    script:\n"
-	"      - expect: { any_of: [mm2, am2] }\n";
+	"      - expect: { any_of: [mm2, am2] }\n"
+	"  - name: peer-own-life\n"
+	"    expect: { lifetime: 3600s, peer_lifetime: 7200s, child_lifetime: 1200s,\n"
+	"              peer_child_lifetime: 600s, responder_lifetime: false }\n"
+	"  - name: unnotified\n"
+	"    expect: { responder_lifetime: false }\n"
+	"  - name: notified\n"
+	"    expect: { responder_lifetime: true }\n"
+	"  - name: natted\n"
+	"    topology: nat-harness\n"
+	"    expect: { nat: harness, floated: true, encap: true }\n"
+	"  - name: sides\n"
+	"    expect: { nat: { harness_sees: none, peer_sees: harness }, floated: false }\n"
+	"  - name: no-natd\n"
+	"    script:\n"
+	"      - send: mm3\n"
+	"        mutate: [{ remove: natd }, { remove: NAT-D, nth: 1 }]\n";
 
 static void test_run_load(struct run_plan *p)
 {
@@ -76,17 +92,17 @@ START_TEST(test_run_ids_filter_shard)
 {
 	struct run_plan p;
 	test_run_load(&p);
-	ck_assert_uint_eq(p.nitems, 18);  /* (3 + 6) x 2 peers */
+	ck_assert_uint_eq(p.nitems, 30);  /* (3 + 12) x 2 peers */
 	ck_assert_str_eq(p.items[0].id, "t@strongswan/g2");
 	ck_assert_str_eq(p.items[0].group, "t@strongswan");
-	ck_assert_str_eq(p.items[9].id, "t@self/g2");
-	ck_assert_int_eq(p.items[9].c->peer, SUITE_PEER_SELF);
+	ck_assert_str_eq(p.items[15].id, "t@self/g2");
+	ck_assert_int_eq(p.items[15].c->peer, SUITE_PEER_SELF);
 	/* filters: the id, the bare name, any of several */
 	static const struct {
 		const char *pat[2];
 		size_t n, want;
 	} filters[] = {
-		{ { "t@self/*", NULL }, 1, 9 },
+		{ { "t@self/*", NULL }, 1, 15 },
 		{ { "g1*", NULL }, 1, 4 },
 		{ { "*/refused", "quiet" }, 2, 4 },
 		{ { "nothing", NULL }, 1, 0 },
@@ -152,7 +168,9 @@ static void test_run_established(struct interop_result *r, const struct suite_ca
 enum test_run_tweak {
 	TW_NONE, TW_NOT_ESTABLISHED, TW_DISAGREE, TW_NO_TRAFFIC, TW_NPC_RX, TW_NPC_TX,
 	TW_OTHER_NOTIFY, TW_SILENT, TW_WRONG_GROUP, TW_WRONG_ESP, TW_LIFE_OURS, TW_LIFE_PEER,
-	TW_CHILD_LIFE_PEER, TW_LOOPS,
+	TW_CHILD_LIFE_PEER, TW_LOOPS, TW_PEER_OWN_LIFE, TW_RESP_LIFE, TW_NAT_HARNESS,
+	TW_NAT_HARNESS_FORCED, TW_NAT_PEER_FAKES, TW_NAT_LOST, TW_NO_FLOAT, TW_PLAIN_ESP,
+	TW_SIDES,
 };
 
 static void test_run_tweak(struct interop_result *r, enum test_run_tweak t)
@@ -191,6 +209,43 @@ static void test_run_tweak(struct interop_result *r, enum test_run_tweak t)
 	case TW_LIFE_OURS: r->p1.life_sec = 28800; break;
 	case TW_LIFE_PEER: r->view.life_sec = 28800; break;
 	case TW_CHILD_LIFE_PEER: r->view.child.life_sec = 3960; break;
+	case TW_PEER_OWN_LIFE:  /* read a second late: within the 2 s allowed */
+		r->view.life_sec = 7199;
+		r->view.child.life_sec = 601;
+		break;
+	case TW_RESP_LIFE:
+		r->notify_rx[r->nnotify_rx++] = WIRE_N_RESPONDER_LIFETIME;
+		break;
+	case TW_NAT_HARNESS:
+	case TW_NAT_HARNESS_FORCED:
+	case TW_NAT_PEER_FAKES:
+	case TW_NAT_LOST:
+	case TW_NO_FLOAT:
+	case TW_PLAIN_ESP:
+		r->natt_version = IKE_NATT_RFC3947;
+		r->nat_local = r->floated = r->natd_rx = true;
+		r->view.nat_known = r->view.nat_remote = true;
+		r->view.local_port = IKE_NATT_PORT;
+		r->child.xf.encap = IKE_ENCAP_UDP_TUNNEL;
+		r->view.child.encap = true;
+		/* a peer that claims a NAT of its own is seen behind one */
+		r->nat_peer = t == TW_NAT_HARNESS_FORCED || t == TW_NAT_PEER_FAKES;
+		r->peer_forced = t == TW_NAT_HARNESS_FORCED;
+		r->view.nat_fake = t == TW_NAT_PEER_FAKES;
+		if (t == TW_NAT_LOST)
+			r->view.nat_remote = false;
+		if (t == TW_NO_FLOAT) {
+			r->floated = false;
+			r->peer_port = 500;
+		}
+		if (t == TW_PLAIN_ESP)
+			r->view.child.encap = false;
+		break;
+	case TW_SIDES:
+		r->natt_version = IKE_NATT_RFC3947;
+		r->view.nat_known = r->view.nat_remote = true;
+		r->view.local_port = 500;
+		break;
 	case TW_LOOPS:
 		r->loops = true;
 		snprintf(r->why, sizeof(r->why), "peer loops: 9 IKE/CHILD SA attempts");
@@ -229,6 +284,24 @@ START_TEST(test_run_judge_table)
 		{ "t@self/exact", true, TW_LIFE_OURS, RUN_FAIL, "lifetime", "28800s in the harness" },
 		{ "t@self/exact", true, TW_LIFE_PEER, RUN_FAIL, "lifetime", "28800s installed by the peer" },
 		{ "t@self/exact", true, TW_CHILD_LIFE_PEER, RUN_FAIL, "child_lifetime", "3960s installed" },
+		/* the peer installs its own lifetimes: stated, then judged */
+		{ "t@strongswan/peer-own-life", true, TW_PEER_OWN_LIFE, RUN_PASS, "", "" },
+		{ "t@strongswan/peer-own-life", true, TW_NONE, RUN_FAIL, "peer_lifetime",
+		  "3600s installed by the peer, 7200s expected" },
+		{ "t@self/unnotified", true, TW_RESP_LIFE, RUN_FAIL, "responder_lifetime",
+		  "one (received RESPONDER-LIFETIME" },
+		{ "t@self/notified", true, TW_RESP_LIFE, RUN_PASS, "", "" },
+		{ "t@self/notified", true, TW_NONE, RUN_FAIL, "responder_lifetime", "none" },
+		/* NAT-T: both sides' findings, the float, ESP in UDP */
+		{ "t@self/natted", true, TW_NAT_HARNESS, RUN_PASS, "", "" },
+		{ "t@self/natted", true, TW_NAT_HARNESS_FORCED, RUN_PASS, "", "" },
+		{ "t@self/natted", true, TW_NAT_PEER_FAKES, RUN_PASS, "", "" },
+		{ "t@self/natted", true, TW_NONE, RUN_FAIL, "nat", "no NAT-T version agreed" },
+		{ "t@self/natted", true, TW_NAT_LOST, RUN_FAIL, "nat", "none behind a NAT by the peer's view" },
+		{ "t@self/natted", true, TW_NO_FLOAT, RUN_FAIL, "floated", "did not float (sends to port 500)" },
+		{ "t@self/natted", true, TW_PLAIN_ESP, RUN_FAIL, "encap", "the peer's plain" },
+		{ "t@self/sides", true, TW_SIDES, RUN_PASS, "", "" },
+		{ "t@self/sides", true, TW_NAT_HARNESS, RUN_FAIL, "nat", "the harness found harness" },
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct suite_case *c = test_run_item(&p, rows[i].id)->c;
@@ -297,6 +370,18 @@ START_TEST(test_run_scripts)
 	const struct suite_case *c = test_run_item(&p, "t@self/scripted")->c;
 	ck_assert_msg(run_script(c, steps, 16, &n, mut, 8, err, sizeof(err)), "%s", err);
 	ck_assert_uint_eq(n, 5);
+	/* remove: a payload by name (either spelling) and its index */
+	const struct suite_case *nd = test_run_item(&p, "t@self/no-natd")->c;
+	struct ike_step st2[4];
+	struct ike_mutation mut2[4];
+	size_t n2 = 0;
+	ck_assert_msg(run_script(nd, st2, 4, &n2, mut2, 4, err, sizeof(err)), "%s", err);
+	ck_assert_uint_eq(n2, 1);
+	ck_assert_uint_eq(st2[0].nmut, 2);
+	ck_assert(mut2[0].op == IKE_MUT_REMOVE && mut2[0].payload == WIRE_PL_NATD &&
+		  mut2[0].nth == 0);
+	ck_assert(mut2[1].op == IKE_MUT_REMOVE && mut2[1].payload == WIRE_PL_NATD &&
+		  mut2[1].nth == 1);
 	ck_assert(steps[0].op == IKE_STEP_SEND && steps[0].kind == IKE_K_MM1);
 	ck_assert_uint_eq(steps[0].nmut, 2);
 	ck_assert(steps[0].mut[0].op == IKE_MUT_SET && !strcmp(steps[0].mut[0].path, "sa.doi") &&

@@ -851,6 +851,30 @@ static const struct {
 	/* set makes a case incomplete: the case's checks still hold */
 	{ O "  - match: { group: 2 }\n    set: { pfs: modp2048 }\n",
 	  "t.yaml:4:9: case 'g2' sets pfs, mode or a child lifetime but has no 'esp'" },
+	/* issue 7: the peer's child lifetime, NAT findings, topology per case */
+	{ H "cases: [{ name: a, peer_config: { phase2: { esp: aes128-sha1 } } }]\n",
+	  "t.yaml:4:45: peer_config 'phase2' takes only 'lifetime' (the peer's ESP proposals are the case's)" },
+	{ H "cases: [{ name: a, peer_config: { lifetime_policy: shorter } }]\n",
+	  "t.yaml:4:52: 'lifetime_policy' must be one of accept, not-longer, notify, not 'shorter'" },
+	{ H "cases: [{ name: a, expect: { nat: { harness: both } } }]\n",
+	  "t.yaml:4:37: 'nat': unknown key 'harness' (expected harness_sees or peer_sees)" },
+	{ H "cases: [{ name: a, expect: { nat: everywhere } }]\n",
+	  "t.yaml:4:35: 'nat' must be one of none, harness, peer, both, not 'everywhere'" },
+	{ H "cases: [{ name: a, expect: { peer_lifetime: 100kb } }]\n",
+	  "t.yaml:4:45: 'peer_lifetime' must be a lifetime in seconds (what the peer reports installed), not '100kb'" },
+	{ H "cases: [{ name: a, topology: nat-all }]\n",
+	  "t.yaml:4:30: 'topology': unknown topology 'nat-all' (expected one of: direct, nat-harness, nat-peer, nat-both)" },
+	{ H "cases: [{ name: a, natt: [rfc3948] }]\n",
+	  "t.yaml:4:27: 'natt' must be one of none, draft-02, draft-03, rfc3947, all, not 'rfc3948' (did you mean 'rfc3947'?)" },
+	/* mutations: one kind each, known payloads */
+	{ H "cases: [{ name: a, script: [{ send: mm3, mutate: { remove: natx } }] }]\n",
+	  "t.yaml:4:60: 'remove': unknown payload 'natx' (sa, ke, nonce, id, hash, sig, cert, cr, n, d, vid, natd, natoa ...)" },
+	{ H "cases: [{ name: a, script: [{ send: mm3, mutate: { field: ke.length, remove: ke } }] }]\n",
+	  "t.yaml:4:50: a mutation is { field: PATH, set: VALUE } or { remove: PAYLOAD } with an optional nth" },
+	{ H "cases: [{ name: a, script: [{ send: mm3, mutate: { field: ke.length, set: 1, nth: 1 } }] }]\n",
+	  "t.yaml:4:50: a mutation is { field: PATH, set: VALUE } or { remove: PAYLOAD } with an optional nth" },
+	{ H "cases: [{ name: a, script: [{ send: mm3, mutate: { nth: 1 } }] }]\n",
+	  "t.yaml:4:50: a mutation is { field: PATH, set: VALUE } or { remove: PAYLOAD } with an optional nth" },
 };
 
 START_TEST(test_suite_errors)

@@ -194,6 +194,23 @@ static void run_judge_nat(const struct suite_expect *x, const struct interop_res
 			run_mismatch(v, "nat", who[theirs_want], "%s behind a NAT by the peer's view%s",
 				     who[theirs], r->view.nat_fake ? " (it fakes a NAT of its own)" : "");
 	}
+	/* each side's own finding, forced or not */
+	if (x->nat_harness_sees) {
+		unsigned want = x->nat_harness_sees & 3u;
+		unsigned ours = (r->nat_local ? 1u : 0u) | (r->nat_peer ? 2u : 0u);
+		if (!r->natt_version || ours != want)
+			run_mismatch(v, "nat", who[want], "the harness found %s behind a NAT%s",
+				     r->natt_version ? who[ours] : "nobody (no NAT-T agreed)",
+				     r->natd_rx ? "" : " (the peer sent no NAT-D)");
+	}
+	if (x->nat_peer_sees) {
+		unsigned want = x->nat_peer_sees & 3u;
+		unsigned theirs = (r->view.nat_remote ? 1u : 0u) | (r->view.nat_local ? 2u : 0u);
+		if (!r->view.nat_known)
+			run_mismatch(v, "nat", who[want], "the peer's driver does not report NAT-T");
+		else if (theirs != want)
+			run_mismatch(v, "nat", who[want], "the peer found %s behind a NAT", who[theirs]);
+	}
 	if (x->floated) {
 		bool want = x->floated == SUITE_YES;
 		if (r->floated != want)
@@ -332,10 +349,17 @@ bool run_script(const struct suite_case *c, struct ike_step *steps, size_t max, 
 			for (size_t k = 0; k < st->nmutations; k++) {
 				const struct suite_mutation *m = &st->mutations[k];
 				char *end;
-				errno = 0;
-				unsigned long val = strtoul(m->set, &end, 0);
 				if (nm >= maxmut)
 					return run_script_fail(st, err, errlen, "too many mutations");
+				if (m->remove) {
+					mut[nm++] = (struct ike_mutation){ .op = IKE_MUT_REMOVE,
+									   .payload = m->remove,
+									   .nth = m->nth };
+					s->nmut++;
+					continue;
+				}
+				errno = 0;
+				unsigned long val = strtoul(m->set, &end, 0);
 				if (errno || end == m->set || *end || val > UINT32_MAX) {
 					snprintf(err, errlen, "mutation at line %u, column %u: '%s' "
 						 "is not a number the field can take", m->line, m->col,

@@ -265,8 +265,24 @@ static bool suite_expect_key(const struct yaml_node *v, const char *key, void *v
 	}
 	bool b;
 	if (strcmp(key, "nat") == 0) {
+		/* nat: both, or each side's own finding: { harness_sees, peer_sees } */
 		static const char *const nat_names[] = { "none", "harness", "peer", "both", NULL };
 		unsigned i;
+		if (v->type == YAML_MAP) {
+			static const char *const sides[] = { "harness_sees", "peer_sees" };
+			for (size_t k = 0; k < v->n; k++) {
+				const char *side = v->keys[k]->str;
+				bool h = strcmp(side, sides[0]) == 0;
+				if (!h && strcmp(side, sides[1]) != 0)
+					return yaml_fail(err, v->keys[k], "'nat': unknown key '%s' "
+							 "(expected harness_sees or peer_sees)", side);
+				if (!yaml_enum(v->items[k], side, nat_names, &i, err))
+					return false;
+				*(h ? &e->nat_harness_sees : &e->nat_peer_sees) =
+					(uint8_t)(SUITE_NAT | i);
+			}
+			return true;
+		}
 		if (!yaml_enum(v, key, nat_names, &i, err))
 			return false;
 		e->nat = (uint8_t)(SUITE_NAT | i);
@@ -373,9 +389,13 @@ static bool suite_peer_key(const struct yaml_node *v, const char *key, void *vct
 	if (strcmp(key, "phase2") == 0) {
 		/* the peer's child lifetime; its ESP proposal is the case's */
 		const struct yaml_node *life = v->type == YAML_MAP ? yaml_map_get(v, "lifetime") : NULL;
+		const struct yaml_node *at = v;  /* the first key that is not lifetime */
+		for (size_t k = 0; v->type == YAML_MAP && k < v->n && at == v; k++)
+			if (strcmp(v->keys[k]->str, "lifetime") != 0)
+				at = v->keys[k];
 		if (v->type != YAML_MAP || v->n != 1 || !life)
-			return yaml_fail_expect(err, v, key, "a mapping with only 'lifetime' (the peer's "
-						"ESP proposals are the case's)");
+			return yaml_fail(err, at, "peer_config 'phase2' takes only 'lifetime' (the "
+					 "peer's ESP proposals are the case's)");
 		p->has_child_lifetime = true;
 		p->child_life_sec = p->child_life_kb = 0;
 		return peercfg_lifetime(life, "lifetime", &p->child_life_sec, &p->child_life_kb, err);
@@ -647,6 +667,23 @@ static bool suite_mutation_key(const struct yaml_node *v, const char *key, void 
 {
 	struct suite_mutation *m = vctx;
 	const char *s;
+	if (strcmp(key, "remove") == 0) {
+		uint32_t t;
+		if (!yaml_str(v, key, &s, err))
+			return false;
+		if (!names_lookup(NAMES_PAYLOAD, s, &t) || !t || t > 255)
+			return yaml_fail(err, v, "'remove': unknown payload '%s' (sa, ke, nonce, id, "
+					 "hash, sig, cert, cr, n, d, vid, natd, natoa ...)", s);
+		m->remove = (uint8_t)t;
+		return true;
+	}
+	if (strcmp(key, "nth") == 0) {
+		uint64_t n;
+		if (!yaml_uint(v, key, 0, 255, &n, err))
+			return false;
+		m->nth = (uint32_t)n;
+		return true;
+	}
 	if (strcmp(key, "field") == 0) {
 		if (!suite_path(v, key, err))
 			return false;
@@ -663,7 +700,8 @@ static bool suite_mutations(const struct yaml_node *v, struct suite_step *st,
 			    struct yaml_error *err)
 {
 	static const struct yaml_field f[] = {
-		{ "field", true, suite_mutation_key }, { "set", true, suite_mutation_key },
+		{ "field", false, suite_mutation_key }, { "set", false, suite_mutation_key },
+		{ "remove", false, suite_mutation_key }, { "nth", false, suite_mutation_key },
 	};
 	const struct yaml_node *const *items = &v;
 	size_t n = 1;
@@ -680,6 +718,14 @@ static bool suite_mutations(const struct yaml_node *v, struct suite_step *st,
 		m->col = items[i]->col;
 		if (!yaml_map_walk(items[i], "mutation", f, SUITE_N(f), m, err))
 			return false;
+		/* one kind of mutation each: { field, set } or { remove [, nth] } */
+		bool set = m->field || m->set;
+		if (set && !m->remove && !yaml_map_get(items[i], "nth") && !(m->field && m->set))
+			return yaml_fail(err, items[i], "missing key '%s' in 'mutation'",
+					 m->field ? "set" : "field");
+		if (set ? m->remove || yaml_map_get(items[i], "nth") : !m->remove)
+			return yaml_fail(err, items[i], "a mutation is { field: PATH, set: VALUE } or "
+					 "{ remove: PAYLOAD } with an optional nth");
 	}
 	return true;
 }

@@ -53,6 +53,7 @@ struct suite_expect {
 	uint8_t responder_lifetime; /* SUITE_NO/YES: a RESPONDER-LIFETIME notify */
 	uint8_t nat;              /* SUITE_NAT | who is behind a NAT, as both
 				     sides must have detected it */
+	uint8_t nat_harness_sees, nat_peer_sees; /* or each side's own finding */
 	uint8_t floated;          /* SUITE_NO/YES: IKE moved to the NAT-T port */
 	uint8_t encap;            /* SUITE_NO/YES: ESP in UDP on both sides */
 };
@@ -66,6 +67,8 @@ enum { SUITE_ANY = 0, SUITE_NO = 1, SUITE_YES = 2 };
 struct suite_mutation {
 	char *field;              /* "ke.length", "sa.proposal[0].transform[1].id" */
 	char *set;                /* the value as written ("8", "0x10") */
+	uint8_t remove;           /* or: remove this payload type (0: not this kind) */
+	uint32_t nth;             /* the nth payload of that type (from 0) */
 	unsigned line, col;       /* where it was written, for run-time errors */
 };
 
