@@ -141,12 +141,14 @@ check: deps-if-missing
 test: $(TEST_BIN) $(if $(filter cli,$(MODULES)),$(BIN))
 	$(Q)IKEC_SRCDIR=$(CURDIR) IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) $(TEST_BIN)
 
-# The shipped HAGLE and DH-group suites in full, against strongSwan and self
-# (about 4 minutes with 2 workers); .ci/run runs it after the tests.
+# The shipped HAGLE, DH-group, lifetime and NAT-T suites in full, against
+# strongSwan and self (about 4 minutes with 2 workers); .ci/run runs it
+# after the tests.
 SUITES_JOBS ?= 2
+SUITES ?= suites/hagle.yaml suites/dh-groups.yaml suites/lifetime.yaml suites/nat-t.yaml
 suites: deps-if-missing
 	$(Q)$(MAKE) --no-print-directory $(BIN)
-	$(Q)$(BIN) suites/hagle.yaml suites/dh-groups.yaml -j $(SUITES_JOBS) -q \
+	$(Q)$(BIN) $(SUITES) -j $(SUITES_JOBS) -q \
 		--junit $(BUILD)/suites-junit.xml
 
 run: deps-if-missing

@@ -546,7 +546,7 @@ START_TEST(test_runner_usage)
 		return;
 	}
 	const __typeof__(tr_usage[0]) *t = &tr_usage[_i];
-	const char *argv[10];
+	const char *argv[12];
 	tr_argv(argv, 10, t->args, 6);
 	struct tr_run r;
 	int rc = tr_exec(&r, argv);
@@ -797,6 +797,8 @@ static char *tr_list(const char *shard, bool smoke_only, char *err, size_t errle
 	if (!smoke_only) {
 		argv[n++] = test_src_path("suites/hagle.yaml");
 		argv[n++] = test_src_path("suites/dh-groups.yaml");
+		argv[n++] = test_src_path("suites/lifetime.yaml");
+		argv[n++] = test_src_path("suites/nat-t.yaml");
 	}
 	argv[n++] = test_src_path("suites/smoke.yaml");
 	argv[n] = NULL;

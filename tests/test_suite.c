@@ -521,6 +521,97 @@ START_TEST(test_suite_hagle_file)
 }
 END_TEST
 
+/* lifetime.yaml: the matrix's overrides say what each side installs */
+START_TEST(test_suite_lifetime_file)
+{
+	struct suite s;
+	test_suite_load_shipped("lifetime.yaml", &s);
+	ck_assert_str_eq(s.name, "lifetime");
+	ck_assert_uint_eq(s.ncases, 2 * (18 + 9));
+	static const struct {
+		const char *name;
+		enum suite_peer peer;
+		uint32_t life, child, peer_life, peer_child; /* 0: not stated */
+		uint8_t resp;
+	} rows[] = {
+		{ "initiator-1800s-600s", SUITE_PEER_STRONGSWAN, 1800, 600, 3600, 1200, SUITE_NO },
+		{ "initiator-7200s-2400s", SUITE_PEER_STRONGSWAN, 7200, 2400, 3600, 1200, SUITE_NO },
+		{ "initiator-7200s-2400s", SUITE_PEER_SELF, 7200, 2400, 0, 0, SUITE_NO },
+		{ "responder-1800s-2400s", SUITE_PEER_STRONGSWAN, 3600, 1200, 0, 0, SUITE_NO },
+		{ "responder-1800s-2400s", SUITE_PEER_SELF, 3600, 1200, 0, 0, SUITE_NO },
+		{ "harness-notify-shorter", SUITE_PEER_STRONGSWAN, 0, 600, 0, 1200, SUITE_YES },
+		{ "harness-notify-shorter", SUITE_PEER_SELF, 0, 600, 0, 0, SUITE_YES },
+		{ "peer-notify-shorter", SUITE_PEER_SELF, 7200, 1200, 0, 0, SUITE_YES },
+		{ "peer-notify-shorter", SUITE_PEER_STRONGSWAN, 7200, 2400, 3600, 1200, SUITE_NO },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct suite_case *c = suite_find_case_for(&s, rows[i].name, rows[i].peer);
+		ck_assert_msg(c, "no %s", rows[i].name);
+		const struct suite_expect *x = &c->expect;
+		ck_assert_msg(x->established && x->has_lifetime == (rows[i].life != 0) &&
+			      (!rows[i].life || x->life_sec == rows[i].life) &&
+			      x->has_child_lifetime && x->child_life_sec == rows[i].child &&
+			      x->has_peer_lifetime == (rows[i].peer_life != 0) &&
+			      (!rows[i].peer_life || x->peer_life_sec == rows[i].peer_life) &&
+			      x->has_peer_child_lifetime == (rows[i].peer_child != 0) &&
+			      (!rows[i].peer_child || x->peer_child_life_sec == rows[i].peer_child) &&
+			      x->responder_lifetime == rows[i].resp,
+			      "row %zu (%s)", i, rows[i].name);
+	}
+	/* the peer's own lifetimes reach its configuration */
+	const struct suite_case *c = suite_find_case_for(&s, "peer-not-longer", SUITE_PEER_SELF);
+	ck_assert(c && c->peer_config.has_life_policy &&
+		  c->peer_config.life_policy == IKE_LIFE_NOT_LONGER);
+	ck_assert(c->peer_config.has_child_lifetime && c->peer_config.child_life_sec == 1200);
+	ck_assert_uint_eq(c->expect.notify, WIRE_N_NO_PROPOSAL_CHOSEN);
+	c = suite_find_case_for(&s, "harness-notify-shorter", SUITE_PEER_SELF);
+	ck_assert(c && c->life_policy == IKE_LIFE_NOTIFY && c->role == IKE_RESPONDER);
+	suite_free(&s);
+}
+END_TEST
+
+/* nat-t.yaml: topologies per case, what each must find */
+START_TEST(test_suite_nat_t_file)
+{
+	struct suite s;
+	test_suite_load_shipped("nat-t.yaml", &s);
+	ck_assert_uint_eq(s.ncases, 2 * (8 + 9));
+	static const struct {
+		const char *name;
+		enum suite_peer peer;
+		enum netns_topology topo;
+		uint8_t nat, floated;
+	} rows[] = {
+		{ "direct-initiator", SUITE_PEER_SELF, NETNS_TOPO_DIRECT, 0, SUITE_NO },
+		{ "direct-initiator", SUITE_PEER_STRONGSWAN, NETNS_TOPO_DIRECT, 0, SUITE_YES },
+		{ "nat-harness-responder", SUITE_PEER_SELF, NETNS_TOPO_NAT_HARNESS, SUITE_NAT_HARNESS, SUITE_YES },
+		{ "nat-peer-initiator", SUITE_PEER_STRONGSWAN, NETNS_TOPO_NAT_PEER, SUITE_NAT_PEER, SUITE_YES },
+		{ "nat-both-responder", SUITE_PEER_SELF, NETNS_TOPO_NAT_BOTH,
+		  SUITE_NAT_HARNESS | SUITE_NAT_PEER, SUITE_YES },
+		{ "draft-02-nat-harness", SUITE_PEER_SELF, NETNS_TOPO_NAT_HARNESS, SUITE_NAT_HARNESS, SUITE_YES },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct suite_case *c = suite_find_case_for(&s, rows[i].name, rows[i].peer);
+		ck_assert_msg(c, "no %s", rows[i].name);
+		ck_assert_msg(c->topology == rows[i].topo && c->expect.nat == (SUITE_NAT | rows[i].nat) &&
+			      c->expect.floated == rows[i].floated && c->expect.traffic,
+			      "row %zu (%s): topology %d nat %u floated %u", i, rows[i].name,
+			      (int)c->topology, c->expect.nat, c->expect.floated);
+	}
+	const struct suite_case *c = suite_find_case_for(&s, "draft-03-nat-harness", SUITE_PEER_SELF);
+	ck_assert(c && c->natt == IKE_NATT_BIT(IKE_NATT_DRAFT_03) && !c->no_natt);
+	c = suite_find_case_for(&s, "no-natt-nat-harness", SUITE_PEER_SELF);
+	ck_assert(c && c->no_natt && !c->has_p2 && !c->expect.traffic && c->natt_force == SUITE_NO);
+	ck_assert(c->peer_config.has_natt_force && !c->peer_config.natt_force);
+	c = suite_find_case_for(&s, "no-natd-from-harness", SUITE_PEER_STRONGSWAN);
+	ck_assert(c && c->nsteps == 9 && c->steps[2].nmutations == 2 &&
+		  c->steps[2].mutations[1].remove == WIRE_PL_NATD);
+	ck_assert_uint_eq(c->expect.nat_harness_sees, SUITE_NAT | SUITE_NAT_HARNESS | SUITE_NAT_PEER);
+	ck_assert_uint_eq(c->expect.nat_peer_sees, SUITE_NAT);
+	suite_free(&s);
+}
+END_TEST
+
 START_TEST(test_suite_dh_groups_file)
 {
 	struct suite s;
@@ -907,6 +998,8 @@ Suite *suite_suite(void)
 	tcase_add_test(tc, test_suite_overrides);
 	tcase_add_test(tc, test_suite_hagle_file);
 	tcase_add_test(tc, test_suite_dh_groups_file);
+	tcase_add_test(tc, test_suite_lifetime_file);
+	tcase_add_test(tc, test_suite_nat_t_file);
 	tcase_add_test(tc, test_suite_errors);
 	suite_add_tcase(s, tc);
 	return s;
