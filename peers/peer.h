@@ -32,6 +32,8 @@ struct peer_case {
 	bool force_encap;                 /* UDP-encapsulate ESP even without NAT */
 	uint8_t natt;                     /* NAT-T versions announced (0: the peer's default) */
 	bool no_natt;                     /* announce none (a driver that cannot refuses) */
+	uint32_t keepalive_ms;            /* NAT keepalives when behind a NAT (0: the
+					     peer's default) */
 	bool life_policy_set;             /* how a responder treats proposed lifetimes */
 	enum ike_life_policy life_policy; /* (a driver without the setting refuses) */
 	/* signature auth: PEM files (the run-time test PKI) */

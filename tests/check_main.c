@@ -27,7 +27,7 @@ static Suite *(*const test_suites[])(void) = {
 const char *test_vector_path(const char *rel)
 {
 	/* A few buffers in turn, so a test can hold several paths at once. */
-	static char paths[4][4096];
+	static char paths[8][4096];
 	static unsigned next;
 	char *path = paths[next++ % 4];
 	const char *dir = getenv("IKEC_VECTORS");
@@ -76,9 +76,9 @@ int test_run(const char *cmd, char **out)
 
 const char *test_src_path(const char *rel)
 {
-	static char paths[4][4096];
+	static char paths[8][4096];
 	static unsigned next;
-	char *p = paths[next++ % 4];
+	char *p = paths[next++ % 8];
 	const char *dir = getenv("IKEC_SRCDIR");
 	snprintf(p, sizeof(paths[0]), "%s/%s", dir && *dir ? dir : ".", rel);
 	return p;

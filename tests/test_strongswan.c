@@ -390,7 +390,7 @@ END_TEST
 START_TEST(test_ss_charon_conf)
 {
 	char buf[4096], err[200];
-	ck_assert_msg(strongswan_charon_conf("/tmp/ikec/peer-a", true, buf, sizeof(buf), err,
+	ck_assert_msg(strongswan_charon_conf("/tmp/ikec/peer-a", true, 0, buf, sizeof(buf), err,
 					     sizeof(err)), "%s", err);
 	static const char *const want[] = {
 		"charon {", "port = 500", "port_nat_t = 4500",
@@ -402,16 +402,18 @@ START_TEST(test_ss_charon_conf)
 	};
 	ss_expect_lines(buf, want, sizeof(want) / sizeof(want[0]), "strongswan.conf");
 	ck_assert(strstr(buf, " kernel-libipsec kernel-netlink "));
-	ck_assert(strongswan_charon_conf("/tmp/ikec/peer-a", false, buf, sizeof(buf), err,
+	ck_assert(!strstr(buf, "keep_alive"));  /* charon's own default */
+	ck_assert(strongswan_charon_conf("/tmp/ikec/peer-a", false, 7, buf, sizeof(buf), err,
 					 sizeof(err)));
 	ck_assert(!strstr(buf, "kernel-libipsec") && strstr(buf, " kernel-netlink "));
-	ck_assert(!strongswan_charon_conf("relative", false, buf, sizeof(buf), err, sizeof(err)));
-	ck_assert(!strongswan_charon_conf("/with space", false, buf, sizeof(buf), err, sizeof(err)));
+	ck_assert(strstr(buf, "\tkeep_alive = 7s\n"));
+	ck_assert(!strongswan_charon_conf("relative", false, 0, buf, sizeof(buf), err, sizeof(err)));
+	ck_assert(!strongswan_charon_conf("/with space", false, 0, buf, sizeof(buf), err, sizeof(err)));
 	char longdir[200];
 	memset(longdir, 'x', sizeof(longdir) - 1);
 	longdir[0] = '/';
 	longdir[sizeof(longdir) - 1] = '\0';
-	ck_assert(!strongswan_charon_conf(longdir, false, buf, sizeof(buf), err, sizeof(err)));
+	ck_assert(!strongswan_charon_conf(longdir, false, 0, buf, sizeof(buf), err, sizeof(err)));
 	ck_assert_msg(strstr(err, "unix socket"), "%s", err);
 }
 END_TEST

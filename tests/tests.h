@@ -43,7 +43,7 @@ TEST_SUITE_DECL Suite *suite_run(void);
 
 /* Path of a file under ../shared/vectors (env IKEC_VECTORS), or NULL when
  * that folder is absent; the caller then skips, saying why. The string
- * stays valid until four more calls. */
+ * stays valid until eight more calls. */
 const char *test_vector_path(const char *rel);
 /* Print a skip line that says why, once per reason. */
 void test_skip(const char *test, const char *why);
@@ -55,7 +55,7 @@ void test_expect_hex(chunk_t got, const char *want_hex, const char *what);
  * caller frees), the exit status returned (-1 when it did not exit). */
 int test_run(const char *cmd, char **out);
 /* Path of a file of the checkout (IKEC_SRCDIR, else "."); the string
- * stays valid until four more calls. */
+ * stays valid until eight more calls. */
 const char *test_src_path(const char *rel);
 /* rm -rf dir (nftw, no shell). */
 void test_rm_tree(const char *dir);

@@ -383,8 +383,8 @@ bool strongswan_swanctl_conf(const struct peer_case *c, char *buf, size_t len,
 	return ss_done(&o, "swanctl.conf", err, errlen);
 }
 
-bool strongswan_charon_conf(const char *dir, bool libipsec, char *buf, size_t len,
-			    char *err, size_t errlen)
+bool strongswan_charon_conf(const char *dir, bool libipsec, uint32_t keepalive_s, char *buf,
+			    size_t len, char *err, size_t errlen)
 {
 	/* unquoted values: keep the path plain; a unix socket path has 108
 	 * bytes at most */
@@ -410,6 +410,8 @@ bool strongswan_charon_conf(const char *dir, bool libipsec, char *buf, size_t le
 		libipsec ? "kernel-libipsec kernel-netlink " : "kernel-netlink ");
 	ss_line(&o, "port = 500");
 	ss_line(&o, "port_nat_t = 4500");
+	if (keepalive_s)
+		ss_line(&o, "keep_alive = %us", keepalive_s);
 	/* cases test Aggressive Mode PSK as responder too */
 	ss_line(&o, "i_dont_care_about_security_and_use_aggressive_mode_psk = yes");
 	ss_open(&o, "filelog");

@@ -43,6 +43,7 @@ struct ss_peer {
 	char last_file[SS_PATH];       /* the last swanctl.conf loaded */
 	char last_name[72];
 	uint32_t over_time;            /* of the loaded case (see conf.c) */
+	uint32_t keepalive_s;          /* in strongswan.conf now (0: charon's default) */
 	struct strongswan_watch watch; /* since the latest configure */
 };
 
@@ -518,6 +519,22 @@ static bool ss_configure(struct peer *pub, const struct peer_case *c, char *err,
 			 "natt is for the self peer");
 		return false;
 	}
+	/* keep_alive is charon-wide: rewritten and reloaded when a case
+	   changes it; an IKE SA reads it when it is made */
+	uint32_t ka = (c->keepalive_ms + 999) / 1000;
+	if (ka != p->keepalive_s) {
+		char conf[4096], out[512], e[256];
+		const char *args[] = { "--reload-settings", NULL };
+		if (!strongswan_charon_conf(p->pub.dir, p->libipsec, ka, conf, sizeof(conf), err,
+					    errlen) ||
+		    !ss_write_file(p->conf, conf, err, errlen))
+			return false;
+		if (ss_swanctl(p, args, out, sizeof(out), SS_CMD_MS, e, sizeof(e)) != 0) {
+			snprintf(err, errlen, "swanctl --reload-settings: %s", e[0] ? e : out);
+			return false;
+		}
+		p->keepalive_s = ka;
+	}
 	if (!ss_abs(c->key_path, key, &cc.key_path, err, errlen) ||
 	    !ss_abs(c->cert_path, cert, &cc.cert_path, err, errlen) ||
 	    !ss_abs(c->ca_path, ca, &cc.ca_path, err, errlen))
@@ -733,7 +750,7 @@ struct peer *strongswan_new(const char *ns, const char *dir, char *err, size_t e
 	p->over_time = SS_DEFAULT_OVER;
 	char text[4096];
 	if (!ss_path(p->conf, sizeof(p->conf), abs, "strongswan.conf", err, errlen) ||
-	    !strongswan_charon_conf(abs, p->libipsec, text, sizeof(text), err, errlen) ||
+	    !strongswan_charon_conf(abs, p->libipsec, 0, text, sizeof(text), err, errlen) ||
 	    !ss_write_file(p->conf, text, err, errlen)) {
 		free(p);
 		return NULL;

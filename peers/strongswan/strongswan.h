@@ -64,9 +64,10 @@ bool strongswan_swanctl_conf(const struct peer_case *c, char *buf, size_t len,
 uint32_t strongswan_over_time(uint32_t life_sec);
 /* strongswan.conf for a charon working in dir: plugins (kernel-libipsec
  * when the kernel has no ESP), log file dir/charon.log, vici socket
- * dir/vici for both charon and swanctl. */
-bool strongswan_charon_conf(const char *dir, bool libipsec, char *buf, size_t len,
-			    char *err, size_t errlen);
+ * dir/vici for both charon and swanctl; NAT keepalives every keepalive_s
+ * seconds (0: charon's default, 20 s). */
+bool strongswan_charon_conf(const char *dir, bool libipsec, uint32_t keepalive_s, char *buf,
+			    size_t len, char *err, size_t errlen);
 
 /* --- views and logs (view.c) --- */
 
