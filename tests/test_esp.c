@@ -16,6 +16,7 @@
 #include "core/addr.h"
 #include "core/hex.h"
 #include "esp/esp.h"
+#include "esp/keepalive.h"
 #include "ike/sa.h"
 #include "report/capture.h"
 #include "report/keys.h"
@@ -954,6 +955,87 @@ START_TEST(test_esp_tshark)
 }
 END_TEST
 
+/* ---- NAT-T keepalives (RFC 3948 2.3) ---- */
+
+static struct netaddr ka_addr(const char *s)
+{
+	struct netaddr a;
+	char err[128];
+	ck_assert_msg(netaddr_parse(s, 500, &a, err, sizeof(err)), "%s", err);
+	return a;
+}
+
+/* One 0xff from the NAT-T port, no marker, one interval after the start,
+ * then every interval; the receiver counts it and keeps it from IKE. */
+START_TEST(test_keepalive_timer)
+{
+	char err[256];
+	struct transport_hub *hub = transport_hub_new();
+	struct netaddr a = ka_addr("192.0.2.1:500"), b = ka_addr("192.0.2.2:500");
+	struct netaddr b2 = ka_addr("192.0.2.3:500");
+	struct transport *ta = transport_mem_new(hub, &a, 4500, err, sizeof(err));
+	struct transport *tb = transport_mem_new(hub, &b, 4500, err, sizeof(err));
+	struct transport *tb2 = transport_mem_new(hub, &b2, 4500, err, sizeof(err));
+	ck_assert_msg(ta && tb && tb2, "%s", err);
+	struct netaddr peer = b;
+	peer.port = 4500;
+	struct natt_keepalive k, rx, off;
+	natt_keepalive_init(&k, 20000, &peer);
+	natt_keepalive_init(&rx, 0, NULL);
+	natt_keepalive_init(&off, 0, &peer);
+	ck_assert_uint_eq(natt_keepalive_run(&off, ta, 1000), NATT_KEEPALIVE_NEVER);
+	ck_assert_uint_eq(natt_keepalive_run(&k, ta, 1000), 21000);
+	ck_assert_uint_eq(natt_keepalive_run(&k, ta, 20999), 21000);
+	ck_assert_uint_eq(k.sent, 0);
+	ck_assert_uint_eq(natt_keepalive_run(&k, ta, 21000), 41000);
+	ck_assert_uint_eq(natt_keepalive_run(&k, ta, 21500), 41000);
+	/* late by far: one keepalive, the next an interval later */
+	ck_assert_uint_eq(natt_keepalive_run(&k, ta, 90000), 110000);
+	ck_assert_uint_eq(k.sent, 2);
+	size_t n;
+	const struct transport_hub_entry *log = transport_hub_log(hub, &n);
+	ck_assert_uint_eq(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_uint_eq(log[i].pkt.data.len, 1);
+		ck_assert_uint_eq(log[i].pkt.data.ptr[0], 0xff);
+		ck_assert_int_eq(log[i].pkt.kind, TRANSPORT_PKT_KEEPALIVE);
+		ck_assert_uint_eq(log[i].pkt.src.port, 4500);
+		ck_assert(netaddr_eq(&log[i].pkt.dst, &peer));
+	}
+	struct transport_pkt pkt;
+	size_t got = 0;
+	while (transport_recv(tb, &pkt) == 1) {
+		ck_assert(natt_keepalive_input(&rx, &pkt, 5));
+		ck_assert(netaddr_same_host(&pkt.src, &a) && pkt.src.port == 4500);
+		transport_pkt_free(&pkt);
+		got++;
+	}
+	ck_assert_uint_eq(got, 2);
+	ck_assert_uint_eq(rx.received, 2);
+	/* an IKE message is not a keepalive */
+	static const uint8_t ike5[5] = { 1, 2, 3, 4, 5 };
+	ck_assert(transport_send(ta, TRANSPORT_PORT_NATT, &peer, ike5, 5));
+	ck_assert_int_eq(transport_recv(tb, &pkt), 1);
+	ck_assert(!natt_keepalive_input(&rx, &pkt, 6));
+	transport_pkt_free(&pkt);
+	ck_assert_uint_eq(rx.received, 2);
+	/* the peer moved: the next one goes to its new address */
+	struct netaddr moved = b2;
+	moved.port = 4500;
+	natt_keepalive_set_peer(&k, &moved);
+	natt_keepalive_run(&k, ta, 110000);
+	ck_assert_int_eq(transport_recv(tb2, &pkt), 1);
+	ck_assert(natt_keepalive_input(NULL, &pkt, 0));
+	transport_pkt_free(&pkt);
+	ck_assert_int_eq(transport_recv(tb, &pkt), 0);
+	ck_assert_uint_eq(k.sent, 3);
+	transport_free(ta);
+	transport_free(tb);
+	transport_free(tb2);
+	transport_hub_free(hub);
+}
+END_TEST
+
 Suite *suite_esp(void)
 {
 	Suite *s = suite_create("esp");
@@ -968,6 +1050,7 @@ Suite *suite_esp(void)
 	tcase_add_loop_test(tc, test_esp_refuse_padding_wrap, 0, nref);
 	tcase_add_test(tc, test_esp_sa_refused);
 	tcase_add_test(tc, test_esp_tshark);
+	tcase_add_test(tc, test_keepalive_timer);
 	suite_add_tcase(s, tc);
 	return s;
 }
