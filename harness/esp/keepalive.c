@@ -54,7 +54,5 @@ bool natt_keepalive_input(struct natt_keepalive *k, const struct transport_pkt *
 		k->received++;
 		k->last_rx_ms = now_ms;
 	}
-	char b[NETADDR_STRLEN];
-	log_debug("keepalive from %s", netaddr_str(&pkt->src, b, sizeof(b)));
 	return true;
 }

@@ -37,8 +37,9 @@ void natt_keepalive_set_peer(struct natt_keepalive *k, const struct netaddr *pee
  * NATT_KEEPALIVE_NEVER when off. A failed send is counted and retried at
  * the next interval. */
 uint64_t natt_keepalive_run(struct natt_keepalive *k, struct transport *t, uint64_t now_ms);
-/* True when pkt is a keepalive: counted, logged at debug level, and not to
- * be passed to IKE or ESP. k may be NULL (count nothing, still classify). */
+/* True when pkt is a keepalive: counted, and not to be passed to IKE or
+ * ESP (the caller logs it in its own form). k may be NULL (count nothing,
+ * still classify). */
 bool natt_keepalive_input(struct natt_keepalive *k, const struct transport_pkt *pkt,
 			  uint64_t now_ms);
 
