@@ -808,6 +808,49 @@ START_TEST(test_peer_keepalive)
 }
 END_TEST
 
+/* UDP-transport behind a (claimed) NAT: the peer records the NAT-OA we send
+ * on its child's state line, and we record the ones it sends. */
+START_TEST(test_peer_natoa)
+{
+	const char *bin = tp_bin("peer NAT-OA");
+	if (!bin)
+		return;
+	struct tp_proc p;
+	tp_spawn(&p, bin,
+		 "psk: " TP_PSK "\nproposals: [aes128-sha256-modp2048]\n"
+		 "phase2: { esp: aes128-sha1, mode: transport }\n"
+		 "listen: \"127.0.0.1:0\"\nnatt_port: 0\nnatt_force: true\n", true);
+	tp_listening(&p);
+	char text[1024], ab[NETADDR_STRLEN];
+	snprintf(text, sizeof(text),
+		 "role: initiator\npsk: " TP_PSK "\nproposals: [aes128-sha256-modp2048]\n"
+		 "phase2: { esp: aes128-sha1, mode: transport }\n"
+		 "retransmit: { timeout: 200ms, tries: 5, max: 1s }\n"
+		 "remote_address: \"%s\"\nnatt_peer_port: %u\n",
+		 netaddr_str(&p.ike, ab, sizeof(ab)), p.natt);
+	struct peercfg pc;
+	tp_config(&pc, text);
+	struct transport *t = tp_udp();
+	struct ike_engine *e = ike_engine_new(&pc.ike, t, &p.ike, NULL, 0, "test");
+	tp_run(&e, &t, 1, NULL, NULL, 10000);
+	tp_assert_ok(e, "main mode + quick mode, transport", 1);
+	const struct ike_child *c = &ike_engine_result(e)->child[0];
+	ck_assert_uint_eq(c->xf.encap, IKE_ENCAP_UDP_TRANSPORT);
+	ck_assert(c->natoa_i_set && c->natoa_r_set);
+	ck_assert(netaddr_same_host(&c->natoa_r, &p.ike) && netaddr_same_host(&c->natoa_i, &p.ike));
+	usleep(200000);
+	ck_assert_int_eq(tp_stop(&p), 0);
+	char *st = tp_read_file(p.state);
+	ck_assert_msg(strstr(st, "encap=4 ") && strstr(st, " natoa_i=127.0.0.1 natoa_r=127.0.0.1\n"),
+		      "%s", st);
+	free(st);
+	ike_engine_free(e);
+	transport_free(t);
+	peercfg_free(&pc);
+	tp_cleanup(&p);
+}
+END_TEST
+
 /* ---- signatures through the config ---- */
 
 START_TEST(test_peer_signature)
@@ -900,6 +943,7 @@ Suite *suite_peer(void)
 	tcase_add_test(tc, test_peer_initiator_fails);
 	tcase_add_test(tc, test_peer_initiator_to_peer);
 	tcase_add_test(tc, test_peer_keepalive);
+	tcase_add_test(tc, test_peer_natoa);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("signature");
 	tcase_set_timeout(tc, 120);

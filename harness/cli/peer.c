@@ -14,6 +14,7 @@
  * kind, message ID, length and note, notifies, the agreed phase-1
  * transform, each child SA with its SPIs, failures.
  * docs/peer-config.md, "Running the peer". */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -238,6 +239,17 @@ static void peer_state_sa(struct writer *w, unsigned id, struct ike_engine *e,
 			 id, peer_hex(c->spi_in, 4, b1, sizeof(b1)), peer_hex(c->spi_out, 4, b2, sizeof(b2)),
 			 c->xf.transform, c->xf.keylen, c->xf.auth, c->xf.group, c->xf.encap,
 			 c->xf.life_sec, c->xf.life_kb, c->deleted);
+		/* the peer's NAT-OA (RFC 3947 5.2), when it sent any */
+		const struct netaddr *oa[2] = { c->natoa_i_set ? &c->natoa_i : NULL,
+						c->natoa_r_set ? &c->natoa_r : NULL };
+		for (int k = 0; k < 2; k++) {
+			size_t l = strlen(line);
+			if (!oa[k] || !l || line[l - 1] != '\n')
+				continue;
+			char ip[INET6_ADDRSTRLEN] = "?";
+			inet_ntop(oa[k]->family, oa[k]->ip, ip, sizeof(ip));
+			snprintf(line + l - 1, sizeof(line) - (l - 1), " natoa_%c=%s\n", k ? 'r' : 'i', ip);
+		}
 		struct esp_counters in, out;
 		if (dp && esp_user_counters_by_spi(dp, c->spi_in, &in, &out)) {
 			/* the data plane's view, on the same line */
