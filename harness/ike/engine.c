@@ -522,21 +522,7 @@ static const struct ike_step *ike_cur(struct ike_engine *e)
 	return !ike_engine_done(e) && e->cur < e->nsteps ? &e->steps[e->cur] : NULL;
 }
 
-/* The SA learns where the peer really is: our address from the packet's
- * destination when bound to a wildcard (NAT-D hashes it), and after a
- * float, the peer's NAT-T address and port from authenticated messages
- * (RFC 3947 5: a NAT may change the mapping). authentic: the message was
- * protected and passed its checks (its HASH verified), so a forged or
- * damaged one from a new port never moves the peer. */
-static void ike_natt_follow(struct ike_sa *sa, const struct transport_pkt *pkt, bool authentic)
-{
-	if (ike_addr_unspec(&sa->local) && !pkt->natt && pkt->dst.family == sa->local.family)
-		sa->local = pkt->dst;
-	if (pkt->natt && authentic && sa->natt_version) {
-		sa->natt_floated = true;
-		sa->peer = pkt->src;
-	}
-}
+static void ike_natt_follow(struct ike_sa *sa, const struct transport_pkt *pkt, bool authentic);
 
 static void ike_input_info(struct ike_engine *e, const struct wire_msg *m, bool prot,
 			   struct ike_event *ev, const struct transport_pkt *pkt, uint64_t now)
@@ -613,6 +599,21 @@ static bool ike_serve(struct ike_engine *e, enum ike_kind kind, struct ike_qm *q
 	return true;
 }
 
+/* The SA learns where the peer really is: our address from the packet's
+ * destination when bound to a wildcard (NAT-D hashes it), and after a
+ * float, the peer's NAT-T address and port from authenticated messages
+ * (RFC 3947 5: a NAT may change the mapping). authentic: the message was
+ * protected and passed its checks (its HASH verified), so a forged or
+ * damaged one from a new port never moves the peer. */
+static void ike_natt_follow(struct ike_sa *sa, const struct transport_pkt *pkt, bool authentic)
+{
+	if (ike_addr_unspec(&sa->local) && !pkt->natt && pkt->dst.family == sa->local.family)
+		sa->local = pkt->dst;
+	if (pkt->natt && authentic && sa->natt_version) {
+		sa->natt_floated = true;
+		sa->peer = pkt->src;
+	}
+}
 
 void ike_engine_input(struct ike_engine *e, const struct transport_pkt *pkt, uint64_t now)
 {
