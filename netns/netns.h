@@ -117,6 +117,12 @@ const char *netns_topo_ns(const struct netns_topo *t, enum netns_role r);
  * unmount and unlink /run/netns/NAME. Idempotent; false when something
  * could not be removed (the rest is still removed). */
 bool netns_topo_teardown(struct netns_topo *t, char *err, size_t errlen);
+/* Make a NAT box (NETNS_ROLE_NAT_HARNESS or NETNS_ROLE_NAT_PEER) map every
+ * flow to a new external port, as a NAT that lost its state or rebooted:
+ * its masquerade moves to a port range disjoint from the previous one
+ * (10000-14999 and 15000-19999 in turn) and its conntrack entries are
+ * flushed. False with err when the topology has no such box. */
+bool netns_topo_remap(struct netns_topo *t, enum netns_role box, char *err, size_t errlen);
 /* Teardown (errors logged) and free; NULL is fine. */
 void netns_topo_free(struct netns_topo *t);
 

@@ -101,6 +101,7 @@ static const char *const netns_role_tags[NETNS_ROLE_COUNT] = { "h", "p", "nh", "
 struct netns_topo_internal {
 	struct nl_sock *sk[NETNS_ROLE_COUNT]; /* each bound to its namespace */
 	bool created[NETNS_ROLE_COUNT];       /* ours to remove (never a clash's) */
+	unsigned remaps[NETNS_ROLE_COUNT];    /* netns_topo_remap calls per NAT box */
 };
 
 const char *netns_topology_name(enum netns_topology t)
@@ -354,15 +355,17 @@ static bool netns_nl_del(struct nl_sock *sk, const char *ns, const char *ifname,
 
 /* ---- NAT box ---- */
 
-static bool netns_nat(const struct netns_topo *t, const struct netns_nat_spec *n, char *err,
-		      size_t errlen)
+/* The box's ruleset; ports (NULL: the kernel's choice) is a masquerade
+ * for TCP and UDP with a port range after a remap, replace drops the old
+ * table in the same transaction. */
+static bool netns_nat_rules(const struct netns_topo *t, const struct netns_nat_spec *n,
+			    const char *ports, bool replace, char *err, size_t errlen)
 {
-	char out_if[16], rules[1024];
+	char out_if[16], rules[1200];
 	const char *ns = t->ns[n->box];
 	netns_ifname(n->outer, out_if);
-	if (!netns_sysctl(ns, "net/ipv4/ip_forward", "1", err, errlen))
-		return false;
 	int len = snprintf(rules, sizeof(rules),
+		"%s"
 		"table ip ikec_nat {\n"
 		"\tchain prerouting {\n"
 		"\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
@@ -370,15 +373,56 @@ static bool netns_nat(const struct netns_topo *t, const struct netns_nat_spec *n
 		"\t}\n"
 		"\tchain postrouting {\n"
 		"\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+		"%s%s%s%s%s"
 		"\t\toifname \"%s\" ip saddr %s masquerade\n"
 		"\t}\n"
 		"}\n",
-		out_if, n->public_ip, n->inner_host, out_if, n->inner_net);
+		replace ? "delete table ip ikec_nat\n" : "", out_if, n->public_ip, n->inner_host,
+		/* a port range needs a transport protocol; the rest as before */
+		ports ? "\t\toifname \"" : "", ports ? out_if : "",
+		ports ? "\" meta l4proto { tcp, udp } ip saddr " : "", ports ? n->inner_net : "",
+		ports ? ports : "", out_if, n->inner_net);
 	if (len < 0 || (size_t)len >= sizeof(rules)) {
 		snprintf(err, errlen, "namespace %s: NAT ruleset too long", ns);
 		return false;
 	}
 	return netns_nft(ns, rules, err, errlen);
+}
+
+static bool netns_nat(const struct netns_topo *t, const struct netns_nat_spec *n, char *err,
+		      size_t errlen)
+{
+	if (!netns_sysctl(t->ns[n->box], "net/ipv4/ip_forward", "1", err, errlen))
+		return false;
+	return netns_nat_rules(t, n, NULL, false, err, errlen);
+}
+
+bool netns_topo_remap(struct netns_topo *t, enum netns_role box, char *err, size_t errlen)
+{
+	const struct netns_nat_spec *n = NULL;
+	if ((unsigned)t->kind < NETNS_TOPO_COUNT)
+		for (n = netns_specs[t->kind].nat; n->public_ip && n->box != box; n++)
+			;
+	if (!n || !n->public_ip || !t->in || !netns_topo_ns(t, box)) {
+		snprintf(err, errlen, "topology %s has no NAT box %s",
+			 netns_topology_name(t->kind) ? netns_topology_name(t->kind) : "?",
+			 (unsigned)box < NETNS_ROLE_COUNT ? netns_role_tags[box] : "?");
+		return false;
+	}
+	/* Two disjoint ranges in turn, away from 500, 4500 and the ephemeral
+	   ports the first mapping keeps: every remap lands outside the range
+	   of the one before, so each flow surely gets a new port. random: no
+	   attempt to keep the original port first. */
+	static const char *const masq[2] = { " masquerade to :10000-14999 random\n",
+					     " masquerade to :15000-19999 random\n" };
+	unsigned k = t->in->remaps[box] % 2;
+	if (!netns_nat_rules(t, n, masq[k], true, err, errlen))
+		return false;
+	/* existing flows keep their mapping until their entries go */
+	if (!netns_conntrack_flush(t->ns[box], err, errlen))
+		return false;
+	t->in->remaps[box]++;
+	return true;
 }
 
 /* ---- building ---- */

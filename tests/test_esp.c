@@ -16,6 +16,9 @@
 #include "core/addr.h"
 #include "core/hex.h"
 #include "esp/esp.h"
+#include "esp/keepalive.h"
+#include "esp/user.h"
+#include "netns/netns.h"
 #include "ike/sa.h"
 #include "report/capture.h"
 #include "report/keys.h"
@@ -954,6 +957,165 @@ START_TEST(test_esp_tshark)
 }
 END_TEST
 
+/* ---- NAT-T keepalives (RFC 3948 2.3) ---- */
+
+static struct netaddr ka_addr(const char *s)
+{
+	struct netaddr a;
+	char err[128];
+	ck_assert_msg(netaddr_parse(s, 500, &a, err, sizeof(err)), "%s", err);
+	return a;
+}
+
+/* One 0xff from the NAT-T port, no marker, one interval after the start,
+ * then every interval; the receiver counts it and keeps it from IKE. */
+START_TEST(test_keepalive_timer)
+{
+	char err[256];
+	struct transport_hub *hub = transport_hub_new();
+	struct netaddr a = ka_addr("192.0.2.1:500"), b = ka_addr("192.0.2.2:500");
+	struct netaddr b2 = ka_addr("192.0.2.3:500");
+	struct transport *ta = transport_mem_new(hub, &a, 4500, err, sizeof(err));
+	struct transport *tb = transport_mem_new(hub, &b, 4500, err, sizeof(err));
+	struct transport *tb2 = transport_mem_new(hub, &b2, 4500, err, sizeof(err));
+	ck_assert_msg(ta && tb && tb2, "%s", err);
+	struct netaddr peer = b;
+	peer.port = 4500;
+	struct natt_keepalive k, rx, off;
+	natt_keepalive_init(&k, 20000, &peer);
+	natt_keepalive_init(&rx, 0, NULL);
+	natt_keepalive_init(&off, 0, &peer);
+	ck_assert_uint_eq(natt_keepalive_run(&off, ta, 1000), NATT_KEEPALIVE_NEVER);
+	ck_assert_uint_eq(natt_keepalive_run(&k, ta, 1000), 21000);
+	ck_assert_uint_eq(natt_keepalive_run(&k, ta, 20999), 21000);
+	ck_assert_uint_eq(k.sent, 0);
+	ck_assert_uint_eq(natt_keepalive_run(&k, ta, 21000), 41000);
+	ck_assert_uint_eq(natt_keepalive_run(&k, ta, 21500), 41000);
+	/* late by far: one keepalive, the next an interval later */
+	ck_assert_uint_eq(natt_keepalive_run(&k, ta, 90000), 110000);
+	ck_assert_uint_eq(k.sent, 2);
+	size_t n;
+	const struct transport_hub_entry *log = transport_hub_log(hub, &n);
+	ck_assert_uint_eq(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_uint_eq(log[i].pkt.data.len, 1);
+		ck_assert_uint_eq(log[i].pkt.data.ptr[0], 0xff);
+		ck_assert_int_eq(log[i].pkt.kind, TRANSPORT_PKT_KEEPALIVE);
+		ck_assert_uint_eq(log[i].pkt.src.port, 4500);
+		ck_assert(netaddr_eq(&log[i].pkt.dst, &peer));
+	}
+	struct transport_pkt pkt;
+	size_t got = 0;
+	while (transport_recv(tb, &pkt) == 1) {
+		ck_assert(natt_keepalive_input(&rx, &pkt, 5));
+		ck_assert(netaddr_same_host(&pkt.src, &a) && pkt.src.port == 4500);
+		transport_pkt_free(&pkt);
+		got++;
+	}
+	ck_assert_uint_eq(got, 2);
+	ck_assert_uint_eq(rx.received, 2);
+	/* an IKE message is not a keepalive */
+	static const uint8_t ike5[5] = { 1, 2, 3, 4, 5 };
+	ck_assert(transport_send(ta, TRANSPORT_PORT_NATT, &peer, ike5, 5));
+	ck_assert_int_eq(transport_recv(tb, &pkt), 1);
+	ck_assert(!natt_keepalive_input(&rx, &pkt, 6));
+	transport_pkt_free(&pkt);
+	ck_assert_uint_eq(rx.received, 2);
+	/* the peer moved: the next one goes to its new address */
+	struct netaddr moved = b2;
+	moved.port = 4500;
+	natt_keepalive_set_peer(&k, &moved);
+	natt_keepalive_run(&k, ta, 110000);
+	ck_assert_int_eq(transport_recv(tb2, &pkt), 1);
+	ck_assert(natt_keepalive_input(NULL, &pkt, 0));
+	transport_pkt_free(&pkt);
+	ck_assert_int_eq(transport_recv(tb, &pkt), 0);
+	ck_assert_uint_eq(k.sent, 3);
+	transport_free(ta);
+	transport_free(tb);
+	transport_free(tb2);
+	transport_hub_free(hub);
+}
+END_TEST
+
+/* ---- the userspace data plane follows a NAT remap ---- */
+
+/* ESP in UDP from a new source port moves the child's peer only when it
+ * authenticates: a forged ICV or a replay from yet another port does not. */
+START_TEST(test_esp_user_follows_peer)
+{
+	if (geteuid() != 0) {
+		test_skip("esp user follows the peer", "needs root for a namespace and a TUN");
+		return;
+	}
+	char err[512];
+	struct netns_topo *topo = netns_topo_new(NETNS_TOPO_DIRECT, "ikecesp", err, sizeof(err));
+	ck_assert_msg(topo, "%s", err);
+	struct transport_hub *hub = transport_hub_new();
+	struct netaddr a = ka_addr("192.0.2.1:500"), peer = ka_addr("192.0.2.2:4500");
+	struct transport *t = transport_mem_new(hub, &a, 4500, err, sizeof(err));
+	ck_assert_msg(t, "%s", err);
+	struct esp_user *u = esp_user_new(netns_topo_ns(topo, NETNS_ROLE_HARNESS), "ikec0", t, err,
+					  sizeof(err));
+	ck_assert_msg(u, "%s", err);
+	struct ike_child c;
+	memset(&c, 0, sizeof(c));
+	ck_assert_msg(ike_p2_parse("aes128-sha1", &c.xf, err, sizeof(err)), "%s", err);
+	c.xf.encap = IKE_ENCAP_UDP_TUNNEL;
+	memcpy(c.spi_in, "\x01\x02\x03\x04", 4);
+	memcpy(c.spi_out, "\x05\x06\x07\x08", 4);
+	uint8_t k1[16], k2[20], k3[16], k4[20];
+	memset(k1, 0x11, sizeof(k1));
+	memset(k2, 0x22, sizeof(k2));
+	memset(k3, 0x33, sizeof(k3));
+	memset(k4, 0x44, sizeof(k4));
+	c.enc_in = CHUNK_FROM(k1, 16);
+	c.int_in = CHUNK_FROM(k2, 20);
+	c.enc_out = CHUNK_FROM(k3, 16);
+	c.int_out = CHUNK_FROM(k4, 20);
+	ck_assert_msg(ike_ts_parse("10.2.0.1/32", &c.ts_remote, err, sizeof(err)), "%s", err);
+	ck_assert_msg(esp_user_add_child(u, &c, &peer, err, sizeof(err)), "%s", err);
+	/* the peer's outbound SA: our inbound keys */
+	struct esp_sa *po = esp_sa_new(c.spi_in, &c.xf, c.enc_in, c.int_in, err, sizeof(err));
+	ck_assert_msg(po, "%s", err);
+	uint8_t inner[28] = { 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 1, 0, 0, 10, 2, 0, 1, 10, 1, 0, 1,
+			      8, 0, 0, 0, 0, 0, 0, 0 };
+	struct transport_pkt pkt = { .natt = true, .kind = TRANSPORT_PKT_ESP };
+	pkt.dst = a;
+	pkt.dst.port = 4500;
+	pkt.src = peer;
+	struct netaddr got;
+	struct esp_counters in, out;
+	/* forged, from 4501 */
+	ck_assert(esp_seal(po, 4, inner, sizeof(inner), &pkt.data));
+	pkt.data.ptr[pkt.data.len - 1] ^= 1;
+	pkt.src.port = 4501;
+	esp_user_input(u, &pkt);
+	chunk_free(&pkt.data);
+	ck_assert(esp_user_peer(u, 0, &got) && netaddr_eq(&got, &peer));
+	ck_assert(esp_user_counters(u, 0, &in, &out));
+	ck_assert_uint_eq(in.drops[ESP_DROP_ICV], 1);
+	/* genuine, from 4501 */
+	ck_assert(esp_seal(po, 4, inner, sizeof(inner), &pkt.data));
+	esp_user_input(u, &pkt);
+	ck_assert(esp_user_peer(u, 0, &got) && got.port == 4501 && netaddr_same_host(&got, &peer));
+	/* the same packet again from 4502: a replay, ignored */
+	pkt.src.port = 4502;
+	esp_user_input(u, &pkt);
+	chunk_free(&pkt.data);
+	ck_assert(esp_user_peer(u, 0, &got) && got.port == 4501);
+	ck_assert(esp_user_counters(u, 0, &in, &out));
+	ck_assert_uint_eq(in.packets, 1);
+	ck_assert_uint_eq(in.drops[ESP_DROP_REPLAY], 1);
+	ck_assert(!esp_user_peer(u, 1, &got));
+	esp_sa_free(po);
+	esp_user_free(u);
+	transport_free(t);
+	transport_hub_free(hub);
+	netns_topo_free(topo);
+}
+END_TEST
+
 Suite *suite_esp(void)
 {
 	Suite *s = suite_create("esp");
@@ -968,6 +1130,8 @@ Suite *suite_esp(void)
 	tcase_add_loop_test(tc, test_esp_refuse_padding_wrap, 0, nref);
 	tcase_add_test(tc, test_esp_sa_refused);
 	tcase_add_test(tc, test_esp_tshark);
+	tcase_add_test(tc, test_keepalive_timer);
+	tcase_add_test(tc, test_esp_user_follows_peer);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1544,6 +1544,227 @@ START_TEST(test_ike_natt_bad_natd)
 }
 END_TEST
 
+/* NAT-OA (RFC 3947 5.2): sent in qm1 and qm2 only for UDP-transport, two
+ * with the RFC (NAT-OAi, NAT-OAr), one with the drafts (the sender's own). */
+static const struct {
+	const char *name;
+	uint8_t natt;
+	bool force, transport;
+	bool want_i, want_r;   /* the initiator sees NAT-OAi / NAT-OAr from the responder */
+	bool rwant_i, rwant_r; /* the responder's view of the initiator's */
+} natoa_cases[] = {
+	{ "rfc, transport", NT_RFC, true, true, true, true, true, true },
+	{ "rfc, tunnel", NT_RFC, true, false, false, false, false, false },
+	{ "rfc, transport, no NAT", NT_RFC, false, true, false, false, false, false },
+	{ "draft-03, transport", NT_D03, true, true, false, true, true, false },
+	{ "draft-02, tunnel", NT_D02, true, false, false, false, false, false },
+};
+
+static void assert_natoa(const struct ike_child *ch, bool want_i, bool want_r,
+			 const struct netaddr *ai, const struct netaddr *ar, const char *who)
+{
+	ck_assert_msg(ch->natoa_i_set == want_i && ch->natoa_r_set == want_r,
+		      "%s: NAT-OA i %d r %d", who, ch->natoa_i_set, ch->natoa_r_set);
+	if (want_i)
+		ck_assert_msg(netaddr_same_host(&ch->natoa_i, ai), "%s: NAT-OAi", who);
+	if (want_r)
+		ck_assert_msg(netaddr_same_host(&ch->natoa_r, ar), "%s: NAT-OAr", who);
+}
+
+START_TEST(test_ike_natoa)
+{
+	const __typeof__(natoa_cases[0]) *c = &natoa_cases[_i];
+	struct pair p;
+	pair_init(&p, "aes128-sha256-modp2048", "aes128-sha1");
+	struct ike_config *cs[2] = { &p.ci, &p.cr };
+	for (int k = 0; k < 2; k++) {
+		cs[k]->natt = c->natt;
+		if (c->transport)
+			cs[k]->p2[0].encap = IKE_ENCAP_TRANSPORT;
+	}
+	p.ci.natt_force = c->force;
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run(&p);
+	assert_ok(p.ei, c->name);
+	assert_ok(p.er, c->name);
+	assert_children(&p, 1);
+	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
+	assert_natoa(&ri->child[0], c->want_i, c->want_r, &p.ai, &p.ar, c->name);
+	assert_natoa(&rr->child[0], c->rwant_i, c->rwant_r, &p.ai, &p.ar, c->name);
+	pair_free(&p);
+}
+END_TEST
+
+/* A received NAT-OA with a bad ID type or address length, or of the other
+ * version's payload type, refuses qm1 with its notify. */
+static const uint8_t natoa_five[5] = { 192, 0, 2, 1, 0 };
+static const uint8_t natoa_body[8] = { 1, 0, 0, 0, 192, 0, 2, 1 };
+static const struct {
+	const char *name;
+	struct ike_mutation mut;
+	uint16_t notify;
+	const char *why;
+} natoa_bad_cases[] = {
+	{ "ID type FQDN", { .op = IKE_MUT_SET, .path = "natoa.type", .value = 2 },
+	  WIRE_N_PAYLOAD_MALFORMED, "ID type 2, must be" },
+	{ "5-byte address", { .op = IKE_MUT_SET_BYTES, .path = "natoa.data",
+			      .bytes = { (uint8_t *)natoa_five, 5 } },
+	  WIRE_N_PAYLOAD_MALFORMED, "5-byte address" },
+	{ "draft type with RFC 3947", { .op = IKE_MUT_UNKNOWN, .nth = 3, .payload = WIRE_PL_NATOA_DRAFT,
+					.bytes = { (uint8_t *)natoa_body, 8 } },
+	  WIRE_N_INVALID_PAYLOAD_TYPE, "not the NAT-OA of the agreed" },
+};
+
+START_TEST(test_ike_natoa_bad)
+{
+	const __typeof__(natoa_bad_cases[0]) *c = &natoa_bad_cases[_i];
+	struct pair p;
+	pair_init(&p, "aes128-sha256-modp2048", "aes128-sha1");
+	p.ci.natt = p.cr.natt = NT_RFC;
+	p.ci.natt_force = true;
+	p.ci.p2[0].encap = p.cr.p2[0].encap = IKE_ENCAP_TRANSPORT;
+	const struct ike_step si[] = {
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_MM1 },
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_MM2 },
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_MM3 },
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_MM4 },
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_MM5 },
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_MM6 },
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_QM1, .mut = &c->mut, .nmut = 1 },
+		{ .op = IKE_STEP_EXPECT_NOTIFY, .notify = c->notify, .within_ms = 2000 },
+	};
+	pair_start(&p, si, sizeof(si) / sizeof(si[0]), NULL, 0);
+	pair_run(&p);
+	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
+	ck_assert_msg(ri->finished && !ri->failed, "%s: %s", c->name, ri->error);
+	bool seen = strstr(rr->error, c->why) != NULL;
+	for (size_t i = 0; i < rr->nevent && !seen; i++)
+		seen = rr->event[i].kind == IKE_K_QM1 && strstr(rr->event[i].note, c->why);
+	ck_assert_msg(seen, "%s: the responder's refusal not in its timeline", c->name);
+	pair_free(&p);
+}
+END_TEST
+
+/* ---- a NAT that changes its mapping after the float ---- */
+
+/* The initiator's side of a NAT as a transport: its NAT-T sends leave from
+ * inner until the remap, then from alt (another source port on the same
+ * address); what arrives at either comes up. */
+struct remap_nat {
+	struct transport base;
+	struct transport *inner, *alt;
+	bool remapped;
+};
+
+static bool remap_send(struct transport *t, enum transport_port from, const struct netaddr *to,
+		       const uint8_t *data, size_t len, bool raw)
+{
+	struct remap_nat *r = (struct remap_nat *)t;
+	struct transport *via = r->remapped && from == TRANSPORT_PORT_NATT ? r->alt : r->inner;
+	return via->ops->send(via, from, to, data, len, raw);
+}
+
+static int remap_recv(struct transport *t, struct transport_pkt *out)
+{
+	struct remap_nat *r = (struct remap_nat *)t;
+	int n = transport_recv(r->inner, out);
+	return n ? n : transport_recv(r->alt, out);
+}
+
+static int remap_wait(struct transport *t, int timeout_ms)
+{
+	(void)t;
+	(void)timeout_ms;
+	return 1;
+}
+
+static int remap_fd(struct transport *t)
+{
+	(void)t;
+	return -1;
+}
+
+static bool remap_local(struct transport *t, enum transport_port port, struct netaddr *out)
+{
+	return transport_local(((struct remap_nat *)t)->inner, port, out);
+}
+
+static void remap_free(struct transport *t)
+{
+	(void)t;
+}
+
+static const struct transport_ops remap_ops = { remap_send, remap_recv, remap_wait, remap_fd,
+						remap_local, remap_free };
+
+/* After the float, the initiator's NAT picks a new port (4501): an R-U-THERE
+ * from it moves the responder's idea of the peer, and the ACK goes to the
+ * new port; one whose HASH(1) does not verify leaves the peer where it was
+ * and gets no answer. */
+static const uint8_t remap_flip = 0x01;
+static const struct {
+	const char *name;
+	bool forged;
+} remap_cases[] = { { "authenticated DPD", false }, { "forged DPD", true } };
+
+START_TEST(test_ike_natt_remap)
+{
+	const __typeof__(remap_cases[0]) *c = &remap_cases[_i];
+	char err[256];
+	struct pair p;
+	pair_init(&p, "aes128-sha256-modp2048", "aes128-sha1");
+	p.ci.natt = p.cr.natt = NT_RFC;
+	p.ci.natt_force = true;
+	struct netaddr alt_ike = test_addr("192.0.2.1:501");
+	struct remap_nat nat = { .base = { .ops = &remap_ops }, .inner = p.ti };
+	nat.alt = transport_mem_new(p.hub, &alt_ike, 4501, err, sizeof(err));
+	ck_assert_msg(nat.alt, "%s", err);
+	/* the hash byte just after HASH's generic header, flipped */
+	static const struct ike_mutation forge = { .op = IKE_MUT_PLAIN_XOR, .offset = 6,
+						   .value = remap_flip };
+	const struct ike_step si[] = {
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_MM1 },
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_MM2 },
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_MM3 },
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_MM4 },
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_MM5 },
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_MM6 },
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_QM1 },
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_QM2 },
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_QM3 },
+		{ .op = IKE_STEP_WAIT, .wait_ms = 5000 },
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_DPD, .mut = c->forged ? &forge : NULL,
+		  .nmut = c->forged },
+		c->forged ? (struct ike_step){ .op = IKE_STEP_EXPECT_SILENCE, .within_ms = 2000 }
+			  : (struct ike_step){ .op = IKE_STEP_EXPECT, .kind = IKE_K_DPD_ACK },
+	};
+	p.ei = ike_engine_new(&p.ci, &nat.base, &p.ar, si, sizeof(si) / sizeof(si[0]), "init");
+	p.er = ike_engine_new(&p.cr, p.tr, NULL, NULL, 0, "resp");
+	struct ike_engine *e[2] = { p.ei, p.er };
+	uint64_t now = ike_run(e, 2, p.hub, 0, 1000);
+	struct ike_sa *sr = ike_engine_sa(p.er);
+	ck_assert(sr && sr->state == IKE_SA_ESTABLISHED && sr->natt_floated);
+	ck_assert_uint_eq(sr->peer.port, 4500);
+	nat.remapped = true;
+	ike_run(e, 2, p.hub, now, 120000);
+	const struct ike_result *ri = ike_engine_result(p.ei);
+	ck_assert_msg(ri->finished && !ri->failed, "%s: %s", c->name, ri->error);
+	ck_assert_msg(netaddr_same_host(&sr->peer, &p.ai) && sr->peer.port == (c->forged ? 4500 : 4501),
+		      "%s: the responder sends to port %u", c->name, sr->peer.port);
+	/* the last datagram: the DPD from 4501, or its ACK to 4501 */
+	size_t n;
+	const struct transport_hub_entry *log = transport_hub_log(p.hub, &n);
+	const struct transport_pkt *last = &log[n - 1].pkt;
+	if (c->forged)
+		ck_assert(last->src.port == 4501 && netaddr_same_host(&last->dst, &p.ar));
+	else
+		ck_assert(last->dst.port == 4501 && netaddr_same_host(&last->src, &p.ar) &&
+			  log[n - 1].delivered);
+	transport_free(nat.alt);
+	pair_free(&p);
+}
+END_TEST
+
 Suite *suite_ike(void)
 {
 	Suite *s = suite_create("ike");
@@ -1586,6 +1807,10 @@ Suite *suite_ike(void)
 	tcase_add_test(tc, test_ike_quick_rekey);
 	tcase_add_loop_test(tc, test_ike_natt, 0, sizeof(natt_cases) / sizeof(natt_cases[0]));
 	tcase_add_test(tc, test_ike_natt_bad_natd);
+	tcase_add_loop_test(tc, test_ike_natt_remap, 0, 2);
+	tcase_add_loop_test(tc, test_ike_natoa, 0, sizeof(natoa_cases) / sizeof(natoa_cases[0]));
+	tcase_add_loop_test(tc, test_ike_natoa_bad, 0,
+			    sizeof(natoa_bad_cases) / sizeof(natoa_bad_cases[0]));
 	tcase_add_loop_test(tc, test_ike_sig_refused, 0,
 			    (int)(sizeof(sig_bad_cases) / sizeof(sig_bad_cases[0])));
 	suite_add_tcase(s, tc);

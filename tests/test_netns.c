@@ -22,6 +22,7 @@
 
 #include "core/addr.h"
 #include "netns/netns.h"
+#include "report/live.h"
 #include "tests.h"
 
 /* Root, and a kernel that lets us make a network namespace (asked in a
@@ -375,6 +376,140 @@ START_TEST(test_netns_topology)
 }
 END_TEST
 
+/* ---- a NAT that changes its mapping (netns_topo_remap) ---- */
+
+/* From behind box to the far side on 4500: the source port the far side
+ * sees. */
+static uint16_t netns_test_mapped(int in_fd, int out_fd, const struct netaddr *far,
+				  const struct netaddr *public_ip, const char *what)
+{
+	struct netaddr from;
+	char a[NETADDR_STRLEN];
+	netns_test_send(in_fd, far, 4500, what);
+	netns_test_recv(out_fd, what, what, &from);
+	ck_assert_msg(netaddr_same_host(&from, public_ip), "%s: from %s", what,
+		      netaddr_str(&from, a, sizeof(a)));
+	return from.port;
+}
+
+static const struct {
+	enum netns_topology kind;
+	enum netns_role box;
+} remap_cases[] = {
+	{ NETNS_TOPO_NAT_HARNESS, NETNS_ROLE_NAT_HARNESS },
+	{ NETNS_TOPO_NAT_PEER, NETNS_ROLE_NAT_PEER },
+	{ NETNS_TOPO_NAT_BOTH, NETNS_ROLE_NAT_PEER },
+	{ NETNS_TOPO_NAT_BOTH, NETNS_ROLE_NAT_HARNESS },
+};
+
+/* Each remap gives the flow a new external port, from the two ranges in
+ * turn, and empties the box's conntrack table; a box that is not there is
+ * refused. */
+START_TEST(test_netns_remap)
+{
+	NETNS_TEST_NEEDS_ROOT("netns remap");
+	char err[512];
+	struct netns_topo *t = netns_topo_new(remap_cases[_i].kind, netns_test_prefix('r'), err,
+					      sizeof(err));
+	ck_assert_msg(t, "%s", err);
+	enum netns_role box = remap_cases[_i].box;
+	bool hside = box == NETNS_ROLE_NAT_HARNESS;
+	const char *bns = netns_topo_ns(t, box);
+	int hfd = netns_test_udp(netns_topo_ns(t, NETNS_ROLE_HARNESS), &t->harness_ike, 4500);
+	int pfd = netns_test_udp(netns_topo_ns(t, NETNS_ROLE_PEER), &t->peer_ike, 4500);
+	int in_fd = hside ? hfd : pfd, out_fd = hside ? pfd : hfd;
+	const struct netaddr *far = hside ? &t->peer_public : &t->harness_public;
+	const struct netaddr *pub = hside ? &t->harness_public : &t->peer_public;
+	uint16_t port[4];
+	port[0] = netns_test_mapped(in_fd, out_fd, far, pub, "before");
+	for (int k = 1; k < 4; k++) {
+		long before = netns_conntrack_count(bns, err, sizeof(err));
+		ck_assert_msg(before >= 1, "%s: %ld entries before the remap", bns, before);
+		ck_assert_msg(netns_topo_remap(t, box, err, sizeof(err)), "%s", err);
+		long after = netns_conntrack_count(bns, err, sizeof(err));
+		ck_assert_msg(after == 0, "%s: %ld entries after the remap", bns, after);
+		port[k] = netns_test_mapped(in_fd, out_fd, far, pub, "after");
+		ck_assert_msg(port[k] != port[k - 1], "remap %d: port %u again", k, port[k]);
+		uint16_t lo = k % 2 ? 10000 : 15000;
+		ck_assert_msg(port[k] >= lo && port[k] < lo + 5000, "remap %d: port %u", k, port[k]);
+	}
+	/* the other side's box, where there is none */
+	enum netns_role other = hside ? NETNS_ROLE_NAT_PEER : NETNS_ROLE_NAT_HARNESS;
+	if (!netns_topo_ns(t, other)) {
+		ck_assert(!netns_topo_remap(t, other, err, sizeof(err)));
+		ck_assert_msg(strstr(err, "has no NAT box"), "%s", err);
+	}
+	close(hfd);
+	close(pfd);
+	test_report("netns: %s, box %s: external ports %u, %u, %u, %u",
+		    netns_topology_name(t->kind), netns_role_tag(box), port[0], port[1], port[2],
+		    port[3]);
+	netns_topo_free(t);
+}
+END_TEST
+
+/* ---- the live capture's keepalive record (report/live.h) ---- */
+
+/* Keepalives both ways over a veth: counted, kept with their sources and
+ * capture times; IKE on 4500 (behind the marker) is not one. */
+START_TEST(test_netns_live_keepalives)
+{
+	NETNS_TEST_NEEDS_ROOT("live capture keepalives");
+	char err[512];
+	struct netns_topo *t = netns_topo_new(NETNS_TOPO_DIRECT, netns_test_prefix('k'), err,
+					      sizeof(err));
+	ck_assert_msg(t, "%s", err);
+	struct live_capture *c = live_capture_start(netns_topo_ns(t, NETNS_ROLE_HARNESS), "eth-p",
+						    NULL, false, err, sizeof(err));
+	ck_assert_msg(c, "%s", err);
+	int hfd = netns_test_udp(netns_topo_ns(t, NETNS_ROLE_HARNESS), &t->harness_ike, 4500);
+	int pfd = netns_test_udp(netns_topo_ns(t, NETNS_ROLE_PEER), &t->peer_ike, 4500);
+	struct netaddr from;
+	for (int i = 0; i < 3; i++) {
+		netns_test_send(hfd, &t->peer_ike, 4500, "\xff");
+		netns_test_recv(pfd, "keepalive", "\xff", &from);
+		usleep(60000);
+	}
+	for (int i = 0; i < 2; i++) {
+		netns_test_send(pfd, &t->harness_ike, 4500, "\xff");
+		netns_test_recv(hfd, "keepalive back", "\xff", &from);
+	}
+	/* an IKE message behind the non-ESP marker */
+	struct netaddr to = t->peer_ike;
+	to.port = 4500;
+	struct sockaddr_storage ss;
+	socklen_t sl = netaddr_to_sockaddr(&to, &ss);
+	static const uint8_t ike[8] = { 0, 0, 0, 0, 1, 2, 3, 4 };
+	ck_assert(sendto(hfd, ike, sizeof(ike), 0, (struct sockaddr *)&ss, sl) == sizeof(ike));
+	usleep(50000);
+	struct live_summary s;
+	live_capture_stop(c, NULL, 0, &s);
+	ck_assert_uint_eq(s.keepalive, 5);
+	ck_assert_uint_eq(s.nka, 5);
+	ck_assert_uint_eq(s.ike, 1);
+	struct netaddr h = t->harness_ike, p = t->peer_ike;
+	h.port = p.port = 4500;
+	ck_assert_uint_eq(live_keepalives_from(&s, &h), 3);
+	ck_assert_uint_eq(live_keepalives_from(&s, &p), 2);
+	p.port = 0;
+	ck_assert_uint_eq(live_keepalives_from(&s, &p), 2);
+	p.port = 4501;
+	ck_assert_uint_eq(live_keepalives_from(&s, &p), 0);
+	ck_assert(netaddr_eq(&s.ka[0].dst, &(struct netaddr){ .family = AF_INET, .port = 4500,
+							      .ip = { 192, 0, 2, 2 } }));
+	for (size_t i = 1; i < s.nka; i++)
+		ck_assert(s.ka[i].time_ms >= s.ka[i - 1].time_ms);
+	/* the harness's three were 60 ms apart */
+	ck_assert_msg(s.ka[2].time_ms - s.ka[0].time_ms >= 100, "%llu ms",
+		      (unsigned long long)(s.ka[2].time_ms - s.ka[0].time_ms));
+	ck_assert_uint_eq(s.keepalive_first_ms, s.ka[0].time_ms);
+	ck_assert_uint_eq(s.keepalive_last_ms, s.ka[4].time_ms);
+	close(hfd);
+	close(pfd);
+	netns_topo_free(t);
+}
+END_TEST
+
 /* ---- exec, sysctl, enter and leave ---- */
 
 static ino_t netns_test_self_ino(void)
@@ -685,6 +820,8 @@ Suite *suite_netns(void)
 	tcase_add_test(tc, test_netns_addresses);
 	tcase_add_loop_test(tc, test_netns_topology, 0, NETNS_TOPO_COUNT);
 	tcase_add_test(tc, test_netns_exec);
+	tcase_add_loop_test(tc, test_netns_remap, 0, sizeof(remap_cases) / sizeof(remap_cases[0]));
+	tcase_add_test(tc, test_netns_live_keepalives);
 	tcase_add_test(tc, test_netns_sigkill_leftovers);
 	tcase_add_loop_test(tc, test_netns_sigterm_cleans, 0,
 			    (int)(sizeof(netns_test_sigs) / sizeof(netns_test_sigs[0])));

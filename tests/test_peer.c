@@ -731,6 +731,126 @@ START_TEST(test_peer_initiator_to_peer)
 }
 END_TEST
 
+/* ---- NAT-T keepalives (natt_keepalive) ---- */
+
+/* A responder claiming a NAT (natt_force) with natt_keepalive: 200ms sends
+ * 0xff from its NAT-T port to ours every 200ms once floated; keepalives we
+ * send it are counted in its state file and logged. */
+START_TEST(test_peer_keepalive)
+{
+	const char *bin = tp_bin("peer keepalives");
+	if (!bin)
+		return;
+	char cfg[1024];
+	snprintf(cfg, sizeof(cfg), "%snatt_force: true\nnatt_keepalive: 200ms\nlog_level: debug\n",
+		 tp_responder_cfg);
+	struct tp_proc p;
+	tp_spawn(&p, bin, cfg, true);
+	tp_listening(&p);
+	char text[1024], ab[NETADDR_STRLEN];
+	snprintf(text, sizeof(text),
+		 "role: initiator\npsk: " TP_PSK "\nproposals: [aes128-sha256-modp2048]\n"
+		 "phase2: { esp: aes128-sha1 }\nlocal_ts: 10.2.0.1/32\nremote_ts: 10.1.0.1/32\n"
+		 "retransmit: { timeout: 200ms, tries: 5, max: 1s }\n"
+		 "remote_address: \"%s\"\nnatt_peer_port: %u\n",
+		 netaddr_str(&p.ike, ab, sizeof(ab)), p.natt);
+	struct peercfg pc;
+	tp_config(&pc, text);
+	struct transport *t = tp_udp();
+	struct ike_engine *e = ike_engine_new(&pc.ike, t, &p.ike, NULL, 0, "test");
+	tp_run(&e, &t, 1, NULL, NULL, 10000);
+	tp_assert_ok(e, "main mode + quick mode", 1);
+	ck_assert(ike_engine_sa(e)->natt_floated);
+	struct netaddr ours, theirs = p.ike;
+	ck_assert(transport_local(t, TRANSPORT_PORT_NATT, &ours));
+	theirs.port = p.natt;
+	/* 1.1 s: five or so keepalives, each from the peer's NAT-T port */
+	size_t ka = 0, other = 0;
+	uint64_t end = tp_now() + 1100;
+	for (uint64_t now; (now = tp_now()) < end;) {
+		struct pollfd pf = { transport_fd(t), POLLIN, 0 };
+		poll(&pf, 1, (int)(end - now));
+		struct transport_pkt pkt;
+		while (transport_recv(t, &pkt) == 1) {
+			if (pkt.kind == TRANSPORT_PKT_KEEPALIVE) {
+				ck_assert(netaddr_eq(&pkt.src, &theirs));
+				ck_assert(pkt.natt && pkt.dst.port == ours.port);
+				ka++;
+			} else {
+				other++;
+			}
+			transport_pkt_free(&pkt);
+		}
+	}
+	ck_assert_msg(ka >= 3 && ka <= 7, "%zu keepalives in 1.1 s at 200ms", ka);
+	ck_assert_uint_eq(other, 0);
+	static const uint8_t ff = 0xff;
+	for (int i = 0; i < 3; i++)
+		ck_assert(transport_send_raw(t, TRANSPORT_PORT_NATT, &theirs, &ff, 1));
+	usleep(400000); /* the state file is rewritten on its next turn */
+	ck_assert_int_eq(tp_stop(&p), 0);
+	char *log = tp_read_file(p.log), *st = tp_read_file(p.state), want[128];
+	snprintf(want, sizeof(want), "keepalives to 127.0.0.1:%u every 200ms", ours.port);
+	ck_assert_msg(strstr(log, want), "no '%s' in:\n%s", want, log);
+	snprintf(want, sizeof(want), "keepalive <- 127.0.0.1:%u", ours.port);
+	ck_assert_msg(tp_count(log, want) == 3, "not 3 '%s' in:\n%s", want, log);
+	ck_assert_msg(tp_count(log, "keepalive -> ") >= ka, "%s", log);
+	ck_assert_msg(strstr(st, "peer keepalives_received=3"), "%s", st);
+	unsigned sent = 0;
+	const char *k = strstr(st, "keepalives_sent=");
+	ck_assert_msg(k && sscanf(k, "keepalives_sent=%u", &sent) == 1 && sent >= ka, "%s", st);
+	free(log);
+	free(st);
+	ike_engine_free(e);
+	transport_free(t);
+	peercfg_free(&pc);
+	tp_cleanup(&p);
+}
+END_TEST
+
+/* UDP-transport behind a (claimed) NAT: the peer records the NAT-OA we send
+ * on its child's state line, and we record the ones it sends. */
+START_TEST(test_peer_natoa)
+{
+	const char *bin = tp_bin("peer NAT-OA");
+	if (!bin)
+		return;
+	struct tp_proc p;
+	tp_spawn(&p, bin,
+		 "psk: " TP_PSK "\nproposals: [aes128-sha256-modp2048]\n"
+		 "phase2: { esp: aes128-sha1, mode: transport }\n"
+		 "listen: \"127.0.0.1:0\"\nnatt_port: 0\nnatt_force: true\n", true);
+	tp_listening(&p);
+	char text[1024], ab[NETADDR_STRLEN];
+	snprintf(text, sizeof(text),
+		 "role: initiator\npsk: " TP_PSK "\nproposals: [aes128-sha256-modp2048]\n"
+		 "phase2: { esp: aes128-sha1, mode: transport }\n"
+		 "retransmit: { timeout: 200ms, tries: 5, max: 1s }\n"
+		 "remote_address: \"%s\"\nnatt_peer_port: %u\n",
+		 netaddr_str(&p.ike, ab, sizeof(ab)), p.natt);
+	struct peercfg pc;
+	tp_config(&pc, text);
+	struct transport *t = tp_udp();
+	struct ike_engine *e = ike_engine_new(&pc.ike, t, &p.ike, NULL, 0, "test");
+	tp_run(&e, &t, 1, NULL, NULL, 10000);
+	tp_assert_ok(e, "main mode + quick mode, transport", 1);
+	const struct ike_child *c = &ike_engine_result(e)->child[0];
+	ck_assert_uint_eq(c->xf.encap, IKE_ENCAP_UDP_TRANSPORT);
+	ck_assert(c->natoa_i_set && c->natoa_r_set);
+	ck_assert(netaddr_same_host(&c->natoa_r, &p.ike) && netaddr_same_host(&c->natoa_i, &p.ike));
+	usleep(200000);
+	ck_assert_int_eq(tp_stop(&p), 0);
+	char *st = tp_read_file(p.state);
+	ck_assert_msg(strstr(st, "encap=4 ") && strstr(st, " natoa_i=127.0.0.1 natoa_r=127.0.0.1\n"),
+		      "%s", st);
+	free(st);
+	ike_engine_free(e);
+	transport_free(t);
+	peercfg_free(&pc);
+	tp_cleanup(&p);
+}
+END_TEST
+
 /* ---- signatures through the config ---- */
 
 START_TEST(test_peer_signature)
@@ -822,6 +942,8 @@ Suite *suite_peer(void)
 	tcase_add_loop_test(tc, test_peer_initiator, 0, 2);
 	tcase_add_test(tc, test_peer_initiator_fails);
 	tcase_add_test(tc, test_peer_initiator_to_peer);
+	tcase_add_test(tc, test_peer_keepalive);
+	tcase_add_test(tc, test_peer_natoa);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("signature");
 	tcase_set_timeout(tc, 120);

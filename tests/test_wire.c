@@ -329,6 +329,45 @@ static const struct {
 	{ "notify DOI 7", 2, "52:00000007", 0, NULL, ST_VALIDATE, WIRE_N_DOI_NOT_SUPPORTED, "N", "doi", 52 },
 };
 
+/* NAT-OA (RFC 3947 5.2): ID type and address checked; a payload shorter than
+ * its fixed part is refused by the parser. One payload at offset 28. */
+static const struct {
+	const char *name;
+	uint8_t type, idtype;
+	size_t alen;
+	uint16_t plen;          /* 0: as built */
+	enum stage st;
+	const char *field;
+	size_t offset;
+} natoa_cases[] = {
+	{ "IPv4", WIRE_PL_NATOA, 1, 4, 0, ST_OK, "", 0 },
+	{ "IPv6, draft type", WIRE_PL_NATOA_DRAFT, 5, 16, 0, ST_OK, "", 0 },
+	{ "FQDN", WIRE_PL_NATOA, 2, 4, 0, ST_VALIDATE, "type", 32 },
+	{ "IPv4 with 16 bytes", WIRE_PL_NATOA, 1, 16, 0, ST_VALIDATE, "data", 36 },
+	{ "IPv6 with 4 bytes", WIRE_PL_NATOA_DRAFT, 5, 4, 0, ST_VALIDATE, "data", 36 },
+	{ "length 6", WIRE_PL_NATOA, 1, 4, 6, ST_PARSE, "length", 30 },
+};
+
+START_TEST(test_natoa)
+{
+	const __typeof__(natoa_cases[0]) *c = &natoa_cases[_i];
+	static const uint8_t addr[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+	struct wire_msg *m = wire_msg_new();
+	memset(m->hdr.icookie, 0x11, 8);
+	m->hdr.exchange = WIRE_X_QUICK;
+	wire_add_typed(m, c->type, c->idtype, addr, c->alen);
+	chunk_t d = wire_build(m);
+	wire_msg_free(m);
+	if (c->plen) {
+		d.ptr[30] = (uint8_t)(c->plen >> 8);
+		d.ptr[31] = (uint8_t)c->plen;
+	}
+	const char *name = c->type == WIRE_PL_NATOA ? "NAT-OA" : "NAT-OA(draft)";
+	expect_outcome(c->name, d, c->st, WIRE_N_PAYLOAD_MALFORMED, name, c->field, c->offset);
+	chunk_free(&d);
+}
+END_TEST
+
 START_TEST(test_error_paths)
 {
 	for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
@@ -995,6 +1034,7 @@ Suite *suite_wire(void)
 	tcase_add_test(tc, test_base_layout);
 	tcase_add_test(tc, test_roundtrip_all_payloads);
 	tcase_add_test(tc, test_error_paths);
+	tcase_add_loop_test(tc, test_natoa, 0, sizeof(natoa_cases) / sizeof(natoa_cases[0]));
 	tcase_add_test(tc, test_overrides);
 	tcase_add_test(tc, test_override_bytes_and_get);
 	tcase_add_test(tc, test_bad_paths);

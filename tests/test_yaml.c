@@ -334,6 +334,8 @@ static const struct {
 	{ "port", PSK_HEAD "port: 70000\n", 3, 7, "'port' must be a number from 1 to 65535, not '70000'" },
 	{ "natt", PSK_HEAD "natt: [rfc3947, draft-05]\n", 3, 17,
 	  "'natt' must be one of none, draft-02, draft-03, rfc3947, all, not 'draft-05' (did you mean 'draft-02'?)" },
+	{ "natt_keepalive", PSK_HEAD "natt_keepalive: 2h\n", 3, 17,
+	  "'natt_keepalive' must be a duration from 0ms to 1h, not '2h'" },
 	{ "nonce", PSK_HEAD "nonce_size: 4\n", 3, 13, "'nonce_size' must be a number from 8 to 256, not '4'" },
 	{ "lifetime-zero", PSK_HEAD "ike_lifetime: 0s\n", 3, 15,
 	  "'ike_lifetime' must be whole seconds from 1s to 4294967295s, not '0s'" },
@@ -459,6 +461,7 @@ static const char peer_full[] =
 	"natt: [rfc3947, draft-02]\n"
 	"natt_force: yes\n"
 	"natt_peer_port: 4501\n"
+	"natt_keepalive: 20s\n"
 	"remote_address: 10.0.0.2\n"
 	"exchanges: 3\n"
 	"log_file: /tmp/peer.log\n"
@@ -483,6 +486,7 @@ START_TEST(test_peercfg_full)
 	ck_assert_uint_eq(k->natt, IKE_NATT_BIT(IKE_NATT_RFC3947) | IKE_NATT_BIT(IKE_NATT_DRAFT_02));
 	ck_assert(k->natt_force);
 	ck_assert_uint_eq(k->natt_peer_port, 4501);
+	ck_assert_uint_eq(c.natt_keepalive_ms, 20000);
 
 	ck_assert_uint_eq(k->np1, 3);
 	ck_assert_uint_eq(k->p1[0].encr, CIPHER_AES);

@@ -14,6 +14,7 @@
  * kind, message ID, length and note, notifies, the agreed phase-1
  * transform, each child SA with its SPIs, failures.
  * docs/peer-config.md, "Running the peer". */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -30,6 +31,7 @@
 #include "core/clock.h"
 #include "core/hex.h"
 #include "core/log.h"
+#include "esp/keepalive.h"
 #include "esp/user.h"
 #include "ike/engine.h"
 #include "ike/server.h"
@@ -46,6 +48,13 @@ struct peer_sock {
 	struct transport *t;
 	struct netaddr ike, natt;
 	struct ike_server *srv;       /* responder */
+};
+
+/* A NAT-T keepalive timer for one SA (natt_keepalive in the config). */
+struct peer_ka {
+	size_t sock;                  /* the transport it leaves from */
+	unsigned id;                  /* the SA's id in the log */
+	struct natt_keepalive k;
 };
 
 /* The initiator's current exchange and what has been logged of it. */
@@ -79,6 +88,9 @@ struct peer {
 	uint8_t (*dp_spi)[4];         /* inbound SPIs installed */
 	size_t ndp_spi;
 	bool holding;                 /* an initiator keeping its last SA for traffic */
+	struct peer_ka *ka;
+	size_t nka;
+	struct natt_keepalive ka_in;  /* counts the keepalives received */
 };
 
 static volatile sig_atomic_t peer_stop;
@@ -194,8 +206,16 @@ static void peer_init_report(struct peer *p)
 
 /* ---- the state file (--state): what a driver reads instead of logs ---- */
 
+static struct peer_ka *peer_ka_find(const struct peer *p, size_t sock, unsigned id)
+{
+	for (size_t i = 0; i < p->nka; i++)
+		if (p->ka[i].sock == sock && p->ka[i].id == id)
+			return &p->ka[i];
+	return NULL;
+}
+
 static void peer_state_sa(struct writer *w, unsigned id, struct ike_engine *e,
-			  const struct esp_user *dp)
+			  const struct esp_user *dp, const struct peer_ka *ka)
 {
 	struct ike_sa *sa = ike_engine_sa(e);
 	char pb[NETADDR_STRLEN], b1[40], b2[40], line[512];
@@ -204,12 +224,12 @@ static void peer_state_sa(struct writer *w, unsigned id, struct ike_engine *e,
 	snprintf(line, sizeof(line),
 		 "sa id=%u state=%s exchange=%s peer=%s icookie=%s rcookie=%s encr=%u keylen=%u "
 		 "hash=%u auth=%u group=%u life_sec=%" PRIu32 " life_kb=%" PRIu32
-		 " natt=%u nat_local=%d nat_peer=%d floated=%d\n",
+		 " natt=%u nat_local=%d nat_peer=%d floated=%d keepalives_sent=%" PRIu64 "\n",
 		 id, ike_sa_state_name(sa->state), sa->exchange == WIRE_X_AGGR ? "aggressive" : "main",
 		 netaddr_str(&sa->peer, pb, sizeof(pb)), peer_hex(sa->icookie, 8, b1, sizeof(b1)),
 		 peer_hex(sa->rcookie, 8, b2, sizeof(b2)), sa->xf.encr, sa->xf.keylen, sa->xf.hash,
 		 sa->xf.auth, sa->xf.group, sa->xf.life_sec, sa->xf.life_kb, sa->natt_version,
-		 sa->nat_local, sa->nat_peer, sa->natt_floated);
+		 sa->nat_local, sa->nat_peer, sa->natt_floated, ka ? ka->k.sent : 0);
 	writer_bytes(w, line, strlen(line));
 	for (size_t i = 0; i < sa->nchild; i++) {
 		const struct ike_child *c = &sa->child[i];
@@ -219,6 +239,17 @@ static void peer_state_sa(struct writer *w, unsigned id, struct ike_engine *e,
 			 id, peer_hex(c->spi_in, 4, b1, sizeof(b1)), peer_hex(c->spi_out, 4, b2, sizeof(b2)),
 			 c->xf.transform, c->xf.keylen, c->xf.auth, c->xf.group, c->xf.encap,
 			 c->xf.life_sec, c->xf.life_kb, c->deleted);
+		/* the peer's NAT-OA (RFC 3947 5.2), when it sent any */
+		const struct netaddr *oa[2] = { c->natoa_i_set ? &c->natoa_i : NULL,
+						c->natoa_r_set ? &c->natoa_r : NULL };
+		for (int k = 0; k < 2; k++) {
+			size_t l = strlen(line);
+			if (!oa[k] || !l || line[l - 1] != '\n')
+				continue;
+			char ip[INET6_ADDRSTRLEN] = "?";
+			inet_ntop(oa[k]->family, oa[k]->ip, ip, sizeof(ip));
+			snprintf(line + l - 1, sizeof(line) - (l - 1), " natoa_%c=%s\n", k ? 'r' : 'i', ip);
+		}
 		struct esp_counters in, out;
 		if (dp && esp_user_counters_by_spi(dp, c->spi_in, &in, &out)) {
 			/* the data plane's view, on the same line */
@@ -243,11 +274,18 @@ static void peer_state_write(struct peer *p)
 	writer_init(&w);
 	writer_bytes(&w, p->state_done.p, p->state_done.len);
 	if (p->init.e)
-		peer_state_sa(&w, p->init.id, p->init.e, p->dp);
+		peer_state_sa(&w, p->init.id, p->init.e, p->dp, peer_ka_find(p, 0, p->init.id));
 	for (size_t k = 0; k < p->nsock; k++) {
 		struct ike_server *srv = p->sock[k].srv;
-		for (size_t i = 0; srv && i < ike_server_count(srv); i++)
-			peer_state_sa(&w, ike_server_sa_id(srv, i), ike_server_engine(srv, i), p->dp);
+		for (size_t i = 0; srv && i < ike_server_count(srv); i++) {
+			unsigned id = ike_server_sa_id(srv, i);
+			peer_state_sa(&w, id, ike_server_engine(srv, i), p->dp, peer_ka_find(p, k, id));
+		}
+	}
+	if (p->ka_in.received) {
+		char line[80];
+		snprintf(line, sizeof(line), "peer keepalives_received=%" PRIu64 "\n", p->ka_in.received);
+		writer_bytes(&w, line, strlen(line));
 	}
 	writer_u8(&w, 0);
 	chunk_t text = writer_take(&w);
@@ -300,7 +338,7 @@ static int peer_init_step(struct peer *p)
 				 r->failed ? r->error : "the exchange ended without an established SA");
 			peer_log(p, LOG_WARN, "sa#%u failed: %s", in->id, p->last_error);
 		}
-		peer_state_sa(&p->state_done, in->id, in->e, p->dp);
+		peer_state_sa(&p->state_done, in->id, in->e, p->dp, peer_ka_find(p, 0, in->id));
 		ike_engine_free(in->e);
 		in->e = NULL;
 		if (!ok) {
@@ -412,6 +450,7 @@ static void peer_close(struct peer *p)
 	esp_user_free(p->dp);
 	p->dp = NULL;
 	free(p->dp_spi);
+	free(p->ka);
 	p->dp_spi = NULL;
 	ike_engine_free(p->init.e);
 	p->init.e = NULL;
@@ -475,6 +514,64 @@ static void peer_dp_sync(struct peer *p)
 	}
 }
 
+/* ---- NAT-T keepalives (natt_keepalive) ---- */
+
+/* RFC 3948 2.3: the side behind a NAT keeps its mapping alive; natt_force
+ * claims a NAT, so it sends them too. They follow the SA's peer address,
+ * which moves when the peer's NAT mapping changes. */
+static uint64_t peer_ka_one(struct peer *p, size_t sock, unsigned id, struct ike_engine *e,
+			    uint64_t now)
+{
+	struct ike_sa *sa = e ? ike_engine_sa(e) : NULL;
+	bool want = sa && sa->state == IKE_SA_ESTABLISHED && sa->natt_floated &&
+		    (sa->nat_local || sa->cfg->natt_force);
+	struct peer_ka *k = peer_ka_find(p, sock, id);
+	char b[NETADDR_STRLEN];
+	if (!want) {
+		if (k && k->k.interval_ms) {
+			k->k.interval_ms = 0;
+			peer_log(p, LOG_INFO, "sa#%u keepalives stopped after %" PRIu64, id, k->k.sent);
+		}
+		return NATT_KEEPALIVE_NEVER;
+	}
+	if (!k) {
+		p->ka = xrealloc(p->ka, (p->nka + 1) * sizeof(*p->ka));
+		k = &p->ka[p->nka++];
+		k->sock = sock;
+		k->id = id;
+		natt_keepalive_init(&k->k, p->cfg.natt_keepalive_ms, &sa->peer);
+		peer_log(p, LOG_INFO, "sa#%u keepalives to %s every %" PRIu32 "ms", id,
+			 netaddr_str(&sa->peer, b, sizeof(b)), p->cfg.natt_keepalive_ms);
+	} else if (!netaddr_eq(&k->k.peer, &sa->peer)) {
+		natt_keepalive_set_peer(&k->k, &sa->peer);
+		peer_log(p, LOG_INFO, "sa#%u keepalives now to %s", id,
+			 netaddr_str(&sa->peer, b, sizeof(b)));
+	}
+	uint64_t sent = k->k.sent;
+	uint64_t d = natt_keepalive_run(&k->k, p->sock[sock].t, now);
+	if (k->k.sent != sent)
+		peer_log(p, LOG_DEBUG, "sa#%u keepalive -> %s", id, netaddr_str(&k->k.peer, b, sizeof(b)));
+	return d;
+}
+
+/* Every SA's timer; the earliest deadline. */
+static uint64_t peer_ka_run(struct peer *p, uint64_t now)
+{
+	uint64_t next = NATT_KEEPALIVE_NEVER, d;
+	if (!p->cfg.natt_keepalive_ms)
+		return next;
+	if (p->init.e && (d = peer_ka_one(p, 0, p->init.id, p->init.e, now)) < next)
+		next = d;
+	for (size_t k = 0; k < p->nsock; k++) {
+		struct ike_server *srv = p->sock[k].srv;
+		for (size_t i = 0; srv && i < ike_server_count(srv); i++) {
+			d = peer_ka_one(p, k, ike_server_sa_id(srv, i), ike_server_engine(srv, i), now);
+			next = d < next ? d : next;
+		}
+	}
+	return next;
+}
+
 /* ---- the loop ---- */
 
 static int peer_loop(struct peer *p, const sigset_t *waitmask)
@@ -523,6 +620,8 @@ static int peer_loop(struct peer *p, const sigset_t *waitmask)
 		}
 		peer_dp_sync(p);
 		now = clock_ms();
+		uint64_t kd = peer_ka_run(p, now);
+		next = kd < next ? kd : next;
 		struct pollfd fds[PEERCFG_MAX_LISTEN + 1];
 		for (size_t i = 0; i < p->nsock; i++)
 			fds[i] = (struct pollfd){ .fd = transport_fd(p->sock[i].t), .events = POLLIN };
@@ -543,7 +642,12 @@ static int peer_loop(struct peer *p, const sigset_t *waitmask)
 				continue;
 			struct transport_pkt pkt;
 			while (transport_recv(p->sock[i].t, &pkt) == 1) {
-				if (pkt.kind == TRANSPORT_PKT_ESP && p->dp)
+				char kb[NETADDR_STRLEN];
+				if (natt_keepalive_input(&p->ka_in, &pkt, clock_ms()))
+					/* keeps a NAT mapping alive, nothing more */
+					peer_log(p, LOG_DEBUG, "keepalive <- %s",
+						 netaddr_str(&pkt.src, kb, sizeof(kb)));
+				else if (pkt.kind == TRANSPORT_PKT_ESP && p->dp)
 					esp_user_input(p->dp, &pkt);
 				else if (p->sock[i].srv)
 					ike_server_input(p->sock[i].srv, &pkt, clock_ms());

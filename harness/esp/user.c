@@ -407,3 +407,11 @@ uint64_t esp_user_expired(const struct esp_user *u)
 {
 	return u->expired;
 }
+
+bool esp_user_peer(const struct esp_user *u, size_t i, struct netaddr *out)
+{
+	if (i >= u->nchild)
+		return false;
+	*out = u->child[i].peer;
+	return true;
+}

@@ -76,6 +76,11 @@ enum esp_user_bad {
 };
 bool esp_user_bad(struct esp_user *u, size_t i, enum esp_user_bad what);
 
+/* Where child i sends: the peer given to esp_user_add_child, moved by ESP
+ * in UDP that authenticated from a new address or port (a NAT changed its
+ * mapping); false when there is no such child. */
+bool esp_user_peer(const struct esp_user *u, size_t i, struct netaddr *out);
+
 /* Packets that matched no child (no SA for the destination or the SPI). */
 uint64_t esp_user_unmatched(const struct esp_user *u);
 /* Packets refused because their child had reached its hard lifetime (the

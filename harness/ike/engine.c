@@ -535,8 +535,10 @@ static const struct ike_step *ike_cur(struct ike_engine *e)
 	return !ike_engine_done(e) && e->cur < e->nsteps ? &e->steps[e->cur] : NULL;
 }
 
+static void ike_natt_follow(struct ike_sa *sa, const struct transport_pkt *pkt, bool authentic);
+
 static void ike_input_info(struct ike_engine *e, const struct wire_msg *m, bool prot,
-			   struct ike_event *ev, uint64_t now)
+			   struct ike_event *ev, const struct transport_pkt *pkt, uint64_t now)
 {
 	struct ike_status st;
 	struct ike_info in;
@@ -546,6 +548,7 @@ static void ike_input_info(struct ike_engine *e, const struct wire_msg *m, bool 
 		ike_note(ev, "refused: %s", st.msg);
 		return;
 	}
+	ike_natt_follow(e->sa, pkt, prot);
 	ev->kind = kind;
 	if (kind != IKE_K_DELETE)
 		ike_notify_add(e, now, false, prot, in.notify, in.protocol, in.spi, in.data);
@@ -583,7 +586,8 @@ static void ike_input_info(struct ike_engine *e, const struct wire_msg *m, bool 
 /* After the script: a responder's Quick Mode, answered as the default
  * script would (qm1 -> qm2, qm3 -> qm4 with the commit bit). */
 static bool ike_serve(struct ike_engine *e, enum ike_kind kind, struct ike_qm *qm,
-		      const struct wire_msg *m, struct ike_event *ev, uint64_t now)
+		      const struct wire_msg *m, struct ike_event *ev,
+		      const struct transport_pkt *pkt, uint64_t now)
 {
 	struct ike_status st;
 	char nb[64];
@@ -599,6 +603,7 @@ static bool ike_serve(struct ike_engine *e, enum ike_kind kind, struct ike_qm *q
 		ike_send_error(e, st.notify, now);
 		return true;
 	}
+	ike_natt_follow(e->sa, pkt, true);
 	e->qm = qm;
 	struct ike_step a = { .op = IKE_STEP_SEND, .kind = kind == IKE_K_QM1 ? IKE_K_QM2 : IKE_K_QM4 };
 	if (kind == IKE_K_QM1 || e->cfg->commit)
@@ -610,7 +615,9 @@ static bool ike_serve(struct ike_engine *e, enum ike_kind kind, struct ike_qm *q
 /* The SA learns where the peer really is: our address from the packet's
  * destination when bound to a wildcard (NAT-D hashes it), and after a
  * float, the peer's NAT-T address and port from authenticated messages
- * (RFC 3947 5: a NAT may change the mapping). */
+ * (RFC 3947 5: a NAT may change the mapping). authentic: the message was
+ * protected and passed its checks (its HASH verified), so a forged or
+ * damaged one from a new port never moves the peer. */
 static void ike_natt_follow(struct ike_sa *sa, const struct transport_pkt *pkt, bool authentic)
 {
 	if (ike_addr_unspec(&sa->local) && !pkt->natt && pkt->dst.family == sa->local.family)
@@ -711,17 +718,17 @@ void ike_engine_input(struct ike_engine *e, const struct transport_pkt *pkt, uin
 		}
 		ev->plaintext = plain;
 	}
-	ike_natt_follow(sa, pkt, prot);
+	ike_natt_follow(sa, pkt, false);
 	bool request = (ike_kind_phase1(kind) && !sa->initiator) ||
 		       (qm && !qm->initiator);
 	ike_seen_add(e, h, request);
 	if (m->hdr.exchange == WIRE_X_INFO) {
-		ike_input_info(e, m, prot, ev, now);
+		ike_input_info(e, m, prot, ev, pkt, now);
 		wire_msg_free(m);
 		return;
 	}
 	const struct ike_step *s = ike_cur(e);
-	if (!s && e->serve && ike_serve(e, kind, qm, m, ev, now)) {
+	if (!s && e->serve && ike_serve(e, kind, qm, m, ev, pkt, now)) {
 		wire_msg_free(m);
 		return;
 	}
@@ -748,6 +755,7 @@ void ike_engine_input(struct ike_engine *e, const struct transport_pkt *pkt, uin
 		wire_msg_free(m);
 		return;
 	}
+	ike_natt_follow(sa, pkt, prot);
 	if (kind == IKE_K_QM1)
 		e->qm = qm;
 	ike_notify_embedded(e, m, now, false, prot);

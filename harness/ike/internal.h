@@ -43,6 +43,11 @@ bool ike_natt_add_natd(struct ike_sa *sa, struct wire_msg *m, struct ike_status 
 bool ike_natt_take_natd(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st);
 /* Initiator, before its first message on the NAT-T port (mm5, am3). */
 void ike_natt_float(struct ike_sa *sa);
+/* NAT-OA in qm1 (initiator) or qm2 (responder) when ESP is UDP-transport. */
+void ike_natt_add_natoa(const struct ike_sa *sa, const struct ike_qm *qm, struct wire_msg *m);
+/* The peer's NAT-OA into qm; refuses a wrong type or a bad address. */
+bool ike_natt_take_natoa(const struct ike_sa *sa, struct ike_qm *qm, const struct wire_msg *m,
+			 struct ike_status *st);
 
 /* Per-file parts of ike_finalize / ike_sent. */
 bool ike_phase1_finalize(struct ike_sa *sa, enum ike_kind kind, struct wire_msg *m,

@@ -11,6 +11,7 @@
  * ESP. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "core/hex.h"
 #include "crypto/prf.h"
@@ -174,4 +175,102 @@ void ike_natt_float(struct ike_sa *sa)
 		return;
 	sa->natt_floated = true;
 	sa->peer.port = sa->cfg->natt_peer_port ? sa->cfg->natt_peer_port : IKE_NATT_PORT;
+}
+
+/* ---- NAT-OA (RFC 3947 5.2; drafts 02/03) ---- */
+
+static bool ike_natt_transport(uint16_t encap)
+{
+	return encap == IKE_ENCAP_TRANSPORT || encap == IKE_ENCAP_UDP_TRANSPORT ||
+	       encap == IKE_ENCAP_UDP_TRANSPORT_DRAFT;
+}
+
+static uint8_t ike_natoa_type(const struct ike_sa *sa)
+{
+	return sa->natt_version == IKE_NATT_RFC3947 ? WIRE_PL_NATOA : WIRE_PL_NATOA_DRAFT;
+}
+
+static void ike_natoa_add(struct wire_msg *m, uint8_t type, const struct netaddr *a)
+{
+	/* ID_IPV4_ADDR or ID_IPV6_ADDR, the address alone */
+	wire_add_typed(m, type, a->family == AF_INET6 ? 5 : 1, a->ip, netaddr_iplen(a));
+}
+
+void ike_natt_add_natoa(const struct ike_sa *sa, const struct ike_qm *qm, struct wire_msg *m)
+{
+	if (!ike_sa_nat(sa))
+		return;
+	/* the initiator sends them when it proposes UDP-transport, the
+	   responder only when it chose it; tunnel mode needs no checksum fixup */
+	bool transport = false;
+	if (qm->initiator)
+		for (size_t i = 0; i < sa->cfg->np2; i++)
+			transport |= ike_natt_transport(sa->cfg->p2[i].encap);
+	else
+		transport = qm->chosen && ike_natt_transport(qm->xf.encap);
+	if (!transport)
+		return;
+	uint8_t type = ike_natoa_type(sa);
+	if (sa->natt_version != IKE_NATT_RFC3947) {
+		/* the drafts: one payload, the sender's own address */
+		ike_natoa_add(m, type, &sa->local);
+		return;
+	}
+	/* NAT-OAi then NAT-OAr, each as the sender knows it */
+	ike_natoa_add(m, type, qm->initiator ? &sa->local : &sa->peer);
+	ike_natoa_add(m, type, qm->initiator ? &sa->peer : &sa->local);
+}
+
+static bool ike_natoa_addr(const struct wire_node *n, struct netaddr *out, struct ike_status *st)
+{
+	const char *name = n->type == WIRE_PL_NATOA ? "NAT-OA" : "NAT-OA(draft)";
+	if (n->subtype != 1 && n->subtype != 5)
+		return ike_fail(st, WIRE_N_PAYLOAD_MALFORMED, name, "type",
+				"%s payload at offset %zu: ID type %u, must be ID_IPV4_ADDR or "
+				"ID_IPV6_ADDR", name, n->offset, n->subtype);
+	size_t want = n->subtype == 1 ? 4 : 16;
+	if (n->data.len != want)
+		return ike_fail(st, WIRE_N_PAYLOAD_MALFORMED, name, "data",
+				"%s payload at offset %zu: %zu-byte address, ID type %u needs %zu",
+				name, n->offset, n->data.len, n->subtype, want);
+	memset(out, 0, sizeof(*out));
+	out->family = n->subtype == 1 ? AF_INET : AF_INET6;
+	memcpy(out->ip, n->data.ptr, want);
+	return true;
+}
+
+bool ike_natt_take_natoa(const struct ike_sa *sa, struct ike_qm *qm, const struct wire_msg *m,
+			 struct ike_status *st)
+{
+	uint8_t type = ike_natoa_type(sa);
+	uint8_t other = type == WIRE_PL_NATOA ? WIRE_PL_NATOA_DRAFT : WIRE_PL_NATOA;
+	const struct wire_node *n = wire_find(m, other, 0);
+	if (!n && !sa->natt_version)
+		n = wire_find(m, type, 0);
+	if (n)
+		return ike_fail(st, WIRE_N_INVALID_PAYLOAD_TYPE, n->type == WIRE_PL_NATOA ? "NAT-OA"
+				: "NAT-OA(draft)", "next_payload", "payload type %u at offset %zu: "
+				"not the NAT-OA of the agreed NAT-T version", n->type, n->offset);
+	const struct wire_node *a = wire_find(m, type, 0), *b = wire_find(m, type, 1);
+	if (!a)
+		return true;
+	struct netaddr x, y;
+	if (!ike_natoa_addr(a, &x, st) || (b && !ike_natoa_addr(b, &y, st)))
+		return false;
+	if (sa->natt_version == IKE_NATT_RFC3947) {
+		qm->natoa_i = x;
+		qm->natoa_i_set = true;
+		if (b) {
+			qm->natoa_r = y;
+			qm->natoa_r_set = true;
+		}
+	} else if (qm->initiator) {
+		/* a draft's one payload: the sender's own address */
+		qm->natoa_r = x;
+		qm->natoa_r_set = true;
+	} else {
+		qm->natoa_i = x;
+		qm->natoa_i_set = true;
+	}
+	return true;
 }

@@ -243,6 +243,10 @@ static bool ike_qm_keys(struct ike_sa *sa, struct ike_qm *qm, struct ike_status 
 	memcpy(ch.spi_out, qm->peer_spi, 4);
 	ch.ts_local = qm->initiator ? qm->idci : qm->idcr;
 	ch.ts_remote = qm->initiator ? qm->idcr : qm->idci;
+	ch.natoa_i_set = qm->natoa_i_set;
+	ch.natoa_r_set = qm->natoa_r_set;
+	ch.natoa_i = qm->natoa_i;
+	ch.natoa_r = qm->natoa_r;
 	size_t el = ike_esp_enc_len(&qm->xf), il = ike_esp_int_len(&qm->xf);
 	chunk_t in = CHUNK_EMPTY, out = CHUNK_EMPTY;
 	struct crypto_err ce;
@@ -307,6 +311,7 @@ struct wire_msg *ike_build_qm1(struct ike_sa *sa, struct ike_qm *qm, struct ike_
 		ike_add_ts(m, &cfg->ts_local);
 		ike_add_ts(m, &cfg->ts_remote);
 	}
+	ike_natt_add_natoa(sa, qm, m);
 	return m;
 }
 
@@ -334,6 +339,7 @@ struct wire_msg *ike_build_qm2(struct ike_sa *sa, struct ike_qm *qm, struct ike_
 		ike_add_ts(m, &qm->idci);
 		ike_add_ts(m, &qm->idcr);
 	}
+	ike_natt_add_natoa(sa, qm, m);
 	if (qm->resp_life_set) {
 		/* RFC 2407 4.6.3.1: our lifetimes as attributes, SPI of the SA */
 		struct wire_msg *tmp = wire_msg_new();
@@ -513,7 +519,7 @@ bool ike_process_qm1(struct ike_sa *sa, struct ike_qm *qm, const struct wire_msg
 					a->offset);
 	}
 	qm->chosen = true;
-	return ike_qm_need_dh(sa, qm, qm->xf.group, st) &&
+	return ike_natt_take_natoa(sa, qm, m, st) && ike_qm_need_dh(sa, qm, qm->xf.group, st) &&
 	       ike_qm_take_ke(qm, m, qm->xf.group, st);
 }
 
@@ -596,7 +602,7 @@ bool ike_process_qm2(struct ike_sa *sa, struct ike_qm *qm, const struct wire_msg
 				qm->idci.type, qm->idcr.type);
 	}
 	return ike_qm_take_ke(qm, m, qm->xf.group, st) && ike_qm_responder_life(qm, m, st) &&
-	       ike_qm_keys(sa, qm, st);
+	       ike_natt_take_natoa(sa, qm, m, st) && ike_qm_keys(sa, qm, st);
 }
 
 bool ike_process_qm3(struct ike_sa *sa, struct ike_qm *qm, const struct wire_msg *m,

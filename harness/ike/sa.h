@@ -36,6 +36,10 @@ struct ike_child {
 	chunk_t enc_out, int_out;      /* keys for packets we send */
 	struct ike_ts ts_local, ts_remote;
 	bool deleted;
+	/* NAT-OA the peer sent in Quick Mode (RFC 3947 5.2), ports 0: the
+	   initiator's and the responder's original addresses as it knows them */
+	bool natoa_i_set, natoa_r_set;
+	struct netaddr natoa_i, natoa_r;
 };
 
 enum ike_qm_state { IKE_QM_NEW, IKE_QM_SENT1, IKE_QM_SENT2, IKE_QM_DONE, IKE_QM_FAILED };
@@ -59,6 +63,8 @@ struct ike_qm {
 	uint8_t peer_spi[4];
 	struct ike_p2_xform resp_life; /* RESPONDER-LIFETIME to send / received */
 	bool resp_life_set;
+	bool natoa_i_set, natoa_r_set; /* NAT-OA received, for the child */
+	struct netaddr natoa_i, natoa_r;
 };
 
 /* An IV chain for a message ID (Informational exchanges). */

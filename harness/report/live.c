@@ -1,5 +1,6 @@
 /* A live capture inside a namespace: report/live.h. */
 #include <pcap/pcap.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 struct live_frame {
 	uint8_t *data;
 	size_t len;
+	uint64_t time_ms;
 };
 
 struct live_capture {
@@ -33,6 +35,7 @@ static void live_store(u_char *user, const struct pcap_pkthdr *h, const u_char *
 	c->f[c->n].data = xmalloc(h->caplen ? h->caplen : 1);
 	memcpy(c->f[c->n].data, bytes, h->caplen);
 	c->f[c->n].len = h->caplen;
+	c->f[c->n].time_ms = (uint64_t)h->ts.tv_sec * 1000 + (uint64_t)h->ts.tv_usec / 1000;
 	c->n++;
 }
 
@@ -105,10 +108,44 @@ static bool live_has(const uint8_t *hay, size_t n, const uint8_t *needle, size_t
 	return false;
 }
 
+static void live_ipv4(struct netaddr *a, const uint8_t ip[4], uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = AF_INET;
+	memcpy(a->ip, ip, 4);
+	a->port = port;
+}
+
+static void live_keepalive(struct live_summary *s, const struct live_frame *f, const uint8_t *iph,
+			   uint16_t sp, uint16_t dp)
+{
+	s->keepalive++;
+	if (!s->keepalive_first_ms)
+		s->keepalive_first_ms = f->time_ms;
+	s->keepalive_last_ms = f->time_ms;
+	if (s->nka == LIVE_MAX_KEEPALIVES)
+		return;
+	struct live_keepalive *k = &s->ka[s->nka++];
+	k->time_ms = f->time_ms;
+	live_ipv4(&k->src, iph + 12, sp);
+	live_ipv4(&k->dst, iph + 16, dp);
+}
+
+size_t live_keepalives_from(const struct live_summary *s, const struct netaddr *src)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nka; i++)
+		if (netaddr_same_host(&s->ka[i].src, src) && (!src->port || s->ka[i].src.port == src->port))
+			n++;
+	return n;
+}
+
 /* One IPv4 frame (Ethernet or cooked) into the summary. */
-static void live_classify(const struct live_capture *c, const uint8_t *d, size_t len,
+static void live_classify(const struct live_capture *c, const struct live_frame *f,
 			  struct live_summary *s)
 {
+	const uint8_t *d = f->data;
+	size_t len = f->len;
 	size_t off;
 	uint16_t type;
 	if (c->linktype == DLT_EN10MB && len >= 14) {
@@ -146,7 +183,7 @@ static void live_classify(const struct live_capture *c, const uint8_t *d, size_t
 	else if (sp != 4500 && dp != 4500)
 		s->other++;
 	else if (pllen == 1 && pl[0] == 0xff)
-		s->keepalive++;
+		live_keepalive(s, f, d + off, sp, dp);
 	else if (pllen >= 4 && !memcmp(pl, zero, 4))
 		s->ike++;
 	else if (pllen >= 8)
@@ -167,7 +204,7 @@ void live_capture_stop(struct live_capture *c, const uint8_t *secret, size_t sec
 	pcap_close(c->p);
 	for (size_t i = 0; i < c->n; i++) {
 		out->frames++;
-		live_classify(c, c->f[i].data, c->f[i].len, out);
+		live_classify(c, &c->f[i], out);
 		if (secret && live_has(c->f[i].data, c->f[i].len, secret, secret_len))
 			out->secret_seen++;
 		free(c->f[i].data);

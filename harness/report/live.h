@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/addr.h"
+
 struct live_capture;
 
 /* Start capturing on ifname inside namespace ns (NULL: ours), writing
@@ -22,6 +24,14 @@ struct live_capture *live_capture_start(const char *ns, const char *ifname, cons
 int live_capture_fd(const struct live_capture *c);
 size_t live_capture_poll(struct live_capture *c);
 
+/* NAT-T keepalives kept one by one, to judge their interval and sender. */
+#define LIVE_MAX_KEEPALIVES 32
+struct live_keepalive {
+	uint64_t time_ms;    /* capture time, ms since the epoch */
+	struct netaddr src;  /* UDP source (IPv4 address and port) */
+	struct netaddr dst;
+};
+
 struct live_summary {
 	size_t frames;
 	size_t ike;          /* UDP 500, or 4500 behind the non-ESP marker */
@@ -31,7 +41,14 @@ struct live_summary {
 	size_t other;        /* anything else carried over IP (ICMP in clear ...) */
 	size_t not_ip;       /* ARP and the like */
 	size_t secret_seen;  /* frames that hold the secret in clear */
+	/* keepalives: the first LIVE_MAX_KEEPALIVES in capture order, and the
+	   capture times of the first and last of all (0 when none) */
+	struct live_keepalive ka[LIVE_MAX_KEEPALIVES];
+	size_t nka;
+	uint64_t keepalive_first_ms, keepalive_last_ms;
 };
+/* Keepalives counted from src's host (src's port too unless it is 0). */
+size_t live_keepalives_from(const struct live_summary *s, const struct netaddr *src);
 /* Read the rest, close the file, and summarise; secret may be NULL. */
 void live_capture_stop(struct live_capture *c, const uint8_t *secret, size_t secret_len,
 		       struct live_summary *out);

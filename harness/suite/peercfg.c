@@ -463,6 +463,11 @@ static bool peercfg_top(const struct yaml_node *v, const char *key, void *vctx,
 		if (!yaml_uint(v, key, 0, 65535, &n, err))
 			return false;
 		c->natt_port = (uint16_t)n;
+	} else if (strcmp(key, "natt_keepalive") == 0) {
+		/* 0 turns it off; a NAT forgets UDP after tens of seconds */
+		if (!yaml_duration_ms(v, key, 0, 3600000, &n, err))
+			return false;
+		c->natt_keepalive_ms = (uint32_t)n;
 	} else if (strcmp(key, "natt") == 0) {
 		return peercfg_natt(v, key, &c->ike.natt, err);
 	} else if (strcmp(key, "natt_peer_port") == 0) {
@@ -581,7 +586,7 @@ bool peercfg_from_node(const struct yaml_node *map, const char *what, struct pee
 		"retransmit", "initial_contact", "commit", "notify_errors", "nonce_size", "dpd",
 		"send_cert", "send_chain", "send_cr", "max_sas",
 		"cert", "key", "chain", "ca", "listen", "port", "natt_port", "natt", "natt_force",
-		"natt_peer_port", "remote_address",
+		"natt_peer_port", "natt_keepalive", "remote_address",
 		"exchanges", "log_file", "log_level",
 	};
 	struct yaml_field fields[sizeof(keys) / sizeof(keys[0])];

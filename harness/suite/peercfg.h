@@ -24,6 +24,9 @@ struct peercfg {
 	struct netaddr listen[PEERCFG_MAX_LISTEN];
 	size_t nlisten;                    /* at least one after a load */
 	uint16_t natt_port;
+	/* NAT-T keepalives (RFC 3948 2.3) on a floated SA with a NAT on our
+	   side (or natt_force), every natt_keepalive_ms; 0: none */
+	uint32_t natt_keepalive_ms;
 	/* initiator only: whom to start with (port 500 unless given) */
 	bool has_remote;
 	struct netaddr remote;

@@ -214,7 +214,13 @@ static bool wire_v_payload(const struct wire_node *n, struct wire_err *err)
 		return true;
 	}
 	case WIRE_PL_NATOA: case WIRE_PL_NATOA_DRAFT:
-		if (!((n->subtype == 1 && n->data.len == 4) || (n->subtype == 5 && n->data.len == 16))) {
+		/* RFC 3947 5.2: an IPv4 or IPv6 address, nothing else */
+		if (n->subtype != 1 && n->subtype != 5) {
+			wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, name, "type", o, o + 4,
+				     "ID type %u, must be ID_IPV4_ADDR or ID_IPV6_ADDR", n->subtype);
+			return false;
+		}
+		if (n->data.len != (n->subtype == 1 ? 4u : 16u)) {
 			wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, name, "data", o, o + 8,
 				     "ID type %u with a %zu-byte address", n->subtype, n->data.len);
 			return false;
