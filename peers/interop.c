@@ -186,6 +186,9 @@ static bool interop_theirs(const struct interop_net *net, const struct interop_s
 			     &pc->p2[0], err, errlen))
 		return false;
 	pc->np2 = 1;
+	uint16_t enc = pc->p2[0].encap;
+	pc->transport_mode = enc == IKE_ENCAP_TRANSPORT || enc == IKE_ENCAP_UDP_TRANSPORT ||
+			     enc == IKE_ENCAP_UDP_TRANSPORT_DRAFT;
 	if (s->peer_child_life_set) {
 		pc->p2[0].life_sec = s->peer_child_life_sec;
 		pc->p2[0].life_kb = s->peer_child_life_kb;

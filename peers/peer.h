@@ -52,6 +52,7 @@ struct peer_child_view {
 	bool encap;                       /* UDP-encapsulated */
 	uint8_t spi_in[4], spi_out[4];
 	uint32_t life_sec;                /* life time, as installed */
+	bool natoa_known, natoa;          /* NAT-OA received (when the driver can tell) */
 	uint64_t bytes_in, bytes_out, packets_in, packets_out;
 };
 

@@ -56,6 +56,8 @@ static const char test_run_suite[] =
 	"  - name: natted\n"
 	"    topology: nat-harness\n"
 	"    expect: { nat: harness, floated: true, encap: true }\n"
+	"  - name: oa\n"
+	"    expect: { natoa: true }\n"
 	"  - name: sides\n"
 	"    expect: { nat: { harness_sees: none, peer_sees: harness }, floated: false }\n"
 	"  - name: no-natd\n"
@@ -92,17 +94,17 @@ START_TEST(test_run_ids_filter_shard)
 {
 	struct run_plan p;
 	test_run_load(&p);
-	ck_assert_uint_eq(p.nitems, 30);  /* (3 + 12) x 2 peers */
+	ck_assert_uint_eq(p.nitems, 32);  /* (3 + 13) x 2 peers */
 	ck_assert_str_eq(p.items[0].id, "t@strongswan/g2");
 	ck_assert_str_eq(p.items[0].group, "t@strongswan");
-	ck_assert_str_eq(p.items[15].id, "t@self/g2");
-	ck_assert_int_eq(p.items[15].c->peer, SUITE_PEER_SELF);
+	ck_assert_str_eq(p.items[16].id, "t@self/g2");
+	ck_assert_int_eq(p.items[16].c->peer, SUITE_PEER_SELF);
 	/* filters: the id, the bare name, any of several */
 	static const struct {
 		const char *pat[2];
 		size_t n, want;
 	} filters[] = {
-		{ { "t@self/*", NULL }, 1, 15 },
+		{ { "t@self/*", NULL }, 1, 16 },
 		{ { "g1*", NULL }, 1, 4 },
 		{ { "*/refused", "quiet" }, 2, 4 },
 		{ { "nothing", NULL }, 1, 0 },
@@ -170,7 +172,7 @@ enum test_run_tweak {
 	TW_OTHER_NOTIFY, TW_SILENT, TW_WRONG_GROUP, TW_WRONG_ESP, TW_LIFE_OURS, TW_LIFE_PEER,
 	TW_CHILD_LIFE_PEER, TW_LOOPS, TW_PEER_OWN_LIFE, TW_RESP_LIFE, TW_NAT_HARNESS,
 	TW_NAT_HARNESS_FORCED, TW_NAT_PEER_FAKES, TW_NAT_LOST, TW_NO_FLOAT, TW_PLAIN_ESP,
-	TW_SIDES,
+	TW_SIDES, TW_NATOA, TW_NATOA_PEER_NONE,
 };
 
 static void test_run_tweak(struct interop_result *r, enum test_run_tweak t)
@@ -241,6 +243,12 @@ static void test_run_tweak(struct interop_result *r, enum test_run_tweak t)
 		if (t == TW_PLAIN_ESP)
 			r->view.child.encap = false;
 		break;
+	case TW_NATOA:
+	case TW_NATOA_PEER_NONE:
+		r->child.natoa_r_set = true;
+		r->view.child.natoa_known = true;
+		r->view.child.natoa = t == TW_NATOA;
+		break;
 	case TW_SIDES:
 		r->natt_version = IKE_NATT_RFC3947;
 		r->view.nat_known = r->view.nat_remote = true;
@@ -301,6 +309,9 @@ START_TEST(test_run_judge_table)
 		{ "t@self/natted", true, TW_NO_FLOAT, RUN_FAIL, "floated", "did not float (sends to port 500)" },
 		{ "t@self/natted", true, TW_PLAIN_ESP, RUN_FAIL, "encap", "the peer's plain" },
 		{ "t@self/sides", true, TW_SIDES, RUN_PASS, "", "" },
+		{ "t@self/oa", true, TW_NATOA, RUN_PASS, "", "" },
+		{ "t@self/oa", true, TW_NATOA_PEER_NONE, RUN_FAIL, "natoa", "the harness received one, the peer did not" },
+		{ "t@self/oa", true, TW_NONE, RUN_FAIL, "natoa", "the harness did not receive one" },
 		{ "t@self/sides", true, TW_NAT_HARNESS, RUN_FAIL, "nat", "the harness found harness" },
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {

@@ -575,7 +575,7 @@ START_TEST(test_suite_nat_t_file)
 {
 	struct suite s;
 	test_suite_load_shipped("nat-t.yaml", &s);
-	ck_assert_uint_eq(s.ncases, 2 * (8 + 9));
+	ck_assert_uint_eq(s.ncases, 2 * (8 + 12));
 	static const struct {
 		const char *name;
 		enum suite_peer peer;

@@ -222,6 +222,16 @@ static void run_judge_nat(const struct suite_expect *x, const struct interop_res
 			run_mismatch(v, "floated", want ? "IKE on port 4500" : "IKE stays on port 500",
 				     "the peer's IKE SA is on port %u", r->view.local_port);
 	}
+	if (x->natoa && r->established && r->have_child) {
+		bool want = x->natoa == SUITE_YES;
+		bool ours = r->child.natoa_i_set || r->child.natoa_r_set;
+		bool theirs = r->view.child.natoa;
+		if (ours != want || (r->view.child.natoa_known && theirs != want))
+			run_mismatch(v, "natoa", want ? "NAT-OA both ways" : "no NAT-OA",
+				     "the harness %s one, the peer %s", ours ? "received" : "did not receive",
+				     !r->view.child.natoa_known ? "cannot say"
+				     : theirs ? "received one" : "did not");
+	}
 	if (x->encap && r->established && r->have_child) {
 		bool want = x->encap == SUITE_YES;
 		bool ours = ike_encap_is_udp(r->child.xf.encap);

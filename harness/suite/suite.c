@@ -294,6 +294,7 @@ static bool suite_expect_key(const struct yaml_node *v, const char *key, void *v
 		return false;
 	*(strcmp(key, "responder_lifetime") == 0 ? &e->responder_lifetime
 	  : strcmp(key, "floated") == 0	 ? &e->floated
+	  : strcmp(key, "natoa") == 0	 ? &e->natoa
 					 : &e->encap) = b ? SUITE_YES : SUITE_NO;
 	return true;
 }
@@ -311,6 +312,7 @@ static bool suite_expect(const struct yaml_node *v, struct suite_settings *x,
 		{ "peer_child_lifetime", false, suite_expect_key },
 		{ "responder_lifetime", false, suite_expect_key }, { "nat", false, suite_expect_key },
 		{ "floated", false, suite_expect_key }, { "encap", false, suite_expect_key },
+		{ "natoa", false, suite_expect_key },
 	};
 	if (!yaml_map_walk(v, "expect", f, SUITE_N(f), x, err))
 		return false;

@@ -56,6 +56,7 @@ struct suite_expect {
 	uint8_t nat_harness_sees, nat_peer_sees; /* or each side's own finding */
 	uint8_t floated;          /* SUITE_NO/YES: IKE moved to the NAT-T port */
 	uint8_t encap;            /* SUITE_NO/YES: ESP in UDP on both sides */
+	uint8_t natoa;            /* SUITE_NO/YES: NAT-OA in Quick Mode, both ways */
 };
 enum { SUITE_ANY = 0, SUITE_NO = 1, SUITE_YES = 2 };
 #define SUITE_NAT 4               /* judged; with none, one or both of: */

@@ -493,6 +493,8 @@ static bool self_view(struct peer *p, const struct peer_case *c, struct peer_sa_
 			ch->group = (uint16_t)self_field(one, "group");
 			ch->encap = self_field(one, "encap") >= IKE_ENCAP_UDP_TUNNEL;
 			ch->life_sec = (uint32_t)self_field(one, "life_sec");
+			ch->natoa_known = true;
+			ch->natoa = strstr(one, " natoa_i=") || strstr(one, " natoa_r=");
 			ch->packets_in = self_field(one, "packets_in");
 			ch->packets_out = self_field(one, "packets_out");
 			ch->bytes_in = self_field(one, "bytes_in");
