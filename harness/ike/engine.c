@@ -766,6 +766,15 @@ void ike_engine_input(struct ike_engine *e, const struct transport_pkt *pkt, uin
 	wire_msg_free(m);
 }
 
+bool ike_engine_send_dpd(struct ike_engine *e, uint64_t now)
+{
+	if (!e->sa || e->sa->state != IKE_SA_ESTABLISHED || !e->have_peer)
+		return false;
+	struct ike_step s = { .op = IKE_STEP_SEND, .kind = IKE_K_DPD };
+	struct ike_info in = { .seq = ++e->sa->dpd_seq };
+	return ike_send(e, &s, &in, now, false);
+}
+
 size_t ike_engine_poll(struct ike_engine *e, uint64_t now)
 {
 	size_t n = 0;

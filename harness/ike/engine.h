@@ -143,6 +143,11 @@ bool ike_engine_done(const struct ike_engine *e);
  * (qm1 -> qm2, qm3 -> qm4 with the commit bit); DPD and Delete are
  * handled in every mode. For long-lived responders (ike/server.h). */
 void ike_engine_set_serve(struct ike_engine *e, bool on);
+/* Send a DPD R-U-THERE now (RFC 3706) on the established SA, outside any
+ * script: an authenticated message from wherever a NAT now maps us (RFC
+ * 3947 7), answered by the peer's R-U-THERE-ACK. False when there is no
+ * established SA or the send failed. */
+bool ike_engine_send_dpd(struct ike_engine *e, uint64_t now_ms);
 const struct ike_result *ike_engine_result(struct ike_engine *e);
 struct ike_sa *ike_engine_sa(struct ike_engine *e);
 

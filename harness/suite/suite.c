@@ -35,6 +35,9 @@ struct suite_settings {
 	uint8_t natt_force;       /* SUITE_ANY/NO/YES */
 	enum ike_life_policy life_policy;
 	enum netns_topology topology;
+	uint32_t hold_ms, rekey_margin_ms, keepalive_ms;
+	bool rekey;
+	uint8_t nat_remap;        /* SUITE_NAT_HARNESS / _PEER: that NAT box */
 	struct suite_peer_over peer_config;
 	struct suite_expect expect;
 	bool established_set;
@@ -290,11 +293,21 @@ static bool suite_expect_key(const struct yaml_node *v, const char *key, void *v
 	}
 	if (strcmp(key, "peer_alive") == 0)
 		return yaml_bool(v, key, &e->peer_alive, err);
+	if (strcmp(key, "keepalives") == 0) {
+		static const char *const who[] = { "none", "harness", "peer", "both", NULL };
+		unsigned i;
+		if (!yaml_enum(v, key, who, &i, err))
+			return false;
+		e->keepalives = (uint8_t)(SUITE_NAT | i);
+		return true;
+	}
 	if (!yaml_bool(v, key, &b, err))
 		return false;
 	*(strcmp(key, "responder_lifetime") == 0 ? &e->responder_lifetime
 	  : strcmp(key, "floated") == 0	 ? &e->floated
 	  : strcmp(key, "natoa") == 0	 ? &e->natoa
+	  : strcmp(key, "rekey") == 0	 ? &e->rekey
+	  : strcmp(key, "remap") == 0	 ? &e->remap
 					 : &e->encap) = b ? SUITE_YES : SUITE_NO;
 	return true;
 }
@@ -312,7 +325,8 @@ static bool suite_expect(const struct yaml_node *v, struct suite_settings *x,
 		{ "peer_child_lifetime", false, suite_expect_key },
 		{ "responder_lifetime", false, suite_expect_key }, { "nat", false, suite_expect_key },
 		{ "floated", false, suite_expect_key }, { "encap", false, suite_expect_key },
-		{ "natoa", false, suite_expect_key },
+		{ "natoa", false, suite_expect_key }, { "rekey", false, suite_expect_key },
+		{ "keepalives", false, suite_expect_key }, { "remap", false, suite_expect_key },
 	};
 	if (!yaml_map_walk(v, "expect", f, SUITE_N(f), x, err))
 		return false;
@@ -516,6 +530,24 @@ static bool suite_setting(const struct yaml_node *v, const char *key, void *vctx
 	}
 	if (strcmp(key, "lifetime_policy") == 0)
 		return peercfg_life_policy(v, key, &x->life_policy, err);
+	if (strcmp(key, "hold") == 0 || strcmp(key, "rekey_margin") == 0 ||
+	    strcmp(key, "keepalive") == 0) {
+		uint64_t ms;
+		if (!yaml_duration_ms(v, key, 0, 3600000, &ms, err))
+			return false;
+		*(key[0] == 'h' ? &x->hold_ms : key[0] == 'r' ? &x->rekey_margin_ms
+							    : &x->keepalive_ms) = (uint32_t)ms;
+		return true;
+	}
+	if (strcmp(key, "rekey") == 0)
+		return yaml_bool(v, key, &x->rekey, err);
+	if (strcmp(key, "nat_remap") == 0) {
+		static const char *const boxes[] = { "none", "harness", "peer", NULL };
+		if (!yaml_enum(v, key, boxes, &i, err))
+			return false;
+		x->nat_remap = (uint8_t)i;  /* SUITE_NAT_HARNESS 1, SUITE_NAT_PEER 2 */
+		return true;
+	}
 	if (strcmp(key, "topology") == 0) {
 		const char *str;
 		char te[200];
@@ -592,12 +624,14 @@ static bool suite_phase2_key(const struct yaml_node *v, const char *key, void *v
 static const char *const suite_setting_keys[] = {
 	"role", "exchange", "auth", "psk", "proposal", "encryption", "hash", "group",
 	"lifetime", "phase2", "esp", "pfs", "mode", "child_lifetime", "natt", "natt_force",
-	"lifetime_policy", "topology", "peer_config", "expect", "verify", "tags",
+	"lifetime_policy", "topology", "hold", "rekey", "rekey_margin", "keepalive", "nat_remap",
+	"peer_config", "expect", "verify", "tags",
 };
 /* Matrix dimensions: settings with a scalar value. */
 static const char *const suite_dim_keys[] = {
 	"role", "exchange", "auth", "psk", "proposal", "encryption", "hash", "group",
-	"lifetime", "esp", "pfs", "mode", "child_lifetime", "natt", "natt_force", "lifetime_policy", "topology", NULL,
+	"lifetime", "esp", "pfs", "mode", "child_lifetime", "natt", "natt_force", "lifetime_policy", "topology", "hold", "rekey", "rekey_margin",
+	"keepalive", "nat_remap", NULL,
 };
 
 static bool suite_walk_settings(const struct yaml_node *map, const char *what, bool is_case,
@@ -946,6 +980,11 @@ static bool suite_case_make(struct suite_loader *L, const struct suite_settings 
 	c->natt_force = x->natt_force;
 	c->life_policy = x->life_policy;
 	c->topology = x->topology;
+	c->hold_ms = x->hold_ms;
+	c->rekey = x->rekey;
+	c->rekey_margin_ms = x->rekey_margin_ms;
+	c->keepalive_ms = x->keepalive_ms;
+	c->nat_remap = x->nat_remap;
 	c->peer_config = x->peer_config;
 	c->expect = x->expect;
 	if (!x->established_set)

@@ -57,6 +57,9 @@ struct suite_expect {
 	uint8_t floated;          /* SUITE_NO/YES: IKE moved to the NAT-T port */
 	uint8_t encap;            /* SUITE_NO/YES: ESP in UDP on both sides */
 	uint8_t natoa;            /* SUITE_NO/YES: NAT-OA in Quick Mode, both ways */
+	uint8_t rekey;            /* SUITE_NO/YES: the child replaced during the hold */
+	uint8_t keepalives;       /* SUITE_NAT | who sends keepalives in the hold */
+	uint8_t remap;            /* SUITE_NO/YES: the SA survives the NAT remap */
 };
 enum { SUITE_ANY = 0, SUITE_NO = 1, SUITE_YES = 2 };
 #define SUITE_NAT 4               /* judged; with none, one or both of: */
@@ -134,6 +137,13 @@ struct suite_case {
 	uint8_t natt_force;       /* SUITE_ANY: as the peer needs; SUITE_NO/YES */
 	enum ike_life_policy life_policy; /* the harness's as responder */
 	enum netns_topology topology;  /* the suite's unless the case says */
+	uint32_t hold_ms;         /* after traffic, the SA kept this long (0: not) */
+	bool rekey;               /* rekey during the hold (whoever initiated QM) */
+	uint32_t rekey_margin_ms; /* that long before expiry (0: a third of it) */
+	uint32_t keepalive_ms;    /* NAT keepalives, both sides (0: none from the
+				     harness, the peer's default) */
+	uint8_t nat_remap;        /* halfway through the hold that NAT box maps
+				     anew: SUITE_NAT_HARNESS or _PEER (0: none) */
 	enum suite_peer peer;     /* the peer this case runs against */
 	struct suite_peer_over peer_config;
 	struct suite_expect expect;
