@@ -30,6 +30,9 @@ struct peer_case {
 	struct ike_ts ts_local, ts_remote;/* a single subnet each */
 	bool transport_mode;
 	bool force_encap;                 /* UDP-encapsulate ESP even without NAT */
+	uint32_t rekey_margin_ms;         /* replace child SAs the peer initiated
+					     this long before they expire (0:
+					     the peer's own rule) */
 	/* signature auth: PEM files (the run-time test PKI) */
 	const char *key_path, *cert_path, *ca_path;
 	const char *artifacts;            /* directory for logs and configs */

@@ -477,6 +477,19 @@ int esp_user_sync(struct esp_user *u, const struct ike_child *children, size_t n
 	return added;
 }
 
+bool esp_user_resume(struct esp_user *u, const uint8_t spi_in[4], uint32_t next_seq)
+{
+	for (size_t i = 0; i < u->nchild; i++) {
+		if (memcmp(u->child[i].spi_in, spi_in, 4) != 0)
+			continue;
+		if (next_seq < esp_sa_next_seq(u->child[i].out))
+			return false;
+		esp_sa_set_next_seq(u->child[i].out, next_seq);
+		return true;
+	}
+	return false;
+}
+
 bool esp_user_child_state(const struct esp_user *u, const uint8_t spi_in[4], bool *live)
 {
 	for (size_t i = 0; i < u->nchild; i++)

@@ -51,6 +51,11 @@ bool esp_user_add_child(struct esp_user *u, const struct ike_child *c,
  * -1 with err. Call it after every engine input or tick (cheap). */
 int esp_user_sync(struct esp_user *u, const struct ike_child *children, size_t n,
 		  const struct netaddr *peer, char *err, size_t errlen);
+/* A child that already carried traffic through an earlier data plane:
+ * its outbound sequence numbers go on from next_seq (the peer's replay
+ * window has seen the earlier ones; RFC 4303 3.3.3 lets a sender skip).
+ * False when it is not installed or next_seq is behind. */
+bool esp_user_resume(struct esp_user *u, const uint8_t spi_in[4], uint32_t next_seq);
 /* Whether the child with inbound SPI spi_in is installed (false: not)
  * and, in *live, still carries traffic. */
 bool esp_user_child_state(const struct esp_user *u, const uint8_t spi_in[4], bool *live);
