@@ -1689,6 +1689,32 @@ START_TEST(test_ike_delete_unknown_spi)
 }
 END_TEST
 
+/* The ISAKMP SA's own lifetime (8 s here) ends rekeying on it: the child
+ * is replaced at 7 s, its successor is not at 14 s (RFC 2409 4: no new
+ * Quick Mode on an expired phase 1), and the child simply expires. */
+START_TEST(test_ike_p1_expiry_stops_rekey)
+{
+	struct pair p;
+	pair_init(&p, "aes128-sha256-modp2048", "aes128-sha1");
+	p.ci.p1[0].life_sec = p.cr.p1[0].life_sec = 8;
+	p.ci.p2[0].life_sec = p.cr.p2[0].life_sec = 10;
+	p.ci.rekey_margin_ms = 3000;
+	pair_start(&p, NULL, 0, NULL, 0);
+	ike_engine_set_serve(p.er, true);
+	struct ike_engine *e[2] = { p.ei, p.er };
+	ike_run(e, 2, p.hub, 0, 20000);
+	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
+	ck_assert_uint_eq(ri->p1.life_sec, 8);
+	ck_assert(ri->p1_expired && rr->p1_expired);
+	ck_assert_uint_eq(ri->rekeys, 1);
+	assert_children(&p, 2);
+	ck_assert(ri->child[0].deleted && rr->child[0].deleted);
+	ck_assert(ri->child[1].expired && rr->child[1].expired);
+	ck_assert(!ri->child[1].deleted);
+	pair_free(&p);
+}
+END_TEST
+
 Suite *suite_ike(void)
 {
 	Suite *s = suite_create("ike");
@@ -1734,6 +1760,7 @@ Suite *suite_ike(void)
 	tcase_add_loop_test(tc, test_ike_auto_rekey, 0, 2);
 	tcase_add_test(tc, test_ike_expiry_no_rekey);
 	tcase_add_test(tc, test_ike_delete_unknown_spi);
+	tcase_add_test(tc, test_ike_p1_expiry_stops_rekey);
 	tcase_add_loop_test(tc, test_ike_sig_refused, 0,
 			    (int)(sizeof(sig_bad_cases) / sizeof(sig_bad_cases[0])));
 	suite_add_tcase(s, tc);
