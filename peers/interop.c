@@ -852,6 +852,22 @@ static long interop_live_child(const struct ike_result *res)
 	return -1;
 }
 
+/* The peer's own text about its SAs (swanctl --list-sas, the state file)
+ * into path, for the report. */
+static void interop_rekey_view(struct peer *peer, const struct peer_case *pc, const char *path)
+{
+	struct peer_sa_view v;
+	char verr[200];
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return;
+	if (peer->ops->view(peer, pc, &v, verr, sizeof(verr)))
+		fputs(v.raw, f);
+	else
+		fprintf(f, "(no view: %s)\n", verr);
+	fclose(f);
+}
+
 /* Keep the SA for hold_ms with a steady ping from the harness's test host
  * to the peer's, while either side rekeys; then what happened to the
  * child that was live when the hold began. */
@@ -860,7 +876,7 @@ static void interop_rekey(struct peer *peer, const struct interop_net *net,
 			  struct transport *t, const struct interop_spec *s, struct interop_result *r)
 {
 	struct interop_rekey *rk = &r->rekey;
-	char err[400], hs[64], ps[64], log[1200], count[16], interval[16];
+	char err[400], hs[64], ps[64], log[1200], vpath[1200], count[16], interval[16];
 	rk->ran = true;
 	uint64_t t0 = clock_ms();
 	if (s->harness_initiates)
@@ -904,6 +920,7 @@ static void interop_rekey(struct peer *peer, const struct interop_net *net,
 		return;
 	}
 	uint64_t gone_out = UINT64_MAX;  /* old child's sealed count when it died */
+	bool snapped = false;           /* the peer's view just after the rekey */
 	uint64_t limit = t0 + s->hold_ms + 5000;
 	int st = 0;
 	while (waitpid(pid, &st, WNOHANG) == 0) {
@@ -918,6 +935,11 @@ static void interop_rekey(struct peer *peer, const struct interop_net *net,
 		if (gone_out == UINT64_MAX && esp_user_child_state(p.u, old, &live) && !live &&
 		    esp_user_counters_by_spi(p.u, old, &in, &out))
 			gone_out = out.packets;
+		if (!snapped && gone_out != UINT64_MAX) {
+			snapped = true;
+			snprintf(vpath, sizeof(vpath), "%s/peer-view-rekey.txt", art);
+			interop_rekey_view(peer, pc, vpath);
+		}
 	}
 	for (int k = 0; k < 5; k++)
 		interop_pump(&p, 20);
@@ -950,6 +972,13 @@ static void interop_rekey(struct peer *peer, const struct interop_net *net,
 	}
 	if (nc) {
 		rk->new_spi_in = interop_spi32(nc->spi_in);
+		if (oc->gone_ms >= nc->up_ms)
+			rk->delete_after_ms = oc->gone_ms - nc->up_ms;
+		struct esp_counters ni, no;
+		if (esp_user_counters_by_spi(p.u, nc->spi_in, &ni, &no)) {
+			rk->new_in = ni.packets;
+			rk->new_out = no.packets;
+		}
 		rk->new_before_expiry = nc->up_ms < oc->expires_ms;
 		rk->lead_ms = rk->new_before_expiry ? oc->expires_ms - nc->up_ms : 0;
 	}
@@ -960,30 +989,36 @@ static void interop_rekey(struct peer *peer, const struct interop_net *net,
 	rk->retired_drops = esp_user_retired(p.u);
 	struct peer_sa_view v;
 	char verr[200];
+	snprintf(vpath, sizeof(vpath), "%s/peer-view-hold.txt", art);
+	interop_rekey_view(peer, pc, vpath);
 	/* the successor, or its own successor when the hold saw two rekeys */
-	long li = interop_live_child(res);
-	const struct ike_child *lc = li >= 0 ? &res->child[li] : NULL;
-	if (nc && lc && lc != oc && peer->ops->view(peer, pc, &v, verr, sizeof(verr)) &&
-	    v.child.present)
-		rk->peer_on_new = !memcmp(v.child.spi_out, lc->spi_in, 4) ||
-				  !memcmp(v.child.spi_in, lc->spi_out, 4);
+	if (nc && peer->ops->view(peer, pc, &v, verr, sizeof(verr)) && v.child.present)
+		for (size_t i = 0; i < res->nchild; i++) {
+			const struct ike_child *c = &res->child[i];
+			if (c != oc && c->up_ms >= nc->up_ms &&
+			    (!memcmp(v.child.spi_out, c->spi_in, 4) ||
+			     !memcmp(v.child.spi_in, c->spi_out, 4)))
+				rk->peer_on_new = true;
+		}
 	esp_user_free(p.u);
 	rk->ms = clock_ms() - t0;
 	if (!s->rekey)
 		rk->ok = rk->pings_sent && !rk->pings_lost;
 	else
-		rk->ok = nc && rk->new_before_expiry && rk->old_deleted &&
+		rk->ok = nc && rk->new_before_expiry && rk->old_deleted && rk->new_in && rk->new_out &&
 			 (rk->delete_sent || rk->delete_rx) && !rk->old_out_after &&
 			 rk->pings_sent && !rk->pings_lost && rk->rekeyed_by_us == s->harness_initiates;
 	snprintf(rk->why, sizeof(rk->why),
 		 "%s: %u children; old %08" PRIx32 " -> new %08" PRIx32 " %" PRIu64 " ms before "
-		 "expiry, rekeyed by %s, old %s (Delete %s); %u pings, %u lost; %" PRIu64
+		 "expiry, rekeyed by %s, old %s %" PRIu64 " ms later (Delete %s); successor "
+		 "%" PRIu64 " in, %" PRIu64 " out; %u pings, %u lost; %" PRIu64
 		 " sealed on the old child after it died; drops: %" PRIu64 " expired, %" PRIu64
 		 " retired; peer %s the new child",
 		 rk->ok ? "ok" : "failed", rk->children, rk->old_spi_in, rk->new_spi_in, rk->lead_ms,
 		 !nc ? "nobody" : rk->rekeyed_by_us ? "the harness" : "the peer",
-		 rk->old_deleted ? "deleted" : "not deleted",
-		 rk->delete_sent ? "sent" : rk->delete_rx ? "received" : "none", rk->pings_sent,
+		 rk->old_deleted ? "deleted" : "not deleted", rk->delete_after_ms,
+		 rk->delete_sent ? "sent" : rk->delete_rx ? "received" : "none", rk->new_in,
+		 rk->new_out, rk->pings_sent,
 		 rk->pings_lost, rk->old_out_after, rk->expired_drops, rk->retired_drops,
 		 rk->peer_on_new ? "shows" : "does not show");
 	log_info("case %s: hold %" PRIu64 " ms: %s", s->name, rk->ms, rk->why);

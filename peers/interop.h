@@ -128,6 +128,9 @@ struct interop_rekey {
 	uint64_t lead_ms;                   /* by this much */
 	bool old_deleted;                   /* the old child marked deleted */
 	bool delete_sent, delete_rx;        /* by a Delete we sent / received */
+	uint64_t delete_after_ms;           /* the old child died this long after
+					       its successor came up */
+	uint64_t new_in, new_out;           /* packets through the successor here */
 	uint64_t old_out_after;             /* packets sealed on the old child
 					       after it died: must stay 0 */
 	bool peer_on_new;                   /* the peer's view names the successor */

@@ -1558,7 +1558,8 @@ static const struct ike_event *rekey_event(const struct ike_result *r, enum ike_
 }
 
 /* Child lifetime 10 s, margin 3 s: at 7 s the Quick Mode initiator runs a
- * second Quick Mode and Deletes the old child; at 10 s the old child
+ * second Quick Mode, at 8 s it Deletes the old child (the second it
+ * leaves for packets in flight); at 10 s the old child
  * expires on both sides; at 14 s the second is replaced in turn. The
  * responder has a margin too, and must not rekey children it did not
  * initiate (the loop runs with and without PFS). */
@@ -1596,15 +1597,14 @@ START_TEST(test_ike_auto_rekey)
 	ck_assert(r0->deleted && r0->delete_rx && !r0->delete_sent);
 	ck_assert_uint_eq(i0->rekeyed_by, i1->msgid);
 	ck_assert_uint_eq(r0->rekeyed_by, r1->msgid);
-	ck_assert_uint_eq(i0->gone_ms, 7000);
+	ck_assert_uint_eq(i0->gone_ms, 8000);
 	ck_assert(!i0->expired && !r0->expired);
 	ck_assert(ike_child_live(i1) && ike_child_live(r1) && !ike_child_live(i0));
-	/* the Delete is on the wire after the new child's qm3, naming the old
-	 * inbound SPI */
+	/* the Delete is on the wire a second after the new child's qm3 */
 	const struct ike_event *qm3 = rekey_event(ri, IKE_K_QM3, true, 1);
 	const struct ike_event *del = rekey_event(ri, IKE_K_DELETE, true, 0);
-	ck_assert(qm3 && del && del->time_ms == 7000 && del > qm3);
-	ck_assert_ptr_nonnull(rekey_event(rr, IKE_K_DELETE, false, 7000));
+	ck_assert(qm3 && del && qm3->time_ms == 7000 && del->time_ms == 8000);
+	ck_assert_ptr_nonnull(rekey_event(rr, IKE_K_DELETE, false, 8000));
 	ck_assert_uint_eq(rr->delete_unknown, 0);
 	uint64_t gen = ri->child_gen;
 	/* 10 s: the old child expired on both sides, nothing new */
@@ -1616,13 +1616,14 @@ START_TEST(test_ike_auto_rekey)
 	ck_assert(!ri->child[1].expired && !rr->child[1].expired);
 	ck_assert_uint_gt(ri->child_gen, gen);
 	/* 14 s: the second replaced by a third */
-	ike_run(e, 2, p.hub, now, 15000);
+	ike_run(e, 2, p.hub, now, 15500);
 	assert_children(&p, 3);
 	ri = ike_engine_result(p.ei);
 	rr = ike_engine_result(p.er);
 	ck_assert_uint_eq(ri->rekeys, 2);
 	ck_assert_uint_eq(ri->child[2].up_ms, 14000);
 	ck_assert(ri->child[1].deleted && rr->child[1].deleted);
+	ck_assert_uint_eq(ri->child[1].gone_ms, 15000);
 	ck_assert_uint_eq(ri->child[1].rekeyed_by, ri->child[2].msgid);
 	size_t live = 0;
 	for (size_t i = 0; i < 3; i++)
@@ -1689,14 +1690,14 @@ START_TEST(test_ike_delete_unknown_spi)
 }
 END_TEST
 
-/* The ISAKMP SA's own lifetime (8 s here) ends rekeying on it: the child
- * is replaced at 7 s, its successor is not at 14 s (RFC 2409 4: no new
- * Quick Mode on an expired phase 1), and the child simply expires. */
+/* The ISAKMP SA's own lifetime (9 s here) ends rekeying on it: the child
+ * is replaced at 7 s (Deleted at 8 s), its successor is not at 14 s (RFC
+ * 2409 4: no new Quick Mode on an expired phase 1), and simply expires. */
 START_TEST(test_ike_p1_expiry_stops_rekey)
 {
 	struct pair p;
 	pair_init(&p, "aes128-sha256-modp2048", "aes128-sha1");
-	p.ci.p1[0].life_sec = p.cr.p1[0].life_sec = 8;
+	p.ci.p1[0].life_sec = p.cr.p1[0].life_sec = 9;
 	p.ci.p2[0].life_sec = p.cr.p2[0].life_sec = 10;
 	p.ci.rekey_margin_ms = 3000;
 	pair_start(&p, NULL, 0, NULL, 0);
@@ -1704,7 +1705,7 @@ START_TEST(test_ike_p1_expiry_stops_rekey)
 	struct ike_engine *e[2] = { p.ei, p.er };
 	ike_run(e, 2, p.hub, 0, 20000);
 	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
-	ck_assert_uint_eq(ri->p1.life_sec, 8);
+	ck_assert_uint_eq(ri->p1.life_sec, 9);
 	ck_assert(ri->p1_expired && rr->p1_expired);
 	ck_assert_uint_eq(ri->rekeys, 1);
 	assert_children(&p, 2);

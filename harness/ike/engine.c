@@ -54,6 +54,9 @@ struct ike_engine {
 	uint32_t rekey_margin;
 	uint32_t rekey_msgid;     /* our rekey Quick Mode in flight, 0: none */
 	uint8_t rekey_old[4];     /* inbound SPI of the child it replaces */
+	bool del_pending;         /* that child's Delete, due at del_at */
+	uint8_t del_spi[4];
+	uint64_t del_at;
 	uint8_t rekey_gave_up[4]; /* a child whose rekey got no answer: left
 				     to expire rather than retried forever */
 	bool rekey_have_gave_up;
@@ -518,6 +521,11 @@ static void ike_send_error(struct ike_engine *e, uint16_t type, uint64_t now)
 
 /* RFC 2407 4.5: without a lifetime attribute an SA lives 28800 s. */
 #define IKE_CHILD_DEFAULT_LIFE_S 28800u
+/* After our rekey, the old child's Delete waits this long: the peer may
+ * have sent on the old SA before it saw qm3, and those packets are still
+ * welcome (outbound moves to the new child at once). strongSwan's IKEv1
+ * initiator waits for the old child's hard lifetime instead. */
+#define IKE_REKEY_DELETE_DELAY_MS 1000u
 
 static bool ike_ts_same(const struct ike_ts *a, const struct ike_ts *b)
 {
@@ -553,14 +561,11 @@ static void ike_child_up(struct ike_engine *e, size_t i, uint64_t now)
 		if (!old || !ike_child_live(old))
 			return;
 		old->rekeyed_by = msgid;
-		struct ike_step d = { .op = IKE_STEP_SEND, .kind = IKE_K_DELETE };
-		struct ike_info in = { .protocol = IKE_PROTO_ESP, .spi = CHUNK_FROM(e->rekey_old, 4) };
-		if (!ike_send(e, &d, &in, now, false))
-			log_warn("%s: rekey: no Delete for %08" PRIx32, e->name,
-				 ike_spi_u32(e->rekey_old));
-		else if (e->res.nevent)
-			ike_note(&e->res.event[e->res.nevent - 1], "rekeyed: old child %08" PRIx32,
-				 ike_spi_u32(e->rekey_old));
+		e->del_pending = true;
+		memcpy(e->del_spi, e->rekey_old, 4);
+		e->del_at = now + IKE_REKEY_DELETE_DELAY_MS;
+		if (old->expires_ms < e->del_at)
+			e->del_at = old->expires_ms;
 		return;
 	}
 	for (size_t j = 0; j < i; j++) {
@@ -620,6 +625,8 @@ static void ike_children_update(struct ike_engine *e, uint64_t now)
 	}
 	if (!e->rekey_margin || !e->res.finished || e->res.failed || e->res.p1_expired)
 		return;
+	if (e->del_pending && e->del_at < e->auto_next)
+		e->auto_next = e->del_at;
 	for (size_t i = 0; i < sa->nchild; i++) {
 		const struct ike_child *c = &sa->child[i];
 		uint64_t life = c->expires_ms - c->up_ms;
@@ -642,6 +649,23 @@ static void ike_rekey_tick(struct ike_engine *e, uint64_t now)
 		e->rekey_have_gave_up = true;
 		e->rekey_msgid = 0;
 		e->res.rekeys_failed++;
+	}
+	/* the replaced child's Delete, once its packets in flight are in
+	   (nothing is sent on an expired phase 1) */
+	if (sa && e->del_pending && now >= e->del_at && !e->res.p1_expired &&
+	    sa->state == IKE_SA_ESTABLISHED) {
+		e->del_pending = false;
+		struct ike_child *old = ike_sa_child_by_spi(sa, e->del_spi, true);
+		struct ike_step d = { .op = IKE_STEP_SEND, .kind = IKE_K_DELETE };
+		struct ike_info in = { .protocol = IKE_PROTO_ESP, .spi = CHUNK_FROM(e->del_spi, 4) };
+		if (old && !old->deleted) {
+			if (!ike_send(e, &d, &in, now, false))
+				log_warn("%s: rekey: no Delete for %08" PRIx32, e->name,
+					 ike_spi_u32(e->del_spi));
+			else if (e->res.nevent)
+				ike_note(&e->res.event[e->res.nevent - 1], "rekeyed: old child %08" PRIx32,
+					 ike_spi_u32(e->del_spi));
+		}
 	}
 	if (!sa || !e->rekey_margin || !e->res.finished || e->res.failed || e->res.p1_expired ||
 	    e->rekey_msgid || sa->state != IKE_SA_ESTABLISHED || !e->have_peer || !e->cfg->np2)
