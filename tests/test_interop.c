@@ -53,13 +53,15 @@ static const struct {
 	bool initiator, aggr, transport, force;
 	uint32_t ike_life, child_life;
 	const char *local_id, *remote_id;
+	uint32_t rekey_margin_ms;
 } self_cfg_cases[] = {
-	{ "aes128-sha256-modp2048", "aes128-sha256", false, false, false, false, 0, 0, NULL, NULL },
+	{ "aes128-sha256-modp2048", "aes128-sha256", false, false, false, false, 0, 0, NULL, NULL,
+	  0 },
 	{ "3des-md5-modp1024", "3des-md5", true, true, false, true, 3600, 1200,
-	  "fqdn:sun.example.org", "ufqdn:moon@example.org" },
+	  "fqdn:sun.example.org", "ufqdn:moon@example.org", 300000 },
 	{ "aes256-sha512-ecp256", "aes256gcm16-modp2048", false, false, true, false, 28800, 0,
-	  "192.0.2.2", "dn:C=CH, O=ike-conform, CN=moon.example.org" },
-	{ "des-sha1-modp768", "null-sha1", true, false, false, false, 0, 60, NULL, NULL },
+	  "192.0.2.2", "dn:C=CH, O=ike-conform, CN=moon.example.org", 0 },
+	{ "des-sha1-modp768", "null-sha1", true, false, false, false, 0, 60, NULL, NULL, 3334 },
 };
 
 START_TEST(test_interop_self_config)
@@ -72,6 +74,7 @@ START_TEST(test_interop_self_config)
 	c.p2[0].life_sec = t->child_life;
 	c.transport_mode = t->transport;
 	c.force_encap = t->force;
+	c.rekey_margin_ms = t->rekey_margin_ms;
 	if (t->local_id)
 		ck_assert_msg(ike_id_parse(t->local_id, &c.local_id, err, sizeof(err)), "%s", err);
 	if (t->remote_id)
@@ -99,6 +102,7 @@ START_TEST(test_interop_self_config)
 	ck_assert_uint_eq(k->p2[0].life_sec, t->child_life);
 	ck_assert_uint_eq(k->p2[0].encap, t->transport ? IKE_ENCAP_TRANSPORT : IKE_ENCAP_TUNNEL);
 	ck_assert_int_eq(k->natt_force, t->force);
+	ck_assert_uint_eq(k->rekey_margin_ms, t->rekey_margin_ms);
 	ck_assert_uint_eq(k->natt, IKE_NATT_ALL);
 	ck_assert_uint_eq(k->local_id.type, c.local_id.type);
 	ck_assert_uint_eq(k->local_id.len, c.local_id.len);
