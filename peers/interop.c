@@ -30,6 +30,11 @@
 
 #define INTEROP_LIMIT_MS 10000
 #define INTEROP_SETTLE_MS 3000    /* after our last message, for the peer's view */
+
+/* holding the SA across a rekey (issue 7), defined with interop_rekey */
+struct interop_pump;
+static void interop_rekey_case(const struct interop_spec *s, struct peer_case *pc);
+static void interop_dp_sync(struct interop_pump *p);
 #define INTEROP_POLL_MS 2
 
 static bool interop_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -205,6 +210,7 @@ static bool interop_theirs(const struct interop_net *net, const struct interop_s
 	    !ike_ts_parse(net->harness_ts, &pc->ts_remote, e, sizeof(e)))
 		return interop_fail(err, errlen, "case %s: traffic selector: %s", s->name, e);
 	pc->force_encap = interop_tri_on(s->peer_force, s->force_encap);
+	interop_rekey_case(s, pc);
 	/* behind a NAT the harness still names itself by its own address */
 	if (!netaddr_same_host(&net->harness, &net->harness_public)) {
 		bool v6 = net->harness.family == AF_INET6;
@@ -336,9 +342,11 @@ static void interop_pump(struct interop_pump *p, int wait_ms)
 			ike_engine_input(p->e, &pkt, clock_ms());
 		transport_pkt_free(&pkt);
 	}
+	interop_dp_sync(p);
 	if (p->u)
 		esp_user_poll(p->u);
 	ike_engine_tick(p->e, clock_ms());
+	interop_dp_sync(p);
 }
 
 /* "10.1.0.1/32" -> "10.1.0.1" */
@@ -811,6 +819,228 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 
 /* Lifetimes are compared when both sides state one; the peer's may be
  * read a second or two after it was installed. */
+/* ---- holding the SA across a rekey (issue 7) ---- */
+
+/* The margin a rekey case asks for: the spec's, or a third of the child's
+ * lifetime (10 s -> a rekey at about 6.7 s, well before the end). */
+/* Sequence numbers skipped when a child moves to a new data plane: more
+ * than the traffic check seals beyond its counted packets. */
+#define INTEROP_SEQ_SLACK 64
+
+static uint32_t interop_rekey_margin(const struct interop_spec *s)
+{
+	if (!s->rekey)
+		return 0;
+	if (s->rekey_margin_ms)
+		return s->rekey_margin_ms;
+	return s->child_life ? s->child_life * 1000 / 3 : 0;
+}
+
+/* The peer rekeys when it initiates the Quick Mode, the harness when it
+ * does (RFC 2409 leaves it open; the engine rekeys what it initiated). */
+static void interop_rekey_case(const struct interop_spec *s, struct peer_case *pc)
+{
+	pc->rekey_margin_ms = !s->harness_initiates ? interop_rekey_margin(s) : 0;
+}
+
+/* The data plane follows the engine: new children in, dead ones out. */
+static void interop_dp_sync(struct interop_pump *p)
+{
+	if (!p->u)
+		return;
+	const struct ike_result *res = ike_engine_result(p->e);
+	struct ike_sa *sa = ike_engine_sa(p->e);
+	char err[300];
+	if (sa && esp_user_sync(p->u, res->child, res->nchild, &sa->peer, err, sizeof(err)) < 0)
+		log_warn("data plane: %s", err);
+}
+
+static uint32_t interop_spi32(const uint8_t spi[4])
+{
+	return (uint32_t)spi[0] << 24 | (uint32_t)spi[1] << 16 | (uint32_t)spi[2] << 8 | spi[3];
+}
+
+/* The newest live child, -1 when none. */
+static long interop_live_child(const struct ike_result *res)
+{
+	for (size_t i = res->nchild; i-- > 0;)
+		if (ike_child_live(&res->child[i]))
+			return (long)i;
+	return -1;
+}
+
+/* The peer's own text about its SAs (swanctl --list-sas, the state file)
+ * into path, for the report. */
+static void interop_rekey_view(struct peer *peer, const struct peer_case *pc, const char *path)
+{
+	struct peer_sa_view v;
+	char verr[200];
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return;
+	if (peer->ops->view(peer, pc, &v, verr, sizeof(verr)))
+		fputs(v.raw, f);
+	else
+		fprintf(f, "(no view: %s)\n", verr);
+	fclose(f);
+}
+
+/* Keep the SA for hold_ms with a steady ping from the harness's test host
+ * to the peer's, while either side rekeys; then what happened to the
+ * child that was live when the hold began. */
+static void interop_rekey(struct peer *peer, const struct interop_net *net,
+			  const struct peer_case *pc, const char *art, struct ike_engine *e,
+			  struct transport *t, const struct interop_spec *s, struct interop_result *r)
+{
+	struct interop_rekey *rk = &r->rekey;
+	char err[400], hs[64], ps[64], log[1200], vpath[1200], count[16], interval[16];
+	rk->ran = true;
+	uint64_t t0 = clock_ms();
+	if (s->harness_initiates)
+		ike_engine_set_rekey_margin(e, interop_rekey_margin(s));
+	ike_engine_set_serve(e, true);  /* the peer's Quick Modes get answers */
+	struct interop_pump p = { e, t, NULL, NULL, NULL, { NULL, NULL } };
+	if (!(p.u = esp_user_new(net->harness_ns, "ikec0", t, err, sizeof(err)))) {
+		snprintf(rk->why, sizeof(rk->why), "data plane: %.300s", err);
+		return;
+	}
+	interop_dp_sync(&p);
+	const struct ike_result *res = ike_engine_result(e);
+	long oi = interop_live_child(res);
+	if (oi < 0) {
+		snprintf(rk->why, sizeof(rk->why), "no live child SA to hold");
+		esp_user_free(p.u);
+		return;
+	}
+	/* the traffic check's data plane is gone, the peer's replay window
+	   is not: go on past every number it sealed (and the forged one) */
+	if (r->traffic.ran && r->have_child && !memcmp(r->child.spi_in, res->child[oi].spi_in, 4) &&
+	    !esp_user_resume(p.u, res->child[oi].spi_in,
+			     (uint32_t)r->traffic.out.packets + INTEROP_SEQ_SLACK))
+		log_warn("case %s: cannot resume the child's sequence numbers", s->name);
+	uint8_t old[4];
+	memcpy(old, res->child[oi].spi_in, 4);
+	uint32_t old_msgid = res->child[oi].msgid;
+	rk->old_spi_in = interop_spi32(old);
+	/* the probe: one echo every INTEROP_HOLD_PING_MS for the whole hold */
+	interop_host(net->harness_ts, hs, sizeof(hs));
+	interop_host(net->peer_ts, ps, sizeof(ps));
+	snprintf(count, sizeof(count), "%u", s->hold_ms / INTEROP_HOLD_PING_MS);
+	snprintf(interval, sizeof(interval), "%.3f", INTEROP_HOLD_PING_MS / 1000.0);
+	snprintf(log, sizeof(log), "%s/ping-hold.log", art);
+	char *const argv[] = { "ping", "-n", "-c", count, "-i", interval, "-W", "2", "-I", hs, ps,
+			       NULL };
+	pid_t pid;
+	if (!netns_spawn(net->harness_ns, argv, log, &pid, err, sizeof(err))) {
+		snprintf(rk->why, sizeof(rk->why), "ping: %.300s", err);
+		esp_user_free(p.u);
+		return;
+	}
+	uint64_t gone_out = UINT64_MAX;  /* old child's sealed count when it died */
+	bool snapped = false;           /* the peer's view just after the rekey */
+	uint64_t limit = t0 + s->hold_ms + 5000;
+	int st = 0;
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (clock_ms() > limit) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			break;
+		}
+		interop_pump(&p, 20);
+		bool live = true;
+		struct esp_counters in, out;
+		if (gone_out == UINT64_MAX && esp_user_child_state(p.u, old, &live) && !live &&
+		    esp_user_counters_by_spi(p.u, old, &in, &out))
+			gone_out = out.packets;
+		if (!snapped && gone_out != UINT64_MAX) {
+			snapped = true;
+			snprintf(vpath, sizeof(vpath), "%s/peer-view-rekey.txt", art);
+			interop_rekey_view(peer, pc, vpath);
+		}
+	}
+	for (int k = 0; k < 5; k++)
+		interop_pump(&p, 20);
+	FILE *f = fopen(log, "r");
+	char line[256];
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned tx, rx;
+		const char *c = strstr(line, " packets transmitted, ");
+		if (c && sscanf(line, "%u packets transmitted, %u", &tx, &rx) == 2) {
+			rk->pings_sent = tx;
+			rk->pings_lost = tx - (rx < tx ? rx : tx);
+		}
+	}
+	if (f)
+		fclose(f);
+	res = ike_engine_result(e);
+	rk->children = (unsigned)res->nchild;
+	rk->rekeyed_by_us = res->rekeys > 0;
+	const struct ike_child *oc = NULL, *nc = NULL;
+	for (size_t i = 0; i < res->nchild; i++)
+		if (!memcmp(res->child[i].spi_in, old, 4) && res->child[i].msgid == old_msgid)
+			oc = &res->child[i];
+	for (size_t i = 0; oc && oc->rekeyed_by && i < res->nchild; i++)
+		if (res->child[i].msgid == oc->rekeyed_by)
+			nc = &res->child[i];
+	if (oc) {
+		rk->old_deleted = oc->deleted;
+		rk->delete_sent = oc->delete_sent;
+		rk->delete_rx = oc->delete_rx;
+	}
+	if (nc) {
+		rk->new_spi_in = interop_spi32(nc->spi_in);
+		if (oc->gone_ms >= nc->up_ms)
+			rk->delete_after_ms = oc->gone_ms - nc->up_ms;
+		struct esp_counters ni, no;
+		if (esp_user_counters_by_spi(p.u, nc->spi_in, &ni, &no)) {
+			rk->new_in = ni.packets;
+			rk->new_out = no.packets;
+		}
+		rk->new_before_expiry = nc->up_ms < oc->expires_ms;
+		rk->lead_ms = rk->new_before_expiry ? oc->expires_ms - nc->up_ms : 0;
+	}
+	struct esp_counters in, out;
+	if (gone_out != UINT64_MAX && esp_user_counters_by_spi(p.u, old, &in, &out))
+		rk->old_out_after = out.packets - gone_out;
+	rk->expired_drops = esp_user_expired(p.u);
+	rk->retired_drops = esp_user_retired(p.u);
+	struct peer_sa_view v;
+	char verr[200];
+	snprintf(vpath, sizeof(vpath), "%s/peer-view-hold.txt", art);
+	interop_rekey_view(peer, pc, vpath);
+	/* the successor, or its own successor when the hold saw two rekeys */
+	if (nc && peer->ops->view(peer, pc, &v, verr, sizeof(verr)) && v.child.present)
+		for (size_t i = 0; i < res->nchild; i++) {
+			const struct ike_child *c = &res->child[i];
+			if (c != oc && c->up_ms >= nc->up_ms &&
+			    (!memcmp(v.child.spi_out, c->spi_in, 4) ||
+			     !memcmp(v.child.spi_in, c->spi_out, 4)))
+				rk->peer_on_new = true;
+		}
+	esp_user_free(p.u);
+	rk->ms = clock_ms() - t0;
+	if (!s->rekey)
+		rk->ok = rk->pings_sent && !rk->pings_lost;
+	else
+		rk->ok = nc && rk->new_before_expiry && rk->old_deleted && rk->new_in && rk->new_out &&
+			 (rk->delete_sent || rk->delete_rx) && !rk->old_out_after &&
+			 rk->pings_sent && !rk->pings_lost && rk->rekeyed_by_us == s->harness_initiates;
+	snprintf(rk->why, sizeof(rk->why),
+		 "%s: %u children; old %08" PRIx32 " -> new %08" PRIx32 " %" PRIu64 " ms before "
+		 "expiry, rekeyed by %s, old %s %" PRIu64 " ms later (Delete %s); successor "
+		 "%" PRIu64 " in, %" PRIu64 " out; %u pings, %u lost; %" PRIu64
+		 " sealed on the old child after it died; drops: %" PRIu64 " expired, %" PRIu64
+		 " retired; peer %s the new child",
+		 rk->ok ? "ok" : "failed", rk->children, rk->old_spi_in, rk->new_spi_in, rk->lead_ms,
+		 !nc ? "nobody" : rk->rekeyed_by_us ? "the harness" : "the peer",
+		 rk->old_deleted ? "deleted" : "not deleted", rk->delete_after_ms,
+		 rk->delete_sent ? "sent" : rk->delete_rx ? "received" : "none", rk->new_in,
+		 rk->new_out, rk->pings_sent,
+		 rk->pings_lost, rk->old_out_after, rk->expired_drops, rk->retired_drops,
+		 rk->peer_on_new ? "shows" : "does not show");
+	log_info("case %s: hold %" PRIu64 " ms: %s", s->name, rk->ms, rk->why);
+}
+
 static bool interop_life_differs(uint32_t ours, uint32_t theirs)
 {
 	if (!ours || !theirs)
@@ -1027,6 +1257,10 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 			interop_traffic(peer, net, &pc, art, e, t, r, s->measure_ms,
 					interop_use_xfrm(s->dataplane));
 			res = ike_engine_result(e);  /* the engine may have grown */
+		}
+		if (r->established && s->hold_ms && !p1_only) {
+			interop_rekey(peer, net, &pc, art, e, t, s, r);
+			res = ike_engine_result(e);
 		}
 		if (r->loops)
 			snprintf(r->why, sizeof(r->why), "%s (limit %d); %s", lw, INTEROP_LOOP_LIMIT,

@@ -86,6 +86,14 @@ struct interop_spec {
 	const char *artifacts;            /* the case's folder (NULL: the peer's dir/name):
 					     harness.log, wire.pcap, wireshark/ tables */
 	const char *seeds;                /* a fuzzing corpus folder (report/seeds.h) */
+	/* Lifetimes (issue 7): after the traffic check, keep the SA for
+	 * hold_ms with a ping every INTEROP_HOLD_PING_MS from the harness's
+	 * test host to the peer's; with rekey, whoever initiated the Quick
+	 * Mode replaces the child rekey_margin_ms (0: a third of child_life)
+	 * before it expires. 0: no hold. */
+	uint32_t hold_ms;
+	bool rekey;
+	uint32_t rekey_margin_ms;
 };
 
 /* Round trip and throughput through a tunnel, for make bench. */
@@ -126,6 +134,31 @@ struct interop_traffic {
 };
 #define INTEROP_PINGS 3
 
+/* What happened while the SA was held (interop_spec.hold_ms). */
+struct interop_rekey {
+	bool ran, ok;                       /* ok: what the spec asked happened */
+	char why[400];                      /* what did not, or what did */
+	unsigned children;                  /* child SAs the engine ended with */
+	uint32_t old_spi_in, new_spi_in;    /* the held child and its successor */
+	bool rekeyed_by_us;                 /* our engine started the rekey */
+	bool new_before_expiry;             /* the successor was up before the
+					       old child's lifetime ended */
+	uint64_t lead_ms;                   /* by this much */
+	bool old_deleted;                   /* the old child marked deleted */
+	bool delete_sent, delete_rx;        /* by a Delete we sent / received */
+	uint64_t delete_after_ms;           /* the old child died this long after
+					       its successor came up */
+	uint64_t new_in, new_out;           /* packets through the successor here */
+	uint64_t old_out_after;             /* packets sealed on the old child
+					       after it died: must stay 0 */
+	bool peer_on_new;                   /* the peer's view names the successor */
+	unsigned pings_sent, pings_lost;
+	uint64_t expired_drops;             /* esp_user_expired over the hold */
+	uint64_t retired_drops;             /* esp_user_retired over the hold */
+	uint64_t ms;                        /* the hold, as it ran */
+};
+#define INTEROP_HOLD_PING_MS 150
+
 struct interop_result {
 	bool harness_ok;                  /* the engine's script ran to its end */
 	bool established;                 /* both sides hold the IKE SA and a child */
@@ -140,6 +173,7 @@ struct interop_result {
 	uint16_t notify_tx[8];            /* and sent */
 	size_t nnotify_tx;
 	struct interop_traffic traffic;
+	struct interop_rekey rekey;       /* with hold_ms */
 	/* the harness's record */
 	struct ike_p1_xform p1;
 	struct ike_child child;           /* keys not kept */

@@ -36,6 +36,9 @@ struct peer_case {
 					     peer's default) */
 	bool life_policy_set;             /* how a responder treats proposed lifetimes */
 	enum ike_life_policy life_policy; /* (a driver without the setting refuses) */
+	uint32_t rekey_margin_ms;         /* replace child SAs the peer initiated
+					     this long before they expire (0:
+					     the peer's own rule) */
 	/* signature auth: PEM files (the run-time test PKI) */
 	const char *key_path, *cert_path, *ca_path;
 	const char *artifacts;            /* directory for logs and configs */

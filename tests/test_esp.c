@@ -2,9 +2,12 @@
  * and integrity algorithm, published known answers (RFC 3602, the GCM ESP
  * test cases), every refusal with its counter, and tshark as an
  * independent dissector of what we seal. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -1116,6 +1119,177 @@ START_TEST(test_esp_user_follows_peer)
 }
 END_TEST
 
+/* ---- the userspace data plane following an engine's children ---- */
+
+struct espu_t {
+	char ns[64];
+	struct transport_hub *hub;
+	struct transport *ta, *tb;     /* ours, and the peer's end on the hub */
+	struct netaddr peer;           /* the peer's NAT-T address */
+	struct esp_user *u;
+	int sock;                      /* UDP in the namespace, from 10.1.0.1 */
+	uint8_t key[16], ikey[20];
+};
+
+/* A child: inbound SPI 0x1000+n, outbound 0x2000+n, AES-CBC/SHA-1 in UDP,
+ * the same keys (the test plays the peer with them), remote 10.2.0.0/24. */
+static struct ike_child espu_child(struct espu_t *t, unsigned n)
+{
+	struct ike_child c;
+	memset(&c, 0, sizeof(c));
+	c.msgid = n;
+	c.protocol = 3;
+	c.xf = (struct ike_p2_xform){ .transform = IKE_ESP_AES, .keylen = 128,
+				      .auth = IKE_EAUTH_SHA1, .encap = IKE_ENCAP_UDP_TUNNEL };
+	uint8_t in[4] = { 0, 0, 0x10, (uint8_t)n }, out[4] = { 0, 0, 0x20, (uint8_t)n };
+	memcpy(c.spi_in, in, 4);
+	memcpy(c.spi_out, out, 4);
+	c.enc_in = c.enc_out = CHUNK_FROM(t->key, sizeof(t->key));
+	c.int_in = c.int_out = CHUNK_FROM(t->ikey, sizeof(t->ikey));
+	static const uint8_t sub[8] = { 10, 2, 0, 0, 255, 255, 255, 0 };
+	c.ts_remote.set = true;
+	c.ts_remote.type = 4;  /* ID_IPV4_ADDR_SUBNET */
+	memcpy(c.ts_remote.data, sub, 8);
+	c.ts_remote.len = 8;
+	return c;
+}
+
+/* One datagram from the namespace to 10.2.0.5 through the TUN; the SPI
+ * it left on (0: nothing left). */
+static uint32_t espu_send(struct espu_t *t)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
+	inet_pton(AF_INET, "10.2.0.5", &to.sin_addr);
+	ck_assert_int_eq(sendto(t->sock, "rekey", 5, 0, (struct sockaddr *)&to, sizeof(to)), 5);
+	for (int i = 0; i < 50 && !esp_user_poll_tun(t->u); i++)
+		usleep(2000);
+	struct transport_pkt pkt;
+	uint32_t spi = 0;
+	while (transport_recv(t->tb, &pkt) == 1) {
+		if (pkt.kind == TRANSPORT_PKT_ESP && pkt.data.len >= 8)
+			spi = (uint32_t)pkt.data.ptr[0] << 24 | (uint32_t)pkt.data.ptr[1] << 16 |
+			      (uint32_t)pkt.data.ptr[2] << 8 | pkt.data.ptr[3];
+		transport_pkt_free(&pkt);
+	}
+	return spi;
+}
+
+/* The peer sends on child c (sealed with its inbound SPI and keys, with
+ * sequence number seq); whether our side accepted it. */
+static bool espu_recv(struct espu_t *t, const struct ike_child *c, uint32_t seq)
+{
+	char err[200];
+	struct esp_sa *sa = esp_sa_new(c->spi_in, &c->xf, c->enc_in, c->int_in, err, sizeof(err));
+	ck_assert_msg(sa, "%s", err);
+	esp_sa_set_next_seq(sa, seq);
+	/* an IPv4 UDP packet 10.2.0.5 -> 10.1.0.1 */
+	uint8_t ip[28] = { 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 2, 0, 5, 10, 1, 0, 1,
+			   0, 9, 0, 9, 0, 8, 0, 0 };
+	chunk_t pkt = CHUNK_EMPTY;
+	ck_assert(esp_seal(sa, 4, ip, sizeof(ip), &pkt));
+	struct esp_counters before, after, out;
+	bool had = esp_user_counters_by_spi(t->u, c->spi_in, &before, &out);
+	struct transport_pkt tp = { .kind = TRANSPORT_PKT_ESP, .data = pkt, .src = t->peer };
+	esp_user_input(t->u, &tp);
+	chunk_free(&pkt);
+	esp_sa_free(sa);
+	return had && esp_user_counters_by_spi(t->u, c->spi_in, &after, &out) &&
+	       after.packets == before.packets + 1;
+}
+
+START_TEST(test_esp_user_sync)
+{
+	if (geteuid() != 0) {
+		test_skip("esp_user_sync", "needs root (a namespace and a TUN device)");
+		return;
+	}
+	struct espu_t t;
+	char err[300];
+	memset(&t, 0, sizeof(t));
+	snprintf(t.ns, sizeof(t.ns), "ikec-espu-%d", (int)getpid());
+	memset(t.key, 0x11, sizeof(t.key));
+	memset(t.ikey, 0x22, sizeof(t.ikey));
+	ck_assert_msg(netns_create(t.ns, err, sizeof(err)), "%s", err);
+	int st = -1;
+	char *const lo_up[] = { "ip", "link", "set", "lo", "up", NULL };
+	char *const addr[] = { "ip", "addr", "add", "10.1.0.1/32", "dev", "lo", NULL };
+	ck_assert_msg(netns_exec(t.ns, lo_up, NULL, 5000, NULL, &st, err, sizeof(err)) && st == 0, "%s", err);
+	ck_assert_msg(netns_exec(t.ns, addr, NULL, 5000, NULL, &st, err, sizeof(err)) && st == 0, "%s", err);
+	t.hub = transport_hub_new();
+	struct netaddr a, b;
+	ck_assert(netaddr_parse("192.0.2.1:500", 500, &a, err, sizeof(err)));
+	ck_assert(netaddr_parse("192.0.2.2:500", 500, &b, err, sizeof(err)));
+	t.ta = transport_mem_new(t.hub, &a, 4500, err, sizeof(err));
+	t.tb = transport_mem_new(t.hub, &b, 4500, err, sizeof(err));
+	ck_assert_msg(t.ta && t.tb, "%s", err);
+	t.peer = b;
+	t.peer.port = 4500;
+	t.u = esp_user_new(t.ns, "ikecu0", t.ta, err, sizeof(err));
+	ck_assert_msg(t.u, "%s", err);
+	struct netns_saved saved;
+	ck_assert(netns_enter(t.ns, &saved, err, sizeof(err)));
+	t.sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in from = { .sin_family = AF_INET };
+	inet_pton(AF_INET, "10.1.0.1", &from.sin_addr);
+	ck_assert_int_eq(bind(t.sock, (struct sockaddr *)&from, sizeof(from)), 0);
+	ck_assert(netns_leave(&saved, err, sizeof(err)));
+
+	struct ike_child ch[20];
+	ch[0] = espu_child(&t, 1);
+	ck_assert_int_eq(esp_user_sync(t.u, ch, 1, &t.peer, err, sizeof(err)), 1);
+	ck_assert_int_eq(esp_user_sync(t.u, ch, 1, &t.peer, err, sizeof(err)), 0);
+	ck_assert_uint_eq(espu_send(&t), 0x2001);
+	ck_assert(espu_recv(&t, &ch[0], 1));
+	/* rekeyed: outbound moves to the new child at once, the old one still
+	   takes what the peer had in flight */
+	ch[1] = espu_child(&t, 2);
+	ck_assert_int_eq(esp_user_sync(t.u, ch, 2, &t.peer, err, sizeof(err)), 1);
+	ck_assert_uint_eq(espu_send(&t), 0x2002);
+	ck_assert(espu_recv(&t, &ch[0], 2));
+	ck_assert(espu_recv(&t, &ch[1], 1));
+	/* the old one deleted: nothing more either way */
+	ch[0].deleted = true;
+	ck_assert_int_eq(esp_user_sync(t.u, ch, 2, &t.peer, err, sizeof(err)), 0);
+	bool live = true;
+	ck_assert(esp_user_child_state(t.u, ch[0].spi_in, &live) && !live);
+	ck_assert(esp_user_child_state(t.u, ch[1].spi_in, &live) && live);
+	ck_assert(!espu_recv(&t, &ch[0], 3));
+	ck_assert_uint_eq(esp_user_retired(t.u), 1);
+	ck_assert_uint_eq(espu_send(&t), 0x2002);
+	struct esp_counters in, out;
+	ck_assert(esp_user_counters_by_spi(t.u, ch[0].spi_in, &in, &out));
+	ck_assert_uint_eq(out.packets, 1);   /* only the one before the rekey */
+	ck_assert_uint_eq(in.packets, 2);
+	ck_assert(esp_user_counters_by_spi(t.u, ch[1].spi_in, &in, &out));
+	ck_assert_uint_eq(out.packets, 2);
+	ck_assert_uint_eq(in.packets, 1);
+	/* the engine found the new one expired too: nothing goes out at all,
+	   counted, and an expired child the sync never saw is never installed */
+	ch[1].expired = true;
+	ch[2] = espu_child(&t, 3);
+	ch[2].expired = true;
+	ck_assert_int_eq(esp_user_sync(t.u, ch, 3, &t.peer, err, sizeof(err)), 0);
+	ck_assert(!esp_user_child_state(t.u, ch[2].spi_in, &live));
+	ck_assert_uint_eq(espu_send(&t), 0);
+	ck_assert_uint_eq(esp_user_retired(t.u), 2);
+	/* a long-lived peer rekeys forever: the table drops dead children */
+	for (unsigned n = 4; n < 24; n++) {
+		ch[0] = espu_child(&t, n);
+		ck_assert_msg(esp_user_sync(t.u, ch, 1, &t.peer, err, sizeof(err)) == 1, "%u: %s", n,
+			      err);
+		ck_assert_uint_eq(espu_send(&t), 0x2000 + n);
+		ch[0].deleted = true;
+		ck_assert_int_eq(esp_user_sync(t.u, ch, 1, &t.peer, err, sizeof(err)), 0);
+	}
+	close(t.sock);
+	esp_user_free(t.u);
+	transport_free(t.ta);
+	transport_free(t.tb);
+	transport_hub_free(t.hub);
+	ck_assert_msg(netns_remove(t.ns, err, sizeof(err)), "%s", err);
+}
+END_TEST
+
 Suite *suite_esp(void)
 {
 	Suite *s = suite_create("esp");
@@ -1132,6 +1306,7 @@ Suite *suite_esp(void)
 	tcase_add_test(tc, test_esp_tshark);
 	tcase_add_test(tc, test_keepalive_timer);
 	tcase_add_test(tc, test_esp_user_follows_peer);
+	tcase_add_test(tc, test_esp_user_sync);
 	suite_add_tcase(s, tc);
 	return s;
 }

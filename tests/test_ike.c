@@ -1765,6 +1765,178 @@ START_TEST(test_ike_natt_remap)
 }
 END_TEST
 
+/* ---- automatic rekey and expiry (issue 7) ---- */
+
+/* The first event of a kind, sent or received, at or after from_ms. */
+static const struct ike_event *rekey_event(const struct ike_result *r, enum ike_kind kind,
+					   bool sent, uint64_t from_ms)
+{
+	for (size_t i = 0; i < r->nevent; i++)
+		if (r->event[i].kind == kind && r->event[i].sent == sent &&
+		    r->event[i].time_ms >= from_ms)
+			return &r->event[i];
+	return NULL;
+}
+
+/* Child lifetime 10 s, margin 3 s: at 7 s the Quick Mode initiator runs a
+ * second Quick Mode, at 8 s it Deletes the old child (the second it
+ * leaves for packets in flight); at 10 s the old child
+ * expires on both sides; at 14 s the second is replaced in turn. The
+ * responder has a margin too, and must not rekey children it did not
+ * initiate (the loop runs with and without PFS). */
+START_TEST(test_ike_auto_rekey)
+{
+	struct pair p;
+	pair_init(&p, "aes128-sha256-modp2048", _i ? "aes128-sha1-modp2048" : "aes128-sha1");
+	p.ci.p2[0].life_sec = p.cr.p2[0].life_sec = 10;
+	p.ci.rekey_margin_ms = p.cr.rekey_margin_ms = 3000;
+	pair_start(&p, NULL, 0, NULL, 0);
+	ike_engine_set_serve(p.ei, true);
+	ike_engine_set_serve(p.er, true);
+	struct ike_engine *e[2] = { p.ei, p.er };
+	uint64_t now = ike_run(e, 2, p.hub, 0, 9000);
+	assert_ok(p.ei, "initiator");
+	assert_ok(p.er, "responder");
+	assert_children(&p, 2);
+	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
+	ck_assert_uint_eq(ri->rekeys, 1);
+	ck_assert_uint_eq(ri->rekeys_failed, 0);
+	ck_assert_uint_eq(rr->rekeys, 0);
+	const struct ike_child *i0 = &ri->child[0], *i1 = &ri->child[1];
+	const struct ike_child *r0 = &rr->child[0], *r1 = &rr->child[1];
+	/* the second child came up at 7 s, with new SPIs */
+	ck_assert_uint_eq(i0->up_ms, 0);
+	ck_assert_uint_eq(i0->expires_ms, 10000);
+	ck_assert_uint_eq(i1->up_ms, 7000);
+	ck_assert_uint_eq(r1->up_ms, 7000);
+	ck_assert_uint_eq(i1->expires_ms, 17000);
+	ck_assert(memcmp(i0->spi_in, i1->spi_in, 4) != 0);
+	ck_assert(memcmp(i0->spi_out, i1->spi_out, 4) != 0);
+	ck_assert(i0->initiator && i1->initiator && !r0->initiator && !r1->initiator);
+	/* the old one Deleted by the rekeyer, marked on both sides */
+	ck_assert(i0->deleted && i0->delete_sent && !i0->delete_rx);
+	ck_assert(r0->deleted && r0->delete_rx && !r0->delete_sent);
+	ck_assert_uint_eq(i0->rekeyed_by, i1->msgid);
+	ck_assert_uint_eq(r0->rekeyed_by, r1->msgid);
+	ck_assert_uint_eq(i0->gone_ms, 8000);
+	ck_assert(!i0->expired && !r0->expired);
+	ck_assert(ike_child_live(i1) && ike_child_live(r1) && !ike_child_live(i0));
+	/* the Delete is on the wire a second after the new child's qm3 */
+	const struct ike_event *qm3 = rekey_event(ri, IKE_K_QM3, true, 1);
+	const struct ike_event *del = rekey_event(ri, IKE_K_DELETE, true, 0);
+	ck_assert(qm3 && del && qm3->time_ms == 7000 && del->time_ms == 8000);
+	ck_assert_ptr_nonnull(rekey_event(rr, IKE_K_DELETE, false, 8000));
+	ck_assert_uint_eq(rr->delete_unknown, 0);
+	uint64_t gen = ri->child_gen;
+	/* 10 s: the old child expired on both sides, nothing new */
+	now = ike_run(e, 2, p.hub, now, 12000);
+	ri = ike_engine_result(p.ei);
+	rr = ike_engine_result(p.er);
+	ck_assert_uint_eq(ri->nchild, 2);
+	ck_assert(ri->child[0].expired && rr->child[0].expired);
+	ck_assert(!ri->child[1].expired && !rr->child[1].expired);
+	ck_assert_uint_gt(ri->child_gen, gen);
+	/* 14 s: the second replaced by a third */
+	ike_run(e, 2, p.hub, now, 15500);
+	assert_children(&p, 3);
+	ri = ike_engine_result(p.ei);
+	rr = ike_engine_result(p.er);
+	ck_assert_uint_eq(ri->rekeys, 2);
+	ck_assert_uint_eq(ri->child[2].up_ms, 14000);
+	ck_assert(ri->child[1].deleted && rr->child[1].deleted);
+	ck_assert_uint_eq(ri->child[1].gone_ms, 15000);
+	ck_assert_uint_eq(ri->child[1].rekeyed_by, ri->child[2].msgid);
+	size_t live = 0;
+	for (size_t i = 0; i < 3; i++)
+		live += ike_child_live(&ri->child[i]);
+	ck_assert_uint_eq(live, 1);
+	pair_free(&p);
+}
+END_TEST
+
+/* Without a margin nothing is rekeyed; the child simply expires. */
+START_TEST(test_ike_expiry_no_rekey)
+{
+	struct pair p;
+	pair_init(&p, "aes128-sha256-modp2048", "aes128-sha1");
+	p.ci.p2[0].life_sec = p.cr.p2[0].life_sec = 10;
+	pair_start(&p, NULL, 0, NULL, 0);
+	ike_engine_set_serve(p.er, true);
+	struct ike_engine *e[2] = { p.ei, p.er };
+	uint64_t now = ike_run(e, 2, p.hub, 0, 5000);
+	assert_children(&p, 1);
+	ck_assert(!ike_engine_result(p.ei)->child[0].expired);
+	/* ike_run stops once the scripts are done; the caller's clock moves on */
+	ike_engine_tick(p.ei, now + 10000);
+	ike_engine_tick(p.er, now + 10000);
+	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
+	ck_assert_uint_eq(ri->nchild, 1);
+	ck_assert_uint_eq(ri->rekeys, 0);
+	ck_assert(ri->child[0].expired && rr->child[0].expired);
+	ck_assert(!ri->child[0].deleted);
+	ck_assert(!ike_child_live(&ri->child[0]));
+	pair_free(&p);
+}
+END_TEST
+
+/* A Delete naming an SPI we never had is logged and ignored (RFC 2408
+ * 5.15); the real child stays. */
+START_TEST(test_ike_delete_unknown_spi)
+{
+	struct pair p;
+	pair_init(&p, "aes128-sha256-modp2048", "aes128-sha1");
+	static const uint8_t bogus[4] = { 0xde, 0xad, 0xbe, 0xef };
+	const struct ike_mutation mut[] = {
+		{ .op = IKE_MUT_SET_BYTES, .path = "d.spi", .bytes = CHUNK_FROM(bogus, 4) },
+	};
+	struct ike_step si[IKE_MAX_STEPS];
+	const struct ike_step xi[] = {
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_DELETE, .protocol = 3, .mut = mut, .nmut = 1 },
+		{ .op = IKE_STEP_WAIT, .wait_ms = 500 },
+	};
+	size_t ni = script_plus(&p.ci, si, xi, 2);
+	pair_start(&p, si, ni, NULL, 0);
+	ike_engine_set_serve(p.er, true);
+	pair_run(&p);
+	assert_ok(p.ei, "initiator");
+	const struct ike_result *rr = ike_engine_result(p.er);
+	ck_assert_uint_eq(rr->nchild, 1);
+	ck_assert_uint_eq(rr->delete_unknown, 1);
+	ck_assert(ike_child_live(&rr->child[0]));
+	ck_assert(ike_child_live(&ike_engine_result(p.ei)->child[0]));
+	const struct ike_event *d = rekey_event(rr, IKE_K_DELETE, false, 0);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_msg(strstr(d->note, "SPI deadbeef names no child"), "%s", d->note);
+	pair_free(&p);
+}
+END_TEST
+
+/* The ISAKMP SA's own lifetime (9 s here) ends rekeying on it: the child
+ * is replaced at 7 s (Deleted at 8 s), its successor is not at 14 s (RFC
+ * 2409 4: no new Quick Mode on an expired phase 1), and simply expires. */
+START_TEST(test_ike_p1_expiry_stops_rekey)
+{
+	struct pair p;
+	pair_init(&p, "aes128-sha256-modp2048", "aes128-sha1");
+	p.ci.p1[0].life_sec = p.cr.p1[0].life_sec = 9;
+	p.ci.p2[0].life_sec = p.cr.p2[0].life_sec = 10;
+	p.ci.rekey_margin_ms = 3000;
+	pair_start(&p, NULL, 0, NULL, 0);
+	ike_engine_set_serve(p.er, true);
+	struct ike_engine *e[2] = { p.ei, p.er };
+	ike_run(e, 2, p.hub, 0, 20000);
+	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
+	ck_assert_uint_eq(ri->p1.life_sec, 9);
+	ck_assert(ri->p1_expired && rr->p1_expired);
+	ck_assert_uint_eq(ri->rekeys, 1);
+	assert_children(&p, 2);
+	ck_assert(ri->child[0].deleted && rr->child[0].deleted);
+	ck_assert(ri->child[1].expired && rr->child[1].expired);
+	ck_assert(!ri->child[1].deleted);
+	pair_free(&p);
+}
+END_TEST
+
 Suite *suite_ike(void)
 {
 	Suite *s = suite_create("ike");
@@ -1811,6 +1983,10 @@ Suite *suite_ike(void)
 	tcase_add_loop_test(tc, test_ike_natoa, 0, sizeof(natoa_cases) / sizeof(natoa_cases[0]));
 	tcase_add_loop_test(tc, test_ike_natoa_bad, 0,
 			    sizeof(natoa_bad_cases) / sizeof(natoa_bad_cases[0]));
+	tcase_add_loop_test(tc, test_ike_auto_rekey, 0, 2);
+	tcase_add_test(tc, test_ike_expiry_no_rekey);
+	tcase_add_test(tc, test_ike_delete_unknown_spi);
+	tcase_add_test(tc, test_ike_p1_expiry_stops_rekey);
 	tcase_add_loop_test(tc, test_ike_sig_refused, 0,
 			    (int)(sizeof(sig_bad_cases) / sizeof(sig_bad_cases[0])));
 	suite_add_tcase(s, tc);

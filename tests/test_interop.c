@@ -13,6 +13,7 @@
 #include <sched.h>
 
 #include "core/chunk.h"
+#include "core/clock.h"
 #include "ike/config.h"
 #include "netns/netns.h"
 #include "peers/interop.h"
@@ -52,13 +53,15 @@ static const struct {
 	bool initiator, aggr, transport, force;
 	uint32_t ike_life, child_life;
 	const char *local_id, *remote_id;
+	uint32_t rekey_margin_ms;
 } self_cfg_cases[] = {
-	{ "aes128-sha256-modp2048", "aes128-sha256", false, false, false, false, 0, 0, NULL, NULL },
+	{ "aes128-sha256-modp2048", "aes128-sha256", false, false, false, false, 0, 0, NULL, NULL,
+	  0 },
 	{ "3des-md5-modp1024", "3des-md5", true, true, false, true, 3600, 1200,
-	  "fqdn:sun.example.org", "ufqdn:moon@example.org" },
+	  "fqdn:sun.example.org", "ufqdn:moon@example.org", 300000 },
 	{ "aes256-sha512-ecp256", "aes256gcm16-modp2048", false, false, true, false, 28800, 0,
-	  "192.0.2.2", "dn:C=CH, O=ike-conform, CN=moon.example.org" },
-	{ "des-sha1-modp768", "null-sha1", true, false, false, false, 0, 60, NULL, NULL },
+	  "192.0.2.2", "dn:C=CH, O=ike-conform, CN=moon.example.org", 0 },
+	{ "des-sha1-modp768", "null-sha1", true, false, false, false, 0, 60, NULL, NULL, 3334 },
 };
 
 START_TEST(test_interop_self_config)
@@ -71,6 +74,7 @@ START_TEST(test_interop_self_config)
 	c.p2[0].life_sec = t->child_life;
 	c.transport_mode = t->transport;
 	c.force_encap = t->force;
+	c.rekey_margin_ms = t->rekey_margin_ms;
 	if (t->local_id)
 		ck_assert_msg(ike_id_parse(t->local_id, &c.local_id, err, sizeof(err)), "%s", err);
 	if (t->remote_id)
@@ -98,6 +102,7 @@ START_TEST(test_interop_self_config)
 	ck_assert_uint_eq(k->p2[0].life_sec, t->child_life);
 	ck_assert_uint_eq(k->p2[0].encap, t->transport ? IKE_ENCAP_TRANSPORT : IKE_ENCAP_TUNNEL);
 	ck_assert_int_eq(k->natt_force, t->force);
+	ck_assert_uint_eq(k->rekey_margin_ms, t->rekey_margin_ms);
 	ck_assert_uint_eq(k->natt, IKE_NATT_ALL);
 	ck_assert_uint_eq(k->local_id.type, c.local_id.type);
 	ck_assert_uint_eq(k->local_id.len, c.local_id.len);
@@ -569,6 +574,68 @@ START_TEST(test_interop_expiry)
 }
 END_TEST
 
+/* Issue 7: child lifetime 10 s, the SA held for 13 s with a ping every
+ * 150 ms, both directions (whoever initiates the Quick Mode rekeys):
+ * the successor is up before the old child expires, no echo is lost, the
+ * old child is Deleted on the wire and nothing is sealed on it after. */
+START_TEST(test_interop_rekey)
+{
+	const char *why = ti_live_why();
+	const char *bin = getenv("IKEC_BIN");
+	bool ss = _i == 0;
+	if (why || (ss && !strongswan_available()) || (!ss && (!bin || access(bin, X_OK) != 0))) {
+		test_skip(ss ? "interop rekey strongswan" : "interop rekey self",
+			  why ? why : ss ? "strongSwan is not installed" : "no ike-conform binary (IKEC_BIN)");
+		return;
+	}
+	struct interop_env v;
+	ti_env_up(&v);
+	char err[600], dir[700], fails[8192] = "";
+	snprintf(dir, sizeof(dir), "%s/%s", v.dir, ss ? "strongswan" : "self");
+	struct peer *peer;
+	if (ss) {
+		ck_assert(mkdir(dir, 0700) == 0);
+		peer = strongswan_new(netns_topo_ns(v.topo, NETNS_ROLE_PEER), dir, err, sizeof(err));
+	} else {
+		peer = self_peer_new(bin, netns_topo_ns(v.topo, NETNS_ROLE_PEER), dir, err, sizeof(err));
+	}
+	ck_assert_msg(peer, "%s: %s", ss ? "strongSwan" : "self", err);
+	for (int dirn = 0; dirn < 2; dirn++) {
+		bool hi = dirn == 0;
+		struct interop_spec sp = interop_smoke_spec(&interop_smoke[0], &v,
+							    ss && !strongswan_kernel_esp());
+		sp.name = hi ? "rekey-harness" : "rekey-peer";
+		sp.harness_initiates = hi;
+		sp.traffic = true;
+		sp.child_life = 10;
+		sp.hold_ms = 13000;
+		sp.rekey = true;
+		struct interop_result *r = xcalloc(1, sizeof(*r));
+		uint64_t t0 = clock_ms();
+		ck_assert_msg(interop_run(peer, &v.net, &sp, r, err, sizeof(err)), "%s", err);
+		uint64_t ms = clock_ms() - t0;
+		const struct interop_rekey *rk = &r->rekey;
+		test_report("interop: %s, %s rekeys: %" PRIu64 " ms in all, hold %" PRIu64 " ms: %s",
+			    peer->ops->name, hi ? "the harness" : "the peer", ms, rk->ms, rk->why);
+		char line[3400] = "";
+		if (!r->established || !r->traffic.ok)
+			snprintf(line, sizeof(line), "%s: not established with traffic: %s / %s\n",
+				 sp.name, r->why, r->traffic.why);
+		else if (!rk->ran || !rk->ok || rk->children < 2 || rk->pings_lost ||
+			 rk->pings_sent < 60 || !rk->old_deleted || !rk->new_before_expiry ||
+			 rk->old_out_after || rk->rekeyed_by_us != hi ||
+			 (hi ? !rk->delete_sent : !rk->delete_rx) || !rk->peer_on_new)
+			snprintf(line, sizeof(line), "%s: %s\n", sp.name, rk->why);
+		if (strlen(fails) + strlen(line) + 1 < sizeof(fails))
+			strcat(fails, line);
+		free(r);
+	}
+	peer->ops->stop(peer);
+	ti_env_down(&v);
+	ck_assert_msg(!fails[0], "%s", fails);
+}
+END_TEST
+
 Suite *suite_interop(void)
 {
 	Suite *s = suite_create("interop");
@@ -588,5 +655,10 @@ Suite *suite_interop(void)
 	tcase_add_test(live, test_interop_smoke_command);
 	tcase_add_test(live, test_interop_expiry);
 	suite_add_tcase(s, live);
+	/* a case of its own, so CK_RUN_CASE=rekey runs it alone (~40 s) */
+	TCase *rekey = tcase_create("rekey");
+	tcase_set_timeout(rekey, 300);
+	tcase_add_loop_test(rekey, test_interop_rekey, 0, 2);
+	suite_add_tcase(s, rekey);
 	return s;
 }

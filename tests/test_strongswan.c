@@ -288,6 +288,28 @@ START_TEST(test_ss_conf_psk_main)
 }
 END_TEST
 
+/* A rekey margin moves charon's child rekey_time (whole seconds, rounded
+ * towards an earlier rekey); one as long as the lifetime is ignored. */
+START_TEST(test_ss_conf_rekey_margin)
+{
+	static const struct { uint32_t margin_ms; const char *line; } t[] = {
+		{ 0, "rekey_time = 9s" }, { 3334, "rekey_time = 6s" }, { 3000, "rekey_time = 7s" },
+		{ 10000, "rekey_time = 9s" },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct peer_case c;
+		char buf[8192], err[200];
+		ss_case(&c, "rekey", 1, WIRE_X_MAIN, "aes128-sha256-modp2048", "aes128-sha256", NULL);
+		c.p2[0].life_sec = 10;
+		c.rekey_margin_ms = t[i].margin_ms;
+		ck_assert_msg(strongswan_swanctl_conf(&c, buf, sizeof(buf), err, sizeof(err)), "%s", err);
+		const char *const want[] = { "children {", "life_time = 10s", t[i].line,
+					     "rand_time = 0s" };
+		ss_expect_lines(buf, want, sizeof(want) / sizeof(want[0]), "rekey margin");
+	}
+}
+END_TEST
+
 START_TEST(test_ss_conf_aggressive_ids)
 {
 	struct peer_case c;
@@ -880,6 +902,7 @@ Suite *suite_strongswan(void)
 	tcase_add_test(tc, test_ss_names_back);
 	tcase_add_test(tc, test_ss_conf_psk_main);
 	tcase_add_test(tc, test_ss_conf_aggressive_ids);
+	tcase_add_test(tc, test_ss_conf_rekey_margin);
 	tcase_add_test(tc, test_ss_conf_rsa_transport_pfs);
 	tcase_add_test(tc, test_ss_conf_refusals);
 	tcase_add_test(tc, test_ss_charon_conf);

@@ -636,6 +636,7 @@ START_TEST(test_peercfg_doc_example)
 	ck_assert_msg(peercfg_load_string("docs/peer-config.md", text, &c, &err), "%s", err.text);
 	ck_assert_uint_ge(c.ike.np1, 2);
 	ck_assert_uint_ge(c.ike.np2, 1);
+	ck_assert_uint_eq(c.ike.rekey_margin_ms, 30000);
 	peercfg_free(&c);
 }
 END_TEST

@@ -85,8 +85,6 @@ struct peer {
 	/* --dataplane user: ESP through the children, on a TUN device */
 	bool dataplane;
 	struct esp_user *dp;
-	uint8_t (*dp_spi)[4];         /* inbound SPIs installed */
-	size_t ndp_spi;
 	bool holding;                 /* an initiator keeping its last SA for traffic */
 	struct peer_ka *ka;
 	size_t nka;
@@ -235,10 +233,10 @@ static void peer_state_sa(struct writer *w, unsigned id, struct ike_engine *e,
 		const struct ike_child *c = &sa->child[i];
 		snprintf(line, sizeof(line),
 			 "child sa=%u spi_in=%s spi_out=%s transform=%u keylen=%u auth=%u group=%u "
-			 "encap=%u life_sec=%" PRIu32 " life_kb=%" PRIu32 " deleted=%d\n",
+			 "encap=%u life_sec=%" PRIu32 " life_kb=%" PRIu32 " deleted=%d expired=%d\n",
 			 id, peer_hex(c->spi_in, 4, b1, sizeof(b1)), peer_hex(c->spi_out, 4, b2, sizeof(b2)),
 			 c->xf.transform, c->xf.keylen, c->xf.auth, c->xf.group, c->xf.encap,
-			 c->xf.life_sec, c->xf.life_kb, c->deleted);
+			 c->xf.life_sec, c->xf.life_kb, c->deleted, c->expired);
 		/* the peer's NAT-OA (RFC 3947 5.2), when it sent any */
 		const struct netaddr *oa[2] = { c->natoa_i_set ? &c->natoa_i : NULL,
 						c->natoa_r_set ? &c->natoa_r : NULL };
@@ -449,9 +447,7 @@ static void peer_close(struct peer *p)
 {
 	esp_user_free(p->dp);
 	p->dp = NULL;
-	free(p->dp_spi);
 	free(p->ka);
-	p->dp_spi = NULL;
 	ike_engine_free(p->init.e);
 	p->init.e = NULL;
 	for (size_t i = 0; i < p->nsock; i++) {
@@ -470,37 +466,28 @@ static void peer_close(struct peer *p)
 
 /* ---- the data plane (--dataplane user) ---- */
 
-static bool peer_dp_has(const struct peer *p, const uint8_t spi[4])
-{
-	for (size_t i = 0; i < p->ndp_spi; i++)
-		if (!memcmp(p->dp_spi[i], spi, 4))
-			return true;
-	return false;
-}
-
+/* The data plane follows the engine's children: new ones installed,
+ * deleted or expired ones retired (a rekey moves traffic to the new one). */
 static void peer_dp_add(struct peer *p, struct ike_engine *e, unsigned id)
 {
 	struct ike_sa *sa = e ? ike_engine_sa(e) : NULL;
-	char err[300], b[16];
-	for (size_t i = 0; sa && i < sa->nchild; i++) {
-		const struct ike_child *c = &sa->child[i];
-		if (c->deleted || peer_dp_has(p, c->spi_in))
-			continue;
-		p->dp_spi = xrealloc(p->dp_spi, (p->ndp_spi + 1) * sizeof(*p->dp_spi));
-		memcpy(p->dp_spi[p->ndp_spi++], c->spi_in, 4);
-		if (!p->dp && !(p->dp = esp_user_new(NULL, "ikec0", p->sock[0].t, err, sizeof(err)))) {
-			peer_log(p, LOG_ERR, "data plane: %s", err);
-			return;
-		}
-		if (esp_user_add_child(p->dp, c, &sa->peer, err, sizeof(err)))
-			peer_log(p, LOG_INFO, "sa#%u child in %s installed in the userspace data plane", id,
-				 peer_hex(c->spi_in, 4, b, sizeof(b)));
-		else
-			peer_log(p, LOG_ERR, "sa#%u data plane: %s", id, err);
+	char err[300];
+	if (!sa || !sa->nchild)
+		return;
+	if (!p->dp && !(p->dp = esp_user_new(NULL, "ikec0", p->sock[0].t, err, sizeof(err)))) {
+		peer_log(p, LOG_ERR, "data plane: %s", err);
+		p->dataplane = false;  /* said once, not every turn of the loop */
+		return;
 	}
+	int n = esp_user_sync(p->dp, sa->child, sa->nchild, &sa->peer, err, sizeof(err));
+	if (n < 0)
+		peer_log(p, LOG_ERR, "sa#%u data plane: %s", id, err);
+	else if (n > 0)
+		peer_log(p, LOG_INFO, "sa#%u %d child SA%s installed in the userspace data plane", id,
+			 n, n == 1 ? "" : "s");
 }
 
-/* Install every new child SA. */
+/* Install every new child SA, retire the dead ones. */
 static void peer_dp_sync(struct peer *p)
 {
 	if (!p->dataplane)
@@ -658,6 +645,7 @@ static int peer_loop(struct peer *p, const sigset_t *waitmask)
 			if (!p->sock[i].srv)
 				peer_init_report(p);
 		}
+		peer_dp_sync(p);
 		if (p->dp && nfds > p->nsock && (fds[p->nsock].revents & POLLIN))
 			esp_user_poll(p->dp);
 	}

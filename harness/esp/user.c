@@ -32,6 +32,8 @@ struct esp_user_child {
 	   through the SA in either direction; 0: none */
 	uint64_t installed_ms, life_ms, life_bytes;
 	bool expired;
+	bool retired;                  /* the engine deleted it (or saw it
+					  expire): no traffic either way */
 	chunk_t last_sent, last_inner;  /* for esp_user_bad */
 	chunk_t last_rx;
 };
@@ -46,6 +48,7 @@ struct esp_user {
 	size_t nchild;
 	uint64_t unmatched;
 	uint64_t expired;              /* packets refused because their SA expired */
+	uint64_t retired;              /* ... because the engine deleted it */
 	uint8_t buf[ESP_USER_MTU];
 };
 
@@ -109,17 +112,21 @@ struct esp_user *esp_user_new(const char *ns, const char *ifname, struct transpo
 	return u;
 }
 
+static void esp_user_child_free(struct esp_user_child *c)
+{
+	esp_sa_free(c->in);
+	esp_sa_free(c->out);
+	chunk_free(&c->last_sent);
+	chunk_free(&c->last_inner);
+	chunk_free(&c->last_rx);
+}
+
 void esp_user_free(struct esp_user *u)
 {
 	if (!u)
 		return;
-	for (size_t i = 0; i < u->nchild; i++) {
-		esp_sa_free(u->child[i].in);
-		esp_sa_free(u->child[i].out);
-		chunk_free(&u->child[i].last_sent);
-		chunk_free(&u->child[i].last_inner);
-		chunk_free(&u->child[i].last_rx);
-	}
+	for (size_t i = 0; i < u->nchild; i++)
+		esp_user_child_free(&u->child[i]);
 	close(u->fd);  /* a non-persistent TUN goes with its last fd */
 	close(u->raw);
 	if (u->ep >= 0)
@@ -152,11 +159,26 @@ static bool esp_user_ts(const struct ike_ts *ts, uint8_t lo[4], uint8_t hi[4], c
 	return true;
 }
 
+/* A full table makes room by dropping its oldest dead child (a long-lived
+ * peer rekeys forever); false when every child is still live. */
+static bool esp_user_make_room(struct esp_user *u)
+{
+	for (size_t i = 0; i < u->nchild; i++) {
+		if (!u->child[i].retired && !u->child[i].expired)
+			continue;
+		esp_user_child_free(&u->child[i]);
+		memmove(&u->child[i], &u->child[i + 1], (u->nchild - i - 1) * sizeof(u->child[0]));
+		u->nchild--;
+		return true;
+	}
+	return false;
+}
+
 bool esp_user_add_child(struct esp_user *u, const struct ike_child *c,
 			const struct netaddr *peer, char *err, size_t errlen)
 {
 	char cidr[64], e[300];
-	if (u->nchild == ESP_USER_MAX_CHILD)
+	if (u->nchild == ESP_USER_MAX_CHILD && !esp_user_make_room(u))
 		return esp_user_fail(err, errlen, "esp user", "too many child SAs");
 	struct esp_user_child *ch = &u->child[u->nchild];
 	memset(ch, 0, sizeof(*ch));
@@ -209,7 +231,7 @@ static bool esp_user_send(struct esp_user *u, const struct esp_user_child *c, ch
 /* An expired SA carries nothing more, in either direction. */
 static bool esp_user_live(struct esp_user_child *c)
 {
-	if (c->expired)
+	if (c->expired || c->retired)
 		return false;
 	uint64_t bytes = esp_sa_counters(c->in)->bytes + esp_sa_counters(c->out)->bytes;
 	if ((c->life_ms && clock_ms() - c->installed_ms >= c->life_ms) ||
@@ -222,13 +244,21 @@ static bool esp_user_live(struct esp_user_child *c)
 	return true;
 }
 
-static struct esp_user_child *esp_user_by_dst(struct esp_user *u, const uint8_t dst[4])
+/* The newest live child for dst: after a rekey the new SA carries the
+ * traffic, and a deleted or expired one never again. NULL with *dead set
+ * when children match but none is live. */
+static struct esp_user_child *esp_user_by_dst(struct esp_user *u, const uint8_t dst[4],
+					      struct esp_user_child **dead)
 {
-	/* the latest child first: after a rekey the new SA carries traffic */
+	*dead = NULL;
 	for (size_t i = u->nchild; i-- > 0;) {
 		struct esp_user_child *c = &u->child[i];
-		if (memcmp(dst, c->lo, 4) >= 0 && memcmp(dst, c->hi, 4) <= 0)
+		if (memcmp(dst, c->lo, 4) < 0 || memcmp(dst, c->hi, 4) > 0)
+			continue;
+		if (esp_user_live(c))
 			return c;
+		if (!*dead)
+			*dead = c;
 	}
 	return NULL;
 }
@@ -245,13 +275,14 @@ size_t esp_user_poll_tun(struct esp_user *u)
 			u->unmatched++;
 			continue;
 		}
-		struct esp_user_child *c = esp_user_by_dst(u, u->buf + 16);
+		struct esp_user_child *dead, *c = esp_user_by_dst(u, u->buf + 16, &dead);
 		if (!c) {
-			u->unmatched++;
-			continue;
-		}
-		if (!esp_user_live(c)) {
-			u->expired++;
+			if (!dead)
+				u->unmatched++;
+			else if (dead->retired)
+				u->retired++;
+			else
+				u->expired++;
 			continue;
 		}
 		chunk_t out = CHUNK_EMPTY;
@@ -282,8 +313,13 @@ static void esp_user_open(struct esp_user *u, const uint8_t *p, size_t len,
 		u->unmatched++;
 		return;
 	}
+	/* an older child keeps taking packets in flight until the engine
+	   deletes it or it expires (RFC 2408 4.8 leaves them to the SA) */
 	if (!esp_user_live(c)) {
-		u->expired++;
+		if (c->retired)
+			u->retired++;
+		else
+			u->expired++;
 		return;
 	}
 	chunk_t inner = CHUNK_EMPTY;
@@ -414,4 +450,60 @@ bool esp_user_peer(const struct esp_user *u, size_t i, struct netaddr *out)
 		return false;
 	*out = u->child[i].peer;
 	return true;
+}
+
+uint64_t esp_user_retired(const struct esp_user *u)
+{
+	return u->retired;
+}
+
+int esp_user_sync(struct esp_user *u, const struct ike_child *children, size_t n,
+		  const struct netaddr *peer, char *err, size_t errlen)
+{
+	int added = 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct ike_child *ec = &children[k];
+		struct esp_user_child *c = NULL;
+		for (size_t i = 0; i < u->nchild && !c; i++)
+			if (!memcmp(u->child[i].spi_in, ec->spi_in, 4))
+				c = &u->child[i];
+		if (c) {
+			if (!c->retired && !ike_child_live(ec)) {
+				c->retired = true;
+				log_info("esp user: SA %08x/%08x retired (%s)", esp_sa_spi(c->in),
+					 esp_sa_spi(c->out), ec->expired ? "expired" : "deleted");
+			}
+			continue;
+		}
+		/* a child that died before we saw it is never installed */
+		if (!ike_child_live(ec))
+			continue;
+		if (!esp_user_add_child(u, ec, peer, err, errlen))
+			return -1;
+		added++;
+	}
+	return added;
+}
+
+bool esp_user_resume(struct esp_user *u, const uint8_t spi_in[4], uint32_t next_seq)
+{
+	for (size_t i = 0; i < u->nchild; i++) {
+		if (memcmp(u->child[i].spi_in, spi_in, 4) != 0)
+			continue;
+		if (next_seq < esp_sa_next_seq(u->child[i].out))
+			return false;
+		esp_sa_set_next_seq(u->child[i].out, next_seq);
+		return true;
+	}
+	return false;
+}
+
+bool esp_user_child_state(const struct esp_user *u, const uint8_t spi_in[4], bool *live)
+{
+	for (size_t i = 0; i < u->nchild; i++)
+		if (!memcmp(u->child[i].spi_in, spi_in, 4)) {
+			*live = !u->child[i].retired && !u->child[i].expired;
+			return true;
+		}
+	return false;
 }

@@ -42,6 +42,24 @@ void esp_user_free(struct esp_user *u);
 bool esp_user_add_child(struct esp_user *u, const struct ike_child *c,
 			const struct netaddr *peer, char *err, size_t errlen);
 
+/* Follow an engine's children (ike_result child/nchild, peer: the SA's
+ * peer): install each live one not installed yet, retire each one the
+ * engine has deleted or found expired (no traffic on it either way after
+ * that). Outbound packets take the newest live child of their selector;
+ * an older child keeps taking inbound packets until it is retired. A full
+ * table drops its oldest retired child. Returns how many were installed,
+ * -1 with err. Call it after every engine input or tick (cheap). */
+int esp_user_sync(struct esp_user *u, const struct ike_child *children, size_t n,
+		  const struct netaddr *peer, char *err, size_t errlen);
+/* A child that already carried traffic through an earlier data plane:
+ * its outbound sequence numbers go on from next_seq (the peer's replay
+ * window has seen the earlier ones; RFC 4303 3.3.3 lets a sender skip).
+ * False when it is not installed or next_seq is behind. */
+bool esp_user_resume(struct esp_user *u, const uint8_t spi_in[4], uint32_t next_seq);
+/* Whether the child with inbound SPI spi_in is installed (false: not)
+ * and, in *live, still carries traffic. */
+bool esp_user_child_state(const struct esp_user *u, const uint8_t spi_in[4], bool *live);
+
 /* A descriptor to poll for reading (the TUN and the raw ESP socket). */
 int esp_user_fd(const struct esp_user *u);
 /* Everything waiting: the TUN's packets sealed and sent, raw ESP opened;
@@ -87,5 +105,8 @@ uint64_t esp_user_unmatched(const struct esp_user *u);
  * child's xf.life_sec and life_kb, counted from install and over both
  * directions): an expired SA is never used again. */
 uint64_t esp_user_expired(const struct esp_user *u);
+/* Packets refused because the engine had deleted (or expired) their child
+ * (esp_user_sync). */
+uint64_t esp_user_retired(const struct esp_user *u);
 
 #endif

@@ -124,6 +124,10 @@ struct ike_config {
 	bool notify_errors;               /* answer a refused message with a notify */
 	size_t nonce_len;
 	uint32_t dpd_idle_ms;             /* not used by scripts; for the peer */
+	/* Automatic child rekey (engine.h): once the script is done, a child
+	 * whose Quick Mode we initiated is replaced this long before its
+	 * lifetime ends, then Deleted. 0: never rekey. */
+	uint32_t rekey_margin_ms;
 	uint8_t cookie_secret[32];        /* responder cookies (RFC 2408 2.5.3) */
 	/* Signature authentication (RSA 3, ECDSA 9/10/11). Borrowed, unless
 	 * ike_config_load_creds loaded them (then ike_config_clear frees). */

@@ -14,6 +14,7 @@
 #include "wire/names.h"
 
 #define IKE_SEEN 8
+#define IKE_PROTO_ESP 3            /* RFC 2407 4.4.1, as quick.c and info.c */
 
 struct ike_seen {
 	bool used;
@@ -49,6 +50,20 @@ struct ike_engine {
 	struct ike_result res;
 	size_t ev_cap, nf_cap;
 	bool serve;               /* answer Quick Modes once the script is done */
+	/* automatic rekey and expiry */
+	uint32_t rekey_margin;
+	uint32_t rekey_msgid;     /* our rekey Quick Mode in flight, 0: none */
+	uint8_t rekey_old[4];     /* inbound SPI of the child it replaces */
+	bool del_pending;         /* that child's Delete, due at del_at */
+	uint8_t del_spi[4];
+	uint64_t del_at;
+	uint8_t rekey_gave_up[4]; /* a child whose rekey got no answer: left
+				     to expire rather than retried forever */
+	bool rekey_have_gave_up;
+	bool rt_auto;             /* retransmit an automatic request */
+	bool p1_stamped;
+	size_t seen_nchild, seen_ndel, seen_nexp;
+	uint64_t auto_next;       /* next rekey or expiry, IKE_NEVER: none */
 };
 
 /* ---- scripts ---- */
@@ -127,6 +142,8 @@ struct ike_engine *ike_engine_new(const struct ike_config *cfg, struct transport
 	e->cfg = cfg;
 	e->t = t;
 	e->last_seen = -1;
+	e->rekey_margin = cfg->rekey_margin_ms;
+	e->auto_next = IKE_NEVER;
 	snprintf(e->name, sizeof(e->name), "%s", name ? name : "ike");
 	transport_local(t, TRANSPORT_PORT_IKE, &e->local);
 	if (peer) {
@@ -168,6 +185,11 @@ void ike_engine_free(struct ike_engine *e)
 void ike_engine_set_serve(struct ike_engine *e, bool on)
 {
 	e->serve = on;
+}
+
+void ike_engine_set_rekey_margin(struct ike_engine *e, uint32_t margin_ms)
+{
+	e->rekey_margin = margin_ms;
 }
 
 bool ike_engine_done(const struct ike_engine *e)
@@ -479,7 +501,8 @@ static bool ike_send(struct ike_engine *e, const struct ike_step *s, const struc
 	bool we_init = ike_kind_phase1(kind) ? sa->initiator : qm ? qm->initiator : false;
 	chunk_free(&e->rt_dgram);
 	e->rt_armed = false;
-	if (next && next->op == IKE_STEP_EXPECT && we_init && e->cfg->retrans_tries > 1) {
+	if (((next && next->op == IKE_STEP_EXPECT) || e->rt_auto) && we_init &&
+	    e->cfg->retrans_tries > 1) {
 		e->rt_armed = true;
 		e->rt_gave_up = false;
 		e->rt_dgram = chunk_dup(dgram.ptr, dgram.len);
@@ -505,6 +528,202 @@ static void ike_send_error(struct ike_engine *e, uint16_t type, uint64_t now)
 	struct ike_step s = { .op = IKE_STEP_SEND, .kind = IKE_K_NOTIFY, .notify = type };
 	struct ike_info in = { .notify = type, .protocol = 1 };
 	ike_send(e, &s, &in, now, false);
+}
+
+/* ---- child lifetimes and automatic rekey ---- */
+
+/* RFC 2407 4.5: without a lifetime attribute an SA lives 28800 s. */
+#define IKE_CHILD_DEFAULT_LIFE_S 28800u
+/* After our rekey, the old child's Delete waits this long: the peer may
+ * have sent on the old SA before it saw qm3, and those packets are still
+ * welcome (outbound moves to the new child at once). strongSwan's IKEv1
+ * initiator waits for the old child's hard lifetime instead. */
+#define IKE_REKEY_DELETE_DELAY_MS 1000u
+
+static bool ike_ts_same(const struct ike_ts *a, const struct ike_ts *b)
+{
+	return a->set == b->set && a->type == b->type && a->proto == b->proto &&
+	       a->port == b->port && a->len == b->len && a->len <= sizeof(a->data) &&
+	       memcmp(a->data, b->data, a->len) == 0;
+}
+
+static uint32_t ike_spi_u32(const uint8_t spi[4])
+{
+	return (uint32_t)spi[0] << 24 | (uint32_t)spi[1] << 16 | (uint32_t)spi[2] << 8 | spi[3];
+}
+
+/* A child the engine has not seen yet: its clock starts now. If it is our
+ * rekey's, the old one is Deleted (RFC 2409 has no rekey exchange: a new
+ * Quick Mode, then a Delete of the old SA); otherwise it replaces an older
+ * live child with the same selectors (the peer's rekey, whose Delete
+ * follows). */
+static void ike_child_up(struct ike_engine *e, size_t i, uint64_t now)
+{
+	struct ike_sa *sa = e->sa;
+	struct ike_child *c = &sa->child[i];
+	uint64_t life = c->xf.life_sec ? c->xf.life_sec : IKE_CHILD_DEFAULT_LIFE_S;
+	c->stamped = true;
+	c->up_ms = now;
+	c->expires_ms = now + life * 1000;
+	uint32_t msgid = c->msgid;
+	log_info("%s: child up: ESP in %08" PRIx32 " out %08" PRIx32 ", expires in %" PRIu64 " s",
+		 e->name, ike_spi_u32(c->spi_in), ike_spi_u32(c->spi_out), life);
+	if (e->rekey_msgid && msgid == e->rekey_msgid) {
+		e->rekey_msgid = 0;
+		struct ike_child *old = ike_sa_child_by_spi(sa, e->rekey_old, true);
+		if (!old || !ike_child_live(old))
+			return;
+		old->rekeyed_by = msgid;
+		e->del_pending = true;
+		memcpy(e->del_spi, e->rekey_old, 4);
+		e->del_at = now + IKE_REKEY_DELETE_DELAY_MS;
+		if (old->expires_ms < e->del_at)
+			e->del_at = old->expires_ms;
+		return;
+	}
+	for (size_t j = 0; j < i; j++) {
+		struct ike_child *o = &sa->child[j];
+		if (ike_child_live(o) && !o->rekeyed_by && ike_ts_same(&o->ts_local, &c->ts_local) &&
+		    ike_ts_same(&o->ts_remote, &c->ts_remote))
+			o->rekeyed_by = msgid;
+	}
+}
+
+/* Stamp new children, mark expired ones, note phase-1 expiry, move the
+ * generation when anything changed, and find the next deadline. */
+static void ike_children_update(struct ike_engine *e, uint64_t now)
+{
+	struct ike_sa *sa = e->sa;
+	e->auto_next = IKE_NEVER;
+	if (!sa)
+		return;
+	size_t ndel = 0, nexp = 0;
+	for (size_t i = 0; i < sa->nchild; i++) {
+		if (!sa->child[i].stamped)
+			ike_child_up(e, i, now);
+		/* ike_child_up may send: the array itself does not move */
+		struct ike_child *c = &sa->child[i];
+		if (!c->expired && now >= c->expires_ms) {
+			c->expired = true;
+			log_info("%s: child ESP in %08" PRIx32 " expired%s", e->name,
+				 ike_spi_u32(c->spi_in), c->deleted ? " (deleted before)" : "");
+		}
+		if (!ike_child_live(c) && !c->gone_ms)
+			c->gone_ms = now;
+		if (!c->expired && c->expires_ms < e->auto_next)
+			e->auto_next = c->expires_ms;
+		ndel += c->deleted;
+		nexp += c->expired;
+	}
+	if (sa->nchild != e->seen_nchild || ndel != e->seen_ndel || nexp != e->seen_nexp) {
+		e->seen_nchild = sa->nchild;
+		e->seen_ndel = ndel;
+		e->seen_nexp = nexp;
+		e->res.child_gen++;
+	}
+	/* phase 1 (RFC 2409 4: the ISAKMP SA expires too; no new Quick Mode
+	   on it after) */
+	if (e->res.established && !e->p1_stamped) {
+		e->p1_stamped = true;
+		e->res.p1_up_ms = now;
+	}
+	if (e->p1_stamped && sa->xf.life_sec && !e->res.p1_expired) {
+		uint64_t end = e->res.p1_up_ms + (uint64_t)sa->xf.life_sec * 1000;
+		if (now >= end) {
+			e->res.p1_expired = true;
+			log_info("%s: phase-1 lifetime of %" PRIu32 " s over", e->name, sa->xf.life_sec);
+		} else if (e->rekey_margin && end < e->auto_next) {
+			e->auto_next = end;
+		}
+	}
+	if (!e->rekey_margin || !e->res.finished || e->res.failed || e->res.p1_expired)
+		return;
+	if (e->del_pending && e->del_at < e->auto_next)
+		e->auto_next = e->del_at;
+	for (size_t i = 0; i < sa->nchild; i++) {
+		const struct ike_child *c = &sa->child[i];
+		uint64_t life = c->expires_ms - c->up_ms;
+		if (c->initiator && ike_child_live(c) && !c->rekeyed_by && life > e->rekey_margin &&
+		    c->expires_ms - e->rekey_margin < e->auto_next &&
+		    !(e->rekey_have_gave_up && !memcmp(e->rekey_gave_up, c->spi_in, 4)))
+			e->auto_next = c->expires_ms - e->rekey_margin;
+	}
+}
+
+/* Once the script is done: a child we initiated that is within the margin
+ * of its end gets a successor (one rekey in flight at a time). */
+static void ike_rekey_tick(struct ike_engine *e, uint64_t now)
+{
+	struct ike_sa *sa = e->sa;
+	if (e->rekey_msgid && e->rt_gave_up) {
+		log_info("%s: rekey of %08" PRIx32 ": no answer", e->name, ike_spi_u32(e->rekey_old));
+		e->rt_gave_up = false;
+		memcpy(e->rekey_gave_up, e->rekey_old, 4);
+		e->rekey_have_gave_up = true;
+		e->rekey_msgid = 0;
+		e->res.rekeys_failed++;
+	}
+	/* the replaced child's Delete, once its packets in flight are in
+	   (nothing is sent on an expired phase 1) */
+	if (sa && e->del_pending && now >= e->del_at && !e->res.p1_expired &&
+	    sa->state == IKE_SA_ESTABLISHED) {
+		e->del_pending = false;
+		struct ike_child *old = ike_sa_child_by_spi(sa, e->del_spi, true);
+		struct ike_step d = { .op = IKE_STEP_SEND, .kind = IKE_K_DELETE };
+		struct ike_info in = { .protocol = IKE_PROTO_ESP, .spi = CHUNK_FROM(e->del_spi, 4) };
+		if (old && !old->deleted) {
+			if (!ike_send(e, &d, &in, now, false))
+				log_warn("%s: rekey: no Delete for %08" PRIx32, e->name,
+					 ike_spi_u32(e->del_spi));
+			else if (e->res.nevent)
+				ike_note(&e->res.event[e->res.nevent - 1], "rekeyed: old child %08" PRIx32,
+					 ike_spi_u32(e->del_spi));
+		}
+	}
+	if (!sa || !e->rekey_margin || !e->res.finished || e->res.failed || e->res.p1_expired ||
+	    e->rekey_msgid || sa->state != IKE_SA_ESTABLISHED || !e->have_peer || !e->cfg->np2)
+		return;
+	for (size_t i = 0; i < sa->nchild; i++) {
+		struct ike_child *c = &sa->child[i];
+		uint64_t life = c->expires_ms - c->up_ms;
+		if (!c->stamped || !c->initiator || !ike_child_live(c) || c->rekeyed_by ||
+		    life <= e->rekey_margin || now < c->expires_ms - e->rekey_margin ||
+		    (e->rekey_have_gave_up && !memcmp(e->rekey_gave_up, c->spi_in, 4)))
+			continue;
+		memcpy(e->rekey_old, c->spi_in, 4);
+		e->qm = ike_sa_qm_new(sa, 0, true);
+		e->rekey_msgid = e->qm->msgid;
+		e->res.rekeys++;
+		log_info("%s: rekey of child %08" PRIx32 " (%" PRIu64 " ms left): qm1 msgid %08" PRIx32,
+			 e->name, ike_spi_u32(c->spi_in), c->expires_ms - now, e->rekey_msgid);
+		struct ike_step s = { .op = IKE_STEP_SEND, .kind = IKE_K_QM1 };
+		e->rt_auto = true;
+		bool ok = ike_send(e, &s, NULL, now, false);
+		e->rt_auto = false;
+		if (ok) {
+			ike_note(&e->res.event[e->res.nevent - 1], "rekey of %08" PRIx32,
+				 ike_spi_u32(e->rekey_old));
+		} else {
+			memcpy(e->rekey_gave_up, e->rekey_old, 4);
+			e->rekey_have_gave_up = true;
+			e->rekey_msgid = 0;
+			e->res.rekeys_failed++;
+		}
+		return;
+	}
+}
+
+/* RFC 2408 5.15: a Delete for an SA we do not have is logged, no more. */
+static void ike_delete_unknown(struct ike_engine *e, chunk_t spis, struct ike_event *ev)
+{
+	for (size_t k = 0; k + 4 <= spis.len; k += 4) {
+		if (ike_sa_child_by_spi(e->sa, spis.ptr + k, false))
+			continue;
+		e->res.delete_unknown++;
+		ike_note(ev, "delete: SPI %08" PRIx32 " names no child: ignored",
+			 ike_spi_u32(spis.ptr + k));
+		log_info("%s: %s", e->name, ev->note);
+	}
 }
 
 /* ---- receiving ---- */
@@ -554,6 +773,8 @@ static void ike_input_info(struct ike_engine *e, const struct wire_msg *m, bool 
 		ike_notify_add(e, now, false, prot, in.notify, in.protocol, in.spi, in.data);
 	ike_note(ev, "%s%s", kind == IKE_K_DELETE ? "delete" :
 		 names_fmt(NAMES_NOTIFY, in.notify, nb, sizeof(nb)), prot ? "" : " (unprotected)");
+	if (kind == IKE_K_DELETE && prot && in.protocol == IKE_PROTO_ESP)
+		ike_delete_unknown(e, in.spi, ev);
 	ike_track(e);
 	const struct ike_step *s = ike_cur(e);
 	if (kind == IKE_K_DPD) {
@@ -583,6 +804,43 @@ static void ike_input_info(struct ike_engine *e, const struct wire_msg *m, bool 
 	}
 }
 
+/* Our own automatic rekey: qm2 -> qm3 (and a qm4 with the commit bit
+ * taken). The new child comes up here; ike_children_update deletes the
+ * old one. */
+static bool ike_serve_rekey(struct ike_engine *e, enum ike_kind kind, struct ike_qm *qm,
+			    const struct wire_msg *m, struct ike_event *ev, uint64_t now)
+{
+	struct ike_status st;
+	char nb[64];
+	if (!e->rekey_msgid || qm->msgid != e->rekey_msgid)
+		return false;
+	if (!((kind == IKE_K_QM2 && qm->state == IKE_QM_SENT1) || kind == IKE_K_QM4))
+		return false;
+	if (kind == IKE_K_QM4) {
+		/* the responder's commit acknowledgement: nothing left to do */
+		if (!ike_process(e->sa, kind, qm, m, &st))
+			ike_note(ev, "rekey qm4 refused: %s", st.msg);
+		return true;
+	}
+	e->rt_armed = false;
+	if (!ike_process(e->sa, kind, qm, m, &st)) {
+		ike_note(ev, "rekey refused (%s): %s",
+			 names_fmt(NAMES_NOTIFY, st.notify, nb, sizeof(nb)), st.msg);
+		qm->state = IKE_QM_FAILED;
+		memcpy(e->rekey_gave_up, e->rekey_old, 4);
+		e->rekey_have_gave_up = true;
+		e->rekey_msgid = 0;
+		e->res.rekeys_failed++;
+		ike_send_error(e, st.notify, now);
+		return true;
+	}
+	e->qm = qm;
+	struct ike_step a = { .op = IKE_STEP_SEND, .kind = IKE_K_QM3 };
+	ike_send(e, &a, NULL, now, false);
+	ike_note(ev, "rekey");
+	return true;
+}
+
 /* After the script: a responder's Quick Mode, answered as the default
  * script would (qm1 -> qm2, qm3 -> qm4 with the commit bit). */
 static bool ike_serve(struct ike_engine *e, enum ike_kind kind, struct ike_qm *qm,
@@ -591,7 +849,9 @@ static bool ike_serve(struct ike_engine *e, enum ike_kind kind, struct ike_qm *q
 {
 	struct ike_status st;
 	char nb[64];
-	if (!qm || qm->initiator || !e->have_peer)
+	if (qm && qm->initiator && e->have_peer)
+		return ike_serve_rekey(e, kind, qm, m, ev, now);
+	if (!e->serve || !qm || qm->initiator || !e->have_peer)
 		return false;
 	if (!((kind == IKE_K_QM1 && qm->state == IKE_QM_NEW) ||
 	      (kind == IKE_K_QM3 && qm->state == IKE_QM_SENT2)))
@@ -628,7 +888,8 @@ static void ike_natt_follow(struct ike_sa *sa, const struct transport_pkt *pkt, 
 	}
 }
 
-void ike_engine_input(struct ike_engine *e, const struct transport_pkt *pkt, uint64_t now)
+static void ike_engine_input1(struct ike_engine *e, const struct transport_pkt *pkt,
+			      uint64_t now)
 {
 	if (pkt->kind != TRANSPORT_PKT_IKE)
 		return;
@@ -728,7 +989,7 @@ void ike_engine_input(struct ike_engine *e, const struct transport_pkt *pkt, uin
 		return;
 	}
 	const struct ike_step *s = ike_cur(e);
-	if (!s && e->serve && ike_serve(e, kind, qm, m, ev, pkt, now)) {
+	if (!s && ike_serve(e, kind, qm, m, ev, pkt, now)) {
 		wire_msg_free(m);
 		return;
 	}
@@ -775,6 +1036,12 @@ bool ike_engine_send_dpd(struct ike_engine *e, uint64_t now)
 	return ike_send(e, &s, &in, now, false);
 }
 
+void ike_engine_input(struct ike_engine *e, const struct transport_pkt *pkt, uint64_t now)
+{
+	ike_engine_input1(e, pkt, now);
+	ike_children_update(e, now);
+}
+
 size_t ike_engine_poll(struct ike_engine *e, uint64_t now)
 {
 	size_t n = 0;
@@ -804,7 +1071,7 @@ static uint64_t ike_default_wait(const struct ike_config *c)
 	return t + 1000;
 }
 
-uint64_t ike_engine_tick(struct ike_engine *e, uint64_t now)
+static uint64_t ike_engine_tick1(struct ike_engine *e, uint64_t now)
 {
 	/* retransmission first: it may decide an expectation */
 	if (e->rt_armed && now >= e->rt_next) {
@@ -890,6 +1157,15 @@ uint64_t ike_engine_tick(struct ike_engine *e, uint64_t now)
 	return e->rt_armed ? e->rt_next : IKE_NEVER;
 }
 
+uint64_t ike_engine_tick(struct ike_engine *e, uint64_t now)
+{
+	ike_children_update(e, now);
+	uint64_t next = ike_engine_tick1(e, now);
+	ike_rekey_tick(e, now);
+	ike_children_update(e, now);
+	return ike_min(next, e->auto_next);
+}
+
 uint64_t ike_run(struct ike_engine **e, size_t n, struct transport_hub *hub,
 		 uint64_t start_ms, uint64_t limit_ms)
 {
@@ -909,7 +1185,8 @@ uint64_t ike_run(struct ike_engine **e, size_t n, struct transport_hub *hub,
 		} while (moved || transport_hub_stats(hub).sent != before);
 		bool all = true;
 		for (size_t i = 0; i < n; i++)
-			all = all && ike_engine_done(e[i]);
+			all = all && ike_engine_done(e[i]) &&
+			      !(e[i]->rekey_margin && e[i]->auto_next != IKE_NEVER);
 		/* done scripts may still retransmit or wait on nothing: stop */
 		if (all || next == IKE_NEVER || next > limit_ms)
 			break;

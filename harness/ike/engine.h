@@ -112,9 +112,17 @@ struct ike_result {
 	bool established;         /* phase 1 reached ESTABLISHED at some point */
 	enum ike_sa_state state;
 	struct ike_p1_xform p1;   /* agreed */
-	const struct ike_child *child;   /* the SA's child SAs (valid while the
-					    engine lives) */
+	const struct ike_child *child;   /* the SA's child SAs (valid until the
+					    engine's next input or tick) */
 	size_t nchild;
+	uint64_t child_gen;       /* moves whenever a child comes up, is
+				     deleted or expires: a data plane that
+				     saw this value is in sync */
+	unsigned rekeys;          /* automatic rekeys started, and */
+	unsigned rekeys_failed;   /* those that got no answer */
+	unsigned delete_unknown;  /* SPIs in a Delete that named no child */
+	uint64_t p1_up_ms;        /* phase 1 established at */
+	bool p1_expired;          /* its lifetime ran out (no more rekeys) */
 	struct ike_notify_rec *notify;
 	size_t nnotify;
 	struct ike_event *event;
@@ -148,11 +156,21 @@ void ike_engine_set_serve(struct ike_engine *e, bool on);
  * 3947 7), answered by the peer's R-U-THERE-ACK. False when there is no
  * established SA or the send failed. */
 bool ike_engine_send_dpd(struct ike_engine *e, uint64_t now_ms);
+/* Automatic child rekey, overriding cfg->rekey_margin_ms (0: never). Once
+ * the script is done, a live child whose Quick Mode we initiated is
+ * replaced margin_ms before it expires: a new Quick Mode on the same IKE
+ * SA (fresh SPIs, nonces and PFS key, the configured proposals and
+ * selectors); when it is up, a Delete (ESP, the old inbound SPI) goes out
+ * and the old child is marked deleted. Children past their lifetime are
+ * marked expired whatever the margin, whenever the engine is ticked. */
+void ike_engine_set_rekey_margin(struct ike_engine *e, uint32_t margin_ms);
 const struct ike_result *ike_engine_result(struct ike_engine *e);
 struct ike_sa *ike_engine_sa(struct ike_engine *e);
 
 /* Drive engines over a memory hub on virtual time from start_ms until all
- * are done and nothing is in flight, or limit_ms. Returns the final time. */
+ * are done and nothing is in flight, or limit_ms; an engine with a rekey
+ * margin keeps it going while it has a rekey or expiry ahead. Returns the
+ * final time. */
 uint64_t ike_run(struct ike_engine **e, size_t n, struct transport_hub *hub,
 		 uint64_t start_ms, uint64_t limit_ms);
 

@@ -316,7 +316,7 @@ bool ike_sent(struct ike_sa *sa, enum ike_kind kind, struct ike_qm *qm,
 			for (size_t k = 0; k + 4 <= d->spi.len; k += 4) {
 				struct ike_child *ch = ike_sa_child_by_spi(sa, d->spi.ptr + k, true);
 				if (ch)
-					ch->deleted = true;
+					ch->deleted = ch->delete_sent = true;
 			}
 	}
 	return true;

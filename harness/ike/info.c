@@ -142,7 +142,7 @@ bool ike_process_info(struct ike_sa *sa, const struct wire_msg *m, bool protecte
 			for (size_t k = 0; k + 4 <= n->spi.len; k += 4) {
 				struct ike_child *ch = ike_sa_child_by_spi(sa, n->spi.ptr + k, false);
 				if (ch)
-					ch->deleted = true;
+					ch->deleted = ch->delete_rx = true;
 			}
 		}
 		return true;

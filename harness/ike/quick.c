@@ -230,6 +230,7 @@ static bool ike_qm_keys(struct ike_sa *sa, struct ike_qm *qm, struct ike_status 
 	memset(&ch, 0, sizeof(ch));
 	ch.msgid = qm->msgid;
 	ch.protocol = IKE_PROTO_ESP;
+	ch.initiator = qm->initiator;
 	ch.xf = qm->xf;
 	if (qm->resp_life_set) {
 		ch.xf.life_sec = qm->resp_life.life_sec;

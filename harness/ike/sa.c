@@ -237,6 +237,11 @@ chunk_t *ike_sa_iv(struct ike_sa *sa, uint32_t msgid, char *err, size_t errlen)
 	return &sa->ivs[sa->nivs++].iv;
 }
 
+bool ike_child_live(const struct ike_child *c)
+{
+	return !c->deleted && !c->expired;
+}
+
 struct ike_child *ike_sa_child_by_spi(struct ike_sa *sa, const uint8_t spi[4], bool ours)
 {
 	for (size_t i = 0; i < sa->nchild; i++)

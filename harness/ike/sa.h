@@ -35,7 +35,18 @@ struct ike_child {
 	chunk_t enc_in, int_in;        /* keys for packets we receive */
 	chunk_t enc_out, int_out;      /* keys for packets we send */
 	struct ike_ts ts_local, ts_remote;
-	bool deleted;
+	bool initiator;                /* we sent its qm1 (so we rekey it) */
+	bool deleted;                  /* a Delete for it sent or received */
+	bool delete_sent, delete_rx;   /* which one (authenticated only) */
+	/* Set by the engine (ike/engine.h), which has the clock: */
+	bool stamped;                  /* up_ms and expires_ms are set */
+	bool expired;                  /* past its lifetime: never used again */
+	uint32_t rekeyed_by;           /* message ID of the Quick Mode of its
+					  successor (same selectors), 0: none */
+	uint64_t up_ms;                /* engine time it came up */
+	uint64_t expires_ms;           /* up_ms + lifetime in seconds (RFC 2407
+					  4.5: 28800 s when none was agreed) */
+	uint64_t gone_ms;              /* deleted or expired at (0: live) */
 	/* NAT-OA the peer sent in Quick Mode (RFC 3947 5.2), ports 0: the
 	   initiator's and the responder's original addresses as it knows them */
 	bool natoa_i_set, natoa_r_set;
@@ -143,6 +154,8 @@ struct ike_qm *ike_sa_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator);
 /* The CBC chain for an Informational message ID (made from the phase-1
  * last block the first time). */
 chunk_t *ike_sa_iv(struct ike_sa *sa, uint32_t msgid, char *err, size_t errlen);
+/* Neither deleted nor expired: fit to carry traffic. */
+bool ike_child_live(const struct ike_child *c);
 /* Child SA by SPI (ours or the peer's), NULL if none. */
 struct ike_child *ike_sa_child_by_spi(struct ike_sa *sa, const uint8_t spi[4], bool ours);
 

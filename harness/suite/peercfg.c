@@ -441,6 +441,12 @@ static bool peercfg_top(const struct yaml_node *v, const char *key, void *vctx,
 		if (!yaml_uint(v, key, 8, 256, &n, err))
 			return false;
 		c->ike.nonce_len = (size_t)n;
+	} else if (strcmp(key, "rekey_margin") == 0) {
+		/* child SAs we initiated are replaced this long before they
+		   expire (engine.h); 0s: never */
+		if (!yaml_duration_ms(v, key, 0, 86400000, &n, err))
+			return false;
+		c->ike.rekey_margin_ms = (uint32_t)n;
 	} else if (strcmp(key, "dpd") == 0) {
 		if (!yaml_duration_ms(v, key, 1000, 86400000, &n, err))
 			return false;
@@ -584,7 +590,7 @@ bool peercfg_from_node(const struct yaml_node *map, const char *what, struct pee
 		"role", "exchange", "auth", "psk", "local_id", "remote_id", "proposals",
 		"ike_lifetime", "phase2", "local_ts", "remote_ts", "lifetime_policy",
 		"retransmit", "initial_contact", "commit", "notify_errors", "nonce_size", "dpd",
-		"send_cert", "send_chain", "send_cr", "max_sas",
+		"rekey_margin", "send_cert", "send_chain", "send_cr", "max_sas",
 		"cert", "key", "chain", "ca", "listen", "port", "natt_port", "natt", "natt_force",
 		"natt_peer_port", "natt_keepalive", "remote_address",
 		"exchanges", "log_file", "log_level",

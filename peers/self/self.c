@@ -240,6 +240,8 @@ bool self_peer_config(const struct peer_case *c, char *buf, size_t len, char *er
 		if (c->p2[0].life_sec)
 			self_put(&b, "  lifetime: %" PRIu32 "s\n", c->p2[0].life_sec);
 	}
+	if (c->rekey_margin_ms)
+		self_put(&b, "rekey_margin: %" PRIu32 "ms\n", c->rekey_margin_ms);
 	if (c->ts_local.set && c->ts_remote.set) {
 		if (!self_ts(&c->ts_local, t1, sizeof(t1)) || !self_ts(&c->ts_remote, t2, sizeof(t2)))
 			return self_fail(err, errlen, "case %s: traffic selectors must be one address or "
@@ -484,7 +486,8 @@ static bool self_view(struct peer *p, const struct peer_case *c, struct peer_sa_
 			out->remote_port = colon ? (uint16_t)strtoul(colon + 1, NULL, 10) : 0;
 			memset(&out->child, 0, sizeof(out->child));
 		} else if (!strncmp(one, "child ", 6) && id && self_field(one, "sa") == id &&
-			   !out->child.present && !self_field(one, "deleted")) {
+			   !out->child.present && !self_field(one, "deleted") &&
+			   !self_field(one, "expired")) {
 			struct peer_child_view *ch = &out->child;
 			ch->present = true;
 			ch->transform = (uint16_t)self_field(one, "transform");

@@ -354,7 +354,12 @@ bool strongswan_swanctl_conf(const struct peer_case *c, char *buf, size_t len,
 	if (clife) {
 		/* Quick Mode proposes life_time (quick_mode.c get_lifetimes) */
 		ss_line(&o, "life_time = %us", clife);
-		ss_line(&o, "rekey_time = %us", clife - clife / 10);
+		/* charon rekeys a child at rekey_time (minus up to rand_time,
+		   0 here so the moment is the same every run), whichever side
+		   initiated it; a margin asks for an earlier rekey */
+		uint32_t margin = (c->rekey_margin_ms + 999) / 1000;
+		ss_line(&o, "rekey_time = %us",
+			margin && margin < clife ? clife - margin : clife - clife / 10);
 		ss_line(&o, "rand_time = 0s");
 	}
 	if (c->p2[0].life_kb)
