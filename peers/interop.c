@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/hex.h"
 #include "core/log.h"
+#include "esp/keepalive.h"
 #include "esp/user.h"
 #include "esp/xfrm.h"
 #include "netns/netns.h"
@@ -201,6 +202,7 @@ static bool interop_theirs(const struct interop_net *net, const struct interop_s
 	pc->life_policy_set = s->peer_life_policy_set;
 	pc->life_policy = s->peer_life_policy;
 	pc->natt = s->peer_natt;
+	pc->keepalive_ms = s->keepalive_ms;
 	pc->no_natt = s->peer_no_natt;
 	pc->local = net->peer;
 	pc->local.port = 0;
@@ -833,7 +835,8 @@ static uint32_t interop_rekey_margin(const struct interop_spec *s)
 		return 0;
 	if (s->rekey_margin_ms)
 		return s->rekey_margin_ms;
-	return s->child_life ? s->child_life * 1000 / 3 : 0;
+	uint32_t life = s->p2x ? s->p2x->life_sec : s->child_life;
+	return life ? life * 1000 / 3 : 0;
 }
 
 /* The peer rekeys when it initiates the Quick Mode, the harness when it
@@ -885,6 +888,31 @@ static void interop_rekey_view(struct peer *peer, const struct peer_case *pc, co
 	fclose(f);
 }
 
+/* The keepalives the hold's capture saw, by sender: the harness's own
+ * address on its link, or the peer's side. */
+static void interop_keepalives(const struct live_summary *ws, const struct interop_net *net,
+			       struct interop_rekey *rk)
+{
+	uint64_t last[2] = { 0, 0 };
+	rk->ka_captured = true;
+	rk->ka_gap_min[0] = rk->ka_gap_min[1] = UINT64_MAX;
+	for (size_t i = 0; i < ws->nka && i < LIVE_MAX_KEEPALIVES; i++) {
+		int who = netaddr_same_host(&ws->ka[i].src, &net->harness) ? 0 : 1;
+		*(who ? &rk->ka_from_peer : &rk->ka_from_harness) += 1;
+		if (last[who]) {
+			uint64_t gap = ws->ka[i].time_ms - last[who];
+			if (gap < rk->ka_gap_min[who])
+				rk->ka_gap_min[who] = gap;
+			if (gap > rk->ka_gap_max[who])
+				rk->ka_gap_max[who] = gap;
+		}
+		last[who] = ws->ka[i].time_ms;
+	}
+	for (int k = 0; k < 2; k++)
+		if (rk->ka_gap_min[k] == UINT64_MAX)
+			rk->ka_gap_min[k] = 0;
+}
+
 /* Keep the SA for hold_ms with a steady ping from the harness's test host
  * to the peer's, while either side rekeys; then what happened to the
  * child that was live when the hold began. */
@@ -930,9 +958,31 @@ static void interop_rekey(struct peer *peer, const struct interop_net *net,
 	snprintf(log, sizeof(log), "%s/ping-hold.log", art);
 	char *const argv[] = { "ping", "-n", "-c", count, "-i", interval, "-W", "2", "-I", hs, ps,
 			       NULL };
-	pid_t pid;
-	if (!netns_spawn(net->harness_ns, argv, log, &pid, err, sizeof(err))) {
+	/* a hold for keepalives alone stays quiet: implementations send them
+	   only when nothing else went out for an interval */
+	bool quiet = !s->rekey && !s->remap_box;
+	/* the harness's link during the hold, both ways: the keepalives */
+	struct live_capture *kcap = NULL;
+	if (net->harness_if &&
+	    !(kcap = live_capture_start(net->harness_ns, net->harness_if, NULL, false, err,
+					sizeof(err))))
+		log_warn("case %s: no keepalive capture: %s", s->name, err);
+	/* ours: only from behind a NAT (RFC 3948 2.3), not for a claimed one */
+	struct ike_sa *sa = ike_engine_sa(e);
+	struct natt_keepalive ka;
+	bool ka_on = s->keepalive_ms && sa && sa->natt_floated && sa->nat_local;
+	natt_keepalive_init(&ka, ka_on ? s->keepalive_ms : 0, sa ? &sa->peer : NULL);
+	struct peer_sa_view pv;
+	char pverr[200];
+	if (s->remap_box && peer->ops->view(peer, pc, &pv, pverr, sizeof(pverr)))
+		rk->peer_port_before = pv.remote_port;
+	uint64_t remap_at = s->remap_box ? t0 + s->hold_ms / 2 : UINT64_MAX, remap_ms = 0;
+	pid_t pid = 0;
+	uint64_t ping_t0 = clock_ms();
+	if (!quiet && !netns_spawn(net->harness_ns, argv, log, &pid, err, sizeof(err))) {
 		snprintf(rk->why, sizeof(rk->why), "ping: %.300s", err);
+		struct live_summary junk;
+		live_capture_stop(kcap, NULL, 0, &junk);
 		esp_user_free(p.u);
 		return;
 	}
@@ -940,13 +990,34 @@ static void interop_rekey(struct peer *peer, const struct interop_net *net,
 	bool snapped = false;           /* the peer's view just after the rekey */
 	uint64_t limit = t0 + s->hold_ms + 5000;
 	int st = 0;
-	while (waitpid(pid, &st, WNOHANG) == 0) {
-		if (clock_ms() > limit) {
+	if (quiet)
+		limit = t0 + s->hold_ms;
+	while (quiet ? clock_ms() < limit : waitpid(pid, &st, WNOHANG) == 0) {
+		if (!quiet && clock_ms() > limit) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
 			break;
 		}
 		interop_pump(&p, 20);
+		if (kcap)
+			live_capture_poll(kcap);
+		if (sa) {
+			natt_keepalive_set_peer(&ka, &sa->peer);  /* it follows a remap */
+			natt_keepalive_run(&ka, t, clock_ms());
+		}
+		if (clock_ms() >= remap_at) {
+			/* the NAT forgets us; an authenticated message from the new
+			   mapping tells the peer where we are now (RFC 3947 7) */
+			remap_at = UINT64_MAX;
+			remap_ms = clock_ms();
+			if (!net->topo || !netns_topo_remap(net->topo, (enum netns_role)s->remap_box,
+							    err, sizeof(err)))
+				log_warn("case %s: remap: %s", s->name, net->topo ? err : "no topology");
+			else
+				rk->remapped = true;
+			if (!ike_engine_send_dpd(e, clock_ms()))
+				log_warn("case %s: no DPD after the remap", s->name);
+		}
 		bool live = true;
 		struct esp_counters in, out;
 		if (gone_out == UINT64_MAX && esp_user_child_state(p.u, old, &live) && !live &&
@@ -960,18 +1031,38 @@ static void interop_rekey(struct peer *peer, const struct interop_net *net,
 	}
 	for (int k = 0; k < 5; k++)
 		interop_pump(&p, 20);
+	/* the echoes answered, by sequence number: after a remap only those
+	   sent a second after it must all come back */
+	unsigned first_after = remap_ms ? (unsigned)((remap_ms + 1000 - ping_t0) /
+						     INTEROP_HOLD_PING_MS) + 1 : 0;
+	unsigned replied_after = 0;
 	FILE *f = fopen(log, "r");
 	char line[256];
 	while (f && fgets(line, sizeof(line), f)) {
-		unsigned tx, rx;
+		unsigned tx, rx, seq;
 		const char *c = strstr(line, " packets transmitted, ");
+		const char *q = strstr(line, " icmp_seq=");
 		if (c && sscanf(line, "%u packets transmitted, %u", &tx, &rx) == 2) {
 			rk->pings_sent = tx;
 			rk->pings_lost = tx - (rx < tx ? rx : tx);
+		} else if (q && strstr(line, " bytes from ") && sscanf(q, " icmp_seq=%u", &seq) == 1 &&
+			   first_after && seq >= first_after) {
+			replied_after++;
 		}
 	}
 	if (f)
 		fclose(f);
+	if (first_after && rk->pings_sent >= first_after) {
+		rk->pings_after_remap = rk->pings_sent - first_after + 1;
+		rk->lost_after_remap = rk->pings_after_remap -
+				       (replied_after < rk->pings_after_remap ? replied_after
+									: rk->pings_after_remap);
+	}
+	if (kcap) {
+		struct live_summary ws;
+		live_capture_stop(kcap, NULL, 0, &ws);
+		interop_keepalives(&ws, net, rk);
+	}
 	res = ike_engine_result(e);
 	rk->children = (unsigned)res->nchild;
 	rk->rekeyed_by_us = res->rekeys > 0;
@@ -1004,8 +1095,14 @@ static void interop_rekey(struct peer *peer, const struct interop_net *net,
 		rk->old_out_after = out.packets - gone_out;
 	rk->expired_drops = esp_user_expired(p.u);
 	rk->retired_drops = esp_user_retired(p.u);
+	for (size_t i = 0; remap_ms && i < res->nevent; i++)
+		if (!res->event[i].sent && res->event[i].kind == IKE_K_DPD_ACK &&
+		    res->event[i].time_ms >= remap_ms)
+			rk->dpd_acked = true;
 	struct peer_sa_view v;
 	char verr[200];
+	if (s->remap_box && peer->ops->view(peer, pc, &v, verr, sizeof(verr)))
+		rk->peer_port_after = v.remote_port;
 	snprintf(vpath, sizeof(vpath), "%s/peer-view-hold.txt", art);
 	interop_rekey_view(peer, pc, vpath);
 	/* the successor, or its own successor when the hold saw two rekeys */
@@ -1019,7 +1116,12 @@ static void interop_rekey(struct peer *peer, const struct interop_net *net,
 		}
 	esp_user_free(p.u);
 	rk->ms = clock_ms() - t0;
-	if (!s->rekey)
+	if (quiet)
+		rk->ok = true;  /* nothing asked of the hold but what the capture saw */
+	else if (s->remap_box)
+		rk->ok = rk->remapped && rk->dpd_acked && rk->pings_after_remap &&
+			 !rk->lost_after_remap;
+	else if (!s->rekey)
 		rk->ok = rk->pings_sent && !rk->pings_lost;
 	else
 		rk->ok = nc && rk->new_before_expiry && rk->old_deleted && rk->new_in && rk->new_out &&
@@ -1361,6 +1463,7 @@ bool interop_env_topo_up(struct interop_env *v, enum netns_topology kind, const 
 	v->net.harness_public = v->topo->harness_public;
 	v->net.peer = v->topo->peer_ike;
 	v->net.peer_public = v->topo->peer_public;
+	v->net.topo = v->topo;
 	interop_host_ts(&v->topo->harness_subnet, v->hts, sizeof(v->hts));
 	interop_host_ts(&v->topo->peer_subnet, v->pts, sizeof(v->pts));
 	v->net.harness_ts = v->hts;

@@ -28,6 +28,7 @@ struct interop_net {
 	const char *peer_if;              /* the peer's end of its link */
 	const char *probe_bin;            /* ike-conform, for UDP probes at the peer's end
 					     (NULL: pings only) */
+	struct netns_topo *topo;          /* for NAT remaps (NULL: none possible) */
 };
 
 /* More IKE/CHILD SA attempts than this in one case is a peer in a loop. */
@@ -94,6 +95,15 @@ struct interop_spec {
 	uint32_t hold_ms;
 	bool rekey;
 	uint32_t rekey_margin_ms;
+	/* NAT keepalives (RFC 3948 2.3) every keepalive_ms from whichever side
+	 * is behind a NAT (or claims one), both the harness and the peer; the
+	 * hold's capture counts them. 0: the harness sends none, the peer
+	 * keeps its default. */
+	uint32_t keepalive_ms;
+	/* Halfway through the hold this NAT box maps the flows anew
+	 * (NETNS_ROLE_NAT_HARNESS or _NAT_PEER; 0: none); the harness then
+	 * sends an authenticated DPD from the new mapping (RFC 3947 7). */
+	int remap_box;
 };
 
 /* Round trip and throughput through a tunnel, for make bench. */
@@ -156,6 +166,14 @@ struct interop_rekey {
 	uint64_t expired_drops;             /* esp_user_expired over the hold */
 	uint64_t retired_drops;             /* esp_user_retired over the hold */
 	uint64_t ms;                        /* the hold, as it ran */
+	/* NAT keepalives on the harness's link during the hold */
+	bool ka_captured;
+	size_t ka_from_harness, ka_from_peer;
+	uint64_t ka_gap_min[2], ka_gap_max[2]; /* ms between them: harness's, peer's */
+	/* a NAT remap halfway through */
+	bool remapped, dpd_acked;
+	uint16_t peer_port_before, peer_port_after; /* the peer's view of our port */
+	unsigned pings_after_remap, lost_after_remap; /* from a second after it */
 };
 #define INTEROP_HOLD_PING_MS 150
 

@@ -58,6 +58,19 @@ static const char test_run_suite[] =
 	"    expect: { nat: harness, floated: true, encap: true }\n"
 	"  - name: oa\n"
 	"    expect: { natoa: true }\n"
+	"  - name: held\n"
+	"    topology: nat-harness\n"
+	"    hold: 4s\n"
+	"    keepalive: 1s\n"
+	"    expect: { keepalives: harness }\n"
+	"  - name: rekeyed\n"
+	"    hold: 13s\n"
+	"    rekey: true\n"
+	"    expect: { rekey: true }\n"
+	"  - name: remapped\n"
+	"    hold: 6s\n"
+	"    nat_remap: harness\n"
+	"    expect: { remap: true }\n"
 	"  - name: sides\n"
 	"    expect: { nat: { harness_sees: none, peer_sees: harness }, floated: false }\n"
 	"  - name: no-natd\n"
@@ -94,17 +107,17 @@ START_TEST(test_run_ids_filter_shard)
 {
 	struct run_plan p;
 	test_run_load(&p);
-	ck_assert_uint_eq(p.nitems, 32);  /* (3 + 13) x 2 peers */
+	ck_assert_uint_eq(p.nitems, 38);  /* (3 + 16) x 2 peers */
 	ck_assert_str_eq(p.items[0].id, "t@strongswan/g2");
 	ck_assert_str_eq(p.items[0].group, "t@strongswan");
-	ck_assert_str_eq(p.items[16].id, "t@self/g2");
-	ck_assert_int_eq(p.items[16].c->peer, SUITE_PEER_SELF);
+	ck_assert_str_eq(p.items[19].id, "t@self/g2");
+	ck_assert_int_eq(p.items[19].c->peer, SUITE_PEER_SELF);
 	/* filters: the id, the bare name, any of several */
 	static const struct {
 		const char *pat[2];
 		size_t n, want;
 	} filters[] = {
-		{ { "t@self/*", NULL }, 1, 16 },
+		{ { "t@self/*", NULL }, 1, 19 },
 		{ { "g1*", NULL }, 1, 4 },
 		{ { "*/refused", "quiet" }, 2, 4 },
 		{ { "nothing", NULL }, 1, 0 },
@@ -172,7 +185,8 @@ enum test_run_tweak {
 	TW_OTHER_NOTIFY, TW_SILENT, TW_WRONG_GROUP, TW_WRONG_ESP, TW_LIFE_OURS, TW_LIFE_PEER,
 	TW_CHILD_LIFE_PEER, TW_LOOPS, TW_PEER_OWN_LIFE, TW_RESP_LIFE, TW_NAT_HARNESS,
 	TW_NAT_HARNESS_FORCED, TW_NAT_PEER_FAKES, TW_NAT_LOST, TW_NO_FLOAT, TW_PLAIN_ESP,
-	TW_SIDES, TW_NATOA, TW_NATOA_PEER_NONE,
+	TW_SIDES, TW_NATOA, TW_NATOA_PEER_NONE, TW_KA_OK, TW_KA_SLOW, TW_KA_PEER_TOO,
+	TW_KA_NO_CAPTURE, TW_REKEY_OK, TW_REKEY_LOST, TW_NO_HOLD, TW_REMAP_OK, TW_REMAP_LOST,
 };
 
 static void test_run_tweak(struct interop_result *r, enum test_run_tweak t)
@@ -249,6 +263,35 @@ static void test_run_tweak(struct interop_result *r, enum test_run_tweak t)
 		r->view.child.natoa_known = true;
 		r->view.child.natoa = t == TW_NATOA;
 		break;
+	case TW_KA_OK:
+	case TW_KA_SLOW:
+	case TW_KA_PEER_TOO:
+	case TW_KA_NO_CAPTURE:
+		r->rekey.ran = r->rekey.ok = true;
+		r->rekey.ka_captured = t != TW_KA_NO_CAPTURE;
+		r->rekey.ka_from_harness = t == TW_KA_SLOW ? 2 : 4;
+		r->rekey.ka_gap_min[0] = 990;
+		r->rekey.ka_gap_max[0] = t == TW_KA_SLOW ? 2500 : 1010;
+		r->rekey.ka_from_peer = t == TW_KA_PEER_TOO ? 1 : 0;
+		break;
+	case TW_REKEY_OK:
+	case TW_REKEY_LOST:
+		r->rekey.ran = true;
+		r->rekey.ok = t == TW_REKEY_OK;
+		r->rekey.new_spi_in = 0x1234;
+		snprintf(r->rekey.why, sizeof(r->rekey.why), "%s: 2 children",
+			 t == TW_REKEY_OK ? "ok" : "failed");
+		break;
+	case TW_NO_HOLD:
+		break;
+	case TW_REMAP_OK:
+	case TW_REMAP_LOST:
+		r->rekey.ran = r->rekey.remapped = r->rekey.dpd_acked = true;
+		r->rekey.pings_after_remap = 20;
+		r->rekey.lost_after_remap = t == TW_REMAP_OK ? 0 : 20;
+		r->rekey.peer_port_before = 4500;
+		r->rekey.peer_port_after = 10771;
+		break;
 	case TW_SIDES:
 		r->natt_version = IKE_NATT_RFC3947;
 		r->view.nat_known = r->view.nat_remote = true;
@@ -310,6 +353,16 @@ START_TEST(test_run_judge_table)
 		{ "t@self/natted", true, TW_PLAIN_ESP, RUN_FAIL, "encap", "the peer's plain" },
 		{ "t@self/sides", true, TW_SIDES, RUN_PASS, "", "" },
 		{ "t@self/oa", true, TW_NATOA, RUN_PASS, "", "" },
+		/* the hold: keepalives counted and timed, the rekey, the remap */
+		{ "t@self/held", true, TW_KA_OK, RUN_PASS, "", "" },
+		{ "t@self/held", true, TW_KA_SLOW, RUN_FAIL, "keepalives", "2 from the harness (gaps 990-2500 ms)" },
+		{ "t@self/held", true, TW_KA_PEER_TOO, RUN_FAIL, "keepalives", "1 from the peer" },
+		{ "t@self/held", true, TW_KA_NO_CAPTURE, RUN_FAIL, "keepalives", "no capture" },
+		{ "t@self/held", true, TW_NO_HOLD, RUN_FAIL, "hold", "no hold ran" },
+		{ "t@self/rekeyed", true, TW_REKEY_OK, RUN_PASS, "", "" },
+		{ "t@self/rekeyed", true, TW_REKEY_LOST, RUN_FAIL, "rekey", "failed: 2 children" },
+		{ "t@self/remapped", true, TW_REMAP_OK, RUN_PASS, "", "" },
+		{ "t@self/remapped", true, TW_REMAP_LOST, RUN_FAIL, "remap", "20 of 20 pings lost" },
 		{ "t@self/oa", true, TW_NATOA_PEER_NONE, RUN_FAIL, "natoa", "the harness received one, the peer did not" },
 		{ "t@self/oa", true, TW_NONE, RUN_FAIL, "natoa", "the harness did not receive one" },
 		{ "t@self/sides", true, TW_NAT_HARNESS, RUN_FAIL, "nat", "the harness found harness" },

@@ -527,7 +527,7 @@ START_TEST(test_suite_lifetime_file)
 	struct suite s;
 	test_suite_load_shipped("lifetime.yaml", &s);
 	ck_assert_str_eq(s.name, "lifetime");
-	ck_assert_uint_eq(s.ncases, 2 * (18 + 9));
+	ck_assert_uint_eq(s.ncases, 2 * (18 + 11));
 	static const struct {
 		const char *name;
 		enum suite_peer peer;
@@ -575,7 +575,7 @@ START_TEST(test_suite_nat_t_file)
 {
 	struct suite s;
 	test_suite_load_shipped("nat-t.yaml", &s);
-	ck_assert_uint_eq(s.ncases, 2 * (8 + 12));
+	ck_assert_uint_eq(s.ncases, 2 * (8 + 18));
 	static const struct {
 		const char *name;
 		enum suite_peer peer;
@@ -608,6 +608,11 @@ START_TEST(test_suite_nat_t_file)
 		  c->steps[2].mutations[1].remove == WIRE_PL_NATD);
 	ck_assert_uint_eq(c->expect.nat_harness_sees, SUITE_NAT | SUITE_NAT_HARNESS | SUITE_NAT_PEER);
 	ck_assert_uint_eq(c->expect.nat_peer_sees, SUITE_NAT);
+	c = suite_find_case_for(&s, "keepalives-nat-both", SUITE_PEER_SELF);
+	ck_assert(c && c->keepalive_ms == 1000 && c->hold_ms == 4000 &&
+		  c->expect.keepalives == (SUITE_NAT | SUITE_NAT_HARNESS | SUITE_NAT_PEER));
+	c = suite_find_case_for(&s, "remap-nat-harness", SUITE_PEER_STRONGSWAN);
+	ck_assert(c && c->nat_remap == SUITE_NAT_HARNESS && c->expect.remap == SUITE_YES);
 	suite_free(&s);
 }
 END_TEST

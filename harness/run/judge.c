@@ -126,6 +126,19 @@ static void run_props(const struct suite_case *c, bool init, const struct intero
 			 " ms", r->traffic.in.packets, r->traffic.out.packets, r->traffic.ms);
 		run_verdict_prop(v, "traffic", buf);
 	}
+	const struct interop_rekey *h = &r->rekey;
+	if (h->ran) {
+		snprintf(buf, sizeof(buf), "%" PRIu64 " ms, %u/%u pings lost, %u children, "
+			 "keepalives %zu+%zu", h->ms, h->pings_lost, h->pings_sent, h->children,
+			 h->ka_from_harness, h->ka_from_peer);
+		run_verdict_prop(v, "hold", buf);
+		if (h->new_spi_in) {
+			snprintf(buf, sizeof(buf), "by the %s %" PRIu64 " ms before expiry, Delete %s",
+				 h->rekeyed_by_us ? "harness" : "peer", h->lead_ms,
+				 h->delete_sent ? "sent" : h->delete_rx ? "received" : "none");
+			run_verdict_prop(v, "rekey", buf);
+		}
+	}
 }
 
 static bool run_p1_matches(const struct ike_p1_xform *want, const struct ike_p1_xform *got)
@@ -244,6 +257,68 @@ static void run_judge_nat(const struct suite_expect *x, const struct interop_res
 	}
 }
 
+/* Keepalives from one side in the hold: none when it should send none;
+ * else at least all but two of hold/interval, each gap within half to
+ * one and a half intervals. */
+static bool run_ka_ok(bool want, size_t n, uint64_t gmin, uint64_t gmax, uint32_t hold,
+		      uint32_t every)
+{
+	if (!want)
+		return n == 0;
+	size_t need = every && hold / every > 2 ? hold / every - 2 : 1;
+	return n >= need && (n < 2 || (gmin * 2 >= every && gmax * 2 <= 3ull * every));
+}
+
+/* What the hold saw: the rekey, the keepalives, the remap, the steady ping. */
+static void run_judge_hold(const struct suite_case *c, const struct interop_result *r,
+			   struct run_verdict *v)
+{
+	const struct suite_expect *x = &c->expect;
+	const struct interop_rekey *h = &r->rekey;
+	if (!c->hold_ms || !r->established)
+		return;
+	if (!h->ran) {
+		run_mismatch(v, "hold", "the SA held after the checks", "no hold ran");
+		return;
+	}
+	if (x->rekey) {
+		bool want = x->rekey == SUITE_YES;
+		bool rekeyed = h->new_spi_in != 0;
+		if (want ? !h->ok : rekeyed)
+			run_mismatch(v, "rekey", want ? "the child replaced before expiry, the old one "
+				     "deleted, no ping lost" : "no rekey", "%s", h->why);
+	}
+	if (x->keepalives) {
+		static const char *const who[] = { "none", "harness", "peer", "both" };
+		unsigned want = x->keepalives & 3u;
+		bool ok = h->ka_captured &&
+			  run_ka_ok(want & 1u, h->ka_from_harness, h->ka_gap_min[0], h->ka_gap_max[0],
+				    c->hold_ms, c->keepalive_ms) &&
+			  run_ka_ok(want & 2u, h->ka_from_peer, h->ka_gap_min[1], h->ka_gap_max[1],
+				    c->hold_ms, c->keepalive_ms);
+		if (!ok)
+			run_mismatch(v, "keepalives", who[want], "%s%zu from the harness (gaps %" PRIu64
+				     "-%" PRIu64 " ms), %zu from the peer (gaps %" PRIu64 "-%" PRIu64
+				     " ms) in %" PRIu32 " ms, every %" PRIu32 " ms configured",
+				     h->ka_captured ? "" : "no capture; ", h->ka_from_harness,
+				     h->ka_gap_min[0], h->ka_gap_max[0], h->ka_from_peer, h->ka_gap_min[1],
+				     h->ka_gap_max[1], c->hold_ms, c->keepalive_ms);
+	}
+	if (x->remap) {
+		bool want = x->remap == SUITE_YES;
+		bool ok = h->remapped && h->dpd_acked && h->pings_after_remap && !h->lost_after_remap;
+		if (ok != want)
+			run_mismatch(v, "remap", want ? "the SA carries on from the new mapping"
+					    : "the SA lost after the remap",
+				     "%s, DPD %s, %u of %u pings lost from a second after it; the peer "
+				     "saw our port %u, then %u", h->remapped ? "remapped" : "not remapped",
+				     h->dpd_acked ? "answered" : "unanswered", h->lost_after_remap,
+				     h->pings_after_remap, h->peer_port_before, h->peer_port_after);
+	} else if (x->traffic && !x->rekey && h->pings_lost) {
+		run_mismatch(v, "traffic", "no ping lost while the SA was held", "%s", h->why);
+	}
+}
+
 void run_judge(const struct suite_case *c, bool init, const struct interop_result *r,
 	       struct run_verdict *v)
 {
@@ -318,6 +393,7 @@ void run_judge(const struct suite_case *c, bool init, const struct interop_resul
 				     run_notifies(r->notify_tx, r->nnotify_tx, b, sizeof(b)));
 	}
 	run_judge_nat(x, r, v);
+	run_judge_hold(c, r, v);
 	if (x->traffic && r->established && !(r->traffic.ran && r->traffic.ok))
 		run_mismatch(v, "traffic", "ESP both ways through the child SA", "%s",
 			     r->traffic.ran ? r->traffic.why : "no traffic was sent");

@@ -339,6 +339,10 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 		.artifacts = dir, .seeds = w->o->seeds,
 		.natt = c->natt, .no_natt = c->no_natt, .life_policy = c->life_policy,
 		.peer_fakes_nat = ss && !strongswan_kernel_esp(),
+		.hold_ms = c->hold_ms, .rekey = c->rekey, .rekey_margin_ms = c->rekey_margin_ms,
+		.keepalive_ms = c->keepalive_ms,
+		.remap_box = c->nat_remap == SUITE_NAT_HARNESS ? NETNS_ROLE_NAT_HARNESS
+			     : c->nat_remap == SUITE_NAT_PEER ? NETNS_ROLE_NAT_PEER : 0,
 		.harness_force = run_tri(c->natt_force),
 		.peer_natt = c->peer_config.has_natt ? c->peer_config.natt : 0,
 		.peer_no_natt = c->peer_config.has_natt && !c->peer_config.natt,

@@ -264,6 +264,8 @@ bool self_peer_config(const struct peer_case *c, char *buf, size_t len, char *er
 		 c->local.port ? c->local.port : 500, IKE_NATT_PORT);
 	self_natt(&b, c);
 	self_put(&b, "natt_force: %s\n", c->force_encap ? "true" : "false");
+	if (c->keepalive_ms)
+		self_put(&b, "natt_keepalive: %" PRIu32 "ms\n", c->keepalive_ms);
 	if (c->life_policy_set)
 		self_put(&b, "lifetime_policy: %s\n", c->life_policy == IKE_LIFE_ACCEPT ? "accept"
 			 : c->life_policy == IKE_LIFE_NOT_LONGER ? "not-longer" : "notify");
