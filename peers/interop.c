@@ -1336,6 +1336,9 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 		}
 		for (size_t i = 0; i < res->nevent && !r->heard; i++)
 			r->heard = !res->event[i].sent;
+		for (size_t i = 0; i < res->nevent && !r->float_kind; i++)
+			if (res->event[i].natt)
+				r->float_kind = res->event[i].kind;
 		r->harness_forced = cfg.natt_force;
 		r->peer_forced = pc.force_encap || s->peer_fakes_nat;
 		const struct ike_sa *sa = ike_engine_sa(e);

@@ -204,6 +204,8 @@ struct interop_result {
 	bool floated;                     /* IKE moved to the NAT-T port */
 	uint16_t harness_port, peer_port; /* the IKE ports at the end (harness's view) */
 	bool harness_forced, peer_forced; /* each side claimed a NAT (natt_force) */
+	enum ike_kind float_kind;         /* the first message on the NAT-T port (RFC
+					     3947 4: the initiator's mm5 or am3) */
 };
 
 /* Run one case. False only when the case could not be run at all (err set);

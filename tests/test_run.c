@@ -185,6 +185,7 @@ enum test_run_tweak {
 	TW_OTHER_NOTIFY, TW_SILENT, TW_WRONG_GROUP, TW_WRONG_ESP, TW_LIFE_OURS, TW_LIFE_PEER,
 	TW_CHILD_LIFE_PEER, TW_LOOPS, TW_PEER_OWN_LIFE, TW_RESP_LIFE, TW_NAT_HARNESS,
 	TW_NAT_HARNESS_FORCED, TW_NAT_PEER_FAKES, TW_NAT_LOST, TW_NO_FLOAT, TW_PLAIN_ESP,
+	TW_LATE_FLOAT,
 	TW_SIDES, TW_NATOA, TW_NATOA_PEER_NONE, TW_KA_OK, TW_KA_SLOW, TW_KA_PEER_TOO,
 	TW_KA_NO_CAPTURE, TW_REKEY_OK, TW_REKEY_LOST, TW_NO_HOLD, TW_REMAP_OK, TW_REMAP_LOST,
 };
@@ -238,8 +239,10 @@ static void test_run_tweak(struct interop_result *r, enum test_run_tweak t)
 	case TW_NAT_LOST:
 	case TW_NO_FLOAT:
 	case TW_PLAIN_ESP:
+	case TW_LATE_FLOAT:
 		r->natt_version = IKE_NATT_RFC3947;
 		r->nat_local = r->floated = r->natd_rx = true;
+		r->float_kind = t == TW_LATE_FLOAT ? IKE_K_QM1 : IKE_K_MM5;
 		r->view.nat_known = r->view.nat_remote = true;
 		r->view.local_port = IKE_NATT_PORT;
 		r->child.xf.encap = IKE_ENCAP_UDP_TUNNEL;
@@ -351,6 +354,7 @@ START_TEST(test_run_judge_table)
 		{ "t@self/natted", true, TW_NAT_LOST, RUN_FAIL, "nat", "none behind a NAT by the peer's view" },
 		{ "t@self/natted", true, TW_NO_FLOAT, RUN_FAIL, "floated", "did not float (sends to port 500)" },
 		{ "t@self/natted", true, TW_PLAIN_ESP, RUN_FAIL, "encap", "the peer's plain" },
+		{ "t@self/natted", true, TW_LATE_FLOAT, RUN_FAIL, "floated", "the first message on port 4500 was qm1" },
 		{ "t@self/sides", true, TW_SIDES, RUN_PASS, "", "" },
 		{ "t@self/oa", true, TW_NATOA, RUN_PASS, "", "" },
 		/* the hold: keepalives counted and timed, the rekey, the remap */

@@ -186,9 +186,10 @@ static void run_life(struct run_verdict *v, const char *what, uint32_t want_sec,
 
 /* NAT-T: who is behind a NAT as each side detected it, the float, ESP in
  * UDP. A side that claims a NAT (natt_force) makes the other see one. */
-static void run_judge_nat(const struct suite_expect *x, const struct interop_result *r,
+static void run_judge_nat(const struct suite_case *c, const struct interop_result *r,
 			  struct run_verdict *v)
 {
+	const struct suite_expect *x = &c->expect;
 	static const char *const who[] = { "none", "harness", "peer", "both" };
 	if (x->nat) {
 		unsigned want = x->nat & 3u;
@@ -226,10 +227,16 @@ static void run_judge_nat(const struct suite_expect *x, const struct interop_res
 	}
 	if (x->floated) {
 		bool want = x->floated == SUITE_YES;
+		/* RFC 3947 4: the initiator moves with its first message after
+		   the NAT-D exchange, so 4500 starts with mm5 or am3 */
+		enum ike_kind first = c->exchange == WIRE_X_AGGR ? IKE_K_AM3 : IKE_K_MM5;
 		if (r->floated != want)
 			run_mismatch(v, "floated", want ? "IKE on port 4500" : "IKE stays on port 500",
 				     "the harness %s (sends to port %u)",
 				     r->floated ? "floated" : "did not float", r->peer_port);
+		else if (want && r->float_kind != first)
+			run_mismatch(v, "floated", ike_kind_name(first), "the first message on port "
+				     "4500 was %s", ike_kind_name(r->float_kind));
 		else if (r->view.nat_known && r->view.local_port &&
 			 (r->view.local_port == IKE_NATT_PORT) != want)
 			run_mismatch(v, "floated", want ? "IKE on port 4500" : "IKE stays on port 500",
@@ -392,7 +399,7 @@ void run_judge(const struct suite_case *c, bool init, const struct interop_resul
 				     run_notifies(r->notify_rx, r->nnotify_rx, a, sizeof(a)),
 				     run_notifies(r->notify_tx, r->nnotify_tx, b, sizeof(b)));
 	}
-	run_judge_nat(x, r, v);
+	run_judge_nat(c, r, v);
 	run_judge_hold(c, r, v);
 	if (x->traffic && r->established && !(r->traffic.ran && r->traffic.ok))
 		run_mismatch(v, "traffic", "ESP both ways through the child SA", "%s",
