@@ -1310,6 +1310,9 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 		interop_drive(e, t, limit);
 		const struct ike_result *res = ike_engine_result(e);
 		r->harness_ok = res->finished && !res->failed;
+		snprintf(r->harness_error, sizeof(r->harness_error), "%s",
+			 r->harness_ok ? "" : res->error[0] ? res->error
+					    : "did not finish its script in time");
 		uint64_t settle = clock_ms() + INTEROP_SETTLE_MS;
 		/* one look, for the report, unless the harness got somewhere the
 		   peer must catch up with (its last message may be in flight) */

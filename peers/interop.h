@@ -197,6 +197,7 @@ struct interop_result {
 	struct ike_child child;           /* keys not kept */
 	bool have_child;
 	bool heard;                       /* the harness received anything from the peer */
+	char harness_error[480];          /* why the harness's script failed ("" when not) */
 	/* NAT-T as the harness saw it (the peer's own is in view) */
 	uint8_t natt_version;             /* agreed: enum ike_natt_version */
 	bool nat_local, nat_peer;         /* NAT-D: the harness, the peer behind a NAT */

@@ -675,6 +675,84 @@ START_TEST(test_suite_dh_groups_file)
 }
 END_TEST
 
+/* Malformed cases: the script made from the catalog for the harness's
+ * role, the reaction from the catalog unless the case says otherwise, the
+ * matrix keeping only the pairs the catalog has. */
+static const char test_suite_malformed_text[] =
+	"suite: m\npeer: [strongswan, self]\n"
+	"defaults: { psk: k, phase2: { esp: aes128-sha1 } }\n"
+	"matrix:\n  mutation: [ke-zero, sa-bad-doi]\n  at: [mm1, mm3, mm4, qm2]\n"
+	"cases:\n"
+	"  - { name: dpd, malformed: { mutation: info-hash-wrong, at: dpd, within: 1s } }\n"
+	"  - { name: aggr, malformed: { mutation: nonce-short, at: am2 }, expect: { silence: true } }\n"
+	"overrides:\n"
+	"  - match: { peer: strongswan, mutation: ke-zero }\n"
+	"    set: { expect: { rejected: PAYLOAD-MALFORMED } }\n";
+
+START_TEST(test_suite_malformed)
+{
+	struct suite s;
+	struct yaml_error err = { 0 };
+	ck_assert_msg(suite_load_string("m.yaml", test_suite_malformed_text, &s, &err), "%s",
+		      err.text);
+	/* ke-zero: mm3, mm4; sa-bad-doi: mm1, qm2; then the two explicit */
+	ck_assert_uint_eq(s.ncases, 12);
+	static const char *const names[] = { "ke-zero-mm3", "ke-zero-mm4", "sa-bad-doi-mm1",
+					     "sa-bad-doi-qm2", "dpd", "aggr" };
+	for (size_t i = 0; i < 6; i++)
+		ck_assert_str_eq(s.cases[i].name, names[i]);
+	/* mm4: the harness answers as responder up to its mutated mm4 */
+	const struct suite_case *c = suite_find_case_for(&s, "ke-zero-mm4", SUITE_PEER_SELF);
+	ck_assert_int_eq(c->role, IKE_RESPONDER);
+	ck_assert_int_eq(c->exchange, WIRE_X_MAIN);
+	ck_assert_uint_eq(c->nsteps, 5);
+	static const enum suite_step_kind k4[] = { SUITE_STEP_EXPECT, SUITE_STEP_SEND,
+						   SUITE_STEP_EXPECT, SUITE_STEP_SEND,
+						   SUITE_STEP_EXPECT_NOTIFY };
+	static const enum ike_kind m4[] = { IKE_K_MM1, IKE_K_MM2, IKE_K_MM3, IKE_K_MM4 };
+	for (size_t i = 0; i < 5; i++)
+		ck_assert_int_eq(c->steps[i].kind, k4[i]);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_int_eq(c->steps[i].msg, m4[i]);
+	ck_assert_ptr_eq(c->steps[3].catalog, ike_catalog_find("ke-zero"));
+	ck_assert_ptr_null(c->steps[1].catalog);
+	ck_assert_uint_eq(c->steps[4].alts[0].notify, WIRE_N_INVALID_KEY_INFORMATION);
+	ck_assert_uint_eq(c->steps[4].ms, 2000);
+	ck_assert(c->expect.peer_alive && !c->expect.established);
+	/* the override: strongSwan's reaction instead of the catalog's */
+	c = suite_find_case_for(&s, "ke-zero-mm3", SUITE_PEER_STRONGSWAN);
+	ck_assert_int_eq(c->role, IKE_INITIATOR);
+	ck_assert_uint_eq(c->reaction, WIRE_N_PAYLOAD_MALFORMED);
+	ck_assert_uint_eq(c->steps[c->nsteps - 1].alts[0].notify, WIRE_N_PAYLOAD_MALFORMED);
+	/* qm2: phase 1 as responder, then Quick Mode up to qm2 */
+	c = suite_find_case_for(&s, "sa-bad-doi-qm2", SUITE_PEER_SELF);
+	ck_assert_int_eq(c->role, IKE_RESPONDER);
+	ck_assert_uint_eq(c->nsteps, 9);
+	ck_assert_int_eq(c->steps[6].msg, IKE_K_QM1);
+	ck_assert_int_eq(c->steps[6].kind, SUITE_STEP_EXPECT);
+	ck_assert_int_eq(c->steps[7].msg, IKE_K_QM2);
+	ck_assert_int_eq(c->steps[7].kind, SUITE_STEP_SEND);
+	ck_assert_uint_eq(c->reaction, WIRE_N_DOI_NOT_SUPPORTED);
+	/* dpd: Main Mode as initiator, the R-U-THERE, silence for 1 s */
+	c = suite_find_case_for(&s, "dpd", SUITE_PEER_SELF);
+	ck_assert_int_eq(c->role, IKE_INITIATOR);
+	ck_assert_uint_eq(c->nsteps, 8);
+	ck_assert_int_eq(c->steps[6].msg, IKE_K_DPD);
+	ck_assert_int_eq(c->steps[7].kind, SUITE_STEP_SILENCE);
+	ck_assert_uint_eq(c->steps[7].ms, 1000);
+	ck_assert_uint_eq(c->reaction, 0);
+	/* am2 with expect silence: the case's word wins over the catalog's */
+	c = suite_find_case_for(&s, "aggr", SUITE_PEER_SELF);
+	ck_assert_int_eq(c->exchange, WIRE_X_AGGR);
+	ck_assert_int_eq(c->role, IKE_RESPONDER);
+	ck_assert_uint_eq(c->nsteps, 3);
+	ck_assert_int_eq(c->steps[2].kind, SUITE_STEP_SILENCE);
+	ck_assert_uint_eq(c->steps[2].ms, 1500);
+	ck_assert(!c->expect.silence);
+	suite_free(&s);
+}
+END_TEST
+
 /* Broken suites: the exact first error of each. H is a valid head. */
 #define H "suite: b\npeer: self\ndefaults: { psk: k }\n"
 /* a valid head for overrides: two peers, cases g2, g14 and a */
@@ -684,6 +762,34 @@ static const struct {
 	const char *text;
 	const char *error;
 } test_suite_broken[] = {
+	/* malformed: a mutation the catalog lacks, with a did-you-mean */
+	{ H "cases: [{ name: a, malformed: { mutation: hdr-major-versoin, at: mm1 } }]\n",
+	  "t.yaml:4:43: 'mutation': 'hdr-major-versoin' is not in the catalog (docs/mutations.md) (did you mean 'hdr-major-version'?)" },
+	/* malformed: a message the harness cannot mutate */
+	{ H "cases: [{ name: a, malformed: { mutation: ke-zero, at: mm7 } }]\n",
+	  "t.yaml:4:56: 'at' must be one of mm1, mm2, mm3, mm4, mm5, mm6, am1, am2, am3, qm1, qm2, qm3, dpd, delete, not 'mm7' (did you mean 'mm1'?)" },
+	/* malformed: a mutation for a message it does not fit */
+	{ H "cases: [{ name: a, malformed: { mutation: ke-zero, at: mm1 } }]\n",
+	  "t.yaml:4:56: 'at': mutation 'ke-zero' does not apply to mm1 (it applies to mm3, mm4, am1, am2)" },
+	/* malformed: at without mutation, mutation without at */
+	{ H "cases: [{ name: a, at: mm1 }]\n",
+	  "t.yaml:4:24: case 'a' gives 'at' without 'mutation'" },
+	{ H "cases: [{ name: a, mutation: ke-zero }]\n",
+	  "t.yaml:4:30: case 'a' gives 'mutation' without 'at'" },
+	{ H "cases: [{ name: a, malformed: { mutation: ke-zero } }]\n",
+	  "t.yaml:4:31: missing key 'at' in 'malformed'" },
+	/* malformed: Quick Mode without a phase 2 */
+	{ H "cases: [{ name: a, malformed: { mutation: nonce-short, at: qm1 } }]\n",
+	  "t.yaml:4:60: 'at': qm1 needs a Quick Mode: give 'esp' or 'phase2'" },
+	/* malformed: and a script */
+	{ H "cases: [{ name: a, malformed: { mutation: ke-zero, at: mm3 }, script: [{ send: mm1 }] }]\n",
+	  "t.yaml:4:71: case 'a': 'script' and a malformed mutation exclude each other (the mutation makes the script)" },
+	/* malformed: a reaction window too short to mean anything */
+	{ H "cases: [{ name: a, malformed: { mutation: ke-zero, at: mm3, within: 10ms } }]\n",
+	  "t.yaml:4:69: 'within' must be a duration from 100ms to 1m, not '10ms'" },
+	/* malformed: a matrix value the catalog lacks */
+	{ H "matrix: { mutation: [ke-zero, ke-nil], at: [mm3] }\n",
+	  "t.yaml:4:31: 'mutation': 'ke-nil' is not in the catalog (docs/mutations.md)" },
 	/* unknown top-level key */
 	{ "suite: b\npeer: self\ncases: [{ name: a, psk: k }]\nlifetim: 1h\n",
 	  "t.yaml:4:1: unknown key 'lifetim' in 'suite file'" },
@@ -998,6 +1104,7 @@ Suite *suite_suite(void)
 	tcase_add_test(tc, test_suite_matrix_exclude);
 	tcase_add_test(tc, test_suite_variables);
 	tcase_add_test(tc, test_suite_scripts);
+	tcase_add_test(tc, test_suite_malformed);
 	tcase_add_test(tc, test_suite_smoke_file);
 	tcase_add_test(tc, test_suite_peer_list);
 	tcase_add_test(tc, test_suite_overrides);

@@ -394,7 +394,15 @@ static void ike_apply_byte_muts(chunk_t *c, const struct ike_step *s, bool plain
 			c->len = mu->value;
 		else if (mu->op == x && mu->offset < c->len)
 			c->ptr[mu->offset] ^= (uint8_t)mu->value;
-		else if (!plain && mu->op == IKE_MUT_DGRAM_APPEND) {
+		else if (!plain && mu->op == IKE_MUT_DGRAM_CHOP && mu->value < c->len &&
+			 c->len - mu->value >= WIRE_HDR_LEN) {
+			c->len -= mu->value;
+			uint32_t n = (uint32_t)c->len;  /* the header's length, bytes 24-27 */
+			c->ptr[24] = (uint8_t)(n >> 24);
+			c->ptr[25] = (uint8_t)(n >> 16);
+			c->ptr[26] = (uint8_t)(n >> 8);
+			c->ptr[27] = (uint8_t)n;
+		} else if (!plain && mu->op == IKE_MUT_DGRAM_APPEND) {
 			chunk_t parts[2] = { *c, mu->bytes };
 			chunk_t n = chunk_cat(2, parts);
 			chunk_free(c);

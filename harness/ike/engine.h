@@ -32,6 +32,9 @@ enum ike_mut_op {
 	IKE_MUT_DGRAM_TRUNCATE,
 	IKE_MUT_DGRAM_XOR,
 	IKE_MUT_DGRAM_APPEND,   /* bytes after the message */
+	IKE_MUT_DGRAM_CHOP,     /* drop the last value bytes, the header's
+				   length following (a ciphertext cut short
+				   of whole blocks, nothing else wrong) */
 };
 
 struct ike_mutation {

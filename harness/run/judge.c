@@ -338,7 +338,18 @@ void run_judge(const struct suite_case *c, bool init, const struct interop_resul
 		snprintf(v->why, sizeof(v->why), "%s", r->why);
 		return;
 	}
-	if (x->established) {
+	if (c->malformed) {
+		/* the script's last step waited for the reaction; whether
+		   phase 1 came up is not this case's question */
+		char at[200];
+		if (c->reaction)
+			names_fmt(NAMES_NOTIFY, c->reaction, a, sizeof(a));
+		snprintf(at, sizeof(at), "%s after %s with %s, within %u ms",
+			 c->reaction ? a : "silence", ike_kind_name(c->malformed_at),
+			 c->malformed->name, c->reaction_ms);
+		if (!r->harness_ok)
+			run_mismatch(v, "reaction", at, "%s", r->harness_error);
+	} else if (x->established) {
 		if (!r->established)
 			run_mismatch(v, "established", "both sides established", "%s", r->why);
 		else if (!r->agree)
@@ -359,7 +370,7 @@ void run_judge(const struct suite_case *c, bool init, const struct interop_resul
 				     run_notifies(r->notify_rx, r->nnotify_rx, rx, sizeof(rx)),
 				     run_notifies(r->notify_tx, r->nnotify_tx, tx, sizeof(tx)),
 				     r->established ? "; established" : "");
-		else if (r->established)
+		else if (r->established && !c->malformed)
 			run_mismatch(v, "established", "refused", "%s seen, yet established", b);
 	}
 	if (x->silence && r->heard)
@@ -462,6 +473,14 @@ bool run_script(const struct suite_case *c, struct ike_step *steps, size_t max, 
 				mut[nm++] = (struct ike_mutation){ .op = IKE_MUT_SET, .path = m->field,
 								   .value = (uint32_t)val };
 				s->nmut++;
+			}
+			if (st->catalog) {
+				/* the catalog's mutations, bytes in its own storage */
+				size_t k = ike_catalog_mutations(st->catalog, mut + nm, maxmut - nm);
+				if (!k)
+					return run_script_fail(st, err, errlen, "too many mutations");
+				nm += k;
+				s->nmut += k;
 			}
 			break;
 		case SUITE_STEP_EXPECT:

@@ -43,6 +43,11 @@ struct suite_settings {
 	bool established_set;
 	const char *tags[SUITE_MAX_TAGS];
 	size_t ntags;
+	/* malformed: a catalog entry and the message it mutates */
+	const struct ike_catalog_entry *mutation;
+	enum ike_kind at;
+	const struct yaml_node *mutation_node, *at_node;
+	uint32_t reaction_ms;     /* malformed: { within } (0: the default) */
 	/* a case's own */
 	const struct yaml_node *name, *script;
 };
@@ -98,6 +103,12 @@ static const char *const suite_modes[] = {
 };
 static const char *const suite_verify_names[] = { "established", "traffic", "peer-alive", NULL };
 static const char *const suite_then_names[] = { "peer-alive", NULL };
+/* The messages a malformed case may mutate: those the harness can send in
+ * either role. */
+static const char *const suite_at_names[] = {
+	"mm1", "mm2", "mm3", "mm4", "mm5", "mm6", "am1", "am2", "am3",
+	"qm1", "qm2", "qm3", "dpd", "delete", NULL,
+};
 
 bool suite_peer_by_name(const char *name, enum suite_peer *out)
 {
@@ -557,6 +568,44 @@ static bool suite_setting(const struct yaml_node *v, const char *key, void *vctx
 			return yaml_fail(err, v, "'topology': %s", te);
 		return true;
 	}
+	if (strcmp(key, "mutation") == 0) {
+		const char *name;
+		if (!yaml_str(v, key, &name, err))
+			return false;
+		x->mutation = ike_catalog_find(name);
+		if (!x->mutation) {
+			/* the catalog is too long to list: name it and suggest */
+			const char *near = yaml_suggest(name, ike_catalog_names());
+			char hint[120] = "";
+			if (near)
+				snprintf(hint, sizeof(hint), " (did you mean '%s'?)", near);
+			return yaml_fail(err, v, "'mutation': '%s' is not in the catalog (docs/mutations.md)%s",
+					 name, hint);
+		}
+		x->mutation_node = v;
+		return true;
+	}
+	if (strcmp(key, "at") == 0) {
+		if (!yaml_enum(v, key, suite_at_names, &i, err))
+			return false;
+		x->at = ike_kind_by_name(suite_at_names[i]);
+		x->at_node = v;
+		return true;
+	}
+	if (strcmp(key, "within") == 0) {
+		uint64_t ms;
+		if (!yaml_duration_ms(v, key, 100, 60000, &ms, err))
+			return false;
+		x->reaction_ms = (uint32_t)ms;
+		return true;
+	}
+	if (strcmp(key, "malformed") == 0) {
+		static const struct yaml_field f[] = {
+			{ "mutation", true, suite_setting }, { "at", true, suite_setting },
+			{ "within", false, suite_setting },
+		};
+		return yaml_map_walk(v, "malformed", f, SUITE_N(f), x, err);
+	}
 	if (strcmp(key, "peer_config") == 0)
 		return suite_peer_config(v, x, err);
 	if (strcmp(key, "expect") == 0)
@@ -625,13 +674,13 @@ static const char *const suite_setting_keys[] = {
 	"role", "exchange", "auth", "psk", "proposal", "encryption", "hash", "group",
 	"lifetime", "phase2", "esp", "pfs", "mode", "child_lifetime", "natt", "natt_force",
 	"lifetime_policy", "topology", "hold", "rekey", "rekey_margin", "keepalive", "nat_remap",
-	"peer_config", "expect", "verify", "tags",
+	"mutation", "at", "malformed", "peer_config", "expect", "verify", "tags",
 };
 /* Matrix dimensions: settings with a scalar value. */
 static const char *const suite_dim_keys[] = {
 	"role", "exchange", "auth", "psk", "proposal", "encryption", "hash", "group",
 	"lifetime", "esp", "pfs", "mode", "child_lifetime", "natt", "natt_force", "lifetime_policy", "topology", "hold", "rekey", "rekey_margin",
-	"keepalive", "nat_remap", NULL,
+	"keepalive", "nat_remap", "mutation", "at", NULL,
 };
 
 static bool suite_walk_settings(const struct yaml_node *map, const char *what, bool is_case,
@@ -931,6 +980,99 @@ static void suite_case_free(struct suite_case *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* The harness sends the odd Main Mode messages, am1, am3, qm1, qm3 and the
+ * Informationals as initiator; the others as responder. */
+static bool suite_sent_by_initiator(enum ike_kind k)
+{
+	return k == IKE_K_MM1 || k == IKE_K_MM3 || k == IKE_K_MM5 || k == IKE_K_AM1 ||
+	       k == IKE_K_AM3 || k == IKE_K_QM1 || k == IKE_K_QM3 || k == IKE_K_DPD ||
+	       k == IKE_K_DELETE;
+}
+
+/* A malformed case's script: the standard exchange for the harness's role
+ * up to the target message, the target with the catalog entry's mutations,
+ * then the reaction (the case's expect, else the catalog's). */
+static bool suite_malformed(struct suite_case *c, const struct suite_settings *x,
+			    const struct yaml_node *at, struct yaml_error *err)
+{
+	const struct yaml_node *where = x->at_node ? x->at_node : x->mutation_node;
+	if (!x->mutation)
+		return yaml_fail(err, where, "case '%s' gives 'at' without 'mutation'", c->name);
+	if (!x->at)
+		return yaml_fail(err, where, "case '%s' gives 'mutation' without 'at'", c->name);
+	if (x->script)
+		return yaml_fail(err, x->script, "case '%s': 'script' and a malformed mutation exclude each other (the mutation makes the script)",
+				 c->name);
+	if (!ike_catalog_applies(x->mutation, x->at)) {
+		char list[200];
+		return yaml_fail(err, x->at_node, "'at': mutation '%s' does not apply to %s (it applies to %s)",
+				 x->mutation->name, ike_kind_name(x->at),
+				 ike_catalog_at_str(x->mutation, list, sizeof(list)));
+	}
+	if (ike_kind_quick(x->at) && !c->has_p2)
+		return yaml_fail(err, x->at_node, "'at': %s needs a Quick Mode: give 'esp' or 'phase2'",
+				 ike_kind_name(x->at));
+	enum ike_kind t = x->at;
+	bool aggr = (t >= IKE_K_AM1 && t <= IKE_K_AM3) ||
+		    (!(t >= IKE_K_MM1 && t <= IKE_K_MM6) && c->exchange == WIRE_X_AGGR);
+	bool init = suite_sent_by_initiator(t);
+	enum ike_kind seq[16];
+	size_t n = 0;
+	for (int k = aggr ? IKE_K_AM1 : IKE_K_MM1; k <= (aggr ? IKE_K_AM3 : IKE_K_MM6); k++)
+		seq[n++] = (enum ike_kind)k;
+	if (ike_kind_quick(t))
+		for (int k = IKE_K_QM1; k <= IKE_K_QM3; k++)
+			seq[n++] = (enum ike_kind)k;
+	else if (t == IKE_K_DPD || t == IKE_K_DELETE)
+		seq[n++] = t;
+	size_t upto = 0;
+	while (upto < n && seq[upto] != t)
+		upto++;
+	c->role = init ? IKE_INITIATOR : IKE_RESPONDER;
+	c->exchange = aggr ? WIRE_X_AGGR : WIRE_X_MAIN;
+	c->malformed = x->mutation;
+	c->malformed_at = t;
+	/* the case's own expectation wins over the catalog's */
+	c->reaction = x->expect.notify ? x->expect.notify
+		      : x->expect.silence ? 0 : x->mutation->notify;
+	c->reaction_ms = x->reaction_ms ? x->reaction_ms : c->reaction ? 2000 : 1500;
+	/* the reaction is judged by the script's last step; silence there is
+	   after the mutated message, not the peer never answering at all */
+	c->expect.notify = c->reaction;
+	c->expect.silence = false;
+	c->expect.established = false;
+	c->expect.traffic = false;
+	c->expect.peer_alive = true;
+	c->steps = xcalloc(upto + 2, sizeof(*c->steps));
+	for (size_t i = 0; i <= upto; i++) {
+		struct suite_step *st = &c->steps[c->nsteps++];
+		st->line = at->line;
+		st->col = at->col;
+		st->msg = seq[i];
+		bool ours = suite_sent_by_initiator(seq[i]) == init;
+		st->kind = ours ? SUITE_STEP_SEND : SUITE_STEP_EXPECT;
+		if (!ours) {
+			st->alts[0] = (struct suite_alt){ .kind = SUITE_ALT_MESSAGE, .msg = seq[i] };
+			st->nalts = 1;
+		}
+	}
+	struct suite_step *mut = &c->steps[c->nsteps - 1];
+	mut->catalog = x->mutation;
+	/* a delete's protocol: the engine's default, the ISAKMP SA */
+	struct suite_step *re = &c->steps[c->nsteps++];
+	re->line = at->line;
+	re->col = at->col;
+	re->ms = c->reaction_ms;
+	if (c->reaction) {
+		re->kind = SUITE_STEP_EXPECT_NOTIFY;
+		re->alts[0] = (struct suite_alt){ .kind = SUITE_ALT_NOTIFY, .notify = c->reaction };
+		re->nalts = 1;
+	} else {
+		re->kind = SUITE_STEP_SILENCE;
+	}
+	return true;
+}
+
 /* Settings into a case; at is where errors about the whole case point. */
 static bool suite_case_make(struct suite_loader *L, const struct suite_settings *x,
 			    const char *name, const struct yaml_node *at, struct yaml_error *err)
@@ -995,6 +1137,8 @@ static bool suite_case_make(struct suite_loader *L, const struct suite_settings 
 	for (size_t i = 0; i < x->ntags; i++)
 		c->tags[c->ntags++] = xstrdup(x->tags[i]);
 	s->ncases++;
+	if (x->mutation || x->at)
+		return suite_malformed(c, x, at, err);
 	if (x->script) {
 		c->steps = xcalloc(x->script->n, sizeof(*c->steps));
 		for (size_t i = 0; i < x->script->n; i++) {
@@ -1210,6 +1354,10 @@ static bool suite_matrix_cases(struct suite_loader *L, struct yaml_error *err)
 			size_t l = strlen(name);
 			snprintf(name + l, sizeof(name) - l, "%s%s", l ? "-" : "", label);
 		}
+		/* mutation x message: the pairs the catalog has no meaning
+		   for are not cases (an explicit case naming one is an error) */
+		if (x.mutation && x.at && !ike_catalog_applies(x.mutation, x.at))
+			continue;
 		if (!suite_name_ok(name))
 			return yaml_fail(err, mn, "the matrix makes the case name '%s', which is not letters, digits, '-', '_' and '.'",
 					 name);

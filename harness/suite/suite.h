@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ike/catalog.h"
 #include "ike/config.h"
 #include "ike/ike.h"
 #include "netns/netns.h"
@@ -100,6 +101,7 @@ struct suite_step {
 	uint64_t ms;              /* expect within (0: engine default), silence, wait */
 	struct suite_mutation *mutations;
 	size_t nmutations;
+	const struct ike_catalog_entry *catalog; /* send: the entry's mutations too */
 	unsigned line, col;
 };
 
@@ -151,6 +153,14 @@ struct suite_case {
 	size_t ntags;
 	struct suite_step *steps; /* NULL: the standard exchange */
 	size_t nsteps;
+	/* malformed: the catalog entry, the message it mutates (the harness
+	   sends it: role and exchange follow), the reaction the last step
+	   waits for (a notify; 0 silence) and for how long; steps is the
+	   script made from them */
+	const struct ike_catalog_entry *malformed;
+	enum ike_kind malformed_at;
+	uint16_t reaction;
+	uint32_t reaction_ms;
 };
 
 struct suite {
