@@ -39,7 +39,10 @@ bool ike_crypt_decrypt(struct ike_sa *sa, chunk_t *iv, struct wire_msg *m, chunk
 	*plain = CHUNK_EMPTY;
 	if (m->ciphertext.len == 0 || m->ciphertext.len % sa->block) {
 		chunk_free(&tmp);
-		return ike_fail(st, WIRE_N_PAYLOAD_MALFORMED, "header", "length",
+		/* no notify (0): not even a ciphertext of ours, nothing in it is
+		   authenticated, and the sender may not be the peer (RFC 2409
+		   Appendix B pads to whole blocks) */
+		return ike_fail(st, 0, "header", "length",
 				"encrypted body of %zu bytes is not a whole number of %zu-byte blocks",
 				m->ciphertext.len, sa->block);
 	}

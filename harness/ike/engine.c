@@ -363,6 +363,10 @@ static bool ike_apply_payload_muts(struct wire_msg *m, const struct ike_step *s,
 					 mu->nth, mu->op == IKE_MUT_REMOVE ? "remove" : "duplicate");
 				return false;
 			}
+			/* a HASH or SIG removed leaves nothing for finalize to fill */
+			if (mu->op == IKE_MUT_REMOVE &&
+			    (mu->payload == WIRE_PL_HASH || mu->payload == WIRE_PL_SIG))
+				*keep_hash = true;
 			if (mu->op == IKE_MUT_REMOVE)
 				wire_remove(m, (size_t)idx);
 			else
@@ -896,6 +900,29 @@ static void ike_natt_follow(struct ike_sa *sa, const struct transport_pkt *pkt, 
 	}
 }
 
+/* A responder with no SA yet refusing a first message (cookie R zero, in
+ * the clear): an SA to send the notify from, with the initiator's cookie.
+ * Not used for anything else: the script fails with the refusal. */
+static bool ike_refusal_sa(struct ike_engine *e, const struct wire_msg *m,
+			   const struct transport_pkt *pkt)
+{
+	static const uint8_t zero[8];
+	if (e->cfg->role != IKE_RESPONDER || memcmp(m->hdr.rcookie, zero, 8) != 0 ||
+	    (m->hdr.flags & WIRE_F_ENC))
+		return false;
+	/* one made for this message that has not learnt the cookie yet */
+	if (e->sa && (e->sa->initiator || memcmp(e->sa->icookie, zero, 8) != 0))
+		return false;
+	if (!e->have_peer) {
+		e->peer = pkt->src;
+		e->have_peer = true;
+	}
+	if (!e->sa)
+		e->sa = ike_sa_new(e->cfg, &e->local, &e->peer);
+	memcpy(e->sa->icookie, m->hdr.icookie, 8);
+	return true;
+}
+
 static void ike_engine_input1(struct ike_engine *e, const struct transport_pkt *pkt,
 			      uint64_t now)
 {
@@ -928,8 +955,12 @@ static void ike_engine_input1(struct ike_engine *e, const struct transport_pkt *
 	ike_event_from(ev, pkt);
 	if (!ok) {
 		ike_note(ev, "unparsable: %s", we.msg);
-		/* a broken message on our SA gets the notify the codec names */
-		if (m && e->sa && memcmp(m->hdr.icookie, e->sa->icookie, 8) == 0 &&
+		/* a broken first message: the initiator still hears why (RFC
+		   2408 5.1, 5.2 answer header and payload errors with a notify) */
+		if (m && ike_refusal_sa(e, m, pkt)) {
+			ike_script_fail(e, "unparsable message: %s", we.msg);
+			ike_send_error(e, we.notify, now);
+		} else if (m && e->sa && memcmp(m->hdr.icookie, e->sa->icookie, 8) == 0 &&
 		    memcmp(m->hdr.rcookie, e->sa->rcookie, 8) == 0) {
 			const struct ike_step *s = ike_cur(e);
 			if (s && (s->op == IKE_STEP_EXPECT || s->op == IKE_STEP_EXPECT_SILENCE))
@@ -949,6 +980,22 @@ static void ike_engine_input1(struct ike_engine *e, const struct transport_pkt *
 			e->have_peer = true;
 		}
 		e->sa = ike_sa_new(e->cfg, &e->local, &e->peer);
+	}
+	/* RFC 2408 5.1, 5.2: header and payload checks before anything else;
+	   an encrypted message's payloads are checked once decrypted */
+	if (!wire_validate(m, 0, &we)) {
+		ike_note(ev, "refused: %s", we.msg);
+		if (ike_refusal_sa(e, m, pkt) ||
+		    (e->sa && memcmp(m->hdr.icookie, e->sa->icookie, 8) == 0 &&
+		     memcmp(m->hdr.rcookie, e->sa->rcookie, 8) == 0 &&
+		     m->hdr.exchange != WIRE_X_INFO)) {
+			const struct ike_step *s = ike_cur(e);
+			if (s && s->op != IKE_STEP_SEND)
+				ike_script_fail(e, "refused: %s", we.msg);
+			ike_send_error(e, we.notify, now);
+		}
+		wire_msg_free(m);
+		return;
 	}
 	struct ike_sa *sa = e->sa;
 	bool fresh = sa && !sa->initiator && memcmp(sa->icookie, zero, 8) == 0;
@@ -986,6 +1033,22 @@ static void ike_engine_input1(struct ike_engine *e, const struct transport_pkt *
 			return;
 		}
 		ev->plaintext = plain;
+		if (!wire_validate(m, 0, &we)) {
+			ike_note(ev, "%s refused: %s", ike_kind_name(kind), we.msg);
+			/* RFC 2408 5.14, 5.15: a bad Informational is logged, not
+			   answered (two peers must not loop on notifies) */
+			const struct ike_step *s = ike_cur(e);
+			if (m->hdr.exchange != WIRE_X_INFO) {
+				if (s && s->op == IKE_STEP_EXPECT && s->kind == kind)
+					ike_script_fail(e, "%s refused: %s", ike_kind_name(kind),
+							we.msg);
+				if (qm)
+					qm->state = IKE_QM_FAILED;
+				ike_send_error(e, we.notify, now);
+			}
+			wire_msg_free(m);
+			return;
+		}
 	}
 	ike_natt_follow(sa, pkt, false);
 	bool request = (ike_kind_phase1(kind) && !sa->initiator) ||
@@ -997,6 +1060,13 @@ static void ike_engine_input1(struct ike_engine *e, const struct transport_pkt *
 		return;
 	}
 	const struct ike_step *s = ike_cur(e);
+	/* a fresh SA can only get the first message: one too broken to be
+	   classified as such (mm1 without its SA looks like mm3) is still
+	   it, and its rules refuse it with their notify */
+	if (fresh && s && s->op == IKE_STEP_EXPECT && kind != s->kind &&
+	    ((s->kind == IKE_K_MM1 && m->hdr.exchange == WIRE_X_MAIN) ||
+	     (s->kind == IKE_K_AM1 && m->hdr.exchange == WIRE_X_AGGR)))
+		ev->kind = kind = s->kind;
 	if (!s && ike_serve(e, kind, qm, m, ev, pkt, now)) {
 		wire_msg_free(m);
 		return;
@@ -1020,6 +1090,8 @@ static void ike_engine_input1(struct ike_engine *e, const struct transport_pkt *
 		if (qm)
 			qm->state = IKE_QM_FAILED;
 		ike_script_fail(e, "%s refused: %s", ike_kind_name(kind), st.msg);
+		if (fresh)   /* refused mm1/am1: answer with the initiator's cookie */
+			ike_refusal_sa(e, m, pkt);
 		ike_send_error(e, st.notify, now);
 		wire_msg_free(m);
 		return;

@@ -93,6 +93,11 @@ bool ike_select_p1(const struct ike_config *cfg, const struct wire_node *sa_node
 		   struct ike_p1_xform *out, uint8_t *number, struct ike_status *st)
 {
 	char why[320] = "no transform offered";
+	/* RFC 2408 5.5: a transform whose attributes we cannot read gets
+	   ATTRIBUTES-NOT-SUPPORTED when it was the only one offered; with a
+	   choice, refusing them all is NO-PROPOSAL-CHOSEN (RFC 2409 5) */
+	size_t offered = 0;
+	uint16_t note = WIRE_N_NO_PROPOSAL_CHOSEN;
 	for (size_t p = 0; p < sa_node->nkids; p++) {
 		const struct wire_node *prop = sa_node->kids[p];
 		if (prop->protocol != IKE_PROTO_ISAKMP)
@@ -101,8 +106,11 @@ bool ike_select_p1(const struct ike_config *cfg, const struct wire_node *sa_node
 			const struct wire_node *tr = prop->kids[t];
 			struct ike_p1_xform x;
 			struct ike_status tmp;
+			offered++;
+			note = WIRE_N_NO_PROPOSAL_CHOSEN;
 			if (!ike_p1_read(tr, &x, &tmp)) {
 				snprintf(why, sizeof(why), "%s", tmp.msg);
+				note = tmp.notify ? tmp.notify : WIRE_N_NO_PROPOSAL_CHOSEN;
 				continue;
 			}
 			if (!x.encr || !x.hash || !x.auth || !x.group) {
@@ -133,7 +141,8 @@ bool ike_select_p1(const struct ike_config *cfg, const struct wire_node *sa_node
 			}
 		}
 	}
-	return ike_fail(st, WIRE_N_NO_PROPOSAL_CHOSEN, "SA", "proposal", "%s", why);
+	return ike_fail(st, offered == 1 ? note : WIRE_N_NO_PROPOSAL_CHOSEN, "SA", "proposal", "%s",
+			why);
 }
 
 static void ike_add_p1_sa_offer(struct ike_sa *sa, struct wire_msg *m)
@@ -291,6 +300,14 @@ static bool ike_take_id(struct ike_sa *sa, const struct wire_msg *m, chunk_t *bo
 		return ike_fail(st, WIRE_N_INVALID_ID_INFORMATION, "ID", "length",
 				"ID payload at offset %zu: %zu bytes is too long", id->offset,
 				id->data.len);
+	/* RFC 2407 4.6.2: in phase 1 protocol and port are 0 or UDP and 500;
+	   anything else "MUST be treated as an error" (some send UDP/4500
+	   after the NAT-T float, which we take too) */
+	bool udp_ike = id->protocol == 17 && (id->port == 500 || id->port == 4500 || id->port == 0);
+	if (!(id->protocol == 0 && id->port == 0) && !udp_ike)
+		return ike_fail(st, WIRE_N_INVALID_ID_INFORMATION, "ID", "protocol",
+				"ID payload at offset %zu: protocol %u port %u (phase 1 allows 0/0 "
+				"or UDP/500)", id->offset, id->protocol, id->port);
 	sa->peer_id.type = (uint8_t)id->subtype;
 	sa->peer_id.len = id->data.len;
 	memcpy(sa->peer_id.data, id->data.ptr, id->data.len);

@@ -219,8 +219,9 @@ void ike_server_input(struct ike_server *s, const struct transport_pkt *pkt, uin
 	uint8_t exch = d[18], flags = d[19];
 	struct ike_srv_sa *x = ike_srv_find(s, d, d + 8, &pkt->src);
 	if (!x) {
-		bool first = ike_srv_zero(d + 8) && !(flags & WIRE_F_ENC) &&
-			     (exch == WIRE_X_MAIN || exch == WIRE_X_AGGR);
+		/* any exchange type: a first message with a bad one is refused
+		   by the engine with INVALID-EXCHANGE-TYPE (RFC 2408 5.1) */
+		bool first = ike_srv_zero(d + 8) && !(flags & WIRE_F_ENC);
 		char pb[64];
 		netaddr_str(&pkt->src, pb, sizeof(pb));
 		if (!first) {

@@ -344,8 +344,10 @@ void run_judge(const struct suite_case *c, bool init, const struct interop_resul
 		char at[200];
 		if (c->reaction)
 			names_fmt(NAMES_NOTIFY, c->reaction, a, sizeof(a));
+		if (c->reaction_msg)
+			snprintf(a, sizeof(a), "%s (accepted)", ike_kind_name(c->reaction_msg));
 		snprintf(at, sizeof(at), "%s after %s with %s, within %u ms",
-			 c->reaction ? a : "silence", ike_kind_name(c->malformed_at),
+			 c->reaction || c->reaction_msg ? a : "silence", ike_kind_name(c->malformed_at),
 			 c->malformed->name, c->reaction_ms);
 		if (!r->harness_ok)
 			run_mismatch(v, "reaction", at, "%s", r->harness_error);

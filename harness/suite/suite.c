@@ -245,6 +245,8 @@ static bool suite_expect_key(const struct yaml_node *v, const char *key, void *v
 		return suite_notify(v, key, &e->notify, err);
 	if (strcmp(key, "silence") == 0)
 		return yaml_bool(v, key, &e->silence, err);
+	if (strcmp(key, "accepted") == 0)
+		return yaml_bool(v, key, &e->accepted, err);
 	if (strcmp(key, "proposal") == 0) {
 		e->has_proposal = true;
 		return peercfg_p1(v, &x->p1, &e->proposal, err);
@@ -331,7 +333,7 @@ static bool suite_expect(const struct yaml_node *v, struct suite_settings *x,
 		{ "silence", false, suite_expect_key }, { "proposal", false, suite_expect_key },
 		{ "esp", false, suite_expect_key }, { "lifetime", false, suite_expect_key },
 		{ "child_lifetime", false, suite_expect_key }, { "traffic", false, suite_expect_key },
-		{ "peer_alive", false, suite_expect_key },
+		{ "peer_alive", false, suite_expect_key }, { "accepted", false, suite_expect_key },
 		{ "peer_lifetime", false, suite_expect_key },
 		{ "peer_child_lifetime", false, suite_expect_key },
 		{ "responder_lifetime", false, suite_expect_key }, { "nat", false, suite_expect_key },
@@ -989,6 +991,27 @@ static bool suite_sent_by_initiator(enum ike_kind k)
 	       k == IKE_K_DELETE;
 }
 
+/* What the peer sends next after the harness's message t in the standard
+ * exchange; none (0) when the peer has nothing to answer (qm3 without
+ * commit, a Delete, mm6/am3 without a Quick Mode). */
+static enum ike_kind suite_next_kind(enum ike_kind t, bool p2)
+{
+	switch (t) {
+	case IKE_K_MM1: return IKE_K_MM2;
+	case IKE_K_MM2: return IKE_K_MM3;
+	case IKE_K_MM3: return IKE_K_MM4;
+	case IKE_K_MM4: return IKE_K_MM5;
+	case IKE_K_MM5: return IKE_K_MM6;
+	case IKE_K_AM1: return IKE_K_AM2;
+	case IKE_K_AM2: return IKE_K_AM3;
+	case IKE_K_MM6: case IKE_K_AM3: return p2 ? IKE_K_QM1 : IKE_K_NONE;
+	case IKE_K_QM1: return IKE_K_QM2;
+	case IKE_K_QM2: return IKE_K_QM3;
+	case IKE_K_DPD: return IKE_K_DPD_ACK;
+	default: return IKE_K_NONE;
+	}
+}
+
 /* A malformed case's script: the standard exchange for the harness's role
  * up to the target message, the target with the catalog entry's mutations,
  * then the reaction (the case's expect, else the catalog's). */
@@ -1032,9 +1055,12 @@ static bool suite_malformed(struct suite_case *c, const struct suite_settings *x
 	c->exchange = aggr ? WIRE_X_AGGR : WIRE_X_MAIN;
 	c->malformed = x->mutation;
 	c->malformed_at = t;
-	/* the case's own expectation wins over the catalog's */
+	/* the case's own expectation wins over the catalog's: a notify,
+	   silence, or the peer's next message as if nothing were wrong */
 	c->reaction = x->expect.notify ? x->expect.notify
-		      : x->expect.silence ? 0 : x->mutation->notify;
+		      : x->expect.silence || x->expect.accepted ? 0 : x->mutation->notify;
+	if (x->expect.accepted && !x->expect.notify && !x->expect.silence)
+		c->reaction_msg = suite_next_kind(t, c->has_p2);
 	c->reaction_ms = x->reaction_ms ? x->reaction_ms : c->reaction ? 2000 : 1500;
 	/* the reaction is judged by the script's last step; silence there is
 	   after the mutated message, not the peer never answering at all */
@@ -1063,7 +1089,12 @@ static bool suite_malformed(struct suite_case *c, const struct suite_settings *x
 	re->line = at->line;
 	re->col = at->col;
 	re->ms = c->reaction_ms;
-	if (c->reaction) {
+	if (c->reaction_msg) {
+		re->kind = SUITE_STEP_EXPECT;
+		re->msg = c->reaction_msg;
+		re->alts[0] = (struct suite_alt){ .kind = SUITE_ALT_MESSAGE, .msg = c->reaction_msg };
+		re->nalts = 1;
+	} else if (c->reaction) {
 		re->kind = SUITE_STEP_EXPECT_NOTIFY;
 		re->alts[0] = (struct suite_alt){ .kind = SUITE_ALT_NOTIFY, .notify = c->reaction };
 		re->nalts = 1;

@@ -46,6 +46,9 @@ struct suite_expect {
 	uint32_t child_life_sec, child_life_kb;
 	bool traffic;             /* ESP traffic through the child, both ways */
 	bool peer_alive;          /* the peer still answers afterwards */
+	bool accepted;            /* malformed: the peer carried on with its
+				     next message (a departure, when the RFC
+				     says to refuse) */
 	/* what the peer installed, when it differs from what the harness
 	 * negotiated (unset: the same as lifetime / child_lifetime) */
 	bool has_peer_lifetime, has_peer_child_lifetime;
@@ -160,6 +163,7 @@ struct suite_case {
 	const struct ike_catalog_entry *malformed;
 	enum ike_kind malformed_at;
 	uint16_t reaction;
+	enum ike_kind reaction_msg; /* or the peer's next message (expect: { accepted }) */
 	uint32_t reaction_ms;
 };
 
