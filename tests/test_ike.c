@@ -760,19 +760,23 @@ START_TEST(test_ike_catalog_doc)
 }
 END_TEST
 
-/* Every entry at every message the initiator sends, engine against engine:
+/* Every entry at every message either side sends, engine against engine:
  * the reaction the catalog names, or silence. This is the self peer's
  * behaviour without the processes (suites/malformed.yaml runs them). */
 static const enum ike_kind cat_init_kinds[] = {
 	IKE_K_MM1, IKE_K_MM3, IKE_K_MM5, IKE_K_AM1, IKE_K_AM3,
 	IKE_K_QM1, IKE_K_QM3, IKE_K_DPD, IKE_K_DELETE,
+	/* the responder's: the initiator engine reacts */
+	IKE_K_MM2, IKE_K_MM4, IKE_K_MM6, IKE_K_AM2, IKE_K_QM2,
 };
 
 static bool cat_run(const struct ike_catalog_entry *c, enum ike_kind at, char *why, size_t len)
 {
 	struct pair p;
 	pair_init(&p, "aes128-sha256-modp2048", "aes128-sha1-modp2048");
-	bool aggr = at == IKE_K_AM1 || at == IKE_K_AM3;
+	bool aggr = at == IKE_K_AM1 || at == IKE_K_AM2 || at == IKE_K_AM3;
+	bool resp = at == IKE_K_MM2 || at == IKE_K_MM4 || at == IKE_K_MM6 || at == IKE_K_AM2 ||
+		    at == IKE_K_QM2;
 	struct ike_config *cs[2] = { &p.ci, &p.cr };
 	for (int i = 0; i < 2; i++) {
 		cs[i]->p1[0].life_sec = 86400;   /* a TLV: the catalog's attr[6] */
@@ -780,7 +784,7 @@ static bool cat_run(const struct ike_catalog_entry *c, enum ike_kind at, char *w
 		cs[i]->natt = IKE_NATT_ALL;      /* NAT-D in mm3/mm4, am2/am3 */
 	}
 	struct ike_step si[IKE_MAX_STEPS];
-	size_t n = ike_script_default(&p.ci, si, IKE_MAX_STEPS), k;
+	size_t n = ike_script_default(resp ? &p.cr : &p.ci, si, IKE_MAX_STEPS), k;
 	if (at == IKE_K_DPD || at == IKE_K_DELETE) {
 		for (k = 0; k < n && ike_kind_phase1(si[k].kind); k++)
 			;
@@ -797,10 +801,15 @@ static bool cat_run(const struct ike_catalog_entry *c, enum ike_kind at, char *w
 						   .notify = c->notify, .within_ms = 2000 }
 			      : (struct ike_step){ .op = IKE_STEP_EXPECT_SILENCE,
 						   .within_ms = 1500 };
-	pair_start(&p, si, k + 2, NULL, 0);
-	ike_engine_set_serve(p.er, true);
+	if (resp) {
+		pair_start(&p, NULL, 0, si, k + 2);
+	} else {
+		pair_start(&p, si, k + 2, NULL, 0);
+		ike_engine_set_serve(p.er, true);
+	}
 	pair_run(&p);
-	const struct ike_result *ri = ike_engine_result(p.ei);
+	/* the script with the mutation is the one judged */
+	const struct ike_result *ri = ike_engine_result(resp ? p.er : p.ei);
 	bool ok = ri->finished && !ri->failed;
 	if (!ok) {
 		snprintf(why, len, "%s at %s: %s", c->name, ike_kind_name(at), ri->error);
@@ -833,6 +842,11 @@ static const struct {
 	{ "enc-wrong-iv", IKE_K_MM5 }, { "enc-wrong-iv", IKE_K_QM1 }, { "enc-wrong-iv", IKE_K_QM3 },
 	{ "enc-drop-last-block", IKE_K_MM5 }, { "enc-drop-last-block", IKE_K_QM1 },
 	{ "enc-drop-last-block", IKE_K_QM3 },
+	/* the same, the initiator reacting */
+	{ "gen-reserved-set", IKE_K_MM4 }, { "gen-reserved-set", IKE_K_AM2 },
+	{ "gen-reserved-set", IKE_K_QM2 },
+	{ "enc-wrong-iv", IKE_K_MM6 }, { "enc-wrong-iv", IKE_K_QM2 },
+	{ "enc-drop-last-block", IKE_K_MM6 }, { "enc-drop-last-block", IKE_K_QM2 },
 };
 
 static bool cat_departs(const char *name, enum ike_kind at)
@@ -869,7 +883,7 @@ START_TEST(test_ike_catalog_self)
 			}
 		}
 	}
-	test_report("ike: %zu catalog mutations at the initiator's messages, %zu known departures",
+	test_report("ike: %zu catalog mutations at both sides' messages, %zu known departures",
 		    runs, departed);
 	ck_assert_uint_eq(departed,
 			  sizeof(cat_self_departures) / sizeof(cat_self_departures[0]));

@@ -923,6 +923,23 @@ static bool ike_refusal_sa(struct ike_engine *e, const struct wire_msg *m,
 	return true;
 }
 
+/* A message we refuse belongs to our SA: both cookies match, or we are
+ * the initiator waiting for the first answer (mm2/am2), whose responder
+ * cookie the notify needs (the responder finds its SA by both). */
+static bool ike_refusal_ours(struct ike_engine *e, const struct wire_msg *m)
+{
+	static const uint8_t zero[8];
+	struct ike_sa *sa = e->sa;
+	if (!sa || memcmp(m->hdr.icookie, sa->icookie, 8) != 0)
+		return false;
+	if (sa->initiator && memcmp(sa->rcookie, zero, 8) == 0 &&
+	    memcmp(m->hdr.rcookie, zero, 8) != 0) {
+		memcpy(sa->rcookie, m->hdr.rcookie, 8);
+		return true;
+	}
+	return memcmp(m->hdr.rcookie, sa->rcookie, 8) == 0;
+}
+
 static void ike_engine_input1(struct ike_engine *e, const struct transport_pkt *pkt,
 			      uint64_t now)
 {
@@ -960,8 +977,7 @@ static void ike_engine_input1(struct ike_engine *e, const struct transport_pkt *
 		if (m && ike_refusal_sa(e, m, pkt)) {
 			ike_script_fail(e, "unparsable message: %s", we.msg);
 			ike_send_error(e, we.notify, now);
-		} else if (m && e->sa && memcmp(m->hdr.icookie, e->sa->icookie, 8) == 0 &&
-		    memcmp(m->hdr.rcookie, e->sa->rcookie, 8) == 0) {
+		} else if (m && ike_refusal_ours(e, m)) {
 			const struct ike_step *s = ike_cur(e);
 			if (s && (s->op == IKE_STEP_EXPECT || s->op == IKE_STEP_EXPECT_SILENCE))
 				ike_script_fail(e, "unparsable message: %s", we.msg);
@@ -986,9 +1002,7 @@ static void ike_engine_input1(struct ike_engine *e, const struct transport_pkt *
 	if (!wire_validate(m, 0, &we)) {
 		ike_note(ev, "refused: %s", we.msg);
 		if (ike_refusal_sa(e, m, pkt) ||
-		    (e->sa && memcmp(m->hdr.icookie, e->sa->icookie, 8) == 0 &&
-		     memcmp(m->hdr.rcookie, e->sa->rcookie, 8) == 0 &&
-		     m->hdr.exchange != WIRE_X_INFO)) {
+		    (m->hdr.exchange != WIRE_X_INFO && ike_refusal_ours(e, m))) {
 			const struct ike_step *s = ike_cur(e);
 			if (s && s->op != IKE_STEP_SEND)
 				ike_script_fail(e, "refused: %s", we.msg);
@@ -1027,6 +1041,11 @@ static void ike_engine_input1(struct ike_engine *e, const struct transport_pkt *
 			if (s && s->op == IKE_STEP_EXPECT && s->kind == kind) {
 				ike_script_fail(e, "%s refused: %s", ike_kind_name(kind), st.msg);
 				ike_send_error(e, st.notify, now);
+			} else if (!s && e->serve && (kind == IKE_K_QM1 || kind == IKE_K_QM3)) {
+				/* serving Quick Modes: the same answer as in a script */
+				if (qm)
+					qm->state = IKE_QM_FAILED;
+				ike_send_error(e, st.notify, now);
 			}
 			wire_msg_free(m);
 			chunk_free(&plain);
@@ -1060,12 +1079,14 @@ static void ike_engine_input1(struct ike_engine *e, const struct transport_pkt *
 		return;
 	}
 	const struct ike_step *s = ike_cur(e);
-	/* a fresh SA can only get the first message: one too broken to be
+	/* a fresh SA can only get the first message, an initiator without
+	   the responder's cookie only the first answer: one too broken to be
 	   classified as such (mm1 without its SA looks like mm3) is still
 	   it, and its rules refuse it with their notify */
-	if (fresh && s && s->op == IKE_STEP_EXPECT && kind != s->kind &&
-	    ((s->kind == IKE_K_MM1 && m->hdr.exchange == WIRE_X_MAIN) ||
-	     (s->kind == IKE_K_AM1 && m->hdr.exchange == WIRE_X_AGGR)))
+	bool first_answer = sa->initiator && memcmp(sa->rcookie, zero, 8) == 0;
+	if ((fresh || first_answer) && s && s->op == IKE_STEP_EXPECT && kind != s->kind &&
+	    (((s->kind == IKE_K_MM1 || s->kind == IKE_K_MM2) && m->hdr.exchange == WIRE_X_MAIN) ||
+	     ((s->kind == IKE_K_AM1 || s->kind == IKE_K_AM2) && m->hdr.exchange == WIRE_X_AGGR)))
 		ev->kind = kind = s->kind;
 	if (!s && ike_serve(e, kind, qm, m, ev, pkt, now)) {
 		wire_msg_free(m);
@@ -1092,6 +1113,8 @@ static void ike_engine_input1(struct ike_engine *e, const struct transport_pkt *
 		ike_script_fail(e, "%s refused: %s", ike_kind_name(kind), st.msg);
 		if (fresh)   /* refused mm1/am1: answer with the initiator's cookie */
 			ike_refusal_sa(e, m, pkt);
+		else         /* refused mm2/am2: with the responder's */
+			ike_refusal_ours(e, m);
 		ike_send_error(e, st.notify, now);
 		wire_msg_free(m);
 		return;

@@ -332,8 +332,9 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 		.force_encap = (ss && !strongswan_kernel_esp()) ||
 			       (c->has_p2 && ike_encap_is_udp(c->p2.encap)),
 		.pki = w->env.pki, .ca_file = w->env.ca,
-		/* a refusal needs no retransmissions to show */
-		.limit_ms = c->expect.established ? 10000 : 4000,
+		/* a refusal needs no retransmissions to show; a malformed case
+		   runs its exchange up to the mutated message first */
+		.limit_ms = c->expect.established || c->malformed ? 10000 : 4000,
 		.traffic = c->expect.traffic,
 		.script = c->steps ? steps : NULL, .nsteps = nsteps,
 		.artifacts = dir, .seeds = w->o->seeds,
