@@ -475,6 +475,72 @@ START_TEST(test_run_scripts)
 }
 END_TEST
 
+/* A malformed case: the catalog's mutations appended to the target's send,
+ * the reaction as the last step, the verdict from the script alone. */
+START_TEST(test_run_malformed)
+{
+	static const char text[] =
+		"suite: m\npeer: self\ndefaults: { psk: k }\ncases:\n"
+		"  - { name: ke, malformed: { mutation: ke-zero, at: mm4 } }\n"
+		"  - { name: dpd, malformed: { mutation: notify-bad-doi, at: dpd }, expect: { accepted: true } }\n";
+	struct suite s;
+	struct yaml_error yerr = { 0 };
+	ck_assert_msg(suite_load_string("m.yaml", text, &s, &yerr), "%s", yerr.text);
+	struct ike_step steps[16];
+	struct ike_mutation mut[8];
+	size_t n = 0;
+	char err[300] = "";
+	const struct suite_case *c = suite_find_case(&s, "ke");
+	ck_assert_msg(run_script(c, steps, 16, &n, mut, 8, err, sizeof(err)), "%s", err);
+	ck_assert_uint_eq(n, 5);
+	ck_assert(steps[0].op == IKE_STEP_EXPECT && steps[0].kind == IKE_K_MM1);
+	ck_assert(steps[3].op == IKE_STEP_SEND && steps[3].kind == IKE_K_MM4);
+	ck_assert_uint_eq(steps[3].nmut, 1);
+	ck_assert(steps[3].mut[0].op == IKE_MUT_SET_BYTES && !strcmp(steps[3].mut[0].path, "ke.data"));
+	ck_assert_uint_eq(steps[3].mut[0].bytes.len, 256);
+	ck_assert_uint_eq(steps[1].nmut, 0);
+	ck_assert(steps[4].op == IKE_STEP_EXPECT_NOTIFY &&
+		  steps[4].notify == WIRE_N_INVALID_KEY_INFORMATION && !steps[4].or_silence &&
+		  steps[4].within_ms == 2000);
+	/* no room for the catalog's mutation */
+	ck_assert(!run_script(c, steps, 16, &n, mut, 0, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "too many mutations"), "%s", err);
+	/* accepted: the peer's next message, the R-U-THERE-ACK */
+	const struct suite_case *d = suite_find_case(&s, "dpd");
+	ck_assert_msg(run_script(d, steps, 16, &n, mut, 8, err, sizeof(err)), "%s", err);
+	ck_assert_uint_eq(n, 8);
+	ck_assert(steps[6].op == IKE_STEP_SEND && steps[6].kind == IKE_K_DPD);
+	ck_assert(steps[7].op == IKE_STEP_EXPECT && steps[7].kind == IKE_K_DPD_ACK);
+	/* the verdict: the script's end, whatever phase 1 did */
+	struct interop_result *r = calloc(1, sizeof(*r));
+	struct run_verdict *v = calloc(1, sizeof(*v));
+	r->harness_ok = false;
+	snprintf(r->harness_error, sizeof(r->harness_error), "step 5: nothing within 2000 ms");
+	run_judge(c, false, r, v);
+	ck_assert_int_eq(v->status, RUN_FAIL);
+	ck_assert_str_eq(v->what, "reaction");
+	ck_assert_msg(strstr(v->expected, "INVALID-KEY-INFORMATION") &&
+		      strstr(v->expected, "after mm4 with ke-zero, within 2000 ms") &&
+		      strstr(v->seen, "nothing within"), "%s / %s", v->expected, v->seen);
+	memset(v, 0, sizeof(*v));
+	r->harness_ok = true;
+	r->harness_error[0] = 0;
+	r->nnotify_rx = 1;
+	r->notify_rx[0] = WIRE_N_INVALID_KEY_INFORMATION;
+	run_judge(c, false, r, v);
+	ck_assert_msg(v->status == RUN_PASS, "%s", v->why);
+	/* phase 1 up before a dpd case's mutation is no failure */
+	memset(v, 0, sizeof(*v));
+	memset(r, 0, sizeof(*r));
+	r->harness_ok = r->established = true;
+	run_judge(d, true, r, v);
+	ck_assert_msg(v->status == RUN_PASS, "%s", v->why);
+	free(r);
+	free(v);
+	suite_free(&s);
+}
+END_TEST
+
 Suite *suite_run(void)
 {
 	Suite *s = suite_create("run");
@@ -482,6 +548,7 @@ Suite *suite_run(void)
 	tcase_add_test(tc, test_run_ids_filter_shard);
 	tcase_add_test(tc, test_run_judge_table);
 	tcase_add_test(tc, test_run_judge_props);
+	tcase_add_test(tc, test_run_malformed);
 	tcase_add_test(tc, test_run_scripts);
 	suite_add_tcase(s, tc);
 	return s;
