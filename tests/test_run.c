@@ -529,6 +529,15 @@ START_TEST(test_run_malformed)
 	r->notify_rx[0] = WIRE_N_INVALID_KEY_INFORMATION;
 	run_judge(c, false, r, v);
 	ck_assert_msg(v->status == RUN_PASS, "%s", v->why);
+	/* accepted: the next message came, even if the harness refused it */
+	memset(v, 0, sizeof(*v));
+	memset(r, 0, sizeof(*r));
+	snprintf(r->harness_error, sizeof(r->harness_error), "dpd-ack refused: bad hash");
+	run_judge(d, true, r, v);
+	ck_assert_msg(v->status == RUN_PASS, "%s", v->why);
+	snprintf(r->harness_error, sizeof(r->harness_error), "step 8: nothing within 1500 ms");
+	run_judge(d, true, r, v);
+	ck_assert_int_eq(v->status, RUN_FAIL);
 	/* phase 1 up before a dpd case's mutation is no failure */
 	memset(v, 0, sizeof(*v));
 	memset(r, 0, sizeof(*r));
