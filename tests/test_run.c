@@ -482,7 +482,8 @@ START_TEST(test_run_malformed)
 	static const char text[] =
 		"suite: m\npeer: self\ndefaults: { psk: k }\ncases:\n"
 		"  - { name: ke, malformed: { mutation: ke-zero, at: mm4 } }\n"
-		"  - { name: dpd, malformed: { mutation: notify-bad-doi, at: dpd }, expect: { accepted: true } }\n";
+		"  - { name: dpd, malformed: { mutation: notify-bad-doi, at: dpd }, expect: { accepted: true } }\n"
+		"  - { name: del, malformed: { mutation: auth-hash-wrong, at: mm6 }, expect: { deleted: true } }\n";
 	struct suite s;
 	struct yaml_error yerr = { 0 };
 	ck_assert_msg(suite_load_string("m.yaml", text, &s, &yerr), "%s", yerr.text);
@@ -511,6 +512,12 @@ START_TEST(test_run_malformed)
 	ck_assert_uint_eq(n, 8);
 	ck_assert(steps[6].op == IKE_STEP_SEND && steps[6].kind == IKE_K_DPD);
 	ck_assert(steps[7].op == IKE_STEP_EXPECT && steps[7].kind == IKE_K_DPD_ACK);
+	/* deleted: the peer's Delete after our mm6, the harness responding */
+	const struct suite_case *dl = suite_find_case(&s, "del");
+	ck_assert_msg(run_script(dl, steps, 16, &n, mut, 8, err, sizeof(err)), "%s", err);
+	ck_assert_uint_eq(n, 7);
+	ck_assert(steps[5].op == IKE_STEP_SEND && steps[5].kind == IKE_K_MM6 && steps[5].nmut == 1);
+	ck_assert(steps[6].op == IKE_STEP_EXPECT && steps[6].kind == IKE_K_DELETE);
 	/* the verdict: the script's end, whatever phase 1 did */
 	struct interop_result *r = calloc(1, sizeof(*r));
 	struct run_verdict *v = calloc(1, sizeof(*v));

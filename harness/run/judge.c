@@ -345,7 +345,10 @@ void run_judge(const struct suite_case *c, bool init, const struct interop_resul
 		if (c->reaction)
 			names_fmt(NAMES_NOTIFY, c->reaction, a, sizeof(a));
 		if (c->reaction_msg)
-			snprintf(a, sizeof(a), "%s (accepted)", ike_kind_name(c->reaction_msg));
+			snprintf(a, sizeof(a), "%s", c->reaction_msg == IKE_K_DELETE ? "a Delete"
+				 : ike_kind_name(c->reaction_msg));
+		if (c->reaction_msg && c->reaction_msg != IKE_K_DELETE)
+			snprintf(a + strlen(a), sizeof(a) - strlen(a), " (accepted)");
 		snprintf(at, sizeof(at), "%s after %s with %s, within %u ms",
 			 c->reaction || c->reaction_msg ? a : "silence", ike_kind_name(c->malformed_at),
 			 c->malformed->name, c->reaction_ms);

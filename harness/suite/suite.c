@@ -247,6 +247,8 @@ static bool suite_expect_key(const struct yaml_node *v, const char *key, void *v
 		return yaml_bool(v, key, &e->silence, err);
 	if (strcmp(key, "accepted") == 0)
 		return yaml_bool(v, key, &e->accepted, err);
+	if (strcmp(key, "deleted") == 0)
+		return yaml_bool(v, key, &e->deleted, err);
 	if (strcmp(key, "proposal") == 0) {
 		e->has_proposal = true;
 		return peercfg_p1(v, &x->p1, &e->proposal, err);
@@ -334,6 +336,7 @@ static bool suite_expect(const struct yaml_node *v, struct suite_settings *x,
 		{ "esp", false, suite_expect_key }, { "lifetime", false, suite_expect_key },
 		{ "child_lifetime", false, suite_expect_key }, { "traffic", false, suite_expect_key },
 		{ "peer_alive", false, suite_expect_key }, { "accepted", false, suite_expect_key },
+		{ "deleted", false, suite_expect_key },
 		{ "peer_lifetime", false, suite_expect_key },
 		{ "peer_child_lifetime", false, suite_expect_key },
 		{ "responder_lifetime", false, suite_expect_key }, { "nat", false, suite_expect_key },
@@ -1058,8 +1061,11 @@ static bool suite_malformed(struct suite_case *c, const struct suite_settings *x
 	/* the case's own expectation wins over the catalog's: a notify,
 	   silence, or the peer's next message as if nothing were wrong */
 	c->reaction = x->expect.notify ? x->expect.notify
-		      : x->expect.silence || x->expect.accepted ? 0 : x->mutation->notify;
-	if (x->expect.accepted && !x->expect.notify && !x->expect.silence)
+		      : x->expect.silence || x->expect.accepted || x->expect.deleted
+		      ? 0 : x->mutation->notify;
+	if (x->expect.deleted && !x->expect.notify && !x->expect.silence)
+		c->reaction_msg = IKE_K_DELETE;   /* the peer gave the SA up */
+	else if (x->expect.accepted && !x->expect.notify && !x->expect.silence)
 		c->reaction_msg = suite_next_kind(t, c->has_p2);
 	c->reaction_ms = x->reaction_ms ? x->reaction_ms : c->reaction ? 2000 : 1500;
 	/* the reaction is judged by the script's last step; silence there is

@@ -49,6 +49,7 @@ struct suite_expect {
 	bool accepted;            /* malformed: the peer carried on with its
 				     next message (a departure, when the RFC
 				     says to refuse) */
+	bool deleted;             /* malformed: the peer answered with a Delete */
 	/* what the peer installed, when it differs from what the harness
 	 * negotiated (unset: the same as lifetime / child_lifetime) */
 	bool has_peer_lifetime, has_peer_child_lifetime;
