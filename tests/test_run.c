@@ -539,7 +539,8 @@ START_TEST(test_run_malformed)
 	/* accepted: the next message came, even if the harness refused it */
 	memset(v, 0, sizeof(*v));
 	memset(r, 0, sizeof(*r));
-	snprintf(r->harness_error, sizeof(r->harness_error), "dpd-ack refused: bad hash");
+	snprintf(r->harness_error, sizeof(r->harness_error),
+		 "step 8 (expect dpd-ack): dpd-ack refused: bad hash");
 	run_judge(d, true, r, v);
 	ck_assert_msg(v->status == RUN_PASS, "%s", v->why);
 	snprintf(r->harness_error, sizeof(r->harness_error), "step 8: nothing within 1500 ms");
