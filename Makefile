@@ -248,17 +248,18 @@ fuzz-run:
 	$(Q)set -e; for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes/$$t; \
 		echo "  FUZZ     $$t for $(FUZZ_SECONDS) s, $(FUZZ_JOBS) job(s)"; \
-		seeds="$(FUZZ_BUILD)/seeds/$$t"; \
+		seeds="$(FUZZ_BUILD)/seeds/$$t"; max=4096; \
 		case $$t in \
 		codec) [ -d "$(FUZZ_SEEDS)" ] && seeds="$$seeds $(FUZZ_SEEDS)";; \
-		suite) seeds="$$seeds suites tests/suites";; \
+		engine) max=8192;; \
+		suite) seeds="$$seeds suites tests/suites"; max=16384;; \
 		esac; \
 		$(FUZZ_BUILD)/fuzz/fuzz_$$t $(FUZZ_BUILD)/corpus/$$t $$seeds \
-			-max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -max_len=$$max \
 			-artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ \
 			$(if $(filter-out 1,$(FUZZ_JOBS)),-fork=$(FUZZ_JOBS)) \
 			$(FUZZ_ARGS) 2>&1 | tee $(FUZZ_BUILD)/fuzz-$$t.log | \
-			grep -E '^(stat::|#[0-9]+ +DONE|==[0-9]+==|SUMMARY|INFO: (seed corpus|.*files found))' || true; \
+			grep -E '^(stat::|#[0-9]+[[:space:]]+DONE|==[0-9]+==|SUMMARY|INFO: (seed corpus|.*files found))' || true; \
 		if ls $(FUZZ_BUILD)/crashes/$$t | grep -q .; then \
 			echo "fuzz: $$t: crashes in $(FUZZ_BUILD)/crashes/$$t" >&2; exit 1; fi; \
 	done

@@ -22,9 +22,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
  *
  *   mode(1) then records: flags(1) length(2, big-endian) bytes(length)
  *
- * mode % 3: 0 a fresh responder; 1 after Main Mode 1-4 of a genuine
+ * mode % 6: 0 a fresh responder; 1 after Main Mode 1-4 of a genuine
  * initiator (phase-1 keys derived, mm5 still to come); 2 after a whole
- * Main Mode and Quick Mode. A record is one datagram sent to the
+ * Main Mode and Quick Mode; 3 a fresh Aggressive Mode responder; 4 and 5
+ * as 0 and 2 with the long-lived responder (ike/server.h). A record is one datagram sent to the
  * responder from the initiator's address. Flags: */
 enum fuzz_rec_flags {
 	FUZZ_REC_NATT = 0x01,     /* to and from the NAT-T port */

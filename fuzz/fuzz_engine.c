@@ -6,7 +6,9 @@
  * first lets a genuine initiator take Main Mode to message 4, so the
  * responder holds phase-1 keys and waits for mm5; mode 2 after a whole
  * Main Mode and Quick Mode, the responder serving (Quick Mode, DPD,
- * Delete). Records can take the SA's cookies and be encrypted (and their
+ * Delete); modes 4 and 5 the same two for the long-lived responder
+ * (ike/server.h: SAs by cookies, responder cookies, expiry), fresh and
+ * after a whole exchange, the newest SA's keys used for encryption. Records can take the SA's cookies and be encrypted (and their
  * HASH(1) computed) with the responder's own keys and IV chain, so the
  * fuzzer reaches what follows decryption and the hash check. */
 #include <stdio.h>
@@ -17,6 +19,25 @@
 #include "crypto/keys.h"
 #include "fuzz/fuzz.h"
 #include "ike/sa.h"
+#include "ike/server.h"
+
+static struct ike_server *srv;   /* modes 4 and 5, else NULL */
+
+/* The responder's engine whose keys records use: the engine, or the
+ * server's newest SA. */
+static struct ike_engine *resp(struct fuzz_world *w)
+{
+	if (!srv)
+		return w->er;
+	size_t n = ike_server_count(srv);
+	return n ? ike_server_engine(srv, n - 1) : NULL;
+}
+
+static void srv_log(void *ctx, const char *line)
+{
+	(void)ctx;
+	(void)line;
+}
 
 static bool debug;
 static void show(struct fuzz_world *w);
@@ -34,7 +55,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static void show(struct fuzz_world *w)
 {
-	const struct ike_result *res = ike_engine_result(w->er);
+	if (srv) {
+		const struct ike_server_stats *st = ike_server_stats(srv);
+		fprintf(stderr, "  server: %zu created, %zu established, %zu failed, %zu deleted, "
+			"%zu ignored, %zu children\n", st->created, st->established, st->failed,
+			st->deleted, st->ignored, st->children);
+	}
+	if (!resp(w))
+		return;
+	const struct ike_result *res = ike_engine_result(resp(w));
 	for (size_t i = 0; i < res->nevent; i++) {
 		const struct ike_event *ev = &res->event[i];
 		fprintf(stderr, "  %s %s %zu bytes %s\n", ev->sent ? "sent" : "recv",
@@ -94,7 +123,7 @@ static void hash_i(const struct ike_sa *sa, uint8_t type, chunk_t plain)
 static chunk_t datagram(struct fuzz_world *w, uint8_t flags, const uint8_t *p, size_t len)
 {
 	chunk_t d = chunk_dup(p, len);
-	struct ike_sa *sa = ike_engine_sa(w->er);
+	struct ike_sa *sa = resp(w) ? ike_engine_sa(resp(w)) : NULL;
 	if (!(flags & FUZZ_REC_COOKIES) && sa && d.len >= 16) {
 		memcpy(d.ptr, sa->icookie, 8);
 		memcpy(d.ptr + 8, sa->rcookie, 8);
@@ -152,7 +181,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	uint8_t mode = data[0] % 4;
+	uint8_t mode = data[0] % 6;
 	struct fuzz_world w;
 	fuzz_world_init(&w, mode == 3 ? WIRE_X_AGGR : WIRE_X_MAIN);
 	if (mode == 1) {
@@ -163,11 +192,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			{ .op = IKE_STEP_EXPECT, .kind = IKE_K_MM4 },
 		};
 		w.ei = ike_engine_new(&w.ci, w.ti, &w.ar, to_mm4, 4, "init");
-	} else if (mode == 2) {
+	} else if (mode == 2 || mode == 5) {
 		w.ei = ike_engine_new(&w.ci, w.ti, &w.ar, NULL, 0, "init");
 	}
-	w.er = ike_engine_new(&w.cr, w.tr, NULL, NULL, 0, "resp");
-	if (w.ei) {
+	srv = NULL;
+	if (mode >= 4)
+		srv = ike_server_new(&w.cr, w.tr, srv_log, NULL);
+	else
+		w.er = ike_engine_new(&w.cr, w.tr, NULL, NULL, 0, "resp");
+	if (srv && w.ei) {
+		w.now = ike_run_server(&w.ei, 1, srv, w.hub, 0, 60000);
+		fuzz_world_drain(&w);
+	} else if (w.ei) {
 		struct ike_engine *e[2] = { w.ei, w.er };
 		/* mode 1 stops once mm4 is in, before the responder's wait for
 		   mm5 times out */
@@ -194,22 +230,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pkt.kind = TRANSPORT_PKT_IKE;
 		pkt.data = datagram(&w, flags, p, len);
 		transport_hub_set_time(w.hub, w.now);
-		ike_engine_input(w.er, &pkt, w.now);
+		if (srv)
+			ike_server_input(srv, &pkt, w.now);
+		else
+			ike_engine_input(w.er, &pkt, w.now);
 		transport_pkt_free(&pkt);
 		w.now += (flags & FUZZ_REC_TICK) ? 5000 : 10;
-		ike_engine_tick(w.er, w.now);
+		if (srv)
+			ike_server_tick(srv, w.now);
+		else
+			ike_engine_tick(w.er, w.now);
 		fuzz_world_drain(&w);
 	}
 	if (debug)
 		show(&w);
 	/* the timers to their end: retransmissions, timeouts, expiry */
 	for (int i = 0; i < 8; i++) {
-		uint64_t next = ike_engine_tick(w.er, w.now);
+		uint64_t next = srv ? ike_server_tick(srv, w.now) : ike_engine_tick(w.er, w.now);
 		if (next == IKE_NEVER)
 			break;
 		w.now = next > w.now ? next : w.now + 1000;
 		fuzz_world_drain(&w);
 	}
+	ike_server_free(srv);
+	srv = NULL;
 	fuzz_world_free(&w);
 	return 0;
 }

@@ -159,6 +159,12 @@ static void exchange(const char *name, uint8_t xchg, const struct ike_step *extr
 		snprintf(fn, sizeof(fn), "%s-%s.bin", name, wn[i]);
 		if (ws[i]->len > 1)
 			put("engine", fn, ws[i]->p, ws[i]->len);
+		/* the same for the long-lived responder (modes 4, 5) */
+		if (ws[i]->len > 1 && xchg == WIRE_X_MAIN && i != 1) {
+			ws[i]->p[0] = i == 0 ? 4 : 5;
+			snprintf(fn, sizeof(fn), "%s-server-%s.bin", name, wn[i]);
+			put("engine", fn, ws[i]->p, ws[i]->len);
+		}
 		writer_free(ws[i]);
 	}
 	fuzz_world_free(&w);
