@@ -205,7 +205,7 @@ FUZZ_CC ?= clang
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= 1
-FUZZ_TARGETS ?= codec engine suite esp
+FUZZ_TARGETS ?= codec engine suite esp capture
 FUZZ_ARGS ?=
 FUZZ_SEEDS ?= out/seeds
 FUZZ_MODULES := core crypto wire transport pki ike suite esp report netns
@@ -252,6 +252,7 @@ fuzz-run:
 		case $$t in \
 		codec) [ -d "$(FUZZ_SEEDS)" ] && seeds="$$seeds $(FUZZ_SEEDS)";; \
 		engine) max=8192;; \
+		capture) seeds="$$seeds $(wildcard $(VECTORS)/pcaps $(VECTORS)/ike-scan_packets)"; max=65536;; \
 		suite) seeds="$$seeds suites tests/suites"; max=16384;; \
 		esac; \
 		$(FUZZ_BUILD)/fuzz/fuzz_$$t $(FUZZ_BUILD)/corpus/$$t $$seeds \

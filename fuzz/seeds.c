@@ -9,13 +9,17 @@
  *   suite   the ```yaml blocks of two docs (suites/ and tests/suites/
  *           are read by the fuzzer where they are)
  *   esp     packets sealed by each of the target's SAs
+ *   capture the genuine exchanges as pcaps (IPv4 and IPv6, port 500 and
+ *           4500; the vectors' pcaps are read where they are)
  * Deterministic names, so a second run rewrites the same files. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include "core/log.h"
 #include "esp/esp.h"
@@ -123,6 +127,30 @@ static void exchange(const char *name, uint8_t xchg, const struct ike_step *extr
 	writer_u8(&fresh, xchg == WIRE_X_AGGR ? 3 : 0);
 	writer_u8(&keyed, 1);
 	writer_u8(&served, 2);
+	/* the exchange as a raw-IP pcap for the capture target: IPv4 on 500,
+	 * IPv6 on 4500 with the marker */
+	char pcap[4096], perr[256];
+	snprintf(pcap, sizeof(pcap), "%s/capture", out_dir);
+	mkdir(out_dir, 0755);
+	mkdir(pcap, 0755);
+	snprintf(pcap, sizeof(pcap), "%s/capture/%s.pcap", out_dir, name);
+	struct capture_writer *cw = capture_writer_open(pcap, perr, sizeof(perr));
+	for (size_t i = 0; cw && i < ri->nevent; i++) {
+		const struct ike_event *ev = &ri->event[i];
+		bool v6 = i % 2;
+		struct capture_addr a = { .family = v6 ? AF_INET6 : AF_INET,
+					  .port = v6 ? 4500 : 500 };
+		struct capture_addr b = a;
+		a.ip[0] = 192;
+		b.ip[0] = 198;
+		struct timeval tv = { .tv_sec = (time_t)i };
+		capture_writer_add(cw, &tv, ev->sent ? &a : &b, ev->sent ? &b : &a, v6,
+				   ev->datagram.ptr, ev->datagram.len);
+	}
+	if (cw) {
+		capture_writer_close(cw);
+		written++;
+	}
 	for (size_t i = 0; i < ri->nevent; i++) {
 		const struct ike_event *ev = &ri->event[i];
 		char fn[256];
