@@ -5,9 +5,12 @@
  * printed, its ID payloads described, its fields read by path, copied,
  * built again; an encrypted one has its body parsed as if it were the
  * plaintext, so the walker runs on both kinds of chain. A message that
- * parsed cleartext must parse again once built. */
+ * parsed cleartext must parse again once built. Bytes past the header's
+ * length (which the parser keeps aside) are a field path as a suite's
+ * mutation would give it: read, forced, set as bytes, unset, then built. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fuzz/fuzz.h"
 #include "wire/id.h"
@@ -110,6 +113,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			wire_remove(m, 0);
 			exercise(m);
 		}
+	}
+	if (m->extra.len) {
+		/* the extra bytes as a path: "sa.proposal[0].transform[1].id=7" */
+		char path[128];
+		size_t n = m->extra.len < sizeof(path) - 1 ? m->extra.len : sizeof(path) - 1;
+		memcpy(path, m->extra.ptr, n);
+		path[n] = '\0';
+		uint32_t v = 0;
+		char *eq = strchr(path, '=');
+		if (eq) {
+			*eq = '\0';
+			v = (uint32_t)strtoul(eq + 1, NULL, 0);
+		}
+		char perr[256];
+		wire_get(m, path, &v, perr, sizeof(perr));
+		if (wire_set(m, path, v, perr, sizeof(perr)))
+			wire_get(m, path, &v, perr, sizeof(perr));
+		wire_set_bytes(m, path, m->datagram.ptr, m->datagram.len % 40, perr, sizeof(perr));
+		exercise(m);
+		wire_unset(m, path, perr, sizeof(perr));
+		exercise(m);
 	}
 	wire_msg_free(m);
 	return 0;

@@ -157,6 +157,22 @@ static void exchange(const char *name, uint8_t xchg, const struct ike_step *extr
 		const char *kind = ike_kind_name(ev->kind);
 		snprintf(fn, sizeof(fn), "%s-%zu-%s.bin", name, i, kind);
 		put("codec", fn, ev->datagram.ptr, ev->datagram.len);
+		if (ev->kind == IKE_K_MM1 || ev->kind == IKE_K_AM1) {
+			/* paths after the message, as the codec target reads them */
+			static const char *const paths[] = {
+				"sa.proposal[0].transform[1].attr[2].value=14",
+				"header.length=4", "payload[1].next_payload=77", "vid[1].data",
+			};
+			for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++) {
+				struct writer pw;
+				writer_init(&pw);
+				writer_bytes(&pw, ev->datagram.ptr, ev->datagram.len);
+				writer_bytes(&pw, paths[k], strlen(paths[k]));
+				snprintf(fn, sizeof(fn), "%s-%zu-%s-path%zu.bin", name, i, kind, k);
+				put("codec", fn, pw.p, pw.len);
+				writer_free(&pw);
+			}
+		}
 		if (ev->plaintext.len) {
 			chunk_t c = with_header(ev->datagram, ev->plaintext, false);
 			snprintf(fn, sizeof(fn), "%s-%zu-%s-plain.bin", name, i, kind);
