@@ -5,6 +5,8 @@
 #   make run        install missing packages, build, run the main job
 #   make deps       install every Debian package the project needs
 #   make check SANITIZE=1   the same tests under ASan and UBSan
+#   make fuzz       build the libFuzzer targets with clang and run each
+#                   for FUZZ_SECONDS (fuzz/README.md)
 #   V=1             show the full commands
 
 CC ?= cc
@@ -77,9 +79,11 @@ BENCH := $(BUILD)/bench-ike
 BENCH_INTEROP := $(BUILD)/bench-interop
 BENCH_SUITE := $(BUILD)/bench-suite
 
-.PHONY: all deps deps-if-missing check test run bench clean install suites
+.PHONY: all lib deps deps-if-missing check test run bench clean install suites
 
 all: $(BIN)
+
+lib: $(LIB)
 
 $(BUILD)/%.o: %.c
 	$(call msg,CC,$<)
@@ -160,7 +164,7 @@ install: $(BIN)
 	install -D -m 0644 docs/ike-conform.1 $(DESTDIR)$(PREFIX)/share/man/man1/ike-conform.1
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH).d $(BENCH_INTEROP).d \
 	$(BENCH_SUITE).d
@@ -188,3 +192,77 @@ check-kernel: deps-if-missing
 		IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) $(abspath $(KERNEL_TEST_BIN))
 
 -include $(KERNEL_TEST_OBJ:.o=.d)
+
+# ---- fuzzing (fuzz/README.md) ----
+# `make fuzz` builds the library again with clang, coverage and ASan/UBSan
+# in $(FUZZ_BUILD), links the libFuzzer targets fuzz/fuzz_*.c and runs each
+# for FUZZ_SECONDS, FUZZ_JOBS processes at once. Corpora grow in
+# $(FUZZ_BUILD)/corpus/<target>, crashes land in $(FUZZ_BUILD)/crashes/<target>/.
+# Seeds: the vectors' datagrams (read where they are), suites/, out/seeds/.
+# Nothing else in this Makefile needs clang: fuzz/ is outside LIB_SRC and
+# TEST_SRC.
+FUZZ_CC ?= clang
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
+FUZZ_TARGETS ?= codec engine suite esp capture
+FUZZ_ARGS ?=
+FUZZ_SEEDS ?= out/seeds
+FUZZ_MODULES := core crypto wire transport pki ike suite esp report netns
+FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_LIB := $(FUZZ_BUILD)/libikeconform.a
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
+FUZZ_SEEDER := $(FUZZ_BUILD)/fuzz/fuzz-seeds
+# Warnings stay on; -Werror stays with gcc (a newer clang must not break fuzzing).
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Iharness -I. -MMD -MP \
+	$(PKG_CFLAGS) -O1 -g $(FUZZ_SAN)
+
+.PHONY: fuzz fuzz-build fuzz-lib fuzz-run
+
+fuzz:
+	$(Q)ci/deps.sh --if-missing --fuzz
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)$(MAKE) --no-print-directory fuzz-run
+
+fuzz-lib:
+	$(Q)$(MAKE) --no-print-directory lib BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) WERROR=0 \
+		MODULES="$(FUZZ_MODULES)" CFLAGS="-O1 -g" \
+		SAN_FLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link"
+
+fuzz-build: fuzz-lib
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS) $(FUZZ_SEEDER)
+
+$(FUZZ_BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_LIB)
+	$(call msg,FUZZ,$@)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(PKG_LIBS)
+
+$(FUZZ_SEEDER): fuzz/seeds.c fuzz/fuzz.h $(FUZZ_LIB)
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -o $@ $< $(FUZZ_LIB) $(PKG_LIBS)
+
+
+fuzz-run:
+	$(Q)$(FUZZ_SEEDER) $(FUZZ_BUILD)/seeds $(VECTORS) $(FUZZ_SEEDS)
+	$(Q)set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes/$$t; \
+		echo "  FUZZ     $$t for $(FUZZ_SECONDS) s, $(FUZZ_JOBS) job(s)"; \
+		seeds="$(FUZZ_BUILD)/seeds/$$t"; max=4096; \
+		case $$t in \
+		codec) [ -d "$(FUZZ_SEEDS)" ] && seeds="$$seeds $(FUZZ_SEEDS)";; \
+		engine) max=8192;; \
+		capture) seeds="$$seeds $(wildcard $(VECTORS)/pcaps $(VECTORS)/ike-scan_packets)"; max=65536;; \
+		suite) seeds="$$seeds suites tests/suites"; max=16384;; \
+		esac; \
+		$(FUZZ_BUILD)/fuzz/fuzz_$$t $(FUZZ_BUILD)/corpus/$$t $$seeds \
+			-max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -max_len=$$max \
+			-artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ \
+			$(if $(filter-out 1,$(FUZZ_JOBS)),-fork=$(FUZZ_JOBS)) \
+			$(FUZZ_ARGS) 2>&1 | tee $(FUZZ_BUILD)/fuzz-$$t.log | \
+			grep -E '^(stat::|#[0-9]+[[:space:]]+DONE|==[0-9]+==|SUMMARY|INFO: (seed corpus|.*files found))' || true; \
+		if ls $(FUZZ_BUILD)/crashes/$$t | grep -q .; then \
+			echo "fuzz: $$t: crashes in $(FUZZ_BUILD)/crashes/$$t" >&2; exit 1; fi; \
+	done
+
+-include $(wildcard $(FUZZ_BUILD)/fuzz/*.d)

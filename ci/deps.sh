@@ -3,6 +3,8 @@
 #   ci/deps.sh               install what is missing (apt-get update once)
 #   ci/deps.sh --if-missing  the same, silent when nothing is missing
 #   ci/deps.sh --list        print the list
+#   --fuzz (with any of the above): also the packages of `make fuzz`
+#   (clang and libFuzzer's runtime), which `make check` never needs
 set -eu
 
 PACKAGES="
@@ -33,7 +35,23 @@ cpio
 kmod
 "
 
-if [ "${1:-}" = "--list" ]; then
+# make fuzz: clang -fsanitize=fuzzer needs libclang_rt.fuzzer*.a, which
+# Debian 12 ships in libclang-rt-14-dev (clang itself only recommends it).
+FUZZ_PACKAGES="
+clang
+libclang-rt-14-dev
+"
+
+mode=""
+for a in "$@"; do
+	case "$a" in
+	--fuzz) PACKAGES="$PACKAGES $FUZZ_PACKAGES" ;;
+	--list|--if-missing) mode="$a" ;;
+	*) echo "ci/deps.sh: unknown option $a" >&2; exit 2 ;;
+	esac
+done
+
+if [ "$mode" = "--list" ]; then
 	echo $PACKAGES | tr ' ' '\n'
 	exit 0
 fi
@@ -46,7 +64,7 @@ for p in $PACKAGES; do
 done
 
 if [ -z "$missing" ]; then
-	[ "${1:-}" = "--if-missing" ] || echo "ci/deps.sh: all packages are installed"
+	[ "$mode" = "--if-missing" ] || echo "ci/deps.sh: all packages are installed"
 	exit 0
 fi
 
