@@ -27,7 +27,9 @@
 #include "peers/strongswan/strongswan.h"
 
 #define SS_PATH 640
-#define SS_START_MS 10000      /* charon to answer on vici */
+#define SS_START_MS 30000      /* charon to answer on vici (qemu without KVM
+				  needs seconds just to start swanctl) */
+#define SS_STATS_MS 5000       /* one swanctl --stats while it starts */
 #define SS_CMD_MS 10000        /* one swanctl command */
 #define SS_STOP_MS 3000        /* SIGTERM to exit, before SIGKILL */
 #define SS_INITIATE_S 30       /* swanctl --initiate detaches after */
@@ -334,7 +336,7 @@ fail:
 		}
 		if (access(sock, F_OK) == 0) {
 			const char *args[] = { "--stats", NULL };
-			if (ss_swanctl(p, args, out, sizeof(out), 2000, e, sizeof(e)) == 0)
+			if (ss_swanctl(p, args, out, sizeof(out), SS_STATS_MS, e, sizeof(e)) == 0)
 				return true;
 		}
 		if (clock_ms() >= end)
