@@ -15,6 +15,7 @@
 #include "crypto/dh.h"
 #include "crypto/keys.h"
 #include "crypto/prf.h"
+#include "crypto/rand.h"
 #include "tests.h"
 
 /* Both sides of an exchange agree, for every group in the table (loop index). */
@@ -863,6 +864,49 @@ START_TEST(test_wireshark_decrypt)
 }
 END_TEST
 
+/* A seeded stream gives the same bytes and the same DH keys (OpenSSL draws
+ * the private values itself) for the same seed and name, others for
+ * another, and unseeding brings OpenSSL's own generator back. */
+static const uint16_t rand_groups[] = { 1, 2, 3, 14, 19, 26 };
+
+static chunk_t rand_draw(uint64_t seed, const char *name, uint16_t group)
+{
+	ck_assert(crypto_rand_seed_for(seed, name));
+	ck_assert(crypto_rand_seeded());
+	unsigned char b[40];
+	ck_assert_int_eq(RAND_bytes(b, sizeof(b)), 1);
+	struct crypto_err err;
+	struct dh_key *k = dh_key_new(group, &err);
+	ck_assert_msg(k, "group %u: %s", group, err.msg);
+	chunk_t pub = dh_key_public(k);
+	chunk_t parts[2] = { CHUNK_FROM(b, sizeof(b)), pub };
+	chunk_t out = chunk_cat(2, parts);
+	dh_key_free(k);
+	crypto_rand_unseed();
+	return out;
+}
+
+START_TEST(test_rand_seeded)
+{
+	uint16_t g = rand_groups[_i];
+	chunk_t a = rand_draw(42, "hagle@self/case", g), b = rand_draw(42, "hagle@self/case", g);
+	chunk_t c = rand_draw(43, "hagle@self/case", g), d = rand_draw(42, "hagle@self/other", g);
+	ck_assert_msg(chunk_eq(a, b), "group %u: the same seed gave other bytes", g);
+	ck_assert(!chunk_eq(a, c));
+	ck_assert(!chunk_eq(a, d));
+	ck_assert(!crypto_rand_seeded());
+	unsigned char x[16], y[16];
+	ck_assert_int_eq(RAND_bytes(x, sizeof(x)), 1);
+	ck_assert_int_eq(RAND_bytes(y, sizeof(y)), 1);
+	ck_assert(memcmp(x, y, sizeof(x)) != 0);
+	ck_assert(memcmp(x, a.ptr, sizeof(x)) != 0);
+	chunk_free(&a);
+	chunk_free(&b);
+	chunk_free(&c);
+	chunk_free(&d);
+}
+END_TEST
+
 Suite *suite_crypto(void)
 {
 	Suite *s = suite_create("crypto");
@@ -874,6 +918,8 @@ Suite *suite_crypto(void)
 	tcase_add_test(tc, test_dh_known_private);
 	tcase_add_test(tc, test_dh_ec2n_draft);
 	tcase_add_test(tc, test_dh_table);
+	tcase_add_loop_test(tc, test_rand_seeded, 0,
+			    (int)(sizeof(rand_groups) / sizeof(rand_groups[0])));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("prf");
 	tcase_add_test(tc, test_prf_kat);
