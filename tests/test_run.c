@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto/rand.h"
 #include "run/run.h"
 #include "tests.h"
 #include "wire/names.h"
@@ -558,6 +559,286 @@ START_TEST(test_run_malformed)
 }
 END_TEST
 
+/* Every form of mutation into the engine's ops, bytes and all; a case's
+ * seed; and survives judged on the script alone. */
+START_TEST(test_run_mutation_forms)
+{
+	static const char text[] =
+		"suite: m\n"
+		"peer: self\n"
+		"defaults: { psk: k, proposal: aes128-sha1-modp2048 }\n"
+		"cases:\n"
+		"  - name: all\n"
+		"    seed: 18446744073709551615\n"
+		"    script:\n"
+		"      - send: mm3\n"
+		"        mutate:\n"
+		"          - { field: ke.length, set: 0x10 }\n"
+		"          - { field: nonce.data, bytes: \"0xa5b6\" }\n"
+		"          - { duplicate: nonce, nth: 0 }\n"
+		"          - { insert: 99, index: 1, body: c0ffee }\n"
+		"          - { xor: 17, mask: 0x40 }\n"
+		"          - { xor: 3, mask: 1, plain: true }\n"
+		"          - { truncate: 40 }\n"
+		"          - { truncate: 8, plain: yes }\n"
+		"          - { chop: 4 }\n"
+		"          - { append: \"00\" }\n"
+		"          - { catalog: ke-zero }\n"
+		"          - { remove: natd, nth: 1 }\n"
+		"      - wait: 1s\n"
+		"    expect: { survives: true }\n";
+	struct suite s;
+	struct yaml_error err;
+	ck_assert_msg(suite_load_string("m.yaml", text, &s, &err), "%s", err.text);
+	const struct suite_case *c = &s.cases[0];
+	ck_assert(c->has_seed && c->seed == UINT64_MAX);
+	ck_assert(c->expect.survives && !c->expect.established);
+	struct ike_step steps[8];
+	struct ike_mutation mut[32];
+	size_t n = 0;
+	char e[300];
+	ck_assert_msg(run_script(c, steps, 8, &n, mut, 32, e, sizeof(e)), "%s", e);
+	ck_assert_uint_eq(n, 2);
+	const struct ike_catalog_entry *kz = ike_catalog_find("ke-zero");
+	ck_assert_uint_eq(steps[0].nmut, 11 + kz->nmut);
+	const struct ike_mutation *m = steps[0].mut;
+	ck_assert(m[0].op == IKE_MUT_SET && m[0].value == 0x10 && !strcmp(m[0].path, "ke.length"));
+	ck_assert(m[1].op == IKE_MUT_SET_BYTES && m[1].bytes.len == 2 && m[1].bytes.ptr[0] == 0xa5 &&
+		  m[1].bytes.ptr[1] == 0xb6 && !strcmp(m[1].path, "nonce.data"));
+	ck_assert(m[2].op == IKE_MUT_DUPLICATE && m[2].payload == WIRE_PL_NONCE && m[2].nth == 0);
+	ck_assert(m[3].op == IKE_MUT_UNKNOWN && m[3].payload == 99 && m[3].nth == 1 &&
+		  m[3].bytes.len == 3 && m[3].bytes.ptr[2] == 0xee);
+	ck_assert(m[4].op == IKE_MUT_DGRAM_XOR && m[4].offset == 17 && m[4].value == 0x40);
+	ck_assert(m[5].op == IKE_MUT_PLAIN_XOR && m[5].offset == 3 && m[5].value == 1);
+	ck_assert(m[6].op == IKE_MUT_DGRAM_TRUNCATE && m[6].value == 40);
+	ck_assert(m[7].op == IKE_MUT_PLAIN_TRUNCATE && m[7].value == 8);
+	ck_assert(m[8].op == IKE_MUT_DGRAM_CHOP && m[8].value == 4);
+	ck_assert(m[9].op == IKE_MUT_DGRAM_APPEND && m[9].bytes.len == 1);
+	struct ike_mutation want[IKE_CAT_MAX_MUT];
+	ck_assert_uint_eq(ike_catalog_mutations(kz, want, IKE_CAT_MAX_MUT), kz->nmut);
+	for (size_t i = 0; i < kz->nmut; i++)
+		ck_assert(m[10 + i].op == want[i].op && m[10 + i].bytes.ptr == want[i].bytes.ptr);
+	ck_assert(m[10 + kz->nmut].op == IKE_MUT_REMOVE &&
+		  m[10 + kz->nmut].payload == WIRE_PL_NATD && m[10 + kz->nmut].nth == 1);
+	/* survives: the script's end is the verdict, established or not */
+	struct interop_result *r = calloc(1, sizeof(*r));
+	struct run_verdict v;
+	r->harness_ok = true;
+	run_judge(c, true, r, &v);
+	ck_assert_int_eq(v.status, RUN_PASS);
+	r->harness_ok = false;
+	snprintf(r->harness_error, sizeof(r->harness_error), "step 2: expected mm4");
+	run_judge(c, true, r, &v);
+	ck_assert_int_eq(v.status, RUN_FAIL);
+	ck_assert_str_eq(v.what, "script");
+	ck_assert_str_eq(v.seen, "step 2: expected mm4");
+	free(r);
+	suite_free(&s);
+}
+END_TEST
+
+/* ---- fuzz mode ---- */
+
+/* Base cases for the fuzz generator: both roles, Aggressive Mode, PFS. */
+static const char test_fuzz_base[] =
+	"suite: fz\n"
+	"peer: self\n"
+	"defaults:\n"
+	"  psk: \"fuzz \\\"psk\\\"\"\n"
+	"  proposal: { encryption: aes128, hash: sha256, group: 14, lifetime: 86400 }\n"
+	"  phase2: { esp: aes128-sha1, pfs: modp2048, lifetime: 1200s }\n"
+	"cases:\n"
+	"  - name: init\n"
+	"  - name: resp\n"
+	"    role: responder\n"
+	"  - name: aggr\n"
+	"    exchange: aggressive\n"
+	"    proposal: 3des-sha1-modp1024\n"
+	"    phase2: none\n"
+	"  - name: aggr-resp\n"
+	"    exchange: aggressive\n"
+	"    role: responder\n"
+	"    natt: [rfc3947]\n"
+	"    lifetime_policy: notify\n";
+
+static void test_fuzz_load(struct run_plan *base, char *dir, size_t dlen)
+{
+	char path[300];
+	snprintf(dir, dlen, "/tmp/ikec-fuzz-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fz.yaml", dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(test_fuzz_base, f);
+	fclose(f);
+	char *files[] = { path };
+	struct yaml_error err;
+	ck_assert_msg(run_plan_load(base, files, 1, NULL, &err), "%s", err.text);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* The same seed gives the same files; another seed other ones; each file
+ * loads alone into a case with the base's settings, its own seed, the
+ * script up to the message and the survival verdict. */
+START_TEST(test_run_fuzz_plan)
+{
+	struct run_plan base, a, b, c;
+	char dir[64];
+	struct yaml_error err;
+	test_fuzz_load(&base, dir, sizeof(dir));
+	ck_assert_msg(run_fuzz_plan(&base, 3, 7, &a, &err), "%s", err.text);
+	ck_assert_msg(run_fuzz_plan(&base, 3, 7, &b, &err), "%s", err.text);
+	ck_assert_msg(run_fuzz_plan(&base, 3, 8, &c, &err), "%s", err.text);
+	/* init: mm1 mm3 mm5 qm1 qm3; resp: mm2 mm4 mm6 qm2; aggr: am1 am3; aggr-resp: am2 qm2 */
+	ck_assert_uint_eq(a.nitems, 3 * (5 + 4 + 2 + 2));
+	ck_assert_uint_eq(b.nitems, a.nitems);
+	size_t differ = 0;
+	for (size_t i = 0; i < a.nitems; i++) {
+		ck_assert_str_eq(a.items[i].text, b.items[i].text);
+		ck_assert_str_eq(a.items[i].id, c.items[i].id);
+		differ += strcmp(a.items[i].text, c.items[i].text) != 0;
+		const struct suite_case *v = a.items[i].c, *o = NULL;
+		for (size_t k = 0; k < base.nitems; k++)
+			if (strncmp(v->name, base.items[k].c->name, strlen(base.items[k].c->name)) == 0 &&
+			    v->name[strlen(base.items[k].c->name)] == '-' &&
+			    (!o || strlen(base.items[k].c->name) > strlen(o->name)))
+				o = base.items[k].c;
+		ck_assert_ptr_nonnull(o);
+		ck_assert_str_eq(a.items[i].id + strlen("fuzz-fz-self/"), v->name);
+		ck_assert(v->has_seed);
+		ck_assert(v->expect.survives && v->expect.peer_alive && !v->expect.established);
+		ck_assert_int_eq(v->role, o->role);
+		ck_assert_uint_eq(v->exchange, o->exchange);
+		ck_assert_str_eq(v->psk, "fuzz \"psk\"");
+		ck_assert(memcmp(&v->p1, &o->p1, sizeof(v->p1)) == 0);
+		ck_assert_int_eq(v->has_p2, o->has_p2);
+		if (o->has_p2)
+			ck_assert(memcmp(&v->p2, &o->p2, sizeof(v->p2)) == 0);
+		ck_assert_uint_eq(v->natt, o->natt);
+		ck_assert_int_eq(v->life_policy, o->life_policy);
+		/* the script: up to the mutated send, then the pause */
+		ck_assert_uint_ge(v->nsteps, 2);
+		const struct suite_step *m = &v->steps[v->nsteps - 2];
+		ck_assert_int_eq(m->kind, SUITE_STEP_SEND);
+		ck_assert_uint_ge(m->nmutations, 1);
+		ck_assert_int_eq(v->steps[v->nsteps - 1].kind, SUITE_STEP_WAIT);
+		/* the item's text is a standalone file that loads to the same case */
+		struct suite one;
+		ck_assert_msg(suite_load_string("repro.yaml", a.items[i].text, &one, &err), "%s",
+			      err.text);
+		ck_assert_uint_eq(one.ncases, 1);
+		ck_assert_str_eq(one.cases[0].name, v->name);
+		ck_assert_uint_eq(one.cases[0].seed, v->seed);
+		suite_free(&one);
+	}
+	ck_assert_uint_gt(differ, a.nitems / 2);
+	run_plan_free(&a);
+	run_plan_free(&b);
+	run_plan_free(&c);
+	run_plan_free(&base);
+}
+END_TEST
+
+/* The datagrams of a variant run in memory: the harness's script against
+ * an engine peer with the standard exchange, both seeded as the runner
+ * seeds the harness. */
+static size_t test_fuzz_run(const struct suite_case *v, uint64_t seed, chunk_t *out, size_t max,
+			    bool *harness_ok, char *why, size_t wlen)
+{
+	static const char psk[] = "fuzz \"psk\"";
+	struct ike_step steps[RUN_MAX_SCRIPT], peer[IKE_MAX_STEPS];
+	struct ike_mutation *mut = calloc(RUN_MAX_MUT, sizeof(*mut));
+	size_t nsteps = 0;
+	char err[300];
+	ck_assert_msg(run_script(v, steps, RUN_MAX_SCRIPT, &nsteps, mut, RUN_MAX_MUT, err,
+				 sizeof(err)), "%s", err);
+	ck_assert(crypto_rand_seed_for(seed, ""));
+	struct transport_hub *hub = transport_hub_new();
+	struct netaddr ah, ap;
+	ck_assert(netaddr_parse("192.0.2.1:500", 500, &ah, err, sizeof(err)));
+	ck_assert(netaddr_parse("192.0.2.2:500", 500, &ap, err, sizeof(err)));
+	struct transport *th = transport_mem_new(hub, &ah, 4500, err, sizeof(err));
+	struct transport *tp = transport_mem_new(hub, &ap, 4500, err, sizeof(err));
+	ck_assert(th && tp);
+	struct ike_config ch, cp;
+	struct ike_config *cs[2] = { &ch, &cp };
+	for (int i = 0; i < 2; i++) {
+		ike_config_init(cs[i]);
+		cs[i]->role = (v->role == IKE_INITIATOR) == (i == 0) ? IKE_INITIATOR : IKE_RESPONDER;
+		cs[i]->exchange = v->exchange;
+		cs[i]->psk = CHUNK_FROM(psk, strlen(psk));
+		struct ike_p1_xform x = v->p1;
+		x.auth = IKE_AUTH_PSK;
+		ike_config_add_p1(cs[i], x);
+		if (v->has_p2)
+			ike_config_add_p2(cs[i], v->p2);
+		cs[i]->natt = v->no_natt ? 0 : v->natt ? v->natt : IKE_NATT_ALL;
+	}
+	size_t npeer = ike_script_default(&cp, peer, IKE_MAX_STEPS);
+	struct ike_engine *e[2];
+	e[0] = ike_engine_new(&ch, th, v->role == IKE_INITIATOR ? &ap : NULL, steps, nsteps, "h");
+	e[1] = ike_engine_new(&cp, tp, v->role == IKE_INITIATOR ? NULL : &ah, peer, npeer, "p");
+	ike_run(e, 2, hub, 0, 30000);
+	crypto_rand_unseed();
+	const struct ike_result *r = ike_engine_result(e[0]);
+	*harness_ok = r->finished && !r->failed;
+	snprintf(why, wlen, "%s", r->error);
+	size_t n = 0;
+	for (size_t i = 0; i < r->nevent && n < max; i++)
+		if (r->event[i].sent)
+			out[n++] = chunk_dup(r->event[i].datagram.ptr, r->event[i].datagram.len);
+	const struct ike_result *rp = ike_engine_result(e[1]);
+	for (size_t i = 0; i < rp->nevent && n < max; i++)
+		if (rp->event[i].sent)
+			out[n++] = chunk_dup(rp->event[i].datagram.ptr, rp->event[i].datagram.len);
+	ike_engine_free(e[0]);
+	ike_engine_free(e[1]);
+	transport_free(th);
+	transport_free(tp);
+	transport_hub_free(hub);
+	free(mut);
+	return n;
+}
+
+/* Every variant's mutations apply (the harness's script runs to its end
+ * against an engine peer), and a variant run twice from its seed sends the
+ * same datagrams byte for byte, on both sides; another seed, other bytes. */
+START_TEST(test_run_fuzz_replay)
+{
+	struct run_plan base, a;
+	char dir[64];
+	struct yaml_error err;
+	test_fuzz_load(&base, dir, sizeof(dir));
+	ck_assert_msg(run_fuzz_plan(&base, 4, 1234, &a, &err), "%s", err.text);
+	for (size_t i = 0; i < a.nitems; i++) {
+		const struct suite_case *v = a.items[i].c;
+		chunk_t x[64], y[64], z[64];
+		bool okx, oky, okz;
+		char wx[480], wy[480], wz[480];
+		size_t nx = test_fuzz_run(v, v->seed, x, 64, &okx, wx, sizeof(wx));
+		size_t ny = test_fuzz_run(v, v->seed, y, 64, &oky, wy, sizeof(wy));
+		size_t nz = test_fuzz_run(v, v->seed + 1, z, 64, &okz, wz, sizeof(wz));
+		ck_assert_msg(okx, "%s: the harness's script failed: %s", v->name, wx);
+		ck_assert_uint_ge(nx, 1);
+		ck_assert_msg(nx == ny, "%s: %zu datagrams, then %zu", v->name, nx, ny);
+		for (size_t k = 0; k < nx; k++)
+			ck_assert_msg(chunk_eq(x[k], y[k]), "%s: datagram %zu differs on replay",
+				      v->name, k);
+		ck_assert_msg(nz == 0 || !chunk_eq(x[0], z[0]) || nx < 2 || !chunk_eq(x[1], z[1]),
+			      "%s: another seed sent the same bytes", v->name);
+		for (size_t k = 0; k < nx; k++)
+			chunk_free(&x[k]);
+		for (size_t k = 0; k < ny; k++)
+			chunk_free(&y[k]);
+		for (size_t k = 0; k < nz; k++)
+			chunk_free(&z[k]);
+	}
+	run_plan_free(&a);
+	run_plan_free(&base);
+}
+END_TEST
+
 Suite *suite_run(void)
 {
 	Suite *s = suite_create("run");
@@ -567,6 +848,9 @@ Suite *suite_run(void)
 	tcase_add_test(tc, test_run_judge_props);
 	tcase_add_test(tc, test_run_malformed);
 	tcase_add_test(tc, test_run_scripts);
+	tcase_add_test(tc, test_run_mutation_forms);
+	tcase_add_test(tc, test_run_fuzz_plan);
+	tcase_add_test(tc, test_run_fuzz_replay);
 	suite_add_tcase(s, tc);
 	return s;
 }

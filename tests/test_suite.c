@@ -605,7 +605,8 @@ START_TEST(test_suite_nat_t_file)
 	ck_assert(c->peer_config.has_natt_force && !c->peer_config.natt_force);
 	c = suite_find_case_for(&s, "no-natd-from-harness", SUITE_PEER_STRONGSWAN);
 	ck_assert(c && c->nsteps == 9 && c->steps[2].nmutations == 2 &&
-		  c->steps[2].mutations[1].remove == WIRE_PL_NATD);
+		  c->steps[2].mutations[1].op == IKE_MUT_REMOVE &&
+		  c->steps[2].mutations[1].payload == WIRE_PL_NATD);
 	ck_assert_uint_eq(c->expect.nat_harness_sees, SUITE_NAT | SUITE_NAT_HARNESS | SUITE_NAT_PEER);
 	ck_assert_uint_eq(c->expect.nat_peer_sees, SUITE_NAT);
 	c = suite_find_case_for(&s, "keepalives-nat-both", SUITE_PEER_SELF);
@@ -912,7 +913,7 @@ static const struct {
 	  "t.yaml:8:27: 'field': unknown payload 'kx' in 'kx.length' (header or a payload: sa, ke, nonce, id, hash, sig, cert, cr, n, d, vid ...)" },
 	/* mutation missing set */
 	{ H "cases:\n  - name: a\n    script:\n      - send: mm3\n        mutate: [{ field: ke.length }]\n",
-	  "t.yaml:8:18: missing key 'set' in 'mutation'" },
+	  "t.yaml:8:18: missing key 'set' in 'mutation' (or 'bytes')" },
 	/* mutation key typo */
 	{ H "cases:\n  - name: a\n    script:\n      - send: mm3\n        mutate: [{ field: ke.length, sett: 8 }]\n",
 	  "t.yaml:8:38: unknown key 'sett' (did you mean 'set'?)" },
@@ -1072,11 +1073,25 @@ static const struct {
 	{ H "cases: [{ name: a, script: [{ send: mm3, mutate: { remove: natx } }] }]\n",
 	  "t.yaml:4:60: 'remove': unknown payload 'natx' (sa, ke, nonce, id, hash, sig, cert, cr, n, d, vid, natd, natoa ...)" },
 	{ H "cases: [{ name: a, script: [{ send: mm3, mutate: { field: ke.length, remove: ke } }] }]\n",
-	  "t.yaml:4:50: a mutation is { field: PATH, set: VALUE } or { remove: PAYLOAD } with an optional nth" },
+	  "t.yaml:4:50: a mutation has one of 'field' and 'remove', not both ({ field: PATH, set: N | bytes: HEX }, { remove|duplicate: PAYLOAD, nth: N }, { insert: TYPE, index: N, body: HEX }, { xor: OFFSET, mask: M, plain: BOOL }, { truncate: N, plain: BOOL }, { chop: N }, { append: HEX } or { catalog: NAME })" },
 	{ H "cases: [{ name: a, script: [{ send: mm3, mutate: { field: ke.length, set: 1, nth: 1 } }] }]\n",
-	  "t.yaml:4:50: a mutation is { field: PATH, set: VALUE } or { remove: PAYLOAD } with an optional nth" },
+	  "t.yaml:4:78: 'nth' does not go with 'field' in a mutation ({ field: PATH, set: N | bytes: HEX }, { remove|duplicate: PAYLOAD, nth: N }, { insert: TYPE, index: N, body: HEX }, { xor: OFFSET, mask: M, plain: BOOL }, { truncate: N, plain: BOOL }, { chop: N }, { append: HEX } or { catalog: NAME })" },
 	{ H "cases: [{ name: a, script: [{ send: mm3, mutate: { nth: 1 } }] }]\n",
-	  "t.yaml:4:50: a mutation is { field: PATH, set: VALUE } or { remove: PAYLOAD } with an optional nth" },
+	  "t.yaml:4:50: a mutation is { field: PATH, set: N | bytes: HEX }, { remove|duplicate: PAYLOAD, nth: N }, { insert: TYPE, index: N, body: HEX }, { xor: OFFSET, mask: M, plain: BOOL }, { truncate: N, plain: BOOL }, { chop: N }, { append: HEX } or { catalog: NAME }" },
+	{ H "cases: [{ name: a, script: [{ send: mm3, mutate: { xor: 3 } }] }]\n",
+	  "t.yaml:4:50: missing key 'mask' in 'mutation' (the bits 'xor' flips)" },
+	{ H "cases: [{ name: a, script: [{ send: mm3, mutate: { xor: 3, mask: 256 } }] }]\n",
+	  "t.yaml:4:66: 'mask' must be a number from 1 to 255, not '256'" },
+	{ H "cases: [{ name: a, script: [{ send: mm3, mutate: { catalog: ke-zro } }] }]\n",
+	  "t.yaml:4:61: 'catalog': 'ke-zro' is not in the catalog (docs/mutations.md) (did you mean 'ke-zero'?)" },
+	{ H "cases: [{ name: a, script: [{ send: mm3, mutate: { append: xyz } }] }]\n",
+	  "t.yaml:4:60: 'append' must be hex bytes such as a5a5 (an even number of digits), not 'xyz'" },
+	{ H "cases: [{ name: a, script: [{ send: mm3, mutate: { insert: bogus } }] }]\n",
+	  "t.yaml:4:60: 'insert': unknown payload 'bogus' (sa, ke, nonce, id, hash, sig, cert, cr, n, d, vid, natd, natoa ..., or a number 1-255)" },
+	{ H "cases: [{ name: a, script: [{ send: mm3, mutate: { truncate: 9, mask: 1 } }] }]\n",
+	  "t.yaml:4:65: 'mask' does not go with 'truncate' in a mutation ({ field: PATH, set: N | bytes: HEX }, { remove|duplicate: PAYLOAD, nth: N }, { insert: TYPE, index: N, body: HEX }, { xor: OFFSET, mask: M, plain: BOOL }, { truncate: N, plain: BOOL }, { chop: N }, { append: HEX } or { catalog: NAME })" },
+	{ H "cases: [{ name: a, seed: -1 }]\n",
+	  "t.yaml:4:26: 'seed' must be a number of at least 0, not '-1'" },
 };
 
 START_TEST(test_suite_errors)

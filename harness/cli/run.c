@@ -37,7 +37,15 @@ static void run_usage(FILE *f)
 		"  --out DIR         keep artifacts: DIR/<suite>/<case>/ (logs, peer config,\n"
 		"                    wire.pcap, wireshark/ key tables)\n"
 		"  --seeds DIR       fuzzing seeds: every datagram sent and received, raw\n"
-		"  --seed N          recorded in the report, for reproducible runs\n"
+		"  --seed N          the harness's random values (cookies, nonces, DH keys)\n"
+		"                    from N and each case id, so a rerun sends the same\n"
+		"                    bytes; recorded in the report (default: a random seed,\n"
+		"                    not applied)\n"
+		"  --fuzz N          N mutated variants of each case per message the harness\n"
+		"                    sends (catalog entries, field overrides, bit flips ...);\n"
+		"                    each must leave the peer alive. A failing variant is\n"
+		"                    written as a suite file to rerun: DIR/reproducers/ with\n"
+		"                    --out DIR, else ./fuzz-SEED/\n"
 		"  --peer NAME       run every suite against this peer (strongswan, self)\n"
 		"  --timeout SECS    per case (default 60): past it the case is killed, an error\n"
 		"  -v, --verbose     say what happened in passing cases too\n"
@@ -150,6 +158,44 @@ static bool run_junit(const struct run_plan *p, const struct run_opts *o,
 	return ok;
 }
 
+/* ---- fuzz reproducers ---- */
+
+/* Each failed variant as the suite file it ran from, to rerun alone. */
+static void run_reproducers(const struct run_plan *p, const struct run_verdict *v,
+			    const char *outdir, const char *seed)
+{
+	char dir[PATH_MAX + 16];
+	if (outdir)
+		snprintf(dir, sizeof(dir), "%s/reproducers", outdir);
+	else
+		snprintf(dir, sizeof(dir), "fuzz-%s", seed);
+	size_t written = 0;
+	for (size_t i = 0; i < p->nitems; i++) {
+		const struct run_item *it = &p->items[i];
+		if (!it->text || (v[i].status != RUN_FAIL && v[i].status != RUN_ERROR))
+			continue;
+		char path[PATH_MAX + 320];
+		if (!written && mkdir(dir, 0755) != 0 && errno != EEXIST) {
+			fprintf(stderr, "ike-conform: %s: %s\n", dir, strerror(errno));
+			return;
+		}
+		snprintf(path, sizeof(path), "%s/%s.yaml", dir, it->c->name);
+		FILE *f = fopen(path, "w");
+		bool ok = f && fputs(it->text, f) >= 0;
+		if (f && fclose(f) != 0)
+			ok = false;
+		if (!ok) {
+			fprintf(stderr, "ike-conform: %s: %s\n", path, strerror(errno));
+			continue;
+		}
+		printf("ike-conform: reproducer %s (ike-conform run %s)\n", path, path);
+		written++;
+	}
+	if (written)
+		printf("ike-conform: %zu failing variant%s written to %s\n", written,
+		       written == 1 ? "" : "s", dir);
+}
+
 /* ---- the command ---- */
 
 static bool run_mkdir_abs(const char *dir, char *abs, size_t len)
@@ -165,7 +211,7 @@ static bool run_mkdir_abs(const char *dir, char *abs, size_t len)
 
 int cli_run(int argc, char **argv)
 {
-	enum { O_LIST = 256, O_FILTER, O_SHARD, O_JUNIT, O_OUT, O_SEEDS, O_SEED, O_PEER,
+	enum { O_LIST = 256, O_FILTER, O_SHARD, O_JUNIT, O_OUT, O_SEEDS, O_SEED, O_FUZZ, O_PEER,
 	       O_TIMEOUT, O_HELP, O_VERSION };
 	static const struct option opts[] = {
 		{ "list", no_argument, NULL, O_LIST },
@@ -176,6 +222,7 @@ int cli_run(int argc, char **argv)
 		{ "out", required_argument, NULL, O_OUT },
 		{ "seeds", required_argument, NULL, O_SEEDS },
 		{ "seed", required_argument, NULL, O_SEED },
+		{ "fuzz", required_argument, NULL, O_FUZZ },
 		{ "peer", required_argument, NULL, O_PEER },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -187,7 +234,7 @@ int cli_run(int argc, char **argv)
 	bool list = false;
 	char **filters = xcalloc((size_t)argc + 1, sizeof(char *));
 	size_t nfilters = 0;
-	unsigned jobs = 1, shard_k = 0, shard_n = 0, timeout = 60;
+	unsigned jobs = 1, shard_k = 0, shard_n = 0, timeout = 60, fuzz = 0;
 	const char *junit = NULL, *out = NULL, *seeds = NULL;
 	char seed[32] = "";
 	enum suite_peer only;
@@ -232,6 +279,17 @@ int cli_run(int argc, char **argv)
 			snprintf(seed, sizeof(seed), "%llu", s);
 			break;
 		}
+		case O_FUZZ: {
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (end == optarg || *end || n < 1 || n > 10000) {
+				fprintf(stderr, "ike-conform: --fuzz takes a number of variants from 1 "
+					"to 10000, not '%s'\n", optarg);
+				rc = 2;
+				goto done;
+			}
+			fuzz = (unsigned)n;
+			break;
+		}
 		case O_PEER:
 			if (!suite_peer_by_name(optarg, &only)) {
 				fprintf(stderr, "ike-conform: --peer takes strongswan, self or remote, "
@@ -272,8 +330,10 @@ int cli_run(int argc, char **argv)
 		rc = 2;
 		goto done;
 	}
-	if (!seed[0])
+	bool seeded = seed[0] != '\0';
+	if (!seeded)
 		snprintf(seed, sizeof(seed), "%" PRIu64, (uint64_t)time(NULL) ^ (uint64_t)getpid());
+	uint64_t seed_n = strtoull(seed, NULL, 10);
 
 	struct run_plan plan;
 	struct yaml_error yerr;
@@ -285,6 +345,20 @@ int cli_run(int argc, char **argv)
 	}
 	size_t loaded = plan.nitems;
 	run_plan_filter(&plan, filters, nfilters);
+	if (fuzz) {
+		/* the variants of what was chosen replace it */
+		struct run_plan fp;
+		bool ok = run_fuzz_plan(&plan, fuzz, seed_n, &fp, &yerr);
+		run_plan_free(&plan);
+		if (!ok) {
+			fprintf(stderr, "ike-conform: a fuzz variant did not load (a bug): %s\n",
+				yerr.text);
+			rc = 2;
+			goto done;
+		}
+		plan = fp;
+		loaded = plan.nitems;
+	}
 	if (shard_n)
 		run_plan_shard(&plan, shard_k, shard_n);
 	if (list) {
@@ -340,6 +414,8 @@ int cli_run(int argc, char **argv)
 	}
 	o.out = outdir;
 	o.seeds = seeds ? seedsdir : NULL;
+	o.seeded = seeded;
+	o.seed = seed_n;
 	struct run_verdict *v = rc ? NULL : xcalloc(plan.nitems ? plan.nitems : 1, sizeof(*v));
 	struct run_ctx x = { .plan = &plan, .o = &o, .verbosity = verbosity };
 	for (size_t n = plan.nitems; n; n /= 10)
@@ -369,6 +445,8 @@ int cli_run(int argc, char **argv)
 			printf("ike-conform: artifacts in %s\n", outdir);
 		if (seeds)
 			printf("ike-conform: seeds in %s\n", seedsdir);
+		if (fuzz)
+			run_reproducers(&plan, v, out ? outdir : NULL, seed);
 		/* last, in the form CI log readers count (errors are failures) */
 		printf("ike-conform: %u passed, %u failed, %u skipped\n", x.counts[RUN_PASS],
 		       x.counts[RUN_FAIL] + x.counts[RUN_ERROR], x.counts[RUN_SKIP]);

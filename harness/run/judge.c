@@ -360,6 +360,12 @@ void run_judge(const struct suite_case *c, bool init, const struct interop_resul
 		bool answered = c->reaction_msg && strstr(r->harness_error, refused);
 		if (!r->harness_ok && !answered)
 			run_mismatch(v, "reaction", at, "%s", r->harness_error);
+	} else if (x->survives) {
+		/* a fuzz variant: anything the peer did is fine as long as the
+		   exchange up to the mutated message went through and the peer
+		   is alive afterwards (judged by the runner) */
+		if (!r->harness_ok)
+			run_mismatch(v, "script", "the script to its end", "%s", r->harness_error);
 	} else if (x->established) {
 		if (!r->established)
 			run_mismatch(v, "established", "both sides established", "%s", r->why);
@@ -466,13 +472,24 @@ bool run_script(const struct suite_case *c, struct ike_step *steps, size_t max, 
 				char *end;
 				if (nm >= maxmut)
 					return run_script_fail(st, err, errlen, "too many mutations");
-				if (m->remove) {
-					mut[nm++] = (struct ike_mutation){ .op = IKE_MUT_REMOVE,
-									   .payload = m->remove,
-									   .nth = m->nth };
-					s->nmut++;
+				if (m->catalog) {
+					/* the entry's mutations, bytes in the catalog's storage */
+					size_t got = ike_catalog_mutations(m->catalog, mut + nm,
+									   maxmut - nm);
+					if (!got)
+						return run_script_fail(st, err, errlen, "too many mutations");
+					nm += got;
+					s->nmut += got;
 					continue;
 				}
+				struct ike_mutation *o = &mut[nm++];
+				*o = (struct ike_mutation){ .op = m->op, .path = m->field,
+							    .payload = m->payload, .nth = m->nth,
+							    .offset = m->offset, .value = m->value,
+							    .bytes = CHUNK_FROM(m->bytes, m->nbytes) };
+				s->nmut++;
+				if (m->op != IKE_MUT_SET)
+					continue;
 				errno = 0;
 				unsigned long val = strtoul(m->set, &end, 0);
 				if (errno || end == m->set || *end || val > UINT32_MAX) {
@@ -481,9 +498,7 @@ bool run_script(const struct suite_case *c, struct ike_step *steps, size_t max, 
 						 m->set);
 					return false;
 				}
-				mut[nm++] = (struct ike_mutation){ .op = IKE_MUT_SET, .path = m->field,
-								   .value = (uint32_t)val };
-				s->nmut++;
+				o->value = (uint32_t)val;
 			}
 			if (st->catalog) {
 				/* the catalog's mutations, bytes in its own storage */

@@ -46,6 +46,9 @@ void run_plan_free(struct run_plan *p)
 		suite_free(&p->suites[i]);
 	free(p->suites);
 	free(p->items);
+	for (size_t i = 0; i < p->ntexts; i++)
+		free(p->texts[i]);
+	free(p->texts);
 	memset(p, 0, sizeof(*p));
 }
 

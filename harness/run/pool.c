@@ -25,6 +25,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "crypto/rand.h"
 #include "esp/xfrm.h"
 #include "netns/netns.h"
 #include "peers/self/self.h"
@@ -33,8 +34,6 @@
 
 #define RUN_MAX_JOBS 64
 #define RUN_QUIT UINT32_MAX
-#define RUN_MAX_SCRIPT 64
-#define RUN_MAX_MUT 256
 
 struct run_slot {
 	pid_t pid;                /* 0: not running */
@@ -334,7 +333,8 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 		.pki = w->env.pki, .ca_file = w->env.ca,
 		/* a refusal needs no retransmissions to show; a malformed case
 		   runs its exchange up to the mutated message first */
-		.limit_ms = c->expect.established || c->malformed ? 10000 : 4000,
+		.limit_ms = c->expect.established || c->malformed || c->expect.survives ? 10000
+											: 4000,
 		.traffic = c->expect.traffic,
 		.script = c->steps ? steps : NULL, .nsteps = nsteps,
 		.artifacts = dir, .seeds = w->o->seeds,
@@ -359,6 +359,12 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 	};
 	long off = run_file_size(peer->log);
 	struct interop_result *r = xcalloc(1, sizeof(*r));
+	/* the harness's random values from the case's seed (the same bytes
+	   wherever the file is), else from the run's and the case id */
+	if ((c->has_seed && !crypto_rand_seed_for(c->seed, "")) ||
+	    (!c->has_seed && w->o->seeded && !crypto_rand_seed_for(w->o->seed, it->id)))
+		log_warn("%s: OpenSSL refused the seeded generator: random values are not reproducible",
+			 it->id);
 	if (!interop_run(peer, &w->env.net, &sp, r, err, sizeof(err))) {
 		v->status = RUN_ERROR;
 		snprintf(v->why, sizeof(v->why), "could not run: %s", err);
@@ -381,6 +387,7 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 	char plog[1300];
 	snprintf(plog, sizeof(plog), "%s/peer.log", dir);
 	run_copy_tail(peer->log, off, plog);
+	crypto_rand_unseed();
 	free(r);
 	free(mut);
 	v->ms = clock_ms() - t0;

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ike/engine.h"
 #include "peers/interop.h"
@@ -29,6 +30,7 @@ struct run_item {
 	const struct suite_case *c;
 	char id[300];             /* "hagle@self/psk-aes128-sha1-g14" */
 	char group[160];          /* the JUnit testsuite: "hagle" or "hagle@self" */
+	const char *text;         /* fuzz: the case as a standalone suite file */
 };
 
 struct run_plan {
@@ -36,6 +38,8 @@ struct run_plan {
 	size_t nsuites;
 	struct run_item *items;
 	size_t nitems;
+	char **texts;             /* fuzz: the items' files (owned) */
+	size_t ntexts;
 };
 
 /* Load every file (only: --peer, NULL keeps each file's peers). False
@@ -54,6 +58,26 @@ void run_plan_shard(struct run_plan *p, unsigned k, unsigned n);
 unsigned run_shard_of(const char *id, unsigned n);
 /* "3/8" into k, n; false when malformed or out of range. */
 bool run_shard_parse(const char *s, unsigned *k, unsigned *n);
+
+/* ---- fuzz mode ---- */
+
+/* N variants of each planned case per message the harness sends in its
+ * standard exchange, each a standalone suite file (item.text) with its
+ * own seed: 1-3 mutations (one catalog entry at most, field overrides,
+ * bit flips, truncation, bytes appended, unknown payloads), then 1.5 s in
+ * which anything goes; the verdict is that the script got there and the
+ * peer is alive afterwards (expect: survives). The same seed gives the
+ * same files and, through crypto/rand.h, the same random values. False
+ * with err when a variant does not load (a bug: the files are ours). */
+bool run_fuzz_plan(const struct run_plan *base, unsigned n, uint64_t seed, struct run_plan *out,
+		   struct yaml_error *err);
+/* The messages of a case's standard exchange that the harness sends. */
+size_t run_fuzz_messages(const struct suite_case *c, enum ike_kind *out, size_t max);
+/* One variant's case (a list item under cases:) into f. */
+void run_fuzz_variant(FILE *f, const struct run_item *it, enum ike_kind t, unsigned k,
+		      uint64_t seed);
+/* A variant's seed: from the run's and its name. */
+uint64_t run_fuzz_seed(uint64_t seed, const char *name);
 
 /* ---- verdicts ---- */
 
@@ -83,6 +107,10 @@ void run_judge(const struct suite_case *c, bool harness_initiated, const struct 
 	       struct run_verdict *v);
 void run_verdict_prop(struct run_verdict *v, const char *name, const char *value);
 
+/* Room for a case's script in the engine's terms. */
+#define RUN_MAX_SCRIPT 64
+#define RUN_MAX_MUT 256
+
 /* A case's script in the engine's terms. False with err (the step's
  * line:col and why) when a step cannot be run. mut holds the mutations
  * (at least as many as the script has). */
@@ -98,6 +126,9 @@ struct run_opts {
 	const char *work;         /* the run's folder: peers, PKI (absolute) */
 	const char *out;          /* artifacts root: <out>/<group>/<case>/ (absolute) */
 	const char *seeds;        /* fuzz corpus folder (NULL: none) */
+	bool seeded;              /* --seed: each case's random values from seed
+				     and its id (a case's own seed: wins) */
+	uint64_t seed;
 	char prefix[24];          /* namespaces: <prefix>w<slot>-... */
 };
 

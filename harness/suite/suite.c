@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/chunk.h"
+#include "core/hex.h"
 #include "suite/peercfg.h"
 #include "suite/suite.h"
 #include "wire/msg.h"
@@ -38,6 +39,8 @@ struct suite_settings {
 	uint32_t hold_ms, rekey_margin_ms, keepalive_ms;
 	bool rekey;
 	uint8_t nat_remap;        /* SUITE_NAT_HARNESS / _PEER: that NAT box */
+	bool has_seed;
+	uint64_t seed;
 	struct suite_peer_over peer_config;
 	struct suite_expect expect;
 	bool established_set;
@@ -249,6 +252,8 @@ static bool suite_expect_key(const struct yaml_node *v, const char *key, void *v
 		return yaml_bool(v, key, &e->accepted, err);
 	if (strcmp(key, "deleted") == 0)
 		return yaml_bool(v, key, &e->deleted, err);
+	if (strcmp(key, "survives") == 0)
+		return yaml_bool(v, key, &e->survives, err);
 	if (strcmp(key, "proposal") == 0) {
 		e->has_proposal = true;
 		return peercfg_p1(v, &x->p1, &e->proposal, err);
@@ -336,7 +341,7 @@ static bool suite_expect(const struct yaml_node *v, struct suite_settings *x,
 		{ "esp", false, suite_expect_key }, { "lifetime", false, suite_expect_key },
 		{ "child_lifetime", false, suite_expect_key }, { "traffic", false, suite_expect_key },
 		{ "peer_alive", false, suite_expect_key }, { "accepted", false, suite_expect_key },
-		{ "deleted", false, suite_expect_key },
+		{ "deleted", false, suite_expect_key }, { "survives", false, suite_expect_key },
 		{ "peer_lifetime", false, suite_expect_key },
 		{ "peer_child_lifetime", false, suite_expect_key },
 		{ "responder_lifetime", false, suite_expect_key }, { "nat", false, suite_expect_key },
@@ -557,6 +562,10 @@ static bool suite_setting(const struct yaml_node *v, const char *key, void *vctx
 	}
 	if (strcmp(key, "rekey") == 0)
 		return yaml_bool(v, key, &x->rekey, err);
+	if (strcmp(key, "seed") == 0) {
+		x->has_seed = true;
+		return yaml_uint(v, key, 0, UINT64_MAX, &x->seed, err);
+	}
 	if (strcmp(key, "nat_remap") == 0) {
 		static const char *const boxes[] = { "none", "harness", "peer", NULL };
 		if (!yaml_enum(v, key, boxes, &i, err))
@@ -679,7 +688,7 @@ static const char *const suite_setting_keys[] = {
 	"role", "exchange", "auth", "psk", "proposal", "encryption", "hash", "group",
 	"lifetime", "phase2", "esp", "pfs", "mode", "child_lifetime", "natt", "natt_force",
 	"lifetime_policy", "topology", "hold", "rekey", "rekey_margin", "keepalive", "nat_remap",
-	"mutation", "at", "malformed", "peer_config", "expect", "verify", "tags",
+	"seed", "mutation", "at", "malformed", "peer_config", "expect", "verify", "tags",
 };
 /* Matrix dimensions: settings with a scalar value. */
 static const char *const suite_dim_keys[] = {
@@ -752,23 +761,84 @@ bad:
 				"a path PAYLOAD.FIELD such as ke.length or sa.proposal[0].transform[1].id");
 }
 
+/* The forms of a mutation: the key that names each, and the keys that may
+ * go with it. */
+struct suite_mut_form {
+	const char *key;
+	const char *with[3];
+};
+static const struct suite_mut_form suite_mut_forms[] = {
+	{ "field", { "set", "bytes", NULL } },
+	{ "remove", { "nth", NULL } },
+	{ "duplicate", { "nth", NULL } },
+	{ "insert", { "index", "body", NULL } },
+	{ "xor", { "mask", "plain", NULL } },
+	{ "truncate", { "plain", NULL } },
+	{ "chop", { NULL } },
+	{ "append", { NULL } },
+	{ "catalog", { NULL } },
+};
+#define SUITE_MUT_FORMS "{ field: PATH, set: N | bytes: HEX }, { remove|duplicate: PAYLOAD, nth: N }, " \
+	"{ insert: TYPE, index: N, body: HEX }, { xor: OFFSET, mask: M, plain: BOOL }, " \
+	"{ truncate: N, plain: BOOL }, { chop: N }, { append: HEX } or { catalog: NAME }"
+
+static bool suite_hex(const struct yaml_node *v, const char *key, struct suite_mutation *m,
+		      struct yaml_error *err)
+{
+	const char *s;
+	chunk_t c = CHUNK_EMPTY;
+	if (!yaml_str(v, key, &s, err))
+		return false;
+	if (strncmp(s, "0x", 2) == 0)
+		s += 2;
+	if (*s && !hex_decode(s, strlen(s), &c))
+		return yaml_fail_expect(err, v, key, "hex bytes such as a5a5 (an even number of digits)");
+	if (c.len > 65535) {
+		chunk_free(&c);
+		return yaml_fail_expect(err, v, key, "at most 65535 bytes");
+	}
+	free(m->bytes);
+	m->bytes = c.ptr;
+	m->nbytes = c.len;
+	return true;
+}
+
+static bool suite_payload_type(const struct yaml_node *v, const char *key, bool numbers,
+			       uint8_t *out, struct yaml_error *err)
+{
+	const char *s;
+	uint32_t t;
+	uint64_t n;
+	if (!yaml_str(v, key, &s, err))
+		return false;
+	if (names_lookup(NAMES_PAYLOAD, s, &t) && t && t <= 255) {
+		*out = (uint8_t)t;
+		return true;
+	}
+	if (numbers && yaml_uint(v, key, 1, 255, &n, NULL)) {
+		*out = (uint8_t)n;
+		return true;
+	}
+	return yaml_fail(err, v, "'%s': unknown payload '%s' (sa, ke, nonce, id, hash, sig, cert, "
+			 "cr, n, d, vid, natd, natoa ...%s)", key, s, numbers ? ", or a number 1-255" : "");
+}
+
 static bool suite_mutation_key(const struct yaml_node *v, const char *key, void *vctx,
 			       struct yaml_error *err)
 {
 	struct suite_mutation *m = vctx;
 	const char *s;
-	if (strcmp(key, "remove") == 0) {
-		uint32_t t;
-		if (!yaml_str(v, key, &s, err))
-			return false;
-		if (!names_lookup(NAMES_PAYLOAD, s, &t) || !t || t > 255)
-			return yaml_fail(err, v, "'remove': unknown payload '%s' (sa, ke, nonce, id, "
-					 "hash, sig, cert, cr, n, d, vid, natd, natoa ...)", s);
-		m->remove = (uint8_t)t;
-		return true;
+	uint64_t n;
+	bool b;
+	if (strcmp(key, "remove") == 0 || strcmp(key, "duplicate") == 0) {
+		m->op = key[0] == 'r' ? IKE_MUT_REMOVE : IKE_MUT_DUPLICATE;
+		return suite_payload_type(v, key, false, &m->payload, err);
 	}
-	if (strcmp(key, "nth") == 0) {
-		uint64_t n;
+	if (strcmp(key, "insert") == 0) {
+		m->op = IKE_MUT_UNKNOWN;
+		return suite_payload_type(v, key, true, &m->payload, err);
+	}
+	if (strcmp(key, "nth") == 0 || strcmp(key, "index") == 0) {
 		if (!yaml_uint(v, key, 0, 255, &n, err))
 			return false;
 		m->nth = (uint32_t)n;
@@ -780,19 +850,111 @@ static bool suite_mutation_key(const struct yaml_node *v, const char *key, void 
 		m->field = xstrdup(v->str);
 		return true;
 	}
+	if (strcmp(key, "set") == 0) {
+		if (!yaml_str(v, key, &s, err))
+			return false;
+		m->op = IKE_MUT_SET;
+		m->set = xstrdup(s);
+		return true;
+	}
+	if (strcmp(key, "bytes") == 0) {
+		m->op = IKE_MUT_SET_BYTES;
+		return suite_hex(v, key, m, err);
+	}
+	if (strcmp(key, "body") == 0 || strcmp(key, "append") == 0) {
+		if (key[0] == 'a')
+			m->op = IKE_MUT_DGRAM_APPEND;
+		return suite_hex(v, key, m, err);
+	}
+	if (strcmp(key, "xor") == 0 || strcmp(key, "truncate") == 0 || strcmp(key, "chop") == 0) {
+		bool chop = key[0] == 'c';
+		if (!yaml_uint(v, key, chop ? 1 : 0, 65535, &n, err))
+			return false;
+		/* plain: moves XOR and TRUNCATE to the plaintext (below) */
+		if (key[0] == 'x') {
+			m->op = IKE_MUT_DGRAM_XOR;
+			m->offset = (uint32_t)n;
+		} else {
+			m->op = chop ? IKE_MUT_DGRAM_CHOP : IKE_MUT_DGRAM_TRUNCATE;
+			m->value = (uint32_t)n;
+		}
+		return true;
+	}
+	if (strcmp(key, "mask") == 0) {
+		if (!yaml_uint(v, key, 1, 255, &n, err))
+			return false;
+		m->value = (uint32_t)n;
+		return true;
+	}
+	if (strcmp(key, "plain") == 0)
+		return yaml_bool(v, key, &b, err);   /* applied once the form is known */
+	/* catalog */
 	if (!yaml_str(v, key, &s, err))
 		return false;
-	m->set = xstrdup(s);
+	m->catalog = ike_catalog_find(s);
+	if (!m->catalog) {
+		const char *near = yaml_suggest(s, ike_catalog_names());
+		return yaml_fail(err, v, "'catalog': '%s' is not in the catalog (docs/mutations.md)%s%s%s",
+				 s, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+	}
+	return true;
+}
+
+/* One mutation: exactly one form's key, and only the keys that go with it. */
+static bool suite_mutation(const struct yaml_node *v, struct suite_mutation *m,
+			   struct yaml_error *err)
+{
+	static const struct yaml_field f[] = {
+		{ "field", false, suite_mutation_key }, { "set", false, suite_mutation_key },
+		{ "bytes", false, suite_mutation_key }, { "remove", false, suite_mutation_key },
+		{ "duplicate", false, suite_mutation_key }, { "nth", false, suite_mutation_key },
+		{ "insert", false, suite_mutation_key }, { "index", false, suite_mutation_key },
+		{ "body", false, suite_mutation_key }, { "xor", false, suite_mutation_key },
+		{ "mask", false, suite_mutation_key }, { "plain", false, suite_mutation_key },
+		{ "truncate", false, suite_mutation_key }, { "chop", false, suite_mutation_key },
+		{ "append", false, suite_mutation_key }, { "catalog", false, suite_mutation_key },
+	};
+	m->line = v->line;
+	m->col = v->col;
+	if (!yaml_map_walk(v, "mutation", f, SUITE_N(f), m, err))
+		return false;
+	const struct suite_mut_form *form = NULL;
+	for (size_t i = 0; i < SUITE_N(suite_mut_forms); i++) {
+		if (!yaml_map_get(v, suite_mut_forms[i].key))
+			continue;
+		if (form)
+			return yaml_fail(err, v, "a mutation has one of '%s' and '%s', not both (%s)",
+					 form->key, suite_mut_forms[i].key, SUITE_MUT_FORMS);
+		form = &suite_mut_forms[i];
+	}
+	if (!form)
+		return yaml_fail(err, v, "a mutation is %s", SUITE_MUT_FORMS);
+	for (size_t k = 0; k < v->n; k++) {
+		const char *key = v->keys[k]->str;
+		bool ok = strcmp(key, form->key) == 0;
+		for (size_t j = 0; !ok && j < 3 && form->with[j]; j++)
+			ok = strcmp(key, form->with[j]) == 0;
+		if (!ok)
+			return yaml_fail(err, v->keys[k], "'%s' does not go with '%s' in a mutation (%s)",
+					 key, form->key, SUITE_MUT_FORMS);
+	}
+	if (strcmp(form->key, "field") == 0 && !m->set && !m->bytes &&
+	    !yaml_map_get(v, "bytes"))
+		return yaml_fail(err, v, "missing key 'set' in 'mutation' (or 'bytes')");
+	if (m->set && yaml_map_get(v, "bytes"))
+		return yaml_fail(err, v, "a mutation sets a field to a number ('set') or to bytes ('bytes'), not both");
+	if (strcmp(form->key, "xor") == 0 && !yaml_map_get(v, "mask"))
+		return yaml_fail(err, v, "missing key 'mask' in 'mutation' (the bits 'xor' flips)");
+	const struct yaml_node *plain = yaml_map_get(v, "plain");
+	bool b = false;
+	if (plain && yaml_bool(plain, "plain", &b, NULL) && b)
+		m->op = m->op == IKE_MUT_DGRAM_XOR ? IKE_MUT_PLAIN_XOR : IKE_MUT_PLAIN_TRUNCATE;
 	return true;
 }
 
 static bool suite_mutations(const struct yaml_node *v, struct suite_step *st,
 			    struct yaml_error *err)
 {
-	static const struct yaml_field f[] = {
-		{ "field", false, suite_mutation_key }, { "set", false, suite_mutation_key },
-		{ "remove", false, suite_mutation_key }, { "nth", false, suite_mutation_key },
-	};
 	const struct yaml_node *const *items = &v;
 	size_t n = 1;
 	if (v->type == YAML_SEQ) {
@@ -802,21 +964,9 @@ static bool suite_mutations(const struct yaml_node *v, struct suite_step *st,
 	if (!n)
 		return suite_fail_list(err, v, "mutate", "a mutation or a list of them");
 	st->mutations = xcalloc(n, sizeof(*st->mutations));
-	for (size_t i = 0; i < n; i++) {
-		struct suite_mutation *m = &st->mutations[st->nmutations++];
-		m->line = items[i]->line;
-		m->col = items[i]->col;
-		if (!yaml_map_walk(items[i], "mutation", f, SUITE_N(f), m, err))
+	for (size_t i = 0; i < n; i++)
+		if (!suite_mutation(items[i], &st->mutations[st->nmutations++], err))
 			return false;
-		/* one kind of mutation each: { field, set } or { remove [, nth] } */
-		bool set = m->field || m->set;
-		if (set && !m->remove && !yaml_map_get(items[i], "nth") && !(m->field && m->set))
-			return yaml_fail(err, items[i], "missing key '%s' in 'mutation'",
-					 m->field ? "set" : "field");
-		if (set ? m->remove || yaml_map_get(items[i], "nth") : !m->remove)
-			return yaml_fail(err, items[i], "a mutation is { field: PATH, set: VALUE } or "
-					 "{ remove: PAYLOAD } with an optional nth");
-	}
 	return true;
 }
 
@@ -978,6 +1128,7 @@ static void suite_case_free(struct suite_case *c)
 		for (size_t j = 0; j < c->steps[i].nmutations; j++) {
 			free(c->steps[i].mutations[j].field);
 			free(c->steps[i].mutations[j].set);
+			free(c->steps[i].mutations[j].bytes);
 		}
 		free(c->steps[i].mutations);
 	}
@@ -1164,10 +1315,13 @@ static bool suite_case_make(struct suite_loader *L, const struct suite_settings 
 	c->rekey_margin_ms = x->rekey_margin_ms;
 	c->keepalive_ms = x->keepalive_ms;
 	c->nat_remap = x->nat_remap;
+	c->has_seed = x->has_seed;
+	c->seed = x->seed;
 	c->peer_config = x->peer_config;
 	c->expect = x->expect;
 	if (!x->established_set)
-		c->expect.established = !c->expect.notify && !c->expect.silence;
+		c->expect.established = !c->expect.notify && !c->expect.silence &&
+					 !c->expect.survives;
 	c->tags = xcalloc(s->ntags + x->ntags + 1, sizeof(*c->tags));
 	for (size_t i = 0; i < s->ntags; i++)
 		c->tags[c->ntags++] = xstrdup(s->tags[i]);

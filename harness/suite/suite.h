@@ -50,6 +50,8 @@ struct suite_expect {
 				     next message (a departure, when the RFC
 				     says to refuse) */
 	bool deleted;             /* malformed: the peer answered with a Delete */
+	bool survives;            /* fuzz variants: only that the script ran to
+				     its end and the peer is alive afterwards */
 	/* what the peer installed, when it differs from what the harness
 	 * negotiated (unset: the same as lifetime / child_lifetime) */
 	bool has_peer_lifetime, has_peer_child_lifetime;
@@ -71,13 +73,22 @@ enum { SUITE_ANY = 0, SUITE_NO = 1, SUITE_YES = 2 };
 #define SUITE_NAT_HARNESS 1
 #define SUITE_NAT_PEER 2
 
-/* A mutation of the message a send step builds: field path and value,
- * kept as written; the engine resolves the path (wire_set). */
+/* A mutation of the message a send step builds, in the engine's terms
+ * (ike/engine.h): a field set to a number or to bytes, a payload removed,
+ * duplicated or inserted, the plaintext or the datagram changed, or a
+ * catalog entry's mutations. Kept as written; the engine resolves paths. */
 struct suite_mutation {
-	char *field;              /* "ke.length", "sa.proposal[0].transform[1].id" */
-	char *set;                /* the value as written ("8", "0x10") */
-	uint8_t remove;           /* or: remove this payload type (0: not this kind) */
-	uint32_t nth;             /* the nth payload of that type (from 0) */
+	enum ike_mut_op op;
+	char *field;              /* SET, SET_BYTES: "ke.length", "sa.proposal[0].transform[1].id" */
+	char *set;                /* SET: the value as written ("8", "0x10") */
+	uint8_t payload;          /* REMOVE, DUPLICATE, UNKNOWN: the payload type */
+	uint32_t nth;             /* REMOVE, DUPLICATE: which one (from 0);
+				     UNKNOWN: the index it is inserted at */
+	uint32_t offset;          /* PLAIN_XOR, DGRAM_XOR */
+	uint32_t value;           /* XOR mask; TRUNCATE, CHOP lengths */
+	uint8_t *bytes;           /* SET_BYTES, DGRAM_APPEND, UNKNOWN body (owned) */
+	size_t nbytes;
+	const struct ike_catalog_entry *catalog; /* { catalog: NAME } (op unused) */
 	unsigned line, col;       /* where it was written, for run-time errors */
 };
 
@@ -151,6 +162,8 @@ struct suite_case {
 	uint8_t nat_remap;        /* halfway through the hold that NAT box maps
 				     anew: SUITE_NAT_HARNESS or _PEER (0: none) */
 	enum suite_peer peer;     /* the peer this case runs against */
+	bool has_seed;            /* seed: the harness's random values from this */
+	uint64_t seed;
 	struct suite_peer_over peer_config;
 	struct suite_expect expect;
 	char **tags;
