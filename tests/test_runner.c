@@ -1318,6 +1318,57 @@ START_TEST(test_runner_timeout)
 }
 END_TEST
 
+/* --fuzz with every variant failing (a 1 s timeout cannot hold the 1.5 s
+ * pause): each is written as a reproducer equal to the file it ran from,
+ * and a second run with the same seed writes the same files. */
+START_TEST(test_runner_fuzz_reproducers)
+{
+	const char *why = tr_live_why();
+	if (why) {
+		test_skip("runner fuzz", why);
+		return;
+	}
+	static const char *const msgs[] = { "mm1", "mm3", "mm5", "qm1", "qm3" };
+	char out[2][64];
+	for (int k = 0; k < 2; k++) {
+		snprintf(out[k], sizeof(out[k]), "/tmp/ikec-fuzz-out-XXXXXX");
+		ck_assert_ptr_nonnull(mkdtemp(out[k]));
+		const char *argv[] = { tr_bin(), "--fuzz", "1", "--seed", "5", "--filter", "after",
+				       "--timeout", "1", "--out", out[k],
+				       test_src_path("tests/suites/stall.yaml"), NULL };
+		struct tr_run r;
+		tr_start(&r, argv, false);
+		tr_wait(&r, 120000);
+		ck_assert_msg(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1, "%s\n%s", r.out,
+			      r.err);
+		ck_assert_msg(strstr(r.out, "5 failing variants written to "), "%s", r.out);
+		tr_assert_clean(&r, "fuzz");
+		tr_free(&r);
+	}
+	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		char a[200], b[200], ran[240];
+		size_t na, nb, nr;
+		snprintf(a, sizeof(a), "%s/reproducers/after-%s-0.yaml", out[0], msgs[i]);
+		snprintf(b, sizeof(b), "%s/reproducers/after-%s-0.yaml", out[1], msgs[i]);
+		snprintf(ran, sizeof(ran), "%s/fuzz-stall-self/after-%s-0/case.yaml", out[0], msgs[i]);
+		char *ta = tr_slurp(a, &na), *tb = tr_slurp(b, &nb), *tc = tr_slurp(ran, &nr);
+		ck_assert_msg(ta && tb && tc, "%s, %s or %s missing", a, b, ran);
+		ck_assert_msg(na == nb && !memcmp(ta, tb, na), "%s and %s differ", a, b);
+		ck_assert_msg(na == nr && !memcmp(ta, tc, na), "%s is not what ran (%s)", a, ran);
+		ck_assert_msg(strstr(ta, "\n    seed: ") && strstr(ta, "mutate:"), "%s", ta);
+		free(ta);
+		free(tb);
+		free(tc);
+	}
+	for (int k = 0; k < 2; k++) {
+		char cmd[200];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", out[k]);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+	test_report("runner: --fuzz 1 --seed 5: 5 failing variants written twice, byte for byte");
+}
+END_TEST
+
 START_TEST(test_runner_crash)
 {
 	const char *why = tr_live_why();
@@ -1400,6 +1451,7 @@ Suite *suite_runner(void)
 	tcase_add_test(live, test_runner_failures);
 	tcase_add_test(live, test_runner_peer_self_notify);
 	tcase_add_test(live, test_runner_timeout);
+	tcase_add_test(live, test_runner_fuzz_reproducers);
 	tcase_add_test(live, test_runner_crash);
 	tcase_add_loop_test(live, test_runner_interrupt, 0, 2);
 	suite_add_tcase(s, live);

@@ -254,6 +254,16 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 		snprintf(v->why, sizeof(v->why), "cannot make %s: %s", dir, strerror(errno));
 		return;
 	}
+	if (it->text) {
+		/* a fuzz variant: the file it ran from, beside its evidence */
+		char path[1300];
+		snprintf(path, sizeof(path), "%s/case.yaml", dir);
+		FILE *f = fopen(path, "w");
+		if (!f || fputs(it->text, f) < 0)
+			log_warn("%s: %s", path, strerror(errno));
+		if (f)
+			fclose(f);
+	}
 	if (!run_topology(w, c->topology, err, sizeof(err))) {
 		v->status = RUN_ERROR;
 		snprintf(v->why, sizeof(v->why), "the %s topology: %s",
