@@ -79,7 +79,7 @@ BENCH := $(BUILD)/bench-ike
 BENCH_INTEROP := $(BUILD)/bench-interop
 BENCH_SUITE := $(BUILD)/bench-suite
 
-.PHONY: all lib deps deps-if-missing check test run bench clean install suites
+.PHONY: all lib deps deps-if-missing check test run bench clean install uninstall suites
 
 all: $(BIN)
 
@@ -159,9 +159,41 @@ run: deps-if-missing
 	$(Q)$(MAKE) --no-print-directory $(BIN)
 	$(Q)ci/run-main.sh $(BIN) $(VECTORS)
 
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the binary, the man
+# page, the suites, the example device profiles (profiles/, when present)
+# and the docs. The binary finds nothing through the source tree (the self
+# peer is /proc/self/exe, the test PKI is made at run time), so an installed
+# one runs $(PREFIX)/share/ike-conform/suites/*.yaml from any directory.
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/ike-conform
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/ike-conform
+INSTALL ?= install
+DOCS := README.md $(filter-out docs/architecture.md,$(wildcard docs/*.md))
+PROFILES := $(wildcard profiles/*.yaml)
+
 install: $(BIN)
-	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/ike-conform
-	install -D -m 0644 docs/ike-conform.1 $(DESTDIR)$(PREFIX)/share/man/man1/ike-conform.1
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(DATADIR)/suites $(DESTDIR)$(DOCDIR)
+	$(Q)$(INSTALL) -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/ike-conform
+	$(Q)$(INSTALL) -m 0644 docs/ike-conform.1 $(DESTDIR)$(MANDIR)/man1/ike-conform.1
+	$(Q)$(INSTALL) -m 0644 suites/*.yaml $(DESTDIR)$(DATADIR)/suites/
+ifneq ($(PROFILES),)
+	$(Q)$(INSTALL) -d $(DESTDIR)$(DATADIR)/profiles
+	$(Q)$(INSTALL) -m 0644 $(PROFILES) $(DESTDIR)$(DATADIR)/profiles/
+endif
+	$(Q)$(INSTALL) -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+
+# Only what install put there, by name; the folders go when empty.
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/ike-conform $(DESTDIR)$(MANDIR)/man1/ike-conform.1 \
+		$(addprefix $(DESTDIR)$(DATADIR)/,$(wildcard suites/*.yaml) $(PROFILES)) \
+		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
+	$(Q)rmdir --ignore-fail-on-non-empty $(DESTDIR)$(DATADIR)/suites \
+		$(wildcard $(DESTDIR)$(DATADIR)/profiles) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) \
+		2>/dev/null || true
 
 clean:
 	rm -rf build build-san build-fuzz
