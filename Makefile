@@ -79,7 +79,7 @@ BENCH := $(BUILD)/bench-ike
 BENCH_INTEROP := $(BUILD)/bench-interop
 BENCH_SUITE := $(BUILD)/bench-suite
 
-.PHONY: all lib deps deps-if-missing check test run bench clean install uninstall suites
+.PHONY: all lib deps deps-if-missing check test run bench clean install uninstall deb deb-build suites
 
 all: $(BIN)
 
@@ -194,6 +194,29 @@ uninstall:
 	$(Q)rmdir --ignore-fail-on-non-empty $(DESTDIR)$(DATADIR)/suites \
 		$(wildcard $(DESTDIR)$(DATADIR)/profiles) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) \
 		2>/dev/null || true
+
+# make deb: $(DEB_OUT)/ike-conform_VERSION_ARCH.deb with dpkg-buildpackage
+# (debian/; ci/deps.sh --deb installs the tools). debian/rules builds in
+# debian/build and -tc cleans it up afterwards; what dpkg-buildpackage
+# leaves beside the tree (.deb, -dbgsym .deb, .buildinfo, .changes) is
+# moved into $(DEB_OUT). Its log is $(DEB_OUT)/build.log (V=1: the terminal).
+DEB_OUT ?= build/deb
+DEB_VERSION = $(shell dpkg-parsechangelog -S Version)
+DEB_ARCH = $(shell dpkg-architecture -qDEB_HOST_ARCH)
+deb:
+	$(Q)ci/deps.sh --if-missing --deb
+	$(Q)$(MAKE) --no-print-directory deb-build
+
+deb-build:
+	@mkdir -p $(DEB_OUT)
+	$(call msg,DEB,$(DEB_OUT)/ike-conform_$(DEB_VERSION)_$(DEB_ARCH).deb)
+	$(Q)dpkg-buildpackage -us -uc -b -tc $(if $(filter 1,$(V)),, \
+		>$(DEB_OUT)/build.log 2>&1 || { tail -n 40 $(DEB_OUT)/build.log; exit 1; })
+	$(Q)for f in ../ike-conform_$(DEB_VERSION)_$(DEB_ARCH).deb \
+		../ike-conform-dbgsym_$(DEB_VERSION)_$(DEB_ARCH).deb \
+		../ike-conform_$(DEB_VERSION)_$(DEB_ARCH).buildinfo \
+		../ike-conform_$(DEB_VERSION)_$(DEB_ARCH).changes; do \
+		[ ! -e "$$f" ] || mv -f "$$f" $(DEB_OUT)/; done
 
 clean:
 	rm -rf build build-san build-fuzz
