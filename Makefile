@@ -4,6 +4,9 @@
 #   make check      install missing packages, build, run the Check tests
 #   make run        install missing packages, build, run the main job
 #   make deps       install every Debian package the project needs
+#   make install    binary, man page, suites, profiles, docs under PREFIX
+#                   (DESTDIR for staging); make uninstall
+#   make deb        build/deb/ike-conform_VERSION_ARCH.deb (debian/)
 #   make check SANITIZE=1   the same tests under ASan and UBSan
 #   make fuzz       build the libFuzzer targets with clang and run each
 #                   for FUZZ_SECONDS (fuzz/README.md)
@@ -200,6 +203,8 @@ uninstall:
 # debian/build and -tc cleans it up afterwards; what dpkg-buildpackage
 # leaves beside the tree (.deb, -dbgsym .deb, .buildinfo, .changes) is
 # moved into $(DEB_OUT). Its log is $(DEB_OUT)/build.log (V=1: the terminal).
+# deb-build skips the package check: for CI containers that installed only
+# the Build-Depends (apt-get build-dep ./; ci/examples/).
 DEB_OUT ?= build/deb
 DEB_VERSION = $(shell dpkg-parsechangelog -S Version)
 DEB_ARCH = $(shell dpkg-architecture -qDEB_HOST_ARCH)
