@@ -4,6 +4,9 @@
 #   make check      install missing packages, build, run the Check tests
 #   make run        install missing packages, build, run the main job
 #   make deps       install every Debian package the project needs
+#   make install    binary, man page, suites, profiles, docs under PREFIX
+#                   (DESTDIR for staging); make uninstall
+#   make deb        build/deb/ike-conform_VERSION_ARCH.deb (debian/)
 #   make check SANITIZE=1   the same tests under ASan and UBSan
 #   make fuzz       build the libFuzzer targets with clang and run each
 #                   for FUZZ_SECONDS (fuzz/README.md)
@@ -79,7 +82,7 @@ BENCH := $(BUILD)/bench-ike
 BENCH_INTEROP := $(BUILD)/bench-interop
 BENCH_SUITE := $(BUILD)/bench-suite
 
-.PHONY: all lib deps deps-if-missing check test run bench clean install suites
+.PHONY: all lib deps deps-if-missing check test run bench clean install uninstall deb deb-build suites
 
 all: $(BIN)
 
@@ -159,9 +162,66 @@ run: deps-if-missing
 	$(Q)$(MAKE) --no-print-directory $(BIN)
 	$(Q)ci/run-main.sh $(BIN) $(VECTORS)
 
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the binary, the man
+# page, the suites, the example device profiles (profiles/, when present)
+# and the docs. The binary finds nothing through the source tree (the self
+# peer is /proc/self/exe, the test PKI is made at run time), so an installed
+# one runs $(PREFIX)/share/ike-conform/suites/*.yaml from any directory.
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/ike-conform
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/ike-conform
+INSTALL ?= install
+DOCS := README.md $(filter-out docs/architecture.md,$(wildcard docs/*.md))
+PROFILES := $(wildcard profiles/*.yaml)
+
 install: $(BIN)
-	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/ike-conform
-	install -D -m 0644 docs/ike-conform.1 $(DESTDIR)$(PREFIX)/share/man/man1/ike-conform.1
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(DATADIR)/suites $(DESTDIR)$(DOCDIR)
+	$(Q)$(INSTALL) -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/ike-conform
+	$(Q)$(INSTALL) -m 0644 docs/ike-conform.1 $(DESTDIR)$(MANDIR)/man1/ike-conform.1
+	$(Q)$(INSTALL) -m 0644 suites/*.yaml $(DESTDIR)$(DATADIR)/suites/
+ifneq ($(PROFILES),)
+	$(Q)$(INSTALL) -d $(DESTDIR)$(DATADIR)/profiles
+	$(Q)$(INSTALL) -m 0644 $(PROFILES) $(DESTDIR)$(DATADIR)/profiles/
+endif
+	$(Q)$(INSTALL) -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+
+# Only what install put there, by name; the folders go when empty.
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/ike-conform $(DESTDIR)$(MANDIR)/man1/ike-conform.1 \
+		$(addprefix $(DESTDIR)$(DATADIR)/,$(wildcard suites/*.yaml) $(PROFILES)) \
+		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
+	$(Q)rmdir --ignore-fail-on-non-empty $(DESTDIR)$(DATADIR)/suites \
+		$(wildcard $(DESTDIR)$(DATADIR)/profiles) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) \
+		2>/dev/null || true
+
+# make deb: $(DEB_OUT)/ike-conform_VERSION_ARCH.deb with dpkg-buildpackage
+# (debian/; ci/deps.sh --deb installs the tools). debian/rules builds in
+# debian/build and -tc cleans it up afterwards; what dpkg-buildpackage
+# leaves beside the tree (.deb, -dbgsym .deb, .buildinfo, .changes) is
+# moved into $(DEB_OUT). Its log is $(DEB_OUT)/build.log (V=1: the terminal).
+# deb-build skips the package check: for CI containers that installed only
+# the Build-Depends (apt-get build-dep ./; ci/examples/).
+DEB_OUT ?= build/deb
+DEB_VERSION = $(shell dpkg-parsechangelog -S Version)
+DEB_ARCH = $(shell dpkg-architecture -qDEB_HOST_ARCH)
+deb:
+	$(Q)ci/deps.sh --if-missing --deb
+	$(Q)$(MAKE) --no-print-directory deb-build
+
+deb-build:
+	@mkdir -p $(DEB_OUT)
+	$(call msg,DEB,$(DEB_OUT)/ike-conform_$(DEB_VERSION)_$(DEB_ARCH).deb)
+	$(Q)dpkg-buildpackage -us -uc -b -tc $(if $(filter 1,$(V)),, \
+		>$(DEB_OUT)/build.log 2>&1 || { tail -n 40 $(DEB_OUT)/build.log; exit 1; })
+	$(Q)for f in ../ike-conform_$(DEB_VERSION)_$(DEB_ARCH).deb \
+		../ike-conform-dbgsym_$(DEB_VERSION)_$(DEB_ARCH).deb \
+		../ike-conform_$(DEB_VERSION)_$(DEB_ARCH).buildinfo \
+		../ike-conform_$(DEB_VERSION)_$(DEB_ARCH).changes; do \
+		[ ! -e "$$f" ] || mv -f "$$f" $(DEB_OUT)/; done
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -5,6 +5,8 @@
 #   ci/deps.sh --list        print the list
 #   --fuzz (with any of the above): also the packages of `make fuzz`
 #   (clang and libFuzzer's runtime), which `make check` never needs
+#   --deb (likewise): also the packaging tools of `make deb` and
+#   ci/deb-check.sh (dpkg-dev, debhelper, fakeroot)
 set -eu
 
 PACKAGES="
@@ -42,10 +44,19 @@ clang
 libclang-rt-14-dev
 "
 
+# make deb: dpkg-buildpackage, dh (compat 13) and fakeroot for the binary
+# package; the build dependencies are the ones above (debian/control).
+DEB_PACKAGES="
+dpkg-dev
+debhelper
+fakeroot
+"
+
 mode=""
 for a in "$@"; do
 	case "$a" in
 	--fuzz) PACKAGES="$PACKAGES $FUZZ_PACKAGES" ;;
+	--deb) PACKAGES="$PACKAGES $DEB_PACKAGES" ;;
 	--list|--if-missing) mode="$a" ;;
 	*) echo "ci/deps.sh: unknown option $a" >&2; exit 2 ;;
 	esac
