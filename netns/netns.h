@@ -123,6 +123,27 @@ bool netns_topo_teardown(struct netns_topo *t, char *err, size_t errlen);
  * (10000-14999 and 15000-19999 in turn) and its conntrack entries are
  * flushed. False with err when the topology has no such box. */
 bool netns_topo_remap(struct netns_topo *t, enum netns_role box, char *err, size_t errlen);
+/* Toward a device under test (a remote peer):
+ *
+ *   [ harness ns ]                         host                 device
+ *    eth-dev (macvlan, local/len) --- interface (parent) ----- address
+ *    lo: harness_host/32                   (gateway, when the device is
+ *                                           not on the link)
+ *
+ * The run's only namespace: its macvlan dies with it, and the host's
+ * interface is never changed. Only the harness role exists; peer_ike and
+ * peer_public are the device's address. */
+#define NETNS_REMOTE_IF "eth-dev"
+struct netns_remote {
+	const char *interface;          /* the host's link toward the device */
+	struct netaddr local;           /* the harness's address on it */
+	unsigned prefix_len;
+	struct netaddr device;
+	const char *gateway;            /* NULL: on-link */
+	const char *harness_host;       /* put on lo (NULL: none) */
+};
+struct netns_topo *netns_topo_remote(const char *prefix, const struct netns_remote *rm, char *err,
+				     size_t errlen);
 /* Teardown (errors logged) and free; NULL is fine. */
 void netns_topo_free(struct netns_topo *t);
 

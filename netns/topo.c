@@ -10,10 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <linux/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/macvlan.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
 
@@ -102,6 +104,7 @@ struct netns_topo_internal {
 	struct nl_sock *sk[NETNS_ROLE_COUNT]; /* each bound to its namespace */
 	bool created[NETNS_ROLE_COUNT];       /* ours to remove (never a clash's) */
 	unsigned remaps[NETNS_ROLE_COUNT];    /* netns_topo_remap calls per NAT box */
+	bool remote;                          /* netns_topo_remote: no veths of ours */
 };
 
 const char *netns_topology_name(enum netns_topology t)
@@ -589,7 +592,7 @@ bool netns_topo_teardown(struct netns_topo *t, char *err, size_t errlen)
 	const struct netns_topo_spec *spec = &netns_specs[t->kind];
 	/* The veths first, while the sockets still hold the namespaces:
 	 * deleting them is synchronous, a dying namespace is not. */
-	for (const struct netns_link_spec *l = spec->links; l->a_cidr; l++) {
+	for (const struct netns_link_spec *l = spec->links; l->a_cidr && !t->in->remote; l++) {
 		if (!t->in->sk[l->a])
 			continue;
 		netns_ifname(l->b, ifname);
@@ -615,14 +618,114 @@ bool netns_topo_teardown(struct netns_topo *t, char *err, size_t errlen)
 	return ok;
 }
 
+/* ---- toward a device ---- */
+
+static void netns_ip_text(const struct netaddr *a, char *buf, size_t len)
+{
+	if (!inet_ntop(a->family, a->ip, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+}
+
+/* A macvlan on parent (in our own namespace) made straight into ns. */
+static bool netns_nl_macvlan(const char *parent, const char *ns, const char *ifname, char *err,
+			     size_t errlen)
+{
+	struct nl_sock *sk;
+	int fd, index;
+	if (!netns_nl_open(NULL, &sk, err, errlen))
+		return false;
+	if (!netns_nl_ifindex(sk, "(the host's)", parent, &index, err, errlen) ||
+	    !netns_open(ns, &fd, err, errlen)) {
+		nl_socket_free(sk);
+		return false;
+	}
+	struct rtnl_link *link = rtnl_link_macvlan_alloc();
+	int r = -NLE_NOMEM;
+	if (link) {
+		rtnl_link_set_name(link, ifname);
+		rtnl_link_set_link(link, index);
+		/* bridge: several namespaces on one parent reach each other too */
+		rtnl_link_macvlan_set_mode(link, (uint32_t)rtnl_link_macvlan_str2mode("bridge"));
+		rtnl_link_set_ns_fd(link, fd);
+		r = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+		rtnl_link_put(link);
+	}
+	close(fd);
+	nl_socket_free(sk);
+	if (r < 0) {
+		snprintf(err, errlen, "macvlan on %s into namespace %s: %s", parent, ns,
+			 nl_geterror(r));
+		return false;
+	}
+	return true;
+}
+
+struct netns_topo *netns_topo_remote(const char *prefix, const struct netns_remote *rm, char *err,
+				     size_t errlen)
+{
+	if (!prefix)
+		prefix = NETNS_PREFIX_DEFAULT;
+	if (!netns_prefix_valid(prefix, err, errlen))
+		return NULL;
+	struct netns_topo *t = calloc(1, sizeof(*t));
+	struct netns_topo_internal *in = calloc(1, sizeof(*in));
+	if (!t || !in) {
+		free(t);
+		free(in);
+		snprintf(err, errlen, "topology: out of memory");
+		return NULL;
+	}
+	t->kind = NETNS_TOPO_DIRECT;
+	t->in = in;
+	in->remote = true;
+	snprintf(t->prefix, sizeof(t->prefix), "%s", prefix);
+	struct netns_topo_spec spec = { .name = "remote" };
+	spec.has[H] = true;
+	char e[256], cidr[80];
+	t->harness_ike = t->harness_public = rm->local;
+	t->peer_ike = t->peer_public = rm->device;
+	t->harness_ike.port = t->harness_public.port = t->peer_ike.port = t->peer_public.port = 500;
+	bool ok = netns_topo_names(t, &spec, e, sizeof(e)) && netns_create(t->ns[H], e, sizeof(e));
+	if (ok)
+		in->created[H] = true;
+	ok = ok && netns_nl_open(t->ns[H], &in->sk[H], e, sizeof(e)) &&
+	     netns_nl_up(in->sk[H], t->ns[H], "lo", e, sizeof(e)) &&
+	     netns_nl_macvlan(rm->interface, t->ns[H], NETNS_REMOTE_IF, e, sizeof(e));
+	if (ok) {
+		char ip[64];
+		netns_ip_text(&rm->local, ip, sizeof(ip));
+		snprintf(cidr, sizeof(cidr), "%s/%u", ip, rm->prefix_len);
+		ok = netns_nl_addr(in->sk[H], t->ns[H], NETNS_REMOTE_IF, cidr, e, sizeof(e)) &&
+		     netns_nl_up(in->sk[H], t->ns[H], NETNS_REMOTE_IF, e, sizeof(e));
+	}
+	/* the harness's own host inside its selector, for the tunnel's traffic */
+	if (ok && rm->harness_host) {
+		snprintf(cidr, sizeof(cidr), "%s/32", rm->harness_host);
+		ok = netns_nl_addr(in->sk[H], t->ns[H], "lo", cidr, e, sizeof(e));
+	}
+	if (ok && rm->gateway) {
+		char ip[64];
+		netns_ip_text(&rm->device, ip, sizeof(ip));
+		snprintf(cidr, sizeof(cidr), "%s/32", ip);
+		ok = netns_nl_route(in->sk[H], t->ns[H], NETNS_REMOTE_IF, cidr, rm->gateway, e,
+				    sizeof(e));
+	}
+	if (!ok) {
+		snprintf(err, errlen, "toward the device on %s: %s", rm->interface, e);
+		netns_topo_free(t);
+		return NULL;
+	}
+	return t;
+}
+
 void netns_topo_free(struct netns_topo *t)
 {
 	if (!t)
 		return;
 	char err[256];
 	if (!netns_topo_teardown(t, err, sizeof(err)))
-		log_warn("netns: teardown of topology %s (%s): %s", netns_specs[t->kind].name,
-			 t->runid, err);
+		log_warn("netns: teardown of topology %s (%s): %s",
+			 t->in && t->in->remote ? "remote" : netns_specs[t->kind].name, t->runid, err);
 	free(t->in);
 	free(t);
 }

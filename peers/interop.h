@@ -16,6 +16,17 @@
 #include "report/live.h"
 
 /* Where things are: namespaces and addresses as each side must use them. */
+/* A vendor's device (peers/remote): its credentials and pacing replace the
+ * test PKI's and the suite's. */
+struct interop_device {
+	const char *psk;                  /* wins over the case's */
+	struct ike_id harness_id, device_id; /* type 0: the IKE addresses */
+	const char *key, *cert, *ca;      /* the harness's, for signature auth */
+	const char *ping;                 /* the host behind the device the pings go to */
+	const char *harness_host;         /* the harness's own address in its selector */
+	uint32_t rate_pps;                /* the engine's datagrams per second at most */
+};
+
 struct interop_net {
 	const char *harness_ns;           /* the engine's sockets are opened here */
 	struct netaddr harness;           /* the harness's own address */
@@ -29,6 +40,7 @@ struct interop_net {
 	const char *probe_bin;            /* ike-conform, for UDP probes at the peer's end
 					     (NULL: pings only) */
 	struct netns_topo *topo;          /* for NAT remaps (NULL: none possible) */
+	const struct interop_device *device; /* NULL: a peer of ours */
 };
 
 /* More IKE/CHILD SA attempts than this in one case is a peer in a loop. */
@@ -244,6 +256,12 @@ bool interop_env_up(struct interop_env *v, const char *dir, const char *prefix, 
  * (a worker of the suite runner shares its parent's). */
 bool interop_env_topo_up(struct interop_env *v, enum netns_topology kind, const char *prefix,
 			 char *err, size_t errlen);
+/* Toward a device (netns_topo_remote): the harness's namespace alone, no
+ * peer namespace, the device's selectors and credentials (dev, borrowed). */
+bool interop_env_remote_up(struct interop_env *v, const struct netns_remote *rm,
+			   const char *harness_ts, const char *device_ts,
+			   const struct interop_device *dev, const char *prefix, char *err,
+			   size_t errlen);
 /* Teardown; false (with err) when something could not be removed. */
 bool interop_env_down(struct interop_env *v, char *err, size_t errlen);
 

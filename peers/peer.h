@@ -60,6 +60,8 @@ struct peer_child_view {
 };
 
 struct peer_sa_view {
+	bool unknown;                     /* the peer cannot tell (a device without a
+					     state command): the harness's record stands */
 	bool present;                     /* an established IKE SA */
 	uint16_t encr, keylen, hash, group;  /* phase-1, our numbers */
 	uint32_t life_sec;                /* reauth/life time as installed */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ike/engine.h"
+#include "peers/remote/remote.h"
 #include "pki/pki.h"
 #include "suite/peercfg.h"
 #include "tests.h"
@@ -920,11 +921,45 @@ START_TEST(test_peer_signature)
 }
 END_TEST
 
+/* A device's sa_state output (docs/vendors.md) into the view: the first
+ * established sa and the first child after it; the rest ignored. */
+START_TEST(test_peer_remote_state)
+{
+	struct peer_sa_view v;
+	remote_parse_state("# acme gw\n"
+			   "sa state=connecting encr=5\n"
+			   "sa state=established encr=7 keylen=128 hash=4 group=14 life_sec=28800\n"
+			   "child transform=12 keylen=256 auth=2 group=0 encap=1 life_sec=3600 "
+			   "spi_in=c0ffee01 spi_out=0a0b0c0d\n"
+			   "child transform=3 keylen=0\n", &v);
+	ck_assert(v.present && !v.unknown);
+	ck_assert_uint_eq(v.encr, 7);
+	ck_assert_uint_eq(v.keylen, 128);
+	ck_assert_uint_eq(v.hash, 4);
+	ck_assert_uint_eq(v.group, 14);
+	ck_assert_uint_eq(v.life_sec, 28800);
+	ck_assert(v.child.present && v.child.encap);
+	ck_assert_uint_eq(v.child.transform, 12);
+	ck_assert_uint_eq(v.child.keylen, 256);
+	ck_assert_uint_eq(v.child.auth, 2);
+	ck_assert_uint_eq(v.child.life_sec, 3600);
+	ck_assert(v.child.spi_in[0] == 0xc0 && v.child.spi_in[3] == 0x01);
+	ck_assert(v.child.spi_out[0] == 0x0a && v.child.spi_out[3] == 0x0d);
+	remote_parse_state("sa state=established encr=5 hash=2 group=2\n", &v);
+	ck_assert(v.present && !v.child.present);
+	remote_parse_state("child transform=12\nsa state=deleting\n", &v);
+	ck_assert(!v.present && !v.child.present);
+	remote_parse_state("", &v);
+	ck_assert(!v.present);
+}
+END_TEST
+
 Suite *suite_peer(void)
 {
 	Suite *s = suite_create("peer");
 	TCase *tc = tcase_create("responder");
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_peer_remote_state);
 	tcase_add_test(tc, test_peer_responder_main);
 	tcase_add_test(tc, test_peer_responder_many);
 	tcase_add_test(tc, test_peer_responder_exchanges);

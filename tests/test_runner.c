@@ -32,6 +32,7 @@
 #include "core/chunk.h"
 #include "core/clock.h"
 #include "peers/strongswan/strongswan.h"
+#include "wire/msg.h"
 #include "tests.h"
 
 #define TR_SEEN 16
@@ -1369,6 +1370,135 @@ START_TEST(test_runner_fuzz_reproducers)
 }
 END_TEST
 
+/* ---- the remote peer against a strongSwan "device" ----
+ *
+ *   [ run's harness ns ]            host                 [ device ns ]
+ *    eth-dev (macvlan) ---- ikecd<pid> (veth) ---- eth0 198.51.100.10/24
+ *    198.51.100.1/24                                  lo 10.2.0.1/32
+ *
+ * The device is configured by the test alone; the run knows it only by
+ * the profile: its address, the link, what it accepts, and swanctl
+ * commands (as a vendor's would be ssh commands) to initiate and reset. */
+
+static const char tr_dev_psk[] = "remote-device-psk-0123";
+
+static bool tr_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static bool tr_sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	int st = system(cmd);
+	return st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+static struct peer *tr_device_up(const char *ns, const char *link, const char *dir)
+{
+	char err[600];
+	ck_assert_msg(tr_sh("ip netns add %s && ip link add %s type veth peer name eth0 netns %s && "
+			    "ip link set %s up && ip -n %s link set lo up && "
+			    "ip -n %s addr add 198.51.100.10/24 dev eth0 && ip -n %s link set eth0 up && "
+			    "ip -n %s addr add 10.2.0.1/32 dev lo", ns, link, ns, link, ns, ns, ns, ns),
+		      "the device's namespace %s", ns);
+	struct peer *dev = strongswan_new(ns, dir, err, sizeof(err));
+	ck_assert_msg(dev, "strongSwan in %s: %s", ns, err);
+	struct peer_case pc = { .name = "gw", .initiator = false, .exchange = WIRE_X_MAIN,
+				.auth = IKE_AUTH_PSK, .psk = tr_dev_psk, .artifacts = dir };
+	static const char *const p1[] = { "aes128-sha256-modp2048", "aes128-sha1-modp2048",
+					  "aes256-sha256-modp2048", "3des-sha1-modp1024" };
+	/* no PFS: charon as initiator would send a KE with every proposal */
+	static const char *const p2[] = { "aes128-sha256", "aes128-sha1" };
+	for (size_t i = 0; i < sizeof(p1) / sizeof(p1[0]); i++) {
+		ck_assert(ike_p1_parse(p1[i], &pc.p1[pc.np1], err, sizeof(err)));
+		pc.p1[pc.np1++].auth = IKE_AUTH_PSK;
+	}
+	for (size_t i = 0; i < sizeof(p2) / sizeof(p2[0]); i++)
+		ck_assert(ike_p2_parse(p2[i], &pc.p2[pc.np2++], err, sizeof(err)));
+	ck_assert(netaddr_parse("198.51.100.10", 500, &pc.local, err, sizeof(err)));
+	ck_assert(netaddr_parse("198.51.100.1", 500, &pc.remote, err, sizeof(err)));
+	pc.local.port = pc.remote.port = 0;
+	ck_assert(ike_ts_parse("10.2.0.0/24", &pc.ts_local, err, sizeof(err)));
+	ck_assert(ike_ts_parse("10.1.0.0/24", &pc.ts_remote, err, sizeof(err)));
+	ck_assert_msg(dev->ops->configure(dev, &pc, err, sizeof(err)), "%s", err);
+	return dev;
+}
+
+START_TEST(test_runner_remote_device)
+{
+	const char *why = tr_live_why();
+	if (!why && !strongswan_available())
+		why = "strongSwan is not installed";
+	if (why) {
+		test_skip("runner remote device", why);
+		return;
+	}
+	char ns[32], link[16], dir[] = "/tmp/ikec-remote-XXXXXX", ssdir[80], prof[80], out[80];
+	snprintf(ns, sizeof(ns), "ikecdev%04x", (unsigned)getpid() & 0xffff);
+	snprintf(link, sizeof(link), "ikecd%04x", (unsigned)getpid() & 0xffff);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(ssdir, sizeof(ssdir), "%s/device", dir);
+	snprintf(prof, sizeof(prof), "%s/device.yaml", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	struct peer *dev = tr_device_up(ns, link, ssdir);
+	FILE *f = fopen(prof, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f,
+		"device: strongswan-in-a-namespace\n"
+		"address: 198.51.100.10\n"
+		"reach: { interface: %s, address: 198.51.100.1/24 }\n"
+		"accepts:\n"
+		"  roles: [responder, initiator]\n"
+		"  exchanges: [main]\n"
+		"  auth: [psk]\n"
+		"  psk_env: IKEC_TEST_DEVICE_PSK\n"
+		"  proposals: [aes128-sha256-modp2048, aes128-sha1-modp2048, aes256-sha256-modp2048,\n"
+		"              3des-sha1-modp1024]\n"
+		"  esp: [aes128-sha256, aes128-sha1]\n"
+		"  natt: true\n"
+		"traffic: { device_ts: 10.2.0.0/24, harness_ts: 10.1.0.0/24, ping: 10.2.0.1 }\n"
+		"rate: 50\n"
+		"settle: 300ms\n"
+		"commands:\n"
+		"  initiate: STRONGSWAN_CONF=%s/strongswan.conf swanctl --initiate --child gw\n"
+		"  reset: STRONGSWAN_CONF=%s/strongswan.conf swanctl --terminate --ike gw --force || true\n"
+		"  timeout: 20s\n", link, ssdir, ssdir);
+	fclose(f);
+	setenv("IKEC_TEST_DEVICE_PSK", tr_dev_psk, 1);
+	/* smoke (PSK Main Mode both ways; the rest skipped), a HAGLE slice (in
+	   the profile: run; outside it: the device must refuse), a malformed
+	   slice with peer-alive */
+	const char *argv[] = { tr_bin(), "--peer", "remote", "--profile", prof, "--out", out,
+			       "--filter", "mm-psk-*", "--filter", "am-psk-h2p", "--filter", "mm-rsa-h2p",
+			       "--filter", "mismatch-h2p",
+			       "--filter", "psk-aes128-sha256-g14", "--filter", "psk-aes128-sha1-g14",
+			       "--filter", "psk-des-md5-g1", "--filter", "psk-aes256-sha512-g14",
+			       "--filter", "hdr-truncated-mm1", "--filter", "nonce-short-mm3",
+			       "--filter", "hdr-truncated-mm2",
+			       test_src_path("suites/smoke.yaml"), test_src_path("suites/hagle.yaml"),
+			       test_src_path("suites/malformed.yaml"), NULL };
+	struct tr_run r;
+	tr_start(&r, argv, false);
+	tr_wait(&r, 600000);
+	char err[300];
+	dev->ops->stop(dev);
+	bool down = tr_sh("ip link del %s 2>/dev/null; ip netns del %s", link, ns);
+	ck_assert_msg(down, "the device's namespace %s: %s", ns, err);
+	/* 12 cases: mm-psk both ways, two HAGLE cases in the profile and two
+	   refused, three malformed; am, rsa and the peer_config one skipped */
+	ck_assert_msg(strstr(r.out, "ike-conform: 9 passed, 0 failed, 3 skipped"), "%s\n%s", r.out,
+		      r.err);
+	ck_assert_msg(strstr(r.out, "takes one case at a time"), "%s", r.out);
+	tr_assert_clean(&r, "remote");
+	test_report("runner: remote peer, a strongSwan device known by its profile alone: "
+		    "9 passed (2 refusals), 3 skipped with reasons, %llu ms",
+		    (unsigned long long)r.ms);
+	tr_free(&r);
+	tr_sh("rm -rf %s", dir);
+}
+END_TEST
+
 START_TEST(test_runner_crash)
 {
 	const char *why = tr_live_why();
@@ -1452,6 +1582,7 @@ Suite *suite_runner(void)
 	tcase_add_test(live, test_runner_peer_self_notify);
 	tcase_add_test(live, test_runner_timeout);
 	tcase_add_test(live, test_runner_fuzz_reproducers);
+	tcase_add_test(live, test_runner_remote_device);
 	tcase_add_test(live, test_runner_crash);
 	tcase_add_loop_test(live, test_runner_interrupt, 0, 2);
 	suite_add_tcase(s, live);

@@ -46,7 +46,10 @@ static void run_usage(FILE *f)
 		"                    each must leave the peer alive. A failing variant is\n"
 		"                    written as a suite file to rerun: DIR/reproducers/ with\n"
 		"                    --out DIR, else ./fuzz-SEED/\n"
-		"  --peer NAME       run every suite against this peer (strongswan, self)\n"
+		"  --peer NAME       run every suite against this peer (strongswan, self,\n"
+		"                    remote)\n"
+		"  --profile FILE    the device the remote peer stands for (docs/vendors.md);\n"
+		"                    cases it cannot take are skipped, saying why\n"
 		"  --timeout SECS    per case (default 60): past it the case is killed, an error\n"
 		"  -v, --verbose     say what happened in passing cases too\n"
 		"  -q, --quiet       only failures and the summary\n"
@@ -211,7 +214,7 @@ static bool run_mkdir_abs(const char *dir, char *abs, size_t len)
 
 int cli_run(int argc, char **argv)
 {
-	enum { O_LIST = 256, O_FILTER, O_SHARD, O_JUNIT, O_OUT, O_SEEDS, O_SEED, O_FUZZ, O_PEER,
+	enum { O_LIST = 256, O_FILTER, O_SHARD, O_JUNIT, O_OUT, O_SEEDS, O_SEED, O_FUZZ, O_PEER, O_PROFILE,
 	       O_TIMEOUT, O_HELP, O_VERSION };
 	static const struct option opts[] = {
 		{ "list", no_argument, NULL, O_LIST },
@@ -224,6 +227,7 @@ int cli_run(int argc, char **argv)
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "fuzz", required_argument, NULL, O_FUZZ },
 		{ "peer", required_argument, NULL, O_PEER },
+		{ "profile", required_argument, NULL, O_PROFILE },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -235,7 +239,9 @@ int cli_run(int argc, char **argv)
 	char **filters = xcalloc((size_t)argc + 1, sizeof(char *));
 	size_t nfilters = 0;
 	unsigned jobs = 1, shard_k = 0, shard_n = 0, timeout = 60, fuzz = 0;
-	const char *junit = NULL, *out = NULL, *seeds = NULL;
+	const char *junit = NULL, *out = NULL, *seeds = NULL, *profile_file = NULL;
+	struct profile prof;
+	bool have_prof = false;
 	char seed[32] = "";
 	enum suite_peer only;
 	bool has_only = false;
@@ -299,6 +305,7 @@ int cli_run(int argc, char **argv)
 			}
 			has_only = true;
 			break;
+		case O_PROFILE: profile_file = optarg; break;
 		case O_TIMEOUT: {
 			unsigned long n = strtoul(optarg, &end, 10);
 			if (end == optarg || *end || n < 1 || n > 86400) {
@@ -337,6 +344,14 @@ int cli_run(int argc, char **argv)
 
 	struct run_plan plan;
 	struct yaml_error yerr;
+	if (profile_file) {
+		if (!profile_load_file(profile_file, &prof, &yerr)) {
+			fprintf(stderr, "%s\n", yerr.text);
+			rc = 2;
+			goto done;
+		}
+		have_prof = true;
+	}
 	if (!run_plan_load(&plan, argv + optind, (size_t)(argc - optind), has_only ? &only : NULL,
 			   &yerr)) {
 		fprintf(stderr, "%s\n", yerr.text);
@@ -368,9 +383,18 @@ int cli_run(int argc, char **argv)
 		run_plan_free(&plan);
 		goto done;
 	}
-	bool need_ss = false;
-	for (size_t i = 0; i < plan.nitems; i++)
+	bool need_ss = false, need_dev = false;
+	for (size_t i = 0; i < plan.nitems; i++) {
 		need_ss |= plan.items[i].c->peer == SUITE_PEER_STRONGSWAN;
+		need_dev |= plan.items[i].c->peer == SUITE_PEER_REMOTE;
+	}
+	if (need_dev && have_prof && jobs > 1) {
+		/* one device, one address of ours on its link: one case at a time */
+		if (verbosity >= 0)
+			printf("ike-conform: the remote peer %s takes one case at a time (-j 1)\n",
+			       prof.name);
+		jobs = 1;
+	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "ike-conform: needs root (it builds network namespaces)\n");
 		rc = 3;
@@ -416,6 +440,7 @@ int cli_run(int argc, char **argv)
 	o.seeds = seeds ? seedsdir : NULL;
 	o.seeded = seeded;
 	o.seed = seed_n;
+	o.profile = have_prof ? &prof : NULL;
 	struct run_verdict *v = rc ? NULL : xcalloc(plan.nitems ? plan.nitems : 1, sizeof(*v));
 	struct run_ctx x = { .plan = &plan, .o = &o, .verbosity = verbosity };
 	for (size_t n = plan.nitems; n; n /= 10)
@@ -461,6 +486,8 @@ int cli_run(int argc, char **argv)
 	free(v);
 	run_plan_free(&plan);
 done:
+	if (have_prof)
+		profile_free(&prof);
 	free(filters);
 	return rc;
 }

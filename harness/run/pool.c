@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +29,8 @@
 #include "crypto/rand.h"
 #include "esp/xfrm.h"
 #include "netns/netns.h"
+#include "peers/remote/remote.h"
+#include "wire/msg.h"
 #include "peers/self/self.h"
 #include "peers/strongswan/strongswan.h"
 #include "run/run.h"
@@ -120,6 +123,9 @@ struct run_worker {
 	enum netns_topology topo;
 	unsigned slot;
 	struct peer *peers[3];    /* by enum suite_peer, made on first use */
+	bool remote;              /* env is toward the profile's device */
+	struct interop_device device;
+	char harness_host[64];
 };
 
 static long run_file_size(const char *path)
@@ -160,7 +166,7 @@ static void run_stop_peers(struct run_worker *w)
  * when a case needs another kind. */
 static bool run_topology(struct run_worker *w, enum netns_topology kind, char *err, size_t len)
 {
-	if (w->env_ok && w->topo == kind)
+	if (w->env_ok && w->topo == kind && !w->remote)
 		return true;
 	run_stop_peers(w);
 	if (w->env_ok) {
@@ -174,11 +180,108 @@ static bool run_topology(struct run_worker *w, enum netns_topology kind, char *e
 	}
 	char prefix[40];
 	snprintf(prefix, sizeof(prefix), "%sw%u", w->o->prefix, w->slot);
+	w->remote = false;
 	if (!interop_env_topo_up(&w->env, kind, prefix, err, len))
 		return false;
 	w->env.net.probe_bin = w->o->bin;
 	w->env_ok = true;
 	w->topo = kind;
+	return true;
+}
+
+/* The first host of a subnet ("10.1.0.0/24" -> 10.1.0.1): the harness's
+ * own address inside its selector. */
+static bool run_first_host(const char *cidr, char *out, size_t len)
+{
+	char a[64];
+	snprintf(a, sizeof(a), "%s", cidr);
+	char *slash = strchr(a, '/');
+	unsigned bits = slash ? (unsigned)strtoul(slash + 1, NULL, 10) : 32;
+	if (slash)
+		*slash = '\0';
+	struct in_addr in;
+	if (inet_pton(AF_INET, a, &in) != 1)
+		return false;
+	if (bits <= 30)
+		in.s_addr = htonl(ntohl(in.s_addr) + 1);
+	return inet_ntop(AF_INET, &in, out, (socklen_t)len) != NULL;
+}
+
+/* A case whose only misfit is its proposal, as the device's refusal of it:
+ * the harness initiates, the standard exchange, NO-PROPOSAL-CHOSEN expected
+ * (docs/vendors.md). False when the case cannot be turned so. */
+static bool run_remote_negative(const struct profile *p, const struct suite_case *c,
+				struct suite_case *neg)
+{
+	char why[300];
+	if (c->role != IKE_INITIATOR || c->steps || c->malformed || !c->expect.established ||
+	    !p->np1)
+		return false;
+	struct suite_case fit = *c;
+	fit.p1.encr = p->p1[0].encr;
+	fit.p1.keylen = p->p1[0].keylen;
+	fit.p1.hash = p->p1[0].hash;
+	fit.p1.group = p->p1[0].group;
+	/* phase 1 only: a refused Quick Mode leaves the device an ISAKMP SA,
+	   which is not the same question */
+	if (!profile_case_fits(p, &fit, why, sizeof(why)))
+		return false;   /* something else is missing too: a skip */
+	*neg = *c;
+	memset(&neg->expect, 0, sizeof(neg->expect));
+	neg->expect.notify = WIRE_N_NO_PROPOSAL_CHOSEN;
+	neg->expect.peer_alive = true;
+	return true;
+}
+
+/* Toward the profile's device, once per worker (the device is always the
+ * same; rebuilt only after a local topology). */
+static bool run_remote_env(struct run_worker *w, char *err, size_t len)
+{
+	const struct profile *p = w->o->profile;
+	if (w->env_ok && w->remote)
+		return true;
+	if (w->env_ok) {
+		run_stop_peers(w);
+		const struct pki_testpki *pki = w->env.pki;
+		w->env.pki = NULL;
+		bool down = interop_env_down(&w->env, err, len);
+		w->env.pki = (struct pki_testpki *)pki;
+		w->env_ok = false;
+		if (!down)
+			return false;
+	}
+	if (!p->ts_harness_text || !p->ts_device_text)
+		return snprintf(err, len, "profile %s: no traffic selectors (traffic: device_ts, "
+				"harness_ts)", p->file), false;
+	if (!run_first_host(p->ts_harness_text, w->harness_host, sizeof(w->harness_host)))
+		return snprintf(err, len, "profile %s: harness_ts %s is not an IPv4 subnet", p->file,
+				p->ts_harness_text), false;
+	char gw[64] = "", ping[64] = "";
+	if (p->has_gateway)
+		inet_ntop(p->gateway.family, p->gateway.ip, gw, sizeof(gw));
+	if (p->has_ping)
+		inet_ntop(p->ping.family, p->ping.ip, ping, sizeof(ping));
+	else
+		run_first_host(p->ts_device_text, ping, sizeof(ping));
+	static char ping_host[64];  /* per worker process */
+	snprintf(ping_host, sizeof(ping_host), "%s", ping);
+	w->device = (struct interop_device){
+		.psk = p->psk, .harness_id = p->remote_id, .device_id = p->local_id,
+		.key = p->key, .cert = p->cert, .ca = p->ca, .ping = ping_host,
+		.harness_host = w->harness_host, .rate_pps = p->rate_pps,
+	};
+	struct netns_remote rm = {
+		.interface = p->interface, .local = p->local, .prefix_len = p->prefix_len,
+		.device = p->address, .gateway = p->has_gateway ? gw : NULL,
+		.harness_host = w->harness_host,
+	};
+	char prefix[40];
+	snprintf(prefix, sizeof(prefix), "%sw%u", w->o->prefix, w->slot);
+	if (!interop_env_remote_up(&w->env, &rm, p->ts_harness_text, p->ts_device_text, &w->device,
+				   prefix, err, len))
+		return false;
+	w->env_ok = true;
+	w->remote = true;
 	return true;
 }
 
@@ -195,6 +298,8 @@ static struct peer *run_peer(struct run_worker *w, enum suite_peer kind, char *e
 		w->peers[kind] = strongswan_new(ns, dir, err, len);
 	else if (kind == SUITE_PEER_SELF)
 		w->peers[kind] = self_peer_new(w->o->bin, ns, dir, err, len);
+	else if (w->o->profile)
+		w->peers[kind] = remote_peer_new(w->o->profile, w->harness_host, dir, err, len);
 	return w->peers[kind];
 }
 
@@ -223,6 +328,17 @@ static void run_peer_alive(struct run_worker *w, struct peer *peer, bool force_e
 		.force_encap = force_encap,
 		.artifacts = art,
 	};
+	const struct profile *prof = w->remote ? w->o->profile : NULL;
+	if (prof) {
+		/* what the device takes: its first proposals, its own auth */
+		if (!prof->role_responder)
+			return;  /* it cannot be asked: nothing to judge by */
+		sp.p1x = &prof->p1[0];
+		sp.p2x = prof->np2 ? &prof->p2[0] : NULL;
+		sp.auth = prof->p1[0].auth ? prof->p1[0].auth : prof->nauth ? prof->auth[0]
+									   : IKE_AUTH_PSK;
+		sp.ike_life = sp.child_life = 0;
+	}
 	struct interop_result *r = xcalloc(1, sizeof(*r));
 	bool ran = interop_run(peer, &w->env.net, &sp, r, err, sizeof(err));
 	if (!ran || !r->established) {
@@ -245,6 +361,7 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 {
 	const struct run_item *it = &w->plan->items[idx];
 	const struct suite_case *c = it->c;
+	struct suite_case neg[1];
 	char dir[1200], err[600], name[128];
 	uint64_t t0 = clock_ms();
 	memset(v, 0, sizeof(*v));
@@ -264,16 +381,39 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 		if (f)
 			fclose(f);
 	}
-	if (!run_topology(w, c->topology, err, sizeof(err))) {
+	if (c->peer == SUITE_PEER_REMOTE) {
+		/* a case the device cannot take is skipped, saying why */
+		if (!w->o->profile) {
+			v->status = RUN_SKIP;
+			snprintf(v->why, sizeof(v->why), "peer 'remote' needs a device profile "
+				 "(--profile FILE, docs/vendors.md)");
+			return;
+		}
+		if (!profile_case_fits(w->o->profile, c, v->why, sizeof(v->why))) {
+			if (!run_remote_negative(w->o->profile, c, neg)) {
+				v->status = RUN_SKIP;
+				return;
+			}
+			/* a proposal the device does not take: it must refuse it */
+			c = neg;
+			v->why[0] = '\0';
+			run_verdict_prop(v, "negative", "a proposal outside the device's profile");
+		}
+		if (c->topology != NETNS_TOPO_DIRECT) {
+			v->status = RUN_SKIP;
+			snprintf(v->why, sizeof(v->why), "topology %s: a remote run puts no NAT box "
+				 "between the harness and the device", netns_topology_name(c->topology));
+			return;
+		}
+		if (!run_remote_env(w, err, sizeof(err))) {
+			v->status = RUN_ERROR;
+			snprintf(v->why, sizeof(v->why), "toward the device: %s", err);
+			return;
+		}
+	} else if (!run_topology(w, c->topology, err, sizeof(err))) {
 		v->status = RUN_ERROR;
 		snprintf(v->why, sizeof(v->why), "the %s topology: %s",
 			 netns_topology_name(c->topology), err);
-		return;
-	}
-	if (c->peer == SUITE_PEER_REMOTE) {
-		v->status = RUN_SKIP;
-		snprintf(v->why, sizeof(v->why), "peer 'remote' needs a device profile, which this "
-			 "version does not read yet");
 		return;
 	}
 	struct peer *peer = run_peer(w, c->peer, err, sizeof(err));

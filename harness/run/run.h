@@ -21,6 +21,7 @@
 
 #include "ike/engine.h"
 #include "peers/interop.h"
+#include "suite/profile.h"
 #include "suite/suite.h"
 
 /* ---- the plan ---- */
@@ -130,6 +131,7 @@ struct run_opts {
 				     and its id (a case's own seed: wins) */
 	uint64_t seed;
 	char prefix[24];          /* namespaces: <prefix>w<slot>-... */
+	const struct profile *profile; /* --profile: the remote peer's device */
 };
 
 /* Told of each case as it ends, in the order they end. */

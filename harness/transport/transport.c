@@ -1,21 +1,48 @@
 /* The transport interface: dispatch and what both backends share. */
 #include "transport/transport.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static const uint8_t transport_marker[4];
+
+void transport_set_rate(struct transport *t, uint32_t pps)
+{
+	t->rate_pps = pps;
+	t->next_send_us = 0;
+}
+
+static void transport_pace(struct transport *t)
+{
+	if (!t->rate_pps)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	if (now < t->next_send_us) {
+		uint64_t d = t->next_send_us - now;
+		struct timespec w = { (time_t)(d / 1000000u), (long)(d % 1000000u) * 1000 };
+		while (nanosleep(&w, &w) != 0 && errno == EINTR)
+			;
+		now = t->next_send_us;
+	}
+	t->next_send_us = now + 1000000u / t->rate_pps;
+}
 
 bool transport_send(struct transport *t, enum transport_port from,
 		    const struct netaddr *to, const uint8_t *data, size_t len)
 {
+	transport_pace(t);
 	return t->ops->send(t, from, to, data, len, false);
 }
 
 bool transport_send_raw(struct transport *t, enum transport_port from,
 			const struct netaddr *to, const uint8_t *data, size_t len)
 {
+	transport_pace(t);
 	return t->ops->send(t, from, to, data, len, true);
 }
 

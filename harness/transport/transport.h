@@ -56,7 +56,14 @@ struct transport_ops {
 struct transport {
 	const struct transport_ops *ops;
 	char err[256];           /* why the last call failed */
+	uint32_t rate_pps;       /* sends per second at most (0: no limit) */
+	uint64_t next_send_us;   /* the earliest monotonic time of the next */
 };
+
+/* Pace every send to at most pps per second by sleeping before it (a
+ * device under test must not be flooded; ike-scan does the same). For
+ * UDP only: the memory backend's time is the caller's. 0: no limit. */
+void transport_set_rate(struct transport *t, uint32_t pps);
 
 /* An IKE message; from the NAT-T port it gets the non-ESP marker. False with
  * transport_error() set when it could not be sent. */
