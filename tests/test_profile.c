@@ -469,6 +469,9 @@ START_TEST(test_profile_case_fits)
 	char small[16];
 	ck_assert(!profile_case_fits(&p, suite_find_case(&s, "p1-other"), small, sizeof(small)));
 	ck_assert_str_eq(small, "the device does");
+	/* no buffer at all: only the answer */
+	ck_assert(!profile_case_fits(&p, suite_find_case(&s, "p1-other"), NULL, 0));
+	ck_assert(profile_case_fits(&p, suite_find_case(&s, "ok"), NULL, 0));
 	test_report("profile: %zu cases judged against a profile", n);
 	profile_free(&pn);
 	profile_free(&p);

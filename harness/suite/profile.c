@@ -19,11 +19,8 @@
 /* What the walk collects before the checks that need several keys. */
 struct profile_ctx {
 	struct profile *p;
-	const struct yaml_node *root, *accepts, *roles, *initiator_at;
-	const struct yaml_node *auth, *psk, *psk_env, *proposals;
-	const struct yaml_node *ts_device, *ts_harness, *ping;
-	const struct yaml_node *device_addr, *reach_addr, *gateway;
-	bool has_psk_auth, has_sig_auth;
+	const struct yaml_node *accepts, *initiator_at; /* where errors point */
+	const struct yaml_node *psk, *psk_env, *ping, *reach_addr, *gateway;
 };
 
 static const char *const profile_roles[] = { "initiator", "responder", NULL };
@@ -190,7 +187,7 @@ static bool profile_reach_key(const struct yaml_node *v, const char *key, void *
 		const char *s;
 		if (!yaml_str(v, key, &s, err))
 			return false;
-		char buf[80], e[200], *end;
+		char buf[80], e[200], *end = NULL;
 		snprintf(buf, sizeof(buf), "%s", s);
 		char *slash = strchr(buf, '/');
 		if (slash)
@@ -233,10 +230,12 @@ static bool profile_accepts_key(const struct yaml_node *v, const char *key, void
 		for (size_t i = 0; i < n; i++) {
 			if (!yaml_enum(items[i], key, profile_roles, &k, err))
 				return false;
-			if (k)
+			if (k) {
 				p->role_responder = true;
-			else if ((p->role_initiator = true))
+			} else {
+				p->role_initiator = true;
 				x->initiator_at = items[i];
+			}
 		}
 		return true;
 	}
@@ -265,7 +264,6 @@ static bool profile_accepts_key(const struct yaml_node *v, const char *key, void
 			if (!dup && p->nauth < sizeof(p->auth) / sizeof(p->auth[0]))
 				p->auth[p->nauth++] = a;
 		}
-		x->auth = v;
 		return true;
 	}
 	if (strcmp(key, "psk") == 0) {
@@ -303,7 +301,6 @@ static bool profile_accepts_key(const struct yaml_node *v, const char *key, void
 	if (strcmp(key, "remote_id") == 0)
 		return profile_id(v, key, &p->remote_id, err);
 	if (strcmp(key, "proposals") == 0) {
-		x->proposals = v;
 		if (!profile_list(v, key, false, &items, &n, err))
 			return false;
 		const struct ike_p1_xform def = { 0 };
@@ -348,14 +345,10 @@ static bool profile_traffic_key(const struct yaml_node *v, const char *key, void
 {
 	struct profile_ctx *x = vctx;
 	struct profile *p = x->p;
-	if (strcmp(key, "device_ts") == 0) {
-		x->ts_device = v;
+	if (strcmp(key, "device_ts") == 0)
 		return profile_ts(v, key, &p->ts_device, &p->ts_device_text, err);
-	}
-	if (strcmp(key, "harness_ts") == 0) {
-		x->ts_harness = v;
+	if (strcmp(key, "harness_ts") == 0)
 		return profile_ts(v, key, &p->ts_harness, &p->ts_harness_text, err);
-	}
 	x->ping = v;
 	p->has_ping = true;
 	return profile_addr(v, key, &p->ping, err);
@@ -393,10 +386,8 @@ static bool profile_top_key(const struct yaml_node *v, const char *key, void *vc
 						"a name of letters, digits, '-', '_' and '.' (at most 64)");
 		return true;
 	}
-	if (strcmp(key, "address") == 0) {
-		x->device_addr = v;
+	if (strcmp(key, "address") == 0)
 		return profile_addr(v, key, &p->address, err);
-	}
 	if (strcmp(key, "reach") == 0) {
 		static const struct yaml_field f[] = {
 			{ "interface", true, profile_reach_key }, { "address", true, profile_reach_key },
@@ -466,21 +457,22 @@ static bool profile_finish(struct profile_ctx *x, struct yaml_error *err)
 		return yaml_fail(err, x->initiator_at,
 				 "the device as initiator needs 'initiate' in 'commands' "
 				 "(the command that makes it start a negotiation)");
+	bool psk_auth = false, sig_auth = false;
 	for (size_t i = 0; i < p->nauth; i++) {
-		x->has_psk_auth |= p->auth[i] == IKE_AUTH_PSK;
-		x->has_sig_auth |= p->auth[i] != IKE_AUTH_PSK;
+		psk_auth |= p->auth[i] == IKE_AUTH_PSK;
+		sig_auth |= p->auth[i] != IKE_AUTH_PSK;
 	}
 	const struct yaml_node *a = x->accepts;
-	if (x->has_psk_auth && !p->psk)
+	if (psk_auth && !p->psk)
 		return yaml_fail(err, a, "missing key 'psk' or 'psk_env' in 'accepts': auth psk "
 				 "needs the device's pre-shared key");
-	if (!x->has_psk_auth && p->psk)
+	if (!psk_auth && p->psk)
 		return yaml_fail(err, x->psk ? x->psk : x->psk_env,
 				 "'%s' is only for auth psk", x->psk ? "psk" : "psk_env");
-	if (x->has_sig_auth && !p->cert)
+	if (sig_auth && !p->cert)
 		return yaml_fail(err, a, "missing key 'cert' in 'accepts': signature auth needs "
 				 "the harness's certificate");
-	if (x->has_sig_auth && !p->key)
+	if (sig_auth && !p->key)
 		return yaml_fail(err, a, "missing key 'key' in 'accepts': signature auth needs "
 				 "the harness's private key");
 	if (p->has_ping && !profile_ts_has(&p->ts_device, &p->ping)) {
@@ -510,7 +502,7 @@ static bool profile_from_node(const struct yaml_node *root, struct profile *p,
 	p->rate_pps = 20;
 	p->settle_ms = 2000;
 	p->cmd_timeout_ms = 10000;
-	struct profile_ctx x = { .p = p, .root = root };
+	struct profile_ctx x = { .p = p };
 	if (yaml_map_walk(root, "profile", f, PROFILE_NFIELDS(f), &x, err) &&
 	    profile_finish(&x, err))
 		return true;
@@ -596,6 +588,8 @@ static void profile_add(char *why, size_t len, const char *fmt, ...)
 
 static void profile_add(char *why, size_t len, const char *fmt, ...)
 {
+	if (!len)
+		return;
 	size_t l = strlen(why);
 	if (l + 1 >= len)
 		return;
