@@ -392,7 +392,9 @@ static const char test_profile_fit_suite[] =
 	"  - { name: esp-other, esp: 3des-md5 }\n"
 	"  - { name: nat, topology: nat-both }\n"
 	"  - { name: natt-force, natt_force: true }\n"
-	"  - { name: peer-config, peer_config: { ike_lifetime: 1h } }\n";
+	"  - { name: peer-config, peer_config: { ike_lifetime: 1h } }\n"
+	"  - { name: malformed-p1, esp: 3des-md5, malformed: { mutation: nonce-short, at: mm3 } }\n"
+	"  - { name: malformed-qm, esp: 3des-md5, malformed: { mutation: nonce-short, at: qm1 } }\n";
 
 static const struct {
 	const char *name;
@@ -413,6 +415,9 @@ static const struct {
 	{ "nat", "the case puts a NAT in the path (topology nat-both) and the device does not do NAT-T (the profile says natt: false)" },
 	{ "natt-force", "the case forces NAT-T and the device does not do it (the profile says natt: false)" },
 	{ "peer-config", "the case changes the peer's configuration (peer_config) and the device's configuration is fixed" },
+	/* aimed at phase 1, the case never reaches Quick Mode: its ESP does not matter */
+	{ "malformed-p1", NULL },
+	{ "malformed-qm", "the device does not accept ESP 3des-md5 (the profile accepts aes128-sha1, aes256-sha256-modp2048)" },
 };
 
 START_TEST(test_profile_case_fits)

@@ -653,7 +653,9 @@ bool profile_case_fits(const struct profile *p, const struct suite_case *c, char
 		profile_add(why, len, ")");
 		return false;
 	}
-	if (c->has_p2) {
+	/* a malformed case aimed at phase 1 never reaches Quick Mode */
+	bool quick = c->has_p2 && !(c->malformed && !ike_kind_quick(c->malformed_at));
+	if (quick) {
 		if (!p->np2)
 			return profile_refuse(why, len, "the device does no phase 2 "
 					      "(the profile lists no esp)");
