@@ -651,7 +651,60 @@ static const struct {
 	  IKE_K_MM5, WIRE_N_PAYLOAD_MALFORMED },
 	{ "mm1 DOI 2", { .op = IKE_MUT_SET, .path = "sa.doi", .value = 2 },
 	  IKE_K_MM1, 0 },
+	/* RFC 2409 4: the hash is mandatory; the log names the attribute */
+	{ "mm1 without a hash attribute", { .op = IKE_MUT_REMOVE_ATTR,
+					     .path = "sa.proposal[0].transform[0].attr[2]" },
+	  IKE_K_MM1, WIRE_N_NO_PROPOSAL_CHOSEN },
 };
+
+/* A replay of our first datagram after Main and Quick Mode: the responder
+ * takes it as a duplicate (its mm2 resent, byte for byte, which is a
+ * duplicate to us too); no new SA, no notify, the SA untouched. */
+START_TEST(test_ike_replay)
+{
+	struct pair p;
+	pair_init(&p, "aes128-sha1-modp2048", "aes128-sha1");
+	static const struct ike_mutation rep[] = { { .op = IKE_MUT_REPLAY } };
+	struct ike_step si[IKE_MAX_STEPS];
+	size_t n = ike_script_default(&p.ci, si, IKE_MAX_STEPS);
+	si[n++] = (struct ike_step){ .op = IKE_STEP_SEND, .kind = IKE_K_DPD, .mut = rep, .nmut = 1 };
+	si[n++] = (struct ike_step){ .op = IKE_STEP_EXPECT_SILENCE, .within_ms = 1500 };
+	si[n++] = (struct ike_step){ .op = IKE_STEP_CHECK, .state = IKE_SA_ESTABLISHED };
+	pair_start(&p, si, n, NULL, 0);
+	ike_engine_set_serve(p.er, true);
+	pair_run(&p);
+	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
+	ck_assert_msg(ri->finished && !ri->failed, "%s", ri->error);
+	ck_assert_msg(!rr->failed, "%s", rr->error);
+	ck_assert_uint_eq(ri->nnotify, 0);
+	const struct ike_event *first = NULL, *rep_ev = NULL;
+	for (size_t i = 0; i < ri->nevent; i++) {
+		if (ri->event[i].sent && !first)
+			first = &ri->event[i];
+		if (ri->event[i].sent && strstr(ri->event[i].note, "replayed"))
+			rep_ev = &ri->event[i];
+	}
+	ck_assert(first && rep_ev && rep_ev != first);
+	ck_assert_int_eq(rep_ev->kind, IKE_K_MM1);
+	ck_assert(chunk_eq(first->datagram, rep_ev->datagram));
+	/* the responder saw a duplicate and resent its mm2; we ignored that */
+	bool dup_r = false, dup_i = false;
+	for (size_t i = 0; i < rr->nevent; i++)
+		dup_r = dup_r || (!rr->event[i].sent && rr->event[i].duplicate);
+	for (size_t i = 0; i < ri->nevent; i++)
+		dup_i = dup_i || (!ri->event[i].sent && ri->event[i].duplicate);
+	ck_assert(dup_r && dup_i);
+	/* nothing to replay before the first send */
+	pair_free(&p);
+	pair_init(&p, "aes128-sha1-modp2048", NULL);
+	struct ike_step s0[] = { { .op = IKE_STEP_SEND, .kind = IKE_K_MM1, .mut = rep, .nmut = 1 } };
+	pair_start(&p, s0, 1, NULL, 0);
+	pair_run(&p);
+	ri = ike_engine_result(p.ei);
+	ck_assert_msg(ri->failed && strstr(ri->error, "nothing sent yet"), "%s", ri->error);
+	pair_free(&p);
+}
+END_TEST
 
 START_TEST(test_ike_mutations)
 {
@@ -2178,6 +2231,7 @@ Suite *suite_ike(void)
 	tcase_add_loop_test(tc, test_ike_loss_and_duplicates, 0,
 			    (int)(sizeof(loss_cases) / sizeof(loss_cases[0])));
 	tcase_add_test(tc, test_ike_mutated_mm3);
+	tcase_add_test(tc, test_ike_replay);
 	tcase_add_loop_test(tc, test_ike_ts_reply_encoding, 0,
 			    (int)(sizeof(ts_reply_cases) / sizeof(ts_reply_cases[0])));
 	tcase_add_loop_test(tc, test_ike_mutations, 0,

@@ -261,6 +261,10 @@ bool wire_unset(struct wire_msg *m, const char *path, char *err, size_t errlen);
  * fields follow the new bytes unless forced. */
 bool wire_set_bytes(struct wire_msg *m, const char *path, const void *p, size_t len,
 		    char *err, size_t errlen);
+/* Remove the attribute at path ("sa.proposal[0].transform[0].attr[2]"):
+ * the later ones move up, lengths follow. False with a message naming the
+ * path when there is no such attribute. */
+bool wire_remove_attr(struct wire_msg *m, const char *path, char *err, size_t errlen);
 /* Read a numeric field as it would be built (forced or computed). */
 bool wire_get(const struct wire_msg *m, const char *path, uint32_t *value,
 	      char *err, size_t errlen);
