@@ -1037,8 +1037,9 @@ static void ike_engine_input1(struct ike_engine *e, const struct transport_pkt *
 		e->sa = ike_sa_new(e->cfg, &e->local, &e->peer);
 	}
 	/* RFC 2408 5.1, 5.2: header and payload checks before anything else;
-	   an encrypted message's payloads are checked once decrypted */
-	if (!wire_validate(m, 0, &we)) {
+	   an encrypted message's payloads are checked once decrypted;
+	   RESERVED fields must be zero (RFC 2408 3.2) */
+	if (!wire_validate(m, WIRE_V_RESERVED, &we)) {
 		ike_note(ev, "refused: %s", we.msg);
 		if (ike_refusal_sa(e, m, pkt) ||
 		    (m->hdr.exchange != WIRE_X_INFO && ike_refusal_ours(e, m))) {
@@ -1091,7 +1092,7 @@ static void ike_engine_input1(struct ike_engine *e, const struct transport_pkt *
 			return;
 		}
 		ev->plaintext = plain;
-		if (!wire_validate(m, 0, &we)) {
+		if (!wire_validate(m, WIRE_V_RESERVED, &we)) {
 			ike_note(ev, "%s refused: %s", ike_kind_name(kind), we.msg);
 			/* RFC 2408 5.14, 5.15: a bad Informational is logged, not
 			   answered (two peers must not loop on notifies) */

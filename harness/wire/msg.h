@@ -167,6 +167,8 @@ bool wire_parse_plain(struct wire_msg *m, const uint8_t *p, size_t len,
 enum wire_validate_flags {
 	WIRE_V_STRICT = 0x01,     /* also reject minor version != 0 and
 				     non-zero reserved fields */
+	WIRE_V_RESERVED = 0x02,   /* reject non-zero reserved fields only
+				     (RFC 2408 3.2: "MUST be set to 0") */
 };
 /* Semantic checks a responder makes after parsing: payload types known,
  * exchange type, flags, DOI, situation, SA syntax, ID data, lengths of the
