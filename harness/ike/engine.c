@@ -465,8 +465,12 @@ static bool ike_send_replay(struct ike_engine *e, const struct ike_step *s, uint
 	chunk_t d = chunk_dup(first->datagram.ptr, first->datagram.len);
 	enum ike_kind was = first->kind;
 	uint64_t at = first->time_ms;
+	uint8_t x = first->exchange;
+	uint32_t msgid = first->msgid;
 	ike_xmit(e, d);
 	struct ike_event *ev = ike_event_add(e, now, true, was, NULL, d, CHUNK_EMPTY);
+	ev->exchange = x;
+	ev->msgid = msgid;
 	ike_note(ev, "replayed (first sent at %" PRIu64 " ms) instead of %s", at,
 		 ike_kind_name(s->kind));
 	chunk_free(&d);
