@@ -148,11 +148,12 @@ check: deps-if-missing
 test: $(TEST_BIN) $(if $(filter cli,$(MODULES)),$(BIN))
 	$(Q)IKEC_SRCDIR=$(CURDIR) IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) $(TEST_BIN)
 
-# The shipped HAGLE, DH-group, lifetime and NAT-T suites in full, against
-# strongSwan and self (about 4 minutes with 2 workers); .ci/run runs it
-# after the tests.
+# The shipped HAGLE, DH-group, lifetime, NAT-T and malformed suites in
+# full, against strongSwan and self (with 2 workers about 4 minutes, and
+# the malformed suite about 10 more); .ci/run runs it after the tests.
 SUITES_JOBS ?= 2
-SUITES ?= suites/hagle.yaml suites/dh-groups.yaml suites/lifetime.yaml suites/nat-t.yaml
+SUITES ?= suites/hagle.yaml suites/dh-groups.yaml suites/lifetime.yaml suites/nat-t.yaml \
+	suites/malformed.yaml
 suites: deps-if-missing
 	$(Q)$(MAKE) --no-print-directory $(BIN)
 	$(Q)$(BIN) $(SUITES) -j $(SUITES_JOBS) -q \

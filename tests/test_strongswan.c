@@ -569,6 +569,29 @@ START_TEST(test_ss_parse_sample)
 }
 END_TEST
 
+/* Every IKE SA's unique ID, a responder's unnamed half-open one too; never
+ * a child's. */
+START_TEST(test_ss_parse_ike_ids)
+{
+	uint32_t ids[4];
+	ck_assert_uint_eq(strongswan_parse_ike_ids(ss_sample, ids, 4), 1);
+	ck_assert_uint_eq(ids[0], 1);
+	static const char two[] =
+		"list-sa event {\n  (unnamed) {\n    uniqueid = 47\n    state = CONNECTING\n"
+		"    child-sas {\n    }\n  }\n}\n"
+		"list-sa event {\n  t2 {\n    uniqueid = 9\n    child-sas {\n      t2-3 {\n"
+		"        uniqueid = 3\n        local-ts = [\n          10.1.0.1/32\n        ]\n"
+		"      }\n    }\n  }\n}\nlist-sas reply {\n}\n";
+	ck_assert_uint_eq(strongswan_parse_ike_ids(two, ids, 4), 2);
+	ck_assert(ids[0] == 47 && ids[1] == 9);
+	/* bounded by max; nothing in empty, garbage or missing text */
+	ck_assert_uint_eq(strongswan_parse_ike_ids(two, ids, 1), 1);
+	ck_assert_uint_eq(strongswan_parse_ike_ids("list-sas reply {\n}\n", ids, 4), 0);
+	ck_assert_uint_eq(strongswan_parse_ike_ids("uniqueid = 5\n{\n{\nuniqueid = x\n", ids, 4), 0);
+	ck_assert_uint_eq(strongswan_parse_ike_ids(NULL, ids, 4), 0);
+}
+END_TEST
+
 START_TEST(test_ss_count_attempts)
 {
 	static const char log[] =
@@ -907,6 +930,7 @@ Suite *suite_strongswan(void)
 	tcase_add_test(tc, test_ss_conf_refusals);
 	tcase_add_test(tc, test_ss_charon_conf);
 	tcase_add_test(tc, test_ss_parse_sample);
+	tcase_add_test(tc, test_ss_parse_ike_ids);
 	tcase_add_test(tc, test_ss_count_attempts);
 	suite_add_tcase(s, tc);
 	TCase *live = tcase_create("live");

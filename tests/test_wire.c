@@ -509,6 +509,34 @@ START_TEST(test_override_bytes_and_get)
 }
 END_TEST
 
+/* One attribute out: the later ones move up, the lengths follow; a path
+ * to no attribute is refused by name. */
+START_TEST(test_remove_attr)
+{
+	struct wire_msg *m = base1();
+	char err[256];
+	uint32_t v;
+	ck_assert_msg(wire_remove_attr(m, "sa.proposal[0].transform[0].attr[1]", err, sizeof(err)),
+		      "%s", err);
+	chunk_t c = wire_build(m);
+	struct wire_msg *q;
+	struct wire_err e;
+	ck_assert_msg(wire_parse(c.ptr, c.len, &q, &e), "%s", e.msg);
+	ck_assert_uint_eq(c.len, 100);
+	const struct wire_node *t = q->pl[0]->kids[0]->kids[0];
+	ck_assert_uint_eq(t->nattrs, 2);
+	ck_assert(t->attrs[0].type == 1 && t->attrs[1].type == 12);
+	ck_assert(wire_attr_value(&t->attrs[1], &v) && v == 28800);
+	ck_assert(!wire_remove_attr(m, "sa.proposal[0].transform[0].attr[2]", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "there are 2 attributes"), "%s", err);
+	ck_assert(!wire_remove_attr(m, "ke", err, sizeof(err)));
+	ck_assert(!wire_remove_attr(m, NULL, err, sizeof(err)));
+	chunk_free(&c);
+	wire_msg_free(q);
+	wire_msg_free(m);
+}
+END_TEST
+
 static const struct {
 	const char *path;
 	uint32_t value;
@@ -1037,6 +1065,7 @@ Suite *suite_wire(void)
 	tcase_add_loop_test(tc, test_natoa, 0, sizeof(natoa_cases) / sizeof(natoa_cases[0]));
 	tcase_add_test(tc, test_overrides);
 	tcase_add_test(tc, test_override_bytes_and_get);
+	tcase_add_test(tc, test_remove_attr);
 	tcase_add_test(tc, test_bad_paths);
 	tcase_add_test(tc, test_list_edits);
 	tcase_add_test(tc, test_encrypted);

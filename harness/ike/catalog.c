@@ -36,6 +36,9 @@
 #define XF "sa.proposal[0].transform[0]"
 #define ATTR(i, f) XF ".attr[" #i "]." f
 
+#define ATTRP(i) XF ".attr[" #i "]"
+#define RMATTR(p) { .op = IKE_MUT_REMOVE_ATTR, .path = (p) }
+#define REPLAY() { .op = IKE_MUT_REPLAY }
 #define SET(p, v) { .op = IKE_MUT_SET, .path = (p), .value = (v) }
 #define SETB(p, b) { .op = IKE_MUT_SET_BYTES, .path = (p), .bytes = (b) }
 #define REMOVE(pl) { .op = IKE_MUT_REMOVE, .payload = (pl) }
@@ -123,6 +126,11 @@ static const struct ike_catalog_entry ike_catalog[] = {
 	E1("attr-missing-group", AT_SA_P1, SET(ATTR(4, "type"), 16385), WIRE_N_ATTRIBUTES_NOT_SUPPORTED,
 	   "RFC 2409 Appendix A, RFC 2408 5.5",
 	   "the group attribute's class changed to 16385: no group, one unknown class"),
+	/* RFC 2409 4: encryption, hash, authentication method and group "are
+	   mandatory and MUST be negotiated"; a transform without one matches
+	   nothing we could offer or accept */
+	E1("attr-removed-hash", AT_SA_P1, RMATTR(ATTRP(2)), WIRE_N_NO_PROPOSAL_CHOSEN,
+	   "RFC 2409 4, RFC 2408 5.5", "the hash attribute removed from the transform"),
 	E1("attr-bad-keylen", AT_SA_P1, SET(ATTR(1, "value"), 100), WIRE_N_NO_PROPOSAL_CHOSEN,
 	   "RFC 3602 2.5, RFC 2409 Appendix A", "AES with a key length of 100 bits"),
 	E1("attr-bad-encr", AT_SA_P1, SET(ATTR(0, "value"), 99), WIRE_N_NO_PROPOSAL_CHOSEN,
@@ -245,6 +253,14 @@ static const struct ike_catalog_entry ike_catalog[] = {
 	   "RFC 2409 5, 5.5", "the nonce twice"),
 	E1("payload-duplicated-id", AT_ID, DUP(WIRE_PL_ID), WIRE_N_PAYLOAD_MALFORMED,
 	   "RFC 2409 5", "the ID payload twice"),
+
+	/* ---- replays (RFC 2409 5.5: Quick Mode's nonces are its replay
+	   protection; a datagram seen before is a retransmission) ---- */
+	/* silence, or the peer's last reply resent byte for byte (a duplicate
+	   to us, not an answer); never a new exchange or a notify */
+	E1("msg-replayed", K(QM1) | K(QM2) | K(QM3) | K(DPD), REPLAY(), SILENCE,
+	   "RFC 2409 5.5, RFC 2408 3.1",
+	   "the first datagram of the phase-1 exchange sent again after it completed"),
 };
 
 #define IKE_CAT_N (sizeof(ike_catalog) / sizeof(ike_catalog[0]))

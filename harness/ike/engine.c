@@ -372,6 +372,10 @@ static bool ike_apply_payload_muts(struct wire_msg *m, const struct ike_step *s,
 			else
 				wire_duplicate(m, (size_t)idx);
 			break;
+		case IKE_MUT_REMOVE_ATTR:
+			if (!wire_remove_attr(m, mu->path, err, errlen))
+				return false;
+			break;
 		case IKE_MUT_UNKNOWN: {
 			struct wire_node *n = wire_node_new(m, mu->payload);
 			wire_set_data(m, n, mu->bytes.ptr, mu->bytes.len);
@@ -438,6 +442,43 @@ static bool ike_xmit(struct ike_engine *e, chunk_t d)
 	return true;
 }
 
+static bool ike_replays(const struct ike_step *s)
+{
+	for (size_t i = 0; s && i < s->nmut; i++)
+		if (s->mut[i].op == IKE_MUT_REPLAY)
+			return true;
+	return false;
+}
+
+/* The first datagram we sent, again, in place of s's message: the SA's
+ * state is not touched and nothing is retransmitted. */
+static bool ike_send_replay(struct ike_engine *e, const struct ike_step *s, uint64_t now)
+{
+	const struct ike_event *first = NULL;
+	for (size_t i = 0; i < e->res.nevent && !first; i++)
+		if (e->res.event[i].sent && !e->res.event[i].retransmit)
+			first = &e->res.event[i];
+	if (!first)
+		return ike_script_fail(e, "%s: nothing sent yet to replay", ike_kind_name(s->kind)),
+		       false;
+	/* copied first: adding the event may move the array */
+	chunk_t d = chunk_dup(first->datagram.ptr, first->datagram.len);
+	enum ike_kind was = first->kind;
+	uint64_t at = first->time_ms;
+	uint8_t x = first->exchange;
+	uint32_t msgid = first->msgid;
+	ike_xmit(e, d);
+	struct ike_event *ev = ike_event_add(e, now, true, was, NULL, d, CHUNK_EMPTY);
+	ev->exchange = x;
+	ev->msgid = msgid;
+	ike_note(ev, "replayed (first sent at %" PRIu64 " ms) instead of %s", at,
+		 ike_kind_name(s->kind));
+	chunk_free(&d);
+	chunk_free(&e->rt_dgram);
+	e->rt_armed = false;
+	return true;
+}
+
 /* Build, mutate, finalize, commit, encrypt, send. For notifies and
  * automatic answers s may carry no mutations. */
 static bool ike_send(struct ike_engine *e, const struct ike_step *s, const struct ike_info *info,
@@ -449,6 +490,8 @@ static bool ike_send(struct ike_engine *e, const struct ike_step *s, const struc
 	char err[320] = "";
 	if (!sa)
 		return ike_script_fail(e, "no SA to send on"), false;
+	if (script && ike_replays(s))
+		return ike_send_replay(e, s, now);
 	struct ike_qm *qm = NULL;
 	if (kind == IKE_K_QM1 && script)
 		e->qm = ike_sa_qm_new(sa, 0, true);
@@ -998,8 +1041,9 @@ static void ike_engine_input1(struct ike_engine *e, const struct transport_pkt *
 		e->sa = ike_sa_new(e->cfg, &e->local, &e->peer);
 	}
 	/* RFC 2408 5.1, 5.2: header and payload checks before anything else;
-	   an encrypted message's payloads are checked once decrypted */
-	if (!wire_validate(m, 0, &we)) {
+	   an encrypted message's payloads are checked once decrypted;
+	   RESERVED fields must be zero (RFC 2408 3.2) */
+	if (!wire_validate(m, WIRE_V_RESERVED, &we)) {
 		ike_note(ev, "refused: %s", we.msg);
 		if (ike_refusal_sa(e, m, pkt) ||
 		    (m->hdr.exchange != WIRE_X_INFO && ike_refusal_ours(e, m))) {
@@ -1052,7 +1096,7 @@ static void ike_engine_input1(struct ike_engine *e, const struct transport_pkt *
 			return;
 		}
 		ev->plaintext = plain;
-		if (!wire_validate(m, 0, &we)) {
+		if (!wire_validate(m, WIRE_V_RESERVED, &we)) {
 			ike_note(ev, "%s refused: %s", ike_kind_name(kind), we.msg);
 			/* RFC 2408 5.14, 5.15: a bad Informational is logged, not
 			   answered (two peers must not loop on notifies) */

@@ -25,6 +25,7 @@ enum ike_mut_op {
 	IKE_MUT_REMOVE,         /* the nth payload of a type */
 	IKE_MUT_DUPLICATE,      /* the nth payload of a type, copied after it */
 	IKE_MUT_UNKNOWN,        /* insert a payload of (unknown) type at index nth */
+	IKE_MUT_REMOVE_ATTR,    /* the attribute at path ("sa.proposal[0].transform[0].attr[2]") */
 	/* on the plaintext of an encrypted message, before encryption */
 	IKE_MUT_PLAIN_TRUNCATE, /* keep value bytes */
 	IKE_MUT_PLAIN_XOR,      /* byte at offset ^= value */
@@ -35,11 +36,14 @@ enum ike_mut_op {
 	IKE_MUT_DGRAM_CHOP,     /* drop the last value bytes, the header's
 				   length following (a ciphertext cut short
 				   of whole blocks, nothing else wrong) */
+	/* instead of the message: the first datagram this engine sent, again
+	   (a replay from an earlier exchange; nothing built, nothing armed) */
+	IKE_MUT_REPLAY,
 };
 
 struct ike_mutation {
 	enum ike_mut_op op;
-	const char *path;       /* SET, SET_BYTES */
+	const char *path;       /* SET, SET_BYTES, REMOVE_ATTR */
 	uint32_t value;
 	uint8_t payload;        /* REMOVE, DUPLICATE, UNKNOWN: payload type */
 	size_t nth;

@@ -114,8 +114,11 @@ bool ike_select_p1(const struct ike_config *cfg, const struct wire_node *sa_node
 				continue;
 			}
 			if (!x.encr || !x.hash || !x.auth || !x.group) {
-				snprintf(why, sizeof(why), "transform #%u lacks a mandatory attribute",
-					 tr->number);
+				/* RFC 2409 4: all four "are mandatory and MUST be negotiated" */
+				snprintf(why, sizeof(why), "transform #%u: attr: no %s attribute "
+					 "(mandatory, RFC 2409 4)", tr->number,
+					 !x.encr ? "encryption algorithm" : !x.hash ? "hash algorithm"
+					 : !x.auth ? "authentication method" : "group description");
 				continue;
 			}
 			for (size_t c = 0; c < cfg->np1; c++) {

@@ -167,6 +167,8 @@ bool wire_parse_plain(struct wire_msg *m, const uint8_t *p, size_t len,
 enum wire_validate_flags {
 	WIRE_V_STRICT = 0x01,     /* also reject minor version != 0 and
 				     non-zero reserved fields */
+	WIRE_V_RESERVED = 0x02,   /* reject non-zero reserved fields only
+				     (RFC 2408 3.2: "MUST be set to 0") */
 };
 /* Semantic checks a responder makes after parsing: payload types known,
  * exchange type, flags, DOI, situation, SA syntax, ID data, lengths of the
@@ -261,6 +263,10 @@ bool wire_unset(struct wire_msg *m, const char *path, char *err, size_t errlen);
  * fields follow the new bytes unless forced. */
 bool wire_set_bytes(struct wire_msg *m, const char *path, const void *p, size_t len,
 		    char *err, size_t errlen);
+/* Remove the attribute at path ("sa.proposal[0].transform[0].attr[2]"):
+ * the later ones move up, lengths follow. False with a message naming the
+ * path when there is no such attribute. */
+bool wire_remove_attr(struct wire_msg *m, const char *path, char *err, size_t errlen);
 /* Read a numeric field as it would be built (forced or computed). */
 bool wire_get(const struct wire_msg *m, const char *path, uint32_t *value,
 	      char *err, size_t errlen);

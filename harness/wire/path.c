@@ -258,6 +258,24 @@ bool wire_set_bytes(struct wire_msg *m, const char *path, const void *p, size_t 
 	return true;
 }
 
+bool wire_remove_attr(struct wire_msg *m, const char *path, char *err, size_t errlen)
+{
+	/* resolved as the attribute's type field, so the path rules are one */
+	char full[256];
+	struct wire_target t;
+	if (!path || snprintf(full, sizeof(full), "%s.type", path) >= (int)sizeof(full))
+		return wire_perr(err, errlen, path ? path : "", "path too long");
+	if (!wire_resolve(m, full, &t, err, errlen))
+		return false;
+	if (t.kind != WT_ATTR)
+		return wire_perr(err, errlen, path, "not an attribute");
+	struct wire_node *n = t.node;
+	size_t k = (size_t)(t.attr - n->attrs);
+	memmove(&n->attrs[k], &n->attrs[k + 1], (n->nattrs - k - 1) * sizeof(n->attrs[0]));
+	n->nattrs--;
+	return true;
+}
+
 bool wire_get(const struct wire_msg *m, const char *path, uint32_t *value,
 	      char *err, size_t errlen)
 {

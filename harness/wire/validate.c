@@ -297,7 +297,7 @@ bool wire_validate(const struct wire_msg *m, unsigned flags, struct wire_err *er
 		return false;
 	}
 	for (size_t i = 0; i < m->npl; i++) {
-		if ((flags & WIRE_V_STRICT) && !wire_v_reserved(m->pl[i], err))
+		if ((flags & (WIRE_V_STRICT | WIRE_V_RESERVED)) && !wire_v_reserved(m->pl[i], err))
 			return false;
 		if (!wire_v_payload(m->pl[i], err))
 			return false;

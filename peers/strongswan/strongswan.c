@@ -43,7 +43,6 @@ struct ss_peer {
 	char conf[SS_PATH];            /* dir/strongswan.conf */
 	char env_conf[SS_PATH + 20];   /* STRONGSWAN_CONF=... */
 	char last_file[SS_PATH];       /* the last swanctl.conf loaded */
-	char last_name[72];
 	uint32_t over_time;            /* of the loaded case (see conf.c) */
 	uint32_t keepalive_s;          /* in strongswan.conf now (0: charon's default) */
 	struct strongswan_watch watch; /* since the latest configure */
@@ -412,6 +411,37 @@ bool strongswan_terminate(struct peer *pub, const char *name, char *err, size_t 
 	return false;
 }
 
+/* Every IKE SA charon has, by unique ID. Terminating by connection name
+ * misses a responder's half-open SAs: they have no name until mm5 picks a
+ * config, and five of them from one address (charon.block_threshold) made
+ * charon ignore the next case's mm1 until its half-open timeout (30 s). */
+static bool ss_clear(struct ss_peer *p, char *err, size_t errlen)
+{
+	static char text[65536];  /* one clear at a time per process */
+	char e[256], out[512], id[16];
+	const char *list[] = { "--list-sas", "--noblock", "--pretty", NULL };
+	int rc = ss_swanctl(p, list, text, sizeof(text), SS_CMD_MS, e, sizeof(e));
+	if (rc != 0) {
+		snprintf(err, errlen, "swanctl --list-sas: %.200s", rc < 0 ? e : text);
+		return false;
+	}
+	uint32_t ids[64];
+	size_t n = strongswan_parse_ike_ids(text, ids, sizeof(ids) / sizeof(ids[0]));
+	bool ok = true;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "%u", ids[i]);
+		const char *args[] = { "--terminate", "--ike-id", id, "--force", NULL };
+		rc = ss_swanctl(p, args, out, sizeof(out), SS_CMD_MS, e, sizeof(e));
+		/* gone meanwhile (its own timeout, a Delete) is fine */
+		if (rc != 0 && !strstr(out, "no matching SAs")) {
+			snprintf(err, errlen, "swanctl --terminate --ike-id %s: %.200s", id,
+				 rc < 0 ? e : out);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
 /* Copy a file (the private key into the swanctl private/ folder). */
 static bool ss_copy(const char *from, const char *to, char *err, size_t errlen)
 {
@@ -569,18 +599,15 @@ static bool ss_configure(struct peer *pub, const struct peer_case *c, char *err,
 	if (p->libipsec && !c->force_encap)
 		log_warn("strongswan %s: kernel-libipsec installs only UDP-encapsulated ESP; "
 			 "without force_encap the child SA needs a real NAT", c->name);
-	/* the earlier case's SAs go first, so they cannot answer for this one */
+	/* the earlier cases' SAs go first, so they cannot answer for this one
+	   nor count against charon's per-IP half-open limit */
 	char e[256];
-	if (p->last_name[0] && !strongswan_terminate(pub, p->last_name, e, sizeof(e)))
-		log_warn("strongswan %s: %s", c->name, e);
-	if (strcmp(p->last_name, c->name) != 0 &&
-	    !strongswan_terminate(pub, c->name, e, sizeof(e)))
+	if (!ss_clear(p, e, sizeof(e)))
 		log_warn("strongswan %s: %s", c->name, e);
 	strongswan_watch_start(pub, &p->watch);
 	if (!ss_load(p, file, err, errlen))
 		return false;
 	snprintf(p->last_file, sizeof(p->last_file), "%s", file);
-	snprintf(p->last_name, sizeof(p->last_name), "%s", c->name);
 	uint32_t life = c->np1 ? c->p1[0].life_sec : 0;
 	p->over_time = life ? strongswan_over_time(life) : SS_DEFAULT_OVER;
 	return true;

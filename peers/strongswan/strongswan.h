@@ -80,6 +80,10 @@ bool strongswan_charon_conf(const char *dir, bool libipsec, uint32_t keepalive_s
  * err only for text that is not list-sas output. */
 bool strongswan_parse_sas(const char *text, const char *name, struct peer_sa_view *out,
 			  char *err, size_t errlen);
+/* The unique IDs of every IKE SA in `swanctl --list-sas --pretty` text,
+ * named or not (a responder's SA has no name before charon picks its
+ * config from the ID in mm5), at most max into ids. Returns the count. */
+size_t strongswan_parse_ike_ids(const char *text, uint32_t *ids, size_t max);
 /* IKE_SA and CHILD_SA attempts (initiations, responses, establishments,
  * rekeys, reauthentications) in a charon log written with ike_name = yes,
  * for connection name (every connection when NULL). */

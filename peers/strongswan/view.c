@@ -232,6 +232,44 @@ bool strongswan_parse_sas(const char *text, const char *name, struct peer_sa_vie
 	return true;
 }
 
+size_t strongswan_parse_ike_ids(const char *text, uint32_t *ids, size_t max)
+{
+	size_t n = 0;
+	int depth = 0;
+	const char *line = text ? text : "";
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		const char *s = line;
+		line = nl ? nl + 1 : line + len;
+		while (len && (*s == ' ' || *s == '\t')) {
+			s++;
+			len--;
+		}
+		while (len && (s[len - 1] == ' ' || s[len - 1] == '\r'))
+			len--;
+		if (len == 0)
+			continue;
+		/* lists ("local-ts = [") open and close like sections */
+		if (s[len - 1] == '{' || s[len - 1] == '[') {
+			depth++;
+			continue;
+		}
+		if (s[0] == '}' || s[0] == ']') {
+			depth -= depth > 0;
+			continue;
+		}
+		/* "list-sa event { NAME { uniqueid = N": an IKE SA's, not a child's */
+		if (depth == 2 && len > 11 && strncmp(s, "uniqueid = ", 11) == 0 && n < max) {
+			char *end;
+			unsigned long v = strtoul(s + 11, &end, 10);
+			if (end != s + 11 && v && v <= UINT32_MAX)
+				ids[n++] = (uint32_t)v;
+		}
+	}
+	return n;
+}
+
 /* Log lines that mark one IKE_SA or CHILD_SA attempt. */
 static const char *const ss_markers[] = {
 	"initiating Main Mode IKE_SA",
