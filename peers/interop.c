@@ -1286,7 +1286,7 @@ static void interop_write_artifacts(const char *art, const struct interop_spec *
 		log_warn("case %s: key tables: %s", s->name, err);
 	if (s->seeds) {
 		struct seeds_stats st = { 0, 0 };
-		if (!seeds_write_result(s->seeds, res, NULL, &st, err, sizeof(err)))
+		if (!seeds_write_result(s->seeds, res, s->seeds_label, &st, err, sizeof(err)))
 			log_warn("case %s: seeds: %s", s->name, err);
 	}
 }

@@ -99,6 +99,7 @@ struct interop_spec {
 	const char *artifacts;            /* the case's folder (NULL: the peer's dir/name):
 					     harness.log, wire.pcap, wireshark/ tables */
 	const char *seeds;                /* a fuzzing corpus folder (report/seeds.h) */
+	const char *seeds_label;          /* names the mutated datagrams' seeds */
 	/* Lifetimes (issue 7): after the traffic check, keep the SA for
 	 * hold_ms with a ping every INTEROP_HOLD_PING_MS from the harness's
 	 * test host to the peer's; with rekey, whoever initiated the Quick

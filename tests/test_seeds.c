@@ -508,6 +508,39 @@ START_TEST(test_seeds_names)
 END_TEST
 
 /* A folder that cannot be written or made: false, the path and errno text. */
+/* The label goes on the datagrams the engine sent mutated (and their
+ * plaintexts) only: a malformed case's corpus says which bytes are broken
+ * and by what. */
+START_TEST(test_seeds_labelled)
+{
+	static uint8_t d1[] = { 1, 2, 3, 4 }, d2[] = { 5, 6, 7, 8 }, d3[] = { 9, 10, 11, 12 },
+		       p3[] = { 0xaa, 0xbb };
+	struct ike_event ev[3] = {
+		{ .sent = true, .kind = IKE_K_MM1, .datagram = CHUNK_FROM(d1, 4) },
+		{ .sent = false, .kind = IKE_K_MM2, .datagram = CHUNK_FROM(d2, 4) },
+		{ .sent = true, .kind = IKE_K_MM5, .datagram = CHUNK_FROM(d3, 4),
+		  .plaintext = CHUNK_FROM(p3, 2), .mutated = true },
+	};
+	struct ike_result r = { .event = ev, .nevent = 3 };
+	char err[300];
+	struct seeds_stats st = { 0, 0 };
+	ck_assert_msg(seeds_write_result(sd_dir, &r, "ke-zero", &st, err, sizeof(err)), "%s", err);
+	struct sd_want w[4];
+	memset(w, 0, sizeof(w));
+	ck_assert(seeds_name("mm1", NULL, d1, 4, w[0].name, sizeof(w[0].name)));
+	ck_assert(seeds_name("mm2", NULL, d2, 4, w[1].name, sizeof(w[1].name)));
+	ck_assert(seeds_name("mm5", "ke-zero", d3, 4, w[2].name, sizeof(w[2].name)));
+	ck_assert(seeds_name("mm5-plain", "ke-zero", p3, 2, w[3].name, sizeof(w[3].name)));
+	w[0].bytes = CHUNK_FROM(d1, 4);
+	w[1].bytes = CHUNK_FROM(d2, 4);
+	w[2].bytes = CHUNK_FROM(d3, 4);
+	w[3].bytes = CHUNK_FROM(p3, 2);
+	ck_assert_msg(strstr(w[2].name, "mm5-ke-zero-") == w[2].name, "%s", w[2].name);
+	sd_check_dir(sd_dir, w, 4);
+	ck_assert_uint_eq(st.written, 4);
+}
+END_TEST
+
 START_TEST(test_seeds_unwritable)
 {
 	static const uint8_t data[] = { 1, 2, 3 };
@@ -577,6 +610,7 @@ Suite *suite_seeds(void)
 	tcase_add_test(tc, test_seeds_again);
 	tcase_add_test(tc, test_seeds_concurrent);
 	tcase_add_test(tc, test_seeds_names);
+	tcase_add_test(tc, test_seeds_labelled);
 	tcase_add_test(tc, test_seeds_unwritable);
 	suite_add_tcase(s, tc);
 	return s;

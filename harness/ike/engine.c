@@ -534,8 +534,10 @@ static bool ike_send(struct ike_engine *e, const struct ike_step *s, const struc
 	ike_apply_byte_muts(&dgram, s, false);
 	ike_xmit(e, dgram);
 	struct ike_event *ev = ike_event_add(e, now, true, kind, m, dgram, plain);
-	if (s->nmut)
+	if (s->nmut) {
+		ev->mutated = true;
 		ike_note(ev, "%zu mutation(s)", s->nmut);
+	}
 	log_debug("%s: -> %s msgid %08" PRIx32 " %zu bytes", e->name, ike_kind_name(kind),
 		  m->hdr.msgid, dgram.len);
 	if (kind == IKE_K_NOTIFY) {

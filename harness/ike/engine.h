@@ -108,6 +108,7 @@ struct ike_event {
 	bool natt;                /* on the NAT-T port, with the non-ESP marker */
 	bool retransmit;          /* sent again by the timer */
 	bool duplicate;           /* received again; reply resent or ignored */
+	bool mutated;             /* sent with its step's mutations */
 	char note[160];           /* rejection reason, "unexpected", ... */
 };
 

@@ -221,13 +221,15 @@ bool seeds_write_result(const char *dir, const struct ike_result *r, const char 
 		if (ev->retransmit || ev->duplicate)
 			continue;
 		const char *kind = seeds_kind(ev->kind);
-		if (!seeds_put(dir, kind, label, ev->datagram.ptr, ev->datagram.len, st, err,
+		/* the label names what made a datagram malformed: only those */
+		const char *lb = ev->mutated ? label : NULL;
+		if (!seeds_put(dir, kind, lb, ev->datagram.ptr, ev->datagram.len, st, err,
 			       errlen))
 			return false;
 		if (ev->plaintext.len) {
 			char pk[SEEDS_LABEL_MAX + 8];
 			snprintf(pk, sizeof(pk), "%s-plain", kind);
-			if (!seeds_put(dir, pk, label, ev->plaintext.ptr, ev->plaintext.len, st,
+			if (!seeds_put(dir, pk, lb, ev->plaintext.ptr, ev->plaintext.len, st,
 				       err, errlen))
 				return false;
 		}

@@ -51,7 +51,8 @@ struct seeds_stats {
 /* Every non-empty datagram of r, sent and received, and the plaintext of
  * every encrypted one (retransmissions and duplicates left out: their
  * bytes are an earlier event's), into dir (made with its parents when missing).
- * label may be NULL; st may be NULL. Stops at the first error: false with
+ * label (NULL: none) names the mutation: it goes on the datagrams the
+ * engine sent mutated, and their plaintexts, only. st may be NULL. Stops at the first error: false with
  * "path: reason" in err. */
 bool seeds_write_result(const char *dir, const struct ike_result *r, const char *label,
 			struct seeds_stats *st, char *err, size_t errlen);

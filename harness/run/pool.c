@@ -207,6 +207,23 @@ static bool run_first_host(const char *cidr, char *out, size_t len)
 	return inet_ntop(AF_INET, &in, out, (socklen_t)len) != NULL;
 }
 
+/* What the mutated datagrams of a case are named after in the seeds: its
+ * catalog entry, the first one its script names, "fuzz" for a variant,
+ * else "mutated". */
+static const char *run_seeds_label(const struct suite_case *c)
+{
+	if (c->malformed)
+		return c->malformed->name;
+	for (size_t i = 0; i < c->nsteps; i++) {
+		if (c->steps[i].catalog)
+			return c->steps[i].catalog->name;
+		for (size_t k = 0; k < c->steps[i].nmutations; k++)
+			if (c->steps[i].mutations[k].catalog)
+				return c->steps[i].mutations[k].catalog->name;
+	}
+	return c->expect.survives ? "fuzz" : "mutated";
+}
+
 /* A case whose only misfit is its proposal, as the device's refusal of it:
  * the harness initiates, the standard exchange, NO-PROPOSAL-CHOSEN expected
  * (docs/vendors.md). False when the case cannot be turned so. */
@@ -487,7 +504,7 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 											: 4000,
 		.traffic = c->expect.traffic,
 		.script = c->steps ? steps : NULL, .nsteps = nsteps,
-		.artifacts = dir, .seeds = w->o->seeds,
+		.artifacts = dir, .seeds = w->o->seeds, .seeds_label = run_seeds_label(c),
 		.natt = c->natt, .no_natt = c->no_natt, .life_policy = c->life_policy,
 		.peer_fakes_nat = ss && !strongswan_kernel_esp(),
 		.hold_ms = c->hold_ms, .rekey = c->rekey, .rekey_margin_ms = c->rekey_margin_ms,
