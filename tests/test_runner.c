@@ -1469,7 +1469,8 @@ START_TEST(test_runner_remote_device)
 	/* smoke (PSK Main Mode both ways; the rest skipped), a HAGLE slice (in
 	   the profile: run; outside it: the device must refuse), a malformed
 	   slice with peer-alive */
-	const char *argv[] = { tr_bin(), "--peer", "remote", "--profile", prof, "--out", out,
+	const char *argv[] = { tr_bin(), "-j", "2", "--peer", "remote", "--profile", prof,
+			       "--out", out,
 			       "--filter", "mm-psk-*", "--filter", "am-psk-h2p", "--filter", "mm-rsa-h2p",
 			       "--filter", "mismatch-h2p",
 			       "--filter", "psk-aes128-sha256-g14", "--filter", "psk-aes128-sha1-g14",
