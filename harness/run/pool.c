@@ -267,10 +267,19 @@ static bool run_remote_env(struct run_worker *w, char *err, size_t len)
 		if (!down)
 			return false;
 	}
-	if (!p->ts_harness_text || !p->ts_device_text)
-		return snprintf(err, len, "profile %s: no traffic selectors (traffic: device_ts, "
-				"harness_ts)", p->file), false;
-	if (!run_first_host(p->ts_harness_text, w->harness_host, sizeof(w->harness_host)))
+	if (p->reach != PROFILE_REACH_MACVLAN)
+		return snprintf(err, len, "profile %s: reach mode veth is not run by this version "
+				"(a crashed run would take the link with its namespace); a macvlan "
+				"works on a veth end too", p->file), false;
+	/* without selectors in the profile: host to host on the IKE addresses */
+	char hts[80], dts[80], lip[64], dip[64];
+	inet_ntop(p->local.family, p->local.ip, lip, sizeof(lip));
+	inet_ntop(p->address.family, p->address.ip, dip, sizeof(dip));
+	snprintf(hts, sizeof(hts), "%s", p->ts_harness_text ? p->ts_harness_text : lip);
+	snprintf(dts, sizeof(dts), "%s", p->ts_device_text ? p->ts_device_text : dip);
+	if (!p->ts_harness_text)
+		snprintf(w->harness_host, sizeof(w->harness_host), "%s", lip);
+	else if (!run_first_host(p->ts_harness_text, w->harness_host, sizeof(w->harness_host)))
 		return snprintf(err, len, "profile %s: harness_ts %s is not an IPv4 subnet", p->file,
 				p->ts_harness_text), false;
 	char gw[64] = "", ping[64] = "";
@@ -278,8 +287,8 @@ static bool run_remote_env(struct run_worker *w, char *err, size_t len)
 		inet_ntop(p->gateway.family, p->gateway.ip, gw, sizeof(gw));
 	if (p->has_ping)
 		inet_ntop(p->ping.family, p->ping.ip, ping, sizeof(ping));
-	else
-		run_first_host(p->ts_device_text, ping, sizeof(ping));
+	else if (!p->ts_device_text || !run_first_host(p->ts_device_text, ping, sizeof(ping)))
+		snprintf(ping, sizeof(ping), "%s", dip);
 	static char ping_host[64];  /* per worker process */
 	snprintf(ping_host, sizeof(ping_host), "%s", ping);
 	w->device = (struct interop_device){
@@ -290,11 +299,11 @@ static bool run_remote_env(struct run_worker *w, char *err, size_t len)
 	struct netns_remote rm = {
 		.interface = p->interface, .local = p->local, .prefix_len = p->prefix_len,
 		.device = p->address, .gateway = p->has_gateway ? gw : NULL,
-		.harness_host = w->harness_host,
+		.harness_host = p->ts_harness_text ? w->harness_host : NULL,
 	};
 	char prefix[40];
 	snprintf(prefix, sizeof(prefix), "%sw%u", w->o->prefix, w->slot);
-	if (!interop_env_remote_up(&w->env, &rm, p->ts_harness_text, p->ts_device_text, &w->device,
+	if (!interop_env_remote_up(&w->env, &rm, hts, dts, &w->device,
 				   prefix, err, len))
 		return false;
 	w->env_ok = true;
