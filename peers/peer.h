@@ -97,6 +97,13 @@ struct peer_ops {
 	void (*stop)(struct peer *p);
 };
 
+/* Key=value state lines ("sa state=established encr=7 ..."), as the self
+ * peer's --state file and a device's sa_state command print them: the
+ * decimal value of " key=" in line (0 when absent), and a 4-byte SPI in
+ * hex (zero when absent or short). */
+unsigned long peer_state_field(const char *line, const char *key);
+void peer_state_spi(const char *line, const char *key, uint8_t out[4]);
+
 struct peer {
 	const struct peer_ops *ops;
 	char ns[64];                      /* the network namespace it runs in */

@@ -229,26 +229,6 @@ static bool remote_initiate(struct peer *p, const struct peer_case *c, char *err
 	return true;
 }
 
-static unsigned long remote_field(const char *line, const char *key)
-{
-	char pat[40];
-	snprintf(pat, sizeof(pat), " %s=", key);
-	const char *q = strstr(line, pat);
-	return q ? strtoul(q + strlen(pat), NULL, 0) : 0;
-}
-
-static void remote_spi(const char *line, const char *key, uint8_t out[4])
-{
-	char pat[40];
-	snprintf(pat, sizeof(pat), " %s=", key);
-	const char *q = strstr(line, pat);
-	chunk_t c = CHUNK_EMPTY;
-	memset(out, 0, 4);
-	if (q && strlen(q + strlen(pat)) >= 8 && hex_decode(q + strlen(pat), 8, &c) && c.len == 4)
-		memcpy(out, c.ptr, 4);
-	chunk_free(&c);
-}
-
 void remote_parse_state(const char *text, struct peer_sa_view *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -260,22 +240,22 @@ void remote_parse_state(const char *text, struct peer_sa_view *out)
 		snprintf(one, sizeof(one), "%.*s", (int)(l < sizeof(one) ? l : sizeof(one) - 1), line);
 		if (!out->present && !strncmp(one, "sa ", 3) && strstr(one, " state=established")) {
 			out->present = true;
-			out->encr = (uint16_t)remote_field(one, "encr");
-			out->keylen = (uint16_t)remote_field(one, "keylen");
-			out->hash = (uint16_t)remote_field(one, "hash");
-			out->group = (uint16_t)remote_field(one, "group");
-			out->life_sec = (uint32_t)remote_field(one, "life_sec");
+			out->encr = (uint16_t)peer_state_field(one, "encr");
+			out->keylen = (uint16_t)peer_state_field(one, "keylen");
+			out->hash = (uint16_t)peer_state_field(one, "hash");
+			out->group = (uint16_t)peer_state_field(one, "group");
+			out->life_sec = (uint32_t)peer_state_field(one, "life_sec");
 		} else if (out->present && !out->child.present && !strncmp(one, "child ", 6)) {
 			struct peer_child_view *ch = &out->child;
 			ch->present = true;
-			ch->transform = (uint16_t)remote_field(one, "transform");
-			ch->keylen = (uint16_t)remote_field(one, "keylen");
-			ch->auth = (uint16_t)remote_field(one, "auth");
-			ch->group = (uint16_t)remote_field(one, "group");
-			ch->encap = remote_field(one, "encap") != 0;
-			ch->life_sec = (uint32_t)remote_field(one, "life_sec");
-			remote_spi(one, "spi_in", ch->spi_in);
-			remote_spi(one, "spi_out", ch->spi_out);
+			ch->transform = (uint16_t)peer_state_field(one, "transform");
+			ch->keylen = (uint16_t)peer_state_field(one, "keylen");
+			ch->auth = (uint16_t)peer_state_field(one, "auth");
+			ch->group = (uint16_t)peer_state_field(one, "group");
+			ch->encap = peer_state_field(one, "encap") != 0;
+			ch->life_sec = (uint32_t)peer_state_field(one, "life_sec");
+			peer_state_spi(one, "spi_in", ch->spi_in);
+			peer_state_spi(one, "spi_out", ch->spi_out);
 		}
 		line = nl ? nl + 1 : NULL;
 	}

@@ -423,26 +423,6 @@ static bool self_initiate(struct peer *p, const struct peer_case *c, char *err, 
 }
 
 /* "key=value" out of a state line, as a number (0 when absent). */
-static unsigned long self_field(const char *line, const char *key)
-{
-	char pat[40];
-	snprintf(pat, sizeof(pat), " %s=", key);
-	const char *q = strstr(line, pat);
-	return q ? strtoul(q + strlen(pat), NULL, 10) : 0;
-}
-
-static void self_spi(const char *line, const char *key, uint8_t out[4])
-{
-	char pat[40];
-	snprintf(pat, sizeof(pat), " %s=", key);
-	const char *q = strstr(line, pat);
-	chunk_t c = CHUNK_EMPTY;
-	memset(out, 0, 4);
-	if (q && hex_decode(q + strlen(pat), 8, &c) && c.len == 4)
-		memcpy(out, c.ptr, 4);
-	chunk_free(&c);
-}
-
 static bool self_view(struct peer *p, const struct peer_case *c, struct peer_sa_view *out,
 		      char *err, size_t errlen)
 {
@@ -466,17 +446,17 @@ static bool self_view(struct peer *p, const struct peer_case *c, struct peer_sa_
 		size_t l = nl ? (size_t)(nl - line) : strlen(line);
 		snprintf(one, sizeof(one), "%.*s", (int)(l < sizeof(one) ? l : sizeof(one) - 1), line);
 		if (!strncmp(one, "sa ", 3) && strstr(one, " state=established")) {
-			id = self_field(one, "id");
+			id = peer_state_field(one, "id");
 			out->present = true;
-			out->encr = (uint16_t)self_field(one, "encr");
-			out->keylen = (uint16_t)self_field(one, "keylen");
-			out->hash = (uint16_t)self_field(one, "hash");
-			out->group = (uint16_t)self_field(one, "group");
-			out->life_sec = (uint32_t)self_field(one, "life_sec");
+			out->encr = (uint16_t)peer_state_field(one, "encr");
+			out->keylen = (uint16_t)peer_state_field(one, "keylen");
+			out->hash = (uint16_t)peer_state_field(one, "hash");
+			out->group = (uint16_t)peer_state_field(one, "group");
+			out->life_sec = (uint32_t)peer_state_field(one, "life_sec");
 			out->nat_known = true;
-			out->nat_local = self_field(one, "nat_local") != 0;
-			out->nat_remote = self_field(one, "nat_peer") != 0;
-			bool floated = self_field(one, "floated") != 0;
+			out->nat_local = peer_state_field(one, "nat_local") != 0;
+			out->nat_remote = peer_state_field(one, "nat_peer") != 0;
+			bool floated = peer_state_field(one, "floated") != 0;
 			out->local_port = floated ? IKE_NATT_PORT : 500;
 			/* peer=ADDR:PORT, an IPv6 ADDR in brackets */
 			const char *pe = strstr(one, " peer=");
@@ -487,25 +467,25 @@ static bool self_view(struct peer *p, const struct peer_case *c, struct peer_sa_
 					colon = q;
 			out->remote_port = colon ? (uint16_t)strtoul(colon + 1, NULL, 10) : 0;
 			memset(&out->child, 0, sizeof(out->child));
-		} else if (!strncmp(one, "child ", 6) && id && self_field(one, "sa") == id &&
-			   !out->child.present && !self_field(one, "deleted") &&
-			   !self_field(one, "expired")) {
+		} else if (!strncmp(one, "child ", 6) && id && peer_state_field(one, "sa") == id &&
+			   !out->child.present && !peer_state_field(one, "deleted") &&
+			   !peer_state_field(one, "expired")) {
 			struct peer_child_view *ch = &out->child;
 			ch->present = true;
-			ch->transform = (uint16_t)self_field(one, "transform");
-			ch->keylen = (uint16_t)self_field(one, "keylen");
-			ch->auth = (uint16_t)self_field(one, "auth");
-			ch->group = (uint16_t)self_field(one, "group");
-			ch->encap = self_field(one, "encap") >= IKE_ENCAP_UDP_TUNNEL;
-			ch->life_sec = (uint32_t)self_field(one, "life_sec");
+			ch->transform = (uint16_t)peer_state_field(one, "transform");
+			ch->keylen = (uint16_t)peer_state_field(one, "keylen");
+			ch->auth = (uint16_t)peer_state_field(one, "auth");
+			ch->group = (uint16_t)peer_state_field(one, "group");
+			ch->encap = peer_state_field(one, "encap") >= IKE_ENCAP_UDP_TUNNEL;
+			ch->life_sec = (uint32_t)peer_state_field(one, "life_sec");
 			ch->natoa_known = true;
 			ch->natoa = strstr(one, " natoa_i=") || strstr(one, " natoa_r=");
-			ch->packets_in = self_field(one, "packets_in");
-			ch->packets_out = self_field(one, "packets_out");
-			ch->bytes_in = self_field(one, "bytes_in");
-			ch->bytes_out = self_field(one, "bytes_out");
-			self_spi(one, "spi_in", ch->spi_in);
-			self_spi(one, "spi_out", ch->spi_out);
+			ch->packets_in = peer_state_field(one, "packets_in");
+			ch->packets_out = peer_state_field(one, "packets_out");
+			ch->bytes_in = peer_state_field(one, "bytes_in");
+			ch->bytes_out = peer_state_field(one, "bytes_out");
+			peer_state_spi(one, "spi_in", ch->spi_in);
+			peer_state_spi(one, "spi_out", ch->spi_out);
 		}
 		line = nl ? nl + 1 : NULL;
 	}
