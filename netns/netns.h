@@ -130,9 +130,21 @@ bool netns_topo_remap(struct netns_topo *t, enum netns_role box, char *err, size
  *    lo: harness_host/32                   (gateway, when the device is
  *                                           not on the link)
  *
- * The run's only namespace: its macvlan dies with it, and the host's
- * interface is never changed. Only the harness role exists; peer_ike and
- * peer_public are the device's address. */
+ *   with nat, the harness behind a NAT box of the run's own (IPv4 only):
+ *
+ *   [ harness ns ]              [ nh ns ]                  host      device
+ *    eth-nh 203.0.113.2/24 --- eth-h 203.0.113.1/24
+ *    default via .1              eth-dev (macvlan, local/len) -- interface -- address
+ *    lo: harness_host/32         masquerade 203.0.113.0/24 leaving eth-dev;
+ *                                UDP 500, 4500 to local DNAT to 203.0.113.2
+ *
+ *   (the inside network is the first of 203.0.113.0/24, 198.51.100.0/24,
+ *   192.0.2.0/24 that holds neither local, the device nor the gateway)
+ *
+ * Only the run's namespaces: the macvlan dies with them, and the host's
+ * interface is never changed. There is no peer role; peer_ike and
+ * peer_public are the device's address, harness_public is local and
+ * harness_ike the harness's own (the inside address behind the NAT). */
 #define NETNS_REMOTE_IF "eth-dev"
 struct netns_remote {
 	const char *interface;          /* the host's link toward the device */
@@ -141,6 +153,7 @@ struct netns_remote {
 	struct netaddr device;
 	const char *gateway;            /* NULL: on-link */
 	const char *harness_host;       /* put on lo (NULL: none) */
+	bool nat;                       /* the harness behind a NAT box */
 };
 struct netns_topo *netns_topo_remote(const char *prefix, const struct netns_remote *rm, char *err,
 				     size_t errlen);

@@ -37,6 +37,7 @@ struct netns_route_spec {
 struct netns_nat_spec {
 	enum netns_role box, inner, outer;
 	const char *public_ip, *inner_net, *inner_host; /* NULL ends the list */
+	const char *outer_if;               /* NULL: the link toward outer */
 };
 
 struct netns_topo_spec {
@@ -105,6 +106,9 @@ struct netns_topo_internal {
 	bool created[NETNS_ROLE_COUNT];       /* ours to remove (never a clash's) */
 	unsigned remaps[NETNS_ROLE_COUNT];    /* netns_topo_remap calls per NAT box */
 	bool remote;                          /* netns_topo_remote: no veths of ours */
+	/* a NAT box toward a device: its spec and the strings it points to */
+	struct netns_nat_spec remote_nat;
+	char remote_public[64], remote_net[32], remote_host[32];
 };
 
 const char *netns_topology_name(enum netns_topology t)
@@ -366,7 +370,10 @@ static bool netns_nat_rules(const struct netns_topo *t, const struct netns_nat_s
 {
 	char out_if[16], rules[1200];
 	const char *ns = t->ns[n->box];
-	netns_ifname(n->outer, out_if);
+	if (n->outer_if)
+		snprintf(out_if, sizeof(out_if), "%s", n->outer_if);
+	else
+		netns_ifname(n->outer, out_if);
 	int len = snprintf(rules, sizeof(rules),
 		"%s"
 		"table ip ikec_nat {\n"
@@ -403,7 +410,10 @@ static bool netns_nat(const struct netns_topo *t, const struct netns_nat_spec *n
 bool netns_topo_remap(struct netns_topo *t, enum netns_role box, char *err, size_t errlen)
 {
 	const struct netns_nat_spec *n = NULL;
-	if ((unsigned)t->kind < NETNS_TOPO_COUNT)
+	if (t->in && t->in->remote)
+		n = t->in->remote_nat.public_ip && box == t->in->remote_nat.box
+			? &t->in->remote_nat : NULL;
+	else if ((unsigned)t->kind < NETNS_TOPO_COUNT)
 		for (n = netns_specs[t->kind].nat; n->public_ip && n->box != box; n++)
 			;
 	if (!n || !n->public_ip || !t->in || !netns_topo_ns(t, box)) {
@@ -660,6 +670,36 @@ static bool netns_nl_macvlan(const char *parent, const char *ns, const char *ifn
 	return true;
 }
 
+/* The NAT box's inside network toward a device: the first TEST-NET that
+ * holds none of the addresses the profile uses on the outside. */
+static bool netns_remote_inside(const struct netns_remote *rm, char net[32], char host[32],
+				char gw[32])
+{
+	static const char *const nets[] = { "203.0.113", "198.51.100", "192.0.2" };
+	for (size_t i = 0; i < sizeof(nets) / sizeof(nets[0]); i++) {
+		struct in_addr base;
+		char ip[32];
+		snprintf(ip, sizeof(ip), "%s.0", nets[i]);
+		if (inet_pton(AF_INET, ip, &base) != 1)
+			return false;
+		bool clash = false;
+		const struct netaddr *outside[] = { &rm->local, &rm->device };
+		for (size_t k = 0; k < 2; k++)
+			clash = clash || (outside[k]->family == AF_INET &&
+					  !memcmp(outside[k]->ip, &base, 3));
+		struct in_addr g;
+		clash = clash || (rm->gateway && inet_pton(AF_INET, rm->gateway, &g) == 1 &&
+				  !memcmp(&g, &base, 3));
+		if (clash)
+			continue;
+		snprintf(net, 32, "%s.0/24", nets[i]);
+		snprintf(host, 32, "%s.2", nets[i]);
+		snprintf(gw, 32, "%s.1", nets[i]);
+		return true;
+	}
+	return false;
+}
+
 struct netns_topo *netns_topo_remote(const char *prefix, const struct netns_remote *rm, char *err,
 				     size_t errlen)
 {
@@ -667,6 +707,11 @@ struct netns_topo *netns_topo_remote(const char *prefix, const struct netns_remo
 		prefix = NETNS_PREFIX_DEFAULT;
 	if (!netns_prefix_valid(prefix, err, errlen))
 		return NULL;
+	if (rm->nat && rm->local.family != AF_INET) {
+		snprintf(err, errlen, "toward the device on %s: a NAT box in front of the harness "
+			 "is IPv4 only", rm->interface);
+		return NULL;
+	}
 	struct netns_topo *t = calloc(1, sizeof(*t));
 	struct netns_topo_internal *in = calloc(1, sizeof(*in));
 	if (!t || !in) {
@@ -675,28 +720,68 @@ struct netns_topo *netns_topo_remote(const char *prefix, const struct netns_remo
 		snprintf(err, errlen, "topology: out of memory");
 		return NULL;
 	}
-	t->kind = NETNS_TOPO_DIRECT;
+	t->kind = rm->nat ? NETNS_TOPO_NAT_HARNESS : NETNS_TOPO_DIRECT;
 	t->in = in;
 	in->remote = true;
 	snprintf(t->prefix, sizeof(t->prefix), "%s", prefix);
 	struct netns_topo_spec spec = { .name = "remote" };
 	spec.has[H] = true;
-	char e[256], cidr[80];
+	spec.has[NH] = rm->nat;
+	/* the namespace that holds the macvlan: the NAT box, or the harness */
+	enum netns_role edge = rm->nat ? NH : H;
+	char e[256], cidr[80], gw_in[32] = "";
 	t->harness_ike = t->harness_public = rm->local;
 	t->peer_ike = t->peer_public = rm->device;
 	t->harness_ike.port = t->harness_public.port = t->peer_ike.port = t->peer_public.port = 500;
-	bool ok = netns_topo_names(t, &spec, e, sizeof(e)) && netns_create(t->ns[H], e, sizeof(e));
-	if (ok)
-		in->created[H] = true;
-	ok = ok && netns_nl_open(t->ns[H], &in->sk[H], e, sizeof(e)) &&
-	     netns_nl_up(in->sk[H], t->ns[H], "lo", e, sizeof(e)) &&
-	     netns_nl_macvlan(rm->interface, t->ns[H], NETNS_REMOTE_IF, e, sizeof(e));
+	bool ok = true;
+	if (rm->nat) {
+		char ahost[40];
+		ok = netns_remote_inside(rm, in->remote_net, in->remote_host, gw_in);
+		if (!ok)
+			snprintf(e, sizeof(e), "no TEST-NET left for the NAT box's inside network");
+		netns_ip_text(&rm->local, in->remote_public, sizeof(in->remote_public));
+		snprintf(ahost, sizeof(ahost), "%s", in->remote_host);
+		ok = ok && netns_topo_addr(ahost, &t->harness_ike, e, sizeof(e));
+		t->harness_nat = true;
+		in->remote_nat = (struct netns_nat_spec){
+			.box = NH, .inner = H, .outer = NH, .public_ip = in->remote_public,
+			.inner_net = in->remote_net, .inner_host = in->remote_host,
+			.outer_if = NETNS_REMOTE_IF,
+		};
+	}
+	ok = ok && netns_topo_names(t, &spec, e, sizeof(e));
+	for (int r = 0; ok && r < NETNS_ROLE_COUNT; r++) {
+		if (!spec.has[r])
+			continue;
+		ok = netns_create(t->ns[r], e, sizeof(e));
+		if (ok)
+			in->created[r] = true;
+		ok = ok && netns_nl_open(t->ns[r], &in->sk[r], e, sizeof(e)) &&
+		     netns_nl_up(in->sk[r], t->ns[r], "lo", e, sizeof(e));
+	}
+	ok = ok && netns_nl_macvlan(rm->interface, t->ns[edge], NETNS_REMOTE_IF, e, sizeof(e));
 	if (ok) {
 		char ip[64];
 		netns_ip_text(&rm->local, ip, sizeof(ip));
 		snprintf(cidr, sizeof(cidr), "%s/%u", ip, rm->prefix_len);
-		ok = netns_nl_addr(in->sk[H], t->ns[H], NETNS_REMOTE_IF, cidr, e, sizeof(e)) &&
-		     netns_nl_up(in->sk[H], t->ns[H], NETNS_REMOTE_IF, e, sizeof(e));
+		ok = netns_nl_addr(in->sk[edge], t->ns[edge], NETNS_REMOTE_IF, cidr, e, sizeof(e)) &&
+		     netns_nl_up(in->sk[edge], t->ns[edge], NETNS_REMOTE_IF, e, sizeof(e));
+	}
+	if (ok && rm->nat) {
+		/* harness -- NAT box: a veth on the inside network; everything
+		   of the harness's leaves through the box */
+		char ifh[16], ifn[16], hcidr[40], ncidr[40];
+		netns_ifname(NH, ifh);
+		netns_ifname(H, ifn);
+		snprintf(hcidr, sizeof(hcidr), "%s/24", in->remote_host);
+		snprintf(ncidr, sizeof(ncidr), "%s/24", gw_in);
+		ok = netns_nl_veth(in->sk[H], t->ns[H], ifh, t->ns[NH], ifn, e, sizeof(e)) &&
+		     netns_nl_addr(in->sk[H], t->ns[H], ifh, hcidr, e, sizeof(e)) &&
+		     netns_nl_addr(in->sk[NH], t->ns[NH], ifn, ncidr, e, sizeof(e)) &&
+		     netns_nl_up(in->sk[H], t->ns[H], ifh, e, sizeof(e)) &&
+		     netns_nl_up(in->sk[NH], t->ns[NH], ifn, e, sizeof(e)) &&
+		     netns_nl_route(in->sk[H], t->ns[H], ifh, "0.0.0.0/0", gw_in, e, sizeof(e)) &&
+		     netns_nat(t, &in->remote_nat, e, sizeof(e));
 	}
 	/* the harness's own host inside its selector, for the tunnel's traffic */
 	if (ok && rm->harness_host) {
@@ -706,8 +791,8 @@ struct netns_topo *netns_topo_remote(const char *prefix, const struct netns_remo
 	if (ok && rm->gateway) {
 		char ip[64];
 		netns_ip_text(&rm->device, ip, sizeof(ip));
-		snprintf(cidr, sizeof(cidr), "%s/32", ip);
-		ok = netns_nl_route(in->sk[H], t->ns[H], NETNS_REMOTE_IF, cidr, rm->gateway, e,
+		snprintf(cidr, sizeof(cidr), "%s/%u", ip, rm->device.family == AF_INET ? 32 : 128);
+		ok = netns_nl_route(in->sk[edge], t->ns[edge], NETNS_REMOTE_IF, cidr, rm->gateway, e,
 				    sizeof(e));
 	}
 	if (!ok) {

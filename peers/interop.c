@@ -374,6 +374,20 @@ static void interop_host(const char *cidr, char *out, size_t len)
 		*slash = '\0';
 }
 
+/* The hosts the probes go between: the test subnets' own (a /32 each), or
+ * a device's, whose selectors are subnets: our host in ours, the one the
+ * profile says answers in its. */
+static void interop_probe_hosts(const struct interop_net *net, char hs[64], char ps[64])
+{
+	if (net->device) {
+		snprintf(hs, 64, "%s", net->device->harness_host);
+		snprintf(ps, 64, "%s", net->device->ping);
+		return;
+	}
+	interop_host(net->harness_ts, hs, 64);
+	interop_host(net->peer_ts, ps, 64);
+}
+
 /* ping inside ns while the data plane runs; the replies counted from its
  * output (kept in log). */
 static bool interop_ping(struct interop_pump *p, const char *ns, const char *src, const char *dst,
@@ -681,13 +695,7 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 	char token_hex[33];
 	ike_random(token, sizeof(token));
 	hex_encode(token, sizeof(token), token_hex);
-	interop_host(net->harness_ts, hs, sizeof(hs));
-	interop_host(net->peer_ts, ps, sizeof(ps));
-	if (net->device) {
-		/* a device's selectors are subnets: our host in ours, its pinged one */
-		snprintf(hs, sizeof(hs), "%s", net->device->harness_host);
-		snprintf(ps, sizeof(ps), "%s", net->device->ping);
-	}
+	interop_probe_hosts(net, hs, ps);
 	uint64_t t0 = clock_ms();
 	snprintf(log, sizeof(log), "%s/ping-out.log", art);
 	bool ok = interop_ping(&p, net->harness_ns, hs, ps, token_hex, log, &tr->out_replies, err,
@@ -977,8 +985,7 @@ static void interop_rekey(struct peer *peer, const struct interop_net *net,
 	uint32_t old_msgid = res->child[oi].msgid;
 	rk->old_spi_in = interop_spi32(old);
 	/* the probe: one echo every INTEROP_HOLD_PING_MS for the whole hold */
-	interop_host(net->harness_ts, hs, sizeof(hs));
-	interop_host(net->peer_ts, ps, sizeof(ps));
+	interop_probe_hosts(net, hs, ps);
 	snprintf(count, sizeof(count), "%u", s->hold_ms / INTEROP_HOLD_PING_MS);
 	snprintf(interval, sizeof(interval), "%.3f", INTEROP_HOLD_PING_MS / 1000.0);
 	snprintf(log, sizeof(log), "%s/ping-hold.log", art);
@@ -1524,13 +1531,15 @@ bool interop_env_remote_up(struct interop_env *v, const struct netns_remote *rm,
 		return false;
 	memset(&v->net, 0, sizeof(v->net));
 	v->net.harness_ns = netns_topo_ns(v->topo, NETNS_ROLE_HARNESS);
-	v->net.harness = v->net.harness_public = v->topo->harness_ike;
+	v->net.harness = v->topo->harness_ike;
+	v->net.harness_public = v->topo->harness_public;
 	v->net.peer = v->net.peer_public = v->topo->peer_ike;
+	v->net.topo = v->topo;  /* a remap of the harness's own NAT box */
 	snprintf(v->hts, sizeof(v->hts), "%s", harness_ts);
 	snprintf(v->pts, sizeof(v->pts), "%s", device_ts);
 	v->net.harness_ts = v->hts;
 	v->net.peer_ts = v->pts;
-	v->net.harness_if = NETNS_REMOTE_IF;
+	v->net.harness_if = rm->nat ? "eth-nh" : NETNS_REMOTE_IF;
 	v->net.device = dev;
 	return true;
 }

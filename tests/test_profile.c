@@ -152,6 +152,7 @@ START_TEST(test_profile_defaults)
 	ck_assert(!p.has_gateway);
 	ck_assert(p.role_responder && !p.role_initiator);
 	ck_assert(p.main_mode && !p.aggressive);
+	ck_assert(p.mode_tunnel && !p.mode_transport);
 	ck_assert_uint_eq(p.nauth, 1);
 	ck_assert_uint_eq(p.auth[0], IKE_AUTH_PSK);
 	ck_assert_ptr_null(p.cert);
@@ -329,6 +330,8 @@ static const struct {
 	{ A "  child_lifetime: forever\n",
 	  "t.yaml:7:19: 'child_lifetime' must be a duration such as 30s, 500ms or 8h, not 'forever'" },
 	{ A "  natt: maybe\n", "t.yaml:7:9: 'natt' must be true or false, not 'maybe'" },
+	{ A "  modes: [tunnel, transprot]\n",
+	  "t.yaml:7:19: 'modes' must be one of tunnel, transport, not 'transprot' (did you mean 'transport'?)" },
 	/* traffic */
 	{ A "traffic: { device_ts: 10.2.0.0/24, harness_ts: 10.1.0.0/24, ping: 10.3.0.1 }\n",
 	  "t.yaml:7:67: 'ping': 10.3.0.1 is not inside device_ts 10.2.0.0/24" },
@@ -390,6 +393,7 @@ static const char test_profile_fit_suite[] =
 	"  - { name: esp-pfs-ok, esp: aes256-sha256, pfs: modp2048 }\n"
 	"  - { name: esp-pfs-missing, esp: aes128-sha1, pfs: modp2048 }\n"
 	"  - { name: esp-other, esp: 3des-md5 }\n"
+	"  - { name: transport, esp: aes128-sha1, mode: transport }\n"
 	"  - { name: nat, topology: nat-both }\n"
 	"  - { name: natt-force, natt_force: true }\n"
 	"  - { name: peer-config, peer_config: { ike_lifetime: 1h } }\n"
@@ -412,6 +416,7 @@ static const struct {
 	{ "esp-pfs-ok", NULL },
 	{ "esp-pfs-missing", "the device does not accept ESP aes128-sha1-modp2048 (the profile accepts aes128-sha1, aes256-sha256-modp2048)" },
 	{ "esp-other", "the device does not accept ESP 3des-md5 (the profile accepts aes128-sha1, aes256-sha256-modp2048)" },
+	{ "transport", "the device does not take transport mode (the profile accepts tunnel)" },
 	{ "nat", "the case puts a NAT in the path (topology nat-both) and the device does not do NAT-T (the profile says natt: false)" },
 	{ "natt-force", "the case forces NAT-T and the device does not do it (the profile says natt: false)" },
 	{ "peer-config", "the case changes the peer's configuration (peer_config) and the device's configuration is fixed" },

@@ -124,6 +124,7 @@ struct run_worker {
 	unsigned slot;
 	struct peer *peers[3];    /* by enum suite_peer, made on first use */
 	bool remote;              /* env is toward the profile's device */
+	bool remote_nat;          /* ... from behind a NAT box of the run's */
 	struct interop_device device;
 	char harness_host[64];
 };
@@ -250,12 +251,13 @@ static bool run_remote_negative(const struct profile *p, const struct suite_case
 	return true;
 }
 
-/* Toward the profile's device, once per worker (the device is always the
- * same; rebuilt only after a local topology). */
-static bool run_remote_env(struct run_worker *w, char *err, size_t len)
+/* Toward the profile's device, once per worker and way (the device is
+ * always the same; rebuilt after a local topology or to put the harness
+ * behind a NAT box or take it away). */
+static bool run_remote_env(struct run_worker *w, bool nat, char *err, size_t len)
 {
 	const struct profile *p = w->o->profile;
-	if (w->env_ok && w->remote)
+	if (w->env_ok && w->remote && w->remote_nat == nat)
 		return true;
 	if (w->env_ok) {
 		run_stop_peers(w);
@@ -296,10 +298,17 @@ static bool run_remote_env(struct run_worker *w, char *err, size_t len)
 		.key = p->key, .cert = p->cert, .ca = p->ca, .ping = ping_host,
 		.harness_host = w->harness_host, .rate_pps = p->rate_pps,
 	};
+	if (nat && !w->device.harness_id.type) {
+		/* behind the NAT the harness still names itself by the address
+		   the device was configured for, the profile's */
+		w->device.harness_id.type = 1;  /* ID_IPV4_ADDR */
+		w->device.harness_id.len = 4;
+		memcpy(w->device.harness_id.data, p->local.ip, 4);
+	}
 	struct netns_remote rm = {
 		.interface = p->interface, .local = p->local, .prefix_len = p->prefix_len,
 		.device = p->address, .gateway = p->has_gateway ? gw : NULL,
-		.harness_host = p->ts_harness_text ? w->harness_host : NULL,
+		.harness_host = p->ts_harness_text ? w->harness_host : NULL, .nat = nat,
 	};
 	char prefix[40];
 	snprintf(prefix, sizeof(prefix), "%sw%u", w->o->prefix, w->slot);
@@ -308,6 +317,7 @@ static bool run_remote_env(struct run_worker *w, char *err, size_t len)
 		return false;
 	w->env_ok = true;
 	w->remote = true;
+	w->remote_nat = nat;
 	return true;
 }
 
@@ -324,8 +334,12 @@ static struct peer *run_peer(struct run_worker *w, enum suite_peer kind, char *e
 		w->peers[kind] = strongswan_new(ns, dir, err, len);
 	else if (kind == SUITE_PEER_SELF)
 		w->peers[kind] = self_peer_new(w->o->bin, ns, dir, err, len);
-	else if (w->o->profile)
-		w->peers[kind] = remote_peer_new(w->o->profile, w->harness_host, dir, err, len);
+	else if (w->o->profile) {
+		/* ${harness}: the address the device knows the harness by */
+		char ip[64];
+		inet_ntop(w->o->profile->local.family, w->o->profile->local.ip, ip, sizeof(ip));
+		w->peers[kind] = remote_peer_new(w->o->profile, ip, dir, err, len);
+	}
 	return w->peers[kind];
 }
 
@@ -425,13 +439,21 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 			v->why[0] = '\0';
 			run_verdict_prop(v, "negative", "a proposal outside the device's profile");
 		}
-		if (c->topology != NETNS_TOPO_DIRECT) {
+		if (c->topology == NETNS_TOPO_NAT_PEER || c->topology == NETNS_TOPO_NAT_BOTH) {
 			v->status = RUN_SKIP;
-			snprintf(v->why, sizeof(v->why), "topology %s: a remote run puts no NAT box "
-				 "between the harness and the device", netns_topology_name(c->topology));
+			snprintf(v->why, sizeof(v->why), "topology %s: the NAT in front of the device "
+				 "is not the run's to build (a device behind a NAT runs the other "
+				 "cases as it is)", netns_topology_name(c->topology));
 			return;
 		}
-		if (!run_remote_env(w, err, sizeof(err))) {
+		bool nat = c->topology == NETNS_TOPO_NAT_HARNESS;
+		if (nat && w->o->profile->address.family != AF_INET) {
+			v->status = RUN_SKIP;
+			snprintf(v->why, sizeof(v->why), "topology nat-harness: the run's NAT box is "
+				 "IPv4 only and the device's address is IPv6");
+			return;
+		}
+		if (!run_remote_env(w, nat, err, sizeof(err))) {
 			v->status = RUN_ERROR;
 			snprintf(v->why, sizeof(v->why), "toward the device: %s", err);
 			return;

@@ -25,6 +25,7 @@ struct profile_ctx {
 
 static const char *const profile_roles[] = { "initiator", "responder", NULL };
 static const char *const profile_exchanges[] = { "main", "aggressive", NULL };
+static const char *const profile_modes[] = { "tunnel", "transport", NULL };
 static const char *const profile_reaches[] = { "macvlan", "veth", NULL };
 
 #define PROFILE_NFIELDS(f) (sizeof(f) / sizeof((f)[0]))
@@ -250,6 +251,17 @@ static bool profile_accepts_key(const struct yaml_node *v, const char *key, void
 		}
 		return true;
 	}
+	if (strcmp(key, "modes") == 0) {
+		if (!profile_list(v, key, false, &items, &n, err))
+			return false;
+		p->mode_tunnel = p->mode_transport = false;
+		for (size_t i = 0; i < n; i++) {
+			if (!yaml_enum(items[i], key, profile_modes, &k, err))
+				return false;
+			*(k ? &p->mode_transport : &p->mode_tunnel) = true;
+		}
+		return true;
+	}
 	if (strcmp(key, "auth") == 0) {
 		if (!profile_list(v, key, false, &items, &n, err))
 			return false;
@@ -404,6 +416,7 @@ static bool profile_top_key(const struct yaml_node *v, const char *key, void *vc
 			{ "local_id", false, profile_accepts_key },
 			{ "remote_id", false, profile_accepts_key },
 			{ "proposals", true, profile_accepts_key }, { "esp", false, profile_accepts_key },
+			{ "modes", false, profile_accepts_key },
 			{ "lifetime", false, profile_accepts_key },
 			{ "child_lifetime", false, profile_accepts_key },
 			{ "natt", false, profile_accepts_key },
@@ -497,6 +510,7 @@ static bool profile_from_node(const struct yaml_node *root, struct profile *p,
 	p->reach = PROFILE_REACH_MACVLAN;
 	p->role_responder = true;
 	p->main_mode = true;
+	p->mode_tunnel = true;
 	p->auth[0] = IKE_AUTH_PSK;
 	p->nauth = 1;
 	p->rate_pps = 20;
@@ -670,6 +684,13 @@ bool profile_case_fits(const struct profile *p, const struct suite_case *c, char
 			profile_add(why, len, ")");
 			return false;
 		}
+		bool transport = c->p2.encap == IKE_ENCAP_TRANSPORT ||
+				 c->p2.encap == IKE_ENCAP_UDP_TRANSPORT ||
+				 c->p2.encap == IKE_ENCAP_UDP_TRANSPORT_DRAFT;
+		if (transport ? !p->mode_transport : !p->mode_tunnel)
+			return profile_refuse(why, len, "the device does not take %s mode (the "
+					      "profile accepts %s)", transport ? "transport" : "tunnel",
+					      transport ? "tunnel" : "transport");
 	}
 	if (!p->natt && c->topology != NETNS_TOPO_DIRECT)
 		return profile_refuse(why, len, "the case puts a NAT in the path (topology %s) and "

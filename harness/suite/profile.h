@@ -54,6 +54,7 @@ struct profile {
 	size_t np1;
 	struct ike_p2_xform p2[PROFILE_MAX_PROPOSALS]; /* ESP proposals (group: PFS) */
 	size_t np2;
+	bool mode_tunnel, mode_transport;     /* IPsec modes it takes (default tunnel) */
 	uint32_t ike_life_sec, child_life_sec;/* the device's lifetimes (0: not said) */
 	bool natt;                            /* it does NAT-T (RFC 3947) */
 	/* traffic: the selectors the device has for the tunnel */
