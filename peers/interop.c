@@ -795,7 +795,7 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 		return;
 	}
 	/* a device that cannot show its counters: ours and the pings decide */
-	bool blind = !have_view && v.unknown;
+	bool blind = (!have_view && v.unknown) || (have_view && v.child.counters_unknown);
 	if (!have_view && !blind) {
 		snprintf(tr->why, sizeof(tr->why), "no view of the peer's child SA after the probes");
 		return;

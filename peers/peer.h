@@ -57,6 +57,7 @@ struct peer_child_view {
 	uint32_t life_sec;                /* life time, as installed */
 	bool natoa_known, natoa;          /* NAT-OA received (when the driver can tell) */
 	uint64_t bytes_in, bytes_out, packets_in, packets_out;
+	bool counters_unknown;            /* a device's state without them */
 };
 
 struct peer_sa_view {
@@ -103,6 +104,13 @@ struct peer_ops {
  * hex (zero when absent or short). */
 unsigned long peer_state_field(const char *line, const char *key);
 void peer_state_spi(const char *line, const char *key, uint8_t out[4]);
+/* Whether line has " key=". */
+bool peer_state_has(const char *line, const char *key);
+/* A view as those lines (the reader's inverse): "sa ..." and, with a
+ * child, "child ..."; life_sec left out when 0 (not known), the NAT
+ * fields only when nat_known, natoa only when natoa_known. Empty for no
+ * SA. False when buf is too small. */
+bool peer_state_format(const struct peer_sa_view *v, char *buf, size_t len);
 
 struct peer {
 	const struct peer_ops *ops;

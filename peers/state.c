@@ -1,6 +1,8 @@
 /* Reading key=value state lines (peers/peer.h): the self peer's --state
  * file and a device's sa_state output share the form. */
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,4 +28,62 @@ void peer_state_spi(const char *line, const char *key, uint8_t out[4])
 	if (q && strlen(q + strlen(pat)) >= 8 && hex_decode(q + strlen(pat), 8, &c) && c.len == 4)
 		memcpy(out, c.ptr, 4);
 	chunk_free(&c);
+}
+
+bool peer_state_has(const char *line, const char *key)
+{
+	char pat[40];
+	snprintf(pat, sizeof(pat), " %s=", key);
+	return strstr(line, pat) != NULL;
+}
+
+/* Appends to buf; false once it no longer fits. */
+static bool peer_state_add(char *buf, size_t len, size_t *used, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static bool peer_state_add(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = *used < len ? vsnprintf(buf + *used, len - *used, fmt, ap) : -1;
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len - *used)
+		return false;
+	*used += (size_t)n;
+	return true;
+}
+
+bool peer_state_format(const struct peer_sa_view *v, char *buf, size_t len)
+{
+	size_t used = 0;
+	if (len)
+		buf[0] = '\0';
+	if (!v->present)
+		return len > 0;
+	bool ok = peer_state_add(buf, len, &used, "sa state=established encr=%u keylen=%u hash=%u "
+				 "group=%u", v->encr, v->keylen, v->hash, v->group);
+	if (ok && v->life_sec)
+		ok = peer_state_add(buf, len, &used, " life_sec=%" PRIu32, v->life_sec);
+	if (ok && v->nat_known)
+		ok = peer_state_add(buf, len, &used, " nat_device=%d nat_harness=%d nat_fake=%d port=%u",
+				    v->nat_local, v->nat_remote, v->nat_fake, v->local_port);
+	ok = ok && peer_state_add(buf, len, &used, "\n");
+	const struct peer_child_view *c = &v->child;
+	if (ok && c->present) {
+		char in[9], out[9];
+		hex_encode(c->spi_in, 4, in);
+		hex_encode(c->spi_out, 4, out);
+		ok = peer_state_add(buf, len, &used, "child transform=%u keylen=%u auth=%u group=%u "
+				    "encap=%d", c->transform, c->keylen, c->auth, c->group, c->encap);
+		if (ok && c->life_sec)
+			ok = peer_state_add(buf, len, &used, " life_sec=%" PRIu32, c->life_sec);
+		ok = ok && peer_state_add(buf, len, &used, " spi_in=%s spi_out=%s", in, out);
+		if (ok && !c->counters_unknown)
+			ok = peer_state_add(buf, len, &used, " packets_in=%" PRIu64 " packets_out=%" PRIu64
+					    " bytes_in=%" PRIu64 " bytes_out=%" PRIu64, c->packets_in,
+					    c->packets_out, c->bytes_in, c->bytes_out);
+		if (ok && c->natoa_known)
+			ok = peer_state_add(buf, len, &used, " natoa=%d", c->natoa);
+		ok = ok && peer_state_add(buf, len, &used, "\n");
+	}
+	return ok;
 }

@@ -329,7 +329,8 @@ static const struct {
 	{ A "  lifetime: 1.5s\n", "t.yaml:7:13: 'lifetime' must be whole seconds, not '1.5s'" },
 	{ A "  child_lifetime: forever\n",
 	  "t.yaml:7:19: 'child_lifetime' must be a duration such as 30s, 500ms or 8h, not 'forever'" },
-	{ A "  natt: maybe\n", "t.yaml:7:9: 'natt' must be true or false, not 'maybe'" },
+	{ A "  natt: maybe\n", "t.yaml:7:9: 'natt' must be one of false, true, forced, no, yes, off, on, not 'maybe'" },
+	{ A "  natt: forcd\n", "t.yaml:7:9: 'natt' must be one of false, true, forced, no, yes, off, on, not 'forcd' (did you mean 'forced'?)" },
 	{ A "  modes: [tunnel, transprot]\n",
 	  "t.yaml:7:19: 'modes' must be one of tunnel, transport, not 'transprot' (did you mean 'transport'?)" },
 	/* traffic */

@@ -14,6 +14,7 @@
 
 #include "crypto/cipher.h"
 #include "crypto/prf.h"
+#include "peers/remote/remote.h"
 #include "peers/strongswan/strongswan.h"
 #include "pki/pki.h"
 #include "wire/msg.h"
@@ -592,6 +593,60 @@ START_TEST(test_ss_parse_ike_ids)
 }
 END_TEST
 
+/* ike-conform sa-state on a captured list-sas: the state lines its
+ * reader takes back (no lifetimes), the IKE ids, exit 2 on garbage. */
+static int ss_cli(const char *args, const char *input, char *out, size_t len)
+{
+	const char *bin = getenv("IKEC_BIN");
+	char path[64], cmd[512];
+	snprintf(path, sizeof(path), "/tmp/ikec-sastate-%d", (int)getpid());
+	FILE *f = fopen(path, "w");
+	ck_assert(f && fputs(input, f) >= 0 && fclose(f) == 0);
+	snprintf(cmd, sizeof(cmd), "%s sa-state %s < %s 2>&1", bin, args, path);
+	FILE *p = popen(cmd, "r");
+	ck_assert(p);
+	size_t n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	int st = pclose(p);
+	unlink(path);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+START_TEST(test_ss_sa_state_cli)
+{
+	const char *bin = getenv("IKEC_BIN");
+	if (!bin || access(bin, X_OK) != 0) {
+		test_skip("sa-state", "IKEC_BIN is not set or not built (run through make check)");
+		return;
+	}
+	char out[2048];
+	ck_assert_int_eq(ss_cli("--name t1", ss_sample, out, sizeof(out)), 0);
+	struct peer_sa_view v;
+	remote_parse_state(out, &v);
+	ck_assert_msg(v.present && v.child.present, "%s", out);
+	ck_assert(v.encr == CIPHER_AES && v.keylen == 128 && v.hash == PRF_SHA2_256);
+	ck_assert_uint_eq(v.group, 14);
+	ck_assert_msg(v.life_sec == 0 && v.child.life_sec == 0, "%s", out);
+	ck_assert(v.nat_known && v.nat_remote && !v.nat_local);
+	ck_assert_uint_eq(v.local_port, 4500);
+	ck_assert(v.child.transform == IKE_ESP_AES && v.child.auth == IKE_EAUTH_SHA256);
+	ck_assert(v.child.encap && !v.child.counters_unknown);
+	ck_assert(v.child.packets_in == 10 && v.child.packets_out == 20);
+	ck_assert(v.child.bytes_in == 840 && v.child.bytes_out == 1680);
+	ck_assert(v.child.spi_in[0] == 0x04 && v.child.spi_out[3] == 0xa3);
+	/* another connection: nothing, success */
+	ck_assert_int_eq(ss_cli("--name other", ss_sample, out, sizeof(out)), 0);
+	ck_assert_msg(!out[0], "%s", out);
+	ck_assert_int_eq(ss_cli("--ike-ids", ss_sample, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "1\n");
+	/* not list-sas output: exit 2 and the reader's reason */
+	ck_assert_int_eq(ss_cli("", "connecting to 'unix:///x' failed\n", out, sizeof(out)), 2);
+	ck_assert_msg(strstr(out, "not swanctl --list-sas output"), "%s", out);
+	ck_assert_int_eq(ss_cli("--bogus", "", out, sizeof(out)), 2);
+	ck_assert_msg(strstr(out, "--bogus"), "%s", out);
+}
+END_TEST
+
 START_TEST(test_ss_count_attempts)
 {
 	static const char log[] =
@@ -931,6 +986,7 @@ Suite *suite_strongswan(void)
 	tcase_add_test(tc, test_ss_charon_conf);
 	tcase_add_test(tc, test_ss_parse_sample);
 	tcase_add_test(tc, test_ss_parse_ike_ids);
+	tcase_add_test(tc, test_ss_sa_state_cli);
 	tcase_add_test(tc, test_ss_count_attempts);
 	suite_add_tcase(s, tc);
 	TCase *live = tcase_create("live");

@@ -20,6 +20,7 @@ int cli_merge(int argc, char **argv);
 int cli_peer(int argc, char **argv);
 int cli_probe(int argc, char **argv);
 int cli_run(int argc, char **argv);
+int cli_sa_state(int argc, char **argv);
 int cli_smoke(int argc, char **argv);
 int cli_version(int argc, char **argv);
 

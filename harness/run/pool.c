@@ -537,7 +537,8 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 		.script = c->steps ? steps : NULL, .nsteps = nsteps,
 		.artifacts = dir, .seeds = w->o->seeds, .seeds_label = run_seeds_label(c),
 		.natt = c->natt, .no_natt = c->no_natt, .life_policy = c->life_policy,
-		.peer_fakes_nat = ss && !strongswan_kernel_esp(),
+		.peer_fakes_nat = (ss && !strongswan_kernel_esp()) ||
+				  (w->remote && w->o->profile->natt_forced),
 		.hold_ms = c->hold_ms, .rekey = c->rekey, .rekey_margin_ms = c->rekey_margin_ms,
 		.keepalive_ms = c->keepalive_ms,
 		.remap_box = c->nat_remap == SUITE_NAT_HARNESS ? NETNS_ROLE_NAT_HARNESS

@@ -347,7 +347,15 @@ static bool profile_accepts_key(const struct yaml_node *v, const char *key, void
 		return profile_seconds(v, key, &p->ike_life_sec, err);
 	if (strcmp(key, "child_lifetime") == 0)
 		return profile_seconds(v, key, &p->child_life_sec, err);
-	return yaml_bool(v, key, &p->natt, err);
+	/* forced: it claims a NAT of its own whatever the path (UDP-encapsulates
+	   always), which the harness's NAT-D check then sees */
+	static const char *const natt[] = { "false", "true", "forced", "no", "yes", "off", "on",
+					    NULL };
+	if (!yaml_enum(v, key, natt, &k, err))
+		return false;
+	p->natt = k == 1 || k == 2 || k == 4 || k == 6;
+	p->natt_forced = k == 2;
+	return true;
 }
 
 /* ---- traffic, commands ---- */

@@ -57,6 +57,7 @@ struct profile {
 	bool mode_tunnel, mode_transport;     /* IPsec modes it takes (default tunnel) */
 	uint32_t ike_life_sec, child_life_sec;/* the device's lifetimes (0: not said) */
 	bool natt;                            /* it does NAT-T (RFC 3947) */
+	bool natt_forced;                     /* natt: forced (it fakes a NAT of its own) */
 	/* traffic: the selectors the device has for the tunnel */
 	struct ike_ts ts_device, ts_harness;  /* behind the device; the harness's side */
 	char *ts_device_text, *ts_harness_text; /* as written: "10.2.0.0/24" */

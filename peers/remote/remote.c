@@ -245,6 +245,14 @@ void remote_parse_state(const char *text, struct peer_sa_view *out)
 			out->hash = (uint16_t)peer_state_field(one, "hash");
 			out->group = (uint16_t)peer_state_field(one, "group");
 			out->life_sec = (uint32_t)peer_state_field(one, "life_sec");
+			/* optional: who the device found behind a NAT, its port */
+			out->nat_known = peer_state_has(one, "nat_device") ||
+					 peer_state_has(one, "nat_harness") ||
+					 peer_state_has(one, "nat_fake") || peer_state_has(one, "port");
+			out->nat_local = peer_state_field(one, "nat_device") != 0;
+			out->nat_remote = peer_state_field(one, "nat_harness") != 0;
+			out->nat_fake = peer_state_field(one, "nat_fake") != 0;
+			out->local_port = (uint16_t)peer_state_field(one, "port");
 		} else if (out->present && !out->child.present && !strncmp(one, "child ", 6)) {
 			struct peer_child_view *ch = &out->child;
 			ch->present = true;
@@ -256,6 +264,13 @@ void remote_parse_state(const char *text, struct peer_sa_view *out)
 			ch->life_sec = (uint32_t)peer_state_field(one, "life_sec");
 			peer_state_spi(one, "spi_in", ch->spi_in);
 			peer_state_spi(one, "spi_out", ch->spi_out);
+			ch->counters_unknown = !peer_state_has(one, "packets_in");
+			ch->packets_in = peer_state_field(one, "packets_in");
+			ch->packets_out = peer_state_field(one, "packets_out");
+			ch->bytes_in = peer_state_field(one, "bytes_in");
+			ch->bytes_out = peer_state_field(one, "bytes_out");
+			ch->natoa_known = peer_state_has(one, "natoa");
+			ch->natoa = peer_state_field(one, "natoa") != 0;
 		}
 		line = nl ? nl + 1 : NULL;
 	}
