@@ -204,6 +204,10 @@ START_TEST(test_profile_shipped)
 	ck_assert_uint_eq(p.np1, 3);
 	ck_assert_uint_eq(p.np2, 2);
 	ck_assert_ptr_nonnull(p.cmd_initiate);
+	ck_assert_msg(p.cmd_sa_state && strstr(p.cmd_sa_state, "sa-state --name ikec"), "%s",
+		      p.cmd_sa_state ? p.cmd_sa_state : "(none)");
+	ck_assert_msg(p.cmd_reset && strstr(p.cmd_reset, "sa-state --ike-ids"), "%s",
+		      p.cmd_reset ? p.cmd_reset : "(none)");
 	profile_free(&p);
 
 	setenv("ACME_GW_PSK", "example", 1);

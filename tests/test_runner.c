@@ -1378,7 +1378,8 @@ END_TEST
  *
  * The device is configured by the test alone; the run knows it only by
  * the profile: its address, the link, what it accepts, and swanctl
- * commands (as a vendor's would be ssh commands) to initiate and reset. */
+ * commands (as a vendor's would be ssh commands) to initiate, reset and
+ * read its SA state (through ike-conform sa-state). */
 
 static const char tr_dev_psk[] = "remote-device-psk-0123";
 
@@ -1405,7 +1406,10 @@ static struct peer *tr_device_up(const char *ns, const char *link, const char *d
 	struct peer *dev = strongswan_new(ns, dir, err, sizeof(err));
 	ck_assert_msg(dev, "strongSwan in %s: %s", ns, err);
 	struct peer_case pc = { .name = "gw", .initiator = false, .exchange = WIRE_X_MAIN,
-				.auth = IKE_AUTH_PSK, .psk = tr_dev_psk, .artifacts = dir };
+				.auth = IKE_AUTH_PSK, .psk = tr_dev_psk, .artifacts = dir,
+				/* kernel-libipsec carries ESP in UDP only: it claims a
+				   NAT whatever the path (the profile's natt: forced) */
+				.force_encap = true };
 	static const char *const p1[] = { "aes128-sha256-modp2048", "aes128-sha1-modp2048",
 					  "aes256-sha256-modp2048", "3des-sha1-modp1024" };
 	/* no PFS: charon as initiator would send a KE with every proposal */
@@ -1456,19 +1460,28 @@ START_TEST(test_runner_remote_device)
 		"  proposals: [aes128-sha256-modp2048, aes128-sha1-modp2048, aes256-sha256-modp2048,\n"
 		"              3des-sha1-modp1024]\n"
 		"  esp: [aes128-sha256, aes128-sha1]\n"
-		"  natt: true\n"
+		"  modes: [tunnel]\n"
+		"  natt: forced\n"
 		"traffic: { device_ts: 10.2.0.0/24, harness_ts: 10.1.0.0/24, ping: 10.2.0.1 }\n"
 		"rate: 50\n"
 		"settle: 300ms\n"
 		"commands:\n"
 		"  initiate: STRONGSWAN_CONF=%s/strongswan.conf swanctl --initiate --child gw\n"
-		"  reset: STRONGSWAN_CONF=%s/strongswan.conf swanctl --terminate --ike gw --force || true\n"
-		"  timeout: 20s\n", link, ssdir, ssdir);
+		/* every IKE SA, half-open ones too, by its unique ID */
+		"  reset: >-\n"
+		"    export STRONGSWAN_CONF=%s/strongswan.conf;\n"
+		"    for id in $(swanctl --list-sas --pretty | %s sa-state --ike-ids);\n"
+		"    do swanctl --terminate --ike-id $id --force >/dev/null || exit 1; done\n"
+		"  sa_state: STRONGSWAN_CONF=%s/strongswan.conf swanctl --list-sas --pretty | "
+		"%s sa-state --name gw\n"
+		"  timeout: 20s\n", link, ssdir, ssdir, tr_bin(), ssdir, tr_bin());
 	fclose(f);
 	setenv("IKEC_TEST_DEVICE_PSK", tr_dev_psk, 1);
 	/* smoke (PSK Main Mode both ways; the rest skipped), a HAGLE slice (in
-	   the profile: run; outside it: the device must refuse), a malformed
-	   slice with peer-alive */
+	   the profile: run; outside it: the device must refuse), NAT-T from
+	   behind the run's NAT box (both roles, keepalives, a remap; a NAT at
+	   the device's end and transport mode skipped), a malformed slice
+	   with peer-alive */
 	const char *argv[] = { tr_bin(), "-j", "2", "--peer", "remote", "--profile", prof,
 			       "--out", out,
 			       "--filter", "mm-psk-*", "--filter", "am-psk-h2p", "--filter", "mm-rsa-h2p",
@@ -1477,8 +1490,12 @@ START_TEST(test_runner_remote_device)
 			       "--filter", "psk-des-md5-g1", "--filter", "psk-aes256-sha512-g14",
 			       "--filter", "hdr-truncated-mm1", "--filter", "nonce-short-mm3",
 			       "--filter", "hdr-truncated-mm2",
+			       "--filter", "nat-harness-*", "--filter", "keepalives-nat-harness",
+			       "--filter", "remap-nat-harness", "--filter", "nat-peer-initiator",
+			       "--filter", "udp-transport-nat-harness",
 			       test_src_path("suites/smoke.yaml"), test_src_path("suites/hagle.yaml"),
-			       test_src_path("suites/malformed.yaml"), NULL };
+			       test_src_path("suites/nat-t.yaml"), test_src_path("suites/malformed.yaml"),
+			       NULL };
 	struct tr_run r;
 	tr_start(&r, argv, false);
 	tr_wait(&r, 600000);
@@ -1488,14 +1505,25 @@ START_TEST(test_runner_remote_device)
 	bool down = tr_sh("ip link del %s 2>/dev/null; ip netns del %s", link, ns);
 	tr_sh("rm -rf %s", dir);
 	ck_assert_msg(down, "the device's namespace %s could not be removed", ns);
-	/* 12 cases: mm-psk both ways, two HAGLE cases in the profile and two
-	   refused, three malformed; am, rsa and the peer_config one skipped */
-	ck_assert_msg(strstr(r.out, "ike-conform: 9 passed, 0 failed, 3 skipped"), "%s\n%s", r.out,
+	/* 18 cases: mm-psk both ways, two HAGLE cases in the profile and two
+	   refused, four NAT-T ones, three malformed; am, rsa, the peer_config
+	   one, a NAT at the device and transport mode skipped, saying why */
+	ck_assert_msg(strstr(r.out, "ike-conform: 13 passed, 0 failed, 5 skipped"), "%s\n%s", r.out,
 		      r.err);
+	static const char *const reasons[] = {
+		"the device does not accept aggressive mode (the profile accepts main)",
+		"the device does not accept auth rsa (the profile accepts psk)",
+		"the case changes the peer's configuration (peer_config)",
+		"topology nat-peer: the NAT in front of the device is not the run's to build",
+		"the device does not take transport mode (the profile accepts tunnel)",
+	};
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		ck_assert_msg(strstr(r.out, reasons[i]), "no skip saying '%s':\n%s", reasons[i], r.out);
 	ck_assert_msg(strstr(r.out, "takes one case at a time"), "%s", r.out);
 	tr_assert_clean(&r, "remote");
 	test_report("runner: remote peer, a strongSwan device known by its profile alone: "
-		    "9 passed (2 refusals), 3 skipped with reasons, %llu ms",
+		    "13 passed (2 refusals, 4 NAT-T behind the run's NAT box, the "
+		    "device's SA state cross-checked), 5 skipped with reasons, %llu ms",
 		    (unsigned long long)r.ms);
 	tr_free(&r);
 }
