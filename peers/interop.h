@@ -211,6 +211,8 @@ struct interop_result {
 	bool have_child;
 	bool heard;                       /* the harness received anything from the peer */
 	char harness_error[480];          /* why the harness's script failed ("" when not) */
+	bool mutation_unfit;              /* because a mutation had no place in the
+					     message: no verdict on the peer */
 	/* NAT-T as the harness saw it (the peer's own is in view) */
 	uint8_t natt_version;             /* agreed: enum ike_natt_version */
 	bool nat_local, nat_peer;         /* NAT-D: the harness, the peer behind a NAT */

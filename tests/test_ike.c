@@ -644,6 +644,46 @@ START_TEST(test_ike_mutated_mm3)
 }
 END_TEST
 
+/* A mutation with no place in the message (a seventh attribute the
+ * proposal does not have): the script fails at that step, marked as the
+ * harness's own misfit, and nothing is sent; a refusal by the peer is not. */
+START_TEST(test_ike_mutation_unfit)
+{
+	struct pair p;
+	pair_init(&p, "aes128-sha1-modp2048", NULL);
+	static const struct ike_mutation mut[] = {
+		{ .op = IKE_MUT_SET, .path = "sa.proposal[0].transform[0].attr[20].value",
+		  .value = 1 } };
+	const struct ike_step si[] = {
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_MM1, .mut = mut, .nmut = 1 },
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_MM2 },
+	};
+	pair_start(&p, si, 2, NULL, 0);
+	pair_run(&p);
+	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
+	ck_assert_msg(ri->failed && ri->mutation_unfit && strstr(ri->error, "bad path"), "%s",
+		      ri->error);
+	ck_assert_uint_eq(ri->failed_step, 0);
+	ck_assert_uint_eq(rr->nevent, 0);
+	pair_free(&p);
+	/* the peer's refusal of a mutation that did fit is no misfit */
+	pair_init(&p, "aes128-sha1-modp2048", NULL);
+	static const struct ike_mutation ke[] = { { .op = IKE_MUT_SET, .path = "ke.length",
+						    .value = 8 } };
+	const struct ike_step s3[] = {
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_MM1 },
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_MM2 },
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_MM3, .mut = ke, .nmut = 1 },
+		{ .op = IKE_STEP_EXPECT, .kind = IKE_K_MM4 },
+	};
+	pair_start(&p, s3, 4, NULL, 0);
+	pair_run(&p);
+	ri = ike_engine_result(p.ei);
+	ck_assert_msg(ri->failed && !ri->mutation_unfit, "%s", ri->error);
+	pair_free(&p);
+}
+END_TEST
+
 static const struct {
 	const char *what;
 	struct ike_mutation mut;
@@ -2258,6 +2298,7 @@ Suite *suite_ike(void)
 	tcase_add_loop_test(tc, test_ike_loss_and_duplicates, 0,
 			    (int)(sizeof(loss_cases) / sizeof(loss_cases[0])));
 	tcase_add_test(tc, test_ike_mutated_mm3);
+	tcase_add_test(tc, test_ike_mutation_unfit);
 	tcase_add_test(tc, test_ike_replay);
 	tcase_add_loop_test(tc, test_ike_ts_reply_encoding, 0,
 			    (int)(sizeof(ts_reply_cases) / sizeof(ts_reply_cases[0])));

@@ -547,6 +547,17 @@ START_TEST(test_run_malformed)
 	snprintf(r->harness_error, sizeof(r->harness_error), "step 8: nothing within 1500 ms");
 	run_judge(d, true, r, v);
 	ck_assert_int_eq(v->status, RUN_FAIL);
+	/* a mutation the harness's own message had no place for: an error,
+	   no verdict on the peer, whatever the reaction step saw */
+	memset(v, 0, sizeof(*v));
+	memset(r, 0, sizeof(*r));
+	r->mutation_unfit = true;
+	snprintf(r->harness_error, sizeof(r->harness_error),
+		 "step 2 (send mm2 (mutated)): mm2: bad path 'x': a TV attribute has no length");
+	run_judge(c, false, r, v);
+	ck_assert_int_eq(v->status, RUN_ERROR);
+	ck_assert_msg(strstr(v->why, "does not fit") && strstr(v->why, "a TV attribute"), "%s",
+		      v->why);
 	/* phase 1 up before a dpd case's mutation is no failure */
 	memset(v, 0, sizeof(*v));
 	memset(r, 0, sizeof(*r));

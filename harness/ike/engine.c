@@ -504,10 +504,17 @@ static bool ike_send(struct ike_engine *e, const struct ike_step *s, const struc
 		return false;
 	}
 	bool keep_hash = false;
-	if (!ike_apply_payload_muts(m, s, &keep_hash, err, sizeof(err)) ||
-	    !ike_finalize(sa, kind, qm, m, keep_hash, &st) || !ike_sent(sa, kind, qm, m, &st)) {
+	if (!ike_apply_payload_muts(m, s, &keep_hash, err, sizeof(err))) {
+		if (script) {
+			ike_script_fail(e, "%s: %s", ike_kind_name(kind), err);
+			e->res.mutation_unfit = true;
+		}
+		wire_msg_free(m);
+		return false;
+	}
+	if (!ike_finalize(sa, kind, qm, m, keep_hash, &st) || !ike_sent(sa, kind, qm, m, &st)) {
 		if (script)
-			ike_script_fail(e, "%s: %s", ike_kind_name(kind), err[0] ? err : st.msg);
+			ike_script_fail(e, "%s: %s", ike_kind_name(kind), st.msg);
 		wire_msg_free(m);
 		return false;
 	}

@@ -117,6 +117,8 @@ struct ike_result {
 	bool failed;              /* a step failed: see error */
 	size_t failed_step;
 	char error[480];
+	bool mutation_unfit;      /* the failure: a mutation the message had no
+				     place for (the peer's proposal shaped it) */
 	bool established;         /* phase 1 reached ESTABLISHED at some point */
 	enum ike_sa_state state;
 	struct ike_p1_xform p1;   /* agreed */

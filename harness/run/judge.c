@@ -338,6 +338,16 @@ void run_judge(const struct suite_case *c, bool init, const struct interop_resul
 		snprintf(v->why, sizeof(v->why), "%s", r->why);
 		return;
 	}
+	if (r->mutation_unfit && !x->survives) {
+		/* the message the harness built had no place for the mutation
+		   (its shape follows the peer's proposal, e.g. a TV lifetime
+		   where the suite assumed a TLV): nothing was asked of the peer */
+		v->status = RUN_ERROR;
+		snprintf(v->why, sizeof(v->why),
+			 "could not run: the mutation does not fit the message the harness sent (%s); "
+			 "no verdict on the peer", r->harness_error);
+		return;
+	}
 	if (c->malformed) {
 		/* the script's last step waited for the reaction; whether
 		   phase 1 came up is not this case's question */
