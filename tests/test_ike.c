@@ -681,6 +681,27 @@ START_TEST(test_ike_mutation_unfit)
 	ri = ike_engine_result(p.ei);
 	ck_assert_msg(ri->failed && !ri->mutation_unfit, "%s", ri->error);
 	pair_free(&p);
+	/* the E bit set on mm1, before any keys: sent in clear with the bit */
+	pair_init(&p, "aes128-sha1-modp2048", NULL);
+	static const struct ike_mutation eflag[] = { { .op = IKE_MUT_SET, .path = "header.flags",
+						       .value = WIRE_F_ENC } };
+	const struct ike_step s1[] = {
+		{ .op = IKE_STEP_SEND, .kind = IKE_K_MM1, .mut = eflag, .nmut = 1 },
+		{ .op = IKE_STEP_WAIT, .wait_ms = 500 },
+	};
+	pair_start(&p, s1, 2, NULL, 0);
+	pair_run(&p);
+	ri = ike_engine_result(p.ei);
+	ck_assert_msg(ri->finished && !ri->failed, "%s", ri->error);
+	ck_assert(ri->nevent >= 1 && ri->event[0].kind == IKE_K_MM1);
+	const chunk_t *d = &ri->event[0].datagram;
+	ck_assert(d->len > WIRE_HDR_LEN && (d->ptr[19] & WIRE_F_ENC));
+	/* the SA payload in clear right after the header */
+	ck_assert_uint_eq(d->ptr[16], WIRE_PL_SA);
+	ck_assert_uint_eq(d->ptr[WIRE_HDR_LEN + 4] << 24 | d->ptr[WIRE_HDR_LEN + 5] << 16 |
+				  d->ptr[WIRE_HDR_LEN + 6] << 8 | d->ptr[WIRE_HDR_LEN + 7],
+			  1);
+	pair_free(&p);
 }
 END_TEST
 

@@ -572,6 +572,42 @@ END_TEST
 
 /* Every form of mutation into the engine's ops, bytes and all; a case's
  * seed; and survives judged on the script alone. */
+/* An unknown payload with a header only: body "" (the fuzz mode writes
+ * one); an absent body value is still an error. */
+START_TEST(test_run_mutation_empty_body)
+{
+	static const char text[] =
+		"suite: m\n"
+		"peer: self\n"
+		"defaults: { psk: k, proposal: aes128-sha1-modp2048 }\n"
+		"cases:\n"
+		"  - name: e\n"
+		"    script:\n"
+		"      - send: mm1\n"
+		"        mutate: [{ insert: 200, index: 0, body: \"\" }]\n"
+		"      - wait: 1s\n"
+		"    expect: { survives: true }\n";
+	struct suite s;
+	struct yaml_error err;
+	ck_assert_msg(suite_load_string("m.yaml", text, &s, &err), "%s", err.text);
+	struct ike_step steps[4];
+	struct ike_mutation mut[4];
+	size_t n = 0;
+	char e[300];
+	ck_assert_msg(run_script(&s.cases[0], steps, 4, &n, mut, 4, e, sizeof(e)), "%s", e);
+	ck_assert_uint_eq(steps[0].nmut, 1);
+	ck_assert(steps[0].mut[0].op == IKE_MUT_UNKNOWN && steps[0].mut[0].payload == 200 &&
+		  steps[0].mut[0].bytes.len == 0);
+	suite_free(&s);
+	char bad[sizeof(text)];
+	snprintf(bad, sizeof(bad), "%s", text);
+	char *q = strstr(bad, "body: \"\"");
+	memcpy(q, "body: ~ ", 8);
+	ck_assert(!suite_load_string("m.yaml", bad, &s, &err));
+	ck_assert_msg(strstr(err.text, "'body' must be a string"), "%s", err.text);
+}
+END_TEST
+
 START_TEST(test_run_mutation_forms)
 {
 	static const char text[] =
@@ -860,6 +896,7 @@ Suite *suite_run(void)
 	tcase_add_test(tc, test_run_malformed);
 	tcase_add_test(tc, test_run_scripts);
 	tcase_add_test(tc, test_run_mutation_forms);
+	tcase_add_test(tc, test_run_mutation_empty_body);
 	tcase_add_test(tc, test_run_fuzz_plan);
 	tcase_add_test(tc, test_run_fuzz_replay);
 	suite_add_tcase(s, tc);

@@ -521,7 +521,10 @@ static bool ike_send(struct ike_engine *e, const struct ike_step *s, const struc
 	uint32_t flags = 0;
 	wire_get(m, "header.flags", &flags, err, sizeof(err));
 	chunk_t plain = CHUNK_EMPTY, dgram;
-	if (flags & WIRE_F_ENC) {
+	/* a mutation that sets the E bit before there are keys: the header
+	   says encrypted, the body goes in clear (what the mutation asked) */
+	bool enc = (flags & WIRE_F_ENC) && (sa->enc_key.len || !s->nmut);
+	if (enc) {
 		chunk_t *iv = ike_crypt_chain(sa, m->hdr.msgid, &st);
 		chunk_t ct = CHUNK_EMPTY;
 		plain = wire_build_payloads(m);

@@ -286,8 +286,16 @@ static void fuzz_hex(FILE *f, uint64_t *r, size_t n)
 		fprintf(f, "%02x", (unsigned)(fuzz_next(r) & 0xff));
 }
 
+/* A field narrower than its bytes: an attribute's type is 15 bits (the
+ * top bit is its format, AF, which the codec sets from the value). */
+static uint32_t fuzz_limit(const char *path)
+{
+	size_t n = strlen(path);
+	return strstr(path, "attr[") && n > 5 && !strcmp(path + n - 5, ".type") ? 0x7fff : 0;
+}
+
 /* A value for a field of that width: the edges first, sometimes anything. */
-static uint32_t fuzz_value(uint64_t *r, unsigned width)
+static uint32_t fuzz_value(uint64_t *r, unsigned width, uint32_t limit)
 {
 	static const uint32_t edges[] = { 0, 1, 2, 3, 4, 7, 8, 16, 0x7f, 0x80, 0xfe, 0xff,
 					  0x100, 0x7fff, 0x8000, 0xfffe, 0xffff, 0x10000,
@@ -295,6 +303,8 @@ static uint32_t fuzz_value(uint64_t *r, unsigned width)
 	uint32_t max = width >= 4 ? 0xffffffffu : (1u << (8 * width)) - 1;
 	uint32_t v = fuzz_below(r, 4) ? edges[fuzz_below(r, sizeof(edges) / sizeof(edges[0]))]
 				      : (uint32_t)fuzz_next(r);
+	if (limit && limit < max)
+		max = limit;
 	return v > max ? v & max : v;
 }
 
@@ -324,7 +334,7 @@ static void fuzz_mutations(FILE *f, const struct suite_case *c, enum ike_kind t,
 			const struct fuzz_fields *g = &ff[fuzz_below(r, (uint32_t)nff)];
 			const struct fuzz_field *fd = &g->f[fuzz_below(r, (uint32_t)g->n)];
 			snprintf(sets[nsets++], sizeof(sets[0]), "{ field: \"%s\", set: 0x%" PRIx32 " }",
-				 fd->path, fuzz_value(r, fd->width));
+				 fd->path, fuzz_value(r, fd->width, fuzz_limit(fd->path)));
 		} else if (pick < 80) {
 			/* a bit flipped: in the plaintext of an encrypted message
 			   (past what the IV and padding hide), else the datagram */

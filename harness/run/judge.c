@@ -338,7 +338,7 @@ void run_judge(const struct suite_case *c, bool init, const struct interop_resul
 		snprintf(v->why, sizeof(v->why), "%s", r->why);
 		return;
 	}
-	if (r->mutation_unfit && !x->survives) {
+	if (r->mutation_unfit) {
 		/* the message the harness built had no place for the mutation
 		   (its shape follows the peer's proposal, e.g. a TV lifetime
 		   where the suite assumed a TLV): nothing was asked of the peer */
