@@ -588,7 +588,7 @@ START_TEST(test_run_mutation_empty_body)
 		"      - wait: 1s\n"
 		"    expect: { survives: true }\n";
 	struct suite s;
-	struct yaml_error err;
+	struct yaml_error err = { 0 };
 	ck_assert_msg(suite_load_string("m.yaml", text, &s, &err), "%s", err.text);
 	struct ike_step steps[4];
 	struct ike_mutation mut[4];
@@ -603,6 +603,7 @@ START_TEST(test_run_mutation_empty_body)
 	snprintf(bad, sizeof(bad), "%s", text);
 	char *q = strstr(bad, "body: \"\"");
 	memcpy(q, "body: ~ ", 8);
+	memset(&err, 0, sizeof(err));
 	ck_assert(!suite_load_string("m.yaml", bad, &s, &err));
 	ck_assert_msg(strstr(err.text, "'body' must be a string"), "%s", err.text);
 }
