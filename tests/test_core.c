@@ -25,6 +25,35 @@ START_TEST(test_reader_bounds)
 }
 END_TEST
 
+/* A stream appended whole, or cut short just past max. */
+START_TEST(test_writer_read)
+{
+	FILE *f = tmpfile();
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 20000; i++)
+		fputc(i & 0xff, f);
+	rewind(f);
+	struct writer w;
+	writer_init(&w);
+	writer_u8(&w, 0x55);
+	ck_assert(writer_read(&w, f, SIZE_MAX));
+	ck_assert_uint_eq(w.len, 20001);
+	ck_assert(w.p[0] == 0x55 && w.p[1] == 0 && w.p[20000] == (19999 & 0xff));
+	writer_free(&w);
+	rewind(f);
+	writer_init(&w);
+	ck_assert(writer_read(&w, f, 100));
+	ck_assert(w.len > 100 && w.len < 20000);
+	writer_free(&w);
+	rewind(f);
+	writer_init(&w);
+	ck_assert(writer_read(&w, f, 20000));
+	ck_assert_uint_eq(w.len, 20000);
+	writer_free(&w);
+	fclose(f);
+}
+END_TEST
+
 START_TEST(test_writer_patch)
 {
 	struct writer w;
@@ -86,6 +115,7 @@ Suite *suite_core(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_reader_bounds);
 	tcase_add_test(tc, test_writer_patch);
+	tcase_add_test(tc, test_writer_read);
 	tcase_add_loop_test(tc, test_hex_table, 0, sizeof(hex_cases) / sizeof(hex_cases[0]));
 	tcase_add_test(tc, test_chunk_cat);
 	suite_add_tcase(s, tc);

@@ -31,18 +31,12 @@ static char *sastate_read(FILE *in, const char *what, char *err, size_t errlen)
 {
 	struct writer w;
 	writer_init(&w);
-	char buf[8192];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
-		if (w.len + n > SASTATE_MAX_INPUT) {
+	bool ok = writer_read(&w, in, SASTATE_MAX_INPUT);
+	if (!ok || w.len > SASTATE_MAX_INPUT) {
+		if (ok)
 			snprintf(err, errlen, "%s: more than %u bytes", what, SASTATE_MAX_INPUT);
-			writer_free(&w);
-			return NULL;
-		}
-		writer_bytes(&w, buf, n);
-	}
-	if (ferror(in)) {
-		snprintf(err, errlen, "%s: %s", what, strerror(errno));
+		else
+			snprintf(err, errlen, "%s: %s", what, strerror(errno));
 		writer_free(&w);
 		return NULL;
 	}

@@ -160,6 +160,15 @@ void writer_bytes(struct writer *w, const void *p, size_t n)
 	w->len += n;
 }
 
+bool writer_read(struct writer *w, FILE *f, size_t max)
+{
+	uint8_t buf[8192];
+	size_t start = w->len, n;
+	while (w->len - start <= max && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		writer_bytes(w, buf, n);
+	return !ferror(f);
+}
+
 void writer_zero(struct writer *w, size_t n)
 {
 	writer_reserve(w, n);

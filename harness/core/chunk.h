@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 /* A byte string. Owned or borrowed is up to the holder; chunk_free() only
@@ -64,6 +65,9 @@ void writer_put_u16_at(struct writer *w, size_t off, uint16_t v);
 void writer_put_u32_at(struct writer *w, size_t off, uint32_t v);
 /* Hand the buffer over as a chunk; the writer is empty afterwards. */
 chunk_t writer_take(struct writer *w);
+/* Append the rest of a stream, stopping once more than max bytes came
+ * (the caller sees the excess in len). False on a read error. */
+bool writer_read(struct writer *w, FILE *f, size_t max);
 
 /* Allocation that never returns NULL: out of memory aborts the process. */
 void *xmalloc(size_t n);

@@ -41,11 +41,7 @@ static bool pki_read_file(const char *path, chunk_t *out, struct pki_err *err)
 		return pki_fail(err, "%s: %s", path, strerror(errno));
 	struct writer w;
 	writer_init(&w);
-	uint8_t buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		writer_bytes(&w, buf, n);
-	bool bad = ferror(f);
+	bool bad = !writer_read(&w, f, SIZE_MAX);
 	fclose(f);
 	if (bad) {
 		writer_free(&w);

@@ -376,22 +376,14 @@ bool capture_read_raw(const char *path, struct capture *out, char *err, size_t e
 	}
 	struct writer w;
 	writer_init(&w);
-	uint8_t buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		writer_bytes(&w, buf, n);
-		if (w.len > 65535) {
+	bool rerr = !writer_read(&w, f, 65535);
+	fclose(f);
+	if (w.len > 65535 || rerr) {
+		if (w.len > 65535)
 			capture_seterr(err, errlen, "%s: longer than a UDP datagram (65535 bytes)",
 				       path);
-			writer_free(&w);
-			fclose(f);
-			return false;
-		}
-	}
-	bool rerr = ferror(f);
-	fclose(f);
-	if (rerr) {
-		capture_seterr(err, errlen, "%s: read error", path);
+		else
+			capture_seterr(err, errlen, "%s: read error", path);
 		writer_free(&w);
 		return false;
 	}

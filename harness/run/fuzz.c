@@ -70,32 +70,33 @@ size_t run_fuzz_messages(const struct suite_case *c, enum ike_kind *out, size_t 
 	return k;
 }
 
-/* A field the overrides may set, with its width in bytes. */
+/* A field the overrides may set, with its width in bits (an attribute's
+ * type is 15: the top bit is its format, AF, set from the value). */
 struct fuzz_field {
 	const char *path;
-	uint8_t width;
+	uint8_t bits;
 };
 
 static const struct fuzz_field fuzz_hdr[] = {
-	{ "header.next_payload", 1 }, { "header.version", 1 }, { "header.exchange", 1 },
-	{ "header.flags", 1 }, { "header.msgid", 4 }, { "header.length", 4 },
+	{ "header.next_payload", 8 }, { "header.version", 8 }, { "header.exchange", 8 },
+	{ "header.flags", 8 }, { "header.msgid", 32 }, { "header.length", 32 },
 };
 static const struct fuzz_field fuzz_sa[] = {
-	{ "sa.doi", 4 }, { "sa.situation", 4 }, { "sa.length", 2 }, { "sa.reserved", 1 },
-	{ "sa.proposal[0].number", 1 }, { "sa.proposal[0].protocol", 1 },
-	{ "sa.proposal[0].spi_size", 1 }, { "sa.proposal[0].count", 1 },
-	{ "sa.proposal[0].length", 2 }, { "sa.proposal[0].transform[0].number", 1 },
-	{ "sa.proposal[0].transform[0].id", 1 }, { "sa.proposal[0].transform[0].length", 2 },
-	{ "sa.proposal[0].transform[0].attr[0].type", 2 },
-	{ "sa.proposal[0].transform[0].attr[0].value", 2 },
+	{ "sa.doi", 32 }, { "sa.situation", 32 }, { "sa.length", 16 }, { "sa.reserved", 8 },
+	{ "sa.proposal[0].number", 8 }, { "sa.proposal[0].protocol", 8 },
+	{ "sa.proposal[0].spi_size", 8 }, { "sa.proposal[0].count", 8 },
+	{ "sa.proposal[0].length", 16 }, { "sa.proposal[0].transform[0].number", 8 },
+	{ "sa.proposal[0].transform[0].id", 8 }, { "sa.proposal[0].transform[0].length", 16 },
+	{ "sa.proposal[0].transform[0].attr[0].type", 15 },
+	{ "sa.proposal[0].transform[0].attr[0].value", 16 },
 };
-static const struct fuzz_field fuzz_ke[] = { { "ke.length", 2 }, { "ke.reserved", 1 } };
-static const struct fuzz_field fuzz_nonce[] = { { "nonce.length", 2 }, { "nonce.next_payload", 1 } };
+static const struct fuzz_field fuzz_ke[] = { { "ke.length", 16 }, { "ke.reserved", 8 } };
+static const struct fuzz_field fuzz_nonce[] = { { "nonce.length", 16 }, { "nonce.next_payload", 8 } };
 static const struct fuzz_field fuzz_id[] = {
-	{ "id.type", 1 }, { "id.protocol", 1 }, { "id.port", 2 }, { "id.length", 2 },
+	{ "id.type", 8 }, { "id.protocol", 8 }, { "id.port", 16 }, { "id.length", 16 },
 };
-static const struct fuzz_field fuzz_hash[] = { { "hash.length", 2 }, { "hash.next_payload", 1 } };
-static const struct fuzz_field fuzz_sig[] = { { "sig.length", 2 } };
+static const struct fuzz_field fuzz_hash[] = { { "hash.length", 16 }, { "hash.next_payload", 8 } };
+static const struct fuzz_field fuzz_sig[] = { { "sig.length", 16 } };
 
 struct fuzz_fields {
 	const struct fuzz_field *f;
@@ -286,25 +287,15 @@ static void fuzz_hex(FILE *f, uint64_t *r, size_t n)
 		fprintf(f, "%02x", (unsigned)(fuzz_next(r) & 0xff));
 }
 
-/* A field narrower than its bytes: an attribute's type is 15 bits (the
- * top bit is its format, AF, which the codec sets from the value). */
-static uint32_t fuzz_limit(const char *path)
-{
-	size_t n = strlen(path);
-	return strstr(path, "attr[") && n > 5 && !strcmp(path + n - 5, ".type") ? 0x7fff : 0;
-}
-
 /* A value for a field of that width: the edges first, sometimes anything. */
-static uint32_t fuzz_value(uint64_t *r, unsigned width, uint32_t limit)
+static uint32_t fuzz_value(uint64_t *r, unsigned bits)
 {
 	static const uint32_t edges[] = { 0, 1, 2, 3, 4, 7, 8, 16, 0x7f, 0x80, 0xfe, 0xff,
 					  0x100, 0x7fff, 0x8000, 0xfffe, 0xffff, 0x10000,
 					  0x7fffffff, 0x80000000, 0xffffffff };
-	uint32_t max = width >= 4 ? 0xffffffffu : (1u << (8 * width)) - 1;
+	uint32_t max = bits >= 32 ? 0xffffffffu : (1u << bits) - 1;
 	uint32_t v = fuzz_below(r, 4) ? edges[fuzz_below(r, sizeof(edges) / sizeof(edges[0]))]
 				      : (uint32_t)fuzz_next(r);
-	if (limit && limit < max)
-		max = limit;
 	return v > max ? v & max : v;
 }
 
@@ -334,7 +325,7 @@ static void fuzz_mutations(FILE *f, const struct suite_case *c, enum ike_kind t,
 			const struct fuzz_fields *g = &ff[fuzz_below(r, (uint32_t)nff)];
 			const struct fuzz_field *fd = &g->f[fuzz_below(r, (uint32_t)g->n)];
 			snprintf(sets[nsets++], sizeof(sets[0]), "{ field: \"%s\", set: 0x%" PRIx32 " }",
-				 fd->path, fuzz_value(r, fd->width, fuzz_limit(fd->path)));
+				 fd->path, fuzz_value(r, fd->bits));
 		} else if (pick < 80) {
 			/* a bit flipped: in the plaintext of an encrypted message
 			   (past what the IV and padding hide), else the datagram */

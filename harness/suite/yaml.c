@@ -422,11 +422,7 @@ bool yaml_load_file(const char *path, struct yaml_doc **out, struct yaml_error *
 		return yaml_fail_at(err, path, 0, 0, "cannot open: %s", strerror(errno));
 	struct writer w;
 	writer_init(&w);
-	char buf[8192];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && w.len <= YAML_MAX_FILE)
-		writer_bytes(&w, buf, n);
-	bool bad = ferror(f) != 0;
+	bool bad = !writer_read(&w, f, YAML_MAX_FILE);
 	fclose(f);
 	bool ok;
 	if (bad)
