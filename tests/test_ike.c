@@ -892,10 +892,22 @@ static const enum ike_kind cat_init_kinds[] = {
 	IKE_K_MM2, IKE_K_MM4, IKE_K_MM6, IKE_K_AM2, IKE_K_QM2,
 };
 
+static struct pki_testpki *test_pki(void);
+static void sig_creds(struct ike_config *c, const struct pki_testpki *k,
+		      const struct pki_cred *cr);
+
 static bool cat_run(const struct ike_catalog_entry *c, enum ike_kind at, char *why, size_t len)
 {
 	struct pair p;
 	pair_init(&p, "aes128-sha256-modp2048", "aes128-sha1-modp2048");
+	/* CERT and CR entries: RSA signatures with the test PKI */
+	struct pki_testpki *pki = c->sig ? test_pki() : NULL;
+	if (pki) {
+		p.ci.p1[0].auth = p.cr.p1[0].auth = IKE_AUTH_RSA;
+		p.ci.psk = p.cr.psk = CHUNK_EMPTY;
+		sig_creds(&p.ci, pki, pki_testpki_host(pki, "moon"));
+		sig_creds(&p.cr, pki, pki_testpki_host(pki, "sun"));
+	}
 	bool aggr = at == IKE_K_AM1 || at == IKE_K_AM2 || at == IKE_K_AM3;
 	bool resp = at == IKE_K_MM2 || at == IKE_K_MM4 || at == IKE_K_MM6 || at == IKE_K_AM2 ||
 		    at == IKE_K_QM2;
@@ -919,14 +931,20 @@ static bool cat_run(const struct ike_catalog_entry *c, enum ike_kind at, char *w
 	struct ike_mutation m[IKE_CAT_MAX_MUT];
 	si[k].nmut = ike_catalog_mutations(c, m, IKE_CAT_MAX_MUT);
 	si[k].mut = m;
-	si[k + 1] = c->notify ? (struct ike_step){ .op = IKE_STEP_EXPECT_NOTIFY,
-						   .notify = c->notify, .within_ms = 2000 }
-			      : (struct ike_step){ .op = IKE_STEP_EXPECT_SILENCE,
-						   .within_ms = 1500 };
+	size_t nrun = k + 2;
+	if (c->accept && at == IKE_K_DPD)
+		si[k + 1] = (struct ike_step){ .op = IKE_STEP_EXPECT, .kind = IKE_K_DPD_ACK };
+	else if (c->accept)
+		nrun = n;   /* the rest of the exchange, as if nothing were wrong */
+	else
+		si[k + 1] = c->notify ? (struct ike_step){ .op = IKE_STEP_EXPECT_NOTIFY,
+							   .notify = c->notify, .within_ms = 2000 }
+				      : (struct ike_step){ .op = IKE_STEP_EXPECT_SILENCE,
+							   .within_ms = 1500 };
 	if (resp) {
-		pair_start(&p, NULL, 0, si, k + 2);
+		pair_start(&p, NULL, 0, si, nrun);
 	} else {
-		pair_start(&p, si, k + 2, NULL, 0);
+		pair_start(&p, si, nrun, NULL, 0);
 		ike_engine_set_serve(p.er, true);
 	}
 	pair_run(&p);
@@ -946,6 +964,8 @@ static bool cat_run(const struct ike_catalog_entry *c, enum ike_kind at, char *w
 		}
 	}
 	pair_free(&p);
+	if (pki)
+		pki_testpki_free(pki);
 	return ok;
 }
 

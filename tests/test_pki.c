@@ -790,11 +790,11 @@ static const struct {
 	{ 4, DATA_TRUNCATED, PKI_NOTIFY_INVALID_CERTIFICATE, "does not parse" },
 	{ 4, DATA_TRAILING, PKI_NOTIFY_INVALID_CERTIFICATE, "1 trailing bytes" },
 	{ 4, DATA_EMPTY, PKI_NOTIFY_INVALID_CERTIFICATE, "(0 bytes)" },
-	{ 1, DATA_GOOD, PKI_NOTIFY_CERT_TYPE_UNSUPPORTED, "encoding 1 is not supported" },
-	{ 2, DATA_GOOD, PKI_NOTIFY_CERT_TYPE_UNSUPPORTED, "encoding 2 is not supported" },
-	{ 5, DATA_GOOD, PKI_NOTIFY_CERT_TYPE_UNSUPPORTED, "only 4" },
-	{ 7, DATA_GOOD, PKI_NOTIFY_CERT_TYPE_UNSUPPORTED, "not supported" },
-	{ 10, DATA_GOOD, PKI_NOTIFY_CERT_TYPE_UNSUPPORTED, "not supported" },
+	{ 1, DATA_GOOD, PKI_NOTIFY_INVALID_CERT_ENCODING, "encoding 1 is not supported" },
+	{ 2, DATA_GOOD, PKI_NOTIFY_INVALID_CERT_ENCODING, "encoding 2 is not supported" },
+	{ 5, DATA_GOOD, PKI_NOTIFY_INVALID_CERT_ENCODING, "only 4" },
+	{ 7, DATA_GOOD, PKI_NOTIFY_INVALID_CERT_ENCODING, "not supported" },
+	{ 10, DATA_GOOD, PKI_NOTIFY_INVALID_CERT_ENCODING, "not supported" },
 	{ 0, DATA_GOOD, PKI_NOTIFY_INVALID_CERT_ENCODING, "encoding 0 is not a defined" },
 	{ 11, DATA_GOOD, PKI_NOTIFY_INVALID_CERT_ENCODING, "not a defined encoding" },
 	{ 255, DATA_GOOD, PKI_NOTIFY_INVALID_CERT_ENCODING, "encoding 255" },
@@ -838,6 +838,28 @@ START_TEST(test_pki_cert_payload_table)
 	}
 	chunk_free(&data);
 	chunk_free(&der);
+}
+END_TEST
+
+/* A received CR's CA field: empty or one whole DER name. */
+START_TEST(test_pki_cr_ca_check)
+{
+	need_pki();
+	struct pki_err err = { "" };
+	chunk_t ca;
+	ck_assert(pki_cr_ca_name(pki->inter.cert, &ca));
+	ck_assert(pki_cr_ca_check(ca, &err));
+	ck_assert(pki_cr_ca_check(CHUNK_EMPTY, &err));
+	chunk_t garbage = CHUNK_FROM("\x30\x82\x01\x00\xa5\xa5\xa5\xa5", 8);
+	ck_assert(!pki_cr_ca_check(garbage, &err));
+	ck_assert_msg(strstr(err.msg, "not a DER distinguished name (8 bytes)"), "%s", err.msg);
+	chunk_t longer = chunk_alloc(ca.len + 1);
+	memcpy(longer.ptr, ca.ptr, ca.len);
+	longer.ptr[ca.len] = 0;
+	ck_assert(!pki_cr_ca_check(longer, &err));
+	ck_assert(!pki_cr_ca_check((chunk_t){ ca.ptr, ca.len - 1 }, &err));
+	chunk_free(&longer);
+	chunk_free(&ca);
 }
 END_TEST
 
@@ -992,6 +1014,7 @@ Suite *suite_pki(void)
 	tcase_add_test(tc, test_pki_ecdsa_matches_openssl_cli);
 	tcase_add_test(tc, test_pki_ecdsa_prehash);
 	tcase_add_loop_test(tc, test_pki_cert_payload_table, 0, N_ELEM(cert_cases));
+	tcase_add_test(tc, test_pki_cr_ca_check);
 	tcase_add_test(tc, test_pki_cr_name);
 	tcase_add_test(tc, test_pki_custom_spec);
 	tcase_add_test(tc, test_pki_given_dir);

@@ -28,6 +28,8 @@
 #define AT_HASH_P1 (K(MM5) | K(MM6) | K(AM2) | K(AM3))
 #define AT_HASH_QM (K(QM1) | K(QM2) | K(QM3))
 #define AT_NATD (K(MM3) | K(MM4) | K(AM2) | K(AM3))
+#define AT_CERT (K(MM5) | K(MM6) | K(AM2) | K(AM3))
+#define AT_CR (K(MM3) | K(MM4) | K(AM1) | K(AM2))
 
 /* A phase-1 transform as the engine builds it (phase1.c) with an AES key
  * length and a lifetime in seconds over 65535 (a TLV):
@@ -39,6 +41,9 @@
 #define ATTRP(i) XF ".attr[" #i "]"
 #define RMATTR(p) { .op = IKE_MUT_REMOVE_ATTR, .path = (p) }
 #define REPLAY() { .op = IKE_MUT_REPLAY }
+#define REPEAT() { .op = IKE_MUT_REPEAT }
+#define STALE() { .op = IKE_MUT_STALE }
+#define EARLY(k) { .op = IKE_MUT_EARLY, .value = IKE_K_##k }
 #define SET(p, v) { .op = IKE_MUT_SET, .path = (p), .value = (v) }
 #define SETB(p, b) { .op = IKE_MUT_SET_BYTES, .path = (p), .bytes = (b) }
 #define REMOVE(pl) { .op = IKE_MUT_REMOVE, .payload = (pl) }
@@ -50,8 +55,12 @@
 #define PXOR(off, v) { .op = IKE_MUT_PLAIN_XOR, .offset = (off), .value = (v) }
 #define UNKNOWN(pl, at) { .op = IKE_MUT_UNKNOWN, .payload = (pl), .nth = (at), .bytes = IKE_CB_8 }
 
-#define E1(n, at, m, note, rfc, what) { n, at, { m }, 1, note, rfc, what }
-#define E2(n, at, m1, m2, note, rfc, what) { n, at, { m1, m2 }, 2, note, rfc, what }
+#define E1(n, at, m, note, rfc, what) { n, at, { m }, 1, note, rfc, what, false, false }
+#define E2(n, at, m1, m2, note, rfc, what) { n, at, { m1, m2 }, 2, note, rfc, what, false, false }
+/* the reaction is to carry on: the peer's next message */
+#define EA(n, at, m, rfc, what) { n, at, { m }, 1, 0, rfc, what, true, false }
+/* signature authentication only: the CERT and CR payloads */
+#define ES(n, at, m, note, rfc, what) { n, at, { m }, 1, note, rfc, what, false, true }
 
 #define SILENCE 0
 
@@ -210,6 +219,20 @@ static const struct ike_catalog_entry ike_catalog[] = {
 	E1("delete-bad-doi", K(DELETE), SET("delete.doi", 2), SILENCE, "RFC 2408 5.15",
 	   "an ISAKMP Delete with DOI 2"),
 
+	/* ---- CERT and CR (RFC 2408 3.9, 3.10, 5.9, 5.10; RFC 4945 3.2) ---- */
+	ES("cert-garbage-der", AT_CERT, SETB("cert.data", IKE_CB_DER), WIRE_N_INVALID_CERTIFICATE,
+	   "RFC 2408 5.9", "the first CERT's data 8 bytes of broken DER (a SEQUENCE cut short)"),
+	ES("cert-bad-encoding", AT_CERT, SET("cert.encoding", 99), WIRE_N_INVALID_CERT_ENCODING,
+	   "RFC 2408 3.9, 5.9", "the first CERT's encoding 99 (unassigned)"),
+	ES("cert-wrong-encoding", AT_CERT, SET("cert.encoding", 2), WIRE_N_INVALID_CERT_ENCODING,
+	   "RFC 2408 3.9, 5.9, RFC 4945 3.3",
+	   "the first CERT says PGP (2) and carries an X.509 certificate"),
+	ES("cr-bad-type", AT_CR, SET("cr.type", 99), WIRE_N_CERT_TYPE_UNSUPPORTED,
+	   "RFC 2408 3.10, 5.10", "the CR's certificate type 99 (unassigned)"),
+	ES("cr-garbage-ca", AT_CR, SETB("cr.data", IKE_CB_DER), WIRE_N_INVALID_CERT_AUTHORITY,
+	   "RFC 2408 5.10, RFC 4945 3.2.1",
+	   "the CR's certificate authority 8 bytes of broken DER, not a distinguished name"),
+
 	/* ---- NAT-T (RFC 3947 3.2) ---- */
 	E1("natd-wrong-length", AT_NATD, SETB("natd.data", IKE_CB_7), WIRE_N_PAYLOAD_MALFORMED,
 	   "RFC 3947 3.2", "a 7-byte NAT-D (a hash of the negotiated PRF is expected)"),
@@ -261,6 +284,23 @@ static const struct ike_catalog_entry ike_catalog[] = {
 	E1("msg-replayed", K(QM1) | K(QM2) | K(QM3) | K(DPD), REPLAY(), SILENCE,
 	   "RFC 2409 5.5, RFC 2408 3.1",
 	   "the first datagram of the phase-1 exchange sent again after it completed"),
+
+	/* ---- order (RFC 2408 2.5.3, 3.1; RFC 2409 5, 5.5) ---- */
+	/* a datagram twice is a retransmission: answered once, or the same
+	   answer again, and the exchange goes on */
+	EA("msg-repeated", AT_ALL, REPEAT(), "RFC 2408 3.1, RFC 2409 5.5",
+	   "the message sent twice at once, byte for byte"),
+	/* an older message of the same exchange after the peer moved on:
+	   a retransmission at most, never a new exchange or a notify */
+	E1("msg-stale", K(MM3) | K(MM4) | K(MM5) | K(MM6) | K(AM3) | K(QM3), STALE(), SILENCE,
+	   "RFC 2408 3.1, RFC 2409 5",
+	   "our previous message sent again in place of this one"),
+	/* mm6 before mm4: encrypted under keys the initiator cannot have yet */
+	E1("msg-skipped", K(MM4), EARLY(MM6), SILENCE, "RFC 2409 5, Appendix B",
+	   "mm6 sent in place of mm4: the KE exchange skipped"),
+	/* Quick Mode needs an authenticated ISAKMP SA */
+	E1("qm-before-auth", K(MM5) | K(MM6), EARLY(QM1), SILENCE, "RFC 2409 5, 5.5",
+	   "qm1 sent in place of mm5 / mm6: Quick Mode before phase 1 is authenticated"),
 };
 
 #define IKE_CAT_N (sizeof(ike_catalog) / sizeof(ike_catalog[0]))
@@ -297,6 +337,11 @@ bool ike_catalog_applies(const struct ike_catalog_entry *c, enum ike_kind at)
 	return c && at > IKE_K_NONE && at < IKE_K_COUNT && (c->at & IKE_CAT_BIT(at));
 }
 
+bool ike_catalog_fits_auth(const struct ike_catalog_entry *c, uint16_t auth)
+{
+	return c && (!c->sig || ike_auth_is_sig(auth));
+}
+
 const char *ike_catalog_at_str(const struct ike_catalog_entry *c, char *buf, size_t len)
 {
 	size_t n = 0;
@@ -329,7 +374,7 @@ static const size_t ike_cat_len[IKE_CB_COUNT] = {
 	[IKE_CB_EMPTY] = 0, [IKE_CB_2] = 2, [IKE_CB_3] = 3, [IKE_CB_4] = 4, [IKE_CB_5] = 5,
 	[IKE_CB_7] = 7, [IKE_CB_8] = 8, [IKE_CB_COOKIE] = 8, [IKE_CB_100] = 100,
 	[IKE_CB_300] = 300, [IKE_CB_ZERO32] = 32, [IKE_CB_ZERO256] = 256,
-	[IKE_CB_ONE256] = 256, [IKE_CB_FF256] = 256, [IKE_CB_PM1_256] = 256,
+	[IKE_CB_ONE256] = 256, [IKE_CB_FF256] = 256, [IKE_CB_PM1_256] = 256, [IKE_CB_DER] = 8,
 };
 
 static void ike_cat_fill(void)
@@ -349,6 +394,7 @@ static void ike_cat_fill(void)
 	memset(ike_cat_buf[IKE_CB_300], 0x5a, 300);
 	ike_cat_buf[IKE_CB_ONE256][255] = 1;
 	memset(ike_cat_buf[IKE_CB_FF256], 0xff, 256);
+	memcpy(ike_cat_buf[IKE_CB_DER], "\x30\x82\x01\x00\xa5\xa5\xa5\xa5", 8);
 	chunk_t p = CHUNK_EMPTY;
 	if (!hex_decode(ike_cat_p2048, strlen(ike_cat_p2048), &p) || p.len != 256)
 		abort();

@@ -38,6 +38,8 @@ enum ike_cat_bytes {
 	IKE_CB_ONE256,        /* 00..01: g^x = 1 */
 	IKE_CB_FF256,         /* ff..ff: g^x > p */
 	IKE_CB_PM1_256,       /* p - 1 of MODP-2048 (RFC 3526 3) */
+	IKE_CB_DER,           /* 30 82 01 00 a5 a5 a5 a5: a DER SEQUENCE that
+				 says 256 bytes and carries 4 */
 	IKE_CB_COUNT
 };
 
@@ -60,6 +62,10 @@ struct ike_catalog_entry {
 	uint16_t notify;          /* the RFC's reaction; 0: silence (drop) */
 	const char *rfc;          /* "RFC 2408 5.1" */
 	const char *what;         /* what it changes, one line */
+	bool accept;              /* the reaction: the exchange goes on (the
+				     peer's next message), notify 0 */
+	bool sig;                 /* fits only signature authentication (its
+				     messages carry CERT or CR payloads) */
 };
 
 size_t ike_catalog_count(void);
@@ -70,6 +76,9 @@ const struct ike_catalog_entry *ike_catalog_find(const char *name);
 /* The names, NULL-terminated (for enum readers with a did-you-mean). */
 const char *const *ike_catalog_names(void);
 bool ike_catalog_applies(const struct ike_catalog_entry *c, enum ike_kind at);
+/* Whether the entry fits a phase-1 authentication method (an IKE_AUTH_*):
+ * CERT and CR mutations need signatures. */
+bool ike_catalog_fits_auth(const struct ike_catalog_entry *c, uint16_t auth);
 /* "mm1, mm3, am1" into buf. */
 const char *ike_catalog_at_str(const struct ike_catalog_entry *c, char *buf, size_t len);
 /* The entry's mutations in the engine's terms into out (at most max);

@@ -442,56 +442,55 @@ static bool ike_xmit(struct ike_engine *e, chunk_t d)
 	return true;
 }
 
-static bool ike_replays(const struct ike_step *s)
+static const struct ike_mutation *ike_mut_find(const struct ike_step *s, enum ike_mut_op op)
 {
 	for (size_t i = 0; s && i < s->nmut; i++)
-		if (s->mut[i].op == IKE_MUT_REPLAY)
-			return true;
-	return false;
+		if (s->mut[i].op == op)
+			return &s->mut[i];
+	return NULL;
 }
 
-/* The first datagram we sent, again, in place of s's message: the SA's
- * state is not touched and nothing is retransmitted. */
-static bool ike_send_replay(struct ike_engine *e, const struct ike_step *s, uint64_t now)
+/* A datagram we sent before, again, in place of s's message: the first
+ * one (a replay from an earlier exchange) or the last one (a stale
+ * message after the peer moved on). The SA's state is not touched and
+ * nothing is retransmitted. */
+static bool ike_send_again(struct ike_engine *e, const struct ike_step *s, bool last,
+			   uint64_t now)
 {
-	const struct ike_event *first = NULL;
-	for (size_t i = 0; i < e->res.nevent && !first; i++)
+	const struct ike_event *pick = NULL;
+	for (size_t i = 0; i < e->res.nevent && (last || !pick); i++)
 		if (e->res.event[i].sent && !e->res.event[i].retransmit)
-			first = &e->res.event[i];
-	if (!first)
-		return ike_script_fail(e, "%s: nothing sent yet to replay", ike_kind_name(s->kind)),
-		       false;
+			pick = &e->res.event[i];
+	if (!pick)
+		return ike_script_fail(e, "%s: nothing sent yet to send again",
+				       ike_kind_name(s->kind)), false;
 	/* copied first: adding the event may move the array */
-	chunk_t d = chunk_dup(first->datagram.ptr, first->datagram.len);
-	enum ike_kind was = first->kind;
-	uint64_t at = first->time_ms;
-	uint8_t x = first->exchange;
-	uint32_t msgid = first->msgid;
+	chunk_t d = chunk_dup(pick->datagram.ptr, pick->datagram.len);
+	enum ike_kind was = pick->kind;
+	uint64_t at = pick->time_ms;
+	uint8_t x = pick->exchange;
+	uint32_t msgid = pick->msgid;
 	ike_xmit(e, d);
 	struct ike_event *ev = ike_event_add(e, now, true, was, NULL, d, CHUNK_EMPTY);
 	ev->exchange = x;
 	ev->msgid = msgid;
-	ike_note(ev, "replayed (first sent at %" PRIu64 " ms) instead of %s", at,
-		 ike_kind_name(s->kind));
+	ev->mutated = true;
+	ike_note(ev, "%s (first sent at %" PRIu64 " ms) instead of %s",
+		 last ? "stale" : "replayed", at, ike_kind_name(s->kind));
 	chunk_free(&d);
 	chunk_free(&e->rt_dgram);
 	e->rt_armed = false;
 	return true;
 }
 
-/* Build, mutate, finalize, commit, encrypt, send. For notifies and
+/* Build kind, mutate, finalize, commit, encrypt, send. For notifies and
  * automatic answers s may carry no mutations. */
-static bool ike_send(struct ike_engine *e, const struct ike_step *s, const struct ike_info *info,
-		     uint64_t now, bool script)
+static bool ike_send_kind(struct ike_engine *e, const struct ike_step *s, enum ike_kind kind,
+			  const struct ike_info *info, uint64_t now, bool script)
 {
 	struct ike_status st;
 	struct ike_sa *sa = e->sa;
-	enum ike_kind kind = s->kind;
 	char err[320] = "";
-	if (!sa)
-		return ike_script_fail(e, "no SA to send on"), false;
-	if (script && ike_replays(s))
-		return ike_send_replay(e, s, now);
 	struct ike_qm *qm = NULL;
 	if (kind == IKE_K_QM1 && script)
 		e->qm = ike_sa_qm_new(sa, 0, true);
@@ -546,7 +545,15 @@ static bool ike_send(struct ike_engine *e, const struct ike_step *s, const struc
 	struct ike_event *ev = ike_event_add(e, now, true, kind, m, dgram, plain);
 	if (s->nmut) {
 		ev->mutated = true;
-		ike_note(ev, "%zu mutation(s)", s->nmut);
+		ike_note(ev, "%zu mutation(s)%s%s", s->nmut, kind != s->kind ? ", early in place of " : "",
+			 kind != s->kind ? ike_kind_name(s->kind) : "");
+	}
+	if (script && ike_mut_find(s, IKE_MUT_REPEAT)) {
+		/* the same bytes again at once: the peer's duplicate to handle */
+		ike_xmit(e, dgram);
+		ev = ike_event_add(e, now, true, kind, m, dgram, plain);
+		ev->mutated = true;
+		ike_note(ev, "repeated at once");
 	}
 	log_debug("%s: -> %s msgid %08" PRIx32 " %zu bytes", e->name, ike_kind_name(kind),
 		  m->hdr.msgid, dgram.len);
@@ -585,6 +592,33 @@ static bool ike_send(struct ike_engine *e, const struct ike_step *s, const struc
 	wire_msg_free(m);
 	ike_track(e);
 	return true;
+}
+
+/* A step's message, or what its mutations send in its place. */
+static bool ike_send(struct ike_engine *e, const struct ike_step *s, const struct ike_info *info,
+		     uint64_t now, bool script)
+{
+	struct ike_sa *sa = e->sa;
+	if (!sa)
+		return ike_script_fail(e, "no SA to send on"), false;
+	if (!script)
+		return ike_send_kind(e, s, s->kind, info, now, false);
+	if (ike_mut_find(s, IKE_MUT_REPLAY) || ike_mut_find(s, IKE_MUT_STALE))
+		return ike_send_again(e, s, ike_mut_find(s, IKE_MUT_STALE) != NULL, now);
+	const struct ike_mutation *early = ike_mut_find(s, IKE_MUT_EARLY);
+	if (!early)
+		return ike_send_kind(e, s, s->kind, info, now, true);
+	/* a later message from the SA as it is: Quick Mode once there are
+	   keys, as if phase 1 were done; the SA's state stays where it was */
+	enum ike_kind kind = (enum ike_kind)early->value;
+	enum ike_sa_state was = sa->state;
+	if (ike_kind_quick(kind) && was >= IKE_SA_KEYED)
+		sa->state = IKE_SA_ESTABLISHED;
+	bool ok = ike_send_kind(e, s, kind, info, now, true);
+	sa->state = was;
+	if (!ok)
+		e->res.mutation_unfit = true;
+	return ok;
 }
 
 /* A notify we send on our own: refusing a message. */

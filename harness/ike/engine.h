@@ -39,6 +39,15 @@ enum ike_mut_op {
 	/* instead of the message: the first datagram this engine sent, again
 	   (a replay from an earlier exchange; nothing built, nothing armed) */
 	IKE_MUT_REPLAY,
+	/* the message sent, then the same datagram again at once (a repeat
+	   the peer must take as a retransmission) */
+	IKE_MUT_REPEAT,
+	/* instead of the message: the last one this engine sent before it,
+	   again (an old message after the peer moved on; nothing armed) */
+	IKE_MUT_STALE,
+	/* instead of the message: the message of kind value, built from the
+	   SA as it is (a later message early; the messages between skipped) */
+	IKE_MUT_EARLY,
 };
 
 struct ike_mutation {

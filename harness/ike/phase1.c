@@ -240,9 +240,20 @@ static void ike_add_cr(struct ike_sa *sa, struct wire_msg *m, uint16_t method)
 	}
 }
 
-static void ike_note_cr(struct ike_sa *sa, const struct wire_msg *m)
+/* CR payloads counted; an X.509 one must name its CA by a DN (RFC 2408
+ * 5.10 step 2: INVALID-CERT-AUTHORITY). Other defined types are not ours
+ * to refuse: the request is only a hint. */
+static bool ike_take_cr(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
 {
-	sa->ncr_rx += wire_count(m, WIRE_PL_CR);
+	const struct wire_node *n;
+	for (size_t i = 0; (n = wire_find(m, WIRE_PL_CR, i)); i++) {
+		struct pki_err pe;
+		if (n->subtype == PKI_CERT_X509_SIG && !pki_cr_ca_check(n->data, &pe))
+			return ike_fail(st, WIRE_N_INVALID_CERT_AUTHORITY, "CR", "data",
+					"CR payload at offset %zu: %s", n->offset, pe.msg);
+		sa->ncr_rx++;
+	}
+	return true;
 }
 
 static bool ike_need_dh(struct ike_sa *sa, struct ike_status *st)
@@ -465,15 +476,15 @@ bool ike_process_mm2(struct ike_sa *sa, const struct wire_msg *m, struct ike_sta
 
 bool ike_process_mm3(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
 {
-	ike_note_cr(sa, m);
-	return ike_rules("mm3", RULES_AUTH_ANY, m, st) && ike_take_ke_nonce(sa, m, st) &&
+	return ike_rules("mm3", RULES_AUTH_ANY, m, st) && ike_take_cr(sa, m, st) &&
+	       ike_take_ke_nonce(sa, m, st) &&
 	       ike_natt_take_natd(sa, m, st) && ike_need_dh(sa, st) && ike_derive(sa, st);
 }
 
 bool ike_process_mm4(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
 {
-	ike_note_cr(sa, m);
-	if (!ike_rules("mm4", RULES_AUTH_ANY, m, st) || !ike_take_ke_nonce(sa, m, st) ||
+	if (!ike_rules("mm4", RULES_AUTH_ANY, m, st) || !ike_take_cr(sa, m, st) ||
+	    !ike_take_ke_nonce(sa, m, st) ||
 	    !ike_natt_take_natd(sa, m, st) || !ike_need_dh(sa, st) || !ike_derive(sa, st))
 		return false;
 	/* RFC 3947 4: with a NAT, mm5 and all after it go to the NAT-T port */
@@ -587,8 +598,7 @@ bool ike_process_am1(struct ike_sa *sa, const struct wire_msg *m, struct ike_sta
 	chunk_free(&sa->sai_b);
 	sa->sai_b = ike_body(n);
 	sa->state = IKE_SA_SA_DONE;
-	ike_note_cr(sa, m);
-	return ike_take_ke_nonce(sa, m, st) && ike_take_id(sa, m, &sa->idii_b, st) &&
+	return ike_take_cr(sa, m, st) && ike_take_ke_nonce(sa, m, st) && ike_take_id(sa, m, &sa->idii_b, st) &&
 	       ike_need_dh(sa, st) && ike_derive(sa, st);
 }
 
@@ -598,9 +608,8 @@ bool ike_process_am2(struct ike_sa *sa, const struct wire_msg *m, struct ike_sta
 		       ike_auth_get(sa->cfg->p1[0].auth)->rules : RULES_AUTH_PSK, m, st))
 		return false;
 	memcpy(sa->rcookie, m->hdr.rcookie, 8);
-	ike_note_cr(sa, m);
 	ike_natt_take_vids(sa, m);
-	if (!ike_p1_check_reply(sa, wire_find(m, WIRE_PL_SA, 0), st) ||
+	if (!ike_take_cr(sa, m, st) || !ike_p1_check_reply(sa, wire_find(m, WIRE_PL_SA, 0), st) ||
 	    !ike_take_ke_nonce(sa, m, st) || !ike_natt_take_natd(sa, m, st) ||
 	    !ike_need_dh(sa, st) || !ike_derive(sa, st) || !ike_verify_peer(sa, m, true, st))
 		return false;

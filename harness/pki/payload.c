@@ -22,17 +22,30 @@ X509 *pki_cert_payload_parse(uint8_t encoding, chunk_t data, uint16_t *notify,
 		}
 		return cert;
 	}
-	/* 1..10 are defined encodings (RFC 2408 3.9); the rest is invalid. */
-	if (encoding >= 1 && encoding <= 10) {
-		*notify = PKI_NOTIFY_CERT_TYPE_UNSUPPORTED;
+	/* RFC 2408 5.9: an encoding not supported is INVALID-CERT-ENCODING,
+	   defined (1..10, RFC 2408 3.9) or not; CERT-TYPE-UNSUPPORTED is the
+	   CR's (5.10) */
+	*notify = PKI_NOTIFY_INVALID_CERT_ENCODING;
+	if (encoding >= 1 && encoding <= 10)
 		pki_fail(err, "CERT payload encoding %u is not supported (only 4, "
 			 "X.509 Certificate - Signature)", encoding);
-	} else {
-		*notify = PKI_NOTIFY_INVALID_CERT_ENCODING;
+	else
 		pki_fail(err, "CERT payload encoding %u is not a defined encoding",
 			 encoding);
-	}
 	return NULL;
+}
+
+bool pki_cr_ca_check(chunk_t data, struct pki_err *err)
+{
+	if (!data.len)
+		return true;
+	const unsigned char *p = data.ptr;
+	X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)data.len);
+	bool ok = name && (size_t)(p - data.ptr) == data.len;
+	X509_NAME_free(name);
+	pki_clear_openssl_errors();
+	return ok ? true : pki_fail(err, "certificate authority is not a DER distinguished "
+				    "name (%zu bytes)", data.len);
 }
 
 bool pki_cr_ca_name(X509 *ca, chunk_t *out)

@@ -146,14 +146,16 @@ enum {
 /* The Certificate Data of a CERT payload with encoding 4: the DER cert. */
 bool pki_cert_payload_data(X509 *cert, chunk_t *out);
 /* A received CERT payload: encoding 4 gives the certificate; any other
- * known encoding CERT-TYPE-UNSUPPORTED, an unknown one
- * INVALID-CERT-ENCODING, DER that does not parse INVALID-CERTIFICATE
- * (*notify, when non-NULL), each with a reason. */
+ * encoding INVALID-CERT-ENCODING (RFC 2408 5.9), DER that does not parse
+ * INVALID-CERTIFICATE (*notify, when non-NULL), each with a reason. */
 X509 *pki_cert_payload_parse(uint8_t encoding, chunk_t data, uint16_t *notify,
 			     struct pki_err *err);
 /* The Certificate Authority field of a CR payload for a CA: the DER of
  * its subject name. */
 bool pki_cr_ca_name(X509 *ca, chunk_t *out);
+/* A received CR's Certificate Authority for type 4: empty (any CA) or
+ * the DER of a distinguished name, nothing after it (RFC 4945 3.2.1). */
+bool pki_cr_ca_check(chunk_t data, struct pki_err *err);
 
 /* ---- Run-time test PKI --------------------------------------------------- */
 

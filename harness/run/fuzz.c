@@ -309,7 +309,8 @@ static void fuzz_mutations(FILE *f, const struct suite_case *c, enum ike_kind t,
 	const struct ike_catalog_entry *cat[128];
 	size_t ncat = 0;
 	for (size_t i = 0; i < ike_catalog_count() && ncat < 128; i++)
-		if (ike_catalog_applies(ike_catalog_get(i), t))
+		if (ike_catalog_applies(ike_catalog_get(i), t) &&
+		    ike_catalog_fits_auth(ike_catalog_get(i), c->auth))
 			cat[ncat++] = ike_catalog_get(i);
 	unsigned n = 1 + fuzz_below(r, 3);
 	bool have_cat = false;

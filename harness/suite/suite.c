@@ -1193,6 +1193,10 @@ static bool suite_malformed(struct suite_case *c, const struct suite_settings *x
 				 x->mutation->name, ike_kind_name(x->at),
 				 ike_catalog_at_str(x->mutation, list, sizeof(list)));
 	}
+	if (!ike_catalog_fits_auth(x->mutation, x->auth))
+		return yaml_fail(err, x->mutation_node ? x->mutation_node : where,
+				 "'mutation': '%s' changes CERT or CR payloads, which only signature authentication sends: give 'auth: rsa' or an ECDSA method",
+				 x->mutation->name);
 	if (ike_kind_quick(x->at) && !c->has_p2)
 		return yaml_fail(err, x->at_node, "'at': %s needs a Quick Mode: give 'esp' or 'phase2'",
 				 ike_kind_name(x->at));
@@ -1223,8 +1227,14 @@ static bool suite_malformed(struct suite_case *c, const struct suite_settings *x
 		      ? 0 : x->mutation->notify;
 	if (x->expect.deleted && !x->expect.notify && !x->expect.silence)
 		c->reaction_msg = IKE_K_DELETE;   /* the peer gave the SA up */
-	else if (x->expect.accepted && !x->expect.notify && !x->expect.silence)
+	else if ((x->expect.accepted || (x->mutation->accept && !x->expect.silence &&
+					 !x->expect.deleted)) && !x->expect.notify &&
+		 !x->expect.silence)
 		c->reaction_msg = suite_next_kind(t, c->has_p2);
+	/* the peer's next message only: after am3 the next (qm1) is ours */
+	if (c->reaction_msg && c->reaction_msg != IKE_K_DELETE &&
+	    suite_sent_by_initiator(c->reaction_msg) == init)
+		c->reaction_msg = IKE_K_NONE;
 	c->reaction_ms = x->reaction_ms ? x->reaction_ms : c->reaction ? 2000 : 1500;
 	/* the reaction is judged by the script's last step; silence there is
 	   after the mutated message, not the peer never answering at all */
@@ -1556,6 +1566,8 @@ static bool suite_matrix_cases(struct suite_loader *L, struct yaml_error *err)
 		   for are not cases (an explicit case naming one is an error) */
 		if (x.mutation && x.at && !ike_catalog_applies(x.mutation, x.at))
 			continue;
+		if (x.mutation && !ike_catalog_fits_auth(x.mutation, x.auth))
+			continue;   /* CERT and CR mutations in a PSK case */
 		if (!suite_name_ok(name))
 			return yaml_fail(err, mn, "the matrix makes the case name '%s', which is not letters, digits, '-', '_' and '.'",
 					 name);
