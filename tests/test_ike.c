@@ -1017,6 +1017,92 @@ START_TEST(test_ike_catalog_regress)
 }
 END_TEST
 
+/* The order ops do what they say on the wire, not just leave silence:
+ * REPEAT sends the same bytes twice, STALE the previous message's bytes
+ * and not this one's, EARLY a later kind in this one's place. */
+static const struct {
+	const char *name;
+	enum ike_kind at;
+	enum ike_kind sent[8];    /* the mutating side's sent kinds, in order */
+} order_cases[] = {
+	{ "msg-repeated", IKE_K_MM3, { IKE_K_MM1, IKE_K_MM3, IKE_K_MM3, IKE_K_MM5 } },
+	{ "msg-stale", IKE_K_MM5, { IKE_K_MM1, IKE_K_MM3, IKE_K_MM3 } },
+	{ "msg-stale", IKE_K_MM4, { IKE_K_MM2, IKE_K_MM2 } },
+	{ "msg-skipped", IKE_K_MM4, { IKE_K_MM2, IKE_K_MM6 } },
+	{ "qm-before-auth", IKE_K_MM5, { IKE_K_MM1, IKE_K_MM3, IKE_K_QM1 } },
+};
+
+START_TEST(test_ike_catalog_order_ops)
+{
+	const struct ike_catalog_entry *c = ike_catalog_find(order_cases[_i].name);
+	enum ike_kind at = order_cases[_i].at;
+	ck_assert(c && ike_catalog_applies(c, at));
+	struct pair p;
+	pair_init(&p, "aes128-sha256-modp2048", "aes128-sha1");
+	bool resp = at == IKE_K_MM2 || at == IKE_K_MM4 || at == IKE_K_MM6;
+	struct ike_step si[IKE_MAX_STEPS];
+	size_t n = ike_script_default(resp ? &p.cr : &p.ci, si, IKE_MAX_STEPS), k = 0;
+	while (k < n && si[k].kind != at)
+		k++;
+	ck_assert(k < n);
+	struct ike_mutation m[IKE_CAT_MAX_MUT];
+	si[k].nmut = ike_catalog_mutations(c, m, IKE_CAT_MAX_MUT);
+	si[k].mut = m;
+	/* repeated: the whole exchange; the others: silence after */
+	size_t nrun = c->accept ? n : k + 2;
+	if (!c->accept)
+		si[k + 1] = (struct ike_step){ .op = IKE_STEP_EXPECT_SILENCE, .within_ms = 1500 };
+	if (resp)
+		pair_start(&p, NULL, 0, si, nrun);
+	else
+		pair_start(&p, si, nrun, NULL, 0);
+	pair_run(&p);
+	const struct ike_result *r = ike_engine_result(resp ? p.er : p.ei);
+	const struct ike_result *o = ike_engine_result(resp ? p.ei : p.er);
+	ck_assert_msg(r->finished && !r->failed, "%s", r->error);
+	size_t j = 0;
+	const struct ike_event *last = NULL, *prev = NULL;
+	for (size_t i = 0; i < r->nevent; i++) {
+		const struct ike_event *ev = &r->event[i];
+		if (!ev->sent || ev->retransmit)
+			continue;
+		if (c->accept && (j == 8 || !order_cases[_i].sent[j]))
+			break;   /* the rest of the exchange */
+		ck_assert_msg(j < 8 && order_cases[_i].sent[j] == ev->kind,
+			      "sent #%zu: %s", j, ike_kind_name(ev->kind));
+		j++;
+		prev = last;
+		last = ev;
+	}
+	ck_assert_msg(j >= 2 && (j == 8 || !order_cases[_i].sent[j] || c->accept),
+		      "%zu sent", j);
+	if (strcmp(c->name, "msg-stale") == 0 || strcmp(c->name, "msg-repeated") == 0) {
+		/* the same bytes as the message before (the repeat: right after) */
+		const struct ike_event *twin = prev;
+		if (c->accept)
+			for (size_t i = 0; i + 1 < r->nevent; i++)
+				if (r->event[i].sent && r->event[i + 1].sent &&
+				    r->event[i].kind == at && r->event[i + 1].kind == at) {
+					twin = &r->event[i];
+					last = &r->event[i + 1];
+				}
+		ck_assert(chunk_eq(twin->datagram, last->datagram));
+		/* the other side saw it again and took it as a duplicate */
+		size_t dup = 0;
+		for (size_t i = 0; i < o->nevent; i++)
+			dup += !o->event[i].sent && o->event[i].duplicate;
+		ck_assert_uint_ge(dup, 1);
+	}
+	/* the early messages: the other side never got as far as to answer */
+	if (strcmp(c->name, "msg-skipped") == 0 || strcmp(c->name, "qm-before-auth") == 0)
+		ck_assert(!o->established || !ike_kind_quick(last->kind) ||
+			  !ike_engine_sa(resp ? p.ei : p.er)->nchild);
+	if (strcmp(c->name, "msg-skipped") == 0)
+		ck_assert(!o->established);
+	pair_free(&p);
+}
+END_TEST
+
 START_TEST(test_ike_catalog_self)
 {
 	size_t runs = 0, bad = 0, departed = 0;
@@ -2323,6 +2409,8 @@ Suite *suite_ike(void)
 	tcase_add_test(tc, test_ike_catalog_table);
 	tcase_add_test(tc, test_ike_catalog_doc);
 	tcase_add_test(tc, test_ike_catalog_self);
+	tcase_add_loop_test(tc, test_ike_catalog_order_ops, 0,
+			    sizeof(order_cases) / sizeof(order_cases[0]));
 	tcase_add_loop_test(tc, test_ike_catalog_regress, 0,
 			    sizeof(cat_regress) / sizeof(cat_regress[0]));
 	tcase_add_loop_test(tc, test_ike_matrix, 0, 25);

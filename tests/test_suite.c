@@ -754,6 +754,46 @@ START_TEST(test_suite_malformed)
 }
 END_TEST
 
+/* The CERT/CR entries only with signatures (a PSK matrix drops them);
+ * msg-repeated's reaction: the peer's next message, silence where the
+ * next one is the harness's own or there is none. */
+static const char test_suite_malformed_more_text[] =
+	"suite: m2\npeer: self\n"
+	"defaults: { psk: k, phase2: { esp: aes128-sha1 } }\n"
+	"matrix:\n  mutation: [msg-repeated, cr-bad-type]\n  at: [mm3, qm3]\n"
+	"cases:\n"
+	"  - { name: rsa-cr, auth: rsa, malformed: { mutation: cr-bad-type, at: mm4 } }\n"
+	"  - { name: am3-rep, malformed: { mutation: msg-repeated, at: am3 } }\n";
+
+START_TEST(test_suite_malformed_more)
+{
+	struct suite s;
+	struct yaml_error err = { 0 };
+	ck_assert_msg(suite_load_string("m2.yaml", test_suite_malformed_more_text, &s, &err),
+		      "%s", err.text);
+	ck_assert_uint_eq(s.ncases, 4);
+	static const char *const names[] = { "msg-repeated-mm3", "msg-repeated-qm3", "rsa-cr",
+					     "am3-rep" };
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_str_eq(s.cases[i].name, names[i]);
+	const struct suite_case *c = &s.cases[0];
+	ck_assert_uint_eq(c->reaction, 0);
+	ck_assert_int_eq(c->reaction_msg, IKE_K_MM4);
+	ck_assert_int_eq(c->steps[c->nsteps - 1].kind, SUITE_STEP_EXPECT);
+	ck_assert_int_eq(c->steps[c->nsteps - 1].msg, IKE_K_MM4);
+	c = &s.cases[1];   /* nothing answers qm3 */
+	ck_assert_int_eq(c->steps[c->nsteps - 1].kind, SUITE_STEP_SILENCE);
+	c = &s.cases[2];
+	ck_assert_uint_eq(c->auth, IKE_AUTH_RSA);
+	ck_assert_int_eq(c->role, IKE_RESPONDER);
+	ck_assert_uint_eq(c->reaction, WIRE_N_CERT_TYPE_UNSUPPORTED);
+	c = &s.cases[3];   /* after am3 the next message, qm1, is the harness's */
+	ck_assert_int_eq(c->reaction_msg, IKE_K_NONE);
+	ck_assert_int_eq(c->steps[c->nsteps - 1].kind, SUITE_STEP_SILENCE);
+	suite_free(&s);
+}
+END_TEST
+
 /* Broken suites: the exact first error of each. H is a valid head. */
 #define H "suite: b\npeer: self\ndefaults: { psk: k }\n"
 /* a valid head for overrides: two peers, cases g2, g14 and a */
@@ -788,6 +828,9 @@ static const struct {
 	/* malformed: a reaction window too short to mean anything */
 	{ H "cases: [{ name: a, malformed: { mutation: ke-zero, at: mm3, within: 10ms } }]\n",
 	  "t.yaml:4:69: 'within' must be a duration from 100ms to 1m, not '10ms'" },
+	/* malformed: a CERT mutation in a PSK case */
+	{ H "cases: [{ name: a, malformed: { mutation: cert-garbage-der, at: mm5 } }]\n",
+	  "t.yaml:4:43: 'mutation': 'cert-garbage-der' changes CERT or CR payloads, which only signature authentication sends: give 'auth: rsa' or an ECDSA method" },
 	/* malformed: a matrix value the catalog lacks */
 	{ H "matrix: { mutation: [ke-zero, ke-nil], at: [mm3] }\n",
 	  "t.yaml:4:31: 'mutation': 'ke-nil' is not in the catalog (docs/mutations.md)" },
@@ -1120,6 +1163,7 @@ Suite *suite_suite(void)
 	tcase_add_test(tc, test_suite_variables);
 	tcase_add_test(tc, test_suite_scripts);
 	tcase_add_test(tc, test_suite_malformed);
+	tcase_add_test(tc, test_suite_malformed_more);
 	tcase_add_test(tc, test_suite_smoke_file);
 	tcase_add_test(tc, test_suite_peer_list);
 	tcase_add_test(tc, test_suite_overrides);

@@ -475,8 +475,8 @@ static bool ike_send_again(struct ike_engine *e, const struct ike_step *s, bool 
 	ev->exchange = x;
 	ev->msgid = msgid;
 	ev->mutated = true;
-	ike_note(ev, "%s (first sent at %" PRIu64 " ms) instead of %s",
-		 last ? "stale" : "replayed", at, ike_kind_name(s->kind));
+	ike_note(ev, "%s: our %s of %" PRIu64 " ms before, again instead of %s",
+		 last ? "stale" : "replayed", ike_kind_name(was), now - at, ike_kind_name(s->kind));
 	chunk_free(&d);
 	chunk_free(&e->rt_dgram);
 	e->rt_armed = false;
