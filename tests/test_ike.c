@@ -900,8 +900,8 @@ static bool cat_run(const struct ike_catalog_entry *c, enum ike_kind at, char *w
 {
 	struct pair p;
 	pair_init(&p, "aes128-sha256-modp2048", "aes128-sha1-modp2048");
-	/* CERT and CR entries: RSA signatures with the test PKI */
-	struct pki_testpki *pki = c->sig ? test_pki() : NULL;
+	/* CERT, CR and SIG entries: RSA signatures with the test PKI */
+	struct pki_testpki *pki = c->auth == IKE_CAT_AUTH_SIG ? test_pki() : NULL;
 	if (pki) {
 		p.ci.p1[0].auth = p.cr.p1[0].auth = IKE_AUTH_RSA;
 		p.ci.psk = p.cr.psk = CHUNK_EMPTY;

@@ -830,7 +830,10 @@ static const struct {
 	  "t.yaml:4:69: 'within' must be a duration from 100ms to 1m, not '10ms'" },
 	/* malformed: a CERT mutation in a PSK case */
 	{ H "cases: [{ name: a, malformed: { mutation: cert-garbage-der, at: mm5 } }]\n",
-	  "t.yaml:4:43: 'mutation': 'cert-garbage-der' changes CERT or CR payloads, which only signature authentication sends: give 'auth: rsa' or an ECDSA method" },
+	  "t.yaml:4:43: 'mutation': 'cert-garbage-der' changes CERT, CR or SIG payloads, which only signature authentication sends: give 'auth: rsa' or an ECDSA method" },
+	/* malformed: a HASH_I mutation in an RSA case */
+	{ H "cases: [{ name: a, auth: rsa, malformed: { mutation: auth-hash-wrong, at: mm5 } }]\n",
+	  "t.yaml:4:54: 'mutation': 'auth-hash-wrong' changes HASH_I / HASH_R, which only pre-shared key authentication sends (signatures send SIG): give 'auth: psk'" },
 	/* malformed: a matrix value the catalog lacks */
 	{ H "matrix: { mutation: [ke-zero, ke-nil], at: [mm3] }\n",
 	  "t.yaml:4:31: 'mutation': 'ke-nil' is not in the catalog (docs/mutations.md)" },

@@ -55,12 +55,15 @@
 #define PXOR(off, v) { .op = IKE_MUT_PLAIN_XOR, .offset = (off), .value = (v) }
 #define UNKNOWN(pl, at) { .op = IKE_MUT_UNKNOWN, .payload = (pl), .nth = (at), .bytes = IKE_CB_8 }
 
-#define E1(n, at, m, note, rfc, what) { n, at, { m }, 1, note, rfc, what, false, false }
-#define E2(n, at, m1, m2, note, rfc, what) { n, at, { m1, m2 }, 2, note, rfc, what, false, false }
+#define E1(n, at, m, note, rfc, what) { n, at, { m }, 1, note, rfc, what, false, IKE_CAT_AUTH_ANY }
+#define E2(n, at, m1, m2, note, rfc, what) \
+	{ n, at, { m1, m2 }, 2, note, rfc, what, false, IKE_CAT_AUTH_ANY }
 /* the reaction is to carry on: the peer's next message */
-#define EA(n, at, m, rfc, what) { n, at, { m }, 1, 0, rfc, what, true, false }
-/* signature authentication only: the CERT and CR payloads */
-#define ES(n, at, m, note, rfc, what) { n, at, { m }, 1, note, rfc, what, false, true }
+#define EA(n, at, m, rfc, what) { n, at, { m }, 1, 0, rfc, what, true, IKE_CAT_AUTH_ANY }
+/* signature authentication only: the CERT, CR and SIG payloads */
+#define ES(n, at, m, note, rfc, what) { n, at, { m }, 1, note, rfc, what, false, IKE_CAT_AUTH_SIG }
+/* pre-shared keys only: HASH_I / HASH_R (signatures send SIG instead) */
+#define EP(n, at, m, note, rfc, what) { n, at, { m }, 1, note, rfc, what, false, IKE_CAT_AUTH_PSK }
 
 #define SILENCE 0
 
@@ -189,15 +192,20 @@ static const struct ike_catalog_entry ike_catalog[] = {
 	E1("hash-wrong-length", AT_HASH_QM, SETB("hash.data", IKE_CB_5),
 	   WIRE_N_INVALID_HASH_INFORMATION, "RFC 2408 5.11, RFC 2409 5.5",
 	   "a 5-byte HASH(1)/(2)/(3)"),
-	E1("auth-hash-short", AT_HASH_P1, SETB("hash.data", IKE_CB_5),
+	EP("auth-hash-short", AT_HASH_P1, SETB("hash.data", IKE_CB_5),
 	   WIRE_N_AUTHENTICATION_FAILED, "RFC 2409 5, RFC 2408 5.11",
 	   "a 5-byte HASH_I / HASH_R: the peer is not authenticated"),
 	E1("hash-wrong-value", AT_HASH_QM, SETB("hash.data", IKE_CB_ZERO32),
 	   WIRE_N_INVALID_HASH_INFORMATION, "RFC 2408 5.11, RFC 2409 5.5",
 	   "HASH(1)/(2)/(3) all zero (the right length for SHA-256)"),
-	E1("auth-hash-wrong", AT_HASH_P1, SETB("hash.data", IKE_CB_ZERO32),
+	EP("auth-hash-wrong", AT_HASH_P1, SETB("hash.data", IKE_CB_ZERO32),
 	   WIRE_N_AUTHENTICATION_FAILED, "RFC 2409 5, RFC 2408 5.11",
 	   "HASH_I / HASH_R all zero (the right length for SHA-256)"),
+	ES("sig-short", AT_HASH_P1, SETB("sig.data", IKE_CB_5), WIRE_N_INVALID_SIGNATURE,
+	   "RFC 2408 5.12, RFC 2409 5.1", "a 5-byte SIG: the peer is not authenticated"),
+	ES("sig-wrong-value", AT_HASH_P1, SETB("sig.data", IKE_CB_ZERO256),
+	   WIRE_N_INVALID_SIGNATURE, "RFC 2408 5.12, RFC 2409 5.1",
+	   "a SIG all zero (the length of an RSA-2048 signature)"),
 	E1("payload-missing-hash", K(QM1) | K(QM2), REMOVE(WIRE_PL_HASH),
 	   WIRE_N_INVALID_HASH_INFORMATION, "RFC 2409 5.5", "Quick Mode without its HASH"),
 
@@ -265,7 +273,7 @@ static const struct ike_catalog_entry ike_catalog[] = {
 	   "RFC 2409 5, 5.5", "the nonce removed"),
 	E1("payload-missing-id", AT_ID, REMOVE(WIRE_PL_ID), WIRE_N_PAYLOAD_MALFORMED,
 	   "RFC 2409 5", "the ID payload removed"),
-	E1("payload-missing-auth", AT_HASH_P1, REMOVE(WIRE_PL_HASH),
+	EP("payload-missing-auth", AT_HASH_P1, REMOVE(WIRE_PL_HASH),
 	   WIRE_N_INVALID_HASH_INFORMATION, "RFC 2409 5, RFC 2408 5.11",
 	   "HASH_I / HASH_R removed"),
 	E1("payload-duplicated-sa", AT_SA, DUP(WIRE_PL_SA), WIRE_N_PAYLOAD_MALFORMED,
@@ -339,7 +347,13 @@ bool ike_catalog_applies(const struct ike_catalog_entry *c, enum ike_kind at)
 
 bool ike_catalog_fits_auth(const struct ike_catalog_entry *c, uint16_t auth)
 {
-	return c && (!c->sig || ike_auth_is_sig(auth));
+	if (!c)
+		return false;
+	if (c->auth == IKE_CAT_AUTH_SIG)
+		return ike_auth_is_sig(auth);
+	if (c->auth == IKE_CAT_AUTH_PSK)
+		return auth == IKE_AUTH_PSK;
+	return true;
 }
 
 const char *ike_catalog_at_str(const struct ike_catalog_entry *c, char *buf, size_t len)

@@ -43,6 +43,13 @@ enum ike_cat_bytes {
 	IKE_CB_COUNT
 };
 
+/* Entries that change payloads only one kind of authentication sends. */
+enum ike_cat_auth {
+	IKE_CAT_AUTH_ANY = 0,
+	IKE_CAT_AUTH_PSK,         /* HASH_I / HASH_R in mm5/mm6, am2/am3 */
+	IKE_CAT_AUTH_SIG,         /* CERT, CR and SIG */
+};
+
 /* One mutation as data; ike_catalog_mutations turns it into ike_mutation. */
 struct ike_cat_mut {
 	enum ike_mut_op op;
@@ -64,8 +71,7 @@ struct ike_catalog_entry {
 	const char *what;         /* what it changes, one line */
 	bool accept;              /* the reaction: the exchange goes on (the
 				     peer's next message), notify 0 */
-	bool sig;                 /* fits only signature authentication (its
-				     messages carry CERT or CR payloads) */
+	enum ike_cat_auth auth;   /* the authentication it needs */
 };
 
 size_t ike_catalog_count(void);
@@ -77,7 +83,8 @@ const struct ike_catalog_entry *ike_catalog_find(const char *name);
 const char *const *ike_catalog_names(void);
 bool ike_catalog_applies(const struct ike_catalog_entry *c, enum ike_kind at);
 /* Whether the entry fits a phase-1 authentication method (an IKE_AUTH_*):
- * CERT and CR mutations need signatures. */
+ * CERT, CR and SIG mutations need signatures, HASH_I / HASH_R ones a
+ * pre-shared key. */
 bool ike_catalog_fits_auth(const struct ike_catalog_entry *c, uint16_t auth);
 /* "mm1, mm3, am1" into buf. */
 const char *ike_catalog_at_str(const struct ike_catalog_entry *c, char *buf, size_t len);

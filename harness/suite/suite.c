@@ -1195,7 +1195,9 @@ static bool suite_malformed(struct suite_case *c, const struct suite_settings *x
 	}
 	if (!ike_catalog_fits_auth(x->mutation, x->auth))
 		return yaml_fail(err, x->mutation_node ? x->mutation_node : where,
-				 "'mutation': '%s' changes CERT or CR payloads, which only signature authentication sends: give 'auth: rsa' or an ECDSA method",
+				 x->mutation->auth == IKE_CAT_AUTH_SIG
+				 ? "'mutation': '%s' changes CERT, CR or SIG payloads, which only signature authentication sends: give 'auth: rsa' or an ECDSA method"
+				 : "'mutation': '%s' changes HASH_I / HASH_R, which only pre-shared key authentication sends (signatures send SIG): give 'auth: psk'",
 				 x->mutation->name);
 	if (ike_kind_quick(x->at) && !c->has_p2)
 		return yaml_fail(err, x->at_node, "'at': %s needs a Quick Mode: give 'esp' or 'phase2'",
@@ -1567,7 +1569,7 @@ static bool suite_matrix_cases(struct suite_loader *L, struct yaml_error *err)
 		if (x.mutation && x.at && !ike_catalog_applies(x.mutation, x.at))
 			continue;
 		if (x.mutation && !ike_catalog_fits_auth(x.mutation, x.auth))
-			continue;   /* CERT and CR mutations in a PSK case */
+			continue;   /* CERT/CR/SIG with PSK, HASH_I/R with signatures */
 		if (!suite_name_ok(name))
 			return yaml_fail(err, mn, "the matrix makes the case name '%s', which is not letters, digits, '-', '_' and '.'",
 					 name);
