@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "crypto/rand.h"
+#include "ike/catalog.h"
 #include "run/run.h"
 #include "tests.h"
 #include "wire/names.h"
@@ -788,6 +789,66 @@ START_TEST(test_run_fuzz_plan)
 }
 END_TEST
 
+/* Catalog entries in variants fit the case's authentication (CERT, CR and
+ * SIG ones with RSA only, HASH_I/R ones with PSK only; an RSA variant once
+ * drew auth-hash-wrong for an mm6 that carries SIG), and one that sends
+ * another message in this one's place comes alone. */
+static const char test_fuzz_auth_base[] =
+	"suite: fa\npeer: self\n"
+	"defaults:\n"
+	"  psk: k\n"
+	"  proposal: { encryption: aes128, hash: sha256, group: 14, lifetime: 86400 }\n"
+	"  phase2: { esp: aes128-sha1 }\n"
+	"cases:\n"
+	"  - { name: psk }\n"
+	"  - { name: psk-resp, role: responder }\n"
+	"  - { name: rsa, auth: rsa }\n"
+	"  - { name: rsa-resp, auth: rsa, role: responder }\n";
+
+START_TEST(test_run_fuzz_auth)
+{
+	char dir[64] = "/tmp/ikec-fuzz-XXXXXX", path[300];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fa.yaml", dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(test_fuzz_auth_base, f);
+	fclose(f);
+	char *files[] = { path };
+	struct yaml_error err = { 0 };
+	struct run_plan base, a;
+	ck_assert_msg(run_plan_load(&base, files, 1, NULL, &err), "%s", err.text);
+	unlink(path);
+	rmdir(dir);
+	ck_assert_msg(run_fuzz_plan(&base, 60, 3, &a, &err), "%s", err.text);
+	size_t sig = 0, psk_only = 0, alone = 0;
+	for (size_t i = 0; i < a.nitems; i++) {
+		const struct suite_case *v = a.items[i].c;
+		const struct suite_step *m = &v->steps[v->nsteps - 2];
+		for (size_t j = 0; j < m->nmutations; j++) {
+			const struct ike_catalog_entry *e = m->mutations[j].catalog;
+			if (!e)
+				continue;
+			ck_assert_msg(ike_catalog_fits_auth(e, v->auth), "%s: %s", v->name, e->name);
+			sig += e->auth == IKE_CAT_AUTH_SIG;
+			psk_only += e->auth == IKE_CAT_AUTH_PSK;
+			if (e->mut[0].op == IKE_MUT_STALE || e->mut[0].op == IKE_MUT_EARLY ||
+			    e->mut[0].op == IKE_MUT_REPLAY) {
+				ck_assert_msg(m->nmutations == 1, "%s: %s and %zu more", v->name,
+					      e->name, m->nmutations - 1);
+				alone++;
+			}
+		}
+	}
+	/* the draw reached each kind, so the checks above were exercised */
+	ck_assert_uint_gt(sig, 0);
+	ck_assert_uint_gt(psk_only, 0);
+	ck_assert_uint_gt(alone, 0);
+	run_plan_free(&a);
+	run_plan_free(&base);
+}
+END_TEST
+
 /* The datagrams of a variant run in memory: the harness's script against
  * an engine peer with the standard exchange, both seeded as the runner
  * seeds the harness. */
@@ -899,6 +960,7 @@ Suite *suite_run(void)
 	tcase_add_test(tc, test_run_mutation_forms);
 	tcase_add_test(tc, test_run_mutation_empty_body);
 	tcase_add_test(tc, test_run_fuzz_plan);
+	tcase_add_test(tc, test_run_fuzz_auth);
 	tcase_add_test(tc, test_run_fuzz_replay);
 	suite_add_tcase(s, tc);
 	return s;
