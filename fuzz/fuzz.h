@@ -11,8 +11,10 @@
 
 #include "core/addr.h"
 #include "core/chunk.h"
+#include "crypto/rand.h"
 #include "ike/config.h"
 #include "ike/engine.h"
+#include "pki/pki.h"
 #include "transport/transport.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -22,11 +24,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
  *
  *   mode(1) then records: flags(1) length(2, big-endian) bytes(length)
  *
- * mode % 6: 0 a fresh responder; 1 after Main Mode 1-4 of a genuine
+ * mode % 8: 0 a fresh responder; 1 after Main Mode 1-4 of a genuine
  * initiator (phase-1 keys derived, mm5 still to come); 2 after a whole
  * Main Mode and Quick Mode; 3 a fresh Aggressive Mode responder; 4 and 5
- * as 0 and 2 with the long-lived responder (ike/server.h). A record is one datagram sent to the
- * responder from the initiator's address. Flags: */
+ * as 0 and 2 with the long-lived responder (ike/server.h); 6 and 7 as 0
+ * and 1 with RSA signatures (CR in mm3, CERT and SIG in mm5). A record is
+ * one datagram sent to the responder from the initiator's address. Flags: */
 enum fuzz_rec_flags {
 	FUZZ_REC_NATT = 0x01,     /* to and from the NAT-T port */
 	FUZZ_REC_COOKIES = 0x02,  /* keep the cookies as given (else the SA's) */
@@ -119,6 +122,37 @@ static inline void fuzz_world_init(struct fuzz_world *w, uint8_t exchange)
 		if (ike_p2_parse("aes128gcm16-modp1024", &y, err, sizeof(err)))
 			ike_config_add_p2(c, y);
 	}
+}
+
+/* Both ends to RSA signatures with the test PKI's hosts (k outlives the
+ * world; the configs borrow its keys and certificates). */
+static inline void fuzz_world_sig(struct fuzz_world *w, const struct pki_testpki *k)
+{
+	struct ike_config *cs[2] = { &w->ci, &w->cr };
+	static const char *const host[2] = { "moon", "sun" };
+	for (int i = 0; i < 2; i++) {
+		struct ike_config *c = cs[i];
+		const struct pki_cred *cr = pki_testpki_host(k, host[i]);
+		for (size_t j = 0; j < c->np1; j++)
+			c->p1[j].auth = IKE_AUTH_RSA;
+		c->psk = CHUNK_EMPTY;
+		c->key = cr->key;
+		c->cert = cr->cert;
+		c->chain = k->intermediates;
+		c->trusted = k->trusted;
+	}
+}
+
+/* The test PKI both the seeder and the target make: RSA keys and serials
+ * drawn from a fixed seed, so the seeds' certificates chain to the CA
+ * the target trusts and the fuzzer gets past the chain to the ID and
+ * signature checks. */
+static inline struct pki_testpki *fuzz_pki(struct pki_err *pe)
+{
+	crypto_rand_seed_for(0x5eed, "fuzz-pki");
+	struct pki_testpki *k = pki_testpki_create(NULL, NULL, pe);
+	crypto_rand_unseed();
+	return k;
 }
 
 /* Everything queued for the initiator's end, thrown away. */

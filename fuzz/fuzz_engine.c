@@ -8,7 +8,10 @@
  * Main Mode and Quick Mode, the responder serving (Quick Mode, DPD,
  * Delete); modes 4 and 5 the same two for the long-lived responder
  * (ike/server.h: SAs by cookies, responder cookies, expiry), fresh and
- * after a whole exchange, the newest SA's keys used for encryption. Records can take the SA's cookies and be encrypted (and their
+ * after a whole exchange, the newest SA's keys used for encryption; modes
+ * 6 and 7 as 0 and 1 with RSA signatures, so that CR, CERT (OpenSSL's DER
+ * parser) and SIG are reached. Records can take the SA's cookies and be
+ * encrypted (and their
  * HASH(1) computed) with the responder's own keys and IV chain, so the
  * fuzzer reaches what follows decryption and the hash check. */
 #include <stdio.h>
@@ -181,9 +184,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	uint8_t mode = data[0] % 6;
+	uint8_t mode = data[0] % 8;
 	struct fuzz_world w;
 	fuzz_world_init(&w, mode == 3 ? WIRE_X_AGGR : WIRE_X_MAIN);
+	if (mode >= 6) {
+		/* the PKI once per process: its RSA keys take a while */
+		static struct pki_testpki *pki;
+		struct pki_err pe;
+		if (!pki && !(pki = fuzz_pki(&pe)))
+			abort();
+		fuzz_world_sig(&w, pki);
+		mode = mode == 6 ? 0 : 1;
+	}
 	if (mode == 1) {
 		static const struct ike_step to_mm4[] = {
 			{ .op = IKE_STEP_SEND, .kind = IKE_K_MM1 },

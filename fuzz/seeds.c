@@ -100,10 +100,13 @@ static chunk_t with_header(chunk_t d, chunk_t plain, bool enc)
 
 /* Run one exchange; the initiator's messages as codec seeds, and into
  * the engine seeds of the given modes. */
-static void exchange(const char *name, uint8_t xchg, const struct ike_step *extra, size_t nextra)
+static void exchange(const char *name, uint8_t xchg, const struct ike_step *extra, size_t nextra,
+		     const struct pki_testpki *sig)
 {
 	struct fuzz_world w;
 	fuzz_world_init(&w, xchg);
+	if (sig)
+		fuzz_world_sig(&w, sig);
 	struct ike_step steps[IKE_MAX_STEPS];
 	size_t n = ike_script_default(&w.ci, steps, IKE_MAX_STEPS);
 	for (size_t i = 0; i < nextra && n < IKE_MAX_STEPS; i++)
@@ -124,8 +127,8 @@ static void exchange(const char *name, uint8_t xchg, const struct ike_step *extr
 	writer_init(&fresh);
 	writer_init(&keyed);
 	writer_init(&served);
-	writer_u8(&fresh, xchg == WIRE_X_AGGR ? 3 : 0);
-	writer_u8(&keyed, 1);
+	writer_u8(&fresh, sig ? 6 : xchg == WIRE_X_AGGR ? 3 : 0);
+	writer_u8(&keyed, sig ? 7 : 1);
 	writer_u8(&served, 2);
 	/* the exchange as a raw-IP pcap for the capture target: IPv4 on 500,
 	 * IPv6 on 4500 with the marker */
@@ -204,7 +207,7 @@ static void exchange(const char *name, uint8_t xchg, const struct ike_step *extr
 		if (ws[i]->len > 1)
 			put("engine", fn, ws[i]->p, ws[i]->len);
 		/* the same for the long-lived responder (modes 4, 5) */
-		if (ws[i]->len > 1 && xchg == WIRE_X_MAIN && i != 1) {
+		if (ws[i]->len > 1 && xchg == WIRE_X_MAIN && i != 1 && !sig) {
 			ws[i]->p[0] = i == 0 ? 4 : 5;
 			snprintf(fn, sizeof(fn), "%s-server-%s.bin", name, wn[i]);
 			put("engine", fn, ws[i]->p, ws[i]->len);
@@ -367,8 +370,16 @@ int main(int argc, char **argv)
 		{ .op = IKE_STEP_SEND, .kind = IKE_K_DELETE, .protocol = 3 },
 		{ .op = IKE_STEP_SEND, .kind = IKE_K_DELETE, .protocol = 1 },
 	};
-	exchange("main", WIRE_X_MAIN, info, sizeof(info) / sizeof(info[0]));
-	exchange("aggr", WIRE_X_AGGR, NULL, 0);
+	exchange("main", WIRE_X_MAIN, info, sizeof(info) / sizeof(info[0]), NULL);
+	exchange("aggr", WIRE_X_AGGR, NULL, 0, NULL);
+	struct pki_err pe;
+	struct pki_testpki *pki = fuzz_pki(&pe);
+	if (!pki) {
+		fprintf(stderr, "fuzz-seeds: test PKI: %s\n", pe.msg);
+		return 1;
+	}
+	exchange("main-rsa", WIRE_X_MAIN, NULL, 0, pki);
+	pki_testpki_free(pki);
 	if (argc > 3)
 		engine_seeds(argv[3]);
 	suite_docs();

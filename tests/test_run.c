@@ -80,20 +80,26 @@ static const char test_run_suite[] =
 	"      - send: mm3\n"
 	"        mutate: [{ remove: natd }, { remove: NAT-D, nth: 1 }]\n";
 
-static void test_run_load(struct run_plan *p)
+/* A suite text into a plan, through a temporary file as the CLI reads it. */
+static void test_plan_text(struct run_plan *p, const char *text)
 {
 	char dir[] = "/tmp/ikec-test-run-XXXXXX", path[64];
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/t.yaml", dir);
 	FILE *f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
-	fputs(test_run_suite, f);
+	fputs(text, f);
 	fclose(f);
 	char *files[] = { path };
-	struct yaml_error err;
+	struct yaml_error err = { 0 };
 	ck_assert_msg(run_plan_load(p, files, 1, NULL, &err), "%s", err.text);
 	unlink(path);
 	rmdir(dir);
+}
+
+static void test_run_load(struct run_plan *p)
+{
+	test_plan_text(p, test_run_suite);
 }
 
 static const struct run_item *test_run_item(const struct run_plan *p, const char *id)
@@ -710,32 +716,14 @@ static const char test_fuzz_base[] =
 	"    natt: [rfc3947]\n"
 	"    lifetime_policy: notify\n";
 
-static void test_fuzz_load(struct run_plan *base, char *dir, size_t dlen)
-{
-	char path[300];
-	snprintf(dir, dlen, "/tmp/ikec-fuzz-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/fz.yaml", dir);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(test_fuzz_base, f);
-	fclose(f);
-	char *files[] = { path };
-	struct yaml_error err;
-	ck_assert_msg(run_plan_load(base, files, 1, NULL, &err), "%s", err.text);
-	unlink(path);
-	rmdir(dir);
-}
-
 /* The same seed gives the same files; another seed other ones; each file
  * loads alone into a case with the base's settings, its own seed, the
  * script up to the message and the survival verdict. */
 START_TEST(test_run_fuzz_plan)
 {
 	struct run_plan base, a, b, c;
-	char dir[64];
 	struct yaml_error err;
-	test_fuzz_load(&base, dir, sizeof(dir));
+	test_plan_text(&base, test_fuzz_base);
 	ck_assert_msg(run_fuzz_plan(&base, 3, 7, &a, &err), "%s", err.text);
 	ck_assert_msg(run_fuzz_plan(&base, 3, 7, &b, &err), "%s", err.text);
 	ck_assert_msg(run_fuzz_plan(&base, 3, 8, &c, &err), "%s", err.text);
@@ -807,19 +795,9 @@ static const char test_fuzz_auth_base[] =
 
 START_TEST(test_run_fuzz_auth)
 {
-	char dir[64] = "/tmp/ikec-fuzz-XXXXXX", path[300];
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/fa.yaml", dir);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(test_fuzz_auth_base, f);
-	fclose(f);
-	char *files[] = { path };
 	struct yaml_error err = { 0 };
 	struct run_plan base, a;
-	ck_assert_msg(run_plan_load(&base, files, 1, NULL, &err), "%s", err.text);
-	unlink(path);
-	rmdir(dir);
+	test_plan_text(&base, test_fuzz_auth_base);
 	ck_assert_msg(run_fuzz_plan(&base, 60, 3, &a, &err), "%s", err.text);
 	size_t sig = 0, psk_only = 0, alone = 0;
 	for (size_t i = 0; i < a.nitems; i++) {
@@ -916,9 +894,8 @@ static size_t test_fuzz_run(const struct suite_case *v, uint64_t seed, chunk_t *
 START_TEST(test_run_fuzz_replay)
 {
 	struct run_plan base, a;
-	char dir[64];
 	struct yaml_error err;
-	test_fuzz_load(&base, dir, sizeof(dir));
+	test_plan_text(&base, test_fuzz_base);
 	ck_assert_msg(run_fuzz_plan(&base, 4, 1234, &a, &err), "%s", err.text);
 	for (size_t i = 0; i < a.nitems; i++) {
 		const struct suite_case *v = a.items[i].c;
