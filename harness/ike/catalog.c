@@ -356,6 +356,15 @@ bool ike_catalog_fits_auth(const struct ike_catalog_entry *c, uint16_t auth)
 	return true;
 }
 
+bool ike_catalog_replaces_message(const struct ike_catalog_entry *c)
+{
+	for (size_t i = 0; c && i < c->nmut; i++)
+		if (c->mut[i].op == IKE_MUT_REPLAY || c->mut[i].op == IKE_MUT_STALE ||
+		    c->mut[i].op == IKE_MUT_EARLY)
+			return true;
+	return false;
+}
+
 const char *ike_catalog_at_str(const struct ike_catalog_entry *c, char *buf, size_t len)
 {
 	size_t n = 0;

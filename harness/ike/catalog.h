@@ -86,6 +86,10 @@ bool ike_catalog_applies(const struct ike_catalog_entry *c, enum ike_kind at);
  * CERT, CR and SIG mutations need signatures, HASH_I / HASH_R ones a
  * pre-shared key. */
 bool ike_catalog_fits_auth(const struct ike_catalog_entry *c, uint16_t auth);
+/* Whether the entry sends another message in place of the one it is
+ * applied to (a replay, a stale or an early message), so that no other
+ * mutation of that message means anything. */
+bool ike_catalog_replaces_message(const struct ike_catalog_entry *c);
 /* "mm1, mm3, am1" into buf. */
 const char *ike_catalog_at_str(const struct ike_catalog_entry *c, char *buf, size_t len);
 /* The entry's mutations in the engine's terms into out (at most max);

@@ -603,8 +603,9 @@ static bool ike_send(struct ike_engine *e, const struct ike_step *s, const struc
 		return ike_script_fail(e, "no SA to send on"), false;
 	if (!script)
 		return ike_send_kind(e, s, s->kind, info, now, false);
-	if (ike_mut_find(s, IKE_MUT_REPLAY) || ike_mut_find(s, IKE_MUT_STALE))
-		return ike_send_again(e, s, ike_mut_find(s, IKE_MUT_STALE) != NULL, now);
+	bool stale = ike_mut_find(s, IKE_MUT_STALE) != NULL;
+	if (stale || ike_mut_find(s, IKE_MUT_REPLAY))
+		return ike_send_again(e, s, stale, now);
 	const struct ike_mutation *early = ike_mut_find(s, IKE_MUT_EARLY);
 	if (!early)
 		return ike_send_kind(e, s, s->kind, info, now, true);

@@ -20,6 +20,17 @@ bool pki_name_der(const X509_NAME *name, chunk_t *out)
 	return true;
 }
 
+X509_NAME *pki_name_from_der(chunk_t der)
+{
+	const unsigned char *p = der.ptr;
+	X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)der.len);
+	if (name && (size_t)(p - der.ptr) == der.len)
+		return name;
+	X509_NAME_free(name);
+	pki_clear_openssl_errors();
+	return NULL;
+}
+
 /* Append to buf at *off, never past len, always NUL terminated. */
 static void pki_append(char *buf, size_t len, size_t *off, const char *s, size_t n)
 {
@@ -122,11 +133,8 @@ bool pki_dn_from_string(const char *s, chunk_t *der, struct pki_err *err)
 
 const char *pki_dn_str(chunk_t der, char *buf, size_t len)
 {
-	const unsigned char *p = der.ptr;
-	X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)der.len);
-	if (!name || (size_t)(p - der.ptr) != der.len) {
-		X509_NAME_free(name);
-		pki_clear_openssl_errors();
+	X509_NAME *name = pki_name_from_der(der);
+	if (!name) {
 		snprintf(buf, len, "(invalid DN)");
 		return buf;
 	}
@@ -164,14 +172,10 @@ static bool pki_id_dn(X509 *cert, chunk_t data, struct pki_err *why)
 	chunk_free(&subj);
 	if (same)
 		return true;
-	const unsigned char *p = data.ptr;
-	X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)data.len);
-	if (!name || (size_t)(p - data.ptr) != data.len) {
-		X509_NAME_free(name);
-		pki_clear_openssl_errors(); /* the length alone says enough */
+	X509_NAME *name = pki_name_from_der(data);
+	if (!name)   /* the length alone says enough */
 		return pki_fail(why, "ID_DER_ASN1_DN data is not a DER distinguished "
 				"name (%zu bytes)", data.len);
-	}
 	same = X509_NAME_cmp(name, X509_get_subject_name(cert)) == 0;
 	pki_name_str(name, got, sizeof(got));
 	X509_NAME_free(name);

@@ -39,13 +39,12 @@ bool pki_cr_ca_check(chunk_t data, struct pki_err *err)
 {
 	if (!data.len)
 		return true;
-	const unsigned char *p = data.ptr;
-	X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)data.len);
-	bool ok = name && (size_t)(p - data.ptr) == data.len;
+	X509_NAME *name = pki_name_from_der(data);
+	if (!name)
+		return pki_fail(err, "certificate authority is not a DER distinguished "
+				"name (%zu bytes)", data.len);
 	X509_NAME_free(name);
-	pki_clear_openssl_errors();
-	return ok ? true : pki_fail(err, "certificate authority is not a DER distinguished "
-				    "name (%zu bytes)", data.len);
+	return true;
 }
 
 bool pki_cr_ca_name(X509 *ca, chunk_t *out)

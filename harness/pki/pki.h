@@ -136,11 +136,10 @@ bool pki_verify_cert(X509 *cert, uint16_t method, chunk_t hash, chunk_t sig,
 
 #define PKI_CERT_X509_SIG 4          /* certificate encoding 4 */
 
-/* Notify types a parse failure maps to (RFC 2408 5.10/5.11). */
+/* Notify types a CERT parse failure maps to (RFC 2408 5.9). */
 enum {
 	PKI_NOTIFY_INVALID_CERT_ENCODING = 19,
 	PKI_NOTIFY_INVALID_CERTIFICATE = 20,
-	PKI_NOTIFY_CERT_TYPE_UNSUPPORTED = 21,
 };
 
 /* The Certificate Data of a CERT payload with encoding 4: the DER cert. */

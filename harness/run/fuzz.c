@@ -299,17 +299,6 @@ static uint32_t fuzz_value(uint64_t *r, unsigned bits)
 	return v > max ? v & max : v;
 }
 
-/* A replay, a stale or an early message: the engine sends another message
- * than the one the step names. */
-static bool fuzz_replaces_message(const struct ike_catalog_entry *e)
-{
-	for (size_t i = 0; i < e->nmut; i++)
-		if (e->mut[i].op == IKE_MUT_REPLAY || e->mut[i].op == IKE_MUT_STALE ||
-		    e->mut[i].op == IKE_MUT_EARLY)
-			return true;
-	return false;
-}
-
 /* The mutations of one variant, as suite mutations (docs/suite-format.md).
  * Field overrides come first: the engine applies payload mutations in
  * order, and a catalog entry may remove the payload an override names. */
@@ -332,14 +321,14 @@ static void fuzz_mutations(FILE *f, const struct suite_case *c, enum ike_kind t,
 		if (pick < 35 && ncat && !have_cat) {
 			have_cat = true;
 			const struct ike_catalog_entry *e = cat[fuzz_below(r, (uint32_t)ncat)];
-			if (fuzz_replaces_message(e)) {
-				/* another message in this one's place: alone, since
-				   the others would have nothing of theirs to change */
+			/* another message in this one's place: alone, since the
+			   others would have nothing of theirs to change */
+			bool alone = ike_catalog_replaces_message(e);
+			if (alone)
 				nsets = nrest = 0;
-				snprintf(rest[nrest++], sizeof(rest[0]), "{ catalog: %s }", e->name);
-				break;
-			}
 			snprintf(rest[nrest++], sizeof(rest[0]), "{ catalog: %s }", e->name);
+			if (alone)
+				break;
 		} else if (pick < 65) {
 			const struct fuzz_fields *g = &ff[fuzz_below(r, (uint32_t)nff)];
 			const struct fuzz_field *fd = &g->f[fuzz_below(r, (uint32_t)g->n)];

@@ -1224,14 +1224,13 @@ static bool suite_malformed(struct suite_case *c, const struct suite_settings *x
 	c->malformed_at = t;
 	/* the case's own expectation wins over the catalog's: a notify,
 	   silence, or the peer's next message as if nothing were wrong */
-	c->reaction = x->expect.notify ? x->expect.notify
-		      : x->expect.silence || x->expect.accepted || x->expect.deleted
-		      ? 0 : x->mutation->notify;
+	bool own = x->expect.notify || x->expect.silence || x->expect.accepted ||
+		   x->expect.deleted;
+	bool accepted = x->expect.accepted || (!own && x->mutation->accept);
+	c->reaction = x->expect.notify ? x->expect.notify : own ? 0 : x->mutation->notify;
 	if (x->expect.deleted && !x->expect.notify && !x->expect.silence)
 		c->reaction_msg = IKE_K_DELETE;   /* the peer gave the SA up */
-	else if ((x->expect.accepted || (x->mutation->accept && !x->expect.silence &&
-					 !x->expect.deleted)) && !x->expect.notify &&
-		 !x->expect.silence)
+	else if (accepted && !x->expect.notify && !x->expect.silence)
 		c->reaction_msg = suite_next_kind(t, c->has_p2);
 	/* the peer's next message only: after am3 the next (qm1) is ours */
 	if (c->reaction_msg && c->reaction_msg != IKE_K_DELETE &&
