@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "netns/netns.h"
-#include "peers/interop.h"
+#include "case/case.h"
 #include "peers/strongswan/strongswan.h"
 
 #define BENCH_POLL_US 2000
@@ -151,13 +151,13 @@ int main(int argc, char **argv)
 	if (!pb0->ops->configure(pb0, &cb0, err, sizeof(err)) ||
 	    !pb1->ops->configure(pb1, &cb1, err, sizeof(err)))
 		bi_die("configure", err);
-	struct interop_net net = {
+	struct case_net net = {
 		.harness_ns = netns_topo_ns(ta, NETNS_ROLE_HARNESS), .harness = ta->harness_ike,
 		.harness_public = ta->harness_public, .peer = ta->peer_ike,
 		.peer_public = ta->peer_public, .harness_ts = "10.1.0.1/32", .peer_ts = "10.2.0.1/32",
 		.peer_ns = netns_topo_ns(ta, NETNS_ROLE_PEER), .harness_if = "eth-p", .peer_if = "eth-h",
 	};
-	struct interop_spec sp = {
+	struct case_spec sp = {
 		.name = "bench", .harness_initiates = true, .exchange = WIRE_X_MAIN,
 		.auth = IKE_AUTH_PSK, .p1 = "aes128-sha256-modp2048", .p2 = "aes128-sha256",
 		.force_encap = !strongswan_kernel_esp(), .ike_life = 3600, .child_life = 1200,
@@ -167,8 +167,8 @@ int main(int argc, char **argv)
 		bi_die("memory", "out of memory");
 	/* one untimed run of each first */
 	for (unsigned i = 0; i <= runs; i++) {
-		struct interop_result r;
-		if (!interop_run(pa, &net, &sp, &r, err, sizeof(err)))
+		struct case_result r;
+		if (!case_run(pa, &net, &sp, &r, err, sizeof(err)))
 			bi_die("harness to strongSwan", err);
 		if (!r.established || !r.agree)
 			bi_die("harness to strongSwan", r.why);
@@ -216,17 +216,17 @@ int main(int argc, char **argv)
 
 	/* the data plane: our userspace ESP against strongSwan's kernel-libipsec,
 	   and kernel-libipsec against itself, measured the same way */
-	struct interop_result *r = calloc(1, sizeof(*r));
+	struct case_result *r = calloc(1, sizeof(*r));
 	if (!r)
 		bi_die("memory", "out of memory");
 	sp.traffic = true;
 	sp.measure_ms = 2000;
-	if (!interop_run(pa, &net, &sp, r, err, sizeof(err)))
+	if (!case_run(pa, &net, &sp, r, err, sizeof(err)))
 		bi_die("harness to strongSwan with traffic", err);
 	if (!r->traffic.ok || !r->traffic.m.ran)
 		bi_die("harness to strongSwan with traffic", r->traffic.ok ? "no measurement"
 			   : r->traffic.why);
-	struct interop_measure mu = r->traffic.m, mk;
+	struct case_measure mu = r->traffic.m, mk;
 	if (!pb0->ops->initiate(pb0, &cb0, err, sizeof(err)))
 		bi_die("initiate", err);
 	uint64_t limit = bi_now() + 10000;
@@ -237,12 +237,12 @@ int main(int argc, char **argv)
 	}
 	char log[800];
 	snprintf(log, sizeof(log), "%s/measure-ping.log", d[1]);
-	if (!interop_measure(netns_topo_ns(tb, NETNS_ROLE_HARNESS), "10.1.0.1", "10.2.0.1", 2000,
+	if (!case_measure(netns_topo_ns(tb, NETNS_ROLE_HARNESS), "10.1.0.1", "10.2.0.1", 2000,
 			     NULL, NULL, pb1, &cb1, log, &mk, err, sizeof(err)))
 		bi_die("strongSwan to strongSwan measurement", err);
 	printf("\nbench_interop: ESP data plane, tunnel 10.1.0.1 -> 10.2.0.1, aes128-sha256 in UDP, "
 	       "%d-byte UDP datagrams for 2 s, counted by the receiving strongSwan\n",
-	       INTEROP_FLOOD_SIZE);
+	       CASE_FLOOD_SIZE);
 	printf("  %-40s %8s %10s %10s %9s\n", "sender -> receiver", "rtt ms", "datagrams",
 	       "ESP in", "Mbit/s");
 	printf("  %-40s %8.3f %10llu %10llu %9.1f\n", "harness userspace ESP -> strongSwan",

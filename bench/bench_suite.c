@@ -26,7 +26,7 @@
 
 #include "core/clock.h"
 #include "netns/netns.h"
-#include "peers/interop.h"
+#include "case/case.h"
 #include "peers/strongswan/strongswan.h"
 #include "run/run.h"
 #include "suite/suite.h"
@@ -197,7 +197,7 @@ static bool bench_ours(const char *bin, const char *suite, const struct bench_fi
  * case's own proposals, lifetimes and PSK, the test PKI's certificates for
  * signatures, as the runner configures its strongSwan peer. */
 static void bench_ss_case(struct peer_case *pc, const struct suite_case *c,
-			  const struct interop_env *v, bool initiator, const char *name,
+			  const struct case_env *v, bool initiator, const char *name,
 			  const char *art)
 {
 	char err[300];
@@ -292,10 +292,10 @@ static void bench_strongswan(const struct run_plan *plan, struct bench_ss *s)
 	char err[600], dir[2][700];
 	memset(s, 0, sizeof(*s));
 	uint64_t t0 = clock_ms();
-	struct interop_env *v = calloc(1, sizeof(*v));
+	struct case_env *v = calloc(1, sizeof(*v));
 	if (!v)
 		bench_die("memory", "out of memory");
-	if (!interop_env_up(v, bench_tmp, "ikecbs", err, sizeof(err)))
+	if (!case_env_up(v, bench_tmp, "ikecbs", err, sizeof(err)))
 		bench_die("strongSwan topology", err);
 	struct peer *p[2] = { NULL, NULL };
 	const char *ns[2] = { v->net.harness_ns, v->net.peer_ns };
@@ -376,7 +376,7 @@ static void bench_strongswan(const struct run_plan *plan, struct bench_ss *s)
 	s->seconds = (double)(clock_ms() - t0) / 1000.0;
 	for (int i = 0; i < 2; i++)
 		p[i]->ops->stop(p[i]);
-	if (!interop_env_down(v, err, sizeof(err)))
+	if (!case_env_down(v, err, sizeof(err)))
 		fprintf(stderr, "bench_suite: teardown: %s\n", err);
 	free(v);
 }

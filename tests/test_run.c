@@ -174,7 +174,7 @@ START_TEST(test_run_ids_filter_shard)
 END_TEST
 
 /* An interop result as a real established case leaves it. */
-static void test_run_established(struct interop_result *r, const struct suite_case *c)
+static void test_run_established(struct case_result *r, const struct suite_case *c)
 {
 	memset(r, 0, sizeof(*r));
 	r->harness_ok = r->established = r->agree = r->heard = true;
@@ -198,7 +198,7 @@ enum test_run_tweak {
 	TW_KA_NO_CAPTURE, TW_REKEY_OK, TW_REKEY_LOST, TW_NO_HOLD, TW_REMAP_OK, TW_REMAP_LOST,
 };
 
-static void test_run_tweak(struct interop_result *r, enum test_run_tweak t)
+static void test_run_tweak(struct case_result *r, enum test_run_tweak t)
 {
 	switch (t) {
 	case TW_NONE: break;
@@ -381,7 +381,7 @@ START_TEST(test_run_judge_table)
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct suite_case *c = test_run_item(&p, rows[i].id)->c;
-		struct interop_result *r = calloc(1, sizeof(*r));
+		struct case_result *r = calloc(1, sizeof(*r));
 		struct run_verdict *v = calloc(1, sizeof(*v));
 		test_run_established(r, c);
 		test_run_tweak(r, rows[i].tweak);
@@ -407,7 +407,7 @@ START_TEST(test_run_judge_props)
 	struct run_plan p;
 	test_run_load(&p);
 	const struct suite_case *c = test_run_item(&p, "t@strongswan/exact")->c;
-	struct interop_result *r = calloc(1, sizeof(*r));
+	struct case_result *r = calloc(1, sizeof(*r));
 	struct run_verdict *v = calloc(1, sizeof(*v));
 	test_run_established(r, c);
 	r->ms = 42;
@@ -527,7 +527,7 @@ START_TEST(test_run_malformed)
 	ck_assert(steps[5].op == IKE_STEP_SEND && steps[5].kind == IKE_K_MM6 && steps[5].nmut == 1);
 	ck_assert(steps[6].op == IKE_STEP_EXPECT && steps[6].kind == IKE_K_DELETE);
 	/* the verdict: the script's end, whatever phase 1 did */
-	struct interop_result *r = calloc(1, sizeof(*r));
+	struct case_result *r = calloc(1, sizeof(*r));
 	struct run_verdict *v = calloc(1, sizeof(*v));
 	r->harness_ok = false;
 	snprintf(r->harness_error, sizeof(r->harness_error), "step 5: nothing within 2000 ms");
@@ -676,7 +676,7 @@ START_TEST(test_run_mutation_forms)
 	ck_assert(m[10 + kz->nmut].op == IKE_MUT_REMOVE &&
 		  m[10 + kz->nmut].payload == WIRE_PL_NATD && m[10 + kz->nmut].nth == 1);
 	/* survives: the script's end is the verdict, established or not */
-	struct interop_result *r = calloc(1, sizeof(*r));
+	struct case_result *r = calloc(1, sizeof(*r));
 	struct run_verdict v;
 	r->harness_ok = true;
 	run_judge(c, true, r, &v);

@@ -233,7 +233,7 @@ START_TEST(test_suite_smoke_file)
 	struct yaml_error err = { 0 };
 	ck_assert_msg(suite_load_file(path, &s, &err), "%s", err.text);
 	ck_assert_str_eq(s.name, "smoke");
-	/* the same cases as interop_smoke in peers/interop.c */
+	/* the same cases as case_smokes in peers/interop.c */
 	static const struct {
 		const char *name;
 		enum ike_role role;

@@ -15,7 +15,7 @@
 #include "cli/cli.h"
 #include "esp/xfrm.h"
 #include "netns/netns.h"
-#include "peers/interop.h"
+#include "case/case.h"
 #include "peers/self/self.h"
 #include "peers/strongswan/strongswan.h"
 
@@ -50,25 +50,25 @@ static void smoke_on_signal(int sig)
 }
 
 /* One peer's cases; returns the failures. */
-static unsigned smoke_peer(struct interop_env *v, struct peer *peer, bool force_encap,
+static unsigned smoke_peer(struct case_env *v, struct peer *peer, bool force_encap,
 			   bool traffic, unsigned *done, unsigned total)
 {
 	unsigned failed = 0;
-	for (size_t i = 0; i < interop_nsmoke; i++) {
-		const struct interop_case *c = &interop_smoke[i];
-		struct interop_spec sp = interop_smoke_spec(c, v, force_encap);
+	for (size_t i = 0; i < case_nsmoke; i++) {
+		const struct case_smoke *c = &case_smokes[i];
+		struct case_spec sp = case_smoke_spec(c, v, force_encap);
 		sp.traffic = traffic;
-		struct interop_result *r = calloc(1, sizeof(*r));
+		struct case_result *r = calloc(1, sizeof(*r));
 		char err[600], why[2100];
 		if (!r) {
 			fprintf(stderr, "ike-conform smoke: out of memory\n");
 			exit(3);
 		}
-		bool ok = interop_run(peer, &v->net, &sp, r, err, sizeof(err));
+		bool ok = case_run(peer, &v->net, &sp, r, err, sizeof(err));
 		if (!ok)
 			snprintf(why, sizeof(why), "could not run: %s", err);
 		else
-			ok = interop_smoke_judge(c, r, why, sizeof(why));
+			ok = case_smoke_judge(c, r, why, sizeof(why));
 		bool restarted = false;
 		if (!peer->ops->alive(peer, &restarted, err, sizeof(err))) {
 			ok = false;
@@ -148,8 +148,8 @@ int cli_smoke(int argc, char **argv)
 		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 			signal(sigs[i], smoke_on_signal);
 	}
-	struct interop_env v;
-	if (!interop_env_up(&v, dir, NULL, err, sizeof(err))) {
+	struct case_env v;
+	if (!case_env_up(&v, dir, NULL, err, sizeof(err))) {
 		fprintf(stderr, "ike-conform smoke: %s\n", err);
 		if (!out)
 			cli_rm_rf(dir);
@@ -161,7 +161,7 @@ int cli_smoke(int argc, char **argv)
 		printf("data plane: the kernel's ESP (xfrm)\n");
 	else
 		printf("data plane: userspace ESP over TUN (the kernel cannot: %s)\n", why);
-	unsigned total = (unsigned)interop_nsmoke * ((with_ss ? 1u : 0u) + (with_self ? 1u : 0u));
+	unsigned total = (unsigned)case_nsmoke * ((with_ss ? 1u : 0u) + (with_self ? 1u : 0u));
 	unsigned done = 0, failed = 0;
 	int rc = 0;
 	for (int k = 0; k < 2 && !rc; k++) {
@@ -184,7 +184,7 @@ int cli_smoke(int argc, char **argv)
 		failed += smoke_peer(&v, p, k == 0 && !strongswan_kernel_esp(), true, &done, total);
 		p->ops->stop(p);
 	}
-	if (!interop_env_down(&v, err, sizeof(err))) {
+	if (!case_env_down(&v, err, sizeof(err))) {
 		fprintf(stderr, "ike-conform smoke: teardown: %s\n", err);
 		rc = rc ? rc : 3;
 	}

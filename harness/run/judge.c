@@ -77,7 +77,7 @@ static void run_life_str(uint32_t sec, uint32_t kb, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu32 "s", sec);
 }
 
-static void run_props(const struct suite_case *c, bool init, const struct interop_result *r,
+static void run_props(const struct suite_case *c, bool init, const struct case_result *r,
 		      struct run_verdict *v)
 {
 	char buf[96], n[200];
@@ -126,7 +126,7 @@ static void run_props(const struct suite_case *c, bool init, const struct intero
 			 " ms", r->traffic.in.packets, r->traffic.out.packets, r->traffic.ms);
 		run_verdict_prop(v, "traffic", buf);
 	}
-	const struct interop_rekey *h = &r->rekey;
+	const struct case_hold *h = &r->rekey;
 	if (h->ran) {
 		snprintf(buf, sizeof(buf), "%" PRIu64 " ms, %u/%u pings lost, %u children, "
 			 "keepalives %zu+%zu", h->ms, h->pings_lost, h->pings_sent, h->children,
@@ -186,7 +186,7 @@ static void run_life(struct run_verdict *v, const char *what, uint32_t want_sec,
 
 /* NAT-T: who is behind a NAT as each side detected it, the float, ESP in
  * UDP. A side that claims a NAT (natt_force) makes the other see one. */
-static void run_judge_nat(const struct suite_case *c, const struct interop_result *r,
+static void run_judge_nat(const struct suite_case *c, const struct case_result *r,
 			  struct run_verdict *v)
 {
 	const struct suite_expect *x = &c->expect;
@@ -277,11 +277,11 @@ static bool run_ka_ok(bool want, size_t n, uint64_t gmin, uint64_t gmax, uint32_
 }
 
 /* What the hold saw: the rekey, the keepalives, the remap, the steady ping. */
-static void run_judge_hold(const struct suite_case *c, const struct interop_result *r,
+static void run_judge_hold(const struct suite_case *c, const struct case_result *r,
 			   struct run_verdict *v)
 {
 	const struct suite_expect *x = &c->expect;
-	const struct interop_rekey *h = &r->rekey;
+	const struct case_hold *h = &r->rekey;
 	if (!c->hold_ms || !r->established)
 		return;
 	if (!h->ran) {
@@ -326,7 +326,7 @@ static void run_judge_hold(const struct suite_case *c, const struct interop_resu
 	}
 }
 
-void run_judge(const struct suite_case *c, bool init, const struct interop_result *r,
+void run_judge(const struct suite_case *c, bool init, const struct case_result *r,
 	       struct run_verdict *v)
 {
 	const struct suite_expect *x = &c->expect;

@@ -118,14 +118,14 @@ static bool run_read_all(int fd, void *p, size_t n)
 struct run_worker {
 	const struct run_plan *plan;
 	const struct run_opts *o;
-	struct interop_env env;
+	struct case_env env;
 	bool env_ok;              /* env.topo is built, of kind topo */
 	enum netns_topology topo;
 	unsigned slot;
 	struct peer *peers[3];    /* by enum suite_peer, made on first use */
 	bool remote;              /* env is toward the profile's device */
 	bool remote_nat;          /* ... from behind a NAT box of the run's */
-	struct interop_device device;
+	struct case_device device;
 	char harness_host[64];
 };
 
@@ -173,7 +173,7 @@ static bool run_topology(struct run_worker *w, enum netns_topology kind, char *e
 	if (w->env_ok) {
 		const struct pki_testpki *pki = w->env.pki;
 		w->env.pki = NULL;  /* the parent's: not freed here */
-		bool down = interop_env_down(&w->env, err, len);
+		bool down = case_env_down(&w->env, err, len);
 		w->env.pki = (struct pki_testpki *)pki;
 		w->env_ok = false;
 		if (!down)
@@ -182,7 +182,7 @@ static bool run_topology(struct run_worker *w, enum netns_topology kind, char *e
 	char prefix[40];
 	snprintf(prefix, sizeof(prefix), "%sw%u", w->o->prefix, w->slot);
 	w->remote = false;
-	if (!interop_env_topo_up(&w->env, kind, prefix, err, len))
+	if (!case_env_topo_up(&w->env, kind, prefix, err, len))
 		return false;
 	w->env.net.probe_bin = w->o->bin;
 	w->env_ok = true;
@@ -263,7 +263,7 @@ static bool run_remote_env(struct run_worker *w, bool nat, char *err, size_t len
 		run_stop_peers(w);
 		const struct pki_testpki *pki = w->env.pki;
 		w->env.pki = NULL;
-		bool down = interop_env_down(&w->env, err, len);
+		bool down = case_env_down(&w->env, err, len);
 		w->env.pki = (struct pki_testpki *)pki;
 		w->env_ok = false;
 		if (!down)
@@ -293,7 +293,7 @@ static bool run_remote_env(struct run_worker *w, bool nat, char *err, size_t len
 		snprintf(ping, sizeof(ping), "%s", dip);
 	static char ping_host[64];  /* per worker process */
 	snprintf(ping_host, sizeof(ping_host), "%s", ping);
-	w->device = (struct interop_device){
+	w->device = (struct case_device){
 		.psk = p->psk, .harness_id = p->remote_id, .device_id = p->local_id,
 		.key = p->key, .cert = p->cert, .ca = p->ca, .ping = ping_host,
 		.harness_host = w->harness_host, .rate_pps = p->rate_pps,
@@ -312,7 +312,7 @@ static bool run_remote_env(struct run_worker *w, bool nat, char *err, size_t len
 	};
 	char prefix[40];
 	snprintf(prefix, sizeof(prefix), "%sw%u", w->o->prefix, w->slot);
-	if (!interop_env_remote_up(&w->env, &rm, hts, dts, &w->device,
+	if (!case_env_remote_up(&w->env, &rm, hts, dts, &w->device,
 				   prefix, err, len))
 		return false;
 	w->env_ok = true;
@@ -361,7 +361,7 @@ static void run_peer_alive(struct run_worker *w, struct peer *peer, bool force_e
 	char art[1300], err[600];
 	snprintf(art, sizeof(art), "%s/peer-alive", dir);
 	run_mkdirs(art);
-	struct interop_spec sp = {
+	struct case_spec sp = {
 		.name = "peer-alive", .harness_initiates = true, .exchange = WIRE_X_MAIN,
 		.auth = IKE_AUTH_PSK, .p1 = "aes128-sha256-modp2048", .p2 = "aes128-sha256",
 		.ike_life = 3600, .child_life = 1200, .pki = w->env.pki, .ca_file = w->env.ca,
@@ -379,8 +379,8 @@ static void run_peer_alive(struct run_worker *w, struct peer *peer, bool force_e
 									   : IKE_AUTH_PSK;
 		sp.ike_life = sp.child_life = 0;
 	}
-	struct interop_result *r = xcalloc(1, sizeof(*r));
-	bool ran = interop_run(peer, &w->env.net, &sp, r, err, sizeof(err));
+	struct case_result *r = xcalloc(1, sizeof(*r));
+	bool ran = case_run(peer, &w->env.net, &sp, r, err, sizeof(err));
 	if (!ran || !r->established) {
 		v->status = RUN_FAIL;
 		snprintf(v->what, sizeof(v->what), "peer-alive");
@@ -391,10 +391,10 @@ static void run_peer_alive(struct run_worker *w, struct peer *peer, bool force_e
 	free(r);
 }
 
-static enum interop_tri run_tri(uint8_t suite_tri)
+static enum case_tri run_tri(uint8_t suite_tri)
 {
-	return suite_tri == SUITE_YES ? INTEROP_ON : suite_tri == SUITE_NO ? INTEROP_OFF
-								: INTEROP_DEFAULT;
+	return suite_tri == SUITE_YES ? CASE_TRI_ON : suite_tri == SUITE_NO ? CASE_TRI_OFF
+								: CASE_TRI_DEFAULT;
 }
 
 static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
@@ -519,7 +519,7 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 	}
 	run_conn_name(c->name, name, sizeof(name));
 	bool ss = c->peer == SUITE_PEER_STRONGSWAN;
-	struct interop_spec sp = {
+	struct case_spec sp = {
 		.name = name, .harness_initiates = c->role == IKE_INITIATOR,
 		.exchange = c->exchange, .auth = c->auth,
 		.p1x = &p1, .p2x = c->has_p2 ? &c->p2 : NULL,
@@ -547,7 +547,7 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 		.peer_natt = c->peer_config.has_natt ? c->peer_config.natt : 0,
 		.peer_no_natt = c->peer_config.has_natt && !c->peer_config.natt,
 		.peer_force = c->peer_config.has_natt_force
-			? (c->peer_config.natt_force ? INTEROP_ON : INTEROP_OFF) : INTEROP_DEFAULT,
+			? (c->peer_config.natt_force ? CASE_TRI_ON : CASE_TRI_OFF) : CASE_TRI_DEFAULT,
 		.peer_child_life_set = c->peer_config.has_child_lifetime,
 		.peer_child_life_sec = c->peer_config.child_life_sec,
 		.peer_child_life_kb = c->peer_config.child_life_kb,
@@ -557,14 +557,14 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 				 c->expect.has_peer_lifetime || c->expect.has_peer_child_lifetime,
 	};
 	long off = run_file_size(peer->log);
-	struct interop_result *r = xcalloc(1, sizeof(*r));
+	struct case_result *r = xcalloc(1, sizeof(*r));
 	/* the harness's random values from the case's seed (the same bytes
 	   wherever the file is), else from the run's and the case id */
 	if ((c->has_seed && !crypto_rand_seed_for(c->seed, "")) ||
 	    (!c->has_seed && w->o->seeded && !crypto_rand_seed_for(w->o->seed, it->id)))
 		log_warn("%s: OpenSSL refused the seeded generator: random values are not reproducible",
 			 it->id);
-	if (!interop_run(peer, &w->env.net, &sp, r, err, sizeof(err))) {
+	if (!case_run(peer, &w->env.net, &sp, r, err, sizeof(err))) {
 		v->status = RUN_ERROR;
 		snprintf(v->why, sizeof(v->why), "could not run: %s", err);
 	} else {
@@ -593,7 +593,7 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 }
 
 static void run_worker_main(const struct run_plan *p, const struct run_opts *o,
-			    const struct interop_env *base, unsigned slot, int in, int out)
+			    const struct case_env *base, unsigned slot, int in, int out)
 {
 	char err[200];
 	/* an orphaned worker cleans up and goes */
@@ -610,7 +610,7 @@ static void run_worker_main(const struct run_plan *p, const struct run_opts *o,
 	free(v);
 	run_stop_peers(&w);
 	w.env.pki = NULL;  /* the parent's */
-	if (w.env_ok && !interop_env_down(&w.env, err, sizeof(err)))
+	if (w.env_ok && !case_env_down(&w.env, err, sizeof(err)))
 		log_warn("worker %u: teardown: %s", slot, err);
 	_exit(0);
 }
@@ -618,7 +618,7 @@ static void run_worker_main(const struct run_plan *p, const struct run_opts *o,
 /* ---- the parent ---- */
 
 static bool run_slot_start(struct run_slot *s, unsigned k, const struct run_plan *p,
-			   const struct run_opts *o, const struct interop_env *env)
+			   const struct run_opts *o, const struct case_env *env)
 {
 	int a[2], b[2];
 	if (pipe2(a, O_CLOEXEC) != 0)
@@ -701,7 +701,7 @@ static void run_slot_lost(struct run_slot *s, unsigned k, const struct run_opts 
 bool run_pool(const struct run_plan *p, const struct run_opts *o, struct run_verdict *out,
 	      run_done_fn done, void *ctx, char *err, size_t errlen)
 {
-	struct interop_env env;
+	struct case_env env;
 	memset(&env, 0, sizeof(env));
 	char pki[1200];
 	snprintf(pki, sizeof(pki), "%s/pki", o->work);

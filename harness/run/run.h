@@ -20,7 +20,7 @@
 #include <stdio.h>
 
 #include "ike/engine.h"
-#include "peers/interop.h"
+#include "case/case.h"
 #include "suite/profile.h"
 #include "suite/suite.h"
 
@@ -102,9 +102,9 @@ struct run_verdict {
 	char props[RUN_MAX_PROPS][2][96]; /* name, value: negotiated transforms ... */
 };
 
-/* The case's expectations against what interop_run saw. ran false:
+/* The case's expectations against what case_run saw. ran false:
  * err says why it could not run. */
-void run_judge(const struct suite_case *c, bool harness_initiated, const struct interop_result *r,
+void run_judge(const struct suite_case *c, bool harness_initiated, const struct case_result *r,
 	       struct run_verdict *v);
 void run_verdict_prop(struct run_verdict *v, const char *name, const char *value);
 

@@ -39,7 +39,7 @@
 #include "esp/xfrm.h"
 #include "ike/config.h"
 #include "netns/netns.h"
-#include "peers/interop.h"
+#include "case/case.h"
 #include "peers/self/self.h"
 #include "peers/strongswan/strongswan.h"
 #include "wire/msg.h"
@@ -277,8 +277,8 @@ START_TEST(test_kernel_smoke)
 	ck_assert_msg(bin && access(bin, X_OK) == 0, "IKEC_BIN is not an ike-conform binary");
 	char dir[64] = "/tmp/ikec-kernel-XXXXXX", err[600], sdir[700];
 	ck_assert_msg(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
-	struct interop_env v;
-	ck_assert_msg(interop_env_up(&v, dir, "ikeck", err, sizeof(err)), "%s", err);
+	struct case_env v;
+	ck_assert_msg(case_env_up(&v, dir, "ikeck", err, sizeof(err)), "%s", err);
 	v.net.probe_bin = bin;
 	static char fails[16384];
 	fails[0] = 0;
@@ -291,17 +291,17 @@ START_TEST(test_kernel_smoke)
 				      : strongswan_new(ns, sdir, err, sizeof(err));
 		ck_assert_msg(peer, "%s: %s", pname, err);
 		unsigned passed = 0;
-		for (size_t i = 0; i < interop_nsmoke; i++) {
-			const struct interop_case *c = &interop_smoke[i];
-			struct interop_spec sp = interop_smoke_spec(c, &v, false);
+		for (size_t i = 0; i < case_nsmoke; i++) {
+			const struct case_smoke *c = &case_smokes[i];
+			struct case_spec sp = case_smoke_spec(c, &v, false);
 			sp.traffic = true;
-			struct interop_result *r = xcalloc(1, sizeof(*r));
+			struct case_result *r = xcalloc(1, sizeof(*r));
 			char why2[2100], line[2400];
-			bool ok = interop_run(peer, &v.net, &sp, r, err, sizeof(err));
+			bool ok = case_run(peer, &v.net, &sp, r, err, sizeof(err));
 			if (!ok)
 				snprintf(why2, sizeof(why2), "could not run: %s", err);
 			else
-				ok = interop_smoke_judge(c, r, why2, sizeof(why2));
+				ok = case_smoke_judge(c, r, why2, sizeof(why2));
 			if (ok && r->established && r->view.child.encap) {
 				ok = false;
 				snprintf(why2, sizeof(why2), "the peer's child SA is UDP-encapsulated");
@@ -324,10 +324,10 @@ START_TEST(test_kernel_smoke)
 					 "%s: the peer had died and was restarted\n", c->name);
 		}
 		kt_report("kernel: interop %s: %u of %zu smoke cases as expected, with traffic",
-			  pname, passed, interop_nsmoke);
+			  pname, passed, case_nsmoke);
 		peer->ops->stop(peer);
 	}
-	ck_assert_msg(interop_env_down(&v, err, sizeof(err)), "teardown: %s", err);
+	ck_assert_msg(case_env_down(&v, err, sizeof(err)), "teardown: %s", err);
 	kt_rmdir(dir);
 	ck_assert_msg(!fails[0], "%s", fails);
 }

@@ -26,21 +26,21 @@
 #include "report/live.h"
 #include "report/seeds.h"
 #include "report/timeline.h"
-#include "peers/interop.h"
+#include "case/case.h"
 #include "wire/names.h"
 
-#define INTEROP_LIMIT_MS 10000
-#define INTEROP_SETTLE_MS 3000    /* after our last message, for the peer's view */
+#define CASE_LIMIT_MS 10000
+#define CASE_SETTLE_MS 3000    /* after our last message, for the peer's view */
 
-/* holding the SA across a rekey (issue 7), defined with interop_rekey */
-struct interop_pump;
-static void interop_rekey_case(const struct interop_spec *s, struct peer_case *pc);
-static void interop_dp_sync(struct interop_pump *p);
-#define INTEROP_POLL_MS 2
+/* holding the SA across a rekey (issue 7), defined with case_rekey */
+struct case_pump;
+static void case_rekey_peer(const struct case_spec *s, struct peer_case *pc);
+static void case_dp_sync(struct case_pump *p);
+#define CASE_POLL_MS 2
 
-static bool interop_fail(char *err, size_t errlen, const char *fmt, ...)
+static bool case_fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static bool interop_fail(char *err, size_t errlen, const char *fmt, ...)
+static bool case_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -49,9 +49,9 @@ static bool interop_fail(char *err, size_t errlen, const char *fmt, ...)
 	return false;
 }
 
-static void interop_add(char *buf, size_t len, const char *fmt, ...)
+static void case_add(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static void interop_add(char *buf, size_t len, const char *fmt, ...)
+static void case_add(char *buf, size_t len, const char *fmt, ...)
 {
 	size_t n = strlen(buf);
 	if (n + 1 >= len)
@@ -64,29 +64,29 @@ static void interop_add(char *buf, size_t len, const char *fmt, ...)
 
 /* ---- the two configurations, from one spec ---- */
 
-static bool interop_p1(const char *s, const struct interop_spec *sp, struct ike_p1_xform *x,
+static bool case_p1(const char *s, const struct case_spec *sp, struct ike_p1_xform *x,
 		       char *err, size_t errlen)
 {
 	char e[200];
 	if (!ike_p1_parse(s, x, e, sizeof(e)))
-		return interop_fail(err, errlen, "case %s: proposal '%s': %s", sp->name, s, e);
+		return case_fail(err, errlen, "case %s: proposal '%s': %s", sp->name, s, e);
 	x->auth = sp->auth ? sp->auth : IKE_AUTH_PSK;
 	x->life_sec = sp->ike_life;
 	return true;
 }
 
-static bool interop_p2(const char *s, const struct interop_spec *sp, struct ike_p2_xform *x,
+static bool case_p2(const char *s, const struct case_spec *sp, struct ike_p2_xform *x,
 		       char *err, size_t errlen)
 {
 	char e[200];
 	if (!ike_p2_parse(s, x, e, sizeof(e)))
-		return interop_fail(err, errlen, "case %s: ESP proposal '%s': %s", sp->name, s, e);
+		return case_fail(err, errlen, "case %s: ESP proposal '%s': %s", sp->name, s, e);
 	x->life_sec = sp->child_life;
 	x->life_kb = sp->child_life_kb;
 	return true;
 }
 
-static void interop_fqdn(struct ike_id *id, const char *name)
+static void case_fqdn(struct ike_id *id, const char *name)
 {
 	id->type = 2;
 	id->len = strlen(name);
@@ -95,11 +95,11 @@ static void interop_fqdn(struct ike_id *id, const char *name)
 
 /* The case's Phase 1 proposal for one side: a suite's transform as given,
  * or the smoke text with the spec's lifetime. */
-static bool interop_p1_of(const struct interop_spec *s, const struct ike_p1_xform *x,
+static bool case_p1_of(const struct case_spec *s, const struct ike_p1_xform *x,
 			  const char *text, struct ike_p1_xform *out, char *err, size_t errlen)
 {
 	if (!x)
-		return interop_p1(text, s, out, err, errlen);
+		return case_p1(text, s, out, err, errlen);
 	*out = *x;
 	if (!out->auth)
 		out->auth = s->auth ? s->auth : IKE_AUTH_PSK;
@@ -108,50 +108,50 @@ static bool interop_p1_of(const struct interop_spec *s, const struct ike_p1_xfor
 
 /* Phase 1 only: a suite case without phase2 (the peer keeps a child
  * configured, strongSwan needs one, but nobody asks for it). */
-static bool interop_p1_only(const struct interop_spec *s)
+static bool case_p1_only(const struct case_spec *s)
 {
 	return s->p1x && !s->p2x;
 }
 
-static bool interop_tri_on(enum interop_tri t, bool dflt)
+static bool case_tri_on(enum case_tri t, bool dflt)
 {
-	return t == INTEROP_DEFAULT ? dflt : t == INTEROP_ON;
+	return t == CASE_TRI_DEFAULT ? dflt : t == CASE_TRI_ON;
 }
 
-static const char interop_psk[] = "ike-conform interop psk";
+static const char case_psk[] = "ike-conform interop psk";
 
-static const char *interop_psk_of(const struct interop_spec *s)
+static const char *case_psk_of(const struct case_spec *s)
 {
-	return s->psk ? s->psk : interop_psk;
+	return s->psk ? s->psk : case_psk;
 }
 
-static bool interop_ours(const struct interop_net *net, const struct interop_spec *s,
+static bool case_ours(const struct case_net *net, const struct case_spec *s,
 			 struct ike_config *c, char *err, size_t errlen)
 {
 	char e[300];
 	ike_config_init(c);
 	c->role = s->harness_initiates ? IKE_INITIATOR : IKE_RESPONDER;
 	c->exchange = s->exchange ? s->exchange : WIRE_X_MAIN;
-	const char *psk = net->device && net->device->psk ? net->device->psk : interop_psk_of(s);
+	const char *psk = net->device && net->device->psk ? net->device->psk : case_psk_of(s);
 	c->psk = CHUNK_FROM(psk, strlen(psk));
 	c->natt = s->no_natt ? 0 : s->natt ? s->natt : IKE_NATT_ALL;
 	c->life_policy = s->life_policy;
-	c->natt_force = interop_tri_on(s->harness_force, s->force_encap);
+	c->natt_force = case_tri_on(s->harness_force, s->force_encap);
 	struct ike_p1_xform x1;
 	struct ike_p2_xform x2;
-	if (!interop_p1_of(s, s->p1x, s->p1, &x1, err, errlen))
+	if (!case_p1_of(s, s->p1x, s->p1, &x1, err, errlen))
 		return false;
 	ike_config_add_p1(c, x1);
 	if (s->p2x)
 		ike_config_add_p2(c, *s->p2x);
-	else if (!interop_p1_only(s)) {
-		if (!interop_p2(s->p2, s, &x2, err, errlen))
+	else if (!case_p1_only(s)) {
+		if (!case_p2(s->p2, s, &x2, err, errlen))
 			return false;
 		ike_config_add_p2(c, x2);
 	}
 	if (!ike_ts_parse(net->harness_ts, &c->ts_local, e, sizeof(e)) ||
 	    !ike_ts_parse(net->peer_ts, &c->ts_remote, e, sizeof(e)))
-		return interop_fail(err, errlen, "case %s: traffic selector: %s", s->name, e);
+		return case_fail(err, errlen, "case %s: traffic selector: %s", s->name, e);
 	if (net->device) {
 		/* the device's own names and our credentials from its profile */
 		c->local_id = net->device->harness_id;
@@ -159,24 +159,24 @@ static bool interop_ours(const struct interop_net *net, const struct interop_spe
 		if (ike_auth_is_sig(x1.auth) &&
 		    !ike_config_load_creds(c, net->device->key, net->device->cert, NULL,
 					   net->device->ca, e, sizeof(e)))
-			return interop_fail(err, errlen, "case %s: credentials: %s", s->name, e);
+			return case_fail(err, errlen, "case %s: credentials: %s", s->name, e);
 		return true;
 	}
 	if (ike_auth_is_sig(x1.auth)) {
 		const struct pki_cred *moon = s->pki ? pki_testpki_host(s->pki, "moon") : NULL;
 		if (!moon)
-			return interop_fail(err, errlen, "case %s: signature auth needs the test PKI",
+			return case_fail(err, errlen, "case %s: signature auth needs the test PKI",
 					    s->name);
-		interop_fqdn(&c->local_id, "moon.example.org");
-		interop_fqdn(&c->remote_id, "sun.example.org");
+		case_fqdn(&c->local_id, "moon.example.org");
+		case_fqdn(&c->remote_id, "sun.example.org");
 		if (!ike_config_load_creds(c, moon->key_path, moon->cert_path, moon->chain_path,
 					   s->ca_file, e, sizeof(e)))
-			return interop_fail(err, errlen, "case %s: credentials: %s", s->name, e);
+			return case_fail(err, errlen, "case %s: credentials: %s", s->name, e);
 	}
 	return true;
 }
 
-static bool interop_theirs(const struct interop_net *net, const struct interop_spec *s,
+static bool case_theirs(const struct case_net *net, const struct case_spec *s,
 			   struct peer *peer, struct peer_case *pc, char *art, size_t artlen,
 			   char *err, size_t errlen)
 {
@@ -186,12 +186,12 @@ static bool interop_theirs(const struct interop_net *net, const struct interop_s
 	pc->initiator = !s->harness_initiates;
 	pc->exchange = s->exchange ? s->exchange : WIRE_X_MAIN;
 	pc->auth = s->auth ? s->auth : IKE_AUTH_PSK;
-	pc->psk = interop_psk_of(s);
+	pc->psk = case_psk_of(s);
 	if (s->npeer_p1x) {
 		for (size_t i = 0; i < s->npeer_p1x && i < IKE_MAX_PROPOSALS; i++)
-			if (!interop_p1_of(s, &s->peer_p1x[i], NULL, &pc->p1[pc->np1++], err, errlen))
+			if (!case_p1_of(s, &s->peer_p1x[i], NULL, &pc->p1[pc->np1++], err, errlen))
 				return false;
-	} else if (!interop_p1_of(s, s->peer_p1 ? NULL : s->p1x, s->peer_p1 ? s->peer_p1 : s->p1,
+	} else if (!case_p1_of(s, s->peer_p1 ? NULL : s->p1x, s->peer_p1 ? s->peer_p1 : s->p1,
 				  &pc->p1[0], err, errlen)) {
 		return false;
 	} else {
@@ -199,7 +199,7 @@ static bool interop_theirs(const struct interop_net *net, const struct interop_s
 	}
 	if (s->p2x && !s->peer_p2)
 		pc->p2[0] = *s->p2x;
-	else if (!interop_p2(s->peer_p2 ? s->peer_p2 : s->p2 ? s->p2 : "aes128-sha256", s,
+	else if (!case_p2(s->peer_p2 ? s->peer_p2 : s->p2 ? s->p2 : "aes128-sha256", s,
 			     &pc->p2[0], err, errlen))
 		return false;
 	pc->np2 = 1;
@@ -221,9 +221,9 @@ static bool interop_theirs(const struct interop_net *net, const struct interop_s
 	pc->remote.port = 0;
 	if (!ike_ts_parse(net->peer_ts, &pc->ts_local, e, sizeof(e)) ||
 	    !ike_ts_parse(net->harness_ts, &pc->ts_remote, e, sizeof(e)))
-		return interop_fail(err, errlen, "case %s: traffic selector: %s", s->name, e);
-	pc->force_encap = interop_tri_on(s->peer_force, s->force_encap);
-	interop_rekey_case(s, pc);
+		return case_fail(err, errlen, "case %s: traffic selector: %s", s->name, e);
+	pc->force_encap = case_tri_on(s->peer_force, s->force_encap);
+	case_rekey_peer(s, pc);
 	/* behind a NAT the harness still names itself by its own address */
 	if (!netaddr_same_host(&net->harness, &net->harness_public)) {
 		bool v6 = net->harness.family == AF_INET6;
@@ -234,9 +234,9 @@ static bool interop_theirs(const struct interop_net *net, const struct interop_s
 	if (ike_auth_is_sig(pc->auth) && !net->device) {
 		const struct pki_cred *sun = pki_testpki_host(s->pki, "sun");
 		if (!sun)
-			return interop_fail(err, errlen, "case %s: the test PKI has no 'sun'", s->name);
-		interop_fqdn(&pc->local_id, "sun.example.org");
-		interop_fqdn(&pc->remote_id, "moon.example.org");
+			return case_fail(err, errlen, "case %s: the test PKI has no 'sun'", s->name);
+		case_fqdn(&pc->local_id, "sun.example.org");
+		case_fqdn(&pc->remote_id, "moon.example.org");
 		pc->key_path = sun->key_path;
 		pc->cert_path = sun->cert_path;
 		pc->ca_path = s->ca_file;
@@ -244,16 +244,16 @@ static bool interop_theirs(const struct interop_net *net, const struct interop_s
 	/* the case's generated config and keys stay in a folder of its own */
 	if ((size_t)(s->artifacts ? snprintf(art, artlen, "%s", s->artifacts)
 				  : snprintf(art, artlen, "%s/%s", peer->dir, s->name)) >= artlen)
-		return interop_fail(err, errlen, "case %s: artifacts path too long", s->name);
+		return case_fail(err, errlen, "case %s: artifacts path too long", s->name);
 	pc->artifacts = art;
 	if (mkdir(art, 0755) != 0 && errno != EEXIST)
-		return interop_fail(err, errlen, "cannot make %s: %s", art, strerror(errno));
+		return case_fail(err, errlen, "cannot make %s: %s", art, strerror(errno));
 	return true;
 }
 
 /* ---- the engine's socket in the harness namespace ---- */
 
-static struct transport *interop_transport(const struct interop_net *net, char *err,
+static struct transport *case_transport(const struct case_net *net, char *err,
 					   size_t errlen)
 {
 	struct netns_saved saved;
@@ -272,7 +272,7 @@ static struct transport *interop_transport(const struct interop_net *net, char *
 }
 
 /* Run the engine until its script ends or limit. */
-static void interop_drive(struct ike_engine *e, struct transport *t, uint64_t limit)
+static void case_drive(struct ike_engine *e, struct transport *t, uint64_t limit)
 {
 	for (;;) {
 		uint64_t now = clock_ms();
@@ -291,7 +291,7 @@ static void interop_drive(struct ike_engine *e, struct transport *t, uint64_t li
 
 /* The peer's view until it shows an established SA with a child (or the
  * deadline); the engine keeps answering meanwhile. */
-static bool interop_settle(struct peer *peer, const struct peer_case *pc, struct ike_engine *e,
+static bool case_settle(struct peer *peer, const struct peer_case *pc, struct ike_engine *e,
 			   struct transport *t, uint64_t limit, bool p1_only,
 			   struct peer_sa_view *v, char *err, size_t errlen)
 {
@@ -301,7 +301,7 @@ static bool interop_settle(struct peer *peer, const struct peer_case *pc, struct
 		if (v->unknown || (v->present && (v->child.present || p1_only)) ||
 		    clock_ms() >= limit)
 			return true;
-		if (transport_wait(t, INTEROP_POLL_MS) > 0)
+		if (transport_wait(t, CASE_POLL_MS) > 0)
 			ike_engine_poll(e, clock_ms());
 		ike_engine_tick(e, clock_ms());
 	}
@@ -310,11 +310,11 @@ static bool interop_settle(struct peer *peer, const struct peer_case *pc, struct
 /* ---- traffic ---- */
 
 /* AUTO: the kernel's ESP when it has it (probed once, said once). */
-static bool interop_use_xfrm(enum interop_dataplane dp)
+static bool case_use_xfrm(enum case_dataplane dp)
 {
 	static int said = -1;
-	if (dp != INTEROP_DP_AUTO)
-		return dp == INTEROP_DP_XFRM;
+	if (dp != CASE_DP_AUTO)
+		return dp == CASE_DP_XFRM;
 	char why[200] = "";
 	bool k = esp_xfrm_supported(why, sizeof(why));
 	if (said != (int)k) {
@@ -327,7 +327,7 @@ static bool interop_use_xfrm(enum interop_dataplane dp)
 	return k;
 }
 
-struct interop_pump {
+struct case_pump {
 	struct ike_engine *e;
 	struct transport *t;
 	struct esp_user *u;            /* the userspace data plane, or */
@@ -338,7 +338,7 @@ struct interop_pump {
 
 /* Move packets for up to wait_ms: ESP to the data plane, IKE to the
  * engine (it keeps answering), the TUN's packets out. */
-static void interop_pump(struct interop_pump *p, int wait_ms)
+static void case_pump(struct case_pump *p, int wait_ms)
 {
 	struct pollfd fds[3] = { { transport_fd(p->t), POLLIN, 0 },
 				 { p->u ? esp_user_fd(p->u) : -1, POLLIN, 0 },
@@ -358,15 +358,15 @@ static void interop_pump(struct interop_pump *p, int wait_ms)
 			ike_engine_input(p->e, &pkt, clock_ms());
 		transport_pkt_free(&pkt);
 	}
-	interop_dp_sync(p);
+	case_dp_sync(p);
 	if (p->u)
 		esp_user_poll(p->u);
 	ike_engine_tick(p->e, clock_ms());
-	interop_dp_sync(p);
+	case_dp_sync(p);
 }
 
 /* "10.1.0.1/32" -> "10.1.0.1" */
-static void interop_host(const char *cidr, char *out, size_t len)
+static void case_host(const char *cidr, char *out, size_t len)
 {
 	snprintf(out, len, "%s", cidr);
 	char *slash = strchr(out, '/');
@@ -377,25 +377,25 @@ static void interop_host(const char *cidr, char *out, size_t len)
 /* The hosts the probes go between: the test subnets' own (a /32 each), or
  * a device's, whose selectors are subnets: our host in ours, the one the
  * profile says answers in its. */
-static void interop_probe_hosts(const struct interop_net *net, char hs[64], char ps[64])
+static void case_probe_hosts(const struct case_net *net, char hs[64], char ps[64])
 {
 	if (net->device) {
 		snprintf(hs, 64, "%s", net->device->harness_host);
 		snprintf(ps, 64, "%s", net->device->ping);
 		return;
 	}
-	interop_host(net->harness_ts, hs, 64);
-	interop_host(net->peer_ts, ps, 64);
+	case_host(net->harness_ts, hs, 64);
+	case_host(net->peer_ts, ps, 64);
 }
 
 /* ping inside ns while the data plane runs; the replies counted from its
  * output (kept in log). */
-static bool interop_ping(struct interop_pump *p, const char *ns, const char *src, const char *dst,
+static bool case_ping(struct case_pump *p, const char *ns, const char *src, const char *dst,
 			 const char *token_hex, const char *log, unsigned *replies, char *err,
 			 size_t errlen)
 {
 	char count[8];
-	snprintf(count, sizeof(count), "%d", INTEROP_PINGS);
+	snprintf(count, sizeof(count), "%d", CASE_PINGS);
 	/* -p: the token fills the echo payload, so a leak in clear shows */
 	char *const argv[] = { "ping", "-n", "-c", count, "-i", "0.05", "-W", "2", "-p",
 			       (char *)token_hex, "-I", (char *)src, (char *)dst, NULL };
@@ -409,10 +409,10 @@ static bool interop_ping(struct interop_pump *p, const char *ns, const char *src
 		if (clock_ms() > limit) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
-			return interop_fail(err, errlen, "ping %s -> %s in %s did not end in 10 s", src,
+			return case_fail(err, errlen, "ping %s -> %s in %s did not end in 10 s", src,
 					    dst, ns);
 		}
-		interop_pump(p, 20);
+		case_pump(p, 20);
 	}
 	FILE *f = fopen(log, "r");
 	char line[256];
@@ -428,7 +428,7 @@ static bool interop_ping(struct interop_pump *p, const char *ns, const char *src
 }
 
 /* A UDP socket bound inside ns (non-blocking); -1 with err. */
-static int interop_udp_socket(const char *ns, const char *host, uint16_t port, char *err,
+static int case_udp_socket(const char *ns, const char *host, uint16_t port, char *err,
 			      size_t errlen)
 {
 	struct netaddr a;
@@ -451,7 +451,7 @@ static int interop_udp_socket(const char *ns, const char *host, uint16_t port, c
 }
 
 /* Pump until the process ends or limit; its exit status (-1: killed). */
-static int interop_wait_pid(struct interop_pump *p, pid_t pid, uint32_t limit_ms, int echo_fd)
+static int case_wait_pid(struct case_pump *p, pid_t pid, uint32_t limit_ms, int echo_fd)
 {
 	int st = 0;
 	uint64_t limit = clock_ms() + limit_ms;
@@ -462,7 +462,7 @@ static int interop_wait_pid(struct interop_pump *p, pid_t pid, uint32_t limit_ms
 			waitpid(pid, &st, 0);
 			return -1;
 		}
-		interop_pump(p, 10);
+		case_pump(p, 10);
 		/* an echo at our end, for a probe coming from the peer's */
 		struct sockaddr_storage from;
 		socklen_t fl = sizeof(from);
@@ -478,9 +478,9 @@ static int interop_wait_pid(struct interop_pump *p, pid_t pid, uint32_t limit_ms
 
 /* The token from the harness's selector to an echo at the peer's, and
  * from the peer's (ike-conform probe udp-send) to an echo at ours. */
-static void interop_udp_probes(struct interop_pump *p, const struct interop_net *net,
+static void case_udp_probes(struct case_pump *p, const struct case_net *net,
 			       const char *hs, const char *ps, const uint8_t *token, size_t tlen,
-			       const char *token_hex, const char *art, struct interop_traffic *tr)
+			       const char *token_hex, const char *art, struct case_traffic *tr)
 {
 	enum { PORT_OUT = 7777, PORT_IN = 7778 };
 	char log[1200], listen_on[96], to[96], err[300], line[256];
@@ -504,9 +504,9 @@ static void interop_udp_probes(struct interop_pump *p, const struct interop_net 
 		if (f)
 			fclose(f);
 		if (!listening)
-			interop_pump(p, 10);
+			case_pump(p, 10);
 	}
-	int fd = listening ? interop_udp_socket(net->harness_ns, hs, 0, err, sizeof(err)) : -1;
+	int fd = listening ? case_udp_socket(net->harness_ns, hs, 0, err, sizeof(err)) : -1;
 	if (fd >= 0) {
 		struct netaddr dst;
 		struct sockaddr_storage ss;
@@ -519,20 +519,20 @@ static void interop_udp_probes(struct interop_pump *p, const struct interop_net 
 				sendto(fd, token, tlen, 0, (struct sockaddr *)&ss, sl);
 				next = clock_ms() + 500;
 			}
-			interop_pump(p, 10);
+			case_pump(p, 10);
 			ssize_t n = recv(fd, buf, sizeof(buf), 0);
 			tr->udp_out = n == (ssize_t)tlen && !memcmp(buf, token, tlen);
 		}
 		close(fd);
 	}
-	interop_wait_pid(p, pid, 5000, -1);
+	case_wait_pid(p, pid, 5000, -1);
 	if (!tr->udp_out) {
 		snprintf(tr->why, sizeof(tr->why), "UDP token %s -> %s: %s", hs, listen_on,
 			 listening ? "no echo" : "the echo at the peer never listened");
 		return;
 	}
 	/* the other way: our echo, their sender */
-	fd = interop_udp_socket(net->harness_ns, hs, PORT_IN, err, sizeof(err));
+	fd = case_udp_socket(net->harness_ns, hs, PORT_IN, err, sizeof(err));
 	if (fd < 0) {
 		snprintf(tr->why, sizeof(tr->why), "%s", err);
 		return;
@@ -542,21 +542,21 @@ static void interop_udp_probes(struct interop_pump *p, const struct interop_net 
 	char *const send[] = { (char *)net->probe_bin, "probe", "udp-send", "--from", (char *)ps,
 			       "--to", to, "--token", (char *)token_hex, "--timeout", "3000", NULL };
 	if (netns_spawn(net->peer_ns, send, log, &pid, err, sizeof(err)))
-		tr->udp_in = interop_wait_pid(p, pid, 5000, fd) == 0;
+		tr->udp_in = case_wait_pid(p, pid, 5000, fd) == 0;
 	close(fd);
 	if (!tr->udp_in)
 		snprintf(tr->why, sizeof(tr->why), "UDP token %s -> %s: no echo (see udp-send.log)",
 			 ps, to);
 }
 
-static void interop_pump_cb(void *ctx, int wait_ms)
+static void case_pump_cb(void *ctx, int wait_ms)
 {
-	interop_pump(ctx, wait_ms);
+	case_pump(ctx, wait_ms);
 }
 
-bool interop_measure(const char *ns, const char *src, const char *dst, uint32_t flood_ms,
-		     interop_pump_fn pump, void *ctx, struct peer *viewer,
-		     const struct peer_case *vcase, const char *log, struct interop_measure *m,
+bool case_measure(const char *ns, const char *src, const char *dst, uint32_t flood_ms,
+		     case_pump_fn pump, void *ctx, struct peer *viewer,
+		     const struct peer_case *vcase, const char *log, struct case_measure *m,
 		     char *err, size_t errlen)
 {
 	memset(m, 0, sizeof(*m));
@@ -572,7 +572,7 @@ bool interop_measure(const char *ns, const char *src, const char *dst, uint32_t 
 		if (clock_ms() > limit) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
-			return interop_fail(err, errlen, "ping for the round trip did not end in 10 s");
+			return case_fail(err, errlen, "ping for the round trip did not end in 10 s");
 		}
 		if (pump)
 			pump(ctx, 5);
@@ -591,9 +591,9 @@ bool interop_measure(const char *ns, const char *src, const char *dst, uint32_t 
 	if (f)
 		fclose(f);
 	if (m->rtt_ms <= 0)
-		return interop_fail(err, errlen, "no round trip from ping (see %s)", log);
+		return case_fail(err, errlen, "no round trip from ping (see %s)", log);
 	/* the flood: as fast as the socket takes it, to the discard port */
-	int fd = interop_udp_socket(ns, src, 0, err, errlen);
+	int fd = case_udp_socket(ns, src, 0, err, errlen);
 	if (fd < 0)
 		return false;
 	struct netaddr to;
@@ -604,9 +604,9 @@ bool interop_measure(const char *ns, const char *src, const char *dst, uint32_t 
 	char verr[200];
 	if (!viewer->ops->view(viewer, vcase, &v0, verr, sizeof(verr))) {
 		close(fd);
-		return interop_fail(err, errlen, "view before the flood: %s", verr);
+		return case_fail(err, errlen, "view before the flood: %s", verr);
 	}
-	uint8_t payload[INTEROP_FLOOD_SIZE];
+	uint8_t payload[CASE_FLOOD_SIZE];
 	memset(payload, 0x5a, sizeof(payload));
 	uint64_t t0 = clock_ms(), end = t0 + flood_ms;
 	while (clock_ms() < end) {
@@ -626,7 +626,7 @@ bool interop_measure(const char *ns, const char *src, const char *dst, uint32_t 
 	m->seconds = (double)(clock_ms() - t0) / 1000.0;
 	close(fd);
 	if (!viewer->ops->view(viewer, vcase, &v1, verr, sizeof(verr)))
-		return interop_fail(err, errlen, "view after the flood: %s", verr);
+		return case_fail(err, errlen, "view after the flood: %s", verr);
 	m->delivered = v1.child.packets_in - v0.child.packets_in;
 	m->bytes = v1.child.bytes_in - v0.child.bytes_in;
 	m->mbps = m->seconds > 0 ? (double)m->bytes * 8 / m->seconds / 1e6 : 0;
@@ -634,12 +634,12 @@ bool interop_measure(const char *ns, const char *src, const char *dst, uint32_t 
 	return true;
 }
 
-static void interop_traffic(struct peer *peer, const struct interop_net *net,
+static void case_traffic_check(struct peer *peer, const struct case_net *net,
 			    const struct peer_case *pc, const char *art, struct ike_engine *e,
-			    struct transport *t, struct interop_result *r, uint32_t measure_ms,
+			    struct transport *t, struct case_result *r, uint32_t measure_ms,
 			    bool xfrm)
 {
-	struct interop_traffic *tr = &r->traffic;
+	struct case_traffic *tr = &r->traffic;
 	const struct ike_result *res = ike_engine_result(e);
 	struct ike_sa *sa = ike_engine_sa(e);
 	char err[400], hs[64], ps[64], log[1200];
@@ -649,7 +649,7 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 		return;
 	}
 	bool udp = ike_encap_is_udp(res->child[0].xf.encap);
-	struct interop_pump p = { e, t, NULL, NULL, NULL, { NULL, NULL } };
+	struct case_pump p = { e, t, NULL, NULL, NULL, { NULL, NULL } };
 	tr->kernel = xfrm;
 	if (xfrm && udp) {
 		/* the kernel would need our NAT-T socket switched to UDP_ENCAP */
@@ -695,26 +695,26 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 	char token_hex[33];
 	ike_random(token, sizeof(token));
 	hex_encode(token, sizeof(token), token_hex);
-	interop_probe_hosts(net, hs, ps);
+	case_probe_hosts(net, hs, ps);
 	uint64_t t0 = clock_ms();
 	snprintf(log, sizeof(log), "%s/ping-out.log", art);
-	bool ok = interop_ping(&p, net->harness_ns, hs, ps, token_hex, log, &tr->out_replies, err,
+	bool ok = case_ping(&p, net->harness_ns, hs, ps, token_hex, log, &tr->out_replies, err,
 			       sizeof(err));
 	snprintf(log, sizeof(log), "%s/ping-in.log", art);
-	ok = ok && (!net->peer_ns || interop_ping(&p, net->peer_ns, ps, hs, token_hex, log,
+	ok = ok && (!net->peer_ns || case_ping(&p, net->peer_ns, ps, hs, token_hex, log,
 						  &tr->in_replies, err, sizeof(err)));
 	/* the tokens only through a tunnel the pings have shown to work, so a
 	   failure names the first thing that broke */
-	if (ok && net->probe_bin && net->peer_ns && tr->out_replies == INTEROP_PINGS &&
-	    tr->in_replies == INTEROP_PINGS) {
-		interop_udp_probes(&p, net, hs, ps, token, sizeof(token), token_hex, art, tr);
+	if (ok && net->probe_bin && net->peer_ns && tr->out_replies == CASE_PINGS &&
+	    tr->in_replies == CASE_PINGS) {
+		case_udp_probes(&p, net, hs, ps, token, sizeof(token), token_hex, art, tr);
 		if (!tr->udp_out || !tr->udp_in) {
 			ok = false;
 			snprintf(err, sizeof(err), "%.*s", (int)sizeof(err) - 1, tr->why);
 		}
 	}
 	tr->ms = clock_ms() - t0;
-	interop_pump(&p, 50);  /* the last frames into the capture */
+	case_pump(&p, 50);  /* the last frames into the capture */
 	/* Wireshark's tables beside the capture, so its ESP reads in clear */
 	char ws[1200], kerr[300];
 	snprintf(ws, sizeof(ws), "%s/wireshark", art);
@@ -754,7 +754,7 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 	bool bad_in = !p.u || (esp_user_bad(p.u, 0, ESP_USER_REPLAY_IN) &&
 			       esp_user_bad(p.u, 0, ESP_USER_FORGE_IN));
 	for (int k = 0; k < 5; k++)
-		interop_pump(&p, 20);
+		case_pump(&p, 20);
 	struct esp_counters in2 = tr->in, out2 = tr->out;
 	if (p.u) {
 		esp_user_counters(p.u, 0, &in2, &out2);
@@ -764,7 +764,7 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 	if (ok && measure_ms) {
 		char merr[300];
 		snprintf(log, sizeof(log), "%s/measure-ping.log", art);
-		if (!interop_measure(net->harness_ns, hs, ps, measure_ms, interop_pump_cb, &p, peer, pc,
+		if (!case_measure(net->harness_ns, hs, ps, measure_ms, case_pump_cb, &p, peer, pc,
 				     log, &tr->m, merr, sizeof(merr)))
 			log_warn("case %s: measurement: %s", pc->name, merr);
 	}
@@ -775,12 +775,12 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
 		return;
 	}
 	/* every echo and every reply crossed the tunnel once each way */
-	uint64_t want = 2u * INTEROP_PINGS * (net->peer_ns ? 2u : 1u);
-	if (tr->out_replies != INTEROP_PINGS || (net->peer_ns && tr->in_replies != INTEROP_PINGS)) {
+	uint64_t want = 2u * CASE_PINGS * (net->peer_ns ? 2u : 1u);
+	if (tr->out_replies != CASE_PINGS || (net->peer_ns && tr->in_replies != CASE_PINGS)) {
 		snprintf(tr->why, sizeof(tr->why), "ping replies: harness -> peer %u of %d, peer -> "
 			 "harness %u of %d (ESP in %" PRIu64 " out %" PRIu64 " packets, drops %" PRIu64
-			 " ICV %" PRIu64 " replay)", tr->out_replies, INTEROP_PINGS, tr->in_replies,
-			 INTEROP_PINGS, tr->in.packets, tr->out.packets, tr->in.drops[ESP_DROP_ICV],
+			 " ICV %" PRIu64 " replay)", tr->out_replies, CASE_PINGS, tr->in_replies,
+			 CASE_PINGS, tr->in.packets, tr->out.packets, tr->in.drops[ESP_DROP_ICV],
 			 tr->in.drops[ESP_DROP_REPLAY]);
 		return;
 	}
@@ -861,9 +861,9 @@ static void interop_traffic(struct peer *peer, const struct interop_net *net,
  * lifetime (10 s -> a rekey at about 6.7 s, well before the end). */
 /* Sequence numbers skipped when a child moves to a new data plane: more
  * than the traffic check seals beyond its counted packets. */
-#define INTEROP_SEQ_SLACK 64
+#define CASE_SEQ_SLACK 64
 
-static uint32_t interop_rekey_margin(const struct interop_spec *s)
+static uint32_t case_rekey_margin(const struct case_spec *s)
 {
 	if (!s->rekey)
 		return 0;
@@ -875,13 +875,13 @@ static uint32_t interop_rekey_margin(const struct interop_spec *s)
 
 /* The peer rekeys when it initiates the Quick Mode, the harness when it
  * does (RFC 2409 leaves it open; the engine rekeys what it initiated). */
-static void interop_rekey_case(const struct interop_spec *s, struct peer_case *pc)
+static void case_rekey_peer(const struct case_spec *s, struct peer_case *pc)
 {
-	pc->rekey_margin_ms = !s->harness_initiates ? interop_rekey_margin(s) : 0;
+	pc->rekey_margin_ms = !s->harness_initiates ? case_rekey_margin(s) : 0;
 }
 
 /* The data plane follows the engine: new children in, dead ones out. */
-static void interop_dp_sync(struct interop_pump *p)
+static void case_dp_sync(struct case_pump *p)
 {
 	if (!p->u)
 		return;
@@ -892,13 +892,13 @@ static void interop_dp_sync(struct interop_pump *p)
 		log_warn("data plane: %s", err);
 }
 
-static uint32_t interop_spi32(const uint8_t spi[4])
+static uint32_t case_spi32(const uint8_t spi[4])
 {
 	return (uint32_t)spi[0] << 24 | (uint32_t)spi[1] << 16 | (uint32_t)spi[2] << 8 | spi[3];
 }
 
 /* The newest live child, -1 when none. */
-static long interop_live_child(const struct ike_result *res)
+static long case_live_child(const struct ike_result *res)
 {
 	for (size_t i = res->nchild; i-- > 0;)
 		if (ike_child_live(&res->child[i]))
@@ -908,7 +908,7 @@ static long interop_live_child(const struct ike_result *res)
 
 /* The peer's own text about its SAs (swanctl --list-sas, the state file)
  * into path, for the report. */
-static void interop_rekey_view(struct peer *peer, const struct peer_case *pc, const char *path)
+static void case_hold_view(struct peer *peer, const struct peer_case *pc, const char *path)
 {
 	struct peer_sa_view v;
 	char verr[200];
@@ -924,8 +924,8 @@ static void interop_rekey_view(struct peer *peer, const struct peer_case *pc, co
 
 /* The keepalives the hold's capture saw, by sender: the harness's own
  * address on its link, or the peer's side. */
-static void interop_keepalives(const struct live_summary *ws, const struct interop_net *net,
-			       struct interop_rekey *rk)
+static void case_keepalives(const struct live_summary *ws, const struct case_net *net,
+			       struct case_hold *rk)
 {
 	uint64_t last[2] = { 0, 0 };
 	rk->ka_captured = true;
@@ -950,25 +950,25 @@ static void interop_keepalives(const struct live_summary *ws, const struct inter
 /* Keep the SA for hold_ms with a steady ping from the harness's test host
  * to the peer's, while either side rekeys; then what happened to the
  * child that was live when the hold began. */
-static void interop_rekey(struct peer *peer, const struct interop_net *net,
+static void case_hold_run(struct peer *peer, const struct case_net *net,
 			  const struct peer_case *pc, const char *art, struct ike_engine *e,
-			  struct transport *t, const struct interop_spec *s, struct interop_result *r)
+			  struct transport *t, const struct case_spec *s, struct case_result *r)
 {
-	struct interop_rekey *rk = &r->rekey;
+	struct case_hold *rk = &r->rekey;
 	char err[400], hs[64], ps[64], log[1200], vpath[1200], count[16], interval[16];
 	rk->ran = true;
 	uint64_t t0 = clock_ms();
 	if (s->harness_initiates)
-		ike_engine_set_rekey_margin(e, interop_rekey_margin(s));
+		ike_engine_set_rekey_margin(e, case_rekey_margin(s));
 	ike_engine_set_serve(e, true);  /* the peer's Quick Modes get answers */
-	struct interop_pump p = { e, t, NULL, NULL, NULL, { NULL, NULL } };
+	struct case_pump p = { e, t, NULL, NULL, NULL, { NULL, NULL } };
 	if (!(p.u = esp_user_new(net->harness_ns, "ikec0", t, err, sizeof(err)))) {
 		snprintf(rk->why, sizeof(rk->why), "data plane: %.300s", err);
 		return;
 	}
-	interop_dp_sync(&p);
+	case_dp_sync(&p);
 	const struct ike_result *res = ike_engine_result(e);
-	long oi = interop_live_child(res);
+	long oi = case_live_child(res);
 	if (oi < 0) {
 		snprintf(rk->why, sizeof(rk->why), "no live child SA to hold");
 		esp_user_free(p.u);
@@ -978,16 +978,16 @@ static void interop_rekey(struct peer *peer, const struct interop_net *net,
 	   is not: go on past every number it sealed (and the forged one) */
 	if (r->traffic.ran && r->have_child && !memcmp(r->child.spi_in, res->child[oi].spi_in, 4) &&
 	    !esp_user_resume(p.u, res->child[oi].spi_in,
-			     (uint32_t)r->traffic.out.packets + INTEROP_SEQ_SLACK))
+			     (uint32_t)r->traffic.out.packets + CASE_SEQ_SLACK))
 		log_warn("case %s: cannot resume the child's sequence numbers", s->name);
 	uint8_t old[4];
 	memcpy(old, res->child[oi].spi_in, 4);
 	uint32_t old_msgid = res->child[oi].msgid;
-	rk->old_spi_in = interop_spi32(old);
-	/* the probe: one echo every INTEROP_HOLD_PING_MS for the whole hold */
-	interop_probe_hosts(net, hs, ps);
-	snprintf(count, sizeof(count), "%u", s->hold_ms / INTEROP_HOLD_PING_MS);
-	snprintf(interval, sizeof(interval), "%.3f", INTEROP_HOLD_PING_MS / 1000.0);
+	rk->old_spi_in = case_spi32(old);
+	/* the probe: one echo every CASE_HOLD_PING_MS for the whole hold */
+	case_probe_hosts(net, hs, ps);
+	snprintf(count, sizeof(count), "%u", s->hold_ms / CASE_HOLD_PING_MS);
+	snprintf(interval, sizeof(interval), "%.3f", CASE_HOLD_PING_MS / 1000.0);
 	snprintf(log, sizeof(log), "%s/ping-hold.log", art);
 	char *const argv[] = { "ping", "-n", "-c", count, "-i", interval, "-W", "2", "-I", hs, ps,
 			       NULL };
@@ -1031,7 +1031,7 @@ static void interop_rekey(struct peer *peer, const struct interop_net *net,
 			waitpid(pid, &st, 0);
 			break;
 		}
-		interop_pump(&p, 20);
+		case_pump(&p, 20);
 		if (kcap)
 			live_capture_poll(kcap);
 		if (sa) {
@@ -1059,15 +1059,15 @@ static void interop_rekey(struct peer *peer, const struct interop_net *net,
 		if (!snapped && gone_out != UINT64_MAX) {
 			snapped = true;
 			snprintf(vpath, sizeof(vpath), "%s/peer-view-rekey.txt", art);
-			interop_rekey_view(peer, pc, vpath);
+			case_hold_view(peer, pc, vpath);
 		}
 	}
 	for (int k = 0; k < 5; k++)
-		interop_pump(&p, 20);
+		case_pump(&p, 20);
 	/* the echoes answered, by sequence number: after a remap only those
 	   sent a second after it must all come back */
 	unsigned first_after = remap_ms ? (unsigned)((remap_ms + 1000 - ping_t0) /
-						     INTEROP_HOLD_PING_MS) + 1 : 0;
+						     CASE_HOLD_PING_MS) + 1 : 0;
 	unsigned replied_after = 0;
 	FILE *f = fopen(log, "r");
 	char line[256];
@@ -1094,7 +1094,7 @@ static void interop_rekey(struct peer *peer, const struct interop_net *net,
 	if (kcap) {
 		struct live_summary ws;
 		live_capture_stop(kcap, NULL, 0, &ws);
-		interop_keepalives(&ws, net, rk);
+		case_keepalives(&ws, net, rk);
 	}
 	res = ike_engine_result(e);
 	rk->children = (unsigned)res->nchild;
@@ -1112,7 +1112,7 @@ static void interop_rekey(struct peer *peer, const struct interop_net *net,
 		rk->delete_rx = oc->delete_rx;
 	}
 	if (nc) {
-		rk->new_spi_in = interop_spi32(nc->spi_in);
+		rk->new_spi_in = case_spi32(nc->spi_in);
 		if (oc->gone_ms >= nc->up_ms)
 			rk->delete_after_ms = oc->gone_ms - nc->up_ms;
 		struct esp_counters ni, no;
@@ -1137,7 +1137,7 @@ static void interop_rekey(struct peer *peer, const struct interop_net *net,
 	if (s->remap_box && peer->ops->view(peer, pc, &v, verr, sizeof(verr)))
 		rk->peer_port_after = v.remote_port;
 	snprintf(vpath, sizeof(vpath), "%s/peer-view-hold.txt", art);
-	interop_rekey_view(peer, pc, vpath);
+	case_hold_view(peer, pc, vpath);
 	/* the successor, or its own successor when the hold saw two rekeys */
 	if (nc && peer->ops->view(peer, pc, &v, verr, sizeof(verr)) && v.child.present)
 		for (size_t i = 0; i < res->nchild; i++) {
@@ -1176,58 +1176,58 @@ static void interop_rekey(struct peer *peer, const struct interop_net *net,
 	log_info("case %s: hold %" PRIu64 " ms: %s", s->name, rk->ms, rk->why);
 }
 
-static bool interop_life_differs(uint32_t ours, uint32_t theirs)
+static bool case_life_differs(uint32_t ours, uint32_t theirs)
 {
 	if (!ours || !theirs)
 		return false;
 	return ours > theirs ? ours - theirs > 2 : theirs - ours > 2;
 }
 
-bool interop_cross_check(const struct ike_p1_xform *p1, const struct ike_child *child,
+bool case_cross_check(const struct ike_p1_xform *p1, const struct ike_child *child,
 			 const struct peer_sa_view *v, char *why, size_t len)
 {
 	char d[1024] = "";
 	char a[16], b[16];
 	if (!v->present)
-		interop_add(d, sizeof(d), "the peer has no established IKE SA; ");
+		case_add(d, sizeof(d), "the peer has no established IKE SA; ");
 	else {
 		if (v->encr != p1->encr)
-			interop_add(d, sizeof(d), "IKE encryption %u vs %u; ", p1->encr, v->encr);
+			case_add(d, sizeof(d), "IKE encryption %u vs %u; ", p1->encr, v->encr);
 		/* the peer may leave the key size of a fixed-size cipher unsaid */
 		struct ike_p1_xform vx = { .encr = v->encr, .keylen = v->keylen };
 		if (v->keylen && ike_p1_keybits(&vx) != ike_p1_keybits(p1))
-			interop_add(d, sizeof(d), "IKE key size %u vs %u; ", ike_p1_keybits(p1),
+			case_add(d, sizeof(d), "IKE key size %u vs %u; ", ike_p1_keybits(p1),
 				    v->keylen);
 		if (v->hash != p1->hash)
-			interop_add(d, sizeof(d), "IKE hash/PRF %u vs %u; ", p1->hash, v->hash);
+			case_add(d, sizeof(d), "IKE hash/PRF %u vs %u; ", p1->hash, v->hash);
 		if (v->group != p1->group)
-			interop_add(d, sizeof(d), "DH group %u vs %u; ", p1->group, v->group);
-		if (interop_life_differs(p1->life_sec, v->life_sec))
-			interop_add(d, sizeof(d), "IKE lifetime %" PRIu32 "s vs %" PRIu32 "s; ",
+			case_add(d, sizeof(d), "DH group %u vs %u; ", p1->group, v->group);
+		if (case_life_differs(p1->life_sec, v->life_sec))
+			case_add(d, sizeof(d), "IKE lifetime %" PRIu32 "s vs %" PRIu32 "s; ",
 				    p1->life_sec, v->life_sec);
 	}
 	if (!v->child.present) {
 		if (child)  /* none asked for (Phase 1 only): none to have */
-			interop_add(d, sizeof(d), "the peer has no child SA; ");
+			case_add(d, sizeof(d), "the peer has no child SA; ");
 	} else if (!child)
-		interop_add(d, sizeof(d), "the harness has no child SA; ");
+		case_add(d, sizeof(d), "the harness has no child SA; ");
 	else {
 		const struct peer_child_view *c = &v->child;
 		if (c->transform != child->xf.transform)
-			interop_add(d, sizeof(d), "ESP transform %u vs %u; ", child->xf.transform,
+			case_add(d, sizeof(d), "ESP transform %u vs %u; ", child->xf.transform,
 				    c->transform);
 		struct ike_p2_xform cx = { .transform = c->transform, .keylen = c->keylen };
 		if (c->keylen && ike_p2_keybits(&cx) != ike_p2_keybits(&child->xf))
-			interop_add(d, sizeof(d), "ESP key size %u vs %u; ", child->xf.keylen, c->keylen);
+			case_add(d, sizeof(d), "ESP key size %u vs %u; ", child->xf.keylen, c->keylen);
 		if (c->auth != child->xf.auth)
-			interop_add(d, sizeof(d), "ESP integrity %u vs %u; ", child->xf.auth, c->auth);
+			case_add(d, sizeof(d), "ESP integrity %u vs %u; ", child->xf.auth, c->auth);
 		if (c->group != child->xf.group)
-			interop_add(d, sizeof(d), "PFS group %u vs %u; ", child->xf.group, c->group);
-		if (interop_life_differs(child->xf.life_sec, c->life_sec))
-			interop_add(d, sizeof(d), "ESP lifetime %" PRIu32 "s vs %" PRIu32 "s; ",
+			case_add(d, sizeof(d), "PFS group %u vs %u; ", child->xf.group, c->group);
+		if (case_life_differs(child->xf.life_sec, c->life_sec))
+			case_add(d, sizeof(d), "ESP lifetime %" PRIu32 "s vs %" PRIu32 "s; ",
 				    child->xf.life_sec, c->life_sec);
 		if (c->encap != ike_encap_is_udp(child->xf.encap))
-			interop_add(d, sizeof(d), "UDP encapsulation %s vs %s; ",
+			case_add(d, sizeof(d), "UDP encapsulation %s vs %s; ",
 				    ike_encap_is_udp(child->xf.encap) ? "yes" : "no",
 				    c->encap ? "yes" : "no");
 		if (memcmp(c->spi_in, child->spi_out, 4) || memcmp(c->spi_out, child->spi_in, 4)) {
@@ -1236,7 +1236,7 @@ bool interop_cross_check(const struct ike_p1_xform *p1, const struct ike_child *
 			hex_encode(child->spi_out, 4, b);
 			hex_encode(c->spi_in, 4, pi);
 			hex_encode(c->spi_out, 4, po);
-			interop_add(d, sizeof(d), "SPIs not crossed: harness in %s out %s, peer in %s "
+			case_add(d, sizeof(d), "SPIs not crossed: harness in %s out %s, peer in %s "
 				    "out %s; ", a, b, pi, po);
 		}
 	}
@@ -1260,8 +1260,8 @@ bool interop_cross_check(const struct ike_p1_xform *p1, const struct ike_child *
 
 /* What the harness saw of the case, beside the peer's own files: the
  * message timeline as text and as a pcap, and Wireshark's IKE key table. */
-static void interop_write_artifacts(const char *art, const struct interop_spec *s,
-				    struct ike_engine *e, const struct interop_result *r)
+static void case_write_artifacts(const char *art, const struct case_spec *s,
+				    struct ike_engine *e, const struct case_result *r)
 {
 	char path[1200], err[400];
 	const struct ike_result *res = ike_engine_result(e);
@@ -1298,23 +1298,23 @@ static void interop_write_artifacts(const char *art, const struct interop_spec *
 	}
 }
 
-bool interop_run(struct peer *peer, const struct interop_net *net, const struct interop_spec *s,
-		 struct interop_result *r, char *err, size_t errlen)
+bool case_run(struct peer *peer, const struct case_net *net, const struct case_spec *s,
+		 struct case_result *r, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof(*r));
 	struct ike_config cfg;
 	struct peer_case pc;
 	char art[1024];
-	if (!interop_ours(net, s, &cfg, err, errlen)) {
+	if (!case_ours(net, s, &cfg, err, errlen)) {
 		ike_config_clear(&cfg);
 		return false;
 	}
-	if (!interop_theirs(net, s, peer, &pc, art, sizeof(art), err, errlen) ||
+	if (!case_theirs(net, s, peer, &pc, art, sizeof(art), err, errlen) ||
 	    !peer->ops->configure(peer, &pc, err, errlen)) {
 		ike_config_clear(&cfg);
 		return false;
 	}
-	struct transport *t = interop_transport(net, err, errlen);
+	struct transport *t = case_transport(net, err, errlen);
 	if (!t) {
 		ike_config_clear(&cfg);
 		return false;
@@ -1328,31 +1328,31 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 						sizeof(cerr))))
 			log_warn("case %s: no wire.pcap: %s", s->name, cerr);
 	}
-	bool p1_only = interop_p1_only(s);
+	bool p1_only = case_p1_only(s);
 	struct netaddr to = net->peer_public;
 	to.port = 500;
 	cfg.natt_peer_port = IKE_NATT_PORT;
 	uint64_t t0 = clock_ms();
-	uint64_t limit = t0 + (s->limit_ms ? s->limit_ms : INTEROP_LIMIT_MS);
+	uint64_t limit = t0 + (s->limit_ms ? s->limit_ms : CASE_LIMIT_MS);
 	struct ike_engine *e = ike_engine_new(&cfg, t, s->harness_initiates ? &to : NULL, s->script,
 					      s->script ? s->nsteps : 0, s->name);
 	bool ran = true;
 	if (!s->harness_initiates && !peer->ops->initiate(peer, &pc, err, errlen))
 		ran = false;
 	if (ran) {
-		interop_drive(e, t, limit);
+		case_drive(e, t, limit);
 		const struct ike_result *res = ike_engine_result(e);
 		r->harness_ok = res->finished && !res->failed;
 		r->mutation_unfit = res->mutation_unfit;
 		snprintf(r->harness_error, sizeof(r->harness_error), "%s",
 			 r->harness_ok ? "" : res->error[0] ? res->error
 					    : "did not finish its script in time");
-		uint64_t settle = clock_ms() + INTEROP_SETTLE_MS;
+		uint64_t settle = clock_ms() + CASE_SETTLE_MS;
 		/* one look, for the report, unless the harness got somewhere the
 		   peer must catch up with (its last message may be in flight) */
 		if (!r->harness_ok || (s->script && !res->established))
 			settle = clock_ms();
-		ran = interop_settle(peer, &pc, e, t, settle < limit ? settle : limit, p1_only,
+		ran = case_settle(peer, &pc, e, t, settle < limit ? settle : limit, p1_only,
 				     &r->view, err, errlen);
 		res = ike_engine_result(e);
 		r->p1 = res->p1;
@@ -1395,19 +1395,19 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 		r->ms = clock_ms() - t0;
 		char lw[300] = "";
 		if (peer->ops->calm &&
-		    !peer->ops->calm(peer, &pc, INTEROP_LOOP_LIMIT, &r->attempts, lw, sizeof(lw)))
+		    !peer->ops->calm(peer, &pc, CASE_LOOP_LIMIT, &r->attempts, lw, sizeof(lw)))
 			r->loops = true;
 		if (r->established && s->traffic && !p1_only) {
-			interop_traffic(peer, net, &pc, art, e, t, r, s->measure_ms,
-					interop_use_xfrm(s->dataplane));
+			case_traffic_check(peer, net, &pc, art, e, t, r, s->measure_ms,
+					case_use_xfrm(s->dataplane));
 			res = ike_engine_result(e);  /* the engine may have grown */
 		}
 		if (r->established && s->hold_ms && !p1_only) {
-			interop_rekey(peer, net, &pc, art, e, t, s, r);
+			case_hold_run(peer, net, &pc, art, e, t, s, r);
 			res = ike_engine_result(e);
 		}
 		if (r->loops)
-			snprintf(r->why, sizeof(r->why), "%s (limit %d); %s", lw, INTEROP_LOOP_LIMIT,
+			snprintf(r->why, sizeof(r->why), "%s (limit %d); %s", lw, CASE_LOOP_LIMIT,
 				 r->established ? "established" : "not established");
 		else if (r->established) {
 			struct ike_p1_xform p1c = r->p1;
@@ -1422,7 +1422,7 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 				snprintf(r->why, sizeof(r->why), "established; the device's own view "
 					 "is not known (its profile has no sa_state command)");
 			} else {
-				r->agree = interop_cross_check(&p1c, p1_only ? NULL : &cc, &vc,
+				r->agree = case_cross_check(&p1c, p1_only ? NULL : &cc, &vc,
 							       r->why, sizeof(r->why));
 			}
 		}
@@ -1438,7 +1438,7 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 		live_capture_stop(wire, NULL, 0, &ws);
 	}
 	if (s->artifacts)
-		interop_write_artifacts(art, s, e, r);
+		case_write_artifacts(art, s, e, r);
 	ike_engine_free(e);
 	transport_free(t);
 	ike_config_clear(&cfg);
@@ -1447,7 +1447,7 @@ bool interop_run(struct peer *peer, const struct interop_net *net, const struct 
 
 /* ---- smoke cases ---- */
 
-const struct interop_case interop_smoke[] = {
+const struct case_smoke case_smokes[] = {
 	{ "mm-psk-h2p", true, WIRE_X_MAIN, IKE_AUTH_PSK, NULL },
 	{ "mm-psk-p2h", false, WIRE_X_MAIN, IKE_AUTH_PSK, NULL },
 	{ "am-psk-h2p", true, WIRE_X_AGGR, IKE_AUTH_PSK, NULL },
@@ -1457,10 +1457,10 @@ const struct interop_case interop_smoke[] = {
 	{ "mismatch-h2p", true, WIRE_X_MAIN, IKE_AUTH_PSK, "3des-sha1-modp1024" },
 	{ "mismatch-p2h", false, WIRE_X_MAIN, IKE_AUTH_PSK, "3des-sha1-modp1024" },
 };
-const size_t interop_nsmoke = sizeof(interop_smoke) / sizeof(interop_smoke[0]);
+const size_t case_nsmoke = sizeof(case_smokes) / sizeof(case_smokes[0]);
 
 /* "10.1.0.1/32" from a netaddr */
-static void interop_host_ts(const struct netaddr *a, char *out, size_t len)
+static void case_host_ts(const struct netaddr *a, char *out, size_t len)
 {
 	char b[NETADDR_STRLEN];
 	struct netaddr x = *a;
@@ -1472,36 +1472,36 @@ static void interop_host_ts(const struct netaddr *a, char *out, size_t len)
 	snprintf(out, len, "%s/%u", b, a->family == AF_INET ? 32 : 128);
 }
 
-bool interop_env_up(struct interop_env *v, const char *dir, const char *prefix, char *err,
+bool case_env_up(struct case_env *v, const char *dir, const char *prefix, char *err,
 		    size_t errlen)
 {
 	char pkidir[700];
 	memset(v, 0, sizeof(*v));
 	if ((size_t)snprintf(v->dir, sizeof(v->dir), "%s", dir) >= sizeof(v->dir))
-		return interop_fail(err, errlen, "%s: path too long", dir);
+		return case_fail(err, errlen, "%s: path too long", dir);
 	snprintf(pkidir, sizeof(pkidir), "%s/pki", dir);
 	if (mkdir(pkidir, 0700) != 0 && errno != EEXIST)
-		return interop_fail(err, errlen, "cannot make %s: %s", pkidir, strerror(errno));
+		return case_fail(err, errlen, "cannot make %s: %s", pkidir, strerror(errno));
 	struct pki_err pe;
 	if (!(v->pki = pki_testpki_create(pkidir, NULL, &pe)))
-		return interop_fail(err, errlen, "test PKI: %s", pe.msg);
+		return case_fail(err, errlen, "test PKI: %s", pe.msg);
 	snprintf(v->ca, sizeof(v->ca), "%s/pki/ca-bundle.pem", v->dir);
 	FILE *f = fopen(v->ca, "w");
 	bool ok = f && PEM_write_X509(f, v->pki->root.cert) && PEM_write_X509(f, v->pki->inter.cert);
 	if (f && fclose(f) != 0)
 		ok = false;
 	if (!ok) {
-		interop_env_down(v, NULL, 0);
-		return interop_fail(err, errlen, "cannot write %s", v->ca);
+		case_env_down(v, NULL, 0);
+		return case_fail(err, errlen, "cannot write %s", v->ca);
 	}
-	if (!interop_env_topo_up(v, NETNS_TOPO_DIRECT, prefix, err, errlen)) {
-		interop_env_down(v, NULL, 0);
+	if (!case_env_topo_up(v, NETNS_TOPO_DIRECT, prefix, err, errlen)) {
+		case_env_down(v, NULL, 0);
 		return false;
 	}
 	return true;
 }
 
-bool interop_env_topo_up(struct interop_env *v, enum netns_topology kind, const char *prefix,
+bool case_env_topo_up(struct case_env *v, enum netns_topology kind, const char *prefix,
 			 char *err, size_t errlen)
 {
 	if (!(v->topo = netns_topo_new(kind, prefix, err, errlen)))
@@ -1512,8 +1512,8 @@ bool interop_env_topo_up(struct interop_env *v, enum netns_topology kind, const 
 	v->net.peer = v->topo->peer_ike;
 	v->net.peer_public = v->topo->peer_public;
 	v->net.topo = v->topo;
-	interop_host_ts(&v->topo->harness_subnet, v->hts, sizeof(v->hts));
-	interop_host_ts(&v->topo->peer_subnet, v->pts, sizeof(v->pts));
+	case_host_ts(&v->topo->harness_subnet, v->hts, sizeof(v->hts));
+	case_host_ts(&v->topo->peer_subnet, v->pts, sizeof(v->pts));
 	v->net.harness_ts = v->hts;
 	v->net.peer_ts = v->pts;
 	v->net.peer_ns = netns_topo_ns(v->topo, NETNS_ROLE_PEER);
@@ -1523,9 +1523,9 @@ bool interop_env_topo_up(struct interop_env *v, enum netns_topology kind, const 
 	return true;
 }
 
-bool interop_env_remote_up(struct interop_env *v, const struct netns_remote *rm,
+bool case_env_remote_up(struct case_env *v, const struct netns_remote *rm,
 			   const char *harness_ts, const char *device_ts,
-			   const struct interop_device *dev, const char *prefix, char *err,
+			   const struct case_device *dev, const char *prefix, char *err,
 			   size_t errlen)
 {
 	if (!(v->topo = netns_topo_remote(prefix, rm, err, errlen)))
@@ -1545,7 +1545,7 @@ bool interop_env_remote_up(struct interop_env *v, const struct netns_remote *rm,
 	return true;
 }
 
-bool interop_env_down(struct interop_env *v, char *err, size_t errlen)
+bool case_env_down(struct case_env *v, char *err, size_t errlen)
 {
 	char e[512];
 	bool ok = true;
@@ -1561,10 +1561,10 @@ bool interop_env_down(struct interop_env *v, char *err, size_t errlen)
 	return ok;
 }
 
-struct interop_spec interop_smoke_spec(const struct interop_case *c, const struct interop_env *v,
+struct case_spec case_smoke_spec(const struct case_smoke *c, const struct case_env *v,
 				       bool force_encap)
 {
-	struct interop_spec sp = {
+	struct case_spec sp = {
 		.name = c->name, .harness_initiates = c->harness_initiates, .exchange = c->exchange,
 		.auth = c->auth, .p1 = "aes128-sha256-modp2048", .p2 = "aes128-sha256",
 		.peer_p1 = c->peer_p1, .ike_life = 3600, .child_life = 1200,
@@ -1575,7 +1575,7 @@ struct interop_spec interop_smoke_spec(const struct interop_case *c, const struc
 	return sp;
 }
 
-static bool interop_has(const uint16_t *v, size_t n, uint16_t type)
+static bool case_has(const uint16_t *v, size_t n, uint16_t type)
 {
 	for (size_t i = 0; i < n; i++)
 		if (v[i] == type)
@@ -1583,7 +1583,7 @@ static bool interop_has(const uint16_t *v, size_t n, uint16_t type)
 	return false;
 }
 
-bool interop_smoke_judge(const struct interop_case *c, const struct interop_result *r,
+bool case_smoke_judge(const struct case_smoke *c, const struct case_result *r,
 			 char *why, size_t len)
 {
 	if (r->loops) {
@@ -1603,8 +1603,8 @@ bool interop_smoke_judge(const struct interop_case *c, const struct interop_resu
 		return r->established && r->agree && traffic_ok;
 	}
 	bool seen = c->harness_initiates
-		? interop_has(r->notify_rx, r->nnotify_rx, WIRE_N_NO_PROPOSAL_CHOSEN)
-		: interop_has(r->notify_tx, r->nnotify_tx, WIRE_N_NO_PROPOSAL_CHOSEN);
+		? case_has(r->notify_rx, r->nnotify_rx, WIRE_N_NO_PROPOSAL_CHOSEN)
+		: case_has(r->notify_tx, r->nnotify_tx, WIRE_N_NO_PROPOSAL_CHOSEN);
 	if (!r->established && seen) {
 		snprintf(why, len, "refused with NO-PROPOSAL-CHOSEN");
 		return true;

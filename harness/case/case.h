@@ -2,8 +2,8 @@
  * a peer driver (strongSwan, self) in the peer namespace, in either
  * direction, then the peer's own view cross-checked against the engine's
  * record. The suite runner (run/run.h) calls this per case. */
-#ifndef IKEC_PEERS_INTEROP_H
-#define IKEC_PEERS_INTEROP_H
+#ifndef IKEC_CASE_CASE_H
+#define IKEC_CASE_CASE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,7 +18,7 @@
 /* Where things are: namespaces and addresses as each side must use them. */
 /* A vendor's device (peers/remote): its credentials and pacing replace the
  * test PKI's and the suite's. */
-struct interop_device {
+struct case_device {
 	const char *psk;                  /* wins over the case's */
 	struct ike_id harness_id, device_id; /* type 0: the IKE addresses */
 	const char *key, *cert, *ca;      /* the harness's, for signature auth */
@@ -27,7 +27,7 @@ struct interop_device {
 	uint32_t rate_pps;                /* the engine's datagrams per second at most */
 };
 
-struct interop_net {
+struct case_net {
 	const char *harness_ns;           /* the engine's sockets are opened here */
 	struct netaddr harness;           /* the harness's own address */
 	struct netaddr harness_public;    /* what the peer must send to */
@@ -40,22 +40,22 @@ struct interop_net {
 	const char *probe_bin;            /* ike-conform, for UDP probes at the peer's end
 					     (NULL: pings only) */
 	struct netns_topo *topo;          /* for NAT remaps (NULL: none possible) */
-	const struct interop_device *device; /* NULL: a peer of ours */
+	const struct case_device *device; /* NULL: a peer of ours */
 };
 
 /* More IKE/CHILD SA attempts than this in one case is a peer in a loop. */
-#define INTEROP_LOOP_LIMIT 8
+#define CASE_LOOP_LIMIT 8
 
-enum interop_dataplane {
-	INTEROP_DP_AUTO,                  /* the kernel's when it has ESP, else userspace */
-	INTEROP_DP_USER,                  /* esp/user.h */
-	INTEROP_DP_XFRM,                  /* esp/xfrm.h */
+enum case_dataplane {
+	CASE_DP_AUTO,                  /* the kernel's when it has ESP, else userspace */
+	CASE_DP_USER,                  /* esp/user.h */
+	CASE_DP_XFRM,                  /* esp/xfrm.h */
 };
 
 /* A per-side switch that may follow a shared default. */
-enum interop_tri { INTEROP_DEFAULT, INTEROP_OFF, INTEROP_ON };
+enum case_tri { CASE_TRI_DEFAULT, CASE_TRI_OFF, CASE_TRI_ON };
 
-struct interop_spec {
+struct case_spec {
 	const char *name;                 /* [a-z0-9-] */
 	bool harness_initiates;
 	uint8_t exchange;                 /* WIRE_X_MAIN or WIRE_X_AGGR */
@@ -70,7 +70,7 @@ struct interop_spec {
 	const char *ca_file;              /* trust anchors for both (PEM, may hold several) */
 	uint32_t limit_ms;                /* the whole case (0: 10 s) */
 	bool traffic;                     /* after Phase 2: probes through the SAs */
-	enum interop_dataplane dataplane; /* whose ESP carries the harness's side */
+	enum case_dataplane dataplane; /* whose ESP carries the harness's side */
 	uint32_t measure_ms;              /* with traffic: also round trip and a UDP flood
 					     of this long (make bench) */
 	/* From a suite case (harness/run); each wins over the above when set. */
@@ -85,7 +85,7 @@ struct interop_spec {
 	enum ike_life_policy life_policy; /* the harness's as responder */
 	uint8_t natt;                     /* the harness's NAT-T versions (0: all) */
 	bool no_natt;                     /* the harness announces none */
-	enum interop_tri harness_force, peer_force; /* claim a NAT (else force_encap) */
+	enum case_tri harness_force, peer_force; /* claim a NAT (else force_encap) */
 	uint8_t peer_natt;                /* the peer's NAT-T versions (0: its default) */
 	bool peer_no_natt;                /* the peer announces none */
 	bool peer_child_life_set;         /* the peer's child lifetime, not the harness's */
@@ -101,7 +101,7 @@ struct interop_spec {
 	const char *seeds;                /* a fuzzing corpus folder (report/seeds.h) */
 	const char *seeds_label;          /* names the mutated datagrams' seeds */
 	/* Lifetimes (issue 7): after the traffic check, keep the SA for
-	 * hold_ms with a ping every INTEROP_HOLD_PING_MS from the harness's
+	 * hold_ms with a ping every CASE_HOLD_PING_MS from the harness's
 	 * test host to the peer's; with rekey, whoever initiated the Quick
 	 * Mode replaces the child rekey_margin_ms (0: a third of child_life)
 	 * before it expires. 0: no hold. */
@@ -120,31 +120,31 @@ struct interop_spec {
 };
 
 /* Round trip and throughput through a tunnel, for make bench. */
-struct interop_measure {
+struct case_measure {
 	bool ran;
 	double rtt_ms;                      /* ping average (20 echoes, 10 ms apart) */
 	uint64_t sent, delivered;           /* flood datagrams, and what the peer's SA took in */
 	uint64_t bytes;                     /* the peer's inbound byte count over the flood */
 	double seconds, mbps;               /* delivered inner bytes per second, in Mbit/s */
 };
-#define INTEROP_FLOOD_SIZE 1400             /* UDP payload of a flood datagram */
+#define CASE_FLOOD_SIZE 1400             /* UDP payload of a flood datagram */
 
 /* Measure from ns (src -> dst, addresses of the test subnets) while pump
  * (may be NULL) moves packets; view reads the receiving side's counters
  * (before and after the flood). Used for the harness's data plane and for
  * two strongSwans alike, so the numbers compare. */
-typedef void (*interop_pump_fn)(void *ctx, int wait_ms);
-bool interop_measure(const char *ns, const char *src, const char *dst, uint32_t flood_ms,
-		     interop_pump_fn pump, void *ctx, struct peer *viewer,
-		     const struct peer_case *vcase, const char *log, struct interop_measure *m,
+typedef void (*case_pump_fn)(void *ctx, int wait_ms);
+bool case_measure(const char *ns, const char *src, const char *dst, uint32_t flood_ms,
+		     case_pump_fn pump, void *ctx, struct peer *viewer,
+		     const struct peer_case *vcase, const char *log, struct case_measure *m,
 		     char *err, size_t errlen);
 
 /* The traffic check: pings both ways through the child SA (userspace
  * ESP in UDP on the harness side), and both sides' counters. */
-struct interop_traffic {
+struct case_traffic {
 	bool ran, ok;
 	char why[600];
-	unsigned out_replies, in_replies;   /* of INTEROP_PINGS each way */
+	unsigned out_replies, in_replies;   /* of CASE_PINGS each way */
 	bool udp_out, udp_in;               /* the UDP token came back, each way */
 	uint64_t expired;                   /* packets our data plane refused: SA expired */
 	bool kernel;                        /* the harness's side ran on the kernel's ESP */
@@ -153,12 +153,12 @@ struct interop_traffic {
 	bool bad_ok;                        /* replays and forged ICVs dropped at both ends */
 	struct live_summary wire;           /* the harness's link during the probes */
 	uint64_t ms;                        /* both probes */
-	struct interop_measure m;           /* with measure_ms */
+	struct case_measure m;           /* with measure_ms */
 };
-#define INTEROP_PINGS 3
+#define CASE_PINGS 3
 
-/* What happened while the SA was held (interop_spec.hold_ms). */
-struct interop_rekey {
+/* What happened while the SA was held (case_spec.hold_ms). */
+struct case_hold {
 	bool ran, ok;                       /* ok: what the spec asked happened */
 	char why[400];                      /* what did not, or what did */
 	unsigned children;                  /* child SAs the engine ended with */
@@ -188,23 +188,23 @@ struct interop_rekey {
 	uint16_t peer_port_before, peer_port_after; /* the peer's view of our port */
 	unsigned pings_after_remap, lost_after_remap; /* from a second after it */
 };
-#define INTEROP_HOLD_PING_MS 150
+#define CASE_HOLD_PING_MS 150
 
-struct interop_result {
+struct case_result {
 	bool harness_ok;                  /* the engine's script ran to its end */
 	bool established;                 /* both sides hold the IKE SA and a child */
 	bool agree;                       /* the cross-check passed */
 	char why[2048];                   /* what failed, with both views */
 	uint64_t ms;                      /* first datagram to both sides established */
 	size_t attempts;                  /* the peer's IKE/CHILD SA attempts (when watched) */
-	bool loops;                       /* more than INTEROP_LOOP_LIMIT: the case fails */
+	bool loops;                       /* more than CASE_LOOP_LIMIT: the case fails */
 	struct peer_sa_view view;         /* the peer's */
 	uint16_t notify_rx[8];            /* notifies the harness received */
 	size_t nnotify_rx;
 	uint16_t notify_tx[8];            /* and sent */
 	size_t nnotify_tx;
-	struct interop_traffic traffic;
-	struct interop_rekey rekey;       /* with hold_ms */
+	struct case_traffic traffic;
+	struct case_hold rekey;       /* with hold_ms */
 	/* the harness's record */
 	struct ike_p1_xform p1;
 	struct ike_child child;           /* keys not kept */
@@ -226,12 +226,12 @@ struct interop_result {
 
 /* Run one case. False only when the case could not be run at all (err set);
  * its outcome is in r. */
-bool interop_run(struct peer *peer, const struct interop_net *net, const struct interop_spec *s,
-		 struct interop_result *r, char *err, size_t errlen);
+bool case_run(struct peer *peer, const struct case_net *net, const struct case_spec *s,
+		 struct case_result *r, char *err, size_t errlen);
 
 /* ---- the smoke cases: what `ike-conform smoke` and the tests run ---- */
 
-struct interop_case {
+struct case_smoke {
 	const char *name;
 	bool harness_initiates;
 	uint8_t exchange;
@@ -240,47 +240,47 @@ struct interop_case {
 };
 /* Main Mode PSK, Aggressive Mode PSK, Main Mode RSA, each both ways, and a
  * proposal mismatch both ways. */
-extern const struct interop_case interop_smoke[];
-extern const size_t interop_nsmoke;
+extern const struct case_smoke case_smokes[];
+extern const size_t case_nsmoke;
 
 /* A run's surroundings: a `direct` topology, the test PKI (moon for the
  * harness, sun for the peer) with one CA bundle, and the addresses. */
-struct interop_env {
+struct case_env {
 	char dir[600];                    /* made by the caller; the PKI goes in dir/pki */
 	struct netns_topo *topo;
 	struct pki_testpki *pki;
 	char ca[640];
-	struct interop_net net;
+	struct case_net net;
 	char hts[80], pts[80];
 };
-bool interop_env_up(struct interop_env *v, const char *dir, const char *prefix, char *err,
+bool case_env_up(struct case_env *v, const char *dir, const char *prefix, char *err,
 		    size_t errlen);
 /* The topology part alone (any kind), on an env whose PKI is already there
  * (a worker of the suite runner shares its parent's). */
-bool interop_env_topo_up(struct interop_env *v, enum netns_topology kind, const char *prefix,
+bool case_env_topo_up(struct case_env *v, enum netns_topology kind, const char *prefix,
 			 char *err, size_t errlen);
 /* Toward a device (netns_topo_remote): the harness's namespace alone, no
  * peer namespace, the device's selectors and credentials (dev, borrowed). */
-bool interop_env_remote_up(struct interop_env *v, const struct netns_remote *rm,
+bool case_env_remote_up(struct case_env *v, const struct netns_remote *rm,
 			   const char *harness_ts, const char *device_ts,
-			   const struct interop_device *dev, const char *prefix, char *err,
+			   const struct case_device *dev, const char *prefix, char *err,
 			   size_t errlen);
 /* Teardown; false (with err) when something could not be removed. */
-bool interop_env_down(struct interop_env *v, char *err, size_t errlen);
+bool case_env_down(struct case_env *v, char *err, size_t errlen);
 
 /* The spec of a smoke case (pointers into c and v). */
-struct interop_spec interop_smoke_spec(const struct interop_case *c, const struct interop_env *v,
+struct case_spec case_smoke_spec(const struct case_smoke *c, const struct case_env *v,
 				       bool force_encap);
 /* The verdict of a smoke case: established with the views agreeing, or
  * refused with NO-PROPOSAL-CHOSEN on the wire (received by the harness as
  * initiator, sent as responder); never a looping peer. why says what was
  * wrong, or what happened. */
-bool interop_smoke_judge(const struct interop_case *c, const struct interop_result *r,
+bool case_smoke_judge(const struct case_smoke *c, const struct case_result *r,
 			 char *why, size_t len);
 
 /* Compare the harness's record with the peer's view; false with the
  * differences (and both views) in why. */
-bool interop_cross_check(const struct ike_p1_xform *p1, const struct ike_child *child,
+bool case_cross_check(const struct ike_p1_xform *p1, const struct ike_child *child,
 			 const struct peer_sa_view *v, char *why, size_t len);
 
 #endif

@@ -16,7 +16,7 @@
 #include "core/clock.h"
 #include "ike/config.h"
 #include "netns/netns.h"
-#include "peers/interop.h"
+#include "case/case.h"
 #include "peers/strongswan/strongswan.h"
 #include "peers/self/self.h"
 #include "suite/peercfg.h"
@@ -64,7 +64,7 @@ static const struct {
 	{ "des-sha1-modp768", "null-sha1", true, false, false, false, 0, 60, NULL, NULL, 3334 },
 };
 
-START_TEST(test_interop_self_config)
+START_TEST(test_case_self_config)
 {
 	const __typeof__(self_cfg_cases[0]) *t = &self_cfg_cases[_i];
 	struct peer_case c = ti_case("cfg", t->initiator, t->aggr ? WIRE_X_AGGR : WIRE_X_MAIN,
@@ -121,7 +121,7 @@ START_TEST(test_interop_self_config)
 }
 END_TEST
 
-START_TEST(test_interop_self_config_refused)
+START_TEST(test_case_self_config_refused)
 {
 	struct peer_case c = ti_case("bad", false, WIRE_X_MAIN, "aes128-sha1-modp2048", "aes128-sha1");
 	char err[300], text[8192], tiny[64];
@@ -188,7 +188,7 @@ static const struct {
 	{ "lifetime read late", 15, NULL },
 };
 
-START_TEST(test_interop_cross_check)
+START_TEST(test_case_cross_check)
 {
 	const __typeof__(xcheck_cases[0]) *t = &xcheck_cases[_i];
 	struct ike_p1_xform p1;
@@ -213,7 +213,7 @@ START_TEST(test_interop_cross_check)
 	case 15: p1.life_sec = 3600; v.life_sec = 3599; ch.xf.life_sec = 1200; v.child.life_sec = 1198; break;
 	}
 	char why[2048] = "";
-	bool ok = interop_cross_check(&p1, &ch, &v, why, sizeof(why));
+	bool ok = case_cross_check(&p1, &ch, &v, why, sizeof(why));
 	if (!t->want) {
 		ck_assert_msg(ok, "%s: %s", t->name, why);
 		return;
@@ -256,11 +256,11 @@ static void ti_rmdir(const char *dir)
 		test_rm_tree(dir);
 }
 
-static void ti_env_up(struct interop_env *v)
+static void ti_env_up(struct case_env *v)
 {
 	char dir[64] = "/tmp/ikec-interop-XXXXXX", err[600];
 	ck_assert_msg(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
-	ck_assert_msg(interop_env_up(v, dir, "ikecti", err, sizeof(err)), "%s", err);
+	ck_assert_msg(case_env_up(v, dir, "ikecti", err, sizeof(err)), "%s", err);
 	/* the UDP probes need ike-conform at the peer's end */
 	const char *bin = getenv("IKEC_BIN");
 	v->net.probe_bin = bin && access(bin, X_OK) == 0 ? bin : NULL;
@@ -268,29 +268,29 @@ static void ti_env_up(struct interop_env *v)
 		test_skip("interop UDP probes", "no ike-conform binary (IKEC_BIN; run through make check)");
 }
 
-static void ti_env_down(struct interop_env *v)
+static void ti_env_down(struct case_env *v)
 {
 	char err[600];
-	ck_assert_msg(interop_env_down(v, err, sizeof(err)), "teardown: %s", err);
+	ck_assert_msg(case_env_down(v, err, sizeof(err)), "teardown: %s", err);
 	ti_rmdir(v->dir);
 }
 
 /* Every smoke case against one peer (one process kept across cases, the
  * drivers' fast path); each failure goes into fails. */
-static void ti_run_all(struct interop_env *v, struct peer *peer, bool force_encap, char *fails,
+static void ti_run_all(struct case_env *v, struct peer *peer, bool force_encap, char *fails,
 		       size_t flen)
 {
-	for (size_t i = 0; i < interop_nsmoke; i++) {
-		const struct interop_case *c = &interop_smoke[i];
-		struct interop_spec sp = interop_smoke_spec(c, v, force_encap);
+	for (size_t i = 0; i < case_nsmoke; i++) {
+		const struct case_smoke *c = &case_smokes[i];
+		struct case_spec sp = case_smoke_spec(c, v, force_encap);
 		sp.traffic = true;
-		struct interop_result *r = xcalloc(1, sizeof(*r));
+		struct case_result *r = xcalloc(1, sizeof(*r));
 		char err[600], why[2100], line[2800];
-		bool ok = interop_run(peer, &v->net, &sp, r, err, sizeof(err));
+		bool ok = case_run(peer, &v->net, &sp, r, err, sizeof(err));
 		if (!ok)
 			snprintf(why, sizeof(why), "could not run: %s", err);
 		else
-			ok = interop_smoke_judge(c, r, why, sizeof(why));
+			ok = case_smoke_judge(c, r, why, sizeof(why));
 		test_report("interop: %s %s: %s %" PRIu64 " ms%s", peer->ops->name, c->name,
 			    ok ? why : "FAILED", r->ms,
 			    peer->ops->calm ? (r->loops ? ", peer loops" : ", peer calm") : "");
@@ -325,11 +325,11 @@ static void ti_run_all(struct interop_env *v, struct peer *peer, bool force_enca
 			test_report("interop: %s %s: tshark decrypts %u echo requests and %u replies "
 				    "with a good ICV from traffic.pcap with the esp_sa table", peer->ops->name, c->name,
 				    req, rep);
-			if ((req != 2 * INTEROP_PINGS || rep != 2 * INTEROP_PINGS) &&
+			if ((req != 2 * CASE_PINGS || rep != 2 * CASE_PINGS) &&
 			    strlen(fails) + 120 < flen)
 				snprintf(fails + strlen(fails), flen - strlen(fails),
 					 "%s: tshark read %u echo requests and %u replies in the "
-					 "capture, want %d each\n", c->name, req, rep, 2 * INTEROP_PINGS);
+					 "capture, want %d each\n", c->name, req, rep, 2 * CASE_PINGS);
 		}
 		free(r);
 		bool restarted = false;
@@ -340,7 +340,7 @@ static void ti_run_all(struct interop_env *v, struct peer *peer, bool force_enca
 	}
 }
 
-START_TEST(test_interop_strongswan)
+START_TEST(test_case_strongswan)
 {
 	const char *why = ti_live_why();
 	if (why) {
@@ -351,7 +351,7 @@ START_TEST(test_interop_strongswan)
 		test_skip("interop strongswan", "strongSwan (charon, swanctl) is not installed; make deps installs it");
 		return;
 	}
-	struct interop_env v;
+	struct case_env v;
 	ti_env_up(&v);
 	char err[600], dir[700], fails[16384] = "";
 	snprintf(dir, sizeof(dir), "%s/strongswan", v.dir);
@@ -366,7 +366,7 @@ START_TEST(test_interop_strongswan)
 }
 END_TEST
 
-START_TEST(test_interop_self)
+START_TEST(test_case_self)
 {
 	const char *why = ti_live_why();
 	const char *bin = getenv("IKEC_BIN");
@@ -374,7 +374,7 @@ START_TEST(test_interop_self)
 		test_skip("interop self", why ? why : "no ike-conform binary (IKEC_BIN; run through make check)");
 		return;
 	}
-	struct interop_env v;
+	struct case_env v;
 	ti_env_up(&v);
 	char err[600], dir[700], fails[16384] = "";
 	snprintf(dir, sizeof(dir), "%s/self", v.dir);
@@ -393,7 +393,7 @@ END_TEST
 /* A case killed on purpose (SIGKILL, mid-exchange, charon running): the
  * namespaces and their processes are removed by prefix afterwards, and
  * nothing is left. */
-START_TEST(test_interop_killed_case)
+START_TEST(test_case_killed_case)
 {
 	const char *why = ti_live_why();
 	if (why || !strongswan_available()) {
@@ -454,7 +454,7 @@ END_TEST
 
 /* `ike-conform smoke`: usage errors, and a run against self that passes,
  * keeps its artifacts under --out and leaves no namespace behind. */
-START_TEST(test_interop_smoke_command)
+START_TEST(test_case_smoke_command)
 {
 	const char *bin = getenv("IKEC_BIN");
 	if (!bin || access(bin, X_OK) != 0) {
@@ -485,7 +485,7 @@ START_TEST(test_interop_smoke_command)
 	}
 	int st = pclose(p);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d, last line %s", st, last);
-	ck_assert_uint_eq(pass, interop_nsmoke);
+	ck_assert_uint_eq(pass, case_nsmoke);
 	ck_assert_uint_eq(fail, 0);
 	ck_assert_msg(strstr(last, "smoke: 8 cases, 8 passed, 0 failed; artifacts in "), "%s", last);
 	char path[200];
@@ -501,7 +501,7 @@ START_TEST(test_interop_smoke_command)
 END_TEST
 
 /* `ike-conform probe`: an echo and a sender on loopback, and refusals. */
-START_TEST(test_interop_probe_command)
+START_TEST(test_case_probe_command)
 {
 	const char *bin = getenv("IKEC_BIN");
 	if (!bin || access(bin, X_OK) != 0) {
@@ -539,7 +539,7 @@ END_TEST
 
 /* A child with a hard lifetime of 1 kB: the data plane stops using it
  * once that much went through, and says so in its count. */
-START_TEST(test_interop_expiry)
+START_TEST(test_case_expiry)
 {
 	const char *why = ti_live_why();
 	const char *bin = getenv("IKEC_BIN");
@@ -547,18 +547,18 @@ START_TEST(test_interop_expiry)
 		test_skip("interop expiry", why ? why : "no ike-conform binary (IKEC_BIN)");
 		return;
 	}
-	struct interop_env v;
+	struct case_env v;
 	ti_env_up(&v);
 	char err[600], dir[700];
 	snprintf(dir, sizeof(dir), "%s/self", v.dir);
 	struct peer *self = self_peer_new(bin, netns_topo_ns(v.topo, NETNS_ROLE_PEER), dir, err,
 					  sizeof(err));
 	ck_assert_msg(self, "self: %s", err);
-	struct interop_spec sp = interop_smoke_spec(&interop_smoke[0], &v, false);
+	struct case_spec sp = case_smoke_spec(&case_smokes[0], &v, false);
 	sp.traffic = true;
 	sp.child_life_kb = 1;
-	struct interop_result *r = xcalloc(1, sizeof(*r));
-	ck_assert_msg(interop_run(self, &v.net, &sp, r, err, sizeof(err)), "%s", err);
+	struct case_result *r = xcalloc(1, sizeof(*r));
+	ck_assert_msg(case_run(self, &v.net, &sp, r, err, sizeof(err)), "%s", err);
 	ck_assert_msg(r->established && r->agree, "%s", r->why);
 	ck_assert_uint_eq(r->child.xf.life_kb, 1);
 	/* 12 echoes of 84 bytes fit in 1024; the UDP tokens do not */
@@ -578,7 +578,7 @@ END_TEST
  * 150 ms, both directions (whoever initiates the Quick Mode rekeys):
  * the successor is up before the old child expires, no echo is lost, the
  * old child is Deleted on the wire and nothing is sealed on it after. */
-START_TEST(test_interop_rekey)
+START_TEST(test_case_rekey)
 {
 	const char *why = ti_live_why();
 	const char *bin = getenv("IKEC_BIN");
@@ -588,7 +588,7 @@ START_TEST(test_interop_rekey)
 			  why ? why : ss ? "strongSwan is not installed" : "no ike-conform binary (IKEC_BIN)");
 		return;
 	}
-	struct interop_env v;
+	struct case_env v;
 	ti_env_up(&v);
 	char err[600], dir[700], fails[8192] = "";
 	snprintf(dir, sizeof(dir), "%s/%s", v.dir, ss ? "strongswan" : "self");
@@ -602,7 +602,7 @@ START_TEST(test_interop_rekey)
 	ck_assert_msg(peer, "%s: %s", ss ? "strongSwan" : "self", err);
 	for (int dirn = 0; dirn < 2; dirn++) {
 		bool hi = dirn == 0;
-		struct interop_spec sp = interop_smoke_spec(&interop_smoke[0], &v,
+		struct case_spec sp = case_smoke_spec(&case_smokes[0], &v,
 							    ss && !strongswan_kernel_esp());
 		sp.name = hi ? "rekey-harness" : "rekey-peer";
 		sp.harness_initiates = hi;
@@ -610,11 +610,11 @@ START_TEST(test_interop_rekey)
 		sp.child_life = 10;
 		sp.hold_ms = 13000;
 		sp.rekey = true;
-		struct interop_result *r = xcalloc(1, sizeof(*r));
+		struct case_result *r = xcalloc(1, sizeof(*r));
 		uint64_t t0 = clock_ms();
-		ck_assert_msg(interop_run(peer, &v.net, &sp, r, err, sizeof(err)), "%s", err);
+		ck_assert_msg(case_run(peer, &v.net, &sp, r, err, sizeof(err)), "%s", err);
 		uint64_t ms = clock_ms() - t0;
-		const struct interop_rekey *rk = &r->rekey;
+		const struct case_hold *rk = &r->rekey;
 		test_report("interop: %s, %s rekeys: %" PRIu64 " ms in all, hold %" PRIu64 " ms: %s",
 			    peer->ops->name, hi ? "the harness" : "the peer", ms, rk->ms, rk->why);
 		char line[3400] = "";
@@ -636,29 +636,29 @@ START_TEST(test_interop_rekey)
 }
 END_TEST
 
-Suite *suite_interop(void)
+Suite *suite_case(void)
 {
-	Suite *s = suite_create("interop");
+	Suite *s = suite_create("case");
 	TCase *tc = tcase_create("config");
-	tcase_add_loop_test(tc, test_interop_self_config, 0,
+	tcase_add_loop_test(tc, test_case_self_config, 0,
 			    sizeof(self_cfg_cases) / sizeof(self_cfg_cases[0]));
-	tcase_add_test(tc, test_interop_self_config_refused);
-	tcase_add_test(tc, test_interop_probe_command);
-	tcase_add_loop_test(tc, test_interop_cross_check, 0,
+	tcase_add_test(tc, test_case_self_config_refused);
+	tcase_add_test(tc, test_case_probe_command);
+	tcase_add_loop_test(tc, test_case_cross_check, 0,
 			    sizeof(xcheck_cases) / sizeof(xcheck_cases[0]));
 	suite_add_tcase(s, tc);
 	TCase *live = tcase_create("live");
 	tcase_set_timeout(live, 300);
-	tcase_add_test(live, test_interop_strongswan);
-	tcase_add_test(live, test_interop_self);
-	tcase_add_test(live, test_interop_killed_case);
-	tcase_add_test(live, test_interop_smoke_command);
-	tcase_add_test(live, test_interop_expiry);
+	tcase_add_test(live, test_case_strongswan);
+	tcase_add_test(live, test_case_self);
+	tcase_add_test(live, test_case_killed_case);
+	tcase_add_test(live, test_case_smoke_command);
+	tcase_add_test(live, test_case_expiry);
 	suite_add_tcase(s, live);
 	/* a case of its own, so CK_RUN_CASE=rekey runs it alone (~40 s) */
 	TCase *rekey = tcase_create("rekey");
 	tcase_set_timeout(rekey, 300);
-	tcase_add_loop_test(rekey, test_interop_rekey, 0, 2);
+	tcase_add_loop_test(rekey, test_case_rekey, 0, 2);
 	suite_add_tcase(s, rekey);
 	return s;
 }
