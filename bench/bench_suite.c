@@ -27,6 +27,7 @@
 #include "core/clock.h"
 #include "netns/netns.h"
 #include "case/case.h"
+#include "case/env.h"
 #include "peers/strongswan/strongswan.h"
 #include "run/run.h"
 #include "suite/suite.h"

@@ -17,6 +17,7 @@
 #include "ike/config.h"
 #include "netns/netns.h"
 #include "case/case.h"
+#include "case/smoke.h"
 #include "peers/strongswan/strongswan.h"
 #include "peers/self/self.h"
 #include "suite/peercfg.h"

@@ -229,58 +229,10 @@ struct case_result {
 bool case_run(struct peer *peer, const struct case_net *net, const struct case_spec *s,
 		 struct case_result *r, char *err, size_t errlen);
 
-/* ---- the smoke cases: what `ike-conform smoke` and the tests run ---- */
-
-struct case_smoke {
-	const char *name;
-	bool harness_initiates;
-	uint8_t exchange;
-	uint16_t auth;
-	const char *peer_p1;              /* a mismatch: refusal expected */
-};
-/* Main Mode PSK, Aggressive Mode PSK, Main Mode RSA, each both ways, and a
- * proposal mismatch both ways. */
-extern const struct case_smoke case_smokes[];
-extern const size_t case_nsmoke;
-
-/* A run's surroundings: a `direct` topology, the test PKI (moon for the
- * harness, sun for the peer) with one CA bundle, and the addresses. */
-struct case_env {
-	char dir[600];                    /* made by the caller; the PKI goes in dir/pki */
-	struct netns_topo *topo;
-	struct pki_testpki *pki;
-	char ca[640];
-	struct case_net net;
-	char hts[80], pts[80];
-};
-bool case_env_up(struct case_env *v, const char *dir, const char *prefix, char *err,
-		    size_t errlen);
-/* The topology part alone (any kind), on an env whose PKI is already there
- * (a worker of the suite runner shares its parent's). */
-bool case_env_topo_up(struct case_env *v, enum netns_topology kind, const char *prefix,
-			 char *err, size_t errlen);
-/* Toward a device (netns_topo_remote): the harness's namespace alone, no
- * peer namespace, the device's selectors and credentials (dev, borrowed). */
-bool case_env_remote_up(struct case_env *v, const struct netns_remote *rm,
-			   const char *harness_ts, const char *device_ts,
-			   const struct case_device *dev, const char *prefix, char *err,
-			   size_t errlen);
-/* Teardown; false (with err) when something could not be removed. */
-bool case_env_down(struct case_env *v, char *err, size_t errlen);
-
-/* The spec of a smoke case (pointers into c and v). */
-struct case_spec case_smoke_spec(const struct case_smoke *c, const struct case_env *v,
-				       bool force_encap);
-/* The verdict of a smoke case: established with the views agreeing, or
- * refused with NO-PROPOSAL-CHOSEN on the wire (received by the harness as
- * initiator, sent as responder); never a looping peer. why says what was
- * wrong, or what happened. */
-bool case_smoke_judge(const struct case_smoke *c, const struct case_result *r,
-			 char *why, size_t len);
-
 /* Compare the harness's record with the peer's view; false with the
  * differences (and both views) in why. */
 bool case_cross_check(const struct ike_p1_xform *p1, const struct ike_child *child,
 			 const struct peer_sa_view *v, char *why, size_t len);
+
 
 #endif

@@ -16,6 +16,7 @@
 #include "esp/xfrm.h"
 #include "netns/netns.h"
 #include "case/case.h"
+#include "case/smoke.h"
 #include "peers/self/self.h"
 #include "peers/strongswan/strongswan.h"
 

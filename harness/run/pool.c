@@ -33,6 +33,7 @@
 #include "wire/msg.h"
 #include "peers/self/self.h"
 #include "peers/strongswan/strongswan.h"
+#include "case/env.h"
 #include "run/run.h"
 
 #define RUN_MAX_JOBS 64

@@ -40,6 +40,7 @@
 #include "ike/config.h"
 #include "netns/netns.h"
 #include "case/case.h"
+#include "case/smoke.h"
 #include "peers/self/self.h"
 #include "peers/strongswan/strongswan.h"
 #include "wire/msg.h"
