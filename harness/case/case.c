@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "netns/netns.h"
+#include "report/live.h"
 #include "wire/names.h"
 
 #define CASE_LIMIT_MS 10000
@@ -93,37 +94,167 @@ static bool case_settle(struct peer *peer, const struct peer_case *pc, struct ik
 	}
 }
 
+/* Both sides configured, the engine's socket open and, for a suite case,
+ * the whole exchange captured on the link. False with err (cfg cleared). */
+static bool case_prepare(struct peer *peer, const struct case_net *net,
+			 const struct case_spec *s, struct ike_config *cfg, struct peer_case *pc,
+			 char *art, size_t artlen, struct transport **t,
+			 struct live_capture **wire, char *err, size_t errlen)
+{
+	if (!case_config_ours(net, s, cfg, err, errlen)) {
+		ike_config_clear(cfg);
+		return false;
+	}
+	if (!case_config_theirs(net, s, peer, pc, art, artlen, err, errlen) ||
+	    !peer->ops->configure(peer, pc, err, errlen)) {
+		ike_config_clear(cfg);
+		return false;
+	}
+	if (!(*t = case_transport(net, err, errlen))) {
+		ike_config_clear(cfg);
+		return false;
+	}
+	/* a suite case's whole exchange on the wire, IKE and ESP alike */
+	*wire = NULL;
+	if (s->artifacts && net->harness_if) {
+		char path[1200], cerr[300];
+		snprintf(path, sizeof(path), "%s/wire.pcap", art);
+		if (!(*wire = live_capture_start(net->harness_ns, net->harness_if, path, false, cerr,
+						 sizeof(cerr))))
+			log_warn("case %s: no wire.pcap: %s", s->name, cerr);
+	}
+	return true;
+}
+
+/* The harness's script to its end (or the limit), then the peer's view
+ * until it shows the SA; false with err when the view could not be read. */
+static bool case_exchange(struct peer *peer, const struct peer_case *pc,
+			  const struct case_spec *s, struct ike_engine *e, struct transport *t,
+			  uint64_t limit, struct case_result *r, char *err, size_t errlen)
+{
+	case_drive(e, t, limit);
+	const struct ike_result *res = ike_engine_result(e);
+	r->harness_ok = res->finished && !res->failed;
+	r->mutation_unfit = res->mutation_unfit;
+	snprintf(r->harness_error, sizeof(r->harness_error), "%s",
+		 r->harness_ok ? "" : res->error[0] ? res->error
+				    : "did not finish its script in time");
+	uint64_t settle = clock_ms() + CASE_SETTLE_MS;
+	/* one look, for the report, unless the harness got somewhere the
+	   peer must catch up with (its last message may be in flight) */
+	if (!r->harness_ok || (s->script && !res->established))
+		settle = clock_ms();
+	return case_settle(peer, pc, e, t, settle < limit ? settle : limit, case_p1_only(s),
+			   &r->view, err, errlen);
+}
+
+/* The engine's record into r: transforms, the first child without its
+ * keys, notifies each way, NAT-T findings, whether both sides hold it. */
+static void case_record(const struct case_spec *s, const struct ike_config *cfg,
+			const struct peer_case *pc, struct ike_engine *e, struct case_result *r)
+{
+	const struct ike_result *res = ike_engine_result(e);
+	r->p1 = res->p1;
+	if (res->nchild) {
+		r->child = res->child[0];
+		/* the keys stay with the engine */
+		memset(&r->child.enc_in, 0, sizeof(r->child.enc_in));
+		memset(&r->child.int_in, 0, sizeof(r->child.int_in));
+		memset(&r->child.enc_out, 0, sizeof(r->child.enc_out));
+		memset(&r->child.int_out, 0, sizeof(r->child.int_out));
+		r->have_child = true;
+	}
+	for (size_t i = 0; i < res->nnotify; i++) {
+		if (res->notify[i].sent && r->nnotify_tx < 8)
+			r->notify_tx[r->nnotify_tx++] = res->notify[i].type;
+		else if (!res->notify[i].sent && r->nnotify_rx < 8)
+			r->notify_rx[r->nnotify_rx++] = res->notify[i].type;
+	}
+	for (size_t i = 0; i < res->nevent && !r->heard; i++)
+		r->heard = !res->event[i].sent;
+	for (size_t i = 0; i < res->nevent && !r->float_kind; i++)
+		if (res->event[i].natt)
+			r->float_kind = res->event[i].kind;
+	r->harness_forced = cfg->natt_force;
+	r->peer_forced = pc->force_encap || s->peer_fakes_nat;
+	const struct ike_sa *sa = ike_engine_sa(e);
+	if (sa) {
+		r->natt_version = sa->natt_version;
+		r->nat_local = sa->nat_local;
+		r->nat_peer = sa->nat_peer;
+		r->natd_rx = sa->natd_rx;
+		r->floated = sa->natt_floated;
+		r->harness_port = sa->natt_floated ? IKE_NATT_PORT : 500;
+		r->peer_port = sa->peer.port;
+	}
+	bool p1_only = case_p1_only(s);
+	bool seen = r->view.unknown || r->view.present;
+	r->established = r->harness_ok && res->established && seen &&
+			 (p1_only || (r->have_child && (r->view.unknown || r->view.child.present)));
+}
+
+/* What r->why says of an established case: the cross-check of both
+ * views (lifetimes left out when the case judges each side's own). */
+static void case_agree(const struct case_spec *s, struct case_result *r)
+{
+	struct ike_p1_xform p1c = r->p1;
+	struct ike_child cc = r->child;
+	struct peer_sa_view vc = r->view;
+	if (s->no_life_check) {
+		/* each side's lifetime is the case's to judge */
+		p1c.life_sec = cc.xf.life_sec = vc.life_sec = vc.child.life_sec = 0;
+	}
+	if (vc.unknown) {
+		r->agree = true;
+		snprintf(r->why, sizeof(r->why), "established; the device's own view "
+			 "is not known (its profile has no sa_state command)");
+	} else {
+		r->agree = case_cross_check(&p1c, case_p1_only(s) ? NULL : &cc, &vc, r->why,
+					    sizeof(r->why));
+	}
+}
+
+/* After the exchange: the peer watched for loops, the checks the spec
+ * asks for (traffic, the hold), then what r->why says. */
+static void case_checks(struct peer *peer, const struct case_net *net,
+			const struct peer_case *pc, const char *art, const struct case_spec *s,
+			struct ike_engine *e, struct transport *t, struct case_result *r)
+{
+	char lw[300] = "";
+	bool p1_only = case_p1_only(s);
+	if (peer->ops->calm &&
+	    !peer->ops->calm(peer, pc, CASE_LOOP_LIMIT, &r->attempts, lw, sizeof(lw)))
+		r->loops = true;
+	if (r->established && s->traffic && !p1_only)
+		case_traffic_check(peer, net, pc, art, e, t, r, s->measure_ms,
+				   case_use_xfrm(s->dataplane));
+	if (r->established && s->hold_ms && !p1_only)
+		case_hold_run(peer, net, pc, art, e, t, s, r);
+	const struct ike_result *res = ike_engine_result(e);  /* the engine may have grown */
+	if (r->loops)
+		snprintf(r->why, sizeof(r->why), "%s (limit %d); %s", lw, CASE_LOOP_LIMIT,
+			 r->established ? "established" : "not established");
+	else if (r->established)
+		case_agree(s, r);
+	else
+		snprintf(r->why, sizeof(r->why), "not established: harness %s; peer %s",
+			 r->harness_ok ? "finished its script"
+			 : res->error[0] ? res->error : "did not finish its script in time",
+			 !r->view.present ? "has no IKE SA"
+			 : !r->view.child.present ? "has no child SA" : "established");
+}
+
 bool case_run(struct peer *peer, const struct case_net *net, const struct case_spec *s,
-		 struct case_result *r, char *err, size_t errlen)
+	      struct case_result *r, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof(*r));
 	struct ike_config cfg;
 	struct peer_case pc;
+	struct transport *t;
+	struct live_capture *wire;
 	char art[1024];
-	if (!case_config_ours(net, s, &cfg, err, errlen)) {
-		ike_config_clear(&cfg);
+	if (!case_prepare(peer, net, s, &cfg, &pc, art, sizeof(art), &t, &wire, err, errlen))
 		return false;
-	}
-	if (!case_config_theirs(net, s, peer, &pc, art, sizeof(art), err, errlen) ||
-	    !peer->ops->configure(peer, &pc, err, errlen)) {
-		ike_config_clear(&cfg);
-		return false;
-	}
-	struct transport *t = case_transport(net, err, errlen);
-	if (!t) {
-		ike_config_clear(&cfg);
-		return false;
-	}
-	/* a suite case's whole exchange on the wire, IKE and ESP alike */
-	struct live_capture *wire = NULL;
-	if (s->artifacts && net->harness_if) {
-		char path[1200], cerr[300];
-		snprintf(path, sizeof(path), "%s/wire.pcap", art);
-		if (!(wire = live_capture_start(net->harness_ns, net->harness_if, path, false, cerr,
-						sizeof(cerr))))
-			log_warn("case %s: no wire.pcap: %s", s->name, cerr);
-	}
-	bool p1_only = case_p1_only(s);
 	struct netaddr to = net->peer_public;
 	to.port = 500;
 	cfg.natt_peer_port = IKE_NATT_PORT;
@@ -135,98 +266,10 @@ bool case_run(struct peer *peer, const struct case_net *net, const struct case_s
 	if (!s->harness_initiates && !peer->ops->initiate(peer, &pc, err, errlen))
 		ran = false;
 	if (ran) {
-		case_drive(e, t, limit);
-		const struct ike_result *res = ike_engine_result(e);
-		r->harness_ok = res->finished && !res->failed;
-		r->mutation_unfit = res->mutation_unfit;
-		snprintf(r->harness_error, sizeof(r->harness_error), "%s",
-			 r->harness_ok ? "" : res->error[0] ? res->error
-					    : "did not finish its script in time");
-		uint64_t settle = clock_ms() + CASE_SETTLE_MS;
-		/* one look, for the report, unless the harness got somewhere the
-		   peer must catch up with (its last message may be in flight) */
-		if (!r->harness_ok || (s->script && !res->established))
-			settle = clock_ms();
-		ran = case_settle(peer, &pc, e, t, settle < limit ? settle : limit, p1_only,
-				     &r->view, err, errlen);
-		res = ike_engine_result(e);
-		r->p1 = res->p1;
-		if (res->nchild) {
-			r->child = res->child[0];
-			/* the keys stay with the engine */
-			memset(&r->child.enc_in, 0, sizeof(r->child.enc_in));
-			memset(&r->child.int_in, 0, sizeof(r->child.int_in));
-			memset(&r->child.enc_out, 0, sizeof(r->child.enc_out));
-			memset(&r->child.int_out, 0, sizeof(r->child.int_out));
-			r->have_child = true;
-		}
-		for (size_t i = 0; i < res->nnotify; i++) {
-			if (res->notify[i].sent && r->nnotify_tx < 8)
-				r->notify_tx[r->nnotify_tx++] = res->notify[i].type;
-			else if (!res->notify[i].sent && r->nnotify_rx < 8)
-				r->notify_rx[r->nnotify_rx++] = res->notify[i].type;
-		}
-		for (size_t i = 0; i < res->nevent && !r->heard; i++)
-			r->heard = !res->event[i].sent;
-		for (size_t i = 0; i < res->nevent && !r->float_kind; i++)
-			if (res->event[i].natt)
-				r->float_kind = res->event[i].kind;
-		r->harness_forced = cfg.natt_force;
-		r->peer_forced = pc.force_encap || s->peer_fakes_nat;
-		const struct ike_sa *sa = ike_engine_sa(e);
-		if (sa) {
-			r->natt_version = sa->natt_version;
-			r->nat_local = sa->nat_local;
-			r->nat_peer = sa->nat_peer;
-			r->natd_rx = sa->natd_rx;
-			r->floated = sa->natt_floated;
-			r->harness_port = sa->natt_floated ? IKE_NATT_PORT : 500;
-			r->peer_port = sa->peer.port;
-		}
-		bool seen = r->view.unknown || r->view.present;
-		r->established = r->harness_ok && res->established && seen &&
-				 (p1_only || (r->have_child &&
-					      (r->view.unknown || r->view.child.present)));
+		ran = case_exchange(peer, &pc, s, e, t, limit, r, err, errlen);
+		case_record(s, &cfg, &pc, e, r);
 		r->ms = clock_ms() - t0;
-		char lw[300] = "";
-		if (peer->ops->calm &&
-		    !peer->ops->calm(peer, &pc, CASE_LOOP_LIMIT, &r->attempts, lw, sizeof(lw)))
-			r->loops = true;
-		if (r->established && s->traffic && !p1_only) {
-			case_traffic_check(peer, net, &pc, art, e, t, r, s->measure_ms,
-					case_use_xfrm(s->dataplane));
-			res = ike_engine_result(e);  /* the engine may have grown */
-		}
-		if (r->established && s->hold_ms && !p1_only) {
-			case_hold_run(peer, net, &pc, art, e, t, s, r);
-			res = ike_engine_result(e);
-		}
-		if (r->loops)
-			snprintf(r->why, sizeof(r->why), "%s (limit %d); %s", lw, CASE_LOOP_LIMIT,
-				 r->established ? "established" : "not established");
-		else if (r->established) {
-			struct ike_p1_xform p1c = r->p1;
-			struct ike_child cc = r->child;
-			struct peer_sa_view vc = r->view;
-			if (s->no_life_check) {
-				/* each side's lifetime is the case's to judge */
-				p1c.life_sec = cc.xf.life_sec = vc.life_sec = vc.child.life_sec = 0;
-			}
-			if (vc.unknown) {
-				r->agree = true;
-				snprintf(r->why, sizeof(r->why), "established; the device's own view "
-					 "is not known (its profile has no sa_state command)");
-			} else {
-				r->agree = case_cross_check(&p1c, p1_only ? NULL : &cc, &vc,
-							       r->why, sizeof(r->why));
-			}
-		}
-		else
-			snprintf(r->why, sizeof(r->why), "not established: harness %s; peer %s",
-				 r->harness_ok ? "finished its script"
-				 : res->error[0] ? res->error : "did not finish its script in time",
-				 !r->view.present ? "has no IKE SA"
-				 : !r->view.child.present ? "has no child SA" : "established");
+		case_checks(peer, net, &pc, art, s, e, t, r);
 	}
 	if (wire) {
 		struct live_summary ws;

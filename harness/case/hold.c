@@ -99,129 +99,173 @@ static void case_keepalives(const struct live_summary *ws, const struct case_net
 			rk->ka_gap_min[k] = 0;
 }
 
-/* Keep the SA for hold_ms with a steady ping from the harness's test host
- * to the peer's, while either side rekeys; then what happened to the
- * child that was live when the hold began. */
-void case_hold_run(struct peer *peer, const struct case_net *net,
-			  const struct peer_case *pc, const char *art, struct ike_engine *e,
-			  struct transport *t, const struct case_spec *s, struct case_result *r)
+/* What the hold carries from one step to the next. */
+struct case_hstate {
+	struct case_pump p;
+	struct peer *peer;
+	const struct case_net *net;
+	const struct peer_case *pc;
+	const struct case_spec *s;
+	const char *art;
+	struct ike_sa *sa;
+	uint8_t old[4];                /* the held child: inbound SPI, message ID */
+	uint32_t old_msgid;
+	char log[1200];                /* ping-hold.log */
+	bool quiet;                    /* no ping: a hold for keepalives alone */
+	struct live_capture *kcap;     /* the harness's link: the keepalives */
+	struct natt_keepalive ka;      /* ours */
+	uint64_t t0, ping_t0;
+	uint64_t remap_at, remap_ms;   /* when the remap is due, when it happened */
+	uint64_t gone_out;             /* old child's sealed count when it died */
+	bool snapped;                  /* the peer's view just after the rekey */
+	pid_t pid;                     /* the ping */
+};
+
+/* The engine serves the peer's exchanges, the data plane follows it, and
+ * the child that is live now is the one held. False with rk->why. */
+static bool case_hold_start(struct case_hstate *h, const struct case_result *r,
+			    struct case_hold *rk)
 {
-	struct case_hold *rk = &r->rekey;
-	char err[400], hs[64], ps[64], log[1200], vpath[1200], count[16], interval[16];
-	rk->ran = true;
-	uint64_t t0 = clock_ms();
-	if (s->harness_initiates)
-		ike_engine_set_rekey_margin(e, case_rekey_margin(s));
+	char err[400];
+	struct ike_engine *e = h->p.e;
+	if (h->s->harness_initiates)
+		ike_engine_set_rekey_margin(e, case_rekey_margin(h->s));
 	ike_engine_set_serve(e, true);  /* the peer's Quick Modes get answers */
-	struct case_pump p = { e, t, NULL, NULL, NULL, { NULL, NULL } };
-	if (!(p.u = esp_user_new(net->harness_ns, "ikec0", t, err, sizeof(err)))) {
+	if (!(h->p.u = esp_user_new(h->net->harness_ns, "ikec0", h->p.t, err, sizeof(err)))) {
 		snprintf(rk->why, sizeof(rk->why), "data plane: %.300s", err);
-		return;
+		return false;
 	}
-	case_dp_sync(&p);
+	case_dp_sync(&h->p);
 	const struct ike_result *res = ike_engine_result(e);
 	long oi = case_live_child(res);
 	if (oi < 0) {
 		snprintf(rk->why, sizeof(rk->why), "no live child SA to hold");
-		esp_user_free(p.u);
-		return;
+		esp_user_free(h->p.u);
+		return false;
 	}
 	/* the traffic check's data plane is gone, the peer's replay window
 	   is not: go on past every number it sealed (and the forged one) */
 	if (r->traffic.ran && r->have_child && !memcmp(r->child.spi_in, res->child[oi].spi_in, 4) &&
-	    !esp_user_resume(p.u, res->child[oi].spi_in,
+	    !esp_user_resume(h->p.u, res->child[oi].spi_in,
 			     (uint32_t)r->traffic.out.packets + CASE_SEQ_SLACK))
-		log_warn("case %s: cannot resume the child's sequence numbers", s->name);
-	uint8_t old[4];
-	memcpy(old, res->child[oi].spi_in, 4);
-	uint32_t old_msgid = res->child[oi].msgid;
-	rk->old_spi_in = case_spi32(old);
-	/* the probe: one echo every CASE_HOLD_PING_MS for the whole hold */
+		log_warn("case %s: cannot resume the child's sequence numbers", h->s->name);
+	memcpy(h->old, res->child[oi].spi_in, 4);
+	h->old_msgid = res->child[oi].msgid;
+	rk->old_spi_in = case_spi32(h->old);
+	return true;
+}
+
+/* The probe (one echo every CASE_HOLD_PING_MS for the whole hold), the
+ * link's capture, our keepalives and the remap's time. False with
+ * rk->why, everything freed. */
+static bool case_hold_probe(struct case_hstate *h, struct case_hold *rk)
+{
+	const struct case_spec *s = h->s;
+	const struct case_net *net = h->net;
+	char err[400], hs[64], ps[64], count[16], interval[16];
 	case_probe_hosts(net, hs, ps);
 	snprintf(count, sizeof(count), "%u", s->hold_ms / CASE_HOLD_PING_MS);
 	snprintf(interval, sizeof(interval), "%.3f", CASE_HOLD_PING_MS / 1000.0);
-	snprintf(log, sizeof(log), "%s/ping-hold.log", art);
+	snprintf(h->log, sizeof(h->log), "%s/ping-hold.log", h->art);
 	char *const argv[] = { "ping", "-n", "-c", count, "-i", interval, "-W", "2", "-I", hs, ps,
 			       NULL };
 	/* a hold for keepalives alone stays quiet: implementations send them
 	   only when nothing else went out for an interval */
-	bool quiet = !s->rekey && !s->remap_box;
-	/* the harness's link during the hold, both ways: the keepalives */
-	struct live_capture *kcap = NULL;
+	h->quiet = !s->rekey && !s->remap_box;
 	if (net->harness_if &&
-	    !(kcap = live_capture_start(net->harness_ns, net->harness_if, NULL, false, err,
-					sizeof(err))))
+	    !(h->kcap = live_capture_start(net->harness_ns, net->harness_if, NULL, false, err,
+					   sizeof(err))))
 		log_warn("case %s: no keepalive capture: %s", s->name, err);
 	/* ours: only from behind a NAT (RFC 3948 2.3), not for a claimed one */
-	struct ike_sa *sa = ike_engine_sa(e);
-	struct natt_keepalive ka;
+	struct ike_sa *sa = h->sa;
 	bool ka_on = s->keepalive_ms && sa && sa->natt_floated && sa->nat_local;
-	natt_keepalive_init(&ka, ka_on ? s->keepalive_ms : 0, sa ? &sa->peer : NULL);
+	natt_keepalive_init(&h->ka, ka_on ? s->keepalive_ms : 0, sa ? &sa->peer : NULL);
 	struct peer_sa_view pv;
 	char pverr[200];
-	if (s->remap_box && peer->ops->view(peer, pc, &pv, pverr, sizeof(pverr)))
+	if (s->remap_box && h->peer->ops->view(h->peer, h->pc, &pv, pverr, sizeof(pverr)))
 		rk->peer_port_before = pv.remote_port;
-	uint64_t remap_at = s->remap_box ? t0 + s->hold_ms / 2 : UINT64_MAX, remap_ms = 0;
-	pid_t pid = 0;
-	uint64_t ping_t0 = clock_ms();
-	if (!quiet && !netns_spawn(net->harness_ns, argv, log, &pid, err, sizeof(err))) {
+	h->remap_at = s->remap_box ? h->t0 + s->hold_ms / 2 : UINT64_MAX;
+	h->ping_t0 = clock_ms();
+	if (!h->quiet && !netns_spawn(net->harness_ns, argv, h->log, &h->pid, err, sizeof(err))) {
 		snprintf(rk->why, sizeof(rk->why), "ping: %.300s", err);
 		struct live_summary junk;
-		live_capture_stop(kcap, NULL, 0, &junk);
-		esp_user_free(p.u);
-		return;
+		live_capture_stop(h->kcap, NULL, 0, &junk);
+		esp_user_free(h->p.u);
+		return false;
 	}
-	uint64_t gone_out = UINT64_MAX;  /* old child's sealed count when it died */
-	bool snapped = false;           /* the peer's view just after the rekey */
-	uint64_t limit = t0 + s->hold_ms + 5000;
+	return true;
+}
+
+/* The NAT forgets us; an authenticated message from the new mapping
+ * tells the peer where we are now (RFC 3947 7). */
+static void case_hold_remap(struct case_hstate *h, struct case_hold *rk)
+{
+	char err[400];
+	const struct case_spec *s = h->s;
+	h->remap_at = UINT64_MAX;
+	h->remap_ms = clock_ms();
+	if (!h->net->topo || !netns_topo_remap(h->net->topo, (enum netns_role)s->remap_box, err,
+					       sizeof(err)))
+		log_warn("case %s: remap: %s", s->name, h->net->topo ? err : "no topology");
+	else
+		rk->remapped = true;
+	if (!ike_engine_send_dpd(h->p.e, clock_ms()))
+		log_warn("case %s: no DPD after the remap", s->name);
+}
+
+/* One turn of the hold: packets, the capture, keepalives, the remap when
+ * due, and the moment the old child dies (the peer's view then). */
+static void case_hold_tick(struct case_hstate *h, struct case_hold *rk)
+{
+	case_pump(&h->p, 20);
+	if (h->kcap)
+		live_capture_poll(h->kcap);
+	if (h->sa) {
+		natt_keepalive_set_peer(&h->ka, &h->sa->peer);  /* it follows a remap */
+		natt_keepalive_run(&h->ka, h->p.t, clock_ms());
+	}
+	if (clock_ms() >= h->remap_at)
+		case_hold_remap(h, rk);
+	bool live = true;
+	struct esp_counters in, out;
+	if (h->gone_out == UINT64_MAX && esp_user_child_state(h->p.u, h->old, &live) && !live &&
+	    esp_user_counters_by_spi(h->p.u, h->old, &in, &out))
+		h->gone_out = out.packets;
+	if (!h->snapped && h->gone_out != UINT64_MAX) {
+		char vpath[1200];
+		h->snapped = true;
+		snprintf(vpath, sizeof(vpath), "%s/peer-view-rekey.txt", h->art);
+		case_hold_view(h->peer, h->pc, vpath);
+	}
+}
+
+/* Until the ping ends (or the quiet hold's time is up). */
+static void case_hold_wait(struct case_hstate *h, struct case_hold *rk)
+{
+	uint64_t limit = h->t0 + h->s->hold_ms + 5000;
 	int st = 0;
-	if (quiet)
-		limit = t0 + s->hold_ms;
-	while (quiet ? clock_ms() < limit : waitpid(pid, &st, WNOHANG) == 0) {
-		if (!quiet && clock_ms() > limit) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
+	if (h->quiet)
+		limit = h->t0 + h->s->hold_ms;
+	while (h->quiet ? clock_ms() < limit : waitpid(h->pid, &st, WNOHANG) == 0) {
+		if (!h->quiet && clock_ms() > limit) {
+			kill(h->pid, SIGKILL);
+			waitpid(h->pid, &st, 0);
 			break;
 		}
-		case_pump(&p, 20);
-		if (kcap)
-			live_capture_poll(kcap);
-		if (sa) {
-			natt_keepalive_set_peer(&ka, &sa->peer);  /* it follows a remap */
-			natt_keepalive_run(&ka, t, clock_ms());
-		}
-		if (clock_ms() >= remap_at) {
-			/* the NAT forgets us; an authenticated message from the new
-			   mapping tells the peer where we are now (RFC 3947 7) */
-			remap_at = UINT64_MAX;
-			remap_ms = clock_ms();
-			if (!net->topo || !netns_topo_remap(net->topo, (enum netns_role)s->remap_box,
-							    err, sizeof(err)))
-				log_warn("case %s: remap: %s", s->name, net->topo ? err : "no topology");
-			else
-				rk->remapped = true;
-			if (!ike_engine_send_dpd(e, clock_ms()))
-				log_warn("case %s: no DPD after the remap", s->name);
-		}
-		bool live = true;
-		struct esp_counters in, out;
-		if (gone_out == UINT64_MAX && esp_user_child_state(p.u, old, &live) && !live &&
-		    esp_user_counters_by_spi(p.u, old, &in, &out))
-			gone_out = out.packets;
-		if (!snapped && gone_out != UINT64_MAX) {
-			snapped = true;
-			snprintf(vpath, sizeof(vpath), "%s/peer-view-rekey.txt", art);
-			case_hold_view(peer, pc, vpath);
-		}
+		case_hold_tick(h, rk);
 	}
 	for (int k = 0; k < 5; k++)
-		case_pump(&p, 20);
-	/* the echoes answered, by sequence number: after a remap only those
-	   sent a second after it must all come back */
-	unsigned first_after = remap_ms ? (unsigned)((remap_ms + 1000 - ping_t0) /
-						     CASE_HOLD_PING_MS) + 1 : 0;
+		case_pump(&h->p, 20);
+}
+
+/* The echoes answered, by sequence number: after a remap only those sent
+ * a second after it must all come back. */
+static void case_hold_pings(const struct case_hstate *h, struct case_hold *rk)
+{
+	unsigned first_after = h->remap_ms ? (unsigned)((h->remap_ms + 1000 - h->ping_t0) /
+							CASE_HOLD_PING_MS) + 1 : 0;
 	unsigned replied_after = 0;
-	FILE *f = fopen(log, "r");
+	FILE *f = fopen(h->log, "r");
 	char line[256];
 	while (f && fgets(line, sizeof(line), f)) {
 		unsigned tx, rx, seq;
@@ -243,17 +287,19 @@ void case_hold_run(struct peer *peer, const struct case_net *net,
 				       (replied_after < rk->pings_after_remap ? replied_after
 									: rk->pings_after_remap);
 	}
-	if (kcap) {
-		struct live_summary ws;
-		live_capture_stop(kcap, NULL, 0, &ws);
-		case_keepalives(&ws, net, rk);
-	}
-	res = ike_engine_result(e);
+}
+
+/* What became of the held child and its successor (*nc, NULL when none):
+ * Delete, timing, packets on each, drops, the DPD after a remap. */
+static void case_hold_children(const struct case_hstate *h, struct case_hold *rk,
+			       const struct ike_child **ocp, const struct ike_child **ncp)
+{
+	const struct ike_result *res = ike_engine_result(h->p.e);
 	rk->children = (unsigned)res->nchild;
 	rk->rekeyed_by_us = res->rekeys > 0;
 	const struct ike_child *oc = NULL, *nc = NULL;
 	for (size_t i = 0; i < res->nchild; i++)
-		if (!memcmp(res->child[i].spi_in, old, 4) && res->child[i].msgid == old_msgid)
+		if (!memcmp(res->child[i].spi_in, h->old, 4) && res->child[i].msgid == h->old_msgid)
 			oc = &res->child[i];
 	for (size_t i = 0; oc && oc->rekeyed_by && i < res->nchild; i++)
 		if (res->child[i].msgid == oc->rekeyed_by)
@@ -268,7 +314,7 @@ void case_hold_run(struct peer *peer, const struct case_net *net,
 		if (oc->gone_ms >= nc->up_ms)
 			rk->delete_after_ms = oc->gone_ms - nc->up_ms;
 		struct esp_counters ni, no;
-		if (esp_user_counters_by_spi(p.u, nc->spi_in, &ni, &no)) {
+		if (esp_user_counters_by_spi(h->p.u, nc->spi_in, &ni, &no)) {
 			rk->new_in = ni.packets;
 			rk->new_out = no.packets;
 		}
@@ -276,22 +322,32 @@ void case_hold_run(struct peer *peer, const struct case_net *net,
 		rk->lead_ms = rk->new_before_expiry ? oc->expires_ms - nc->up_ms : 0;
 	}
 	struct esp_counters in, out;
-	if (gone_out != UINT64_MAX && esp_user_counters_by_spi(p.u, old, &in, &out))
-		rk->old_out_after = out.packets - gone_out;
-	rk->expired_drops = esp_user_expired(p.u);
-	rk->retired_drops = esp_user_retired(p.u);
-	for (size_t i = 0; remap_ms && i < res->nevent; i++)
+	if (h->gone_out != UINT64_MAX && esp_user_counters_by_spi(h->p.u, h->old, &in, &out))
+		rk->old_out_after = out.packets - h->gone_out;
+	rk->expired_drops = esp_user_expired(h->p.u);
+	rk->retired_drops = esp_user_retired(h->p.u);
+	for (size_t i = 0; h->remap_ms && i < res->nevent; i++)
 		if (!res->event[i].sent && res->event[i].kind == IKE_K_DPD_ACK &&
-		    res->event[i].time_ms >= remap_ms)
+		    res->event[i].time_ms >= h->remap_ms)
 			rk->dpd_acked = true;
+	*ocp = oc;
+	*ncp = nc;
+}
+
+/* The peer's side of it: its view of our port after a remap, its text
+ * for the report, and whether it moved to the successor (or to the
+ * successor's own successor when the hold saw two rekeys). */
+static void case_hold_peer(const struct case_hstate *h, struct case_hold *rk,
+			   const struct ike_child *oc, const struct ike_child *nc)
+{
+	const struct ike_result *res = ike_engine_result(h->p.e);
 	struct peer_sa_view v;
-	char verr[200];
-	if (s->remap_box && peer->ops->view(peer, pc, &v, verr, sizeof(verr)))
+	char verr[200], vpath[1200];
+	if (h->s->remap_box && h->peer->ops->view(h->peer, h->pc, &v, verr, sizeof(verr)))
 		rk->peer_port_after = v.remote_port;
-	snprintf(vpath, sizeof(vpath), "%s/peer-view-hold.txt", art);
-	case_hold_view(peer, pc, vpath);
-	/* the successor, or its own successor when the hold saw two rekeys */
-	if (nc && peer->ops->view(peer, pc, &v, verr, sizeof(verr)) && v.child.present)
+	snprintf(vpath, sizeof(vpath), "%s/peer-view-hold.txt", h->art);
+	case_hold_view(h->peer, h->pc, vpath);
+	if (nc && h->peer->ops->view(h->peer, h->pc, &v, verr, sizeof(verr)) && v.child.present)
 		for (size_t i = 0; i < res->nchild; i++) {
 			const struct ike_child *c = &res->child[i];
 			if (c != oc && c->up_ms >= nc->up_ms &&
@@ -299,8 +355,12 @@ void case_hold_run(struct peer *peer, const struct case_net *net,
 			     !memcmp(v.child.spi_in, c->spi_out, 4)))
 				rk->peer_on_new = true;
 		}
-	esp_user_free(p.u);
-	rk->ms = clock_ms() - t0;
+}
+
+/* What the spec asked of the hold, and the line that says what happened. */
+static void case_hold_verdict(const struct case_spec *s, struct case_hold *rk, bool quiet,
+			      const struct ike_child *nc)
+{
 	if (quiet)
 		rk->ok = true;  /* nothing asked of the hold but what the capture saw */
 	else if (s->remap_box)
@@ -325,5 +385,38 @@ void case_hold_run(struct peer *peer, const struct case_net *net,
 		 rk->new_out, rk->pings_sent,
 		 rk->pings_lost, rk->old_out_after, rk->expired_drops, rk->retired_drops,
 		 rk->peer_on_new ? "shows" : "does not show");
+}
+
+/* Keep the SA for hold_ms with a steady ping from the harness's test host
+ * to the peer's, while either side rekeys; then what happened to the
+ * child that was live when the hold began. */
+void case_hold_run(struct peer *peer, const struct case_net *net, const struct peer_case *pc,
+		   const char *art, struct ike_engine *e, struct transport *t,
+		   const struct case_spec *s, struct case_result *r)
+{
+	struct case_hold *rk = &r->rekey;
+	struct case_hstate h = { .p = { e, t, NULL, NULL, NULL, { NULL, NULL } }, .peer = peer,
+				 .net = net, .pc = pc, .s = s, .art = art,
+				 .remap_at = UINT64_MAX, .gone_out = UINT64_MAX };
+	rk->ran = true;
+	h.t0 = clock_ms();
+	if (!case_hold_start(&h, r, rk))
+		return;
+	h.sa = ike_engine_sa(e);
+	if (!case_hold_probe(&h, rk))
+		return;
+	case_hold_wait(&h, rk);
+	case_hold_pings(&h, rk);
+	if (h.kcap) {
+		struct live_summary ws;
+		live_capture_stop(h.kcap, NULL, 0, &ws);
+		case_keepalives(&ws, net, rk);
+	}
+	const struct ike_child *oc, *nc;
+	case_hold_children(&h, rk, &oc, &nc);
+	case_hold_peer(&h, rk, oc, nc);
+	esp_user_free(h.p.u);
+	rk->ms = clock_ms() - h.t0;
+	case_hold_verdict(s, rk, h.quiet, nc);
 	log_info("case %s: hold %" PRIu64 " ms: %s", s->name, rk->ms, rk->why);
 }
