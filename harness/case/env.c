@@ -26,28 +26,36 @@ static void case_host_ts(const struct netaddr *a, char *out, size_t len)
 	snprintf(out, len, "%s/%u", b, a->family == AF_INET ? 32 : 128);
 }
 
-bool case_env_up(struct case_env *v, const char *dir, const char *prefix, char *err,
-		    size_t errlen)
+bool case_env_pki(struct case_env *v, const char *dir, char *err, size_t errlen)
 {
 	char pkidir[700];
-	memset(v, 0, sizeof(*v));
-	if ((size_t)snprintf(v->dir, sizeof(v->dir), "%s", dir) >= sizeof(v->dir))
-		return case_fail(err, errlen, "%s: path too long", dir);
 	snprintf(pkidir, sizeof(pkidir), "%s/pki", dir);
 	if (mkdir(pkidir, 0700) != 0 && errno != EEXIST)
 		return case_fail(err, errlen, "cannot make %s: %s", pkidir, strerror(errno));
 	struct pki_err pe;
 	if (!(v->pki = pki_testpki_create(pkidir, NULL, &pe)))
 		return case_fail(err, errlen, "test PKI: %s", pe.msg);
-	snprintf(v->ca, sizeof(v->ca), "%s/pki/ca-bundle.pem", v->dir);
+	snprintf(v->ca, sizeof(v->ca), "%s/pki/ca-bundle.pem", dir);
 	FILE *f = fopen(v->ca, "w");
 	bool ok = f && PEM_write_X509(f, v->pki->root.cert) && PEM_write_X509(f, v->pki->inter.cert);
 	if (f && fclose(f) != 0)
 		ok = false;
 	if (!ok) {
-		case_env_down(v, NULL, 0);
+		pki_testpki_free(v->pki);
+		v->pki = NULL;
 		return case_fail(err, errlen, "cannot write %s", v->ca);
 	}
+	return true;
+}
+
+bool case_env_up(struct case_env *v, const char *dir, const char *prefix, char *err,
+		 size_t errlen)
+{
+	memset(v, 0, sizeof(*v));
+	if ((size_t)snprintf(v->dir, sizeof(v->dir), "%s", dir) >= sizeof(v->dir))
+		return case_fail(err, errlen, "%s: path too long", dir);
+	if (!case_env_pki(v, v->dir, err, errlen))
+		return false;
 	if (!case_env_topo_up(v, NETNS_TOPO_DIRECT, prefix, err, errlen)) {
 		case_env_down(v, NULL, 0);
 		return false;

@@ -17,6 +17,10 @@ struct case_env {
 	struct case_net net;
 	char hts[80], pts[80];
 };
+/* The test PKI in dir/pki (the folder made) and its CA bundle
+ * (root and intermediate) in v->ca; false with err, nothing kept. */
+bool case_env_pki(struct case_env *v, const char *dir, char *err, size_t errlen);
+/* The PKI in dir and a direct topology (netns names start with prefix). */
 bool case_env_up(struct case_env *v, const char *dir, const char *prefix, char *err,
 		    size_t errlen);
 /* The topology part alone (any kind), on an env whose PKI is already there

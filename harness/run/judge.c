@@ -326,28 +326,13 @@ static void run_judge_hold(const struct suite_case *c, const struct case_result 
 	}
 }
 
-void run_judge(const struct suite_case *c, bool init, const struct case_result *r,
-	       struct run_verdict *v)
+/* Whether the case came out as it should: the malformed case's reaction,
+ * a fuzz variant's script, established or refused. */
+static void run_judge_outcome(const struct suite_case *c, const struct case_result *r,
+			      struct run_verdict *v)
 {
 	const struct suite_expect *x = &c->expect;
-	char a[160], b[160];
-	v->status = RUN_PASS;
-	run_props(c, init, r, v);
-	if (r->loops) {
-		run_mismatch(v, "peer loops", "at most 8 IKE/CHILD SA attempts", "%s", r->why);
-		snprintf(v->why, sizeof(v->why), "%s", r->why);
-		return;
-	}
-	if (r->mutation_unfit) {
-		/* the message the harness built had no place for the mutation
-		   (its shape follows the peer's proposal, e.g. a TV lifetime
-		   where the suite assumed a TLV): nothing was asked of the peer */
-		v->status = RUN_ERROR;
-		snprintf(v->why, sizeof(v->why),
-			 "could not run: the mutation does not fit the message the harness sent (%s); "
-			 "no verdict on the peer", r->harness_error);
-		return;
-	}
+	char a[160];
 	if (c->malformed) {
 		/* the script's last step waited for the reaction; whether
 		   phase 1 came up is not this case's question */
@@ -385,6 +370,15 @@ void run_judge(const struct suite_case *c, bool init, const struct case_result *
 	} else if (r->established && !x->silence && !x->notify) {
 		run_mismatch(v, "established", "not established", "established on both sides");
 	}
+}
+
+/* The notify the case expects (and not established after it), and the
+ * peer's silence. */
+static void run_judge_notify(const struct suite_case *c, bool init, const struct case_result *r,
+			     struct run_verdict *v)
+{
+	const struct suite_expect *x = &c->expect;
+	char a[160], b[160];
 	if (x->notify) {
 		/* the refusal of an initiator comes from the peer; as responder
 		   the harness refuses, or the peer refuses our answer */
@@ -404,12 +398,26 @@ void run_judge(const struct suite_case *c, bool init, const struct case_result *
 		run_mismatch(v, "silence", "no answer from the peer", "the peer answered (%s)",
 			     r->nnotify_rx ? run_notifies(r->notify_rx, r->nnotify_rx, a, sizeof(a))
 					   : "a message");
+}
+
+/* The transforms the case expects, as negotiated. */
+static void run_judge_transforms(const struct suite_expect *x, const struct case_result *r,
+				 struct run_verdict *v)
+{
+	char a[160], b[160];
 	if (x->has_proposal && r->established && !run_p1_matches(&x->proposal, &r->p1))
 		run_mismatch(v, "proposal", ike_p1_str(&x->proposal, a, sizeof(a)), "%s",
 			     ike_p1_str(&r->p1, b, sizeof(b)));
 	if (x->has_esp && r->established && !run_p2_matches(&x->esp, &r->child.xf))
 		run_mismatch(v, "esp", ike_p2_str(&x->esp, a, sizeof(a)), "%s",
 			     ike_p2_str(&r->child.xf, b, sizeof(b)));
+}
+
+/* Lifetimes on each side, and the RESPONDER-LIFETIME notify. */
+static void run_judge_lifetimes(const struct suite_expect *x, const struct case_result *r,
+				struct run_verdict *v)
+{
+	char a[160], b[160];
 	if (x->has_lifetime && r->established)
 		run_life(v, "lifetime", x->life_sec, x->life_kb, r->p1.life_sec, r->p1.life_kb,
 			 r->view.present, r->view.life_sec, x->has_peer_lifetime, x->peer_life_sec);
@@ -437,12 +445,12 @@ void run_judge(const struct suite_case *c, bool init, const struct case_result *
 				     run_notifies(r->notify_rx, r->nnotify_rx, a, sizeof(a)),
 				     run_notifies(r->notify_tx, r->nnotify_tx, b, sizeof(b)));
 	}
-	run_judge_nat(c, r, v);
-	run_judge_hold(c, r, v);
-	if (x->traffic && r->established && !(r->traffic.ran && r->traffic.ok))
-		run_mismatch(v, "traffic", "ESP both ways through the child SA", "%s",
-			     r->traffic.ran ? r->traffic.why : "no traffic was sent");
-	/* what happened, in one paragraph, pass or fail */
+}
+
+/* What happened, in one paragraph, pass or fail. */
+static void run_judge_summary(const struct case_result *r, struct run_verdict *v)
+{
+	char a[160], b[160];
 	if (r->established)
 		snprintf(v->why, sizeof(v->why), "established, views %s%s%s", r->agree ? "agree" : "differ",
 			 r->traffic.ran ? "; traffic: " : "", r->traffic.ran ? r->traffic.why : "");
@@ -452,111 +460,37 @@ void run_judge(const struct suite_case *c, bool init, const struct case_result *
 			 run_notifies(r->notify_tx, r->nnotify_tx, b, sizeof(b)));
 }
 
-/* ---- scripts ---- */
-
-static bool run_script_fail(const struct suite_step *st, char *err, size_t errlen,
-			    const char *why)
+void run_judge(const struct suite_case *c, bool init, const struct case_result *r,
+	       struct run_verdict *v)
 {
-	snprintf(err, errlen, "step at line %u, column %u: %s", st->line, st->col, why);
-	return false;
-}
-
-bool run_script(const struct suite_case *c, struct ike_step *steps, size_t max, size_t *n,
-		struct ike_mutation *mut, size_t maxmut, char *err, size_t errlen)
-{
-	size_t nm = 0;
-	*n = 0;
-	for (size_t i = 0; i < c->nsteps; i++) {
-		const struct suite_step *st = &c->steps[i];
-		if (*n >= max)
-			return run_script_fail(st, err, errlen, "too many steps");
-		struct ike_step *s = &steps[(*n)++];
-		memset(s, 0, sizeof(*s));
-		switch (st->kind) {
-		case SUITE_STEP_SEND:
-			s->op = IKE_STEP_SEND;
-			s->kind = st->msg;
-			s->mut = mut + nm;
-			for (size_t k = 0; k < st->nmutations; k++) {
-				const struct suite_mutation *m = &st->mutations[k];
-				char *end;
-				if (nm >= maxmut)
-					return run_script_fail(st, err, errlen, "too many mutations");
-				if (m->catalog) {
-					/* the entry's mutations, bytes in the catalog's storage */
-					size_t got = ike_catalog_mutations(m->catalog, mut + nm,
-									   maxmut - nm);
-					if (!got)
-						return run_script_fail(st, err, errlen, "too many mutations");
-					nm += got;
-					s->nmut += got;
-					continue;
-				}
-				struct ike_mutation *o = &mut[nm++];
-				*o = (struct ike_mutation){ .op = m->op, .path = m->field,
-							    .payload = m->payload, .nth = m->nth,
-							    .offset = m->offset, .value = m->value,
-							    .bytes = CHUNK_FROM(m->bytes, m->nbytes) };
-				s->nmut++;
-				if (m->op != IKE_MUT_SET)
-					continue;
-				errno = 0;
-				unsigned long val = strtoul(m->set, &end, 0);
-				if (errno || end == m->set || *end || val > UINT32_MAX) {
-					snprintf(err, errlen, "mutation at line %u, column %u: '%s' "
-						 "is not a number the field can take", m->line, m->col,
-						 m->set);
-					return false;
-				}
-				o->value = (uint32_t)val;
-			}
-			if (st->catalog) {
-				/* the catalog's mutations, bytes in its own storage */
-				size_t k = ike_catalog_mutations(st->catalog, mut + nm, maxmut - nm);
-				if (!k)
-					return run_script_fail(st, err, errlen, "too many mutations");
-				nm += k;
-				s->nmut += k;
-			}
-			break;
-		case SUITE_STEP_EXPECT:
-		case SUITE_STEP_EXPECT_NOTIFY: {
-			size_t msgs = 0, notes = 0, quiet = 0;
-			uint16_t note = 0;
-			for (size_t k = 0; k < st->nalts; k++) {
-				if (st->alts[k].kind == SUITE_ALT_MESSAGE)
-					msgs++;
-				else if (st->alts[k].kind == SUITE_ALT_NOTIFY)
-					notes++, note = st->alts[k].notify;
-				else
-					quiet++;
-			}
-			s->within_ms = (uint32_t)st->ms;
-			if (st->kind == SUITE_STEP_EXPECT && st->nalts <= 1 && msgs <= 1 && !notes) {
-				s->op = IKE_STEP_EXPECT;
-				s->kind = st->nalts ? st->alts[0].msg : st->msg;
-			} else if (!msgs && notes == 1) {
-				s->op = IKE_STEP_EXPECT_NOTIFY;
-				s->notify = note;
-				s->or_silence = quiet > 0;
-			} else if (!msgs && !notes && quiet) {
-				s->op = IKE_STEP_EXPECT_SILENCE;
-			} else {
-				return run_script_fail(st, err, errlen,
-						       "the engine takes one message, or one notify "
-						       "with or without silence, as alternatives");
-			}
-			break;
-		}
-		case SUITE_STEP_SILENCE:
-			s->op = IKE_STEP_EXPECT_SILENCE;
-			s->within_ms = (uint32_t)st->ms;
-			break;
-		case SUITE_STEP_WAIT:
-			s->op = IKE_STEP_WAIT;
-			s->wait_ms = (uint32_t)st->ms;
-			break;
-		}
+	const struct suite_expect *x = &c->expect;
+	v->status = RUN_PASS;
+	run_props(c, init, r, v);
+	if (r->loops) {
+		run_mismatch(v, "peer loops", "at most 8 IKE/CHILD SA attempts", "%s", r->why);
+		snprintf(v->why, sizeof(v->why), "%s", r->why);
+		return;
 	}
-	return true;
+	if (r->mutation_unfit) {
+		/* the message the harness built had no place for the mutation
+		   (its shape follows the peer's proposal, e.g. a TV lifetime
+		   where the suite assumed a TLV): nothing was asked of the peer */
+		v->status = RUN_ERROR;
+		snprintf(v->why, sizeof(v->why),
+			 "could not run: the mutation does not fit the message the harness sent (%s); "
+			 "no verdict on the peer", r->harness_error);
+		return;
+	}
+	run_judge_outcome(c, r, v);
+	run_judge_notify(c, init, r, v);
+	run_judge_transforms(x, r, v);
+	run_judge_lifetimes(x, r, v);
+	run_judge_nat(c, r, v);
+	run_judge_hold(c, r, v);
+	if (x->traffic && r->established && !(r->traffic.ran && r->traffic.ok))
+		run_mismatch(v, "traffic", "ESP both ways through the child SA", "%s",
+			     r->traffic.ran ? r->traffic.why : "no traffic was sent");
+	run_judge_summary(r, v);
 }
+
+/* ---- scripts ---- */
