@@ -1,4 +1,4 @@
-/* ike-conform smoke: the interop smoke cases (peers/interop.h) against
+/* ike-conform smoke: the smoke cases (case/smoke.h) against
  * strongSwan and against ourselves, in namespaces built for the run; one
  * line per case, a summary, artifacts under --out. What `make run` runs
  * until suite files (a later issue) take over. */
@@ -91,12 +91,13 @@ static unsigned smoke_peer(struct case_env *v, struct peer *peer, bool force_enc
 	return failed;
 }
 
-int cli_smoke(int argc, char **argv)
+/* The options into *out and the peers; -1 to go on, else the exit status. */
+static int smoke_args(int argc, char **argv, const char **out, bool *with_ss, bool *with_self)
 {
-	const char *out = NULL, *which = "both";
+	const char *which = "both";
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-			out = argv[++i];
+			*out = argv[++i];
 		} else if (!strcmp(argv[i], "--peer") && i + 1 < argc) {
 			which = argv[++i];
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -108,9 +109,9 @@ int cli_smoke(int argc, char **argv)
 			return 2;
 		}
 	}
-	bool with_ss = !strcmp(which, "strongswan") || !strcmp(which, "both");
-	bool with_self = !strcmp(which, "self") || !strcmp(which, "both");
-	if (!with_ss && !with_self) {
+	*with_ss = !strcmp(which, "strongswan") || !strcmp(which, "both");
+	*with_self = !strcmp(which, "self") || !strcmp(which, "both");
+	if (!*with_ss && !*with_self) {
 		fprintf(stderr, "ike-conform smoke: --peer must be strongswan, self or both, not '%s'\n",
 			which);
 		return 2;
@@ -119,36 +120,84 @@ int cli_smoke(int argc, char **argv)
 		fprintf(stderr, "ike-conform smoke: needs root (it builds network namespaces)\n");
 		return 3;
 	}
-	if (with_ss && !strongswan_available()) {
+	if (*with_ss && !strongswan_available()) {
 		fprintf(stderr, "ike-conform smoke: strongSwan (charon, swanctl) is not installed; "
 			"make deps installs it\n");
 		return 3;
 	}
-	char bin[PATH_MAX], err[600], dir[PATH_MAX] = "/tmp/ikec-smoke-XXXXXX";
-	ssize_t n = readlink("/proc/self/exe", bin, sizeof(bin) - 1);
+	return -1;
+}
+
+/* Our own binary (the self peer, the probes), the signal cleanup, and the
+ * run's folder: --out, or a temporary one removed on a signal. False when
+ * the machine lacks something (said on stderr). */
+static bool smoke_setup(const char *out, char bin[PATH_MAX], char dir[PATH_MAX])
+{
+	char err[600];
+	ssize_t n = readlink("/proc/self/exe", bin, PATH_MAX - 1);
 	if (n <= 0) {
 		fprintf(stderr, "ike-conform smoke: /proc/self/exe: %s\n", strerror(errno));
-		return 3;
+		return false;
 	}
 	bin[n] = '\0';
 	if (!netns_install_signal_cleanup(err, sizeof(err))) {
 		fprintf(stderr, "ike-conform smoke: %s\n", err);
-		return 3;
+		return false;
 	}
 	if (out) {
 		if ((mkdir(out, 0755) != 0 && errno != EEXIST) || !realpath(out, dir)) {
 			fprintf(stderr, "ike-conform smoke: --out %s: %s\n", out, strerror(errno));
-			return 3;
+			return false;
 		}
 	} else if (!mkdtemp(dir)) {
 		fprintf(stderr, "ike-conform smoke: mkdtemp: %s\n", strerror(errno));
-		return 3;
+		return false;
 	} else {
 		snprintf(smoke_tmp, sizeof(smoke_tmp), "%s", dir);
 		static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 			signal(sigs[i], smoke_on_signal);
 	}
+	return true;
+}
+
+/* Each chosen peer's cases in turn; 0, or 3 when a peer cannot start. */
+static int smoke_peers(struct case_env *v, const char *bin, const char *dir, bool with_ss,
+		       bool with_self, unsigned *done, unsigned *failed)
+{
+	char err[600];
+	unsigned total = (unsigned)case_nsmoke * ((with_ss ? 1u : 0u) + (with_self ? 1u : 0u));
+	for (int k = 0; k < 2; k++) {
+		if ((k == 0 && !with_ss) || (k == 1 && !with_self))
+			continue;
+		char pdir[PATH_MAX + 16];
+		snprintf(pdir, sizeof(pdir), "%s/%s", dir, k == 0 ? "strongswan" : "self");
+		mkdir(pdir, 0755);
+		const char *ns = netns_topo_ns(v->topo, NETNS_ROLE_PEER);
+		struct peer *p = k == 0 ? strongswan_new(ns, pdir, err, sizeof(err))
+				       : self_peer_new(bin, ns, pdir, err, sizeof(err));
+		if (!p) {
+			fprintf(stderr, "ike-conform smoke: %s peer: %s\n", k ? "self" : "strongSwan", err);
+			return 3;
+		}
+		/* ESP in UDP for strongSwan's kernel-libipsec, which knows nothing
+		   else; raw ESP between ourselves (no NAT, nothing forced) */
+		*failed += smoke_peer(v, p, k == 0 && !strongswan_kernel_esp(), true, done, total);
+		p->ops->stop(p);
+	}
+	return 0;
+}
+
+int cli_smoke(int argc, char **argv)
+{
+	const char *out = NULL;
+	bool with_ss, with_self;
+	int rc = smoke_args(argc, argv, &out, &with_ss, &with_self);
+	if (rc >= 0)
+		return rc;
+	char bin[PATH_MAX], err[600], dir[PATH_MAX] = "/tmp/ikec-smoke-XXXXXX";
+	if (!smoke_setup(out, bin, dir))
+		return 3;
 	struct case_env v;
 	if (!case_env_up(&v, dir, NULL, err, sizeof(err))) {
 		fprintf(stderr, "ike-conform smoke: %s\n", err);
@@ -162,29 +211,8 @@ int cli_smoke(int argc, char **argv)
 		printf("data plane: the kernel's ESP (xfrm)\n");
 	else
 		printf("data plane: userspace ESP over TUN (the kernel cannot: %s)\n", why);
-	unsigned total = (unsigned)case_nsmoke * ((with_ss ? 1u : 0u) + (with_self ? 1u : 0u));
 	unsigned done = 0, failed = 0;
-	int rc = 0;
-	for (int k = 0; k < 2 && !rc; k++) {
-		if ((k == 0 && !with_ss) || (k == 1 && !with_self))
-			continue;
-		char pdir[PATH_MAX + 16];
-		snprintf(pdir, sizeof(pdir), "%s/%s", dir, k == 0 ? "strongswan" : "self");
-		mkdir(pdir, 0755);
-		const char *ns = netns_topo_ns(v.topo, NETNS_ROLE_PEER);
-		struct peer *p = k == 0 ? strongswan_new(ns, pdir, err, sizeof(err))
-				       : self_peer_new(bin, ns, pdir, err, sizeof(err));
-		if (!p) {
-			fprintf(stderr, "ike-conform smoke: %s peer: %s\n", k ? "self" : "strongSwan", err);
-			rc = 3;
-			break;
-		}
-		/* strongSwan's kernel-libipsec only does ESP in UDP */
-		/* ESP in UDP for strongSwan's kernel-libipsec, which knows nothing
-		   else; raw ESP between ourselves (no NAT, nothing forced) */
-		failed += smoke_peer(&v, p, k == 0 && !strongswan_kernel_esp(), true, &done, total);
-		p->ops->stop(p);
-	}
+	rc = smoke_peers(&v, bin, dir, with_ss, with_self, &done, &failed);
 	if (!case_env_down(&v, err, sizeof(err))) {
 		fprintf(stderr, "ike-conform smoke: teardown: %s\n", err);
 		rc = rc ? rc : 3;
