@@ -103,7 +103,18 @@ static bool bi_up(struct peer *p, const struct peer_case *c)
 	return v.present && v.child.present;
 }
 
-int main(int argc, char **argv)
+/* Everything one run of the bench holds. */
+struct bi_run {
+	char dirs[3][700];
+	struct netns_topo *ta, *tb;  /* a: harness -> strongSwan; b: strongSwan -> strongSwan */
+	struct peer *pa, *pb0, *pb1;
+	struct peer_case cb0, cb1;
+	struct case_net net;
+	struct case_spec sp;
+};
+
+/* -n RUNS; 0 on a usage error (said). */
+static unsigned bi_args(int argc, char **argv)
 {
 	unsigned runs = 11;
 	for (int i = 1; i < argc; i++) {
@@ -111,97 +122,108 @@ int main(int argc, char **argv)
 			runs = (unsigned)atoi(argv[++i]);
 		} else {
 			fprintf(stderr, "usage: bench_interop [-n RUNS]\n");
-			return 2;
+			return 0;
 		}
 	}
 	if (runs < 1 || runs > 1000)
 		bi_die("-n", "from 1 to 1000 runs");
-	if (geteuid() != 0 || !strongswan_available()) {
-		printf("bench_interop: skipped: %s\n", geteuid() ? "needs root (network namespaces)"
-		       : "strongSwan is not installed (make deps)");
-		return 0;
-	}
-	char err[600], *tmp = bi_tmp, d[4][700];
+	return runs;
+}
+
+/* Two direct topologies, three charons, both strongSwan cases loaded. */
+static void bi_setup(struct bi_run *b)
+{
+	char err[600], *tmp = bi_tmp;
 	if (!netns_install_signal_cleanup(err, sizeof(err)))
 		bi_die("signals", err);
 	if (!mkdtemp(tmp))
 		bi_die("mkdtemp", strerror(errno));
 	atexit(bi_rm_tmp);
-	struct netns_topo *ta = netns_topo_new(NETNS_TOPO_DIRECT, "ikecb", err, sizeof(err));
-	if (!ta)
-		bi_die("topology", err);
-	struct netns_topo *tb = netns_topo_new(NETNS_TOPO_DIRECT, "ikecb", err, sizeof(err));
-	if (!tb)
+	if (!(b->ta = netns_topo_new(NETNS_TOPO_DIRECT, "ikecb", err, sizeof(err))) ||
+	    !(b->tb = netns_topo_new(NETNS_TOPO_DIRECT, "ikecb", err, sizeof(err))))
 		bi_die("topology", err);
 	for (int i = 0; i < 3; i++) {
-		snprintf(d[i], sizeof(d[i]), "%s/%c", tmp, 'a' + i);
-		mkdir(d[i], 0700);
+		snprintf(b->dirs[i], sizeof(b->dirs[i]), "%s/%c", tmp, 'a' + i);
+		mkdir(b->dirs[i], 0700);
 	}
-	/* a: strongSwan answering the harness; b0 -> b1: strongSwan to strongSwan */
-	struct peer *pa = strongswan_new(netns_topo_ns(ta, NETNS_ROLE_PEER), d[0], err, sizeof(err));
-	struct peer *pb0 = pa ? strongswan_new(netns_topo_ns(tb, NETNS_ROLE_HARNESS), d[1], err,
-					       sizeof(err)) : NULL;
-	struct peer *pb1 = pb0 ? strongswan_new(netns_topo_ns(tb, NETNS_ROLE_PEER), d[2], err,
-						sizeof(err)) : NULL;
-	if (!pb1)
+	b->pa = strongswan_new(netns_topo_ns(b->ta, NETNS_ROLE_PEER), b->dirs[0], err, sizeof(err));
+	b->pb0 = b->pa ? strongswan_new(netns_topo_ns(b->tb, NETNS_ROLE_HARNESS), b->dirs[1], err,
+					sizeof(err)) : NULL;
+	b->pb1 = b->pb0 ? strongswan_new(netns_topo_ns(b->tb, NETNS_ROLE_PEER), b->dirs[2], err,
+					 sizeof(err)) : NULL;
+	if (!b->pb1)
 		bi_die("strongSwan", err);
-	struct peer_case cb0, cb1;
-	bi_ss_case(&cb0, tb, true, d[1]);
-	bi_ss_case(&cb1, tb, false, d[2]);
-	if (!pb0->ops->configure(pb0, &cb0, err, sizeof(err)) ||
-	    !pb1->ops->configure(pb1, &cb1, err, sizeof(err)))
+	bi_ss_case(&b->cb0, b->tb, true, b->dirs[1]);
+	bi_ss_case(&b->cb1, b->tb, false, b->dirs[2]);
+	if (!b->pb0->ops->configure(b->pb0, &b->cb0, err, sizeof(err)) ||
+	    !b->pb1->ops->configure(b->pb1, &b->cb1, err, sizeof(err)))
 		bi_die("configure", err);
-	struct case_net net = {
+	const struct netns_topo *ta = b->ta;
+	b->net = (struct case_net){
 		.harness_ns = netns_topo_ns(ta, NETNS_ROLE_HARNESS), .harness = ta->harness_ike,
 		.harness_public = ta->harness_public, .peer = ta->peer_ike,
 		.peer_public = ta->peer_public, .harness_ts = "10.1.0.1/32", .peer_ts = "10.2.0.1/32",
 		.peer_ns = netns_topo_ns(ta, NETNS_ROLE_PEER), .harness_if = "eth-p", .peer_if = "eth-h",
 	};
-	struct case_spec sp = {
+	b->sp = (struct case_spec){
 		.name = "bench", .harness_initiates = true, .exchange = WIRE_X_MAIN,
 		.auth = IKE_AUTH_PSK, .p1 = "aes128-sha256-modp2048", .p2 = "aes128-sha256",
 		.force_encap = !strongswan_kernel_esp(), .ike_life = 3600, .child_life = 1200,
 	};
-	uint64_t *th = calloc(runs, sizeof(*th)), *ts = calloc(runs, sizeof(*ts));
+}
+
+/* strongSwan to strongSwan until both hold the child (or 10 s). */
+static void bi_ss_up(struct bi_run *b, bool both)
+{
+	uint64_t limit = bi_now() + 10000;
+	while (!bi_up(b->pb1, &b->cb1) || (both && !bi_up(b->pb0, &b->cb0))) {
+		if (bi_now() > limit)
+			bi_die("strongSwan to strongSwan", "not established in 10 s");
+		usleep(BENCH_POLL_US);
+	}
+}
+
+/* One interleaved pair: the harness case, then strongSwan to strongSwan;
+ * their times into *th and *ts. */
+static void bi_pair(struct bi_run *b, uint64_t *th, uint64_t *ts)
+{
+	char err[600];
+	struct case_result r;
+	if (!case_run(b->pa, &b->net, &b->sp, &r, err, sizeof(err)))
+		bi_die("harness to strongSwan", err);
+	if (!r.established || !r.agree)
+		bi_die("harness to strongSwan", r.why);
+	if (!strongswan_terminate(b->pa, "bench", err, sizeof(err)))
+		bi_die("terminate", err);
+	uint64_t t0 = bi_now();
+	if (!b->pb0->ops->initiate(b->pb0, &b->cb0, err, sizeof(err)))
+		bi_die("initiate", err);
+	/* the responder has its child once qm3 arrived, which the initiator
+	   sends after installing its own: the same end point as the harness
+	   case, one view polled in both */
+	bi_ss_up(b, false);
+	*ts = bi_now() - t0;
+	*th = r.ms;
+	if (!bi_up(b->pb0, &b->cb0))
+		bi_die("strongSwan to strongSwan", "the initiator has no child SA");
+	if (!strongswan_terminate(b->pb0, "bench", err, sizeof(err)) ||
+	    !strongswan_terminate(b->pb1, "bench", err, sizeof(err)))
+		bi_die("terminate", err);
+	/* let the deletes settle before the next pair */
+	uint64_t limit = bi_now() + 3000;
+	while ((bi_up(b->pb0, &b->cb0) || bi_up(b->pb1, &b->cb1)) && bi_now() < limit)
+		usleep(BENCH_POLL_US);
+}
+
+/* The handshakes: one untimed pair first, then runs timed ones; medians. */
+static void bi_handshakes(struct bi_run *b, unsigned runs)
+{
+	uint64_t *th = calloc(runs, sizeof(*th)), *ts = calloc(runs, sizeof(*ts)), h0, s0;
 	if (!th || !ts)
 		bi_die("memory", "out of memory");
-	/* one untimed run of each first */
-	for (unsigned i = 0; i <= runs; i++) {
-		struct case_result r;
-		if (!case_run(pa, &net, &sp, &r, err, sizeof(err)))
-			bi_die("harness to strongSwan", err);
-		if (!r.established || !r.agree)
-			bi_die("harness to strongSwan", r.why);
-		if (!strongswan_terminate(pa, "bench", err, sizeof(err)))
-			bi_die("terminate", err);
-
-		uint64_t t0 = bi_now();
-		if (!pb0->ops->initiate(pb0, &cb0, err, sizeof(err)))
-			bi_die("initiate", err);
-		uint64_t limit = t0 + 10000;
-		/* the responder has its child once qm3 arrived, which the
-		   initiator sends after installing its own: the same end point
-		   as the harness case, one view polled in both */
-		while (!bi_up(pb1, &cb1)) {
-			if (bi_now() > limit)
-				bi_die("strongSwan to strongSwan", "not established in 10 s");
-			usleep(BENCH_POLL_US);
-		}
-		uint64_t t = bi_now() - t0;
-		if (!bi_up(pb0, &cb0))
-			bi_die("strongSwan to strongSwan", "the initiator has no child SA");
-		if (!strongswan_terminate(pb0, "bench", err, sizeof(err)) ||
-		    !strongswan_terminate(pb1, "bench", err, sizeof(err)))
-			bi_die("terminate", err);
-		if (i) {
-			th[i - 1] = r.ms;
-			ts[i - 1] = t;
-		}
-		/* let the deletes settle before the next pair */
-		limit = bi_now() + 3000;
-		while ((bi_up(pb0, &cb0) || bi_up(pb1, &cb1)) && bi_now() < limit)
-			usleep(BENCH_POLL_US);
-	}
+	bi_pair(b, &h0, &s0);
+	for (unsigned i = 0; i < runs; i++)
+		bi_pair(b, &th[i], &ts[i]);
 	qsort(th, runs, sizeof(*th), bi_cmp);
 	qsort(ts, runs, sizeof(*ts), bi_cmp);
 	uint64_t mh = th[runs / 2], ms = ts[runs / 2];
@@ -213,32 +235,34 @@ int main(int argc, char **argv)
 	printf("  %-32s median %4llu ms  (min %llu, max %llu)\n", "strongSwan -> strongSwan",
 	       (unsigned long long)ms, (unsigned long long)ts[0], (unsigned long long)ts[runs - 1]);
 	printf("  ratio harness/strongSwan: %.2f\n", ms ? (double)mh / (double)ms : 0.0);
+	free(th);
+	free(ts);
+}
 
-	/* the data plane: our userspace ESP against strongSwan's kernel-libipsec,
-	   and kernel-libipsec against itself, measured the same way */
+/* The data plane: our userspace ESP against strongSwan's kernel-libipsec,
+ * and kernel-libipsec against itself, measured the same way. */
+static void bi_dataplane(struct bi_run *b)
+{
+	char err[600];
 	struct case_result *r = calloc(1, sizeof(*r));
 	if (!r)
 		bi_die("memory", "out of memory");
-	sp.traffic = true;
-	sp.measure_ms = 2000;
-	if (!case_run(pa, &net, &sp, r, err, sizeof(err)))
+	b->sp.traffic = true;
+	b->sp.measure_ms = 2000;
+	if (!case_run(b->pa, &b->net, &b->sp, r, err, sizeof(err)))
 		bi_die("harness to strongSwan with traffic", err);
 	if (!r->traffic.ok || !r->traffic.m.ran)
 		bi_die("harness to strongSwan with traffic", r->traffic.ok ? "no measurement"
 			   : r->traffic.why);
 	struct case_measure mu = r->traffic.m, mk;
-	if (!pb0->ops->initiate(pb0, &cb0, err, sizeof(err)))
+	free(r);
+	if (!b->pb0->ops->initiate(b->pb0, &b->cb0, err, sizeof(err)))
 		bi_die("initiate", err);
-	uint64_t limit = bi_now() + 10000;
-	while (!bi_up(pb1, &cb1) || !bi_up(pb0, &cb0)) {
-		if (bi_now() > limit)
-			bi_die("strongSwan to strongSwan", "not established in 10 s");
-		usleep(BENCH_POLL_US);
-	}
+	bi_ss_up(b, true);
 	char log[800];
-	snprintf(log, sizeof(log), "%s/measure-ping.log", d[1]);
-	if (!case_measure(netns_topo_ns(tb, NETNS_ROLE_HARNESS), "10.1.0.1", "10.2.0.1", 2000,
-			     NULL, NULL, pb1, &cb1, log, &mk, err, sizeof(err)))
+	snprintf(log, sizeof(log), "%s/measure-ping.log", b->dirs[1]);
+	if (!case_measure(netns_topo_ns(b->tb, NETNS_ROLE_HARNESS), "10.1.0.1", "10.2.0.1", 2000,
+			  NULL, NULL, b->pb1, &b->cb1, log, &mk, err, sizeof(err)))
 		bi_die("strongSwan to strongSwan measurement", err);
 	printf("\nbench_interop: ESP data plane, tunnel 10.1.0.1 -> 10.2.0.1, aes128-sha256 in UDP, "
 	       "%d-byte UDP datagrams for 2 s, counted by the receiving strongSwan\n",
@@ -251,15 +275,31 @@ int main(int argc, char **argv)
 	       (unsigned long long)mk.sent, (unsigned long long)mk.delivered, mk.mbps);
 	printf("  ratio harness/strongSwan: round trip %.2f, throughput %.2f\n",
 	       mk.rtt_ms > 0 ? mu.rtt_ms / mk.rtt_ms : 0.0, mk.mbps > 0 ? mu.mbps / mk.mbps : 0.0);
-	free(r);
-	free(th);
-	free(ts);
-	pa->ops->stop(pa);
-	pb0->ops->stop(pb0);
-	pb1->ops->stop(pb1);
-	if (!netns_topo_teardown(ta, err, sizeof(err)) || !netns_topo_teardown(tb, err, sizeof(err)))
+}
+
+int main(int argc, char **argv)
+{
+	unsigned runs = bi_args(argc, argv);
+	if (!runs)
+		return 2;
+	if (geteuid() != 0 || !strongswan_available()) {
+		printf("bench_interop: skipped: %s\n", geteuid() ? "needs root (network namespaces)"
+		       : "strongSwan is not installed (make deps)");
+		return 0;
+	}
+	struct bi_run b;
+	memset(&b, 0, sizeof(b));
+	bi_setup(&b);
+	bi_handshakes(&b, runs);
+	bi_dataplane(&b);
+	char err[600];
+	b.pa->ops->stop(b.pa);
+	b.pb0->ops->stop(b.pb0);
+	b.pb1->ops->stop(b.pb1);
+	if (!netns_topo_teardown(b.ta, err, sizeof(err)) ||
+	    !netns_topo_teardown(b.tb, err, sizeof(err)))
 		fprintf(stderr, "bench_interop: teardown: %s\n", err);
-	netns_topo_free(ta);
-	netns_topo_free(tb);
+	netns_topo_free(b.ta);
+	netns_topo_free(b.tb);
 	return 0;
 }

@@ -288,98 +288,119 @@ static void bench_host(const char *cidr, char *out, size_t len)
 		*slash = '\0';
 }
 
+/* The two charons the strongSwan side runs, and the probes' hosts. */
+struct bench_pair {
+	struct case_env *v;
+	struct peer *p[2];               /* initiator, responder */
+	const char *ns[2];
+	char dir[2][700];
+	char hs[64], ps[64];
+};
+
+/* The proposal the case asked for, on both sides. */
+static void bench_ss_proposal(const struct suite_case *c, const struct peer_sa_view vw[2],
+			      const char *what)
+{
+	char err[600];
+	for (int i = 0; i < 2; i++)
+		if (vw[i].encr != c->p1.encr || vw[i].hash != c->p1.hash ||
+		    vw[i].group != c->p1.group) {
+			snprintf(err, sizeof(err), "%s negotiated encr %u hash %u group %u, "
+				 "the case asks for %u %u %u", i ? "the responder" :
+				 "the initiator", vw[i].encr, vw[i].hash, vw[i].group,
+				 c->p1.encr, c->p1.hash, c->p1.group);
+			bench_die(what, err);
+		}
+}
+
+/* One case strongSwan to strongSwan: configure both, initiate until the
+ * responder shows the child, pings both ways, terminate until both are
+ * clean; each part's time added to s. */
+static void bench_ss_one(struct bench_pair *b, const struct suite_case *c, struct bench_ss *s)
+{
+	char err[600], name[128], art[2][1600], what[300];
+	struct peer_case pc[2];
+	struct peer_sa_view vw[2];
+	uint64_t c0 = clock_ms();
+	run_conn_name(c->name, name, sizeof(name));
+	snprintf(what, sizeof(what), "strongSwan to strongSwan, %s", c->name);
+	if (!c->has_p2 || c->role != IKE_INITIATOR)
+		bench_die(what, "only Main/Aggressive Mode initiator cases with Quick Mode");
+	for (int i = 0; i < 2; i++) {
+		snprintf(art[i], sizeof(art[i]), "%s/%s", b->dir[i], name);
+		bench_ss_case(&pc[i], c, b->v, i == 0, name, art[i]);
+		if (!b->p[i]->ops->configure(b->p[i], &pc[i], err, sizeof(err)))
+			bench_die(what, err);
+	}
+	uint64_t h0 = clock_ms();
+	s->cfg_ms += h0 - c0;
+	if (!b->p[0]->ops->initiate(b->p[0], &pc[0], err, sizeof(err)))
+		bench_die(what, err);
+	/* the same end point as the runner's case: the responding charon
+	   shows the IKE SA and its child */
+	uint64_t limit = h0 + 10000;
+	while (!bench_view(b->p[1], &pc[1], &vw[1])) {
+		if (clock_ms() > limit)
+			bench_die(what, "not established in 10 s");
+		usleep(BENCH_POLL_US);
+	}
+	s->hs_ms += clock_ms() - h0;
+	if (!bench_view(b->p[0], &pc[0], &vw[0]))
+		bench_die(what, "the initiator has no child SA");
+	bench_ss_proposal(c, vw, what);
+	uint64_t q0 = clock_ms();
+	unsigned out = bench_ping(b->ns[0], b->hs, b->ps), in = bench_ping(b->ns[1], b->ps, b->hs);
+	s->ping_ms += clock_ms() - q0;
+	if (out != BENCH_PINGS || in != BENCH_PINGS) {
+		snprintf(err, sizeof(err), "ping replies through the tunnel: %u of %d out, "
+			 "%u of %d in", out, BENCH_PINGS, in, BENCH_PINGS);
+		bench_die(what, err);
+	}
+	uint64_t d0 = clock_ms();
+	for (int i = 0; i < 2; i++)
+		if (!strongswan_terminate(b->p[i], name, err, sizeof(err)))
+			bench_die(what, err);
+	/* both sides clean before the next case */
+	limit = clock_ms() + 3000;
+	while (bench_view(b->p[0], &pc[0], &vw[0]) || bench_view(b->p[1], &pc[1], &vw[1])) {
+		if (clock_ms() > limit)
+			bench_die(what, "SAs still there 3 s after terminate");
+		usleep(BENCH_POLL_US);
+	}
+	s->down_ms += clock_ms() - d0;
+	s->cases++;
+}
+
 static void bench_strongswan(const struct run_plan *plan, struct bench_ss *s)
 {
-	char err[600], dir[2][700];
+	char err[600];
+	struct bench_pair b;
+	memset(&b, 0, sizeof(b));
 	memset(s, 0, sizeof(*s));
 	uint64_t t0 = clock_ms();
-	struct case_env *v = calloc(1, sizeof(*v));
-	if (!v)
+	if (!(b.v = calloc(1, sizeof(*b.v))))
 		bench_die("memory", "out of memory");
-	if (!case_env_up(v, bench_tmp, "ikecbs", err, sizeof(err)))
+	if (!case_env_up(b.v, bench_tmp, "ikecbs", err, sizeof(err)))
 		bench_die("strongSwan topology", err);
-	struct peer *p[2] = { NULL, NULL };
-	const char *ns[2] = { v->net.harness_ns, v->net.peer_ns };
+	b.ns[0] = b.v->net.harness_ns;
+	b.ns[1] = b.v->net.peer_ns;
 	for (int i = 0; i < 2; i++) {
-		snprintf(dir[i], sizeof(dir[i]), "%s/%s", bench_tmp, i ? "responder" : "initiator");
-		if (!(p[i] = strongswan_new(ns[i], dir[i], err, sizeof(err))))
+		snprintf(b.dir[i], sizeof(b.dir[i]), "%s/%s", bench_tmp, i ? "responder" : "initiator");
+		if (!(b.p[i] = strongswan_new(b.ns[i], b.dir[i], err, sizeof(err))))
 			bench_die("strongSwan", err);
 	}
-	char hs[64], ps[64];
-	bench_host(v->hts, hs, sizeof(hs));
-	bench_host(v->pts, ps, sizeof(ps));
+	bench_host(b.v->hts, b.hs, sizeof(b.hs));
+	bench_host(b.v->pts, b.ps, sizeof(b.ps));
 	s->setup = (double)(clock_ms() - t0) / 1000.0;
-
 	t0 = clock_ms();
-	for (size_t k = 0; k < plan->nitems; k++) {
-		const struct suite_case *c = plan->items[k].c;
-		char name[128], art[2][1600], what[300];
-		struct peer_case pc[2];
-		struct peer_sa_view vw[2];
-		uint64_t c0 = clock_ms();
-		run_conn_name(c->name, name, sizeof(name));
-		snprintf(what, sizeof(what), "strongSwan to strongSwan, %s", c->name);
-		if (!c->has_p2 || c->role != IKE_INITIATOR)
-			bench_die(what, "only Main/Aggressive Mode initiator cases with Quick Mode");
-		for (int i = 0; i < 2; i++) {
-			snprintf(art[i], sizeof(art[i]), "%s/%s", dir[i], name);
-			bench_ss_case(&pc[i], c, v, i == 0, name, art[i]);
-			if (!p[i]->ops->configure(p[i], &pc[i], err, sizeof(err)))
-				bench_die(what, err);
-		}
-		uint64_t h0 = clock_ms();
-		s->cfg_ms += h0 - c0;
-		if (!p[0]->ops->initiate(p[0], &pc[0], err, sizeof(err)))
-			bench_die(what, err);
-		/* the same end point as the runner's case: the responding
-		   charon shows the IKE SA and its child */
-		uint64_t limit = h0 + 10000;
-		while (!bench_view(p[1], &pc[1], &vw[1])) {
-			if (clock_ms() > limit)
-				bench_die(what, "not established in 10 s");
-			usleep(BENCH_POLL_US);
-		}
-		s->hs_ms += clock_ms() - h0;
-		if (!bench_view(p[0], &pc[0], &vw[0]))
-			bench_die(what, "the initiator has no child SA");
-		/* the proposal the case asked for, on both sides */
-		for (int i = 0; i < 2; i++)
-			if (vw[i].encr != c->p1.encr || vw[i].hash != c->p1.hash ||
-			    vw[i].group != c->p1.group) {
-				snprintf(err, sizeof(err), "%s negotiated encr %u hash %u group %u, "
-					 "the case asks for %u %u %u", i ? "the responder" :
-					 "the initiator", vw[i].encr, vw[i].hash, vw[i].group,
-					 c->p1.encr, c->p1.hash, c->p1.group);
-				bench_die(what, err);
-			}
-		uint64_t q0 = clock_ms();
-		unsigned out = bench_ping(ns[0], hs, ps), in = bench_ping(ns[1], ps, hs);
-		s->ping_ms += clock_ms() - q0;
-		if (out != BENCH_PINGS || in != BENCH_PINGS) {
-			snprintf(err, sizeof(err), "ping replies through the tunnel: %u of %d out, "
-				 "%u of %d in", out, BENCH_PINGS, in, BENCH_PINGS);
-			bench_die(what, err);
-		}
-		uint64_t d0 = clock_ms();
-		for (int i = 0; i < 2; i++)
-			if (!strongswan_terminate(p[i], name, err, sizeof(err)))
-				bench_die(what, err);
-		/* both sides clean before the next case */
-		limit = clock_ms() + 3000;
-		while (bench_view(p[0], &pc[0], &vw[0]) || bench_view(p[1], &pc[1], &vw[1])) {
-			if (clock_ms() > limit)
-				bench_die(what, "SAs still there 3 s after terminate");
-			usleep(BENCH_POLL_US);
-		}
-		s->down_ms += clock_ms() - d0;
-		s->cases++;
-	}
+	for (size_t k = 0; k < plan->nitems; k++)
+		bench_ss_one(&b, plan->items[k].c, s);
 	s->seconds = (double)(clock_ms() - t0) / 1000.0;
 	for (int i = 0; i < 2; i++)
-		p[i]->ops->stop(p[i]);
-	if (!case_env_down(v, err, sizeof(err)))
+		b.p[i]->ops->stop(b.p[i]);
+	if (!case_env_down(b.v, err, sizeof(err)))
 		fprintf(stderr, "bench_suite: teardown: %s\n", err);
-	free(v);
+	free(b.v);
 }
 
 /* ---- the command ---- */
@@ -389,28 +410,25 @@ static double bench_rate(size_t n, double s)
 	return s > 0 ? (double)n / s : 0.0;
 }
 
-int main(int argc, char **argv)
+/* --bin and --suite; false on a usage error (said). The binary defaults
+ * to the ike-conform beside this one, as the Makefile builds them. */
+static bool bench_args(int argc, char **argv, char abin[PATH_MAX], const char **suite)
 {
-	char bin[PATH_MAX] = "", err[600];
-	const char *suite = "suites/hagle.yaml";
+	char bin[PATH_MAX] = "";
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--bin") && i + 1 < argc) {
 			snprintf(bin, sizeof(bin), "%s", argv[++i]);
 		} else if (!strcmp(argv[i], "--suite") && i + 1 < argc) {
-			suite = argv[++i];
+			*suite = argv[++i];
 		} else {
 			fprintf(stderr, "usage: bench_suite [--bin IKE-CONFORM] [--suite FILE]\n"
 				"       BENCH_SUITE_FILTER=\"PATTERN...\" restricts the cases\n");
-			return 2;
+			return false;
 		}
 	}
-	if (geteuid() != 0 || !strongswan_available()) {
-		printf("bench_suite: skipped: %s\n", geteuid() ? "needs root (network namespaces)"
-		       : "strongSwan is not installed (make deps)");
-		return 0;
-	}
+	if (geteuid() != 0 || !strongswan_available())
+		return true;  /* main says it skips */
 	if (!bin[0]) {
-		/* beside this binary, as the Makefile builds them */
 		ssize_t n = readlink("/proc/self/exe", bin, sizeof(bin) - 1);
 		if (n <= 0)
 			bench_die("/proc/self/exe", strerror(errno));
@@ -418,24 +436,31 @@ int main(int argc, char **argv)
 		char *slash = strrchr(bin, '/');
 		snprintf(slash + 1, sizeof(bin) - (size_t)(slash + 1 - bin), "ike-conform");
 	}
-	char abin[PATH_MAX];
 	if (!realpath(bin, abin) || access(abin, X_OK) != 0)
 		bench_die(bin, "ike-conform not found (make, or --bin PATH)");
+	return true;
+}
 
-	struct bench_filter f;
-	bench_filter_read(&f);
+/* The suite's strongSwan cases, filtered; *loaded: before the filter. */
+static void bench_plan(const char *suite, const struct bench_filter *f, struct run_plan *plan,
+		       size_t *loaded)
+{
 	enum suite_peer only = SUITE_PEER_STRONGSWAN;
-	struct run_plan plan;
 	struct yaml_error yerr;
 	char *files[] = { (char *)suite };
-	if (!run_plan_load(&plan, files, 1, &only, &yerr))
+	if (!run_plan_load(plan, files, 1, &only, &yerr))
 		bench_die("suite", yerr.text);
-	size_t loaded = plan.nitems;
-	if (f.n)
-		run_plan_filter(&plan, f.pat, f.n);
-	if (!plan.nitems)
+	*loaded = plan->nitems;
+	if (f->n)
+		run_plan_filter(plan, f->pat, f->n);
+	if (!plan->nitems)
 		bench_die("BENCH_SUITE_FILTER", "no case matches");
+}
 
+/* The signal cleanup and the bench's temporary folder. */
+static void bench_setup(void)
+{
+	char err[600];
 	if (!netns_install_signal_cleanup(err, sizeof(err)))
 		bench_die("signals", err);
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
@@ -445,46 +470,41 @@ int main(int argc, char **argv)
 		bench_die("mkdtemp", strerror(errno));
 	bench_have_tmp = true;
 	atexit(bench_rm_tmp);
+}
 
-	bool libipsec = !strongswan_kernel_esp();
-	printf("bench_suite: %s against strongSwan, %zu of %zu cases (Main Mode initiator, "
-	       "Quick Mode aes128-sha1 with traffic), %s\n", suite, plan.nitems, loaded,
-	       libipsec ? "kernel-libipsec (ESP in UDP)" : "kernel-netlink");
-	if (f.n)
-		printf("bench_suite: BENCH_SUITE_FILTER=\"%s\"\n", getenv("BENCH_SUITE_FILTER"));
-	fflush(stdout);
-
-	/* strongSwan to strongSwan, the same proposals, one after the other */
-	struct bench_ss ss;
-	bench_strongswan(&plan, &ss);
-
-	/* ours, at -j 1 and -j 2 */
-	struct bench_run r[2];
+/* Ours at -j 1 and -j 2 into r; false (with its output on stderr) when a
+ * run did not pass every case. */
+static bool bench_ours_both(const char *abin, const char *suite, const struct bench_filter *f,
+			    size_t nitems, struct bench_run r[2])
+{
 	for (unsigned i = 0; i < 2; i++) {
 		char log[200], why[200];
 		snprintf(log, sizeof(log), "%s/run-j%u.log", bench_tmp, i + 1);
-		if (!bench_ours(abin, suite, &f, i + 1, log, &r[i], why, sizeof(why)) ||
-		    r[i].cases != plan.nitems || r[i].passed != plan.nitems) {
-			fprintf(stderr, "bench_suite: FAILED: ike-conform run -j %u: ", i + 1);
-			if (r[i].cases && r[i].passed != plan.nitems)
-				fprintf(stderr, "%u of %zu cases passed, %zu expected\n", r[i].passed,
-					r[i].cases, plan.nitems);
-			else
-				fprintf(stderr, "%s\n", why);
-			fprintf(stderr, "---- its output ----\n");
-			FILE *in = fopen(log, "r");
-			char line[1024];
-			while (in && fgets(line, sizeof(line), in))
-				fputs(line, stderr);
-			if (in)
-				fclose(in);
-			run_plan_free(&plan);
-			free(f.words);
-			return 1;
-		}
+		if (bench_ours(abin, suite, f, i + 1, log, &r[i], why, sizeof(why)) &&
+		    r[i].cases == nitems && r[i].passed == nitems)
+			continue;
+		fprintf(stderr, "bench_suite: FAILED: ike-conform run -j %u: ", i + 1);
+		if (r[i].cases && r[i].passed != nitems)
+			fprintf(stderr, "%u of %zu cases passed, %zu expected\n", r[i].passed,
+				r[i].cases, nitems);
+		else
+			fprintf(stderr, "%s\n", why);
+		fprintf(stderr, "---- its output ----\n");
+		FILE *in = fopen(log, "r");
+		char line[1024];
+		while (in && fgets(line, sizeof(line), in))
+			fputs(line, stderr);
+		if (in)
+			fclose(in);
+		return false;
 	}
+	return true;
+}
 
-	double ss_rate = bench_rate(ss.cases, ss.seconds);
+/* The table: ours at -j 1 and -j 2 against strongSwan to strongSwan. */
+static void bench_report(const struct bench_ss *ss, const struct bench_run r[2])
+{
+	double ss_rate = bench_rate(ss->cases, ss->seconds);
 	printf("\n  %-44s %6s %9s %8s %9s %14s\n", "who -> strongSwan", "cases", "seconds",
 	       "cases/s", "ms/case", "vs strongSwan");
 	for (unsigned i = 0; i < 2; i++) {
@@ -495,7 +515,7 @@ int main(int argc, char **argv)
 		       rate, rate > 0 ? 1000.0 / rate : 0.0, ss_rate > 0 ? rate / ss_rate : 0.0);
 	}
 	printf("  %-44s %6zu %9.1f %8.2f %9.0f %13.2fx\n", "strongSwan -> strongSwan, sequential",
-	       ss.cases, ss.seconds, ss_rate, ss_rate > 0 ? 1000.0 / ss_rate : 0.0, 1.0);
+	       ss->cases, ss->seconds, ss_rate, ss_rate > 0 ? 1000.0 / ss_rate : 0.0, 1.0);
 	double r1 = bench_rate(r[0].cases, r[0].seconds), r2 = bench_rate(r[1].cases, r[1].seconds);
 	printf("\n  speedup -j 2 / -j 1: %.2fx (%ld cores online)\n", r1 > 0 ? r2 / r1 : 0.0,
 	       sysconf(_SC_NPROCESSORS_ONLN));
@@ -503,13 +523,46 @@ int main(int argc, char **argv)
 	       "%.1f s at -j 2);\n"
 	       "    per case: both configs, handshake, cross-check, pings and a UDP token both "
 	       "ways, counters, capture, replay/forgery, artifacts\n", r[0].inner, r[1].inner);
-	double nc = ss.cases ? (double)ss.cases : 1.0;
+	double nc = ss->cases ? (double)ss->cases : 1.0;
 	printf("  strongSwan: the loop only (setup %.1f s not counted); per case: configure both "
 	       "%.0f ms,\n    handshake %.0f ms (initiate until the responder lists the child), "
 	       "%d pings each way %.0f ms,\n    terminate both until both list-sas are empty "
-	       "%.0f ms\n", ss.setup, (double)ss.cfg_ms / nc, (double)ss.hs_ms / nc, BENCH_PINGS,
-	       (double)ss.ping_ms / nc, (double)ss.down_ms / nc);
+	       "%.0f ms\n", ss->setup, (double)ss->cfg_ms / nc, (double)ss->hs_ms / nc, BENCH_PINGS,
+	       (double)ss->ping_ms / nc, (double)ss->down_ms / nc);
+}
+
+int main(int argc, char **argv)
+{
+	char abin[PATH_MAX];
+	const char *suite = "suites/hagle.yaml";
+	if (!bench_args(argc, argv, abin, &suite))
+		return 2;
+	if (geteuid() != 0 || !strongswan_available()) {
+		printf("bench_suite: skipped: %s\n", geteuid() ? "needs root (network namespaces)"
+		       : "strongSwan is not installed (make deps)");
+		return 0;
+	}
+	struct bench_filter f;
+	bench_filter_read(&f);
+	struct run_plan plan;
+	size_t loaded;
+	bench_plan(suite, &f, &plan, &loaded);
+	bench_setup();
+	bool libipsec = !strongswan_kernel_esp();
+	printf("bench_suite: %s against strongSwan, %zu of %zu cases (Main Mode initiator, "
+	       "Quick Mode aes128-sha1 with traffic), %s\n", suite, plan.nitems, loaded,
+	       libipsec ? "kernel-libipsec (ESP in UDP)" : "kernel-netlink");
+	if (f.n)
+		printf("bench_suite: BENCH_SUITE_FILTER=\"%s\"\n", getenv("BENCH_SUITE_FILTER"));
+	fflush(stdout);
+	/* strongSwan to strongSwan, the same proposals, one after the other */
+	struct bench_ss ss;
+	bench_strongswan(&plan, &ss);
+	struct bench_run r[2];
+	bool ok = bench_ours_both(abin, suite, &f, plan.nitems, r);
+	if (ok)
+		bench_report(&ss, r);
 	run_plan_free(&plan);
 	free(f.words);
-	return 0;
+	return ok ? 0 : 1;
 }
