@@ -38,6 +38,7 @@ static int netns_status(int wstatus)
 
 /* In the child: only async-signal-safe calls (the parent may have
  * threads), and one write so the reader gets the whole line. */
+__attribute__((noreturn))
 static void netns_child_fail(int fd, const char *what, const char *arg)
 {
 	const char *parts[] = { what, arg, ": ", strerror(errno), "\n" };
@@ -49,6 +50,157 @@ static void netns_child_fail(int fd, const char *what, const char *arg)
 	if (write(fd, msg, n) < 0)
 		_exit(127);
 	_exit(127);
+}
+
+/* In the forked child of netns_exec: into the namespace, stdin from in
+ * (or /dev/null), stdout and stderr to out, then exec. Never returns. */
+__attribute__((noreturn))
+static void netns_exec_child(int nsfd, const char *name, char *const argv[], int in, int out)
+{
+	int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		netns_child_fail(out, "setns into ", name);
+	if (dup2(in >= 0 ? in : nul, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		netns_child_fail(out, "dup2 for ", argv[0]);
+	execvp(argv[0], argv);
+	netns_child_fail(2, "exec ", argv[0]);
+}
+
+/* A running program's pipes as netns_exec sees them: its stdin fed from
+ * input, its output gathered (when asked for) up to NETNS_OUTPUT_MAX. */
+struct netns_exec_io {
+	const char *name, *prog;      /* the namespace and argv[0], for errors */
+	int out, in;                  /* our ends; -1 once closed */
+	const char *input;
+	size_t inoff, inlen;
+	bool keep;                    /* the caller wants the output */
+	char *buf;
+	size_t len, cap;
+};
+
+/* As much of the input as the program takes now. */
+static void netns_exec_feed(struct netns_exec_io *io)
+{
+	ssize_t w = send(io->in, io->input + io->inoff, io->inlen - io->inoff, MSG_NOSIGNAL);
+	if (w > 0)
+		io->inoff += (size_t)w;
+	if ((w < 0 && errno != EAGAIN && errno != EINTR) || io->inoff == io->inlen) {
+		/* Done, or the program stopped reading: EOF either way. */
+		close(io->in);
+		io->in = -1;
+	}
+}
+
+/* n more bytes of output into the buffer; false when out of memory. */
+static bool netns_exec_keep(struct netns_exec_io *io, const char *tmp, size_t n, char *err,
+			    size_t errlen)
+{
+	/* Kept up to the limit; the rest is read and dropped. */
+	size_t keep = n;
+	if (io->len + keep > NETNS_OUTPUT_MAX)
+		keep = NETNS_OUTPUT_MAX - io->len;
+	if (!io->keep || !keep)
+		return true;
+	if (io->len + keep + 1 > io->cap) {
+		size_t ncap = io->cap ? io->cap * 2 : 4096;
+		while (ncap < io->len + keep + 1)
+			ncap *= 2;
+		char *nb = realloc(io->buf, ncap);
+		if (!nb) {
+			snprintf(err, errlen, "namespace %s: %s: out of memory", io->name, io->prog);
+			return false;
+		}
+		io->buf = nb;
+		io->cap = ncap;
+	}
+	memcpy(io->buf + io->len, tmp, keep);
+	io->len += keep;
+	return true;
+}
+
+/* Feed and gather until the program closes its output (true), the
+ * deadline passes (true, *timed_out) or something fails (false). */
+static bool netns_exec_pump(struct netns_exec_io *io, int timeout_ms, bool *timed_out,
+			    char *err, size_t errlen)
+{
+	long long deadline = timeout_ms > 0 ? netns_now_ms() + timeout_ms : 0;
+	while (io->out >= 0) {
+		struct pollfd p[2] = { { .fd = io->out, .events = POLLIN },
+				       { .fd = io->in, .events = POLLOUT } };
+		int wait = -1;
+		if (deadline) {
+			long long left = deadline - netns_now_ms();
+			if (left <= 0) {
+				*timed_out = true;
+				return true;
+			}
+			wait = (int)(left > 1000 ? 1000 : left);
+		}
+		int r = poll(p, io->in >= 0 ? 2 : 1, wait);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(err, errlen, "namespace %s: %s: poll: %s", io->name, io->prog,
+				 strerror(errno));
+			return false;
+		}
+		if (io->in >= 0 && (p[1].revents & (POLLOUT | POLLERR | POLLHUP)))
+			netns_exec_feed(io);
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			char tmp[4096];
+			ssize_t n = read(io->out, tmp, sizeof(tmp));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				close(io->out);
+				io->out = -1;
+				return true;
+			}
+			if (!netns_exec_keep(io, tmp, (size_t)n, err, errlen))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* The program's end: killed when the pump failed or timed out, reaped,
+ * its status and output handed back. */
+static bool netns_exec_finish(struct netns_exec_io *io, pid_t pid, bool ok, bool timed_out,
+			      int timeout_ms, char **output, int *status, char *err,
+			      size_t errlen)
+{
+	if (!ok || timed_out)
+		kill(pid, SIGKILL);
+	int ws = 0;
+	while (waitpid(pid, &ws, 0) < 0) {
+		if (errno != EINTR) {
+			snprintf(err, errlen, "namespace %s: %s: waitpid: %s", io->name, io->prog,
+				 strerror(errno));
+			ok = false;
+			break;
+		}
+	}
+	if (ok)
+		*status = netns_status(ws);
+	if (timed_out) {
+		snprintf(err, errlen, "namespace %s: %s: killed after %d ms", io->name, io->prog,
+			 timeout_ms);
+		ok = false;
+	}
+	if (io->out >= 0)
+		close(io->out);
+	if (io->in >= 0)
+		close(io->in);
+	if (output) {
+		if (!io->buf)
+			io->buf = calloc(1, 1);
+		else
+			io->buf[io->len] = '\0';
+		*output = io->buf;
+	} else {
+		free(io->buf);
+	}
+	return ok;
 }
 
 bool netns_exec(const char *name, char *const argv[], const char *input, int timeout_ms,
@@ -76,129 +228,25 @@ bool netns_exec(const char *name, char *const argv[], const char *input, int tim
 		snprintf(err, errlen, "namespace %s: %s: fork: %s", name, argv[0], strerror(errno));
 		goto fail_fds;
 	}
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (setns(nsfd, CLONE_NEWNET) < 0)
-			netns_child_fail(out[1], "setns into ", name);
-		if (dup2(input ? in[1] : nul, 0) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
-			netns_child_fail(out[1], "dup2 for ", argv[0]);
-		execvp(argv[0], argv);
-		netns_child_fail(2, "exec ", argv[0]);
-	}
+	if (pid == 0)
+		netns_exec_child(nsfd, name, argv, input ? in[1] : -1, out[1]);
 	close(nsfd);
 	close(out[1]);
-	nsfd = out[1] = -1;
+	struct netns_exec_io io = { .name = name, .prog = argv[0], .out = out[0], .in = -1,
+				    .input = input, .inlen = input ? strlen(input) : 0,
+				    .keep = output != NULL };
 	if (input) {
 		close(in[1]);
-		in[1] = -1;
 		fcntl(in[0], F_SETFL, O_NONBLOCK);
+		io.in = in[0];
 	}
-
-	char *buf = NULL;
-	size_t len = 0, cap = 0, inoff = 0, inlen = input ? strlen(input) : 0;
-	long long deadline = timeout_ms > 0 ? netns_now_ms() + timeout_ms : 0;
-	bool timed_out = false, ok = true;
-	if (input && inlen == 0) {
-		close(in[0]);
-		in[0] = -1;
+	if (input && io.inlen == 0) {
+		close(io.in);
+		io.in = -1;
 	}
-	while (out[0] >= 0) {
-		struct pollfd p[2] = { { .fd = out[0], .events = POLLIN },
-				       { .fd = in[0], .events = POLLOUT } };
-		int wait = -1;
-		if (deadline) {
-			long long left = deadline - netns_now_ms();
-			if (left <= 0) {
-				timed_out = true;
-				break;
-			}
-			wait = (int)(left > 1000 ? 1000 : left);
-		}
-		int r = poll(p, in[0] >= 0 ? 2 : 1, wait);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			snprintf(err, errlen, "namespace %s: %s: poll: %s", name, argv[0],
-				 strerror(errno));
-			ok = false;
-			break;
-		}
-		if (in[0] >= 0 && (p[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
-			ssize_t w = send(in[0], input + inoff, inlen - inoff, MSG_NOSIGNAL);
-			if (w > 0)
-				inoff += (size_t)w;
-			if ((w < 0 && errno != EAGAIN && errno != EINTR) || inoff == inlen) {
-				/* Done, or the program stopped reading: EOF either way. */
-				close(in[0]);
-				in[0] = -1;
-			}
-		}
-		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			char tmp[4096];
-			ssize_t n = read(out[0], tmp, sizeof(tmp));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				close(out[0]);
-				out[0] = -1;
-				break;
-			}
-			/* Kept up to the limit; the rest is read and dropped. */
-			size_t keep = (size_t)n;
-			if (len + keep > NETNS_OUTPUT_MAX)
-				keep = NETNS_OUTPUT_MAX - len;
-			if (output && keep) {
-				if (len + keep + 1 > cap) {
-					size_t ncap = cap ? cap * 2 : 4096;
-					while (ncap < len + keep + 1)
-						ncap *= 2;
-					char *nb = realloc(buf, ncap);
-					if (!nb) {
-						snprintf(err, errlen, "namespace %s: %s: out of memory",
-							 name, argv[0]);
-						ok = false;
-						break;
-					}
-					buf = nb;
-					cap = ncap;
-				}
-				memcpy(buf + len, tmp, keep);
-				len += keep;
-			}
-		}
-	}
-	if (!ok || timed_out)
-		kill(pid, SIGKILL);
-	int ws = 0;
-	while (waitpid(pid, &ws, 0) < 0) {
-		if (errno != EINTR) {
-			snprintf(err, errlen, "namespace %s: %s: waitpid: %s", name, argv[0],
-				 strerror(errno));
-			ok = false;
-			break;
-		}
-	}
-	if (ok)
-		*status = netns_status(ws);
-	if (timed_out) {
-		snprintf(err, errlen, "namespace %s: %s: killed after %d ms", name, argv[0],
-			 timeout_ms);
-		ok = false;
-	}
-	if (out[0] >= 0)
-		close(out[0]);
-	if (in[0] >= 0)
-		close(in[0]);
-	if (output) {
-		if (!buf)
-			buf = calloc(1, 1);
-		else
-			buf[len] = '\0';
-		*output = buf;
-	} else {
-		free(buf);
-	}
-	return ok;
+	bool timed_out = false;
+	bool ok = netns_exec_pump(&io, timeout_ms, &timed_out, err, errlen);
+	return netns_exec_finish(&io, pid, ok, timed_out, timeout_ms, output, status, err, errlen);
 
 fail_fds:
 	close(nsfd);

@@ -484,22 +484,32 @@ static bool netns_topo_addr(const char *s, struct netaddr *a, char *err, size_t 
 	return netaddr_parse(s, 500, a, err, errlen);
 }
 
-static bool netns_topo_build(struct netns_topo *t, const struct netns_topo_spec *spec,
-			     char *err, size_t errlen)
+/* The spec's namespaces, each with a netlink socket bound to it and lo
+ * up; each marked ours to remove as soon as it exists. */
+static bool netns_topo_make_ns(struct netns_topo *t, const struct netns_topo_spec *spec,
+			       char *err, size_t errlen)
 {
-	struct nl_sock **sk = t->in->sk;
-	char ifa[16], ifb[16];
-
 	for (int r = 0; r < NETNS_ROLE_COUNT; r++) {
 		if (!spec->has[r])
 			continue;
 		if (!netns_create(t->ns[r], err, errlen))
 			return false;
 		t->in->created[r] = true;
-		if (!netns_nl_open(t->ns[r], &sk[r], err, errlen) ||
-		    !netns_nl_up(sk[r], t->ns[r], "lo", err, errlen))
+		if (!netns_nl_open(t->ns[r], &t->in->sk[r], err, errlen) ||
+		    !netns_nl_up(t->in->sk[r], t->ns[r], "lo", err, errlen))
 			return false;
 	}
+	return true;
+}
+
+static bool netns_topo_build(struct netns_topo *t, const struct netns_topo_spec *spec,
+			     char *err, size_t errlen)
+{
+	struct nl_sock **sk = t->in->sk;
+	char ifa[16], ifb[16];
+
+	if (!netns_topo_make_ns(t, spec, err, errlen))
+		return false;
 	for (const struct netns_link_spec *l = spec->links; l->a_cidr; l++) {
 		netns_ifname(l->b, ifa);
 		netns_ifname(l->a, ifb);
@@ -700,11 +710,12 @@ static bool netns_remote_inside(const struct netns_remote *rm, char net[32], cha
 	return false;
 }
 
-struct netns_topo *netns_topo_remote(const char *prefix, const struct netns_remote *rm, char *err,
-				     size_t errlen)
+/* An empty topology toward the device: checked, allocated, its IKE
+ * addresses the profile's own (the harness's moved inside by the NAT
+ * step). */
+static struct netns_topo *netns_remote_alloc(const char *prefix, const struct netns_remote *rm,
+					     char *err, size_t errlen)
 {
-	if (!prefix)
-		prefix = NETNS_PREFIX_DEFAULT;
 	if (!netns_prefix_valid(prefix, err, errlen))
 		return NULL;
 	if (rm->nat && rm->local.family != AF_INET) {
@@ -724,77 +735,116 @@ struct netns_topo *netns_topo_remote(const char *prefix, const struct netns_remo
 	t->in = in;
 	in->remote = true;
 	snprintf(t->prefix, sizeof(t->prefix), "%s", prefix);
+	t->harness_ike = t->harness_public = rm->local;
+	t->peer_ike = t->peer_public = rm->device;
+	t->harness_ike.port = t->harness_public.port = t->peer_ike.port = t->peer_public.port = 500;
+	return t;
+}
+
+/* With nat: the inside network (netns_remote_inside; gw_in the box's
+ * end), the harness's IKE address on it, and the box's NAT rules, which
+ * map the profile's local address to the harness. */
+static bool netns_remote_plan_nat(struct netns_topo *t, const struct netns_remote *rm,
+				  char gw_in[32], char *e, size_t elen)
+{
+	struct netns_topo_internal *in = t->in;
+	char ahost[40];
+	bool ok = netns_remote_inside(rm, in->remote_net, in->remote_host, gw_in);
+	if (!ok)
+		snprintf(e, elen, "no TEST-NET left for the NAT box's inside network");
+	netns_ip_text(&rm->local, in->remote_public, sizeof(in->remote_public));
+	snprintf(ahost, sizeof(ahost), "%s", in->remote_host);
+	ok = ok && netns_topo_addr(ahost, &t->harness_ike, e, elen);
+	t->harness_nat = true;
+	in->remote_nat = (struct netns_nat_spec){
+		.box = NH, .inner = H, .outer = NH, .public_ip = in->remote_public,
+		.inner_net = in->remote_net, .inner_host = in->remote_host,
+		.outer_if = NETNS_REMOTE_IF,
+	};
+	return ok;
+}
+
+/* The edge namespace's way out, a macvlan on the host's interface:
+ *
+ *   [ edge ns ]
+ *    eth-dev local/len (macvlan) --- interface (parent, on the host)
+ */
+static bool netns_remote_edge(struct netns_topo *t, const struct netns_remote *rm,
+			      enum netns_role edge, char *e, size_t elen)
+{
+	struct netns_topo_internal *in = t->in;
+	char ip[64], cidr[80];
+	if (!netns_nl_macvlan(rm->interface, t->ns[edge], NETNS_REMOTE_IF, e, elen))
+		return false;
+	netns_ip_text(&rm->local, ip, sizeof(ip));
+	snprintf(cidr, sizeof(cidr), "%s/%u", ip, rm->prefix_len);
+	return netns_nl_addr(in->sk[edge], t->ns[edge], NETNS_REMOTE_IF, cidr, e, elen) &&
+	       netns_nl_up(in->sk[edge], t->ns[edge], NETNS_REMOTE_IF, e, elen);
+}
+
+/* harness -- NAT box: a veth on the inside network; everything of the
+ * harness's leaves through the box:
+ *
+ *   [ h ns ]                        [ nh ns ]
+ *    eth-nh remote_host/24 -------- eth-h gw_in/24
+ *    default via gw_in               NAT rules (netns_remote_plan_nat)
+ */
+static bool netns_remote_nat_link(struct netns_topo *t, const char *gw_in, char *e, size_t elen)
+{
+	struct netns_topo_internal *in = t->in;
+	char ifh[16], ifn[16], hcidr[40], ncidr[40];
+	netns_ifname(NH, ifh);
+	netns_ifname(H, ifn);
+	snprintf(hcidr, sizeof(hcidr), "%s/24", in->remote_host);
+	snprintf(ncidr, sizeof(ncidr), "%s/24", gw_in);
+	return netns_nl_veth(in->sk[H], t->ns[H], ifh, t->ns[NH], ifn, e, elen) &&
+	       netns_nl_addr(in->sk[H], t->ns[H], ifh, hcidr, e, elen) &&
+	       netns_nl_addr(in->sk[NH], t->ns[NH], ifn, ncidr, e, elen) &&
+	       netns_nl_up(in->sk[H], t->ns[H], ifh, e, elen) &&
+	       netns_nl_up(in->sk[NH], t->ns[NH], ifn, e, elen) &&
+	       netns_nl_route(in->sk[H], t->ns[H], ifh, "0.0.0.0/0", gw_in, e, elen) &&
+	       netns_nat(t, &in->remote_nat, e, elen);
+}
+
+/* The harness's own host inside its selector (for the tunnel's traffic)
+ * and, for a device off the link, the route to it through the gateway. */
+static bool netns_remote_routes(struct netns_topo *t, const struct netns_remote *rm,
+				enum netns_role edge, char *e, size_t elen)
+{
+	struct netns_topo_internal *in = t->in;
+	char ip[64], cidr[80];
+	if (rm->harness_host) {
+		snprintf(cidr, sizeof(cidr), "%s/32", rm->harness_host);
+		if (!netns_nl_addr(in->sk[H], t->ns[H], "lo", cidr, e, elen))
+			return false;
+	}
+	if (!rm->gateway)
+		return true;
+	netns_ip_text(&rm->device, ip, sizeof(ip));
+	snprintf(cidr, sizeof(cidr), "%s/%u", ip, rm->device.family == AF_INET ? 32 : 128);
+	return netns_nl_route(in->sk[edge], t->ns[edge], NETNS_REMOTE_IF, cidr, rm->gateway, e,
+			      elen);
+}
+
+struct netns_topo *netns_topo_remote(const char *prefix, const struct netns_remote *rm, char *err,
+				     size_t errlen)
+{
+	struct netns_topo *t = netns_remote_alloc(prefix ? prefix : NETNS_PREFIX_DEFAULT, rm, err,
+						  errlen);
+	if (!t)
+		return NULL;
 	struct netns_topo_spec spec = { .name = "remote" };
 	spec.has[H] = true;
 	spec.has[NH] = rm->nat;
 	/* the namespace that holds the macvlan: the NAT box, or the harness */
 	enum netns_role edge = rm->nat ? NH : H;
-	char e[256], cidr[80], gw_in[32] = "";
-	t->harness_ike = t->harness_public = rm->local;
-	t->peer_ike = t->peer_public = rm->device;
-	t->harness_ike.port = t->harness_public.port = t->peer_ike.port = t->peer_public.port = 500;
-	bool ok = true;
-	if (rm->nat) {
-		char ahost[40];
-		ok = netns_remote_inside(rm, in->remote_net, in->remote_host, gw_in);
-		if (!ok)
-			snprintf(e, sizeof(e), "no TEST-NET left for the NAT box's inside network");
-		netns_ip_text(&rm->local, in->remote_public, sizeof(in->remote_public));
-		snprintf(ahost, sizeof(ahost), "%s", in->remote_host);
-		ok = ok && netns_topo_addr(ahost, &t->harness_ike, e, sizeof(e));
-		t->harness_nat = true;
-		in->remote_nat = (struct netns_nat_spec){
-			.box = NH, .inner = H, .outer = NH, .public_ip = in->remote_public,
-			.inner_net = in->remote_net, .inner_host = in->remote_host,
-			.outer_if = NETNS_REMOTE_IF,
-		};
-	}
-	ok = ok && netns_topo_names(t, &spec, e, sizeof(e));
-	for (int r = 0; ok && r < NETNS_ROLE_COUNT; r++) {
-		if (!spec.has[r])
-			continue;
-		ok = netns_create(t->ns[r], e, sizeof(e));
-		if (ok)
-			in->created[r] = true;
-		ok = ok && netns_nl_open(t->ns[r], &in->sk[r], e, sizeof(e)) &&
-		     netns_nl_up(in->sk[r], t->ns[r], "lo", e, sizeof(e));
-	}
-	ok = ok && netns_nl_macvlan(rm->interface, t->ns[edge], NETNS_REMOTE_IF, e, sizeof(e));
-	if (ok) {
-		char ip[64];
-		netns_ip_text(&rm->local, ip, sizeof(ip));
-		snprintf(cidr, sizeof(cidr), "%s/%u", ip, rm->prefix_len);
-		ok = netns_nl_addr(in->sk[edge], t->ns[edge], NETNS_REMOTE_IF, cidr, e, sizeof(e)) &&
-		     netns_nl_up(in->sk[edge], t->ns[edge], NETNS_REMOTE_IF, e, sizeof(e));
-	}
-	if (ok && rm->nat) {
-		/* harness -- NAT box: a veth on the inside network; everything
-		   of the harness's leaves through the box */
-		char ifh[16], ifn[16], hcidr[40], ncidr[40];
-		netns_ifname(NH, ifh);
-		netns_ifname(H, ifn);
-		snprintf(hcidr, sizeof(hcidr), "%s/24", in->remote_host);
-		snprintf(ncidr, sizeof(ncidr), "%s/24", gw_in);
-		ok = netns_nl_veth(in->sk[H], t->ns[H], ifh, t->ns[NH], ifn, e, sizeof(e)) &&
-		     netns_nl_addr(in->sk[H], t->ns[H], ifh, hcidr, e, sizeof(e)) &&
-		     netns_nl_addr(in->sk[NH], t->ns[NH], ifn, ncidr, e, sizeof(e)) &&
-		     netns_nl_up(in->sk[H], t->ns[H], ifh, e, sizeof(e)) &&
-		     netns_nl_up(in->sk[NH], t->ns[NH], ifn, e, sizeof(e)) &&
-		     netns_nl_route(in->sk[H], t->ns[H], ifh, "0.0.0.0/0", gw_in, e, sizeof(e)) &&
-		     netns_nat(t, &in->remote_nat, e, sizeof(e));
-	}
-	/* the harness's own host inside its selector, for the tunnel's traffic */
-	if (ok && rm->harness_host) {
-		snprintf(cidr, sizeof(cidr), "%s/32", rm->harness_host);
-		ok = netns_nl_addr(in->sk[H], t->ns[H], "lo", cidr, e, sizeof(e));
-	}
-	if (ok && rm->gateway) {
-		char ip[64];
-		netns_ip_text(&rm->device, ip, sizeof(ip));
-		snprintf(cidr, sizeof(cidr), "%s/%u", ip, rm->device.family == AF_INET ? 32 : 128);
-		ok = netns_nl_route(in->sk[edge], t->ns[edge], NETNS_REMOTE_IF, cidr, rm->gateway, e,
-				    sizeof(e));
-	}
+	char e[256], gw_in[32] = "";
+	bool ok = !rm->nat || netns_remote_plan_nat(t, rm, gw_in, e, sizeof(e));
+	ok = ok && netns_topo_names(t, &spec, e, sizeof(e)) &&
+	     netns_topo_make_ns(t, &spec, e, sizeof(e)) &&
+	     netns_remote_edge(t, rm, edge, e, sizeof(e)) &&
+	     (!rm->nat || netns_remote_nat_link(t, gw_in, e, sizeof(e))) &&
+	     netns_remote_routes(t, rm, edge, e, sizeof(e));
 	if (!ok) {
 		snprintf(err, errlen, "toward the device on %s: %s", rm->interface, e);
 		netns_topo_free(t);

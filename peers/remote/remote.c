@@ -1,4 +1,5 @@
-/* The remote peer: a device driven only through its profile (remote.h). */
+/* The remote peer driver: a device driven only through its profile's
+ * commands, and the peer_ops table (remote.h). */
 #include "peers/remote/remote.h"
 
 #include <errno.h>
@@ -229,53 +230,7 @@ static bool remote_initiate(struct peer *p, const struct peer_case *c, char *err
 	return true;
 }
 
-void remote_parse_state(const char *text, struct peer_sa_view *out)
-{
-	memset(out, 0, sizeof(*out));
-	snprintf(out->raw, sizeof(out->raw), "%s", text);
-	for (const char *line = text; line && *line;) {
-		const char *nl = strchr(line, '\n');
-		char one[512];
-		size_t l = nl ? (size_t)(nl - line) : strlen(line);
-		snprintf(one, sizeof(one), "%.*s", (int)(l < sizeof(one) ? l : sizeof(one) - 1), line);
-		if (!out->present && !strncmp(one, "sa ", 3) && strstr(one, " state=established")) {
-			out->present = true;
-			out->encr = (uint16_t)peer_state_field(one, "encr");
-			out->keylen = (uint16_t)peer_state_field(one, "keylen");
-			out->hash = (uint16_t)peer_state_field(one, "hash");
-			out->group = (uint16_t)peer_state_field(one, "group");
-			out->life_sec = (uint32_t)peer_state_field(one, "life_sec");
-			/* optional: who the device found behind a NAT, its port */
-			out->nat_known = peer_state_has(one, "nat_device") ||
-					 peer_state_has(one, "nat_harness") ||
-					 peer_state_has(one, "nat_fake") || peer_state_has(one, "port");
-			out->nat_local = peer_state_field(one, "nat_device") != 0;
-			out->nat_remote = peer_state_field(one, "nat_harness") != 0;
-			out->nat_fake = peer_state_field(one, "nat_fake") != 0;
-			out->local_port = (uint16_t)peer_state_field(one, "port");
-		} else if (out->present && !out->child.present && !strncmp(one, "child ", 6)) {
-			struct peer_child_view *ch = &out->child;
-			ch->present = true;
-			ch->transform = (uint16_t)peer_state_field(one, "transform");
-			ch->keylen = (uint16_t)peer_state_field(one, "keylen");
-			ch->auth = (uint16_t)peer_state_field(one, "auth");
-			ch->group = (uint16_t)peer_state_field(one, "group");
-			ch->encap = peer_state_field(one, "encap") != 0;
-			ch->life_sec = (uint32_t)peer_state_field(one, "life_sec");
-			peer_state_spi(one, "spi_in", ch->spi_in);
-			peer_state_spi(one, "spi_out", ch->spi_out);
-			ch->counters_unknown = !peer_state_has(one, "packets_in");
-			ch->packets_in = peer_state_field(one, "packets_in");
-			ch->packets_out = peer_state_field(one, "packets_out");
-			ch->bytes_in = peer_state_field(one, "bytes_in");
-			ch->bytes_out = peer_state_field(one, "bytes_out");
-			ch->natoa_known = peer_state_has(one, "natoa");
-			ch->natoa = peer_state_field(one, "natoa") != 0;
-		}
-		line = nl ? nl + 1 : NULL;
-	}
-}
-
+/* The device's sa_state command, run and read (view.c). */
 static bool remote_view(struct peer *p, const struct peer_case *c, struct peer_sa_view *out,
 			char *err, size_t errlen)
 {

@@ -4,7 +4,12 @@
  * profile's commands, when given, make it initiate, reset it between cases
  * and print its SA state; without sa_state its view is unknown and the
  * harness's own record stands. Cases are paced: a case starts no sooner
- * than `settle` after the device was last looked at. */
+ * than `settle` after the device was last looked at.
+ *
+ *   view.c     the sa_state output's lines into a view (pure)
+ *   remote.c   the profile's commands, pacing and the peer_ops table
+ *
+ * No conf.c: the device's configuration is its own. */
 #ifndef IKEC_PEERS_REMOTE_H
 #define IKEC_PEERS_REMOTE_H
 

@@ -6,7 +6,11 @@
  * milliseconds, so there is no reload); initiate starts an initiator that
  * runs one exchange and then keeps its SA. The process keeps its SAs in
  * DIR/state (--state), which view reads; its log is DIR/peer.log; it
- * carries ESP through UDP-encapsulated children (--dataplane user). */
+ * carries ESP through UDP-encapsulated children (--dataplane user).
+ *
+ *   conf.c   the peer config text (pure)
+ *   view.c   the state file's lines into a view (pure)
+ *   self.c   the process's lifecycle and the peer_ops table */
 #ifndef IKEC_PEERS_SELF_H
 #define IKEC_PEERS_SELF_H
 
@@ -22,5 +26,10 @@ struct peer *self_peer_new(const char *bin, const char *ns, const char *dir, cha
  * field cannot be expressed (or buf is too small). */
 bool self_peer_config(const struct peer_case *c, char *buf, size_t len, char *err,
 		      size_t errlen);
+/* The --state file's text into a view (docs/peer-config.md): the last
+ * established sa line and the first live child of that SA after it;
+ * present false when there is none. The text is kept in out->raw
+ * (truncated to fit). */
+void self_parse_state(const char *text, struct peer_sa_view *out);
 
 #endif

@@ -244,8 +244,9 @@ static bool ss_path_ok(const char *p)
 	return p && p[0] == '/' && ss_quotable((const uint8_t *)p, strlen(p));
 }
 
-bool strongswan_swanctl_conf(const struct peer_case *c, char *buf, size_t len,
-			     char *err, size_t errlen)
+/* What swanctl.conf cannot say for the case: refused before anything is
+ * made of it. *sig: signature auth (else PSK). */
+static bool ss_conf_check(const struct peer_case *c, bool *sig, char *err, size_t errlen)
 {
 	if (!ss_name_ok(c->name)) {
 		snprintf(err, errlen, "case name '%s': strongSwan connection names here are "
@@ -258,9 +259,9 @@ bool strongswan_swanctl_conf(const struct peer_case *c, char *buf, size_t len,
 		return false;
 	}
 	bool psk = c->auth == IKE_AUTH_PSK;
-	bool sig = c->auth == IKE_AUTH_RSA || c->auth == IKE_AUTH_ECDSA_256 ||
-		   c->auth == IKE_AUTH_ECDSA_384 || c->auth == IKE_AUTH_ECDSA_521;
-	if (!psk && !sig) {
+	*sig = c->auth == IKE_AUTH_RSA || c->auth == IKE_AUTH_ECDSA_256 ||
+	       c->auth == IKE_AUTH_ECDSA_384 || c->auth == IKE_AUTH_ECDSA_521;
+	if (!psk && !*sig) {
 		snprintf(err, errlen, "%s: auth method %u not supported for strongSwan", c->name,
 			 c->auth);
 		return false;
@@ -269,8 +270,8 @@ bool strongswan_swanctl_conf(const struct peer_case *c, char *buf, size_t len,
 		snprintf(err, errlen, "%s: PSK authentication without a PSK", c->name);
 		return false;
 	}
-	if (sig && (!ss_path_ok(c->cert_path) || !ss_path_ok(c->key_path) ||
-		    (c->ca_path && !ss_path_ok(c->ca_path)))) {
+	if (*sig && (!ss_path_ok(c->cert_path) || !ss_path_ok(c->key_path) ||
+		     (c->ca_path && !ss_path_ok(c->ca_path)))) {
 		snprintf(err, errlen, "%s: signature auth needs absolute, quotable key and "
 			 "certificate paths", c->name);
 		return false;
@@ -285,33 +286,51 @@ bool strongswan_swanctl_conf(const struct peer_case *c, char *buf, size_t len,
 			 c->name);
 		return false;
 	}
-	char props[1024], esp[1024], lid[300], rid[300], la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN];
-	char lts[128] = "", rts[128] = "";
-	if (!strongswan_ike_proposals(c->p1, c->np1, props, sizeof(props), err, errlen) ||
-	    !strongswan_esp_proposals(c->p2, c->np2, esp, sizeof(esp), err, errlen) ||
-	    !ss_id_str(&c->local_id, &c->local, lid, sizeof(lid), "local", err, errlen) ||
-	    !ss_id_str(&c->remote_id, &c->remote, rid, sizeof(rid), "remote", err, errlen))
+	return true;
+}
+
+/* The case's values in strongSwan's spelling, the file's words. */
+struct ss_conf_words {
+	bool psk, sig;
+	char props[1024], esp[1024], lid[300], rid[300];
+	char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN];
+	char lts[128], rts[128];      /* "" when the case has none */
+};
+
+static bool ss_conf_spell(const struct peer_case *c, struct ss_conf_words *w, char *err,
+			  size_t errlen)
+{
+	w->psk = c->auth == IKE_AUTH_PSK;
+	w->lts[0] = w->rts[0] = '\0';
+	if (!strongswan_ike_proposals(c->p1, c->np1, w->props, sizeof(w->props), err, errlen) ||
+	    !strongswan_esp_proposals(c->p2, c->np2, w->esp, sizeof(w->esp), err, errlen) ||
+	    !ss_id_str(&c->local_id, &c->local, w->lid, sizeof(w->lid), "local", err, errlen) ||
+	    !ss_id_str(&c->remote_id, &c->remote, w->rid, sizeof(w->rid), "remote", err, errlen))
 		return false;
-	if (!ss_addr_str(&c->local, la, sizeof(la)) || !ss_addr_str(&c->remote, ra, sizeof(ra))) {
+	if (!ss_addr_str(&c->local, w->la, sizeof(w->la)) ||
+	    !ss_addr_str(&c->remote, w->ra, sizeof(w->ra))) {
 		snprintf(err, errlen, "%s: local and remote IKE addresses are required", c->name);
 		return false;
 	}
-	if ((c->ts_local.set && !ss_ts_str(&c->ts_local, lts, sizeof(lts), "local", err, errlen)) ||
-	    (c->ts_remote.set && !ss_ts_str(&c->ts_remote, rts, sizeof(rts), "remote", err, errlen)))
+	if ((c->ts_local.set &&
+	     !ss_ts_str(&c->ts_local, w->lts, sizeof(w->lts), "local", err, errlen)) ||
+	    (c->ts_remote.set &&
+	     !ss_ts_str(&c->ts_remote, w->rts, sizeof(w->rts), "remote", err, errlen)))
 		return false;
+	return true;
+}
 
-	struct ss_out o = { buf, len, 0, 0, len == 0 };
-	if (len)
-		buf[0] = '\0';
-	ss_line(&o, "# ike-conform case %s (generated)", c->name);
-	ss_open(&o, "connections");
-	ss_open(&o, c->name);
-	ss_line(&o, "version = 1");
+/* connections.NAME: the IKE SA's addresses, proposals, lifetimes and the
+ * two ends' authentication (left open for its children). */
+static void ss_conf_ike(struct ss_out *o, const struct peer_case *c,
+			const struct ss_conf_words *w)
+{
+	ss_line(o, "version = 1");
 	if (c->exchange == WIRE_X_AGGR)
-		ss_line(&o, "aggressive = yes");
-	ss_line(&o, "local_addrs = %s", la);
-	ss_line(&o, "remote_addrs = %s", ra);
-	ss_line(&o, "proposals = %s", props);
+		ss_line(o, "aggressive = yes");
+	ss_line(o, "local_addrs = %s", w->la);
+	ss_line(o, "remote_addrs = %s", w->ra);
+	ss_line(o, "proposals = %s", w->props);
 	uint32_t life = c->np1 ? c->p1[0].life_sec : 0;
 	if (life) {
 		/* strongSwan's Main/Aggressive Mode initiator proposes
@@ -322,69 +341,98 @@ bool strongswan_swanctl_conf(const struct peer_case *c, char *buf, size_t len,
 		 * over = L/10; no rekey_time (IKEv1 reauthenticates) and no
 		 * random jitter, so the numbers are the same every run. */
 		uint32_t over = strongswan_over_time(life);
-		ss_line(&o, "reauth_time = %us", life - over);
-		ss_line(&o, "rekey_time = 0s");
-		ss_line(&o, "over_time = %us", over);
-		ss_line(&o, "rand_time = 0s");
+		ss_line(o, "reauth_time = %us", life - over);
+		ss_line(o, "rekey_time = 0s");
+		ss_line(o, "over_time = %us", over);
+		ss_line(o, "rand_time = 0s");
 	}
-	ss_line(&o, "dpd_delay = 0s");
+	ss_line(o, "dpd_delay = 0s");
 	if (c->force_encap)
-		ss_line(&o, "encap = yes");
-	ss_open(&o, "local");
-	ss_line(&o, "auth = %s", psk ? "psk" : "pubkey");
-	ss_line(&o, "id = \"%s\"", lid);
-	if (sig)
-		ss_line(&o, "certs = %s", c->cert_path);
-	ss_close(&o);
-	ss_open(&o, "remote");
-	ss_line(&o, "auth = %s", psk ? "psk" : "pubkey");
-	ss_line(&o, "id = \"%s\"", rid);
-	if (sig && c->ca_path)
-		ss_line(&o, "cacerts = %s", c->ca_path);
-	ss_close(&o);
-	ss_open(&o, "children");
-	ss_open(&o, c->name);
-	if (*lts)
-		ss_line(&o, "local_ts = %s", lts);
-	if (*rts)
-		ss_line(&o, "remote_ts = %s", rts);
-	ss_line(&o, "esp_proposals = %s", esp);
-	ss_line(&o, "mode = %s", c->transport_mode ? "transport" : "tunnel");
+		ss_line(o, "encap = yes");
+	ss_open(o, "local");
+	ss_line(o, "auth = %s", w->psk ? "psk" : "pubkey");
+	ss_line(o, "id = \"%s\"", w->lid);
+	if (w->sig)
+		ss_line(o, "certs = %s", c->cert_path);
+	ss_close(o);
+	ss_open(o, "remote");
+	ss_line(o, "auth = %s", w->psk ? "psk" : "pubkey");
+	ss_line(o, "id = \"%s\"", w->rid);
+	if (w->sig && c->ca_path)
+		ss_line(o, "cacerts = %s", c->ca_path);
+	ss_close(o);
+}
+
+/* children.NAME: selectors, ESP proposals, mode and the child's life. */
+static void ss_conf_child(struct ss_out *o, const struct peer_case *c,
+			  const struct ss_conf_words *w)
+{
+	ss_open(o, "children");
+	ss_open(o, c->name);
+	if (*w->lts)
+		ss_line(o, "local_ts = %s", w->lts);
+	if (*w->rts)
+		ss_line(o, "remote_ts = %s", w->rts);
+	ss_line(o, "esp_proposals = %s", w->esp);
+	ss_line(o, "mode = %s", c->transport_mode ? "transport" : "tunnel");
 	uint32_t clife = c->p2[0].life_sec;
 	if (clife) {
 		/* Quick Mode proposes life_time (quick_mode.c get_lifetimes) */
-		ss_line(&o, "life_time = %us", clife);
+		ss_line(o, "life_time = %us", clife);
 		/* charon rekeys a child at rekey_time (minus up to rand_time,
 		   0 here so the moment is the same every run), whichever side
 		   initiated it; a margin asks for an earlier rekey */
 		uint32_t margin = (c->rekey_margin_ms + 999) / 1000;
-		ss_line(&o, "rekey_time = %us",
+		ss_line(o, "rekey_time = %us",
 			margin && margin < clife ? clife - margin : clife - clife / 10);
-		ss_line(&o, "rand_time = 0s");
+		ss_line(o, "rand_time = 0s");
 	}
 	if (c->p2[0].life_kb)
-		ss_line(&o, "life_bytes = %llu", (unsigned long long)c->p2[0].life_kb * 1024);
-	ss_line(&o, "start_action = none");
-	ss_close(&o);
-	ss_close(&o);
-	ss_close(&o);
-	ss_close(&o);
-	if (psk) {
+		ss_line(o, "life_bytes = %llu", (unsigned long long)c->p2[0].life_kb * 1024);
+	ss_line(o, "start_action = none");
+	ss_close(o);
+	ss_close(o);
+}
+
+/* secrets: the PSK for the two IDs, or a pointer to private/. */
+static void ss_conf_secrets(struct ss_out *o, const struct peer_case *c,
+			    const struct ss_conf_words *w)
+{
+	if (w->psk) {
 		char sec[80];
 		snprintf(sec, sizeof(sec), "ike-%s", c->name);
-		ss_open(&o, "secrets");
-		ss_open(&o, sec);
-		ss_secret_line(&o, c->psk);
-		ss_line(&o, "id-1 = \"%s\"", lid);
-		ss_line(&o, "id-2 = \"%s\"", rid);
-		ss_close(&o);
+		ss_open(o, "secrets");
+		ss_open(o, sec);
+		ss_secret_line(o, c->psk);
+		ss_line(o, "id-1 = \"%s\"", w->lid);
+		ss_line(o, "id-2 = \"%s\"", w->rid);
+		ss_close(o);
 	} else {
 		/* swanctl reads private keys only from the private/ folder beside
 		 * this file (a secrets section would just hold a passphrase) */
-		ss_open(&o, "secrets");
-		ss_line(&o, "# private key: private/ beside this file");
+		ss_open(o, "secrets");
+		ss_line(o, "# private key: private/ beside this file");
 	}
+	ss_close(o);
+}
+
+bool strongswan_swanctl_conf(const struct peer_case *c, char *buf, size_t len,
+			     char *err, size_t errlen)
+{
+	struct ss_conf_words w;
+	if (!ss_conf_check(c, &w.sig, err, errlen) || !ss_conf_spell(c, &w, err, errlen))
+		return false;
+	struct ss_out o = { buf, len, 0, 0, len == 0 };
+	if (len)
+		buf[0] = '\0';
+	ss_line(&o, "# ike-conform case %s (generated)", c->name);
+	ss_open(&o, "connections");
+	ss_open(&o, c->name);
+	ss_conf_ike(&o, c, &w);
+	ss_conf_child(&o, c, &w);
 	ss_close(&o);
+	ss_close(&o);
+	ss_conf_secrets(&o, c, &w);
 	return ss_done(&o, "swanctl.conf", err, errlen);
 }
 

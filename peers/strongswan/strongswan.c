@@ -142,6 +142,42 @@ static bool ss_reap(pid_t pid, unsigned ms, int *status)
 	}
 }
 
+/* swanctl's output on fd until EOF or ms pass (*timed_out): what fits
+ * into out (outlen - 1 bytes at most), the rest read and dropped.
+ * Returns the bytes kept. */
+static size_t ss_swanctl_collect(int fd, char *out, size_t outlen, unsigned ms, bool *timed_out)
+{
+	size_t got = 0;
+	char scratch[512];
+	uint64_t end = clock_ms() + ms;
+	for (;;) {
+		uint64_t now = clock_ms();
+		if (now >= end) {
+			*timed_out = true;
+			break;
+		}
+		struct pollfd pf = { fd, POLLIN, 0 };
+		int r = poll(&pf, 1, (int)(end - now));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			*timed_out = r == 0;
+			break;
+		}
+		/* keep what fits, drain the rest */
+		char *dst = out && got + 1 < outlen ? out + got : scratch;
+		size_t room = out && got + 1 < outlen ? outlen - 1 - got : sizeof(scratch);
+		ssize_t k = read(fd, dst, room);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		if (dst != scratch)
+			got += (size_t)k;
+	}
+	return got;
+}
+
 /* Run swanctl with our strongswan.conf, output captured (bounded) into
  * out; killed after ms. Returns the exit status, -1 when it could not run
  * or timed out (err says which). */
@@ -173,35 +209,8 @@ static int ss_swanctl(struct ss_peer *p, const char *const *args, char *out, siz
 		_exit(127);
 	}
 	close(fds[1]);
-	size_t got = 0;
-	char scratch[512];
-	uint64_t end = clock_ms() + ms;
 	bool timed_out = false;
-	for (;;) {
-		uint64_t now = clock_ms();
-		if (now >= end) {
-			timed_out = true;
-			break;
-		}
-		struct pollfd pf = { fds[0], POLLIN, 0 };
-		int r = poll(&pf, 1, (int)(end - now));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			timed_out = r == 0;
-			break;
-		}
-		/* keep what fits, drain the rest */
-		char *dst = out && got + 1 < outlen ? out + got : scratch;
-		size_t room = out && got + 1 < outlen ? outlen - 1 - got : sizeof(scratch);
-		ssize_t k = read(fds[0], dst, room);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		if (dst != scratch)
-			got += (size_t)k;
-	}
+	size_t got = ss_swanctl_collect(fds[0], out, outlen, ms, &timed_out);
 	close(fds[0]);
 	if (out && outlen)
 		out[got] = '\0';
@@ -259,72 +268,52 @@ bool strongswan_kernel_esp(void)
 	return ok;
 }
 
-/* Start charon and wait until vici answers. */
-static bool ss_start(struct ss_peer *p, char *err, size_t errlen)
+/* In the forked child: into the case's network namespace and a private
+ * mount namespace with its own /run, then exec charon. Never returns. */
+__attribute__((noreturn))
+static void ss_charon_exec(const struct ss_peer *p, int nsfd, int outfd, pid_t parent)
 {
-	char nspath[128], sock[SS_PATH], outpath[SS_PATH], logpath[SS_PATH];
-	snprintf(nspath, sizeof(nspath), "/run/netns/%s", p->pub.ns);
-	if (!ss_path(sock, sizeof(sock), p->pub.dir, "vici", err, errlen) ||
-	    !ss_path(outpath, sizeof(outpath), p->pub.dir, "charon.out", err, errlen) ||
-	    !ss_path(logpath, sizeof(logpath), p->pub.dir, "charon.log", err, errlen))
-		return false;
-	unlink(sock);  /* a dead charon's socket; ours, not an artifact */
-	int nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
-	if (nsfd < 0) {
-		snprintf(err, errlen, "namespace '%s': %s: %s", p->pub.ns, nspath, strerror(errno));
-		return false;
-	}
-	int outfd = open(outpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (outfd < 0) {
-		snprintf(err, errlen, "opening %s: %s", outpath, strerror(errno));
-		close(nsfd);
-		return false;
-	}
 	char *const argv[] = { (char *)"charon", NULL };
-	char *const envp[] = { p->env_conf, (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid < 0) {
-		snprintf(err, errlen, "starting charon: fork: %s", strerror(errno));
-		close(nsfd);
-		close(outfd);
-		return false;
-	}
-	if (pid == 0) {
-		/* charon must not outlive the driver's process */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		dup2(outfd, 1);
-		dup2(outfd, 2);
-		setpgid(0, 0);  /* not in the terminal's process group */
-		const char *step = "setns";
-		if (setns(nsfd, CLONE_NEWNET) < 0)
-			goto fail;
-		step = "unshare(CLONE_NEWNS)";
-		if (unshare(CLONE_NEWNS) < 0)
-			goto fail;
-		/* private propagation first, or the tmpfs would show on the host */
-		step = "mount --make-rprivate /";
-		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-			goto fail;
-		step = "mount tmpfs /run";
-		if (mount("none", "/run", "tmpfs", 0, "mode=0755") < 0)
-			goto fail;
-		execve(STRONGSWAN_CHARON, argv, envp);
-		step = "exec " STRONGSWAN_CHARON;
+	char *const envp[] = { (char *)p->env_conf, (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+			       NULL };
+	/* charon must not outlive the driver's process */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	dup2(outfd, 1);
+	dup2(outfd, 2);
+	setpgid(0, 0);  /* not in the terminal's process group */
+	const char *step = "setns";
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		goto fail;
+	step = "unshare(CLONE_NEWNS)";
+	if (unshare(CLONE_NEWNS) < 0)
+		goto fail;
+	/* private propagation first, or the tmpfs would show on the host */
+	step = "mount --make-rprivate /";
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		goto fail;
+	step = "mount tmpfs /run";
+	if (mount("none", "/run", "tmpfs", 0, "mode=0755") < 0)
+		goto fail;
+	execve(STRONGSWAN_CHARON, argv, envp);
+	step = "exec " STRONGSWAN_CHARON;
 fail:
-		dprintf(2, "ike-conform: charon start: %s: %s\n", step, strerror(errno));
-		_exit(126);
-	}
-	close(nsfd);
-	close(outfd);
-	p->pid = pid;
+	dprintf(2, "ike-conform: charon start: %s: %s\n", step, strerror(errno));
+	_exit(126);
+}
+
+/* Until charon answers `swanctl --stats` on sock (true), exits (false,
+ * with the tails of its output and log), or SS_START_MS pass (false,
+ * charon killed). */
+static bool ss_start_wait(struct ss_peer *p, const char *sock, const char *outpath,
+			  const char *logpath, char *err, size_t errlen)
+{
 	uint64_t end = clock_ms() + SS_START_MS;
 	char out[256], e[256] = "";
 	for (;;) {
 		int status;
-		if (waitpid(pid, &status, WNOHANG) == pid) {
+		if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
 			char tail[600], otail[300];
 			ss_tail(logpath, tail, sizeof(tail));
 			ss_tail(outpath, otail, sizeof(otail));
@@ -346,10 +335,47 @@ fail:
 	ss_tail(logpath, tail, sizeof(tail));
 	snprintf(err, errlen, "charon in '%s' did not answer on %s within %d ms (%s); "
 		 "charon.log: %s", p->pub.ns, sock, SS_START_MS, *e ? e : "no socket", tail);
-	kill(pid, SIGKILL);
-	ss_reap(pid, 2000, NULL);
+	kill(p->pid, SIGKILL);
+	ss_reap(p->pid, 2000, NULL);
 	p->pid = 0;
 	return false;
+}
+
+/* Start charon and wait until vici answers. */
+static bool ss_start(struct ss_peer *p, char *err, size_t errlen)
+{
+	char nspath[128], sock[SS_PATH], outpath[SS_PATH], logpath[SS_PATH];
+	snprintf(nspath, sizeof(nspath), "/run/netns/%s", p->pub.ns);
+	if (!ss_path(sock, sizeof(sock), p->pub.dir, "vici", err, errlen) ||
+	    !ss_path(outpath, sizeof(outpath), p->pub.dir, "charon.out", err, errlen) ||
+	    !ss_path(logpath, sizeof(logpath), p->pub.dir, "charon.log", err, errlen))
+		return false;
+	unlink(sock);  /* a dead charon's socket; ours, not an artifact */
+	int nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0) {
+		snprintf(err, errlen, "namespace '%s': %s: %s", p->pub.ns, nspath, strerror(errno));
+		return false;
+	}
+	int outfd = open(outpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (outfd < 0) {
+		snprintf(err, errlen, "opening %s: %s", outpath, strerror(errno));
+		close(nsfd);
+		return false;
+	}
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "starting charon: fork: %s", strerror(errno));
+		close(nsfd);
+		close(outfd);
+		return false;
+	}
+	if (pid == 0)
+		ss_charon_exec(p, nsfd, outfd, parent);
+	close(nsfd);
+	close(outfd);
+	p->pid = pid;
+	return ss_start_wait(p, sock, outpath, logpath, err, errlen);
 }
 
 /* End charon: SIGTERM, then SIGKILL; always reaped. */
@@ -535,12 +561,9 @@ static bool ss_abs(const char *in, char *buf, const char **out, char *err, size_
 	return true;
 }
 
-static bool ss_configure(struct peer *pub, const struct peer_case *c, char *err, size_t errlen)
+/* What charon cannot be told: refused, never run with its defaults. */
+static bool ss_configure_refuse(const struct peer_case *c, char *err, size_t errlen)
 {
-	struct ss_peer *p = (struct ss_peer *)pub;
-	struct peer_case cc = *c;
-	char key[PATH_MAX], cert[PATH_MAX], ca[PATH_MAX];
-	/* what charon cannot be told: refused, never run with its defaults */
 	if (c->life_policy_set) {
 		snprintf(err, errlen, "strongSwan has no lifetime policy setting (lifetime_policy is "
 			 "for the self peer)");
@@ -551,22 +574,59 @@ static bool ss_configure(struct peer *pub, const struct peer_case *c, char *err,
 			 "natt is for the self peer");
 		return false;
 	}
-	/* keep_alive is charon-wide: rewritten and reloaded when a case
-	   changes it; an IKE SA reads it when it is made */
+	return true;
+}
+
+/* keep_alive is charon-wide: rewritten and reloaded when a case changes
+ * it; an IKE SA reads it when it is made. */
+static bool ss_configure_keepalive(struct ss_peer *p, const struct peer_case *c, char *err,
+				   size_t errlen)
+{
 	uint32_t ka = (c->keepalive_ms + 999) / 1000;
-	if (ka != p->keepalive_s) {
-		char conf[4096], out[512], e[256];
-		const char *args[] = { "--reload-settings", NULL };
-		if (!strongswan_charon_conf(p->pub.dir, p->libipsec, ka, conf, sizeof(conf), err,
-					    errlen) ||
-		    !ss_write_file(p->conf, conf, err, errlen))
-			return false;
-		if (ss_swanctl(p, args, out, sizeof(out), SS_CMD_MS, e, sizeof(e)) != 0) {
-			snprintf(err, errlen, "swanctl --reload-settings: %s", e[0] ? e : out);
-			return false;
-		}
-		p->keepalive_s = ka;
+	if (ka == p->keepalive_s)
+		return true;
+	char conf[4096], out[512], e[256];
+	const char *args[] = { "--reload-settings", NULL };
+	if (!strongswan_charon_conf(p->pub.dir, p->libipsec, ka, conf, sizeof(conf), err,
+				    errlen) ||
+	    !ss_write_file(p->conf, conf, err, errlen))
+		return false;
+	if (ss_swanctl(p, args, out, sizeof(out), SS_CMD_MS, e, sizeof(e)) != 0) {
+		snprintf(err, errlen, "swanctl --reload-settings: %s", e[0] ? e : out);
+		return false;
 	}
+	p->keepalive_s = ka;
+	return true;
+}
+
+/* swanctl --file loads keys from private/ beside the file, and CA
+ * certificates from x509ca/. */
+static bool ss_configure_pki(const char *dir, const struct peer_case *cc, char *err,
+			     size_t errlen)
+{
+	char pdir[SS_PATH], kfile[SS_PATH];
+	const char *base = strrchr(cc->key_path, '/') + 1;
+	if (!ss_path(pdir, sizeof(pdir), dir, "private", err, errlen) ||
+	    !ss_mkdirs(pdir, err, errlen) ||
+	    !ss_path(kfile, sizeof(kfile), pdir, base, err, errlen) ||
+	    !ss_copy(cc->key_path, kfile, err, errlen))
+		return false;
+	char cadir[SS_PATH];
+	err[0] = '\0';
+	if (cc->ca_path && (!ss_path(cadir, sizeof(cadir), dir, "x509ca", err, errlen) ||
+			    !ss_mkdirs(cadir, err, errlen) ||
+			    !ss_split_cas(cc->ca_path, cadir, err, errlen)))
+		return false;
+	return true;
+}
+
+/* swanctl.conf (with absolute PEM paths) into the case's artifacts, or
+ * the driver's directory; its path into file. */
+static bool ss_configure_files(struct ss_peer *p, const struct peer_case *c, char *file,
+			       size_t filelen, char *err, size_t errlen)
+{
+	struct peer_case cc = *c;
+	char key[PATH_MAX], cert[PATH_MAX], ca[PATH_MAX];
 	if (!ss_abs(c->key_path, key, &cc.key_path, err, errlen) ||
 	    !ss_abs(c->cert_path, cert, &cc.cert_path, err, errlen) ||
 	    !ss_abs(c->ca_path, ca, &cc.ca_path, err, errlen))
@@ -575,27 +635,22 @@ static bool ss_configure(struct peer *pub, const struct peer_case *c, char *err,
 	if (!strongswan_swanctl_conf(&cc, text, sizeof(text), err, errlen))
 		return false;
 	const char *dir = c->artifacts ? c->artifacts : p->pub.dir;
-	char file[SS_PATH];
 	if (!ss_mkdirs(dir, err, errlen) ||
-	    !ss_path(file, sizeof(file), dir, "swanctl.conf", err, errlen) ||
+	    !ss_path(file, filelen, dir, "swanctl.conf", err, errlen) ||
 	    !ss_write_file(file, text, err, errlen))
 		return false;
-	if (cc.key_path && c->auth != IKE_AUTH_PSK) {
-		/* swanctl --file loads keys from private/ beside the file */
-		char pdir[SS_PATH], kfile[SS_PATH];
-		const char *base = strrchr(cc.key_path, '/') + 1;
-		if (!ss_path(pdir, sizeof(pdir), dir, "private", err, errlen) ||
-		    !ss_mkdirs(pdir, err, errlen) ||
-		    !ss_path(kfile, sizeof(kfile), pdir, base, err, errlen) ||
-		    !ss_copy(cc.key_path, kfile, err, errlen))
-			return false;
-		char cadir[SS_PATH];
-		err[0] = '\0';
-		if (cc.ca_path && (!ss_path(cadir, sizeof(cadir), dir, "x509ca", err, errlen) ||
-				   !ss_mkdirs(cadir, err, errlen) ||
-				   !ss_split_cas(cc.ca_path, cadir, err, errlen)))
-			return false;
-	}
+	if (cc.key_path && c->auth != IKE_AUTH_PSK && !ss_configure_pki(dir, &cc, err, errlen))
+		return false;
+	return true;
+}
+
+static bool ss_configure(struct peer *pub, const struct peer_case *c, char *err, size_t errlen)
+{
+	struct ss_peer *p = (struct ss_peer *)pub;
+	char file[SS_PATH];
+	if (!ss_configure_refuse(c, err, errlen) || !ss_configure_keepalive(p, c, err, errlen) ||
+	    !ss_configure_files(p, c, file, sizeof(file), err, errlen))
+		return false;
 	if (p->libipsec && !c->force_encap)
 		log_warn("strongswan %s: kernel-libipsec installs only UDP-encapsulated ESP; "
 			 "without force_encap the child SA needs a real NAT", c->name);

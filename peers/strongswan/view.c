@@ -111,6 +111,131 @@ static void ss_word(char *dst, const char *s, size_t n)
 	dst[n] = '\0';
 }
 
+/* The reader's place in list-sas text: the open sections, the IKE SA
+ * being read, and the first match found so far. */
+struct ss_parse {
+	const char *name;             /* the connection asked for (NULL: any) */
+	struct peer_sa_view *out;
+	char stack[SS_DEPTH][SS_WORD];
+	int depth;
+	bool in_list;                 /* inside "key = [ ... ]" */
+	bool in_ike, found;
+	struct ss_ike k;
+	uint16_t keysize;
+};
+
+/* "NAME {": an IKE SA right under "list-sa event", or a child of it. */
+static bool ss_parse_open(struct ss_parse *ps, const char *s, size_t n, char *err, size_t errlen)
+{
+	if (ps->depth == SS_DEPTH) {
+		snprintf(err, errlen, "list-sas output nested deeper than %d", SS_DEPTH);
+		return false;
+	}
+	ss_word(ps->stack[ps->depth], s, n - 1);
+	/* an IKE SA: a section right under "list-sa event" */
+	if (ps->depth == 1 && strcmp(ps->stack[0], "list-sa event") == 0) {
+		memset(&ps->k, 0, sizeof(ps->k));
+		snprintf(ps->k.name, sizeof(ps->k.name), "%s", ps->stack[1]);
+		ps->keysize = 0;
+		ps->in_ike = true;
+	}
+	if (ps->in_ike && ps->depth == 3 && strcmp(ps->stack[2], "child-sas") == 0) {
+		memset(&ps->k.c, 0, sizeof(ps->k.c));
+		ps->k.c_installed = false;
+		ps->k.c_life = ps->k.c_install = 0;
+	}
+	ps->depth++;
+	return true;
+}
+
+/* The end of an IKE SA: the first established one of the name is the
+ * view (the raw text stays). */
+static void ss_parse_ike_end(struct ss_parse *ps)
+{
+	struct peer_sa_view *out = ps->out;
+	const struct ss_ike *k = &ps->k;
+	ps->in_ike = false;
+	bool match = !ps->name || strcmp(k->name, ps->name) == 0;
+	if (!match || !k->established || ps->found)
+		return;
+	ps->found = true;
+	char raw[sizeof(out->raw)];
+	memcpy(raw, out->raw, sizeof(raw));
+	*out = k->v;
+	memcpy(out->raw, raw, sizeof(raw));
+	out->present = true;
+	out->nat_known = true;
+	/* fixed-size ciphers carry no Key Length */
+	out->keylen = (out->encr == CIPHER_DES || out->encr == CIPHER_3DES) ? 0 : ps->keysize;
+	out->life_sec = k->established_s + (k->reauth_s ? k->reauth_s : k->rekey_s);
+}
+
+/* "}": the end of a child (the first INSTALLED one is kept) or of an IKE SA. */
+static bool ss_parse_close(struct ss_parse *ps, char *err, size_t errlen)
+{
+	if (ps->depth == 0) {
+		snprintf(err, errlen, "list-sas output: unbalanced '}'");
+		return false;
+	}
+	ps->depth--;
+	struct ss_ike *k = &ps->k;
+	if (ps->in_ike && ps->depth == 3 && strcmp(ps->stack[2], "child-sas") == 0 &&
+	    k->c_installed && !k->have_child) {
+		k->have_child = true;
+		k->v.child = k->c;
+		k->v.child.present = true;
+		k->v.child.life_sec = k->c_life + k->c_install;
+		/* ESP is the only protocol our cases negotiate */
+	}
+	if (ps->in_ike && ps->depth == 1)
+		ss_parse_ike_end(ps);
+	return true;
+}
+
+/* "key = value" of the IKE SA or its child; "key = [" opens a list. */
+static void ss_parse_pair(struct ss_parse *ps, const char *s, size_t n)
+{
+	const char *eq = memchr(s, '=', n);
+	if (!eq || eq == s)
+		return;
+	char key[SS_WORD], val[SS_WORD * 4];
+	ss_word(key, s, (size_t)(eq - s));
+	const char *v = eq + 1;
+	size_t vn = n - (size_t)(v - s);
+	while (vn && *v == ' ') {
+		v++;
+		vn--;
+	}
+	if (vn == 1 && v[0] == '[') {
+		ps->in_list = true;
+		return;
+	}
+	if (vn >= sizeof(val))
+		vn = sizeof(val) - 1;
+	memcpy(val, v, vn);
+	val[vn] = '\0';
+	if (ps->in_ike && ps->depth == 2)
+		ss_ike_key(&ps->k, key, val, &ps->keysize);
+	else if (ps->in_ike && ps->depth == 4 && strcmp(ps->stack[2], "child-sas") == 0)
+		ss_child_key(&ps->k, key, val);
+}
+
+/* One trimmed, non-empty line. */
+static bool ss_parse_line(struct ss_parse *ps, const char *s, size_t n, char *err, size_t errlen)
+{
+	if (ps->in_list) {
+		if (s[0] == ']')
+			ps->in_list = false;
+		return true;
+	}
+	if (s[n - 1] == '{')
+		return ss_parse_open(ps, s, n, err, errlen);
+	if (s[0] == '}')
+		return ss_parse_close(ps, err, errlen);
+	ss_parse_pair(ps, s, n);
+	return true;
+}
+
 bool strongswan_parse_sas(const char *text, const char *name, struct peer_sa_view *out,
 			  char *err, size_t errlen)
 {
@@ -120,13 +245,10 @@ bool strongswan_parse_sas(const char *text, const char *name, struct peer_sa_vie
 		snprintf(err, errlen, "not swanctl --list-sas output: '%.60s'", text ? text : "");
 		return false;
 	}
-	char stack[SS_DEPTH][SS_WORD];
-	int depth = 0;
-	bool in_list = false;
-	struct ss_ike k;
-	memset(&k, 0, sizeof(k));
-	bool in_ike = false, found = false;
-	uint16_t keysize = 0;
+	struct ss_parse ps;
+	memset(&ps, 0, sizeof(ps));
+	ps.name = name;
+	ps.out = out;
 	const char *line = text;
 	while (*line) {
 		const char *nl = strchr(line, '\n');
@@ -139,94 +261,11 @@ bool strongswan_parse_sas(const char *text, const char *name, struct peer_sa_vie
 		while (n && (s[n - 1] == ' ' || s[n - 1] == '\r'))
 			n--;
 		line = nl ? nl + 1 : line + strlen(line);
-		if (n == 0)
-			continue;
-		if (in_list) {
-			if (s[0] == ']')
-				in_list = false;
-			continue;
-		}
-		if (s[n - 1] == '{') {
-			if (depth == SS_DEPTH) {
-				snprintf(err, errlen, "list-sas output nested deeper than %d", SS_DEPTH);
-				return false;
-			}
-			ss_word(stack[depth], s, n - 1);
-			/* an IKE SA: a section right under "list-sa event" */
-			if (depth == 1 && strcmp(stack[0], "list-sa event") == 0) {
-				memset(&k, 0, sizeof(k));
-				snprintf(k.name, sizeof(k.name), "%s", stack[1]);
-				keysize = 0;
-				in_ike = true;
-			}
-			if (in_ike && depth == 3 && strcmp(stack[2], "child-sas") == 0) {
-				memset(&k.c, 0, sizeof(k.c));
-				k.c_installed = false;
-				k.c_life = k.c_install = 0;
-			}
-			depth++;
-			continue;
-		}
-		if (s[0] == '}') {
-			if (depth == 0) {
-				snprintf(err, errlen, "list-sas output: unbalanced '}'");
-				return false;
-			}
-			depth--;
-			if (in_ike && depth == 3 && strcmp(stack[2], "child-sas") == 0 &&
-			    k.c_installed && !k.have_child) {
-				k.have_child = true;
-				k.v.child = k.c;
-				k.v.child.present = true;
-				k.v.child.life_sec = k.c_life + k.c_install;
-				/* ESP is the only protocol our cases negotiate */
-			}
-			if (in_ike && depth == 1) {
-				in_ike = false;
-				bool match = !name || strcmp(k.name, name) == 0;
-				if (match && k.established && !found) {
-					found = true;
-					char raw[sizeof(out->raw)];
-					memcpy(raw, out->raw, sizeof(raw));
-					*out = k.v;
-					memcpy(out->raw, raw, sizeof(raw));
-					out->present = true;
-					out->nat_known = true;
-					/* fixed-size ciphers carry no Key Length */
-					out->keylen = (out->encr == CIPHER_DES || out->encr == CIPHER_3DES)
-						      ? 0 : keysize;
-					out->life_sec = k.established_s +
-							(k.reauth_s ? k.reauth_s : k.rekey_s);
-				}
-			}
-			continue;
-		}
-		const char *eq = memchr(s, '=', n);
-		if (!eq || eq == s)
-			continue;
-		char key[SS_WORD], val[SS_WORD * 4];
-		ss_word(key, s, (size_t)(eq - s));
-		const char *v = eq + 1;
-		size_t vn = n - (size_t)(v - s);
-		while (vn && *v == ' ') {
-			v++;
-			vn--;
-		}
-		if (vn == 1 && v[0] == '[') {
-			in_list = true;
-			continue;
-		}
-		if (vn >= sizeof(val))
-			vn = sizeof(val) - 1;
-		memcpy(val, v, vn);
-		val[vn] = '\0';
-		if (in_ike && depth == 2)
-			ss_ike_key(&k, key, val, &keysize);
-		else if (in_ike && depth == 4 && strcmp(stack[2], "child-sas") == 0)
-			ss_child_key(&k, key, val);
+		if (n && !ss_parse_line(&ps, s, n, err, errlen))
+			return false;
 	}
-	if (depth != 0) {
-		snprintf(err, errlen, "list-sas output: %d unclosed section(s)", depth);
+	if (ps.depth != 0) {
+		snprintf(err, errlen, "list-sas output: %d unclosed section(s)", ps.depth);
 		return false;
 	}
 	return true;
