@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire/arena.h"
 #include "wire/fields.h"
+#include "wire/msg.h"
+#include "wire/walk.h"
 
 struct wire_target {
 	enum { WT_HEADER, WT_NODE, WT_ATTR } kind;

@@ -5,19 +5,14 @@
 #include <string.h>
 
 #include "core/hex.h"
+#include "wire/arena.h"
 #include "wire/fields.h"
 #include "wire/id.h"
+#include "wire/msg.h"
+#include "wire/names.h"
+#include "wire/walk.h"
 
 #define WIRE_HEX_SHOW 32   /* bytes shown before truncating */
-
-const char *wire_payload_short(uint8_t type, char *buf, size_t len)
-{
-	const struct wire_format *f = wire_format_get(type, type != WIRE_PL_P && type != WIRE_PL_T);
-	if (f != &wire_fmt_opaque)
-		return f->name;
-	snprintf(buf, len, "type %u", type);
-	return buf;
-}
 
 static void wire_ind(FILE *f, int depth)
 {

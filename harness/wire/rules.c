@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "wire/fields.h"
-#include "wire/names.h"
+#include "wire/err.h"
+#include "wire/msg.h"
 
 #define M RULES_MANY
 #define VIDS { WIRE_PL_VID, 0, M, false }

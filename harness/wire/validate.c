@@ -2,8 +2,12 @@
  * mapped to the notify it would send. */
 #include <string.h>
 
+#include "wire/err.h"
 #include "wire/fields.h"
 #include "wire/id.h"
+#include "wire/msg.h"
+#include "wire/names.h"
+#include "wire/walk.h"
 
 static bool wire_v_exchange_ok(uint32_t x)
 {

@@ -1,6 +1,10 @@
 /* The one walker: parses and builds every payload from its field table. */
+#include "wire/walk.h"
+
 #include <string.h>
 
+#include "wire/arena.h"
+#include "wire/err.h"
 #include "wire/fields.h"
 
 static uint32_t *wire_u32(const void *obj, const struct wire_field *f)
