@@ -342,13 +342,11 @@ struct dh_key *dh_key_from_private(uint16_t group, chunk_t priv,
 	return key;
 }
 
-/* The peer's EVP key after the wire checks. p or ecg comes from our key, or
- * is built here when called without one (dh_check_public). */
-static EVP_PKEY *dh_peer(const struct dh_group *g, const BIGNUM *p, const EC_GROUP *ecg,
-			 chunk_t peer, bool build, struct crypto_err *err)
+/* The KE data's length for the group; X9.62 points by their first byte:
+ * 02/03 | x, or 04/06/07 | x | y; 00 (infinity) is out. */
+static bool dh_peer_length(const struct dh_group *g, chunk_t peer, struct crypto_err *err)
 {
 	if (g->ke_format == DH_KE_X962) {
-		/* X9.62 point: 02/03 | x, or 04/06/07 | x | y; 00 (infinity) is out. */
 		size_t flen = g->secret_len;
 		uint8_t t = peer.len ? peer.ptr[0] : 0;
 		bool ok = ((t == 2 || t == 3) && peer.len == 1 + flen) ||
@@ -358,37 +356,50 @@ static EVP_PKEY *dh_peer(const struct dh_group *g, const BIGNUM *p, const EC_GRO
 				    "02/03 | x (%zu bytes) or 04 | x | y (%zu bytes); got %zu bytes "
 				    "starting 0x%02x", g->id, g->name, 1 + flen, 1 + 2 * flen,
 				    peer.len, t);
-			return NULL;
+			return false;
 		}
 	} else if (peer.len != g->ke_len) {
 		crypto_fail(err, "KE data for group %u (%s) must be %zu bytes%s, got %zu",
 			    g->id, g->name, g->ke_len,
 			    g->ke_format == DH_KE_XY ? " (x | y)" :
 			    g->ke_format == DH_KE_X ? " (x only)" : "", peer.len);
-		return NULL;
+		return false;
 	}
+	return true;
+}
+
+/* MODP: y must lie in 2 .. p-2. */
+static EVP_PKEY *dh_peer_modp(const struct dh_group *g, const BIGNUM *p, chunk_t peer,
+			      bool build, struct crypto_err *err)
+{
 	EVP_PKEY *pkey = NULL;
-	if (g->type == DH_MODP) {
-		BIGNUM *y = BN_bin2bn(peer.ptr, (int)peer.len, NULL);
-		BIGNUM *pm1 = BN_dup(p);
-		if (!y || !pm1 || !BN_sub_word(pm1, 1))
-			crypto_fail(err, "out of memory");
-		else if (BN_is_zero(y))
-			crypto_fail(err, "peer public value is 0 (group %u)", g->id);
-		else if (BN_is_one(y))
-			crypto_fail(err, "peer public value is 1 (group %u)", g->id);
-		else if (BN_cmp(y, pm1) == 0)
-			crypto_fail(err, "peer public value is p-1 (group %u)", g->id);
-		else if (BN_cmp(y, p) >= 0)
-			crypto_fail(err, "peer public value is not less than p (group %u)", g->id);
-		else if (!build)
-			pkey = EVP_PKEY_new();  /* marker: checks passed */
-		else
-			pkey = dh_fromdata(g, EVP_PKEY_PUBLIC_KEY, NULL, y, CHUNK_EMPTY, err);
-		BN_free(y);
-		BN_free(pm1);
-		return pkey;
-	}
+	BIGNUM *y = BN_bin2bn(peer.ptr, (int)peer.len, NULL);
+	BIGNUM *pm1 = BN_dup(p);
+	if (!y || !pm1 || !BN_sub_word(pm1, 1))
+		crypto_fail(err, "out of memory");
+	else if (BN_is_zero(y))
+		crypto_fail(err, "peer public value is 0 (group %u)", g->id);
+	else if (BN_is_one(y))
+		crypto_fail(err, "peer public value is 1 (group %u)", g->id);
+	else if (BN_cmp(y, pm1) == 0)
+		crypto_fail(err, "peer public value is p-1 (group %u)", g->id);
+	else if (BN_cmp(y, p) >= 0)
+		crypto_fail(err, "peer public value is not less than p (group %u)", g->id);
+	else if (!build)
+		pkey = EVP_PKEY_new();  /* marker: checks passed */
+	else
+		pkey = dh_fromdata(g, EVP_PKEY_PUBLIC_KEY, NULL, y, CHUNK_EMPTY, err);
+	BN_free(y);
+	BN_free(pm1);
+	return pkey;
+}
+
+/* EC: a point on the curve, not at infinity (on a binary curve not of
+ * order 2 either). */
+static EVP_PKEY *dh_peer_ec(const struct dh_group *g, const EC_GROUP *ecg, chunk_t peer,
+			    bool build, struct crypto_err *err)
+{
+	EVP_PKEY *pkey = NULL;
 	/* On a binary curve x = 0 is the point (0, sqrt(b)) of order 2; OpenSSL's
 	 * order check lets it through for groups 3/4 (their stored order is even). */
 	if (g->type == DH_EC2N) {
@@ -435,6 +446,18 @@ static EVP_PKEY *dh_peer(const struct dh_group *g, const BIGNUM *p, const EC_GRO
 	EC_POINT_free(pt);
 	BN_CTX_free(bnctx);
 	return pkey;
+}
+
+/* The peer's EVP key after the wire checks. p or ecg comes from our key, or
+ * is built here when called without one (dh_check_public). */
+static EVP_PKEY *dh_peer(const struct dh_group *g, const BIGNUM *p, const EC_GROUP *ecg,
+			 chunk_t peer, bool build, struct crypto_err *err)
+{
+	if (!dh_peer_length(g, peer, err))
+		return NULL;
+	if (g->type == DH_MODP)
+		return dh_peer_modp(g, p, peer, build, err);
+	return dh_peer_ec(g, ecg, peer, build, err);
 }
 
 bool dh_key_public_compressed(const struct dh_key *key, chunk_t *out,

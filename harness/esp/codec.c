@@ -189,6 +189,104 @@ static bool esp_cipher_ctx(struct esp_sa *sa, EVP_CIPHER_CTX **out, const uint8_
 	return sa->mode == ESP_MODE_GCM || EVP_CIPHER_CTX_set_padding(c, 0);
 }
 
+/* The integrity algorithm: one a peer offers with this cipher (GCM
+ * none, the others one); its name joins the SA's. */
+static bool esp_sa_auth(struct esp_sa *sa, const struct esp_auth_info **out, char *err,
+			size_t errlen)
+{
+	const struct ike_p2_xform *x = &sa->xf;
+	const struct esp_auth_info *auth = esp_auth_get(x->auth);
+	*out = auth;
+	if (x->auth != IKE_EAUTH_NONE && !auth) {
+		esp_seterr(err, errlen, "ESP %s: integrity algorithm %u is not supported (MD5 1, "
+			   "SHA1 2, SHA2-256 5, SHA2-384 6, SHA2-512 7)", sa->name, x->auth);
+		return false;
+	}
+	/* RFC 4106 8.1: GCM carries its own ICV; RFC 4303 3.2 and 5: NULL
+	 * without integrity is forbidden; a CBC cipher without integrity is
+	 * open to the attacks of RFC 4303 3.2 and is not offered by peers. */
+	if (sa->mode == ESP_MODE_GCM && auth) {
+		esp_seterr(err, errlen, "ESP %s: a combined mode takes no separate integrity "
+			   "algorithm (got %s)", sa->name, auth->name);
+		return false;
+	}
+	if (sa->mode != ESP_MODE_GCM && !auth) {
+		esp_seterr(err, errlen, "ESP %s needs an integrity algorithm%s", sa->name,
+			   sa->mode == ESP_MODE_NULL ? " (RFC 4303: NULL with no integrity is "
+			   "forbidden)" : "");
+		return false;
+	}
+	if (auth) {
+		size_t n = strlen(sa->name);
+		snprintf(sa->name + n, sizeof(sa->name) - n, "/%s", auth->name);
+		sa->icv_len = auth->icv_len;
+	}
+	return true;
+}
+
+/* The keys' lengths: the cipher's (GCM with its salt) and the HMAC's. */
+static bool esp_sa_keys_check(const struct esp_sa *sa, const struct esp_auth_info *auth,
+			      size_t key_len, chunk_t enc_key, chunk_t int_key, char *err,
+			      size_t errlen)
+{
+	size_t want = key_len + (sa->mode == ESP_MODE_GCM ? 4 : 0);
+	if (enc_key.len != want || (want && !enc_key.ptr)) {
+		esp_seterr(err, errlen, "ESP %s needs a %zu-byte encryption key%s, got %zu", sa->name,
+			   want, sa->mode == ESP_MODE_GCM ? " (key and 4-byte salt)" : "",
+			   enc_key.len);
+		return false;
+	}
+	if (auth && (int_key.len != auth->key_len || !int_key.ptr)) {
+		esp_seterr(err, errlen, "ESP %s needs a %zu-byte integrity key, got %zu", sa->name,
+			   auth->key_len, int_key.len);
+		return false;
+	}
+	if (!auth && int_key.len) {
+		esp_seterr(err, errlen, "ESP %s takes no integrity key, got %zu bytes", sa->name,
+			   int_key.len);
+		return false;
+	}
+	return true;
+}
+
+/* OpenSSL's cipher and its two contexts; the GCM salt from the key's end. */
+static bool esp_sa_cipher_setup(struct esp_sa *sa, const char *ossl, size_t key_len,
+				chunk_t enc_key, char *err, size_t errlen)
+{
+	if (sa->xf.transform == IKE_ESP_DES && !crypto_have_legacy()) {
+		esp_seterr(err, errlen, "ESP %s needs OpenSSL's legacy provider, which did not "
+			   "load", sa->name);
+		return false;
+	}
+	sa->cipher = EVP_CIPHER_fetch(NULL, ossl, NULL);
+	if (sa->mode == ESP_MODE_GCM)
+		memcpy(sa->salt, enc_key.ptr + key_len, 4);
+	if (!sa->cipher || !esp_cipher_ctx(sa, &sa->enc, enc_key.ptr, 1) ||
+	    !esp_cipher_ctx(sa, &sa->dec, enc_key.ptr, 0)) {
+		esp_seterr(err, errlen, "ESP %s: OpenSSL cipher %s setup failed", sa->name, ossl);
+		return false;
+	}
+	return true;
+}
+
+/* OpenSSL's HMAC with the integrity key. */
+static bool esp_sa_mac_setup(struct esp_sa *sa, const struct esp_auth_info *auth,
+			     chunk_t int_key, char *err, size_t errlen)
+{
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	sa->mac = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	EVP_MAC_free(mac);
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)auth->md, 0),
+		OSSL_PARAM_construct_end(),
+	};
+	if (!sa->mac || !EVP_MAC_init(sa->mac, int_key.ptr, int_key.len, params)) {
+		esp_seterr(err, errlen, "ESP %s: OpenSSL HMAC setup failed", sa->name);
+		return false;
+	}
+	return true;
+}
+
 struct esp_sa *esp_sa_new(const uint8_t spi[4], const struct ike_p2_xform *x, chunk_t enc_key,
 			  chunk_t int_key, char *err, size_t errlen)
 {
@@ -207,83 +305,17 @@ struct esp_sa *esp_sa_new(const uint8_t spi[4], const struct ike_p2_xform *x, ch
 	sa->next_seq = 1;
 	const char *ossl = NULL;
 	size_t key_len = 0;
-	if (!esp_xform_setup(sa, &ossl, &key_len, err, errlen))
-		goto fail;
-	const struct esp_auth_info *auth = esp_auth_get(x->auth);
-	if (x->auth != IKE_EAUTH_NONE && !auth) {
-		esp_seterr(err, errlen, "ESP %s: integrity algorithm %u is not supported (MD5 1, "
-			   "SHA1 2, SHA2-256 5, SHA2-384 6, SHA2-512 7)", sa->name, x->auth);
-		goto fail;
-	}
-	/* RFC 4106 8.1: GCM carries its own ICV; RFC 4303 3.2 and 5: NULL
-	 * without integrity is forbidden; a CBC cipher without integrity is
-	 * open to the attacks of RFC 4303 3.2 and is not offered by peers. */
-	if (sa->mode == ESP_MODE_GCM && auth) {
-		esp_seterr(err, errlen, "ESP %s: a combined mode takes no separate integrity "
-			   "algorithm (got %s)", sa->name, auth->name);
-		goto fail;
-	}
-	if (sa->mode != ESP_MODE_GCM && !auth) {
-		esp_seterr(err, errlen, "ESP %s needs an integrity algorithm%s", sa->name,
-			   sa->mode == ESP_MODE_NULL ? " (RFC 4303: NULL with no integrity is "
-			   "forbidden)" : "");
-		goto fail;
-	}
-	if (auth) {
-		size_t n = strlen(sa->name);
-		snprintf(sa->name + n, sizeof(sa->name) - n, "/%s", auth->name);
-		sa->icv_len = auth->icv_len;
-	}
-	size_t want = key_len + (sa->mode == ESP_MODE_GCM ? 4 : 0);
-	if (enc_key.len != want || (want && !enc_key.ptr)) {
-		esp_seterr(err, errlen, "ESP %s needs a %zu-byte encryption key%s, got %zu", sa->name,
-			   want, sa->mode == ESP_MODE_GCM ? " (key and 4-byte salt)" : "",
-			   enc_key.len);
-		goto fail;
-	}
-	if (auth && (int_key.len != auth->key_len || !int_key.ptr)) {
-		esp_seterr(err, errlen, "ESP %s needs a %zu-byte integrity key, got %zu", sa->name,
-			   auth->key_len, int_key.len);
-		goto fail;
-	}
-	if (!auth && int_key.len) {
-		esp_seterr(err, errlen, "ESP %s takes no integrity key, got %zu bytes", sa->name,
-			   int_key.len);
-		goto fail;
-	}
-	if (ossl) {
-		if (x->transform == IKE_ESP_DES && !crypto_have_legacy()) {
-			esp_seterr(err, errlen, "ESP %s needs OpenSSL's legacy provider, which did not "
-				   "load", sa->name);
-			goto fail;
-		}
-		sa->cipher = EVP_CIPHER_fetch(NULL, ossl, NULL);
-		if (sa->mode == ESP_MODE_GCM)
-			memcpy(sa->salt, enc_key.ptr + key_len, 4);
-		if (!sa->cipher || !esp_cipher_ctx(sa, &sa->enc, enc_key.ptr, 1) ||
-		    !esp_cipher_ctx(sa, &sa->dec, enc_key.ptr, 0)) {
-			esp_seterr(err, errlen, "ESP %s: OpenSSL cipher %s setup failed", sa->name, ossl);
-			goto fail;
-		}
-	}
-	if (auth) {
-		EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-		sa->mac = mac ? EVP_MAC_CTX_new(mac) : NULL;
-		EVP_MAC_free(mac);
-		OSSL_PARAM params[] = {
-			OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)auth->md, 0),
-			OSSL_PARAM_construct_end(),
-		};
-		if (!sa->mac || !EVP_MAC_init(sa->mac, int_key.ptr, int_key.len, params)) {
-			esp_seterr(err, errlen, "ESP %s: OpenSSL HMAC setup failed", sa->name);
-			goto fail;
-		}
+	const struct esp_auth_info *auth = NULL;
+	if (!esp_xform_setup(sa, &ossl, &key_len, err, errlen) ||
+	    !esp_sa_auth(sa, &auth, err, errlen) ||
+	    !esp_sa_keys_check(sa, auth, key_len, enc_key, int_key, err, errlen) ||
+	    (ossl && !esp_sa_cipher_setup(sa, ossl, key_len, enc_key, err, errlen)) ||
+	    (auth && !esp_sa_mac_setup(sa, auth, int_key, err, errlen))) {
+		ERR_clear_error();
+		esp_sa_free(sa);
+		return NULL;
 	}
 	return sa;
-fail:
-	ERR_clear_error();
-	esp_sa_free(sa);
-	return NULL;
 }
 
 void esp_sa_free(struct esp_sa *sa)

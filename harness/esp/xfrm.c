@@ -646,6 +646,71 @@ static uint32_t esp_xfrm_next_reqid(void)
 	return ((uint32_t)getpid() & 0xfffff) << 10 | (++n & 0x3ff);
 }
 
+/* Tunnel or transport, in UDP or not, from the encapsulation mode; ESP
+ * in UDP needs both ports. */
+static bool esp_xfrm_child_mode(struct esp_xfrm *x, const struct ike_child *c,
+				const struct netaddr *local, const struct netaddr *peer,
+				uint32_t spi_in, bool *tunnel, bool *udp, char *err,
+				size_t errlen)
+{
+	switch (c->xf.encap) {
+	case 0: /* absent: RFC 2407 4.5 makes it the transport's default, but a
+		   client ID pair other than the hosts means a tunnel */
+	case IKE_ENCAP_TUNNEL: *tunnel = true; *udp = false; break;
+	case IKE_ENCAP_TRANSPORT: *tunnel = false; *udp = false; break;
+	case IKE_ENCAP_UDP_TUNNEL: case IKE_ENCAP_UDP_TUNNEL_DRAFT: *tunnel = *udp = true; break;
+	case IKE_ENCAP_UDP_TRANSPORT: case IKE_ENCAP_UDP_TRANSPORT_DRAFT:
+		*tunnel = false; *udp = true; break;
+	default:
+		snprintf(err, errlen, "namespace %s: SA 0x%08x: encapsulation mode %u",
+			 esp_xfrm_nsname(x), spi_in, c->xf.encap);
+		return false;
+	}
+	if (c->xf.encap == 0)
+		*tunnel = c->ts_local.set || c->ts_remote.set;
+	if (*udp && (!local->port || !peer->port)) {
+		snprintf(err, errlen, "namespace %s: SA 0x%08x: ESP in UDP needs both ports",
+			 esp_xfrm_nsname(x), spi_in);
+		return false;
+	}
+	return true;
+}
+
+/* The policies of one pair of selector prefixes: out, in, and forward
+ * for a tunnel. */
+static bool esp_xfrm_child_policies(struct esp_xfrm *x, const struct ike_child *c,
+				    const struct esp_xfrm_prefix *lp,
+				    const struct esp_xfrm_prefix *rp, uint8_t proto, bool tunnel,
+				    uint32_t reqid, const struct netaddr *local,
+				    const struct netaddr *peer, uint32_t spi_out, uint32_t spi_in,
+				    char *err, size_t errlen)
+{
+	struct esp_xfrm_policy o = { .src = *lp, .dst = *rp, .proto = proto,
+				     .sport = c->ts_local.port,
+				     .dport = c->ts_remote.port };
+	struct esp_xfrm_policy in = { .src = *rp, .dst = *lp, .proto = proto,
+				      .sport = c->ts_remote.port,
+				      .dport = c->ts_local.port };
+	return esp_xfrm_sp_add(x, XFRM_POLICY_OUT, &o, tunnel, reqid, local, peer, spi_out,
+			       err, errlen) &&
+	       esp_xfrm_sp_add(x, XFRM_POLICY_IN, &in, tunnel, reqid, peer, local, spi_in,
+			       err, errlen) &&
+	       (!tunnel || esp_xfrm_sp_add(x, XFRM_POLICY_FWD, &in, tunnel, reqid, peer,
+					   local, spi_in, err, errlen));
+}
+
+/* Remove what a failed child added, keeping the kernel's words about the
+ * failure, not about the cleanup. */
+static void esp_xfrm_child_undo(struct esp_xfrm *x, size_t sa0, size_t sp0)
+{
+	char rerr[200], ack[sizeof(x->ack)];
+	int ack_errno = x->ack_errno;
+	memcpy(ack, x->ack, sizeof(ack));
+	esp_xfrm_remove_from(x, sa0, sp0, rerr, sizeof(rerr));
+	memcpy(x->ack, ack, sizeof(ack));
+	x->ack_errno = ack_errno;
+}
+
 bool esp_xfrm_add_child(struct esp_xfrm *x, const struct ike_child *c, const struct netaddr *local,
 			const struct netaddr *peer, char *err, size_t errlen)
 {
@@ -657,26 +722,8 @@ bool esp_xfrm_add_child(struct esp_xfrm *x, const struct ike_child *c, const str
 		return false;
 	}
 	bool tunnel, udp;
-	switch (c->xf.encap) {
-	case 0: /* absent: RFC 2407 4.5 makes it the transport's default, but a
-		   client ID pair other than the hosts means a tunnel */
-	case IKE_ENCAP_TUNNEL: tunnel = true; udp = false; break;
-	case IKE_ENCAP_TRANSPORT: tunnel = false; udp = false; break;
-	case IKE_ENCAP_UDP_TUNNEL: case IKE_ENCAP_UDP_TUNNEL_DRAFT: tunnel = udp = true; break;
-	case IKE_ENCAP_UDP_TRANSPORT: case IKE_ENCAP_UDP_TRANSPORT_DRAFT:
-		tunnel = false; udp = true; break;
-	default:
-		snprintf(err, errlen, "namespace %s: SA 0x%08x: encapsulation mode %u",
-			 esp_xfrm_nsname(x), spi_in, c->xf.encap);
+	if (!esp_xfrm_child_mode(x, c, local, peer, spi_in, &tunnel, &udp, err, errlen))
 		return false;
-	}
-	if (c->xf.encap == 0)
-		tunnel = c->ts_local.set || c->ts_remote.set;
-	if (udp && (!local->port || !peer->port)) {
-		snprintf(err, errlen, "namespace %s: SA 0x%08x: ESP in UDP needs both ports",
-			 esp_xfrm_nsname(x), spi_in);
-		return false;
-	}
 	struct esp_xfrm_algs al;
 	if (!esp_xfrm_algs(&c->xf, c, &al, why, sizeof(why))) {
 		snprintf(err, errlen, "namespace %s: SA 0x%08x: %s", esp_xfrm_nsname(x), spi_in, why);
@@ -713,28 +760,11 @@ bool esp_xfrm_add_child(struct esp_xfrm *x, const struct ike_child *c, const str
 		  esp_xfrm_sa_add(x, c, tunnel, udp, reqid, &al, peer, local, spi_in, c->enc_in,
 				  c->int_in, &hr, &hl, "in", err, errlen);
 	for (size_t i = 0; ok && i < nl; i++)
-		for (size_t j = 0; ok && j < nr; j++) {
-			struct esp_xfrm_policy o = { .src = lp[i], .dst = rp[j], .proto = proto,
-						     .sport = c->ts_local.port,
-						     .dport = c->ts_remote.port };
-			struct esp_xfrm_policy in = { .src = rp[j], .dst = lp[i], .proto = proto,
-						      .sport = c->ts_remote.port,
-						      .dport = c->ts_local.port };
-			ok = esp_xfrm_sp_add(x, XFRM_POLICY_OUT, &o, tunnel, reqid, local, peer, spi_out,
-					     err, errlen) &&
-			     esp_xfrm_sp_add(x, XFRM_POLICY_IN, &in, tunnel, reqid, peer, local, spi_in,
-					     err, errlen) &&
-			     (!tunnel || esp_xfrm_sp_add(x, XFRM_POLICY_FWD, &in, tunnel, reqid, peer,
-							 local, spi_in, err, errlen));
-		}
+		for (size_t j = 0; ok && j < nr; j++)
+			ok = esp_xfrm_child_policies(x, c, &lp[i], &rp[j], proto, tunnel, reqid,
+						     local, peer, spi_out, spi_in, err, errlen);
 	if (!ok) {
-		/* the kernel's words about the failure, not about the cleanup */
-		char rerr[200], ack[sizeof(x->ack)];
-		int ack_errno = x->ack_errno;
-		memcpy(ack, x->ack, sizeof(ack));
-		esp_xfrm_remove_from(x, sa0, sp0, rerr, sizeof(rerr));
-		memcpy(x->ack, ack, sizeof(ack));
-		x->ack_errno = ack_errno;
+		esp_xfrm_child_undo(x, sa0, sp0);
 		return false;
 	}
 	x->child = xrealloc(x->child, (x->nchild + 1) * sizeof(*x->child));

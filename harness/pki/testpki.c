@@ -255,42 +255,50 @@ static int pki_rm_one(const char *path, const struct stat *sb, int type,
 	return remove(path) == 0 ? 0 : -1;
 }
 
-struct pki_testpki *pki_testpki_create(const char *dir, const struct pki_spec *spec,
-				       struct pki_err *err)
+/* The directory the files go to: the one given, or a fresh one in
+ * TMPDIR that pki_testpki_free removes. */
+static bool pki_testpki_dir(struct pki_testpki *p, const char *dir, struct pki_err *err)
 {
-	if (!spec)
-		spec = &pki_default;
-	struct pki_testpki *p = xcalloc(1, sizeof(*p));
 	if (dir) {
 		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 			pki_fail(err, "%s: %s", dir, strerror(errno));
-			goto fail;
+			return false;
 		}
 		p->dir = xstrdup(dir);
-	} else {
-		const char *tmp = getenv("TMPDIR");
-		p->dir = pki_path(tmp && *tmp ? tmp : "/tmp", "ike-conform-pki-", "XXXXXX");
-		if (!mkdtemp(p->dir)) {
-			pki_fail(err, "%s: %s", p->dir, strerror(errno));
-			goto fail;
-		}
-		p->own_dir = true;
+		return true;
 	}
+	const char *tmp = getenv("TMPDIR");
+	p->dir = pki_path(tmp && *tmp ? tmp : "/tmp", "ike-conform-pki-", "XXXXXX");
+	if (!mkdtemp(p->dir)) {
+		pki_fail(err, "%s: %s", p->dir, strerror(errno));
+		return false;
+	}
+	p->own_dir = true;
+	return true;
+}
 
+/* The root CA and the intermediate it signs. */
+static bool pki_testpki_cas(struct pki_testpki *p, const struct pki_spec *spec,
+			    struct pki_err *err)
+{
 	struct pki_cert_req req = {
 		.subject = PKI_DN_PREFIX "CN=ike-conform Root CA",
 		.not_before = -365 * PKI_DAY, .not_after = 10 * 365 * PKI_DAY, .ca = 1,
 	};
 	if (!pki_make_cred(p, &p->root, "root-ca", spec->ca_key, &req, false, err))
-		goto fail;
+		return false;
 	req = (struct pki_cert_req){
 		.subject = PKI_DN_PREFIX "OU=Test, CN=ike-conform Intermediate CA",
 		.issuer = p->root.cert, .issuer_key = p->root.key,
 		.not_before = -365 * PKI_DAY, .not_after = 5 * 365 * PKI_DAY, .ca = 2,
 	};
-	if (!pki_make_cred(p, &p->inter, "inter-ca", spec->ca_key, &req, false, err))
-		goto fail;
+	return pki_make_cred(p, &p->inter, "inter-ca", spec->ca_key, &req, false, err);
+}
 
+/* One host certificate per spec entry, from the intermediate. */
+static bool pki_testpki_hosts(struct pki_testpki *p, const struct pki_spec *spec,
+			      struct pki_err *err)
+{
 	p->hosts = xcalloc(spec->n_hosts ? spec->n_hosts : 1, sizeof(*p->hosts));
 	p->n_hosts = spec->n_hosts;
 	for (size_t i = 0; i < spec->n_hosts; i++) {
@@ -305,56 +313,77 @@ struct pki_testpki *pki_testpki_create(const char *dir, const struct pki_spec *s
 			snprintf(san, sizeof(san), "%s", h->san);
 		else
 			snprintf(san, sizeof(san), "DNS:%s,email:%s@example.org", cn, h->name);
-		req = (struct pki_cert_req){
+		struct pki_cert_req req = {
 			.subject = dn, .issuer = p->inter.cert, .issuer_key = p->inter.key,
 			.not_before = -3600, .not_after = 2 * 365 * PKI_DAY, .san = san,
 		};
 		if (!pki_make_cred(p, &p->hosts[i], h->name, h->key, &req, true, err))
-			goto fail;
+			return false;
 	}
+	return true;
+}
 
-	/* CAs date back a year so that tests can move the check time back to
-	 * when "expired" was still valid. Negative cases: EC keys, so they cost nothing to make. */
-	req = (struct pki_cert_req){
+/* The negative cases, with EC keys so that they cost nothing to make: a
+ * host expired yesterday (the CAs date back a year so that tests can move
+ * the check time back to when it was still valid), a rogue root and a
+ * host it signs. */
+static bool pki_testpki_negatives(struct pki_testpki *p, struct pki_err *err)
+{
+	struct pki_cert_req req = {
 		.subject = PKI_DN_PREFIX "CN=expired.example.org",
 		.issuer = p->inter.cert, .issuer_key = p->inter.key,
 		.not_before = -30 * PKI_DAY, .not_after = -PKI_DAY,
 		.san = "DNS:expired.example.org",
 	};
 	if (!pki_make_cred(p, &p->expired, "expired", PKI_KEY_P256, &req, true, err))
-		goto fail;
+		return false;
 	req = (struct pki_cert_req){
 		.subject = "C=CH, O=rogue, CN=Rogue Root CA",
 		.not_before = -3600, .not_after = 10 * 365 * PKI_DAY, .ca = 1,
 	};
 	if (!pki_make_cred(p, &p->rogue_ca, "rogue-ca", PKI_KEY_P256, &req, false, err))
-		goto fail;
+		return false;
 	req = (struct pki_cert_req){
 		.subject = "C=CH, O=rogue, CN=moon.example.org",
 		.issuer = p->rogue_ca.cert, .issuer_key = p->rogue_ca.key,
 		.not_before = -3600, .not_after = 365 * PKI_DAY,
 		.san = "DNS:moon.example.org,IP:192.0.2.1",
 	};
-	if (!pki_make_cred(p, &p->rogue, "rogue", PKI_KEY_P256, &req, false, err))
-		goto fail;
+	return pki_make_cred(p, &p->rogue, "rogue", PKI_KEY_P256, &req, false, err);
+}
 
-	/* The stacks hold references of their own. */
+/* The trust stacks: the root trusted, the intermediate to build chains.
+ * The stacks hold references of their own. */
+static bool pki_testpki_stacks(struct pki_testpki *p, struct pki_err *err)
+{
 	p->trusted = sk_X509_new_null();
 	p->intermediates = sk_X509_new_null();
 	if (!p->trusted || !p->intermediates || !sk_X509_push(p->trusted, p->root.cert)) {
 		pki_fail(err, "out of memory");
-		goto fail;
+		return false;
 	}
 	X509_up_ref(p->root.cert);
 	if (!sk_X509_push(p->intermediates, p->inter.cert)) {
 		pki_fail(err, "out of memory");
-		goto fail;
+		return false;
 	}
 	X509_up_ref(p->inter.cert);
+	return true;
+}
+
+struct pki_testpki *pki_testpki_create(const char *dir, const struct pki_spec *spec,
+				       struct pki_err *err)
+{
+	if (!spec)
+		spec = &pki_default;
+	struct pki_testpki *p = xcalloc(1, sizeof(*p));
+	if (!pki_testpki_dir(p, dir, err) || !pki_testpki_cas(p, spec, err) ||
+	    !pki_testpki_hosts(p, spec, err) || !pki_testpki_negatives(p, err) ||
+	    !pki_testpki_stacks(p, err)) {
+		pki_testpki_free(p);
+		return NULL;
+	}
 	return p;
-fail:
-	pki_testpki_free(p);
-	return NULL;
 }
 
 const struct pki_cred *pki_testpki_host(const struct pki_testpki *p, const char *name)

@@ -2,7 +2,6 @@
  * (RFC 2408 3.x, RFC 2407 4.6, RFC 3947, draft-ietf-ipsec-isakmp-mode-cfg). */
 #include "wire/fields.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -210,61 +209,13 @@ int wire_field_index(const struct wire_format *fmt, const char *name, size_t len
 	return -1;
 }
 
-bool wire_ov_get(const struct wire_ovs *ov, unsigned idx, uint32_t *v)
+/* The short name of a payload type is its format's; unknown types are
+ * named by number. */
+const char *wire_payload_short(uint8_t type, char *buf, size_t len)
 {
-	for (size_t i = 0; i < ov->n; i++)
-		if (ov->v[i].field == idx) {
-			*v = ov->v[i].value;
-			return true;
-		}
-	return false;
-}
-
-void wire_ov_put(struct wire_msg *m, struct wire_ovs *ov, unsigned idx, uint32_t v)
-{
-	for (size_t i = 0; i < ov->n; i++)
-		if (ov->v[i].field == idx) {
-			ov->v[i].value = v;
-			return;
-		}
-	if (ov->n == ov->cap) {
-		size_t cap = ov->cap ? ov->cap * 2 : 4;
-		struct wire_ov *nv = wire_arena_alloc(m, cap * sizeof(*nv));
-		if (ov->n)
-			memcpy(nv, ov->v, ov->n * sizeof(*nv));
-		ov->v = nv;
-		ov->cap = cap;
-	}
-	ov->v[ov->n++] = (struct wire_ov){ (uint8_t)idx, v };
-}
-
-bool wire_ov_del(struct wire_ovs *ov, unsigned idx)
-{
-	for (size_t i = 0; i < ov->n; i++)
-		if (ov->v[i].field == idx) {
-			ov->v[i] = ov->v[--ov->n];
-			return true;
-		}
-	return false;
-}
-
-void wire_err_set(struct wire_err *e, uint16_t notify, const char *payload,
-		  const char *field, size_t poff, size_t foff, const char *fmt, ...)
-{
-	if (!e)
-		return;
-	e->notify = notify;
-	e->offset = foff;
-	e->payload_offset = poff == WIRE_NO_OFFSET ? 0 : poff;
-	snprintf(e->payload, sizeof(e->payload), "%s", payload);
-	snprintf(e->field, sizeof(e->field), "%s", field);
-	int n = strcmp(payload, "header") == 0
-		? snprintf(e->msg, sizeof(e->msg), "ISAKMP header: ")
-		: poff == WIRE_NO_OFFSET ? snprintf(e->msg, sizeof(e->msg), "ISAKMP message: ")
-		: snprintf(e->msg, sizeof(e->msg), "%s payload at offset %zu: ", payload, poff);
-	va_list ap;
-	va_start(ap, fmt);
-	if (n > 0 && (size_t)n < sizeof(e->msg))
-		vsnprintf(e->msg + n, sizeof(e->msg) - (size_t)n, fmt, ap);
-	va_end(ap);
+	const struct wire_format *f = wire_format_get(type, type != WIRE_PL_P && type != WIRE_PL_T);
+	if (f != &wire_fmt_opaque)
+		return f->name;
+	snprintf(buf, len, "type %u", type);
+	return buf;
 }

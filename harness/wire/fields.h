@@ -1,5 +1,6 @@
 /* Payload formats as data (internal to wire/): one table of fields per
- * payload, walked by walk.c to parse, build and print every payload. */
+ * payload, walked by walk.c to parse, build and print every payload.
+ * Below the walker: nothing here knows how a field is read or written. */
 #ifndef IKEC_WIRE_FIELDS_H
 #define IKEC_WIRE_FIELDS_H
 
@@ -67,34 +68,5 @@ const struct wire_format *wire_node_format(const struct wire_node *n);
 const struct wire_format *wire_format_by_path(const char *name, size_t len);
 /* Field index by name, -1 if the format has none. */
 int wire_field_index(const struct wire_format *fmt, const char *name, size_t len);
-
-/* Forced value of field idx, if any. */
-bool wire_ov_get(const struct wire_ovs *ov, unsigned idx, uint32_t *v);
-void wire_ov_put(struct wire_msg *m, struct wire_ovs *ov, unsigned idx, uint32_t v);
-bool wire_ov_del(struct wire_ovs *ov, unsigned idx);
-
-/* Error helper: "<payload> payload at offset <poff>: <text>"; with poff
- * WIRE_NO_OFFSET (a payload that is missing) "ISAKMP message: <text>". */
-#define WIRE_NO_OFFSET ((size_t)-1)
-void wire_err_set(struct wire_err *e, uint16_t notify, const char *payload,
-		  const char *field, size_t poff, size_t foff, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
-
-/* Arena allocation (msg.c). */
-void *wire_arena_alloc(struct wire_msg *m, size_t n);
-
-/* Walker (walk.c). */
-bool wire_walk_parse_node(struct wire_msg *m, const struct wire_format *fmt,
-			  struct wire_node *n, const uint8_t *p, size_t avail,
-			  size_t base, const char *container, struct wire_err *err);
-bool wire_walk_parse_attrs(struct wire_msg *m, struct wire_node *n,
-			   const uint8_t *p, size_t len, size_t base,
-			   const char *owner, size_t owner_off, struct wire_err *err);
-void wire_walk_build_node(struct writer *w, const struct wire_node *n, uint8_t next);
-void wire_walk_build_attrs(struct writer *w, const struct wire_attr *a, size_t n);
-/* The value a numeric field builds to (forced, computed or the member). */
-uint32_t wire_walk_value(const struct wire_format *fmt, unsigned idx,
-			 const void *obj, const struct wire_ovs *ov, uint32_t computed);
-uint32_t wire_node_field(const struct wire_node *n, unsigned idx, uint8_t next);
 
 #endif

@@ -5,6 +5,8 @@
 #include <ctype.h>
 #include <openssl/bio.h>
 #include <openssl/x509.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -3,10 +3,8 @@
 #ifndef IKEC_WIRE_ID_H
 #define IKEC_WIRE_ID_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "core/chunk.h"
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire/fields.h"
+#include "wire/arena.h"
 
 /* Blocks chained from the message; big requests get their own block. */
 struct wire_arena {
@@ -68,6 +68,46 @@ void wire_msg_free(struct wire_msg *m)
 		a = n;
 	}
 	free(m);
+}
+
+/* Forced values: a short list per object, searched by field index; it
+ * grows in the arena like the node arrays. */
+bool wire_ov_get(const struct wire_ovs *ov, unsigned idx, uint32_t *v)
+{
+	for (size_t i = 0; i < ov->n; i++)
+		if (ov->v[i].field == idx) {
+			*v = ov->v[i].value;
+			return true;
+		}
+	return false;
+}
+
+void wire_ov_put(struct wire_msg *m, struct wire_ovs *ov, unsigned idx, uint32_t v)
+{
+	for (size_t i = 0; i < ov->n; i++)
+		if (ov->v[i].field == idx) {
+			ov->v[i].value = v;
+			return;
+		}
+	if (ov->n == ov->cap) {
+		size_t cap = ov->cap ? ov->cap * 2 : 4;
+		struct wire_ov *nv = wire_arena_alloc(m, cap * sizeof(*nv));
+		if (ov->n)
+			memcpy(nv, ov->v, ov->n * sizeof(*nv));
+		ov->v = nv;
+		ov->cap = cap;
+	}
+	ov->v[ov->n++] = (struct wire_ov){ (uint8_t)idx, v };
+}
+
+bool wire_ov_del(struct wire_ovs *ov, unsigned idx)
+{
+	for (size_t i = 0; i < ov->n; i++)
+		if (ov->v[i].field == idx) {
+			ov->v[i] = ov->v[--ov->n];
+			return true;
+		}
+	return false;
 }
 
 /* Grow an arena-held pointer array (the old one stays in the arena). */

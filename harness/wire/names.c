@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/chunk.h"
-
 struct names_entry {
 	uint8_t space;
 	bool alias;          /* accepted by lookup, never printed */

@@ -1,7 +1,11 @@
 /* Datagrams to messages and back: the header, the payload chain. */
 #include <string.h>
 
+#include "wire/arena.h"
+#include "wire/err.h"
 #include "wire/fields.h"
+#include "wire/msg.h"
+#include "wire/walk.h"
 
 static uint32_t *hdr_u32(const struct wire_header *h, const struct wire_field *f)
 {

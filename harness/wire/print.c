@@ -5,19 +5,14 @@
 #include <string.h>
 
 #include "core/hex.h"
+#include "wire/arena.h"
 #include "wire/fields.h"
 #include "wire/id.h"
+#include "wire/msg.h"
+#include "wire/names.h"
+#include "wire/walk.h"
 
 #define WIRE_HEX_SHOW 32   /* bytes shown before truncating */
-
-const char *wire_payload_short(uint8_t type, char *buf, size_t len)
-{
-	const struct wire_format *f = wire_format_get(type, type != WIRE_PL_P && type != WIRE_PL_T);
-	if (f != &wire_fmt_opaque)
-		return f->name;
-	snprintf(buf, len, "type %u", type);
-	return buf;
-}
 
 static void wire_ind(FILE *f, int depth)
 {
@@ -109,6 +104,54 @@ static void wire_print_cert(FILE *f, int depth, chunk_t d)
 	X509_free(x);
 }
 
+/* Notification data: DPD sequence numbers, the replay status, lifetime
+ * attributes; else hex, and the text when it is printable. */
+static void wire_print_notify_data(FILE *f, int depth, const struct wire_node *n,
+				   const struct wire_field *fl, unsigned flags)
+{
+	if ((n->subtype == WIRE_N_R_U_THERE || n->subtype == WIRE_N_R_U_THERE_ACK) &&
+	    n->data.len == 4) {
+		wire_ind(f, depth);
+		fprintf(f, "Sequence number: %u\n",
+			(uint32_t)n->data.ptr[0] << 24 | n->data.ptr[1] << 16 |
+			n->data.ptr[2] << 8 | n->data.ptr[3]);
+		return;
+	}
+	if (n->subtype == WIRE_N_REPLAY_STATUS && n->data.len == 4) {
+		uint32_t v = (uint32_t)n->data.ptr[0] << 24 | n->data.ptr[1] << 16 |
+			     n->data.ptr[2] << 8 | n->data.ptr[3];
+		wire_ind(f, depth);
+		fprintf(f, "Replay detection: %s (%u)\n", v ? "enabled" : "disabled", v);
+		return;
+	}
+	if (n->subtype == WIRE_N_RESPONDER_LIFETIME) {
+		struct wire_msg *tmp = wire_msg_new();
+		struct wire_node *s = wire_node_new(tmp, WIRE_PL_T);
+		if (wire_walk_parse_attrs(tmp, s, n->data.ptr, n->data.len, 0, "N", 0, NULL)) {
+			wire_ind(f, depth);
+			fprintf(f, "Lifetime attributes:\n");
+			wire_print_attrs(f, depth + 1, s->attrs, s->nattrs, n->protocol == 1,
+					 flags);
+			wire_msg_free(tmp);
+			return;
+		}
+		wire_msg_free(tmp);
+	}
+	if (!n->data.len)
+		return;
+	wire_hex(f, depth, fl->label, n->data, flags, NULL);
+	if (wire_printable(n->data)) {
+		wire_ind(f, depth + 1);
+		fputs("Text: \"", f);
+		for (size_t i = 0; i < n->data.len; i++)
+			if (isprint(n->data.ptr[i]))
+				fputc(n->data.ptr[i], f);
+			else
+				fprintf(f, "\\%03o", n->data.ptr[i]);
+		fputs("\"\n", f);
+	}
+}
+
 /* The rest-of-payload data, by payload type. */
 static void wire_print_data(FILE *f, int depth, const struct wire_node *n,
 			    const struct wire_field *fl, unsigned flags)
@@ -132,47 +175,7 @@ static void wire_print_data(FILE *f, int depth, const struct wire_node *n,
 		return;
 	}
 	case WIRE_PL_N:
-		if ((n->subtype == WIRE_N_R_U_THERE || n->subtype == WIRE_N_R_U_THERE_ACK) &&
-		    n->data.len == 4) {
-			wire_ind(f, depth);
-			fprintf(f, "Sequence number: %u\n",
-				(uint32_t)n->data.ptr[0] << 24 | n->data.ptr[1] << 16 |
-				n->data.ptr[2] << 8 | n->data.ptr[3]);
-			return;
-		}
-		if (n->subtype == WIRE_N_REPLAY_STATUS && n->data.len == 4) {
-			uint32_t v = (uint32_t)n->data.ptr[0] << 24 | n->data.ptr[1] << 16 |
-				     n->data.ptr[2] << 8 | n->data.ptr[3];
-			wire_ind(f, depth);
-			fprintf(f, "Replay detection: %s (%u)\n", v ? "enabled" : "disabled", v);
-			return;
-		}
-		if (n->subtype == WIRE_N_RESPONDER_LIFETIME) {
-			struct wire_msg *tmp = wire_msg_new();
-			struct wire_node *s = wire_node_new(tmp, WIRE_PL_T);
-			if (wire_walk_parse_attrs(tmp, s, n->data.ptr, n->data.len, 0, "N", 0, NULL)) {
-				wire_ind(f, depth);
-				fprintf(f, "Lifetime attributes:\n");
-				wire_print_attrs(f, depth + 1, s->attrs, s->nattrs, n->protocol == 1,
-						 flags);
-				wire_msg_free(tmp);
-				return;
-			}
-			wire_msg_free(tmp);
-		}
-		if (!n->data.len)
-			return;
-		wire_hex(f, depth, fl->label, n->data, flags, NULL);
-		if (wire_printable(n->data)) {
-			wire_ind(f, depth + 1);
-			fputs("Text: \"", f);
-			for (size_t i = 0; i < n->data.len; i++)
-				if (isprint(n->data.ptr[i]))
-					fputc(n->data.ptr[i], f);
-				else
-					fprintf(f, "\\%03o", n->data.ptr[i]);
-			fputs("\"\n", f);
-		}
+		wire_print_notify_data(f, depth, n, fl, flags);
 		return;
 	case WIRE_PL_CERT:
 		wire_hex(f, depth, fl->label, n->data, flags, NULL);

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "wire/fields.h"
-#include "wire/names.h"
+#include "wire/err.h"
+#include "wire/msg.h"
 
 #define M RULES_MANY
 #define VIDS { WIRE_PL_VID, 0, M, false }
@@ -106,13 +106,12 @@ static const struct rules_item *rules_item(const struct rules_msg *r, uint8_t ty
 	return NULL;
 }
 
-bool rules_check(const struct rules_msg *r, const struct wire_msg *m, struct wire_err *err)
+/* The header: exchange type, encryption, commit flag; HASH first. */
+static bool rules_check_header(const struct rules_msg *r, const struct wire_msg *m,
+			       struct wire_err *err)
 {
-	char b[24];
 	const struct wire_header *h = &m->hdr;
 	bool enc = h->flags & WIRE_F_ENC;
-	if (err)
-		memset(err, 0, sizeof(*err));
 	if (h->exchange != r->exchange) {
 		wire_err_set(err, WIRE_N_INVALID_EXCHANGE_TYPE, "header", "exchange", 0, 18,
 			     "exchange type %u, %s needs %u", h->exchange, r->label, r->exchange);
@@ -142,6 +141,14 @@ bool rules_check(const struct rules_msg *r, const struct wire_msg *m, struct wir
 				     r->label, at + 1);
 		return false;
 	}
+	return true;
+}
+
+/* Each payload present: allowed in this message, and not too many. */
+static bool rules_check_allowed(const struct rules_msg *r, const struct wire_msg *m,
+				struct wire_err *err)
+{
+	char b[24];
 	for (size_t i = 0; i < m->npl; i++) {
 		const struct wire_node *n = m->pl[i];
 		const struct rules_item *it = rules_item(r, n->type);
@@ -163,6 +170,15 @@ bool rules_check(const struct rules_msg *r, const struct wire_msg *m, struct wir
 			return false;
 		}
 	}
+	return true;
+}
+
+/* Each payload the message needs: present often enough (in pairs where
+ * it must); an informational one carries N or D. */
+static bool rules_check_needed(const struct rules_msg *r, const struct wire_msg *m,
+			       struct wire_err *err)
+{
+	char b[24];
 	for (const struct rules_item *it = r->items; it->payload; it++) {
 		size_t c = wire_count(m, it->payload);
 		if (c < it->min || (it->even && c % 2)) {
@@ -185,4 +201,12 @@ bool rules_check(const struct rules_msg *r, const struct wire_msg *m, struct wir
 		return false;
 	}
 	return true;
+}
+
+bool rules_check(const struct rules_msg *r, const struct wire_msg *m, struct wire_err *err)
+{
+	if (err)
+		memset(err, 0, sizeof(*err));
+	return rules_check_header(r, m, err) && rules_check_allowed(r, m, err) &&
+	       rules_check_needed(r, m, err);
 }

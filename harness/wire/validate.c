@@ -2,8 +2,12 @@
  * mapped to the notify it would send. */
 #include <string.h>
 
+#include "wire/err.h"
 #include "wire/fields.h"
 #include "wire/id.h"
+#include "wire/msg.h"
+#include "wire/names.h"
+#include "wire/walk.h"
 
 static bool wire_v_exchange_ok(uint32_t x)
 {
@@ -95,26 +99,120 @@ static bool wire_v_reserved(const struct wire_node *n, struct wire_err *err)
 	return true;
 }
 
+/* SA: the IPSEC DOI, identity-only situation, then the proposals. */
+static bool wire_v_sa(const struct wire_node *n, const char *name, struct wire_err *err)
+{
+	size_t o = n->offset;
+	if (n->doi != 1) {
+		wire_err_set(err, WIRE_N_DOI_NOT_SUPPORTED, name, "doi", o, o + 4,
+			     "DOI %u is not supported (IPSEC is 1)", n->doi);
+		return false;
+	}
+	if (n->situation != 1) {
+		wire_err_set(err, WIRE_N_SITUATION_NOT_SUPPORTED, name, "situation", o, o + 8,
+			     "situation 0x%x is not supported (only SIT_IDENTITY_ONLY)",
+			     n->situation);
+		return false;
+	}
+	return wire_v_proposals(n, err);
+}
+
+/* ID: the data must fit the ID type; an unknown type blames the type. */
+static bool wire_v_id(const struct wire_node *n, const char *name, struct wire_err *err)
+{
+	size_t o = n->offset;
+	const char *why = wire_id_check((uint8_t)n->subtype, n->data);
+	if (why) {
+		bool type_bad = strncmp(why, "unknown", 7) == 0;
+		wire_err_set(err, WIRE_N_INVALID_ID_INFORMATION, name,
+			     type_bad ? "type" : "data", o, o + (type_bad ? 4 : 8), "%s", why);
+		return false;
+	}
+	return true;
+}
+
+/* Notification: DOI, protocol, the fixed data sizes of the status types
+ * that have one, the attributes of RESPONDER-LIFETIME. */
+static bool wire_v_notify(const struct wire_node *n, const char *name, struct wire_err *err)
+{
+	size_t o = n->offset;
+	if (n->doi > 1) {
+		wire_err_set(err, WIRE_N_DOI_NOT_SUPPORTED, name, "doi", o, o + 4,
+			     "DOI %u is not supported", n->doi);
+		return false;
+	}
+	if (n->protocol > 4) {
+		wire_err_set(err, WIRE_N_INVALID_PROTOCOL_ID, name, "protocol", o, o + 8,
+			     "protocol ID %u is unknown", n->protocol);
+		return false;
+	}
+	if ((n->subtype == WIRE_N_REPLAY_STATUS || n->subtype == WIRE_N_R_U_THERE ||
+	     n->subtype == WIRE_N_R_U_THERE_ACK) && n->data.len != 4) {
+		wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, name, "data", o,
+			     o + 12 + n->spi.len, "%s data must be 4 bytes, got %zu",
+			     names_get(NAMES_NOTIFY, n->subtype), n->data.len);
+		return false;
+	}
+	if (n->subtype == WIRE_N_RESPONDER_LIFETIME)
+		return wire_v_attrs(n, n->data, o + 12 + n->spi.len, name, err);
+	return true;
+}
+
+/* Delete: DOI, protocol, the SPI size of that protocol, at least one SPI. */
+static bool wire_v_delete(const struct wire_node *n, const char *name, struct wire_err *err)
+{
+	size_t o = n->offset;
+	bool ok = n->protocol == 1 ? n->spi_size == 16
+		  : n->protocol == 4 ? n->spi_size == 2 : n->spi_size == 4;
+	if (n->doi != 1) {
+		wire_err_set(err, WIRE_N_DOI_NOT_SUPPORTED, name, "doi", o, o + 4,
+			     "DOI %u is not supported", n->doi);
+		return false;
+	}
+	if (n->protocol < 1 || n->protocol > 4) {
+		wire_err_set(err, WIRE_N_INVALID_PROTOCOL_ID, name, "protocol", o, o + 8,
+			     "protocol ID %u is unknown", n->protocol);
+		return false;
+	}
+	if (!ok) {
+		wire_err_set(err, WIRE_N_INVALID_SPI, name, "spi_size", o, o + 9,
+			     "SPI size %u is wrong for protocol %u", n->spi_size, n->protocol);
+		return false;
+	}
+	if (n->count == 0) {
+		wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, name, "count", o, o + 10,
+			     "no SPI to delete");
+		return false;
+	}
+	return true;
+}
+
+/* NAT-OA (RFC 3947 5.2): an IPv4 or IPv6 address, nothing else. */
+static bool wire_v_natoa(const struct wire_node *n, const char *name, struct wire_err *err)
+{
+	size_t o = n->offset;
+	if (n->subtype != 1 && n->subtype != 5) {
+		wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, name, "type", o, o + 4,
+			     "ID type %u, must be ID_IPV4_ADDR or ID_IPV6_ADDR", n->subtype);
+		return false;
+	}
+	if (n->data.len != (n->subtype == 1 ? 4u : 16u)) {
+		wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, name, "data", o, o + 8,
+			     "ID type %u with a %zu-byte address", n->subtype, n->data.len);
+		return false;
+	}
+	return true;
+}
+
+/* One payload's body checks, by type; the longer ones have their own. */
 static bool wire_v_payload(const struct wire_node *n, struct wire_err *err)
 {
 	char b[24];
 	const char *name = wire_payload_short(n->type, b, sizeof(b));
 	size_t o = n->offset;
-	const char *why;
 	switch (n->type) {
 	case WIRE_PL_SA:
-		if (n->doi != 1) {
-			wire_err_set(err, WIRE_N_DOI_NOT_SUPPORTED, name, "doi", o, o + 4,
-				     "DOI %u is not supported (IPSEC is 1)", n->doi);
-			return false;
-		}
-		if (n->situation != 1) {
-			wire_err_set(err, WIRE_N_SITUATION_NOT_SUPPORTED, name, "situation", o, o + 8,
-				     "situation 0x%x is not supported (only SIT_IDENTITY_ONLY)",
-				     n->situation);
-			return false;
-		}
-		return wire_v_proposals(n, err);
+		return wire_v_sa(n, name, err);
 	case WIRE_PL_KE:
 		if (!n->data.len) {
 			wire_err_set(err, WIRE_N_INVALID_KEY_INFORMATION, name, "data", o, o + 4,
@@ -123,14 +221,7 @@ static bool wire_v_payload(const struct wire_node *n, struct wire_err *err)
 		}
 		return true;
 	case WIRE_PL_ID:
-		why = wire_id_check((uint8_t)n->subtype, n->data);
-		if (why) {
-			bool type_bad = strncmp(why, "unknown", 7) == 0;
-			wire_err_set(err, WIRE_N_INVALID_ID_INFORMATION, name,
-				     type_bad ? "type" : "data", o, o + (type_bad ? 4 : 8), "%s", why);
-			return false;
-		}
-		return true;
+		return wire_v_id(n, name, err);
 	case WIRE_PL_CERT:
 		if (n->subtype < 1 || (n->subtype > 10 && n->subtype < 201)) {
 			wire_err_set(err, WIRE_N_INVALID_CERT_ENCODING, name, "encoding", o, o + 4,
@@ -168,64 +259,11 @@ static bool wire_v_payload(const struct wire_node *n, struct wire_err *err)
 		}
 		return true;
 	case WIRE_PL_N:
-		if (n->doi > 1) {
-			wire_err_set(err, WIRE_N_DOI_NOT_SUPPORTED, name, "doi", o, o + 4,
-				     "DOI %u is not supported", n->doi);
-			return false;
-		}
-		if (n->protocol > 4) {
-			wire_err_set(err, WIRE_N_INVALID_PROTOCOL_ID, name, "protocol", o, o + 8,
-				     "protocol ID %u is unknown", n->protocol);
-			return false;
-		}
-		if ((n->subtype == WIRE_N_REPLAY_STATUS || n->subtype == WIRE_N_R_U_THERE ||
-		     n->subtype == WIRE_N_R_U_THERE_ACK) && n->data.len != 4) {
-			wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, name, "data", o,
-				     o + 12 + n->spi.len, "%s data must be 4 bytes, got %zu",
-				     names_get(NAMES_NOTIFY, n->subtype), n->data.len);
-			return false;
-		}
-		if (n->subtype == WIRE_N_RESPONDER_LIFETIME)
-			return wire_v_attrs(n, n->data, o + 12 + n->spi.len, name, err);
-		return true;
-	case WIRE_PL_D: {
-		bool ok = n->protocol == 1 ? n->spi_size == 16
-			  : n->protocol == 4 ? n->spi_size == 2 : n->spi_size == 4;
-		if (n->doi != 1) {
-			wire_err_set(err, WIRE_N_DOI_NOT_SUPPORTED, name, "doi", o, o + 4,
-				     "DOI %u is not supported", n->doi);
-			return false;
-		}
-		if (n->protocol < 1 || n->protocol > 4) {
-			wire_err_set(err, WIRE_N_INVALID_PROTOCOL_ID, name, "protocol", o, o + 8,
-				     "protocol ID %u is unknown", n->protocol);
-			return false;
-		}
-		if (!ok) {
-			wire_err_set(err, WIRE_N_INVALID_SPI, name, "spi_size", o, o + 9,
-				     "SPI size %u is wrong for protocol %u", n->spi_size, n->protocol);
-			return false;
-		}
-		if (n->count == 0) {
-			wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, name, "count", o, o + 10,
-				     "no SPI to delete");
-			return false;
-		}
-		return true;
-	}
+		return wire_v_notify(n, name, err);
+	case WIRE_PL_D:
+		return wire_v_delete(n, name, err);
 	case WIRE_PL_NATOA: case WIRE_PL_NATOA_DRAFT:
-		/* RFC 3947 5.2: an IPv4 or IPv6 address, nothing else */
-		if (n->subtype != 1 && n->subtype != 5) {
-			wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, name, "type", o, o + 4,
-				     "ID type %u, must be ID_IPV4_ADDR or ID_IPV6_ADDR", n->subtype);
-			return false;
-		}
-		if (n->data.len != (n->subtype == 1 ? 4u : 16u)) {
-			wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, name, "data", o, o + 8,
-				     "ID type %u with a %zu-byte address", n->subtype, n->data.len);
-			return false;
-		}
-		return true;
+		return wire_v_natoa(n, name, err);
 	case WIRE_PL_NATD: case WIRE_PL_NATD_DRAFT:
 		if (!n->data.len) {
 			wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, name, "data", o, o + 4, "empty hash");

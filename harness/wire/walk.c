@@ -1,6 +1,10 @@
 /* The one walker: parses and builds every payload from its field table. */
+#include "wire/walk.h"
+
 #include <string.h>
 
+#include "wire/arena.h"
+#include "wire/err.h"
 #include "wire/fields.h"
 
 static uint32_t *wire_u32(const void *obj, const struct wire_field *f)
@@ -108,15 +112,12 @@ static bool wire_parse_kids(struct wire_msg *m, const struct wire_format *fmt,
 	return true;
 }
 
-bool wire_walk_parse_node(struct wire_msg *m, const struct wire_format *fmt,
-			  struct wire_node *n, const uint8_t *p, size_t avail,
-			  size_t base, const char *container, struct wire_err *err)
+/* The generic header's length: at least the format's minimum, within
+ * what the container has left. */
+static bool wire_walk_check_length(const struct wire_format *fmt, const char *name,
+				   const uint8_t *p, size_t avail, size_t base,
+				   const char *container, struct wire_err *err)
 {
-	char tname[24];
-	const char *name = fmt->name;
-	if (fmt == &wire_fmt_opaque)
-		name = wire_payload_short(n->type, tname, sizeof(tname));
-	n->offset = base;
 	if (avail < WIRE_GEN_LEN) {
 		wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, name, "length", base, base,
 			     "only %zu bytes left in the %s, a payload needs its 4-byte generic header",
@@ -136,66 +137,90 @@ bool wire_walk_parse_node(struct wire_msg *m, const struct wire_format *fmt,
 			     len, container, avail);
 		return false;
 	}
+	return true;
+}
+
+/* One field of a payload from the reader, by its kind. */
+static bool wire_walk_parse_field(struct wire_msg *m, const struct wire_format *fmt,
+				  const struct wire_field *f, struct wire_node *n,
+				  struct reader *r, const char *name, size_t base,
+				  struct wire_err *err)
+{
+	size_t foff = base + r->off;
+	const uint8_t *b;
+	switch (f->kind) {
+	case WK_UINT: case WK_RESERVED: case WK_NEXT: case WK_LENGTH:
+	case WK_SPI_SIZE: case WK_COUNT:
+		if (!reader_bytes(r, f->width, &b)) {
+			wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, name, f->name, base, foff,
+				     "%s needs %u bytes, %zu left", f->name, f->width,
+				     reader_left(r));
+			return false;
+		}
+		*wire_u32(n, f) = wire_get_be(b, f->width);
+		return true;
+	case WK_FIXED:
+		return false; /* only in the header */
+	case WK_SPI:
+		if (!reader_bytes(r, n->spi_size, &b)) {
+			wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, name, "spi_size", base,
+				     foff - (fmt->type == WIRE_PL_N ? 3 : 2),
+				     "SPI size %u runs past the end of the payload (%zu bytes left)",
+				     n->spi_size, reader_left(r));
+			return false;
+		}
+		*wire_chunk(n, f) = CHUNK_FROM(b, n->spi_size);
+		return true;
+	case WK_SPIS: {
+		size_t need = (size_t)n->count * n->spi_size;
+		if (need != reader_left(r)) {
+			wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, name, "count", base, foff - 2,
+				     "%u SPIs of %u bytes need %zu bytes, the payload has %zu",
+				     n->count, n->spi_size, need, reader_left(r));
+			return false;
+		}
+		reader_bytes(r, need, &b);
+		*wire_chunk(n, f) = CHUNK_FROM(b, need);
+		return true;
+	}
+	case WK_DATA: {
+		size_t left = reader_left(r);
+		reader_bytes(r, left, &b);
+		*wire_chunk(n, f) = CHUNK_FROM(b, left);
+		return true;
+	}
+	case WK_ATTRS: {
+		size_t left = reader_left(r);
+		if (!wire_walk_parse_attrs(m, n, r->p + r->off, left, foff, name, base, err))
+			return false;
+		reader_skip(r, left);
+		return true;
+	}
+	case WK_KIDS:
+		return wire_parse_kids(m, fmt, n, r, base, err);
+	}
+	return true;
+}
+
+/* A payload: its length, each field of its format, then the proposal's
+ * transform count against the transforms that followed. */
+bool wire_walk_parse_node(struct wire_msg *m, const struct wire_format *fmt,
+			  struct wire_node *n, const uint8_t *p, size_t avail,
+			  size_t base, const char *container, struct wire_err *err)
+{
+	char tname[24];
+	const char *name = fmt->name;
+	if (fmt == &wire_fmt_opaque)
+		name = wire_payload_short(n->type, tname, sizeof(tname));
+	n->offset = base;
+	if (!wire_walk_check_length(fmt, name, p, avail, base, container, err))
+		return false;
+	uint16_t len = (uint16_t)(p[2] << 8 | p[3]);
 	n->raw = CHUNK_FROM(p, len);
 	struct reader r = reader_init(p, len);
-	for (size_t i = 0; i < fmt->nf; i++) {
-		const struct wire_field *f = &fmt->f[i];
-		size_t foff = base + r.off;
-		const uint8_t *b;
-		switch (f->kind) {
-		case WK_UINT: case WK_RESERVED: case WK_NEXT: case WK_LENGTH:
-		case WK_SPI_SIZE: case WK_COUNT:
-			if (!reader_bytes(&r, f->width, &b)) {
-				wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, name, f->name, base, foff,
-					     "%s needs %u bytes, %zu left", f->name, f->width,
-					     reader_left(&r));
-				return false;
-			}
-			*wire_u32(n, f) = wire_get_be(b, f->width);
-			break;
-		case WK_FIXED:
-			return false; /* only in the header */
-		case WK_SPI:
-			if (!reader_bytes(&r, n->spi_size, &b)) {
-				wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, name, "spi_size", base,
-					     foff - (fmt->type == WIRE_PL_N ? 3 : 2),
-					     "SPI size %u runs past the end of the payload (%zu bytes left)",
-					     n->spi_size, reader_left(&r));
-				return false;
-			}
-			*wire_chunk(n, f) = CHUNK_FROM(b, n->spi_size);
-			break;
-		case WK_SPIS: {
-			size_t need = (size_t)n->count * n->spi_size;
-			if (need != reader_left(&r)) {
-				wire_err_set(err, WIRE_N_PAYLOAD_MALFORMED, name, "count", base, foff - 2,
-					     "%u SPIs of %u bytes need %zu bytes, the payload has %zu",
-					     n->count, n->spi_size, need, reader_left(&r));
-				return false;
-			}
-			reader_bytes(&r, need, &b);
-			*wire_chunk(n, f) = CHUNK_FROM(b, need);
-			break;
-		}
-		case WK_DATA: {
-			size_t left = reader_left(&r);
-			reader_bytes(&r, left, &b);
-			*wire_chunk(n, f) = CHUNK_FROM(b, left);
-			break;
-		}
-		case WK_ATTRS: {
-			size_t left = reader_left(&r);
-			if (!wire_walk_parse_attrs(m, n, r.p + r.off, left, foff, name, base, err))
-				return false;
-			reader_skip(&r, left);
-			break;
-		}
-		case WK_KIDS:
-			if (!wire_parse_kids(m, fmt, n, &r, base, err))
-				return false;
-			break;
-		}
-	}
+	for (size_t i = 0; i < fmt->nf; i++)
+		if (!wire_walk_parse_field(m, fmt, &fmt->f[i], n, &r, name, base, err))
+			return false;
 	if (fmt->type == WIRE_PL_P && n->count != n->nkids) {
 		wire_err_set(err, WIRE_N_BAD_PROPOSAL_SYNTAX, name, "count", base, base + 7,
 			     "proposal #%u says %u transforms but %zu follow",
