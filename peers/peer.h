@@ -106,6 +106,15 @@ unsigned long peer_state_field(const char *line, const char *key);
 void peer_state_spi(const char *line, const char *key, uint8_t out[4]);
 /* Whether line has " key=". */
 bool peer_state_has(const char *line, const char *key);
+/* The line at line into one (cut to len), and where the next starts;
+ * NULL at the end of the text. */
+const char *peer_state_line(const char *line, char *one, size_t len);
+/* What every view's "sa" line says alike: present, encr, keylen, hash,
+ * group, life_sec. */
+void peer_state_sa(const char *one, struct peer_sa_view *out);
+/* And a "child" line: present, transform, keylen, auth, group, life_sec,
+ * both SPIs and the counters (0 when absent). */
+void peer_state_child(const char *one, struct peer_child_view *ch);
 /* A view as those lines (the reader's inverse): "sa ..." and, with a
  * child, "child ..."; life_sec left out when 0 (not known), the NAT
  * fields only when nat_known, natoa only when natoa_known. Empty for no

@@ -37,6 +37,42 @@ bool peer_state_has(const char *line, const char *key)
 	return strstr(line, pat) != NULL;
 }
 
+const char *peer_state_line(const char *line, char *one, size_t len)
+{
+	if (!line || !*line)
+		return NULL;
+	const char *nl = strchr(line, '\n');
+	size_t l = nl ? (size_t)(nl - line) : strlen(line);
+	snprintf(one, len, "%.*s", (int)(l < len ? l : len - 1), line);
+	return nl ? nl + 1 : line + l;
+}
+
+void peer_state_sa(const char *one, struct peer_sa_view *out)
+{
+	out->present = true;
+	out->encr = (uint16_t)peer_state_field(one, "encr");
+	out->keylen = (uint16_t)peer_state_field(one, "keylen");
+	out->hash = (uint16_t)peer_state_field(one, "hash");
+	out->group = (uint16_t)peer_state_field(one, "group");
+	out->life_sec = (uint32_t)peer_state_field(one, "life_sec");
+}
+
+void peer_state_child(const char *one, struct peer_child_view *ch)
+{
+	ch->present = true;
+	ch->transform = (uint16_t)peer_state_field(one, "transform");
+	ch->keylen = (uint16_t)peer_state_field(one, "keylen");
+	ch->auth = (uint16_t)peer_state_field(one, "auth");
+	ch->group = (uint16_t)peer_state_field(one, "group");
+	ch->life_sec = (uint32_t)peer_state_field(one, "life_sec");
+	peer_state_spi(one, "spi_in", ch->spi_in);
+	peer_state_spi(one, "spi_out", ch->spi_out);
+	ch->packets_in = peer_state_field(one, "packets_in");
+	ch->packets_out = peer_state_field(one, "packets_out");
+	ch->bytes_in = peer_state_field(one, "bytes_in");
+	ch->bytes_out = peer_state_field(one, "bytes_out");
+}
+
 /* Appends to buf; false once it no longer fits. */
 static bool peer_state_add(char *buf, size_t len, size_t *used, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -9,12 +9,7 @@
 /* An established "sa ..." line: phase 1, the NAT flags and the ports. */
 static void self_view_sa(const char *one, struct peer_sa_view *out)
 {
-	out->present = true;
-	out->encr = (uint16_t)peer_state_field(one, "encr");
-	out->keylen = (uint16_t)peer_state_field(one, "keylen");
-	out->hash = (uint16_t)peer_state_field(one, "hash");
-	out->group = (uint16_t)peer_state_field(one, "group");
-	out->life_sec = (uint32_t)peer_state_field(one, "life_sec");
+	peer_state_sa(one, out);
 	out->nat_known = true;
 	out->nat_local = peer_state_field(one, "nat_local") != 0;
 	out->nat_remote = peer_state_field(one, "nat_peer") != 0;
@@ -34,21 +29,10 @@ static void self_view_sa(const char *one, struct peer_sa_view *out)
 /* A live "child ..." line of that SA. */
 static void self_view_child(const char *one, struct peer_child_view *ch)
 {
-	ch->present = true;
-	ch->transform = (uint16_t)peer_state_field(one, "transform");
-	ch->keylen = (uint16_t)peer_state_field(one, "keylen");
-	ch->auth = (uint16_t)peer_state_field(one, "auth");
-	ch->group = (uint16_t)peer_state_field(one, "group");
+	peer_state_child(one, ch);
 	ch->encap = peer_state_field(one, "encap") >= IKE_ENCAP_UDP_TUNNEL;
-	ch->life_sec = (uint32_t)peer_state_field(one, "life_sec");
 	ch->natoa_known = true;
 	ch->natoa = strstr(one, " natoa_i=") || strstr(one, " natoa_r=");
-	ch->packets_in = peer_state_field(one, "packets_in");
-	ch->packets_out = peer_state_field(one, "packets_out");
-	ch->bytes_in = peer_state_field(one, "bytes_in");
-	ch->bytes_out = peer_state_field(one, "bytes_out");
-	peer_state_spi(one, "spi_in", ch->spi_in);
-	peer_state_spi(one, "spi_out", ch->spi_out);
 }
 
 void self_parse_state(const char *text, struct peer_sa_view *out)
@@ -57,11 +41,8 @@ void self_parse_state(const char *text, struct peer_sa_view *out)
 	snprintf(out->raw, sizeof(out->raw), "%s", text);
 	/* the last established SA, and its first live child */
 	unsigned long id = 0;
-	for (char *line = out->raw; line && *line;) {
-		char *nl = strchr(line, '\n');
-		char one[512];
-		size_t l = nl ? (size_t)(nl - line) : strlen(line);
-		snprintf(one, sizeof(one), "%.*s", (int)(l < sizeof(one) ? l : sizeof(one) - 1), line);
+	char one[512];
+	for (const char *line = out->raw; (line = peer_state_line(line, one, sizeof(one)));) {
 		if (!strncmp(one, "sa ", 3) && strstr(one, " state=established")) {
 			id = peer_state_field(one, "id");
 			self_view_sa(one, out);
@@ -70,6 +51,5 @@ void self_parse_state(const char *text, struct peer_sa_view *out)
 			   !peer_state_field(one, "expired")) {
 			self_view_child(one, &out->child);
 		}
-		line = nl ? nl + 1 : NULL;
 	}
 }
