@@ -171,7 +171,7 @@ bool ike_add_p1_sa_reply(struct ike_sa *sa, struct wire_msg *m, struct ike_statu
 
 /* Initiator: the responder's single transform must be one we offered. */
 bool ike_p1_check_reply(struct ike_sa *sa, const struct wire_node *sa_node,
-			       struct ike_status *st)
+			struct ike_status *st)
 {
 	if (sa_node->nkids != 1 || sa_node->kids[0]->nkids != 1)
 		return ike_fail(st, WIRE_N_BAD_PROPOSAL_SYNTAX, "SA", "proposal",
@@ -334,7 +334,7 @@ bool ike_take_ke_nonce(struct ike_sa *sa, const struct wire_msg *m, struct ike_s
 
 /* The peer's ID against the one we expect (if any). */
 bool ike_take_id(struct ike_sa *sa, const struct wire_msg *m, chunk_t *body,
-			struct ike_status *st)
+		 struct ike_status *st)
 {
 	const struct wire_node *id = wire_find(m, WIRE_PL_ID, 0);
 	const struct ike_id *want = &sa->cfg->remote_id;
@@ -429,7 +429,7 @@ static void ike_note_notifies(struct ike_sa *sa, const struct wire_msg *m)
 
 /* mm5 / am3 at the responder, mm6 / am2 at the initiator. */
 bool ike_verify_peer(struct ike_sa *sa, const struct wire_msg *m, bool take_id,
-			    struct ike_status *st)
+		     struct ike_status *st)
 {
 	const struct ike_auth_ops *a;
 	chunk_t *id_b = sa->initiator ? &sa->idir_b : &sa->idii_b;
