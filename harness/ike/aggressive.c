@@ -114,6 +114,7 @@ bool ike_aggr_finalize(struct ike_sa *sa, enum ike_kind kind, struct wire_msg *m
 	return ok;
 }
 
+/* What went out, for the hashes after: SAi_b and IDii_b (am1), our ID body (am2). */
 bool ike_aggr_sent(struct ike_sa *sa, enum ike_kind kind, const struct wire_msg *m,
 		   struct ike_status *st)
 {

@@ -138,6 +138,7 @@ bool ike_main_finalize(struct ike_sa *sa, enum ike_kind kind, struct wire_msg *m
 	return ok;
 }
 
+/* What went out, for the hashes after (SAi_b, our ID body) and the state. */
 bool ike_main_sent(struct ike_sa *sa, enum ike_kind kind, const struct wire_msg *m,
 		   struct ike_status *st)
 {
