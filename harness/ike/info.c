@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crypto/keys.h"
+#include "ike/exchange.h"
 #include "ike/internal.h"
 #include "wire/names.h"
 
@@ -101,6 +102,26 @@ bool ike_info_finalize(struct ike_sa *sa, struct wire_msg *m, bool keep_hash,
 	chunk_free(&rest);
 	chunk_free(&h);
 	return ok;
+}
+
+/* A Delete that went out marks what it names deleted: the ISAKMP SA, or
+ * our children by their inbound SPIs. */
+bool ike_info_sent(struct ike_sa *sa, enum ike_kind kind, const struct wire_msg *m,
+		   struct ike_status *st)
+{
+	(void)st;
+	if (kind != IKE_K_DELETE)
+		return true;
+	const struct wire_node *d = wire_find(m, WIRE_PL_D, 0);
+	if (d && d->protocol == IKE_PROTO_ISAKMP)
+		sa->state = IKE_SA_DELETED;
+	else if (d)
+		for (size_t k = 0; k + 4 <= d->spi.len; k += 4) {
+			struct ike_child *ch = ike_sa_child_by_spi(sa, d->spi.ptr + k, true);
+			if (ch)
+				ch->deleted = ch->delete_sent = true;
+		}
+	return true;
 }
 
 bool ike_process_info(struct ike_sa *sa, const struct wire_msg *m, bool protected_,

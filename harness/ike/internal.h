@@ -1,4 +1,6 @@
-/* Helpers shared by the exchange files of ike/ (not a public header). */
+/* The message layer every exchange file of ike/ builds on (message.c; not
+ * a public header): message headers, rules checks, payload bodies, HASH
+ * payloads, lifetime attributes, crypto failures. */
 #ifndef IKEC_IKE_INTERNAL_H
 #define IKEC_IKE_INTERNAL_H
 
@@ -24,8 +26,6 @@ bool ike_check_hash(const struct wire_msg *m, chunk_t h, const char *what,
 		    struct ike_status *st);
 /* A HASH payload of prf length, zeros, at the end of the list. */
 void ike_add_hash(struct ike_sa *sa, struct wire_msg *m);
-/* Our phase-1 ID (configured, or our address). */
-void ike_our_id(const struct ike_sa *sa, struct ike_id *id);
 /* A life duration attribute of transform t under the life type before it
  * (1 seconds, 2 kilobytes; phase 1 and IPsec use the same two); refused
  * without one. */
@@ -34,31 +34,5 @@ bool ike_life_duration(const struct wire_node *t, uint32_t life_type, uint32_t v
 /* Copy a crypto error into st. */
 bool ike_crypto_fail(struct ike_status *st, uint16_t notify, const char *what,
 		     const char *msg);
-
-/* NAT-T (natt.c): vendor IDs in the first messages, NAT-D in the key
- * exchange messages, detection, the float to the NAT-T port. */
-void ike_natt_add_vids(struct ike_sa *sa, struct wire_msg *m);
-void ike_natt_take_vids(struct ike_sa *sa, const struct wire_msg *m);
-bool ike_natt_add_natd(struct ike_sa *sa, struct wire_msg *m, struct ike_status *st);
-bool ike_natt_take_natd(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st);
-/* Initiator, before its first message on the NAT-T port (mm5, am3). */
-void ike_natt_float(struct ike_sa *sa);
-/* NAT-OA in qm1 (initiator) or qm2 (responder) when ESP is UDP-transport. */
-void ike_natt_add_natoa(const struct ike_sa *sa, const struct ike_qm *qm, struct wire_msg *m);
-/* The peer's NAT-OA into qm; refuses a wrong type or a bad address. */
-bool ike_natt_take_natoa(const struct ike_sa *sa, struct ike_qm *qm, const struct wire_msg *m,
-			 struct ike_status *st);
-
-/* Per-file parts of ike_finalize / ike_sent. */
-bool ike_phase1_finalize(struct ike_sa *sa, enum ike_kind kind, struct wire_msg *m,
-			 bool keep_hash, struct ike_status *st);
-bool ike_phase1_sent(struct ike_sa *sa, enum ike_kind kind, const struct wire_msg *m,
-		     struct ike_status *st);
-bool ike_quick_finalize(struct ike_sa *sa, enum ike_kind kind, struct ike_qm *qm,
-			struct wire_msg *m, bool keep_hash, struct ike_status *st);
-bool ike_quick_sent(struct ike_sa *sa, enum ike_kind kind, struct ike_qm *qm,
-		    const struct wire_msg *m, struct ike_status *st);
-bool ike_info_finalize(struct ike_sa *sa, struct wire_msg *m, bool keep_hash,
-		       struct ike_status *st);
 
 #endif

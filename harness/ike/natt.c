@@ -16,6 +16,7 @@
 #include "core/hex.h"
 #include "crypto/prf.h"
 #include "ike/internal.h"
+#include "ike/natt.h"
 #include "wire/names.h"
 
 static const struct {

@@ -1,16 +1,16 @@
-/* Main Mode and Aggressive Mode (RFC 2409 5), both roles, and phase-1
- * proposal selection. */
+/* What Main Mode and Aggressive Mode share (RFC 2409 5): phase-1
+ * proposals and their selection, the KE, nonce, ID, CR and notify
+ * payloads, key derivation, and proving and verifying the peer. */
+#include "ike/phase1.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "crypto/cipher.h"
 #include "crypto/dh.h"
 #include "crypto/keys.h"
-#include "crypto/prf.h"
 #include "ike/auth.h"
 #include "ike/internal.h"
 #include "pki/pki.h"
-#include "wire/names.h"
 
 #define IKE_DOI_IPSEC 1
 #define IKE_SIT_IDENTITY 1
@@ -148,7 +148,7 @@ bool ike_select_p1(const struct ike_config *cfg, const struct wire_node *sa_node
 			why);
 }
 
-static void ike_add_p1_sa_offer(struct ike_sa *sa, struct wire_msg *m)
+void ike_add_p1_sa_offer(struct ike_sa *sa, struct wire_msg *m)
 {
 	struct wire_node *n = wire_add_sa(m, IKE_DOI_IPSEC, IKE_SIT_IDENTITY);
 	struct wire_node *p = wire_add_proposal(m, n, 1, IKE_PROTO_ISAKMP, NULL, 0);
@@ -158,7 +158,7 @@ static void ike_add_p1_sa_offer(struct ike_sa *sa, struct wire_msg *m)
 	}
 }
 
-static bool ike_add_p1_sa_reply(struct ike_sa *sa, struct wire_msg *m, struct ike_status *st)
+bool ike_add_p1_sa_reply(struct ike_sa *sa, struct wire_msg *m, struct ike_status *st)
 {
 	if (!sa->have_xf)
 		return ike_fail(st, 0, "SA", "", "no transform chosen yet");
@@ -170,8 +170,8 @@ static bool ike_add_p1_sa_reply(struct ike_sa *sa, struct wire_msg *m, struct ik
 }
 
 /* Initiator: the responder's single transform must be one we offered. */
-static bool ike_p1_check_reply(struct ike_sa *sa, const struct wire_node *sa_node,
-			       struct ike_status *st)
+bool ike_p1_check_reply(struct ike_sa *sa, const struct wire_node *sa_node,
+			struct ike_status *st)
 {
 	if (sa_node->nkids != 1 || sa_node->kids[0]->nkids != 1)
 		return ike_fail(st, WIRE_N_BAD_PROPOSAL_SYNTAX, "SA", "proposal",
@@ -199,23 +199,66 @@ static bool ike_p1_check_reply(struct ike_sa *sa, const struct wire_node *sa_nod
 			ike_p1_str(&x, b, sizeof(b)), x.life_sec, x.life_kb);
 }
 
-/* ---- payload helpers ---- */
+/* Responder: our choice from the peer's SA payload (mm1, am1) into the SA,
+ * and SAi_b as it came. */
+bool ike_p1_take_offer(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
+{
+	const struct wire_node *n = wire_find(m, WIRE_PL_SA, 0);
+	uint8_t num[2];
+	if (!ike_select_p1(sa->cfg, n, &sa->xf, num, st))
+		return false;
+	sa->prop_number = num[0];
+	sa->xf_number = num[1];
+	sa->have_xf = true;
+	chunk_free(&sa->sai_b);
+	sa->sai_b = ike_body(n);
+	sa->state = IKE_SA_SA_DONE;
+	return true;
+}
 
-static struct wire_node *ike_add_our_id(struct ike_sa *sa, struct wire_msg *m)
+/* ---- payloads ---- */
+
+/* Our phase-1 ID: configured, the certificate's subject DN with
+ * signatures, or our address. */
+void ike_our_id(const struct ike_sa *sa, struct ike_id *id)
+{
+	if (sa->cfg->local_id.type) {
+		*id = sa->cfg->local_id;
+		return;
+	}
+	memset(id, 0, sizeof(*id));
+	/* signatures: the certificate's subject DN by default */
+	uint16_t method = sa->have_xf ? sa->xf.auth : sa->cfg->np1 ? sa->cfg->p1[0].auth : 0;
+	chunk_t dn = CHUNK_EMPTY;
+	if (ike_auth_is_sig(method) && sa->cfg->cert && pki_cert_subject_der(sa->cfg->cert, &dn) &&
+	    dn.len <= IKE_MAX_ID) {
+		id->type = 9; /* ID_DER_ASN1_DN */
+		memcpy(id->data, dn.ptr, dn.len);
+		id->len = dn.len;
+		chunk_free(&dn);
+		return;
+	}
+	chunk_free(&dn);
+	id->type = sa->local.family == 10 /* AF_INET6 */ ? 5 : 1;
+	id->len = netaddr_iplen(&sa->local);
+	memcpy(id->data, sa->local.ip, id->len);
+}
+
+struct wire_node *ike_add_our_id(struct ike_sa *sa, struct wire_msg *m)
 {
 	struct ike_id id;
 	ike_our_id(sa, &id);
 	return wire_add_id(m, id.type, 0, 0, id.data, id.len);
 }
 
-static void ike_add_ke_nonce(struct ike_sa *sa, struct wire_msg *m)
+void ike_add_ke_nonce(struct ike_sa *sa, struct wire_msg *m)
 {
 	chunk_t *ke = ike_sa_our_ke(sa), *n = ike_sa_our_nonce(sa);
 	wire_add_data(m, WIRE_PL_KE, ke->ptr, ke->len);
 	wire_add_data(m, WIRE_PL_NONCE, n->ptr, n->len);
 }
 
-static void ike_add_initial_contact(struct ike_sa *sa, struct wire_msg *m)
+void ike_add_initial_contact(struct ike_sa *sa, struct wire_msg *m)
 {
 	if (!sa->cfg->initial_contact)
 		return;
@@ -227,7 +270,7 @@ static void ike_add_initial_contact(struct ike_sa *sa, struct wire_msg *m)
 }
 
 /* CR payloads naming our trusted CAs, for a signature method. */
-static void ike_add_cr(struct ike_sa *sa, struct wire_msg *m, uint16_t method)
+void ike_add_cr(struct ike_sa *sa, struct wire_msg *m, uint16_t method)
 {
 	const struct ike_config *c = sa->cfg;
 	if (!ike_auth_is_sig(method) || !c->send_cr || !c->trusted)
@@ -243,7 +286,7 @@ static void ike_add_cr(struct ike_sa *sa, struct wire_msg *m, uint16_t method)
 /* CR payloads counted; an X.509 one must name its CA by a DN (RFC 2408
  * 5.10 step 2: INVALID-CERT-AUTHORITY). Other defined types are not ours
  * to refuse: the request is only a hint. */
-static bool ike_take_cr(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
+bool ike_take_cr(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
 {
 	const struct wire_node *n;
 	for (size_t i = 0; (n = wire_find(m, WIRE_PL_CR, i)); i++) {
@@ -256,24 +299,15 @@ static bool ike_take_cr(struct ike_sa *sa, const struct wire_msg *m, struct ike_
 	return true;
 }
 
-static bool ike_need_dh(struct ike_sa *sa, struct ike_status *st)
+/* Responder: a first message makes our cookie. */
+void ike_take_cookies(struct ike_sa *sa, const struct wire_msg *m)
 {
-	char err[256];
-	if (!ike_sa_need_dh(sa, err, sizeof(err)))
-		return ike_fail(st, WIRE_N_INVALID_KEY_INFORMATION, "KE", "", "%s", err);
-	return true;
-}
-
-static bool ike_derive(struct ike_sa *sa, struct ike_status *st)
-{
-	char err[256];
-	if (!ike_sa_derive(sa, err, sizeof(err)))
-		return ike_fail(st, WIRE_N_INVALID_KEY_INFORMATION, "KE", "data", "%s", err);
-	return true;
+	memcpy(sa->icookie, m->hdr.icookie, 8);
+	ike_sa_responder_cookie(sa->cfg, &sa->local, &sa->peer, sa->icookie, sa->rcookie);
 }
 
 /* Peer's KE and nonce into the SA, checked. */
-static bool ike_take_ke_nonce(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
+bool ike_take_ke_nonce(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
 {
 	const struct wire_node *ke = wire_find(m, WIRE_PL_KE, 0);
 	const struct wire_node *n = wire_find(m, WIRE_PL_NONCE, 0);
@@ -299,8 +333,8 @@ static bool ike_take_ke_nonce(struct ike_sa *sa, const struct wire_msg *m, struc
 }
 
 /* The peer's ID against the one we expect (if any). */
-static bool ike_take_id(struct ike_sa *sa, const struct wire_msg *m, chunk_t *body,
-			struct ike_status *st)
+bool ike_take_id(struct ike_sa *sa, const struct wire_msg *m, chunk_t *body,
+		 struct ike_status *st)
 {
 	const struct wire_node *id = wire_find(m, WIRE_PL_ID, 0);
 	const struct ike_id *want = &sa->cfg->remote_id;
@@ -330,7 +364,33 @@ static bool ike_take_id(struct ike_sa *sa, const struct wire_msg *m, chunk_t *bo
 	return true;
 }
 
-static const struct ike_auth_ops *ike_auth(struct ike_sa *sa, struct ike_status *st)
+/* ---- keys and authentication ---- */
+
+bool ike_need_dh(struct ike_sa *sa, struct ike_status *st)
+{
+	char err[256];
+	if (!ike_sa_need_dh(sa, err, sizeof(err)))
+		return ike_fail(st, WIRE_N_INVALID_KEY_INFORMATION, "KE", "", "%s", err);
+	return true;
+}
+
+bool ike_derive(struct ike_sa *sa, struct ike_status *st)
+{
+	char err[256];
+	if (!ike_sa_derive(sa, err, sizeof(err)))
+		return ike_fail(st, WIRE_N_INVALID_KEY_INFORMATION, "KE", "data", "%s", err);
+	return true;
+}
+
+bool ike_need_keys(struct ike_sa *sa, struct ike_status *st)
+{
+	if (sa->state < IKE_SA_KEYED || !sa->skeyid.len)
+		return ike_fail(st, 0, "", "", "no keys yet (SA state %s)",
+				ike_sa_state_name(sa->state));
+	return true;
+}
+
+const struct ike_auth_ops *ike_auth(struct ike_sa *sa, struct ike_status *st)
 {
 	const struct ike_auth_ops *a = ike_auth_get(sa->xf.auth);
 	if (!a)
@@ -339,7 +399,7 @@ static const struct ike_auth_ops *ike_auth(struct ike_sa *sa, struct ike_status 
 	return a;
 }
 
-static uint8_t ike_rules_auth(struct ike_sa *sa)
+uint8_t ike_rules_auth(struct ike_sa *sa)
 {
 	const struct ike_auth_ops *a = ike_auth_get(sa->xf.auth);
 	return a ? a->rules : RULES_AUTH_PSK;
@@ -359,139 +419,6 @@ static bool ike_phase1_hash(struct ike_sa *sa, bool of_initiator, chunk_t id_b, 
 	return ok || ike_crypto_fail(st, 0, of_initiator ? "HASH_I" : "HASH_R", ce.msg);
 }
 
-static bool ike_need_keys(struct ike_sa *sa, struct ike_status *st)
-{
-	if (sa->state < IKE_SA_KEYED || !sa->skeyid.len)
-		return ike_fail(st, 0, "", "", "no keys yet (SA state %s)",
-				ike_sa_state_name(sa->state));
-	return true;
-}
-
-/* ---- Main Mode ---- */
-
-struct wire_msg *ike_build_mm1(struct ike_sa *sa, struct ike_status *st)
-{
-	(void)st;
-	struct wire_msg *m = ike_msg_new(sa, WIRE_X_MAIN, 0, false);
-	ike_add_p1_sa_offer(sa, m);
-	ike_natt_add_vids(sa, m);
-	return m;
-}
-
-struct wire_msg *ike_build_mm2(struct ike_sa *sa, struct ike_status *st)
-{
-	struct wire_msg *m = ike_msg_new(sa, WIRE_X_MAIN, 0, false);
-	if (!ike_add_p1_sa_reply(sa, m, st)) {
-		wire_msg_free(m);
-		return NULL;
-	}
-	ike_natt_add_vids(sa, m);
-	return m;
-}
-
-static struct wire_msg *ike_build_mm34(struct ike_sa *sa, struct ike_status *st)
-{
-	if (!sa->have_xf) {
-		ike_fail(st, 0, "SA", "", "no transform agreed yet");
-		return NULL;
-	}
-	if (!ike_need_dh(sa, st))
-		return NULL;
-	struct wire_msg *m = ike_msg_new(sa, WIRE_X_MAIN, 0, false);
-	ike_add_ke_nonce(sa, m);
-	ike_add_cr(sa, m, sa->xf.auth);
-	if (!ike_natt_add_natd(sa, m, st)) {
-		wire_msg_free(m);
-		return NULL;
-	}
-	return m;
-}
-
-struct wire_msg *ike_build_mm3(struct ike_sa *sa, struct ike_status *st)
-{
-	return ike_build_mm34(sa, st);
-}
-
-struct wire_msg *ike_build_mm4(struct ike_sa *sa, struct ike_status *st)
-{
-	return ike_build_mm34(sa, st);
-}
-
-static struct wire_msg *ike_build_mm56(struct ike_sa *sa, struct ike_status *st)
-{
-	const struct ike_auth_ops *a;
-	if (!ike_need_keys(sa, st) || !(a = ike_auth(sa, st)))
-		return NULL;
-	struct wire_msg *m = ike_msg_new(sa, WIRE_X_MAIN, 0, true);
-	ike_add_our_id(sa, m);
-	a->add(sa, m);
-	ike_add_initial_contact(sa, m);
-	return m;
-}
-
-struct wire_msg *ike_build_mm5(struct ike_sa *sa, struct ike_status *st)
-{
-	return ike_build_mm56(sa, st);
-}
-
-struct wire_msg *ike_build_mm6(struct ike_sa *sa, struct ike_status *st)
-{
-	return ike_build_mm56(sa, st);
-}
-
-/* Responder: a first message makes our cookie. */
-static void ike_take_cookies(struct ike_sa *sa, const struct wire_msg *m)
-{
-	memcpy(sa->icookie, m->hdr.icookie, 8);
-	ike_sa_responder_cookie(sa->cfg, &sa->local, &sa->peer, sa->icookie, sa->rcookie);
-}
-
-bool ike_process_mm1(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
-{
-	if (!ike_rules("mm1", RULES_AUTH_ANY, m, st))
-		return false;
-	ike_take_cookies(sa, m);
-	ike_natt_take_vids(sa, m);
-	const struct wire_node *n = wire_find(m, WIRE_PL_SA, 0);
-	uint8_t num[2];
-	if (!ike_select_p1(sa->cfg, n, &sa->xf, num, st))
-		return false;
-	sa->prop_number = num[0];
-	sa->xf_number = num[1];
-	sa->have_xf = true;
-	chunk_free(&sa->sai_b);
-	sa->sai_b = ike_body(n);
-	sa->state = IKE_SA_SA_DONE;
-	return true;
-}
-
-bool ike_process_mm2(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
-{
-	if (!ike_rules("mm2", RULES_AUTH_ANY, m, st))
-		return false;
-	memcpy(sa->rcookie, m->hdr.rcookie, 8);
-	ike_natt_take_vids(sa, m);
-	return ike_p1_check_reply(sa, wire_find(m, WIRE_PL_SA, 0), st);
-}
-
-bool ike_process_mm3(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
-{
-	return ike_rules("mm3", RULES_AUTH_ANY, m, st) && ike_take_cr(sa, m, st) &&
-	       ike_take_ke_nonce(sa, m, st) &&
-	       ike_natt_take_natd(sa, m, st) && ike_need_dh(sa, st) && ike_derive(sa, st);
-}
-
-bool ike_process_mm4(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
-{
-	if (!ike_rules("mm4", RULES_AUTH_ANY, m, st) || !ike_take_cr(sa, m, st) ||
-	    !ike_take_ke_nonce(sa, m, st) ||
-	    !ike_natt_take_natd(sa, m, st) || !ike_need_dh(sa, st) || !ike_derive(sa, st))
-		return false;
-	/* RFC 3947 4: with a NAT, mm5 and all after it go to the NAT-T port */
-	ike_natt_float(sa);
-	return true;
-}
-
 static void ike_note_notifies(struct ike_sa *sa, const struct wire_msg *m)
 {
 	const struct wire_node *n;
@@ -501,8 +428,8 @@ static void ike_note_notifies(struct ike_sa *sa, const struct wire_msg *m)
 }
 
 /* mm5 / am3 at the responder, mm6 / am2 at the initiator. */
-static bool ike_verify_peer(struct ike_sa *sa, const struct wire_msg *m, bool take_id,
-			    struct ike_status *st)
+bool ike_verify_peer(struct ike_sa *sa, const struct wire_msg *m, bool take_id,
+		     struct ike_status *st)
 {
 	const struct ike_auth_ops *a;
 	chunk_t *id_b = sa->initiator ? &sa->idir_b : &sa->idii_b;
@@ -520,178 +447,47 @@ static bool ike_verify_peer(struct ike_sa *sa, const struct wire_msg *m, bool ta
 	return ok;
 }
 
-bool ike_process_mm5(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
+/* The proof (HASH_I or SIG_I of_initiator, else _R) over id_b into m. */
+bool ike_phase1_prove(struct ike_sa *sa, bool of_initiator, chunk_t id_b, struct wire_msg *m,
+		      bool keep_hash, struct ike_status *st)
 {
-	return ike_rules("mm5", ike_rules_auth(sa), m, st) && ike_verify_peer(sa, m, true, st);
-}
-
-bool ike_process_mm6(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
-{
-	return ike_rules("mm6", ike_rules_auth(sa), m, st) && ike_verify_peer(sa, m, true, st);
-}
-
-/* ---- Aggressive Mode ---- */
-
-struct wire_msg *ike_build_am1(struct ike_sa *sa, struct ike_status *st)
-{
-	if (!ike_need_dh(sa, st))
-		return NULL;
-	struct wire_msg *m = ike_msg_new(sa, WIRE_X_AGGR, 0, false);
-	ike_add_p1_sa_offer(sa, m);
-	ike_add_ke_nonce(sa, m);
-	ike_add_our_id(sa, m);
-	ike_add_cr(sa, m, sa->cfg->np1 ? sa->cfg->p1[0].auth : 0);
-	ike_natt_add_vids(sa, m);
-	return m;
-}
-
-struct wire_msg *ike_build_am2(struct ike_sa *sa, struct ike_status *st)
-{
-	const struct ike_auth_ops *a;
-	if (!ike_need_keys(sa, st) || !(a = ike_auth(sa, st)))
-		return NULL;
-	struct wire_msg *m = ike_msg_new(sa, WIRE_X_AGGR, 0, false);
-	if (!ike_add_p1_sa_reply(sa, m, st)) {
-		wire_msg_free(m);
-		return NULL;
-	}
-	ike_add_ke_nonce(sa, m);
-	ike_add_our_id(sa, m);
-	a->add(sa, m);
-	ike_add_cr(sa, m, sa->xf.auth);
-	ike_natt_add_vids(sa, m);
-	if (!ike_natt_add_natd(sa, m, st)) {
-		wire_msg_free(m);
-		return NULL;
-	}
-	return m;
-}
-
-struct wire_msg *ike_build_am3(struct ike_sa *sa, struct ike_status *st)
-{
-	const struct ike_auth_ops *a;
-	if (!ike_need_keys(sa, st) || !(a = ike_auth(sa, st)))
-		return NULL;
-	struct wire_msg *m = ike_msg_new(sa, WIRE_X_AGGR, 0, sa->cfg->am3_encrypted);
-	a->add(sa, m);
-	ike_add_initial_contact(sa, m);
-	if (!ike_natt_add_natd(sa, m, st)) {
-		wire_msg_free(m);
-		return NULL;
-	}
-	return m;
-}
-
-bool ike_process_am1(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
-{
-	if (!ike_rules("am1", RULES_AUTH_ANY, m, st))
-		return false;
-	ike_take_cookies(sa, m);
-	ike_natt_take_vids(sa, m);
-	const struct wire_node *n = wire_find(m, WIRE_PL_SA, 0);
-	uint8_t num[2];
-	if (!ike_select_p1(sa->cfg, n, &sa->xf, num, st))
-		return false;
-	sa->prop_number = num[0];
-	sa->xf_number = num[1];
-	sa->have_xf = true;
-	chunk_free(&sa->sai_b);
-	sa->sai_b = ike_body(n);
-	sa->state = IKE_SA_SA_DONE;
-	return ike_take_cr(sa, m, st) && ike_take_ke_nonce(sa, m, st) && ike_take_id(sa, m, &sa->idii_b, st) &&
-	       ike_need_dh(sa, st) && ike_derive(sa, st);
-}
-
-bool ike_process_am2(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
-{
-	if (!ike_rules("am2", ike_auth_get(sa->cfg->np1 ? sa->cfg->p1[0].auth : 0) ?
-		       ike_auth_get(sa->cfg->p1[0].auth)->rules : RULES_AUTH_PSK, m, st))
-		return false;
-	memcpy(sa->rcookie, m->hdr.rcookie, 8);
-	ike_natt_take_vids(sa, m);
-	if (!ike_take_cr(sa, m, st) || !ike_p1_check_reply(sa, wire_find(m, WIRE_PL_SA, 0), st) ||
-	    !ike_take_ke_nonce(sa, m, st) || !ike_natt_take_natd(sa, m, st) ||
-	    !ike_need_dh(sa, st) || !ike_derive(sa, st) || !ike_verify_peer(sa, m, true, st))
-		return false;
-	ike_natt_float(sa);  /* am3 goes to the NAT-T port */
-	return true;
-}
-
-bool ike_process_am3(struct ike_sa *sa, const struct wire_msg *m, struct ike_status *st)
-{
-	return ike_rules("am3", ike_rules_auth(sa), m, st) && ike_natt_take_natd(sa, m, st) &&
-	       ike_verify_peer(sa, m, false, st);
-}
-
-/* ---- finalize and commit ---- */
-
-bool ike_phase1_finalize(struct ike_sa *sa, enum ike_kind kind, struct wire_msg *m,
-			 bool keep_hash, struct ike_status *st)
-{
-	bool of_i;
-	chunk_t id_b = CHUNK_EMPTY;
-	switch (kind) {
-	case IKE_K_MM5: case IKE_K_MM6: case IKE_K_AM2: {
-		const struct wire_node *id = wire_find(m, WIRE_PL_ID, 0);
-		of_i = sa->initiator;
-		if (!id)
-			/* an ID removed by a test: hash our real one */
-			id_b = chunk_dup((sa->initiator ? sa->idii_b : sa->idir_b).ptr,
-					 (sa->initiator ? sa->idii_b : sa->idir_b).len);
-		else
-			id_b = wire_node_body(id);
-		break;
-	}
-	case IKE_K_AM3:
-		of_i = true;
-		id_b = chunk_dup(sa->idii_b.ptr, sa->idii_b.len);
-		break;
-	default:
-		return true;
-	}
 	const struct ike_auth_ops *a = ike_auth(sa, st);
 	chunk_t h = CHUNK_EMPTY;
-	bool ok = a && ike_phase1_hash(sa, of_i, id_b, &h, st) && a->prove(sa, m, h, keep_hash, st);
+	bool ok = a && ike_phase1_hash(sa, of_initiator, id_b, &h, st) &&
+		  a->prove(sa, m, h, keep_hash, st);
 	chunk_free(&h);
-	chunk_free(&id_b);
 	return ok;
 }
 
-bool ike_phase1_sent(struct ike_sa *sa, enum ike_kind kind, const struct wire_msg *m,
-		     struct ike_status *st)
+/* The ID body a proof in m covers: m's ID payload, or ours as recorded
+ * when a test removed it (caller frees). */
+chunk_t ike_p1_id_body(const struct ike_sa *sa, const struct wire_msg *m)
 {
-	(void)st;
-	const struct wire_node *n;
-	switch (kind) {
-	case IKE_K_MM1: case IKE_K_AM1:
-		/* SAi_b is what went out, mutations included */
-		if ((n = wire_find(m, WIRE_PL_SA, 0))) {
-			chunk_free(&sa->sai_b);
-			sa->sai_b = wire_node_body(n);
-		}
-		if (kind == IKE_K_AM1 && (n = wire_find(m, WIRE_PL_ID, 0))) {
-			chunk_free(&sa->idii_b);
-			sa->idii_b = wire_node_body(n);
-		}
-		break;
-	case IKE_K_MM2:
-		if (sa->state < IKE_SA_SA_DONE)
-			sa->state = IKE_SA_SA_DONE;
-		break;
-	case IKE_K_MM5: case IKE_K_MM6: case IKE_K_AM2:
-		if ((n = wire_find(m, WIRE_PL_ID, 0))) {
-			chunk_t *b = sa->initiator ? &sa->idii_b : &sa->idir_b;
-			chunk_free(b);
-			*b = wire_node_body(n);
-		}
-		/* the responder is done once its last message is out */
-		if (kind == IKE_K_MM6 && sa->state == IKE_SA_ESTABLISHED)
-			sa->state = IKE_SA_ESTABLISHED;
-		break;
-	case IKE_K_AM3:
-		break;
-	default:
-		break;
+	const struct wire_node *id = wire_find(m, WIRE_PL_ID, 0);
+	if (!id)
+		/* an ID removed by a test: hash our real one */
+		return chunk_dup((sa->initiator ? sa->idii_b : sa->idir_b).ptr,
+				 (sa->initiator ? sa->idii_b : sa->idir_b).len);
+	return wire_node_body(id);
+}
+
+/* SAi_b is what went out (mm1, am1), mutations included. */
+void ike_p1_sent_sa(struct ike_sa *sa, const struct wire_msg *m)
+{
+	const struct wire_node *n = wire_find(m, WIRE_PL_SA, 0);
+	if (n) {
+		chunk_free(&sa->sai_b);
+		sa->sai_b = wire_node_body(n);
 	}
-	return true;
+}
+
+/* Our ID body as it went out (mm5, mm6, am2), for the proofs after. */
+void ike_p1_sent_id(struct ike_sa *sa, const struct wire_msg *m)
+{
+	const struct wire_node *n = wire_find(m, WIRE_PL_ID, 0);
+	if (n) {
+		chunk_t *b = sa->initiator ? &sa->idii_b : &sa->idir_b;
+		chunk_free(b);
+		*b = wire_node_body(n);
+	}
 }

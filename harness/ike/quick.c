@@ -6,7 +6,9 @@
 #include "crypto/dh.h"
 #include "crypto/keys.h"
 #include "crypto/prf.h"
+#include "ike/exchange.h"
 #include "ike/internal.h"
+#include "ike/natt.h"
 #include "wire/names.h"
 
 #define IKE_PROTO_ESP 3
