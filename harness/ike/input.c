@@ -100,6 +100,9 @@ static void ike_input_info(struct ike_engine *e, const struct wire_msg *m, bool 
 		ike_delete_unknown(e, in.spi, ev);
 	ike_track(e);
 	const struct ike_step *s = ike_cur(e);
+	/* kept: the DPD answer below adds an event, which may move ev */
+	char note[sizeof(ev->note)];
+	snprintf(note, sizeof(note), "%s", ev->note);
 	if (kind == IKE_K_DPD) {
 		/* answered whatever the script does (RFC 3706 5.3) */
 		struct ike_step a = { .op = IKE_STEP_SEND, .kind = IKE_K_DPD_ACK };
@@ -116,7 +119,7 @@ static void ike_input_info(struct ike_engine *e, const struct wire_msg *m, bool 
 		   (!s->notify || s->notify == in.notify)) {
 		ike_advance(e);
 	} else if (s->op == IKE_STEP_EXPECT_SILENCE) {
-		ike_script_fail(e, "got %s", ev->note);
+		ike_script_fail(e, "got %s", note);
 	} else if (kind == IKE_K_NOTIFY && in.notify < 16384 &&
 		   (s->op == IKE_STEP_EXPECT || s->op == IKE_STEP_EXPECT_NOTIFY)) {
 		/* an error notify ends the wait: the peer refused */

@@ -228,8 +228,9 @@ bool ike_serve_rekey(struct ike_engine *e, enum ike_kind kind, struct ike_qm *qm
 		return true;
 	}
 	e->qm = qm;
+	/* noted first: sending adds an event, which may move ev */
+	ike_note(ev, "rekey");
 	struct ike_step a = { .op = IKE_STEP_SEND, .kind = IKE_K_QM3 };
 	ike_send(e, &a, NULL, now, false);
-	ike_note(ev, "rekey");
 	return true;
 }
