@@ -20,61 +20,28 @@
 #include "report/capture.h"
 #include "report/keys.h"
 #include "report/timeline.h"
+#include "pair.h"
 #include "tests.h"
-
-static const char tl_psk[] = "ike-conform-psk";
 
 /* ---- one Main Mode + Quick Mode exchange over the memory hub ---- */
 
-struct tl_pair {
-	struct transport_hub *hub;
-	struct transport *ti, *tr;
-	struct netaddr ai, ar;
-	struct ike_config ci, cr;
-	struct ike_engine *ei, *er;
-};
-
-static struct netaddr tl_addr(const char *s)
-{
-	struct netaddr a;
-	char err[128];
-	ck_assert_msg(netaddr_parse(s, 500, &a, err, sizeof(err)), "%s", err);
-	return a;
-}
-
-static void tl_pair_run(struct tl_pair *p, const char *ia, const char *ra, const char *p1,
-			const char *p2, const struct pki_testpki *pki, bool natt)
+/* The pair's configs made ready: RSA signatures (moon and sun of pki)
+ * instead of the PSK, NAT-T, client IDs. */
+static void tl_pair_setup(struct pair *p, const struct pki_testpki *pki, bool natt)
 {
 	char err[256];
-	memset(p, 0, sizeof(*p));
-	p->hub = transport_hub_new();
-	p->ai = tl_addr(ia);
-	p->ar = tl_addr(ra);
-	p->ti = transport_mem_new(p->hub, &p->ai, 4500, err, sizeof(err));
-	ck_assert_msg(p->ti, "%s", err);
-	p->tr = transport_mem_new(p->hub, &p->ar, 4500, err, sizeof(err));
-	ck_assert_msg(p->tr, "%s", err);
 	struct ike_config *cs[2] = { &p->ci, &p->cr };
 	for (int i = 0; i < 2; i++) {
-		ike_config_init(cs[i]);
-		cs[i]->role = i ? IKE_RESPONDER : IKE_INITIATOR;
-		cs[i]->psk = CHUNK_FROM(tl_psk, strlen(tl_psk));
-		struct ike_p1_xform x;
-		struct ike_p2_xform y;
-		ck_assert_msg(ike_p1_parse(p1, &x, err, sizeof(err)), "%s", err);
-		ck_assert_msg(ike_p2_parse(p2, &y, err, sizeof(err)), "%s", err);
 		if (pki) {
 			/* RSA signatures: moon and sun of the test PKI */
 			const struct pki_cred *cr = pki_testpki_host(pki, i ? "sun" : "moon");
-			x.auth = IKE_AUTH_RSA;
+			cs[i]->p1[0].auth = IKE_AUTH_RSA;
 			cs[i]->psk = CHUNK_EMPTY;
 			cs[i]->key = cr->key;
 			cs[i]->cert = cr->cert;
 			cs[i]->chain = pki->intermediates;
 			cs[i]->trusted = pki->trusted;
 		}
-		ike_config_add_p1(cs[i], x);
-		ike_config_add_p2(cs[i], y);
 		/* NAT-T with a claimed NAT: the exchange floats to 4500 at mm5 */
 		cs[i]->natt = natt ? IKE_NATT_ALL : 0;
 		cs[i]->natt_force = natt && i == 0;
@@ -82,23 +49,20 @@ static void tl_pair_run(struct tl_pair *p, const char *ia, const char *ra, const
 		ck_assert(ike_ts_parse(i ? "10.2.0.1" : "10.1.0.1", &cs[i]->ts_local, err, sizeof(err)));
 		ck_assert(ike_ts_parse(i ? "10.1.0.1" : "10.2.0.1", &cs[i]->ts_remote, err, sizeof(err)));
 	}
-	p->ei = ike_engine_new(&p->ci, p->ti, &p->ar, NULL, 0, "init");
-	p->er = ike_engine_new(&p->cr, p->tr, NULL, NULL, 0, "resp");
-	struct ike_engine *e[2] = { p->ei, p->er };
-	ike_run(e, 2, p->hub, 0, 60000);
+}
+
+/* Main Mode then Quick Mode: both established, with one child SA. */
+static void tl_pair_run(struct pair *p, const char *p1, const char *p2,
+			const struct pki_testpki *pki, bool natt)
+{
+	pair_init(p, p1, p2);
+	tl_pair_setup(p, pki, natt);
+	pair_start(p, NULL, 0, NULL, 0);
+	pair_run_until(p, 60000);
 	const struct ike_result *ri = ike_engine_result(p->ei), *rr = ike_engine_result(p->er);
 	ck_assert_msg(ri->finished && !ri->failed && ri->established, "initiator: %s", ri->error);
 	ck_assert_msg(rr->finished && !rr->failed && rr->established, "responder: %s", rr->error);
 	ck_assert_uint_eq(ri->nchild, 1);
-}
-
-static void tl_pair_free(struct tl_pair *p)
-{
-	ike_engine_free(p->ei);
-	ike_engine_free(p->er);
-	transport_free(p->ti);
-	transport_free(p->tr);
-	transport_hub_free(p->hub);
 }
 
 /* ---- files and commands ---- */
@@ -346,7 +310,7 @@ START_TEST(test_keytab_lines)
 	c.enc_out = CHUNK_FROM(eo, 16);
 	c.int_in = CHUNK_FROM(ii, 20);
 	c.int_out = CHUNK_FROM(io, 20);
-	struct netaddr l = tl_addr("192.0.2.1:500"), p = tl_addr("198.51.100.7:4500");
+	struct netaddr l = test_addr("192.0.2.1:500"), p = test_addr("198.51.100.7:4500");
 	ck_assert(keytab_esp_line(&c, &l, &p, true, buf, sizeof(buf)));
 	ck_assert_str_eq(buf, "\"IPv4\",\"192.0.2.1\",\"198.51.100.7\",\"0x0a0b0c0d\","
 			 "\"AES-CBC [RFC3602]\",\"0x02000000000000000000000000000000\","
@@ -359,7 +323,7 @@ START_TEST(test_keytab_lines)
 	c.xf.transform = IKE_ESP_AES_GCM_16;
 	c.xf.auth = 0;
 	c.int_out = CHUNK_EMPTY;
-	struct netaddr l6 = tl_addr("[2001:db8::1]:500"), p6 = tl_addr("[2001:db8::2]:500");
+	struct netaddr l6 = test_addr("[2001:db8::1]:500"), p6 = test_addr("[2001:db8::2]:500");
 	ck_assert(keytab_esp_line(&c, &l6, &p6, true, buf, sizeof(buf)));
 	ck_assert_str_eq(buf, "\"IPv6\",\"2001:db8::1\",\"2001:db8::2\",\"0x0a0b0c0d\","
 			 "\"AES-GCM with 16 octet ICV [RFC4106]\",\"0x02000000000000000000000000000000\","
@@ -374,8 +338,8 @@ END_TEST
  * ports, times and, on 4500, the marker. */
 START_TEST(test_timeline_readback)
 {
-	struct tl_pair p;
-	tl_pair_run(&p, "192.0.2.1:500", "192.0.2.2:500", "aes128-sha1-modp1024", "aes128-sha1", NULL, false);
+	struct pair p;
+	tl_pair_run(&p, "aes128-sha1-modp1024", "aes128-sha1", NULL, false);
 	const struct ike_result *r = ike_engine_result(p.ei);
 	struct timeline_opts o;
 	ck_assert(timeline_opts_from_engine(p.ei, &o));
@@ -417,7 +381,7 @@ START_TEST(test_timeline_readback)
 	ck_assert(!timeline_write_pcap(path, r, &bad, NULL, err, sizeof(err)));
 	ck_assert(strstr(err, "address"));
 	tl_rmdir(dir);
-	tl_pair_free(&p);
+	pair_free(&p);
 }
 END_TEST
 
@@ -437,29 +401,12 @@ static enum transport_verdict tl_drop_mm4_once(void *ctx, const struct transport
 START_TEST(test_timeline_retransmission)
 {
 	char err[256];
-	struct tl_pair p;
-	memset(&p, 0, sizeof(p));
-	p.hub = transport_hub_new();
+	struct pair p;
+	pair_init(&p, "3des-sha1-modp1024", NULL);
 	tl_drop_state = 0;
 	transport_hub_set_filter(p.hub, tl_drop_mm4_once, NULL);
-	p.ai = tl_addr("192.0.2.1:500");
-	p.ar = tl_addr("192.0.2.2:500");
-	p.ti = transport_mem_new(p.hub, &p.ai, 4500, err, sizeof(err));
-	p.tr = transport_mem_new(p.hub, &p.ar, 4500, err, sizeof(err));
-	ck_assert(p.ti && p.tr);
-	struct ike_config *cs[2] = { &p.ci, &p.cr };
-	for (int i = 0; i < 2; i++) {
-		ike_config_init(cs[i]);
-		cs[i]->role = i ? IKE_RESPONDER : IKE_INITIATOR;
-		cs[i]->psk = CHUNK_FROM(tl_psk, strlen(tl_psk));
-		struct ike_p1_xform x;
-		ck_assert(ike_p1_parse("3des-sha1-modp1024", &x, err, sizeof(err)));
-		ike_config_add_p1(cs[i], x);
-	}
-	p.ei = ike_engine_new(&p.ci, p.ti, &p.ar, NULL, 0, "init");
-	p.er = ike_engine_new(&p.cr, p.tr, NULL, NULL, 0, "resp");
-	struct ike_engine *e[2] = { p.ei, p.er };
-	ike_run(e, 2, p.hub, 0, 60000);
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run_until(&p, 60000);
 	const struct ike_result *rr = ike_engine_result(p.er);
 	ck_assert_msg(rr->finished && !rr->failed, "%s", rr->error);
 	size_t rexmit = 0, dup = 0, last = 0;
@@ -488,7 +435,7 @@ START_TEST(test_timeline_retransmission)
 	ck_assert(timeline_write_pcap(path, rr, &o, &n, err, sizeof(err)));
 	ck_assert_uint_eq(n, rr->nevent - dup);
 	tl_rmdir(dir);
-	tl_pair_free(&p);
+	pair_free(&p);
 }
 END_TEST
 
@@ -520,8 +467,8 @@ START_TEST(test_timeline_tshark)
 		pki = pki_testpki_create(NULL, NULL, &pe);
 		ck_assert_msg(pki, "test PKI: %s", pe.msg);
 	}
-	struct tl_pair p;
-	tl_pair_run(&p, "192.0.2.1:500", "192.0.2.2:500", tc->p1, tc->p2, pki, tc->natt);
+	struct pair p;
+	tl_pair_run(&p, tc->p1, tc->p2, pki, tc->natt);
 	const struct ike_result *r = ike_engine_result(p.ei);
 	struct ike_sa *sa = ike_engine_sa(p.ei);
 	struct timeline_opts o;
@@ -648,7 +595,7 @@ START_TEST(test_timeline_tshark)
 		    "Quick Mode and ESP", tc->p1, tc->rsa ? "-rsa" : "", tc->p2,
 		    tc->natt ? " on 4500" : "", n, tc->rsa ? "ID, CERT, SIG" : "ID, HASH");
 	tl_rmdir(dir);
-	tl_pair_free(&p);
+	pair_free(&p);
 	if (pki)
 		pki_testpki_free(pki);
 }
@@ -674,8 +621,8 @@ START_TEST(test_keytab_tshark_accepts)
 	ck_assert_ptr_nonnull(f);
 	uint8_t key[64];
 	memset(key, 0x5a, sizeof(key));
-	struct netaddr l4 = tl_addr("192.0.2.1"), p4 = tl_addr("192.0.2.2");
-	struct netaddr l6 = tl_addr("2001:db8::1"), p6 = tl_addr("2001:db8::2");
+	struct netaddr l4 = test_addr("192.0.2.1"), p4 = test_addr("192.0.2.2");
+	struct netaddr l6 = test_addr("2001:db8::1"), p6 = test_addr("2001:db8::2");
 	for (size_t i = 0; i < sizeof(p2s) / sizeof(p2s[0]); i++) {
 		struct ike_child c;
 		memset(&c, 0, sizeof(c));
