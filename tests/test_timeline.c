@@ -454,6 +454,161 @@ static const struct tl_case tl_cases[] = {
 	{ "aes192-sha512-modp2048", "aes192-sha512", false, true },
 };
 
+/* The exchange's timeline and one ESP packet from the initiator,
+ * UDP-encapsulated (RFC 3948), in dir/wire.pcap with the key tables;
+ * the number of IKE messages written. */
+static size_t tl_tshark_capture(const struct tl_case *tc, const struct pair *p,
+				struct timeline_opts *o, const char *dir, char *pcap, size_t len)
+{
+	const struct ike_result *r = ike_engine_result(p->ei);
+	struct ike_sa *sa = ike_engine_sa(p->ei);
+	char err[512];
+	ck_assert(timeline_opts_from_engine(p->ei, o));
+	gettimeofday(&o->start, NULL);
+	ck_assert_int_eq(o->event_ends, tc->natt);
+	ck_assert_int_eq(sa->natt_floated, tc->natt);
+	snprintf(pcap, len, "%s/wire.pcap", dir);
+	struct capture_writer *w = capture_writer_open(pcap, err, sizeof(err));
+	ck_assert_msg(w, "%s", err);
+	size_t n = 0;
+	ck_assert_msg(timeline_add(w, r, o, &n, err, sizeof(err)), "%s", err);
+	ck_assert_uint_eq(n, 9);
+	/* one ESP packet from the initiator, UDP-encapsulated (RFC 3948) */
+	uint8_t esp[512];
+	size_t elen = tl_esp_seal(&r->child[0], esp);
+	struct capture_addr es = tl_caddr(&o->local, 4500), ed = tl_caddr(&o->peer, 4500);
+	struct timeval ets = o->start;
+	ets.tv_usec = (ets.tv_usec + 1000) % 1000000;
+	ck_assert(capture_writer_add(w, &ets, &es, &ed, false, esp, elen));
+	capture_writer_close(w);
+	tl_write_keys(dir, sa);
+	return n;
+}
+
+/* 1. every packet dissects: nothing malformed, no expert error */
+static void tl_tshark_clean(const struct tl_case *tc, const char *dir, const char *pcap)
+{
+	char *out = NULL;
+	int st = tl_tshark(dir, pcap, "-Y '_ws.malformed || _ws.expert.severity >= 8388608' "
+			   "-T fields -e frame.number -e _ws.expert.message", &out);
+	ck_assert_msg(st == 0, "tshark exit %d:\n%s", st, out);
+	tl_no_tshark_errors(out, tc->p1);
+	ck_assert_msg(out[0] == '\0', "%s: malformed or expert errors:\n%s", tc->p1, out);
+	free(out);
+}
+
+/* Frames counted by tl_tshark_frame. */
+struct tl_frames {
+	size_t frames, with_id_hash, qm_hash_nonce, esp_good;
+};
+
+/* One line of tl_tshark_fields' output: what its frame must show. */
+static void tl_tshark_frame(const struct tl_case *tc, char *line, struct tl_frames *fr)
+{
+	fr->frames++;
+	char *f[9] = { 0 };
+	char *tok = line;
+	for (int k = 0; k < 9; k++) {
+		char *tab = strchr(tok, '\t');
+		f[k] = tok;
+		if (!tab)
+			break;
+		*tab = '\0';
+		tok = tab + 1;
+	}
+	int frame = atoi(f[0]);
+	bool id = f[2] && *f[2], hash = f[3] && *f[3], nonce = f[4] && *f[4];
+	if ((frame == 5 || frame == 6) && tc->rsa) {
+		ck_assert_msg(id && f[7] && *f[7] && f[8] && *f[8],
+			      "%s-rsa: frame %d (Main Mode message %d) shows no ID, SIG and "
+			      "CERT: id '%s' sig '%s' cert '%s'", tc->p1, frame, frame, f[2],
+			      f[7], f[8]);
+		fr->with_id_hash++;
+	} else if (frame == 5 || frame == 6) {
+		ck_assert_msg(id && hash, "%s: frame %d (Main Mode message %d) shows no ID "
+			      "and HASH: id '%s' hash '%s'", tc->p1, frame, frame, f[2], f[3]);
+		fr->with_id_hash++;
+	}
+	if (frame >= 7 && frame <= 9) {
+		ck_assert_msg(f[1] && !strcmp(f[1], "32"), "frame %d: exchange '%s'", frame, f[1]);
+		ck_assert_msg(hash, "%s: Quick Mode frame %d not decrypted (no HASH)", tc->p1, frame);
+		if (frame < 9)
+			ck_assert_msg(nonce && id, "%s: Quick Mode frame %d lacks nonce/IDs", tc->p1, frame);
+		fr->qm_hash_nonce++;
+	}
+	if (frame == 10) {
+		ck_assert_msg(f[5] && !strcmp(f[5], "1"), "%s: ESP ICV not good: '%s'", tc->p1, f[5]);
+		fr->esp_good++;
+	}
+	if (frame <= 9)
+		ck_assert_msg(f[6] && atoi(f[6]) == (tc->natt && frame >= 5 ? 4500 : 500),
+			      "frame %d port %s", frame, f[6]);
+}
+
+/* 2. fields per frame: message 5 and 6 decrypt to ID + HASH, Quick Mode
+ * to HASH, SA, nonce and IDs; the ESP packet decrypts with a good ICV */
+static void tl_tshark_fields(const struct tl_case *tc, const char *dir, const char *pcap)
+{
+	char *out = NULL;
+	int st = tl_tshark(dir, pcap, "-T fields -E separator=/t -e frame.number -e isakmp.exchangetype "
+			   "-e isakmp.id.type -e isakmp.hash -e isakmp.nonce -e esp.icv_good "
+			   "-e udp.srcport -e isakmp.sig -e isakmp.cert.encoding", &out);
+	ck_assert_msg(st == 0, "tshark exit %d:\n%s", st, out);
+	tl_no_tshark_errors(out, tc->p1);
+	char *save = NULL, *line = strtok_r(out, "\n", &save);
+	struct tl_frames fr = { 0 };
+	while (line) {
+		tl_tshark_frame(tc, line, &fr);
+		line = strtok_r(NULL, "\n", &save);
+	}
+	ck_assert_uint_eq(fr.frames, 10);
+	ck_assert_uint_eq(fr.with_id_hash, 2);
+	ck_assert_uint_eq(fr.qm_hash_nonce, 3);
+	ck_assert_uint_eq(fr.esp_good, 1);
+	free(out);
+}
+
+/* 3. the verbose tree: "Decrypted" data dissected, and the ESP inner
+ * packet with our probe text */
+static void tl_tshark_tree(const struct tl_case *tc, const char *dir, const char *pcap)
+{
+	char *out = NULL;
+	int st = tl_tshark(dir, pcap, "-V -x", &out);
+	ck_assert_int_eq(st, 0);
+	ck_assert_msg(tl_count(out, "Identification") >= 2, "%s: no Identification in -V", tc->p1);
+	ck_assert_msg(strstr(out, "Src: 10.1.0.1") && strstr(out, "Dst: 10.2.0.1"),
+		      "%s: the ESP inner packet did not decrypt", tc->p1);
+	if (tc->natt)
+		ck_assert_msg(strstr(out, "Non-ESP Marker") || strstr(out, "UDP Encapsulation"),
+			      "%s: no non-ESP marker in the tree", tc->p1);
+	free(out);
+}
+
+/* 4. ike-conform decode with the same key table decrypts every message */
+static void tl_tshark_decode(const struct tl_case *tc, const struct ike_result *r, size_t n,
+			     const char *dir, const char *pcap)
+{
+	const char *bin = getenv("IKEC_BIN");
+	if (!bin || access(bin, X_OK) != 0) {
+		test_skip("timeline decode", bin ? "IKEC_BIN is not built (add cli to MODULES)"
+						 : "IKEC_BIN is not set (run through make check)");
+		return;
+	}
+	char cmd[8192], *out = NULL;
+	snprintf(cmd, sizeof(cmd), "'%s' decode --keys '%s/wireshark/%s' '%s'", bin, dir,
+		 KEYTAB_IKEV1_FILE, pcap);
+	int st = test_run(cmd, &out);
+	size_t enc = 0;
+	for (size_t i = 0; i < r->nevent; i++)
+		enc += r->event[i].plaintext.len > 0;
+	char want[128];
+	snprintf(want, sizeof(want), "%zu messages, %zu decrypted, 0 not decrypted, 0 malformed",
+		 n, enc);
+	ck_assert_msg(st == 0 && strstr(out, want), "%s: exit %d, want '%s':\n%s", tc->p1, st,
+		      want, out);
+	free(out);
+}
+
 START_TEST(test_timeline_tshark)
 {
 	const struct tl_case *tc = &tl_cases[_i];
@@ -469,128 +624,13 @@ START_TEST(test_timeline_tshark)
 	}
 	struct pair p;
 	tl_pair_run(&p, tc->p1, tc->p2, pki, tc->natt);
-	const struct ike_result *r = ike_engine_result(p.ei);
-	struct ike_sa *sa = ike_engine_sa(p.ei);
 	struct timeline_opts o;
-	ck_assert(timeline_opts_from_engine(p.ei, &o));
-	gettimeofday(&o.start, NULL);
-	ck_assert_int_eq(o.event_ends, tc->natt);
-	ck_assert_int_eq(sa->natt_floated, tc->natt);
-	char *dir = tl_tmpdir(), pcap[4096], err[512];
-	snprintf(pcap, sizeof(pcap), "%s/wire.pcap", dir);
-	struct capture_writer *w = capture_writer_open(pcap, err, sizeof(err));
-	ck_assert_msg(w, "%s", err);
-	size_t n = 0;
-	ck_assert_msg(timeline_add(w, r, &o, &n, err, sizeof(err)), "%s", err);
-	ck_assert_uint_eq(n, 9);
-	/* one ESP packet from the initiator, UDP-encapsulated (RFC 3948) */
-	uint8_t esp[512];
-	size_t elen = tl_esp_seal(&r->child[0], esp);
-	struct capture_addr es = tl_caddr(&o.local, 4500), ed = tl_caddr(&o.peer, 4500);
-	struct timeval ets = o.start;
-	ets.tv_usec = (ets.tv_usec + 1000) % 1000000;
-	ck_assert(capture_writer_add(w, &ets, &es, &ed, false, esp, elen));
-	capture_writer_close(w);
-	tl_write_keys(dir, sa);
-
-	char *out = NULL;
-	/* 1. every packet dissects: nothing malformed, no expert error */
-	int st = tl_tshark(dir, pcap, "-Y '_ws.malformed || _ws.expert.severity >= 8388608' "
-			   "-T fields -e frame.number -e _ws.expert.message", &out);
-	ck_assert_msg(st == 0, "tshark exit %d:\n%s", st, out);
-	tl_no_tshark_errors(out, tc->p1);
-	ck_assert_msg(out[0] == '\0', "%s: malformed or expert errors:\n%s", tc->p1, out);
-	free(out);
-
-	/* 2. fields per frame: message 5 and 6 decrypt to ID + HASH, Quick Mode
-	 * to HASH, SA, nonce and IDs; the ESP packet decrypts with a good ICV */
-	st = tl_tshark(dir, pcap, "-T fields -E separator=/t -e frame.number -e isakmp.exchangetype "
-			   "-e isakmp.id.type -e isakmp.hash -e isakmp.nonce -e esp.icv_good "
-			   "-e udp.srcport -e isakmp.sig -e isakmp.cert.encoding", &out);
-	ck_assert_msg(st == 0, "tshark exit %d:\n%s", st, out);
-	tl_no_tshark_errors(out, tc->p1);
-	char *save = NULL, *line = strtok_r(out, "\n", &save);
-	size_t frames = 0, with_id_hash = 0, qm_hash_nonce = 0, esp_good = 0;
-	while (line) {
-		frames++;
-		char *f[9] = { 0 };
-		char *s2 = NULL, *tok = line;
-		for (int k = 0; k < 9; k++) {
-			char *tab = strchr(tok, '\t');
-			f[k] = tok;
-			if (!tab)
-				break;
-			*tab = '\0';
-			tok = tab + 1;
-		}
-		(void)s2;
-		int frame = atoi(f[0]);
-		bool id = f[2] && *f[2], hash = f[3] && *f[3], nonce = f[4] && *f[4];
-		if ((frame == 5 || frame == 6) && tc->rsa) {
-			ck_assert_msg(id && f[7] && *f[7] && f[8] && *f[8],
-				      "%s-rsa: frame %d (Main Mode message %d) shows no ID, SIG and "
-				      "CERT: id '%s' sig '%s' cert '%s'", tc->p1, frame, frame, f[2],
-				      f[7], f[8]);
-			with_id_hash++;
-		} else if (frame == 5 || frame == 6) {
-			ck_assert_msg(id && hash, "%s: frame %d (Main Mode message %d) shows no ID "
-				      "and HASH: id '%s' hash '%s'", tc->p1, frame, frame, f[2], f[3]);
-			with_id_hash++;
-		}
-		if (frame >= 7 && frame <= 9) {
-			ck_assert_msg(f[1] && !strcmp(f[1], "32"), "frame %d: exchange '%s'", frame, f[1]);
-			ck_assert_msg(hash, "%s: Quick Mode frame %d not decrypted (no HASH)", tc->p1, frame);
-			if (frame < 9)
-				ck_assert_msg(nonce && id, "%s: Quick Mode frame %d lacks nonce/IDs", tc->p1, frame);
-			qm_hash_nonce++;
-		}
-		if (frame == 10) {
-			ck_assert_msg(f[5] && !strcmp(f[5], "1"), "%s: ESP ICV not good: '%s'", tc->p1, f[5]);
-			esp_good++;
-		}
-		if (frame <= 9)
-			ck_assert_msg(f[6] && atoi(f[6]) == (tc->natt && frame >= 5 ? 4500 : 500),
-				      "frame %d port %s", frame, f[6]);
-		line = strtok_r(NULL, "\n", &save);
-	}
-	ck_assert_uint_eq(frames, 10);
-	ck_assert_uint_eq(with_id_hash, 2);
-	ck_assert_uint_eq(qm_hash_nonce, 3);
-	ck_assert_uint_eq(esp_good, 1);
-	free(out);
-
-	/* 3. the verbose tree: "Decrypted" data dissected, and the ESP inner
-	 * packet with our probe text */
-	st = tl_tshark(dir, pcap, "-V -x", &out);
-	ck_assert_int_eq(st, 0);
-	ck_assert_msg(tl_count(out, "Identification") >= 2, "%s: no Identification in -V", tc->p1);
-	ck_assert_msg(strstr(out, "Src: 10.1.0.1") && strstr(out, "Dst: 10.2.0.1"),
-		      "%s: the ESP inner packet did not decrypt", tc->p1);
-	if (tc->natt)
-		ck_assert_msg(strstr(out, "Non-ESP Marker") || strstr(out, "UDP Encapsulation"),
-			      "%s: no non-ESP marker in the tree", tc->p1);
-	free(out);
-
-	/* 4. ike-conform decode with the same key table decrypts every message */
-	const char *bin = getenv("IKEC_BIN");
-	if (!bin || access(bin, X_OK) != 0) {
-		test_skip("timeline decode", bin ? "IKEC_BIN is not built (add cli to MODULES)"
-						 : "IKEC_BIN is not set (run through make check)");
-	} else {
-		char cmd[8192];
-		snprintf(cmd, sizeof(cmd), "'%s' decode --keys '%s/wireshark/%s' '%s'", bin, dir,
-			 KEYTAB_IKEV1_FILE, pcap);
-		st = test_run(cmd, &out);
-		size_t enc = 0;
-		for (size_t i = 0; i < r->nevent; i++)
-			enc += r->event[i].plaintext.len > 0;
-		char want[128];
-		snprintf(want, sizeof(want), "%zu messages, %zu decrypted, 0 not decrypted, 0 malformed",
-			 n, enc);
-		ck_assert_msg(st == 0 && strstr(out, want), "%s: exit %d, want '%s':\n%s", tc->p1, st,
-			      want, out);
-		free(out);
-	}
+	char *dir = tl_tmpdir(), pcap[4096];
+	size_t n = tl_tshark_capture(tc, &p, &o, dir, pcap, sizeof(pcap));
+	tl_tshark_clean(tc, dir, pcap);
+	tl_tshark_fields(tc, dir, pcap);
+	tl_tshark_tree(tc, dir, pcap);
+	tl_tshark_decode(tc, ike_engine_result(p.ei), n, dir, pcap);
 	test_report("timeline: %s%s + %s%s: %zu messages, tshark decrypts Main Mode 5-6 (%s), "
 		    "Quick Mode and ESP", tc->p1, tc->rsa ? "-rsa" : "", tc->p2,
 		    tc->natt ? " on 4500" : "", n, tc->rsa ? "ID, CERT, SIG" : "ID, HASH");
