@@ -36,7 +36,7 @@ static const char *const paths[] = {
 	"delete.spi_size", "type77[0].length", "vid[2].length",
 };
 
-static void exercise(struct wire_msg *m)
+static void fuzz_codec_exercise(struct wire_msg *m)
 {
 	struct wire_err err;
 	wire_validate(m, 0, &err);
@@ -81,13 +81,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool ok = wire_parse(data, size, &m, &err);
 	if (!m)
 		return 0;
-	exercise(m);
+	fuzz_codec_exercise(m);
 	if (ok && m->encrypted) {
 		/* the body as a plaintext: what a decryption with the right key
 		 * would hand to the walker */
 		chunk_t ct = chunk_dup(m->ciphertext.ptr, m->ciphertext.len);
 		if (wire_parse_plain(m, ct.ptr, ct.len, &err))
-			exercise(m);
+			fuzz_codec_exercise(m);
 		chunk_free(&ct);
 	} else if (ok) {
 		/* built again, it parses again, to the same payloads */
@@ -111,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct wire_node *c = wire_node_copy(m, m->pl[0]);
 			wire_insert(m, m->npl, c);
 			wire_remove(m, 0);
-			exercise(m);
+			fuzz_codec_exercise(m);
 		}
 	}
 	if (m->extra.len) {
@@ -131,9 +131,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (wire_set(m, path, v, perr, sizeof(perr)))
 			wire_get(m, path, &v, perr, sizeof(perr));
 		wire_set_bytes(m, path, m->datagram.ptr, m->datagram.len % 40, perr, sizeof(perr));
-		exercise(m);
+		fuzz_codec_exercise(m);
 		wire_unset(m, path, perr, sizeof(perr));
-		exercise(m);
+		fuzz_codec_exercise(m);
 	}
 	wire_msg_free(m);
 	return 0;

@@ -28,7 +28,7 @@ static struct ike_server *srv;   /* modes 4 and 5, else NULL */
 
 /* The responder's engine whose keys records use: the engine, or the
  * server's newest SA. */
-static struct ike_engine *resp(struct fuzz_world *w)
+static struct ike_engine *fuzz_engine_resp(struct fuzz_world *w)
 {
 	if (!srv)
 		return w->er;
@@ -36,14 +36,14 @@ static struct ike_engine *resp(struct fuzz_world *w)
 	return n ? ike_server_engine(srv, n - 1) : NULL;
 }
 
-static void srv_log(void *ctx, const char *line)
+static void fuzz_engine_srv_log(void *ctx, const char *line)
 {
 	(void)ctx;
 	(void)line;
 }
 
 static bool debug;
-static void show(struct fuzz_world *w);
+static void fuzz_engine_show(struct fuzz_world *w);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -56,7 +56,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* FUZZ_ENGINE_DEBUG=1: what the responder made of each datagram. */
 
-static void show(struct fuzz_world *w)
+static void fuzz_engine_show(struct fuzz_world *w)
 {
 	if (srv) {
 		const struct ike_server_stats *st = ike_server_stats(srv);
@@ -64,9 +64,9 @@ static void show(struct fuzz_world *w)
 			"%zu ignored, %zu children\n", st->created, st->established, st->failed,
 			st->deleted, st->ignored, st->children);
 	}
-	if (!resp(w))
+	if (!fuzz_engine_resp(w))
 		return;
-	const struct ike_result *res = ike_engine_result(resp(w));
+	const struct ike_result *res = ike_engine_result(fuzz_engine_resp(w));
 	for (size_t i = 0; i < res->nevent; i++) {
 		const struct ike_event *ev = &res->event[i];
 		fprintf(stderr, "  %s %s %zu bytes %s\n", ev->sent ? "sent" : "recv",
@@ -77,7 +77,7 @@ static void show(struct fuzz_world *w)
 }
 
 /* The responder's IV for msgid, without touching its state. */
-static bool iv_for(const struct ike_sa *sa, uint32_t msgid, chunk_t *iv)
+static bool fuzz_engine_iv_for(const struct ike_sa *sa, uint32_t msgid, chunk_t *iv)
 {
 	if (msgid == 0) {
 		*iv = chunk_dup(sa->p1_iv.ptr, sa->p1_iv.len);
@@ -95,7 +95,7 @@ static bool iv_for(const struct ike_sa *sa, uint32_t msgid, chunk_t *iv)
 }
 
 /* mm5's HASH_I over its own ID payload, as the genuine initiator would. */
-static void hash_i(const struct ike_sa *sa, uint8_t type, chunk_t plain)
+static void fuzz_engine_hash_i(const struct ike_sa *sa, uint8_t type, chunk_t plain)
 {
 	chunk_t idii = CHUNK_EMPTY;
 	size_t hpos = 0, hlen = 0;
@@ -123,10 +123,11 @@ static void hash_i(const struct ike_sa *sa, uint8_t type, chunk_t plain)
 }
 
 /* The record as the datagram to deliver (caller frees). */
-static chunk_t datagram(struct fuzz_world *w, uint8_t flags, const uint8_t *p, size_t len)
+static chunk_t fuzz_engine_datagram(struct fuzz_world *w, uint8_t flags, const uint8_t *p,
+				    size_t len)
 {
 	chunk_t d = chunk_dup(p, len);
-	struct ike_sa *sa = resp(w) ? ike_engine_sa(resp(w)) : NULL;
+	struct ike_sa *sa = fuzz_engine_resp(w) ? ike_engine_sa(fuzz_engine_resp(w)) : NULL;
 	if (!(flags & FUZZ_REC_COOKIES) && sa && d.len >= 16) {
 		memcpy(d.ptr, sa->icookie, 8);
 		memcpy(d.ptr + 8, sa->rcookie, 8);
@@ -150,7 +151,7 @@ static chunk_t datagram(struct fuzz_world *w, uint8_t flags, const uint8_t *p, s
 		}
 	}
 	if ((flags & FUZZ_REC_HASH_I) && sa->skeyid.len)
-		hash_i(sa, d.ptr[16], plain);
+		fuzz_engine_hash_i(sa, d.ptr[16], plain);
 	struct ike_qm *qm = ike_sa_qm_find(sa, msgid);
 	if ((flags & FUZZ_REC_HASH3) && qm && plain.len >= WIRE_GEN_LEN) {
 		size_t hl = (size_t)plain.ptr[2] << 8 | plain.ptr[3];
@@ -163,7 +164,7 @@ static chunk_t datagram(struct fuzz_world *w, uint8_t flags, const uint8_t *p, s
 		}
 	}
 	chunk_t iv = CHUNK_EMPTY, ct = CHUNK_EMPTY;
-	if (!iv_for(sa, msgid, &iv) ||
+	if (!fuzz_engine_iv_for(sa, msgid, &iv) ||
 	    !cipher_encrypt_msg(sa->xf.encr, sa->enc_key, iv, plain, CIPHER_PAD_ZERO, &ct, &ce)) {
 		chunk_free(&iv);
 		return d;
@@ -180,20 +181,19 @@ static chunk_t datagram(struct fuzz_world *w, uint8_t flags, const uint8_t *p, s
 	return writer_take(&wr);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The world of a mode: signatures for 6 and 7 (then run as 0 and 1),
+ * the genuine initiator of modes 1, 2 and 5, the responder or the server.
+ * The mode it runs as. */
+static uint8_t fuzz_engine_setup(struct fuzz_world *w, uint8_t mode)
 {
-	if (size < 1)
-		return 0;
-	uint8_t mode = data[0] % 8;
-	struct fuzz_world w;
-	fuzz_world_init(&w, mode == 3 ? WIRE_X_AGGR : WIRE_X_MAIN);
+	fuzz_world_init(w, mode == 3 ? WIRE_X_AGGR : WIRE_X_MAIN);
 	if (mode >= 6) {
 		/* the PKI once per process: its RSA keys take a while */
 		static struct pki_testpki *pki;
 		struct pki_err pe;
 		if (!pki && !(pki = fuzz_pki(&pe)))
 			abort();
-		fuzz_world_sig(&w, pki);
+		fuzz_world_sig(w, pki);
 		mode = mode == 6 ? 0 : 1;
 	}
 	if (mode == 1) {
@@ -203,67 +203,95 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			{ .op = IKE_STEP_SEND, .kind = IKE_K_MM3 },
 			{ .op = IKE_STEP_EXPECT, .kind = IKE_K_MM4 },
 		};
-		w.ei = ike_engine_new(&w.ci, w.ti, &w.ar, to_mm4, 4, "init");
+		w->ei = ike_engine_new(&w->ci, w->ti, &w->ar, to_mm4, 4, "init");
 	} else if (mode == 2 || mode == 5) {
-		w.ei = ike_engine_new(&w.ci, w.ti, &w.ar, NULL, 0, "init");
+		w->ei = ike_engine_new(&w->ci, w->ti, &w->ar, NULL, 0, "init");
 	}
 	srv = NULL;
 	if (mode >= 4)
-		srv = ike_server_new(&w.cr, w.tr, srv_log, NULL);
+		srv = ike_server_new(&w->cr, w->tr, fuzz_engine_srv_log, NULL);
 	else
-		w.er = ike_engine_new(&w.cr, w.tr, NULL, NULL, 0, "resp");
-	if (srv && w.ei) {
-		w.now = ike_run_server(&w.ei, 1, srv, w.hub, 0, 60000);
-		fuzz_world_drain(&w);
-	} else if (w.ei) {
-		struct ike_engine *e[2] = { w.ei, w.er };
+		w->er = ike_engine_new(&w->cr, w->tr, NULL, NULL, 0, "resp");
+	return mode;
+}
+
+/* The genuine initiator's part before the records: to mm4 (mode 1), a
+ * whole exchange (2, 5), the responder then serving (2). */
+static void fuzz_engine_prelude(struct fuzz_world *w, uint8_t mode)
+{
+	if (srv && w->ei) {
+		w->now = ike_run_server(&w->ei, 1, srv, w->hub, 0, 60000);
+		fuzz_world_drain(w);
+	} else if (w->ei) {
+		struct ike_engine *e[2] = { w->ei, w->er };
 		/* mode 1 stops once mm4 is in, before the responder's wait for
 		   mm5 times out */
-		w.now = ike_run(e, 2, w.hub, 0, mode == 1 ? 1000 : 60000);
-		fuzz_world_drain(&w);
+		w->now = ike_run(e, 2, w->hub, 0, mode == 1 ? 1000 : 60000);
+		fuzz_world_drain(w);
 	}
 	if (mode == 2)
-		ike_engine_set_serve(w.er, true);
+		ike_engine_set_serve(w->er, true);
+}
 
+/* One record delivered to the responder (or the server) as a datagram
+ * from the initiator's address, then the clock moved on and the timers
+ * run. */
+static void fuzz_engine_deliver(struct fuzz_world *w, uint8_t flags, const uint8_t *p,
+				size_t len)
+{
+	struct transport_pkt pkt;
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.src = w->ai;
+	pkt.dst = w->ar;
+	if (flags & FUZZ_REC_NATT) {
+		pkt.src.port = 4500;
+		pkt.dst.port = 4500;
+		pkt.natt = true;
+	}
+	pkt.kind = TRANSPORT_PKT_IKE;
+	pkt.data = fuzz_engine_datagram(w, flags, p, len);
+	transport_hub_set_time(w->hub, w->now);
+	if (srv)
+		ike_server_input(srv, &pkt, w->now);
+	else
+		ike_engine_input(w->er, &pkt, w->now);
+	transport_pkt_free(&pkt);
+	w->now += (flags & FUZZ_REC_TICK) ? 5000 : 10;
+	if (srv)
+		ike_server_tick(srv, w->now);
+	else
+		ike_engine_tick(w->er, w->now);
+	fuzz_world_drain(w);
+}
+
+/* The timers to their end: retransmissions, timeouts, expiry. */
+static void fuzz_engine_timers(struct fuzz_world *w)
+{
+	for (int i = 0; i < 8; i++) {
+		uint64_t next = srv ? ike_server_tick(srv, w->now) : ike_engine_tick(w->er, w->now);
+		if (next == IKE_NEVER)
+			break;
+		w->now = next > w->now ? next : w->now + 1000;
+		fuzz_world_drain(w);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	struct fuzz_world w;
+	uint8_t mode = fuzz_engine_setup(&w, data[0] % 8);
+	fuzz_engine_prelude(&w, mode);
 	struct fuzz_reader r = { data + 1, size - 1 };
 	uint8_t flags;
 	const uint8_t *p;
 	size_t len;
-	while (fuzz_next_record(&r, &flags, &p, &len)) {
-		struct transport_pkt pkt;
-		memset(&pkt, 0, sizeof(pkt));
-		pkt.src = w.ai;
-		pkt.dst = w.ar;
-		if (flags & FUZZ_REC_NATT) {
-			pkt.src.port = 4500;
-			pkt.dst.port = 4500;
-			pkt.natt = true;
-		}
-		pkt.kind = TRANSPORT_PKT_IKE;
-		pkt.data = datagram(&w, flags, p, len);
-		transport_hub_set_time(w.hub, w.now);
-		if (srv)
-			ike_server_input(srv, &pkt, w.now);
-		else
-			ike_engine_input(w.er, &pkt, w.now);
-		transport_pkt_free(&pkt);
-		w.now += (flags & FUZZ_REC_TICK) ? 5000 : 10;
-		if (srv)
-			ike_server_tick(srv, w.now);
-		else
-			ike_engine_tick(w.er, w.now);
-		fuzz_world_drain(&w);
-	}
+	while (fuzz_next_record(&r, &flags, &p, &len))
+		fuzz_engine_deliver(&w, flags, p, len);
 	if (debug)
-		show(&w);
-	/* the timers to their end: retransmissions, timeouts, expiry */
-	for (int i = 0; i < 8; i++) {
-		uint64_t next = srv ? ike_server_tick(srv, w.now) : ike_engine_tick(w.er, w.now);
-		if (next == IKE_NEVER)
-			break;
-		w.now = next > w.now ? next : w.now + 1000;
-		fuzz_world_drain(&w);
-	}
+		fuzz_engine_show(&w);
+	fuzz_engine_timers(&w);
 	ike_server_free(srv);
 	srv = NULL;
 	fuzz_world_free(&w);

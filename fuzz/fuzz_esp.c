@@ -33,7 +33,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static struct esp_sa *sa_new(size_t alg)
+static struct esp_sa *fuzz_esp_sa_new(size_t alg)
 {
 	uint8_t enc[64], integ[64];
 	chunk_t e, i;
@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	size_t alg = data[0] % FUZZ_ESP_NALGS;
-	struct esp_sa *in = sa_new(alg), *out = sa_new(alg);
+	struct esp_sa *in = fuzz_esp_sa_new(alg), *out = fuzz_esp_sa_new(alg);
 	struct fuzz_reader r = { data + 1, size - 1 };
 	uint8_t flags;
 	const uint8_t *p;

@@ -29,7 +29,7 @@
 static const char *out_dir;
 static size_t written;
 
-static void put(const char *target, const char *name, const void *p, size_t len)
+static void fuzz_seeds_put(const char *target, const char *name, const void *p, size_t len)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s", out_dir, target);
@@ -45,7 +45,7 @@ static void put(const char *target, const char *name, const void *p, size_t len)
 }
 
 /* ---- codec: datagrams from files ---- */
-static void codec_file(const char *path, const char *base)
+static void fuzz_seeds_codec_file(const char *path, const char *base)
 {
 	struct capture c;
 	char err[256];
@@ -54,12 +54,12 @@ static void codec_file(const char *path, const char *base)
 	for (size_t i = 0; i < c.count; i++) {
 		char name[512];
 		snprintf(name, sizeof(name), "%s-%zu.bin", base, i);
-		put("codec", name, c.dgrams[i].data.ptr, c.dgrams[i].data.len);
+		fuzz_seeds_put("codec", name, c.dgrams[i].data.ptr, c.dgrams[i].data.len);
 	}
 	capture_free(&c);
 }
 
-static void codec_dir(const char *dir, const char *prefix)
+static void fuzz_seeds_codec_dir(const char *dir, const char *prefix)
 {
 	DIR *d = opendir(dir);
 	if (!d)
@@ -75,7 +75,7 @@ static void codec_dir(const char *dir, const char *prefix)
 		char path[4096], base[600];
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		snprintf(base, sizeof(base), "%s%s", prefix, de->d_name);
-		codec_file(path, base);
+		fuzz_seeds_codec_file(path, base);
 	}
 	closedir(d);
 }
@@ -84,7 +84,7 @@ static void codec_dir(const char *dir, const char *prefix)
 
 /* The header of d with the E flag cleared, then plain: a cleartext
  * message with the payloads of an encrypted one. */
-static chunk_t with_header(chunk_t d, chunk_t plain, bool enc)
+static chunk_t fuzz_seeds_with_header(chunk_t d, chunk_t plain, bool enc)
 {
 	struct writer w;
 	writer_init(&w);
@@ -98,40 +98,33 @@ static chunk_t with_header(chunk_t d, chunk_t plain, bool enc)
 	return writer_take(&w);
 }
 
-/* Run one exchange; the initiator's messages as codec seeds, and into
- * the engine seeds of the given modes. */
-static void exchange(const char *name, uint8_t xchg, const struct ike_step *extra, size_t nextra,
-		     const struct pki_testpki *sig)
+/* One exchange run to its end: the default script (then extra) from a
+ * genuine initiator, a serving responder; signatures with sig. */
+static void fuzz_seeds_run(struct fuzz_world *w, const char *name, uint8_t xchg,
+			   const struct ike_step *extra, size_t nextra,
+			   const struct pki_testpki *sig)
 {
-	struct fuzz_world w;
-	fuzz_world_init(&w, xchg);
+	fuzz_world_init(w, xchg);
 	if (sig)
-		fuzz_world_sig(&w, sig);
+		fuzz_world_sig(w, sig);
 	struct ike_step steps[IKE_MAX_STEPS];
-	size_t n = ike_script_default(&w.ci, steps, IKE_MAX_STEPS);
+	size_t n = ike_script_default(&w->ci, steps, IKE_MAX_STEPS);
 	for (size_t i = 0; i < nextra && n < IKE_MAX_STEPS; i++)
 		steps[n++] = extra[i];
-	w.ei = ike_engine_new(&w.ci, w.ti, &w.ar, steps, n, "init");
-	w.er = ike_engine_new(&w.cr, w.tr, NULL, NULL, 0, "resp");
-	ike_engine_set_serve(w.er, true);
-	struct ike_engine *e[2] = { w.ei, w.er };
-	ike_run(e, 2, w.hub, 0, 60000);
-	const struct ike_result *ri = ike_engine_result(w.ei);
+	w->ei = ike_engine_new(&w->ci, w->ti, &w->ar, steps, n, "init");
+	w->er = ike_engine_new(&w->cr, w->tr, NULL, NULL, 0, "resp");
+	ike_engine_set_serve(w->er, true);
+	struct ike_engine *e[2] = { w->ei, w->er };
+	ike_run(e, 2, w->hub, 0, 60000);
+	const struct ike_result *ri = ike_engine_result(w->ei);
 	if (!ri->established)
 		fprintf(stderr, "fuzz-seeds: %s: not established: %s\n", name, ri->error);
+}
 
-	/* engine records: plaintext phase 1 as sent (mode 0 / 3), encrypted
-	 * ones as plaintexts to encrypt (mode 1: mm5 on; mode 2: QM and
-	 * informational) */
-	struct writer fresh, keyed, served;
-	writer_init(&fresh);
-	writer_init(&keyed);
-	writer_init(&served);
-	writer_u8(&fresh, sig ? 6 : xchg == WIRE_X_AGGR ? 3 : 0);
-	writer_u8(&keyed, sig ? 7 : 1);
-	writer_u8(&served, 2);
-	/* the exchange as a raw-IP pcap for the capture target: IPv4 on 500,
-	 * IPv6 on 4500 with the marker */
+/* The exchange as a raw-IP pcap for the capture target: IPv4 on 500,
+ * IPv6 on 4500 with the marker. */
+static void fuzz_seeds_pcap(const char *name, const struct ike_result *ri)
+{
 	char pcap[4096], perr[256];
 	snprintf(pcap, sizeof(pcap), "%s/capture", out_dir);
 	mkdir(out_dir, 0755);
@@ -154,71 +147,114 @@ static void exchange(const char *name, uint8_t xchg, const struct ike_step *extr
 		capture_writer_close(cw);
 		written++;
 	}
-	for (size_t i = 0; i < ri->nevent; i++) {
-		const struct ike_event *ev = &ri->event[i];
-		char fn[256];
-		const char *kind = ike_kind_name(ev->kind);
-		snprintf(fn, sizeof(fn), "%s-%zu-%s.bin", name, i, kind);
-		put("codec", fn, ev->datagram.ptr, ev->datagram.len);
-		if (ev->kind == IKE_K_MM1 || ev->kind == IKE_K_AM1) {
-			/* paths after the message, as the codec target reads them */
-			static const char *const paths[] = {
-				"sa.proposal[0].transform[1].attr[2].value=14",
-				"header.length=4", "payload[1].next_payload=77", "vid[1].data",
-			};
-			for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++) {
-				struct writer pw;
-				writer_init(&pw);
-				writer_bytes(&pw, ev->datagram.ptr, ev->datagram.len);
-				writer_bytes(&pw, paths[k], strlen(paths[k]));
-				snprintf(fn, sizeof(fn), "%s-%zu-%s-path%zu.bin", name, i, kind, k);
-				put("codec", fn, pw.p, pw.len);
-				writer_free(&pw);
-			}
+}
+
+/* The codec seeds of one message: the datagram, the first messages with
+ * field paths after them, the decrypted ones as cleartext messages. */
+static void fuzz_seeds_codec_event(const char *name, size_t i, const struct ike_event *ev)
+{
+	char fn[256];
+	const char *kind = ike_kind_name(ev->kind);
+	snprintf(fn, sizeof(fn), "%s-%zu-%s.bin", name, i, kind);
+	fuzz_seeds_put("codec", fn, ev->datagram.ptr, ev->datagram.len);
+	if (ev->kind == IKE_K_MM1 || ev->kind == IKE_K_AM1) {
+		/* paths after the message, as the codec target reads them */
+		static const char *const paths[] = {
+			"sa.proposal[0].transform[1].attr[2].value=14",
+			"header.length=4", "payload[1].next_payload=77", "vid[1].data",
+		};
+		for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++) {
+			struct writer pw;
+			writer_init(&pw);
+			writer_bytes(&pw, ev->datagram.ptr, ev->datagram.len);
+			writer_bytes(&pw, paths[k], strlen(paths[k]));
+			snprintf(fn, sizeof(fn), "%s-%zu-%s-path%zu.bin", name, i, kind, k);
+			fuzz_seeds_put("codec", fn, pw.p, pw.len);
+			writer_free(&pw);
 		}
-		if (ev->plaintext.len) {
-			chunk_t c = with_header(ev->datagram, ev->plaintext, false);
-			snprintf(fn, sizeof(fn), "%s-%zu-%s-plain.bin", name, i, kind);
-			put("codec", fn, c.ptr, c.len);
-			chunk_free(&c);
-		}
-		if (!ev->sent || ev->retransmit)
-			continue;
-		if (!ev->plaintext.len) {
-			fuzz_put_record(&fresh, 0, ev->datagram.ptr, ev->datagram.len);
-			continue;
-		}
-		chunk_t c = with_header(ev->datagram, ev->plaintext, false);
-		bool p1 = ike_kind_phase1(ev->kind);
-		uint8_t fl = FUZZ_REC_ENCRYPT | (p1 ? FUZZ_REC_HASH_I
-						    : ev->kind == IKE_K_QM3 ? FUZZ_REC_HASH3
-									    : FUZZ_REC_HASH);
-		fuzz_put_record(&fresh, fl, c.ptr, c.len);
-		fuzz_put_record(p1 ? &keyed : &served, fl, c.ptr, c.len);
-		if (!p1)
-			fuzz_put_record(&keyed, fl, c.ptr, c.len);
+	}
+	if (ev->plaintext.len) {
+		chunk_t c = fuzz_seeds_with_header(ev->datagram, ev->plaintext, false);
+		snprintf(fn, sizeof(fn), "%s-%zu-%s-plain.bin", name, i, kind);
+		fuzz_seeds_put("codec", fn, c.ptr, c.len);
 		chunk_free(&c);
 	}
-	struct writer *ws[3] = { &fresh, &keyed, &served };
+}
+
+/* The initiator's first sending of one message as engine records:
+ * plaintext phase 1 as sent (fresh), encrypted ones as plaintexts to
+ * encrypt (keyed from mm5 on; served: Quick Mode and informational). */
+static void fuzz_seeds_record_event(const struct ike_event *ev, struct writer *fresh,
+				    struct writer *keyed, struct writer *served)
+{
+	if (!ev->sent || ev->retransmit)
+		return;
+	if (!ev->plaintext.len) {
+		fuzz_put_record(fresh, 0, ev->datagram.ptr, ev->datagram.len);
+		return;
+	}
+	chunk_t c = fuzz_seeds_with_header(ev->datagram, ev->plaintext, false);
+	bool p1 = ike_kind_phase1(ev->kind);
+	uint8_t fl = FUZZ_REC_ENCRYPT | (p1 ? FUZZ_REC_HASH_I
+					    : ev->kind == IKE_K_QM3 ? FUZZ_REC_HASH3
+								    : FUZZ_REC_HASH);
+	fuzz_put_record(fresh, fl, c.ptr, c.len);
+	fuzz_put_record(p1 ? keyed : served, fl, c.ptr, c.len);
+	if (!p1)
+		fuzz_put_record(keyed, fl, c.ptr, c.len);
+	chunk_free(&c);
+}
+
+/* The three engine seeds of an exchange (fresh, keyed, served), and for
+ * a PSK Main Mode the same for the long-lived responder (modes 4, 5);
+ * the writers freed. */
+static void fuzz_seeds_put_records(const char *name, uint8_t xchg, bool sig, struct writer *ws[3])
+{
 	static const char *const wn[3] = { "fresh", "keyed", "served" };
 	for (int i = 0; i < 3; i++) {
 		char fn[256];
 		snprintf(fn, sizeof(fn), "%s-%s.bin", name, wn[i]);
 		if (ws[i]->len > 1)
-			put("engine", fn, ws[i]->p, ws[i]->len);
+			fuzz_seeds_put("engine", fn, ws[i]->p, ws[i]->len);
 		/* the same for the long-lived responder (modes 4, 5) */
 		if (ws[i]->len > 1 && xchg == WIRE_X_MAIN && i != 1 && !sig) {
 			ws[i]->p[0] = i == 0 ? 4 : 5;
 			snprintf(fn, sizeof(fn), "%s-server-%s.bin", name, wn[i]);
-			put("engine", fn, ws[i]->p, ws[i]->len);
+			fuzz_seeds_put("engine", fn, ws[i]->p, ws[i]->len);
 		}
 		writer_free(ws[i]);
 	}
+}
+
+/* Run one exchange; the initiator's messages as codec seeds, and into
+ * the engine seeds of the given modes. */
+static void fuzz_seeds_exchange(const char *name, uint8_t xchg, const struct ike_step *extra,
+				size_t nextra, const struct pki_testpki *sig)
+{
+	struct fuzz_world w;
+	fuzz_seeds_run(&w, name, xchg, extra, nextra, sig);
+	const struct ike_result *ri = ike_engine_result(w.ei);
+	/* the records' mode bytes: fresh 0 (3 Aggressive, 6 signatures),
+	 * keyed 1 (7 signatures), served 2 */
+	struct writer fresh, keyed, served;
+	writer_init(&fresh);
+	writer_init(&keyed);
+	writer_init(&served);
+	writer_u8(&fresh, sig ? 6 : xchg == WIRE_X_AGGR ? 3 : 0);
+	writer_u8(&keyed, sig ? 7 : 1);
+	writer_u8(&served, 2);
+	fuzz_seeds_pcap(name, ri);
+	for (size_t i = 0; i < ri->nevent; i++) {
+		fuzz_seeds_codec_event(name, i, &ri->event[i]);
+		fuzz_seeds_record_event(&ri->event[i], &fresh, &keyed, &served);
+	}
+	struct writer *ws[3] = { &fresh, &keyed, &served };
+	fuzz_seeds_put_records(name, xchg, sig != NULL, ws);
 	fuzz_world_free(&w);
 }
 
 /* ---- engine: out/seeds files ---- */
-static void engine_seeds(const char *dir)
+static void fuzz_seeds_engine_dir(const char *dir)
 {
 	DIR *d = opendir(dir);
 	if (!d)
@@ -262,14 +298,14 @@ static void engine_seeds(const char *dir)
 		}
 		char fn[600];
 		snprintf(fn, sizeof(fn), "seeds-%s", de->d_name);
-		put("engine", fn, w.p, w.len);
+		fuzz_seeds_put("engine", fn, w.p, w.len);
 		writer_free(&w);
 	}
 	closedir(d);
 }
 
 /* ---- suite: the yaml blocks of the docs ---- */
-static void suite_docs(void)
+static void fuzz_seeds_suite_docs(void)
 {
 	static const char *const docs[] = { "docs/suite-format.md", "docs/peer-config.md" };
 	for (size_t k = 0; k < sizeof(docs) / sizeof(docs[0]); k++) {
@@ -289,7 +325,7 @@ static void suite_docs(void)
 				in = false;
 				char fn[256];
 				snprintf(fn, sizeof(fn), "doc%zu-%zu.yaml", k, nblock++);
-				put("suite", fn, w.p, w.len);
+				fuzz_seeds_put("suite", fn, w.p, w.len);
 			} else if (in) {
 				writer_bytes(&w, line, strlen(line));
 			}
@@ -300,7 +336,7 @@ static void suite_docs(void)
 }
 
 /* ---- esp: sealed packets ---- */
-static void esp_packets(void)
+static void fuzz_seeds_esp_packets(void)
 {
 	for (size_t a = 0; a < FUZZ_ESP_NALGS; a++) {
 		struct ike_p2_xform x;
@@ -341,7 +377,7 @@ static void esp_packets(void)
 		fuzz_put_record(&w, 0x01, plain, sizeof(plain));
 		char fn[64];
 		snprintf(fn, sizeof(fn), "esp-%zu.bin", a);
-		put("esp", fn, w.p, w.len);
+		fuzz_seeds_put("esp", fn, w.p, w.len);
 		writer_free(&w);
 		esp_sa_free(sa);
 	}
@@ -357,11 +393,11 @@ int main(int argc, char **argv)
 	out_dir = argv[1];
 	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s/pcaps", argv[2]);
-	codec_dir(dir, "pcap-");
+	fuzz_seeds_codec_dir(dir, "pcap-");
 	snprintf(dir, sizeof(dir), "%s/pcaps/libreswan", argv[2]);
-	codec_dir(dir, "libreswan-");
+	fuzz_seeds_codec_dir(dir, "libreswan-");
 	snprintf(dir, sizeof(dir), "%s/ike-scan_packets", argv[2]);
-	codec_dir(dir, "ike-scan-");
+	fuzz_seeds_codec_dir(dir, "ike-scan-");
 
 	static const struct ike_step info[] = {
 		{ .op = IKE_STEP_SEND, .kind = IKE_K_DPD },
@@ -370,20 +406,20 @@ int main(int argc, char **argv)
 		{ .op = IKE_STEP_SEND, .kind = IKE_K_DELETE, .protocol = 3 },
 		{ .op = IKE_STEP_SEND, .kind = IKE_K_DELETE, .protocol = 1 },
 	};
-	exchange("main", WIRE_X_MAIN, info, sizeof(info) / sizeof(info[0]), NULL);
-	exchange("aggr", WIRE_X_AGGR, NULL, 0, NULL);
+	fuzz_seeds_exchange("main", WIRE_X_MAIN, info, sizeof(info) / sizeof(info[0]), NULL);
+	fuzz_seeds_exchange("aggr", WIRE_X_AGGR, NULL, 0, NULL);
 	struct pki_err pe;
 	struct pki_testpki *pki = fuzz_pki(&pe);
 	if (!pki) {
 		fprintf(stderr, "fuzz-seeds: test PKI: %s\n", pe.msg);
 		return 1;
 	}
-	exchange("main-rsa", WIRE_X_MAIN, NULL, 0, pki);
+	fuzz_seeds_exchange("main-rsa", WIRE_X_MAIN, NULL, 0, pki);
 	pki_testpki_free(pki);
 	if (argc > 3)
-		engine_seeds(argv[3]);
-	suite_docs();
-	esp_packets();
+		fuzz_seeds_engine_dir(argv[3]);
+	fuzz_seeds_suite_docs();
+	fuzz_seeds_esp_packets();
 	printf("  SEEDS    %zu files in %s\n", written, out_dir);
 	return 0;
 }

@@ -15,63 +15,27 @@
 #include "ike/engine.h"
 #include "report/seeds.h"
 #include "wire/msg.h"
+#include "pair.h"
 #include "tests.h"
-
-static const char sd_psk[] = "ike-conform-psk";
 
 static char sd_dir[64];
 
 /* ---- the exchange ---- */
 
 struct sd_pair {
-	struct transport_hub *hub;
-	struct transport *ti, *tr;
-	struct netaddr ai, ar;
-	struct ike_config ci, cr;
-	struct ike_engine *ei, *er;
+	struct pair pair;
 	const struct ike_result *r[2];
 };
-
-static struct netaddr sd_addr(const char *s)
-{
-	struct netaddr a;
-	char err[128];
-	ck_assert_msg(netaddr_parse(s, 500, &a, err, sizeof(err)), "%s", err);
-	return a;
-}
 
 /* Main Mode PSK then Quick Mode, engine against engine on the memory hub. */
 static void sd_run(struct sd_pair *p)
 {
-	char err[256];
 	memset(p, 0, sizeof(*p));
-	p->hub = transport_hub_new();
-	p->ai = sd_addr("192.0.2.1:500");
-	p->ar = sd_addr("192.0.2.2:500");
-	p->ti = transport_mem_new(p->hub, &p->ai, 4500, err, sizeof(err));
-	ck_assert_msg(p->ti, "%s", err);
-	p->tr = transport_mem_new(p->hub, &p->ar, 4500, err, sizeof(err));
-	ck_assert_msg(p->tr, "%s", err);
-	struct ike_config *cs[2] = { &p->ci, &p->cr };
-	for (int i = 0; i < 2; i++) {
-		struct ike_config *c = cs[i];
-		ike_config_init(c);
-		c->role = i == 0 ? IKE_INITIATOR : IKE_RESPONDER;
-		c->psk = CHUNK_FROM(sd_psk, strlen(sd_psk));
-		struct ike_p1_xform x;
-		ck_assert_msg(ike_p1_parse("aes128-sha256-modp2048", &x, err, sizeof(err)), "%s",
-			      err);
-		ike_config_add_p1(c, x);
-		struct ike_p2_xform y;
-		ck_assert_msg(ike_p2_parse("aes128-sha1", &y, err, sizeof(err)), "%s", err);
-		ike_config_add_p2(c, y);
-	}
-	p->ei = ike_engine_new(&p->ci, p->ti, &p->ar, NULL, 0, "init");
-	p->er = ike_engine_new(&p->cr, p->tr, NULL, NULL, 0, "resp");
-	struct ike_engine *e[2] = { p->ei, p->er };
-	ike_run(e, 2, p->hub, 0, 120000);
-	p->r[0] = ike_engine_result(p->ei);
-	p->r[1] = ike_engine_result(p->er);
+	pair_init(&p->pair, "aes128-sha256-modp2048", "aes128-sha1");
+	pair_start(&p->pair, NULL, 0, NULL, 0);
+	pair_run(&p->pair);
+	p->r[0] = ike_engine_result(p->pair.ei);
+	p->r[1] = ike_engine_result(p->pair.er);
 	for (int i = 0; i < 2; i++) {
 		ck_assert_msg(p->r[i]->finished && !p->r[i]->failed, "%s", p->r[i]->error);
 		ck_assert(p->r[i]->established);
@@ -83,11 +47,7 @@ static void sd_run(struct sd_pair *p)
 
 static void sd_free(struct sd_pair *p)
 {
-	ike_engine_free(p->ei);
-	ike_engine_free(p->er);
-	transport_free(p->ti);
-	transport_free(p->tr);
-	transport_hub_free(p->hub);
+	pair_free(&p->pair);
 }
 
 /* ---- what the folder must hold, computed here independently ---- */

@@ -20,61 +20,28 @@
 #include "report/capture.h"
 #include "report/keys.h"
 #include "report/timeline.h"
+#include "pair.h"
 #include "tests.h"
-
-static const char tl_psk[] = "ike-conform-psk";
 
 /* ---- one Main Mode + Quick Mode exchange over the memory hub ---- */
 
-struct tl_pair {
-	struct transport_hub *hub;
-	struct transport *ti, *tr;
-	struct netaddr ai, ar;
-	struct ike_config ci, cr;
-	struct ike_engine *ei, *er;
-};
-
-static struct netaddr tl_addr(const char *s)
-{
-	struct netaddr a;
-	char err[128];
-	ck_assert_msg(netaddr_parse(s, 500, &a, err, sizeof(err)), "%s", err);
-	return a;
-}
-
-static void tl_pair_run(struct tl_pair *p, const char *ia, const char *ra, const char *p1,
-			const char *p2, const struct pki_testpki *pki, bool natt)
+/* The pair's configs made ready: RSA signatures (moon and sun of pki)
+ * instead of the PSK, NAT-T, client IDs. */
+static void tl_pair_setup(struct pair *p, const struct pki_testpki *pki, bool natt)
 {
 	char err[256];
-	memset(p, 0, sizeof(*p));
-	p->hub = transport_hub_new();
-	p->ai = tl_addr(ia);
-	p->ar = tl_addr(ra);
-	p->ti = transport_mem_new(p->hub, &p->ai, 4500, err, sizeof(err));
-	ck_assert_msg(p->ti, "%s", err);
-	p->tr = transport_mem_new(p->hub, &p->ar, 4500, err, sizeof(err));
-	ck_assert_msg(p->tr, "%s", err);
 	struct ike_config *cs[2] = { &p->ci, &p->cr };
 	for (int i = 0; i < 2; i++) {
-		ike_config_init(cs[i]);
-		cs[i]->role = i ? IKE_RESPONDER : IKE_INITIATOR;
-		cs[i]->psk = CHUNK_FROM(tl_psk, strlen(tl_psk));
-		struct ike_p1_xform x;
-		struct ike_p2_xform y;
-		ck_assert_msg(ike_p1_parse(p1, &x, err, sizeof(err)), "%s", err);
-		ck_assert_msg(ike_p2_parse(p2, &y, err, sizeof(err)), "%s", err);
 		if (pki) {
 			/* RSA signatures: moon and sun of the test PKI */
 			const struct pki_cred *cr = pki_testpki_host(pki, i ? "sun" : "moon");
-			x.auth = IKE_AUTH_RSA;
+			cs[i]->p1[0].auth = IKE_AUTH_RSA;
 			cs[i]->psk = CHUNK_EMPTY;
 			cs[i]->key = cr->key;
 			cs[i]->cert = cr->cert;
 			cs[i]->chain = pki->intermediates;
 			cs[i]->trusted = pki->trusted;
 		}
-		ike_config_add_p1(cs[i], x);
-		ike_config_add_p2(cs[i], y);
 		/* NAT-T with a claimed NAT: the exchange floats to 4500 at mm5 */
 		cs[i]->natt = natt ? IKE_NATT_ALL : 0;
 		cs[i]->natt_force = natt && i == 0;
@@ -82,23 +49,20 @@ static void tl_pair_run(struct tl_pair *p, const char *ia, const char *ra, const
 		ck_assert(ike_ts_parse(i ? "10.2.0.1" : "10.1.0.1", &cs[i]->ts_local, err, sizeof(err)));
 		ck_assert(ike_ts_parse(i ? "10.1.0.1" : "10.2.0.1", &cs[i]->ts_remote, err, sizeof(err)));
 	}
-	p->ei = ike_engine_new(&p->ci, p->ti, &p->ar, NULL, 0, "init");
-	p->er = ike_engine_new(&p->cr, p->tr, NULL, NULL, 0, "resp");
-	struct ike_engine *e[2] = { p->ei, p->er };
-	ike_run(e, 2, p->hub, 0, 60000);
+}
+
+/* Main Mode then Quick Mode: both established, with one child SA. */
+static void tl_pair_run(struct pair *p, const char *p1, const char *p2,
+			const struct pki_testpki *pki, bool natt)
+{
+	pair_init(p, p1, p2);
+	tl_pair_setup(p, pki, natt);
+	pair_start(p, NULL, 0, NULL, 0);
+	pair_run_until(p, 60000);
 	const struct ike_result *ri = ike_engine_result(p->ei), *rr = ike_engine_result(p->er);
 	ck_assert_msg(ri->finished && !ri->failed && ri->established, "initiator: %s", ri->error);
 	ck_assert_msg(rr->finished && !rr->failed && rr->established, "responder: %s", rr->error);
 	ck_assert_uint_eq(ri->nchild, 1);
-}
-
-static void tl_pair_free(struct tl_pair *p)
-{
-	ike_engine_free(p->ei);
-	ike_engine_free(p->er);
-	transport_free(p->ti);
-	transport_free(p->tr);
-	transport_hub_free(p->hub);
 }
 
 /* ---- files and commands ---- */
@@ -346,7 +310,7 @@ START_TEST(test_keytab_lines)
 	c.enc_out = CHUNK_FROM(eo, 16);
 	c.int_in = CHUNK_FROM(ii, 20);
 	c.int_out = CHUNK_FROM(io, 20);
-	struct netaddr l = tl_addr("192.0.2.1:500"), p = tl_addr("198.51.100.7:4500");
+	struct netaddr l = test_addr("192.0.2.1:500"), p = test_addr("198.51.100.7:4500");
 	ck_assert(keytab_esp_line(&c, &l, &p, true, buf, sizeof(buf)));
 	ck_assert_str_eq(buf, "\"IPv4\",\"192.0.2.1\",\"198.51.100.7\",\"0x0a0b0c0d\","
 			 "\"AES-CBC [RFC3602]\",\"0x02000000000000000000000000000000\","
@@ -359,7 +323,7 @@ START_TEST(test_keytab_lines)
 	c.xf.transform = IKE_ESP_AES_GCM_16;
 	c.xf.auth = 0;
 	c.int_out = CHUNK_EMPTY;
-	struct netaddr l6 = tl_addr("[2001:db8::1]:500"), p6 = tl_addr("[2001:db8::2]:500");
+	struct netaddr l6 = test_addr("[2001:db8::1]:500"), p6 = test_addr("[2001:db8::2]:500");
 	ck_assert(keytab_esp_line(&c, &l6, &p6, true, buf, sizeof(buf)));
 	ck_assert_str_eq(buf, "\"IPv6\",\"2001:db8::1\",\"2001:db8::2\",\"0x0a0b0c0d\","
 			 "\"AES-GCM with 16 octet ICV [RFC4106]\",\"0x02000000000000000000000000000000\","
@@ -374,8 +338,8 @@ END_TEST
  * ports, times and, on 4500, the marker. */
 START_TEST(test_timeline_readback)
 {
-	struct tl_pair p;
-	tl_pair_run(&p, "192.0.2.1:500", "192.0.2.2:500", "aes128-sha1-modp1024", "aes128-sha1", NULL, false);
+	struct pair p;
+	tl_pair_run(&p, "aes128-sha1-modp1024", "aes128-sha1", NULL, false);
 	const struct ike_result *r = ike_engine_result(p.ei);
 	struct timeline_opts o;
 	ck_assert(timeline_opts_from_engine(p.ei, &o));
@@ -417,7 +381,7 @@ START_TEST(test_timeline_readback)
 	ck_assert(!timeline_write_pcap(path, r, &bad, NULL, err, sizeof(err)));
 	ck_assert(strstr(err, "address"));
 	tl_rmdir(dir);
-	tl_pair_free(&p);
+	pair_free(&p);
 }
 END_TEST
 
@@ -437,29 +401,12 @@ static enum transport_verdict tl_drop_mm4_once(void *ctx, const struct transport
 START_TEST(test_timeline_retransmission)
 {
 	char err[256];
-	struct tl_pair p;
-	memset(&p, 0, sizeof(p));
-	p.hub = transport_hub_new();
+	struct pair p;
+	pair_init(&p, "3des-sha1-modp1024", NULL);
 	tl_drop_state = 0;
 	transport_hub_set_filter(p.hub, tl_drop_mm4_once, NULL);
-	p.ai = tl_addr("192.0.2.1:500");
-	p.ar = tl_addr("192.0.2.2:500");
-	p.ti = transport_mem_new(p.hub, &p.ai, 4500, err, sizeof(err));
-	p.tr = transport_mem_new(p.hub, &p.ar, 4500, err, sizeof(err));
-	ck_assert(p.ti && p.tr);
-	struct ike_config *cs[2] = { &p.ci, &p.cr };
-	for (int i = 0; i < 2; i++) {
-		ike_config_init(cs[i]);
-		cs[i]->role = i ? IKE_RESPONDER : IKE_INITIATOR;
-		cs[i]->psk = CHUNK_FROM(tl_psk, strlen(tl_psk));
-		struct ike_p1_xform x;
-		ck_assert(ike_p1_parse("3des-sha1-modp1024", &x, err, sizeof(err)));
-		ike_config_add_p1(cs[i], x);
-	}
-	p.ei = ike_engine_new(&p.ci, p.ti, &p.ar, NULL, 0, "init");
-	p.er = ike_engine_new(&p.cr, p.tr, NULL, NULL, 0, "resp");
-	struct ike_engine *e[2] = { p.ei, p.er };
-	ike_run(e, 2, p.hub, 0, 60000);
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run_until(&p, 60000);
 	const struct ike_result *rr = ike_engine_result(p.er);
 	ck_assert_msg(rr->finished && !rr->failed, "%s", rr->error);
 	size_t rexmit = 0, dup = 0, last = 0;
@@ -488,7 +435,7 @@ START_TEST(test_timeline_retransmission)
 	ck_assert(timeline_write_pcap(path, rr, &o, &n, err, sizeof(err)));
 	ck_assert_uint_eq(n, rr->nevent - dup);
 	tl_rmdir(dir);
-	tl_pair_free(&p);
+	pair_free(&p);
 }
 END_TEST
 
@@ -507,6 +454,161 @@ static const struct tl_case tl_cases[] = {
 	{ "aes192-sha512-modp2048", "aes192-sha512", false, true },
 };
 
+/* The exchange's timeline and one ESP packet from the initiator,
+ * UDP-encapsulated (RFC 3948), in dir/wire.pcap with the key tables;
+ * the number of IKE messages written. */
+static size_t tl_tshark_capture(const struct tl_case *tc, const struct pair *p,
+				struct timeline_opts *o, const char *dir, char *pcap, size_t len)
+{
+	const struct ike_result *r = ike_engine_result(p->ei);
+	struct ike_sa *sa = ike_engine_sa(p->ei);
+	char err[512];
+	ck_assert(timeline_opts_from_engine(p->ei, o));
+	gettimeofday(&o->start, NULL);
+	ck_assert_int_eq(o->event_ends, tc->natt);
+	ck_assert_int_eq(sa->natt_floated, tc->natt);
+	snprintf(pcap, len, "%s/wire.pcap", dir);
+	struct capture_writer *w = capture_writer_open(pcap, err, sizeof(err));
+	ck_assert_msg(w, "%s", err);
+	size_t n = 0;
+	ck_assert_msg(timeline_add(w, r, o, &n, err, sizeof(err)), "%s", err);
+	ck_assert_uint_eq(n, 9);
+	/* one ESP packet from the initiator, UDP-encapsulated (RFC 3948) */
+	uint8_t esp[512];
+	size_t elen = tl_esp_seal(&r->child[0], esp);
+	struct capture_addr es = tl_caddr(&o->local, 4500), ed = tl_caddr(&o->peer, 4500);
+	struct timeval ets = o->start;
+	ets.tv_usec = (ets.tv_usec + 1000) % 1000000;
+	ck_assert(capture_writer_add(w, &ets, &es, &ed, false, esp, elen));
+	capture_writer_close(w);
+	tl_write_keys(dir, sa);
+	return n;
+}
+
+/* 1. every packet dissects: nothing malformed, no expert error */
+static void tl_tshark_clean(const struct tl_case *tc, const char *dir, const char *pcap)
+{
+	char *out = NULL;
+	int st = tl_tshark(dir, pcap, "-Y '_ws.malformed || _ws.expert.severity >= 8388608' "
+			   "-T fields -e frame.number -e _ws.expert.message", &out);
+	ck_assert_msg(st == 0, "tshark exit %d:\n%s", st, out);
+	tl_no_tshark_errors(out, tc->p1);
+	ck_assert_msg(out[0] == '\0', "%s: malformed or expert errors:\n%s", tc->p1, out);
+	free(out);
+}
+
+/* Frames counted by tl_tshark_frame. */
+struct tl_frames {
+	size_t frames, with_id_hash, qm_hash_nonce, esp_good;
+};
+
+/* One line of tl_tshark_fields' output: what its frame must show. */
+static void tl_tshark_frame(const struct tl_case *tc, char *line, struct tl_frames *fr)
+{
+	fr->frames++;
+	char *f[9] = { 0 };
+	char *tok = line;
+	for (int k = 0; k < 9; k++) {
+		char *tab = strchr(tok, '\t');
+		f[k] = tok;
+		if (!tab)
+			break;
+		*tab = '\0';
+		tok = tab + 1;
+	}
+	int frame = atoi(f[0]);
+	bool id = f[2] && *f[2], hash = f[3] && *f[3], nonce = f[4] && *f[4];
+	if ((frame == 5 || frame == 6) && tc->rsa) {
+		ck_assert_msg(id && f[7] && *f[7] && f[8] && *f[8],
+			      "%s-rsa: frame %d (Main Mode message %d) shows no ID, SIG and "
+			      "CERT: id '%s' sig '%s' cert '%s'", tc->p1, frame, frame, f[2],
+			      f[7], f[8]);
+		fr->with_id_hash++;
+	} else if (frame == 5 || frame == 6) {
+		ck_assert_msg(id && hash, "%s: frame %d (Main Mode message %d) shows no ID "
+			      "and HASH: id '%s' hash '%s'", tc->p1, frame, frame, f[2], f[3]);
+		fr->with_id_hash++;
+	}
+	if (frame >= 7 && frame <= 9) {
+		ck_assert_msg(f[1] && !strcmp(f[1], "32"), "frame %d: exchange '%s'", frame, f[1]);
+		ck_assert_msg(hash, "%s: Quick Mode frame %d not decrypted (no HASH)", tc->p1, frame);
+		if (frame < 9)
+			ck_assert_msg(nonce && id, "%s: Quick Mode frame %d lacks nonce/IDs", tc->p1, frame);
+		fr->qm_hash_nonce++;
+	}
+	if (frame == 10) {
+		ck_assert_msg(f[5] && !strcmp(f[5], "1"), "%s: ESP ICV not good: '%s'", tc->p1, f[5]);
+		fr->esp_good++;
+	}
+	if (frame <= 9)
+		ck_assert_msg(f[6] && atoi(f[6]) == (tc->natt && frame >= 5 ? 4500 : 500),
+			      "frame %d port %s", frame, f[6]);
+}
+
+/* 2. fields per frame: message 5 and 6 decrypt to ID + HASH, Quick Mode
+ * to HASH, SA, nonce and IDs; the ESP packet decrypts with a good ICV */
+static void tl_tshark_fields(const struct tl_case *tc, const char *dir, const char *pcap)
+{
+	char *out = NULL;
+	int st = tl_tshark(dir, pcap, "-T fields -E separator=/t -e frame.number -e isakmp.exchangetype "
+			   "-e isakmp.id.type -e isakmp.hash -e isakmp.nonce -e esp.icv_good "
+			   "-e udp.srcport -e isakmp.sig -e isakmp.cert.encoding", &out);
+	ck_assert_msg(st == 0, "tshark exit %d:\n%s", st, out);
+	tl_no_tshark_errors(out, tc->p1);
+	char *save = NULL, *line = strtok_r(out, "\n", &save);
+	struct tl_frames fr = { 0 };
+	while (line) {
+		tl_tshark_frame(tc, line, &fr);
+		line = strtok_r(NULL, "\n", &save);
+	}
+	ck_assert_uint_eq(fr.frames, 10);
+	ck_assert_uint_eq(fr.with_id_hash, 2);
+	ck_assert_uint_eq(fr.qm_hash_nonce, 3);
+	ck_assert_uint_eq(fr.esp_good, 1);
+	free(out);
+}
+
+/* 3. the verbose tree: "Decrypted" data dissected, and the ESP inner
+ * packet with our probe text */
+static void tl_tshark_tree(const struct tl_case *tc, const char *dir, const char *pcap)
+{
+	char *out = NULL;
+	int st = tl_tshark(dir, pcap, "-V -x", &out);
+	ck_assert_int_eq(st, 0);
+	ck_assert_msg(tl_count(out, "Identification") >= 2, "%s: no Identification in -V", tc->p1);
+	ck_assert_msg(strstr(out, "Src: 10.1.0.1") && strstr(out, "Dst: 10.2.0.1"),
+		      "%s: the ESP inner packet did not decrypt", tc->p1);
+	if (tc->natt)
+		ck_assert_msg(strstr(out, "Non-ESP Marker") || strstr(out, "UDP Encapsulation"),
+			      "%s: no non-ESP marker in the tree", tc->p1);
+	free(out);
+}
+
+/* 4. ike-conform decode with the same key table decrypts every message */
+static void tl_tshark_decode(const struct tl_case *tc, const struct ike_result *r, size_t n,
+			     const char *dir, const char *pcap)
+{
+	const char *bin = getenv("IKEC_BIN");
+	if (!bin || access(bin, X_OK) != 0) {
+		test_skip("timeline decode", bin ? "IKEC_BIN is not built (add cli to MODULES)"
+						 : "IKEC_BIN is not set (run through make check)");
+		return;
+	}
+	char cmd[8192], *out = NULL;
+	snprintf(cmd, sizeof(cmd), "'%s' decode --keys '%s/wireshark/%s' '%s'", bin, dir,
+		 KEYTAB_IKEV1_FILE, pcap);
+	int st = test_run(cmd, &out);
+	size_t enc = 0;
+	for (size_t i = 0; i < r->nevent; i++)
+		enc += r->event[i].plaintext.len > 0;
+	char want[128];
+	snprintf(want, sizeof(want), "%zu messages, %zu decrypted, 0 not decrypted, 0 malformed",
+		 n, enc);
+	ck_assert_msg(st == 0 && strstr(out, want), "%s: exit %d, want '%s':\n%s", tc->p1, st,
+		      want, out);
+	free(out);
+}
+
 START_TEST(test_timeline_tshark)
 {
 	const struct tl_case *tc = &tl_cases[_i];
@@ -520,135 +622,20 @@ START_TEST(test_timeline_tshark)
 		pki = pki_testpki_create(NULL, NULL, &pe);
 		ck_assert_msg(pki, "test PKI: %s", pe.msg);
 	}
-	struct tl_pair p;
-	tl_pair_run(&p, "192.0.2.1:500", "192.0.2.2:500", tc->p1, tc->p2, pki, tc->natt);
-	const struct ike_result *r = ike_engine_result(p.ei);
-	struct ike_sa *sa = ike_engine_sa(p.ei);
+	struct pair p;
+	tl_pair_run(&p, tc->p1, tc->p2, pki, tc->natt);
 	struct timeline_opts o;
-	ck_assert(timeline_opts_from_engine(p.ei, &o));
-	gettimeofday(&o.start, NULL);
-	ck_assert_int_eq(o.event_ends, tc->natt);
-	ck_assert_int_eq(sa->natt_floated, tc->natt);
-	char *dir = tl_tmpdir(), pcap[4096], err[512];
-	snprintf(pcap, sizeof(pcap), "%s/wire.pcap", dir);
-	struct capture_writer *w = capture_writer_open(pcap, err, sizeof(err));
-	ck_assert_msg(w, "%s", err);
-	size_t n = 0;
-	ck_assert_msg(timeline_add(w, r, &o, &n, err, sizeof(err)), "%s", err);
-	ck_assert_uint_eq(n, 9);
-	/* one ESP packet from the initiator, UDP-encapsulated (RFC 3948) */
-	uint8_t esp[512];
-	size_t elen = tl_esp_seal(&r->child[0], esp);
-	struct capture_addr es = tl_caddr(&o.local, 4500), ed = tl_caddr(&o.peer, 4500);
-	struct timeval ets = o.start;
-	ets.tv_usec = (ets.tv_usec + 1000) % 1000000;
-	ck_assert(capture_writer_add(w, &ets, &es, &ed, false, esp, elen));
-	capture_writer_close(w);
-	tl_write_keys(dir, sa);
-
-	char *out = NULL;
-	/* 1. every packet dissects: nothing malformed, no expert error */
-	int st = tl_tshark(dir, pcap, "-Y '_ws.malformed || _ws.expert.severity >= 8388608' "
-			   "-T fields -e frame.number -e _ws.expert.message", &out);
-	ck_assert_msg(st == 0, "tshark exit %d:\n%s", st, out);
-	tl_no_tshark_errors(out, tc->p1);
-	ck_assert_msg(out[0] == '\0', "%s: malformed or expert errors:\n%s", tc->p1, out);
-	free(out);
-
-	/* 2. fields per frame: message 5 and 6 decrypt to ID + HASH, Quick Mode
-	 * to HASH, SA, nonce and IDs; the ESP packet decrypts with a good ICV */
-	st = tl_tshark(dir, pcap, "-T fields -E separator=/t -e frame.number -e isakmp.exchangetype "
-			   "-e isakmp.id.type -e isakmp.hash -e isakmp.nonce -e esp.icv_good "
-			   "-e udp.srcport -e isakmp.sig -e isakmp.cert.encoding", &out);
-	ck_assert_msg(st == 0, "tshark exit %d:\n%s", st, out);
-	tl_no_tshark_errors(out, tc->p1);
-	char *save = NULL, *line = strtok_r(out, "\n", &save);
-	size_t frames = 0, with_id_hash = 0, qm_hash_nonce = 0, esp_good = 0;
-	while (line) {
-		frames++;
-		char *f[9] = { 0 };
-		char *s2 = NULL, *tok = line;
-		for (int k = 0; k < 9; k++) {
-			char *tab = strchr(tok, '\t');
-			f[k] = tok;
-			if (!tab)
-				break;
-			*tab = '\0';
-			tok = tab + 1;
-		}
-		(void)s2;
-		int frame = atoi(f[0]);
-		bool id = f[2] && *f[2], hash = f[3] && *f[3], nonce = f[4] && *f[4];
-		if ((frame == 5 || frame == 6) && tc->rsa) {
-			ck_assert_msg(id && f[7] && *f[7] && f[8] && *f[8],
-				      "%s-rsa: frame %d (Main Mode message %d) shows no ID, SIG and "
-				      "CERT: id '%s' sig '%s' cert '%s'", tc->p1, frame, frame, f[2],
-				      f[7], f[8]);
-			with_id_hash++;
-		} else if (frame == 5 || frame == 6) {
-			ck_assert_msg(id && hash, "%s: frame %d (Main Mode message %d) shows no ID "
-				      "and HASH: id '%s' hash '%s'", tc->p1, frame, frame, f[2], f[3]);
-			with_id_hash++;
-		}
-		if (frame >= 7 && frame <= 9) {
-			ck_assert_msg(f[1] && !strcmp(f[1], "32"), "frame %d: exchange '%s'", frame, f[1]);
-			ck_assert_msg(hash, "%s: Quick Mode frame %d not decrypted (no HASH)", tc->p1, frame);
-			if (frame < 9)
-				ck_assert_msg(nonce && id, "%s: Quick Mode frame %d lacks nonce/IDs", tc->p1, frame);
-			qm_hash_nonce++;
-		}
-		if (frame == 10) {
-			ck_assert_msg(f[5] && !strcmp(f[5], "1"), "%s: ESP ICV not good: '%s'", tc->p1, f[5]);
-			esp_good++;
-		}
-		if (frame <= 9)
-			ck_assert_msg(f[6] && atoi(f[6]) == (tc->natt && frame >= 5 ? 4500 : 500),
-				      "frame %d port %s", frame, f[6]);
-		line = strtok_r(NULL, "\n", &save);
-	}
-	ck_assert_uint_eq(frames, 10);
-	ck_assert_uint_eq(with_id_hash, 2);
-	ck_assert_uint_eq(qm_hash_nonce, 3);
-	ck_assert_uint_eq(esp_good, 1);
-	free(out);
-
-	/* 3. the verbose tree: "Decrypted" data dissected, and the ESP inner
-	 * packet with our probe text */
-	st = tl_tshark(dir, pcap, "-V -x", &out);
-	ck_assert_int_eq(st, 0);
-	ck_assert_msg(tl_count(out, "Identification") >= 2, "%s: no Identification in -V", tc->p1);
-	ck_assert_msg(strstr(out, "Src: 10.1.0.1") && strstr(out, "Dst: 10.2.0.1"),
-		      "%s: the ESP inner packet did not decrypt", tc->p1);
-	if (tc->natt)
-		ck_assert_msg(strstr(out, "Non-ESP Marker") || strstr(out, "UDP Encapsulation"),
-			      "%s: no non-ESP marker in the tree", tc->p1);
-	free(out);
-
-	/* 4. ike-conform decode with the same key table decrypts every message */
-	const char *bin = getenv("IKEC_BIN");
-	if (!bin || access(bin, X_OK) != 0) {
-		test_skip("timeline decode", bin ? "IKEC_BIN is not built (add cli to MODULES)"
-						 : "IKEC_BIN is not set (run through make check)");
-	} else {
-		char cmd[8192];
-		snprintf(cmd, sizeof(cmd), "'%s' decode --keys '%s/wireshark/%s' '%s'", bin, dir,
-			 KEYTAB_IKEV1_FILE, pcap);
-		st = test_run(cmd, &out);
-		size_t enc = 0;
-		for (size_t i = 0; i < r->nevent; i++)
-			enc += r->event[i].plaintext.len > 0;
-		char want[128];
-		snprintf(want, sizeof(want), "%zu messages, %zu decrypted, 0 not decrypted, 0 malformed",
-			 n, enc);
-		ck_assert_msg(st == 0 && strstr(out, want), "%s: exit %d, want '%s':\n%s", tc->p1, st,
-			      want, out);
-		free(out);
-	}
+	char *dir = tl_tmpdir(), pcap[4096];
+	size_t n = tl_tshark_capture(tc, &p, &o, dir, pcap, sizeof(pcap));
+	tl_tshark_clean(tc, dir, pcap);
+	tl_tshark_fields(tc, dir, pcap);
+	tl_tshark_tree(tc, dir, pcap);
+	tl_tshark_decode(tc, ike_engine_result(p.ei), n, dir, pcap);
 	test_report("timeline: %s%s + %s%s: %zu messages, tshark decrypts Main Mode 5-6 (%s), "
 		    "Quick Mode and ESP", tc->p1, tc->rsa ? "-rsa" : "", tc->p2,
 		    tc->natt ? " on 4500" : "", n, tc->rsa ? "ID, CERT, SIG" : "ID, HASH");
 	tl_rmdir(dir);
-	tl_pair_free(&p);
+	pair_free(&p);
 	if (pki)
 		pki_testpki_free(pki);
 }
@@ -674,8 +661,8 @@ START_TEST(test_keytab_tshark_accepts)
 	ck_assert_ptr_nonnull(f);
 	uint8_t key[64];
 	memset(key, 0x5a, sizeof(key));
-	struct netaddr l4 = tl_addr("192.0.2.1"), p4 = tl_addr("192.0.2.2");
-	struct netaddr l6 = tl_addr("2001:db8::1"), p6 = tl_addr("2001:db8::2");
+	struct netaddr l4 = test_addr("192.0.2.1"), p4 = test_addr("192.0.2.2");
+	struct netaddr l6 = test_addr("2001:db8::1"), p6 = test_addr("2001:db8::2");
 	for (size_t i = 0; i < sizeof(p2s) / sizeof(p2s[0]); i++) {
 		struct ike_child c;
 		memset(&c, 0, sizeof(c));

@@ -21,7 +21,7 @@
 #include "report/junit.h"
 #include "run/run.h"
 
-static void run_usage(FILE *f)
+static void cli_run_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ike-conform [run] [OPTIONS] SUITE.yaml...\n"
@@ -62,20 +62,20 @@ static void run_usage(FILE *f)
 
 /* ---- cleanup on signals: workers, then our temporary folder ---- */
 
-static char run_tmp[PATH_MAX];
+static char cli_run_tmp[PATH_MAX];
 
-static void run_on_signal(int sig)
+static void cli_run_on_signal(int sig)
 {
 	run_pool_abort();
-	if (run_tmp[0])
-		cli_rm_rf(run_tmp);
+	if (cli_run_tmp[0])
+		cli_rm_rf(cli_run_tmp);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
 /* ---- progress and the report ---- */
 
-struct run_ctx {
+struct cli_run_ctx {
 	const struct run_plan *plan;
 	const struct run_opts *o;
 	int verbosity;            /* -1 quiet, 0, 1 verbose */
@@ -84,9 +84,9 @@ struct run_ctx {
 	unsigned counts[4];       /* by enum run_status */
 };
 
-static void run_done(void *vctx, size_t item, const struct run_verdict *v)
+static void cli_run_done(void *vctx, size_t item, const struct run_verdict *v)
 {
-	struct run_ctx *x = vctx;
+	struct cli_run_ctx *x = vctx;
 	x->done++;
 	x->counts[v->status]++;
 	bool bad = v->status == RUN_FAIL || v->status == RUN_ERROR;
@@ -102,7 +102,7 @@ static void run_done(void *vctx, size_t item, const struct run_verdict *v)
 	fflush(stdout);
 }
 
-static char *run_slurp(const char *path, size_t *len)
+static char *cli_run_slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
@@ -119,9 +119,9 @@ static char *run_slurp(const char *path, size_t *len)
 	return buf;
 }
 
-static bool run_junit(const struct run_plan *p, const struct run_opts *o,
-		      const struct run_verdict *v, const char *path, const char *seed,
-		      char *err, size_t errlen)
+static bool cli_run_junit(const struct run_plan *p, const struct run_opts *o,
+			  const struct run_verdict *v, const char *path, const char *seed,
+			  char *err, size_t errlen)
 {
 	struct junit *j = junit_new("ike-conform");
 	struct junit_suite *cur = NULL;
@@ -150,7 +150,7 @@ static bool run_junit(const struct run_plan *p, const struct run_opts *o,
 		run_case_dir(o, it, dir, sizeof(dir));
 		snprintf(log, sizeof(log), "%s/harness.log", dir);
 		size_t n = 0;
-		char *text = run_slurp(log, &n);
+		char *text = cli_run_slurp(log, &n);
 		if (text) {
 			junit_case_system_out(c, text, n);
 			free(text);
@@ -164,8 +164,8 @@ static bool run_junit(const struct run_plan *p, const struct run_opts *o,
 /* ---- fuzz reproducers ---- */
 
 /* Each failed variant as the suite file it ran from, to rerun alone. */
-static void run_reproducers(const struct run_plan *p, const struct run_verdict *v,
-			    const char *outdir, const char *seed)
+static void cli_run_reproducers(const struct run_plan *p, const struct run_verdict *v,
+				const char *outdir, const char *seed)
 {
 	char dir[PATH_MAX + 16];
 	if (outdir)
@@ -201,7 +201,8 @@ static void run_reproducers(const struct run_plan *p, const struct run_verdict *
 
 /* ---- the command ---- */
 
-static bool run_mkdir_abs(const char *dir, char *abs, size_t len)
+/* The folder made (or there already) and its absolute path. */
+static bool cli_run_mkdir_abs(const char *dir, char *abs, size_t len)
 {
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		return false;
@@ -212,282 +213,368 @@ static bool run_mkdir_abs(const char *dir, char *abs, size_t len)
 	return true;
 }
 
-int cli_run(int argc, char **argv)
-{
-	enum { O_LIST = 256, O_FILTER, O_SHARD, O_JUNIT, O_OUT, O_SEEDS, O_SEED, O_FUZZ, O_PEER, O_PROFILE,
-	       O_TIMEOUT, O_HELP, O_VERSION };
-	static const struct option opts[] = {
-		{ "list", no_argument, NULL, O_LIST },
-		{ "filter", required_argument, NULL, O_FILTER },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "shard", required_argument, NULL, O_SHARD },
-		{ "junit", required_argument, NULL, O_JUNIT },
-		{ "out", required_argument, NULL, O_OUT },
-		{ "seeds", required_argument, NULL, O_SEEDS },
-		{ "seed", required_argument, NULL, O_SEED },
-		{ "fuzz", required_argument, NULL, O_FUZZ },
-		{ "peer", required_argument, NULL, O_PEER },
-		{ "profile", required_argument, NULL, O_PROFILE },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, O_HELP },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool list = false;
-	char **filters = xcalloc((size_t)argc + 1, sizeof(char *));
-	size_t nfilters = 0;
-	unsigned jobs = 1, shard_k = 0, shard_n = 0, timeout = 60, fuzz = 0;
-	const char *junit = NULL, *out = NULL, *seeds = NULL, *profile_file = NULL;
-	struct profile prof;
-	bool have_prof = false;
-	char seed[32] = "";
+/* The run's temporary folder (mkdtemp). */
+#define CLI_RUN_WORK "/tmp/ikec-run-XXXXXX"
+
+/* What the options say, and what the run builds from them. */
+struct cli_run_cmd {
+	bool list;
+	char **filters;
+	size_t nfilters;
+	unsigned jobs, shard_k, shard_n, timeout, fuzz;
+	const char *junit, *out, *seeds, *profile_file;
+	char seed[32];
+	bool seeded;              /* --seed given: applied to the cases */
+	uint64_t seed_n;
 	enum suite_peer only;
-	bool has_only = false;
-	int verbosity = 0, c, rc = 0;
+	bool has_only;
+	int verbosity;            /* -1 quiet, 0, 1 verbose */
+	struct profile prof;
+	bool have_prof;
+	struct run_plan plan;
+	size_t loaded;            /* cases before --shard (and --filter, unless fuzzing) */
+	char bin[PATH_MAX], outdir[PATH_MAX], seedsdir[PATH_MAX];
+	char work[sizeof(CLI_RUN_WORK)];
+	struct run_opts o;
+};
+
+enum {
+	CLI_RUN_O_LIST = 256, CLI_RUN_O_FILTER, CLI_RUN_O_SHARD, CLI_RUN_O_JUNIT, CLI_RUN_O_OUT,
+	CLI_RUN_O_SEEDS, CLI_RUN_O_SEED, CLI_RUN_O_FUZZ, CLI_RUN_O_PEER, CLI_RUN_O_PROFILE,
+	CLI_RUN_O_TIMEOUT, CLI_RUN_O_HELP, CLI_RUN_O_VERSION
+};
+
+static const struct option cli_run_options[] = {
+	{ "list", no_argument, NULL, CLI_RUN_O_LIST },
+	{ "filter", required_argument, NULL, CLI_RUN_O_FILTER },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "shard", required_argument, NULL, CLI_RUN_O_SHARD },
+	{ "junit", required_argument, NULL, CLI_RUN_O_JUNIT },
+	{ "out", required_argument, NULL, CLI_RUN_O_OUT },
+	{ "seeds", required_argument, NULL, CLI_RUN_O_SEEDS },
+	{ "seed", required_argument, NULL, CLI_RUN_O_SEED },
+	{ "fuzz", required_argument, NULL, CLI_RUN_O_FUZZ },
+	{ "peer", required_argument, NULL, CLI_RUN_O_PEER },
+	{ "profile", required_argument, NULL, CLI_RUN_O_PROFILE },
+	{ "timeout", required_argument, NULL, CLI_RUN_O_TIMEOUT },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, CLI_RUN_O_HELP },
+	{ "version", no_argument, NULL, CLI_RUN_O_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* A usage error about an option's value: exit status 2. */
+static int cli_run_bad_value(const char *opt, const char *takes, const char *arg)
+{
+	fprintf(stderr, "ike-conform: %s takes %s, not '%s'\n", opt, takes, arg);
+	return 2;
+}
+
+/* A whole number from 1 to max; *out untouched when it is not one. */
+static bool cli_run_number(const char *arg, unsigned long max, unsigned *out)
+{
 	char *end;
+	unsigned long n = strtoul(arg, &end, 10);
+	if (end == arg || *end || n < 1 || n > max)
+		return false;
+	*out = (unsigned)n;
+	return true;
+}
+
+/* --seed N, kept as the decimal text the report shows. */
+static bool cli_run_seed_value(struct cli_run_cmd *x, const char *arg)
+{
+	char *end;
+	unsigned long long s = strtoull(arg, &end, 0);
+	if (end == arg || *end)
+		return false;
+	snprintf(x->seed, sizeof(x->seed), "%llu", s);
+	return true;
+}
+
+/* One option from getopt_long: -1 to go on, else the exit status. */
+static int cli_run_option(struct cli_run_cmd *x, int c, char **argv)
+{
+	switch (c) {
+	case CLI_RUN_O_LIST: x->list = true; return -1;
+	case CLI_RUN_O_FILTER: x->filters[x->nfilters++] = optarg; return -1;
+	case 'j':
+		if (!cli_run_number(optarg, 64, &x->jobs))
+			return cli_run_bad_value("-j", "a number from 1 to 64", optarg);
+		return -1;
+	case CLI_RUN_O_SHARD:
+		if (!run_shard_parse(optarg, &x->shard_k, &x->shard_n))
+			return cli_run_bad_value("--shard", "K/N with 1 <= K <= N <= 1000", optarg);
+		return -1;
+	case CLI_RUN_O_JUNIT: x->junit = optarg; return -1;
+	case CLI_RUN_O_OUT: x->out = optarg; return -1;
+	case CLI_RUN_O_SEEDS: x->seeds = optarg; return -1;
+	case CLI_RUN_O_SEED:
+		if (!cli_run_seed_value(x, optarg))
+			return cli_run_bad_value("--seed", "a number", optarg);
+		return -1;
+	case CLI_RUN_O_FUZZ:
+		if (!cli_run_number(optarg, 10000, &x->fuzz))
+			return cli_run_bad_value("--fuzz", "a number of variants from 1 to 10000",
+						 optarg);
+		return -1;
+	case CLI_RUN_O_PEER:
+		if (!suite_peer_by_name(optarg, &x->only))
+			return cli_run_bad_value("--peer", "strongswan, self or remote", optarg);
+		x->has_only = true;
+		return -1;
+	case CLI_RUN_O_PROFILE: x->profile_file = optarg; return -1;
+	case CLI_RUN_O_TIMEOUT:
+		if (!cli_run_number(optarg, 86400, &x->timeout))
+			return cli_run_bad_value("--timeout", "seconds from 1 to 86400", optarg);
+		return -1;
+	case 'v': x->verbosity = 1; return -1;
+	case 'q': x->verbosity = -1; return -1;
+	case CLI_RUN_O_HELP: cli_run_usage(stdout); return 0;
+	case CLI_RUN_O_VERSION: printf("ike-conform %s\n", IKEC_VERSION); return 0;
+	case ':':
+		fprintf(stderr, "ike-conform: %s needs a value\n", argv[optind - 1]);
+		return 2;
+	default:
+		fprintf(stderr, "ike-conform: unknown option '%s' (try --help)\n", argv[optind - 1]);
+		return 2;
+	}
+}
+
+/* The options, then at least one suite file (from argv[optind]) and the
+ * seed (a random one unless --seed): -1 to go on, else the exit status. */
+static int cli_run_parse(struct cli_run_cmd *x, int argc, char **argv)
+{
+	int c, rc;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":j:vq", opts, NULL)) != -1) {
-		switch (c) {
-		case O_LIST: list = true; break;
-		case O_FILTER: filters[nfilters++] = optarg; break;
-		case 'j': {
-			unsigned long n = strtoul(optarg, &end, 10);
-			if (end == optarg || *end || n < 1 || n > 64) {
-				fprintf(stderr, "ike-conform: -j takes a number from 1 to 64, not '%s'\n",
-					optarg);
-				rc = 2;
-				goto done;
-			}
-			jobs = (unsigned)n;
-			break;
-		}
-		case O_SHARD:
-			if (!run_shard_parse(optarg, &shard_k, &shard_n)) {
-				fprintf(stderr, "ike-conform: --shard takes K/N with 1 <= K <= N <= 1000, "
-					"not '%s'\n", optarg);
-				rc = 2;
-				goto done;
-			}
-			break;
-		case O_JUNIT: junit = optarg; break;
-		case O_OUT: out = optarg; break;
-		case O_SEEDS: seeds = optarg; break;
-		case O_SEED: {
-			unsigned long long s = strtoull(optarg, &end, 0);
-			if (end == optarg || *end) {
-				fprintf(stderr, "ike-conform: --seed takes a number, not '%s'\n", optarg);
-				rc = 2;
-				goto done;
-			}
-			snprintf(seed, sizeof(seed), "%llu", s);
-			break;
-		}
-		case O_FUZZ: {
-			unsigned long n = strtoul(optarg, &end, 10);
-			if (end == optarg || *end || n < 1 || n > 10000) {
-				fprintf(stderr, "ike-conform: --fuzz takes a number of variants from 1 "
-					"to 10000, not '%s'\n", optarg);
-				rc = 2;
-				goto done;
-			}
-			fuzz = (unsigned)n;
-			break;
-		}
-		case O_PEER:
-			if (!suite_peer_by_name(optarg, &only)) {
-				fprintf(stderr, "ike-conform: --peer takes strongswan, self or remote, "
-					"not '%s'\n", optarg);
-				rc = 2;
-				goto done;
-			}
-			has_only = true;
-			break;
-		case O_PROFILE: profile_file = optarg; break;
-		case O_TIMEOUT: {
-			unsigned long n = strtoul(optarg, &end, 10);
-			if (end == optarg || *end || n < 1 || n > 86400) {
-				fprintf(stderr, "ike-conform: --timeout takes seconds from 1 to 86400, "
-					"not '%s'\n", optarg);
-				rc = 2;
-				goto done;
-			}
-			timeout = (unsigned)n;
-			break;
-		}
-		case 'v': verbosity = 1; break;
-		case 'q': verbosity = -1; break;
-		case O_HELP: run_usage(stdout); goto done;
-		case O_VERSION: printf("ike-conform %s\n", IKEC_VERSION); goto done;
-		case ':':
-			fprintf(stderr, "ike-conform: %s needs a value\n", argv[optind - 1]);
-			rc = 2;
-			goto done;
-		default:
-			fprintf(stderr, "ike-conform: unknown option '%s' (try --help)\n",
-				argv[optind - 1]);
-			rc = 2;
-			goto done;
-		}
-	}
+	while ((c = getopt_long(argc, argv, ":j:vq", cli_run_options, NULL)) != -1)
+		if ((rc = cli_run_option(x, c, argv)) >= 0)
+			return rc;
 	if (optind >= argc) {
 		fprintf(stderr, "ike-conform: no suite file given (try --help)\n");
-		rc = 2;
-		goto done;
+		return 2;
 	}
-	bool seeded = seed[0] != '\0';
-	if (!seeded)
-		snprintf(seed, sizeof(seed), "%" PRIu64, (uint64_t)time(NULL) ^ (uint64_t)getpid());
-	uint64_t seed_n = strtoull(seed, NULL, 10);
+	x->seeded = x->seed[0] != '\0';
+	if (!x->seeded)
+		snprintf(x->seed, sizeof(x->seed), "%" PRIu64,
+			 (uint64_t)time(NULL) ^ (uint64_t)getpid());
+	x->seed_n = strtoull(x->seed, NULL, 10);
+	return -1;
+}
 
-	struct run_plan plan;
-	struct yaml_error yerr;
-	if (profile_file) {
-		if (!profile_load_file(profile_file, &prof, &yerr)) {
+/* The profile, then the cases: the files loaded, filtered, replaced by
+ * their fuzz variants, sharded. -1 to go on (x->plan to free), else the
+ * exit status (nothing to free but the profile). */
+static int cli_run_plan(struct cli_run_cmd *x, char **files, size_t nfiles)
+{
+	struct yaml_error yerr = { 0 };
+	if (x->profile_file) {
+		if (!profile_load_file(x->profile_file, &x->prof, &yerr)) {
 			fprintf(stderr, "%s\n", yerr.text);
-			rc = 2;
-			goto done;
+			return 2;
 		}
-		have_prof = true;
+		x->have_prof = true;
 	}
-	if (!run_plan_load(&plan, argv + optind, (size_t)(argc - optind), has_only ? &only : NULL,
-			   &yerr)) {
+	if (!run_plan_load(&x->plan, files, nfiles, x->has_only ? &x->only : NULL, &yerr)) {
 		fprintf(stderr, "%s\n", yerr.text);
-		rc = 2;
-		goto done;
+		return 2;
 	}
-	size_t loaded = plan.nitems;
-	run_plan_filter(&plan, filters, nfilters);
-	if (fuzz) {
+	x->loaded = x->plan.nitems;
+	run_plan_filter(&x->plan, x->filters, x->nfilters);
+	if (x->fuzz) {
 		/* the variants of what was chosen replace it */
 		struct run_plan fp;
-		bool ok = run_fuzz_plan(&plan, fuzz, seed_n, &fp, &yerr);
-		run_plan_free(&plan);
+		bool ok = run_fuzz_plan(&x->plan, x->fuzz, x->seed_n, &fp, &yerr);
+		run_plan_free(&x->plan);
 		if (!ok) {
 			fprintf(stderr, "ike-conform: a fuzz variant did not load (a bug): %s\n",
 				yerr.text);
-			rc = 2;
-			goto done;
+			return 2;
 		}
-		plan = fp;
-		loaded = plan.nitems;
+		x->plan = fp;
+		x->loaded = x->plan.nitems;
 	}
-	if (shard_n)
-		run_plan_shard(&plan, shard_k, shard_n);
-	if (list) {
-		for (size_t i = 0; i < plan.nitems; i++)
-			printf("%s\n", plan.items[i].id);
-		fprintf(stderr, "%zu of %zu cases\n", plan.nitems, loaded);
-		run_plan_free(&plan);
-		goto done;
-	}
+	if (x->shard_n)
+		run_plan_shard(&x->plan, x->shard_k, x->shard_n);
+	return -1;
+}
+
+/* --list: the ids on stdout, the count on stderr. */
+static int cli_run_list(const struct cli_run_cmd *x)
+{
+	for (size_t i = 0; i < x->plan.nitems; i++)
+		printf("%s\n", x->plan.items[i].id);
+	fprintf(stderr, "%zu of %zu cases\n", x->plan.nitems, x->loaded);
+	return 0;
+}
+
+/* What the cases need of the machine: root, strongSwan for its cases; a
+ * remote device takes one case at a time. -1 to go on, else 3. */
+static int cli_run_environment(struct cli_run_cmd *x)
+{
 	bool need_ss = false, need_dev = false;
-	for (size_t i = 0; i < plan.nitems; i++) {
-		need_ss |= plan.items[i].c->peer == SUITE_PEER_STRONGSWAN;
-		need_dev |= plan.items[i].c->peer == SUITE_PEER_REMOTE;
+	for (size_t i = 0; i < x->plan.nitems; i++) {
+		need_ss |= x->plan.items[i].c->peer == SUITE_PEER_STRONGSWAN;
+		need_dev |= x->plan.items[i].c->peer == SUITE_PEER_REMOTE;
 	}
-	if (need_dev && have_prof && jobs > 1) {
+	if (need_dev && x->have_prof && x->jobs > 1) {
 		/* one device, one address of ours on its link: one case at a time */
-		if (verbosity >= 0)
+		if (x->verbosity >= 0)
 			printf("ike-conform: the remote peer %s takes one case at a time (-j 1)\n",
-			       prof.name);
-		jobs = 1;
+			       x->prof.name);
+		x->jobs = 1;
 	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "ike-conform: needs root (it builds network namespaces)\n");
-		rc = 3;
-	} else if (need_ss && !strongswan_available()) {
+		return 3;
+	}
+	if (need_ss && !strongswan_available()) {
 		fprintf(stderr, "ike-conform: strongSwan (charon, swanctl) is not installed; "
 			"make deps installs it\n");
-		rc = 3;
+		return 3;
 	}
-	if (rc) {
-		run_plan_free(&plan);
-		goto done;
-	}
+	return -1;
+}
 
-	char bin[PATH_MAX], work[PATH_MAX] = "/tmp/ikec-run-XXXXXX", outdir[PATH_MAX],
-	     seedsdir[PATH_MAX], err[600];
-	ssize_t bn = readlink("/proc/self/exe", bin, sizeof(bin) - 1);
-	if (bn <= 0 || !mkdtemp(work)) {
+/* Our own binary (the self peer, probes), the run's temporary folder
+ * (removed on a signal too) and the pool's options. -1 to go on, else 3
+ * (with nothing made). */
+static int cli_run_workdir(struct cli_run_cmd *x)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	snprintf(x->work, sizeof(x->work), "%s", CLI_RUN_WORK);
+	ssize_t bn = readlink("/proc/self/exe", x->bin, sizeof(x->bin) - 1);
+	if (bn <= 0 || !mkdtemp(x->work)) {
 		fprintf(stderr, "ike-conform: %s: %s\n", bn <= 0 ? "/proc/self/exe" : "mkdtemp",
 			strerror(errno));
-		run_plan_free(&plan);
-		rc = 3;
-		goto done;
+		return 3;
 	}
-	bin[bn] = '\0';
-	snprintf(run_tmp, sizeof(run_tmp), "%s", work);
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	x->bin[bn] = '\0';
+	snprintf(cli_run_tmp, sizeof(cli_run_tmp), "%s", x->work);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		signal(sigs[i], run_on_signal);
-	struct run_opts o = { .jobs = jobs, .timeout_s = timeout, .bin = bin, .work = work };
-	snprintf(o.prefix, sizeof(o.prefix), "ikec%04x", (unsigned)getpid() & 0xffff);
-	if (out && !run_mkdir_abs(out, outdir, sizeof(outdir))) {
-		fprintf(stderr, "ike-conform: --out %s: %s\n", out, strerror(errno));
+		signal(sigs[i], cli_run_on_signal);
+	x->o = (struct run_opts){ .jobs = x->jobs, .timeout_s = x->timeout, .bin = x->bin,
+				  .work = x->work };
+	snprintf(x->o.prefix, sizeof(x->o.prefix), "ikec%04x", (unsigned)getpid() & 0xffff);
+	return -1;
+}
+
+/* The artifacts folder (--out, else one in the work folder) and the
+ * seeds folder, into the pool's options. -1 to go on, else 3. */
+static int cli_run_outdirs(struct cli_run_cmd *x)
+{
+	int rc = -1;
+	if (x->out && !cli_run_mkdir_abs(x->out, x->outdir, sizeof(x->outdir))) {
+		fprintf(stderr, "ike-conform: --out %s: %s\n", x->out, strerror(errno));
 		rc = 3;
-	} else if (seeds && !run_mkdir_abs(seeds, seedsdir, sizeof(seedsdir))) {
-		fprintf(stderr, "ike-conform: --seeds %s: %s\n", seeds, strerror(errno));
+	} else if (x->seeds && !cli_run_mkdir_abs(x->seeds, x->seedsdir, sizeof(x->seedsdir))) {
+		fprintf(stderr, "ike-conform: --seeds %s: %s\n", x->seeds, strerror(errno));
 		rc = 3;
-	} else if (!out) {
-		snprintf(outdir, sizeof(outdir), "%s/cases", work);
-		if (mkdir(outdir, 0755) != 0)
+	} else if (!x->out) {
+		snprintf(x->outdir, sizeof(x->outdir), "%s/cases", x->work);
+		if (mkdir(x->outdir, 0755) != 0)
 			rc = 3;
 	}
-	o.out = outdir;
-	o.seeds = seeds ? seedsdir : NULL;
-	o.seeded = seeded;
-	o.seed = seed_n;
-	o.profile = have_prof ? &prof : NULL;
-	struct run_verdict *v = rc ? NULL : xcalloc(plan.nitems ? plan.nitems : 1, sizeof(*v));
-	struct run_ctx x = { .plan = &plan, .o = &o, .verbosity = verbosity };
-	for (size_t n = plan.nitems; n; n /= 10)
-		x.width++;
+	x->o.out = x->outdir;
+	x->o.seeds = x->seeds ? x->seedsdir : NULL;
+	x->o.seeded = x->seeded;
+	x->o.seed = x->seed_n;
+	x->o.profile = x->have_prof ? &x->prof : NULL;
+	return rc;
+}
+
+/* The summary lines, the reproducers of a fuzz run, and the exit status
+ * the verdicts give. */
+static int cli_run_summary(const struct cli_run_cmd *x, const struct cli_run_ctx *c,
+			   const struct run_verdict *v, double secs)
+{
+	printf("ike-conform: %zu cases in %.1f s with %u worker%s: %u passed, %u failed, "
+	       "%u errors, %u skipped\n", x->plan.nitems, secs, x->jobs, x->jobs == 1 ? "" : "s",
+	       c->counts[RUN_PASS], c->counts[RUN_FAIL], c->counts[RUN_ERROR], c->counts[RUN_SKIP]);
+	if (x->junit)
+		printf("ike-conform: JUnit report in %s\n", x->junit);
+	if (x->out)
+		printf("ike-conform: artifacts in %s\n", x->outdir);
+	if (x->seeds)
+		printf("ike-conform: seeds in %s\n", x->seedsdir);
+	if (x->fuzz)
+		cli_run_reproducers(&x->plan, v, x->out ? x->outdir : NULL, x->seed);
+	/* last, in the form CI log readers count (errors are failures) */
+	printf("ike-conform: %u passed, %u failed, %u skipped\n", c->counts[RUN_PASS],
+	       c->counts[RUN_FAIL] + c->counts[RUN_ERROR], c->counts[RUN_SKIP]);
+	return c->counts[RUN_FAIL] || c->counts[RUN_ERROR] ? 1 : 0;
+}
+
+/* The cases in the pool, a line each as they end, then the JUnit report
+ * and the summary: the exit status. */
+static int cli_run_execute(const struct cli_run_cmd *x, struct run_verdict *v)
+{
+	char err[600];
+	struct cli_run_ctx c = { .plan = &x->plan, .o = &x->o, .verbosity = x->verbosity };
+	for (size_t n = x->plan.nitems; n; n /= 10)
+		c.width++;
 	uint64_t t0 = clock_ms();
-	if (!rc && verbosity >= 0)
+	if (x->verbosity >= 0)
 		printf("ike-conform: %zu cases from %zu suite file%s, %u worker%s, seed %s\n",
-		       plan.nitems, plan.nsuites, plan.nsuites == 1 ? "" : "s", jobs,
-		       jobs == 1 ? "" : "s", seed);
-	if (!rc && !run_pool(&plan, &o, v, run_done, &x, err, sizeof(err))) {
+		       x->plan.nitems, x->plan.nsuites, x->plan.nsuites == 1 ? "" : "s", x->jobs,
+		       x->jobs == 1 ? "" : "s", x->seed);
+	if (!run_pool(&x->plan, &x->o, v, cli_run_done, &c, err, sizeof(err))) {
 		fprintf(stderr, "ike-conform: %s\n", err);
-		rc = 3;
+		return 3;
 	}
 	double secs = (double)(clock_ms() - t0) / 1000.0;
-	if (!rc && junit && !run_junit(&plan, &o, v, junit, seed, err, sizeof(err))) {
+	if (x->junit && !cli_run_junit(&x->plan, &x->o, v, x->junit, x->seed, err, sizeof(err))) {
 		fprintf(stderr, "ike-conform: %s\n", err);
-		rc = 3;
+		return 3;
 	}
-	if (!rc) {
-		printf("ike-conform: %zu cases in %.1f s with %u worker%s: %u passed, %u failed, "
-		       "%u errors, %u skipped\n", plan.nitems, secs, jobs, jobs == 1 ? "" : "s",
-		       x.counts[RUN_PASS], x.counts[RUN_FAIL], x.counts[RUN_ERROR],
-		       x.counts[RUN_SKIP]);
-		if (junit)
-			printf("ike-conform: JUnit report in %s\n", junit);
-		if (out)
-			printf("ike-conform: artifacts in %s\n", outdir);
-		if (seeds)
-			printf("ike-conform: seeds in %s\n", seedsdir);
-		if (fuzz)
-			run_reproducers(&plan, v, out ? outdir : NULL, seed);
-		/* last, in the form CI log readers count (errors are failures) */
-		printf("ike-conform: %u passed, %u failed, %u skipped\n", x.counts[RUN_PASS],
-		       x.counts[RUN_FAIL] + x.counts[RUN_ERROR], x.counts[RUN_SKIP]);
-		rc = x.counts[RUN_FAIL] || x.counts[RUN_ERROR] ? 1 : 0;
-	}
-	/* anything a worker could not remove (it was killed mid-way) */
+	return cli_run_summary(x, &c, v, secs);
+}
+
+/* Anything a worker could not remove (it was killed mid-way), then the
+ * work folder. */
+static void cli_run_cleanup(struct cli_run_cmd *x)
+{
+	char err[600];
 	unsigned gone = 0;
-	if (!netns_cleanup_prefix(o.prefix, NULL, NULL, &gone, err, sizeof(err)))
+	if (!netns_cleanup_prefix(x->o.prefix, NULL, NULL, &gone, err, sizeof(err)))
 		fprintf(stderr, "ike-conform: cleanup: %s\n", err);
-	cli_rm_rf(work);
-	run_tmp[0] = '\0';
+	cli_rm_rf(x->work);
+	cli_run_tmp[0] = '\0';
+}
+
+/* The planned cases run, from the work folder to its removal. */
+static int cli_run_cases(struct cli_run_cmd *x)
+{
+	int rc = cli_run_workdir(x);
+	if (rc >= 0)
+		return rc;
+	rc = cli_run_outdirs(x);
+	struct run_verdict *v = NULL;
+	if (rc < 0) {
+		v = xcalloc(x->plan.nitems ? x->plan.nitems : 1, sizeof(*v));
+		rc = cli_run_execute(x, v);
+	}
+	cli_run_cleanup(x);
 	free(v);
-	run_plan_free(&plan);
-done:
-	if (have_prof)
-		profile_free(&prof);
-	free(filters);
+	return rc;
+}
+
+int cli_run(int argc, char **argv)
+{
+	struct cli_run_cmd x = { .jobs = 1, .timeout = 60 };
+	x.filters = xcalloc((size_t)argc + 1, sizeof(char *));
+	int rc = cli_run_parse(&x, argc, argv);
+	if (rc < 0 && (rc = cli_run_plan(&x, argv + optind, (size_t)(argc - optind))) < 0) {
+		if (x.list)
+			rc = cli_run_list(&x);
+		else if ((rc = cli_run_environment(&x)) < 0)
+			rc = cli_run_cases(&x);
+		run_plan_free(&x.plan);
+	}
+	if (x.have_prof)
+		profile_free(&x.prof);
+	free(x.filters);
 	return rc;
 }
