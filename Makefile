@@ -66,7 +66,7 @@ MAIN_SRC := harness/main.c
 ifeq ($(TESTS),all)
 TEST_SRC := $(sort $(wildcard tests/*.c))
 else
-TEST_SRC := tests/check_main.c $(TESTS:%=tests/test_%.c)
+TEST_SRC := tests/check_main.c tests/pair.c $(TESTS:%=tests/test_%.c)
 PARTIAL := -DIKEC_PARTIAL_TESTS
 endif
 
