@@ -121,6 +121,35 @@ void peer_state_child(const char *one, struct peer_child_view *ch);
  * SA. False when buf is too small. */
 bool peer_state_format(const struct peer_sa_view *v, char *buf, size_t len);
 
+/* ---- the drivers: what the runner starts a peer with ---- */
+
+struct profile;
+
+/* Where a peer starts: the driver takes what it needs. */
+struct peer_start {
+	const char *ns;                   /* the peer namespace (a device: none) */
+	const char *dir;                  /* its working directory (made by the caller) */
+	const char *bin;                  /* ike-conform itself, for the self peer */
+	const struct profile *profile;    /* a device's (--profile), for the remote peer */
+};
+
+/* One implementation the runner can test, as suite files name it. */
+struct peer_driver {
+	const char *name;
+	struct peer *(*start)(const struct peer_start *s, char *err, size_t errlen);
+	/* Whether it can run on this machine; why not into why (NULL: always). */
+	bool (*available)(char *why, size_t len);
+	/* ESP only in UDP, whatever the path: children UDP-encapsulated and
+	   a NAT claimed (strongSwan on kernel-libipsec). NULL: never. */
+	bool (*udp_only)(void);
+	bool device;                      /* known by a profile: not ours to start in a
+					     namespace, one case at a time */
+};
+/* The driver of that name (peers/drivers.c), NULL when none. */
+const struct peer_driver *peer_driver(const char *name);
+/* Its udp_only, false without one. */
+bool peer_driver_udp_only(const struct peer_driver *d);
+
 struct peer {
 	const struct peer_ops *ops;
 	char ns[64];                      /* the network namespace it runs in */

@@ -17,6 +17,8 @@
 
 #include "ike/engine.h"
 #include "peers/remote/remote.h"
+#include "peers/strongswan/strongswan.h"
+#include "suite/suite.h"
 #include "pki/pki.h"
 #include "suite/peercfg.h"
 #include "tests.h"
@@ -1017,11 +1019,51 @@ START_TEST(test_peer_state_round_trip)
 }
 END_TEST
 
+/* Every peer a suite file may name has its driver, by that name, and the
+ * table says what the runner asks of each: a device (remote) alone takes
+ * a profile, strongSwan alone may be missing or UDP-only. */
+START_TEST(test_peer_drivers)
+{
+	static const struct { const char *name; bool device, may_be_missing; } want[] = {
+		{ "strongswan", false, true },
+		{ "self", false, false },
+		{ "remote", true, false },
+	};
+	ck_assert_int_eq(SUITE_PEER_COUNT, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < SUITE_PEER_COUNT; i++) {
+		const char *name = suite_peer_name((enum suite_peer)i);
+		const struct peer_driver *d = peer_driver(name);
+		ck_assert_msg(d, "no driver for suite peer %s", name);
+		ck_assert_str_eq(d->name, want[i].name);
+		ck_assert_int_eq(d->device, want[i].device);
+		ck_assert_int_eq(d->available != NULL, want[i].may_be_missing);
+		ck_assert_ptr_nonnull(d->start);
+	}
+	ck_assert_ptr_null(peer_driver("libreswan"));
+	ck_assert_ptr_null(peer_driver(NULL));
+	ck_assert(!peer_driver_udp_only(NULL));
+	ck_assert(!peer_driver_udp_only(peer_driver("self")));
+	const struct peer_driver *ss = peer_driver("strongswan");
+	ck_assert_int_eq(peer_driver_udp_only(ss), !strongswan_kernel_esp());
+	char why[200] = "";
+	ck_assert_int_eq(ss->available(why, sizeof(why)), strongswan_available());
+	if (!strongswan_available())
+		ck_assert_str_eq(why, "strongSwan (charon, swanctl) is not installed; make deps "
+			    "installs it");
+	/* the remote driver without a profile refuses, saying what is missing */
+	char err[200] = "";
+	struct peer_start st = { .dir = "/nonexistent" };
+	ck_assert_ptr_null(peer_driver("remote")->start(&st, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "needs a device profile"), "%s", err);
+}
+END_TEST
+
 Suite *suite_peer(void)
 {
 	Suite *s = suite_create("peer");
 	TCase *tc = tcase_create("responder");
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_peer_drivers);
 	tcase_add_test(tc, test_peer_remote_state);
 	tcase_add_test(tc, test_peer_state_round_trip);
 	tcase_add_test(tc, test_peer_responder_main);

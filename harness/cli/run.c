@@ -17,7 +17,7 @@
 #include "core/clock.h"
 #include "core/chunk.h"
 #include "netns/netns.h"
-#include "peers/strongswan/strongswan.h"
+#include "peers/peer.h"
 #include "report/junit.h"
 #include "run/run.h"
 
@@ -414,10 +414,14 @@ static int cli_run_list(const struct cli_run_cmd *x)
  * remote device takes one case at a time. -1 to go on, else 3. */
 static int cli_run_environment(struct cli_run_cmd *x)
 {
-	bool need_ss = false, need_dev = false;
+	/* the first driver the plan needs that this machine cannot run */
+	bool need_dev = false;
+	char why[300] = "";
 	for (size_t i = 0; i < x->plan.nitems; i++) {
-		need_ss |= x->plan.items[i].c->peer == SUITE_PEER_STRONGSWAN;
-		need_dev |= x->plan.items[i].c->peer == SUITE_PEER_REMOTE;
+		const struct peer_driver *d = peer_driver(suite_peer_name(x->plan.items[i].c->peer));
+		need_dev |= d && d->device;
+		if (d && d->available && !why[0] && !d->available(why, sizeof(why)) && !why[0])
+			snprintf(why, sizeof(why), "peer %s cannot run here", d->name);
 	}
 	if (need_dev && x->have_prof && x->jobs > 1) {
 		/* one device, one address of ours on its link: one case at a time */
@@ -430,9 +434,8 @@ static int cli_run_environment(struct cli_run_cmd *x)
 		fprintf(stderr, "ike-conform: needs root (it builds network namespaces)\n");
 		return 3;
 	}
-	if (need_ss && !strongswan_available()) {
-		fprintf(stderr, "ike-conform: strongSwan (charon, swanctl) is not installed; "
-			"make deps installs it\n");
+	if (why[0]) {
+		fprintf(stderr, "ike-conform: %s\n", why);
 		return 3;
 	}
 	return -1;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "netns/netns.h"
-#include "peers/strongswan/strongswan.h"
+#include "peers/peer.h"
 #include "run/internal.h"
 
 /* What the mutated datagrams of a case are named after in the seeds: its
@@ -92,15 +92,16 @@ bool run_spec_of(struct run_spec *rs, const struct suite_case *c, const struct c
 	rs->p1.auth = c->auth;
 	size_t npeer = run_spec_peer_p1(c, &rs->p1, rs->peer_p1);
 	run_conn_name(c->name, rs->name, sizeof(rs->name));
-	bool ss = c->peer == SUITE_PEER_STRONGSWAN;
+	/* a peer whose ESP goes only in UDP (strongSwan's kernel-libipsec):
+	   every child encapsulated, and it claims a NAT */
+	bool udp_only = peer_driver_udp_only(peer_driver(suite_peer_name(c->peer)));
 	rs->sp = (struct case_spec){
 		.name = rs->name, .harness_initiates = c->role == IKE_INITIATOR,
 		.exchange = c->exchange, .auth = c->auth,
 		.p1x = &rs->p1, .p2x = c->has_p2 ? &c->p2 : NULL,
 		.peer_p1x = npeer ? rs->peer_p1 : NULL, .npeer_p1x = npeer,
 		.psk = c->psk,
-		/* strongSwan's kernel-libipsec knows only ESP in UDP */
-		.force_encap = (ss && !strongswan_kernel_esp()) ||
+		.force_encap = udp_only ||
 			       (c->has_p2 && ike_encap_is_udp(c->p2.encap)),
 		.pki = env->pki, .ca_file = env->ca,
 		/* a refusal needs no retransmissions to show; a malformed case
@@ -111,7 +112,7 @@ bool run_spec_of(struct run_spec *rs, const struct suite_case *c, const struct c
 		.script = c->steps ? rs->steps : NULL, .nsteps = rs->nsteps,
 		.artifacts = dir, .seeds = o->seeds, .seeds_label = run_seeds_label(c),
 		.natt = c->natt, .no_natt = c->no_natt, .life_policy = c->life_policy,
-		.peer_fakes_nat = (ss && !strongswan_kernel_esp()) ||
+		.peer_fakes_nat = udp_only ||
 				  (remote && o->profile->natt_forced),
 		.hold_ms = c->hold_ms, .rekey = c->rekey, .rekey_margin_ms = c->rekey_margin_ms,
 		.keepalive_ms = c->keepalive_ms,

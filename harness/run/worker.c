@@ -18,9 +18,7 @@
 #include "core/log.h"
 #include "crypto/rand.h"
 #include "netns/netns.h"
-#include "peers/remote/remote.h"
-#include "peers/self/self.h"
-#include "peers/strongswan/strongswan.h"
+#include "peers/peer.h"
 #include "run/internal.h"
 #include "wire/msg.h"
 
@@ -31,7 +29,7 @@ struct run_worker {
 	bool env_ok;              /* env.topo is built, of kind topo */
 	enum netns_topology topo;
 	unsigned slot;
-	struct peer *peers[3];    /* by enum suite_peer, made on first use */
+	struct peer *peers[SUITE_PEER_COUNT]; /* by enum suite_peer, made on first use */
 	bool remote;              /* env is toward the profile's device */
 	bool remote_nat;          /* ... from behind a NAT box of the run's */
 	struct case_device device;
@@ -65,7 +63,7 @@ static void run_copy_tail(const char *from, long off, const char *to)
 
 static void run_stop_peers(struct run_worker *w)
 {
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < SUITE_PEER_COUNT; i++)
 		if (w->peers[i]) {
 			w->peers[i]->ops->stop(w->peers[i]);
 			w->peers[i] = NULL;
@@ -222,18 +220,14 @@ static struct peer *run_peer(struct run_worker *w, enum suite_peer kind, char *e
 	run_stop_peers(w);
 	char dir[1200];
 	snprintf(dir, sizeof(dir), "%s/w%u-%s", w->o->work, w->slot, suite_peer_name(kind));
-	const char *ns = netns_topo_ns(w->env.topo, NETNS_ROLE_PEER);
-	if (kind == SUITE_PEER_STRONGSWAN)
-		w->peers[kind] = strongswan_new(ns, dir, err, len);
-	else if (kind == SUITE_PEER_SELF)
-		w->peers[kind] = self_peer_new(w->o->bin, ns, dir, err, len);
-	else if (w->o->profile) {
-		/* ${harness}: the address the device knows the harness by */
-		char ip[64];
-		inet_ntop(w->o->profile->local.family, w->o->profile->local.ip, ip, sizeof(ip));
-		w->peers[kind] = remote_peer_new(w->o->profile, ip, dir, err, len);
+	const struct peer_driver *d = peer_driver(suite_peer_name(kind));
+	struct peer_start st = { .ns = netns_topo_ns(w->env.topo, NETNS_ROLE_PEER), .dir = dir,
+				 .bin = w->o->bin, .profile = w->o->profile };
+	if (!d) {
+		snprintf(err, len, "no driver for peer '%s'", suite_peer_name(kind));
+		return NULL;
 	}
-	return w->peers[kind];
+	return w->peers[kind] = d->start(&st, err, len);
 }
 
 
@@ -349,7 +343,8 @@ static bool run_case_place(struct run_worker *w, const struct suite_case **c,
 			   struct suite_case *neg, struct run_verdict *v)
 {
 	char err[600];
-	if ((*c)->peer == SUITE_PEER_REMOTE)
+	const struct peer_driver *d = peer_driver(suite_peer_name((*c)->peer));
+	if (d && d->device)
 		return run_case_remote(w, c, neg, v);
 	if (!run_topology(w, (*c)->topology, err, sizeof(err))) {
 		v->status = RUN_ERROR;

@@ -2,6 +2,7 @@
  * commands, and the peer_ops table (remote.h). */
 #include "peers/remote/remote.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -304,3 +305,21 @@ struct peer *remote_peer_new(const struct profile *prof, const char *harness_ip,
 		fclose(f);
 	return &r->base;
 }
+
+/* ${harness} in the profile's commands: the address the device knows
+ * the harness by, the profile's own. */
+static struct peer *remote_driver_start(const struct peer_start *s, char *err, size_t errlen)
+{
+	char ip[64];
+	if (!s->profile) {
+		snprintf(err, errlen, "peer 'remote' needs a device profile (--profile FILE, "
+			 "docs/vendors.md)");
+		return NULL;
+	}
+	inet_ntop(s->profile->local.family, s->profile->local.ip, ip, sizeof(ip));
+	return remote_peer_new(s->profile, ip, s->dir, err, errlen);
+}
+
+const struct peer_driver remote_driver = {
+	.name = "remote", .start = remote_driver_start, .device = true,
+};

@@ -22,6 +22,8 @@
  * commands' output in dir/peer.log. */
 struct peer *remote_peer_new(const struct profile *prof, const char *harness_ip, const char *dir,
 			     char *err, size_t errlen);
+/* The driver's row (peers/drivers.c). */
+extern const struct peer_driver remote_driver;
 /* An sa_state command's output into a view (docs/vendors.md):
  *   sa state=established encr=7 keylen=128 hash=4 group=14 life_sec=28800
  *   child transform=12 keylen=128 auth=2 group=0 encap=1 life_sec=3600 spi_in=c0ffee01 spi_out=...

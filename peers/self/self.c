@@ -264,3 +264,10 @@ struct peer *self_peer_new(const char *bin, const char *ns, const char *dir, cha
 	snprintf(s->base.log, sizeof(s->base.log), "%s", s->log);
 	return &s->base;
 }
+
+static struct peer *self_driver_start(const struct peer_start *s, char *err, size_t errlen)
+{
+	return self_peer_new(s->bin, s->ns, s->dir, err, errlen);
+}
+
+const struct peer_driver self_driver = { .name = "self", .start = self_driver_start };

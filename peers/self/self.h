@@ -22,6 +22,8 @@
  * dir: made when missing. NULL with err when something is unusable. */
 struct peer *self_peer_new(const char *bin, const char *ns, const char *dir, char *err,
 			   size_t errlen);
+/* The driver's row (peers/drivers.c). */
+extern const struct peer_driver self_driver;
 /* The peer config for a case, as YAML text into buf; false with err when a
  * field cannot be expressed (or buf is too small). */
 bool self_peer_config(const struct peer_case *c, char *buf, size_t len, char *err,

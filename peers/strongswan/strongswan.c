@@ -900,3 +900,27 @@ bool strongswan_watch_check(struct peer *pub, const struct strongswan_watch *w, 
 	}
 	return true;
 }
+
+static struct peer *ss_driver_start(const struct peer_start *s, char *err, size_t errlen)
+{
+	return strongswan_new(s->ns, s->dir, err, errlen);
+}
+
+static bool ss_driver_available(char *why, size_t len)
+{
+	if (strongswan_available())
+		return true;
+	snprintf(why, len, "strongSwan (charon, swanctl) is not installed; make deps installs it");
+	return false;
+}
+
+/* kernel-libipsec knows only ESP in UDP, and claims a NAT for it */
+static bool ss_driver_udp_only(void)
+{
+	return !strongswan_kernel_esp();
+}
+
+const struct peer_driver strongswan_driver = {
+	.name = "strongswan", .start = ss_driver_start, .available = ss_driver_available,
+	.udp_only = ss_driver_udp_only,
+};

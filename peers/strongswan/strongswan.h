@@ -101,6 +101,8 @@ bool strongswan_kernel_esp(void);
  * charon is started and answering when this returns. ops->stop ends charon
  * (SIGTERM, then SIGKILL), reaps it and frees p; files stay. NULL with err. */
 struct peer *strongswan_new(const char *ns, const char *dir, char *err, size_t errlen);
+/* The driver's row (peers/drivers.c). */
+extern const struct peer_driver strongswan_driver;
 /* charon's pid (0 when not running). */
 pid_t strongswan_pid(const struct peer *p);
 /* Tear down the IKE SA (and children) of connection name, without waiting
