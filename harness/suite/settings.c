@@ -102,180 +102,326 @@ static bool suite_peer_config(const struct yaml_node *v, struct suite_settings *
 static bool suite_phase2_key(const struct yaml_node *v, const char *key, void *vctx,
 			     struct yaml_error *err);
 
-bool suite_setting(const struct yaml_node *v, const char *key, void *vctx,
-		   struct yaml_error *err)
+static bool suite_set_role(const struct yaml_node *v, const char *key, struct suite_settings *x,
+			   struct yaml_error *err)
 {
-	struct suite_settings *x = vctx;
 	unsigned i;
-	if (strcmp(key, "role") == 0) {
-		if (!yaml_enum(v, key, suite_roles, &i, err))
-			return false;
-		x->role = i ? IKE_RESPONDER : IKE_INITIATOR;
+	if (!yaml_enum(v, key, suite_roles, &i, err))
+		return false;
+	x->role = i ? IKE_RESPONDER : IKE_INITIATOR;
+	return true;
+}
+
+static bool suite_set_exchange(const struct yaml_node *v, const char *key,
+			       struct suite_settings *x, struct yaml_error *err)
+{
+	unsigned i;
+	if (!yaml_enum(v, key, suite_exchanges, &i, err))
+		return false;
+	x->exchange = i ? WIRE_X_AGGR : WIRE_X_MAIN;
+	return true;
+}
+
+static bool suite_set_auth(const struct yaml_node *v, const char *key, struct suite_settings *x,
+			   struct yaml_error *err)
+{
+	if (!peercfg_auth(v, key, &x->auth, err))
+		return false;
+	x->p1.auth = x->auth;
+	return true;
+}
+
+static bool suite_set_psk(const struct yaml_node *v, const char *key, struct suite_settings *x,
+			  struct yaml_error *err)
+{
+	return yaml_str(v, key, &x->psk, err);
+}
+
+static bool suite_set_proposal(const struct yaml_node *v, const char *key,
+			       struct suite_settings *x, struct yaml_error *err)
+{
+	(void)key;
+	struct ike_p1_xform def = x->p1;
+	def.auth = x->auth;
+	return peercfg_p1(v, &def, &x->p1, err);
+}
+
+static bool suite_set_encryption(const struct yaml_node *v, const char *key,
+				 struct suite_settings *x, struct yaml_error *err)
+{
+	return peercfg_encr(v, key, &x->p1, err);
+}
+
+static bool suite_set_hash(const struct yaml_node *v, const char *key, struct suite_settings *x,
+			   struct yaml_error *err)
+{
+	return peercfg_hash(v, key, &x->p1.hash, err);
+}
+
+static bool suite_set_group(const struct yaml_node *v, const char *key, struct suite_settings *x,
+			    struct yaml_error *err)
+{
+	return peercfg_group(v, key, &x->p1.group, err);
+}
+
+static bool suite_set_lifetime(const struct yaml_node *v, const char *key,
+			       struct suite_settings *x, struct yaml_error *err)
+{
+	x->p1.life_sec = x->p1.life_kb = 0;
+	return peercfg_lifetime(v, key, &x->p1.life_sec, &x->p1.life_kb, err);
+}
+
+static bool suite_set_phase2(const struct yaml_node *v, const char *key,
+			     struct suite_settings *x, struct yaml_error *err)
+{
+	(void)key;
+	static const struct yaml_field f[] = {
+		{ "esp", false, suite_phase2_key }, { "pfs", false, suite_phase2_key },
+		{ "mode", false, suite_phase2_key }, { "lifetime", false, suite_phase2_key },
+	};
+	if (yaml_is_null(v) || (yaml_is_scalar(v) && strcmp(v->str, "none") == 0)) {
+		/* the defaults' pfs, mode and lifetime go with their esp */
+		x->has_p2 = x->pfs_set = false;
+		x->encap = 0;
+		x->p2_sec = x->p2_kb = 0;
+		x->expect.traffic = false;  /* no child to carry it */
 		return true;
 	}
-	if (strcmp(key, "exchange") == 0) {
-		if (!yaml_enum(v, key, suite_exchanges, &i, err))
-			return false;
-		x->exchange = i ? WIRE_X_AGGR : WIRE_X_MAIN;
-		return true;
+	return yaml_map_walk(v, "phase2", f, SUITE_N(f), x, err);
+}
+
+/* esp, pfs and mode: phase2's keys written at the top */
+static bool suite_set_p2_key(const struct yaml_node *v, const char *key,
+			     struct suite_settings *x, struct yaml_error *err)
+{
+	return suite_phase2_key(v, key, x, err);
+}
+
+static bool suite_set_child_lifetime(const struct yaml_node *v, const char *key,
+				     struct suite_settings *x, struct yaml_error *err)
+{
+	(void)key;
+	return suite_phase2_key(v, "lifetime", x, err);
+}
+
+static bool suite_set_natt(const struct yaml_node *v, const char *key, struct suite_settings *x,
+			   struct yaml_error *err)
+{
+	if (!peercfg_natt(v, key, &x->natt, err))
+		return false;
+	x->no_natt = !x->natt;
+	return true;
+}
+
+static bool suite_set_natt_force(const struct yaml_node *v, const char *key,
+				 struct suite_settings *x, struct yaml_error *err)
+{
+	bool b;
+	if (!yaml_bool(v, key, &b, err))
+		return false;
+	x->natt_force = b ? SUITE_YES : SUITE_NO;
+	return true;
+}
+
+static bool suite_set_life_policy(const struct yaml_node *v, const char *key,
+				  struct suite_settings *x, struct yaml_error *err)
+{
+	return peercfg_life_policy(v, key, &x->life_policy, err);
+}
+
+/* hold, rekey_margin and keepalive */
+static bool suite_set_timer(const struct yaml_node *v, const char *key, struct suite_settings *x,
+			    struct yaml_error *err)
+{
+	uint64_t ms;
+	if (!yaml_duration_ms(v, key, 0, 3600000, &ms, err))
+		return false;
+	*(key[0] == 'h' ? &x->hold_ms : key[0] == 'r' ? &x->rekey_margin_ms
+						    : &x->keepalive_ms) = (uint32_t)ms;
+	return true;
+}
+
+static bool suite_set_rekey(const struct yaml_node *v, const char *key, struct suite_settings *x,
+			    struct yaml_error *err)
+{
+	return yaml_bool(v, key, &x->rekey, err);
+}
+
+static bool suite_set_seed(const struct yaml_node *v, const char *key, struct suite_settings *x,
+			   struct yaml_error *err)
+{
+	x->has_seed = true;
+	return yaml_uint(v, key, 0, UINT64_MAX, &x->seed, err);
+}
+
+static bool suite_set_nat_remap(const struct yaml_node *v, const char *key,
+				struct suite_settings *x, struct yaml_error *err)
+{
+	static const char *const boxes[] = { "none", "harness", "peer", NULL };
+	unsigned i;
+	if (!yaml_enum(v, key, boxes, &i, err))
+		return false;
+	x->nat_remap = (uint8_t)i;  /* SUITE_NAT_HARNESS 1, SUITE_NAT_PEER 2 */
+	return true;
+}
+
+static bool suite_set_topology(const struct yaml_node *v, const char *key,
+			       struct suite_settings *x, struct yaml_error *err)
+{
+	const char *str;
+	char te[200];
+	if (!yaml_str(v, key, &str, err))
+		return false;
+	if (!netns_topology_parse(str, &x->topology, te, sizeof(te)))
+		return yaml_fail(err, v, "'topology': %s", te);
+	return true;
+}
+
+static bool suite_set_mutation(const struct yaml_node *v, const char *key,
+			       struct suite_settings *x, struct yaml_error *err)
+{
+	const char *name;
+	if (!yaml_str(v, key, &name, err))
+		return false;
+	x->mutation = ike_catalog_find(name);
+	if (!x->mutation) {
+		/* the catalog is too long to list: name it and suggest */
+		const char *near = yaml_suggest(name, ike_catalog_names());
+		char hint[120] = "";
+		if (near)
+			snprintf(hint, sizeof(hint), " (did you mean '%s'?)", near);
+		return yaml_fail(err, v, "'mutation': '%s' is not in the catalog (docs/mutations.md)%s",
+				 name, hint);
 	}
-	if (strcmp(key, "auth") == 0) {
-		if (!peercfg_auth(v, key, &x->auth, err))
-			return false;
-		x->p1.auth = x->auth;
-		return true;
-	}
-	if (strcmp(key, "psk") == 0)
-		return yaml_str(v, key, &x->psk, err);
-	if (strcmp(key, "proposal") == 0) {
-		struct ike_p1_xform def = x->p1;
-		def.auth = x->auth;
-		return peercfg_p1(v, &def, &x->p1, err);
-	}
-	if (strcmp(key, "encryption") == 0)
-		return peercfg_encr(v, key, &x->p1, err);
-	if (strcmp(key, "hash") == 0)
-		return peercfg_hash(v, key, &x->p1.hash, err);
-	if (strcmp(key, "group") == 0)
-		return peercfg_group(v, key, &x->p1.group, err);
-	if (strcmp(key, "lifetime") == 0) {
-		x->p1.life_sec = x->p1.life_kb = 0;
-		return peercfg_lifetime(v, key, &x->p1.life_sec, &x->p1.life_kb, err);
-	}
-	if (strcmp(key, "phase2") == 0) {
-		static const struct yaml_field f[] = {
-			{ "esp", false, suite_phase2_key }, { "pfs", false, suite_phase2_key },
-			{ "mode", false, suite_phase2_key }, { "lifetime", false, suite_phase2_key },
-		};
-		if (yaml_is_null(v) || (yaml_is_scalar(v) && strcmp(v->str, "none") == 0)) {
-			/* the defaults' pfs, mode and lifetime go with their esp */
-			x->has_p2 = x->pfs_set = false;
-			x->encap = 0;
-			x->p2_sec = x->p2_kb = 0;
-			x->expect.traffic = false;  /* no child to carry it */
-			return true;
-		}
-		return yaml_map_walk(v, "phase2", f, SUITE_N(f), x, err);
-	}
-	if (strcmp(key, "esp") == 0 || strcmp(key, "pfs") == 0 || strcmp(key, "mode") == 0)
-		return suite_phase2_key(v, key, vctx, err);
-	if (strcmp(key, "child_lifetime") == 0)
-		return suite_phase2_key(v, "lifetime", vctx, err);
-	if (strcmp(key, "natt") == 0) {
-		if (!peercfg_natt(v, key, &x->natt, err))
-			return false;
-		x->no_natt = !x->natt;
-		return true;
-	}
-	if (strcmp(key, "natt_force") == 0) {
-		bool b;
-		if (!yaml_bool(v, key, &b, err))
-			return false;
-		x->natt_force = b ? SUITE_YES : SUITE_NO;
-		return true;
-	}
-	if (strcmp(key, "lifetime_policy") == 0)
-		return peercfg_life_policy(v, key, &x->life_policy, err);
-	if (strcmp(key, "hold") == 0 || strcmp(key, "rekey_margin") == 0 ||
-	    strcmp(key, "keepalive") == 0) {
-		uint64_t ms;
-		if (!yaml_duration_ms(v, key, 0, 3600000, &ms, err))
-			return false;
-		*(key[0] == 'h' ? &x->hold_ms : key[0] == 'r' ? &x->rekey_margin_ms
-							    : &x->keepalive_ms) = (uint32_t)ms;
-		return true;
-	}
-	if (strcmp(key, "rekey") == 0)
-		return yaml_bool(v, key, &x->rekey, err);
-	if (strcmp(key, "seed") == 0) {
-		x->has_seed = true;
-		return yaml_uint(v, key, 0, UINT64_MAX, &x->seed, err);
-	}
-	if (strcmp(key, "nat_remap") == 0) {
-		static const char *const boxes[] = { "none", "harness", "peer", NULL };
-		if (!yaml_enum(v, key, boxes, &i, err))
-			return false;
-		x->nat_remap = (uint8_t)i;  /* SUITE_NAT_HARNESS 1, SUITE_NAT_PEER 2 */
-		return true;
-	}
-	if (strcmp(key, "topology") == 0) {
-		const char *str;
-		char te[200];
-		if (!yaml_str(v, key, &str, err))
-			return false;
-		if (!netns_topology_parse(str, &x->topology, te, sizeof(te)))
-			return yaml_fail(err, v, "'topology': %s", te);
-		return true;
-	}
-	if (strcmp(key, "mutation") == 0) {
-		const char *name;
-		if (!yaml_str(v, key, &name, err))
-			return false;
-		x->mutation = ike_catalog_find(name);
-		if (!x->mutation) {
-			/* the catalog is too long to list: name it and suggest */
-			const char *near = yaml_suggest(name, ike_catalog_names());
-			char hint[120] = "";
-			if (near)
-				snprintf(hint, sizeof(hint), " (did you mean '%s'?)", near);
-			return yaml_fail(err, v, "'mutation': '%s' is not in the catalog (docs/mutations.md)%s",
-					 name, hint);
-		}
-		x->mutation_node = v;
-		return true;
-	}
-	if (strcmp(key, "at") == 0) {
-		if (!yaml_enum(v, key, suite_at_names, &i, err))
-			return false;
-		x->at = ike_kind_by_name(suite_at_names[i]);
-		x->at_node = v;
-		return true;
-	}
-	if (strcmp(key, "within") == 0) {
-		uint64_t ms;
-		if (!yaml_duration_ms(v, key, 100, 60000, &ms, err))
-			return false;
-		x->reaction_ms = (uint32_t)ms;
-		return true;
-	}
-	if (strcmp(key, "malformed") == 0) {
-		static const struct yaml_field f[] = {
-			{ "mutation", true, suite_setting }, { "at", true, suite_setting },
-			{ "within", false, suite_setting },
-		};
-		return yaml_map_walk(v, "malformed", f, SUITE_N(f), x, err);
-	}
-	if (strcmp(key, "peer_config") == 0)
-		return suite_peer_config(v, x, err);
-	if (strcmp(key, "expect") == 0)
-		return suite_expect(v, x, err);
-	if (strcmp(key, "verify") == 0)
-		return suite_verify(v, x, err);
-	if (strcmp(key, "tags") == 0)
-		return suite_tags(v, key, x->tags, &x->ntags, err);
-	if (strcmp(key, "name") == 0) {
-		const char *s;
-		if (!yaml_str(v, key, &s, err))
-			return false;
-		if (!suite_name_ok(s))
-			return yaml_fail_expect(err, v, key,
-						"a name of letters, digits, '-', '_' and '.'");
-		x->name = v;
-		return true;
-	}
-	if (strcmp(key, "script") == 0) {
-		if (v->type != YAML_SEQ || !v->n)
-			return suite_fail_list(err, v, key, "a non-empty list of steps");
-		x->script = v;
-		return true;
-	}
-	/* then: peer-alive */
+	x->mutation_node = v;
+	return true;
+}
+
+static bool suite_set_at(const struct yaml_node *v, const char *key, struct suite_settings *x,
+			 struct yaml_error *err)
+{
+	unsigned i;
+	if (!yaml_enum(v, key, suite_at_names, &i, err))
+		return false;
+	x->at = ike_kind_by_name(suite_at_names[i]);
+	x->at_node = v;
+	return true;
+}
+
+static bool suite_set_within(const struct yaml_node *v, const char *key,
+			     struct suite_settings *x, struct yaml_error *err)
+{
+	uint64_t ms;
+	if (!yaml_duration_ms(v, key, 100, 60000, &ms, err))
+		return false;
+	x->reaction_ms = (uint32_t)ms;
+	return true;
+}
+
+static bool suite_set_malformed(const struct yaml_node *v, const char *key,
+				struct suite_settings *x, struct yaml_error *err)
+{
+	(void)key;
+	static const struct yaml_field f[] = {
+		{ "mutation", true, suite_setting }, { "at", true, suite_setting },
+		{ "within", false, suite_setting },
+	};
+	return yaml_map_walk(v, "malformed", f, SUITE_N(f), x, err);
+}
+
+static bool suite_set_peer_config(const struct yaml_node *v, const char *key,
+				  struct suite_settings *x, struct yaml_error *err)
+{
+	(void)key;
+	return suite_peer_config(v, x, err);
+}
+
+static bool suite_set_expect(const struct yaml_node *v, const char *key,
+			     struct suite_settings *x, struct yaml_error *err)
+{
+	(void)key;
+	return suite_expect(v, x, err);
+}
+
+static bool suite_set_verify(const struct yaml_node *v, const char *key,
+			     struct suite_settings *x, struct yaml_error *err)
+{
+	(void)key;
+	return suite_verify(v, x, err);
+}
+
+static bool suite_set_tags(const struct yaml_node *v, const char *key, struct suite_settings *x,
+			   struct yaml_error *err)
+{
+	return suite_tags(v, key, x->tags, &x->ntags, err);
+}
+
+static bool suite_set_name(const struct yaml_node *v, const char *key, struct suite_settings *x,
+			   struct yaml_error *err)
+{
+	const char *s;
+	if (!yaml_str(v, key, &s, err))
+		return false;
+	if (!suite_name_ok(s))
+		return yaml_fail_expect(err, v, key, "a name of letters, digits, '-', '_' and '.'");
+	x->name = v;
+	return true;
+}
+
+static bool suite_set_script(const struct yaml_node *v, const char *key,
+			     struct suite_settings *x, struct yaml_error *err)
+{
+	if (v->type != YAML_SEQ || !v->n)
+		return suite_fail_list(err, v, key, "a non-empty list of steps");
+	x->script = v;
+	return true;
+}
+
+/* then: peer-alive */
+static bool suite_set_then(const struct yaml_node *v, const char *key, struct suite_settings *x,
+			   struct yaml_error *err)
+{
+	unsigned i;
 	if (!yaml_enum(v, key, suite_then_names, &i, err))
 		return false;
 	x->expect.peer_alive = true;
 	return true;
 }
 
+/* Each setting's reader; the walks decide which keys a map may have. */
+static const struct suite_setting_row {
+	const char *key;
+	bool (*fn)(const struct yaml_node *v, const char *key, struct suite_settings *x,
+		   struct yaml_error *err);
+} suite_setting_rows[] = {
+	{ "role", suite_set_role }, { "exchange", suite_set_exchange },
+	{ "auth", suite_set_auth }, { "psk", suite_set_psk },
+	{ "proposal", suite_set_proposal }, { "encryption", suite_set_encryption },
+	{ "hash", suite_set_hash }, { "group", suite_set_group },
+	{ "lifetime", suite_set_lifetime }, { "phase2", suite_set_phase2 },
+	{ "esp", suite_set_p2_key }, { "pfs", suite_set_p2_key }, { "mode", suite_set_p2_key },
+	{ "child_lifetime", suite_set_child_lifetime }, { "natt", suite_set_natt },
+	{ "natt_force", suite_set_natt_force }, { "lifetime_policy", suite_set_life_policy },
+	{ "hold", suite_set_timer }, { "rekey_margin", suite_set_timer },
+	{ "keepalive", suite_set_timer }, { "rekey", suite_set_rekey },
+	{ "seed", suite_set_seed }, { "nat_remap", suite_set_nat_remap },
+	{ "topology", suite_set_topology }, { "mutation", suite_set_mutation },
+	{ "at", suite_set_at }, { "within", suite_set_within },
+	{ "malformed", suite_set_malformed }, { "peer_config", suite_set_peer_config },
+	{ "expect", suite_set_expect }, { "verify", suite_set_verify },
+	{ "tags", suite_set_tags }, { "name", suite_set_name }, { "script", suite_set_script },
+	{ "then", suite_set_then },
+};
+
+bool suite_setting(const struct yaml_node *v, const char *key, void *vctx,
+		   struct yaml_error *err)
+{
+	size_t i = 0;
+	/* the walks pass only keys of the table: the last row is a stop */
+	while (i < SUITE_N(suite_setting_rows) - 1 && strcmp(suite_setting_rows[i].key, key) != 0)
+		i++;
+	return suite_setting_rows[i].fn(v, key, vctx, err);
+}
 static bool suite_phase2_key(const struct yaml_node *v, const char *key, void *vctx,
 			     struct yaml_error *err)
 {
