@@ -7,6 +7,89 @@
 
 static const char *const suite_verify_names[] = { "established", "traffic", "peer-alive", NULL };
 
+/* peer_lifetime, peer_child_lifetime: seconds only */
+static bool suite_expect_peer_life(const struct yaml_node *v, const char *key,
+				   struct suite_expect *e, struct yaml_error *err)
+{
+	bool child = key[5] == 'c';
+	uint32_t kb = 0;
+	*(child ? &e->has_peer_child_lifetime : &e->has_peer_lifetime) = true;
+	if (!peercfg_lifetime(v, key, child ? &e->peer_child_life_sec : &e->peer_life_sec,
+			      &kb, err))
+		return false;
+	if (kb)
+		return yaml_fail_expect(err, v, key, "a lifetime in seconds (what the peer "
+					"reports installed)");
+	return true;
+}
+
+/* nat: both, or each side's own finding: { harness_sees, peer_sees } */
+static bool suite_expect_nat(const struct yaml_node *v, const char *key, struct suite_expect *e,
+			     struct yaml_error *err)
+{
+	static const char *const nat_names[] = { "none", "harness", "peer", "both", NULL };
+	unsigned i;
+	if (v->type == YAML_MAP) {
+		static const char *const sides[] = { "harness_sees", "peer_sees" };
+		for (size_t k = 0; k < v->n; k++) {
+			const char *side = v->keys[k]->str;
+			bool h = strcmp(side, sides[0]) == 0;
+			if (!h && strcmp(side, sides[1]) != 0)
+				return yaml_fail(err, v->keys[k], "'nat': unknown key '%s' "
+						 "(expected harness_sees or peer_sees)", side);
+			if (!yaml_enum(v->items[k], side, nat_names, &i, err))
+				return false;
+			*(h ? &e->nat_harness_sees : &e->nat_peer_sees) = (uint8_t)(SUITE_NAT | i);
+		}
+		return true;
+	}
+	if (!yaml_enum(v, key, nat_names, &i, err))
+		return false;
+	e->nat = (uint8_t)(SUITE_NAT | i);
+	return true;
+}
+
+static bool suite_expect_keepalives(const struct yaml_node *v, const char *key,
+				    struct suite_expect *e, struct yaml_error *err)
+{
+	static const char *const who[] = { "none", "harness", "peer", "both", NULL };
+	unsigned i;
+	if (!yaml_enum(v, key, who, &i, err))
+		return false;
+	e->keepalives = (uint8_t)(SUITE_NAT | i);
+	return true;
+}
+
+/* The keys that say yes or no, or leave it to the run (SUITE_ANY). */
+static bool suite_expect_tristate(const struct yaml_node *v, const char *key,
+				  struct suite_expect *e, struct yaml_error *err)
+{
+	bool b;
+	if (!yaml_bool(v, key, &b, err))
+		return false;
+	*(strcmp(key, "responder_lifetime") == 0 ? &e->responder_lifetime
+	  : strcmp(key, "floated") == 0	 ? &e->floated
+	  : strcmp(key, "natoa") == 0	 ? &e->natoa
+	  : strcmp(key, "rekey") == 0	 ? &e->rekey
+	  : strcmp(key, "remap") == 0	 ? &e->remap
+					 : &e->encap) = b ? SUITE_YES : SUITE_NO;
+	return true;
+}
+
+/* The lifetimes: the negotiated IKE SA's and the child's */
+static bool suite_expect_life(const struct yaml_node *v, const char *key, struct suite_expect *e,
+			      struct yaml_error *err)
+{
+	if (strcmp(key, "lifetime") == 0) {
+		e->has_lifetime = true;
+		e->life_sec = e->life_kb = 0;
+		return peercfg_lifetime(v, key, &e->life_sec, &e->life_kb, err);
+	}
+	e->has_child_lifetime = true;
+	e->child_life_sec = e->child_life_kb = 0;
+	return peercfg_lifetime(v, key, &e->child_life_sec, &e->child_life_kb, err);
+}
+
 static bool suite_expect_key(const struct yaml_node *v, const char *key, void *vctx,
 			     struct yaml_error *err)
 {
@@ -34,74 +117,19 @@ static bool suite_expect_key(const struct yaml_node *v, const char *key, void *v
 		e->has_esp = true;
 		return suite_esp_read(v, key, &e->esp, err);
 	}
-	if (strcmp(key, "lifetime") == 0) {
-		e->has_lifetime = true;
-		e->life_sec = e->life_kb = 0;
-		return peercfg_lifetime(v, key, &e->life_sec, &e->life_kb, err);
-	}
-	if (strcmp(key, "child_lifetime") == 0) {
-		e->has_child_lifetime = true;
-		e->child_life_sec = e->child_life_kb = 0;
-		return peercfg_lifetime(v, key, &e->child_life_sec, &e->child_life_kb, err);
-	}
+	if (strcmp(key, "lifetime") == 0 || strcmp(key, "child_lifetime") == 0)
+		return suite_expect_life(v, key, e, err);
 	if (strcmp(key, "traffic") == 0)
 		return yaml_bool(v, key, &e->traffic, err);
-	if (strcmp(key, "peer_lifetime") == 0 || strcmp(key, "peer_child_lifetime") == 0) {
-		bool child = key[5] == 'c';
-		uint32_t kb = 0;
-		*(child ? &e->has_peer_child_lifetime : &e->has_peer_lifetime) = true;
-		if (!peercfg_lifetime(v, key, child ? &e->peer_child_life_sec : &e->peer_life_sec,
-				      &kb, err))
-			return false;
-		if (kb)
-			return yaml_fail_expect(err, v, key, "a lifetime in seconds (what the peer "
-						"reports installed)");
-		return true;
-	}
-	bool b;
-	if (strcmp(key, "nat") == 0) {
-		/* nat: both, or each side's own finding: { harness_sees, peer_sees } */
-		static const char *const nat_names[] = { "none", "harness", "peer", "both", NULL };
-		unsigned i;
-		if (v->type == YAML_MAP) {
-			static const char *const sides[] = { "harness_sees", "peer_sees" };
-			for (size_t k = 0; k < v->n; k++) {
-				const char *side = v->keys[k]->str;
-				bool h = strcmp(side, sides[0]) == 0;
-				if (!h && strcmp(side, sides[1]) != 0)
-					return yaml_fail(err, v->keys[k], "'nat': unknown key '%s' "
-							 "(expected harness_sees or peer_sees)", side);
-				if (!yaml_enum(v->items[k], side, nat_names, &i, err))
-					return false;
-				*(h ? &e->nat_harness_sees : &e->nat_peer_sees) =
-					(uint8_t)(SUITE_NAT | i);
-			}
-			return true;
-		}
-		if (!yaml_enum(v, key, nat_names, &i, err))
-			return false;
-		e->nat = (uint8_t)(SUITE_NAT | i);
-		return true;
-	}
+	if (strcmp(key, "peer_lifetime") == 0 || strcmp(key, "peer_child_lifetime") == 0)
+		return suite_expect_peer_life(v, key, e, err);
+	if (strcmp(key, "nat") == 0)
+		return suite_expect_nat(v, key, e, err);
 	if (strcmp(key, "peer_alive") == 0)
 		return yaml_bool(v, key, &e->peer_alive, err);
-	if (strcmp(key, "keepalives") == 0) {
-		static const char *const who[] = { "none", "harness", "peer", "both", NULL };
-		unsigned i;
-		if (!yaml_enum(v, key, who, &i, err))
-			return false;
-		e->keepalives = (uint8_t)(SUITE_NAT | i);
-		return true;
-	}
-	if (!yaml_bool(v, key, &b, err))
-		return false;
-	*(strcmp(key, "responder_lifetime") == 0 ? &e->responder_lifetime
-	  : strcmp(key, "floated") == 0	 ? &e->floated
-	  : strcmp(key, "natoa") == 0	 ? &e->natoa
-	  : strcmp(key, "rekey") == 0	 ? &e->rekey
-	  : strcmp(key, "remap") == 0	 ? &e->remap
-					 : &e->encap) = b ? SUITE_YES : SUITE_NO;
-	return true;
+	if (strcmp(key, "keepalives") == 0)
+		return suite_expect_keepalives(v, key, e, err);
+	return suite_expect_tristate(v, key, e, err);
 }
 
 bool suite_expect(const struct yaml_node *v, struct suite_settings *x,
@@ -167,3 +195,4 @@ bool suite_verify(const struct yaml_node *v, struct suite_settings *x,
 	}
 	return true;
 }
+
