@@ -36,11 +36,11 @@ static enum ike_kind suite_next_kind(enum ike_kind t, bool p2)
 	}
 }
 
-/* A malformed case's script: the standard exchange for the harness's role
- * up to the target message, the target with the catalog entry's mutations,
- * then the reaction (the case's expect, else the catalog's). */
-bool suite_malformed(struct suite_case *c, const struct suite_settings *x,
-		     const struct yaml_node *at, struct yaml_error *err)
+/* The case can be made: a mutation and a message it applies to, an
+ * authentication that sends what it changes, a Quick Mode when it needs one,
+ * no script of its own. */
+static bool suite_malformed_check(const struct suite_case *c, const struct suite_settings *x,
+				  struct yaml_error *err)
 {
 	const struct yaml_node *where = x->at_node ? x->at_node : x->mutation_node;
 	if (!x->mutation)
@@ -65,11 +65,13 @@ bool suite_malformed(struct suite_case *c, const struct suite_settings *x,
 	if (ike_kind_quick(x->at) && !c->has_p2)
 		return yaml_fail(err, x->at_node, "'at': %s needs a Quick Mode: give 'esp' or 'phase2'",
 				 ike_kind_name(x->at));
-	enum ike_kind t = x->at;
-	bool aggr = (t >= IKE_K_AM1 && t <= IKE_K_AM3) ||
-		    (!(t >= IKE_K_MM1 && t <= IKE_K_MM6) && c->exchange == WIRE_X_AGGR);
-	bool init = suite_sent_by_initiator(t);
-	enum ike_kind seq[16];
+	return true;
+}
+
+/* The standard exchange that reaches t: phase 1, then Quick Mode or the
+ * Informational t; returns its length. */
+static size_t suite_malformed_seq(enum ike_kind t, bool aggr, enum ike_kind *seq)
+{
 	size_t n = 0;
 	for (int k = aggr ? IKE_K_AM1 : IKE_K_MM1; k <= (aggr ? IKE_K_AM3 : IKE_K_MM6); k++)
 		seq[n++] = (enum ike_kind)k;
@@ -78,15 +80,16 @@ bool suite_malformed(struct suite_case *c, const struct suite_settings *x,
 			seq[n++] = (enum ike_kind)k;
 	else if (t == IKE_K_DPD || t == IKE_K_DELETE)
 		seq[n++] = t;
-	size_t upto = 0;
-	while (upto < n && seq[upto] != t)
-		upto++;
-	c->role = init ? IKE_INITIATOR : IKE_RESPONDER;
-	c->exchange = aggr ? WIRE_X_AGGR : WIRE_X_MAIN;
-	c->malformed = x->mutation;
-	c->malformed_at = t;
-	/* the case's own expectation wins over the catalog's: a notify,
-	   silence, or the peer's next message as if nothing were wrong */
+	return n;
+}
+
+/* What the peer does about the mutated message t: the case's own
+ * expectation wins over the catalog's. */
+static void suite_malformed_reaction(struct suite_case *c, const struct suite_settings *x,
+				     enum ike_kind t, bool init)
+{
+	/* a notify, silence, or the peer's next message as if nothing were
+	   wrong */
 	bool own = x->expect.notify || x->expect.silence || x->expect.accepted ||
 		   x->expect.deleted;
 	bool accepted = x->expect.accepted || (!own && x->mutation->accept);
@@ -107,6 +110,14 @@ bool suite_malformed(struct suite_case *c, const struct suite_settings *x,
 	c->expect.established = false;
 	c->expect.traffic = false;
 	c->expect.peer_alive = true;
+}
+
+/* The steps: seq[0..upto] sent or expected by turns, the last of them
+ * mutated, then the step that judges the reaction. */
+static void suite_malformed_steps(struct suite_case *c, const struct ike_catalog_entry *mutation,
+				  const enum ike_kind *seq, size_t upto, bool init,
+				  const struct yaml_node *at)
+{
 	c->steps = xcalloc(upto + 2, sizeof(*c->steps));
 	for (size_t i = 0; i <= upto; i++) {
 		struct suite_step *st = &c->steps[c->nsteps++];
@@ -121,7 +132,7 @@ bool suite_malformed(struct suite_case *c, const struct suite_settings *x,
 		}
 	}
 	struct suite_step *mut = &c->steps[c->nsteps - 1];
-	mut->catalog = x->mutation;
+	mut->catalog = mutation;
 	/* a delete's protocol: the engine's default, the ISAKMP SA */
 	struct suite_step *re = &c->steps[c->nsteps++];
 	re->line = at->line;
@@ -139,5 +150,30 @@ bool suite_malformed(struct suite_case *c, const struct suite_settings *x,
 	} else {
 		re->kind = SUITE_STEP_SILENCE;
 	}
+}
+
+/* A malformed case's script: the standard exchange for the harness's role
+ * up to the target message, the target with the catalog entry's mutations,
+ * then the reaction (the case's expect, else the catalog's). */
+bool suite_malformed(struct suite_case *c, const struct suite_settings *x,
+		     const struct yaml_node *at, struct yaml_error *err)
+{
+	if (!suite_malformed_check(c, x, err))
+		return false;
+	enum ike_kind t = x->at;
+	bool aggr = (t >= IKE_K_AM1 && t <= IKE_K_AM3) ||
+		    (!(t >= IKE_K_MM1 && t <= IKE_K_MM6) && c->exchange == WIRE_X_AGGR);
+	bool init = suite_sent_by_initiator(t);
+	enum ike_kind seq[16];
+	size_t n = suite_malformed_seq(t, aggr, seq);
+	size_t upto = 0;
+	while (upto < n && seq[upto] != t)
+		upto++;
+	c->role = init ? IKE_INITIATOR : IKE_RESPONDER;
+	c->exchange = aggr ? WIRE_X_AGGR : WIRE_X_MAIN;
+	c->malformed = x->mutation;
+	c->malformed_at = t;
+	suite_malformed_reaction(c, x, t, init);
+	suite_malformed_steps(c, x->mutation, seq, upto, init, at);
 	return true;
 }
