@@ -54,11 +54,12 @@ static void suite_case_free(struct suite_case *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Settings into a case; at is where errors about the whole case point. */
-bool suite_case_make(struct suite_loader *L, const struct suite_settings *x,
-		     const char *name, const struct yaml_node *at, struct yaml_error *err)
+/* The case may be made: a new name for this peer, room, a complete
+ * proposal, a psk for psk, an esp for what only a child has. */
+static bool suite_case_check(const struct suite_loader *L, const struct suite_settings *x,
+			     const char *name, const struct yaml_node *at, struct yaml_error *err)
 {
-	struct suite *s = L->s;
+	const struct suite *s = L->s;
 	/* names are unique per peer: each peer has the same list */
 	for (size_t i = L->first; i < s->ncases; i++)
 		if (strcmp(s->cases[i].name, name) == 0)
@@ -75,13 +76,12 @@ bool suite_case_make(struct suite_loader *L, const struct suite_settings *x,
 	if (!x->has_p2 && (x->pfs_set || x->encap || x->p2_sec || x->p2_kb))
 		return yaml_fail(err, at, "case '%s' sets pfs, mode or a child lifetime but has no 'esp'",
 				 name);
-	s->cases = xrealloc(s->cases, (s->ncases + 1) * sizeof(*s->cases));
-	struct suite_case *c = &s->cases[s->ncases];
-	memset(c, 0, sizeof(*c));
-	c->name = xstrdup(name);
-	c->peer = L->peer;
-	c->line = at->line;
-	c->col = at->col;
+	return true;
+}
+
+/* The settings a case keeps, copied (strings duplicated). */
+static void suite_case_fill(struct suite_case *c, const struct suite_settings *x)
+{
 	c->role = x->role;
 	c->exchange = x->exchange;
 	c->auth = x->auth;
@@ -115,11 +115,35 @@ bool suite_case_make(struct suite_loader *L, const struct suite_settings *x,
 	if (!x->established_set)
 		c->expect.established = !c->expect.notify && !c->expect.silence &&
 					 !c->expect.survives;
+}
+
+/* The suite's tags, then the case's own. */
+static void suite_case_tags(struct suite_case *c, const struct suite *s,
+			    const struct suite_settings *x)
+{
 	c->tags = xcalloc(s->ntags + x->ntags + 1, sizeof(*c->tags));
 	for (size_t i = 0; i < s->ntags; i++)
 		c->tags[c->ntags++] = xstrdup(s->tags[i]);
 	for (size_t i = 0; i < x->ntags; i++)
 		c->tags[c->ntags++] = xstrdup(x->tags[i]);
+}
+
+/* Settings into a case; at is where errors about the whole case point. */
+bool suite_case_make(struct suite_loader *L, const struct suite_settings *x,
+		     const char *name, const struct yaml_node *at, struct yaml_error *err)
+{
+	struct suite *s = L->s;
+	if (!suite_case_check(L, x, name, at, err))
+		return false;
+	s->cases = xrealloc(s->cases, (s->ncases + 1) * sizeof(*s->cases));
+	struct suite_case *c = &s->cases[s->ncases];
+	memset(c, 0, sizeof(*c));
+	c->name = xstrdup(name);
+	c->peer = L->peer;
+	c->line = at->line;
+	c->col = at->col;
+	suite_case_fill(c, x);
+	suite_case_tags(c, s, x);
 	s->ncases++;
 	if (x->mutation || x->at)
 		return suite_malformed(c, x, at, err);
@@ -133,6 +157,8 @@ bool suite_case_make(struct suite_loader *L, const struct suite_settings *x,
 	}
 	return true;
 }
+
+/* The cases: list, each with its settings over the defaults. */
 static bool suite_explicit_cases(struct suite_loader *L, struct yaml_error *err)
 {
 	const struct yaml_node *cs = L->cases;
@@ -208,25 +234,12 @@ static bool suite_peers_read(struct suite_loader *L, const struct yaml_node *v,
 	return true;
 }
 
-static bool suite_top(struct suite_loader *L, const enum suite_peer *only,
-		      struct yaml_error *err)
+/* The suite's own keys: its name, description, peers, topology and tags. */
+static bool suite_top_head(struct suite_loader *L, const enum suite_peer *only,
+			   struct yaml_error *err)
 {
-	static const struct yaml_field f[] = {
-		{ "suite", true, suite_top_key }, { "description", false, suite_top_key },
-		{ "peer", true, suite_top_key }, { "topology", false, suite_top_key },
-		{ "tags", false, suite_top_key }, { "vars", false, suite_top_key },
-		{ "defaults", false, suite_top_key }, { "matrix", false, suite_top_key },
-		{ "cases", false, suite_top_key }, { "overrides", false, suite_top_key },
-	};
 	struct suite *s = L->s;
 	const struct yaml_node *root = L->root;
-	if (!yaml_map_walk(root, "suite file", f, SUITE_N(f), L, err))
-		return false;
-	if (L->vars && !suite_vars(L, err))
-		return false;
-	if (!suite_subst(L, (struct yaml_node *)root, err))
-		return false;
-
 	const struct yaml_node *v = yaml_map_get(root, "suite");
 	const char *str;
 	if (!yaml_str(v, "suite", &str, err))
@@ -258,7 +271,12 @@ static bool suite_top(struct suite_loader *L, const enum suite_peer *only,
 		for (size_t k = 0; k < n; k++)
 			s->tags[s->ntags++] = xstrdup(tags[k]);
 	}
+	return true;
+}
 
+/* L->def: the built-in defaults, then the file's defaults: over them. */
+static bool suite_top_defaults(struct suite_loader *L, struct yaml_error *err)
+{
 	L->def = (struct suite_settings){ .role = IKE_INITIATOR, .exchange = WIRE_X_MAIN,
 					  .auth = IKE_AUTH_PSK };
 	/* the smoke cases' proposal, so a scripted case need not repeat one */
@@ -266,11 +284,16 @@ static bool suite_top(struct suite_loader *L, const enum suite_peer *only,
 	if (!ike_p1_parse("aes128-sha256-modp2048", &L->def.p1, e, sizeof(e)))
 		return yaml_fail(err, NULL, "default proposal: %s", e);
 	L->def.p1.auth = IKE_AUTH_PSK;
-	L->def.topology = s->topology;
-	if (L->defaults && !suite_walk_settings(L->defaults, "defaults", false, &L->def, err))
-		return false;
+	L->def.topology = L->s->topology;
+	return !L->defaults || suite_walk_settings(L->defaults, "defaults", false, &L->def, err);
+}
+
+/* The matrix and the overrides read once, then the cases of every peer. */
+static bool suite_top_cases(struct suite_loader *L, struct yaml_error *err)
+{
+	struct suite *s = L->s;
 	if (!L->matrix && !L->cases)
-		return yaml_fail(err, root, "a suite needs 'matrix' or 'cases' (or both)");
+		return yaml_fail(err, L->root, "a suite needs 'matrix' or 'cases' (or both)");
 	if (L->matrix && !suite_matrix_read(L, err))
 		return false;
 	if (L->overrides && !suite_overrides_read(L, err))
@@ -285,6 +308,26 @@ static bool suite_top(struct suite_loader *L, const enum suite_peer *only,
 			return false;
 	}
 	return suite_overrides_check(L, err);
+}
+
+static bool suite_top(struct suite_loader *L, const enum suite_peer *only,
+		      struct yaml_error *err)
+{
+	static const struct yaml_field f[] = {
+		{ "suite", true, suite_top_key }, { "description", false, suite_top_key },
+		{ "peer", true, suite_top_key }, { "topology", false, suite_top_key },
+		{ "tags", false, suite_top_key }, { "vars", false, suite_top_key },
+		{ "defaults", false, suite_top_key }, { "matrix", false, suite_top_key },
+		{ "cases", false, suite_top_key }, { "overrides", false, suite_top_key },
+	};
+	if (!yaml_map_walk(L->root, "suite file", f, SUITE_N(f), L, err))
+		return false;
+	if (L->vars && !suite_vars(L, err))
+		return false;
+	if (!suite_subst(L, (struct yaml_node *)L->root, err))
+		return false;
+	return suite_top_head(L, only, err) && suite_top_defaults(L, err) &&
+	       suite_top_cases(L, err);
 }
 
 static bool suite_load_doc(struct yaml_doc *doc, const enum suite_peer *only,
@@ -368,3 +411,5 @@ void suite_free(struct suite *s)
 		yaml_doc_free(s->doc);
 	memset(s, 0, sizeof(*s));
 }
+
+
