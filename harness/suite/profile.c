@@ -51,15 +51,18 @@ static bool profile_addr(const struct yaml_node *v, const char *key, struct neta
 	return true;
 }
 
-/* A list of scalars (a lone scalar counts as a list of one). */
-static bool profile_list(const struct yaml_node *v, const char *key, bool may_be_empty,
+/* A list of scalars (a lone scalar counts as a list of one). *vp is the
+ * caller's node pointer: a lone scalar's list of one is vp itself, so it
+ * lives as long as the caller's variable. */
+static bool profile_list(const struct yaml_node *const *vp, const char *key, bool may_be_empty,
 			 const struct yaml_node *const **items, size_t *n, struct yaml_error *err)
 {
+	const struct yaml_node *v = *vp;
 	if (v->type == YAML_SEQ) {
 		*items = (const struct yaml_node *const *)v->items;
 		*n = v->n;
 	} else if (yaml_is_scalar(v) && !yaml_is_null(v)) {
-		*items = (const struct yaml_node *const *)&v;
+		*items = vp;
 		*n = 1;
 	} else if (may_be_empty && yaml_is_null(v)) {
 		*n = 0;
@@ -224,7 +227,7 @@ static bool profile_accepts_roles(const struct yaml_node *v, const char *key, vo
 	const struct yaml_node *const *items;
 	size_t n;
 	unsigned k;
-	if (!profile_list(v, key, false, &items, &n, err))
+	if (!profile_list(&v, key, false, &items, &n, err))
 		return false;
 	p->role_initiator = p->role_responder = false;
 	for (size_t i = 0; i < n; i++) {
@@ -251,7 +254,7 @@ static bool profile_accepts_pair(const struct yaml_node *v, const char *key, voi
 	const struct yaml_node *const *items;
 	size_t n;
 	unsigned k;
-	if (!profile_list(v, key, false, &items, &n, err))
+	if (!profile_list(&v, key, false, &items, &n, err))
 		return false;
 	*first = *second = false;
 	for (size_t i = 0; i < n; i++) {
@@ -268,7 +271,7 @@ static bool profile_accepts_auth(const struct yaml_node *v, const char *key, voi
 	struct profile *p = ((struct profile_ctx *)vctx)->p;
 	const struct yaml_node *const *items;
 	size_t n;
-	if (!profile_list(v, key, false, &items, &n, err))
+	if (!profile_list(&v, key, false, &items, &n, err))
 		return false;
 	p->nauth = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -330,7 +333,7 @@ static bool profile_accepts_proposals(const struct yaml_node *v, const char *key
 	struct profile *p = ((struct profile_ctx *)vctx)->p;
 	const struct yaml_node *const *items;
 	size_t n;
-	if (!profile_list(v, key, false, &items, &n, err))
+	if (!profile_list(&v, key, false, &items, &n, err))
 		return false;
 	const struct ike_p1_xform def = { 0 };
 	for (size_t i = 0; i < n; i++) {
@@ -350,7 +353,7 @@ static bool profile_accepts_esp(const struct yaml_node *v, const char *key, void
 	struct profile *p = ((struct profile_ctx *)vctx)->p;
 	const struct yaml_node *const *items;
 	size_t n;
-	if (!profile_list(v, key, true, &items, &n, err))
+	if (!profile_list(&v, key, true, &items, &n, err))
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		const char *s;
