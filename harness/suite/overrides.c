@@ -108,19 +108,28 @@ static bool suite_rule_key(const struct yaml_node *v, const char *key, void *vct
 	return true; /* read in suite_rule_read, match before set */
 }
 
-static bool suite_rule_read(struct suite_loader *L, const struct yaml_node *rn,
-			    struct suite_rule *r, struct yaml_error *err)
+/* A match key that is not peer, name or a dimension: a suggestion, or the
+ * keys it may be (keys NULL-terminated). */
+static bool suite_match_unknown(const struct yaml_node *key, const char *const *keys,
+				struct yaml_error *err)
 {
-	static const struct yaml_field f[] = {
-		{ "match", true, suite_rule_key }, { "set", true, suite_rule_key },
-	};
-	if (!yaml_map_walk(rn, "override", f, SUITE_N(f), NULL, err))
-		return false;
-	const struct yaml_node *mt = yaml_map_get(rn, "match");
-	r->node = rn;
-	r->set = yaml_map_get(rn, "set");
-	for (size_t i = 0; i < SUITE_PEER_COUNT; i++)
-		r->peers[i] = true;
+	const char *sug = yaml_suggest(key->str, keys);
+	if (sug)
+		return yaml_fail(err, key, "'match' names '%s', which is not peer, name or a matrix dimension (did you mean '%s'?)",
+				 key->str, sug);
+	char list[200] = "";
+	for (size_t i = 0; keys[i]; i++) {
+		size_t l = strlen(list);
+		snprintf(list + l, sizeof(list) - l, "%s%s", i ? ", " : "", keys[i]);
+	}
+	return yaml_fail(err, key, "'match' names '%s', which is not peer, name or a matrix dimension (expected one of: %s)",
+			 key->str, list);
+}
+
+/* A rule's match: peer, name and matrix dimensions with their values. */
+static bool suite_rule_match(struct suite_loader *L, const struct yaml_node *mt,
+			     struct suite_rule *r, struct yaml_error *err)
+{
 	if (mt->type != YAML_MAP)
 		return yaml_fail_expect(err, mt, "match", "a mapping of peer, name or matrix dimensions");
 	if (!mt->n)
@@ -145,25 +154,31 @@ static bool suite_rule_read(struct suite_loader *L, const struct yaml_node *rn,
 			continue;
 		}
 		size_t d = suite_dim_find(&L->m, key->str);
-		if (d == L->m.ndims) {
-			const char *sug = yaml_suggest(key->str, keys);
-			if (sug)
-				return yaml_fail(err, key, "'match' names '%s', which is not peer, name or a matrix dimension (did you mean '%s'?)",
-						 key->str, sug);
-			char list[200] = "";
-			for (size_t i = 0; keys[i]; i++) {
-				size_t l = strlen(list);
-				snprintf(list + l, sizeof(list) - l, "%s%s", i ? ", " : "", keys[i]);
-			}
-			return yaml_fail(err, key, "'match' names '%s', which is not peer, name or a matrix dimension (expected one of: %s)",
-					 key->str, list);
-		}
+		if (d == L->m.ndims)
+			return suite_match_unknown(key, keys, err);
 		if (!suite_match_list(v, key->str, "a value or a non-empty list of values", err) ||
 		    !suite_check_dim_values(&L->m, d, v, "match", err))
 			return false;
 		r->dims[r->ndims] = d;
 		r->want[r->ndims++] = v;
 	}
+	return true;
+}
+
+static bool suite_rule_read(struct suite_loader *L, const struct yaml_node *rn,
+			    struct suite_rule *r, struct yaml_error *err)
+{
+	static const struct yaml_field f[] = {
+		{ "match", true, suite_rule_key }, { "set", true, suite_rule_key },
+	};
+	if (!yaml_map_walk(rn, "override", f, SUITE_N(f), NULL, err))
+		return false;
+	r->node = rn;
+	r->set = yaml_map_get(rn, "set");
+	for (size_t i = 0; i < SUITE_PEER_COUNT; i++)
+		r->peers[i] = true;
+	if (!suite_rule_match(L, yaml_map_get(rn, "match"), r, err))
+		return false;
 	if (r->set->type != YAML_MAP)
 		return yaml_fail_expect(err, r->set, "set", "a mapping of settings");
 	if (!r->set->n)
@@ -231,3 +246,4 @@ bool suite_overrides_check(struct suite_loader *L, struct yaml_error *err)
 	}
 	return true;
 }
+
