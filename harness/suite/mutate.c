@@ -125,6 +125,41 @@ static bool suite_payload_type(const struct yaml_node *v, const char *key, bool 
 			 "cr, n, d, vid, natd, natoa ...%s)", key, s, numbers ? ", or a number 1-255" : "");
 }
 
+/* xor: OFFSET, truncate: N, chop: N; plain: moves XOR and TRUNCATE to the
+ * plaintext (suite_mutation) */
+static bool suite_mutation_dgram(const struct yaml_node *v, const char *key,
+				 struct suite_mutation *m, struct yaml_error *err)
+{
+	bool chop = key[0] == 'c';
+	uint64_t n;
+	if (!yaml_uint(v, key, chop ? 1 : 0, 65535, &n, err))
+		return false;
+	if (key[0] == 'x') {
+		m->op = IKE_MUT_DGRAM_XOR;
+		m->offset = (uint32_t)n;
+	} else {
+		m->op = chop ? IKE_MUT_DGRAM_CHOP : IKE_MUT_DGRAM_TRUNCATE;
+		m->value = (uint32_t)n;
+	}
+	return true;
+}
+
+/* catalog: NAME, the entry's mutations */
+static bool suite_mutation_catalog(const struct yaml_node *v, const char *key,
+				   struct suite_mutation *m, struct yaml_error *err)
+{
+	const char *s;
+	if (!yaml_str(v, key, &s, err))
+		return false;
+	m->catalog = ike_catalog_find(s);
+	if (!m->catalog) {
+		const char *near = yaml_suggest(s, ike_catalog_names());
+		return yaml_fail(err, v, "'catalog': '%s' is not in the catalog (docs/mutations.md)%s%s%s",
+				 s, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+	}
+	return true;
+}
+
 static bool suite_mutation_key(const struct yaml_node *v, const char *key, void *vctx,
 			       struct yaml_error *err)
 {
@@ -168,20 +203,8 @@ static bool suite_mutation_key(const struct yaml_node *v, const char *key, void 
 			m->op = IKE_MUT_DGRAM_APPEND;
 		return suite_hex(v, key, m, err);
 	}
-	if (strcmp(key, "xor") == 0 || strcmp(key, "truncate") == 0 || strcmp(key, "chop") == 0) {
-		bool chop = key[0] == 'c';
-		if (!yaml_uint(v, key, chop ? 1 : 0, 65535, &n, err))
-			return false;
-		/* plain: moves XOR and TRUNCATE to the plaintext (below) */
-		if (key[0] == 'x') {
-			m->op = IKE_MUT_DGRAM_XOR;
-			m->offset = (uint32_t)n;
-		} else {
-			m->op = chop ? IKE_MUT_DGRAM_CHOP : IKE_MUT_DGRAM_TRUNCATE;
-			m->value = (uint32_t)n;
-		}
-		return true;
-	}
+	if (strcmp(key, "xor") == 0 || strcmp(key, "truncate") == 0 || strcmp(key, "chop") == 0)
+		return suite_mutation_dgram(v, key, m, err);
 	if (strcmp(key, "mask") == 0) {
 		if (!yaml_uint(v, key, 1, 255, &n, err))
 			return false;
@@ -190,16 +213,7 @@ static bool suite_mutation_key(const struct yaml_node *v, const char *key, void 
 	}
 	if (strcmp(key, "plain") == 0)
 		return yaml_bool(v, key, &b, err);   /* applied once the form is known */
-	/* catalog */
-	if (!yaml_str(v, key, &s, err))
-		return false;
-	m->catalog = ike_catalog_find(s);
-	if (!m->catalog) {
-		const char *near = yaml_suggest(s, ike_catalog_names());
-		return yaml_fail(err, v, "'catalog': '%s' is not in the catalog (docs/mutations.md)%s%s%s",
-				 s, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
-	}
-	return true;
+	return suite_mutation_catalog(v, key, m, err);
 }
 
 /* One mutation: exactly one form's key, and only the keys that go with it. */
@@ -271,3 +285,4 @@ bool suite_mutations(const struct yaml_node *v, struct suite_step *st,
 			return false;
 	return true;
 }
+
