@@ -2,7 +2,6 @@
  * matrix expanded into cases, once per peer. Settings flow defaults ->
  * matrix values -> the case's own keys -> matching overrides, each applied
  * in the order written. This file: the top level, making cases, loading. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -3,7 +3,6 @@
  * empty list. */
 #include <string.h>
 
-#include "core/chunk.h"
 #include "suite/internal.h"
 #include "wire/names.h"
 
