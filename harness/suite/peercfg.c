@@ -381,67 +381,128 @@ static bool *peercfg_flag(struct ike_config *ike, const char *key)
 	return NULL;
 }
 
-static bool peercfg_top(const struct yaml_node *v, const char *key, void *vctx,
-			struct yaml_error *err)
+static bool peercfg_top_role(const struct yaml_node *v, const char *key, struct peercfg_ctx *x,
+			     struct yaml_error *err)
 {
-	bool *flag;
-	struct peercfg_ctx *x = vctx;
-	struct peercfg *c = x->c;
 	unsigned i;
-	uint64_t n;
-	bool b;
+	if (!yaml_enum(v, key, peercfg_roles, &i, err))
+		return false;
+	x->c->ike.role = i ? IKE_RESPONDER : IKE_INITIATOR;
+	return true;
+}
+
+static bool peercfg_top_exchange(const struct yaml_node *v, const char *key,
+				 struct peercfg_ctx *x, struct yaml_error *err)
+{
+	unsigned i;
+	if (!yaml_enum(v, key, peercfg_exchanges, &i, err))
+		return false;
+	x->c->ike.exchange = i ? WIRE_X_AGGR : WIRE_X_MAIN;
+	return true;
+}
+
+static bool peercfg_top_auth(const struct yaml_node *v, const char *key, struct peercfg_ctx *x,
+			     struct yaml_error *err)
+{
+	return peercfg_auth(v, key, &x->auth, err);
+}
+
+static bool peercfg_top_psk(const struct yaml_node *v, const char *key, struct peercfg_ctx *x,
+			    struct yaml_error *err)
+{
 	const char *s;
-	if (strcmp(key, "role") == 0) {
-		if (!yaml_enum(v, key, peercfg_roles, &i, err))
-			return false;
-		c->ike.role = i ? IKE_RESPONDER : IKE_INITIATOR;
-	} else if (strcmp(key, "exchange") == 0) {
-		if (!yaml_enum(v, key, peercfg_exchanges, &i, err))
-			return false;
-		c->ike.exchange = i ? WIRE_X_AGGR : WIRE_X_MAIN;
-	} else if (strcmp(key, "auth") == 0) {
-		return peercfg_auth(v, key, &x->auth, err);
-	} else if (strcmp(key, "psk") == 0) {
-		if (!yaml_str(v, key, &s, err))
-			return false;
-		c->psk = chunk_dup(s, strlen(s));
-	} else if (strcmp(key, "local_id") == 0) {
-		return peercfg_id(v, key, &c->ike.local_id, err);
-	} else if (strcmp(key, "remote_id") == 0) {
-		return peercfg_id(v, key, &c->ike.remote_id, err);
-	} else if (strcmp(key, "proposals") == 0) {
-		x->proposals = v;
-	} else if (strcmp(key, "ike_lifetime") == 0) {
-		return peercfg_lifetime(v, key, &x->life_sec, &x->life_kb, err);
-	} else if (strcmp(key, "phase2") == 0) {
-		x->phase2 = v;
-	} else if (strcmp(key, "local_ts") == 0) {
-		return peercfg_ts(v, key, &c->ike.ts_local, err);
-	} else if (strcmp(key, "remote_ts") == 0) {
-		return peercfg_ts(v, key, &c->ike.ts_remote, err);
-	} else if (strcmp(key, "lifetime_policy") == 0) {
-		return peercfg_life_policy(v, key, &c->ike.life_policy, err);
-	} else if (strcmp(key, "retransmit") == 0) {
-		static const struct yaml_field fields[] = {
-			{ "timeout", false, peercfg_retrans_key }, { "tries", false, peercfg_retrans_key },
-			{ "max", false, peercfg_retrans_key },
-		};
-		x->retransmit = v;
-		return yaml_map_walk(v, key, fields, sizeof(fields) / sizeof(fields[0]), &c->ike, err);
-	} else if ((flag = peercfg_flag(&c->ike, key))) {
-		if (!yaml_bool(v, key, &b, err))
-			return false;
-		*flag = b;
-	} else if (strcmp(key, "max_sas") == 0) {
+	if (!yaml_str(v, key, &s, err))
+		return false;
+	x->c->psk = chunk_dup(s, strlen(s));
+	return true;
+}
+
+/* local_id, remote_id */
+static bool peercfg_top_id(const struct yaml_node *v, const char *key, struct peercfg_ctx *x,
+			   struct yaml_error *err)
+{
+	struct ike_config *ike = &x->c->ike;
+	return peercfg_id(v, key, key[0] == 'l' ? &ike->local_id : &ike->remote_id, err);
+}
+
+/* proposals, phase2, listen, remote_address: read in peercfg_finish */
+static bool peercfg_top_later(const struct yaml_node *v, const char *key, struct peercfg_ctx *x,
+			      struct yaml_error *err)
+{
+	(void)err;
+	*(strcmp(key, "proposals") == 0 ? &x->proposals
+	  : strcmp(key, "phase2") == 0	? &x->phase2
+	  : strcmp(key, "listen") == 0	? &x->listen
+					: &x->remote) = v;
+	return true;
+}
+
+static bool peercfg_top_ike_lifetime(const struct yaml_node *v, const char *key,
+				     struct peercfg_ctx *x, struct yaml_error *err)
+{
+	return peercfg_lifetime(v, key, &x->life_sec, &x->life_kb, err);
+}
+
+/* local_ts, remote_ts */
+static bool peercfg_top_ts(const struct yaml_node *v, const char *key, struct peercfg_ctx *x,
+			   struct yaml_error *err)
+{
+	struct ike_config *ike = &x->c->ike;
+	return peercfg_ts(v, key, key[0] == 'l' ? &ike->ts_local : &ike->ts_remote, err);
+}
+
+static bool peercfg_top_life_policy(const struct yaml_node *v, const char *key,
+				    struct peercfg_ctx *x, struct yaml_error *err)
+{
+	return peercfg_life_policy(v, key, &x->c->ike.life_policy, err);
+}
+
+static bool peercfg_top_retransmit(const struct yaml_node *v, const char *key,
+				   struct peercfg_ctx *x, struct yaml_error *err)
+{
+	static const struct yaml_field fields[] = {
+		{ "timeout", false, peercfg_retrans_key }, { "tries", false, peercfg_retrans_key },
+		{ "max", false, peercfg_retrans_key },
+	};
+	x->retransmit = v;
+	return yaml_map_walk(v, key, fields, sizeof(fields) / sizeof(fields[0]), &x->c->ike, err);
+}
+
+static bool peercfg_top_flag(const struct yaml_node *v, const char *key, struct peercfg_ctx *x,
+			     struct yaml_error *err)
+{
+	bool b;
+	if (!yaml_bool(v, key, &b, err))
+		return false;
+	*peercfg_flag(&x->c->ike, key) = b;
+	return true;
+}
+
+/* max_sas, nonce_size */
+static bool peercfg_top_count(const struct yaml_node *v, const char *key, struct peercfg_ctx *x,
+			      struct yaml_error *err)
+{
+	uint64_t n;
+	if (strcmp(key, "max_sas") == 0) {
 		if (!yaml_uint(v, key, 1, 100000, &n, err))
 			return false;
-		c->ike.max_sas = (size_t)n;
-	} else if (strcmp(key, "nonce_size") == 0) {
-		/* RFC 2409 5: nonces of 8 to 256 bytes */
-		if (!yaml_uint(v, key, 8, 256, &n, err))
-			return false;
-		c->ike.nonce_len = (size_t)n;
-	} else if (strcmp(key, "rekey_margin") == 0) {
+		x->c->ike.max_sas = (size_t)n;
+		return true;
+	}
+	/* RFC 2409 5: nonces of 8 to 256 bytes */
+	if (!yaml_uint(v, key, 8, 256, &n, err))
+		return false;
+	x->c->ike.nonce_len = (size_t)n;
+	return true;
+}
+
+/* rekey_margin, dpd, natt_keepalive */
+static bool peercfg_top_timer(const struct yaml_node *v, const char *key, struct peercfg_ctx *x,
+			      struct yaml_error *err)
+{
+	struct peercfg *c = x->c;
+	uint64_t n;
+	if (strcmp(key, "rekey_margin") == 0) {
 		/* child SAs we initiated are replaced this long before they
 		   expire (engine.h); 0s: never */
 		if (!yaml_duration_ms(v, key, 0, 86400000, &n, err))
@@ -451,52 +512,106 @@ static bool peercfg_top(const struct yaml_node *v, const char *key, void *vctx,
 		if (!yaml_duration_ms(v, key, 1000, 86400000, &n, err))
 			return false;
 		c->ike.dpd_idle_ms = (uint32_t)n;
-	} else if (strcmp(key, "cert") == 0) {
-		return (c->cert = peercfg_dup(v, key, err)) != NULL;
-	} else if (strcmp(key, "key") == 0) {
-		return (c->key = peercfg_dup(v, key, err)) != NULL;
-	} else if (strcmp(key, "chain") == 0) {
-		return (c->chain = peercfg_dup(v, key, err)) != NULL;
-	} else if (strcmp(key, "ca") == 0) {
-		return (c->ca = peercfg_dup(v, key, err)) != NULL;
-	} else if (strcmp(key, "listen") == 0) {
-		x->listen = v;
-	} else if (strcmp(key, "port") == 0) {
-		if (!yaml_uint(v, key, 1, 65535, &n, err))
-			return false;
-		x->port = (uint16_t)n;
-	} else if (strcmp(key, "natt_port") == 0) {
-		if (!yaml_uint(v, key, 0, 65535, &n, err))
-			return false;
-		c->natt_port = (uint16_t)n;
-	} else if (strcmp(key, "natt_keepalive") == 0) {
+	} else {
 		/* 0 turns it off; a NAT forgets UDP after tens of seconds */
 		if (!yaml_duration_ms(v, key, 0, 3600000, &n, err))
 			return false;
 		c->natt_keepalive_ms = (uint32_t)n;
-	} else if (strcmp(key, "natt") == 0) {
-		return peercfg_natt(v, key, &c->ike.natt, err);
-	} else if (strcmp(key, "natt_peer_port") == 0) {
-		if (!yaml_uint(v, key, 1, 65535, &n, err))
-			return false;
-		c->ike.natt_peer_port = (uint16_t)n;
-	} else if (strcmp(key, "remote_address") == 0) {
-		x->remote = v;
-	} else if (strcmp(key, "exchanges") == 0) {
-		x->exchanges = v;
-		if (yaml_is_scalar(v) && strcmp(v->str, "forever") == 0)
-			c->exchanges = 0;
-		else if (yaml_uint(v, key, 1, 1000000, &n, NULL))
-			c->exchanges = (unsigned)n;
-		else
-			return yaml_fail_expect(err, v, key, "a number from 1 to 1000000 or forever");
-	} else if (strcmp(key, "log_file") == 0) {
-		return (c->log_file = peercfg_dup(v, key, err)) != NULL;
-	} else if (strcmp(key, "log_level") == 0) {
-		if (!yaml_enum(v, key, peercfg_levels, &i, err))
-			return false;
-		c->log_level = (enum log_level)i;
 	}
+	return true;
+}
+
+/* cert, key, chain, ca, log_file: paths */
+static bool peercfg_top_file(const struct yaml_node *v, const char *key, struct peercfg_ctx *x,
+			     struct yaml_error *err)
+{
+	struct peercfg *c = x->c;
+	char **slot = strcmp(key, "cert") == 0	? &c->cert
+		    : strcmp(key, "key") == 0	? &c->key
+		    : strcmp(key, "chain") == 0 ? &c->chain
+		    : strcmp(key, "ca") == 0	? &c->ca
+						: &c->log_file;
+	return (*slot = peercfg_dup(v, key, err)) != NULL;
+}
+
+/* port, natt_port (0: none), natt_peer_port */
+static bool peercfg_top_port(const struct yaml_node *v, const char *key, struct peercfg_ctx *x,
+			     struct yaml_error *err)
+{
+	bool natt = strcmp(key, "natt_port") == 0;
+	uint16_t *slot = natt ? &x->c->natt_port
+		       : strcmp(key, "port") == 0 ? &x->port : &x->c->ike.natt_peer_port;
+	uint64_t n;
+	if (!yaml_uint(v, key, natt ? 0 : 1, 65535, &n, err))
+		return false;
+	*slot = (uint16_t)n;
+	return true;
+}
+
+static bool peercfg_top_natt(const struct yaml_node *v, const char *key, struct peercfg_ctx *x,
+			     struct yaml_error *err)
+{
+	return peercfg_natt(v, key, &x->c->ike.natt, err);
+}
+
+static bool peercfg_top_exchanges(const struct yaml_node *v, const char *key,
+				  struct peercfg_ctx *x, struct yaml_error *err)
+{
+	uint64_t n;
+	x->exchanges = v;
+	if (yaml_is_scalar(v) && strcmp(v->str, "forever") == 0)
+		x->c->exchanges = 0;
+	else if (yaml_uint(v, key, 1, 1000000, &n, NULL))
+		x->c->exchanges = (unsigned)n;
+	else
+		return yaml_fail_expect(err, v, key, "a number from 1 to 1000000 or forever");
+	return true;
+}
+
+static bool peercfg_top_log_level(const struct yaml_node *v, const char *key,
+				  struct peercfg_ctx *x, struct yaml_error *err)
+{
+	unsigned i;
+	if (!yaml_enum(v, key, peercfg_levels, &i, err))
+		return false;
+	x->c->log_level = (enum log_level)i;
+	return true;
+}
+
+/* Each top-level key's reader; peercfg_from_node has the keys a file may
+ * have, in the order suggestions prefer. */
+static const struct peercfg_top_row {
+	const char *key;
+	bool (*fn)(const struct yaml_node *v, const char *key, struct peercfg_ctx *x,
+		   struct yaml_error *err);
+} peercfg_top_rows[] = {
+	{ "role", peercfg_top_role }, { "exchange", peercfg_top_exchange },
+	{ "auth", peercfg_top_auth }, { "psk", peercfg_top_psk },
+	{ "local_id", peercfg_top_id }, { "remote_id", peercfg_top_id },
+	{ "proposals", peercfg_top_later }, { "ike_lifetime", peercfg_top_ike_lifetime },
+	{ "phase2", peercfg_top_later }, { "local_ts", peercfg_top_ts },
+	{ "remote_ts", peercfg_top_ts }, { "lifetime_policy", peercfg_top_life_policy },
+	{ "retransmit", peercfg_top_retransmit }, { "initial_contact", peercfg_top_flag },
+	{ "commit", peercfg_top_flag }, { "notify_errors", peercfg_top_flag },
+	{ "send_cert", peercfg_top_flag }, { "send_chain", peercfg_top_flag },
+	{ "send_cr", peercfg_top_flag }, { "natt_force", peercfg_top_flag },
+	{ "max_sas", peercfg_top_count }, { "nonce_size", peercfg_top_count },
+	{ "rekey_margin", peercfg_top_timer }, { "dpd", peercfg_top_timer },
+	{ "natt_keepalive", peercfg_top_timer }, { "cert", peercfg_top_file },
+	{ "key", peercfg_top_file }, { "chain", peercfg_top_file }, { "ca", peercfg_top_file },
+	{ "log_file", peercfg_top_file }, { "listen", peercfg_top_later },
+	{ "remote_address", peercfg_top_later }, { "port", peercfg_top_port },
+	{ "natt_port", peercfg_top_port }, { "natt_peer_port", peercfg_top_port },
+	{ "natt", peercfg_top_natt }, { "exchanges", peercfg_top_exchanges },
+	{ "log_level", peercfg_top_log_level },
+};
+
+static bool peercfg_top(const struct yaml_node *v, const char *key, void *vctx,
+			struct yaml_error *err)
+{
+	for (size_t i = 0; i < sizeof(peercfg_top_rows) / sizeof(peercfg_top_rows[0]); i++)
+		if (strcmp(peercfg_top_rows[i].key, key) == 0)
+			return peercfg_top_rows[i].fn(v, key, vctx, err);
 	return true;
 }
 
@@ -649,3 +764,4 @@ void peercfg_free(struct peercfg *c)
 	chunk_clear(&c->psk);
 	memset(c, 0, sizeof(*c));
 }
+

@@ -51,15 +51,18 @@ static bool profile_addr(const struct yaml_node *v, const char *key, struct neta
 	return true;
 }
 
-/* A list of scalars (a lone scalar counts as a list of one). */
-static bool profile_list(const struct yaml_node *v, const char *key, bool may_be_empty,
+/* A list of scalars (a lone scalar counts as a list of one). *vp is the
+ * caller's node pointer: a lone scalar's list of one is vp itself, so it
+ * lives as long as the caller's variable. */
+static bool profile_list(const struct yaml_node *const *vp, const char *key, bool may_be_empty,
 			 const struct yaml_node *const **items, size_t *n, struct yaml_error *err)
 {
+	const struct yaml_node *v = *vp;
 	if (v->type == YAML_SEQ) {
 		*items = (const struct yaml_node *const *)v->items;
 		*n = v->n;
 	} else if (yaml_is_scalar(v) && !yaml_is_null(v)) {
-		*items = (const struct yaml_node *const *)&v;
+		*items = vp;
 		*n = 1;
 	} else if (may_be_empty && yaml_is_null(v)) {
 		*n = 0;
@@ -216,92 +219,103 @@ static bool profile_reach_key(const struct yaml_node *v, const char *key, void *
 
 /* ---- accepts ---- */
 
-static bool profile_accepts_key(const struct yaml_node *v, const char *key, void *vctx,
-				struct yaml_error *err)
+static bool profile_accepts_roles(const struct yaml_node *v, const char *key, void *vctx,
+				  struct yaml_error *err)
 {
 	struct profile_ctx *x = vctx;
 	struct profile *p = x->p;
 	const struct yaml_node *const *items;
 	size_t n;
 	unsigned k;
-	if (strcmp(key, "roles") == 0) {
-		if (!profile_list(v, key, false, &items, &n, err))
+	if (!profile_list(&v, key, false, &items, &n, err))
+		return false;
+	p->role_initiator = p->role_responder = false;
+	for (size_t i = 0; i < n; i++) {
+		if (!yaml_enum(items[i], key, profile_roles, &k, err))
 			return false;
-		p->role_initiator = p->role_responder = false;
-		for (size_t i = 0; i < n; i++) {
-			if (!yaml_enum(items[i], key, profile_roles, &k, err))
-				return false;
-			if (k) {
-				p->role_responder = true;
-			} else {
-				p->role_initiator = true;
-				x->initiator_at = items[i];
-			}
+		if (k) {
+			p->role_responder = true;
+		} else {
+			p->role_initiator = true;
+			x->initiator_at = items[i];
 		}
-		return true;
 	}
-	if (strcmp(key, "exchanges") == 0) {
-		if (!profile_list(v, key, false, &items, &n, err))
+	return true;
+}
+
+/* exchanges and modes: a list of two names, each setting its own flag */
+static bool profile_accepts_pair(const struct yaml_node *v, const char *key, void *vctx,
+				 struct yaml_error *err)
+{
+	struct profile *p = ((struct profile_ctx *)vctx)->p;
+	bool modes = strcmp(key, "modes") == 0;
+	bool *first = modes ? &p->mode_tunnel : &p->main_mode;
+	bool *second = modes ? &p->mode_transport : &p->aggressive;
+	const struct yaml_node *const *items;
+	size_t n;
+	unsigned k;
+	if (!profile_list(&v, key, false, &items, &n, err))
+		return false;
+	*first = *second = false;
+	for (size_t i = 0; i < n; i++) {
+		if (!yaml_enum(items[i], key, modes ? profile_modes : profile_exchanges, &k, err))
 			return false;
-		p->main_mode = p->aggressive = false;
-		for (size_t i = 0; i < n; i++) {
-			if (!yaml_enum(items[i], key, profile_exchanges, &k, err))
-				return false;
-			*(k ? &p->aggressive : &p->main_mode) = true;
-		}
-		return true;
+		*(k ? second : first) = true;
 	}
-	if (strcmp(key, "modes") == 0) {
-		if (!profile_list(v, key, false, &items, &n, err))
+	return true;
+}
+
+static bool profile_accepts_auth(const struct yaml_node *v, const char *key, void *vctx,
+				 struct yaml_error *err)
+{
+	struct profile *p = ((struct profile_ctx *)vctx)->p;
+	const struct yaml_node *const *items;
+	size_t n;
+	if (!profile_list(&v, key, false, &items, &n, err))
+		return false;
+	p->nauth = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint16_t a;
+		if (!peercfg_auth(items[i], key, &a, err))
 			return false;
-		p->mode_tunnel = p->mode_transport = false;
-		for (size_t i = 0; i < n; i++) {
-			if (!yaml_enum(items[i], key, profile_modes, &k, err))
-				return false;
-			*(k ? &p->mode_transport : &p->mode_tunnel) = true;
-		}
+		bool dup = false;
+		for (size_t j = 0; j < p->nauth; j++)
+			dup |= p->auth[j] == a;
+		if (!dup && p->nauth < sizeof(p->auth) / sizeof(p->auth[0]))
+			p->auth[p->nauth++] = a;
+	}
+	return true;
+}
+
+/* psk: the key itself; psk_env: the environment variable that holds it */
+static bool profile_accepts_psk(const struct yaml_node *v, const char *key, void *vctx,
+				struct yaml_error *err)
+{
+	struct profile_ctx *x = vctx;
+	bool env = strcmp(key, "psk_env") == 0;
+	const char *s;
+	if (!yaml_str(v, key, &s, err))
+		return false;
+	if (env ? x->psk : x->psk_env)
+		return yaml_fail(err, v, "'psk' and 'psk_env' exclude each other: give one");
+	*(env ? &x->psk_env : &x->psk) = v;
+	if (!env) {
+		x->p->psk = xstrdup(s);
 		return true;
 	}
-	if (strcmp(key, "auth") == 0) {
-		if (!profile_list(v, key, false, &items, &n, err))
-			return false;
-		p->nauth = 0;
-		for (size_t i = 0; i < n; i++) {
-			uint16_t a;
-			if (!peercfg_auth(items[i], key, &a, err))
-				return false;
-			bool dup = false;
-			for (size_t j = 0; j < p->nauth; j++)
-				dup |= p->auth[j] == a;
-			if (!dup && p->nauth < sizeof(p->auth) / sizeof(p->auth[0]))
-				p->auth[p->nauth++] = a;
-		}
-		return true;
-	}
-	if (strcmp(key, "psk") == 0) {
-		const char *s;
-		if (!yaml_str(v, key, &s, err))
-			return false;
-		if (x->psk_env)
-			return yaml_fail(err, v, "'psk' and 'psk_env' exclude each other: give one");
-		x->psk = v;
-		p->psk = xstrdup(s);
-		return true;
-	}
-	if (strcmp(key, "psk_env") == 0) {
-		const char *s;
-		if (!yaml_str(v, key, &s, err))
-			return false;
-		if (x->psk)
-			return yaml_fail(err, v, "'psk' and 'psk_env' exclude each other: give one");
-		x->psk_env = v;
-		const char *val = getenv(s);
-		if (!val || !*val)
-			return yaml_fail(err, v, "'psk_env': the environment variable %s is %s", s,
-					 val ? "empty" : "not set");
-		p->psk = xstrdup(val);
-		return true;
-	}
+	const char *val = getenv(s);
+	if (!val || !*val)
+		return yaml_fail(err, v, "'psk_env': the environment variable %s is %s", s,
+				 val ? "empty" : "not set");
+	x->p->psk = xstrdup(val);
+	return true;
+}
+
+/* cert, key, ca, local_id, remote_id */
+static bool profile_accepts_pki(const struct yaml_node *v, const char *key, void *vctx,
+				struct yaml_error *err)
+{
+	struct profile *p = ((struct profile_ctx *)vctx)->p;
 	if (strcmp(key, "cert") == 0)
 		return profile_path(v, key, &p->cert, err);
 	if (strcmp(key, "key") == 0)
@@ -310,47 +324,70 @@ static bool profile_accepts_key(const struct yaml_node *v, const char *key, void
 		return profile_path(v, key, &p->ca, err);
 	if (strcmp(key, "local_id") == 0)
 		return profile_id(v, key, &p->local_id, err);
-	if (strcmp(key, "remote_id") == 0)
-		return profile_id(v, key, &p->remote_id, err);
-	if (strcmp(key, "proposals") == 0) {
-		if (!profile_list(v, key, false, &items, &n, err))
+	return profile_id(v, key, &p->remote_id, err);
+}
+
+static bool profile_accepts_proposals(const struct yaml_node *v, const char *key, void *vctx,
+				      struct yaml_error *err)
+{
+	struct profile *p = ((struct profile_ctx *)vctx)->p;
+	const struct yaml_node *const *items;
+	size_t n;
+	if (!profile_list(&v, key, false, &items, &n, err))
+		return false;
+	const struct ike_p1_xform def = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		if (i == PROFILE_MAX_PROPOSALS)
+			return yaml_fail(err, items[i], "more than %d proposals",
+					 PROFILE_MAX_PROPOSALS);
+		if (!peercfg_p1(items[i], &def, &p->p1[i], err))
 			return false;
-		const struct ike_p1_xform def = { 0 };
-		for (size_t i = 0; i < n; i++) {
-			if (i == PROFILE_MAX_PROPOSALS)
-				return yaml_fail(err, items[i], "more than %d proposals",
-						 PROFILE_MAX_PROPOSALS);
-			if (!peercfg_p1(items[i], &def, &p->p1[i], err))
-				return false;
-			p->np1++;
-		}
-		return true;
+		p->np1++;
 	}
-	if (strcmp(key, "esp") == 0) {
-		if (!profile_list(v, key, true, &items, &n, err))
+	return true;
+}
+
+static bool profile_accepts_esp(const struct yaml_node *v, const char *key, void *vctx,
+				struct yaml_error *err)
+{
+	struct profile *p = ((struct profile_ctx *)vctx)->p;
+	const struct yaml_node *const *items;
+	size_t n;
+	if (!profile_list(&v, key, true, &items, &n, err))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const char *s;
+		char e[200];
+		if (i == PROFILE_MAX_PROPOSALS)
+			return yaml_fail(err, items[i], "more than %d ESP proposals",
+					 PROFILE_MAX_PROPOSALS);
+		if (!yaml_str(items[i], key, &s, err))
 			return false;
-		for (size_t i = 0; i < n; i++) {
-			const char *s;
-			char e[200];
-			if (i == PROFILE_MAX_PROPOSALS)
-				return yaml_fail(err, items[i], "more than %d ESP proposals",
-						 PROFILE_MAX_PROPOSALS);
-			if (!yaml_str(items[i], key, &s, err))
-				return false;
-			if (!ike_p2_parse(s, &p->p2[i], e, sizeof(e)))
-				return yaml_fail(err, items[i], "'esp': %s", e);
-			p->np2++;
-		}
-		return true;
+		if (!ike_p2_parse(s, &p->p2[i], e, sizeof(e)))
+			return yaml_fail(err, items[i], "'esp': %s", e);
+		p->np2++;
 	}
-	if (strcmp(key, "lifetime") == 0)
-		return profile_seconds(v, key, &p->ike_life_sec, err);
-	if (strcmp(key, "child_lifetime") == 0)
-		return profile_seconds(v, key, &p->child_life_sec, err);
+	return true;
+}
+
+/* lifetime, child_lifetime */
+static bool profile_accepts_lifetime(const struct yaml_node *v, const char *key, void *vctx,
+				     struct yaml_error *err)
+{
+	struct profile *p = ((struct profile_ctx *)vctx)->p;
+	return profile_seconds(v, key, strcmp(key, "lifetime") == 0 ? &p->ike_life_sec
+								    : &p->child_life_sec, err);
+}
+
+static bool profile_accepts_natt(const struct yaml_node *v, const char *key, void *vctx,
+				 struct yaml_error *err)
+{
+	struct profile *p = ((struct profile_ctx *)vctx)->p;
 	/* forced: it claims a NAT of its own whatever the path (UDP-encapsulates
 	   always), which the harness's NAT-D check then sees */
 	static const char *const natt[] = { "false", "true", "forced", "no", "yes", "off", "on",
 					    NULL };
+	unsigned k;
 	if (!yaml_enum(v, key, natt, &k, err))
 		return false;
 	p->natt = k == 1 || k == 2 || k == 4 || k == 6;
@@ -417,17 +454,18 @@ static bool profile_top_key(const struct yaml_node *v, const char *key, void *vc
 	}
 	if (strcmp(key, "accepts") == 0) {
 		static const struct yaml_field f[] = {
-			{ "roles", false, profile_accepts_key }, { "exchanges", false, profile_accepts_key },
-			{ "auth", false, profile_accepts_key }, { "psk", false, profile_accepts_key },
-			{ "psk_env", false, profile_accepts_key }, { "cert", false, profile_accepts_key },
-			{ "key", false, profile_accepts_key }, { "ca", false, profile_accepts_key },
-			{ "local_id", false, profile_accepts_key },
-			{ "remote_id", false, profile_accepts_key },
-			{ "proposals", true, profile_accepts_key }, { "esp", false, profile_accepts_key },
-			{ "modes", false, profile_accepts_key },
-			{ "lifetime", false, profile_accepts_key },
-			{ "child_lifetime", false, profile_accepts_key },
-			{ "natt", false, profile_accepts_key },
+			{ "roles", false, profile_accepts_roles },
+			{ "exchanges", false, profile_accepts_pair },
+			{ "auth", false, profile_accepts_auth }, { "psk", false, profile_accepts_psk },
+			{ "psk_env", false, profile_accepts_psk }, { "cert", false, profile_accepts_pki },
+			{ "key", false, profile_accepts_pki }, { "ca", false, profile_accepts_pki },
+			{ "local_id", false, profile_accepts_pki },
+			{ "remote_id", false, profile_accepts_pki },
+			{ "proposals", true, profile_accepts_proposals },
+			{ "esp", false, profile_accepts_esp }, { "modes", false, profile_accepts_pair },
+			{ "lifetime", false, profile_accepts_lifetime },
+			{ "child_lifetime", false, profile_accepts_lifetime },
+			{ "natt", false, profile_accepts_natt },
 		};
 		x->accepts = v;
 		return yaml_map_walk(v, key, f, PROFILE_NFIELDS(f), x, err);

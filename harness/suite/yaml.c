@@ -281,11 +281,91 @@ static void yaml_syntax_error(const yaml_parser_t *p, const char *file, struct y
 	}
 }
 
+/* The collections open while events arrive. */
+struct yaml_builder {
+	struct yaml_doc *d;
+	struct yaml_frame stack[YAML_MAX_DEPTH];
+	size_t depth;
+};
+
+static struct yaml_node *yaml_build_scalar(struct yaml_doc *d, const yaml_event_t *ev)
+{
+	struct yaml_inode *in = yaml_new_node(d, YAML_SCALAR, ev->start_mark);
+	size_t len = ev->data.scalar.length;
+	char *s = xmalloc(len + 1);
+	memcpy(s, ev->data.scalar.value, len);
+	s[len] = '\0';
+	in->n.str = s;
+	in->n.len = len;
+	in->n.plain = ev->data.scalar.plain_implicit;
+	return &in->n;
+}
+
+/* A sequence or mapping starts: a frame for it, unless too deep. */
+static bool yaml_build_open(struct yaml_builder *b, const yaml_event_t *ev,
+			    struct yaml_error *err)
+{
+	bool map = ev->type == YAML_MAPPING_START_EVENT;
+	if (b->depth == YAML_MAX_DEPTH)
+		return yaml_fail_at(err, b->d->file, (unsigned)ev->start_mark.line + 1,
+				    (unsigned)ev->start_mark.column + 1,
+				    "nested more than %d levels deep", YAML_MAX_DEPTH);
+	const yaml_char_t *a = map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
+	b->stack[b->depth++] = (struct yaml_frame){
+		.node = yaml_new_node(b->d, map ? YAML_MAP : YAML_SEQ, ev->start_mark),
+		.anchor = a ? xstrdup((const char *)a) : NULL,
+	};
+	return true;
+}
+
+/* A sequence or mapping ends: its merges applied, its anchor registered. */
+static struct yaml_node *yaml_build_close(struct yaml_builder *b)
+{
+	struct yaml_frame *f = &b->stack[--b->depth];
+	if (f->node->n.type == YAML_MAP)
+		yaml_apply_merges(f);
+	if (f->anchor)
+		yaml_add_anchor(b->d, f->anchor, &f->node->n);
+	free(f->anchor);
+	return &f->node->n;
+}
+
+/* An alias: the latest node with that anchor, into *out. */
+static bool yaml_build_alias(const struct yaml_builder *b, const yaml_event_t *ev,
+			     struct yaml_node **out, struct yaml_error *err)
+{
+	const struct yaml_doc *d = b->d;
+	const char *name = (const char *)ev->data.alias.anchor;
+	for (size_t i = d->nanchors; i-- > 0;)
+		if (strcmp(d->anchors[i].name, name) == 0) {
+			*out = d->anchors[i].node;
+			return true;
+		}
+	bool open = false;
+	for (size_t i = 0; i < b->depth; i++)
+		open |= b->stack[i].anchor && strcmp(b->stack[i].anchor, name) == 0;
+	return yaml_fail_at(err, d->file, (unsigned)ev->start_mark.line + 1,
+			    (unsigned)ev->start_mark.column + 1,
+			    open ? "alias '*%s' refers to a node that contains it"
+				 : "undefined alias '*%s'", name);
+}
+
+/* A finished node: anchored if it has one, into its parent or the root. */
+static bool yaml_build_place(struct yaml_builder *b, struct yaml_node *node, const char *anchor,
+			     struct yaml_error *err)
+{
+	if (anchor)
+		yaml_add_anchor(b->d, anchor, node);
+	if (b->depth)
+		return yaml_add_child(&b->stack[b->depth - 1], node, err);
+	b->d->root = node;
+	return true;
+}
+
 /* Events to tree: d->root, or false with err set. */
 static bool yaml_build(yaml_parser_t *p, struct yaml_doc *d, struct yaml_error *err)
 {
-	struct yaml_frame stack[YAML_MAX_DEPTH];
-	size_t depth = 0;
+	struct yaml_builder b = { .d = d };
 	unsigned docs = 0;
 	bool ok = true, done = false;
 	while (ok && !done) {
@@ -307,80 +387,32 @@ static bool yaml_build(yaml_parser_t *p, struct yaml_doc *d, struct yaml_error *
 						  (unsigned)ev.start_mark.column + 1,
 						  "a second document; one document per file");
 			break;
-		case YAML_SCALAR_EVENT: {
-			struct yaml_inode *in = yaml_new_node(d, YAML_SCALAR, ev.start_mark);
-			size_t len = ev.data.scalar.length;
-			char *s = xmalloc(len + 1);
-			memcpy(s, ev.data.scalar.value, len);
-			s[len] = '\0';
-			in->n.str = s;
-			in->n.len = len;
-			in->n.plain = ev.data.scalar.plain_implicit;
-			finished = &in->n;
+		case YAML_SCALAR_EVENT:
+			finished = yaml_build_scalar(d, &ev);
 			anchor = (const char *)ev.data.scalar.anchor;
 			break;
-		}
 		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT: {
-			bool map = ev.type == YAML_MAPPING_START_EVENT;
-			if (depth == YAML_MAX_DEPTH) {
-				ok = yaml_fail_at(err, d->file, (unsigned)ev.start_mark.line + 1,
-						  (unsigned)ev.start_mark.column + 1,
-						  "nested more than %d levels deep", YAML_MAX_DEPTH);
-				break;
-			}
-			const yaml_char_t *a = map ? ev.data.mapping_start.anchor
-						   : ev.data.sequence_start.anchor;
-			stack[depth++] = (struct yaml_frame){
-				.node = yaml_new_node(d, map ? YAML_MAP : YAML_SEQ, ev.start_mark),
-				.anchor = a ? xstrdup((const char *)a) : NULL,
-			};
+		case YAML_MAPPING_START_EVENT:
+			ok = yaml_build_open(&b, &ev, err);
 			break;
-		}
 		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT: {
-			struct yaml_frame *f = &stack[--depth];
-			if (f->node->n.type == YAML_MAP)
-				yaml_apply_merges(f);
-			if (f->anchor)
-				yaml_add_anchor(d, f->anchor, &f->node->n);
-			free(f->anchor);
-			finished = &f->node->n;
+		case YAML_MAPPING_END_EVENT:
+			finished = yaml_build_close(&b);
 			break;
-		}
-		case YAML_ALIAS_EVENT: {
-			const char *name = (const char *)ev.data.alias.anchor;
-			for (size_t i = d->nanchors; i-- > 0 && !finished;)
-				if (strcmp(d->anchors[i].name, name) == 0)
-					finished = d->anchors[i].node;
-			if (finished)
-				break;
-			bool open = false;
-			for (size_t i = 0; i < depth; i++)
-				open |= stack[i].anchor && strcmp(stack[i].anchor, name) == 0;
-			ok = yaml_fail_at(err, d->file, (unsigned)ev.start_mark.line + 1,
-					  (unsigned)ev.start_mark.column + 1,
-					  open ? "alias '*%s' refers to a node that contains it"
-					       : "undefined alias '*%s'", name);
+		case YAML_ALIAS_EVENT:
+			ok = yaml_build_alias(&b, &ev, &finished, err);
 			break;
-		}
 		default:
 			break;
 		}
-		if (ok && finished) {
-			if (anchor)
-				yaml_add_anchor(d, anchor, finished);
-			if (depth)
-				ok = yaml_add_child(&stack[depth - 1], finished, err);
-			else
-				d->root = finished;
-		}
+		if (ok && finished)
+			ok = yaml_build_place(&b, finished, anchor, err);
 		yaml_event_delete(&ev);
 	}
 	/* On an error, open frames still own their pending strings. */
-	while (depth) {
-		free(stack[--depth].anchor);
-		free(stack[depth].merges);
+	while (b.depth) {
+		free(b.stack[--b.depth].anchor);
+		free(b.stack[b.depth].merges);
 	}
 	return ok;
 }
@@ -761,3 +793,4 @@ bool yaml_size_kb(const struct yaml_node *n, const char *what, uint64_t min_kb,
 	*out = v;
 	return true;
 }
+
