@@ -26,6 +26,7 @@ TEST_SUITE_DECL Suite *suite_decode(void);
 TEST_SUITE_DECL Suite *suite_transport(void);
 TEST_SUITE_DECL Suite *suite_pki(void);
 TEST_SUITE_DECL Suite *suite_ike(void);
+TEST_SUITE_DECL Suite *suite_events(void);
 TEST_SUITE_DECL Suite *suite_yaml(void);
 TEST_SUITE_DECL Suite *suite_timeline(void);
 TEST_SUITE_DECL Suite *suite_peer(void);
