@@ -1,66 +1,21 @@
 /* events: a received datagram's event outlives the answer it gets, when
  * that answer's event makes the timeline array grow (16, then 32, ...):
- * the received one sits at index 15, its answer at 16. Two engines over
- * the in-memory hub, on virtual time; the sanitizer build catches a use
+ * the received one sits at index 15, its answer at 16. The engine pair
+ * (tests/pair.h), on virtual time; the sanitizer build catches a use
  * of the moved event. */
 #include <stdio.h>
 #include <string.h>
 
-#include "core/addr.h"
 #include "ike/engine.h"
+#include "pair.h"
 #include "wire/msg.h"
 #include "tests.h"
-
-static const char events_psk[] = "ike-conform-psk";
 
 /* Main Mode and one Quick Mode without the commit bit: 6 + 3 events on
  * each side. */
 #define EVENTS_SETUP 9
 /* The received event that fills the first 16 places. */
 #define EVENTS_AT 15
-
-struct events_pair {
-	struct transport_hub *hub;
-	struct transport *ti, *tr;
-	struct netaddr ai, ar;
-	struct ike_config ci, cr;
-	struct ike_engine *ei, *er;
-};
-
-static struct netaddr events_addr(const char *s)
-{
-	struct netaddr a;
-	char err[128];
-	ck_assert_msg(netaddr_parse(s, 500, &a, err, sizeof(err)), "%s", err);
-	return a;
-}
-
-/* Two configs with the same proposals, on the hub. */
-static void events_pair_init(struct events_pair *p)
-{
-	char err[256];
-	memset(p, 0, sizeof(*p));
-	p->hub = transport_hub_new();
-	p->ai = events_addr("192.0.2.1:500");
-	p->ar = events_addr("192.0.2.2:500");
-	p->ti = transport_mem_new(p->hub, &p->ai, 4500, err, sizeof(err));
-	ck_assert_msg(p->ti, "%s", err);
-	p->tr = transport_mem_new(p->hub, &p->ar, 4500, err, sizeof(err));
-	ck_assert_msg(p->tr, "%s", err);
-	struct ike_config *cs[2] = { &p->ci, &p->cr };
-	for (int i = 0; i < 2; i++) {
-		struct ike_config *c = cs[i];
-		ike_config_init(c);
-		c->role = i == 0 ? IKE_INITIATOR : IKE_RESPONDER;
-		c->psk = CHUNK_FROM(events_psk, strlen(events_psk));
-		struct ike_p1_xform x;
-		ck_assert_msg(ike_p1_parse("aes128-sha1-modp2048", &x, err, sizeof(err)), "%s", err);
-		ike_config_add_p1(c, x);
-		struct ike_p2_xform y;
-		ck_assert_msg(ike_p2_parse("aes128-sha1", &y, err, sizeof(err)), "%s", err);
-		ike_config_add_p2(c, y);
-	}
-}
 
 /* The default script of a config with extra steps after it. */
 static size_t events_script(const struct ike_config *c, struct ike_step *st,
@@ -70,15 +25,6 @@ static size_t events_script(const struct ike_config *c, struct ike_step *st,
 	for (size_t i = 0; i < nextra; i++)
 		st[n++] = extra[i];
 	return n;
-}
-
-static void events_pair_free(struct events_pair *p)
-{
-	ike_engine_free(p->ei);
-	ike_engine_free(p->er);
-	transport_free(p->ti);
-	transport_free(p->tr);
-	transport_hub_free(p->hub);
 }
 
 /* Every datagram on one side's timeline once: no retransmission or
@@ -96,8 +42,8 @@ static void events_assert_clean(const struct ike_result *r)
  * responder's DPD at 15, the ack at 16. */
 START_TEST(test_events_dpd_in_silence)
 {
-	struct events_pair p;
-	events_pair_init(&p);
+	struct pair p;
+	pair_init(&p, "aes128-sha1-modp2048", "aes128-sha1");
 	struct ike_step si[IKE_MAX_STEPS], sr[IKE_MAX_STEPS];
 	const struct ike_step xi[] = {
 		{ .op = IKE_STEP_SEND, .kind = IKE_K_DPD },
@@ -114,10 +60,8 @@ START_TEST(test_events_dpd_in_silence)
 		{ .op = IKE_STEP_SEND, .kind = IKE_K_DPD },
 	};
 	size_t ni = events_script(&p.ci, si, xi, 7), nr = events_script(&p.cr, sr, xr, 2);
-	p.ei = ike_engine_new(&p.ci, p.ti, &p.ar, si, ni, "init");
-	p.er = ike_engine_new(&p.cr, p.tr, NULL, sr, nr, "resp");
-	struct ike_engine *e[2] = { p.ei, p.er };
-	ike_run(e, 2, p.hub, 0, 10000);
+	pair_start(&p, si, ni, sr, nr);
+	pair_run_until(&p, 10000);
 	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
 	ck_assert_msg(rr->finished && !rr->failed, "responder: %s", rr->error);
 	ck_assert(ri->failed);
@@ -143,7 +87,7 @@ START_TEST(test_events_dpd_in_silence)
 	ck_assert_int_eq(rr->event[EVENTS_AT].kind, IKE_K_DPD);
 	ck_assert_int_eq(rr->event[EVENTS_AT + 1].kind, IKE_K_DPD_ACK);
 	ck_assert(rr->event[EVENTS_AT].sent && !rr->event[EVENTS_AT + 1].sent);
-	events_pair_free(&p);
+	pair_free(&p);
 }
 END_TEST
 
@@ -153,8 +97,8 @@ END_TEST
  * setup put the rekey's qm1 at 14, its qm2 at 15, the qm3 at 16. */
 START_TEST(test_events_rekey_qm2)
 {
-	struct events_pair p;
-	events_pair_init(&p);
+	struct pair p;
+	pair_init(&p, "aes128-sha1-modp2048", "aes128-sha1");
 	p.ci.p2[0].life_sec = p.cr.p2[0].life_sec = 10;
 	p.ci.rekey_margin_ms = 3000;
 	struct ike_step si[IKE_MAX_STEPS], sr[IKE_MAX_STEPS];
@@ -166,12 +110,10 @@ START_TEST(test_events_rekey_qm2)
 		{ .op = IKE_STEP_SEND, .kind = IKE_K_NOTIFY, .notify = WIRE_N_REPLAY_STATUS },
 	};
 	size_t ni = events_script(&p.ci, si, xi, 5), nr = events_script(&p.cr, sr, NULL, 0);
-	p.ei = ike_engine_new(&p.ci, p.ti, &p.ar, si, ni, "init");
-	p.er = ike_engine_new(&p.cr, p.tr, NULL, sr, nr, "resp");
+	pair_start(&p, si, ni, sr, nr);
 	ike_engine_set_serve(p.ei, true);
 	ike_engine_set_serve(p.er, true);
-	struct ike_engine *e[2] = { p.ei, p.er };
-	ike_run(e, 2, p.hub, 0, 7500);
+	pair_run_until(&p, 7500);
 	const struct ike_result *ri = ike_engine_result(p.ei), *rr = ike_engine_result(p.er);
 	ck_assert_msg(ri->finished && !ri->failed, "initiator: %s", ri->error);
 	ck_assert_msg(rr->finished && !rr->failed, "responder: %s", rr->error);
@@ -191,7 +133,7 @@ START_TEST(test_events_rekey_qm2)
 	ck_assert_uint_eq(qm2->time_ms, 7000);
 	ck_assert_uint_eq(qm2->msgid, qm1->msgid);
 	ck_assert_str_eq(qm2->note, "rekey");
-	events_pair_free(&p);
+	pair_free(&p);
 }
 END_TEST
 
