@@ -66,7 +66,10 @@ MAIN_SRC := harness/main.c
 ifeq ($(TESTS),all)
 TEST_SRC := $(sort $(wildcard tests/*.c))
 else
-TEST_SRC := tests/check_main.c tests/pair.c $(TESTS:%=tests/test_%.c)
+# the engine-pair fixture, for the suites that use it
+PAIR_TESTS := ike events seeds timeline
+TEST_SRC := tests/check_main.c $(if $(filter $(PAIR_TESTS),$(TESTS)),tests/pair.c) \
+	$(TESTS:%=tests/test_%.c)
 PARTIAL := -DIKEC_PARTIAL_TESTS
 endif
 
