@@ -1243,6 +1243,119 @@ static bool espu_recv(struct espu_t *t, const struct ike_child *c, uint32_t seq)
 	       after.packets == before.packets + 1;
 }
 
+/* The data plane's world: a namespace with 10.1.0.1 on lo, a hub with
+ * our end and the peer's, the TUN-backed esp_user, a socket inside. */
+static void espu_setup(struct espu_t *t)
+{
+	char err[300];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->ns, sizeof(t->ns), "ikec-espu-%d", (int)getpid());
+	memset(t->key, 0x11, sizeof(t->key));
+	memset(t->ikey, 0x22, sizeof(t->ikey));
+	ck_assert_msg(netns_create(t->ns, err, sizeof(err)), "%s", err);
+	int st = -1;
+	char *const lo_up[] = { "ip", "link", "set", "lo", "up", NULL };
+	char *const addr[] = { "ip", "addr", "add", "10.1.0.1/32", "dev", "lo", NULL };
+	ck_assert_msg(netns_exec(t->ns, lo_up, NULL, 5000, NULL, &st, err, sizeof(err)) && st == 0, "%s", err);
+	ck_assert_msg(netns_exec(t->ns, addr, NULL, 5000, NULL, &st, err, sizeof(err)) && st == 0, "%s", err);
+	t->hub = transport_hub_new();
+	struct netaddr a, b;
+	ck_assert(netaddr_parse("192.0.2.1:500", 500, &a, err, sizeof(err)));
+	ck_assert(netaddr_parse("192.0.2.2:500", 500, &b, err, sizeof(err)));
+	t->ta = transport_mem_new(t->hub, &a, 4500, err, sizeof(err));
+	t->tb = transport_mem_new(t->hub, &b, 4500, err, sizeof(err));
+	ck_assert_msg(t->ta && t->tb, "%s", err);
+	t->peer = b;
+	t->peer.port = 4500;
+	t->u = esp_user_new(t->ns, "ikecu0", t->ta, err, sizeof(err));
+	ck_assert_msg(t->u, "%s", err);
+	struct netns_saved saved;
+	ck_assert(netns_enter(t->ns, &saved, err, sizeof(err)));
+	t->sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in from = { .sin_family = AF_INET };
+	inet_pton(AF_INET, "10.1.0.1", &from.sin_addr);
+	ck_assert_int_eq(bind(t->sock, (struct sockaddr *)&from, sizeof(from)), 0);
+	ck_assert(netns_leave(&saved, err, sizeof(err)));
+}
+
+/* One child, then a rekey: outbound moves, inbound takes both until the
+ * old one is deleted; the counters per SPI. */
+static void espu_rekey(struct espu_t *t, struct ike_child *ch)
+{
+	char err[300];
+	ch[0] = espu_child(t, 1);
+	ck_assert_int_eq(esp_user_sync(t->u, ch, 1, &t->peer, err, sizeof(err)), 1);
+	ck_assert_int_eq(esp_user_sync(t->u, ch, 1, &t->peer, err, sizeof(err)), 0);
+	ck_assert_uint_eq(espu_send(t), 0x2001);
+	ck_assert(espu_recv(t, &ch[0], 1));
+	/* rekeyed: outbound moves to the new child at once, the old one still
+	   takes what the peer had in flight */
+	ch[1] = espu_child(t, 2);
+	ck_assert_int_eq(esp_user_sync(t->u, ch, 2, &t->peer, err, sizeof(err)), 1);
+	ck_assert_uint_eq(espu_send(t), 0x2002);
+	ck_assert(espu_recv(t, &ch[0], 2));
+	ck_assert(espu_recv(t, &ch[1], 1));
+	/* the old one deleted: nothing more either way */
+	ch[0].deleted = true;
+	ck_assert_int_eq(esp_user_sync(t->u, ch, 2, &t->peer, err, sizeof(err)), 0);
+	bool live = true;
+	ck_assert(esp_user_child_state(t->u, ch[0].spi_in, &live) && !live);
+	ck_assert(esp_user_child_state(t->u, ch[1].spi_in, &live) && live);
+	ck_assert(!espu_recv(t, &ch[0], 3));
+	ck_assert_uint_eq(esp_user_retired(t->u), 1);
+	ck_assert_uint_eq(espu_send(t), 0x2002);
+	struct esp_counters in, out;
+	ck_assert(esp_user_counters_by_spi(t->u, ch[0].spi_in, &in, &out));
+	ck_assert_uint_eq(out.packets, 1);   /* only the one before the rekey */
+	ck_assert_uint_eq(in.packets, 2);
+	ck_assert(esp_user_counters_by_spi(t->u, ch[1].spi_in, &in, &out));
+	ck_assert_uint_eq(out.packets, 2);
+	ck_assert_uint_eq(in.packets, 1);
+}
+
+/* Expired children: nothing goes out, and one never installed. */
+static void espu_expired(struct espu_t *t, struct ike_child *ch)
+{
+	char err[300];
+	bool live = true;
+	/* the engine found the new one expired too: nothing goes out at all,
+	   counted, and an expired child the sync never saw is never installed */
+	ch[1].expired = true;
+	ch[2] = espu_child(t, 3);
+	ch[2].expired = true;
+	ck_assert_int_eq(esp_user_sync(t->u, ch, 3, &t->peer, err, sizeof(err)), 0);
+	ck_assert(!esp_user_child_state(t->u, ch[2].spi_in, &live));
+	ck_assert_uint_eq(espu_send(t), 0);
+	ck_assert_uint_eq(esp_user_retired(t->u), 2);
+}
+
+/* Endless rekeys: the table drops dead children. */
+static void espu_churn(struct espu_t *t, struct ike_child *ch)
+{
+	char err[300];
+	/* a long-lived peer rekeys forever: the table drops dead children */
+	for (unsigned n = 4; n < 24; n++) {
+		ch[0] = espu_child(t, n);
+		ck_assert_msg(esp_user_sync(t->u, ch, 1, &t->peer, err, sizeof(err)) == 1, "%u: %s", n,
+			      err);
+		ck_assert_uint_eq(espu_send(t), 0x2000 + n);
+		ch[0].deleted = true;
+		ck_assert_int_eq(esp_user_sync(t->u, ch, 1, &t->peer, err, sizeof(err)), 0);
+	}
+}
+
+/* Close the socket, free the data plane and the hub, remove the namespace. */
+static void espu_teardown(struct espu_t *t)
+{
+	char err[300];
+	close(t->sock);
+	esp_user_free(t->u);
+	transport_free(t->ta);
+	transport_free(t->tb);
+	transport_hub_free(t->hub);
+	ck_assert_msg(netns_remove(t->ns, err, sizeof(err)), "%s", err);
+}
+
 START_TEST(test_esp_user_sync)
 {
 	if (geteuid() != 0) {
@@ -1250,89 +1363,12 @@ START_TEST(test_esp_user_sync)
 		return;
 	}
 	struct espu_t t;
-	char err[300];
-	memset(&t, 0, sizeof(t));
-	snprintf(t.ns, sizeof(t.ns), "ikec-espu-%d", (int)getpid());
-	memset(t.key, 0x11, sizeof(t.key));
-	memset(t.ikey, 0x22, sizeof(t.ikey));
-	ck_assert_msg(netns_create(t.ns, err, sizeof(err)), "%s", err);
-	int st = -1;
-	char *const lo_up[] = { "ip", "link", "set", "lo", "up", NULL };
-	char *const addr[] = { "ip", "addr", "add", "10.1.0.1/32", "dev", "lo", NULL };
-	ck_assert_msg(netns_exec(t.ns, lo_up, NULL, 5000, NULL, &st, err, sizeof(err)) && st == 0, "%s", err);
-	ck_assert_msg(netns_exec(t.ns, addr, NULL, 5000, NULL, &st, err, sizeof(err)) && st == 0, "%s", err);
-	t.hub = transport_hub_new();
-	struct netaddr a, b;
-	ck_assert(netaddr_parse("192.0.2.1:500", 500, &a, err, sizeof(err)));
-	ck_assert(netaddr_parse("192.0.2.2:500", 500, &b, err, sizeof(err)));
-	t.ta = transport_mem_new(t.hub, &a, 4500, err, sizeof(err));
-	t.tb = transport_mem_new(t.hub, &b, 4500, err, sizeof(err));
-	ck_assert_msg(t.ta && t.tb, "%s", err);
-	t.peer = b;
-	t.peer.port = 4500;
-	t.u = esp_user_new(t.ns, "ikecu0", t.ta, err, sizeof(err));
-	ck_assert_msg(t.u, "%s", err);
-	struct netns_saved saved;
-	ck_assert(netns_enter(t.ns, &saved, err, sizeof(err)));
-	t.sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in from = { .sin_family = AF_INET };
-	inet_pton(AF_INET, "10.1.0.1", &from.sin_addr);
-	ck_assert_int_eq(bind(t.sock, (struct sockaddr *)&from, sizeof(from)), 0);
-	ck_assert(netns_leave(&saved, err, sizeof(err)));
-
+	espu_setup(&t);
 	struct ike_child ch[20];
-	ch[0] = espu_child(&t, 1);
-	ck_assert_int_eq(esp_user_sync(t.u, ch, 1, &t.peer, err, sizeof(err)), 1);
-	ck_assert_int_eq(esp_user_sync(t.u, ch, 1, &t.peer, err, sizeof(err)), 0);
-	ck_assert_uint_eq(espu_send(&t), 0x2001);
-	ck_assert(espu_recv(&t, &ch[0], 1));
-	/* rekeyed: outbound moves to the new child at once, the old one still
-	   takes what the peer had in flight */
-	ch[1] = espu_child(&t, 2);
-	ck_assert_int_eq(esp_user_sync(t.u, ch, 2, &t.peer, err, sizeof(err)), 1);
-	ck_assert_uint_eq(espu_send(&t), 0x2002);
-	ck_assert(espu_recv(&t, &ch[0], 2));
-	ck_assert(espu_recv(&t, &ch[1], 1));
-	/* the old one deleted: nothing more either way */
-	ch[0].deleted = true;
-	ck_assert_int_eq(esp_user_sync(t.u, ch, 2, &t.peer, err, sizeof(err)), 0);
-	bool live = true;
-	ck_assert(esp_user_child_state(t.u, ch[0].spi_in, &live) && !live);
-	ck_assert(esp_user_child_state(t.u, ch[1].spi_in, &live) && live);
-	ck_assert(!espu_recv(&t, &ch[0], 3));
-	ck_assert_uint_eq(esp_user_retired(t.u), 1);
-	ck_assert_uint_eq(espu_send(&t), 0x2002);
-	struct esp_counters in, out;
-	ck_assert(esp_user_counters_by_spi(t.u, ch[0].spi_in, &in, &out));
-	ck_assert_uint_eq(out.packets, 1);   /* only the one before the rekey */
-	ck_assert_uint_eq(in.packets, 2);
-	ck_assert(esp_user_counters_by_spi(t.u, ch[1].spi_in, &in, &out));
-	ck_assert_uint_eq(out.packets, 2);
-	ck_assert_uint_eq(in.packets, 1);
-	/* the engine found the new one expired too: nothing goes out at all,
-	   counted, and an expired child the sync never saw is never installed */
-	ch[1].expired = true;
-	ch[2] = espu_child(&t, 3);
-	ch[2].expired = true;
-	ck_assert_int_eq(esp_user_sync(t.u, ch, 3, &t.peer, err, sizeof(err)), 0);
-	ck_assert(!esp_user_child_state(t.u, ch[2].spi_in, &live));
-	ck_assert_uint_eq(espu_send(&t), 0);
-	ck_assert_uint_eq(esp_user_retired(t.u), 2);
-	/* a long-lived peer rekeys forever: the table drops dead children */
-	for (unsigned n = 4; n < 24; n++) {
-		ch[0] = espu_child(&t, n);
-		ck_assert_msg(esp_user_sync(t.u, ch, 1, &t.peer, err, sizeof(err)) == 1, "%u: %s", n,
-			      err);
-		ck_assert_uint_eq(espu_send(&t), 0x2000 + n);
-		ch[0].deleted = true;
-		ck_assert_int_eq(esp_user_sync(t.u, ch, 1, &t.peer, err, sizeof(err)), 0);
-	}
-	close(t.sock);
-	esp_user_free(t.u);
-	transport_free(t.ta);
-	transport_free(t.tb);
-	transport_hub_free(t.hub);
-	ck_assert_msg(netns_remove(t.ns, err, sizeof(err)), "%s", err);
+	espu_rekey(&t, ch);
+	espu_expired(&t, ch);
+	espu_churn(&t, ch);
+	espu_teardown(&t);
 }
 END_TEST
 
