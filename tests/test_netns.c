@@ -293,22 +293,11 @@ static void netns_test_root_clean(void)
 	if_freenameindex(ifs);
 }
 
-START_TEST(test_netns_topology)
+/* The topology's namespaces: the roles it has and no others, each named
+ * prefix-runid-tag, mounted and listed. */
+static void netns_test_expect_roles(const struct netns_topo *t, enum netns_topology kind,
+				    const char *prefix)
 {
-	enum netns_topology kind = (enum netns_topology)_i;
-	char skipname[64];
-	snprintf(skipname, sizeof(skipname), "netns topology %s", netns_topology_name(kind));
-	NETNS_TEST_NEEDS_ROOT(skipname);
-	const char *prefix = netns_test_prefix('t');
-	char err[512];
-	struct timespec t0, t1, t2, t3;
-
-	netns_test_root_clean();
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	struct netns_topo *t = netns_topo_new(kind, prefix, err, sizeof(err));
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ck_assert_msg(t, "%s", err);
-
 	unsigned expect = 2 + t->harness_nat + t->peer_nat;
 	ck_assert_uint_eq(netns_test_count(prefix), expect);
 	for (int r = 0; r < NETNS_ROLE_COUNT; r++) {
@@ -327,8 +316,11 @@ START_TEST(test_netns_topology)
 		ck_assert_msg(netns_exists(ns), "%s not mounted", ns);
 		ck_assert_msg(netns_test_listed(ns), "%s not in ip netns list", ns);
 	}
-	netns_test_root_clean();
+}
 
+/* UDP both ways between harness and peer, through any NAT boxes. */
+static void netns_test_traffic(const struct netns_topo *t)
+{
 	const char *hns = netns_topo_ns(t, NETNS_ROLE_HARNESS);
 	const char *pns = netns_topo_ns(t, NETNS_ROLE_PEER);
 	int h500 = netns_test_udp(hns, &t->harness_ike, 500);
@@ -346,8 +338,12 @@ START_TEST(test_netns_topology)
 	close(p500);
 	close(h4500);
 	close(p4500);
+}
 
-	/* The NAT boxes hold conntrack entries, and a flush empties them. */
+/* The NAT boxes hold conntrack entries, and a flush empties them. */
+static void netns_test_conntrack(const struct netns_topo *t)
+{
+	char err[512];
 	for (int r = NETNS_ROLE_NAT_HARNESS; r <= NETNS_ROLE_NAT_PEER; r++) {
 		const char *box = netns_topo_ns(t, (enum netns_role)r);
 		if (!box)
@@ -358,6 +354,28 @@ START_TEST(test_netns_topology)
 		n = netns_conntrack_count(box, err, sizeof(err));
 		ck_assert_msg(n == 0, "%s: %ld conntrack entries after a flush", box, n);
 	}
+}
+
+START_TEST(test_netns_topology)
+{
+	enum netns_topology kind = (enum netns_topology)_i;
+	char skipname[64];
+	snprintf(skipname, sizeof(skipname), "netns topology %s", netns_topology_name(kind));
+	NETNS_TEST_NEEDS_ROOT(skipname);
+	const char *prefix = netns_test_prefix('t');
+	char err[512];
+	struct timespec t0, t1, t2, t3;
+
+	netns_test_root_clean();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct netns_topo *t = netns_topo_new(kind, prefix, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_msg(t, "%s", err);
+
+	netns_test_expect_roles(t, kind, prefix);
+	netns_test_root_clean();
+	netns_test_traffic(t);
+	netns_test_conntrack(t);
 
 	char names[NETNS_ROLE_COUNT][NETNS_NAME_MAX];
 	memcpy(names, t->ns, sizeof(names));
