@@ -537,16 +537,13 @@ static ino_t netns_test_self_ino(void)
 	return st.st_ino;
 }
 
-START_TEST(test_netns_exec)
+/* netns_exec: stdin in, stdout and stderr out, the exit status; only
+ * a down lo inside; big unread input; a missing program, a timeout, a
+ * missing namespace. */
+static void netns_test_exec_io(const char *name)
 {
-	NETNS_TEST_NEEDS_ROOT("netns exec");
-	char err[512], name[NETNS_NAME_MAX], *out = NULL;
+	char err[512], *out = NULL;
 	int status;
-	snprintf(name, sizeof(name), "%s-x", netns_test_prefix('e'));
-	ck_assert_msg(netns_create(name, err, sizeof(err)), "%s", err);
-	ck_assert(!netns_create(name, err, sizeof(err)));
-	ck_assert_msg(strstr(err, name), "%s", err);
-
 	/* stdin in, stdout and stderr out, the exit status. */
 	char *sh[] = { "sh", "-c", "cat; echo oops >&2; exit 3", NULL };
 	ck_assert_msg(netns_exec(name, sh, "ruleset\n", 2000, &out, &status, err, sizeof(err)),
@@ -584,8 +581,13 @@ START_TEST(test_netns_exec)
 	ck_assert_msg(strstr(err, "killed after 100 ms") && strstr(err, name), "%s", err);
 	ck_assert(!netns_exec("ikect-no-such-ns", tr, NULL, 100, NULL, &status, err, sizeof(err)));
 	ck_assert_msg(strstr(err, "ikect-no-such-ns"), "%s", err);
+}
 
-	/* A sysctl written inside stays inside. */
+/* A sysctl written inside stays inside. */
+static void netns_test_sysctl(const char *name)
+{
+	char err[512], *out = NULL;
+	int status;
 	char *rd[] = { "cat", "/proc/sys/net/ipv4/ip_forward", NULL };
 	FILE *f = fopen("/proc/sys/net/ipv4/ip_forward", "r");
 	int root_before = f ? fgetc(f) : -1;
@@ -600,8 +602,13 @@ START_TEST(test_netns_exec)
 	ck_assert_int_eq(fgetc(f), root_before);
 	fclose(f);
 	ck_assert(!netns_sysctl(name, "../../etc/passwd", "1", err, sizeof(err)));
+}
 
-	/* enter and leave switch this thread and back. */
+/* enter and leave switch this thread and back; bad rulesets are
+ * reported with nft's words; iproute2 sees the namespace as its own. */
+static void netns_test_switch(const char *name)
+{
+	char err[512];
 	struct netns_saved saved;
 	ino_t before = netns_test_self_ino();
 	ck_assert_msg(netns_enter(name, &saved, err, sizeof(err)), "%s", err);
@@ -620,8 +627,13 @@ START_TEST(test_netns_exec)
 	char cmd[256];
 	snprintf(cmd, sizeof(cmd), "ip netns exec %s ip -o link show lo >/dev/null 2>&1", name);
 	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+}
 
-	/* spawn: output to a log, the exit status to us. */
+/* spawn: output to a log, the exit status to us. */
+static void netns_test_spawn(const char *name)
+{
+	char err[512];
+	char *nope[] = { "/nonexistent/ike-conform-test", NULL };
 	char logpath[] = "/tmp/ikect-spawn-XXXXXX";
 	int lfd = mkstemp(logpath);
 	ck_assert(lfd >= 0);
@@ -639,9 +651,15 @@ START_TEST(test_netns_exec)
 	ck_assert_str_eq(logbuf, "spawned\n");
 	ck_assert(!netns_spawn(name, nope, NULL, &pid, err, sizeof(err)));
 	ck_assert_msg(strstr(err, "exec /nonexistent/ike-conform-test"), "%s", err);
+}
 
-	/* Processes that ignore SIGTERM get SIGKILL after the grace time;
-	 * the sleep inherits the ignored SIGTERM. */
+/* Processes that ignore SIGTERM get SIGKILL after the grace time;
+ * the sleep inherits the ignored SIGTERM. */
+static void netns_test_stubborn(const char *name)
+{
+	char err[512];
+	pid_t pid;
+	int ws;
 	char *stubborn[] = { "sh", "-c", "trap '' TERM; sleep 100 & wait", NULL };
 	ck_assert_msg(netns_spawn(name, stubborn, NULL, &pid, err, sizeof(err)), "%s", err);
 	for (int i = 0; i < 500 && netns_count_procs(name, err, sizeof(err)) < 2; i++)
@@ -650,6 +668,24 @@ START_TEST(test_netns_exec)
 	ck_assert_int_eq(netns_kill_procs(name, 50, err, sizeof(err)), 2);
 	ck_assert(waitpid(pid, &ws, 0) == pid);
 	ck_assert_msg(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL, "status %#x", ws);
+}
+
+START_TEST(test_netns_exec)
+{
+	NETNS_TEST_NEEDS_ROOT("netns exec");
+	char err[512], name[NETNS_NAME_MAX];
+	pid_t pid;
+	int ws;
+	snprintf(name, sizeof(name), "%s-x", netns_test_prefix('e'));
+	ck_assert_msg(netns_create(name, err, sizeof(err)), "%s", err);
+	ck_assert(!netns_create(name, err, sizeof(err)));
+	ck_assert_msg(strstr(err, name), "%s", err);
+
+	netns_test_exec_io(name);
+	netns_test_sysctl(name);
+	netns_test_switch(name);
+	netns_test_spawn(name);
+	netns_test_stubborn(name);
 
 	/* Removing a namespace ends what runs in it. */
 	char *sleep100[] = { "sleep", "100", NULL };
