@@ -198,6 +198,97 @@ enum test_run_tweak {
 	TW_KA_NO_CAPTURE, TW_REKEY_OK, TW_REKEY_LOST, TW_NO_HOLD, TW_REMAP_OK, TW_REMAP_LOST,
 };
 
+/* The NAT-T tweaks: a NAT at the harness (forced, faked by the peer,
+ * lost, never floated, plain ESP, a late float). */
+static void test_run_tweak_nat(struct case_result *r, enum test_run_tweak t)
+{
+	r->natt_version = IKE_NATT_RFC3947;
+	r->nat_local = r->floated = r->natd_rx = true;
+	r->float_kind = t == TW_LATE_FLOAT ? IKE_K_QM1 : IKE_K_MM5;
+	r->view.nat_known = r->view.nat_remote = true;
+	r->view.local_port = IKE_NATT_PORT;
+	r->child.xf.encap = IKE_ENCAP_UDP_TUNNEL;
+	r->view.child.encap = true;
+	/* a peer that claims a NAT of its own is seen behind one */
+	r->nat_peer = t == TW_NAT_HARNESS_FORCED || t == TW_NAT_PEER_FAKES;
+	r->peer_forced = t == TW_NAT_HARNESS_FORCED;
+	r->view.nat_fake = t == TW_NAT_PEER_FAKES;
+	if (t == TW_NAT_LOST)
+		r->view.nat_remote = false;
+	if (t == TW_NO_FLOAT) {
+		r->floated = false;
+		r->peer_port = 500;
+	}
+	if (t == TW_PLAIN_ESP)
+		r->view.child.encap = false;
+}
+
+/* The keepalive tweaks: on time, too slow, the peer's too, not captured. */
+static void test_run_tweak_keepalives(struct case_result *r, enum test_run_tweak t)
+{
+	r->rekey.ran = r->rekey.ok = true;
+	r->rekey.ka_captured = t != TW_KA_NO_CAPTURE;
+	r->rekey.ka_from_harness = t == TW_KA_SLOW ? 2 : 4;
+	r->rekey.ka_gap_min[0] = 990;
+	r->rekey.ka_gap_max[0] = t == TW_KA_SLOW ? 2500 : 1010;
+	r->rekey.ka_from_peer = t == TW_KA_PEER_TOO ? 1 : 0;
+}
+
+/* The remap tweaks: traffic back after the NAT moved, or lost. */
+static void test_run_tweak_remap(struct case_result *r, enum test_run_tweak t)
+{
+	r->rekey.ran = r->rekey.remapped = r->rekey.dpd_acked = true;
+	r->rekey.pings_after_remap = 20;
+	r->rekey.lost_after_remap = t == TW_REMAP_OK ? 0 : 20;
+	r->rekey.peer_port_before = 4500;
+	r->rekey.peer_port_after = 10771;
+}
+
+/* The rekey tweaks: the new child up, or the rekey failed. */
+static void test_run_tweak_rekey(struct case_result *r, enum test_run_tweak t)
+{
+	r->rekey.ran = true;
+	r->rekey.ok = t == TW_REKEY_OK;
+	r->rekey.new_spi_in = 0x1234;
+	snprintf(r->rekey.why, sizeof(r->rekey.why), "%s: 2 children",
+		 t == TW_REKEY_OK ? "ok" : "failed");
+}
+
+/* The NAT-OA tweaks: the peer's NAT-OA as ours, or none from it. */
+static void test_run_tweak_natoa(struct case_result *r, enum test_run_tweak t)
+{
+	r->child.natoa_r_set = true;
+	r->view.child.natoa_known = true;
+	r->view.child.natoa = t == TW_NATOA;
+}
+
+/* No NAT at the harness, but the peer sees one (the sides differ). */
+static void test_run_tweak_sides(struct case_result *r)
+{
+	r->natt_version = IKE_NATT_RFC3947;
+	r->view.nat_known = r->view.nat_remote = true;
+	r->view.local_port = 500;
+}
+
+/* The lifetime tweaks: ours or the peer's differ, the peer's own read a
+ * second late, a RESPONDER-LIFETIME notify. */
+static void test_run_tweak_lifetimes(struct case_result *r, enum test_run_tweak t)
+{
+	if (t == TW_LIFE_OURS)
+		r->p1.life_sec = 28800;
+	if (t == TW_LIFE_PEER)
+		r->view.life_sec = 28800;
+	if (t == TW_CHILD_LIFE_PEER)
+		r->view.child.life_sec = 3960;
+	if (t == TW_PEER_OWN_LIFE) {  /* read a second late: within the 2 s allowed */
+		r->view.life_sec = 7199;
+		r->view.child.life_sec = 601;
+	}
+	if (t == TW_RESP_LIFE)
+		r->notify_rx[r->nnotify_rx++] = WIRE_N_RESPONDER_LIFETIME;
+}
+
+/* A case's result changed the way the judge table asks for. */
 static void test_run_tweak(struct case_result *r, enum test_run_tweak t)
 {
 	switch (t) {
@@ -231,15 +322,12 @@ static void test_run_tweak(struct case_result *r, enum test_run_tweak t)
 		break;
 	case TW_WRONG_GROUP: r->p1.group = 5; break;
 	case TW_WRONG_ESP: r->child.xf.keylen = 256; break;
-	case TW_LIFE_OURS: r->p1.life_sec = 28800; break;
-	case TW_LIFE_PEER: r->view.life_sec = 28800; break;
-	case TW_CHILD_LIFE_PEER: r->view.child.life_sec = 3960; break;
-	case TW_PEER_OWN_LIFE:  /* read a second late: within the 2 s allowed */
-		r->view.life_sec = 7199;
-		r->view.child.life_sec = 601;
-		break;
+	case TW_LIFE_OURS:
+	case TW_LIFE_PEER:
+	case TW_CHILD_LIFE_PEER:
+	case TW_PEER_OWN_LIFE:
 	case TW_RESP_LIFE:
-		r->notify_rx[r->nnotify_rx++] = WIRE_N_RESPONDER_LIFETIME;
+		test_run_tweak_lifetimes(r, t);
 		break;
 	case TW_NAT_HARNESS:
 	case TW_NAT_HARNESS_FORCED:
@@ -248,65 +336,30 @@ static void test_run_tweak(struct case_result *r, enum test_run_tweak t)
 	case TW_NO_FLOAT:
 	case TW_PLAIN_ESP:
 	case TW_LATE_FLOAT:
-		r->natt_version = IKE_NATT_RFC3947;
-		r->nat_local = r->floated = r->natd_rx = true;
-		r->float_kind = t == TW_LATE_FLOAT ? IKE_K_QM1 : IKE_K_MM5;
-		r->view.nat_known = r->view.nat_remote = true;
-		r->view.local_port = IKE_NATT_PORT;
-		r->child.xf.encap = IKE_ENCAP_UDP_TUNNEL;
-		r->view.child.encap = true;
-		/* a peer that claims a NAT of its own is seen behind one */
-		r->nat_peer = t == TW_NAT_HARNESS_FORCED || t == TW_NAT_PEER_FAKES;
-		r->peer_forced = t == TW_NAT_HARNESS_FORCED;
-		r->view.nat_fake = t == TW_NAT_PEER_FAKES;
-		if (t == TW_NAT_LOST)
-			r->view.nat_remote = false;
-		if (t == TW_NO_FLOAT) {
-			r->floated = false;
-			r->peer_port = 500;
-		}
-		if (t == TW_PLAIN_ESP)
-			r->view.child.encap = false;
+		test_run_tweak_nat(r, t);
 		break;
 	case TW_NATOA:
 	case TW_NATOA_PEER_NONE:
-		r->child.natoa_r_set = true;
-		r->view.child.natoa_known = true;
-		r->view.child.natoa = t == TW_NATOA;
+		test_run_tweak_natoa(r, t);
 		break;
 	case TW_KA_OK:
 	case TW_KA_SLOW:
 	case TW_KA_PEER_TOO:
 	case TW_KA_NO_CAPTURE:
-		r->rekey.ran = r->rekey.ok = true;
-		r->rekey.ka_captured = t != TW_KA_NO_CAPTURE;
-		r->rekey.ka_from_harness = t == TW_KA_SLOW ? 2 : 4;
-		r->rekey.ka_gap_min[0] = 990;
-		r->rekey.ka_gap_max[0] = t == TW_KA_SLOW ? 2500 : 1010;
-		r->rekey.ka_from_peer = t == TW_KA_PEER_TOO ? 1 : 0;
+		test_run_tweak_keepalives(r, t);
 		break;
 	case TW_REKEY_OK:
 	case TW_REKEY_LOST:
-		r->rekey.ran = true;
-		r->rekey.ok = t == TW_REKEY_OK;
-		r->rekey.new_spi_in = 0x1234;
-		snprintf(r->rekey.why, sizeof(r->rekey.why), "%s: 2 children",
-			 t == TW_REKEY_OK ? "ok" : "failed");
+		test_run_tweak_rekey(r, t);
 		break;
 	case TW_NO_HOLD:
 		break;
 	case TW_REMAP_OK:
 	case TW_REMAP_LOST:
-		r->rekey.ran = r->rekey.remapped = r->rekey.dpd_acked = true;
-		r->rekey.pings_after_remap = 20;
-		r->rekey.lost_after_remap = t == TW_REMAP_OK ? 0 : 20;
-		r->rekey.peer_port_before = 4500;
-		r->rekey.peer_port_after = 10771;
+		test_run_tweak_remap(r, t);
 		break;
 	case TW_SIDES:
-		r->natt_version = IKE_NATT_RFC3947;
-		r->view.nat_known = r->view.nat_remote = true;
-		r->view.local_port = 500;
+		test_run_tweak_sides(r);
 		break;
 	case TW_LOOPS:
 		r->loops = true;
