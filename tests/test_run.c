@@ -368,71 +368,74 @@ static void test_run_tweak(struct case_result *r, enum test_run_tweak t)
 	}
 }
 
+/* The judge table: a case, a tweak of its result, the verdict wanted. */
+static const struct test_run_judge_row {
+	const char *id;
+	bool init;
+	enum test_run_tweak tweak;
+	enum run_status want;
+	const char *what;         /* the failed check */
+	const char *seen;         /* part of what the verdict says it saw */
+} test_run_judge_rows[] = {
+	{ "t@strongswan/g14", true, TW_NONE, RUN_PASS, "", "" },
+	{ "t@strongswan/g14", true, TW_NOT_ESTABLISHED, RUN_FAIL, "established", "no IKE SA" },
+	{ "t@strongswan/g14", true, TW_DISAGREE, RUN_FAIL, "cross-check", "group 14 vs 2" },
+	{ "t@strongswan/g14", true, TW_NO_TRAFFIC, RUN_FAIL, "traffic", "0 of 3" },
+	{ "t@strongswan/g14", true, TW_LOOPS, RUN_FAIL, "peer loops", "9 IKE/CHILD" },
+	{ "t@self/refused", true, TW_NPC_RX, RUN_PASS, "", "" },
+	/* an initiator's refusal must come from the peer */
+	{ "t@self/refused", true, TW_NPC_TX, RUN_FAIL, "notify", "received none, sent NO-PROPOSAL-CHOSEN" },
+	{ "t@self/refused", false, TW_NPC_TX, RUN_PASS, "", "" },
+	{ "t@self/refused", true, TW_OTHER_NOTIFY, RUN_FAIL, "notify", "INVALID-PAYLOAD-TYPE" },
+	{ "t@self/refused", true, TW_NONE, RUN_FAIL, "notify", "sent none; established" },
+	{ "t@self/quiet", false, TW_SILENT, RUN_PASS, "", "" },
+	{ "t@self/quiet", false, TW_OTHER_NOTIFY, RUN_FAIL, "silence", "INVALID-PAYLOAD-TYPE" },
+	{ "t@self/exact", true, TW_NONE, RUN_PASS, "", "" },
+	{ "t@self/exact", true, TW_WRONG_GROUP, RUN_FAIL, "proposal", "aes256-sha256-modp1536" },
+	{ "t@self/exact", true, TW_WRONG_ESP, RUN_FAIL, "esp", "aes256-sha1" },
+	{ "t@self/exact", true, TW_LIFE_OURS, RUN_FAIL, "lifetime", "28800s in the harness" },
+	{ "t@self/exact", true, TW_LIFE_PEER, RUN_FAIL, "lifetime", "28800s installed by the peer" },
+	{ "t@self/exact", true, TW_CHILD_LIFE_PEER, RUN_FAIL, "child_lifetime", "3960s installed" },
+	/* the peer installs its own lifetimes: stated, then judged */
+	{ "t@strongswan/peer-own-life", true, TW_PEER_OWN_LIFE, RUN_PASS, "", "" },
+	{ "t@strongswan/peer-own-life", true, TW_NONE, RUN_FAIL, "peer_lifetime",
+	  "3600s installed by the peer, 7200s expected" },
+	{ "t@self/unnotified", true, TW_RESP_LIFE, RUN_FAIL, "responder_lifetime",
+	  "one (received RESPONDER-LIFETIME" },
+	{ "t@self/notified", true, TW_RESP_LIFE, RUN_PASS, "", "" },
+	{ "t@self/notified", true, TW_NONE, RUN_FAIL, "responder_lifetime", "none" },
+	/* NAT-T: both sides' findings, the float, ESP in UDP */
+	{ "t@self/natted", true, TW_NAT_HARNESS, RUN_PASS, "", "" },
+	{ "t@self/natted", true, TW_NAT_HARNESS_FORCED, RUN_PASS, "", "" },
+	{ "t@self/natted", true, TW_NAT_PEER_FAKES, RUN_PASS, "", "" },
+	{ "t@self/natted", true, TW_NONE, RUN_FAIL, "nat", "no NAT-T version agreed" },
+	{ "t@self/natted", true, TW_NAT_LOST, RUN_FAIL, "nat", "none behind a NAT by the peer's view" },
+	{ "t@self/natted", true, TW_NO_FLOAT, RUN_FAIL, "floated", "did not float (sends to port 500)" },
+	{ "t@self/natted", true, TW_PLAIN_ESP, RUN_FAIL, "encap", "the peer's plain" },
+	{ "t@self/natted", true, TW_LATE_FLOAT, RUN_FAIL, "floated", "the first message on port 4500 was qm1" },
+	{ "t@self/sides", true, TW_SIDES, RUN_PASS, "", "" },
+	{ "t@self/oa", true, TW_NATOA, RUN_PASS, "", "" },
+	/* the hold: keepalives counted and timed, the rekey, the remap */
+	{ "t@self/held", true, TW_KA_OK, RUN_PASS, "", "" },
+	{ "t@self/held", true, TW_KA_SLOW, RUN_FAIL, "keepalives", "2 from the harness (gaps 990-2500 ms)" },
+	{ "t@self/held", true, TW_KA_PEER_TOO, RUN_FAIL, "keepalives", "1 from the peer" },
+	{ "t@self/held", true, TW_KA_NO_CAPTURE, RUN_FAIL, "keepalives", "no capture" },
+	{ "t@self/held", true, TW_NO_HOLD, RUN_FAIL, "hold", "no hold ran" },
+	{ "t@self/rekeyed", true, TW_REKEY_OK, RUN_PASS, "", "" },
+	{ "t@self/rekeyed", true, TW_REKEY_LOST, RUN_FAIL, "rekey", "failed: 2 children" },
+	{ "t@self/remapped", true, TW_REMAP_OK, RUN_PASS, "", "" },
+	{ "t@self/remapped", true, TW_REMAP_LOST, RUN_FAIL, "remap", "20 of 20 pings lost" },
+	{ "t@self/oa", true, TW_NATOA_PEER_NONE, RUN_FAIL, "natoa", "the harness received one, the peer did not" },
+	{ "t@self/oa", true, TW_NONE, RUN_FAIL, "natoa", "the harness did not receive one" },
+	{ "t@self/sides", true, TW_NAT_HARNESS, RUN_FAIL, "nat", "the harness found harness" },
+};
+
 START_TEST(test_run_judge_table)
 {
 	struct run_plan p;
 	test_run_load(&p);
-	static const struct {
-		const char *id;
-		bool init;
-		enum test_run_tweak tweak;
-		enum run_status want;
-		const char *what;         /* the failed check */
-		const char *seen;         /* part of what the verdict says it saw */
-	} rows[] = {
-		{ "t@strongswan/g14", true, TW_NONE, RUN_PASS, "", "" },
-		{ "t@strongswan/g14", true, TW_NOT_ESTABLISHED, RUN_FAIL, "established", "no IKE SA" },
-		{ "t@strongswan/g14", true, TW_DISAGREE, RUN_FAIL, "cross-check", "group 14 vs 2" },
-		{ "t@strongswan/g14", true, TW_NO_TRAFFIC, RUN_FAIL, "traffic", "0 of 3" },
-		{ "t@strongswan/g14", true, TW_LOOPS, RUN_FAIL, "peer loops", "9 IKE/CHILD" },
-		{ "t@self/refused", true, TW_NPC_RX, RUN_PASS, "", "" },
-		/* an initiator's refusal must come from the peer */
-		{ "t@self/refused", true, TW_NPC_TX, RUN_FAIL, "notify", "received none, sent NO-PROPOSAL-CHOSEN" },
-		{ "t@self/refused", false, TW_NPC_TX, RUN_PASS, "", "" },
-		{ "t@self/refused", true, TW_OTHER_NOTIFY, RUN_FAIL, "notify", "INVALID-PAYLOAD-TYPE" },
-		{ "t@self/refused", true, TW_NONE, RUN_FAIL, "notify", "sent none; established" },
-		{ "t@self/quiet", false, TW_SILENT, RUN_PASS, "", "" },
-		{ "t@self/quiet", false, TW_OTHER_NOTIFY, RUN_FAIL, "silence", "INVALID-PAYLOAD-TYPE" },
-		{ "t@self/exact", true, TW_NONE, RUN_PASS, "", "" },
-		{ "t@self/exact", true, TW_WRONG_GROUP, RUN_FAIL, "proposal", "aes256-sha256-modp1536" },
-		{ "t@self/exact", true, TW_WRONG_ESP, RUN_FAIL, "esp", "aes256-sha1" },
-		{ "t@self/exact", true, TW_LIFE_OURS, RUN_FAIL, "lifetime", "28800s in the harness" },
-		{ "t@self/exact", true, TW_LIFE_PEER, RUN_FAIL, "lifetime", "28800s installed by the peer" },
-		{ "t@self/exact", true, TW_CHILD_LIFE_PEER, RUN_FAIL, "child_lifetime", "3960s installed" },
-		/* the peer installs its own lifetimes: stated, then judged */
-		{ "t@strongswan/peer-own-life", true, TW_PEER_OWN_LIFE, RUN_PASS, "", "" },
-		{ "t@strongswan/peer-own-life", true, TW_NONE, RUN_FAIL, "peer_lifetime",
-		  "3600s installed by the peer, 7200s expected" },
-		{ "t@self/unnotified", true, TW_RESP_LIFE, RUN_FAIL, "responder_lifetime",
-		  "one (received RESPONDER-LIFETIME" },
-		{ "t@self/notified", true, TW_RESP_LIFE, RUN_PASS, "", "" },
-		{ "t@self/notified", true, TW_NONE, RUN_FAIL, "responder_lifetime", "none" },
-		/* NAT-T: both sides' findings, the float, ESP in UDP */
-		{ "t@self/natted", true, TW_NAT_HARNESS, RUN_PASS, "", "" },
-		{ "t@self/natted", true, TW_NAT_HARNESS_FORCED, RUN_PASS, "", "" },
-		{ "t@self/natted", true, TW_NAT_PEER_FAKES, RUN_PASS, "", "" },
-		{ "t@self/natted", true, TW_NONE, RUN_FAIL, "nat", "no NAT-T version agreed" },
-		{ "t@self/natted", true, TW_NAT_LOST, RUN_FAIL, "nat", "none behind a NAT by the peer's view" },
-		{ "t@self/natted", true, TW_NO_FLOAT, RUN_FAIL, "floated", "did not float (sends to port 500)" },
-		{ "t@self/natted", true, TW_PLAIN_ESP, RUN_FAIL, "encap", "the peer's plain" },
-		{ "t@self/natted", true, TW_LATE_FLOAT, RUN_FAIL, "floated", "the first message on port 4500 was qm1" },
-		{ "t@self/sides", true, TW_SIDES, RUN_PASS, "", "" },
-		{ "t@self/oa", true, TW_NATOA, RUN_PASS, "", "" },
-		/* the hold: keepalives counted and timed, the rekey, the remap */
-		{ "t@self/held", true, TW_KA_OK, RUN_PASS, "", "" },
-		{ "t@self/held", true, TW_KA_SLOW, RUN_FAIL, "keepalives", "2 from the harness (gaps 990-2500 ms)" },
-		{ "t@self/held", true, TW_KA_PEER_TOO, RUN_FAIL, "keepalives", "1 from the peer" },
-		{ "t@self/held", true, TW_KA_NO_CAPTURE, RUN_FAIL, "keepalives", "no capture" },
-		{ "t@self/held", true, TW_NO_HOLD, RUN_FAIL, "hold", "no hold ran" },
-		{ "t@self/rekeyed", true, TW_REKEY_OK, RUN_PASS, "", "" },
-		{ "t@self/rekeyed", true, TW_REKEY_LOST, RUN_FAIL, "rekey", "failed: 2 children" },
-		{ "t@self/remapped", true, TW_REMAP_OK, RUN_PASS, "", "" },
-		{ "t@self/remapped", true, TW_REMAP_LOST, RUN_FAIL, "remap", "20 of 20 pings lost" },
-		{ "t@self/oa", true, TW_NATOA_PEER_NONE, RUN_FAIL, "natoa", "the harness received one, the peer did not" },
-		{ "t@self/oa", true, TW_NONE, RUN_FAIL, "natoa", "the harness did not receive one" },
-		{ "t@self/sides", true, TW_NAT_HARNESS, RUN_FAIL, "nat", "the harness found harness" },
-	};
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	const struct test_run_judge_row *rows = test_run_judge_rows;
+	for (size_t i = 0; i < sizeof(test_run_judge_rows) / sizeof(test_run_judge_rows[0]); i++) {
 		const struct suite_case *c = test_run_item(&p, rows[i].id)->c;
 		struct case_result *r = calloc(1, sizeof(*r));
 		struct run_verdict *v = calloc(1, sizeof(*v));
