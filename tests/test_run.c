@@ -541,21 +541,15 @@ END_TEST
 
 /* A malformed case: the catalog's mutations appended to the target's send,
  * the reaction as the last step, the verdict from the script alone. */
-START_TEST(test_run_malformed)
+/* The malformed cases' scripts: the mutation on mm4 and the notify
+ * expected after it, no room for it, accepted (dpd) and deleted (mm6). */
+static void test_run_malformed_scripts(const struct suite *s)
 {
-	static const char text[] =
-		"suite: m\npeer: self\ndefaults: { psk: k }\ncases:\n"
-		"  - { name: ke, malformed: { mutation: ke-zero, at: mm4 } }\n"
-		"  - { name: dpd, malformed: { mutation: notify-bad-doi, at: dpd }, expect: { accepted: true } }\n"
-		"  - { name: del, malformed: { mutation: auth-hash-wrong, at: mm6 }, expect: { deleted: true } }\n";
-	struct suite s;
-	struct yaml_error yerr = { 0 };
-	ck_assert_msg(suite_load_string("m.yaml", text, &s, &yerr), "%s", yerr.text);
 	struct ike_step steps[16];
 	struct ike_mutation mut[8];
 	size_t n = 0;
 	char err[300] = "";
-	const struct suite_case *c = suite_find_case(&s, "ke");
+	const struct suite_case *c = suite_find_case(s, "ke");
 	ck_assert_msg(run_script(c, steps, 16, &n, mut, 8, err, sizeof(err)), "%s", err);
 	ck_assert_uint_eq(n, 5);
 	ck_assert(steps[0].op == IKE_STEP_EXPECT && steps[0].kind == IKE_K_MM1);
@@ -571,17 +565,23 @@ START_TEST(test_run_malformed)
 	ck_assert(!run_script(c, steps, 16, &n, mut, 0, err, sizeof(err)));
 	ck_assert_msg(strstr(err, "too many mutations"), "%s", err);
 	/* accepted: the peer's next message, the R-U-THERE-ACK */
-	const struct suite_case *d = suite_find_case(&s, "dpd");
+	const struct suite_case *d = suite_find_case(s, "dpd");
 	ck_assert_msg(run_script(d, steps, 16, &n, mut, 8, err, sizeof(err)), "%s", err);
 	ck_assert_uint_eq(n, 8);
 	ck_assert(steps[6].op == IKE_STEP_SEND && steps[6].kind == IKE_K_DPD);
 	ck_assert(steps[7].op == IKE_STEP_EXPECT && steps[7].kind == IKE_K_DPD_ACK);
 	/* deleted: the peer's Delete after our mm6, the harness responding */
-	const struct suite_case *dl = suite_find_case(&s, "del");
+	const struct suite_case *dl = suite_find_case(s, "del");
 	ck_assert_msg(run_script(dl, steps, 16, &n, mut, 8, err, sizeof(err)), "%s", err);
 	ck_assert_uint_eq(n, 7);
 	ck_assert(steps[5].op == IKE_STEP_SEND && steps[5].kind == IKE_K_MM6 && steps[5].nmut == 1);
 	ck_assert(steps[6].op == IKE_STEP_EXPECT && steps[6].kind == IKE_K_DELETE);
+}
+
+/* The malformed cases' verdicts: the reaction step decides, an accepted
+ * message even if refused, a mutation with no place is an error. */
+static void test_run_malformed_verdicts(const struct suite_case *c, const struct suite_case *d)
+{
 	/* the verdict: the script's end, whatever phase 1 did */
 	struct case_result *r = calloc(1, sizeof(*r));
 	struct run_verdict *v = calloc(1, sizeof(*v));
@@ -629,6 +629,21 @@ START_TEST(test_run_malformed)
 	ck_assert_msg(v->status == RUN_PASS, "%s", v->why);
 	free(r);
 	free(v);
+}
+
+START_TEST(test_run_malformed)
+{
+	static const char text[] =
+		"suite: m\npeer: self\ndefaults: { psk: k }\ncases:\n"
+		"  - { name: ke, malformed: { mutation: ke-zero, at: mm4 } }\n"
+		"  - { name: dpd, malformed: { mutation: notify-bad-doi, at: dpd }, expect: { accepted: true } }\n"
+		"  - { name: del, malformed: { mutation: auth-hash-wrong, at: mm6 }, expect: { deleted: true } }\n";
+	struct suite s;
+	struct yaml_error yerr = { 0 };
+	ck_assert_msg(suite_load_string("m.yaml", text, &s, &yerr), "%s", yerr.text);
+	test_run_malformed_scripts(&s);
+	test_run_malformed_verdicts(suite_find_case(&s, "ke"),
+				    suite_find_case(&s, "dpd"));
 	suite_free(&s);
 }
 END_TEST
