@@ -150,6 +150,62 @@ START_TEST(test_dh_bad_ec)
 }
 END_TEST
 
+/* The fields of a group in vectors/ec2n_groups_6_13.txt, in order. */
+static const char *const ct_ec2n_names[6] = { "poly", "a", "b", "G", "n", "h" };
+
+/* A group's draft parameters v[] against OpenSSL's named curve. */
+static void ct_ec2n_params(const struct dh_group *g, unsigned group, const char *curve,
+			   char *const v[6])
+{
+	EC_GROUP *ecg = EC_GROUP_new_by_curve_name(OBJ_sn2nid(curve));
+	ck_assert(ecg);
+	BIGNUM *p = BN_new(), *a = BN_new(), *b = BN_new(), *want = NULL;
+	ck_assert(EC_GROUP_get_curve(ecg, p, a, b, NULL));
+	const BIGNUM *got[6] = { p, a, b, NULL, EC_GROUP_get0_order(ecg),
+				 EC_GROUP_get0_cofactor(ecg) };
+	for (int i = 0; i < 6; i++) {
+		ck_assert_msg(v[i], "group %u lacks %s", group, ct_ec2n_names[i]);
+		if (i == 3) {
+			unsigned char *gen = NULL;
+			size_t glen = EC_POINT_point2buf(ecg, EC_GROUP_get0_generator(ecg),
+							 POINT_CONVERSION_UNCOMPRESSED,
+							 &gen, NULL);
+			test_expect_hex(CHUNK_FROM(gen, glen), v[3], "generator");
+			ck_assert_uint_eq(glen, g->ke_len);
+			OPENSSL_free(gen);
+			continue;
+		}
+		ck_assert(BN_hex2bn(&want, v[i]));
+		ck_assert_msg(BN_cmp(want, got[i]) == 0, "group %u %s differs from OpenSSL %s",
+			      group, ct_ec2n_names[i], curve);
+	}
+	BN_free(want);
+	BN_free(p);
+	BN_free(a);
+	BN_free(b);
+	EC_GROUP_free(ecg);
+}
+
+/* Exchange with one side sending the compressed form. */
+static void ct_ec2n_exchange(const struct dh_group *g)
+{
+	struct crypto_err err;
+	struct dh_key *x = dh_key_new(g->id, &err), *y = dh_key_new(g->id, &err);
+	ck_assert(x && y);
+	chunk_t cx, s1, s2;
+	ck_assert(dh_key_public_compressed(x, &cx, &err));
+	ck_assert_uint_eq(cx.len, 1 + g->secret_len);
+	ck_assert(cx.ptr[0] == 2 || cx.ptr[0] == 3);
+	ck_assert_msg(dh_key_shared(y, cx, &s1, &err), "%s", err.msg);
+	ck_assert(dh_key_shared(x, dh_key_public(y), &s2, &err));
+	ck_assert(chunk_eq(s1, s2));
+	chunk_free(&cx);
+	chunk_free(&s1);
+	chunk_free(&s2);
+	dh_key_free(x);
+	dh_key_free(y);
+}
+
 /* Groups 6-13: the draft's parameters (vectors/ec2n_groups_6_13.txt) are
  * OpenSSL's named curves, and both KE forms the draft allows work. */
 START_TEST(test_dh_ec2n_draft)
@@ -161,7 +217,6 @@ START_TEST(test_dh_ec2n_draft)
 	ck_assert_msg(f, "project vector file %s missing", path);
 	char line[512], curve[64] = "";
 	char *v[6] = { 0 };
-	static const char *const names[6] = { "poly", "a", "b", "G", "n", "h" };
 	unsigned group = 0, groups = 0;
 	struct crypto_err err;
 	for (;;) {
@@ -170,48 +225,8 @@ START_TEST(test_dh_ec2n_draft)
 		if ((eof || line[0] == '[') && group) {
 			const struct dh_group *g = dh_group_get((uint16_t)group);
 			ck_assert_msg(g && strcmp(g->ossl, curve) == 0, "group %u is not %s", group, curve);
-			EC_GROUP *ecg = EC_GROUP_new_by_curve_name(OBJ_sn2nid(curve));
-			ck_assert(ecg);
-			BIGNUM *p = BN_new(), *a = BN_new(), *b = BN_new(), *want = NULL;
-			ck_assert(EC_GROUP_get_curve(ecg, p, a, b, NULL));
-			const BIGNUM *got[6] = { p, a, b, NULL, EC_GROUP_get0_order(ecg),
-						 EC_GROUP_get0_cofactor(ecg) };
-			for (int i = 0; i < 6; i++) {
-				ck_assert_msg(v[i], "group %u lacks %s", group, names[i]);
-				if (i == 3) {
-					unsigned char *gen = NULL;
-					size_t glen = EC_POINT_point2buf(ecg, EC_GROUP_get0_generator(ecg),
-									 POINT_CONVERSION_UNCOMPRESSED,
-									 &gen, NULL);
-					test_expect_hex(CHUNK_FROM(gen, glen), v[3], "generator");
-					ck_assert_uint_eq(glen, g->ke_len);
-					OPENSSL_free(gen);
-					continue;
-				}
-				ck_assert(BN_hex2bn(&want, v[i]));
-				ck_assert_msg(BN_cmp(want, got[i]) == 0, "group %u %s differs from OpenSSL %s",
-					      group, names[i], curve);
-			}
-			BN_free(want);
-			BN_free(p);
-			BN_free(a);
-			BN_free(b);
-			EC_GROUP_free(ecg);
-			/* Exchange with one side sending the compressed form. */
-			struct dh_key *x = dh_key_new(g->id, &err), *y = dh_key_new(g->id, &err);
-			ck_assert(x && y);
-			chunk_t cx, s1, s2;
-			ck_assert(dh_key_public_compressed(x, &cx, &err));
-			ck_assert_uint_eq(cx.len, 1 + g->secret_len);
-			ck_assert(cx.ptr[0] == 2 || cx.ptr[0] == 3);
-			ck_assert_msg(dh_key_shared(y, cx, &s1, &err), "%s", err.msg);
-			ck_assert(dh_key_shared(x, dh_key_public(y), &s2, &err));
-			ck_assert(chunk_eq(s1, s2));
-			chunk_free(&cx);
-			chunk_free(&s1);
-			chunk_free(&s2);
-			dh_key_free(x);
-			dh_key_free(y);
+			ct_ec2n_params(g, group, curve, v);
+			ct_ec2n_exchange(g);
 			for (int i = 0; i < 6; i++) {
 				free(v[i]);
 				v[i] = NULL;
@@ -230,7 +245,7 @@ START_TEST(test_dh_ec2n_draft)
 		if (strcmp(line, "curve") == 0)
 			snprintf(curve, sizeof(curve), "%s", eq + 3);
 		for (int i = 0; i < 6; i++)
-			if (strcmp(line, names[i]) == 0) {
+			if (strcmp(line, ct_ec2n_names[i]) == 0) {
 				free(v[i]);
 				v[i] = xstrdup(eq + 3);
 			}
