@@ -388,6 +388,52 @@ START_TEST(test_prf_kat)
 }
 END_TEST
 
+/* QM HASH(1), the Informational HASH, QM HASH(2) and HASH(3), with
+ * SHA-1 and SHA-256. */
+static void ct_keys_qm_hashes(chunk_t skeyid_a, uint32_t mid, chunk_t ni, chunk_t nr,
+			      chunk_t rest)
+{
+	struct crypto_err err;
+	chunk_t out;
+	static const struct { uint16_t alg; const char *h1, *h2, *h3; } qm[] = {
+		{ PRF_SHA1, "6341089a4ba2cae0c657332806e4d13502e28c2c",
+		  "f4bb212f14c53200d3c56dbcab9a10c0ab644ad7",
+		  "c3f7486c8502ffbbc1806a562000f09caad01bb1" },
+		{ PRF_SHA2_256, "bb834eba3f26389722113a3aee1044fbe3bcd721ab35f7761153ccefd2170575",
+		  "fc439c6838deacce9140da012174039f7400699356e7829e1ee9b254938a4dab",
+		  "0e00a1ff2587b5e96e1d9781d6949c55ce9deb29dcc2669dcb789949f61092db" },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert(keys_qm_hash1(qm[i].alg, skeyid_a, mid, rest, &out, &err));
+		test_expect_hex(out, qm[i].h1, "QM HASH(1)");
+		chunk_free(&out);
+		ck_assert(keys_info_hash(qm[i].alg, skeyid_a, mid, rest, &out, &err));
+		test_expect_hex(out, qm[i].h1, "Informational HASH");
+		chunk_free(&out);
+		ck_assert(keys_qm_hash2(qm[i].alg, skeyid_a, mid, ni, rest, &out, &err));
+		test_expect_hex(out, qm[i].h2, "QM HASH(2)");
+		chunk_free(&out);
+		ck_assert(keys_qm_hash3(qm[i].alg, skeyid_a, mid, ni, nr, &out, &err));
+		test_expect_hex(out, qm[i].h3, "QM HASH(3)");
+		chunk_free(&out);
+	}
+}
+
+/* KEYMAT with and without PFS, protocol ESP, SPI c0ffee01. */
+static void ct_keys_keymat(chunk_t skeyid_d, chunk_t gxy, chunk_t spi, chunk_t ni, chunk_t nr)
+{
+	struct crypto_err err;
+	chunk_t out;
+	ck_assert(keys_keymat(PRF_SHA1, skeyid_d, gxy, 3, spi, ni, nr, 48, &out, &err));
+	test_expect_hex(out, "b2c53a410a12a6033dc0571cafb73b28d46e0153994ce03ce4da7b219e6a05fa"
+			"2b5887b7c66024311fb554baaea79f06", "KEYMAT with PFS");
+	chunk_free(&out);
+	ck_assert(keys_keymat(PRF_SHA1, skeyid_d, CHUNK_EMPTY, 3, spi, ni, nr, 40, &out, &err));
+	test_expect_hex(out, "cdd0d9e6f774466794e82241257ad8ec3cc50f9889f9fb21c8cc18c76e038103"
+			"188ad5d3eddbfd19", "KEYMAT without PFS");
+	chunk_free(&out);
+}
+
 /* Formulas against values computed by hand with Python's hmac/hashlib (the
  * script: inputs as below, hmac.new(key, msg, hashlib.x).hexdigest()). */
 START_TEST(test_keys_formulas)
@@ -413,38 +459,9 @@ START_TEST(test_keys_formulas)
 	chunk_t ni = CHUNK_FROM(ni_b, 16), nr = CHUNK_FROM(nr_b, 32);
 	chunk_t rest = test_hex("0a000018cccccccccccccccccccccccccccccccccccccccc");
 	chunk_t out;
-	static const struct { uint16_t alg; const char *h1, *h2, *h3; } qm[] = {
-		{ PRF_SHA1, "6341089a4ba2cae0c657332806e4d13502e28c2c",
-		  "f4bb212f14c53200d3c56dbcab9a10c0ab644ad7",
-		  "c3f7486c8502ffbbc1806a562000f09caad01bb1" },
-		{ PRF_SHA2_256, "bb834eba3f26389722113a3aee1044fbe3bcd721ab35f7761153ccefd2170575",
-		  "fc439c6838deacce9140da012174039f7400699356e7829e1ee9b254938a4dab",
-		  "0e00a1ff2587b5e96e1d9781d6949c55ce9deb29dcc2669dcb789949f61092db" },
-	};
-	for (size_t i = 0; i < 2; i++) {
-		ck_assert(keys_qm_hash1(qm[i].alg, skeyid_a, mid, rest, &out, &err));
-		test_expect_hex(out, qm[i].h1, "QM HASH(1)");
-		chunk_free(&out);
-		ck_assert(keys_info_hash(qm[i].alg, skeyid_a, mid, rest, &out, &err));
-		test_expect_hex(out, qm[i].h1, "Informational HASH");
-		chunk_free(&out);
-		ck_assert(keys_qm_hash2(qm[i].alg, skeyid_a, mid, ni, rest, &out, &err));
-		test_expect_hex(out, qm[i].h2, "QM HASH(2)");
-		chunk_free(&out);
-		ck_assert(keys_qm_hash3(qm[i].alg, skeyid_a, mid, ni, nr, &out, &err));
-		test_expect_hex(out, qm[i].h3, "QM HASH(3)");
-		chunk_free(&out);
-	}
-	/* KEYMAT with and without PFS, protocol ESP, SPI c0ffee01. */
+	ct_keys_qm_hashes(skeyid_a, mid, ni, nr, rest);
 	chunk_t spi = test_hex("c0ffee01");
-	ck_assert(keys_keymat(PRF_SHA1, skeyid_d, CHUNK_FROM(g_b, 64), 3, spi, ni, nr, 48, &out, &err));
-	test_expect_hex(out, "b2c53a410a12a6033dc0571cafb73b28d46e0153994ce03ce4da7b219e6a05fa"
-			"2b5887b7c66024311fb554baaea79f06", "KEYMAT with PFS");
-	chunk_free(&out);
-	ck_assert(keys_keymat(PRF_SHA1, skeyid_d, CHUNK_EMPTY, 3, spi, ni, nr, 40, &out, &err));
-	test_expect_hex(out, "cdd0d9e6f774466794e82241257ad8ec3cc50f9889f9fb21c8cc18c76e038103"
-			"188ad5d3eddbfd19", "KEYMAT without PFS");
-	chunk_free(&out);
+	ct_keys_keymat(skeyid_d, CHUNK_FROM(g_b, 64), spi, ni, nr);
 	/* Appendix B: MD5 SKEYID_e (16) to a 3DES key (24); SHA-1 (20) to AES-256. */
 	ck_assert(keys_cipher_key(PRF_MD5, CHUNK_FROM(se_b, 16), 24, &out, &err));
 	test_expect_hex(out, "6982c23b5e03d1c3573fe928f06b31764828a1eb8746753a", "App. B MD5 -> 24");
