@@ -150,6 +150,62 @@ START_TEST(test_dh_bad_ec)
 }
 END_TEST
 
+/* The fields of a group in vectors/ec2n_groups_6_13.txt, in order. */
+static const char *const ct_ec2n_names[6] = { "poly", "a", "b", "G", "n", "h" };
+
+/* A group's draft parameters v[] against OpenSSL's named curve. */
+static void ct_ec2n_params(const struct dh_group *g, unsigned group, const char *curve,
+			   char *const v[6])
+{
+	EC_GROUP *ecg = EC_GROUP_new_by_curve_name(OBJ_sn2nid(curve));
+	ck_assert(ecg);
+	BIGNUM *p = BN_new(), *a = BN_new(), *b = BN_new(), *want = NULL;
+	ck_assert(EC_GROUP_get_curve(ecg, p, a, b, NULL));
+	const BIGNUM *got[6] = { p, a, b, NULL, EC_GROUP_get0_order(ecg),
+				 EC_GROUP_get0_cofactor(ecg) };
+	for (int i = 0; i < 6; i++) {
+		ck_assert_msg(v[i], "group %u lacks %s", group, ct_ec2n_names[i]);
+		if (i == 3) {
+			unsigned char *gen = NULL;
+			size_t glen = EC_POINT_point2buf(ecg, EC_GROUP_get0_generator(ecg),
+							 POINT_CONVERSION_UNCOMPRESSED,
+							 &gen, NULL);
+			test_expect_hex(CHUNK_FROM(gen, glen), v[3], "generator");
+			ck_assert_uint_eq(glen, g->ke_len);
+			OPENSSL_free(gen);
+			continue;
+		}
+		ck_assert(BN_hex2bn(&want, v[i]));
+		ck_assert_msg(BN_cmp(want, got[i]) == 0, "group %u %s differs from OpenSSL %s",
+			      group, ct_ec2n_names[i], curve);
+	}
+	BN_free(want);
+	BN_free(p);
+	BN_free(a);
+	BN_free(b);
+	EC_GROUP_free(ecg);
+}
+
+/* Exchange with one side sending the compressed form. */
+static void ct_ec2n_exchange(const struct dh_group *g)
+{
+	struct crypto_err err;
+	struct dh_key *x = dh_key_new(g->id, &err), *y = dh_key_new(g->id, &err);
+	ck_assert(x && y);
+	chunk_t cx, s1, s2;
+	ck_assert(dh_key_public_compressed(x, &cx, &err));
+	ck_assert_uint_eq(cx.len, 1 + g->secret_len);
+	ck_assert(cx.ptr[0] == 2 || cx.ptr[0] == 3);
+	ck_assert_msg(dh_key_shared(y, cx, &s1, &err), "%s", err.msg);
+	ck_assert(dh_key_shared(x, dh_key_public(y), &s2, &err));
+	ck_assert(chunk_eq(s1, s2));
+	chunk_free(&cx);
+	chunk_free(&s1);
+	chunk_free(&s2);
+	dh_key_free(x);
+	dh_key_free(y);
+}
+
 /* Groups 6-13: the draft's parameters (vectors/ec2n_groups_6_13.txt) are
  * OpenSSL's named curves, and both KE forms the draft allows work. */
 START_TEST(test_dh_ec2n_draft)
@@ -161,7 +217,6 @@ START_TEST(test_dh_ec2n_draft)
 	ck_assert_msg(f, "project vector file %s missing", path);
 	char line[512], curve[64] = "";
 	char *v[6] = { 0 };
-	static const char *const names[6] = { "poly", "a", "b", "G", "n", "h" };
 	unsigned group = 0, groups = 0;
 	struct crypto_err err;
 	for (;;) {
@@ -170,48 +225,8 @@ START_TEST(test_dh_ec2n_draft)
 		if ((eof || line[0] == '[') && group) {
 			const struct dh_group *g = dh_group_get((uint16_t)group);
 			ck_assert_msg(g && strcmp(g->ossl, curve) == 0, "group %u is not %s", group, curve);
-			EC_GROUP *ecg = EC_GROUP_new_by_curve_name(OBJ_sn2nid(curve));
-			ck_assert(ecg);
-			BIGNUM *p = BN_new(), *a = BN_new(), *b = BN_new(), *want = NULL;
-			ck_assert(EC_GROUP_get_curve(ecg, p, a, b, NULL));
-			const BIGNUM *got[6] = { p, a, b, NULL, EC_GROUP_get0_order(ecg),
-						 EC_GROUP_get0_cofactor(ecg) };
-			for (int i = 0; i < 6; i++) {
-				ck_assert_msg(v[i], "group %u lacks %s", group, names[i]);
-				if (i == 3) {
-					unsigned char *gen = NULL;
-					size_t glen = EC_POINT_point2buf(ecg, EC_GROUP_get0_generator(ecg),
-									 POINT_CONVERSION_UNCOMPRESSED,
-									 &gen, NULL);
-					test_expect_hex(CHUNK_FROM(gen, glen), v[3], "generator");
-					ck_assert_uint_eq(glen, g->ke_len);
-					OPENSSL_free(gen);
-					continue;
-				}
-				ck_assert(BN_hex2bn(&want, v[i]));
-				ck_assert_msg(BN_cmp(want, got[i]) == 0, "group %u %s differs from OpenSSL %s",
-					      group, names[i], curve);
-			}
-			BN_free(want);
-			BN_free(p);
-			BN_free(a);
-			BN_free(b);
-			EC_GROUP_free(ecg);
-			/* Exchange with one side sending the compressed form. */
-			struct dh_key *x = dh_key_new(g->id, &err), *y = dh_key_new(g->id, &err);
-			ck_assert(x && y);
-			chunk_t cx, s1, s2;
-			ck_assert(dh_key_public_compressed(x, &cx, &err));
-			ck_assert_uint_eq(cx.len, 1 + g->secret_len);
-			ck_assert(cx.ptr[0] == 2 || cx.ptr[0] == 3);
-			ck_assert_msg(dh_key_shared(y, cx, &s1, &err), "%s", err.msg);
-			ck_assert(dh_key_shared(x, dh_key_public(y), &s2, &err));
-			ck_assert(chunk_eq(s1, s2));
-			chunk_free(&cx);
-			chunk_free(&s1);
-			chunk_free(&s2);
-			dh_key_free(x);
-			dh_key_free(y);
+			ct_ec2n_params(g, group, curve, v);
+			ct_ec2n_exchange(g);
 			for (int i = 0; i < 6; i++) {
 				free(v[i]);
 				v[i] = NULL;
@@ -230,7 +245,7 @@ START_TEST(test_dh_ec2n_draft)
 		if (strcmp(line, "curve") == 0)
 			snprintf(curve, sizeof(curve), "%s", eq + 3);
 		for (int i = 0; i < 6; i++)
-			if (strcmp(line, names[i]) == 0) {
+			if (strcmp(line, ct_ec2n_names[i]) == 0) {
 				free(v[i]);
 				v[i] = xstrdup(eq + 3);
 			}
@@ -373,6 +388,52 @@ START_TEST(test_prf_kat)
 }
 END_TEST
 
+/* QM HASH(1), the Informational HASH, QM HASH(2) and HASH(3), with
+ * SHA-1 and SHA-256. */
+static void ct_keys_qm_hashes(chunk_t skeyid_a, uint32_t mid, chunk_t ni, chunk_t nr,
+			      chunk_t rest)
+{
+	struct crypto_err err;
+	chunk_t out;
+	static const struct { uint16_t alg; const char *h1, *h2, *h3; } qm[] = {
+		{ PRF_SHA1, "6341089a4ba2cae0c657332806e4d13502e28c2c",
+		  "f4bb212f14c53200d3c56dbcab9a10c0ab644ad7",
+		  "c3f7486c8502ffbbc1806a562000f09caad01bb1" },
+		{ PRF_SHA2_256, "bb834eba3f26389722113a3aee1044fbe3bcd721ab35f7761153ccefd2170575",
+		  "fc439c6838deacce9140da012174039f7400699356e7829e1ee9b254938a4dab",
+		  "0e00a1ff2587b5e96e1d9781d6949c55ce9deb29dcc2669dcb789949f61092db" },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert(keys_qm_hash1(qm[i].alg, skeyid_a, mid, rest, &out, &err));
+		test_expect_hex(out, qm[i].h1, "QM HASH(1)");
+		chunk_free(&out);
+		ck_assert(keys_info_hash(qm[i].alg, skeyid_a, mid, rest, &out, &err));
+		test_expect_hex(out, qm[i].h1, "Informational HASH");
+		chunk_free(&out);
+		ck_assert(keys_qm_hash2(qm[i].alg, skeyid_a, mid, ni, rest, &out, &err));
+		test_expect_hex(out, qm[i].h2, "QM HASH(2)");
+		chunk_free(&out);
+		ck_assert(keys_qm_hash3(qm[i].alg, skeyid_a, mid, ni, nr, &out, &err));
+		test_expect_hex(out, qm[i].h3, "QM HASH(3)");
+		chunk_free(&out);
+	}
+}
+
+/* KEYMAT with and without PFS, protocol ESP, SPI c0ffee01. */
+static void ct_keys_keymat(chunk_t skeyid_d, chunk_t gxy, chunk_t spi, chunk_t ni, chunk_t nr)
+{
+	struct crypto_err err;
+	chunk_t out;
+	ck_assert(keys_keymat(PRF_SHA1, skeyid_d, gxy, 3, spi, ni, nr, 48, &out, &err));
+	test_expect_hex(out, "b2c53a410a12a6033dc0571cafb73b28d46e0153994ce03ce4da7b219e6a05fa"
+			"2b5887b7c66024311fb554baaea79f06", "KEYMAT with PFS");
+	chunk_free(&out);
+	ck_assert(keys_keymat(PRF_SHA1, skeyid_d, CHUNK_EMPTY, 3, spi, ni, nr, 40, &out, &err));
+	test_expect_hex(out, "cdd0d9e6f774466794e82241257ad8ec3cc50f9889f9fb21c8cc18c76e038103"
+			"188ad5d3eddbfd19", "KEYMAT without PFS");
+	chunk_free(&out);
+}
+
 /* Formulas against values computed by hand with Python's hmac/hashlib (the
  * script: inputs as below, hmac.new(key, msg, hashlib.x).hexdigest()). */
 START_TEST(test_keys_formulas)
@@ -398,38 +459,9 @@ START_TEST(test_keys_formulas)
 	chunk_t ni = CHUNK_FROM(ni_b, 16), nr = CHUNK_FROM(nr_b, 32);
 	chunk_t rest = test_hex("0a000018cccccccccccccccccccccccccccccccccccccccc");
 	chunk_t out;
-	static const struct { uint16_t alg; const char *h1, *h2, *h3; } qm[] = {
-		{ PRF_SHA1, "6341089a4ba2cae0c657332806e4d13502e28c2c",
-		  "f4bb212f14c53200d3c56dbcab9a10c0ab644ad7",
-		  "c3f7486c8502ffbbc1806a562000f09caad01bb1" },
-		{ PRF_SHA2_256, "bb834eba3f26389722113a3aee1044fbe3bcd721ab35f7761153ccefd2170575",
-		  "fc439c6838deacce9140da012174039f7400699356e7829e1ee9b254938a4dab",
-		  "0e00a1ff2587b5e96e1d9781d6949c55ce9deb29dcc2669dcb789949f61092db" },
-	};
-	for (size_t i = 0; i < 2; i++) {
-		ck_assert(keys_qm_hash1(qm[i].alg, skeyid_a, mid, rest, &out, &err));
-		test_expect_hex(out, qm[i].h1, "QM HASH(1)");
-		chunk_free(&out);
-		ck_assert(keys_info_hash(qm[i].alg, skeyid_a, mid, rest, &out, &err));
-		test_expect_hex(out, qm[i].h1, "Informational HASH");
-		chunk_free(&out);
-		ck_assert(keys_qm_hash2(qm[i].alg, skeyid_a, mid, ni, rest, &out, &err));
-		test_expect_hex(out, qm[i].h2, "QM HASH(2)");
-		chunk_free(&out);
-		ck_assert(keys_qm_hash3(qm[i].alg, skeyid_a, mid, ni, nr, &out, &err));
-		test_expect_hex(out, qm[i].h3, "QM HASH(3)");
-		chunk_free(&out);
-	}
-	/* KEYMAT with and without PFS, protocol ESP, SPI c0ffee01. */
+	ct_keys_qm_hashes(skeyid_a, mid, ni, nr, rest);
 	chunk_t spi = test_hex("c0ffee01");
-	ck_assert(keys_keymat(PRF_SHA1, skeyid_d, CHUNK_FROM(g_b, 64), 3, spi, ni, nr, 48, &out, &err));
-	test_expect_hex(out, "b2c53a410a12a6033dc0571cafb73b28d46e0153994ce03ce4da7b219e6a05fa"
-			"2b5887b7c66024311fb554baaea79f06", "KEYMAT with PFS");
-	chunk_free(&out);
-	ck_assert(keys_keymat(PRF_SHA1, skeyid_d, CHUNK_EMPTY, 3, spi, ni, nr, 40, &out, &err));
-	test_expect_hex(out, "cdd0d9e6f774466794e82241257ad8ec3cc50f9889f9fb21c8cc18c76e038103"
-			"188ad5d3eddbfd19", "KEYMAT without PFS");
-	chunk_free(&out);
+	ct_keys_keymat(skeyid_d, CHUNK_FROM(g_b, 64), spi, ni, nr);
 	/* Appendix B: MD5 SKEYID_e (16) to a 3DES key (24); SHA-1 (20) to AES-256. */
 	ck_assert(keys_cipher_key(PRF_MD5, CHUNK_FROM(se_b, 16), 24, &out, &err));
 	test_expect_hex(out, "6982c23b5e03d1c3573fe928f06b31764828a1eb8746753a", "App. B MD5 -> 24");

@@ -809,91 +809,142 @@ static const struct esp_combo esp_tshark_combos[] = {
 };
 #define ESP_NTSHARK (sizeof(esp_tshark_combos) / sizeof(esp_tshark_combos[0]))
 
-/* Seal a tunnel-mode ICMP echo with each combination, write them as ESP in
- * UDP 4500 into a pcap with Wireshark's esp_sa table beside it, and have
- * tshark decrypt every one: SPI, sequence number, good ICV (HMAC or GCM
- * tag) and the inner ICMP echo request; two tampered copies must be
- * flagged, so that a tshark that checks nothing cannot pass. */
-START_TEST(test_esp_tshark)
+/* The tshark test's capture being written: the key table, the pcap, the
+ * outer addresses and the running timestamp. */
+struct esp_tshark_pcap {
+	FILE *tab;
+	struct capture_writer *w;
+	struct netaddr local, peer;
+	struct capture_addr src, dst;
+	struct timeval ts;
+};
+
+/* Open the esp_sa table (in dir/wireshark) and the pcap (dir/esp.pcap). */
+static void esp_tshark_open(struct esp_tshark_pcap *t, const char *dir, char *pcap,
+			    size_t pcaplen)
 {
-	if (!esp_have_tshark()) {
-		test_skip("esp tshark", "tshark is not installed (make deps installs it)");
-		return;
-	}
-	char *dir = xstrdup("/tmp/ikec-esp-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	char ws[4096], path[4200], pcap[4200], err[256];
+	char ws[4096], path[4200], err[256];
 	snprintf(ws, sizeof(ws), "%s/wireshark", dir);
 	ck_assert_int_eq(mkdir(ws, 0700), 0);
 	snprintf(path, sizeof(path), "%s/%s", ws, KEYTAB_ESP_FILE);
-	snprintf(pcap, sizeof(pcap), "%s/esp.pcap", dir);
-	FILE *tab = fopen(path, "w");
-	ck_assert_ptr_nonnull(tab);
-	struct capture_writer *w = capture_writer_open(pcap, err, sizeof(err));
-	ck_assert_msg(w, "%s", err);
-	struct netaddr local, peer;
-	ck_assert(netaddr_parse("192.0.2.1", 4500, &local, err, sizeof(err)));
-	ck_assert(netaddr_parse("192.0.2.2", 4500, &peer, err, sizeof(err)));
-	struct capture_addr src, dst;
-	memset(&src, 0, sizeof(src));
-	memset(&dst, 0, sizeof(dst));
-	src.family = dst.family = local.family;
-	memcpy(src.ip, local.ip, 16);
-	memcpy(dst.ip, peer.ip, 16);
-	src.port = dst.port = 4500;
-	struct timeval ts;
-	gettimeofday(&ts, NULL);
+	snprintf(pcap, pcaplen, "%s/esp.pcap", dir);
+	t->tab = fopen(path, "w");
+	ck_assert_ptr_nonnull(t->tab);
+	t->w = capture_writer_open(pcap, err, sizeof(err));
+	ck_assert_msg(t->w, "%s", err);
+	ck_assert(netaddr_parse("192.0.2.1", 4500, &t->local, err, sizeof(err)));
+	ck_assert(netaddr_parse("192.0.2.2", 4500, &t->peer, err, sizeof(err)));
+	memset(&t->src, 0, sizeof(t->src));
+	memset(&t->dst, 0, sizeof(t->dst));
+	t->src.family = t->dst.family = t->local.family;
+	memcpy(t->src.ip, t->local.ip, 16);
+	memcpy(t->dst.ip, t->peer.ip, 16);
+	t->src.port = t->dst.port = 4500;
+	gettimeofday(&t->ts, NULL);
+}
+
+/* Combination k: its esp_sa line, one sealed ICMP echo into the pcap, and
+ * (for two of them) a tampered copy kept for later. */
+static void esp_tshark_seal(struct esp_tshark_pcap *t, size_t k, chunk_t *tampered)
+{
+	const struct esp_combo *c = &esp_tshark_combos[k];
+	struct ike_child ch;
+	memset(&ch, 0, sizeof(ch));
+	ch.protocol = 3;
+	ch.xf = esp_xf(c);
+	uint32_t spi = 0x51000000 + (uint32_t)k;
+	ch.spi_out[0] = (uint8_t)(spi >> 24);
+	ch.spi_out[1] = (uint8_t)(spi >> 16);
+	ch.spi_out[2] = (uint8_t)(spi >> 8);
+	ch.spi_out[3] = (uint8_t)spi;
+	struct esp_keys keys;
+	esp_keys_make(&keys, &ch.xf, (uint8_t)(40 + k));
+	ch.enc_out = keys.e;
+	ch.int_out = keys.i;
+	char line[1024];
+	ck_assert_msg(keytab_esp_line(&ch, &t->local, &t->peer, true, line, sizeof(line)), "%s",
+		      c->name);
+	fputs(line, t->tab);
+	struct esp_sa *sa = esp_new_ok(spi, &ch.xf, keys.e, keys.i);
+	/* a few packets, so that a later one (sequence > 1) is checked too */
+	esp_sa_set_next_seq(sa, (uint32_t)(k * 1000 + 1));
+	uint8_t inner[128];
+	size_t n = esp_icmp(inner, (uint16_t)(0x100 + k));
+	chunk_t p;
+	ck_assert(esp_seal(sa, 4, inner, n, &p));
+	t->ts.tv_usec = (t->ts.tv_usec + 1000) % 1000000;
+	ck_assert(capture_writer_add(t->w, &t->ts, &t->src, &t->dst, false, p.ptr, p.len));
+	if (tampered[k].ptr == NULL && (k == 0 || k == ESP_NTSHARK - 3)) {
+		/* a control: the same packet with one ICV bit flipped (a flipped
+		   ciphertext bit decrypts to random padding, which tshark may
+		   call malformed before it looks at the ICV) */
+		tampered[k] = chunk_dup(p.ptr, p.len);
+		tampered[k].ptr[tampered[k].len - 1] ^= 0x04;
+	}
+	chunk_free(&p);
+	esp_sa_free(sa);
+}
+
+/* Write every combination, then the controls, and close both files. */
+static void esp_tshark_write(const char *dir, char *pcap, size_t pcaplen)
+{
+	struct esp_tshark_pcap t;
+	esp_tshark_open(&t, dir, pcap, pcaplen);
 	chunk_t tampered[ESP_NTSHARK];
 	memset(tampered, 0, sizeof(tampered));
-	for (size_t k = 0; k < ESP_NTSHARK; k++) {
-		const struct esp_combo *c = &esp_tshark_combos[k];
-		struct ike_child ch;
-		memset(&ch, 0, sizeof(ch));
-		ch.protocol = 3;
-		ch.xf = esp_xf(c);
-		uint32_t spi = 0x51000000 + (uint32_t)k;
-		ch.spi_out[0] = (uint8_t)(spi >> 24);
-		ch.spi_out[1] = (uint8_t)(spi >> 16);
-		ch.spi_out[2] = (uint8_t)(spi >> 8);
-		ch.spi_out[3] = (uint8_t)spi;
-		struct esp_keys keys;
-		esp_keys_make(&keys, &ch.xf, (uint8_t)(40 + k));
-		ch.enc_out = keys.e;
-		ch.int_out = keys.i;
-		char line[1024];
-		ck_assert_msg(keytab_esp_line(&ch, &local, &peer, true, line, sizeof(line)), "%s",
-			      c->name);
-		fputs(line, tab);
-		struct esp_sa *sa = esp_new_ok(spi, &ch.xf, keys.e, keys.i);
-		/* a few packets, so that a later one (sequence > 1) is checked too */
-		esp_sa_set_next_seq(sa, (uint32_t)(k * 1000 + 1));
-		uint8_t inner[128];
-		size_t n = esp_icmp(inner, (uint16_t)(0x100 + k));
-		chunk_t p;
-		ck_assert(esp_seal(sa, 4, inner, n, &p));
-		ts.tv_usec = (ts.tv_usec + 1000) % 1000000;
-		ck_assert(capture_writer_add(w, &ts, &src, &dst, false, p.ptr, p.len));
-		if (tampered[k].ptr == NULL && (k == 0 || k == ESP_NTSHARK - 3)) {
-			/* a control: the same packet with one ICV bit flipped (a flipped
-			   ciphertext bit decrypts to random padding, which tshark may
-			   call malformed before it looks at the ICV) */
-			tampered[k] = chunk_dup(p.ptr, p.len);
-			tampered[k].ptr[tampered[k].len - 1] ^= 0x04;
-		}
-		chunk_free(&p);
-		esp_sa_free(sa);
-	}
+	for (size_t k = 0; k < ESP_NTSHARK; k++)
+		esp_tshark_seal(&t, k, tampered);
 	/* the controls go last: frames ESP_NTSHARK + 1 and + 2 */
 	for (size_t k = 0; k < ESP_NTSHARK; k++) {
 		if (!tampered[k].ptr)
 			continue;
-		ck_assert(capture_writer_add(w, &ts, &src, &dst, false, tampered[k].ptr,
+		ck_assert(capture_writer_add(t.w, &t.ts, &t.src, &t.dst, false, tampered[k].ptr,
 					     tampered[k].len));
 		chunk_free(&tampered[k]);
 	}
-	fclose(tab);
-	capture_writer_close(w);
+	fclose(t.tab);
+	capture_writer_close(t.w);
+}
 
+/* One of tshark's lines, cut at its tabs into up to 9 fields. */
+static void esp_tshark_fields(char *l, char *f[9])
+{
+	char *tok = l;
+	for (int k = 0; k < 9 && tok; k++) {
+		f[k] = tok;
+		char *tab2 = strchr(tok, '\t');
+		if (tab2)
+			*tab2++ = '\0';
+		tok = tab2;
+	}
+}
+
+/* Frame k + 1 as tshark decoded combination k: SPI, sequence, good ICV,
+ * the inner ICMP echo request and its addresses, nothing malformed. */
+static void esp_tshark_expect_combo(char *const f[9], size_t k)
+{
+	const char *name = esp_tshark_combos[k].name;
+	char want[16];
+	snprintf(want, sizeof(want), "0x%08zx", 0x51000000 + k);
+	ck_assert_msg(f[1] && !strcmp(f[1], want), "%s: SPI '%s'", name, f[1] ? f[1] : "");
+	snprintf(want, sizeof(want), "%zu", k * 1000 + 1);
+	ck_assert_msg(f[2] && !strcmp(f[2], want), "%s: sequence '%s'", name, f[2] ? f[2] : "");
+	ck_assert_msg(f[3] && !strcmp(f[3], "1") && f[4] && !strcmp(f[4], "0"),
+		      "%s: ICV not good (good '%s' bad '%s')", name, f[3] ? f[3] : "",
+		      f[4] ? f[4] : "");
+	ck_assert_msg(f[5] && !strcmp(f[5], "8"), "%s: no inner ICMP echo request (type '%s')",
+		      name, f[5] ? f[5] : "");
+	snprintf(want, sizeof(want), "%zu", 0x100 + k);
+	ck_assert_msg(f[6] && !strcmp(f[6], want), "%s: inner ICMP id '%s'", name,
+		      f[6] ? f[6] : "");
+	ck_assert_msg(f[7] && !strcmp(f[7], "192.0.2.1,10.1.0.1"), "%s: sources '%s'", name,
+		      f[7] ? f[7] : "");
+	ck_assert_msg(!f[8] || !*f[8], "%s: malformed", name);
+}
+
+/* Run tshark on the pcap with the table and check every frame it prints. */
+static void esp_tshark_verify(const char *dir, const char *pcap)
+{
 	char cmd[8192], *out = NULL;
 	snprintf(cmd, sizeof(cmd),
 		 "HOME='%s' XDG_CONFIG_HOME='%s' tshark -n -r '%s' "
@@ -910,14 +961,7 @@ START_TEST(test_esp_tshark)
 		if (strstr(l, "Running as user"))
 			continue;
 		char *f[9] = { 0 };
-		char *tok = l;
-		for (int k = 0; k < 9 && tok; k++) {
-			f[k] = tok;
-			char *tab2 = strchr(tok, '\t');
-			if (tab2)
-				*tab2++ = '\0';
-			tok = tab2;
-		}
+		esp_tshark_fields(l, f);
 		size_t k = (size_t)atoi(f[0]) - 1;
 		frames++;
 		if (k >= ESP_NTSHARK) {
@@ -929,23 +973,7 @@ START_TEST(test_esp_tshark)
 			bad_seen++;
 			continue;
 		}
-		const char *name = esp_tshark_combos[k].name;
-		char want[16];
-		snprintf(want, sizeof(want), "0x%08zx", 0x51000000 + k);
-		ck_assert_msg(f[1] && !strcmp(f[1], want), "%s: SPI '%s'", name, f[1] ? f[1] : "");
-		snprintf(want, sizeof(want), "%zu", k * 1000 + 1);
-		ck_assert_msg(f[2] && !strcmp(f[2], want), "%s: sequence '%s'", name, f[2] ? f[2] : "");
-		ck_assert_msg(f[3] && !strcmp(f[3], "1") && f[4] && !strcmp(f[4], "0"),
-			      "%s: ICV not good (good '%s' bad '%s')", name, f[3] ? f[3] : "",
-			      f[4] ? f[4] : "");
-		ck_assert_msg(f[5] && !strcmp(f[5], "8"), "%s: no inner ICMP echo request (type '%s')",
-			      name, f[5] ? f[5] : "");
-		snprintf(want, sizeof(want), "%zu", 0x100 + k);
-		ck_assert_msg(f[6] && !strcmp(f[6], want), "%s: inner ICMP id '%s'", name,
-			      f[6] ? f[6] : "");
-		ck_assert_msg(f[7] && !strcmp(f[7], "192.0.2.1,10.1.0.1"), "%s: sources '%s'", name,
-			      f[7] ? f[7] : "");
-		ck_assert_msg(!f[8] || !*f[8], "%s: malformed", name);
+		esp_tshark_expect_combo(f, k);
 		good++;
 	}
 	ck_assert_uint_eq(bad_seen, 2);
@@ -954,6 +982,24 @@ START_TEST(test_esp_tshark)
 		    "good ICV, inner ICMP echo; %zu tampered controls flagged bad", good, ESP_NTSHARK,
 		    bad_seen);
 	free(out);
+}
+
+/* Seal a tunnel-mode ICMP echo with each combination, write them as ESP in
+ * UDP 4500 into a pcap with Wireshark's esp_sa table beside it, and have
+ * tshark decrypt every one: SPI, sequence number, good ICV (HMAC or GCM
+ * tag) and the inner ICMP echo request; two tampered copies must be
+ * flagged, so that a tshark that checks nothing cannot pass. */
+START_TEST(test_esp_tshark)
+{
+	if (!esp_have_tshark()) {
+		test_skip("esp tshark", "tshark is not installed (make deps installs it)");
+		return;
+	}
+	char *dir = xstrdup("/tmp/ikec-esp-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char pcap[4200], cmd[8192];
+	esp_tshark_write(dir, pcap, sizeof(pcap));
+	esp_tshark_verify(dir, pcap);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
 	free(dir);
@@ -1197,6 +1243,119 @@ static bool espu_recv(struct espu_t *t, const struct ike_child *c, uint32_t seq)
 	       after.packets == before.packets + 1;
 }
 
+/* The data plane's world: a namespace with 10.1.0.1 on lo, a hub with
+ * our end and the peer's, the TUN-backed esp_user, a socket inside. */
+static void espu_setup(struct espu_t *t)
+{
+	char err[300];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->ns, sizeof(t->ns), "ikec-espu-%d", (int)getpid());
+	memset(t->key, 0x11, sizeof(t->key));
+	memset(t->ikey, 0x22, sizeof(t->ikey));
+	ck_assert_msg(netns_create(t->ns, err, sizeof(err)), "%s", err);
+	int st = -1;
+	char *const lo_up[] = { "ip", "link", "set", "lo", "up", NULL };
+	char *const addr[] = { "ip", "addr", "add", "10.1.0.1/32", "dev", "lo", NULL };
+	ck_assert_msg(netns_exec(t->ns, lo_up, NULL, 5000, NULL, &st, err, sizeof(err)) && st == 0, "%s", err);
+	ck_assert_msg(netns_exec(t->ns, addr, NULL, 5000, NULL, &st, err, sizeof(err)) && st == 0, "%s", err);
+	t->hub = transport_hub_new();
+	struct netaddr a, b;
+	ck_assert(netaddr_parse("192.0.2.1:500", 500, &a, err, sizeof(err)));
+	ck_assert(netaddr_parse("192.0.2.2:500", 500, &b, err, sizeof(err)));
+	t->ta = transport_mem_new(t->hub, &a, 4500, err, sizeof(err));
+	t->tb = transport_mem_new(t->hub, &b, 4500, err, sizeof(err));
+	ck_assert_msg(t->ta && t->tb, "%s", err);
+	t->peer = b;
+	t->peer.port = 4500;
+	t->u = esp_user_new(t->ns, "ikecu0", t->ta, err, sizeof(err));
+	ck_assert_msg(t->u, "%s", err);
+	struct netns_saved saved;
+	ck_assert(netns_enter(t->ns, &saved, err, sizeof(err)));
+	t->sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in from = { .sin_family = AF_INET };
+	inet_pton(AF_INET, "10.1.0.1", &from.sin_addr);
+	ck_assert_int_eq(bind(t->sock, (struct sockaddr *)&from, sizeof(from)), 0);
+	ck_assert(netns_leave(&saved, err, sizeof(err)));
+}
+
+/* One child, then a rekey: outbound moves, inbound takes both until the
+ * old one is deleted; the counters per SPI. */
+static void espu_rekey(struct espu_t *t, struct ike_child *ch)
+{
+	char err[300];
+	ch[0] = espu_child(t, 1);
+	ck_assert_int_eq(esp_user_sync(t->u, ch, 1, &t->peer, err, sizeof(err)), 1);
+	ck_assert_int_eq(esp_user_sync(t->u, ch, 1, &t->peer, err, sizeof(err)), 0);
+	ck_assert_uint_eq(espu_send(t), 0x2001);
+	ck_assert(espu_recv(t, &ch[0], 1));
+	/* rekeyed: outbound moves to the new child at once, the old one still
+	   takes what the peer had in flight */
+	ch[1] = espu_child(t, 2);
+	ck_assert_int_eq(esp_user_sync(t->u, ch, 2, &t->peer, err, sizeof(err)), 1);
+	ck_assert_uint_eq(espu_send(t), 0x2002);
+	ck_assert(espu_recv(t, &ch[0], 2));
+	ck_assert(espu_recv(t, &ch[1], 1));
+	/* the old one deleted: nothing more either way */
+	ch[0].deleted = true;
+	ck_assert_int_eq(esp_user_sync(t->u, ch, 2, &t->peer, err, sizeof(err)), 0);
+	bool live = true;
+	ck_assert(esp_user_child_state(t->u, ch[0].spi_in, &live) && !live);
+	ck_assert(esp_user_child_state(t->u, ch[1].spi_in, &live) && live);
+	ck_assert(!espu_recv(t, &ch[0], 3));
+	ck_assert_uint_eq(esp_user_retired(t->u), 1);
+	ck_assert_uint_eq(espu_send(t), 0x2002);
+	struct esp_counters in, out;
+	ck_assert(esp_user_counters_by_spi(t->u, ch[0].spi_in, &in, &out));
+	ck_assert_uint_eq(out.packets, 1);   /* only the one before the rekey */
+	ck_assert_uint_eq(in.packets, 2);
+	ck_assert(esp_user_counters_by_spi(t->u, ch[1].spi_in, &in, &out));
+	ck_assert_uint_eq(out.packets, 2);
+	ck_assert_uint_eq(in.packets, 1);
+}
+
+/* Expired children: nothing goes out, and one never installed. */
+static void espu_expired(struct espu_t *t, struct ike_child *ch)
+{
+	char err[300];
+	bool live = true;
+	/* the engine found the new one expired too: nothing goes out at all,
+	   counted, and an expired child the sync never saw is never installed */
+	ch[1].expired = true;
+	ch[2] = espu_child(t, 3);
+	ch[2].expired = true;
+	ck_assert_int_eq(esp_user_sync(t->u, ch, 3, &t->peer, err, sizeof(err)), 0);
+	ck_assert(!esp_user_child_state(t->u, ch[2].spi_in, &live));
+	ck_assert_uint_eq(espu_send(t), 0);
+	ck_assert_uint_eq(esp_user_retired(t->u), 2);
+}
+
+/* Endless rekeys: the table drops dead children. */
+static void espu_churn(struct espu_t *t, struct ike_child *ch)
+{
+	char err[300];
+	/* a long-lived peer rekeys forever: the table drops dead children */
+	for (unsigned n = 4; n < 24; n++) {
+		ch[0] = espu_child(t, n);
+		ck_assert_msg(esp_user_sync(t->u, ch, 1, &t->peer, err, sizeof(err)) == 1, "%u: %s", n,
+			      err);
+		ck_assert_uint_eq(espu_send(t), 0x2000 + n);
+		ch[0].deleted = true;
+		ck_assert_int_eq(esp_user_sync(t->u, ch, 1, &t->peer, err, sizeof(err)), 0);
+	}
+}
+
+/* Close the socket, free the data plane and the hub, remove the namespace. */
+static void espu_teardown(struct espu_t *t)
+{
+	char err[300];
+	close(t->sock);
+	esp_user_free(t->u);
+	transport_free(t->ta);
+	transport_free(t->tb);
+	transport_hub_free(t->hub);
+	ck_assert_msg(netns_remove(t->ns, err, sizeof(err)), "%s", err);
+}
+
 START_TEST(test_esp_user_sync)
 {
 	if (geteuid() != 0) {
@@ -1204,89 +1363,12 @@ START_TEST(test_esp_user_sync)
 		return;
 	}
 	struct espu_t t;
-	char err[300];
-	memset(&t, 0, sizeof(t));
-	snprintf(t.ns, sizeof(t.ns), "ikec-espu-%d", (int)getpid());
-	memset(t.key, 0x11, sizeof(t.key));
-	memset(t.ikey, 0x22, sizeof(t.ikey));
-	ck_assert_msg(netns_create(t.ns, err, sizeof(err)), "%s", err);
-	int st = -1;
-	char *const lo_up[] = { "ip", "link", "set", "lo", "up", NULL };
-	char *const addr[] = { "ip", "addr", "add", "10.1.0.1/32", "dev", "lo", NULL };
-	ck_assert_msg(netns_exec(t.ns, lo_up, NULL, 5000, NULL, &st, err, sizeof(err)) && st == 0, "%s", err);
-	ck_assert_msg(netns_exec(t.ns, addr, NULL, 5000, NULL, &st, err, sizeof(err)) && st == 0, "%s", err);
-	t.hub = transport_hub_new();
-	struct netaddr a, b;
-	ck_assert(netaddr_parse("192.0.2.1:500", 500, &a, err, sizeof(err)));
-	ck_assert(netaddr_parse("192.0.2.2:500", 500, &b, err, sizeof(err)));
-	t.ta = transport_mem_new(t.hub, &a, 4500, err, sizeof(err));
-	t.tb = transport_mem_new(t.hub, &b, 4500, err, sizeof(err));
-	ck_assert_msg(t.ta && t.tb, "%s", err);
-	t.peer = b;
-	t.peer.port = 4500;
-	t.u = esp_user_new(t.ns, "ikecu0", t.ta, err, sizeof(err));
-	ck_assert_msg(t.u, "%s", err);
-	struct netns_saved saved;
-	ck_assert(netns_enter(t.ns, &saved, err, sizeof(err)));
-	t.sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in from = { .sin_family = AF_INET };
-	inet_pton(AF_INET, "10.1.0.1", &from.sin_addr);
-	ck_assert_int_eq(bind(t.sock, (struct sockaddr *)&from, sizeof(from)), 0);
-	ck_assert(netns_leave(&saved, err, sizeof(err)));
-
+	espu_setup(&t);
 	struct ike_child ch[20];
-	ch[0] = espu_child(&t, 1);
-	ck_assert_int_eq(esp_user_sync(t.u, ch, 1, &t.peer, err, sizeof(err)), 1);
-	ck_assert_int_eq(esp_user_sync(t.u, ch, 1, &t.peer, err, sizeof(err)), 0);
-	ck_assert_uint_eq(espu_send(&t), 0x2001);
-	ck_assert(espu_recv(&t, &ch[0], 1));
-	/* rekeyed: outbound moves to the new child at once, the old one still
-	   takes what the peer had in flight */
-	ch[1] = espu_child(&t, 2);
-	ck_assert_int_eq(esp_user_sync(t.u, ch, 2, &t.peer, err, sizeof(err)), 1);
-	ck_assert_uint_eq(espu_send(&t), 0x2002);
-	ck_assert(espu_recv(&t, &ch[0], 2));
-	ck_assert(espu_recv(&t, &ch[1], 1));
-	/* the old one deleted: nothing more either way */
-	ch[0].deleted = true;
-	ck_assert_int_eq(esp_user_sync(t.u, ch, 2, &t.peer, err, sizeof(err)), 0);
-	bool live = true;
-	ck_assert(esp_user_child_state(t.u, ch[0].spi_in, &live) && !live);
-	ck_assert(esp_user_child_state(t.u, ch[1].spi_in, &live) && live);
-	ck_assert(!espu_recv(&t, &ch[0], 3));
-	ck_assert_uint_eq(esp_user_retired(t.u), 1);
-	ck_assert_uint_eq(espu_send(&t), 0x2002);
-	struct esp_counters in, out;
-	ck_assert(esp_user_counters_by_spi(t.u, ch[0].spi_in, &in, &out));
-	ck_assert_uint_eq(out.packets, 1);   /* only the one before the rekey */
-	ck_assert_uint_eq(in.packets, 2);
-	ck_assert(esp_user_counters_by_spi(t.u, ch[1].spi_in, &in, &out));
-	ck_assert_uint_eq(out.packets, 2);
-	ck_assert_uint_eq(in.packets, 1);
-	/* the engine found the new one expired too: nothing goes out at all,
-	   counted, and an expired child the sync never saw is never installed */
-	ch[1].expired = true;
-	ch[2] = espu_child(&t, 3);
-	ch[2].expired = true;
-	ck_assert_int_eq(esp_user_sync(t.u, ch, 3, &t.peer, err, sizeof(err)), 0);
-	ck_assert(!esp_user_child_state(t.u, ch[2].spi_in, &live));
-	ck_assert_uint_eq(espu_send(&t), 0);
-	ck_assert_uint_eq(esp_user_retired(t.u), 2);
-	/* a long-lived peer rekeys forever: the table drops dead children */
-	for (unsigned n = 4; n < 24; n++) {
-		ch[0] = espu_child(&t, n);
-		ck_assert_msg(esp_user_sync(t.u, ch, 1, &t.peer, err, sizeof(err)) == 1, "%u: %s", n,
-			      err);
-		ck_assert_uint_eq(espu_send(&t), 0x2000 + n);
-		ch[0].deleted = true;
-		ck_assert_int_eq(esp_user_sync(t.u, ch, 1, &t.peer, err, sizeof(err)), 0);
-	}
-	close(t.sock);
-	esp_user_free(t.u);
-	transport_free(t.ta);
-	transport_free(t.tb);
-	transport_hub_free(t.hub);
-	ck_assert_msg(netns_remove(t.ns, err, sizeof(err)), "%s", err);
+	espu_rekey(&t, ch);
+	espu_expired(&t, ch);
+	espu_churn(&t, ch);
+	espu_teardown(&t);
 }
 END_TEST
 

@@ -293,22 +293,11 @@ static void netns_test_root_clean(void)
 	if_freenameindex(ifs);
 }
 
-START_TEST(test_netns_topology)
+/* The topology's namespaces: the roles it has and no others, each named
+ * prefix-runid-tag, mounted and listed. */
+static void netns_test_expect_roles(const struct netns_topo *t, enum netns_topology kind,
+				    const char *prefix)
 {
-	enum netns_topology kind = (enum netns_topology)_i;
-	char skipname[64];
-	snprintf(skipname, sizeof(skipname), "netns topology %s", netns_topology_name(kind));
-	NETNS_TEST_NEEDS_ROOT(skipname);
-	const char *prefix = netns_test_prefix('t');
-	char err[512];
-	struct timespec t0, t1, t2, t3;
-
-	netns_test_root_clean();
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	struct netns_topo *t = netns_topo_new(kind, prefix, err, sizeof(err));
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ck_assert_msg(t, "%s", err);
-
 	unsigned expect = 2 + t->harness_nat + t->peer_nat;
 	ck_assert_uint_eq(netns_test_count(prefix), expect);
 	for (int r = 0; r < NETNS_ROLE_COUNT; r++) {
@@ -327,8 +316,11 @@ START_TEST(test_netns_topology)
 		ck_assert_msg(netns_exists(ns), "%s not mounted", ns);
 		ck_assert_msg(netns_test_listed(ns), "%s not in ip netns list", ns);
 	}
-	netns_test_root_clean();
+}
 
+/* UDP both ways between harness and peer, through any NAT boxes. */
+static void netns_test_traffic(const struct netns_topo *t)
+{
 	const char *hns = netns_topo_ns(t, NETNS_ROLE_HARNESS);
 	const char *pns = netns_topo_ns(t, NETNS_ROLE_PEER);
 	int h500 = netns_test_udp(hns, &t->harness_ike, 500);
@@ -346,8 +338,12 @@ START_TEST(test_netns_topology)
 	close(p500);
 	close(h4500);
 	close(p4500);
+}
 
-	/* The NAT boxes hold conntrack entries, and a flush empties them. */
+/* The NAT boxes hold conntrack entries, and a flush empties them. */
+static void netns_test_conntrack(const struct netns_topo *t)
+{
+	char err[512];
 	for (int r = NETNS_ROLE_NAT_HARNESS; r <= NETNS_ROLE_NAT_PEER; r++) {
 		const char *box = netns_topo_ns(t, (enum netns_role)r);
 		if (!box)
@@ -358,6 +354,28 @@ START_TEST(test_netns_topology)
 		n = netns_conntrack_count(box, err, sizeof(err));
 		ck_assert_msg(n == 0, "%s: %ld conntrack entries after a flush", box, n);
 	}
+}
+
+START_TEST(test_netns_topology)
+{
+	enum netns_topology kind = (enum netns_topology)_i;
+	char skipname[64];
+	snprintf(skipname, sizeof(skipname), "netns topology %s", netns_topology_name(kind));
+	NETNS_TEST_NEEDS_ROOT(skipname);
+	const char *prefix = netns_test_prefix('t');
+	char err[512];
+	struct timespec t0, t1, t2, t3;
+
+	netns_test_root_clean();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct netns_topo *t = netns_topo_new(kind, prefix, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_msg(t, "%s", err);
+
+	netns_test_expect_roles(t, kind, prefix);
+	netns_test_root_clean();
+	netns_test_traffic(t);
+	netns_test_conntrack(t);
 
 	char names[NETNS_ROLE_COUNT][NETNS_NAME_MAX];
 	memcpy(names, t->ns, sizeof(names));
@@ -519,16 +537,13 @@ static ino_t netns_test_self_ino(void)
 	return st.st_ino;
 }
 
-START_TEST(test_netns_exec)
+/* netns_exec: stdin in, stdout and stderr out, the exit status; only
+ * a down lo inside; big unread input; a missing program, a timeout, a
+ * missing namespace. */
+static void netns_test_exec_io(const char *name)
 {
-	NETNS_TEST_NEEDS_ROOT("netns exec");
-	char err[512], name[NETNS_NAME_MAX], *out = NULL;
+	char err[512], *out = NULL;
 	int status;
-	snprintf(name, sizeof(name), "%s-x", netns_test_prefix('e'));
-	ck_assert_msg(netns_create(name, err, sizeof(err)), "%s", err);
-	ck_assert(!netns_create(name, err, sizeof(err)));
-	ck_assert_msg(strstr(err, name), "%s", err);
-
 	/* stdin in, stdout and stderr out, the exit status. */
 	char *sh[] = { "sh", "-c", "cat; echo oops >&2; exit 3", NULL };
 	ck_assert_msg(netns_exec(name, sh, "ruleset\n", 2000, &out, &status, err, sizeof(err)),
@@ -566,8 +581,13 @@ START_TEST(test_netns_exec)
 	ck_assert_msg(strstr(err, "killed after 100 ms") && strstr(err, name), "%s", err);
 	ck_assert(!netns_exec("ikect-no-such-ns", tr, NULL, 100, NULL, &status, err, sizeof(err)));
 	ck_assert_msg(strstr(err, "ikect-no-such-ns"), "%s", err);
+}
 
-	/* A sysctl written inside stays inside. */
+/* A sysctl written inside stays inside. */
+static void netns_test_sysctl(const char *name)
+{
+	char err[512], *out = NULL;
+	int status;
 	char *rd[] = { "cat", "/proc/sys/net/ipv4/ip_forward", NULL };
 	FILE *f = fopen("/proc/sys/net/ipv4/ip_forward", "r");
 	int root_before = f ? fgetc(f) : -1;
@@ -582,8 +602,13 @@ START_TEST(test_netns_exec)
 	ck_assert_int_eq(fgetc(f), root_before);
 	fclose(f);
 	ck_assert(!netns_sysctl(name, "../../etc/passwd", "1", err, sizeof(err)));
+}
 
-	/* enter and leave switch this thread and back. */
+/* enter and leave switch this thread and back; bad rulesets are
+ * reported with nft's words; iproute2 sees the namespace as its own. */
+static void netns_test_switch(const char *name)
+{
+	char err[512];
 	struct netns_saved saved;
 	ino_t before = netns_test_self_ino();
 	ck_assert_msg(netns_enter(name, &saved, err, sizeof(err)), "%s", err);
@@ -602,8 +627,13 @@ START_TEST(test_netns_exec)
 	char cmd[256];
 	snprintf(cmd, sizeof(cmd), "ip netns exec %s ip -o link show lo >/dev/null 2>&1", name);
 	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+}
 
-	/* spawn: output to a log, the exit status to us. */
+/* spawn: output to a log, the exit status to us. */
+static void netns_test_spawn(const char *name)
+{
+	char err[512];
+	char *nope[] = { "/nonexistent/ike-conform-test", NULL };
 	char logpath[] = "/tmp/ikect-spawn-XXXXXX";
 	int lfd = mkstemp(logpath);
 	ck_assert(lfd >= 0);
@@ -621,9 +651,15 @@ START_TEST(test_netns_exec)
 	ck_assert_str_eq(logbuf, "spawned\n");
 	ck_assert(!netns_spawn(name, nope, NULL, &pid, err, sizeof(err)));
 	ck_assert_msg(strstr(err, "exec /nonexistent/ike-conform-test"), "%s", err);
+}
 
-	/* Processes that ignore SIGTERM get SIGKILL after the grace time;
-	 * the sleep inherits the ignored SIGTERM. */
+/* Processes that ignore SIGTERM get SIGKILL after the grace time;
+ * the sleep inherits the ignored SIGTERM. */
+static void netns_test_stubborn(const char *name)
+{
+	char err[512];
+	pid_t pid;
+	int ws;
 	char *stubborn[] = { "sh", "-c", "trap '' TERM; sleep 100 & wait", NULL };
 	ck_assert_msg(netns_spawn(name, stubborn, NULL, &pid, err, sizeof(err)), "%s", err);
 	for (int i = 0; i < 500 && netns_count_procs(name, err, sizeof(err)) < 2; i++)
@@ -632,6 +668,24 @@ START_TEST(test_netns_exec)
 	ck_assert_int_eq(netns_kill_procs(name, 50, err, sizeof(err)), 2);
 	ck_assert(waitpid(pid, &ws, 0) == pid);
 	ck_assert_msg(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL, "status %#x", ws);
+}
+
+START_TEST(test_netns_exec)
+{
+	NETNS_TEST_NEEDS_ROOT("netns exec");
+	char err[512], name[NETNS_NAME_MAX];
+	pid_t pid;
+	int ws;
+	snprintf(name, sizeof(name), "%s-x", netns_test_prefix('e'));
+	ck_assert_msg(netns_create(name, err, sizeof(err)), "%s", err);
+	ck_assert(!netns_create(name, err, sizeof(err)));
+	ck_assert_msg(strstr(err, name), "%s", err);
+
+	netns_test_exec_io(name);
+	netns_test_sysctl(name);
+	netns_test_switch(name);
+	netns_test_spawn(name);
+	netns_test_stubborn(name);
 
 	/* Removing a namespace ends what runs in it. */
 	char *sleep100[] = { "sleep", "100", NULL };

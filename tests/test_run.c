@@ -198,6 +198,97 @@ enum test_run_tweak {
 	TW_KA_NO_CAPTURE, TW_REKEY_OK, TW_REKEY_LOST, TW_NO_HOLD, TW_REMAP_OK, TW_REMAP_LOST,
 };
 
+/* The NAT-T tweaks: a NAT at the harness (forced, faked by the peer,
+ * lost, never floated, plain ESP, a late float). */
+static void test_run_tweak_nat(struct case_result *r, enum test_run_tweak t)
+{
+	r->natt_version = IKE_NATT_RFC3947;
+	r->nat_local = r->floated = r->natd_rx = true;
+	r->float_kind = t == TW_LATE_FLOAT ? IKE_K_QM1 : IKE_K_MM5;
+	r->view.nat_known = r->view.nat_remote = true;
+	r->view.local_port = IKE_NATT_PORT;
+	r->child.xf.encap = IKE_ENCAP_UDP_TUNNEL;
+	r->view.child.encap = true;
+	/* a peer that claims a NAT of its own is seen behind one */
+	r->nat_peer = t == TW_NAT_HARNESS_FORCED || t == TW_NAT_PEER_FAKES;
+	r->peer_forced = t == TW_NAT_HARNESS_FORCED;
+	r->view.nat_fake = t == TW_NAT_PEER_FAKES;
+	if (t == TW_NAT_LOST)
+		r->view.nat_remote = false;
+	if (t == TW_NO_FLOAT) {
+		r->floated = false;
+		r->peer_port = 500;
+	}
+	if (t == TW_PLAIN_ESP)
+		r->view.child.encap = false;
+}
+
+/* The keepalive tweaks: on time, too slow, the peer's too, not captured. */
+static void test_run_tweak_keepalives(struct case_result *r, enum test_run_tweak t)
+{
+	r->rekey.ran = r->rekey.ok = true;
+	r->rekey.ka_captured = t != TW_KA_NO_CAPTURE;
+	r->rekey.ka_from_harness = t == TW_KA_SLOW ? 2 : 4;
+	r->rekey.ka_gap_min[0] = 990;
+	r->rekey.ka_gap_max[0] = t == TW_KA_SLOW ? 2500 : 1010;
+	r->rekey.ka_from_peer = t == TW_KA_PEER_TOO ? 1 : 0;
+}
+
+/* The remap tweaks: traffic back after the NAT moved, or lost. */
+static void test_run_tweak_remap(struct case_result *r, enum test_run_tweak t)
+{
+	r->rekey.ran = r->rekey.remapped = r->rekey.dpd_acked = true;
+	r->rekey.pings_after_remap = 20;
+	r->rekey.lost_after_remap = t == TW_REMAP_OK ? 0 : 20;
+	r->rekey.peer_port_before = 4500;
+	r->rekey.peer_port_after = 10771;
+}
+
+/* The rekey tweaks: the new child up, or the rekey failed. */
+static void test_run_tweak_rekey(struct case_result *r, enum test_run_tweak t)
+{
+	r->rekey.ran = true;
+	r->rekey.ok = t == TW_REKEY_OK;
+	r->rekey.new_spi_in = 0x1234;
+	snprintf(r->rekey.why, sizeof(r->rekey.why), "%s: 2 children",
+		 t == TW_REKEY_OK ? "ok" : "failed");
+}
+
+/* The NAT-OA tweaks: the peer's NAT-OA as ours, or none from it. */
+static void test_run_tweak_natoa(struct case_result *r, enum test_run_tweak t)
+{
+	r->child.natoa_r_set = true;
+	r->view.child.natoa_known = true;
+	r->view.child.natoa = t == TW_NATOA;
+}
+
+/* No NAT at the harness, but the peer sees one (the sides differ). */
+static void test_run_tweak_sides(struct case_result *r)
+{
+	r->natt_version = IKE_NATT_RFC3947;
+	r->view.nat_known = r->view.nat_remote = true;
+	r->view.local_port = 500;
+}
+
+/* The lifetime tweaks: ours or the peer's differ, the peer's own read a
+ * second late, a RESPONDER-LIFETIME notify. */
+static void test_run_tweak_lifetimes(struct case_result *r, enum test_run_tweak t)
+{
+	if (t == TW_LIFE_OURS)
+		r->p1.life_sec = 28800;
+	if (t == TW_LIFE_PEER)
+		r->view.life_sec = 28800;
+	if (t == TW_CHILD_LIFE_PEER)
+		r->view.child.life_sec = 3960;
+	if (t == TW_PEER_OWN_LIFE) {  /* read a second late: within the 2 s allowed */
+		r->view.life_sec = 7199;
+		r->view.child.life_sec = 601;
+	}
+	if (t == TW_RESP_LIFE)
+		r->notify_rx[r->nnotify_rx++] = WIRE_N_RESPONDER_LIFETIME;
+}
+
+/* A case's result changed the way the judge table asks for. */
 static void test_run_tweak(struct case_result *r, enum test_run_tweak t)
 {
 	switch (t) {
@@ -231,15 +322,12 @@ static void test_run_tweak(struct case_result *r, enum test_run_tweak t)
 		break;
 	case TW_WRONG_GROUP: r->p1.group = 5; break;
 	case TW_WRONG_ESP: r->child.xf.keylen = 256; break;
-	case TW_LIFE_OURS: r->p1.life_sec = 28800; break;
-	case TW_LIFE_PEER: r->view.life_sec = 28800; break;
-	case TW_CHILD_LIFE_PEER: r->view.child.life_sec = 3960; break;
-	case TW_PEER_OWN_LIFE:  /* read a second late: within the 2 s allowed */
-		r->view.life_sec = 7199;
-		r->view.child.life_sec = 601;
-		break;
+	case TW_LIFE_OURS:
+	case TW_LIFE_PEER:
+	case TW_CHILD_LIFE_PEER:
+	case TW_PEER_OWN_LIFE:
 	case TW_RESP_LIFE:
-		r->notify_rx[r->nnotify_rx++] = WIRE_N_RESPONDER_LIFETIME;
+		test_run_tweak_lifetimes(r, t);
 		break;
 	case TW_NAT_HARNESS:
 	case TW_NAT_HARNESS_FORCED:
@@ -248,65 +336,30 @@ static void test_run_tweak(struct case_result *r, enum test_run_tweak t)
 	case TW_NO_FLOAT:
 	case TW_PLAIN_ESP:
 	case TW_LATE_FLOAT:
-		r->natt_version = IKE_NATT_RFC3947;
-		r->nat_local = r->floated = r->natd_rx = true;
-		r->float_kind = t == TW_LATE_FLOAT ? IKE_K_QM1 : IKE_K_MM5;
-		r->view.nat_known = r->view.nat_remote = true;
-		r->view.local_port = IKE_NATT_PORT;
-		r->child.xf.encap = IKE_ENCAP_UDP_TUNNEL;
-		r->view.child.encap = true;
-		/* a peer that claims a NAT of its own is seen behind one */
-		r->nat_peer = t == TW_NAT_HARNESS_FORCED || t == TW_NAT_PEER_FAKES;
-		r->peer_forced = t == TW_NAT_HARNESS_FORCED;
-		r->view.nat_fake = t == TW_NAT_PEER_FAKES;
-		if (t == TW_NAT_LOST)
-			r->view.nat_remote = false;
-		if (t == TW_NO_FLOAT) {
-			r->floated = false;
-			r->peer_port = 500;
-		}
-		if (t == TW_PLAIN_ESP)
-			r->view.child.encap = false;
+		test_run_tweak_nat(r, t);
 		break;
 	case TW_NATOA:
 	case TW_NATOA_PEER_NONE:
-		r->child.natoa_r_set = true;
-		r->view.child.natoa_known = true;
-		r->view.child.natoa = t == TW_NATOA;
+		test_run_tweak_natoa(r, t);
 		break;
 	case TW_KA_OK:
 	case TW_KA_SLOW:
 	case TW_KA_PEER_TOO:
 	case TW_KA_NO_CAPTURE:
-		r->rekey.ran = r->rekey.ok = true;
-		r->rekey.ka_captured = t != TW_KA_NO_CAPTURE;
-		r->rekey.ka_from_harness = t == TW_KA_SLOW ? 2 : 4;
-		r->rekey.ka_gap_min[0] = 990;
-		r->rekey.ka_gap_max[0] = t == TW_KA_SLOW ? 2500 : 1010;
-		r->rekey.ka_from_peer = t == TW_KA_PEER_TOO ? 1 : 0;
+		test_run_tweak_keepalives(r, t);
 		break;
 	case TW_REKEY_OK:
 	case TW_REKEY_LOST:
-		r->rekey.ran = true;
-		r->rekey.ok = t == TW_REKEY_OK;
-		r->rekey.new_spi_in = 0x1234;
-		snprintf(r->rekey.why, sizeof(r->rekey.why), "%s: 2 children",
-			 t == TW_REKEY_OK ? "ok" : "failed");
+		test_run_tweak_rekey(r, t);
 		break;
 	case TW_NO_HOLD:
 		break;
 	case TW_REMAP_OK:
 	case TW_REMAP_LOST:
-		r->rekey.ran = r->rekey.remapped = r->rekey.dpd_acked = true;
-		r->rekey.pings_after_remap = 20;
-		r->rekey.lost_after_remap = t == TW_REMAP_OK ? 0 : 20;
-		r->rekey.peer_port_before = 4500;
-		r->rekey.peer_port_after = 10771;
+		test_run_tweak_remap(r, t);
 		break;
 	case TW_SIDES:
-		r->natt_version = IKE_NATT_RFC3947;
-		r->view.nat_known = r->view.nat_remote = true;
-		r->view.local_port = 500;
+		test_run_tweak_sides(r);
 		break;
 	case TW_LOOPS:
 		r->loops = true;
@@ -315,71 +368,74 @@ static void test_run_tweak(struct case_result *r, enum test_run_tweak t)
 	}
 }
 
+/* The judge table: a case, a tweak of its result, the verdict wanted. */
+static const struct test_run_judge_row {
+	const char *id;
+	bool init;
+	enum test_run_tweak tweak;
+	enum run_status want;
+	const char *what;         /* the failed check */
+	const char *seen;         /* part of what the verdict says it saw */
+} test_run_judge_rows[] = {
+	{ "t@strongswan/g14", true, TW_NONE, RUN_PASS, "", "" },
+	{ "t@strongswan/g14", true, TW_NOT_ESTABLISHED, RUN_FAIL, "established", "no IKE SA" },
+	{ "t@strongswan/g14", true, TW_DISAGREE, RUN_FAIL, "cross-check", "group 14 vs 2" },
+	{ "t@strongswan/g14", true, TW_NO_TRAFFIC, RUN_FAIL, "traffic", "0 of 3" },
+	{ "t@strongswan/g14", true, TW_LOOPS, RUN_FAIL, "peer loops", "9 IKE/CHILD" },
+	{ "t@self/refused", true, TW_NPC_RX, RUN_PASS, "", "" },
+	/* an initiator's refusal must come from the peer */
+	{ "t@self/refused", true, TW_NPC_TX, RUN_FAIL, "notify", "received none, sent NO-PROPOSAL-CHOSEN" },
+	{ "t@self/refused", false, TW_NPC_TX, RUN_PASS, "", "" },
+	{ "t@self/refused", true, TW_OTHER_NOTIFY, RUN_FAIL, "notify", "INVALID-PAYLOAD-TYPE" },
+	{ "t@self/refused", true, TW_NONE, RUN_FAIL, "notify", "sent none; established" },
+	{ "t@self/quiet", false, TW_SILENT, RUN_PASS, "", "" },
+	{ "t@self/quiet", false, TW_OTHER_NOTIFY, RUN_FAIL, "silence", "INVALID-PAYLOAD-TYPE" },
+	{ "t@self/exact", true, TW_NONE, RUN_PASS, "", "" },
+	{ "t@self/exact", true, TW_WRONG_GROUP, RUN_FAIL, "proposal", "aes256-sha256-modp1536" },
+	{ "t@self/exact", true, TW_WRONG_ESP, RUN_FAIL, "esp", "aes256-sha1" },
+	{ "t@self/exact", true, TW_LIFE_OURS, RUN_FAIL, "lifetime", "28800s in the harness" },
+	{ "t@self/exact", true, TW_LIFE_PEER, RUN_FAIL, "lifetime", "28800s installed by the peer" },
+	{ "t@self/exact", true, TW_CHILD_LIFE_PEER, RUN_FAIL, "child_lifetime", "3960s installed" },
+	/* the peer installs its own lifetimes: stated, then judged */
+	{ "t@strongswan/peer-own-life", true, TW_PEER_OWN_LIFE, RUN_PASS, "", "" },
+	{ "t@strongswan/peer-own-life", true, TW_NONE, RUN_FAIL, "peer_lifetime",
+	  "3600s installed by the peer, 7200s expected" },
+	{ "t@self/unnotified", true, TW_RESP_LIFE, RUN_FAIL, "responder_lifetime",
+	  "one (received RESPONDER-LIFETIME" },
+	{ "t@self/notified", true, TW_RESP_LIFE, RUN_PASS, "", "" },
+	{ "t@self/notified", true, TW_NONE, RUN_FAIL, "responder_lifetime", "none" },
+	/* NAT-T: both sides' findings, the float, ESP in UDP */
+	{ "t@self/natted", true, TW_NAT_HARNESS, RUN_PASS, "", "" },
+	{ "t@self/natted", true, TW_NAT_HARNESS_FORCED, RUN_PASS, "", "" },
+	{ "t@self/natted", true, TW_NAT_PEER_FAKES, RUN_PASS, "", "" },
+	{ "t@self/natted", true, TW_NONE, RUN_FAIL, "nat", "no NAT-T version agreed" },
+	{ "t@self/natted", true, TW_NAT_LOST, RUN_FAIL, "nat", "none behind a NAT by the peer's view" },
+	{ "t@self/natted", true, TW_NO_FLOAT, RUN_FAIL, "floated", "did not float (sends to port 500)" },
+	{ "t@self/natted", true, TW_PLAIN_ESP, RUN_FAIL, "encap", "the peer's plain" },
+	{ "t@self/natted", true, TW_LATE_FLOAT, RUN_FAIL, "floated", "the first message on port 4500 was qm1" },
+	{ "t@self/sides", true, TW_SIDES, RUN_PASS, "", "" },
+	{ "t@self/oa", true, TW_NATOA, RUN_PASS, "", "" },
+	/* the hold: keepalives counted and timed, the rekey, the remap */
+	{ "t@self/held", true, TW_KA_OK, RUN_PASS, "", "" },
+	{ "t@self/held", true, TW_KA_SLOW, RUN_FAIL, "keepalives", "2 from the harness (gaps 990-2500 ms)" },
+	{ "t@self/held", true, TW_KA_PEER_TOO, RUN_FAIL, "keepalives", "1 from the peer" },
+	{ "t@self/held", true, TW_KA_NO_CAPTURE, RUN_FAIL, "keepalives", "no capture" },
+	{ "t@self/held", true, TW_NO_HOLD, RUN_FAIL, "hold", "no hold ran" },
+	{ "t@self/rekeyed", true, TW_REKEY_OK, RUN_PASS, "", "" },
+	{ "t@self/rekeyed", true, TW_REKEY_LOST, RUN_FAIL, "rekey", "failed: 2 children" },
+	{ "t@self/remapped", true, TW_REMAP_OK, RUN_PASS, "", "" },
+	{ "t@self/remapped", true, TW_REMAP_LOST, RUN_FAIL, "remap", "20 of 20 pings lost" },
+	{ "t@self/oa", true, TW_NATOA_PEER_NONE, RUN_FAIL, "natoa", "the harness received one, the peer did not" },
+	{ "t@self/oa", true, TW_NONE, RUN_FAIL, "natoa", "the harness did not receive one" },
+	{ "t@self/sides", true, TW_NAT_HARNESS, RUN_FAIL, "nat", "the harness found harness" },
+};
+
 START_TEST(test_run_judge_table)
 {
 	struct run_plan p;
 	test_run_load(&p);
-	static const struct {
-		const char *id;
-		bool init;
-		enum test_run_tweak tweak;
-		enum run_status want;
-		const char *what;         /* the failed check */
-		const char *seen;         /* part of what the verdict says it saw */
-	} rows[] = {
-		{ "t@strongswan/g14", true, TW_NONE, RUN_PASS, "", "" },
-		{ "t@strongswan/g14", true, TW_NOT_ESTABLISHED, RUN_FAIL, "established", "no IKE SA" },
-		{ "t@strongswan/g14", true, TW_DISAGREE, RUN_FAIL, "cross-check", "group 14 vs 2" },
-		{ "t@strongswan/g14", true, TW_NO_TRAFFIC, RUN_FAIL, "traffic", "0 of 3" },
-		{ "t@strongswan/g14", true, TW_LOOPS, RUN_FAIL, "peer loops", "9 IKE/CHILD" },
-		{ "t@self/refused", true, TW_NPC_RX, RUN_PASS, "", "" },
-		/* an initiator's refusal must come from the peer */
-		{ "t@self/refused", true, TW_NPC_TX, RUN_FAIL, "notify", "received none, sent NO-PROPOSAL-CHOSEN" },
-		{ "t@self/refused", false, TW_NPC_TX, RUN_PASS, "", "" },
-		{ "t@self/refused", true, TW_OTHER_NOTIFY, RUN_FAIL, "notify", "INVALID-PAYLOAD-TYPE" },
-		{ "t@self/refused", true, TW_NONE, RUN_FAIL, "notify", "sent none; established" },
-		{ "t@self/quiet", false, TW_SILENT, RUN_PASS, "", "" },
-		{ "t@self/quiet", false, TW_OTHER_NOTIFY, RUN_FAIL, "silence", "INVALID-PAYLOAD-TYPE" },
-		{ "t@self/exact", true, TW_NONE, RUN_PASS, "", "" },
-		{ "t@self/exact", true, TW_WRONG_GROUP, RUN_FAIL, "proposal", "aes256-sha256-modp1536" },
-		{ "t@self/exact", true, TW_WRONG_ESP, RUN_FAIL, "esp", "aes256-sha1" },
-		{ "t@self/exact", true, TW_LIFE_OURS, RUN_FAIL, "lifetime", "28800s in the harness" },
-		{ "t@self/exact", true, TW_LIFE_PEER, RUN_FAIL, "lifetime", "28800s installed by the peer" },
-		{ "t@self/exact", true, TW_CHILD_LIFE_PEER, RUN_FAIL, "child_lifetime", "3960s installed" },
-		/* the peer installs its own lifetimes: stated, then judged */
-		{ "t@strongswan/peer-own-life", true, TW_PEER_OWN_LIFE, RUN_PASS, "", "" },
-		{ "t@strongswan/peer-own-life", true, TW_NONE, RUN_FAIL, "peer_lifetime",
-		  "3600s installed by the peer, 7200s expected" },
-		{ "t@self/unnotified", true, TW_RESP_LIFE, RUN_FAIL, "responder_lifetime",
-		  "one (received RESPONDER-LIFETIME" },
-		{ "t@self/notified", true, TW_RESP_LIFE, RUN_PASS, "", "" },
-		{ "t@self/notified", true, TW_NONE, RUN_FAIL, "responder_lifetime", "none" },
-		/* NAT-T: both sides' findings, the float, ESP in UDP */
-		{ "t@self/natted", true, TW_NAT_HARNESS, RUN_PASS, "", "" },
-		{ "t@self/natted", true, TW_NAT_HARNESS_FORCED, RUN_PASS, "", "" },
-		{ "t@self/natted", true, TW_NAT_PEER_FAKES, RUN_PASS, "", "" },
-		{ "t@self/natted", true, TW_NONE, RUN_FAIL, "nat", "no NAT-T version agreed" },
-		{ "t@self/natted", true, TW_NAT_LOST, RUN_FAIL, "nat", "none behind a NAT by the peer's view" },
-		{ "t@self/natted", true, TW_NO_FLOAT, RUN_FAIL, "floated", "did not float (sends to port 500)" },
-		{ "t@self/natted", true, TW_PLAIN_ESP, RUN_FAIL, "encap", "the peer's plain" },
-		{ "t@self/natted", true, TW_LATE_FLOAT, RUN_FAIL, "floated", "the first message on port 4500 was qm1" },
-		{ "t@self/sides", true, TW_SIDES, RUN_PASS, "", "" },
-		{ "t@self/oa", true, TW_NATOA, RUN_PASS, "", "" },
-		/* the hold: keepalives counted and timed, the rekey, the remap */
-		{ "t@self/held", true, TW_KA_OK, RUN_PASS, "", "" },
-		{ "t@self/held", true, TW_KA_SLOW, RUN_FAIL, "keepalives", "2 from the harness (gaps 990-2500 ms)" },
-		{ "t@self/held", true, TW_KA_PEER_TOO, RUN_FAIL, "keepalives", "1 from the peer" },
-		{ "t@self/held", true, TW_KA_NO_CAPTURE, RUN_FAIL, "keepalives", "no capture" },
-		{ "t@self/held", true, TW_NO_HOLD, RUN_FAIL, "hold", "no hold ran" },
-		{ "t@self/rekeyed", true, TW_REKEY_OK, RUN_PASS, "", "" },
-		{ "t@self/rekeyed", true, TW_REKEY_LOST, RUN_FAIL, "rekey", "failed: 2 children" },
-		{ "t@self/remapped", true, TW_REMAP_OK, RUN_PASS, "", "" },
-		{ "t@self/remapped", true, TW_REMAP_LOST, RUN_FAIL, "remap", "20 of 20 pings lost" },
-		{ "t@self/oa", true, TW_NATOA_PEER_NONE, RUN_FAIL, "natoa", "the harness received one, the peer did not" },
-		{ "t@self/oa", true, TW_NONE, RUN_FAIL, "natoa", "the harness did not receive one" },
-		{ "t@self/sides", true, TW_NAT_HARNESS, RUN_FAIL, "nat", "the harness found harness" },
-	};
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	const struct test_run_judge_row *rows = test_run_judge_rows;
+	for (size_t i = 0; i < sizeof(test_run_judge_rows) / sizeof(test_run_judge_rows[0]); i++) {
 		const struct suite_case *c = test_run_item(&p, rows[i].id)->c;
 		struct case_result *r = calloc(1, sizeof(*r));
 		struct run_verdict *v = calloc(1, sizeof(*v));
@@ -485,21 +541,15 @@ END_TEST
 
 /* A malformed case: the catalog's mutations appended to the target's send,
  * the reaction as the last step, the verdict from the script alone. */
-START_TEST(test_run_malformed)
+/* The malformed cases' scripts: the mutation on mm4 and the notify
+ * expected after it, no room for it, accepted (dpd) and deleted (mm6). */
+static void test_run_malformed_scripts(const struct suite *s)
 {
-	static const char text[] =
-		"suite: m\npeer: self\ndefaults: { psk: k }\ncases:\n"
-		"  - { name: ke, malformed: { mutation: ke-zero, at: mm4 } }\n"
-		"  - { name: dpd, malformed: { mutation: notify-bad-doi, at: dpd }, expect: { accepted: true } }\n"
-		"  - { name: del, malformed: { mutation: auth-hash-wrong, at: mm6 }, expect: { deleted: true } }\n";
-	struct suite s;
-	struct yaml_error yerr = { 0 };
-	ck_assert_msg(suite_load_string("m.yaml", text, &s, &yerr), "%s", yerr.text);
 	struct ike_step steps[16];
 	struct ike_mutation mut[8];
 	size_t n = 0;
 	char err[300] = "";
-	const struct suite_case *c = suite_find_case(&s, "ke");
+	const struct suite_case *c = suite_find_case(s, "ke");
 	ck_assert_msg(run_script(c, steps, 16, &n, mut, 8, err, sizeof(err)), "%s", err);
 	ck_assert_uint_eq(n, 5);
 	ck_assert(steps[0].op == IKE_STEP_EXPECT && steps[0].kind == IKE_K_MM1);
@@ -515,17 +565,23 @@ START_TEST(test_run_malformed)
 	ck_assert(!run_script(c, steps, 16, &n, mut, 0, err, sizeof(err)));
 	ck_assert_msg(strstr(err, "too many mutations"), "%s", err);
 	/* accepted: the peer's next message, the R-U-THERE-ACK */
-	const struct suite_case *d = suite_find_case(&s, "dpd");
+	const struct suite_case *d = suite_find_case(s, "dpd");
 	ck_assert_msg(run_script(d, steps, 16, &n, mut, 8, err, sizeof(err)), "%s", err);
 	ck_assert_uint_eq(n, 8);
 	ck_assert(steps[6].op == IKE_STEP_SEND && steps[6].kind == IKE_K_DPD);
 	ck_assert(steps[7].op == IKE_STEP_EXPECT && steps[7].kind == IKE_K_DPD_ACK);
 	/* deleted: the peer's Delete after our mm6, the harness responding */
-	const struct suite_case *dl = suite_find_case(&s, "del");
+	const struct suite_case *dl = suite_find_case(s, "del");
 	ck_assert_msg(run_script(dl, steps, 16, &n, mut, 8, err, sizeof(err)), "%s", err);
 	ck_assert_uint_eq(n, 7);
 	ck_assert(steps[5].op == IKE_STEP_SEND && steps[5].kind == IKE_K_MM6 && steps[5].nmut == 1);
 	ck_assert(steps[6].op == IKE_STEP_EXPECT && steps[6].kind == IKE_K_DELETE);
+}
+
+/* The malformed cases' verdicts: the reaction step decides, an accepted
+ * message even if refused, a mutation with no place is an error. */
+static void test_run_malformed_verdicts(const struct suite_case *c, const struct suite_case *d)
+{
 	/* the verdict: the script's end, whatever phase 1 did */
 	struct case_result *r = calloc(1, sizeof(*r));
 	struct run_verdict *v = calloc(1, sizeof(*v));
@@ -573,6 +629,21 @@ START_TEST(test_run_malformed)
 	ck_assert_msg(v->status == RUN_PASS, "%s", v->why);
 	free(r);
 	free(v);
+}
+
+START_TEST(test_run_malformed)
+{
+	static const char text[] =
+		"suite: m\npeer: self\ndefaults: { psk: k }\ncases:\n"
+		"  - { name: ke, malformed: { mutation: ke-zero, at: mm4 } }\n"
+		"  - { name: dpd, malformed: { mutation: notify-bad-doi, at: dpd }, expect: { accepted: true } }\n"
+		"  - { name: del, malformed: { mutation: auth-hash-wrong, at: mm6 }, expect: { deleted: true } }\n";
+	struct suite s;
+	struct yaml_error yerr = { 0 };
+	ck_assert_msg(suite_load_string("m.yaml", text, &s, &yerr), "%s", yerr.text);
+	test_run_malformed_scripts(&s);
+	test_run_malformed_verdicts(suite_find_case(&s, "ke"),
+				    suite_find_case(&s, "dpd"));
 	suite_free(&s);
 }
 END_TEST

@@ -1015,35 +1015,14 @@ static void tr_tshark_all(const char *tmp, char dirs[][1200], size_t n, const bo
 		    "excused: Wireshark chains their IV)", n, frames, excused);
 }
 
-START_TEST(test_runner_smoke)
+/* The smoke run's stdout: the header, a line per case, the summary, where
+ * things are. */
+static void tr_smoke_stdout(const struct tr_run *r, const char *junit, const char *out,
+			    const char *seeds)
 {
-	const char *why = tr_live_why();
-	if (why) {
-		test_skip("runner smoke", why);
-		return;
-	}
-	if (!strongswan_available()) {
-		test_skip("runner smoke", "strongSwan (charon, swanctl) is not installed; make deps "
-			  "installs it");
-		return;
-	}
-	char dir[64], junit[128], out[128], seeds[128];
-	tr_mkdtemp(dir, sizeof(dir));
-	snprintf(junit, sizeof(junit), "%s/report.xml", dir);
-	snprintf(out, sizeof(out), "%s/out", dir);
-	snprintf(seeds, sizeof(seeds), "%s/seeds", dir);
-	const char *argv[] = { tr_bin(), test_src_path("suites/smoke.yaml"), "-j", "2", "--junit", junit,
-			       "--out", out, "--seeds", seeds, NULL };
-	struct tr_run r;
-	tr_start(&r, argv, false);
-	tr_wait(&r, 120000);
-	ck_assert_msg(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "status %d:\n%s%s",
-		      r.status, r.out, r.err);
-
-	/* stdout: the header, a line per case, the summary, where things are */
 	char *buf, *lines[64];
-	size_t nl = tr_lines(r.out, &buf, lines, 64);
-	ck_assert_msg(nl == 1 + 16 + 5, "%zu lines:\n%s", nl, r.out);
+	size_t nl = tr_lines(r->out, &buf, lines, 64);
+	ck_assert_msg(nl == 1 + 16 + 5, "%zu lines:\n%s", nl, r->out);
 	ck_assert_msg(tr_starts(lines[0], "ike-conform: 16 cases from 1 suite file, 2 workers, seed "),
 		      "%s", lines[0]);
 	bool got[2][8] = { { false } };
@@ -1064,7 +1043,7 @@ START_TEST(test_runner_smoke)
 			}
 		ck_assert_msg(known, "unknown id %s", id);
 	}
-	tr_summary(lines, nl, 17, 16, 16, 0, 0, 0, r.out);
+	tr_summary(lines, nl, 17, 16, 16, 0, 0, 0, r->out);
 	char want[256];
 	snprintf(want, sizeof(want), "ike-conform: JUnit report in %s", junit);
 	ck_assert_str_eq(lines[18], want);
@@ -1073,9 +1052,12 @@ START_TEST(test_runner_smoke)
 	snprintf(want, sizeof(want), "ike-conform: seeds in %s", seeds);
 	ck_assert_str_eq(lines[20], want);
 	free(buf);
+}
 
-	/* JUnit: valid, two suites of 8, properties on established cases, the
-	   timeline as system-out */
+/* The smoke run's JUnit: valid, two suites of 8, properties on established
+ * cases, the timeline as system-out. */
+static void tr_smoke_junit(const char *junit)
+{
 	xmlDocPtr doc = test_junit_valid(junit);
 	tr_expect_xp(doc, "16", "string(/testsuites/@tests)");
 	tr_expect_xp(doc, "0", "string(/testsuites/@failures)");
@@ -1107,6 +1089,63 @@ START_TEST(test_runner_smoke)
 		}
 	}
 	xmlFreeDoc(doc);
+}
+
+/* One smoke case's artifacts: the files every case writes, the peer's
+ * config, and on an established case its key table line. */
+static void tr_smoke_case_files(const char *dir, size_t p, bool est)
+{
+	static const char *const files[] = {
+		"harness.log", "peer.log", "wire.pcap", "ike.pcap",
+		"wireshark/ikev1_decryption_table",
+	};
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		char path[1300];
+		snprintf(path, sizeof(path), "%s/%s", dir, files[f]);
+		struct stat st;
+		ck_assert_msg(stat(path, &st) == 0 && S_ISREG(st.st_mode), "%s is missing", path);
+		ck_assert_msg(st.st_size > 0 || f == 4 || f == 1, "%s is empty", path);
+	}
+	char path[1300];
+	snprintf(path, sizeof(path), "%s/%s", dir, p == 0 ? "swanctl.conf" : "peer-config.yaml");
+	ck_assert_msg(tr_exists(path), "%s is missing", path);
+	if (est) {
+		/* one line "<16 hex icookie>,<hex key>" */
+		snprintf(path, sizeof(path), "%s/wireshark/ikev1_decryption_table", dir);
+		char *t = tr_slurp(path, NULL);
+		size_t h = strspn(t, "0123456789abcdef");
+		ck_assert_msg(h == 16 && t[16] == ',' &&
+			      strspn(t + 17, "0123456789abcdef") >= 32, "%s: %s", path, t);
+		free(t);
+	}
+}
+
+START_TEST(test_runner_smoke)
+{
+	const char *why = tr_live_why();
+	if (why) {
+		test_skip("runner smoke", why);
+		return;
+	}
+	if (!strongswan_available()) {
+		test_skip("runner smoke", "strongSwan (charon, swanctl) is not installed; make deps "
+			  "installs it");
+		return;
+	}
+	char dir[64], junit[128], out[128], seeds[128];
+	tr_mkdtemp(dir, sizeof(dir));
+	snprintf(junit, sizeof(junit), "%s/report.xml", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(seeds, sizeof(seeds), "%s/seeds", dir);
+	const char *argv[] = { tr_bin(), test_src_path("suites/smoke.yaml"), "-j", "2", "--junit", junit,
+			       "--out", out, "--seeds", seeds, NULL };
+	struct tr_run r;
+	tr_start(&r, argv, false);
+	tr_wait(&r, 120000);
+	ck_assert_msg(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "status %d:\n%s%s",
+		      r.status, r.out, r.err);
+	tr_smoke_stdout(&r, junit, out, seeds);
+	tr_smoke_junit(junit);
 
 	/* artifacts of every case */
 	char dirs[16][1200];
@@ -1117,30 +1156,7 @@ START_TEST(test_runner_smoke)
 			snprintf(dirs[nd], sizeof(dirs[0]), "%s/smoke@%s/%s", out, tr_smoke_peers[p],
 				 tr_smoke_names[c]);
 			est[nd] = !tr_starts(tr_smoke_names[c], "mismatch");
-			static const char *const files[] = {
-				"harness.log", "peer.log", "wire.pcap", "ike.pcap",
-				"wireshark/ikev1_decryption_table",
-			};
-			for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
-				char path[1300];
-				snprintf(path, sizeof(path), "%s/%s", dirs[nd], files[f]);
-				struct stat st;
-				ck_assert_msg(stat(path, &st) == 0 && S_ISREG(st.st_mode), "%s is missing", path);
-				ck_assert_msg(st.st_size > 0 || f == 4 || f == 1, "%s is empty", path);
-			}
-			char path[1300];
-			snprintf(path, sizeof(path), "%s/%s", dirs[nd],
-				 p == 0 ? "swanctl.conf" : "peer-config.yaml");
-			ck_assert_msg(tr_exists(path), "%s is missing", path);
-			if (est[nd]) {
-				/* one line "<16 hex icookie>,<hex key>" */
-				snprintf(path, sizeof(path), "%s/wireshark/ikev1_decryption_table", dirs[nd]);
-				char *t = tr_slurp(path, NULL);
-				size_t h = strspn(t, "0123456789abcdef");
-				ck_assert_msg(h == 16 && t[16] == ',' &&
-					      strspn(t + 17, "0123456789abcdef") >= 32, "%s: %s", path, t);
-				free(t);
-			}
+			tr_smoke_case_files(dirs[nd], p, est[nd]);
 		}
 	tr_check_seeds(seeds);
 
@@ -1429,23 +1445,10 @@ static struct peer *tr_device_up(const char *ns, const char *link, const char *d
 	return dev;
 }
 
-START_TEST(test_runner_remote_device)
+/* The device's profile: how to reach it, what it accepts, the commands
+ * that drive the strongSwan in its namespace. */
+static void tr_device_profile(const char *prof, const char *link, const char *ssdir)
 {
-	const char *why = tr_live_why();
-	if (!why && !strongswan_available())
-		why = "strongSwan is not installed";
-	if (why) {
-		test_skip("runner remote device", why);
-		return;
-	}
-	char ns[32], link[16], dir[] = "/tmp/ikec-remote-XXXXXX", ssdir[80], prof[80], out[80];
-	snprintf(ns, sizeof(ns), "ikecdev%04x", (unsigned)getpid() & 0xffff);
-	snprintf(link, sizeof(link), "ikecd%04x", (unsigned)getpid() & 0xffff);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(ssdir, sizeof(ssdir), "%s/device", dir);
-	snprintf(prof, sizeof(prof), "%s/device.yaml", dir);
-	snprintf(out, sizeof(out), "%s/out", dir);
-	struct peer *dev = tr_device_up(ns, link, ssdir);
 	FILE *f = fopen(prof, "w");
 	ck_assert_ptr_nonnull(f);
 	fprintf(f,
@@ -1476,6 +1479,46 @@ START_TEST(test_runner_remote_device)
 		"%s sa-state --name gw\n"
 		"  timeout: 20s\n", link, ssdir, ssdir, tr_bin(), ssdir, tr_bin());
 	fclose(f);
+}
+
+/* The remote run's verdicts: what passed, what was skipped and why. */
+static void tr_remote_expect(const struct tr_run *r)
+{
+	/* 18 cases: mm-psk both ways, two HAGLE cases in the profile and two
+	   refused, four NAT-T ones, three malformed; am, rsa, the peer_config
+	   one, a NAT at the device and transport mode skipped, saying why */
+	ck_assert_msg(strstr(r->out, "ike-conform: 13 passed, 0 failed, 5 skipped"), "%s\n%s", r->out,
+		      r->err);
+	static const char *const reasons[] = {
+		"the device does not accept aggressive mode (the profile accepts main)",
+		"the device does not accept auth rsa (the profile accepts psk)",
+		"the case changes the peer's configuration (peer_config)",
+		"topology nat-peer: the NAT in front of the device is not the run's to build",
+		"the device does not take transport mode (the profile accepts tunnel)",
+	};
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		ck_assert_msg(strstr(r->out, reasons[i]), "no skip saying '%s':\n%s", reasons[i], r->out);
+	ck_assert_msg(strstr(r->out, "takes one case at a time"), "%s", r->out);
+}
+
+START_TEST(test_runner_remote_device)
+{
+	const char *why = tr_live_why();
+	if (!why && !strongswan_available())
+		why = "strongSwan is not installed";
+	if (why) {
+		test_skip("runner remote device", why);
+		return;
+	}
+	char ns[32], link[16], dir[] = "/tmp/ikec-remote-XXXXXX", ssdir[80], prof[80], out[80];
+	snprintf(ns, sizeof(ns), "ikecdev%04x", (unsigned)getpid() & 0xffff);
+	snprintf(link, sizeof(link), "ikecd%04x", (unsigned)getpid() & 0xffff);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(ssdir, sizeof(ssdir), "%s/device", dir);
+	snprintf(prof, sizeof(prof), "%s/device.yaml", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	struct peer *dev = tr_device_up(ns, link, ssdir);
+	tr_device_profile(prof, link, ssdir);
 	setenv("IKEC_TEST_DEVICE_PSK", tr_dev_psk, 1);
 	/* smoke (PSK Main Mode both ways; the rest skipped), a HAGLE slice (in
 	   the profile: run; outside it: the device must refuse), NAT-T from
@@ -1505,21 +1548,7 @@ START_TEST(test_runner_remote_device)
 	bool down = tr_sh("ip link del %s 2>/dev/null; ip netns del %s", link, ns);
 	tr_sh("rm -rf %s", dir);
 	ck_assert_msg(down, "the device's namespace %s could not be removed", ns);
-	/* 18 cases: mm-psk both ways, two HAGLE cases in the profile and two
-	   refused, four NAT-T ones, three malformed; am, rsa, the peer_config
-	   one, a NAT at the device and transport mode skipped, saying why */
-	ck_assert_msg(strstr(r.out, "ike-conform: 13 passed, 0 failed, 5 skipped"), "%s\n%s", r.out,
-		      r.err);
-	static const char *const reasons[] = {
-		"the device does not accept aggressive mode (the profile accepts main)",
-		"the device does not accept auth rsa (the profile accepts psk)",
-		"the case changes the peer's configuration (peer_config)",
-		"topology nat-peer: the NAT in front of the device is not the run's to build",
-		"the device does not take transport mode (the profile accepts tunnel)",
-	};
-	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		ck_assert_msg(strstr(r.out, reasons[i]), "no skip saying '%s':\n%s", reasons[i], r.out);
-	ck_assert_msg(strstr(r.out, "takes one case at a time"), "%s", r.out);
+	tr_remote_expect(&r);
 	tr_assert_clean(&r, "remote");
 	test_report("runner: remote peer, a strongSwan device known by its profile alone: "
 		    "13 passed (2 refusals, 4 NAT-T behind the run's NAT box, the "

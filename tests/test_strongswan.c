@@ -793,43 +793,49 @@ static void ss_check_agree(const struct peer_sa_view v[2], const char *what)
 		      "%s: SPIs not crossed", what);
 }
 
-START_TEST(test_ss_live)
-{
-	char why[256], err[512];
-	if (geteuid() != 0) {
-		test_skip("strongswan live", "needs root (namespaces, charon)");
-		return;
-	}
-	if (!strongswan_available()) {
-		test_skip("strongswan live", "strongSwan is not installed (" STRONGSWAN_CHARON ")");
-		return;
-	}
-	ck_assert_msg(ss_tmp[0], "mkdtemp failed");
-	ck_assert_msg(ss_topology(why, sizeof(why)), "%s", why);
+/* The live test's state: two charons, the current case on each side and
+ * what each side sees; the strings the cases point to live here too. */
+struct ss_live {
 	struct peer *p[2];
 	char dir[2][128], art[2][160];
-	for (int i = 0; i < 2; i++) {
-		snprintf(dir[i], sizeof(dir[i]), "%s/peer-%c", ss_tmp, 'a' + i);
-		p[i] = strongswan_new(ss_ns[i], dir[i], err, sizeof(err));
-		ck_assert_msg(p[i], "%s", err);
-	}
-	pid_t pid0[2] = { strongswan_pid(p[0]), strongswan_pid(p[1]) };
-	ck_assert(pid0[0] > 0 && pid0[1] > 0);
-
-	/* PSK Main Mode + Quick Mode, a initiates */
+	pid_t pid0[2];
 	struct peer_case c[2];
 	struct peer_sa_view v[2];
+	char bundle[160];
+	char err[512];
+};
+
+/* One charon per namespace, each with its own directory. */
+static void ss_live_start(struct ss_live *l)
+{
 	for (int i = 0; i < 2; i++) {
-		snprintf(art[i], sizeof(art[i]), "%s/psk-main-%c", ss_tmp, 'a' + i);
+		snprintf(l->dir[i], sizeof(l->dir[i]), "%s/peer-%c", ss_tmp, 'a' + i);
+		l->p[i] = strongswan_new(ss_ns[i], l->dir[i], l->err, sizeof(l->err));
+		ck_assert_msg(l->p[i], "%s", l->err);
+	}
+	l->pid0[0] = strongswan_pid(l->p[0]);
+	l->pid0[1] = strongswan_pid(l->p[1]);
+	ck_assert(l->pid0[0] > 0 && l->pid0[1] > 0);
+}
+
+/* PSK Main Mode + Quick Mode, a initiates; the lifetimes as installed. */
+static void ss_live_psk_main(struct ss_live *l)
+{
+	struct peer **p = l->p;
+	struct peer_case *c = l->c;
+	struct peer_sa_view *v = l->v;
+	char *err = l->err;
+	for (int i = 0; i < 2; i++) {
+		snprintf(l->art[i], sizeof(l->art[i]), "%s/psk-main-%c", ss_tmp, 'a' + i);
 		ss_case(&c[i], "psk-main", i, WIRE_X_MAIN, "aes128-sha256-modp2048",
-			"aes128-sha256", art[i]);
+			"aes128-sha256", l->art[i]);
 		c[i].p1[0].life_sec = 3600;
 		c[i].p2[0].life_sec = 1200;
-		ck_assert_msg(p[i]->ops->configure(p[i], &c[i], err, sizeof(err)), "%s", err);
+		ck_assert_msg(p[i]->ops->configure(p[i], &c[i], err, sizeof(l->err)), "%s", err);
 	}
 	struct stat st;
-	ck_assert(stat(art[0], &st) == 0);
-	ck_assert_msg(p[0]->ops->initiate(p[0], &c[0], err, sizeof(err)), "%s", err);
+	ck_assert(stat(l->art[0], &st) == 0);
+	ck_assert_msg(p[0]->ops->initiate(p[0], &c[0], err, sizeof(l->err)), "%s", err);
 	ck_assert_msg(ss_wait_both(p, c, v, 10000), "PSK Main Mode not established in 10 s");
 	ss_check_agree(v, "psk main");
 	ck_assert_uint_eq(v[0].encr, CIPHER_AES);
@@ -845,18 +851,26 @@ START_TEST(test_ss_live)
 		      v[0].life_sec);
 	ck_assert_msg(v[0].child.life_sec >= 1199 && v[0].child.life_sec <= 1200,
 		      "child life %u", v[0].child.life_sec);
+}
 
-	/* the fast path: Aggressive Mode on the same charons */
+/* The fast path: Aggressive Mode on the same charons, and the loop watch
+ * counting its attempts. */
+static void ss_live_aggressive(struct ss_live *l)
+{
+	struct peer **p = l->p;
+	struct peer_case *c = l->c;
+	struct peer_sa_view *v = l->v;
+	char *err = l->err;
 	struct strongswan_watch w;
 	strongswan_watch_start(p[0], &w);
 	for (int i = 0; i < 2; i++) {
-		snprintf(art[i], sizeof(art[i]), "%s/psk-aggr-%c", ss_tmp, 'a' + i);
+		snprintf(l->art[i], sizeof(l->art[i]), "%s/psk-aggr-%c", ss_tmp, 'a' + i);
 		ss_case(&c[i], "psk-aggr", i, WIRE_X_AGGR, "aes256-sha1-modp1024",
-			"3des-md5-modp1024", art[i]);
-		ck_assert_msg(p[i]->ops->configure(p[i], &c[i], err, sizeof(err)), "%s", err);
+			"3des-md5-modp1024", l->art[i]);
+		ck_assert_msg(p[i]->ops->configure(p[i], &c[i], err, sizeof(l->err)), "%s", err);
 	}
 	ck_assert_msg(ss_wait_gone(p, c, 3000), "SAs of the last case still there");
-	ck_assert_msg(p[0]->ops->initiate(p[0], &c[0], err, sizeof(err)), "%s", err);
+	ck_assert_msg(p[0]->ops->initiate(p[0], &c[0], err, sizeof(l->err)), "%s", err);
 	ck_assert_msg(ss_wait_both(p, c, v, 10000), "Aggressive Mode not established in 10 s");
 	ss_check_agree(v, "psk aggressive");
 	ck_assert_uint_eq(v[1].encr, CIPHER_AES);
@@ -864,17 +878,46 @@ START_TEST(test_ss_live)
 	ck_assert_uint_eq(v[1].hash, PRF_SHA1);
 	ck_assert_uint_eq(v[1].child.transform, IKE_ESP_3DES);
 	ck_assert_uint_eq(v[1].child.group, 2);
-	ck_assert(strongswan_pid(p[0]) == pid0[0] && strongswan_pid(p[1]) == pid0[1]);
+	ck_assert(strongswan_pid(p[0]) == l->pid0[0] && strongswan_pid(p[1]) == l->pid0[1]);
 	/* the loop watch sees the attempts: one IKE_SA and one CHILD_SA here */
 	size_t n = 0;
-	ck_assert_msg(strongswan_watch_check(p[0], &w, "psk-aggr", 10, &n, err, sizeof(err)),
+	ck_assert_msg(strongswan_watch_check(p[0], &w, "psk-aggr", 10, &n, err, sizeof(l->err)),
 		      "%s", err);
 	ck_assert_msg(n >= 2, "only %zu attempts counted", n);
-	ck_assert(!strongswan_watch_check(p[0], &w, "psk-aggr", 1, &n, err, sizeof(err)));
+	ck_assert(!strongswan_watch_check(p[0], &w, "psk-aggr", 1, &n, err, sizeof(l->err)));
 	ck_assert_msg(strncmp(err, "peer loops: ", 12) == 0 && strstr(err, " attempts in "),
 		      "%s", err);
+}
 
-	/* RSA certificates (and transport mode, PFS): loaded and established */
+/* The RSA case for one side: that host's certificate, the CA bundle, DN
+ * identities both ways. */
+static void ss_live_rsa_case(struct ss_live *l, int i, const struct pki_testpki *pki,
+			     const char *const host[2])
+{
+	struct peer_case *c = l->c;
+	char *err = l->err;
+	const struct pki_cred *cr = pki_testpki_host(pki, host[i]);
+	ck_assert(cr);
+	snprintf(l->art[i], sizeof(l->art[i]), "%s/rsa-%c", ss_tmp, 'a' + i);
+	ss_case(&c[i], "rsa", i, WIRE_X_MAIN, "aes128-sha256-modp2048-rsa",
+		"aes128-sha1-modp2048", l->art[i]);
+	c[i].auth = IKE_AUTH_RSA;
+	c[i].psk = NULL;
+	c[i].key_path = cr->key_path;
+	c[i].cert_path = cr->cert_path;
+	c[i].ca_path = l->bundle;
+	char dn[2][80];
+	snprintf(dn[0], sizeof(dn[0]), "dn:C=CH, O=ike-conform, CN=%s.example.org", host[i]);
+	snprintf(dn[1], sizeof(dn[1]), "dn:C=CH, O=ike-conform, CN=%s.example.org",
+		 host[1 - i]);
+	ck_assert(ike_id_parse(dn[0], &c[i].local_id, err, sizeof(l->err)));
+	ck_assert(ike_id_parse(dn[1], &c[i].remote_id, err, sizeof(l->err)));
+	ck_assert_msg(l->p[i]->ops->configure(l->p[i], &c[i], err, sizeof(l->err)), "%s", err);
+}
+
+/* RSA certificates (and transport mode, PFS): loaded and established. */
+static void ss_live_rsa(struct ss_live *l)
+{
 	struct pki_err pe;
 	char pkidir[128];
 	snprintf(pkidir, sizeof(pkidir), "%s/pki", ss_tmp);
@@ -883,72 +926,73 @@ START_TEST(test_ss_live)
 	ck_assert_msg(pki, "%s", pe.msg);
 	/* the CA bundle: root and intermediate (peers send only their own
 	 * certificate) */
-	char bundle[160], cmd[400];
-	snprintf(bundle, sizeof(bundle), "%s/cas.pem", pkidir);
+	char cmd[400];
+	snprintf(l->bundle, sizeof(l->bundle), "%s/cas.pem", pkidir);
 	snprintf(cmd, sizeof(cmd), "cat '%s' '%s' > '%s'", pki->root.cert_path,
-		 pki->inter.cert_path, bundle);
+		 pki->inter.cert_path, l->bundle);
 	ck_assert(ss_sh("%s", cmd) == 0);
-	const char *host[2] = { "moon", "sun" };
-	for (int i = 0; i < 2; i++) {
-		const struct pki_cred *cr = pki_testpki_host(pki, host[i]);
-		ck_assert(cr);
-		snprintf(art[i], sizeof(art[i]), "%s/rsa-%c", ss_tmp, 'a' + i);
-		ss_case(&c[i], "rsa", i, WIRE_X_MAIN, "aes128-sha256-modp2048-rsa",
-			"aes128-sha1-modp2048", art[i]);
-		c[i].auth = IKE_AUTH_RSA;
-		c[i].psk = NULL;
-		c[i].key_path = cr->key_path;
-		c[i].cert_path = cr->cert_path;
-		c[i].ca_path = bundle;
-		char dn[2][80];
-		snprintf(dn[0], sizeof(dn[0]), "dn:C=CH, O=ike-conform, CN=%s.example.org", host[i]);
-		snprintf(dn[1], sizeof(dn[1]), "dn:C=CH, O=ike-conform, CN=%s.example.org",
-			 host[1 - i]);
-		ck_assert(ike_id_parse(dn[0], &c[i].local_id, err, sizeof(err)));
-		ck_assert(ike_id_parse(dn[1], &c[i].remote_id, err, sizeof(err)));
-		ck_assert_msg(p[i]->ops->configure(p[i], &c[i], err, sizeof(err)), "%s", err);
-	}
-	ck_assert_msg(p[1]->ops->initiate(p[1], &c[1], err, sizeof(err)), "%s", err);
-	ck_assert_msg(ss_wait_both(p, c, v, 10000), "RSA Main Mode not established in 10 s");
-	ss_check_agree(v, "rsa");
-	ck_assert_uint_eq(v[0].child.group, 14);
+	const char *const host[2] = { "moon", "sun" };
+	for (int i = 0; i < 2; i++)
+		ss_live_rsa_case(l, i, pki, host);
+	ck_assert_msg(l->p[1]->ops->initiate(l->p[1], &l->c[1], l->err, sizeof(l->err)), "%s",
+		      l->err);
+	ck_assert_msg(ss_wait_both(l->p, l->c, l->v, 10000),
+		      "RSA Main Mode not established in 10 s");
+	ss_check_agree(l->v, "rsa");
+	ck_assert_uint_eq(l->v[0].child.group, 14);
 	pki_testpki_free(pki);
+}
 
-	/* transport mode loads too (charon validates the file) */
+/* Transport mode loads too (charon validates the file). */
+static void ss_live_transport(struct ss_live *l)
+{
 	for (int i = 0; i < 2; i++) {
-		snprintf(art[i], sizeof(art[i]), "%s/transport-%c", ss_tmp, 'a' + i);
-		ss_case(&c[i], "transport", i, WIRE_X_MAIN, "aes128-sha1-ecp256", "aes128gcm16",
-			art[i]);
-		c[i].transport_mode = true;
-		ck_assert_msg(p[i]->ops->configure(p[i], &c[i], err, sizeof(err)), "%s", err);
+		snprintf(l->art[i], sizeof(l->art[i]), "%s/transport-%c", ss_tmp, 'a' + i);
+		ss_case(&l->c[i], "transport", i, WIRE_X_MAIN, "aes128-sha1-ecp256", "aes128gcm16",
+			l->art[i]);
+		l->c[i].transport_mode = true;
+		ck_assert_msg(l->p[i]->ops->configure(l->p[i], &l->c[i], l->err, sizeof(l->err)),
+			      "%s", l->err);
 	}
+}
 
-	/* SIGKILL: alive restarts charon and says so */
+/* SIGKILL: alive restarts charon and says so. */
+static void ss_live_restart(struct ss_live *l)
+{
+	struct peer *p0 = l->p[0];
+	char *err = l->err;
 	bool restarted = false;
-	ck_assert_msg(p[0]->ops->alive(p[0], &restarted, err, sizeof(err)), "%s", err);
+	ck_assert_msg(p0->ops->alive(p0, &restarted, err, sizeof(l->err)), "%s", err);
 	ck_assert(!restarted);
-	ck_assert(kill(strongswan_pid(p[0]), SIGKILL) == 0);
+	ck_assert(kill(strongswan_pid(p0), SIGKILL) == 0);
 	usleep(100000);
-	ck_assert_msg(p[0]->ops->alive(p[0], &restarted, err, sizeof(err)), "%s", err);
+	ck_assert_msg(p0->ops->alive(p0, &restarted, err, sizeof(l->err)), "%s", err);
 	ck_assert(restarted);
-	ck_assert(strongswan_pid(p[0]) > 0 && strongswan_pid(p[0]) != pid0[0]);
-	ck_assert_msg(p[0]->ops->alive(p[0], &restarted, err, sizeof(err)), "%s", err);
+	ck_assert(strongswan_pid(p0) > 0 && strongswan_pid(p0) != l->pid0[0]);
+	ck_assert_msg(p0->ops->alive(p0, &restarted, err, sizeof(l->err)), "%s", err);
 	ck_assert(!restarted);
+}
 
-	/* strongSwan to strongSwan: Main Mode + Quick Mode, 5 times */
+/* strongSwan to strongSwan: Main Mode + Quick Mode, 5 times. */
+static void ss_live_bench(struct ss_live *l)
+{
+	struct peer **p = l->p;
+	struct peer_case *c = l->c;
+	char *err = l->err;
 	enum { RUNS = 5 };
 	for (int i = 0; i < 2; i++) {
-		snprintf(art[i], sizeof(art[i]), "%s/bench-%c", ss_tmp, 'a' + i);
+		snprintf(l->art[i], sizeof(l->art[i]), "%s/bench-%c", ss_tmp, 'a' + i);
 		ss_case(&c[i], "bench", i, WIRE_X_MAIN, "aes128-sha256-modp2048", "aes128-sha256",
-			art[i]);
-		ck_assert_msg(p[i]->ops->configure(p[i], &c[i], err, sizeof(err)), "%s", err);
+			l->art[i]);
+		ck_assert_msg(p[i]->ops->configure(p[i], &c[i], err, sizeof(l->err)), "%s", err);
 	}
 	for (int r = 0; r < RUNS; r++) {
-		ck_assert_msg(p[0]->ops->initiate(p[0], &c[0], err, sizeof(err)), "%s", err);
-		ck_assert_msg(ss_wait_both(p, c, v, 10000), "run %d not established", r);
-		ss_check_agree(v, "bench");
+		ck_assert_msg(p[0]->ops->initiate(p[0], &c[0], err, sizeof(l->err)), "%s", err);
+		ck_assert_msg(ss_wait_both(p, c, l->v, 10000), "run %d not established", r);
+		ss_check_agree(l->v, "bench");
 		for (int i = 0; i < 2; i++)
-			ck_assert_msg(strongswan_terminate(p[i], "bench", err, sizeof(err)), "%s", err);
+			ck_assert_msg(strongswan_terminate(p[i], "bench", err, sizeof(l->err)), "%s",
+				      err);
 		ck_assert_msg(ss_wait_gone(p, c, 3000), "run %d: SAs not gone", r);
 	}
 	/* the time is make bench's business (bench_interop); here, that
@@ -956,18 +1000,48 @@ START_TEST(test_ss_live)
 	test_report("strongswan: strongSwan to strongSwan, Main Mode + Quick Mode: %d runs "
 		    "established, agreed and terminated (%s)", RUNS,
 		    strongswan_kernel_esp() ? "kernel-netlink" : "kernel-libipsec");
+}
 
+/* Stop both charons; their artifacts stay. */
+static void ss_live_stop(struct ss_live *l)
+{
+	struct stat st;
 	for (int i = 0; i < 2; i++) {
-		pid_t pid = strongswan_pid(p[i]);
-		p[i]->ops->stop(p[i]);
+		pid_t pid = strongswan_pid(l->p[i]);
+		l->p[i]->ops->stop(l->p[i]);
 		ck_assert_msg(kill(pid, 0) < 0, "charon %d still there after stop", (int)pid);
 	}
 	/* artifacts stay */
 	char logp[200];
-	snprintf(logp, sizeof(logp), "%s/charon.log", dir[0]);
+	snprintf(logp, sizeof(logp), "%s/charon.log", l->dir[0]);
 	ck_assert(stat(logp, &st) == 0 && st.st_size > 0);
 	snprintf(logp, sizeof(logp), "%s/psk-main-a/swanctl.conf", ss_tmp);
 	ck_assert(stat(logp, &st) == 0);
+}
+
+START_TEST(test_ss_live)
+{
+	char why[256];
+	if (geteuid() != 0) {
+		test_skip("strongswan live", "needs root (namespaces, charon)");
+		return;
+	}
+	if (!strongswan_available()) {
+		test_skip("strongswan live", "strongSwan is not installed (" STRONGSWAN_CHARON ")");
+		return;
+	}
+	ck_assert_msg(ss_tmp[0], "mkdtemp failed");
+	ck_assert_msg(ss_topology(why, sizeof(why)), "%s", why);
+	struct ss_live l;
+	memset(&l, 0, sizeof(l));
+	ss_live_start(&l);
+	ss_live_psk_main(&l);
+	ss_live_aggressive(&l);
+	ss_live_rsa(&l);
+	ss_live_transport(&l);
+	ss_live_restart(&l);
+	ss_live_bench(&l);
+	ss_live_stop(&l);
 }
 END_TEST
 

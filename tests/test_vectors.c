@@ -419,6 +419,102 @@ END_TEST
 
 /* ---- RUB-NDS full-input vectors ---------------------------------------- */
 
+/* The informational IVs a vector lists (IV_informational_mid_<M-ID>),
+ * from the phase-1 IV; how many were checked. */
+static unsigned rub_info_ivs(const struct jval *o, chunk_t iv)
+{
+	struct crypto_err err;
+	chunk_t x;
+	unsigned nval = 0;
+	for (size_t f = 0; f < o->n; f++) {
+		const char *pfx = "IV_informational_mid_";
+		if (strncmp(o->keys[f], pfx, strlen(pfx)) != 0)
+			continue;
+		uint32_t mid = (uint32_t)strtoul(o->keys[f] + strlen(pfx), NULL, 16);
+		/* No phase-1 message was encrypted yet: last block = phase-1 IV. */
+		ck_assert(keys_iv_msgid(PRF_SHA1, iv, mid, 16, &x, &err));
+		test_expect_hex(x, o->items[f]->str, o->keys[f]);
+		chunk_free(&x);
+		nval++;
+	}
+	return nval;
+}
+
+/* A vector's Quick Mode KEYMAT both ways, when it has one; how many
+ * values were checked. */
+static unsigned rub_keymat(const struct jval *o, chunk_t skeyid_d)
+{
+	struct crypto_err err;
+	chunk_t x;
+	unsigned nval = 0;
+	if (jstr(o, "qm_inbound_spi")) {
+		chunk_t qni = test_hex(jstr(o, "qm_Ni_b")), qnr = test_hex(jstr(o, "qm_Nr_b"));
+		static const char *const dir[][2] = {
+			{ "qm_outbound_spi", "KEYMAT_outbound_36bytes" },
+			{ "qm_inbound_spi", "KEYMAT_inbound_36bytes" },
+		};
+		for (int d = 0; d < 2; d++) {
+			chunk_t spi = test_hex(jstr(o, dir[d][0]));
+			ck_assert(keys_keymat(PRF_SHA1, skeyid_d, CHUNK_EMPTY, 3, spi, qni, qnr,
+					      36, &x, &err));
+			test_expect_hex(x, jstr(o, dir[d][1]), dir[d][1]);
+			chunk_free(&x);
+			chunk_free(&spi);
+			nval++;
+		}
+		chunk_free(&qni);
+		chunk_free(&qnr);
+	}
+	return nval;
+}
+
+/* One full-input vector: the SKEYID family, Ka, the phase-1 IV, HASH_R,
+ * the informational IVs and KEYMAT; how many values were checked. */
+static unsigned rub_vector(const struct jval *o)
+{
+	struct crypto_err err;
+	unsigned nval = 0;
+	const char *name = jstr(o, "name");
+	chunk_t psk = test_hex(jstr(o, "psk_hex")), ci = test_hex(jstr(o, "CKY_I")), cr = test_hex(jstr(o, "CKY_R"));
+	chunk_t ni = test_hex(jstr(o, "Ni_b")), nr = test_hex(jstr(o, "Nr_b"));
+	chunk_t gxi = test_hex(jstr(o, "g^xi")), gxr = test_hex(jstr(o, "g^xr")), gxy = test_hex(jstr(o, "g^xy"));
+	chunk_t sa = test_hex(jstr(o, "SA_b")), idr = test_hex(jstr(o, "IDir_b"));
+	chunk_t skeyid, x;
+	struct keys_phase1 k;
+	ck_assert_msg(keys_skeyid_psk(PRF_SHA1, psk, ni, nr, &skeyid, &err), "%s", err.msg);
+	ck_assert_msg(keys_phase1_derive(PRF_SHA1, skeyid, gxy, ci, cr, &k, &err), "%s", err.msg);
+	if (jstr(o, "SKEYID")) {
+		test_expect_hex(k.skeyid, jstr(o, "SKEYID"), name);
+		test_expect_hex(k.skeyid_d, jstr(o, "SKEYID_d"), name);
+		test_expect_hex(k.skeyid_a, jstr(o, "SKEYID_a"), name);
+		test_expect_hex(k.skeyid_e, jstr(o, "SKEYID_e"), name);
+		nval += 4;
+	}
+	/* Ka: AES-128 key from SKEYID_e (long enough: no App. B). */
+	ck_assert(keys_cipher_key(PRF_SHA1, k.skeyid_e, 16, &x, &err));
+	test_expect_hex(x, jstr(o, "Ka"), "Ka");
+	chunk_free(&x);
+	chunk_t iv;
+	ck_assert(keys_iv_phase1(PRF_SHA1, gxi, gxr, 16, &iv, &err));
+	test_expect_hex(iv, jstr(o, "IV_phase1"), "IV_phase1");
+	nval += 2;
+	if (jstr(o, "HASH_R")) {
+		ck_assert(keys_hash_r(PRF_SHA1, k.skeyid, gxi, gxr, ci, cr, sa, idr, &x, &err));
+		test_expect_hex(x, jstr(o, "HASH_R"), "HASH_R");
+		chunk_free(&x);
+		nval++;
+	}
+	nval += rub_info_ivs(o, iv);
+	nval += rub_keymat(o, k.skeyid_d);
+	chunk_free(&iv);
+	keys_phase1_clear(&k);
+	chunk_free(&skeyid);
+	chunk_t all[] = { psk, ci, cr, ni, nr, gxi, gxr, gxy, sa, idr };
+	for (size_t a = 0; a < sizeof(all) / sizeof(all[0]); a++)
+		chunk_free(&all[a]);
+	return nval;
+}
+
 START_TEST(test_rub)
 {
 	const char *path = test_vector_path("rub_nds_ikev1_kdf_kat.json");
@@ -430,74 +526,8 @@ START_TEST(test_rub)
 	const struct jval *vs = jget(root, "vectors");
 	ck_assert(vs && vs->type == J_ARR);
 	unsigned nvec = 0, nval = 0;
-	struct crypto_err err;
 	for (size_t i = 0; i < vs->n; i++) {
-		const struct jval *o = vs->items[i];
-		const char *name = jstr(o, "name");
-		chunk_t psk = test_hex(jstr(o, "psk_hex")), ci = test_hex(jstr(o, "CKY_I")), cr = test_hex(jstr(o, "CKY_R"));
-		chunk_t ni = test_hex(jstr(o, "Ni_b")), nr = test_hex(jstr(o, "Nr_b"));
-		chunk_t gxi = test_hex(jstr(o, "g^xi")), gxr = test_hex(jstr(o, "g^xr")), gxy = test_hex(jstr(o, "g^xy"));
-		chunk_t sa = test_hex(jstr(o, "SA_b")), idr = test_hex(jstr(o, "IDir_b"));
-		chunk_t skeyid, x;
-		struct keys_phase1 k;
-		ck_assert_msg(keys_skeyid_psk(PRF_SHA1, psk, ni, nr, &skeyid, &err), "%s", err.msg);
-		ck_assert_msg(keys_phase1_derive(PRF_SHA1, skeyid, gxy, ci, cr, &k, &err), "%s", err.msg);
-		if (jstr(o, "SKEYID")) {
-			test_expect_hex(k.skeyid, jstr(o, "SKEYID"), name);
-			test_expect_hex(k.skeyid_d, jstr(o, "SKEYID_d"), name);
-			test_expect_hex(k.skeyid_a, jstr(o, "SKEYID_a"), name);
-			test_expect_hex(k.skeyid_e, jstr(o, "SKEYID_e"), name);
-			nval += 4;
-		}
-		/* Ka: AES-128 key from SKEYID_e (long enough: no App. B). */
-		ck_assert(keys_cipher_key(PRF_SHA1, k.skeyid_e, 16, &x, &err));
-		test_expect_hex(x, jstr(o, "Ka"), "Ka");
-		chunk_free(&x);
-		chunk_t iv;
-		ck_assert(keys_iv_phase1(PRF_SHA1, gxi, gxr, 16, &iv, &err));
-		test_expect_hex(iv, jstr(o, "IV_phase1"), "IV_phase1");
-		nval += 2;
-		if (jstr(o, "HASH_R")) {
-			ck_assert(keys_hash_r(PRF_SHA1, k.skeyid, gxi, gxr, ci, cr, sa, idr, &x, &err));
-			test_expect_hex(x, jstr(o, "HASH_R"), "HASH_R");
-			chunk_free(&x);
-			nval++;
-		}
-		for (size_t f = 0; f < o->n; f++) {
-			const char *pfx = "IV_informational_mid_";
-			if (strncmp(o->keys[f], pfx, strlen(pfx)) != 0)
-				continue;
-			uint32_t mid = (uint32_t)strtoul(o->keys[f] + strlen(pfx), NULL, 16);
-			/* No phase-1 message was encrypted yet: last block = phase-1 IV. */
-			ck_assert(keys_iv_msgid(PRF_SHA1, iv, mid, 16, &x, &err));
-			test_expect_hex(x, o->items[f]->str, o->keys[f]);
-			chunk_free(&x);
-			nval++;
-		}
-		if (jstr(o, "qm_inbound_spi")) {
-			chunk_t qni = test_hex(jstr(o, "qm_Ni_b")), qnr = test_hex(jstr(o, "qm_Nr_b"));
-			static const char *const dir[][2] = {
-				{ "qm_outbound_spi", "KEYMAT_outbound_36bytes" },
-				{ "qm_inbound_spi", "KEYMAT_inbound_36bytes" },
-			};
-			for (int d = 0; d < 2; d++) {
-				chunk_t spi = test_hex(jstr(o, dir[d][0]));
-				ck_assert(keys_keymat(PRF_SHA1, k.skeyid_d, CHUNK_EMPTY, 3, spi, qni, qnr,
-						      36, &x, &err));
-				test_expect_hex(x, jstr(o, dir[d][1]), dir[d][1]);
-				chunk_free(&x);
-				chunk_free(&spi);
-				nval++;
-			}
-			chunk_free(&qni);
-			chunk_free(&qnr);
-		}
-		chunk_free(&iv);
-		keys_phase1_clear(&k);
-		chunk_free(&skeyid);
-		chunk_t all[] = { psk, ci, cr, ni, nr, gxi, gxr, gxy, sa, idr };
-		for (size_t a = 0; a < sizeof(all) / sizeof(all[0]); a++)
-			chunk_free(&all[a]);
+		nval += rub_vector(vs->items[i]);
 		nvec++;
 	}
 	jfree(root);

@@ -467,6 +467,47 @@ static const char peer_full[] =
 	"log_file: /tmp/peer.log\n"
 	"log_level: debug\n";
 
+/* peer_full's three phase 1 proposals, with the defaults they take. */
+static void test_yaml_full_p1(const struct ike_config *k)
+{
+	ck_assert_uint_eq(k->np1, 3);
+	ck_assert_uint_eq(k->p1[0].encr, CIPHER_AES);
+	ck_assert_uint_eq(k->p1[0].keylen, 128);
+	ck_assert_uint_eq(k->p1[0].hash, PRF_SHA2_256);
+	ck_assert_uint_eq(k->p1[0].group, 14);
+	ck_assert_uint_eq(k->p1[0].auth, IKE_AUTH_PSK);
+	ck_assert_uint_eq(k->p1[0].life_sec, 28800);
+	ck_assert_uint_eq(k->p1[0].life_kb, 100000);
+	ck_assert_uint_eq(k->p1[1].encr, CIPHER_3DES);
+	ck_assert_uint_eq(k->p1[1].keylen, 0);
+	ck_assert_uint_eq(k->p1[1].hash, PRF_MD5);
+	ck_assert_uint_eq(k->p1[1].group, 2);
+	ck_assert_uint_eq(k->p1[1].life_sec, 3600);
+	ck_assert_uint_eq(k->p1[1].life_kb, 0); /* its own lifetime replaces both */
+	ck_assert_uint_eq(k->p1[2].encr, CIPHER_AES);
+	ck_assert_uint_eq(k->p1[2].keylen, 256);
+	ck_assert_uint_eq(k->p1[2].hash, PRF_SHA2_512);
+	ck_assert_uint_eq(k->p1[2].group, 19);
+	ck_assert_uint_eq(k->p1[2].auth, IKE_AUTH_RSA);
+	ck_assert_uint_eq(k->p1[2].life_sec, 28800);
+}
+
+/* peer_full's three phase 2 proposals, with the defaults they take. */
+static void test_yaml_full_p2(const struct ike_config *k)
+{
+	ck_assert_uint_eq(k->np2, 3);
+	ck_assert_uint_eq(k->p2[0].transform, IKE_ESP_AES);
+	ck_assert_uint_eq(k->p2[0].keylen, 128);
+	ck_assert_uint_eq(k->p2[0].auth, IKE_EAUTH_SHA1);
+	ck_assert_uint_eq(k->p2[0].group, 14);
+	ck_assert_uint_eq(k->p2[0].encap, IKE_ENCAP_TRANSPORT);
+	ck_assert_uint_eq(k->p2[0].life_sec, 1200);
+	ck_assert_uint_eq(k->p2[1].transform, IKE_ESP_AES_GCM_16);
+	ck_assert_uint_eq(k->p2[1].keylen, 256);
+	ck_assert_uint_eq(k->p2[2].transform, IKE_ESP_3DES);
+	ck_assert_uint_eq(k->p2[2].group, 2); /* its own PFS group stays */
+}
+
 START_TEST(test_peercfg_full)
 {
 	char *path = test_yaml_file(peer_full);
@@ -488,38 +529,8 @@ START_TEST(test_peercfg_full)
 	ck_assert_uint_eq(k->natt_peer_port, 4501);
 	ck_assert_uint_eq(c.natt_keepalive_ms, 20000);
 
-	ck_assert_uint_eq(k->np1, 3);
-	ck_assert_uint_eq(k->p1[0].encr, CIPHER_AES);
-	ck_assert_uint_eq(k->p1[0].keylen, 128);
-	ck_assert_uint_eq(k->p1[0].hash, PRF_SHA2_256);
-	ck_assert_uint_eq(k->p1[0].group, 14);
-	ck_assert_uint_eq(k->p1[0].auth, IKE_AUTH_PSK);
-	ck_assert_uint_eq(k->p1[0].life_sec, 28800);
-	ck_assert_uint_eq(k->p1[0].life_kb, 100000);
-	ck_assert_uint_eq(k->p1[1].encr, CIPHER_3DES);
-	ck_assert_uint_eq(k->p1[1].keylen, 0);
-	ck_assert_uint_eq(k->p1[1].hash, PRF_MD5);
-	ck_assert_uint_eq(k->p1[1].group, 2);
-	ck_assert_uint_eq(k->p1[1].life_sec, 3600);
-	ck_assert_uint_eq(k->p1[1].life_kb, 0); /* its own lifetime replaces both */
-	ck_assert_uint_eq(k->p1[2].encr, CIPHER_AES);
-	ck_assert_uint_eq(k->p1[2].keylen, 256);
-	ck_assert_uint_eq(k->p1[2].hash, PRF_SHA2_512);
-	ck_assert_uint_eq(k->p1[2].group, 19);
-	ck_assert_uint_eq(k->p1[2].auth, IKE_AUTH_RSA);
-	ck_assert_uint_eq(k->p1[2].life_sec, 28800);
-
-	ck_assert_uint_eq(k->np2, 3);
-	ck_assert_uint_eq(k->p2[0].transform, IKE_ESP_AES);
-	ck_assert_uint_eq(k->p2[0].keylen, 128);
-	ck_assert_uint_eq(k->p2[0].auth, IKE_EAUTH_SHA1);
-	ck_assert_uint_eq(k->p2[0].group, 14);
-	ck_assert_uint_eq(k->p2[0].encap, IKE_ENCAP_TRANSPORT);
-	ck_assert_uint_eq(k->p2[0].life_sec, 1200);
-	ck_assert_uint_eq(k->p2[1].transform, IKE_ESP_AES_GCM_16);
-	ck_assert_uint_eq(k->p2[1].keylen, 256);
-	ck_assert_uint_eq(k->p2[2].transform, IKE_ESP_3DES);
-	ck_assert_uint_eq(k->p2[2].group, 2); /* its own PFS group stays */
+	test_yaml_full_p1(k);
+	test_yaml_full_p2(k);
 
 	ck_assert(k->ts_local.set);
 	ck_assert_uint_eq(k->ts_local.type, 4);

@@ -179,6 +179,58 @@ static void kt_xfrm_state(const char *ns, struct kt_xfrm *x)
 		x->min_packets = 0;
 }
 
+/* The control: without the tunnel, the lo subnets do not reach each
+ * other. */
+static void kt_ping_control(const char *hns)
+{
+	char err[600];
+	char *ping1[] = { "ping", "-c", "1", "-W", "1", "-I", "10.1.0.1", "10.2.0.1", NULL };
+	char *out = NULL;
+	int st = -1;
+	ck_assert_msg(netns_exec(hns, ping1, NULL, 20000, &out, &st, err, sizeof(err)), "ping: %s", err);
+	ck_assert_msg(st == 1, "ping before any SA exists: exit %d, not 1 (no answer):\n%s", st, out);
+	free(out);
+	kt_report("kernel: before the tunnel, ping 10.1.0.1 -> 10.2.0.1 gets no answer (exit %d)", st);
+}
+
+/* Three pings through the tunnel; their summary line goes in the report. */
+static void kt_ping_tunnel(const char *hns)
+{
+	char *ping[] = { "ping", "-c", "3", "-i", "0.2", "-W", "5", "-I", "10.1.0.1", "10.2.0.1", NULL };
+	char err[600], *out = NULL;
+	int st = -1;
+	ck_assert_msg(netns_exec(hns, ping, NULL, 30000, &out, &st, err, sizeof(err)), "ping: %s", err);
+	ck_assert_msg(st == 0, "ping 10.1.0.1 -> 10.2.0.1 through the tunnel: exit %d\n%s", st, out);
+	const char *sum = strstr(out, "packets transmitted");
+	while (sum && sum > out && sum[-1] != '\n')
+		sum--;
+	char line[200] = "";
+	if (sum)
+		sscanf(sum, "%199[^\n]", line);
+	kt_report("kernel: ping 10.1.0.1 -> 10.2.0.1 through the tunnel: %s", line);
+	free(out);
+}
+
+/* Both sides' ip -s xfrm state: two ESP SAs each, not encapsulated, the
+ * pings counted. */
+static void kt_xfrm_expect(const char *hns, const char *pns)
+{
+	struct kt_xfrm xh, xp;
+	kt_xfrm_state(hns, &xh);
+	kt_xfrm_state(pns, &xp);
+	kt_report("kernel: ip -s xfrm state: initiator %u ESP SAs, >= %lu packets each; responder "
+		  "%u ESP SAs, >= %lu packets each; UDP encapsulation %s", xh.nesp, xh.min_packets,
+		  xp.nesp, xp.min_packets, xh.encap || xp.encap ? "yes" : "none");
+	ck_assert_msg(xh.nesp == 2 && xp.nesp == 2, "2 ESP SAs expected on each side:\n%s\n%s",
+		      xh.text, xp.text);
+	ck_assert_msg(!xh.encap && !xp.encap, "UDP-encapsulated SAs:\n%s\n%s", xh.text, xp.text);
+	ck_assert_msg(xh.min_packets >= 3 && xp.min_packets >= 3,
+		      "the ping's 3 packets each way are not all counted on the SAs:\n%s\n%s", xh.text,
+		      xp.text);
+	free(xh.text);
+	free(xp.text);
+}
+
 START_TEST(test_kernel_ss_to_ss)
 {
 	const char *why = kt_cannot();
@@ -203,14 +255,7 @@ START_TEST(test_kernel_ss_to_ss)
 	kt_ss_case(&cr, t, false, d[1]);
 	ck_assert_msg(pr->ops->configure(pr, &cr, err, sizeof(err)), "configure responder: %s", err);
 	ck_assert_msg(pi->ops->configure(pi, &ci, err, sizeof(err)), "configure initiator: %s", err);
-	/* the control: without the tunnel, the lo subnets do not reach each other */
-	char *ping1[] = { "ping", "-c", "1", "-W", "1", "-I", "10.1.0.1", "10.2.0.1", NULL };
-	char *out = NULL;
-	int st = -1;
-	ck_assert_msg(netns_exec(hns, ping1, NULL, 20000, &out, &st, err, sizeof(err)), "ping: %s", err);
-	ck_assert_msg(st == 1, "ping before any SA exists: exit %d, not 1 (no answer):\n%s", st, out);
-	free(out);
-	kt_report("kernel: before the tunnel, ping 10.1.0.1 -> 10.2.0.1 gets no answer (exit %d)", st);
+	kt_ping_control(hns);
 	uint64_t t2 = kt_now_ms();
 	ck_assert_msg(pi->ops->initiate(pi, &ci, err, sizeof(err)), "initiate: %s", err);
 	struct peer_sa_view vi, vr;
@@ -227,34 +272,9 @@ START_TEST(test_kernel_ss_to_ss)
 		      "the child SA is UDP-encapsulated (initiator %d, responder %d)",
 		      vi.child.encap, vr.child.encap);
 
-	char *ping[] = { "ping", "-c", "3", "-i", "0.2", "-W", "5", "-I", "10.1.0.1", "10.2.0.1", NULL };
-	out = NULL;
-	st = -1;
-	ck_assert_msg(netns_exec(hns, ping, NULL, 30000, &out, &st, err, sizeof(err)), "ping: %s", err);
-	ck_assert_msg(st == 0, "ping 10.1.0.1 -> 10.2.0.1 through the tunnel: exit %d\n%s", st, out);
-	const char *sum = strstr(out, "packets transmitted");
-	while (sum && sum > out && sum[-1] != '\n')
-		sum--;
-	char line[200] = "";
-	if (sum)
-		sscanf(sum, "%199[^\n]", line);
-	kt_report("kernel: ping 10.1.0.1 -> 10.2.0.1 through the tunnel: %s", line);
-	free(out);
+	kt_ping_tunnel(hns);
 
-	struct kt_xfrm xh, xp;
-	kt_xfrm_state(hns, &xh);
-	kt_xfrm_state(pns, &xp);
-	kt_report("kernel: ip -s xfrm state: initiator %u ESP SAs, >= %lu packets each; responder "
-		  "%u ESP SAs, >= %lu packets each; UDP encapsulation %s", xh.nesp, xh.min_packets,
-		  xp.nesp, xp.min_packets, xh.encap || xp.encap ? "yes" : "none");
-	ck_assert_msg(xh.nesp == 2 && xp.nesp == 2, "2 ESP SAs expected on each side:\n%s\n%s",
-		      xh.text, xp.text);
-	ck_assert_msg(!xh.encap && !xp.encap, "UDP-encapsulated SAs:\n%s\n%s", xh.text, xp.text);
-	ck_assert_msg(xh.min_packets >= 3 && xp.min_packets >= 3,
-		      "the ping's 3 packets each way are not all counted on the SAs:\n%s\n%s", xh.text,
-		      xp.text);
-	free(xh.text);
-	free(xp.text);
+	kt_xfrm_expect(hns, pns);
 
 	pi->ops->stop(pi);
 	pr->ops->stop(pr);
@@ -485,6 +505,128 @@ static const char *kt_xfrm_name(const struct kt_xfrm_variant *v, char *buf, size
 	return buf;
 }
 
+/* The harness's `ip -s xfrm state` (into *sh) and `ip xfrm policy` (into
+ * *sp, when the variant names a line): the mode, encapsulation, replay
+ * window, policy and lifetimes asked for. False with why. */
+static bool kt_xfrm_check_state(const char *hns, const struct kt_xfrm_variant *v, char **sh,
+				char **sp, char *why, size_t len)
+{
+	*sh = kt_ip_xfrm(hns, "-s", "state");
+	bool encap = strstr(*sh, "encap type espinudp sport 4500 dport 4500") != NULL;
+	if (encap != v->udp || !strstr(*sh, v->transport ? "mode transport" : "mode tunnel") ||
+	    !strstr(*sh, "replay-window 32")) {
+		snprintf(why, len, "ip -s xfrm state: not the mode, encapsulation or replay window "
+			 "asked for:\n%s", *sh);
+		return false;
+	}
+	if (v->policy) {
+		*sp = kt_ip_xfrm(hns, NULL, "policy");
+		if (!strstr(*sp, v->policy)) {
+			snprintf(why, len, "ip xfrm policy lacks \"%s\":\n%s", v->policy, *sp);
+			return false;
+		}
+	}
+	if (v->life_kb || v->life_sec) {
+		char b[64], sec[64];
+		snprintf(b, sizeof(b), "hard %llu(bytes)", (unsigned long long)v->life_kb * 1024);
+		snprintf(sec, sizeof(sec), "hard %u(sec)", v->life_sec);
+		if (!strstr(*sh, b) || !strstr(*sh, sec)) {
+			snprintf(why, len, "ip -s xfrm state lacks \"%s\" or \"%s\":\n%s", b, sec, *sh);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Three pings from the harness side (with the wrong key: none answered).
+ * False with why: where the packets went, the SAs' counts and the
+ * kernel's XFRM errors (err: the case's own buffer, as it stands). */
+static bool kt_xfrm_ping(struct esp_xfrm *xh, struct esp_xfrm *xp, const char *hns,
+			 const char *pns, const struct kt_xfrm_variant *v, char *err, size_t errlen,
+			 char *why, size_t len)
+{
+	char *out = NULL;
+	struct esp_counters hin, hout, pin, pout;
+	char *ping[] = { "ping", "-c", "3", "-i", "0.2", "-W", v->bad_key ? "1" : "5", "-I",
+			 v->transport ? "192.0.2.1" : "10.1.0.1", v->transport ? "192.0.2.2" : "10.2.0.1",
+			 NULL };
+	int st = -1;
+	bool ok = true;
+	if (!netns_exec(hns, ping, NULL, 30000, &out, &st, err, errlen) ||
+	    st != (v->bad_key ? 1 : 0)) {
+		/* where the packets went: the SAs' counts and the kernel's XFRM errors */
+		char c[300] = "";
+		if (esp_xfrm_counters(xh, 0, &hin, &hout, err, errlen) &&
+		    esp_xfrm_counters(xp, 0, &pin, &pout, err, errlen))
+			snprintf(c, sizeof(c), "initiator out %" PRIu64 " in %" PRIu64 ", responder in %"
+				 PRIu64 " out %" PRIu64, hout.packets, hin.packets, pin.packets,
+				 pout.packets);
+		char *xs[2] = { kt_xfrm_stat(hns), kt_xfrm_stat(pns) };
+		snprintf(why, len, "ping %s -> %s: exit %d, not %d %s; packets: %s; xfrm_stat "
+			 "initiator: %s; responder: %s", ping[8], ping[9], st, v->bad_key ? 1 : 0, err,
+			 c, xs[0], xs[1]);
+		free(xs[0]);
+		free(xs[1]);
+		ok = false;
+	}
+	free(out);
+	return ok;
+}
+
+/* The SAs' counters after the pings: the echo requests out at one side
+ * are the in count at the other; with the wrong key they are the
+ * responder's integrity drops. The harness's out and the responder's in
+ * counters into *sent_h and *got_p; false with why. */
+static bool kt_xfrm_counts(struct esp_xfrm *xh, struct esp_xfrm *xp,
+			   const struct kt_xfrm_variant *v, struct esp_counters *sent_h,
+			   struct esp_counters *got_p, char *why, size_t len)
+{
+	char err[700];
+	struct esp_counters hin, hout, pin, pout;
+	if (!esp_xfrm_counters(xh, 0, &hin, &hout, err, sizeof(err)) ||
+	    !esp_xfrm_counters(xp, 0, &pin, &pout, err, sizeof(err))) {
+		snprintf(why, len, "counters: %s", err);
+		return false;
+	}
+	*sent_h = hout;
+	*got_p = pin;
+	/* the echo requests out at one side are the in count at the other;
+	   with the wrong key they are the responder's integrity drops */
+	uint64_t answered = v->bad_key ? 0 : 3, icv = v->bad_key ? 3 : 0;
+	if (hout.packets != 3 || pin.packets != answered || pout.packets != answered ||
+	    hin.packets != answered || pin.drops[ESP_DROP_ICV] != icv || hin.drops[ESP_DROP_ICV] ||
+	    hin.drops[ESP_DROP_REPLAY] || pin.drops[ESP_DROP_REPLAY]) {
+		snprintf(why, len, "packets: initiator out %" PRIu64 " in %" PRIu64 ", responder in "
+			 "%" PRIu64 " out %" PRIu64 " (3 %" PRIu64 " %" PRIu64 " %" PRIu64 " expected); "
+			 "drops replay/ICV: initiator %" PRIu64 "/%" PRIu64 ", responder %" PRIu64
+			 "/%" PRIu64 " (ICV %" PRIu64 " expected)", hout.packets, hin.packets, pin.packets,
+			 pout.packets, answered, answered, answered, hin.drops[ESP_DROP_REPLAY],
+			 hin.drops[ESP_DROP_ICV], pin.drops[ESP_DROP_REPLAY], pin.drops[ESP_DROP_ICV], icv);
+		return false;
+	}
+	return true;
+}
+
+/* After esp_xfrm_free: nothing of ours left in either namespace (the last
+ * listings in *sh and *sp, which it frees before each). False with why. */
+static bool kt_xfrm_left(const char *hns, const char *pns, char **sh, char **sp, char *why,
+			 size_t len)
+{
+	for (int i = 0; i < 2; i++) {
+		free(*sh);
+		free(*sp);
+		*sh = kt_ip_xfrm(i ? pns : hns, NULL, "state");
+		*sp = kt_ip_xfrm(i ? pns : hns, NULL, "policy");
+		/* the encap sockets' own bypass policies ("socket in/out") stay */
+		if ((*sh)[0] || strstr(*sp, "dir ")) {
+			snprintf(why, len, "left in %s after esp_xfrm_free:\n%s\n%s", i ? pns : hns, *sh,
+				 *sp);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* One run: both sides installed, a ping, the counters, removal. False
  * with why (the lane goes on with the next one). */
 static bool kt_xfrm_case(const struct netns_topo *t, const struct kt_xfrm_variant *v, char *why,
@@ -500,8 +642,8 @@ static bool kt_xfrm_case(const struct netns_topo *t, const struct kt_xfrm_varian
 	hl.port = pl.port = v->udp ? 4500 : 500;
 	struct esp_xfrm *xh = esp_xfrm_new(hns, err, sizeof(err));
 	struct esp_xfrm *xp = xh ? esp_xfrm_new(pns, err, sizeof(err)) : NULL;
-	char *out = NULL, *sh = NULL, *sp = NULL;
-	struct esp_counters hin, hout, pin, pout;
+	char *sh = NULL, *sp = NULL;
+	struct esp_counters hout, pin;
 	if (!xp) {
 		snprintf(why, len, "esp_xfrm_new: %s", err);
 		goto done;
@@ -511,86 +653,15 @@ static bool kt_xfrm_case(const struct netns_topo *t, const struct kt_xfrm_varian
 		snprintf(why, len, "add child: %s", err);
 		goto done;
 	}
-	sh = kt_ip_xfrm(hns, "-s", "state");
-	bool encap = strstr(sh, "encap type espinudp sport 4500 dport 4500") != NULL;
-	if (encap != v->udp || !strstr(sh, v->transport ? "mode transport" : "mode tunnel") ||
-	    !strstr(sh, "replay-window 32")) {
-		snprintf(why, len, "ip -s xfrm state: not the mode, encapsulation or replay window "
-			 "asked for:\n%s", sh);
+	if (!kt_xfrm_check_state(hns, v, &sh, &sp, why, len) ||
+	    !kt_xfrm_ping(xh, xp, hns, pns, v, err, sizeof(err), why, len) ||
+	    !kt_xfrm_counts(xh, xp, v, &hout, &pin, why, len))
 		goto done;
-	}
-	if (v->policy) {
-		sp = kt_ip_xfrm(hns, NULL, "policy");
-		if (!strstr(sp, v->policy)) {
-			snprintf(why, len, "ip xfrm policy lacks \"%s\":\n%s", v->policy, sp);
-			goto done;
-		}
-	}
-	if (v->life_kb || v->life_sec) {
-		char b[64], sec[64];
-		snprintf(b, sizeof(b), "hard %llu(bytes)", (unsigned long long)v->life_kb * 1024);
-		snprintf(sec, sizeof(sec), "hard %u(sec)", v->life_sec);
-		if (!strstr(sh, b) || !strstr(sh, sec)) {
-			snprintf(why, len, "ip -s xfrm state lacks \"%s\" or \"%s\":\n%s", b, sec, sh);
-			goto done;
-		}
-	}
-	char *ping[] = { "ping", "-c", "3", "-i", "0.2", "-W", v->bad_key ? "1" : "5", "-I",
-			 v->transport ? "192.0.2.1" : "10.1.0.1", v->transport ? "192.0.2.2" : "10.2.0.1",
-			 NULL };
-	int st = -1;
-	if (!netns_exec(hns, ping, NULL, 30000, &out, &st, err, sizeof(err)) ||
-	    st != (v->bad_key ? 1 : 0)) {
-		/* where the packets went: the SAs' counts and the kernel's XFRM errors */
-		char c[300] = "";
-		if (esp_xfrm_counters(xh, 0, &hin, &hout, err, sizeof(err)) &&
-		    esp_xfrm_counters(xp, 0, &pin, &pout, err, sizeof(err)))
-			snprintf(c, sizeof(c), "initiator out %" PRIu64 " in %" PRIu64 ", responder in %"
-				 PRIu64 " out %" PRIu64, hout.packets, hin.packets, pin.packets,
-				 pout.packets);
-		char *xs[2] = { kt_xfrm_stat(hns), kt_xfrm_stat(pns) };
-		snprintf(why, len, "ping %s -> %s: exit %d, not %d %s; packets: %s; xfrm_stat "
-			 "initiator: %s; responder: %s", ping[8], ping[9], st, v->bad_key ? 1 : 0, err,
-			 c, xs[0], xs[1]);
-		free(xs[0]);
-		free(xs[1]);
-		goto done;
-	}
-	if (!esp_xfrm_counters(xh, 0, &hin, &hout, err, sizeof(err)) ||
-	    !esp_xfrm_counters(xp, 0, &pin, &pout, err, sizeof(err))) {
-		snprintf(why, len, "counters: %s", err);
-		goto done;
-	}
-	/* the echo requests out at one side are the in count at the other;
-	   with the wrong key they are the responder's integrity drops */
-	uint64_t answered = v->bad_key ? 0 : 3, icv = v->bad_key ? 3 : 0;
-	if (hout.packets != 3 || pin.packets != answered || pout.packets != answered ||
-	    hin.packets != answered || pin.drops[ESP_DROP_ICV] != icv || hin.drops[ESP_DROP_ICV] ||
-	    hin.drops[ESP_DROP_REPLAY] || pin.drops[ESP_DROP_REPLAY]) {
-		snprintf(why, len, "packets: initiator out %" PRIu64 " in %" PRIu64 ", responder in "
-			 "%" PRIu64 " out %" PRIu64 " (3 %" PRIu64 " %" PRIu64 " %" PRIu64 " expected); "
-			 "drops replay/ICV: initiator %" PRIu64 "/%" PRIu64 ", responder %" PRIu64
-			 "/%" PRIu64 " (ICV %" PRIu64 " expected)", hout.packets, hin.packets, pin.packets,
-			 pout.packets, answered, answered, answered, hin.drops[ESP_DROP_REPLAY],
-			 hin.drops[ESP_DROP_ICV], pin.drops[ESP_DROP_REPLAY], pin.drops[ESP_DROP_ICV], icv);
-		goto done;
-	}
 	esp_xfrm_free(xh);
 	esp_xfrm_free(xp);
 	xh = xp = NULL;
-	/* nothing of ours left in either namespace */
-	for (int i = 0; i < 2; i++) {
-		free(sh);
-		free(sp);
-		sh = kt_ip_xfrm(i ? pns : hns, NULL, "state");
-		sp = kt_ip_xfrm(i ? pns : hns, NULL, "policy");
-		/* the encap sockets' own bypass policies ("socket in/out") stay */
-		if (sh[0] || strstr(sp, "dir ")) {
-			snprintf(why, len, "left in %s after esp_xfrm_free:\n%s\n%s", i ? pns : hns, sh,
-				 sp);
-			goto done;
-		}
-	}
+	if (!kt_xfrm_left(hns, pns, &sh, &sp, why, len))
+		goto done;
 	if (v->bad_key)
 		snprintf(why, len, "3 packets out, 3 ICV drops at the responder, none accepted");
 	else
@@ -600,7 +671,6 @@ static bool kt_xfrm_case(const struct netns_topo *t, const struct kt_xfrm_varian
 done:
 	esp_xfrm_free(xh);
 	esp_xfrm_free(xp);
-	free(out);
 	free(sh);
 	free(sp);
 	kt_xfrm_children_free(&ci, &bad);
