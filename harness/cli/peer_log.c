@@ -41,13 +41,6 @@ const char *cli_peer_hex(const uint8_t *p, size_t n, char *buf, size_t len)
 /* The log's name of an authentication method. */
 const char *cli_peer_auth_name(uint16_t a)
 {
-	switch (a) {
-	case IKE_AUTH_PSK: return "psk";
-	case IKE_AUTH_DSS: return "dss";
-	case IKE_AUTH_RSA: return "rsa";
-	case IKE_AUTH_ECDSA_256: return "ecdsa256";
-	case IKE_AUTH_ECDSA_384: return "ecdsa384";
-	case IKE_AUTH_ECDSA_521: return "ecdsa521";
-	}
-	return "?";
+	const char *n = ike_auth_name(a);
+	return n ? n : "?";
 }

@@ -129,6 +129,21 @@ static bool ike_group_parse(const char *s, uint16_t *group)
 	return true;
 }
 
+/* The config spelling of each method; aliases after the name it prints as. */
+static const struct { const char *name; uint16_t id; } ike_auths[] = {
+	{ "psk", IKE_AUTH_PSK }, { "dss", IKE_AUTH_DSS }, { "rsa", IKE_AUTH_RSA },
+	{ "rsasig", IKE_AUTH_RSA }, { "ecdsa256", IKE_AUTH_ECDSA_256 },
+	{ "ecdsa384", IKE_AUTH_ECDSA_384 }, { "ecdsa521", IKE_AUTH_ECDSA_521 },
+};
+
+const char *ike_auth_name(uint16_t method)
+{
+	for (size_t i = 0; i < sizeof(ike_auths) / sizeof(ike_auths[0]); i++)
+		if (ike_auths[i].id == method)
+			return ike_auths[i].name;
+	return NULL;
+}
+
 bool ike_p1_parse(const char *s, struct ike_p1_xform *out, char *err, size_t errlen)
 {
 	char buf[128], *p[4];
@@ -138,22 +153,19 @@ bool ike_p1_parse(const char *s, struct ike_p1_xform *out, char *err, size_t err
 		snprintf(err, errlen, "'%s': expected encryption-hash-group[-auth]", s);
 		return false;
 	}
-	static const struct { const char *name; uint16_t id; } auths[] = {
-		{ "psk", IKE_AUTH_PSK }, { "rsa", IKE_AUTH_RSA }, { "rsasig", IKE_AUTH_RSA },
-		{ "ecdsa256", IKE_AUTH_ECDSA_256 }, { "ecdsa384", IKE_AUTH_ECDSA_384 },
-		{ "ecdsa521", IKE_AUTH_ECDSA_521 },
-	};
 	uint16_t auth = IKE_AUTH_PSK;
 	if (n == 4) {
-		size_t i = 0;
-		while (i < sizeof(auths) / sizeof(auths[0]) && strcmp(auths[i].name, p[3]) != 0)
+		size_t i = 0, na = sizeof(ike_auths) / sizeof(ike_auths[0]);
+		/* DSS has a name but no signer here */
+		while (i < na && (strcmp(ike_auths[i].name, p[3]) != 0 ||
+				  ike_auths[i].id == IKE_AUTH_DSS))
 			i++;
-		if (i == sizeof(auths) / sizeof(auths[0])) {
+		if (i == na) {
 			snprintf(err, errlen, "'%s': unknown auth '%s' (psk, rsa, ecdsa256/384/521)",
 				 s, p[3]);
 			return false;
 		}
-		auth = auths[i].id;
+		auth = ike_auths[i].id;
 	}
 	unsigned bits = 0;
 	char name[32];

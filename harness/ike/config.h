@@ -163,6 +163,9 @@ bool ike_config_load_creds(struct ike_config *c, const char *key_path, const cha
 			   const char *chain_path, const char *ca_path, char *err, size_t errlen);
 /* Whether an auth method signs (RSA, ECDSA). */
 bool ike_auth_is_sig(uint16_t method);
+/* A method as configs and suites spell it ("psk", "rsa", "ecdsa256"...);
+ * NULL for one without a name there. */
+const char *ike_auth_name(uint16_t method);
 
 /* Add a proposal; false when the table is full. */
 bool ike_config_add_p1(struct ike_config *c, struct ike_p1_xform x);

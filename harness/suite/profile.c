@@ -619,15 +619,8 @@ void profile_free(struct profile *p)
 
 static const char *profile_auth_name(uint16_t a)
 {
-	switch (a) {
-	case IKE_AUTH_PSK: return "psk";
-	case IKE_AUTH_DSS: return "dss";
-	case IKE_AUTH_RSA: return "rsa";
-	case IKE_AUTH_ECDSA_256: return "ecdsa256";
-	case IKE_AUTH_ECDSA_384: return "ecdsa384";
-	case IKE_AUTH_ECDSA_521: return "ecdsa521";
-	default: return "?";
-	}
+	const char *n = ike_auth_name(a);
+	return n ? n : "?";
 }
 
 static bool profile_p1_eq(const struct ike_p1_xform *a, const struct ike_p1_xform *b)

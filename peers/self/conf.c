@@ -116,16 +116,10 @@ static bool self_ts(const struct ike_ts *t, char *out, size_t len)
 	return true;
 }
 
+/* Its config's spelling; NULL for DSS, which the engine cannot sign with. */
 static const char *self_auth(uint16_t a)
 {
-	switch (a) {
-	case IKE_AUTH_PSK: return "psk";
-	case IKE_AUTH_RSA: return "rsa";
-	case IKE_AUTH_ECDSA_256: return "ecdsa256";
-	case IKE_AUTH_ECDSA_384: return "ecdsa384";
-	case IKE_AUTH_ECDSA_521: return "ecdsa521";
-	default: return NULL;
-	}
+	return a == IKE_AUTH_DSS ? NULL : ike_auth_name(a);
 }
 
 /* "aes128-sha1", "aes256gcm16", "3des-md5" (ike_p2_parse's spelling). */
