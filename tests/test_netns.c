@@ -655,13 +655,13 @@ static void netns_test_spawn(const char *name)
 
 /* Processes that ignore SIGTERM get SIGKILL after the grace time;
  * the sleep inherits the ignored SIGTERM. */
-static void netns_test_stubborn(const char *name)
+static void netns_test_term_ignored(const char *name)
 {
 	char err[512];
 	pid_t pid;
 	int ws;
-	char *stubborn[] = { "sh", "-c", "trap '' TERM; sleep 100 & wait", NULL };
-	ck_assert_msg(netns_spawn(name, stubborn, NULL, &pid, err, sizeof(err)), "%s", err);
+	char *deaf[] = { "sh", "-c", "trap '' TERM; sleep 100 & wait", NULL };
+	ck_assert_msg(netns_spawn(name, deaf, NULL, &pid, err, sizeof(err)), "%s", err);
 	for (int i = 0; i < 500 && netns_count_procs(name, err, sizeof(err)) < 2; i++)
 		usleep(2000); /* until sh has started its sleep */
 	ck_assert_int_eq(netns_count_procs(name, err, sizeof(err)), 2);
@@ -685,7 +685,7 @@ START_TEST(test_netns_exec)
 	netns_test_sysctl(name);
 	netns_test_switch(name);
 	netns_test_spawn(name);
-	netns_test_stubborn(name);
+	netns_test_term_ignored(name);
 
 	/* Removing a namespace ends what runs in it. */
 	char *sleep100[] = { "sleep", "100", NULL };

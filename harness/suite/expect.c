@@ -174,12 +174,8 @@ bool suite_expect(const struct yaml_node *v, struct suite_settings *x,
 bool suite_verify(const struct yaml_node *v, struct suite_settings *x,
 		  struct yaml_error *err)
 {
-	const struct yaml_node *const *items = &v;
-	size_t n = 1;
-	if (v->type == YAML_SEQ) {
-		items = (const struct yaml_node *const *)v->items;
-		n = v->n;
-	}
+	size_t n;
+	const struct yaml_node *const *items = yaml_items(&v, &n);
 	for (size_t i = 0; i < n; i++) {
 		unsigned k;
 		if (!yaml_enum(items[i], "verify", suite_verify_names, &k, err))

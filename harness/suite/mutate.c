@@ -271,12 +271,8 @@ static bool suite_mutation(const struct yaml_node *v, struct suite_mutation *m,
 bool suite_mutations(const struct yaml_node *v, struct suite_step *st,
 		     struct yaml_error *err)
 {
-	const struct yaml_node *const *items = &v;
-	size_t n = 1;
-	if (v->type == YAML_SEQ) {
-		items = (const struct yaml_node *const *)v->items;
-		n = v->n;
-	}
+	size_t n;
+	const struct yaml_node *const *items = yaml_items(&v, &n);
 	if (!n)
 		return suite_fail_list(err, v, "mutate", "a mutation or a list of them");
 	st->mutations = xcalloc(n, sizeof(*st->mutations));

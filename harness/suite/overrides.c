@@ -74,12 +74,8 @@ static bool suite_match_peer(struct suite_loader *L, struct suite_rule *r,
 {
 	if (!suite_match_list(v, "peer", SUITE_PEER_EXPECTED, err))
 		return false;
-	const struct yaml_node *const *ws = &v;
-	size_t nw = 1;
-	if (v->type == YAML_SEQ) {
-		ws = (const struct yaml_node *const *)v->items;
-		nw = v->n;
-	}
+	size_t nw;
+	const struct yaml_node *const *ws = yaml_items(&v, &nw);
 	memset(r->peers, 0, sizeof(r->peers));
 	for (size_t j = 0; j < nw; j++) {
 		unsigned i;

@@ -211,6 +211,28 @@ static const char *const peercfg_modes[] = {
 	"tunnel", "transport", "udp-tunnel", "udp-transport", NULL,
 };
 
+bool peercfg_pfs(const struct yaml_node *n, const char *what, uint16_t *out,
+		 struct yaml_error *err)
+{
+	bool b;
+	*out = 0;
+	if (yaml_is_scalar(n) && (strcmp(n->str, "none") == 0 || (yaml_bool(n, what, &b, NULL) && !b)))
+		return true;
+	if (peercfg_group(n, what, out, NULL))
+		return true;
+	return yaml_fail_expect(err, n, what, "none or a group (a number from 1 to 30 or a name)");
+}
+
+bool peercfg_mode(const struct yaml_node *n, const char *what, uint16_t *out,
+		  struct yaml_error *err)
+{
+	unsigned i;
+	if (!yaml_enum(n, what, peercfg_modes, &i, err))
+		return false;
+	*out = (uint16_t)(IKE_ENCAP_TUNNEL + i);
+	return true;
+}
+
 static bool peercfg_p2_key(const struct yaml_node *v, const char *key, void *vctx,
 			   struct yaml_error *err)
 {
@@ -220,22 +242,11 @@ static bool peercfg_p2_key(const struct yaml_node *v, const char *key, void *vct
 		return true;
 	}
 	if (strcmp(key, "pfs") == 0) {
-		bool b;
 		x->pfs_set = true;
-		x->pfs = 0;
-		if (yaml_is_scalar(v) && (strcmp(v->str, "none") == 0 || (yaml_bool(v, key, &b, NULL) && !b)))
-			return true;
-		if (peercfg_group(v, key, &x->pfs, NULL))
-			return true;
-		return yaml_fail_expect(err, v, key, "none or a group (a number from 1 to 30 or a name)");
+		return peercfg_pfs(v, key, &x->pfs, err);
 	}
-	if (strcmp(key, "mode") == 0) {
-		unsigned i;
-		if (!yaml_enum(v, key, peercfg_modes, &i, err))
-			return false;
-		x->encap = (uint16_t)(IKE_ENCAP_TUNNEL + i);
-		return true;
-	}
+	if (strcmp(key, "mode") == 0)
+		return peercfg_mode(v, key, &x->encap, err);
 	return peercfg_lifetime(v, key, &x->p2_sec, &x->p2_kb, err);
 }
 
@@ -247,14 +258,10 @@ static bool peercfg_phase2(struct peercfg_ctx *x, struct yaml_error *err)
 	};
 	if (!yaml_map_walk(x->phase2, "phase2", fields, sizeof(fields) / sizeof(fields[0]), x, err))
 		return false;
-	const struct yaml_node *const *items = &x->esp;
-	size_t count = 1;
-	if (x->esp->type == YAML_SEQ) {
-		items = (const struct yaml_node *const *)x->esp->items;
-		count = x->esp->n;
-		if (!count)
-			return yaml_fail_expect(err, x->esp, "esp", "an ESP proposal or a list of them");
-	}
+	size_t count;
+	const struct yaml_node *const *items = yaml_items(&x->esp, &count);
+	if (!count)
+		return yaml_fail_expect(err, x->esp, "esp", "an ESP proposal or a list of them");
 	for (size_t i = 0; i < count; i++) {
 		const char *s;
 		char e[200];
@@ -644,14 +651,10 @@ static bool peercfg_finish(struct peercfg_ctx *x, struct yaml_error *err)
 		c->exchanges = initiator ? 1 : 0;
 
 	if (x->listen) {
-		const struct yaml_node *const *items = &x->listen;
-		size_t count = 1;
-		if (x->listen->type == YAML_SEQ) {
-			items = (const struct yaml_node *const *)x->listen->items;
-			count = x->listen->n;
-			if (!count)
-				return yaml_fail_expect(err, x->listen, "listen", "an address or a list of them");
-		}
+		size_t count;
+		const struct yaml_node *const *items = yaml_items(&x->listen, &count);
+		if (!count)
+			return yaml_fail_expect(err, x->listen, "listen", "an address or a list of them");
 		for (size_t i = 0; i < count; i++) {
 			if (i == PEERCFG_MAX_LISTEN)
 				return yaml_fail(err, items[i], "more than %d listen addresses",

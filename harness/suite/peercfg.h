@@ -64,6 +64,12 @@ bool peercfg_hash(const struct yaml_node *n, const char *what, uint16_t *out,
 		  struct yaml_error *err);
 bool peercfg_group(const struct yaml_node *n, const char *what, uint16_t *out,
 		   struct yaml_error *err);
+/* pfs: none (or false) or a group, into *out (0: none). */
+bool peercfg_pfs(const struct yaml_node *n, const char *what, uint16_t *out,
+		 struct yaml_error *err);
+/* mode: tunnel, transport, udp-tunnel or udp-transport, as an IKE_ENCAP_ value. */
+bool peercfg_mode(const struct yaml_node *n, const char *what, uint16_t *out,
+		  struct yaml_error *err);
 /* A lifetime: "8h" / "3600" (seconds), "4608000kb", or a list of one of
  * each; what is absent stays 0. */
 bool peercfg_lifetime(const struct yaml_node *n, const char *what, uint32_t *sec,

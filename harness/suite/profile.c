@@ -58,12 +58,8 @@ static bool profile_list(const struct yaml_node *const *vp, const char *key, boo
 			 const struct yaml_node *const **items, size_t *n, struct yaml_error *err)
 {
 	const struct yaml_node *v = *vp;
-	if (v->type == YAML_SEQ) {
-		*items = (const struct yaml_node *const *)v->items;
-		*n = v->n;
-	} else if (yaml_is_scalar(v) && !yaml_is_null(v)) {
-		*items = vp;
-		*n = 1;
+	if (v->type == YAML_SEQ || (yaml_is_scalar(v) && !yaml_is_null(v))) {
+		*items = yaml_items(vp, n);
 	} else if (may_be_empty && yaml_is_null(v)) {
 		*n = 0;
 		return true;

@@ -10,9 +10,6 @@
 
 static const char *const suite_roles[] = { "initiator", "responder", NULL };
 static const char *const suite_exchanges[] = { "main", "aggressive", NULL };
-static const char *const suite_modes[] = {
-	"tunnel", "transport", "udp-tunnel", "udp-transport", NULL,
-};
 static const char *const suite_then_names[] = { "peer-alive", NULL };
 /* The messages a malformed case may mutate: those the harness can send in
  * either role. */
@@ -433,23 +430,11 @@ static bool suite_phase2_key(const struct yaml_node *v, const char *key, void *v
 		return true;
 	}
 	if (strcmp(key, "pfs") == 0) {
-		bool b;
 		x->pfs_set = true;
-		x->pfs = 0;
-		if (yaml_is_scalar(v) && !yaml_is_null(v) &&
-		    (strcmp(v->str, "none") == 0 || (yaml_bool(v, key, &b, NULL) && !b)))
-			return true;
-		if (peercfg_group(v, key, &x->pfs, NULL))
-			return true;
-		return yaml_fail_expect(err, v, key, "none or a group (a number from 1 to 30 or a name)");
+		return peercfg_pfs(v, key, &x->pfs, err);
 	}
-	if (strcmp(key, "mode") == 0) {
-		unsigned i;
-		if (!yaml_enum(v, key, suite_modes, &i, err))
-			return false;
-		x->encap = (uint16_t)(IKE_ENCAP_TUNNEL + i);
-		return true;
-	}
+	if (strcmp(key, "mode") == 0)
+		return peercfg_mode(v, key, &x->encap, err);
 	x->p2_sec = x->p2_kb = 0;
 	return peercfg_lifetime(v, "lifetime", &x->p2_sec, &x->p2_kb, err);
 }

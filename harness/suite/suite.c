@@ -200,14 +200,10 @@ static bool suite_peers_read(struct suite_loader *L, const struct yaml_node *v,
 			     const enum suite_peer *only, struct yaml_error *err)
 {
 	struct suite *s = L->s;
-	const struct yaml_node *const *items = &v;
-	size_t n = 1;
 	if (v->type == YAML_MAP || (v->type == YAML_SEQ && !v->n))
 		return suite_fail_list(err, v, "peer", SUITE_PEER_EXPECTED);
-	if (v->type == YAML_SEQ) {
-		items = (const struct yaml_node *const *)v->items;
-		n = v->n;
-	}
+	size_t n;
+	const struct yaml_node *const *items = yaml_items(&v, &n);
 	for (size_t i = 0; i < n; i++) {
 		unsigned p;
 		if (!yaml_enum(items[i], "peer", suite_peers, &p, err))

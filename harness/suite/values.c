@@ -67,12 +67,8 @@ bool suite_esp_read(const struct yaml_node *n, const char *what, struct ike_p2_x
 bool suite_tags(const struct yaml_node *v, const char *what, const char **tags,
 		size_t *ntags, struct yaml_error *err)
 {
-	const struct yaml_node *const *items = &v;
-	size_t n = 1;
-	if (v->type == YAML_SEQ) {
-		items = (const struct yaml_node *const *)v->items;
-		n = v->n;
-	}
+	size_t n;
+	const struct yaml_node *const *items = yaml_items(&v, &n);
 	for (size_t i = 0; i < n; i++) {
 		const char *t;
 		if (!yaml_str(items[i], what, &t, err))

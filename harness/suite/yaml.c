@@ -485,6 +485,16 @@ bool yaml_is_null(const struct yaml_node *n)
 	return false;
 }
 
+const struct yaml_node *const *yaml_items(const struct yaml_node *const *vp, size_t *n)
+{
+	if ((*vp)->type == YAML_SEQ) {
+		*n = (*vp)->n;
+		return (const struct yaml_node *const *)(*vp)->items;
+	}
+	*n = 1;
+	return vp;
+}
+
 const struct yaml_node *yaml_map_get(const struct yaml_node *map, const char *key)
 {
 	if (!map || map->type != YAML_MAP)

@@ -74,6 +74,9 @@ bool yaml_is_scalar(const struct yaml_node *n);
 
 /* The value of a key in a mapping, or NULL (also when map is no mapping). */
 const struct yaml_node *yaml_map_get(const struct yaml_node *map, const char *key);
+/* A sequence's items, or the node at *vp as a list of one (the result
+ * points at *vp then: it must outlive the list); their count in *n. */
+const struct yaml_node *const *yaml_items(const struct yaml_node *const *vp, size_t *n);
 /* Like yaml_map_get, but a missing key is an error at the mapping:
  * "missing key 'psk' in 'what'" (what NULL: "missing key 'psk'"). */
 bool yaml_map_need(const struct yaml_node *map, const char *key, const char *what,
