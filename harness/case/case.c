@@ -11,6 +11,7 @@
 #include "case/internal.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/prof.h"
 #include "netns/netns.h"
 #include "report/live.h"
 #include "wire/names.h"
@@ -58,6 +59,17 @@ static struct transport *case_transport(const struct case_net *net, char *err,
 	return t;
 }
 
+/* Whether the script's step is a window: time that passes by design
+ * (silence, a wait, a reaction that may be silence), not an answer
+ * awaited. */
+static bool case_in_window(const struct ike_engine *e)
+{
+	const struct ike_step *s = ike_engine_step(e);
+	return s && (s->op == IKE_STEP_EXPECT_SILENCE || s->op == IKE_STEP_WAIT ||
+		     ((s->op == IKE_STEP_EXPECT || s->op == IKE_STEP_EXPECT_NOTIFY) &&
+		      s->or_silence));
+}
+
 /* Run the engine until its script ends or limit. */
 static void case_drive(struct ike_engine *e, struct transport *t, uint64_t limit)
 {
@@ -68,6 +80,7 @@ static void case_drive(struct ike_engine *e, struct transport *t, uint64_t limit
 		uint64_t next = ike_engine_tick(e, now);
 		if (ike_engine_done(e))
 			return;
+		prof_enter(case_in_window(e) ? PROF_WINDOWS : PROF_HANDSHAKE);
 		uint64_t until = next < limit ? next : limit;
 		now = clock_ms();
 		int wait = until > now ? (int)(until - now) : 0;
@@ -101,6 +114,7 @@ static bool case_prepare(struct peer *peer, const struct case_net *net,
 			 char *art, size_t artlen, struct transport **t,
 			 struct live_capture **wire, char *err, size_t errlen)
 {
+	prof_enter(PROF_PEER_CONFIG);
 	if (!case_config_ours(net, s, cfg, err, errlen)) {
 		ike_config_clear(cfg);
 		return false;
@@ -133,6 +147,7 @@ static bool case_exchange(struct peer *peer, const struct peer_case *pc,
 			  uint64_t limit, struct case_result *r, char *err, size_t errlen)
 {
 	case_drive(e, t, limit);
+	prof_enter(PROF_PEER_VIEW);
 	const struct ike_result *res = ike_engine_result(e);
 	r->harness_ok = res->finished && !res->failed;
 	r->mutation_unfit = res->mutation_unfit;
@@ -225,9 +240,11 @@ static void case_checks(struct peer *peer, const struct case_net *net,
 	if (peer->ops->calm &&
 	    !peer->ops->calm(peer, pc, CASE_LOOP_LIMIT, &r->attempts, lw, sizeof(lw)))
 		r->loops = true;
+	prof_enter(PROF_TRAFFIC);
 	if (r->established && s->traffic && !p1_only)
 		case_traffic_check(peer, net, pc, art, e, t, r, s->measure_ms,
 				   case_use_xfrm(s->dataplane));
+	prof_enter(PROF_HOLD);
 	if (r->established && s->hold_ms && !p1_only)
 		case_hold_run(peer, net, pc, art, e, t, s, r);
 	const struct ike_result *res = ike_engine_result(e);  /* the engine may have grown */
@@ -263,6 +280,7 @@ bool case_run(struct peer *peer, const struct case_net *net, const struct case_s
 	struct ike_engine *e = ike_engine_new(&cfg, t, s->harness_initiates ? &to : NULL, s->script,
 					      s->script ? s->nsteps : 0, s->name);
 	bool ran = true;
+	prof_enter(PROF_HANDSHAKE);
 	if (!s->harness_initiates && !peer->ops->initiate(peer, &pc, err, errlen))
 		ran = false;
 	if (ran) {
@@ -271,6 +289,7 @@ bool case_run(struct peer *peer, const struct case_net *net, const struct case_s
 		r->ms = clock_ms() - t0;
 		case_checks(peer, net, &pc, art, s, e, t, r);
 	}
+	prof_enter(PROF_ARTIFACTS);
 	if (wire) {
 		struct live_summary ws;
 		live_capture_stop(wire, NULL, 0, &ws);
@@ -280,5 +299,6 @@ bool case_run(struct peer *peer, const struct case_net *net, const struct case_s
 	ike_engine_free(e);
 	transport_free(t);
 	ike_config_clear(&cfg);
+	prof_enter(PROF_OTHER);
 	return ran;
 }

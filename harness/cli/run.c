@@ -51,6 +51,9 @@ static void cli_run_usage(FILE *f)
 		"  --profile FILE    the device the remote peer stands for (docs/vendors.md);\n"
 		"                    cases it cannot take are skipped, saying why\n"
 		"  --timeout SECS    per case (default 60): past it the case is killed, an error\n"
+		"  --profile-time    where each case's time went, by phase (topology, peer\n"
+		"                    configuration, handshake, windows, peer's view, traffic,\n"
+		"                    peer-alive, artifacts), the sums, and a worker's peak RSS\n"
 		"  -v, --verbose     say what happened in passing cases too\n"
 		"  -q, --quiet       only failures and the summary\n"
 		"  --help, --version\n"
@@ -79,10 +82,26 @@ struct cli_run_ctx {
 	const struct run_plan *plan;
 	const struct run_opts *o;
 	int verbosity;            /* -1 quiet, 0, 1 verbose */
+	bool profile_time;        /* --profile-time: each case's phases */
 	size_t done;
 	unsigned width;
 	unsigned counts[4];       /* by enum run_status */
 };
+
+/* The phases that took time, in unit (us / div): "handshake 12.3 ms, ...". */
+static void cli_run_phases(const char *head, const uint64_t us[PROF_COUNT], double div,
+			   const char *unit)
+{
+	uint64_t all = 0;
+	for (size_t p = 0; p < PROF_COUNT; p++)
+		all += us[p];
+	printf("%s", head);
+	for (size_t p = 0, n = 0; p < PROF_COUNT; p++)
+		if (us[p] >= 50)
+			printf("%s %s %.1f %s (%.0f%%)", n++ ? "," : "", prof_phase_name(p),
+			       (double)us[p] / div, unit, all ? 100.0 * (double)us[p] / (double)all : 0.0);
+	printf("\n");
+}
 
 static void cli_run_done(void *vctx, size_t item, const struct run_verdict *v)
 {
@@ -99,6 +118,8 @@ static void cli_run_done(void *vctx, size_t item, const struct run_verdict *v)
 	if (v->status == RUN_ERROR || v->status == RUN_SKIP || (v->status == RUN_FAIL && v->why[0]) ||
 	    (x->verbosity > 0 && v->why[0]))
 		printf("        %s\n", v->why);
+	if (x->profile_time)
+		cli_run_phases("        phases:", v->phase_us, 1000.0, "ms");
 	fflush(stdout);
 }
 
@@ -225,6 +246,7 @@ struct cli_run_cmd {
 	const char *junit, *out, *seeds, *profile_file;
 	char seed[32];
 	bool seeded;              /* --seed given: applied to the cases */
+	bool profile_time;
 	uint64_t seed_n;
 	enum suite_peer only;
 	bool has_only;
@@ -241,7 +263,7 @@ struct cli_run_cmd {
 enum {
 	CLI_RUN_O_LIST = 256, CLI_RUN_O_FILTER, CLI_RUN_O_SHARD, CLI_RUN_O_JUNIT, CLI_RUN_O_OUT,
 	CLI_RUN_O_SEEDS, CLI_RUN_O_SEED, CLI_RUN_O_FUZZ, CLI_RUN_O_PEER, CLI_RUN_O_PROFILE,
-	CLI_RUN_O_TIMEOUT, CLI_RUN_O_HELP, CLI_RUN_O_VERSION
+	CLI_RUN_O_TIMEOUT, CLI_RUN_O_PROFILE_TIME, CLI_RUN_O_HELP, CLI_RUN_O_VERSION
 };
 
 static const struct option cli_run_options[] = {
@@ -257,6 +279,7 @@ static const struct option cli_run_options[] = {
 	{ "peer", required_argument, NULL, CLI_RUN_O_PEER },
 	{ "profile", required_argument, NULL, CLI_RUN_O_PROFILE },
 	{ "timeout", required_argument, NULL, CLI_RUN_O_TIMEOUT },
+	{ "profile-time", no_argument, NULL, CLI_RUN_O_PROFILE_TIME },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, CLI_RUN_O_HELP },
@@ -325,6 +348,7 @@ static int cli_run_option(struct cli_run_cmd *x, int c, char **argv)
 		x->has_only = true;
 		return -1;
 	case CLI_RUN_O_PROFILE: x->profile_file = optarg; return -1;
+	case CLI_RUN_O_PROFILE_TIME: x->profile_time = true; return -1;
 	case CLI_RUN_O_TIMEOUT:
 		if (!cli_run_number(optarg, 86400, &x->timeout))
 			return cli_run_bad_value("--timeout", "seconds from 1 to 86400", optarg);
@@ -488,6 +512,22 @@ static int cli_run_outdirs(struct cli_run_cmd *x)
 	return rc;
 }
 
+/* --profile-time: the phases summed over the cases (worker time: with
+ * N workers about N times the wall clock) and the largest worker. */
+static void cli_run_profile_sum(const struct run_plan *p, const struct run_verdict *v)
+{
+	uint64_t us[PROF_COUNT] = { 0 }, rss = 0;
+	for (size_t i = 0; i < p->nitems; i++) {
+		for (size_t k = 0; k < PROF_COUNT; k++)
+			us[k] += v[i].phase_us[k];
+		if (v[i].rss_kb > rss)
+			rss = v[i].rss_kb;
+	}
+	cli_run_phases("ike-conform: time by phase (worker seconds):", us, 1e6, "s");
+	printf("ike-conform: peak RSS of a worker, its peer included: %.1f MB\n",
+	       (double)rss / 1024.0);
+}
+
 /* The summary lines, the reproducers of a fuzz run, and the exit status
  * the verdicts give. */
 static int cli_run_summary(const struct cli_run_cmd *x, const struct cli_run_ctx *c,
@@ -504,6 +544,8 @@ static int cli_run_summary(const struct cli_run_cmd *x, const struct cli_run_ctx
 		printf("ike-conform: seeds in %s\n", x->seedsdir);
 	if (x->fuzz)
 		cli_run_reproducers(&x->plan, v, x->out ? x->outdir : NULL, x->seed);
+	if (x->profile_time)
+		cli_run_profile_sum(&x->plan, v);
 	/* last, in the form CI log readers count (errors are failures) */
 	printf("ike-conform: %u passed, %u failed, %u skipped\n", c->counts[RUN_PASS],
 	       c->counts[RUN_FAIL] + c->counts[RUN_ERROR], c->counts[RUN_SKIP]);
@@ -515,7 +557,8 @@ static int cli_run_summary(const struct cli_run_cmd *x, const struct cli_run_ctx
 static int cli_run_execute(const struct cli_run_cmd *x, struct run_verdict *v)
 {
 	char err[600];
-	struct cli_run_ctx c = { .plan = &x->plan, .o = &x->o, .verbosity = x->verbosity };
+	struct cli_run_ctx c = { .plan = &x->plan, .o = &x->o, .verbosity = x->verbosity,
+				 .profile_time = x->profile_time };
 	for (size_t n = x->plan.nitems; n; n /= 10)
 		c.width++;
 	uint64_t t0 = clock_ms();

@@ -72,6 +72,11 @@ bool ike_engine_done(const struct ike_engine *e)
 	return e->res.finished || e->res.failed;
 }
 
+const struct ike_step *ike_engine_step(const struct ike_engine *e)
+{
+	return !ike_engine_done(e) && e->cur < e->nsteps ? &e->steps[e->cur] : NULL;
+}
+
 struct ike_sa *ike_engine_sa(struct ike_engine *e)
 {
 	return e->sa;

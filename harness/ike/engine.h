@@ -166,6 +166,8 @@ size_t ike_engine_poll(struct ike_engine *e, uint64_t now_ms);
  * deadline (IKE_NEVER when waiting only for packets or done). */
 uint64_t ike_engine_tick(struct ike_engine *e, uint64_t now_ms);
 bool ike_engine_done(const struct ike_engine *e);
+/* The script's current step (NULL once it has ended). */
+const struct ike_step *ike_engine_step(const struct ike_engine *e);
 /* Keep serving once the script has ended: answer the peer's Quick Modes
  * (qm1 -> qm2, qm3 -> qm4 with the commit bit); DPD and Delete are
  * handled in every mode. For long-lived responders (ike/server.h). */

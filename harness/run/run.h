@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/prof.h"
 #include "ike/engine.h"
 #include "case/case.h"
 #include "suite/profile.h"
@@ -100,6 +101,9 @@ struct run_verdict {
 	char why[2400];           /* one paragraph: what happened */
 	size_t nprops;
 	char props[RUN_MAX_PROPS][2][96]; /* name, value: negotiated transforms ... */
+	uint64_t phase_us[PROF_COUNT];    /* where the case's time went (core/prof.h) */
+	uint64_t rss_kb;          /* the worker's peak RSS so far, its peer's processes
+				     included (the sum of their high-water marks) */
 };
 
 /* The case's expectations against what case_run saw. ran false:

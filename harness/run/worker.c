@@ -16,6 +16,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/prof.h"
 #include "crypto/rand.h"
 #include "netns/netns.h"
 #include "peers/peer.h"
@@ -63,11 +64,36 @@ static void run_copy_tail(const char *from, long off, const char *to)
 
 static void run_stop_peers(struct run_worker *w)
 {
+	enum prof_phase back = prof_enter(PROF_PEER_START);
 	for (size_t i = 0; i < SUITE_PEER_COUNT; i++)
 		if (w->peers[i]) {
 			w->peers[i]->ops->stop(w->peers[i]);
 			w->peers[i] = NULL;
 		}
+	prof_enter(back);
+}
+
+/* A process's high-water RSS (kB), plus its descendants' (a peer's
+ * daemon, its helpers): what the worker costs the machine at most. */
+static uint64_t run_tree_hwm_kb(pid_t pid, unsigned depth)
+{
+	char path[64], line[256];
+	uint64_t kb = 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "VmHWM:", 6) == 0)
+			kb = strtoull(line + 6, NULL, 10);
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	f = depth < 4 ? fopen(path, "r") : NULL;
+	int child;
+	while (f && fscanf(f, "%d", &child) == 1)
+		kb += run_tree_hwm_kb((pid_t)child, depth + 1);
+	if (f)
+		fclose(f);
+	return kb;
 }
 
 /* The suite's topology, built on first use and rebuilt (peers and all)
@@ -77,6 +103,7 @@ static bool run_topology(struct run_worker *w, enum netns_topology kind, char *e
 	if (w->env_ok && w->topo == kind && !w->remote)
 		return true;
 	run_stop_peers(w);
+	prof_enter(PROF_TOPOLOGY);
 	if (w->env_ok) {
 		const struct pki_testpki *pki = w->env.pki;
 		w->env.pki = NULL;  /* the parent's: not freed here */
@@ -150,8 +177,10 @@ static bool run_remote_env(struct run_worker *w, bool nat, char *err, size_t len
 	const struct profile *p = w->o->profile;
 	if (w->env_ok && w->remote && w->remote_nat == nat)
 		return true;
+	prof_enter(PROF_TOPOLOGY);
 	if (w->env_ok) {
 		run_stop_peers(w);
+		prof_enter(PROF_TOPOLOGY);
 		const struct pki_testpki *pki = w->env.pki;
 		w->env.pki = NULL;
 		bool down = case_env_down(&w->env, err, len);
@@ -218,6 +247,7 @@ static struct peer *run_peer(struct run_worker *w, enum suite_peer kind, char *e
 		return w->peers[kind];
 	/* one peer at a time: they share the namespace's ports 500 and 4500 */
 	run_stop_peers(w);
+	prof_enter(PROF_PEER_START);
 	char dir[1200];
 	snprintf(dir, sizeof(dir), "%s/w%u-%s", w->o->work, w->slot, suite_peer_name(kind));
 	const struct peer_driver *d = peer_driver(suite_peer_name(kind));
@@ -419,24 +449,33 @@ static void run_case_after(struct run_worker *w, struct peer *peer, const struct
 		snprintf(v->expected, sizeof(v->expected), "the peer running throughout");
 		snprintf(v->seen, sizeof(v->seen), "it died during the case and was restarted");
 	} else if (c->expect.peer_alive && v->status == RUN_PASS) {
+		enum prof_phase back = prof_freeze(PROF_PEER_ALIVE);
 		run_peer_alive(w, peer, force_encap, dir, v);
+		prof_thaw(back);
 	}
+}
+
+/* The case's time, its phases and the worker's peak memory into v. */
+static void run_case_taken(struct run_verdict *v, uint64_t t0)
+{
+	v->ms = clock_ms() - t0;
+	prof_take(v->phase_us);
+	v->rss_kb = run_tree_hwm_kb(getpid(), 0);
 }
 
 /* One case, start to verdict: its folder, its place, its peer, its spec,
  * the run, the peer after it, the peer's log of it. */
-static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
+static void run_one_case(struct run_worker *w, size_t idx, struct run_verdict *v)
 {
 	const struct run_item *it = &w->plan->items[idx];
 	const struct suite_case *c = it->c;
 	struct suite_case neg[1];
 	char dir[1200], err[600];
-	uint64_t t0 = clock_ms();
-	memset(v, 0, sizeof(*v));
 	run_case_dir(w->o, it, dir, sizeof(dir));
 	if (!run_case_folder(it, dir, v) || !run_case_place(w, &c, neg, v))
 		return;
 	struct peer *peer = run_peer(w, c->peer, err, sizeof(err));
+	prof_enter(PROF_OTHER);
 	if (!peer) {
 		v->status = RUN_ERROR;
 		snprintf(v->why, sizeof(v->why), "%s peer: %s", suite_peer_name(c->peer), err);
@@ -456,12 +495,20 @@ static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
 	run_case_exec(w, it, c, peer, &rs->sp, v);
 	run_case_after(w, peer, c, rs->sp.force_encap, dir, v);
 	char plog[1300];
+	prof_enter(PROF_ARTIFACTS);
 	snprintf(plog, sizeof(plog), "%s/peer.log", dir);
 	run_copy_tail(peer->log, off, plog);
 	crypto_rand_unseed();
 	run_spec_free(rs);
 	free(rs);
-	v->ms = clock_ms() - t0;
+}
+
+static void run_one(struct run_worker *w, size_t idx, struct run_verdict *v)
+{
+	uint64_t t0 = clock_ms();
+	memset(v, 0, sizeof(*v));
+	run_one_case(w, idx, v);
+	run_case_taken(v, t0);
 }
 
 void run_worker_main(const struct run_plan *p, const struct run_opts *o,
