@@ -155,9 +155,13 @@ static bool case_exchange(struct peer *peer, const struct peer_case *pc,
 		 r->harness_ok ? "" : res->error[0] ? res->error
 				    : "did not finish its script in time");
 	uint64_t settle = clock_ms() + CASE_SETTLE_MS;
-	/* one look, for the report, unless the harness got somewhere the
-	   peer must catch up with (its last message may be in flight) */
-	if (!r->harness_ok || (s->script && !res->established))
+	/* one look, for the report, unless the harness holds all the case
+	   asks for and the peer must catch up with it (our last message may
+	   be in flight). A harness short of the child cannot be established
+	   whatever the peer shows, so waiting for the peer's would be waiting
+	   for nothing. */
+	bool holds = res->established && (case_p1_only(s) || res->nchild);
+	if (!r->harness_ok || (s->script && !holds))
 		settle = clock_ms();
 	return case_settle(peer, pc, e, t, settle < limit ? settle : limit, case_p1_only(s),
 			   &r->view, err, errlen);
