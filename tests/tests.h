@@ -38,6 +38,7 @@ TEST_SUITE_DECL Suite *suite_matrix(void);
 TEST_SUITE_DECL Suite *suite_xfrm(void);
 TEST_SUITE_DECL Suite *suite_suite(void);
 TEST_SUITE_DECL Suite *suite_junit(void);
+TEST_SUITE_DECL Suite *suite_html(void);
 TEST_SUITE_DECL Suite *suite_seeds(void);
 TEST_SUITE_DECL Suite *suite_runner(void);
 TEST_SUITE_DECL Suite *suite_run(void);
