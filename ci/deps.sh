@@ -7,6 +7,8 @@
 #   (clang and libFuzzer's runtime), which `make check` never needs
 #   --deb (likewise): also the packaging tools of `make deb` and
 #   ci/deb-check.sh (dpkg-dev, debhelper, fakeroot)
+# chromium (headless) renders the HTML report in the html suite's browser
+# test, with fonts-dejavu-core so its screenshot has glyphs.
 set -eu
 
 PACKAGES="
@@ -35,6 +37,8 @@ qemu-system-x86
 busybox-static
 cpio
 kmod
+chromium
+fonts-dejavu-core
 "
 
 # make fuzz: clang -fsanitize=fuzzer needs libclang_rt.fuzzer*.a, which

@@ -10,6 +10,7 @@ static const struct cli_command cli_commands[] = {
 	{ "merge", "merge -o OUT REPORT.xml...  combine sharded JUnit reports into one", cli_merge },
 	{ "peer", "peer --config FILE  run the engine as a responder or initiator (the self peer)", cli_peer },
 	{ "probe", "probe udp-echo|udp-send ...  traffic probes at the far end of a tunnel", cli_probe },
+	{ "report", "report -o OUT.html RESULTS.xml...  JUnit reports as one self-contained HTML page", cli_report },
 	{ "run", "run [OPTIONS] SUITE.yaml...  run suite files (also: ike-conform SUITE.yaml ...)", cli_run },
 	{ "sa-state", "sa-state [--name CONN] [--ike-ids] [FILE]  swanctl --list-sas as a device profile's SA-state lines", cli_sa_state },
 	{ "smoke", "smoke [--peer strongswan|self|both] [--out DIR]  interop smoke cases in namespaces", cli_smoke },

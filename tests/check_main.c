@@ -20,7 +20,7 @@ static Suite *(*const test_suites[])(void) = {
 	suite_vectors, suite_capture, suite_decode, suite_transport,
 	suite_pki, suite_ike, suite_events, suite_yaml, suite_timeline, suite_peer,
 	suite_netns, suite_strongswan, suite_case, suite_esp,
-	suite_matrix, suite_xfrm, suite_junit, suite_suite, suite_profile, suite_seeds, suite_run,
+	suite_matrix, suite_xfrm, suite_junit, suite_html, suite_suite, suite_profile, suite_seeds, suite_run,
 	suite_runner,
 };
 
@@ -113,23 +113,35 @@ static void test_schema_err(void *ctx, xmlErrorPtr e)
 		er->len = sizeof(er->buf) - 1;
 }
 
-struct _xmlDoc *test_junit_valid(const char *path)
+bool test_junit_schema(struct _xmlDoc *doc, const char *xsd, char *err, size_t errlen)
 {
-	xmlSchemaParserCtxtPtr pc = xmlSchemaNewParserCtxt(test_src_path("tests/junit/junit.xsd"));
+	const char *path = test_src_path(xsd);
+	xmlSchemaParserCtxtPtr pc = xmlSchemaNewParserCtxt(path);
 	ck_assert_ptr_nonnull(pc);
 	xmlSchemaPtr schema = xmlSchemaParse(pc);
-	ck_assert_msg(schema, "tests/junit/junit.xsd does not parse");
+	ck_assert_msg(schema, "%s does not parse", path);
 	xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
 	struct test_schema_errs er = { .len = 0 };
 	er.buf[0] = '\0';
 	xmlSchemaSetValidStructuredErrors(vc, test_schema_err, &er);
-	xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
-	ck_assert_msg(doc, "%s: does not parse", path);
 	int rc = xmlSchemaValidateDoc(vc, doc);
-	ck_assert_msg(rc == 0, "%s: not valid against junit.xsd: %s", path, er.buf);
+	snprintf(err, errlen, "%s", er.buf);
 	xmlSchemaFreeValidCtxt(vc);
 	xmlSchemaFree(schema);
 	xmlSchemaFreeParserCtxt(pc);
+	return rc == 0;
+}
+
+struct _xmlDoc *test_junit_valid(const char *path)
+{
+	static const char *const dialects[] = { TEST_JUNIT_XSD, TEST_JUNIT4_XSD };
+	xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
+	ck_assert_msg(doc, "%s: does not parse", path);
+	for (size_t i = 0; i < sizeof(dialects) / sizeof(dialects[0]); i++) {
+		char err[2048];
+		ck_assert_msg(test_junit_schema(doc, dialects[i], err, sizeof(err)),
+			      "%s: not valid against %s: %s", path, dialects[i], err);
+	}
 	return doc;
 }
 

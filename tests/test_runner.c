@@ -29,6 +29,7 @@
 #include <libxml/parser.h>
 #include <openssl/evp.h>
 
+#include "cli/cli.h"
 #include "core/chunk.h"
 #include "core/clock.h"
 #include "peers/strongswan/strongswan.h"
@@ -1054,36 +1055,74 @@ static void tr_smoke_stdout(const struct tr_run *r, const char *junit, const cha
 	free(buf);
 }
 
-/* The smoke run's JUnit: valid, two suites of 8, properties on established
- * cases, the timeline as system-out. */
+/* The value of a "name: value" line among the property lines atop a
+ * case's system-out (up to the first blank line), or NULL; into buf. */
+static const char *tr_junit_line(const char *so, const char *name, char *buf, size_t len)
+{
+	size_t nl = strlen(name);
+	for (const char *p = so; *p && *p != '\n';) {
+		size_t l = strcspn(p, "\n");
+		if (l > nl + 1 && !strncmp(p, name, nl) && p[nl] == ':' && p[nl + 1] == ' ') {
+			snprintf(buf, len, "%.*s", (int)(l - nl - 2), p + nl + 2);
+			return buf;
+		}
+		p += l + (p[l] ? 1 : 0);
+	}
+	return NULL;
+}
+
+/* The smoke run's JUnit: valid in both dialects, two suites of 8 with the
+ * run's versions, classnames suite.peer, each case's properties (what it
+ * asks, what it negotiated) as lines atop its system-out and none as
+ * <properties>, then a blank line and the timeline. */
 static void tr_smoke_junit(const char *junit)
 {
 	xmlDocPtr doc = test_junit_valid(junit);
 	tr_expect_xp(doc, "16", "string(/testsuites/@tests)");
 	tr_expect_xp(doc, "0", "string(/testsuites/@failures)");
+	tr_expect_xp(doc, "0", "count(/testsuites/@skipped|/testsuites/@timestamp)");
 	tr_expect_xp(doc, "0", "count(//failure|//error|//skipped)");
+	tr_expect_xp(doc, "0", "count(//testcase/properties|//testcase/@file)");
 	tr_expect_xp(doc, "2", "count(/testsuites/testsuite)");
 	for (size_t p = 0; p < 2; p++) {
 		char ts[200];
 		snprintf(ts, sizeof(ts), "/testsuites/testsuite[@name='smoke@%s']", tr_smoke_peers[p]);
 		tr_expect_xp(doc, "8", "count(%s/testcase)", ts);
 		tr_expect_xp(doc, tr_smoke_peers[p], "string(%s/properties/property[@name='peer']/@value)", ts);
+		tr_expect_xp(doc, IKEC_VERSION, "string(%s/properties/property[@name='ike-conform']/@value)", ts);
+		tr_expect_xp(doc, "1", "count(%s/properties/property[@name='strongswan' and @value!=''])", ts);
+		tr_expect_xp(doc, "1", "count(%s/properties/property[@name='openssl' and @value!=''])", ts);
+		tr_expect_xp(doc, "1", "count(%s/properties/property[@name='kernel' and @value!=''])", ts);
+		char cls[64];
+		snprintf(cls, sizeof(cls), "smoke.%s", tr_smoke_peers[p]);
+		tr_expect_xp(doc, "8", "count(%s/testcase[@classname='%s'])", ts, cls);
 		for (size_t c = 0; c < 8; c++) {
-			char tc[400];
+			char tc[400], x[500], v[200];
 			snprintf(tc, sizeof(tc), "%s/testcase[@name='%s']", ts, tr_smoke_names[c]);
 			bool est = !tr_starts(tr_smoke_names[c], "mismatch");
-			tr_expect_xp(doc, est ? "aes128-sha256-modp2048" : "",
-				     "string(%s/properties/property[@name='phase1']/@value)", tc);
-			tr_expect_xp(doc, est ? "aes128-sha256" : "",
-				     "string(%s/properties/property[@name='esp']/@value)", tc);
-			char x[500];
+			bool init = strstr(tr_smoke_names[c], "h2p") != NULL;
 			snprintf(x, sizeof(x), "string(%s/system-out)", tc);
 			char *so = test_xpath(doc, x);
+			const char *got = tr_junit_line(so, "phase1", v, sizeof(v));
+			ck_assert_msg(est ? got && !strcmp(got, "aes128-sha256-modp2048") : !got,
+				      "%s: phase1 line %s:\n%s", tc, got ? got : "(none)", so);
+			got = tr_junit_line(so, "esp", v, sizeof(v));
+			ck_assert_msg(est ? got && !strcmp(got, "aes128-sha256") : !got,
+				      "%s: esp line %s:\n%s", tc, got ? got : "(none)", so);
+			got = tr_junit_line(so, "case.role", v, sizeof(v));
+			ck_assert_msg(got && !strcmp(got, init ? "initiator" : "responder"),
+				      "%s: case.role line %s:\n%s", tc, got ? got : "(none)", so);
+			got = tr_junit_line(so, "case.tags", v, sizeof(v));
+			ck_assert_msg(got && tr_starts(got, "smoke"), "%s: case.tags %s:\n%s", tc,
+				      got ? got : "(none)", so);
+			/* the timeline after the property lines and a blank line */
+			const char *log = strstr(so, "\n\n");
 			char head[128];
 			snprintf(head, sizeof(head), "case %s: harness as %s", tr_smoke_names[c],
-				 strstr(tr_smoke_names[c], "h2p") ? "initiator" : "responder");
-			ck_assert_msg(tr_starts(so, head) && (strstr(so, " mm1 ") || strstr(so, " am1 ")) &&
-				      strstr(so, est ? "result: established" : "NO-PROPOSAL-CHOSEN"),
+				 init ? "initiator" : "responder");
+			ck_assert_msg(log && tr_starts(log + 2, head) &&
+				      (strstr(log, " mm1 ") || strstr(log, " am1 ")) &&
+				      strstr(log, est ? "result: established" : "NO-PROPOSAL-CHOSEN"),
 				      "%s: system-out:\n%s", tc, so);
 			free(so);
 		}
@@ -1252,8 +1291,16 @@ START_TEST(test_runner_failures)
 							 : !strcmp(msg, tr_wrong[i].detail),
 				      "%s: failure message \"%s\"", name, msg);
 		free(msg);
-		if (tr_wrong[i].detail)
+		if (tr_wrong[i].detail) {
 			tr_expect_xp(doc, "mismatch", "string(//testcase[@name='%s']/failure/@type)", name);
+			/* the text (what GitLab shows) starts with that line, then why */
+			snprintf(x, sizeof(x), "string(//testcase[@name='%s']/failure)", name);
+			char *text = test_xpath(doc, x);
+			ck_assert_msg(tr_starts(text, tr_wrong[i].detail) && strchr(text, '\n'),
+				      "%s: failure text \"%s\"", name, text);
+			free(text);
+		}
+		tr_expect_xp(doc, "wrong.self", "string(//testcase[@name='%s']/@classname)", name);
 	}
 	xmlFreeDoc(doc);
 	tr_assert_clean(&r, "failures");

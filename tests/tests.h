@@ -38,6 +38,7 @@ TEST_SUITE_DECL Suite *suite_matrix(void);
 TEST_SUITE_DECL Suite *suite_xfrm(void);
 TEST_SUITE_DECL Suite *suite_suite(void);
 TEST_SUITE_DECL Suite *suite_junit(void);
+TEST_SUITE_DECL Suite *suite_html(void);
 TEST_SUITE_DECL Suite *suite_seeds(void);
 TEST_SUITE_DECL Suite *suite_runner(void);
 TEST_SUITE_DECL Suite *suite_run(void);
@@ -61,10 +62,17 @@ int test_run(const char *cmd, char **out);
 const char *test_src_path(const char *rel);
 /* rm -rf dir (nftw, no shell). */
 void test_rm_tree(const char *dir);
-/* A JUnit file parsed and valid against tests/junit/junit.xsd, else the
- * test fails with the schema's complaints; the caller frees it
- * (xmlFreeDoc). */
+/* The two JUnit dialects our reports must be valid against: Jenkins'
+ * xunit junit-10 and dtkit's junit-4 (paths under IKEC_SRCDIR). */
+#define TEST_JUNIT_XSD "tests/junit/junit.xsd"
+#define TEST_JUNIT4_XSD "tests/junit/junit-4.xsd"
+/* A JUnit file parsed and valid against both dialects, else the test
+ * fails with the schema's complaints; the caller frees it (xmlFreeDoc). */
 struct _xmlDoc *test_junit_valid(const char *path);
+/* Whether doc is valid against the schema xsd (a path under IKEC_SRCDIR);
+ * false with the schema's complaints in err. A schema that does not parse
+ * fails the test. */
+bool test_junit_schema(struct _xmlDoc *doc, const char *xsd, char *err, size_t errlen);
 /* An XPath expression's string value on doc (a new string). */
 char *test_xpath(struct _xmlDoc *doc, const char *expr);
 /* Print a count line such as "vectors: NIST CAVS PSK: 1700 checked". */

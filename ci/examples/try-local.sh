@@ -1,7 +1,8 @@
 #!/bin/sh
 # The example pipelines' test and report steps, run here against the lab
 # device of lab-device.sh: N shards one after the other with exactly the
-# pipelines' flags, `ike-conform merge`, then checks that the shards ran
+# pipelines' flags, `ike-conform merge` and `ike-conform report` (the HTML
+# page), then checks that the shards ran
 # every case once and that the merged totals are the shards' sums. What it
 # does not run: the CI runners, containers, artifact and publishing actions.
 #   ci/examples/try-local.sh [--bin PATH] [--suites DIR] [--shards N] [--seed S] [SUITE...]
@@ -86,7 +87,16 @@ cd "$tmp"
 mkdir out
 
 # attr FILE NAME: NAME="..." of the report's root element <testsuites>
+# A count summed over a report's <testsuite> elements (skipped is only
+# there: neither JUnit dialect allows it on <testsuites>).
 attr() {
+	v=$(grep -o '<testsuite [^>]*' "$1" | sed -n "s/.* $2=\"\([0-9]*\)\".*/\1/p" |
+		awk '{ s += $1 } END { if (NR) print s }')
+	[ -n "$v" ] || { echo "$prog: no $2 in the <testsuite>s of $1" >&2; exit 1; }
+	echo "$v"
+}
+# A count on a report's <testsuites> root.
+root_attr() {
 	v=$(grep -m1 '<testsuites[ >]' "$1" | sed -n "s/.* $2=\"\([0-9]*\)\".*/\1/p")
 	[ -n "$v" ] || { echo "$prog: no $2 in <testsuites> of $1" >&2; exit 1; }
 	echo "$v"
@@ -113,10 +123,15 @@ done
 
 # the report step
 "$bin" merge -o out/ike-conform.xml out/shard-*.xml >/dev/null
+"$bin" report -o out/report.html out/ike-conform.xml >/dev/null
+grep -q 'id="verdict"' out/report.html || { echo "$prog: out/report.html has no verdict" >&2; exit 1; }
 
 # no case lost or run twice: the shards' cases, by id, against the plan
 "$bin" run --list --peer remote --profile "$profile" "$@" 2>/dev/null | sort >plan.txt
-sed -n 's/.*<testcase name="\([^"]*\)" classname="\([^"]*\)".*/\2\/\1/p' out/shard-*.xml |
+# (a case id is its testsuite's name, the group, and its own name)
+cat out/shard-*.xml | awk '
+	/<testsuite / { match($0, / name="[^"]*"/); s = substr($0, RSTART + 7, RLENGTH - 8) }
+	/<testcase / { match($0, / name="[^"]*"/); print s "/" substr($0, RSTART + 7, RLENGTH - 8) }' |
 	sort >ran.txt
 if ! cmp -s plan.txt ran.txt; then
 	echo "$prog: the shards' cases differ from the plan (< planned, > ran):" >&2
@@ -132,6 +147,10 @@ for a in tests failures errors skipped; do
 	m=$(attr out/ike-conform.xml "$a")
 	[ "$m" = "$sum" ] || { echo "$prog: merged $a=$m, the shards' sum is $sum" >&2; exit 1; }
 	eval "total_$a=\$m"
+	if [ "$a" != skipped ]; then
+		r=$(root_attr out/ike-conform.xml "$a")
+		[ "$r" = "$m" ] || { echo "$prog: merged root $a=$r, its suites' sum is $m" >&2; exit 1; }
+	fi
 done
 # shellcheck disable=SC2154 # set by the eval above
 {

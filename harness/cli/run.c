@@ -33,7 +33,13 @@ static void cli_run_usage(FILE *f)
 		"  --filter PATTERN  only cases whose id (or name) matches (fnmatch; repeatable)\n"
 		"  -j, --jobs N      N workers at once, each with its own namespaces and peers\n"
 		"  --shard K/N       only the K-th of N stable slices (by a hash of the case id)\n"
-		"  --junit FILE      write a JUnit XML report\n"
+		"  --junit FILE      write a JUnit XML report (valid in the xunit junit-10 and\n"
+		"                    dtkit junit-4 dialects; each case's properties atop its\n"
+		"                    system-out)\n"
+		"  --junit-properties  each case's properties as <properties> in its testcase\n"
+		"                    (Jenkins' junit step with keepProperties; not in the dialects)\n"
+		"  --junit-file      each testcase's file: its suite file (GitLab links it; not\n"
+		"                    in the dialects)\n"
 		"  --out DIR         keep artifacts: DIR/<suite>/<case>/ (logs, peer config,\n"
 		"                    wire.pcap, wireshark/ key tables)\n"
 		"  --seeds DIR       fuzzing seeds: every datagram sent and received, raw\n"
@@ -140,25 +146,35 @@ static char *cli_run_slurp(const char *path, size_t *len)
 	return buf;
 }
 
+/* The JUnit report: a testsuite per group (suite, peer) with the run's
+ * environment, a testcase per case with the classname "suite.peer" (a dot,
+ * so Jenkins files it under the suite as a package), what the case asks
+ * and what it negotiated as properties, its harness.log as system-out. */
 static bool cli_run_junit(const struct run_plan *p, const struct run_opts *o,
 			  const struct run_verdict *v, const char *path, const char *seed,
-			  char *err, size_t errlen)
+			  unsigned opts, char *err, size_t errlen)
 {
 	struct junit *j = junit_new("ike-conform");
+	junit_options(j, opts);
 	struct junit_suite *cur = NULL;
 	const char *curname = NULL;
 	for (size_t i = 0; i < p->nitems; i++) {
 		const struct run_item *it = &p->items[i];
+		const char *peer = suite_peer_name(it->c->peer);
 		if (!curname || strcmp(curname, it->group)) {
 			/* items of one group are contiguous (peer-major per file) */
 			cur = junit_suite(j, it->group, it->suite->file, NULL);
 			curname = it->group;
-			junit_suite_property(cur, "peer", suite_peer_name(it->c->peer));
+			junit_suite_property(cur, "peer", peer);
 			junit_suite_property(cur, "topology", netns_topology_name(it->suite->topology));
 			junit_suite_property(cur, "seed", seed);
+			cli_report_environment(cur);
 		}
 		const struct run_verdict *r = &v[i];
-		struct junit_case *c = junit_case(cur, it->group, it->c->name, (double)r->ms / 1000.0);
+		char classname[200];
+		snprintf(classname, sizeof(classname), "%s.%s", it->suite->name, peer);
+		struct junit_case *c = junit_case(cur, classname, it->c->name, (double)r->ms / 1000.0);
+		cli_report_case_info(c, it->c);
 		for (size_t k = 0; k < r->nprops; k++)
 			junit_case_property(c, r->props[k][0], r->props[k][1]);
 		if (r->status == RUN_FAIL)
@@ -244,6 +260,7 @@ struct cli_run_cmd {
 	size_t nfilters;
 	unsigned jobs, shard_k, shard_n, timeout, fuzz;
 	const char *junit, *out, *seeds, *profile_file;
+	unsigned junit_opts;      /* JUNIT_OPT_*: --junit-properties, --junit-file */
 	char seed[32];
 	bool seeded;              /* --seed given: applied to the cases */
 	bool profile_time;
@@ -263,7 +280,8 @@ struct cli_run_cmd {
 enum {
 	CLI_RUN_O_LIST = 256, CLI_RUN_O_FILTER, CLI_RUN_O_SHARD, CLI_RUN_O_JUNIT, CLI_RUN_O_OUT,
 	CLI_RUN_O_SEEDS, CLI_RUN_O_SEED, CLI_RUN_O_FUZZ, CLI_RUN_O_PEER, CLI_RUN_O_PROFILE,
-	CLI_RUN_O_TIMEOUT, CLI_RUN_O_PROFILE_TIME, CLI_RUN_O_HELP, CLI_RUN_O_VERSION
+	CLI_RUN_O_TIMEOUT, CLI_RUN_O_PROFILE_TIME, CLI_RUN_O_HELP, CLI_RUN_O_VERSION,
+	CLI_RUN_O_JUNIT_PROPS, CLI_RUN_O_JUNIT_FILE
 };
 
 static const struct option cli_run_options[] = {
@@ -272,6 +290,8 @@ static const struct option cli_run_options[] = {
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "shard", required_argument, NULL, CLI_RUN_O_SHARD },
 	{ "junit", required_argument, NULL, CLI_RUN_O_JUNIT },
+	{ "junit-properties", no_argument, NULL, CLI_RUN_O_JUNIT_PROPS },
+	{ "junit-file", no_argument, NULL, CLI_RUN_O_JUNIT_FILE },
 	{ "out", required_argument, NULL, CLI_RUN_O_OUT },
 	{ "seeds", required_argument, NULL, CLI_RUN_O_SEEDS },
 	{ "seed", required_argument, NULL, CLI_RUN_O_SEED },
@@ -331,6 +351,8 @@ static int cli_run_option(struct cli_run_cmd *x, int c, char **argv)
 			return cli_run_bad_value("--shard", "K/N with 1 <= K <= N <= 1000", optarg);
 		return -1;
 	case CLI_RUN_O_JUNIT: x->junit = optarg; return -1;
+	case CLI_RUN_O_JUNIT_PROPS: x->junit_opts |= JUNIT_OPT_CASE_PROPERTIES; return -1;
+	case CLI_RUN_O_JUNIT_FILE: x->junit_opts |= JUNIT_OPT_CASE_FILE; return -1;
 	case CLI_RUN_O_OUT: x->out = optarg; return -1;
 	case CLI_RUN_O_SEEDS: x->seeds = optarg; return -1;
 	case CLI_RUN_O_SEED:
@@ -571,7 +593,8 @@ static int cli_run_execute(const struct cli_run_cmd *x, struct run_verdict *v)
 		return 3;
 	}
 	double secs = (double)(clock_ms() - t0) / 1000.0;
-	if (x->junit && !cli_run_junit(&x->plan, &x->o, v, x->junit, x->seed, err, sizeof(err))) {
+	if (x->junit && !cli_run_junit(&x->plan, &x->o, v, x->junit, x->seed, x->junit_opts, err,
+				       sizeof(err))) {
 		fprintf(stderr, "ike-conform: %s\n", err);
 		return 3;
 	}

@@ -39,7 +39,7 @@ struct junit_case {
 };
 
 struct junit_suite {
-	char *name, *hostname;
+	char *name, *hostname, *file;
 	time_t when;
 	struct junit_props props;
 	struct junit_case **cases;
@@ -49,6 +49,7 @@ struct junit_suite {
 
 struct junit {
 	char *name;
+	unsigned opts;            /* JUNIT_OPT_* */
 	struct junit_suite **suites;
 	size_t nsuites;
 };
@@ -105,11 +106,12 @@ static size_t junit_utf8(const unsigned char *s, size_t n, unsigned long *cp)
 }
 
 /* Appends n bytes, each byte that is not part of an allowed character
- * replaced by U+FFFD: libxml2 would refuse or mangle them, and a reader
- * refuses the whole file for one of them. */
+ * written as the four characters "\xNN" (lower-case hex): libxml2 would
+ * refuse or mangle it, a reader refuses the whole file for one of them,
+ * and a replacement character loses the byte (and makes readers guess the
+ * encoding). Backslashes already in the text are kept as they are. */
 static void junit_text_clean(struct junit_text *t, const char *p, size_t n)
 {
-	static const char repl[] = "\xEF\xBF\xBD";
 	const unsigned char *s = (const unsigned char *)p;
 	size_t i = 0;
 	while (i < n) {
@@ -118,10 +120,15 @@ static void junit_text_clean(struct junit_text *t, const char *p, size_t n)
 		if (len && junit_xml_char(cp)) {
 			junit_text_put(t, s + i, len);
 			i += len;
-		} else {
-			junit_text_put(t, repl, 3);
-			i += len ? len : 1;
+			continue;
 		}
+		/* every byte of a forbidden character or a broken sequence */
+		for (size_t k = 0; k < (len ? len : 1); k++) {
+			char esc[8];
+			snprintf(esc, sizeof(esc), "\\x%02x", s[i + k]);
+			junit_text_put(t, esc, 4);
+		}
+		i += len ? len : 1;
 	}
 	if (!t->p)
 		junit_text_put(t, "", 0);
@@ -162,6 +169,11 @@ struct junit *junit_new(const char *name)
 	return j;
 }
 
+void junit_options(struct junit *j, unsigned opts)
+{
+	j->opts = opts;
+}
+
 static void junit_case_free(struct junit_case *c)
 {
 	free(c->classname);
@@ -186,6 +198,7 @@ void junit_free(struct junit *j)
 		free(s->cases);
 		free(s->name);
 		free(s->hostname);
+		free(s->file);
 		junit_props_free(&s->props);
 		free(s->out.p);
 		free(s);
@@ -209,6 +222,7 @@ struct junit_suite *junit_suite(struct junit *j, const char *name, const char *f
 	s->name = junit_str(name ? name : "");
 	s->hostname = junit_str(hostname);
 	s->when = time(NULL);
+	s->file = junit_str(file);
 	if (file)
 		junit_props_add(&s->props, "file", file);
 	j->suites = xrealloc(j->suites, (j->nsuites + 1) * sizeof(*j->suites));
@@ -353,12 +367,15 @@ static void junit_fmt_stamp(char *buf, size_t len, time_t when)
 		snprintf(buf, len, "1970-01-01T00:00:00");
 }
 
-static void junit_set_totals(xmlNodePtr n, const struct junit_totals *t)
+/* Counts and time; skipped only where both dialects allow it (on a
+ * testsuite, not on testsuites). */
+static void junit_set_totals(xmlNodePtr n, const struct junit_totals *t, bool skipped)
 {
 	junit_prop_uint(n, "tests", t->tests);
 	junit_prop_uint(n, "failures", t->failures);
 	junit_prop_uint(n, "errors", t->errors);
-	junit_prop_uint(n, "skipped", t->skipped);
+	if (skipped)
+		junit_prop_uint(n, "skipped", t->skipped);
 	junit_prop_time(n, t->time);
 }
 
@@ -381,26 +398,79 @@ static void junit_put_text(xmlNodePtr parent, const char *name, const struct jun
 		xmlNewTextChild(parent, NULL, JX(name), JX(t->p));
 }
 
-static void junit_put_case(xmlNodePtr sn, const struct junit_case *c)
+/* s with line breaks as spaces: one property stays one line. */
+static void junit_text_line(struct junit_text *t, const char *s)
+{
+	for (const char *p = s; *p; p++)
+		junit_text_put(t, *p == '\n' || *p == '\r' ? " " : p, 1);
+}
+
+/* The case's system-out: its properties as "name: value" lines first
+ * (unless they are written as properties), then a blank line and what the
+ * case wrote there itself. */
+static void junit_put_case_out(xmlNodePtr cn, const struct junit *j, const struct junit_case *c)
+{
+	struct junit_text t = { 0 };
+	for (size_t i = 0; !(j->opts & JUNIT_OPT_CASE_PROPERTIES) && i < c->props.n; i++) {
+		junit_text_line(&t, c->props.v[i].name);
+		junit_text_put(&t, ": ", 2);
+		junit_text_line(&t, c->props.v[i].value);
+		junit_text_put(&t, "\n", 1);
+	}
+	if (t.len && c->out.len)
+		junit_text_put(&t, "\n", 1);
+	if (c->out.p)
+		junit_text_put(&t, c->out.p, c->out.len);
+	junit_put_text(cn, "system-out", &t);
+	free(t.p);
+}
+
+/* The outcome element. Its text is what readers show (GitLab shows only
+ * the text): the message first, then the details; never empty. The
+ * message attribute repeats the first line, except on skipped, which the
+ * dtkit dialect allows no attributes. */
+static void junit_put_outcome(xmlNodePtr cn, const struct junit_case *c)
 {
 	static const char *const tags[] = { NULL, "failure", "error", "skipped" };
+	static const char *const none[] = { NULL, "the case failed", "the case could not be run",
+					    "skipped, no reason given" };
+	const char *msg = c->message && c->message[0] ? c->message : none[c->outcome];
+	struct junit_text t = { 0 };
+	junit_text_put(&t, msg, strlen(msg));
+	if (c->details && c->details[0]) {
+		junit_text_put(&t, "\n", 1);
+		junit_text_put(&t, c->details, strlen(c->details));
+	}
+	xmlNodePtr on = xmlNewTextChild(cn, NULL, JX(tags[c->outcome]), JX(t.p));
+	free(t.p);
+	if (c->outcome == JUNIT_SKIPPED)
+		return;
+	xmlSetProp(on, JX("message"), JX(msg));
+	xmlSetProp(on, JX("type"), JX(c->type && c->type[0] ? c->type : tags[c->outcome]));
+}
+
+/* testcase: name, classname, time (file only with JUNIT_OPT_CASE_FILE),
+ * properties only with JUNIT_OPT_CASE_PROPERTIES; then the outcome and the
+ * output, in the order the dtkit dialect requires. */
+static void junit_put_case(xmlNodePtr sn, const struct junit *j, const struct junit_suite *s,
+			   const struct junit_case *c)
+{
 	xmlNodePtr cn = xmlNewChild(sn, NULL, JX("testcase"), NULL);
 	xmlSetProp(cn, JX("name"), JX(c->name));
 	xmlSetProp(cn, JX("classname"), JX(c->classname));
 	junit_prop_time(cn, c->seconds);
-	junit_put_props(cn, &c->props);
-	if (c->outcome != JUNIT_PASS) {
-		xmlNodePtr on = xmlNewTextChild(cn, NULL, JX(tags[c->outcome]),
-						c->details ? JX(c->details) : NULL);
-		if (c->message)
-			xmlSetProp(on, JX("message"), JX(c->message));
-		if (c->outcome != JUNIT_SKIPPED)
-			xmlSetProp(on, JX("type"), JX(c->type ? c->type : tags[c->outcome]));
-	}
-	junit_put_text(cn, "system-out", &c->out);
+	if ((j->opts & JUNIT_OPT_CASE_FILE) && s->file)
+		xmlSetProp(cn, JX("file"), JX(s->file));
+	if (j->opts & JUNIT_OPT_CASE_PROPERTIES)
+		junit_put_props(cn, &c->props);
+	if (c->outcome != JUNIT_PASS)
+		junit_put_outcome(cn, c);
+	junit_put_case_out(cn, j, c);
 	junit_put_text(cn, "system-err", &c->err);
 }
 
+/* testsuites carries no timestamp and no skipped (neither dialect allows
+ * them there); each testsuite has both. */
 static xmlDocPtr junit_doc(const struct junit *j)
 {
 	char buf[64];
@@ -409,25 +479,21 @@ static xmlDocPtr junit_doc(const struct junit *j)
 	xmlDocSetRootElement(doc, root);
 	xmlSetProp(root, JX("name"), JX(j->name));
 	struct junit_totals all = junit_totals(j);
-	junit_set_totals(root, &all);
-	if (j->nsuites) {
-		junit_fmt_stamp(buf, sizeof(buf), j->suites[0]->when);
-		xmlSetProp(root, JX("timestamp"), JX(buf));
-	}
+	junit_set_totals(root, &all, false);
 	for (size_t i = 0; i < j->nsuites; i++) {
 		const struct junit_suite *s = j->suites[i];
 		xmlNodePtr sn = xmlNewChild(root, NULL, JX("testsuite"), NULL);
 		struct junit_totals t = { 0 };
 		junit_count(&t, s);
 		xmlSetProp(sn, JX("name"), JX(s->name));
-		junit_set_totals(sn, &t);
+		junit_set_totals(sn, &t, true);
 		junit_fmt_stamp(buf, sizeof(buf), s->when);
 		xmlSetProp(sn, JX("timestamp"), JX(buf));
 		xmlSetProp(sn, JX("hostname"), JX(s->hostname));
 		junit_prop_uint(sn, "id", i);
 		junit_put_props(sn, &s->props);
 		for (size_t k = 0; k < s->ncases; k++)
-			junit_put_case(sn, s->cases[k]);
+			junit_put_case(sn, j, s, s->cases[k]);
 		junit_put_text(sn, "system-out", &s->out);
 	}
 	return doc;
@@ -530,7 +596,7 @@ static struct junit_totals junit_recount(xmlNodePtr sn)
 	double own = junit_attr_time(sn, &has);
 	if (has)
 		t.time = own;
-	junit_set_totals(sn, &t);
+	junit_set_totals(sn, &t, true);
 	return t;
 }
 
@@ -609,7 +675,7 @@ static xmlDocPtr junit_parse(const char *path, char *err, size_t errlen)
 }
 
 static void junit_merge_suite(xmlDocPtr out, xmlNodePtr root, xmlNodePtr sn, unsigned long *id,
-			      struct junit_totals *all, xmlChar **stamp)
+			      struct junit_totals *all)
 {
 	xmlNodePtr copy = xmlDocCopyNode(sn, out, 1);
 	xmlAddChild(root, copy);
@@ -620,15 +686,6 @@ static void junit_merge_suite(xmlDocPtr out, xmlNodePtr root, xmlNodePtr sn, uns
 	all->errors += t.errors;
 	all->skipped += t.skipped;
 	all->time += t.time;
-	/* The earliest suite's timestamp stands for the run (same format, so
-	 * the strings compare as dates). */
-	xmlChar *ts = xmlGetProp(copy, JX("timestamp"));
-	if (ts && (!*stamp || xmlStrcmp(ts, *stamp) < 0)) {
-		xmlFree(*stamp);
-		*stamp = ts;
-	} else {
-		xmlFree(ts);
-	}
 }
 
 bool junit_merge(const char *const *paths, size_t n, const char *out_path, char *err,
@@ -653,21 +710,17 @@ bool junit_merge(const char *const *paths, size_t n, const char *out_path, char 
 		xmlFree(name);
 		struct junit_totals all = { 0 };
 		unsigned long id = 0;
-		xmlChar *stamp = NULL;
 		for (size_t i = 0; i < n; i++) {
 			xmlNodePtr r = xmlDocGetRootElement(in[i]);
 			if (junit_is(r, "testsuite")) {
-				junit_merge_suite(out, root, r, &id, &all, &stamp);
+				junit_merge_suite(out, root, r, &id, &all);
 				continue;
 			}
 			for (xmlNodePtr s = r->children; s; s = s->next)
 				if (junit_is(s, "testsuite"))
-					junit_merge_suite(out, root, s, &id, &all, &stamp);
+					junit_merge_suite(out, root, s, &id, &all);
 		}
-		junit_set_totals(root, &all);
-		if (stamp)
-			xmlSetProp(root, JX("timestamp"), stamp);
-		xmlFree(stamp);
+		junit_set_totals(root, &all, false);
 		ok = junit_save(out, out_path, err, errlen);
 		xmlFreeDoc(out);
 	}

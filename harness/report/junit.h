@@ -1,23 +1,33 @@
-/* JUnit XML reports, written with libxml2, in the dialect Jenkins (junit
- * and xunit plugins) and GitLab read; tests/junit/junit.xsd is its schema.
+/* JUnit XML reports, written with libxml2. By default they are valid
+ * against both JUnit dialects Jenkins validates with: the xunit plugin's
+ * junit-10 (tests/junit/junit.xsd) and dtkit's junit-4
+ * (tests/junit/junit-4.xsd); GitLab and Jenkins' junit plugin read them.
  *
  * A report is built in memory (suites, cases, outcomes, properties,
  * output) and written at the end, totals computed then:
  *
- *   testsuites (name tests failures errors skipped time timestamp)
+ *   testsuites (name tests failures errors time)
  *     testsuite (name tests failures errors skipped time timestamp
- *                hostname id package)
- *       properties > property (name value)     suite file, peer, ...
- *       testcase (name classname time)
- *         properties > property                negotiated transforms
- *         failure|error (message type) text | skipped (message)
- *         system-out, system-err               the message timeline
+ *                hostname id)
+ *       properties > property (name value)     suite file, peer, versions
+ *       testcase (name classname time [file])
+ *         [properties > property]              JUNIT_OPT_CASE_PROPERTIES
+ *         failure|error (message type) text | skipped text
+ *         system-out                           "name: value" lines of the
+ *                                              case's properties, a blank
+ *                                              line, then its own output
+ *         system-err
  *
- * Any bytes may be given: invalid UTF-8 and the characters XML 1.0 forbids
- * (controls other than tab, LF, CR; U+FFFE, U+FFFF) become U+FFFD, so the
- * file always loads; libxml2 does the escaping. Timestamps are UTC,
- * "2024-05-01T12:00:00" with no zone suffix, because the xunit plugin's
- * schema pattern rejects one. Times are seconds with three decimals. */
+ * An outcome's text is what GitLab shows, so it starts with the message
+ * (for a mismatch "WHAT: expected E, seen S") and then the details; it is
+ * never empty. A skip reason is the text of <skipped>, which may carry no
+ * attributes in the dtkit dialect.
+ *
+ * Any bytes may be given: each byte of invalid UTF-8 or of a character XML
+ * 1.0 forbids (controls other than tab, LF, CR; U+FFFE, U+FFFF) is written
+ * as the text "\xNN", so the file always loads and says what the byte was;
+ * libxml2 does the escaping. Timestamps are UTC, "2024-05-01T12:00:00"
+ * with no zone suffix. Times are seconds with three decimals. */
 #ifndef IKEC_REPORT_JUNIT_H
 #define IKEC_REPORT_JUNIT_H
 
@@ -33,8 +43,18 @@ struct junit_case;
 struct junit *junit_new(const char *name);
 void junit_free(struct junit *j);
 
+/* Beyond both dialects, for the readers that use them (neither validating
+ * dialect allows these, so they are off by default):
+ * JUNIT_OPT_CASE_PROPERTIES  a case's properties as <properties> in the
+ *                            testcase (Jenkins' junit step, keepProperties)
+ *                            instead of lines atop its system-out;
+ * JUNIT_OPT_CASE_FILE        file on each testcase: its suite's file (GitLab
+ *                            links it). */
+enum { JUNIT_OPT_CASE_PROPERTIES = 1u << 0, JUNIT_OPT_CASE_FILE = 1u << 1 };
+void junit_options(struct junit *j, unsigned opts);
+
 /* A suite (one per suite file). file, when given, becomes the suite's
- * "file" property; hostname defaults to this machine's name. The
+ * "file" property (and each case's file with JUNIT_OPT_CASE_FILE); hostname defaults to this machine's name. The
  * timestamp is the creation time until junit_suite_timestamp. Suites get
  * ids 0, 1, ... in order. The report owns it. */
 struct junit_suite *junit_suite(struct junit *j, const char *name, const char *file,
@@ -45,11 +65,12 @@ void junit_suite_property(struct junit_suite *s, const char *name, const char *v
 void junit_suite_system_out(struct junit_suite *s, const char *text, size_t len);
 
 /* A case, passed until an outcome is set. Negative or NaN times count as 0.
- * classname is what GitLab shows as "Suite" and Jenkins as the class. */
+ * classname is what GitLab shows as "Suite" and Jenkins as the class; its
+ * part before the last dot is Jenkins' package ("smoke.strongswan"). */
 struct junit_case *junit_case(struct junit_suite *s, const char *classname, const char *name,
 			      double seconds);
-/* Outcomes; a later call replaces an earlier one. type and details may be
- * NULL. failure: the peer or the engine did something the case did not
+/* Outcomes; a later call replaces an earlier one. type, message and details
+ * may be NULL (an outcome's text then says so). failure: the peer or the engine did something the case did not
  * expect; error: the harness could not run the case (setup, crash). */
 void junit_case_failure(struct junit_case *c, const char *type, const char *message,
 			const char *details);
@@ -61,6 +82,8 @@ void junit_case_skipped(struct junit_case *c, const char *why);
  * NO-PROPOSAL-CHOSEN (14), seen INVALID-PAYLOAD-TYPE (1)". */
 void junit_case_mismatch(struct junit_case *c, const char *what, const char *expected,
 			 const char *seen, const char *details);
+/* A name and value of the case (negotiated transforms, what it tests);
+ * see JUNIT_OPT_CASE_PROPERTIES for where it is written. */
 void junit_case_property(struct junit_case *c, const char *name, const char *value);
 /* Appended; len bytes, any values (see above). */
 void junit_case_system_out(struct junit_case *c, const char *text, size_t len);
@@ -79,7 +102,8 @@ bool junit_write(const struct junit *j, const char *path, char *err, size_t errl
 /* Merge JUnit files (sharded runs) into one at out_path: every testsuite
  * of every input in order (a file whose root is one testsuite counts as
  * one), ids renumbered, each suite's counts recomputed from its cases, the
- * root's totals summed. False with err naming the file at fault: not
+ * root's totals summed (the root, as both dialects say, without skipped
+ * or timestamp). False with err naming the file at fault: not
  * readable, not well-formed, or whose root is neither testsuites nor
  * testsuite. out_path may be one of the inputs. */
 bool junit_merge(const char *const *paths, size_t n, const char *out_path, char *err,
