@@ -31,7 +31,10 @@ static void cli_run_usage(FILE *f)
 		"\n"
 		"  --list            print the expanded case ids, run nothing\n"
 		"  --filter PATTERN  only cases whose id (or name) matches (fnmatch; repeatable)\n"
-		"  -j, --jobs N      N workers at once, each with its own namespaces and peers\n"
+		"  -j, --jobs N      N workers at once, each with its own namespaces and peers;\n"
+		"                    auto: one per core, one more each second the machine is\n"
+		"                    more than a third idle (cases waiting on windows), up to\n"
+		"                    4 per core and 16\n"
 		"  --shard K/N       only the K-th of N stable slices (by a hash of the case id)\n"
 		"  --junit FILE      write a JUnit XML report (valid in the xunit junit-10 and\n"
 		"                    dtkit junit-4 dialects; each case's properties atop its\n"
@@ -343,8 +346,10 @@ static int cli_run_option(struct cli_run_cmd *x, int c, char **argv)
 	case CLI_RUN_O_LIST: x->list = true; return -1;
 	case CLI_RUN_O_FILTER: x->filters[x->nfilters++] = optarg; return -1;
 	case 'j':
-		if (!cli_run_number(optarg, 64, &x->jobs))
-			return cli_run_bad_value("-j", "a number from 1 to 64", optarg);
+		if (strcmp(optarg, "auto") == 0)
+			x->jobs = RUN_JOBS_AUTO;
+		else if (!cli_run_number(optarg, 64, &x->jobs))
+			return cli_run_bad_value("-j", "a number from 1 to 64, or auto", optarg);
 		return -1;
 	case CLI_RUN_O_SHARD:
 		if (!run_shard_parse(optarg, &x->shard_k, &x->shard_n))
@@ -469,7 +474,7 @@ static int cli_run_environment(struct cli_run_cmd *x)
 		if (d && d->available && !why[0] && !d->available(why, sizeof(why)) && !why[0])
 			snprintf(why, sizeof(why), "peer %s cannot run here", d->name);
 	}
-	if (need_dev && x->have_prof && x->jobs > 1) {
+	if (need_dev && x->have_prof && x->jobs != 1) {
 		/* one device, one address of ours on its link: one case at a time */
 		if (x->verbosity >= 0)
 			printf("ike-conform: the remote peer %s takes one case at a time (-j 1)\n",
@@ -555,8 +560,9 @@ static void cli_run_profile_sum(const struct run_plan *p, const struct run_verdi
 static int cli_run_summary(const struct cli_run_cmd *x, const struct cli_run_ctx *c,
 			   const struct run_verdict *v, double secs)
 {
+	unsigned jobs = x->jobs == RUN_JOBS_AUTO ? run_pool_jobs_used() : x->jobs;
 	printf("ike-conform: %zu cases in %.1f s with %u worker%s: %u passed, %u failed, "
-	       "%u errors, %u skipped\n", x->plan.nitems, secs, x->jobs, x->jobs == 1 ? "" : "s",
+	       "%u errors, %u skipped\n", x->plan.nitems, secs, jobs, jobs == 1 ? "" : "s",
 	       c->counts[RUN_PASS], c->counts[RUN_FAIL], c->counts[RUN_ERROR], c->counts[RUN_SKIP]);
 	if (x->junit)
 		printf("ike-conform: JUnit report in %s\n", x->junit);
@@ -584,10 +590,15 @@ static int cli_run_execute(const struct cli_run_cmd *x, struct run_verdict *v)
 	for (size_t n = x->plan.nitems; n; n /= 10)
 		c.width++;
 	uint64_t t0 = clock_ms();
+	char workers[48];
+	if (x->jobs == RUN_JOBS_AUTO)
+		snprintf(workers, sizeof(workers), "workers: auto");
+	else
+		snprintf(workers, sizeof(workers), "%u worker%s", x->jobs, x->jobs == 1 ? "" : "s");
 	if (x->verbosity >= 0)
-		printf("ike-conform: %zu cases from %zu suite file%s, %u worker%s, seed %s\n",
-		       x->plan.nitems, x->plan.nsuites, x->plan.nsuites == 1 ? "" : "s", x->jobs,
-		       x->jobs == 1 ? "" : "s", x->seed);
+		printf("ike-conform: %zu cases from %zu suite file%s, %s, seed %s\n",
+		       x->plan.nitems, x->plan.nsuites, x->plan.nsuites == 1 ? "" : "s", workers,
+		       x->seed);
 	if (!run_pool(&x->plan, &x->o, v, cli_run_done, &c, err, sizeof(err))) {
 		fprintf(stderr, "ike-conform: %s\n", err);
 		return 3;

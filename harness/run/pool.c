@@ -36,6 +36,12 @@
 #include "run/internal.h"
 
 #define RUN_MAX_JOBS 64
+/* -j auto: workers per core at most, and the idle share of the machine
+ * above which one more is started (once a second). */
+#define RUN_AUTO_PER_CORE 4
+#define RUN_AUTO_MAX 16
+#define RUN_AUTO_IDLE 0.35
+#define RUN_AUTO_WORKER_MB 64   /* MemAvailable kept per worker (one uses about 25) */
 
 struct run_slot {
 	pid_t pid;                /* 0: not running */
@@ -217,7 +223,9 @@ struct run_pool_state {
 	const struct run_opts *o;
 	const struct case_env *env;
 	struct run_slot slots[RUN_MAX_JOBS];
-	unsigned jobs;
+	unsigned jobs;            /* slots in use */
+	unsigned jobs_max;        /* -j auto: up to this many; else jobs */
+	uint64_t cpu_busy, cpu_all, cpu_at; /* /proc/stat at the last look */
 	size_t next, finished;
 	uint64_t timeout_ms;
 	struct run_verdict *out;
@@ -324,6 +332,79 @@ static void run_pool_quit(struct run_pool_state *ps)
 	}
 }
 
+/* The machine's CPU time, busy and all, from /proc/stat (jiffies). */
+static bool run_cpu_times(uint64_t *busy, uint64_t *all)
+{
+	FILE *f = fopen("/proc/stat", "r");
+	unsigned long long v[8] = { 0 };
+	int n = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+			   &v[3], &v[4], &v[5], &v[6], &v[7]) : 0;
+	if (f)
+		fclose(f);
+	if (n < 5)
+		return false;
+	*all = 0;
+	for (int i = 0; i < 8; i++)
+		*all += v[i];
+	*busy = *all - v[3] - v[4];  /* less idle and iowait */
+	return true;
+}
+
+static unsigned run_mem_available_mb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	unsigned long kb = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %lu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return (unsigned)(kb / 1024);
+}
+
+static unsigned run_auto_jobs_max(const struct run_plan *p)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned max = (unsigned)(cores > 0 ? cores : 1) * RUN_AUTO_PER_CORE;
+	unsigned mem = run_mem_available_mb() / RUN_AUTO_WORKER_MB;
+	if (max > RUN_AUTO_MAX)
+		max = RUN_AUTO_MAX;
+	if (mem && max > mem)
+		max = mem;
+	if (max > p->nitems)
+		max = p->nitems ? (unsigned)p->nitems : 1;
+	return max ? max : 1;
+}
+
+/* -j auto: one worker per core to start with, one more each second the
+ * machine was idle for more than RUN_AUTO_IDLE of it while cases wait
+ * (the cases are waiting on windows, not computing). A machine busy
+ * with other work gets no more workers. */
+static void run_pool_grow(struct run_pool_state *ps, uint64_t now)
+{
+	if (ps->jobs >= ps->jobs_max || now < ps->cpu_at + 1000)
+		return;
+	uint64_t busy, all;
+	if (!run_cpu_times(&busy, &all))
+		return;
+	bool idle = ps->cpu_at && all > ps->cpu_all &&
+		    (double)(busy - ps->cpu_busy) / (double)(all - ps->cpu_all) < 1.0 - RUN_AUTO_IDLE;
+	size_t waiting = ps->p->nitems - ps->next;
+	if (idle && waiting > 0)
+		ps->jobs++;
+	ps->cpu_busy = busy;
+	ps->cpu_all = all;
+	ps->cpu_at = now;
+}
+
+static unsigned run_pool_jobs_seen;
+
+unsigned run_pool_jobs_used(void)
+{
+	return run_pool_jobs_seen;
+}
+
 bool run_pool(const struct run_plan *p, const struct run_opts *o, struct run_verdict *out,
 	      run_done_fn done, void *ctx, char *err, size_t errlen)
 {
@@ -333,18 +414,27 @@ bool run_pool(const struct run_plan *p, const struct run_opts *o, struct run_ver
 	struct run_pool_state *ps = xcalloc(1, sizeof(*ps));
 	*ps = (struct run_pool_state){ .p = p, .o = o, .env = &env, .out = out, .done = done,
 				       .ctx = ctx, .timeout_ms = (uint64_t)o->timeout_s * 1000 };
-	unsigned jobs = o->jobs < 1 ? 1 : o->jobs > RUN_MAX_JOBS ? RUN_MAX_JOBS : o->jobs;
+	unsigned jobs = o->jobs > RUN_MAX_JOBS ? RUN_MAX_JOBS : o->jobs;
+	if (o->jobs == RUN_JOBS_AUTO) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		ps->jobs_max = run_auto_jobs_max(p);
+		jobs = cores > 0 ? (unsigned)cores : 1;
+	}
 	if (jobs > p->nitems)
 		jobs = p->nitems ? (unsigned)p->nitems : 1;
-	ps->jobs = jobs;
+	ps->jobs = jobs ? jobs : 1;
+	if (ps->jobs_max < ps->jobs)
+		ps->jobs_max = ps->jobs;
 	bool ok = true;
 	while (ok && ps->finished < p->nitems) {
 		struct pollfd pf[RUN_MAX_JOBS];
+		run_pool_grow(ps, clock_ms());
 		ok = run_pool_hand(ps, clock_ms(), err, errlen) &&
 		     run_pool_wait(ps, clock_ms(), pf, err, errlen);
 		if (ok)
 			run_pool_collect(ps, pf, clock_ms());
 	}
+	run_pool_jobs_seen = ps->jobs;
 	run_pool_quit(ps);
 	free(ps);
 	pki_testpki_free(env.pki);

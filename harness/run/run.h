@@ -124,8 +124,12 @@ bool run_script(const struct suite_case *c, struct ike_step *steps, size_t max, 
 
 /* ---- the pool ---- */
 
+#define RUN_JOBS_AUTO 0
+
 struct run_opts {
-	unsigned jobs;            /* workers at once (>= 1) */
+	unsigned jobs;            /* workers at once (>= 1), or RUN_JOBS_AUTO: one per
+				     core, more while the machine is idle (the cases
+				     mostly wait) */
 	uint32_t timeout_s;       /* per case */
 	const char *bin;          /* ike-conform itself (the self peer, probes) */
 	const char *work;         /* the run's folder: peers, PKI (absolute) */
@@ -146,6 +150,8 @@ typedef void (*run_done_fn)(void *ctx, size_t item, const struct run_verdict *v)
  * is a verdict, not a false. */
 bool run_pool(const struct run_plan *p, const struct run_opts *o, struct run_verdict *out,
 	      run_done_fn done, void *ctx, char *err, size_t errlen);
+/* The workers the last run_pool had at its largest. */
+unsigned run_pool_jobs_used(void);
 /* The case's artifact folder (made by the worker). */
 void run_case_dir(const struct run_opts *o, const struct run_item *it, char *buf, size_t len);
 /* A case name as a connection name the peers take: [a-z0-9-]. */
