@@ -18,15 +18,16 @@
 #include "core/prof.h"
 #include "netns/netns.h"
 
-/* A socket of type and protocol in ns bound to host:port (non-blocking);
- * -1 with err. */
+/* A socket of type and protocol in ns (NULL: ours) bound to host:port
+ * (non-blocking); -1 with err. */
 static int case_echo_socket(const char *ns, const char *host, uint16_t port, int type,
 			    int proto, char *err, size_t errlen)
 {
 	struct netaddr a;
-	struct netns_saved saved;
+	struct netns_saved saved = { -1 };
 	char e2[200];
-	if (!netaddr_parse(host, port, &a, err, errlen) || !netns_enter(ns, &saved, err, errlen))
+	if (!netaddr_parse(host, port, &a, err, errlen) ||
+	    (ns && !netns_enter(ns, &saved, err, errlen)))
 		return -1;
 	struct sockaddr_storage ss;
 	socklen_t sl = netaddr_to_sockaddr(&a, &ss);
@@ -39,7 +40,7 @@ static int case_echo_socket(const char *ns, const char *host, uint16_t port, int
 	}
 	if (fd < 0)
 		snprintf(err, errlen, "%s socket on %s:%u in %s: %s", type == SOCK_RAW ? "ICMP" : "UDP",
-			 host, port, ns, strerror(errno));
+			 host, port, ns ? ns : "(ours)", strerror(errno));
 	if (!netns_leave(&saved, e2, sizeof(e2)))
 		abort();  /* nothing after this would run where it thinks it does */
 	return fd;
@@ -99,7 +100,8 @@ bool case_ping_open(struct case_ping *g, const char *ns, const char *src, const 
 	if (g->fd < 0)
 		return false;
 	if (!case_ping_filter(g->fd, g->family)) {
-		snprintf(err, errlen, "ICMP filter on %s in %s: %s", src, ns, strerror(errno));
+		snprintf(err, errlen, "ICMP filter on %s in %s: %s", src, ns ? ns : "(ours)",
+			 strerror(errno));
 		close(g->fd);
 		g->fd = -1;
 		return false;
@@ -205,7 +207,7 @@ void case_ping_log(const struct case_ping *g, const char *path, const char *what
 	if (!f)
 		return;
 	fprintf(f, "PING %s from %s in %s: %s, id 0x%04x, %d data bytes (pattern 0x", g->dst,
-		g->src, g->ns ? g->ns : "?", what, g->id, CASE_ECHO_DATA);
+		g->src, g->ns ? g->ns : "(ours)", what, g->id, CASE_ECHO_DATA);
 	for (size_t i = 0; i < 16 && i < CASE_ECHO_DATA; i++)
 		fprintf(f, "%02x", g->data[i]);
 	fprintf(f, " repeated)\n");
@@ -346,7 +348,7 @@ void case_token_log(const struct case_token *k, const char *path)
 	if (k->tlen <= 64)
 		hex_encode(k->token, k->tlen, hex);
 	fprintf(f, "UDP token 0x%s (%zu bytes) from %s in %s to an echo on %s in %s\n", hex, k->tlen,
-		k->from, k->from_ns ? k->from_ns : "?", k->to_s, k->to_ns ? k->to_ns : "?");
+		k->from, k->from_ns ? k->from_ns : "(ours)", k->to_s, k->to_ns ? k->to_ns : "(ours)");
 	for (unsigned i = 0; i < k->sends; i++)
 		fprintf(f, "sent at %.3f ms\n", case_echo_ms(k->t0_us, k->sent_us[i]));
 	if (k->echo_us)

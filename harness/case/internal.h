@@ -73,7 +73,8 @@ void case_probe_hosts(const struct case_net *net, char hs[64], char ps[64]);
 
 /* ---- echo.c ---- */
 
-/* A UDP socket bound inside ns (non-blocking); -1 with err. */
+/* A UDP socket bound inside ns (non-blocking); -1 with err. Here and
+ * below a namespace NULL is ours. */
 int case_udp_socket(const char *ns, const char *host, uint16_t port, char *err,
 		    size_t errlen);
 
