@@ -139,7 +139,7 @@ bool case_ping_send(struct case_ping *g)
 }
 
 /* One datagram from the socket: an echo reply of ours is counted once
- * (again: a duplicate; other data: wrong). */
+ * (again: a duplicate; other data or a bad sum: wrong). */
 static void case_ping_take(struct case_ping *g, const uint8_t *b, size_t n,
 			   const struct sockaddr_storage *from)
 {
@@ -161,7 +161,9 @@ static void case_ping_take(struct case_ping *g, const uint8_t *b, size_t n,
 	unsigned seq = (unsigned)(b[6] << 8 | b[7]);
 	if (!seq || seq > g->sent)
 		return;
-	if (n != 8 + CASE_ECHO_DATA || memcmp(b + 8, g->data, CASE_ECHO_DATA)) {
+	/* (the kernel hands a raw socket ICMPv4 before checking its sum) */
+	if (n != 8 + CASE_ECHO_DATA || memcmp(b + 8, g->data, CASE_ECHO_DATA) ||
+	    (g->family == AF_INET && case_echo_sum(b, n) != 0)) {
 		g->wrong++;
 		return;
 	}
