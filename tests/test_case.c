@@ -547,11 +547,10 @@ static void ti_echo_wait(int fd, int ms)
 /* The last line of a file into line ("" when none). */
 static void ti_last_line(const char *path, char *line, size_t len)
 {
-	char buf[512];
 	line[0] = '\0';
 	FILE *f = fopen(path, "r");
-	while (f && fgets(buf, sizeof(buf), f))
-		snprintf(line, len, "%s", buf);
+	while (f && fgets(line, (int)len, f))
+		;
 	if (f)
 		fclose(f);
 }
