@@ -2,6 +2,7 @@
  * cases in namespaces against strongSwan and against ourselves. */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "ike/config.h"
 #include "netns/netns.h"
 #include "case/case.h"
+#include "case/internal.h"
 #include "case/smoke.h"
 #include "peers/strongswan/strongswan.h"
 #include "peers/self/self.h"
@@ -262,11 +264,6 @@ static void ti_env_up(struct case_env *v)
 	char dir[64] = "/tmp/ikec-interop-XXXXXX", err[600];
 	ck_assert_msg(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
 	ck_assert_msg(case_env_up(v, dir, "ikecti", err, sizeof(err)), "%s", err);
-	/* the UDP probes need ike-conform at the peer's end */
-	const char *bin = getenv("IKEC_BIN");
-	v->net.probe_bin = bin && access(bin, X_OK) == 0 ? bin : NULL;
-	if (!v->net.probe_bin)
-		test_skip("interop UDP probes", "no ike-conform binary (IKEC_BIN; run through make check)");
 }
 
 static void ti_env_down(struct case_env *v)
@@ -538,6 +535,117 @@ START_TEST(test_case_probe_command)
 }
 END_TEST
 
+/* ---- the in-process probes (case/echo.c) on loopback, our namespace ---- */
+
+/* Wait on fd up to ms, then run what reads it. */
+static void ti_echo_wait(int fd, int ms)
+{
+	struct pollfd pf = { fd, POLLIN, 0 };
+	poll(&pf, 1, ms);
+}
+
+/* The last line of a file into line ("" when none). */
+static void ti_last_line(const char *path, char *line, size_t len)
+{
+	line[0] = '\0';
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, (int)len, f))
+		;
+	if (f)
+		fclose(f);
+}
+
+/* Three echo requests back to back, each answered once with its data;
+ * a fourth not sent is not answered; the log's summary line as ping's. */
+START_TEST(test_case_echo_ping)
+{
+	if (geteuid() != 0) {
+		test_skip("echo probes", "needs root (raw ICMP sockets)");
+		return;
+	}
+	static const uint8_t tok[16] = { 0xa5, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+	struct case_ping g;
+	char err[300], dir[] = "/tmp/ikec-echo-XXXXXX", path[64], line[256];
+	ck_assert_msg(case_ping_open(&g, NULL, "127.0.0.1", "127.0.0.1", 0x4b1d, tok, sizeof(tok),
+				     err, sizeof(err)), "%s", err);
+	for (int i = 0; i < 3; i++)
+		ck_assert(case_ping_send(&g));
+	uint64_t end = clock_ms() + 2000;
+	while (g.replies < 3 && clock_ms() < end) {
+		ti_echo_wait(g.fd, 10);
+		case_ping_read(&g);
+	}
+	ck_assert_uint_eq(g.sent, 3);
+	ck_assert_uint_eq(g.replies, 3);
+	ck_assert_uint_eq(g.dups + g.wrong, 0);
+	for (unsigned seq = 1; seq <= 3; seq++)
+		ck_assert_msg(case_ping_answered(&g, seq), "seq %u", seq);
+	ck_assert(!case_ping_answered(&g, 0) && !case_ping_answered(&g, 4));
+	ck_assert(case_ping_rtt_ms(&g) > 0);
+	/* the token fills the data, as ping -p does */
+	ck_assert(!memcmp(g.data, tok, sizeof(tok)) && !memcmp(g.data + 32, tok, sizeof(tok)));
+	ck_assert(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ping.log", dir);
+	case_ping_log(&g, path, "loopback");
+	ti_last_line(path, line, sizeof(line));
+	ck_assert_str_eq(line, "3 packets transmitted, 3 received, 0% packet loss\n");
+	case_ping_close(&g);
+	ck_assert_int_eq(g.fd, -1);
+	/* a bad address is refused by name */
+	ck_assert(!case_ping_open(&g, NULL, "127.0.0.1", "no-such-host", 1, tok, 16, err, sizeof(err)));
+	test_rm_tree(dir);
+}
+END_TEST
+
+/* The UDP token to an echo of ours and back; then with the echo gone it
+ * never comes back, is sent again every CASE_TOKEN_RESEND_MS, and says so. */
+START_TEST(test_case_echo_token)
+{
+	static const uint8_t tok[16] = { 0x5a, 0xa5, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+	unsigned port = 40000 + (unsigned)getpid() % 20000;
+	struct case_token k;
+	char err[300], why[120], dir[] = "/tmp/ikec-token-XXXXXX", path[64], line[256];
+	ck_assert_msg(case_token_open(&k, NULL, "127.0.0.1", NULL, "127.0.0.1", (uint16_t)port, tok,
+				      sizeof(tok), err, sizeof(err)), "%s", err);
+	uint64_t end = clock_ms() + 2000;
+	for (case_token_run(&k); !case_token_done(&k) && clock_ms() < end; case_token_run(&k))
+		ti_echo_wait(k.echo, 5);
+	ck_assert(k.back && !k.wrong_len);
+	ck_assert_uint_eq(k.sends, 1);
+	ck_assert_uint_eq(k.arrived, 1);
+	ck_assert_uint_eq(k.echoed, 1);
+	case_token_why(&k, why, sizeof(why));
+	ck_assert_str_eq(why, "echoed");
+	ck_assert(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/udp.log", dir);
+	case_token_log(&k, path);
+	ti_last_line(path, line, sizeof(line));
+	ck_assert_str_eq(line, "1 sent, 1 echoed: reply ok\n");
+	case_token_close(&k);
+	/* the same port taken: the echo cannot bind, said with the address */
+	int busy = case_udp_socket(NULL, "127.0.0.1", (uint16_t)port, err, sizeof(err));
+	ck_assert_msg(busy >= 0, "%s", err);
+	ck_assert(!case_token_open(&k, NULL, "127.0.0.1", NULL, "127.0.0.1", (uint16_t)port, tok,
+				   sizeof(tok), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "127.0.0.1:") != NULL, "%s", err);
+	/* the echo closed after opening: nothing comes back */
+	close(busy);
+	ck_assert_msg(case_token_open(&k, NULL, "127.0.0.1", NULL, "127.0.0.1", (uint16_t)port, tok,
+				      sizeof(tok), err, sizeof(err)), "%s", err);
+	close(k.echo);
+	k.echo = -1;
+	end = clock_ms() + CASE_TOKEN_RESEND_MS + 200;
+	for (case_token_run(&k); clock_ms() < end; case_token_run(&k))
+		ti_echo_wait(k.tx, 5);
+	ck_assert(!case_token_done(&k));
+	ck_assert_uint_eq(k.sends, 2);
+	case_token_why(&k, why, sizeof(why));
+	ck_assert_str_eq(why, "it never arrived (2 sent)");
+	case_token_close(&k);
+	test_rm_tree(dir);
+}
+END_TEST
+
 /* A child with a hard lifetime of 1 kB: the data plane stops using it
  * once that much went through, and says so in its count. */
 START_TEST(test_case_expiry)
@@ -648,6 +756,11 @@ Suite *suite_case(void)
 	tcase_add_loop_test(tc, test_case_cross_check, 0,
 			    sizeof(xcheck_cases) / sizeof(xcheck_cases[0]));
 	suite_add_tcase(s, tc);
+	/* no namespace of its own: CK_RUN_CASE=echo runs it alone */
+	TCase *echo = tcase_create("echo");
+	tcase_add_test(echo, test_case_echo_ping);
+	tcase_add_test(echo, test_case_echo_token);
+	suite_add_tcase(s, echo);
 	TCase *live = tcase_create("live");
 	tcase_set_timeout(live, 300);
 	tcase_add_test(live, test_case_strongswan);

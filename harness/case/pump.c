@@ -1,5 +1,6 @@
 /* The packet pump the checks run while they wait: IKE to the engine, ESP
- * to the data plane, the captures polled; and the probes' small helpers. */
+ * to the data plane, the captures polled, the probes' sockets watched;
+ * and the probes' hosts. */
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -39,14 +40,28 @@ bool case_use_xfrm(enum case_dataplane dp)
 	return k;
 }
 
+/* The pump's descriptors (transport, TUN, the captures, the watched
+ * sockets) polled for up to wait_ms; poll's result. */
+static int case_pump_poll(struct case_pump *p, int wait_ms)
+{
+	struct pollfd fds[5 + CASE_PUMP_WATCH] = {
+		{ transport_fd(p->t), POLLIN, 0 },
+		{ p->u ? esp_user_fd(p->u) : -1, POLLIN, 0 },
+		{ p->cap ? live_capture_fd(p->cap) : -1, POLLIN, 0 },
+		{ p->wire[0] ? live_capture_fd(p->wire[0]) : -1, POLLIN, 0 },
+		{ p->wire[1] ? live_capture_fd(p->wire[1]) : -1, POLLIN, 0 } };
+	nfds_t n = 5;
+	for (size_t i = 0; i < p->nwatch && i < CASE_PUMP_WATCH; i++)
+		fds[n++] = (struct pollfd){ p->watch[i], POLLIN, 0 };
+	return poll(fds, n, wait_ms);
+}
+
 /* Move packets for up to wait_ms: ESP to the data plane, IKE to the
- * engine (it keeps answering), the TUN's packets out. */
+ * engine (it keeps answering), the TUN's packets out; back early when a
+ * watched socket has something. */
 void case_pump(struct case_pump *p, int wait_ms)
 {
-	struct pollfd fds[3] = { { transport_fd(p->t), POLLIN, 0 },
-				 { p->u ? esp_user_fd(p->u) : -1, POLLIN, 0 },
-				 { p->cap ? live_capture_fd(p->cap) : -1, POLLIN, 0 } };
-	if (poll(fds, 3, wait_ms) <= 0)
+	if (case_pump_poll(p, wait_ms) <= 0)
 		return;
 	if (p->cap)
 		live_capture_poll(p->cap);
@@ -91,65 +106,34 @@ void case_probe_hosts(const struct case_net *net, char hs[64], char ps[64])
 	case_host(net->peer_ts, ps, 64);
 }
 
-/* ping inside ns while the data plane runs; the replies counted from its
- * output (kept in log). */
-
-int case_udp_socket(const char *ns, const char *host, uint16_t port, char *err,
-			      size_t errlen)
-{
-	struct netaddr a;
-	struct netns_saved saved;
-	char e2[200];
-	if (!netaddr_parse(host, port, &a, err, errlen) || !netns_enter(ns, &saved, err, errlen))
-		return -1;
-	struct sockaddr_storage ss;
-	socklen_t sl = netaddr_to_sockaddr(&a, &ss);
-	int fd = socket(a.family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	if (fd < 0)
-		snprintf(err, errlen, "UDP socket on %s:%u in %s: %s", host, port, ns, strerror(errno));
-	if (!netns_leave(&saved, e2, sizeof(e2)))
-		abort();
-	return fd;
-}
-
-/* Pump until the process ends or limit; its exit status (-1: killed). */
-int case_wait_pid(struct case_pump *p, pid_t pid, uint32_t limit_ms, int echo_fd)
-{
-	int st = 0;
-	uint64_t limit = clock_ms() + limit_ms;
-	uint8_t buf[2048];
-	while (waitpid(pid, &st, WNOHANG) == 0) {
-		if (clock_ms() > limit) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			return -1;
-		}
-		case_pump(p, 10);
-		/* an echo at our end, for a probe coming from the peer's */
-		struct sockaddr_storage from;
-		socklen_t fl = sizeof(from);
-		ssize_t n;
-		while (echo_fd >= 0 && (n = recvfrom(echo_fd, buf, sizeof(buf), 0,
-						     (struct sockaddr *)&from, &fl)) > 0) {
-			sendto(echo_fd, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
-			fl = sizeof(from);
-		}
-	}
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* The token from the harness's selector to an echo at the peer's, and
- * from the peer's (ike-conform probe udp-send) to an echo at ours. */
-
 void case_pump_cb(void *ctx, int wait_ms)
 {
 	case_pump(ctx, wait_ms);
 }
 
+void case_pump_watch(struct case_pump *p, int fd)
+{
+	if (fd >= 0 && p->nwatch < CASE_PUMP_WATCH)
+		p->watch[p->nwatch++] = fd;
+}
+
+void case_pump_unwatch(struct case_pump *p)
+{
+	p->nwatch = 0;
+}
+
+/* Until a poll finds nothing waiting: the frames of what already crossed
+ * the link are in the captures (taken as they were sent and received),
+ * and what the TUN or the socket still hold has been moved. */
+void case_pump_settle(struct case_pump *p, int limit_ms)
+{
+	uint64_t end = clock_ms() + (uint64_t)limit_ms;
+	size_t nwatch = p->nwatch;
+	p->nwatch = 0;  /* the probes' sockets are not ours to drain */
+	while (case_pump_poll(p, 0) > 0 && clock_ms() < end)
+		case_pump(p, 0);
+	p->nwatch = nwatch;
+}
 
 /* The data plane follows the engine: new children in, dead ones out. */
 void case_dp_sync(struct case_pump *p)

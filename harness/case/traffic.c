@@ -1,10 +1,7 @@
 /* The traffic check: pings and a UDP token both ways through the child
  * SA, both sides' counters, what crossed the wire, and a replayed and a
  * forged packet refused at both ends. */
-#include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -14,7 +11,6 @@
 
 #include "case/internal.h"
 #include "core/clock.h"
-#include "core/hex.h"
 #include "core/log.h"
 #include "esp/user.h"
 #include "esp/xfrm.h"
@@ -22,128 +18,21 @@
 #include "report/keys.h"
 #include "report/live.h"
 
-static bool case_ping(struct case_pump *p, const char *ns, const char *src, const char *dst,
-			 const char *token_hex, const char *log, unsigned *replies, char *err,
-			 size_t errlen)
-{
-	char count[8];
-	snprintf(count, sizeof(count), "%d", CASE_PINGS);
-	/* -p: the token fills the echo payload, so a leak in clear shows */
-	char *const argv[] = { "ping", "-n", "-c", count, "-i", "0.05", "-W", "2", "-p",
-			       (char *)token_hex, "-I", (char *)src, (char *)dst, NULL };
-	pid_t pid;
-	*replies = 0;
-	if (!netns_spawn(ns, argv, log, &pid, err, errlen))
-		return false;
-	int st = 0;
-	uint64_t limit = clock_ms() + 10000;
-	while (waitpid(pid, &st, WNOHANG) == 0) {
-		if (clock_ms() > limit) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			return case_fail(err, errlen, "ping %s -> %s in %s did not end in 10 s", src,
-					    dst, ns);
-		}
-		case_pump(p, 20);
-	}
-	FILE *f = fopen(log, "r");
-	char line[256];
-	while (f && fgets(line, sizeof(line), f)) {
-		const char *q = strstr(line, " received");
-		const char *c = strstr(line, "transmitted, ");
-		if (q && c)
-			*replies = (unsigned)atoi(c + 13);
-	}
-	if (f)
-		fclose(f);
-	return true;
-}
-
-/* A UDP socket bound inside ns (non-blocking); -1 with err. */
-
-static void case_udp_probes(struct case_pump *p, const struct case_net *net,
-			       const char *hs, const char *ps, const uint8_t *token, size_t tlen,
-			       const char *token_hex, const char *art, struct case_traffic *tr)
-{
-	enum { PORT_OUT = 7777, PORT_IN = 7778 };
-	char log[1200], listen_on[96], to[96], err[300], line[256];
-	pid_t pid;
-	snprintf(log, sizeof(log), "%s/udp-echo.log", art);
-	snprintf(listen_on, sizeof(listen_on), "%s:%d", ps, PORT_OUT);
-	char *const echo[] = { (char *)net->probe_bin, "probe", "udp-echo", "--listen", listen_on,
-			       "--count", "1", "--timeout", "4000", NULL };
-	if (!netns_spawn(net->peer_ns, echo, log, &pid, err, sizeof(err))) {
-		snprintf(tr->why, sizeof(tr->why), "%s", err);
-		return;
-	}
-	/* not before it listens: an early datagram would draw an ICMP error
-	   through the tunnel */
-	uint64_t limit = clock_ms() + 2000;
-	bool listening = false;
-	while (!listening && clock_ms() < limit) {
-		FILE *f = fopen(log, "r");
-		while (f && fgets(line, sizeof(line), f))
-			listening |= !strncmp(line, "listening on", 12);
-		if (f)
-			fclose(f);
-		if (!listening)
-			case_pump(p, 10);
-	}
-	int fd = listening ? case_udp_socket(net->harness_ns, hs, 0, err, sizeof(err)) : -1;
-	if (fd >= 0) {
-		struct netaddr dst;
-		struct sockaddr_storage ss;
-		netaddr_parse(listen_on, PORT_OUT, &dst, err, sizeof(err));
-		socklen_t sl = netaddr_to_sockaddr(&dst, &ss);
-		uint8_t buf[2048];
-		uint64_t end = clock_ms() + 3000, next = 0;
-		while (!tr->udp_out && clock_ms() < end) {
-			if (clock_ms() >= next) {
-				sendto(fd, token, tlen, 0, (struct sockaddr *)&ss, sl);
-				next = clock_ms() + 500;
-			}
-			case_pump(p, 10);
-			ssize_t n = recv(fd, buf, sizeof(buf), 0);
-			tr->udp_out = n == (ssize_t)tlen && !memcmp(buf, token, tlen);
-		}
-		close(fd);
-	}
-	case_wait_pid(p, pid, 5000, -1);
-	if (!tr->udp_out) {
-		snprintf(tr->why, sizeof(tr->why), "UDP token %s -> %s: %s", hs, listen_on,
-			 listening ? "no echo" : "the echo at the peer never listened");
-		return;
-	}
-	/* the other way: our echo, their sender */
-	fd = case_udp_socket(net->harness_ns, hs, PORT_IN, err, sizeof(err));
-	if (fd < 0) {
-		snprintf(tr->why, sizeof(tr->why), "%s", err);
-		return;
-	}
-	snprintf(log, sizeof(log), "%s/udp-send.log", art);
-	snprintf(to, sizeof(to), "%s:%d", hs, PORT_IN);
-	char *const send[] = { (char *)net->probe_bin, "probe", "udp-send", "--from", (char *)ps,
-			       "--to", to, "--token", (char *)token_hex, "--timeout", "3000", NULL };
-	if (netns_spawn(net->peer_ns, send, log, &pid, err, sizeof(err)))
-		tr->udp_in = case_wait_pid(p, pid, 5000, fd) == 0;
-	close(fd);
-	if (!tr->udp_in)
-		snprintf(tr->why, sizeof(tr->why), "UDP token %s -> %s: no echo (see udp-send.log)",
-			 ps, to);
-}
-
+/* How long the peer's view may lag behind the packets it moved. */
+#define CASE_VIEW_WAIT_MS 500
 
 /* What the traffic check carries from one step to the next. */
 struct case_tcheck {
 	struct case_pump p;
 	bool udp, xfrm;                /* ESP in UDP; the kernel's data plane */
 	uint8_t token[16];             /* in every probe: must never show in clear */
-	char token_hex[33];
 	char hs[64], ps[64];           /* the probes' hosts: harness's, peer's */
+	struct case_ping ping[2];      /* from the harness's side, from the peer's */
 	struct peer_sa_view v, v2;     /* the peer's, after the probes and after the
 					  negative traffic */
 	bool have_view, have_view2;
 	bool bad_out, bad_in;          /* the negative packets were sent / refused here */
+	bool behind_sent, behind_back; /* an echo request after them, its reply */
 	struct esp_counters in2, out2; /* ours after the negative traffic */
 };
 
@@ -207,32 +96,124 @@ static bool case_traffic_captures(struct case_tcheck *tc, const struct case_net 
 	return true;
 }
 
+/* Every request of each ping answered, or past hope: the send failed. */
+static bool case_traffic_pinged(const struct case_ping *g)
+{
+	for (unsigned i = 0; g->fd >= 0 && i < g->sent; i++)
+		if (!g->reply_us[i] && !g->send_errno[i])
+			return false;
+	return true;
+}
+
+/* CASE_PINGS echo requests each way, back to back, the token in their
+ * data; done when every reply is in, or CASE_ECHO_WAIT_MS after the last
+ * request. The logs: ping-out.log, ping-in.log. False with err when a
+ * socket could not be made. */
+static bool case_traffic_pings(struct case_tcheck *tc, const struct case_net *net,
+			       const char *art, struct case_traffic *tr, char *err, size_t errlen)
+{
+	struct case_pump *p = &tc->p;
+	uint16_t id = (uint16_t)getpid();
+	if (!case_ping_open(&tc->ping[0], net->harness_ns, tc->hs, tc->ps, id, tc->token,
+			    sizeof(tc->token), err, errlen) ||
+	    (net->peer_ns && !case_ping_open(&tc->ping[1], net->peer_ns, tc->ps, tc->hs, id ^ 0x8000,
+					     tc->token, sizeof(tc->token), err, errlen)))
+		return false;
+	for (int d = 0; d < 2; d++) {
+		case_pump_watch(p, tc->ping[d].fd);
+		for (int i = 0; tc->ping[d].fd >= 0 && i < CASE_PINGS; i++)
+			case_ping_send(&tc->ping[d]);
+	}
+	uint64_t end = clock_ms() + CASE_ECHO_WAIT_MS;
+	for (;;) {
+		for (int d = 0; d < 2; d++)
+			case_ping_read(&tc->ping[d]);
+		uint64_t now = clock_ms();
+		if ((case_traffic_pinged(&tc->ping[0]) && case_traffic_pinged(&tc->ping[1])) ||
+		    now >= end)
+			break;
+		case_pump(p, end - now < 20 ? (int)(end - now) : 20);
+	}
+	case_pump_unwatch(p);
+	tr->out_replies = tc->ping[0].replies;
+	tr->in_replies = tc->ping[1].fd >= 0 ? tc->ping[1].replies : 0;
+	char log[1200];
+	snprintf(log, sizeof(log), "%s/ping-out.log", art);
+	case_ping_log(&tc->ping[0], log, "harness -> peer through the tunnel");
+	if (tc->ping[1].fd >= 0) {
+		snprintf(log, sizeof(log), "%s/ping-in.log", art);
+		case_ping_log(&tc->ping[1], log, "peer -> harness through the tunnel");
+	}
+	return true;
+}
+
+/* The UDP token both ways, each to an echo socket of ours at the other
+ * end, at once; the logs udp-out.log and udp-in.log. False with tr->why
+ * naming the first way that failed. */
+static bool case_traffic_tokens(struct case_tcheck *tc, const struct case_net *net,
+				const char *art, struct case_traffic *tr)
+{
+	enum { PORT_OUT = 7777, PORT_IN = 7778 };
+	struct case_pump *p = &tc->p;
+	struct case_token k[2];
+	char err[300];
+	k[1].tx = k[1].echo = -1;
+	if (!case_token_open(&k[0], net->harness_ns, tc->hs, net->peer_ns, tc->ps, PORT_OUT,
+			     tc->token, sizeof(tc->token), err, sizeof(err)) ||
+	    !case_token_open(&k[1], net->peer_ns, tc->ps, net->harness_ns, tc->hs, PORT_IN,
+			     tc->token, sizeof(tc->token), err, sizeof(err))) {
+		snprintf(tr->why, sizeof(tr->why), "UDP token: %s", err);
+		case_token_close(&k[0]);
+		return false;
+	}
+	for (int d = 0; d < 2; d++) {
+		case_pump_watch(p, k[d].tx);
+		case_pump_watch(p, k[d].echo);
+	}
+	uint64_t end = clock_ms() + CASE_TOKEN_WAIT_MS;
+	for (;;) {
+		case_token_run(&k[0]);
+		case_token_run(&k[1]);
+		uint64_t now = clock_ms();
+		if ((case_token_done(&k[0]) && case_token_done(&k[1])) || now >= end)
+			break;
+		case_pump(p, end - now < 20 ? (int)(end - now) : 20);
+	}
+	case_pump_unwatch(p);
+	tr->udp_out = k[0].back;
+	tr->udp_in = k[1].back;
+	static const char *const logs[2] = { "udp-out.log", "udp-in.log" };
+	char log[1200], why[120];
+	for (int d = 0; d < 2; d++) {
+		snprintf(log, sizeof(log), "%s/%s", art, logs[d]);
+		case_token_log(&k[d], log);
+	}
+	for (int d = 0; d < 2 && !tr->why[0]; d++) {
+		case_token_why(&k[d], why, sizeof(why));
+		if (!k[d].back)
+			snprintf(tr->why, sizeof(tr->why), "UDP token %s -> %s: %s (see %s)", k[d].from,
+				 k[d].to_s, why, logs[d]);
+	}
+	case_token_close(&k[0]);
+	case_token_close(&k[1]);
+	return tr->udp_out && tr->udp_in;
+}
+
 /* Pings both ways, then the UDP token both ways; false with err at the
  * first that failed. */
 static bool case_traffic_probes(struct case_tcheck *tc, const struct case_net *net,
 				const char *art, struct case_traffic *tr, char *err, size_t errlen)
 {
-	char log[1200];
 	ike_random(tc->token, sizeof(tc->token));
-	hex_encode(tc->token, sizeof(tc->token), tc->token_hex);
 	case_probe_hosts(net, tc->hs, tc->ps);
 	uint64_t t0 = clock_ms();
-	snprintf(log, sizeof(log), "%s/ping-out.log", art);
-	bool ok = case_ping(&tc->p, net->harness_ns, tc->hs, tc->ps, tc->token_hex, log,
-			    &tr->out_replies, err, errlen);
-	snprintf(log, sizeof(log), "%s/ping-in.log", art);
-	ok = ok && (!net->peer_ns || case_ping(&tc->p, net->peer_ns, tc->ps, tc->hs, tc->token_hex,
-					       log, &tr->in_replies, err, errlen));
+	bool ok = case_traffic_pings(tc, net, art, tr, err, errlen);
 	/* the tokens only through a tunnel the pings have shown to work, so a
 	   failure names the first thing that broke */
-	if (ok && net->probe_bin && net->peer_ns && tr->out_replies == CASE_PINGS &&
-	    tr->in_replies == CASE_PINGS) {
-		case_udp_probes(&tc->p, net, tc->hs, tc->ps, tc->token, sizeof(tc->token),
-				tc->token_hex, art, tr);
-		if (!tr->udp_out || !tr->udp_in) {
-			ok = false;
-			snprintf(err, errlen, "%.*s", (int)errlen - 1, tr->why);
-		}
+	if (ok && net->peer_ns && tr->out_replies == CASE_PINGS && tr->in_replies == CASE_PINGS &&
+	    !case_traffic_tokens(tc, net, art, tr)) {
+		ok = false;
+		snprintf(err, errlen, "%.*s", (int)errlen - 1, tr->why);
 	}
 	tr->ms = clock_ms() - t0;
 	return ok;
@@ -244,7 +225,9 @@ static void case_traffic_evidence(struct case_tcheck *tc, const struct peer_case
 				  const char *art, struct ike_sa *sa, struct case_traffic *tr)
 {
 	struct case_pump *p = &tc->p;
-	case_pump(p, 50);  /* the last frames into the capture */
+	/* every frame counted crossed the link before its answer came back:
+	   read what the captures hold, not a time */
+	case_pump_settle(p, 50);
 	/* Wireshark's tables beside the capture, so its ESP reads in clear */
 	char ws[1200], kerr[300];
 	snprintf(ws, sizeof(ws), "%s/wireshark", art);
@@ -267,37 +250,90 @@ static void case_traffic_evidence(struct case_tcheck *tc, const struct peer_case
 	tr->wire.not_ip = ws2[0].not_ip + ws2[1].not_ip;
 	tr->wire.secret_seen = ws2[0].secret_seen + ws2[1].secret_seen;
 	char cerr[300] = "";
-	if (p->u)
+	if (p->u) {
 		esp_user_counters(p->u, 0, &tr->in, &tr->out);
-	else if (!esp_xfrm_counters(p->x, 0, &tr->in, &tr->out, cerr, sizeof(cerr)))
+		tr->expired = esp_user_expired(p->u);
+	} else if (!esp_xfrm_counters(p->x, 0, &tr->in, &tr->out, cerr, sizeof(cerr))) {
 		log_warn("case %s: kernel counters: %s", pc->name, cerr);
+	}
+}
+
+/* The peer's view with its child, read again while it counts fewer than
+ * in_want packets in and out_want out (a peer may write its counters a
+ * moment after it moved the packet: the self peer's state file), at most
+ * CASE_VIEW_WAIT_MS. A view without counters is taken as it is. */
+static bool case_traffic_view(struct case_tcheck *tc, struct peer *peer,
+			      const struct peer_case *pc, uint64_t in_want, uint64_t out_want,
+			      struct peer_sa_view *v)
+{
+	uint64_t end = clock_ms() + CASE_VIEW_WAIT_MS;
+	char verr[200];
+	for (;;) {
+		bool have = peer->ops->view(peer, pc, v, verr, sizeof(verr)) && v->child.present;
+		if ((have && (v->child.counters_unknown || (v->child.packets_in >= in_want &&
+							    v->child.packets_out >= out_want))) ||
+		    (!have && v->unknown) || clock_ms() >= end)
+			return have;
+		case_pump(&tc->p, CASE_POLL_MS);
+	}
+}
+
+/* An echo request behind the negative packets: its reply says the peer
+ * has dealt with them (it takes a child's packets in order), so its view
+ * can be read at once; the line in ping-out.log. */
+static void case_traffic_behind(struct case_tcheck *tc, const char *art)
+{
+	struct case_pump *p = &tc->p;
+	struct case_ping *g = &tc->ping[0];
+	unsigned seq = g->sent + 1;
+	if (!(tc->behind_sent = case_ping_send(g)))
+		return;
+	case_pump_watch(p, g->fd);
+	uint64_t end = clock_ms() + CASE_ECHO_WAIT_MS;
+	while (!(tc->behind_back = case_ping_answered(g, seq)) && clock_ms() < end) {
+		case_pump(p, 20);
+		case_ping_read(g);
+	}
+	case_pump_unwatch(p);
+	char log[1200];
+	snprintf(log, sizeof(log), "%s/ping-out.log", art);
+	FILE *f = fopen(log, "a");
+	if (!f)
+		return;
+	if (tc->behind_back)
+		fprintf(f, "after a replayed and a forged ESP packet: icmp_seq=%u, reply in %.3f ms\n",
+			seq, (double)(g->reply_us[seq - 1] - g->sent_us[seq - 1]) / 1000.0);
+	else
+		fprintf(f, "after a replayed and a forged ESP packet: icmp_seq=%u, no reply in %d ms\n",
+			seq, CASE_ECHO_WAIT_MS);
+	fclose(f);
 }
 
 /* Then what must not get through: our last packet again, a fresh one with
- * a broken ICV (the peer's count must not move), and the same two at our
- * end (our drop counters must); the peer's view before and after. */
+ * a broken ICV (the peer's count must not move but for the echo request
+ * behind them), and the same two at our end (our drop counters must);
+ * the peer's view before and after. */
 static void case_traffic_negative(struct case_tcheck *tc, struct peer *peer,
-				  const struct peer_case *pc, struct case_traffic *tr)
+				  const struct peer_case *pc, const char *art,
+				  struct case_traffic *tr)
 {
 	struct case_pump *p = &tc->p;
-	char verr[200];
-	tc->have_view = peer->ops->view(peer, pc, &tc->v, verr, sizeof(verr)) &&
-			tc->v.child.present;
+	tc->have_view = case_traffic_view(tc, peer, pc, tr->out.packets, tr->in.packets, &tc->v);
 	/* (the kernel's data plane takes no hand-made packets from us) */
 	tc->bad_out = !p->u || (esp_user_bad(p->u, 0, ESP_USER_REPLAY_OUT) &&
 				esp_user_bad(p->u, 0, ESP_USER_FORGE_OUT));
 	tc->bad_in = !p->u || (esp_user_bad(p->u, 0, ESP_USER_REPLAY_IN) &&
 			       esp_user_bad(p->u, 0, ESP_USER_FORGE_IN));
-	for (int k = 0; k < 5; k++)
-		case_pump(p, 20);
+	if (p->u && tc->bad_out)
+		case_traffic_behind(tc, art);
 	tc->in2 = tr->in;
 	tc->out2 = tr->out;
 	if (p->u) {
 		esp_user_counters(p->u, 0, &tc->in2, &tc->out2);
 		tr->expired = esp_user_expired(p->u);
 	}
-	tc->have_view2 = peer->ops->view(peer, pc, &tc->v2, verr, sizeof(verr)) &&
-			 tc->v2.child.present;
+	tc->have_view2 = case_traffic_view(tc, peer, pc, tc->v.child.packets_in + tc->behind_back,
+					   tc->v.child.packets_out + tc->behind_back, &tc->v2);
 }
 
 /* Every echo and every reply crossed the tunnel once each way, and the
@@ -315,10 +351,10 @@ static bool case_traffic_counted(const struct case_tcheck *tc, const struct case
 			 tr->in.drops[ESP_DROP_REPLAY]);
 		return false;
 	}
-	if (net->probe_bin)
+	if (net->peer_ns)
 		want += 4;  /* a token and its echo, each way */
-	/* at least what the probes made (a UDP probe may send its token again
-	   while the first is on its way); both sides must agree exactly below */
+	/* at least what the probes made (a token may go again while the first
+	   is on its way); both sides must agree exactly below */
 	if (tr->in.packets + tr->out.packets < want) {
 		snprintf(tr->why, sizeof(tr->why), "the harness counted %" PRIu64 " in + %" PRIu64
 			 " out ESP packets, the probes made at least %" PRIu64, tr->in.packets,
@@ -371,10 +407,18 @@ static bool case_traffic_refused(const struct case_tcheck *tc, struct case_traff
 			 : "checked (no view of the peer)");
 		return false;
 	}
-	if (!blind && tc->v2.child.packets_in != tc->v.child.packets_in) {
+	if (tc->behind_sent && !tc->behind_back) {
+		snprintf(tr->why, sizeof(tr->why), "after a replayed and a forged packet the tunnel "
+			 "carried no more: no reply to the echo request sent behind them in %d ms "
+			 "(the peer's inbound count went from %" PRIu64 " to %" PRIu64 ")",
+			 CASE_ECHO_WAIT_MS, tc->v.child.packets_in, tc->v2.child.packets_in);
+		return false;
+	}
+	if (!blind && tc->v2.child.packets_in != tc->v.child.packets_in + tc->behind_back) {
 		snprintf(tr->why, sizeof(tr->why), "the peer accepted a replayed or forged packet: "
-			 "its inbound count went from %" PRIu64 " to %" PRIu64, tc->v.child.packets_in,
-			 tc->v2.child.packets_in);
+			 "its inbound count went from %" PRIu64 " to %" PRIu64 "%s", tc->v.child.packets_in,
+			 tc->v2.child.packets_in, tc->behind_back ? " (one more: the echo request sent "
+			 "behind them)" : "");
 		return false;
 	}
 	if (!tc->xfrm && (tc->in2.drops[ESP_DROP_REPLAY] != tr->in.drops[ESP_DROP_REPLAY] + 1 ||
@@ -398,7 +442,7 @@ static void case_traffic_passed(const struct case_tcheck *tc, const struct case_
 	snprintf(tr->why, sizeof(tr->why), "%u+%u ping replies, %s%" PRIu64 "/%" PRIu64
 		 " ESP packets counted%s, %zu %s frames on the wire and "
 		 "the token never in clear%s",
-		 tr->out_replies, tr->in_replies, net->probe_bin ? "UDP token both ways, " : "",
+		 tr->out_replies, tr->in_replies, net->peer_ns ? "UDP token both ways, " : "",
 		 tr->out.packets,
 		 tr->in.packets, blind ? "" : " alike on both sides", esp_frames,
 		 tc->udp ? "ESP-in-UDP" : "raw ESP",
@@ -421,7 +465,8 @@ void case_traffic_check(struct peer *peer, const struct case_net *net,
 		snprintf(tr->why, sizeof(tr->why), "no child SA to send through");
 		return;
 	}
-	struct case_tcheck tc = { .p = { e, t, NULL, NULL, NULL, { NULL, NULL } } };
+	struct case_tcheck tc = { .p = { e, t, NULL, NULL, NULL, { NULL, NULL }, { 0 }, 0 },
+				  .ping = { { .fd = -1 }, { .fd = -1 } } };
 	tc.udp = ike_encap_is_udp(res->child[0].xf.encap);
 	tc.xfrm = tr->kernel = xfrm;
 	if (!case_traffic_dataplane(&tc, net, res, sa, t, tr) ||
@@ -429,7 +474,13 @@ void case_traffic_check(struct peer *peer, const struct case_net *net,
 		return;
 	bool ok = case_traffic_probes(&tc, net, art, tr, err, sizeof(err));
 	case_traffic_evidence(&tc, pc, art, sa, tr);
-	case_traffic_negative(&tc, peer, pc, tr);
+	/* (a failed probe is the verdict: nothing after it would be read) */
+	bool replied = tr->out_replies == CASE_PINGS &&
+		       (!net->peer_ns || tr->in_replies == CASE_PINGS);
+	if (ok && replied)
+		case_traffic_negative(&tc, peer, pc, art, tr);
+	case_ping_close(&tc.ping[0]);
+	case_ping_close(&tc.ping[1]);
 	if (ok && measure_ms) {
 		char merr[300], log[1200];
 		snprintf(log, sizeof(log), "%s/measure-ping.log", art);
