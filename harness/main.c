@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "peers/self/self.h"
 
 static const struct cli_command cli_commands[] = {
 	{ "cleanup", "cleanup [--prefix P]  remove namespaces left by crashed runs", cli_cleanup },
@@ -31,6 +32,8 @@ int main(int argc, char **argv)
 		main_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
+	/* the self peer's processes run the peer command without an exec */
+	self_set_entry(cli_peer);
 	if (!strcmp(argv[1], "--version"))
 		return cli_version(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)

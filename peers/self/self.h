@@ -22,6 +22,10 @@
  * dir: made when missing. NULL with err when something is unusable. */
 struct peer *self_peer_new(const char *bin, const char *ns, const char *dir, char *err,
 			   size_t errlen);
+/* The peer command's entry (cli_peer: argv[0] then its options), so
+ * that a process is forked without an exec; without it the driver
+ * executes `bin peer ...`. */
+void self_set_entry(int (*entry)(int argc, char **argv));
 /* The driver's row (peers/drivers.c). */
 extern const struct peer_driver self_driver;
 /* The peer config for a case, as YAML text into buf; false with err when a
