@@ -6,8 +6,12 @@
  * `swanctl --initiate`, waited for until the responder's list-sas shows
  * the child, pinged through both ways, terminated; one case after the
  * other (strongSwan's "-j 1"), the whole loop timed. Cases per second for
- * each, the ratios, the -j 2 / -j 1 speedup. Needs root and strongSwan;
- * see bench/README.md.
+ * each, the ratios, the -j 2 / -j 1 speedup, where the time went by phase
+ * (ike-conform run --profile-time). Then every shipped suite in full,
+ * both peers, as `make suites` runs them: its time, the phases summed, a
+ * worker's peak RSS with its peer, against the targets of issue 20
+ * (BENCH_SUITE_ONLY=1 or a filter: the HAGLE comparison only). Needs
+ * root and strongSwan; see bench/README.md.
  *
  *   bench_suite [--bin IKE-CONFORM] [--suite FILE]
  *   BENCH_SUITE_FILTER="psk-aes128-* rsa-des-md5-g1"   only these cases (both sides)
@@ -106,37 +110,61 @@ static void bench_filter_read(struct bench_filter *f)
 /* ---- ike-conform run, timed from the outside ---- */
 
 struct bench_run {
-	unsigned jobs;
+	unsigned jobs;            /* 0: -j auto */
+	const char *peer;         /* --peer, NULL: the suite's own peers */
 	size_t cases;             /* from the runner's summary line */
-	unsigned passed;
+	unsigned passed, workers;
 	double seconds;           /* wall clock around the process */
 	double inner;             /* the runner's own figure */
+	char phases[512];         /* its --profile-time sums line */
+	double rss_mb;            /* a worker's peak, its peer included */
 };
+
+/* What --profile-time adds to the runner's summary into r. */
+static void bench_profile_line(const char *line, struct bench_run *r)
+{
+	static const char head[] = "ike-conform: time by phase (worker seconds):";
+	double mb;
+	if (strncmp(line, head, sizeof(head) - 1) == 0) {
+		snprintf(r->phases, sizeof(r->phases), "%s", line + sizeof(head) - 1);
+		r->phases[strcspn(r->phases, "\n")] = '\0';
+	} else if (sscanf(line, "ike-conform: peak RSS of a worker, its peer included: %lf MB",
+			  &mb) == 1) {
+		r->rss_mb = mb;
+	}
+}
 
 /* Run the runner at -j jobs, its output into log. False with why. */
 static bool bench_ours(const char *bin, const char *suite, const struct bench_filter *f,
-		       unsigned jobs, const char *log, struct bench_run *r, char *why,
-		       size_t len)
+		       unsigned jobs, const char *peer, const char *log, struct bench_run *r,
+		       char *why, size_t len)
 {
 	char j[16];
-	char *argv[8 + 2 * BENCH_MAX_FILTERS];
+	char *argv[10 + 2 * BENCH_MAX_FILTERS];
 	size_t n = 0;
-	snprintf(j, sizeof(j), "%u", jobs);
+	if (jobs)
+		snprintf(j, sizeof(j), "%u", jobs);
+	else
+		snprintf(j, sizeof(j), "auto");
 	argv[n++] = (char *)bin;
 	argv[n++] = "run";
 	argv[n++] = (char *)suite;
-	argv[n++] = "--peer";
-	argv[n++] = "strongswan";
+	if (peer) {
+		argv[n++] = "--peer";
+		argv[n++] = (char *)peer;
+	}
 	argv[n++] = "-j";
 	argv[n++] = j;
 	argv[n++] = "-q";
-	for (size_t i = 0; i < f->n; i++) {
+	argv[n++] = "--profile-time";
+	for (size_t i = 0; f && i < f->n; i++) {
 		argv[n++] = "--filter";
 		argv[n++] = f->pat[i];
 	}
 	argv[n] = NULL;
 	memset(r, 0, sizeof(*r));
 	r->jobs = jobs;
+	r->peer = peer;
 	fflush(stdout);
 	fflush(stderr);
 	uint64_t t0 = clock_ms();
@@ -164,7 +192,11 @@ static bool bench_ours(const char *bin, const char *suite, const struct bench_fi
 		/* "ike-conform: 250 cases in 61.2 s[ with 2 workers]: 250 passed, ..." */
 		size_t c;
 		double s;
+		unsigned w;
 		const char *q = strstr(line, " passed");
+		bench_profile_line(line, r);
+		if (sscanf(line, "ike-conform: %zu cases in %lf s with %u", &c, &s, &w) == 3)
+			r->workers = w;
 		if (sscanf(line, "ike-conform: %zu cases in %lf s", &c, &s) != 2 || !q)
 			continue;
 		while (q > line && q[-1] >= '0' && q[-1] <= '9')
@@ -472,6 +504,25 @@ static void bench_setup(void)
 	atexit(bench_rm_tmp);
 }
 
+/* A run that did not pass every case: what and its output, on stderr. */
+static void bench_failed(const struct bench_run *r, const char *log, const char *why,
+			 size_t nitems)
+{
+	fprintf(stderr, "bench_suite: FAILED: ike-conform run -j %u: ", r->jobs);
+	if (r->cases && r->passed != nitems)
+		fprintf(stderr, "%u of %zu cases passed, %zu expected\n", r->passed, r->cases,
+			nitems);
+	else
+		fprintf(stderr, "%s\n", why);
+	fprintf(stderr, "---- its output ----\n");
+	FILE *in = fopen(log, "r");
+	char line[1024];
+	while (in && fgets(line, sizeof(line), in))
+		fputs(line, stderr);
+	if (in)
+		fclose(in);
+}
+
 /* Ours at -j 1 and -j 2 into r; false (with its output on stderr) when a
  * run did not pass every case. */
 static bool bench_ours_both(const char *abin, const char *suite, const struct bench_filter *f,
@@ -480,22 +531,10 @@ static bool bench_ours_both(const char *abin, const char *suite, const struct be
 	for (unsigned i = 0; i < 2; i++) {
 		char log[200], why[200];
 		snprintf(log, sizeof(log), "%s/run-j%u.log", bench_tmp, i + 1);
-		if (bench_ours(abin, suite, f, i + 1, log, &r[i], why, sizeof(why)) &&
+		if (bench_ours(abin, suite, f, i + 1, "strongswan", log, &r[i], why, sizeof(why)) &&
 		    r[i].cases == nitems && r[i].passed == nitems)
 			continue;
-		fprintf(stderr, "bench_suite: FAILED: ike-conform run -j %u: ", i + 1);
-		if (r[i].cases && r[i].passed != nitems)
-			fprintf(stderr, "%u of %zu cases passed, %zu expected\n", r[i].passed,
-				r[i].cases, nitems);
-		else
-			fprintf(stderr, "%s\n", why);
-		fprintf(stderr, "---- its output ----\n");
-		FILE *in = fopen(log, "r");
-		char line[1024];
-		while (in && fgets(line, sizeof(line), in))
-			fputs(line, stderr);
-		if (in)
-			fclose(in);
+		bench_failed(&r[i], log, why, nitems);
 		return false;
 	}
 	return true;
@@ -531,6 +570,64 @@ static void bench_report(const struct bench_ss *ss, const struct bench_run r[2])
 	       (double)ss->ping_ms / nc, (double)ss->down_ms / nc);
 }
 
+/* The shipped suites, both peers, as `make suites` runs them: HAGLE at
+ * -j 2 (its target is set there), the rest at -j auto. */
+static const struct bench_shipped {
+	const char *file;
+	unsigned jobs;
+	double target_s, target_per_case; /* 0: none */
+} bench_shipped[] = {
+	{ "suites/hagle.yaml", 2, 60.0, 0 },
+	{ "suites/malformed.yaml", 0, 0, 0.3 },
+	{ "suites/dh-groups.yaml", 0, 0, 0 },
+	{ "suites/lifetime.yaml", 0, 0, 0 },
+	{ "suites/nat-t.yaml", 0, 0, 0 },
+};
+
+/* Each shipped suite in full, both peers: its time, the phases summed
+ * over its cases, a worker's peak memory, the targets. False when a
+ * case failed. */
+static bool bench_suites(const char *abin)
+{
+	size_t n = sizeof(bench_shipped) / sizeof(bench_shipped[0]);
+	struct bench_run r[sizeof(bench_shipped) / sizeof(bench_shipped[0])];
+	double all = 0, rss = 0;
+	size_t cases = 0;
+	printf("\nbench_suite: the shipped suites in full, both peers (worker seconds by phase)\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct bench_shipped *b = &bench_shipped[i];
+		char log[200], why[200];
+		snprintf(log, sizeof(log), "%s/suite-%zu.log", bench_tmp, i);
+		fflush(stdout);
+		if (!bench_ours(abin, b->file, NULL, b->jobs, NULL, log, &r[i], why, sizeof(why)) ||
+		    r[i].passed != r[i].cases) {
+			bench_failed(&r[i], log, why, r[i].cases);
+			return false;
+		}
+		double per = r[i].cases ? r[i].seconds / (double)r[i].cases : 0;
+		char target[64] = "";
+		if (b->target_s)
+			snprintf(target, sizeof(target), "target <= %.0f s: %s", b->target_s,
+				 r[i].seconds <= b->target_s ? "met" : "MISSED");
+		else if (b->target_per_case)
+			snprintf(target, sizeof(target), "target <= %.2f s/case: %s",
+				 b->target_per_case, per <= b->target_per_case ? "met" : "MISSED");
+		char jobs[16];
+		snprintf(jobs, sizeof(jobs), b->jobs ? "%u" : "auto", b->jobs);
+		printf("  %-24s -j %-4s %4zu cases %7.1f s %6.3f s/case %2u workers  %5.1f MB  %s\n",
+		       b->file, jobs, r[i].cases,
+		       r[i].seconds, per, r[i].workers, r[i].rss_mb, target);
+		printf("      %s\n", r[i].phases);
+		all += r[i].seconds;
+		cases += r[i].cases;
+		rss = r[i].rss_mb > rss ? r[i].rss_mb : rss;
+	}
+	printf("  all five: %zu cases in %.1f s (target for make suites <= 240 s: %s); a worker's "
+	       "peak RSS %.1f MB (target <= 32 MB: %s)\n", cases, all, all <= 240 ? "met" : "MISSED",
+	       rss, rss <= 32 ? "met" : "MISSED");
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	char abin[PATH_MAX];
@@ -562,6 +659,11 @@ int main(int argc, char **argv)
 	bool ok = bench_ours_both(abin, suite, &f, plan.nitems, r);
 	if (ok)
 		bench_report(&ss, r);
+	for (unsigned i = 0; ok && i < 2; i++)
+		printf("  -j %u by phase (worker seconds):%s; peak RSS %.1f MB\n", r[i].jobs,
+		       r[i].phases, r[i].rss_mb);
+	if (ok && !f.n && !getenv("BENCH_SUITE_ONLY"))
+		ok = bench_suites(abin);
 	run_plan_free(&plan);
 	free(f.words);
 	return ok ? 0 : 1;
