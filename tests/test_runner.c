@@ -34,6 +34,7 @@
 #include "core/clock.h"
 #include "peers/strongswan/strongswan.h"
 #include "wire/msg.h"
+#include "peers/self/self.h"
 #include "tests.h"
 
 #define TR_SEEN 16
@@ -407,9 +408,12 @@ static pid_t tr_wait_worker(struct tr_run *r, uint64_t limit_ms)
 		pid_t d[256];
 		size_t n = tr_descendants(r->pid, d, 256);
 		for (size_t i = 0; i < n; i++) {
-			char *cmd = tr_proc_text(d[i], "cmdline");
-			bool peer = cmd && strstr(cmd, " peer --config ");
+			/* executed (`ike-conform peer --config`) or forked by the driver */
+			char *cmd = tr_proc_text(d[i], "cmdline"), *comm = tr_proc_text(d[i], "comm");
+			bool peer = (cmd && strstr(cmd, " peer --config ")) ||
+				    (comm && !strncmp(comm, SELF_PROCESS_NAME, strlen(SELF_PROCESS_NAME)));
 			free(cmd);
+			free(comm);
 			pid_t w = peer ? tr_ppid(d[i]) : 0;
 			if (w > 0 && tr_ppid(w) == r->pid)
 				return w;

@@ -135,6 +135,8 @@ static pid_t self_spawn(struct self_peer *s, const char *cfg, bool wait_listen, 
 		char *argv[] = { "peer", "--config", (char *)cfg, "--log", s->log, "--state",
 				 s->state, "--dataplane", "user", NULL };
 		if (self_entry) {
+			/* what ps and the tests see of it: no exec, no command line of its own */
+			prctl(PR_SET_NAME, SELF_PROCESS_NAME);
 			self_child_fresh();
 			int rc = self_entry((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv);
 			fflush(stdout);

@@ -26,6 +26,8 @@ struct peer *self_peer_new(const char *bin, const char *ns, const char *dir, cha
  * that a process is forked without an exec; without it the driver
  * executes `bin peer ...`. */
 void self_set_entry(int (*entry)(int argc, char **argv));
+/* Such a process's name (/proc/PID/comm), as ps shows it. */
+#define SELF_PROCESS_NAME "ikec-self-peer"
 /* The driver's row (peers/drivers.c). */
 extern const struct peer_driver self_driver;
 /* The peer config for a case, as YAML text into buf; false with err when a
