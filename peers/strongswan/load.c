@@ -190,6 +190,7 @@ static struct strongswan_req *ss_load_add(struct strongswan_load *l, const char 
 	l->req = xrealloc(l->req, (l->n + 1) * sizeof(*l->req));
 	struct strongswan_req *r = &l->req[l->n++];
 	memset(r, 0, sizeof(*r));
+	snprintf(r->command, sizeof(r->command), "%s", command);
 	vici_msg_begin(&r->msg, VICI_CMD_REQUEST, command);
 	return r;
 }

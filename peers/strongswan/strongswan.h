@@ -78,6 +78,7 @@ bool strongswan_charon_conf(const char *dir, bool libipsec, uint32_t keepalive_s
  * for a connection its name. */
 struct strongswan_req {
 	struct vici_msg msg;
+	char command[32];        /* "load-conn", ... */
 	char what[320];          /* "connection 'x'", "'/dir/private/k.pem'" */
 	bool conn;               /* load-conn: its failure fails the load */
 	char name[256];          /* load-conn: the connection */
