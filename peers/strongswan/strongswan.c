@@ -492,8 +492,10 @@ static bool ss_init_packets(struct ss_peer *p)
 			dprintf(p->init_log, "%s\n", e);
 		off += 4 + n;
 	}
-	memmove(b->p, b->p + off, b->len - off);
-	b->len -= off;
+	if (off) {
+		memmove(b->p, b->p + off, b->len - off);
+		b->len -= off;
+	}
 	return ok;
 }
 
