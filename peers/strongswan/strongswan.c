@@ -38,6 +38,7 @@
 #define SS_STOP_MS 3000        /* SIGTERM to exit, before SIGKILL */
 #define SS_INITIATE_S 30       /* charon answers an initiate after, at most */
 #define SS_DEFAULT_OVER 1440   /* 10% of strongSwan's default 4 h rekey */
+#define SS_CONF_MAX (1u << 20) /* a swanctl.conf loaded (ours are a few KiB) */
 
 struct ss_peer {
 	struct peer pub;               /* first: ops get &pub */
@@ -780,14 +781,32 @@ static bool ss_unload_others(struct ss_peer *p, const struct strongswan_load *l,
 	return true;
 }
 
-/* The requests of l in order, then get-conns and the unloads. A
- * credential charon refuses is a warning, as swanctl goes on; a
- * connection it refuses fails the load (swanctl's exit status); no
- * answer fails it too. */
+/* charon's connections from earlier loads, by get-conns. */
+static bool ss_load_listed(struct ss_peer *p, char (*had)[256], size_t max, size_t *nhad,
+			   char *err, size_t errlen)
+{
+	struct vici_msg m;
+	struct writer buf;
+	struct vici_packet pk;
+	vici_msg_begin(&m, VICI_CMD_REQUEST, "get-conns");
+	writer_init(&buf);
+	bool ok = vici_msg_end(&m, err, errlen) &&
+		  ss_vici_request(p, &m, "get-conns", SS_CMD_MS, &buf, &pk, NULL, err, errlen);
+	*nhad = ok ? ss_conn_names(&pk, had, max) : 0;
+	writer_free(&buf);
+	vici_msg_free(&m);
+	return ok;
+}
+
+/* The requests of l in order, get-conns before the first connection (or
+ * at the end when there is none), then the unloads. A credential charon
+ * refuses is a warning, as swanctl goes on; a connection it refuses
+ * fails the load (swanctl's exit status); no answer fails it too. */
 static bool ss_load_send(struct ss_peer *p, const char *file, const struct strongswan_load *l,
 			 char *err, size_t errlen)
 {
 	static char had[256][256];  /* one load at a time per process */
+	const size_t max = sizeof(had) / sizeof(had[0]);
 	size_t nhad = 0;
 	struct writer buf;
 	struct vici_packet pk;
@@ -797,15 +816,8 @@ static bool ss_load_send(struct ss_peer *p, const char *file, const struct stron
 	for (size_t i = 0; i < l->n && ok; i++) {
 		const struct strongswan_req *r = &l->req[i];
 		if (r->conn && !listed) {
-			struct vici_msg m;
-			vici_msg_begin(&m, VICI_CMD_REQUEST, "get-conns");
-			ok = vici_msg_end(&m, err, errlen) &&
-			     ss_vici_request(p, &m, "get-conns", SS_CMD_MS, &buf, &pk, NULL, err,
-					     errlen);
-			vici_msg_free(&m);
-			nhad = ok ? ss_conn_names(&pk, had, sizeof(had) / sizeof(had[0])) : 0;
 			listed = true;
-			if (!ok)
+			if (!(ok = ss_load_listed(p, had, max, &nhad, err, errlen)))
 				break;
 		}
 		bool refused;
@@ -821,7 +833,8 @@ static bool ss_load_send(struct ss_peer *p, const char *file, const struct stron
 			 refused ? " failed" : "", e);
 		ok = false;
 	}
-	ok = ok && ss_unload_others(p, l, had, nhad, err, errlen);
+	ok = ok && (listed || ss_load_listed(p, had, max, &nhad, err, errlen)) &&
+	     ss_unload_others(p, l, had, nhad, err, errlen);
 	writer_free(&buf);
 	return ok;
 }
@@ -837,12 +850,13 @@ static bool ss_load(struct ss_peer *p, const char *file, char *err, size_t errle
 	}
 	struct writer text;
 	writer_init(&text);
-	bool ok = writer_read(&text, f, 1 << 20);
+	bool ok = writer_read(&text, f, SS_CONF_MAX) && text.len <= SS_CONF_MAX;
 	fclose(f);
 	writer_u8(&text, 0);
 	struct strongswan_load l;
 	if (!ok)
-		snprintf(err, errlen, "reading %s: %s", file, strerror(errno));
+		snprintf(err, errlen, "reading %s: %s", file,
+			 text.len > SS_CONF_MAX ? "longer than 1 MiB" : strerror(errno));
 	ok = ok && strongswan_load_build((const char *)text.p, file, &l, err, errlen);
 	writer_free(&text);
 	if (!ok)
