@@ -1,7 +1,8 @@
 /* strongswan: the strongSwan peer driver: proposal mapping both ways,
  * generated configs line by line, list-sas parsing, loop counting; live,
- * two charons in two namespaces (PSK Main and Aggressive Mode, RSA,
- * restart after SIGKILL) and the strongSwan-to-strongSwan time. */
+ * two charons in two namespaces (PSK Main and Aggressive Mode, RSA, the
+ * views' swanctl text and the initiate's log, restart after SIGKILL) and
+ * the strongSwan-to-strongSwan time. */
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -818,6 +819,34 @@ static void ss_live_start(struct ss_live *l)
 	ck_assert(l->pid0[0] > 0 && l->pid0[1] > 0);
 }
 
+/* The initiator's initiate.log: charon's control log of the initiate,
+ * then its result, once a view has read it off the connection. */
+static void ss_live_initiate_log(struct ss_live *l)
+{
+	char path[256], err[256];
+	snprintf(path, sizeof(path), "%s/initiate.log", l->art[0]);
+	struct peer_sa_view v;
+	char *text = NULL;
+	for (int i = 0; i < 200; i++) {
+		ck_assert_msg(l->p[0]->ops->view(l->p[0], &l->c[0], &v, err, sizeof(err)), "%s", err);
+		free(text);
+		FILE *f = fopen(path, "r");
+		ck_assert_msg(f, "%s: not written", path);
+		struct writer w;
+		writer_init(&w);
+		ck_assert(writer_read(&w, f, 1 << 20));
+		fclose(f);
+		writer_u8(&w, 0);
+		text = (char *)w.p;
+		if (strstr(text, "initiate completed successfully\n"))
+			break;
+		usleep(10000);
+	}
+	ck_assert_msg(strstr(text, "[IKE] initiating Main Mode IKE_SA psk-main["), "%s", text);
+	ck_assert_msg(strstr(text, "initiate completed successfully\n"), "%s", text);
+	free(text);
+}
+
 /* PSK Main Mode + Quick Mode, a initiates; the lifetimes as installed. */
 static void ss_live_psk_main(struct ss_live *l)
 {
@@ -851,6 +880,11 @@ static void ss_live_psk_main(struct ss_live *l)
 		      v[0].life_sec);
 	ck_assert_msg(v[0].child.life_sec >= 1199 && v[0].child.life_sec <= 1200,
 		      "child life %u", v[0].child.life_sec);
+	/* the view's text is swanctl's --pretty, as harness.log shows it */
+	ck_assert_msg(strncmp(v[1].raw, "list-sa event {\n  psk-main {\n    uniqueid = ", 44) == 0,
+		      "%.80s", v[1].raw);
+	ck_assert_msg(strstr(v[1].raw, "\n}\nlist-sas reply {\n}\n"), "%s", v[1].raw);
+	ss_live_initiate_log(l);
 }
 
 /* The fast path: Aggressive Mode on the same charons, and the loop watch

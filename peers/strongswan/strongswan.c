@@ -3,9 +3,11 @@
  * charon runs as our direct child (so it is reaped and killable), in the
  * case's network namespace and in a private mount namespace with a tmpfs
  * on /run, so its pid file and default sockets never meet another
- * charon's. Everything else goes through swanctl on a vici socket in the
- * driver's directory; unix sockets are found by path, so swanctl itself
- * runs in our namespace. */
+ * charon's. Everything else goes over vici, charon's control socket in
+ * the driver's directory (unix sockets are found by path, so the driver
+ * reaches it from its own namespace): one connection kept open for the
+ * commands, opened again after a restart, and one per initiate, read
+ * without blocking. What is sent is what swanctl would send. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,7 +19,9 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,18 +32,24 @@
 
 #define SS_PATH 640
 #define SS_START_MS 30000      /* charon to answer on vici (qemu without KVM
-				  needs seconds just to start swanctl) */
-#define SS_STATS_MS 5000       /* one swanctl --stats while it starts */
-#define SS_CMD_MS 10000        /* one swanctl command */
+				  needs seconds just to start it) */
+#define SS_STATS_MS 5000       /* one stats while it starts */
+#define SS_CMD_MS 10000        /* one command (a list-sas with its events) */
 #define SS_STOP_MS 3000        /* SIGTERM to exit, before SIGKILL */
-#define SS_INITIATE_S 30       /* swanctl --initiate detaches after */
+#define SS_INITIATE_S 30       /* charon answers an initiate after, at most */
 #define SS_DEFAULT_OVER 1440   /* 10% of strongSwan's default 4 h rekey */
+#define SS_CONF_MAX (1u << 20) /* a swanctl.conf loaded (ours are a few KiB) */
 
 struct ss_peer {
 	struct peer pub;               /* first: ops get &pub */
 	pid_t pid;                     /* charon */
-	pid_t init_pid;                /* a background swanctl --initiate */
+	int vici;                      /* the commands' connection (-1: closed) */
+	int init_fd;                   /* an initiate's connection (-1: none) */
+	int init_log;                  /* its initiate.log */
+	bool init_done;                /* charon answered it */
+	struct writer init_buf;        /* what came of it, not yet a packet */
 	bool libipsec;
+	char sock[SS_PATH];            /* dir/vici */
 	char conf[SS_PATH];            /* dir/strongswan.conf */
 	char env_conf[SS_PATH + 20];   /* STRONGSWAN_CONF=... */
 	char last_file[SS_PATH];       /* the last swanctl.conf loaded */
@@ -142,90 +152,425 @@ static bool ss_reap(pid_t pid, unsigned ms, int *status)
 	}
 }
 
-/* swanctl's output on fd until EOF or ms pass (*timed_out): what fits
- * into out (outlen - 1 bytes at most), the rest read and dropped.
- * Returns the bytes kept. */
-static size_t ss_swanctl_collect(int fd, char *out, size_t outlen, unsigned ms, bool *timed_out)
+/* --- the vici connection --- */
+
+/* Milliseconds left until deadline (0 when past). */
+static int ss_left(uint64_t deadline)
 {
-	size_t got = 0;
-	char scratch[512];
-	uint64_t end = clock_ms() + ms;
-	for (;;) {
-		uint64_t now = clock_ms();
-		if (now >= end) {
-			*timed_out = true;
-			break;
-		}
-		struct pollfd pf = { fd, POLLIN, 0 };
-		int r = poll(&pf, 1, (int)(end - now));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			*timed_out = r == 0;
-			break;
-		}
-		/* keep what fits, drain the rest */
-		char *dst = out && got + 1 < outlen ? out + got : scratch;
-		size_t room = out && got + 1 < outlen ? outlen - 1 - got : sizeof(scratch);
-		ssize_t k = read(fd, dst, room);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		if (dst != scratch)
-			got += (size_t)k;
-	}
-	return got;
+	uint64_t now = clock_ms();
+	return now >= deadline ? 0 : (int)(deadline - now);
 }
 
-/* Run swanctl with our strongswan.conf, output captured (bounded) into
- * out; killed after ms. Returns the exit status, -1 when it could not run
- * or timed out (err says which). */
-static int ss_swanctl(struct ss_peer *p, const char *const *args, char *out, size_t outlen,
-		      unsigned ms, char *err, size_t errlen)
+static void ss_vici_close(struct ss_peer *p)
 {
-	const char *argv[16] = { "swanctl" };
-	size_t n = 1;
-	for (; args[n - 1] && n < 15; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
-	char *const envp[] = { p->env_conf, (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "swanctl %s: pipe: %s", args[0], strerror(errno));
+	if (p->vici >= 0)
+		close(p->vici);
+	p->vici = -1;
+}
+
+/* A new connection to charon's socket; -1 with err. */
+static int ss_vici_open(const struct ss_peer *p, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(p->sock) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "vici socket path %.60s...: too long", p->sock);
 		return -1;
 	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		snprintf(err, errlen, "swanctl %s: fork: %s", args[0], strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
+	memcpy(sa.sun_path, p->sock, strlen(p->sock) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		snprintf(err, errlen, "connecting to %s: %s", p->sock, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		dup2(fds[1], 2);
-		execve(STRONGSWAN_SWANCTL, (char *const *)argv, envp);
-		_exit(127);
+	return fd;
+}
+
+/* Wait until fd is ready for events or the deadline passes. */
+static bool ss_vici_wait(int fd, short events, uint64_t deadline, const char *what, unsigned ms,
+			 char *err, size_t errlen)
+{
+	for (;;) {
+		struct pollfd pf = { fd, events, 0 };
+		int r = poll(&pf, 1, ss_left(deadline));
+		if (r > 0)
+			return true;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			snprintf(err, errlen, "%s: no answer within %u ms", what, ms);
+		else
+			snprintf(err, errlen, "%s: %s", what, strerror(errno));
+		return false;
 	}
-	close(fds[1]);
-	bool timed_out = false;
-	size_t got = ss_swanctl_collect(fds[0], out, outlen, ms, &timed_out);
-	close(fds[0]);
-	if (out && outlen)
-		out[got] = '\0';
-	int status = 0;
-	if (timed_out || !ss_reap(pid, 1000, &status)) {
-		kill(pid, SIGKILL);
-		ss_reap(pid, 1000, &status);
-		snprintf(err, errlen, "swanctl %s: no answer within %u ms", args[0], ms);
-		return -1;
+}
+
+/* All of b; *gone when charon's end was closed. */
+static bool ss_vici_write(int fd, const uint8_t *b, size_t n, uint64_t deadline,
+			  const char *what, unsigned ms, bool *gone, char *err, size_t errlen)
+{
+	*gone = false;
+	while (n) {
+		if (!ss_vici_wait(fd, POLLOUT, deadline, what, ms, err, errlen))
+			return false;
+		ssize_t k = send(fd, b, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (k < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (k <= 0) {
+			*gone = errno == EPIPE || errno == ECONNRESET;
+			snprintf(err, errlen, "%s: sending: %s", what, strerror(errno));
+			return false;
+		}
+		b += k;
+		n -= (size_t)k;
 	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-		snprintf(err, errlen, "swanctl %s: cannot run %s", args[0], STRONGSWAN_SWANCTL);
-		return -1;
+	return true;
+}
+
+/* Exactly n bytes; *eof when the stream ended before the first. */
+static bool ss_vici_read(int fd, uint8_t *b, size_t n, uint64_t deadline, const char *what,
+			 unsigned ms, bool *eof, char *err, size_t errlen)
+{
+	size_t got = 0;
+	while (got < n) {
+		if (!ss_vici_wait(fd, POLLIN, deadline, what, ms, err, errlen))
+			return false;
+		ssize_t k = recv(fd, b + got, n - got, MSG_DONTWAIT);
+		if (k < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (k <= 0) {
+			*eof = got == 0 && (k == 0 || errno == ECONNRESET);
+			snprintf(err, errlen, "%s: %s", what,
+				 k == 0 ? "charon closed the connection" : strerror(errno));
+			return false;
+		}
+		got += (size_t)k;
 	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return true;
+}
+
+/* One packet into buf, parsed into pk (pointing into buf). */
+static bool ss_vici_recv(int fd, struct writer *buf, struct vici_packet *pk, uint64_t deadline,
+			 const char *what, unsigned ms, bool *eof, char *err, size_t errlen)
+{
+	uint8_t head[4];
+	*eof = false;
+	if (!ss_vici_read(fd, head, 4, deadline, what, ms, eof, err, errlen))
+		return false;
+	uint32_t n = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 | (uint32_t)head[2] << 8 |
+		     head[3];
+	if (n == 0 || n > VICI_MAX_PACKET) {
+		snprintf(err, errlen, "%s: a packet of %u bytes from charon", what, n);
+		return false;
+	}
+	buf->len = 0;
+	writer_zero(buf, n);
+	bool unused;
+	if (!ss_vici_read(fd, buf->p, n, deadline, what, ms, &unused, err, errlen))
+		return false;
+	char e[200];
+	if (!vici_packet_parse(buf->p, n, pk, e, sizeof(e))) {
+		snprintf(err, errlen, "%s: %s", what, e);
+		return false;
+	}
+	return true;
+}
+
+/* One request or registration on the peer's open connection: the reply
+ * of type want into buf and pk, events before it to on_event (NULL:
+ * dropped). 1 done; 0 failed; -1 the connection was dead before charon
+ * answered anything (sending failed, or it ended before a packet). */
+typedef bool (*ss_vici_event_fn)(void *ctx, const struct vici_packet *pk, char *err,
+				 size_t errlen);
+static int ss_vici_try(struct ss_peer *p, const struct vici_msg *m, uint8_t want,
+		       struct writer *buf, struct vici_packet *pk, ss_vici_event_fn on_event,
+		       void *ctx, uint64_t deadline, const char *what, unsigned ms, char *err,
+		       size_t errlen)
+{
+	bool gone;
+	if (!ss_vici_write(p->vici, m->w.p, m->w.len, deadline, what, ms, &gone, err, errlen))
+		return gone ? -1 : 0;
+	bool any = false;
+	for (;;) {
+		bool eof;
+		if (!ss_vici_recv(p->vici, buf, pk, deadline, what, ms, &eof, err, errlen))
+			return eof && !any ? -1 : 0;
+		any = true;
+		if (pk->type == want)
+			return 1;
+		if (pk->type == VICI_CMD_UNKNOWN || pk->type == VICI_EVENT_UNKNOWN) {
+			snprintf(err, errlen, "%s: charon does not know it (%s)", what,
+				 vici_packet_name(pk->type));
+			return 0;
+		}
+		if (pk->type != VICI_EVENT) {
+			snprintf(err, errlen, "%s: %s where %s was due", what,
+				 vici_packet_name(pk->type), vici_packet_name(want));
+			return 0;
+		}
+		if (on_event && !on_event(ctx, pk, err, errlen))
+			return 0;
+	}
+}
+
+/* ss_vici_try on the peer's connection, opened when closed. With reopen,
+ * a connection found dead (charon restarted) is opened again once;
+ * without (a registration made on it must hold), that is an error. On
+ * any failure the connection is closed: its state is unknown. */
+static bool ss_vici_exchange(struct ss_peer *p, const struct vici_msg *m, uint8_t want,
+			     struct writer *buf, struct vici_packet *pk, ss_vici_event_fn on_event,
+			     void *ctx, bool reopen, uint64_t deadline, const char *what,
+			     unsigned ms, char *err, size_t errlen)
+{
+	bool fresh = p->vici < 0;
+	if (fresh && !reopen) {
+		snprintf(err, errlen, "%s: the connection to charon was lost", what);
+		return false;
+	}
+	if (fresh && (p->vici = ss_vici_open(p, err, errlen)) < 0)
+		return false;
+	int r = ss_vici_try(p, m, want, buf, pk, on_event, ctx, deadline, what, ms, err, errlen);
+	if (r < 0 && !fresh && reopen) {
+		ss_vici_close(p);
+		if ((p->vici = ss_vici_open(p, err, errlen)) < 0)
+			return false;
+		r = ss_vici_try(p, m, want, buf, pk, on_event, ctx, deadline, what, ms, err,
+				errlen);
+	}
+	if (r != 1)
+		ss_vici_close(p);
+	return r == 1;
+}
+
+/* An ended request sent, its response into buf and pk: true when charon
+ * answered and did not say success = no. *refused (may be NULL): it
+ * answered no, its errmsg in err (else err says why there was no answer). */
+static bool ss_vici_request(struct ss_peer *p, const struct vici_msg *m, const char *what,
+			    unsigned ms, struct writer *buf, struct vici_packet *pk, bool *refused,
+			    char *err, size_t errlen)
+{
+	if (refused)
+		*refused = false;
+	if (!ss_vici_exchange(p, m, VICI_CMD_RESPONSE, buf, pk, NULL, NULL, true,
+			      clock_ms() + ms, what, ms, err, errlen))
+		return false;
+	char v[16];
+	if (!vici_find_str(pk->msg, pk->len, "success", v, sizeof(v)) || strcmp(v, "yes") == 0)
+		return true;
+	if (!vici_find_str(pk->msg, pk->len, "errmsg", err, errlen))
+		snprintf(err, errlen, "no reason given");
+	if (refused)
+		*refused = true;
+	return false;
+}
+
+/* A command with the key/values kv (NULL-ended pairs; NULL: none). */
+static bool ss_vici_command(struct ss_peer *p, const char *command, const char *const *kv,
+			    unsigned ms, bool *refused, char *err, size_t errlen)
+{
+	struct vici_msg m;
+	struct writer buf;
+	struct vici_packet pk;
+	vici_msg_begin(&m, VICI_CMD_REQUEST, command);
+	for (; kv && kv[0]; kv += 2)
+		vici_kv_str(&m, kv[0], kv[1]);
+	writer_init(&buf);
+	if (refused)
+		*refused = false;
+	bool ok = vici_msg_end(&m, err, errlen) &&
+		  ss_vici_request(p, &m, command, ms, &buf, &pk, refused, err, errlen);
+	writer_free(&buf);
+	vici_msg_free(&m);
+	return ok;
+}
+
+/* Register for or unregister from an event. */
+static bool ss_vici_event(struct ss_peer *p, bool on, const char *event, bool reopen,
+			  uint64_t deadline, unsigned ms, char *err, size_t errlen)
+{
+	struct vici_msg m;
+	struct writer buf;
+	struct vici_packet pk;
+	vici_msg_begin(&m, on ? VICI_EVENT_REGISTER : VICI_EVENT_UNREGISTER, event);
+	writer_init(&buf);
+	bool ok = vici_msg_end(&m, err, errlen) &&
+		  ss_vici_exchange(p, &m, VICI_EVENT_CONFIRM, &buf, &pk, NULL, NULL, reopen,
+				   deadline, on ? "event register" : "event unregister", ms, err,
+				   errlen);
+	writer_free(&buf);
+	vici_msg_free(&m);
+	return ok;
+}
+
+/* Each list-sa event as swanctl --pretty prints it. */
+static bool ss_list_event(void *ctx, const struct vici_packet *pk, char *err, size_t errlen)
+{
+	if (strcmp(pk->name, "list-sa") != 0)
+		return true;
+	return vici_pretty(pk->msg, pk->len, "list-sa event", ctx, err, errlen);
+}
+
+/* `swanctl --list-sas [--ike name] --noblock --pretty` into text (NUL
+ * kept): registered for list-sa, the request, its events until the
+ * reply, unregistered. */
+static bool ss_list_sas(struct ss_peer *p, const char *name, struct writer *text, char *err,
+			size_t errlen)
+{
+	uint64_t deadline = clock_ms() + SS_CMD_MS;
+	struct vici_msg m;
+	struct writer buf;
+	struct vici_packet pk;
+	text->len = 0;
+	writer_u8(text, 0);
+	text->len = 0;
+	if (!ss_vici_event(p, true, "list-sa", true, deadline, SS_CMD_MS, err, errlen))
+		return false;
+	vici_msg_begin(&m, VICI_CMD_REQUEST, "list-sas");
+	if (name)
+		vici_kv_str(&m, "ike", name);
+	vici_kv_str(&m, "noblock", "yes");
+	writer_init(&buf);
+	bool ok = vici_msg_end(&m, err, errlen) &&
+		  ss_vici_exchange(p, &m, VICI_CMD_RESPONSE, &buf, &pk, ss_list_event, text,
+				   false, deadline, "list-sas", SS_CMD_MS, err, errlen) &&
+		  vici_pretty(pk.msg, pk.len, "list-sas reply", text, err, errlen) &&
+		  ss_vici_event(p, false, "list-sa", false, deadline, SS_CMD_MS, err, errlen);
+	writer_free(&buf);
+	vici_msg_free(&m);
+	return ok;
+}
+
+/* --- the initiate, in the background --- */
+
+/* One packet of the initiate's connection into initiate.log as swanctl
+ * prints it: "[IKE] ..." per control-log event, then the result. */
+static void ss_init_packet(struct ss_peer *p, const struct vici_packet *pk)
+{
+	char group[16] = "", msg[1024] = "", v[16];
+	if (pk->type == VICI_EVENT && strcmp(pk->name, "control-log") == 0) {
+		vici_find_str(pk->msg, pk->len, "group", group, sizeof(group));
+		vici_find_str(pk->msg, pk->len, "msg", msg, sizeof(msg));
+		dprintf(p->init_log, "[%s] %s\n", group, msg);
+	} else if (pk->type == VICI_CMD_RESPONSE) {
+		if (vici_find_str(pk->msg, pk->len, "success", v, sizeof(v)) &&
+		    strcmp(v, "yes") == 0) {
+			dprintf(p->init_log, "initiate completed successfully\n");
+		} else {
+			vici_find_str(pk->msg, pk->len, "errmsg", msg, sizeof(msg));
+			dprintf(p->init_log, "initiate failed: %s\n", msg);
+		}
+		p->init_done = true;
+	} else if (pk->type == VICI_CMD_UNKNOWN || pk->type == VICI_EVENT_UNKNOWN) {
+		dprintf(p->init_log, "initiate failed: charon answered %s\n",
+			vici_packet_name(pk->type));
+		p->init_done = true;
+	}
+}
+
+/* The whole packets read so far, off the front of the buffer; false on
+ * a length charon never sends. */
+static bool ss_init_packets(struct ss_peer *p)
+{
+	struct writer *b = &p->init_buf;
+	size_t off = 0;
+	bool ok = true;
+	while (b->len - off >= 4) {
+		const uint8_t *h = b->p + off;
+		uint32_t n = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+		if (n == 0 || n > VICI_MAX_PACKET) {
+			dprintf(p->init_log, "vici: a packet of %u bytes from charon\n", n);
+			ok = false;
+			break;
+		}
+		if (b->len - off - 4 < n)
+			break;
+		struct vici_packet pk;
+		char e[200];
+		if (vici_packet_parse(h + 4, n, &pk, e, sizeof(e)))
+			ss_init_packet(p, &pk);
+		else
+			dprintf(p->init_log, "%s\n", e);
+		off += 4 + n;
+	}
+	if (off) {
+		memmove(b->p, b->p + off, b->len - off);
+		b->len -= off;
+	}
+	return ok;
+}
+
+/* What the initiate's connection has, read without blocking (the caller
+ * polls: the engine must answer meanwhile); closed once charon answered,
+ * when it is gone, or with force (as killing swanctl would). */
+static void ss_init_drain(struct ss_peer *p, bool force)
+{
+	if (p->init_fd < 0)
+		return;
+	bool gone = false;
+	for (;;) {
+		uint8_t chunk[4096];
+		ssize_t k = recv(p->init_fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+		if (k > 0) {
+			writer_bytes(&p->init_buf, chunk, (size_t)k);
+			continue;
+		}
+		if (k < 0 && errno == EINTR)
+			continue;
+		gone = k == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+		break;
+	}
+	bool ok = ss_init_packets(p);
+	if (ok && !gone && !p->init_done && !force)
+		return;
+	close(p->init_fd);
+	close(p->init_log);
+	p->init_fd = p->init_log = -1;
+	p->init_buf.len = 0;
+}
+
+/* `swanctl --initiate --child NAME --ike NAME --timeout 30` on a
+ * connection of its own: registered for control-log and the request
+ * sent, both at once (charon takes them in order); ss_init_drain reads
+ * the rest. */
+static bool ss_init_start(struct ss_peer *p, const char *name, const char *logpath, char *err,
+			  size_t errlen)
+{
+	char tmo[16];
+	snprintf(tmo, sizeof(tmo), "%d", SS_INITIATE_S * 1000);
+	struct vici_msg reg, req;
+	vici_msg_begin(&reg, VICI_EVENT_REGISTER, "control-log");
+	vici_msg_begin(&req, VICI_CMD_REQUEST, "initiate");
+	vici_kv_str(&req, "child", name);
+	vici_kv_str(&req, "ike", name);
+	vici_kv_str(&req, "timeout", tmo);
+	vici_kv_str(&req, "loglevel", "1");
+	bool ok = vici_msg_end(&reg, err, errlen) && vici_msg_end(&req, err, errlen);
+	int fd = ok ? ss_vici_open(p, err, errlen) : -1;
+	int log = fd >= 0 ? open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : -1;
+	if (fd >= 0 && log < 0)
+		snprintf(err, errlen, "opening %s: %s", logpath, strerror(errno));
+	uint64_t deadline = clock_ms() + SS_CMD_MS;
+	bool gone;
+	ok = log >= 0 &&
+	     ss_vici_write(fd, reg.w.p, reg.w.len, deadline, "initiate", SS_CMD_MS, &gone, err,
+			   errlen) &&
+	     ss_vici_write(fd, req.w.p, req.w.len, deadline, "initiate", SS_CMD_MS, &gone, err,
+			   errlen);
+	vici_msg_free(&reg);
+	vici_msg_free(&req);
+	if (!ok) {
+		if (fd >= 0)
+			close(fd);
+		if (log >= 0)
+			close(log);
+		return false;
+	}
+	p->init_fd = fd;
+	p->init_log = log;
+	p->init_done = false;
+	p->init_buf.len = 0;
+	return true;
 }
 
 bool strongswan_available(void)
@@ -303,14 +648,14 @@ fail:
 	_exit(126);
 }
 
-/* Until charon answers `swanctl --stats` on sock (true), exits (false,
+/* Until charon answers stats on sock (true), exits (false,
  * with the tails of its output and log), or SS_START_MS pass (false,
  * charon killed). */
 static bool ss_start_wait(struct ss_peer *p, const char *sock, const char *outpath,
 			  const char *logpath, char *err, size_t errlen)
 {
 	uint64_t end = clock_ms() + SS_START_MS;
-	char out[256], e[256] = "";
+	char e[256] = "";
 	for (;;) {
 		int status;
 		if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
@@ -322,14 +667,12 @@ static bool ss_start_wait(struct ss_peer *p, const char *sock, const char *outpa
 				 "charon.out: %s; charon.log: %s", p->pub.ns, status, otail, tail);
 			return false;
 		}
-		if (access(sock, F_OK) == 0) {
-			const char *args[] = { "--stats", NULL };
-			if (ss_swanctl(p, args, out, sizeof(out), SS_STATS_MS, e, sizeof(e)) == 0)
-				return true;
-		}
+		if (access(sock, F_OK) == 0 &&
+		    ss_vici_command(p, "stats", NULL, SS_STATS_MS, NULL, e, sizeof(e)))
+			return true;
 		if (clock_ms() >= end)
 			break;
-		ss_sleep_ms(20);
+		ss_sleep_ms(5);
 	}
 	char tail[600];
 	ss_tail(logpath, tail, sizeof(tail));
@@ -350,6 +693,7 @@ static bool ss_start(struct ss_peer *p, char *err, size_t errlen)
 	    !ss_path(outpath, sizeof(outpath), p->pub.dir, "charon.out", err, errlen) ||
 	    !ss_path(logpath, sizeof(logpath), p->pub.dir, "charon.log", err, errlen))
 		return false;
+	ss_vici_close(p);  /* the old charon's */
 	unlink(sock);  /* a dead charon's socket; ours, not an artifact */
 	int nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0) {
@@ -381,11 +725,8 @@ static bool ss_start(struct ss_peer *p, char *err, size_t errlen)
 /* End charon: SIGTERM, then SIGKILL; always reaped. */
 static void ss_kill(struct ss_peer *p)
 {
-	if (p->init_pid > 0) {
-		kill(p->init_pid, SIGKILL);
-		ss_reap(p->init_pid, 1000, NULL);
-		p->init_pid = 0;
-	}
+	ss_init_drain(p, true);
+	ss_vici_close(p);
 	if (p->pid <= 0)
 		return;
 	kill(p->pid, SIGTERM);
@@ -396,45 +737,177 @@ static void ss_kill(struct ss_peer *p)
 	p->pid = 0;
 }
 
-/* Load a swanctl.conf; connections and secrets not in it are unloaded. */
-static bool ss_load(struct ss_peer *p, const char *file, char *err, size_t errlen)
+/* The names in get-conns' reply: its "conns" list, at most max. */
+static size_t ss_conn_names(const struct vici_packet *pk, char (*names)[256], size_t max)
 {
-	char out[2048], e[256];
-	const char *args[] = { "--load-all", "--clear", "--noprompt", "--file", file, NULL };
-	int rc = ss_swanctl(p, args, out, sizeof(out), SS_CMD_MS, e, sizeof(e));
-	if (rc != 0) {
-		/* the directory warnings swanctl prints for --file are noise */
-		char *s = out, *keep = out;
-		while (*s) {
-			char *nl = strchr(s, '\n');
-			size_t n = nl ? (size_t)(nl - s) + 1 : strlen(s);
-			if (strncmp(s, "opening directory", 17) != 0) {
-				memmove(keep, s, n);
-				keep += n;
+	struct vici_reader vr;
+	struct vici_elem e;
+	char err[8];
+	size_t n = 0;
+	bool in = false;
+	vici_reader_init(&vr, pk->msg, pk->len);
+	while (vici_next(&vr, &e, err, sizeof(err)) > 0) {
+		if (e.type == VICI_LIST_START)
+			in = e.depth == 0 && strcmp(e.name, "conns") == 0;
+		else if (e.type == VICI_LIST_ITEM && in && n < max)
+			snprintf(names[n++], sizeof(names[0]), "%.*s", (int)e.len,
+				 (const char *)e.value);
+	}
+	return n;
+}
+
+/* Connections charon holds from earlier loads and that are not in l:
+ * unloaded, as swanctl does (a refusal is only worth a warning). */
+static bool ss_unload_others(struct ss_peer *p, const struct strongswan_load *l,
+			     const char (*had)[256], size_t nhad, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < nhad; i++) {
+		bool keep = false;
+		for (size_t k = 0; k < l->n && !keep; k++)
+			keep = l->req[k].conn && strcmp(l->req[k].name, had[i]) == 0;
+		if (keep)
+			continue;
+		const char *kv[] = { "name", had[i], NULL };
+		bool refused;
+		char e[300];
+		if (!ss_vici_command(p, "unload-conn", kv, SS_CMD_MS, &refused, e, sizeof(e))) {
+			if (!refused) {
+				snprintf(err, errlen, "unload-conn '%s': %s", had[i], e);
+				return false;
 			}
-			s += n;
+			log_warn("strongswan: unloading connection '%s' failed: %s", had[i], e);
 		}
-		*keep = '\0';
-		for (s = out; *s; s++)
-			if (*s == '\n')
-				*s = ' ';
-		snprintf(err, errlen, "swanctl --load-all %s: %s", file,
-			 rc < 0 ? e : out);
-		return false;
 	}
 	return true;
 }
 
+/* charon's connections from earlier loads, by get-conns. */
+static bool ss_load_listed(struct ss_peer *p, char (*had)[256], size_t max, size_t *nhad,
+			   char *err, size_t errlen)
+{
+	struct vici_msg m;
+	struct writer buf;
+	struct vici_packet pk;
+	vici_msg_begin(&m, VICI_CMD_REQUEST, "get-conns");
+	writer_init(&buf);
+	bool ok = vici_msg_end(&m, err, errlen) &&
+		  ss_vici_request(p, &m, "get-conns", SS_CMD_MS, &buf, &pk, NULL, err, errlen);
+	*nhad = ok ? ss_conn_names(&pk, had, max) : 0;
+	writer_free(&buf);
+	vici_msg_free(&m);
+	return ok;
+}
+
+/* The requests of l in order, get-conns before the first connection (or
+ * at the end when there is none), then the unloads. A credential charon
+ * refuses is a warning, as swanctl goes on; a connection it refuses
+ * fails the load (swanctl's exit status); no answer fails it too. */
+static bool ss_load_send(struct ss_peer *p, const char *file, const struct strongswan_load *l,
+			 char *err, size_t errlen)
+{
+	static char had[256][256];  /* one load at a time per process */
+	const size_t max = sizeof(had) / sizeof(had[0]);
+	size_t nhad = 0;
+	struct writer buf;
+	struct vici_packet pk;
+	writer_init(&buf);
+	bool ok = true, listed = false;
+	err[0] = '\0';
+	for (size_t i = 0; i < l->n && ok; i++) {
+		const struct strongswan_req *r = &l->req[i];
+		if (r->conn && !listed) {
+			listed = true;
+			if (!(ok = ss_load_listed(p, had, max, &nhad, err, errlen)))
+				break;
+		}
+		bool refused;
+		char e[300];
+		if (ss_vici_request(p, &r->msg, r->command, SS_CMD_MS, &buf, &pk, &refused, e,
+				    sizeof(e)))
+			continue;
+		if (refused && !r->conn) {
+			log_warn("strongswan: loading %s failed: %s", r->what, e);
+			continue;
+		}
+		snprintf(err, errlen, "loading %s from %s%s: %s", r->what, file,
+			 refused ? " failed" : "", e);
+		ok = false;
+	}
+	ok = ok && (listed || ss_load_listed(p, had, max, &nhad, err, errlen)) &&
+	     ss_unload_others(p, l, had, nhad, err, errlen);
+	writer_free(&buf);
+	return ok;
+}
+
+/* Load a swanctl.conf as `swanctl --load-all --clear --noprompt --file`
+ * would: connections and secrets not in it are unloaded. */
+static bool ss_load(struct ss_peer *p, const char *file, char *err, size_t errlen)
+{
+	FILE *f = fopen(file, "r");
+	if (!f) {
+		snprintf(err, errlen, "reading %s: %s", file, strerror(errno));
+		return false;
+	}
+	struct writer text;
+	writer_init(&text);
+	bool ok = writer_read(&text, f, SS_CONF_MAX) && text.len <= SS_CONF_MAX;
+	fclose(f);
+	writer_u8(&text, 0);
+	struct strongswan_load l;
+	if (!ok)
+		snprintf(err, errlen, "reading %s: %s", file,
+			 text.len > SS_CONF_MAX ? "longer than 1 MiB" : strerror(errno));
+	ok = ok && strongswan_load_build((const char *)text.p, file, &l, err, errlen);
+	writer_free(&text);
+	if (!ok)
+		return false;
+	ok = ss_load_send(p, file, &l, err, errlen);
+	strongswan_load_free(&l);
+	return ok;
+}
+
+/* Whether an IKE SA of connection name (NULL: with unique ID id) is
+ * still listed. */
+static bool ss_still_there(struct ss_peer *p, const char *name, uint32_t id, bool *there,
+			   char *err, size_t errlen)
+{
+	struct writer text;
+	writer_init(&text);
+	uint32_t ids[64];
+	size_t n = 0;
+	bool ok = ss_list_sas(p, name, &text, err, errlen);
+	if (ok)
+		n = strongswan_parse_ike_ids((const char *)text.p, ids, sizeof(ids) / sizeof(ids[0]));
+	writer_free(&text);
+	*there = name && n > 0;
+	for (size_t i = 0; i < n && !name; i++)
+		*there = *there || ids[i] == id;
+	return ok;
+}
+
+/* Terminate IKE SAs by connection name (NULL: by unique ID id), without
+ * waiting for the other side. None left to match is fine (gone
+ * meanwhile: its own timeout, a Delete), and so is a failure when the
+ * SA has gone all the same: the other side's Delete came first. */
+static bool ss_terminate_by(struct ss_peer *p, const char *name, uint32_t id, char *err,
+			    size_t errlen)
+{
+	char num[16];
+	snprintf(num, sizeof(num), "%u", id);
+	const char *kv[] = { name ? "ike" : "ike-id", name ? name : num, "force", "yes", NULL };
+	bool refused, there = true;
+	char e[300], e2[300];
+	if (ss_vici_command(p, "terminate", kv, SS_CMD_MS, &refused, e, sizeof(e)) ||
+	    (refused && strstr(e, "no matching SAs")) ||
+	    (refused && ss_still_there(p, name, id, &there, e2, sizeof(e2)) && !there))
+		return true;
+	snprintf(err, errlen, "terminate %s %s: %s", kv[0], kv[1], e);
+	return false;
+}
+
 bool strongswan_terminate(struct peer *pub, const char *name, char *err, size_t errlen)
 {
-	struct ss_peer *p = (struct ss_peer *)pub;
-	char out[512], e[256];
-	const char *args[] = { "--terminate", "--ike", name, "--force", NULL };
-	int rc = ss_swanctl(p, args, out, sizeof(out), SS_CMD_MS, e, sizeof(e));
-	if (rc == 0 || strstr(out, "no matching SAs"))
-		return true;
-	snprintf(err, errlen, "swanctl --terminate --ike %s: %s", name, rc < 0 ? e : out);
-	return false;
+	return ss_terminate_by((struct ss_peer *)pub, name, 0, err, errlen);
 }
 
 /* Every IKE SA charon has, by unique ID. Terminating by connection name
@@ -443,28 +916,18 @@ bool strongswan_terminate(struct peer *pub, const char *name, char *err, size_t 
  * charon ignore the next case's mm1 until its half-open timeout (30 s). */
 static bool ss_clear(struct ss_peer *p, char *err, size_t errlen)
 {
-	static char text[65536];  /* one clear at a time per process */
-	char e[256], out[512], id[16];
-	const char *list[] = { "--list-sas", "--noblock", "--pretty", NULL };
-	int rc = ss_swanctl(p, list, text, sizeof(text), SS_CMD_MS, e, sizeof(e));
-	if (rc != 0) {
-		snprintf(err, errlen, "swanctl --list-sas: %.200s", rc < 0 ? e : text);
+	struct writer text;
+	writer_init(&text);
+	if (!ss_list_sas(p, NULL, &text, err, errlen)) {
+		writer_free(&text);
 		return false;
 	}
 	uint32_t ids[64];
-	size_t n = strongswan_parse_ike_ids(text, ids, sizeof(ids) / sizeof(ids[0]));
+	size_t n = strongswan_parse_ike_ids((const char *)text.p, ids, sizeof(ids) / sizeof(ids[0]));
+	writer_free(&text);
 	bool ok = true;
-	for (size_t i = 0; i < n; i++) {
-		snprintf(id, sizeof(id), "%u", ids[i]);
-		const char *args[] = { "--terminate", "--ike-id", id, "--force", NULL };
-		rc = ss_swanctl(p, args, out, sizeof(out), SS_CMD_MS, e, sizeof(e));
-		/* gone meanwhile (its own timeout, a Delete) is fine */
-		if (rc != 0 && !strstr(out, "no matching SAs")) {
-			snprintf(err, errlen, "swanctl --terminate --ike-id %s: %.200s", id,
-				 rc < 0 ? e : out);
-			ok = false;
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		ok = ss_terminate_by(p, NULL, ids[i], err, errlen) && ok;
 	return ok;
 }
 
@@ -585,14 +1048,13 @@ static bool ss_configure_keepalive(struct ss_peer *p, const struct peer_case *c,
 	uint32_t ka = (c->keepalive_ms + 999) / 1000;
 	if (ka == p->keepalive_s)
 		return true;
-	char conf[4096], out[512], e[256];
-	const char *args[] = { "--reload-settings", NULL };
+	char conf[4096], e[256];
 	if (!strongswan_charon_conf(p->pub.dir, p->libipsec, ka, conf, sizeof(conf), err,
 				    errlen) ||
 	    !ss_write_file(p->conf, conf, err, errlen))
 		return false;
-	if (ss_swanctl(p, args, out, sizeof(out), SS_CMD_MS, e, sizeof(e)) != 0) {
-		snprintf(err, errlen, "swanctl --reload-settings: %s", e[0] ? e : out);
+	if (!ss_vici_command(p, "reload-settings", NULL, SS_CMD_MS, NULL, e, sizeof(e))) {
+		snprintf(err, errlen, "reload-settings: %s", e);
 		return false;
 	}
 	p->keepalive_s = ka;
@@ -668,68 +1130,32 @@ static bool ss_configure(struct peer *pub, const struct peer_case *c, char *err,
 	return true;
 }
 
-/* Reap a finished background initiate; kill one still running. */
-static void ss_reap_initiate(struct ss_peer *p, bool force)
-{
-	if (p->init_pid <= 0)
-		return;
-	if (force)
-		kill(p->init_pid, SIGKILL);
-	if (ss_reap(p->init_pid, force ? 1000 : 0, NULL))
-		p->init_pid = 0;
-}
-
 static bool ss_initiate(struct peer *pub, const struct peer_case *c, char *err, size_t errlen)
 {
 	struct ss_peer *p = (struct ss_peer *)pub;
-	ss_reap_initiate(p, true);
+	ss_init_drain(p, true);
 	const char *dir = c->artifacts ? c->artifacts : p->pub.dir;
-	char logpath[SS_PATH], tmo[16];
-	if (!ss_path(logpath, sizeof(logpath), dir, "initiate.log", err, errlen))
-		return false;
-	snprintf(tmo, sizeof(tmo), "%d", SS_INITIATE_S);
-	int fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		snprintf(err, errlen, "opening %s: %s", logpath, strerror(errno));
-		return false;
-	}
-	const char *argv[] = { "swanctl", "--initiate", "--child", c->name, "--ike", c->name,
-			       "--timeout", tmo, NULL };
-	char *const envp[] = { p->env_conf, (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-	/* in the background: the caller's engine must answer meanwhile */
-	pid_t pid = fork();
-	if (pid < 0) {
-		snprintf(err, errlen, "swanctl --initiate %s: fork: %s", c->name, strerror(errno));
-		close(fd);
-		return false;
-	}
-	if (pid == 0) {
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execve(STRONGSWAN_SWANCTL, (char *const *)argv, envp);
-		_exit(127);
-	}
-	close(fd);
-	p->init_pid = pid;
-	return true;
+	char logpath[SS_PATH];
+	return ss_path(logpath, sizeof(logpath), dir, "initiate.log", err, errlen) &&
+	       ss_init_start(p, c->name, logpath, err, errlen);
 }
 
 static bool ss_view(struct peer *pub, const struct peer_case *c, struct peer_sa_view *out,
 		    char *err, size_t errlen)
 {
 	struct ss_peer *p = (struct ss_peer *)pub;
-	ss_reap_initiate(p, false);
-	static char text[65536];  /* one view at a time per process */
+	ss_init_drain(p, false);
+	struct writer text;
+	writer_init(&text);
 	char e[256];
-	const char *args[] = { "--list-sas", "--ike", c->name, "--noblock", "--pretty", NULL };
-	int rc = ss_swanctl(p, args, text, sizeof(text), SS_CMD_MS, e, sizeof(e));
-	if (rc != 0) {
+	bool ok = ss_list_sas(p, c->name, &text, e, sizeof(e));
+	if (!ok) {
 		memset(out, 0, sizeof(*out));
-		snprintf(err, errlen, "swanctl --list-sas --ike %s: %s", c->name,
-			 rc < 0 ? e : text);
-		return false;
+		snprintf(err, errlen, "list-sas --ike %s: %s", c->name, e);
 	}
-	if (!strongswan_parse_sas(text, c->name, out, err, errlen))
+	ok = ok && strongswan_parse_sas((const char *)text.p, c->name, out, err, errlen);
+	writer_free(&text);
+	if (!ok)
 		return false;
 	if (out->present)
 		out->life_sec += p->over_time;  /* reauth + over_time: the hard end */
@@ -740,7 +1166,7 @@ static bool ss_alive(struct peer *pub, bool *restarted, char *err, size_t errlen
 {
 	struct ss_peer *p = (struct ss_peer *)pub;
 	*restarted = false;
-	ss_reap_initiate(p, false);
+	ss_init_drain(p, false);
 	int status = 0;
 	bool dead = p->pid <= 0 || waitpid(p->pid, &status, WNOHANG) == p->pid;
 	char why[200] = "";
@@ -753,12 +1179,11 @@ static bool ss_alive(struct peer *pub, bool *restarted, char *err, size_t errlen
 			snprintf(why, sizeof(why), "not running");
 		p->pid = 0;
 	} else {
-		char out[256], e[200];
-		const char *args[] = { "--stats", NULL };
-		if (ss_swanctl(p, args, out, sizeof(out), 3000, e, sizeof(e)) == 0)
+		char e[200];
+		if (ss_vici_command(p, "stats", NULL, 3000, NULL, e, sizeof(e)))
 			return true;
 		/* running but deaf: no better than dead */
-		snprintf(why, sizeof(why), "not answering on vici (%.150s)", e[0] ? e : out);
+		snprintf(why, sizeof(why), "not answering on vici (%.150s)", e);
 		ss_kill(p);
 	}
 	log_warn("strongswan: charon in '%s' %s: restarting", p->pub.ns, why);
@@ -776,6 +1201,7 @@ static void ss_stop(struct peer *pub)
 	if (!p)
 		return;
 	ss_kill(p);
+	writer_free(&p->init_buf);
 	free(p);
 }
 
@@ -820,6 +1246,8 @@ struct peer *strongswan_new(const char *ns, const char *dir, char *err, size_t e
 		return NULL;
 	}
 	p->pub.ops = &ss_ops;
+	p->vici = p->init_fd = p->init_log = -1;
+	writer_init(&p->init_buf);
 	snprintf(p->pub.ns, sizeof(p->pub.ns), "%s", ns);
 	char abs[PATH_MAX];
 	if (!realpath(dir, abs) || strlen(abs) >= sizeof(p->pub.dir)) {
@@ -834,6 +1262,7 @@ struct peer *strongswan_new(const char *ns, const char *dir, char *err, size_t e
 	p->over_time = SS_DEFAULT_OVER;
 	char text[4096];
 	if (!ss_path(p->conf, sizeof(p->conf), abs, "strongswan.conf", err, errlen) ||
+	    !ss_path(p->sock, sizeof(p->sock), abs, "vici", err, errlen) ||
 	    !strongswan_charon_conf(abs, p->libipsec, 0, text, sizeof(text), err, errlen) ||
 	    !ss_write_file(p->conf, text, err, errlen)) {
 		free(p);
@@ -841,6 +1270,7 @@ struct peer *strongswan_new(const char *ns, const char *dir, char *err, size_t e
 	}
 	snprintf(p->env_conf, sizeof(p->env_conf), "STRONGSWAN_CONF=%s", p->conf);
 	if (!ss_start(p, err, errlen)) {
+		ss_vici_close(p);
 		free(p);
 		return NULL;
 	}

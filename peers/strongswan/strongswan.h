@@ -1,11 +1,13 @@
 /* The strongSwan peer driver: one charon per network namespace, configured
- * per case through a generated swanctl.conf and driven with swanctl over a
- * private vici socket.
+ * per case through a generated swanctl.conf and driven over a private
+ * vici socket, as swanctl would drive it.
  *
  *   proposal.c   our transform numbers <-> strongSwan keywords and names
  *   conf.c       swanctl.conf and strongswan.conf generation (pure)
+ *   vici.c       the vici protocol: packets, messages, --pretty text (pure)
+ *   load.c       a swanctl.conf into the vici requests that load it
  *   view.c       `swanctl --list-sas --pretty` parsing, loop counting
- *   strongswan.c charon's lifecycle and the peer_ops table */
+ *   strongswan.c charon's lifecycle, the vici connection, the peer_ops */
 #ifndef IKEC_PEERS_STRONGSWAN_H
 #define IKEC_PEERS_STRONGSWAN_H
 
@@ -15,6 +17,7 @@
 #include <sys/types.h>
 
 #include "peers/peer.h"
+#include "peers/strongswan/vici.h"
 
 #define STRONGSWAN_CHARON "/usr/lib/ipsec/charon"
 #define STRONGSWAN_SWANCTL "/usr/sbin/swanctl"
@@ -68,6 +71,34 @@ uint32_t strongswan_over_time(uint32_t life_sec);
  * seconds (0: charon's default, 20 s). */
 bool strongswan_charon_conf(const char *dir, bool libipsec, uint32_t keepalive_s, char *buf,
 			    size_t len, char *err, size_t errlen);
+
+/* --- loading over vici (load.c) --- */
+
+/* One request of a load: its packet, what it loads (for its error), and
+ * for a connection its name. */
+struct strongswan_req {
+	struct vici_msg msg;
+	char command[32];        /* "load-conn", ... */
+	char what[320];          /* "connection 'x'", "'/dir/private/k.pem'" */
+	bool conn;               /* load-conn: its failure fails the load */
+	char name[256];          /* load-conn: the connection */
+};
+struct strongswan_load {
+	struct strongswan_req *req;
+	size_t n;
+};
+/* The requests `swanctl --load-all --clear --noprompt --file file` sends
+ * for text (file's contents), in its order: clear-creds; load-cert and
+ * load-key for every regular file in the folders beside file (x509/,
+ * x509ca/, ..., private/, rsa/, ecdsa/, pkcs8/); load-shared for each
+ * shared secret of the secrets section; load-conn for each connection,
+ * list-valued keys as lists, certs and cacerts as the files' contents.
+ * Left to the caller: get-conns and unload-conn for the connections not in
+ * the file. False with "file:line: ..." for what swanctl.conf may say but
+ * this does not load (authorities, pools, templates, key passphrases). */
+bool strongswan_load_build(const char *text, const char *file, struct strongswan_load *out,
+			   char *err, size_t errlen);
+void strongswan_load_free(struct strongswan_load *l);
 
 /* --- views and logs (view.c) --- */
 
