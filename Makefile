@@ -152,9 +152,10 @@ test: $(TEST_BIN) $(if $(filter cli,$(MODULES)),$(BIN))
 	$(Q)IKEC_SRCDIR=$(CURDIR) IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) $(TEST_BIN)
 
 # The shipped HAGLE, DH-group, lifetime, NAT-T and malformed suites in
-# full, against strongSwan and self (with 2 workers about 4 minutes, and
-# the malformed suite about 10 more); .ci/run runs it after the tests.
-SUITES_JOBS ?= 2
+# full, against strongSwan and self; .ci/run runs it after the tests.
+# -j auto: one worker per core, more while the cases mostly wait on their
+# windows (docs/timers.md).
+SUITES_JOBS ?= auto
 SUITES ?= suites/hagle.yaml suites/dh-groups.yaml suites/lifetime.yaml suites/nat-t.yaml \
 	suites/malformed.yaml
 suites: deps-if-missing
