@@ -14,7 +14,7 @@ static const struct cli_command cli_commands[] = {
 	{ "report", "report -o OUT.html RESULTS.xml...  JUnit reports as one self-contained HTML page", cli_report },
 	{ "run", "run [OPTIONS] SUITE.yaml...  run suite files (also: ike-conform SUITE.yaml ...)", cli_run },
 	{ "sa-state", "sa-state [--name CONN] [--ike-ids] [FILE]  swanctl --list-sas as a device profile's SA-state lines", cli_sa_state },
-	{ "smoke", "smoke [--peer strongswan|self|both] [--out DIR]  interop smoke cases in namespaces", cli_smoke },
+	{ "smoke", "smoke [--peer strongswan|self|both] [--out DIR] [--prefix P]  interop smoke cases in namespaces", cli_smoke },
 	{ "version", "version         print the version", cli_version },
 };
 

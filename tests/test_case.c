@@ -263,7 +263,10 @@ static void ti_env_up(struct case_env *v)
 {
 	char dir[64] = "/tmp/ikec-interop-XXXXXX", err[600];
 	ck_assert_msg(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
-	ck_assert_msg(case_env_up(v, dir, "ikecti", err, sizeof(err)), "%s", err);
+	/* of this process: a sanitizer run of the tests may run beside */
+	char prefix[24];
+	snprintf(prefix, sizeof(prefix), "ikecti%05d", (int)(getpid() % 100000));
+	ck_assert_msg(case_env_up(v, dir, prefix, err, sizeof(err)), "%s", err);
 }
 
 static void ti_env_down(struct case_env *v)
@@ -471,7 +474,10 @@ START_TEST(test_case_smoke_command)
 		return;
 	}
 	ck_assert(mkdtemp(out));
-	snprintf(cmd, sizeof(cmd), "'%s' smoke --peer self --out '%s/run' 2>&1", bin, out);
+	char prefix[24];
+	snprintf(prefix, sizeof(prefix), "ikecsm%05d", (int)(getpid() % 100000));
+	snprintf(cmd, sizeof(cmd), "'%s' smoke --peer self --out '%s/run' --prefix %s 2>&1", bin, out,
+		 prefix);
 	p = popen(cmd, "r");
 	ck_assert(p);
 	unsigned pass = 0, fail = 0;
@@ -492,7 +498,7 @@ START_TEST(test_case_smoke_command)
 	p = popen("ip netns list", "r");
 	ck_assert(p);
 	while (fgets(line, sizeof(line), p))
-		ck_assert_msg(strncmp(line, "ikec-", 5) != 0, "left behind: %s", line);
+		ck_assert_msg(strncmp(line, prefix, strlen(prefix)) != 0, "left behind: %s", line);
 	pclose(p);
 	ti_rmdir(out);
 }

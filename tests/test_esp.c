@@ -1098,7 +1098,9 @@ START_TEST(test_esp_user_follows_peer)
 		return;
 	}
 	char err[512];
-	struct netns_topo *topo = netns_topo_new(NETNS_TOPO_DIRECT, "ikecesp", err, sizeof(err));
+	char prefix[24];
+	snprintf(prefix, sizeof(prefix), "ikecesp%05d", (int)(getpid() % 100000));
+	struct netns_topo *topo = netns_topo_new(NETNS_TOPO_DIRECT, prefix, err, sizeof(err));
 	ck_assert_msg(topo, "%s", err);
 	struct transport_hub *hub = transport_hub_new();
 	struct netaddr a = ka_addr("192.0.2.1:500"), peer = ka_addr("192.0.2.2:4500");

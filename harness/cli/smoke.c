@@ -22,7 +22,7 @@
 
 static void smoke_usage(FILE *f)
 {
-	fprintf(f, "usage: ike-conform smoke [--peer strongswan|self|both] [--out DIR]\n"
+	fprintf(f, "usage: ike-conform smoke [--peer strongswan|self|both] [--out DIR] [--prefix P]\n"
 		   "\n"
 		   "Runs Main Mode PSK, Aggressive Mode PSK and Main Mode RSA (each with Quick\n"
 		   "Mode, harness as initiator and as responder) and a proposal mismatch\n"
@@ -32,6 +32,8 @@ static void smoke_usage(FILE *f)
 		   "  --peer P   strongswan, self, or both (default)\n"
 		   "  --out DIR  keep the artifacts there (peer configs and logs, the test PKI);\n"
 		   "             without it they go to a temporary folder that is removed\n"
+		   "  --prefix P the namespaces' names start with P (default ikec and 4 hex\n"
+		   "             digits of the process id, so runs side by side do not meet)\n"
 		   "\n"
 		   "Exit status: 0 every case passed, 1 a case failed, 2 usage, 3 environment\n"
 		   "(not root, strongSwan missing, a namespace that cannot be built).\n");
@@ -92,12 +94,20 @@ static unsigned smoke_peer(struct case_env *v, struct peer *peer, bool force_enc
 }
 
 /* The options into *out and the peers; -1 to go on, else the exit status. */
-static int smoke_args(int argc, char **argv, const char **out, bool *with_ss, bool *with_self)
+static int smoke_args(int argc, char **argv, const char **out, bool *with_ss, bool *with_self,
+		      char prefix[24])
 {
 	const char *which = "both";
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--out") && i + 1 < argc) {
 			*out = argv[++i];
+		} else if (!strcmp(argv[i], "--prefix") && i + 1 < argc) {
+			if (strlen(argv[++i]) >= 24) {
+				fprintf(stderr, "ike-conform smoke: --prefix '%s' is longer than 23\n",
+					argv[i]);
+				return 2;
+			}
+			snprintf(prefix, 24, "%s", argv[i]);
 		} else if (!strcmp(argv[i], "--peer") && i + 1 < argc) {
 			which = argv[++i];
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -192,14 +202,16 @@ int cli_smoke(int argc, char **argv)
 {
 	const char *out = NULL;
 	bool with_ss, with_self;
-	int rc = smoke_args(argc, argv, &out, &with_ss, &with_self);
+	char prefix[24];
+	snprintf(prefix, sizeof(prefix), "ikec%04x", (unsigned)getpid() & 0xffff);
+	int rc = smoke_args(argc, argv, &out, &with_ss, &with_self, prefix);
 	if (rc >= 0)
 		return rc;
 	char bin[PATH_MAX], err[600], dir[PATH_MAX] = "/tmp/ikec-smoke-XXXXXX";
 	if (!smoke_setup(out, bin, dir))
 		return 3;
 	struct case_env v;
-	if (!case_env_up(&v, dir, NULL, err, sizeof(err))) {
+	if (!case_env_up(&v, dir, prefix, err, sizeof(err))) {
 		fprintf(stderr, "ike-conform smoke: %s\n", err);
 		if (!out)
 			cli_rm_rf(dir);
