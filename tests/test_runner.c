@@ -447,7 +447,12 @@ static pid_t tr_wait_worker(struct tr_run *r, uint64_t limit_ms)
 			free(cmd);
 			free(comm);
 			pid_t w = peer ? tr_ppid(d[i]) : 0;
-			if (w > 0 && tr_ppid(w) == r->pid)
+			/* a forked peer names the work folder once it has opened
+			   its log: not yet, right after the fork */
+			char *fds = w > 0 ? tr_proc_fds(d[i]) : NULL;
+			tr_note_work(r, fds);
+			free(fds);
+			if (w > 0 && tr_ppid(w) == r->pid && r->nwork)
 				return w;
 		}
 		ck_assert_msg(clock_ms() - r->t0 < limit_ms, "no worker with a peer after %llu ms",
