@@ -3,6 +3,9 @@
 #ifndef IKEC_CLI_CLI_H
 #define IKEC_CLI_CLI_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 struct cli_command {
 	const char *name;
 	const char *help;
@@ -13,6 +16,17 @@ struct cli_command {
 
 /* rm -rf dir by fork and exec: safe in a signal handler (nftw is not). */
 void cli_rm_rf(const char *dir);
+
+/* A command of the form `NAME -o OUT REPORT...` (merge, report). */
+struct cli_reports_cmd {
+	const char *name;
+	void (*usage)(FILE *f);
+	const char *none, *need_out;  /* the errors without reports, without -o */
+};
+/* Its arguments into *out and in[0..*n); -1 to go on, else the exit status
+ * (usage and errors said). */
+int cli_reports_args(int argc, char **argv, const struct cli_reports_cmd *cmd, const char **out,
+		     const char **in, size_t max, size_t *n);
 
 int cli_cleanup(int argc, char **argv);
 int cli_decode(int argc, char **argv);

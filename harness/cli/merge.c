@@ -14,33 +14,46 @@ static void merge_usage(FILE *f)
 		   "  when an input is missing, malformed or not JUnit.\n");
 }
 
-int cli_merge(int argc, char **argv)
+int cli_reports_args(int argc, char **argv, const struct cli_reports_cmd *cmd, const char **out,
+		     const char **in, size_t max, size_t *n)
 {
-	const char *out = NULL;
-	const char *in[256];
-	size_t n = 0;
+	*out = NULL;
+	*n = 0;
 	for (int i = 1; i < argc; i++) {
 		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc) {
-			out = argv[++i];
+			*out = argv[++i];
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			merge_usage(stdout);
+			cmd->usage(stdout);
 			return 0;
 		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "ike-conform merge: unknown or incomplete option '%s'\n", argv[i]);
-			merge_usage(stderr);
+			fprintf(stderr, "ike-conform %s: unknown or incomplete option '%s'\n", cmd->name,
+				argv[i]);
+			cmd->usage(stderr);
 			return 2;
-		} else if (n == sizeof(in) / sizeof(in[0])) {
-			fprintf(stderr, "ike-conform merge: more than %zu reports\n", n);
+		} else if (*n == max) {
+			fprintf(stderr, "ike-conform %s: more than %zu reports\n", cmd->name, max);
 			return 2;
 		} else {
-			in[n++] = argv[i];
+			in[(*n)++] = argv[i];
 		}
 	}
-	if (!out || !n) {
-		fprintf(stderr, "ike-conform merge: %s\n", out ? "no report to merge" : "-o OUT is required");
-		merge_usage(stderr);
+	if (!*out || !*n) {
+		fprintf(stderr, "ike-conform %s: %s\n", cmd->name, *out ? cmd->none : cmd->need_out);
+		cmd->usage(stderr);
 		return 2;
 	}
+	return -1;
+}
+
+int cli_merge(int argc, char **argv)
+{
+	static const struct cli_reports_cmd cmd = { "merge", merge_usage, "no report to merge",
+						    "-o OUT is required" };
+	const char *out, *in[256];
+	size_t n;
+	int rc = cli_reports_args(argc, argv, &cmd, &out, in, sizeof(in) / sizeof(in[0]), &n);
+	if (rc >= 0)
+		return rc;
 	char err[600];
 	if (!junit_merge(in, n, out, err, sizeof(err))) {
 		fprintf(stderr, "ike-conform merge: %s\n", err);

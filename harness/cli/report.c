@@ -202,33 +202,14 @@ static void cli_report_usage(FILE *f)
 
 int cli_report(int argc, char **argv)
 {
-	const char *out = NULL;
-	const char *in[256];
-	size_t n = 0;
-	for (int i = 1; i < argc; i++) {
-		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc) {
-			out = argv[++i];
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			cli_report_usage(stdout);
-			return 0;
-		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "ike-conform report: unknown or incomplete option '%s'\n",
-				argv[i]);
-			cli_report_usage(stderr);
-			return 2;
-		} else if (n == sizeof(in) / sizeof(in[0])) {
-			fprintf(stderr, "ike-conform report: more than %zu reports\n", n);
-			return 2;
-		} else {
-			in[n++] = argv[i];
-		}
-	}
-	if (!out || !n) {
-		fprintf(stderr, "ike-conform report: %s\n",
-			out ? "no JUnit report given" : "-o OUT.html is required");
-		cli_report_usage(stderr);
-		return 2;
-	}
+	static const struct cli_reports_cmd cmd = { "report", cli_report_usage,
+						    "no JUnit report given",
+						    "-o OUT.html is required" };
+	const char *out, *in[256];
+	size_t n;
+	int rc = cli_reports_args(argc, argv, &cmd, &out, in, sizeof(in) / sizeof(in[0]), &n);
+	if (rc >= 0)
+		return rc;
 	char err[600];
 	struct html_totals t;
 	if (!html_report(in, n, out, &t, err, sizeof(err))) {
