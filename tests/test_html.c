@@ -176,15 +176,7 @@ static void th_page(const char *page, unsigned opts, struct th_counts *k)
 
 /* ---- reading the page ---- */
 
-#define th_expect(doc, want, ...)                                                            \
-	do {                                                                                 \
-		char x_[600];                                                                \
-		snprintf(x_, sizeof(x_), __VA_ARGS__);                                       \
-		char *got_ = test_xpath(doc, x_);                                            \
-		ck_assert_msg(!strcmp(got_, want), "%s: got \"%s\" want \"%s\"", x_, got_,  \
-			      want);                                                         \
-		free(got_);                                                                  \
-	} while (0)
+#define th_expect test_expect_xpath
 
 #define th_expect_n(doc, want, ...)                                                          \
 	do {                                                                                 \

@@ -531,15 +531,7 @@ static void tr_summary(char **lines, size_t nl, size_t at, unsigned total, unsig
 
 /* ---- JUnit ---- */
 
-#define tr_expect_xp(doc, want, ...)                                                          \
-	do {                                                                                  \
-		char x_[600];                                                                 \
-		snprintf(x_, sizeof(x_), __VA_ARGS__);                                        \
-		char *got_ = test_xpath(doc, x_);                                             \
-		ck_assert_msg(!strcmp(got_, want), "%s: got \"%s\" want \"%s\"", x_, got_,   \
-			      want);                                                          \
-		free(got_);                                                                   \
-	} while (0)
+#define tr_expect_xp test_expect_xpath
 
 /* ---- 1. usage and suite errors ---- */
 

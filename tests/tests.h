@@ -76,6 +76,17 @@ struct _xmlDoc *test_junit_valid(const char *path);
 bool test_junit_schema(struct _xmlDoc *doc, const char *xsd, char *err, size_t errlen);
 /* An XPath expression's string value on doc (a new string). */
 char *test_xpath(struct _xmlDoc *doc, const char *expr);
+/* The XPath (printf-formatted) must read want. */
+#define test_expect_xpath(doc, want, ...)                                                            \
+	do {                                                                                 \
+		char x_[600];                                                                \
+		snprintf(x_, sizeof(x_), __VA_ARGS__);                                       \
+		char *got_ = test_xpath(doc, x_);                                            \
+		ck_assert_msg(!strcmp(got_, want), "%s: got \"%s\" want \"%s\"", x_, got_,  \
+			      want);                                                         \
+		free(got_);                                                                  \
+	} while (0)
+
 /* Print a count line such as "vectors: NIST CAVS PSK: 1700 checked". */
 void test_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
