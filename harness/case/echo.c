@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cksum.h"
 #include "case/internal.h"
 #include "core/hex.h"
 #include "core/prof.h"
@@ -62,14 +63,7 @@ static double case_echo_ms(uint64_t t0_us, uint64_t t_us)
 /* The Internet checksum (RFC 1071) of an ICMPv4 message. */
 static uint16_t case_echo_sum(const uint8_t *b, size_t n)
 {
-	uint32_t s = 0;
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (n & 1)
-		s += (uint32_t)b[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
+	return cksum_fold(cksum_add(0, b, n));
 }
 
 /* Only echo replies reach the socket: the requests the kernel answers

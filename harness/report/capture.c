@@ -1,3 +1,4 @@
+#include "core/cksum.h"
 #include "report/capture.h"
 
 #include <arpa/inet.h>
@@ -472,22 +473,6 @@ struct capture_writer *capture_writer_open(const char *path, char *err, size_t e
 	return w;
 }
 
-static uint32_t capture_sum(uint32_t sum, const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += capture_be16(p + i);
-	if (len % 2)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t capture_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 bool capture_writer_add(struct capture_writer *w, const struct timeval *ts,
 			const struct capture_addr *src, const struct capture_addr *dst,
 			bool non_esp_marker, const uint8_t *data, size_t len)
@@ -510,11 +495,11 @@ bool capture_writer_add(struct capture_writer *w, const struct timeval *ts,
 
 	/* UDP checksum over the pseudo-header, so no dissector flags it. */
 	size_t alen = v6 ? 16 : 4;
-	uint32_t sum = capture_sum(0, src->ip, alen);
-	sum = capture_sum(sum, dst->ip, alen);
+	uint32_t sum = cksum_add(0, src->ip, alen);
+	sum = cksum_add(sum, dst->ip, alen);
 	sum += IPPROTO_UDP + (uint32_t)ulen;
-	sum = capture_sum(sum, u, ulen);
-	uint16_t csum = capture_fold(sum);
+	sum = cksum_add(sum, u, ulen);
+	uint16_t csum = cksum_fold(sum);
 	if (csum == 0)
 		csum = 0xffff;
 	u[6] = (uint8_t)(csum >> 8);
@@ -541,7 +526,7 @@ bool capture_writer_add(struct capture_writer *w, const struct timeval *ts,
 		pkt[9] = IPPROTO_UDP;
 		memcpy(pkt + 12, src->ip, 4);
 		memcpy(pkt + 16, dst->ip, 4);
-		uint16_t ipsum = capture_fold(capture_sum(0, pkt, 20));
+		uint16_t ipsum = cksum_fold(cksum_add(0, pkt, 20));
 		pkt[10] = (uint8_t)(ipsum >> 8);
 		pkt[11] = (uint8_t)ipsum;
 	}
