@@ -13,6 +13,10 @@
 
 #include "ike/config.h"
 
+/* Whether the peer sends a CERT or CR payload: its default, always,
+ * never, or only when asked (a CERT after a CR). */
+enum peer_send { PEER_SEND_DEFAULT, PEER_SEND_ALWAYS, PEER_SEND_NEVER, PEER_SEND_IFASKED };
+
 /* One case, as the peer must be configured for it. */
 struct peer_case {
 	const char *name;                 /* connection name: [a-z0-9-] */
@@ -20,6 +24,11 @@ struct peer_case {
 	uint8_t exchange;                 /* WIRE_X_MAIN or WIRE_X_AGGR */
 	uint16_t auth;                    /* enum ike_auth_method: PSK, RSA, ECDSA */
 	const char *psk;                  /* PSK text */
+	struct {                          /* more PSKs, by the harness's ID */
+		struct ike_id id;         /* (the peer holds several) */
+		const char *psk;
+	} psks[IKE_MAX_PSKS];
+	size_t npsks;
 	struct ike_p1_xform p1[IKE_MAX_PROPOSALS];
 	size_t np1;                       /* lifetimes in p1[0] apply to the SA */
 	struct ike_p2_xform p2[IKE_MAX_PROPOSALS];
@@ -27,6 +36,10 @@ struct peer_case {
 	struct netaddr local, remote;     /* IKE addresses (ports ignored:
 					     500/4500 unless local.port set) */
 	struct ike_id local_id, remote_id;/* type 0: the IKE address */
+	bool remote_id_any;               /* accept any ID from the harness (%any);
+					     remote_id then unused */
+	bool id_checks_set;               /* how strictly the peer judges IDs */
+	enum ike_id_checks id_checks;     /* (a driver without the setting refuses) */
 	struct ike_ts ts_local, ts_remote;/* a single subnet each */
 	bool transport_mode;
 	bool force_encap;                 /* UDP-encapsulate ESP even without NAT */
@@ -39,8 +52,13 @@ struct peer_case {
 	uint32_t rekey_margin_ms;         /* replace child SAs the peer initiated
 					     this long before they expire (0:
 					     the peer's own rule) */
-	/* signature auth: PEM files (the run-time test PKI) */
-	const char *key_path, *cert_path, *ca_path;
+	/* signature auth: PEM files (the run-time test PKI). ca_path is a
+	 * bundle of every CA the peer knows (roots trusted, intermediates to
+	 * build chains); chain_path the intermediates it sends after its
+	 * certificate (NULL: none); crl_path a CRL it loads (NULL: none). */
+	const char *key_path, *cert_path, *ca_path, *chain_path, *crl_path;
+	enum peer_send send_cert;         /* CERT payloads */
+	enum peer_send send_cr;           /* CR payloads */
 	const char *artifacts;            /* directory for logs and configs */
 };
 
@@ -68,6 +86,8 @@ struct peer_sa_view {
 	uint32_t life_sec;                /* reauth/life time as installed */
 	/* NAT-T: who the peer thinks is behind a NAT ("local" is the peer),
 	 * whether it faked one (forced encapsulation), its IKE ports */
+	bool ids_known;                   /* the driver reports the IDs: */
+	struct ike_id local_id, remote_id;/* its own and the harness's, as it saw them */
 	bool nat_known;                   /* the driver reports the fields below */
 	bool nat_local, nat_remote, nat_fake;
 	uint16_t local_port, remote_port;

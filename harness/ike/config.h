@@ -86,6 +86,20 @@ struct ike_ts {
 
 enum ike_role { IKE_INITIATOR, IKE_RESPONDER };
 
+/* How received IDs are judged beyond what RFC 2407 4.6.2 and RFC 4945
+ * require (docs/identities.md has each check and its clause): lenient
+ * refuses only what the RFCs forbid, strict also what they only show by
+ * example (a USER_FQDN without '@' ...). */
+enum ike_id_checks { IKE_ID_CHECKS_LENIENT, IKE_ID_CHECKS_STRICT };
+
+#define IKE_MAX_PSKS 8
+
+/* A pre-shared key for one peer ID (a responder holding several). */
+struct ike_psk_entry {
+	struct ike_id id;
+	chunk_t psk;                      /* borrowed */
+};
+
 /* NAT-T versions (RFC 3947 and the drafts still seen in the field), best
  * last; struct ike_config.natt is a set of IKE_NATT_BIT(version). */
 enum ike_natt_version {
@@ -110,7 +124,11 @@ struct ike_config {
 	struct ike_p1_xform p1[IKE_MAX_PROPOSALS];
 	size_t np1;
 	chunk_t psk;                      /* borrowed */
-	struct ike_id local_id, remote_id;/* remote type 0: accept any */
+	struct ike_id local_id, remote_id;/* remote type 0: accept any; an FQDN or
+					     USER_FQDN remote_id may start with '*' */
+	enum ike_id_checks id_checks;
+	struct ike_psk_entry psks[IKE_MAX_PSKS];  /* by the peer's ID, before psk */
+	size_t npsks;
 	struct ike_p2_xform p2[IKE_MAX_PROPOSALS];
 	size_t np2;
 	struct ike_ts ts_local, ts_remote;
@@ -136,6 +154,8 @@ struct ike_config {
 	STACK_OF(X509) *chain;            /* intermediates sent after it */
 	STACK_OF(X509) *trusted;          /* anchors for the peer's chain */
 	X509 *peer_cert;                  /* used when the peer sends no CERT */
+	STACK_OF(X509_CRL) *crls;         /* checked against the peer's chain (NULL:
+					     no revocation check) */
 	bool send_cert;                   /* CERT payloads (default on) */
 	bool send_chain;                  /* the intermediates too (default on) */
 	bool send_cr;                     /* CR naming our trusted CAs (default on) */
@@ -185,6 +205,16 @@ bool ike_ts_parse(const char *s, struct ike_ts *out, char *err, size_t errlen);
  * "keyid:..", "dn:C=CH, O=ike-conform, CN=moon.example.org", or a bare
  * address. */
 bool ike_id_parse(const char *s, struct ike_id *out, char *err, size_t errlen);
+/* An ID in ike_id_parse's text, so that parsing it gives the same ID
+ * ("fqdn:...", "ipv4:...", "dn:...", "keyid:#hex" ...); "%any" for type 0.
+ * False when buf is too small. */
+bool ike_id_format(const struct ike_id *id, char *buf, size_t len);
+/* Whether a received ID (type and data as in the payload) is the one we
+ * want: type 0 accepts any; FQDN/USER_FQDN compare without case, a
+ * leading '*' matching any prefix; a DN by its RDNs (string encodings
+ * aside; their order counts); others byte for byte. False with why. */
+bool ike_id_match(const struct ike_id *want, uint8_t type, chunk_t data,
+		  enum ike_id_checks checks, char *why, size_t len);
 
 /* Key bits as used: the key-length attribute, or the cipher's default
  * (phase 1: the cipher table's; ESP: 128 for AES-CBC and AES-GCM). */

@@ -142,6 +142,8 @@ struct ike_result {
 	unsigned delete_unknown;  /* SPIs in a Delete that named no child */
 	uint64_t p1_up_ms;        /* phase 1 established at */
 	bool p1_expired;          /* its lifetime ran out (no more rekeys) */
+	struct ike_id our_id;     /* the phase-1 ID we sent (type 0: none yet) */
+	struct ike_id peer_id;    /* and the one the peer sent */
 	struct ike_notify_rec *notify;
 	size_t nnotify;
 	struct ike_event *event;

@@ -224,6 +224,32 @@ struct pki_testpki *pki_testpki_create(const char *dir, const struct pki_spec *s
 				       struct pki_err *err);
 /* A host by name, or NULL. */
 const struct pki_cred *pki_testpki_host(const struct pki_testpki *p, const char *name);
+/* ---- Named credentials, made on demand from a fixed seed ----
+ * "HOST[-KEY][-VARIANT]": HOST lowercase letters (moon, sun, ...; CN
+ * HOST.example.org, SAN DNS:HOST.example.org, email:HOST@example.org and
+ * the host's test addresses); KEY rsa2048 (default), rsa3072, rsa4096,
+ * p256, p384, p521; VARIANT one of expired, notyet, revoked (listed in
+ * the intermediate's CRL), unknownca (issued by the rogue root), badku
+ * (keyUsage without digitalSignature), nosan (no subjectAltName), direct
+ * (issued by the root itself, no intermediate). Keys, serials and
+ * signatures come from a fixed seed and the name, and every date is
+ * fixed, so a name gives the same bytes in every run. */
+/* Whether name is such a name; why not into why. */
+bool pki_cred_name_check(const char *name, char *why, size_t len);
+/* The credential of that name, made (and written into the PKI's dir, with
+ * <name>-chain.pem when an intermediate issued it) on first use. Make
+ * them before forking workers: making one draws from the random stream. */
+const struct pki_cred *pki_testpki_cred(struct pki_testpki *p, const char *name,
+					struct pki_err *err);
+/* Trust bundles written in the PKI's dir: PKI_TRUST_ROOT the root alone,
+ * PKI_TRUST_ALL the root and the intermediate, PKI_TRUST_ROGUE the rogue
+ * root alone. */
+enum pki_trust { PKI_TRUST_ALL, PKI_TRUST_ROOT, PKI_TRUST_ROGUE };
+const char *pki_testpki_trust_path(const struct pki_testpki *p, enum pki_trust t);
+/* The intermediate's CRL (PEM), listing every "-revoked" credential made
+ * so far (rewritten when one is made). */
+const char *pki_testpki_crl_path(const struct pki_testpki *p);
+
 /* Free everything; remove the directory when it was made here. */
 void pki_testpki_free(struct pki_testpki *p);
 /* Drop the process-wide key cache (for leak checks at exit). */
