@@ -174,6 +174,8 @@ static void case_record(const struct case_spec *s, const struct ike_config *cfg,
 {
 	const struct ike_result *res = ike_engine_result(e);
 	r->p1 = res->p1;
+	r->our_id = res->our_id;
+	r->peer_id = res->peer_id;
 	if (res->nchild) {
 		r->child = res->child[0];
 		/* the keys stay with the engine */

@@ -55,6 +55,26 @@ enum case_dataplane {
 /* A per-side switch that may follow a shared default. */
 enum case_tri { CASE_TRI_DEFAULT, CASE_TRI_OFF, CASE_TRI_ON };
 
+/* One side's identity and credentials in a case; zero: the defaults (the
+ * test PKI's moon for the harness and sun for the peer, FQDN IDs with
+ * signatures, addresses with PSKs). */
+struct case_ident {
+	const struct ike_id *local_id;    /* NULL: the default */
+	const struct ike_id *remote_id;   /* NULL: the default */
+	bool remote_any;                  /* accept any ID */
+	const char *cert;                 /* a test-PKI credential by name (pki.h);
+					     NULL: the side's host for the auth */
+	enum peer_send send_cert;         /* the harness: DEFAULT, ALWAYS or NEVER */
+	enum case_tri send_chain, send_cr;
+	bool has_trust;                   /* the CAs it knows (else the run's bundle) */
+	enum pki_trust trust;
+	bool crl;                         /* the test PKI's CRL loaded */
+	bool has_id_checks;
+	enum ike_id_checks id_checks;
+	struct { struct ike_id id; const char *psk; } psks[IKE_MAX_PSKS];
+	size_t npsks;                     /* the peer's: PSKs by the harness's ID */
+};
+
 struct case_spec {
 	const char *name;                 /* [a-z0-9-] */
 	bool harness_initiates;
@@ -66,7 +86,8 @@ struct case_spec {
 	uint32_t child_life_kb;           /* kilobytes, 0: not configured */
 	bool force_encap;                 /* no NAT, ESP in UDP anyway (strongSwan's
 					     kernel-libipsec needs it) */
-	const struct pki_testpki *pki;    /* signature auth: harness "moon", peer "sun" */
+	struct pki_testpki *pki;          /* signature auth: harness "moon", peer "sun"
+					     (named credentials made beforehand) */
 	const char *ca_file;              /* trust anchors for both (PEM, may hold several) */
 	uint32_t limit_ms;                /* the whole case (0: 10 s) */
 	bool traffic;                     /* after Phase 2: probes through the SAs */
@@ -117,6 +138,7 @@ struct case_spec {
 	 * (NETNS_ROLE_NAT_HARNESS or _NAT_PEER; 0: none); the harness then
 	 * sends an authenticated DPD from the new mapping (RFC 3947 7). */
 	int remap_box;
+	struct case_ident ours, theirs;   /* IDs and credentials of each side */
 };
 
 /* Round trip and throughput through a tunnel, for make bench. */
@@ -222,6 +244,8 @@ struct case_result {
 	bool harness_forced, peer_forced; /* each side claimed a NAT (natt_force) */
 	enum ike_kind float_kind;         /* the first message on the NAT-T port (RFC
 					     3947 4: the initiator's mm5 or am3) */
+	struct ike_id our_id, peer_id;    /* the phase-1 IDs the harness sent and got
+					     (type 0: none) */
 };
 
 /* Run one case. False only when the case could not be run at all (err set);

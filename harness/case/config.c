@@ -75,6 +75,69 @@ static const char *case_psk_of(const struct case_spec *s)
 	return s->psk ? s->psk : case_psk;
 }
 
+/* A side's credential: the one the case names, else the side's host for
+ * the auth ("moon" for RSA, "moon-p256" for ecdsa256 ...); the PKI's
+ * default hosts by their names, any other made beforehand (run/pool.c). */
+static const struct pki_cred *case_cred(const struct case_spec *s, const struct case_ident *id,
+					const char *host, uint16_t auth, char *err, size_t errlen)
+{
+	char name[64];
+	const char *n = id->cert;
+	if (!s->pki) {
+		case_fail(err, errlen, "case %s: signature auth needs the test PKI", s->name);
+		return NULL;
+	}
+	if (!n) {
+		const char *curve = NULL;
+		enum pki_sig_kind k = pki_auth_sig_kind(auth, &curve);
+		const char *key = k != PKI_SIG_ECDSA ? NULL
+				  : auth == IKE_AUTH_ECDSA_384 ? "p384"
+				  : auth == IKE_AUTH_ECDSA_521 ? "p521" : "p256";
+		snprintf(name, sizeof(name), "%s%s%s", host, key ? "-" : "", key ? key : "");
+		n = name;
+	}
+	const struct pki_cred *c = pki_testpki_host(s->pki, n);
+	struct pki_err pe;
+	if (!c && !(c = pki_testpki_cred(s->pki, n, &pe)))
+		case_fail(err, errlen, "case %s: credential %s: %s", s->name, n, pe.msg);
+	return c;
+}
+
+/* The test PKI's CRL into the harness's configuration. */
+static bool case_crl(const struct case_spec *s, struct ike_config *c, char *err, size_t errlen)
+{
+	struct pki_err pe;
+	const char *path = pki_testpki_crl_path(s->pki);
+	if (!(c->crls = pki_load_crls(path, &pe)))
+		return case_fail(err, errlen, "case %s: CRL %s: %s", s->name, path, pe.msg);
+	return true;
+}
+
+/* What the case says of the harness's IDs, checks, CERT and CR. */
+static bool case_ident_ours(const struct case_spec *s, struct ike_config *c, char *err,
+			    size_t errlen)
+{
+	const struct case_ident *o = &s->ours;
+	if (o->local_id)
+		c->local_id = *o->local_id;
+	if (o->remote_id)
+		c->remote_id = *o->remote_id;
+	if (o->remote_any)
+		memset(&c->remote_id, 0, sizeof(c->remote_id));
+	if (o->has_id_checks)
+		c->id_checks = o->id_checks;
+	if (o->send_cert == PEER_SEND_IFASKED)
+		return case_fail(err, errlen, "case %s: the harness sends CERT always or never, "
+				 "not only when asked", s->name);
+	if (o->send_cert != PEER_SEND_DEFAULT)
+		c->send_cert = o->send_cert == PEER_SEND_ALWAYS;
+	if (o->send_cr != CASE_TRI_DEFAULT)
+		c->send_cr = o->send_cr == CASE_TRI_ON;
+	if (o->send_chain == CASE_TRI_OFF)
+		c->send_chain = false;
+	return true;
+}
+
 bool case_config_ours(const struct case_net *net, const struct case_spec *s,
 			 struct ike_config *c, char *err, size_t errlen)
 {
@@ -110,20 +173,45 @@ bool case_config_ours(const struct case_net *net, const struct case_spec *s,
 		    !ike_config_load_creds(c, net->device->key, net->device->cert, NULL,
 					   net->device->ca, e, sizeof(e)))
 			return case_fail(err, errlen, "case %s: credentials: %s", s->name, e);
-		return true;
+		return case_ident_ours(s, c, err, errlen);
 	}
 	if (ike_auth_is_sig(x1.auth)) {
-		const struct pki_cred *moon = s->pki ? pki_testpki_host(s->pki, "moon") : NULL;
+		const struct pki_cred *moon = case_cred(s, &s->ours, "moon", x1.auth, err, errlen);
 		if (!moon)
-			return case_fail(err, errlen, "case %s: signature auth needs the test PKI",
-					    s->name);
+			return false;
 		case_fqdn(&c->local_id, "moon.example.org");
 		case_fqdn(&c->remote_id, "sun.example.org");
-		if (!ike_config_load_creds(c, moon->key_path, moon->cert_path, moon->chain_path,
-					   s->ca_file, e, sizeof(e)))
+		const struct case_ident *o = &s->ours;
+		const char *ca = o->has_trust ? pki_testpki_trust_path(s->pki, o->trust) : s->ca_file;
+		if (!ike_config_load_creds(c, moon->key_path, moon->cert_path,
+					   o->send_chain == CASE_TRI_OFF ? NULL : moon->chain_path,
+					   ca, e, sizeof(e)))
 			return case_fail(err, errlen, "case %s: credentials: %s", s->name, e);
+		if (o->crl && !case_crl(s, c, err, errlen))
+			return false;
 	}
-	return true;
+	return case_ident_ours(s, c, err, errlen);
+}
+
+/* What the case says of the peer's IDs, PSKs, checks, CERT and CR. */
+static void case_ident_theirs(const struct case_spec *s, struct peer_case *pc)
+{
+	const struct case_ident *t = &s->theirs;
+	if (t->local_id)
+		pc->local_id = *t->local_id;
+	if (t->remote_id)
+		pc->remote_id = *t->remote_id;
+	pc->remote_id_any = t->remote_any;
+	pc->id_checks_set = t->has_id_checks;
+	pc->id_checks = t->id_checks;
+	for (size_t i = 0; i < t->npsks && i < IKE_MAX_PSKS; i++) {
+		pc->psks[i].id = t->psks[i].id;
+		pc->psks[i].psk = t->psks[i].psk;
+	}
+	pc->npsks = t->npsks;
+	pc->send_cert = t->send_cert;
+	pc->send_cr = t->send_cr == CASE_TRI_ON ? PEER_SEND_ALWAYS
+		      : t->send_cr == CASE_TRI_OFF ? PEER_SEND_NEVER : PEER_SEND_DEFAULT;
 }
 
 bool case_config_theirs(const struct case_net *net, const struct case_spec *s,
@@ -182,15 +270,19 @@ bool case_config_theirs(const struct case_net *net, const struct case_spec *s,
 		memcpy(pc->remote_id.data, net->harness.ip, pc->remote_id.len);
 	}
 	if (ike_auth_is_sig(pc->auth) && !net->device) {
-		const struct pki_cred *sun = pki_testpki_host(s->pki, "sun");
+		const struct case_ident *t = &s->theirs;
+		const struct pki_cred *sun = case_cred(s, t, "sun", pc->auth, err, errlen);
 		if (!sun)
-			return case_fail(err, errlen, "case %s: the test PKI has no 'sun'", s->name);
+			return false;
 		case_fqdn(&pc->local_id, "sun.example.org");
 		case_fqdn(&pc->remote_id, "moon.example.org");
 		pc->key_path = sun->key_path;
 		pc->cert_path = sun->cert_path;
-		pc->ca_path = s->ca_file;
+		pc->ca_path = t->has_trust ? pki_testpki_trust_path(s->pki, t->trust) : s->ca_file;
+		pc->chain_path = t->send_chain == CASE_TRI_ON ? sun->chain_path : NULL;
+		pc->crl_path = t->crl ? pki_testpki_crl_path(s->pki) : NULL;
 	}
+	case_ident_theirs(s, pc);
 	/* the case's generated config and keys stay in a folder of its own */
 	if ((size_t)(s->artifacts ? snprintf(art, artlen, "%s", s->artifacts)
 				  : snprintf(art, artlen, "%s/%s", peer->dir, s->name)) >= artlen)

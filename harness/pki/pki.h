@@ -31,6 +31,8 @@ X509 *pki_load_cert(const char *path, struct pki_err *err);
  * DER file; NULL when there is none. Free with pki_certs_free. */
 STACK_OF(X509) *pki_load_certs(const char *path, struct pki_err *err);
 void pki_certs_free(STACK_OF(X509) *certs);
+/* Every CRL of a PEM file; NULL when there is none. */
+STACK_OF(X509_CRL) *pki_load_crls(const char *path, struct pki_err *err);
 /* A certificate from DER bytes (the data of a CERT payload). */
 X509 *pki_cert_from_der(chunk_t der, struct pki_err *err);
 /* The DER encoding of a certificate into a new chunk. */

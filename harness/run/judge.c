@@ -77,6 +77,18 @@ static void run_life_str(uint32_t sec, uint32_t kb, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu32 "s", sec);
 }
 
+/* The phase-1 IDs each way, as the harness saw them and the peer reports. */
+static void run_props_ids(const struct case_result *r, struct run_verdict *v)
+{
+	char t[300];
+	if (r->our_id.type && ike_id_format(&r->our_id, t, sizeof(t)))
+		run_verdict_prop(v, "harness_id", t);
+	if (r->peer_id.type && ike_id_format(&r->peer_id, t, sizeof(t)))
+		run_verdict_prop(v, "peer_id", t);
+	if (r->view.present && r->view.ids_known && ike_id_format(&r->view.remote_id, t, sizeof(t)))
+		run_verdict_prop(v, "peer_saw_id", t);
+}
+
 static void run_props(const struct suite_case *c, bool init, const struct case_result *r,
 		      struct run_verdict *v)
 {
@@ -113,6 +125,7 @@ static void run_props(const struct suite_case *c, bool init, const struct case_r
 			run_verdict_prop(v, "peer_child_lifetime", buf);
 		}
 	}
+	run_props_ids(r, v);
 	if (r->nnotify_rx)
 		run_verdict_prop(v, "notify_received", run_notifies(r->notify_rx, r->nnotify_rx, n,
 								    sizeof(n)));
@@ -447,6 +460,37 @@ static void run_judge_lifetimes(const struct suite_expect *x, const struct case_
 	}
 }
 
+/* One ID expectation against what was seen (known false: not reported). */
+static void run_judge_id(struct run_verdict *v, const char *what, const struct ike_id *want,
+			 bool known, const struct ike_id *got, const char *unknown)
+{
+	char a[300], b[300], why[200];
+	ike_id_format(want, a, sizeof(a));
+	if (!known) {
+		run_mismatch(v, what, a, "%s", unknown);
+		return;
+	}
+	if (!ike_id_match(want, got->type, CHUNK_FROM(got->data, got->len), IKE_ID_CHECKS_LENIENT,
+			  why, sizeof(why))) {
+		if (!ike_id_format(got, b, sizeof(b)))
+			snprintf(b, sizeof(b), "type %u, %zu bytes", got->type, got->len);
+		run_mismatch(v, what, a, "%s (%s)", b, why);
+	}
+}
+
+/* The IDs: what the harness received, and the harness's as the peer saw it. */
+static void run_judge_ids(const struct suite_expect *x, const struct case_result *r,
+			  struct run_verdict *v)
+{
+	if (x->has_peer_id)
+		run_judge_id(v, "peer_id", &x->peer_id, r->peer_id.type != 0, &r->peer_id,
+			     "no ID payload from the peer");
+	if (x->has_our_id_seen)
+		run_judge_id(v, "our_id_seen", &x->our_id_seen, r->view.present && r->view.ids_known,
+			     &r->view.remote_id, !r->view.present ? "the peer holds no SA to report"
+			     : "the peer's driver does not report the IDs it saw");
+}
+
 /* What happened, in one paragraph, pass or fail. */
 static void run_judge_summary(const struct case_result *r, struct run_verdict *v)
 {
@@ -485,6 +529,7 @@ void run_judge(const struct suite_case *c, bool init, const struct case_result *
 	run_judge_notify(c, init, r, v);
 	run_judge_transforms(x, r, v);
 	run_judge_lifetimes(x, r, v);
+	run_judge_ids(x, r, v);
 	run_judge_nat(c, r, v);
 	run_judge_hold(c, r, v);
 	if (x->traffic && r->established && !(r->traffic.ran && r->traffic.ok))

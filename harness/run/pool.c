@@ -217,6 +217,35 @@ static bool run_pool_env(const struct run_opts *o, struct case_env *env, char *e
 	return case_env_pki(env, o->work, err, errlen);
 }
 
+/* One side's named credential, made now (before any worker forks: making
+ * one draws from the random stream) unless it is a default host. */
+static bool run_pool_cred(struct case_env *env, const char *cert, const char *host,
+			  uint16_t auth, char *err, size_t errlen)
+{
+	char name[64];
+	const char *n = cert ? cert : suite_cred_for(host, auth, name, sizeof(name));
+	struct pki_err pe;
+	if (pki_testpki_host(env->pki, n) || pki_testpki_cred(env->pki, n, &pe))
+		return true;
+	snprintf(err, errlen, "test PKI: %s: %s", n, pe.msg);
+	return false;
+}
+
+/* Every credential the plan's signature cases name or imply, both sides. */
+static bool run_pool_creds(const struct run_plan *p, struct case_env *env, char *err,
+			   size_t errlen)
+{
+	for (size_t i = 0; i < p->nitems; i++) {
+		const struct suite_case *c = p->items[i].c;
+		if (!ike_auth_is_sig(c->auth))
+			continue;
+		if (!run_pool_cred(env, c->ident.cert, "moon", c->auth, err, errlen) ||
+		    !run_pool_cred(env, c->peer_config.ident.cert, "sun", c->auth, err, errlen))
+			return false;
+	}
+	return true;
+}
+
 /* The pool's state between its steps. */
 struct run_pool_state {
 	const struct run_plan *p;
@@ -411,6 +440,10 @@ bool run_pool(const struct run_plan *p, const struct run_opts *o, struct run_ver
 	struct case_env env;
 	if (!run_pool_env(o, &env, err, errlen))
 		return false;
+	if (!run_pool_creds(p, &env, err, errlen)) {
+		pki_testpki_free(env.pki);
+		return false;
+	}
 	struct run_pool_state *ps = xcalloc(1, sizeof(*ps));
 	*ps = (struct run_pool_state){ .p = p, .o = o, .env = &env, .out = out, .done = done,
 				       .ctx = ctx, .timeout_ms = (uint64_t)o->timeout_s * 1000 };

@@ -80,6 +80,31 @@ static void run_spec_peer(const struct suite_case *c, struct case_spec *sp)
 	sp->peer_life_policy = c->peer_config.life_policy;
 }
 
+/* A suite side's identity in the case's terms (pointers into c). */
+static void run_spec_ident(const struct suite_ident *in, struct case_ident *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->local_id = in->has_local_id ? &in->local_id : NULL;
+	out->remote_id = in->has_remote_id && !in->remote_any ? &in->remote_id : NULL;
+	out->remote_any = in->remote_any;
+	out->cert = in->cert;
+	out->send_cert = in->send_cert == SUITE_YES ? PEER_SEND_ALWAYS
+			 : in->send_cert == SUITE_NO ? PEER_SEND_NEVER
+			 : in->send_cert == SUITE_IFASKED ? PEER_SEND_IFASKED : PEER_SEND_DEFAULT;
+	out->send_chain = run_tri(in->send_chain);
+	out->send_cr = run_tri(in->send_cr);
+	out->has_trust = in->has_trust;
+	out->trust = (enum pki_trust)in->trust;
+	out->crl = in->crl;
+	out->has_id_checks = in->has_id_checks;
+	out->id_checks = in->id_checks;
+	for (size_t i = 0; i < in->npsks && i < IKE_MAX_PSKS; i++) {
+		out->psks[i].id = in->psks[i].id;
+		out->psks[i].psk = in->psks[i].psk;
+	}
+	out->npsks = in->npsks;
+}
+
 bool run_spec_of(struct run_spec *rs, const struct suite_case *c, const struct case_env *env,
 		 const struct run_opts *o, bool remote, const char *dir, char *err, size_t errlen)
 {
@@ -123,6 +148,8 @@ bool run_spec_of(struct run_spec *rs, const struct suite_case *c, const struct c
 				 c->expect.has_peer_lifetime || c->expect.has_peer_child_lifetime,
 	};
 	run_spec_peer(c, &rs->sp);
+	run_spec_ident(&c->ident, &rs->sp.ours);
+	run_spec_ident(&c->peer_config.ident, &rs->sp.theirs);
 	return true;
 }
 

@@ -390,8 +390,11 @@ static bool run_case_place(struct run_worker *w, const struct suite_case **c,
 static bool run_case_applied(const struct run_item *it, const struct suite_case *c,
 			     struct run_verdict *v)
 {
-	static const char *const applied[] = { "proposals", "ike_lifetime", "phase2",
-					       "lifetime_policy", "natt", "natt_force" };
+	static const char *const applied[] = {
+		"proposals", "ike_lifetime", "phase2", "lifetime_policy", "natt", "natt_force",
+		"local_id", "remote_id", "cert", "send_cert", "send_chain", "send_cr", "trust",
+		"crl", "id_checks", "psks",
+	};
 	const struct yaml_node *pc = c->peer_config.node;
 	for (size_t i = 0; pc && pc->type == YAML_MAP && i < pc->n; i++) {
 		const char *k = pc->keys[i]->str;
@@ -402,7 +405,9 @@ static bool run_case_applied(const struct run_item *it, const struct suite_case 
 			v->status = RUN_ERROR;
 			snprintf(v->why, sizeof(v->why), "%s:%u:%u: peer_config key '%s' is not applied "
 				 "to the peer by this version (only proposals, ike_lifetime, phase2 "
-				 "lifetime, lifetime_policy, natt and natt_force are)",
+				 "lifetime, lifetime_policy, natt, natt_force and the identity keys "
+				 "local_id, remote_id, cert, send_cert, send_chain, send_cr, trust, "
+				 "crl, id_checks and psks are)",
 				 it->suite->file, pc->keys[i]->line, pc->keys[i]->col, k);
 			return false;
 		}

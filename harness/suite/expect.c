@@ -129,6 +129,14 @@ static bool suite_expect_key(const struct yaml_node *v, const char *key, void *v
 		return yaml_bool(v, key, &e->peer_alive, err);
 	if (strcmp(key, "keepalives") == 0)
 		return suite_expect_keepalives(v, key, e, err);
+	if (strcmp(key, "peer_id") == 0) {
+		e->has_peer_id = true;
+		return suite_id_read(v, key, &e->peer_id, NULL, err);
+	}
+	if (strcmp(key, "our_id_seen") == 0) {
+		e->has_our_id_seen = true;
+		return suite_id_read(v, key, &e->our_id_seen, NULL, err);
+	}
 	return suite_expect_tristate(v, key, e, err);
 }
 
@@ -148,6 +156,7 @@ bool suite_expect(const struct yaml_node *v, struct suite_settings *x,
 		{ "floated", false, suite_expect_key }, { "encap", false, suite_expect_key },
 		{ "natoa", false, suite_expect_key }, { "rekey", false, suite_expect_key },
 		{ "keepalives", false, suite_expect_key }, { "remap", false, suite_expect_key },
+		{ "peer_id", false, suite_expect_key }, { "our_id_seen", false, suite_expect_key },
 	};
 	if (!yaml_map_walk(v, "expect", f, SUITE_N(f), x, err))
 		return false;

@@ -35,6 +35,7 @@ struct suite_settings {
 	uint8_t nat_remap;        /* SUITE_NAT_HARNESS / _PEER: that NAT box */
 	bool has_seed;
 	uint64_t seed;
+	struct suite_ident ident;
 	struct suite_peer_over peer_config;
 	struct suite_expect expect;
 	bool established_set;
@@ -94,6 +95,18 @@ extern const char *const suite_peers[];
 #define SUITE_PEER_EXPECTED "one of strongswan, self, remote or a non-empty list of them"
 
 /* values.c: readers of the values several sections use */
+/* ident.c: an ID or "%any" (any NULL: no %any); a side's identity keys
+ * (peer: also psks), whether key is one; a case's credentials against its
+ * auth (an unrunnable combination is an error at load time); the
+ * test-PKI credential a host signs with for an auth ("moon", "moon-p256"). */
+bool suite_id_read(const struct yaml_node *v, const char *key, struct ike_id *id, bool *any,
+		   struct yaml_error *err);
+bool suite_ident_key(const struct yaml_node *v, const char *key, struct suite_ident *id,
+		     bool peer, struct yaml_error *err);
+bool suite_ident_is_key(const char *key, bool peer);
+bool suite_ident_check(const struct suite_settings *x, const char *name,
+		       const struct yaml_node *at, struct yaml_error *err);
+
 bool suite_notify(const struct yaml_node *n, const char *what, uint16_t *out,
 		  struct yaml_error *err);
 bool suite_kind(const struct yaml_node *n, const char *what, enum ike_kind *out,

@@ -9,7 +9,8 @@
 static const char *const suite_dim_keys[] = {
 	"role", "exchange", "auth", "psk", "proposal", "encryption", "hash", "group",
 	"lifetime", "esp", "pfs", "mode", "child_lifetime", "natt", "natt_force", "lifetime_policy", "topology", "hold", "rekey", "rekey_margin",
-	"keepalive", "nat_remap", "mutation", "at", NULL,
+	"keepalive", "nat_remap", "mutation", "at", "local_id", "remote_id", "cert", "send_cert",
+	"send_chain", "send_cr", "trust", "crl", "id_checks", NULL,
 };
 
 static bool suite_matrix_key(const struct yaml_node *v, const char *key, void *vctx,

@@ -71,6 +71,8 @@ static bool suite_peer_key(const struct yaml_node *v, const char *key, void *vct
 		p->has_natt_force = true;
 		return yaml_bool(v, key, &p->natt_force, err);
 	}
+	if (suite_ident_is_key(key, true))
+		return suite_ident_key(v, key, &p->ident, true, err);
 	/* the rest is the peer config's business: its drivers read the node
 	 * with peercfg's readers */
 	return true;
@@ -84,6 +86,7 @@ static bool suite_peer_config(const struct yaml_node *v, struct suite_settings *
 		"ike_lifetime", "phase2", "local_ts", "remote_ts", "lifetime_policy",
 		"retransmit", "initial_contact", "commit", "notify_errors", "nonce_size", "dpd",
 		"send_cert", "send_chain", "send_cr", "max_sas", "natt", "natt_force",
+		"cert", "trust", "crl", "id_checks", "psks",
 	};
 	struct yaml_field f[SUITE_N(keys)];
 	for (size_t i = 0; i < SUITE_N(keys); i++)
@@ -385,6 +388,14 @@ static bool suite_set_then(const struct yaml_node *v, const char *key, struct su
 	return true;
 }
 
+/* local_id, remote_id, cert, send_cert, send_chain, send_cr, trust, crl,
+ * id_checks: the harness's own */
+static bool suite_set_ident(const struct yaml_node *v, const char *key, struct suite_settings *x,
+			    struct yaml_error *err)
+{
+	return suite_ident_key(v, key, &x->ident, false, err);
+}
+
 /* Each setting's reader; the walks decide which keys a map may have. */
 static const struct suite_setting_row {
 	const char *key;
@@ -407,6 +418,10 @@ static const struct suite_setting_row {
 	{ "malformed", suite_set_malformed }, { "peer_config", suite_set_peer_config },
 	{ "expect", suite_set_expect }, { "verify", suite_set_verify },
 	{ "tags", suite_set_tags }, { "name", suite_set_name }, { "script", suite_set_script },
+	{ "local_id", suite_set_ident }, { "remote_id", suite_set_ident },
+	{ "cert", suite_set_ident }, { "send_cert", suite_set_ident },
+	{ "send_chain", suite_set_ident }, { "send_cr", suite_set_ident },
+	{ "trust", suite_set_ident }, { "crl", suite_set_ident }, { "id_checks", suite_set_ident },
 	{ "then", suite_set_then },
 };
 
@@ -445,6 +460,8 @@ static const char *const suite_setting_keys[] = {
 	"lifetime", "phase2", "esp", "pfs", "mode", "child_lifetime", "natt", "natt_force",
 	"lifetime_policy", "topology", "hold", "rekey", "rekey_margin", "keepalive", "nat_remap",
 	"seed", "mutation", "at", "malformed", "peer_config", "expect", "verify", "tags",
+	"local_id", "remote_id", "cert", "send_cert", "send_chain", "send_cr", "trust", "crl",
+	"id_checks",
 };
 
 bool suite_walk_settings(const struct yaml_node *map, const char *what, bool is_case,

@@ -75,7 +75,7 @@ static bool suite_case_check(const struct suite_loader *L, const struct suite_se
 	if (!x->has_p2 && (x->pfs_set || x->encap || x->p2_sec || x->p2_kb))
 		return yaml_fail(err, at, "case '%s' sets pfs, mode or a child lifetime but has no 'esp'",
 				 name);
-	return true;
+	return suite_ident_check(x, name, at, err);
 }
 
 /* The settings a case keeps, copied (strings duplicated). */
@@ -109,6 +109,7 @@ static void suite_case_fill(struct suite_case *c, const struct suite_settings *x
 	c->nat_remap = x->nat_remap;
 	c->has_seed = x->has_seed;
 	c->seed = x->seed;
+	c->ident = x->ident;
 	c->peer_config = x->peer_config;
 	c->expect = x->expect;
 	if (!x->established_set)

@@ -67,6 +67,10 @@ struct suite_expect {
 	uint8_t rekey;            /* SUITE_NO/YES: the child replaced during the hold */
 	uint8_t keepalives;       /* SUITE_NAT | who sends keepalives in the hold */
 	uint8_t remap;            /* SUITE_NO/YES: the SA survives the NAT remap */
+	bool has_peer_id;         /* the phase-1 ID the harness received */
+	struct ike_id peer_id;
+	bool has_our_id_seen;     /* the harness's ID as the peer reports it */
+	struct ike_id our_id_seen;
 };
 enum { SUITE_ANY = 0, SUITE_NO = 1, SUITE_YES = 2 };
 #define SUITE_NAT 4               /* judged; with none, one or both of: */
@@ -120,6 +124,29 @@ struct suite_step {
 	unsigned line, col;
 };
 
+/* One side's identity and credentials (a case's keys for the harness,
+ * peer_config's for the peer). Strings point into the suite's document. */
+struct suite_ident {
+	bool has_local_id, has_remote_id;
+	struct ike_id local_id, remote_id;
+	bool remote_any;              /* remote_id: "%any" */
+	const char *cert;             /* a named test-PKI credential (pki.h);
+					 NULL: the side's host for the auth */
+	uint8_t send_cert;            /* SUITE_ANY/NO/YES, SUITE_IFASKED */
+	uint8_t send_chain, send_cr;  /* SUITE_ANY/NO/YES */
+	bool has_trust;
+	unsigned trust;               /* enum pki_trust */
+	bool crl;                     /* the test PKI's CRL loaded */
+	bool has_id_checks;
+	enum ike_id_checks id_checks;
+	struct { struct ike_id id; const char *psk; } psks[IKE_MAX_PSKS];
+	size_t npsks;                 /* the peer's only: PSKs by the harness's ID */
+};
+#define SUITE_IFASKED 3
+/* The test-PKI credential host signs with under auth: "moon" for RSA,
+ * "moon-p256" for ecdsa256 ...; into buf. */
+const char *suite_cred_for(const char *host, uint16_t auth, char *buf, size_t len);
+
 /* What a case changes in the peer's configuration (peer_config:). The
  * mapping itself stays in the suite's document for the peer drivers; the
  * keys the loader understands are also read into fields here. */
@@ -137,6 +164,7 @@ struct suite_peer_over {
 	uint8_t natt;
 	bool has_natt_force;            /* natt_force: */
 	bool natt_force;
+	struct suite_ident ident;       /* local_id, remote_id, cert, trust ... */
 };
 
 struct suite_case {
@@ -164,6 +192,7 @@ struct suite_case {
 	enum suite_peer peer;     /* the peer this case runs against */
 	bool has_seed;            /* seed: the harness's random values from this */
 	uint64_t seed;
+	struct suite_ident ident;  /* the harness's IDs and credentials */
 	struct suite_peer_over peer_config;
 	struct suite_expect expect;
 	char **tags;

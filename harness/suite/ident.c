@@ -1,0 +1,207 @@
+/* A side's identity and credentials in a suite: the case's local_id,
+ * remote_id, cert, send_*, trust, crl and id_checks for the harness, the
+ * same in peer_config for the peer (with psks), and the checks that make
+ * an unrunnable combination a load-time error. */
+#include <stdio.h>
+#include <string.h>
+
+#include "pki/pki.h"
+#include "suite/internal.h"
+
+/* An ID as ike_id_parse reads it, or "%any". */
+bool suite_id_read(const struct yaml_node *v, const char *key, struct ike_id *id, bool *any,
+		   struct yaml_error *err)
+{
+	const char *s;
+	char e[200];
+	if (!yaml_str(v, key, &s, err))
+		return false;
+	if (any)
+		*any = strcmp(s, "%any") == 0;
+	if (any && *any) {
+		memset(id, 0, sizeof(*id));
+		return true;
+	}
+	if (!ike_id_parse(s, id, e, sizeof(e)))
+		return yaml_fail(err, v, "'%s': %s", key, e);
+	return true;
+}
+
+/* send_cert: always, never, ifasked, or a boolean */
+static bool suite_ident_send_cert(const struct yaml_node *v, const char *key, uint8_t *out,
+				  struct yaml_error *err)
+{
+	static const char *const names[] = { "never", "always", "ifasked", "false", "true", NULL };
+	static const uint8_t vals[] = { SUITE_NO, SUITE_YES, SUITE_IFASKED, SUITE_NO, SUITE_YES };
+	unsigned i;
+	if (!yaml_enum(v, key, names, &i, err))
+		return false;
+	*out = vals[i];
+	return true;
+}
+
+static bool suite_ident_tri(const struct yaml_node *v, const char *key, uint8_t *out,
+			    struct yaml_error *err)
+{
+	bool b;
+	if (!yaml_bool(v, key, &b, err))
+		return false;
+	*out = b ? SUITE_YES : SUITE_NO;
+	return true;
+}
+
+/* psks: [{ id: ID, psk: TEXT }]: the peer's PSKs by the harness's ID */
+static bool suite_ident_psks(const struct yaml_node *v, const char *key, struct suite_ident *id,
+			     struct yaml_error *err)
+{
+	if (v->type != YAML_SEQ || !v->n)
+		return suite_fail_list(err, v, key, "a non-empty list of { id, psk }");
+	if (v->n > IKE_MAX_PSKS)
+		return yaml_fail(err, v->items[IKE_MAX_PSKS], "'psks': more than %d entries",
+				 IKE_MAX_PSKS);
+	id->npsks = 0;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct yaml_node *e = v->items[i];
+		const struct yaml_node *idn = yaml_map_get(e, "id"), *pn = yaml_map_get(e, "psk");
+		if (e->type != YAML_MAP || e->n != 2 || !idn || !pn)
+			return yaml_fail(err, e, "'psks': each entry is a mapping of exactly id and psk");
+		if (!suite_id_read(idn, "id", &id->psks[i].id, NULL, err) ||
+		    !yaml_str(pn, "psk", &id->psks[i].psk, err))
+			return false;
+		id->npsks++;
+	}
+	return true;
+}
+
+bool suite_ident_key(const struct yaml_node *v, const char *key, struct suite_ident *id,
+		     bool peer, struct yaml_error *err)
+{
+	static const char *const trusts[] = { "all", "root", "rogue", NULL };
+	static const char *const checks[] = { "lenient", "strict", NULL };
+	char why[200];
+	unsigned i;
+	if (strcmp(key, "local_id") == 0) {
+		id->has_local_id = true;
+		return suite_id_read(v, key, &id->local_id, NULL, err);
+	}
+	if (strcmp(key, "remote_id") == 0) {
+		id->has_remote_id = true;
+		return suite_id_read(v, key, &id->remote_id, &id->remote_any, err);
+	}
+	if (strcmp(key, "cert") == 0) {
+		if (!yaml_str(v, key, &id->cert, err))
+			return false;
+		if (!pki_cred_name_check(id->cert, why, sizeof(why)))
+			return yaml_fail(err, v, "'cert': '%s' is not a test-PKI credential: %s",
+					 id->cert, why);
+		return true;
+	}
+	if (strcmp(key, "send_cert") == 0)
+		return suite_ident_send_cert(v, key, &id->send_cert, err);
+	if (strcmp(key, "send_chain") == 0)
+		return suite_ident_tri(v, key, &id->send_chain, err);
+	if (strcmp(key, "send_cr") == 0)
+		return suite_ident_tri(v, key, &id->send_cr, err);
+	if (strcmp(key, "trust") == 0) {
+		id->has_trust = true;
+		return yaml_enum(v, key, trusts, &id->trust, err);
+	}
+	if (strcmp(key, "crl") == 0)
+		return yaml_bool(v, key, &id->crl, err);
+	if (strcmp(key, "id_checks") == 0) {
+		if (!yaml_enum(v, key, checks, &i, err))
+			return false;
+		id->has_id_checks = true;
+		id->id_checks = i ? IKE_ID_CHECKS_STRICT : IKE_ID_CHECKS_LENIENT;
+		return true;
+	}
+	if (peer && strcmp(key, "psks") == 0)
+		return suite_ident_psks(v, key, id, err);
+	return yaml_fail(err, v, "'%s' is not an identity key", key);
+}
+
+bool suite_ident_is_key(const char *key, bool peer)
+{
+	static const char *const keys[] = { "local_id", "remote_id", "cert", "send_cert",
+					    "send_chain", "send_cr", "trust", "crl", "id_checks" };
+	for (size_t i = 0; i < SUITE_N(keys); i++)
+		if (strcmp(key, keys[i]) == 0)
+			return true;
+	return peer && strcmp(key, "psks") == 0;
+}
+
+/* ---- what can run ---- */
+
+/* The key a credential name carries: its KEY token, rsa2048 without one. */
+static const char *suite_cred_key(const char *name)
+{
+	static const char *const keys[] = { "rsa2048", "rsa3072", "rsa4096",
+					    "p256", "p384", "p521" };
+	const char *dash = strchr(name, '-');
+	while (dash) {
+		const char *end = strchr(dash + 1, '-');
+		size_t n = end ? (size_t)(end - dash - 1) : strlen(dash + 1);
+		for (size_t i = 0; i < SUITE_N(keys); i++)
+			if (strlen(keys[i]) == n && strncmp(dash + 1, keys[i], n) == 0)
+				return keys[i];
+		dash = end;
+	}
+	return "rsa2048";
+}
+
+/* The key an auth method signs with ("rsa" for any RSA size). */
+static const char *suite_auth_key(uint16_t auth)
+{
+	switch (auth) {
+	case IKE_AUTH_ECDSA_256: return "p256";
+	case IKE_AUTH_ECDSA_384: return "p384";
+	case IKE_AUTH_ECDSA_521: return "p521";
+	default: return "rsa";
+	}
+}
+
+const char *suite_cred_for(const char *host, uint16_t auth, char *buf, size_t len)
+{
+	const char *k = suite_auth_key(auth);
+	if (strcmp(k, "rsa") == 0)
+		snprintf(buf, len, "%s", host);
+	else
+		snprintf(buf, len, "%s-%s", host, k);
+	return buf;
+}
+
+/* A named credential that cannot sign with the case's method. */
+static bool suite_cred_fits(const char *cert, uint16_t auth, const char *side,
+			    const struct yaml_node *at, struct yaml_error *err)
+{
+	const char *have = suite_cred_key(cert), *want = suite_auth_key(auth);
+	bool rsa = strncmp(have, "rsa", 3) == 0;
+	if (strcmp(want, "rsa") == 0 ? rsa : strcmp(have, want) == 0)
+		return true;
+	return yaml_fail(err, at, "%s cert '%s' has a %s key, but auth %s signs with %s%s", side,
+			 cert, have, ike_auth_name(auth), strcmp(want, "rsa") == 0 ? "an RSA key" : want,
+			 strcmp(want, "rsa") == 0 ? "" : " (name the key: HOST-KEY[-VARIANT])");
+}
+
+bool suite_ident_check(const struct suite_settings *x, const char *name,
+		       const struct yaml_node *at, struct yaml_error *err)
+{
+	bool refusal = x->expect.notify || x->expect.silence ||
+		       (x->established_set && !x->expect.established);
+	if (x->auth == IKE_AUTH_DSS && !refusal && !x->mutation)
+		return yaml_fail(err, at, "case '%s': auth dss can only be offered: the harness has "
+				 "no DSS signer and strongSwan none at all, so expect a refusal "
+				 "(rejected: NO-PROPOSAL-CHOSEN)", name);
+	bool sig = ike_auth_is_sig(x->auth);
+	const struct suite_ident *p = &x->peer_config.ident;
+	if (!sig && (x->ident.cert || p->cert)) {
+		const char *k = x->ident.cert ? "cert" : "peer_config: cert";
+		return yaml_fail(err, at, "case '%s': '%s' needs a signature auth (rsa, ecdsa256 ...), "
+				 "not %s", name, k, ike_auth_name(x->auth));
+	}
+	if (x->ident.cert && !suite_cred_fits(x->ident.cert, x->auth, "the harness's", at, err))
+		return false;
+	if (p->cert && !suite_cred_fits(p->cert, x->auth, "the peer's", at, err))
+		return false;
+	return true;
+}
