@@ -167,6 +167,17 @@ static bool case_exchange(struct peer *peer, const struct peer_case *pc,
 			   &r->view, err, errlen);
 }
 
+/* The last Main, Aggressive or Quick Mode message either way at or before
+ * t: what a notify at t answers (IKE_K_NONE: none yet). */
+static enum ike_kind case_kind_before(const struct ike_result *res, uint64_t t)
+{
+	enum ike_kind k = IKE_K_NONE;
+	for (size_t i = 0; i < res->nevent && res->event[i].time_ms <= t; i++)
+		if (res->event[i].kind >= IKE_K_MM1 && res->event[i].kind <= IKE_K_QM4)
+			k = res->event[i].kind;
+	return k;
+}
+
 /* The engine's record into r: transforms, the first child without its
  * keys, notifies each way, NAT-T findings, whether both sides hold it. */
 static void case_record(const struct case_spec *s, const struct ike_config *cfg,
@@ -186,10 +197,14 @@ static void case_record(const struct case_spec *s, const struct ike_config *cfg,
 		r->have_child = true;
 	}
 	for (size_t i = 0; i < res->nnotify; i++) {
-		if (res->notify[i].sent && r->nnotify_tx < 8)
+		enum ike_kind after = case_kind_before(res, res->notify[i].time_ms);
+		if (res->notify[i].sent && r->nnotify_tx < 8) {
+			r->notify_tx_after[r->nnotify_tx] = after;
 			r->notify_tx[r->nnotify_tx++] = res->notify[i].type;
-		else if (!res->notify[i].sent && r->nnotify_rx < 8)
+		} else if (!res->notify[i].sent && r->nnotify_rx < 8) {
+			r->notify_rx_after[r->nnotify_rx] = after;
 			r->notify_rx[r->nnotify_rx++] = res->notify[i].type;
+		}
 	}
 	for (size_t i = 0; i < res->nevent && !r->heard; i++)
 		r->heard = !res->event[i].sent;

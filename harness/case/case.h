@@ -225,6 +225,9 @@ struct case_result {
 	size_t nnotify_rx;
 	uint16_t notify_tx[8];            /* and sent */
 	size_t nnotify_tx;
+	enum ike_kind notify_rx_after[8]; /* the last exchange message (either way)
+					     before each: what it answers */
+	enum ike_kind notify_tx_after[8];
 	struct case_traffic traffic;
 	struct case_hold rekey;       /* with hold_ms */
 	/* the harness's record */

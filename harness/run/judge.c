@@ -67,6 +67,31 @@ static bool run_has(const uint16_t *n, size_t count, uint16_t type)
 	return false;
 }
 
+/* Whether type is among n, answering after (IKE_K_NONE: anything). */
+static bool run_has_after(const uint16_t *n, const enum ike_kind *at, size_t count,
+			  uint16_t type, enum ike_kind after)
+{
+	for (size_t i = 0; i < count; i++)
+		if (n[i] == type && (!after || at[i] == after))
+			return true;
+	return false;
+}
+
+/* "INVALID-ID-INFORMATION (18) after mm5, ..." or "none" */
+static const char *run_notifies_after(const uint16_t *n, const enum ike_kind *at, size_t count,
+				      char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < count && off < len; i++) {
+		char one[80];
+		names_fmt(NAMES_NOTIFY, n[i], one, sizeof(one));
+		off += (size_t)snprintf(buf + off, len - off, "%s%s%s%s", i ? ", " : "", one,
+					at[i] ? " after " : "", at[i] ? ike_kind_name(at[i]) : "");
+	}
+	return count ? buf : "none";
+}
+
 static void run_life_str(uint32_t sec, uint32_t kb, char *buf, size_t len)
 {
 	if (sec && kb)
@@ -394,15 +419,28 @@ static void run_judge_notify(const struct suite_case *c, bool init, const struct
 	char a[160], b[160];
 	if (x->notify) {
 		/* the refusal of an initiator comes from the peer; as responder
-		   the harness refuses, or the peer refuses our answer */
-		bool seen = run_has(r->notify_rx, r->nnotify_rx, x->notify) ||
-			    (!init && run_has(r->notify_tx, r->nnotify_tx, x->notify));
+		   the harness refuses, or the peer refuses our answer; `by`
+		   says which, `after` what it answered */
+		bool rx = x->rejected_by != SUITE_BY_HARNESS;
+		bool tx = x->rejected_by == SUITE_BY_HARNESS || (!x->rejected_by && !init);
+		bool seen = (rx && run_has_after(r->notify_rx, r->notify_rx_after, r->nnotify_rx,
+						 x->notify, x->rejected_after)) ||
+			    (tx && run_has_after(r->notify_tx, r->notify_tx_after, r->nnotify_tx,
+						 x->notify, x->rejected_after));
 		names_fmt(NAMES_NOTIFY, x->notify, b, sizeof(b));
-		char rx[200], tx[200];
+		if (x->rejected_by || x->rejected_after)
+			snprintf(b + strlen(b), sizeof(b) - strlen(b), "%s%s%s",
+				 x->rejected_by == SUITE_BY_HARNESS ? " from the harness"
+				 : x->rejected_by ? " from the peer" : "",
+				 x->rejected_after ? " after " : "",
+				 x->rejected_after ? ike_kind_name(x->rejected_after) : "");
+		char rxs[200], txs[200];
 		if (!seen)
 			run_mismatch(v, "notify", b, "received %s, sent %s%s",
-				     run_notifies(r->notify_rx, r->nnotify_rx, rx, sizeof(rx)),
-				     run_notifies(r->notify_tx, r->nnotify_tx, tx, sizeof(tx)),
+				     run_notifies_after(r->notify_rx, r->notify_rx_after, r->nnotify_rx,
+							rxs, sizeof(rxs)),
+				     run_notifies_after(r->notify_tx, r->notify_tx_after, r->nnotify_tx,
+							txs, sizeof(txs)),
 				     r->established ? "; established" : "");
 		else if (r->established && !c->malformed)
 			run_mismatch(v, "established", "refused", "%s seen, yet established", b);

@@ -90,6 +90,40 @@ static bool suite_expect_life(const struct yaml_node *v, const char *key, struct
 	return peercfg_lifetime(v, key, &e->child_life_sec, &e->child_life_kb, err);
 }
 
+/* rejected: NOTIFY, or { notify, by: peer|harness, after: KIND } */
+static bool suite_expect_rejected(const struct yaml_node *v, const char *key,
+				  struct suite_expect *e, struct yaml_error *err)
+{
+	static const char *const by[] = { "peer", "harness", NULL };
+	e->rejected_by = 0;
+	e->rejected_after = IKE_K_NONE;
+	if (v->type != YAML_MAP)
+		return suite_notify(v, key, &e->notify, err);
+	const struct yaml_node *n = yaml_map_get(v, "notify");
+	if (!n)
+		return yaml_fail(err, v, "'rejected': a mapping needs 'notify'");
+	for (size_t i = 0; i < v->n; i++) {
+		const char *k = v->keys[i]->str;
+		const struct yaml_node *x = v->items[i];
+		unsigned w;
+		if (strcmp(k, "notify") == 0) {
+			if (!suite_notify(x, "notify", &e->notify, err))
+				return false;
+		} else if (strcmp(k, "by") == 0) {
+			if (!yaml_enum(x, "by", by, &w, err))
+				return false;
+			e->rejected_by = w ? SUITE_BY_HARNESS : SUITE_BY_PEER;
+		} else if (strcmp(k, "after") == 0) {
+			if (!suite_kind(x, "after", &e->rejected_after, err))
+				return false;
+		} else {
+			return yaml_fail(err, v->keys[i], "'rejected': unknown key '%s' (expected "
+					 "notify, by or after)", k);
+		}
+	}
+	return true;
+}
+
 static bool suite_expect_key(const struct yaml_node *v, const char *key, void *vctx,
 			     struct yaml_error *err)
 {
@@ -100,7 +134,7 @@ static bool suite_expect_key(const struct yaml_node *v, const char *key, void *v
 		return yaml_bool(v, key, &e->established, err);
 	}
 	if (strcmp(key, "rejected") == 0)
-		return suite_notify(v, key, &e->notify, err);
+		return suite_expect_rejected(v, key, e, err);
 	if (strcmp(key, "silence") == 0)
 		return yaml_bool(v, key, &e->silence, err);
 	if (strcmp(key, "accepted") == 0)

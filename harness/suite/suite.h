@@ -35,6 +35,9 @@ enum suite_peer { SUITE_PEER_STRONGSWAN, SUITE_PEER_SELF, SUITE_PEER_REMOTE };
 struct suite_expect {
 	bool established;
 	uint16_t notify;          /* rejected: the notify type; 0 none */
+	uint8_t rejected_by;      /* SUITE_BY_PEER/_HARNESS: who sent it (0: the
+				     peer, or either when the harness responds) */
+	enum ike_kind rejected_after; /* the message it answers (0: any) */
 	bool silence;             /* the peer must not answer at all */
 	bool has_proposal;        /* the negotiated Phase 1 transforms */
 	struct ike_p1_xform proposal;
@@ -73,6 +76,7 @@ struct suite_expect {
 	struct ike_id our_id_seen;
 };
 enum { SUITE_ANY = 0, SUITE_NO = 1, SUITE_YES = 2 };
+enum { SUITE_BY_PEER = 1, SUITE_BY_HARNESS = 2 };
 #define SUITE_NAT 4               /* judged; with none, one or both of: */
 #define SUITE_NAT_HARNESS 1
 #define SUITE_NAT_PEER 2
