@@ -151,13 +151,13 @@ check: deps-if-missing
 test: $(TEST_BIN) $(if $(filter cli,$(MODULES)),$(BIN))
 	$(Q)IKEC_SRCDIR=$(CURDIR) IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) $(TEST_BIN)
 
-# The shipped HAGLE, DH-group, lifetime, NAT-T and malformed suites in
-# full, against strongSwan and self; .ci/run runs it after the tests.
+# The shipped HAGLE, DH-group, lifetime, NAT-T, malformed, identities and
+# PKI suites in full, against strongSwan and self; .ci/run runs it after the tests.
 # -j auto: one worker per core, more while the cases mostly wait on their
 # windows (docs/timers.md).
 SUITES_JOBS ?= auto
 SUITES ?= suites/hagle.yaml suites/dh-groups.yaml suites/lifetime.yaml suites/nat-t.yaml \
-	suites/malformed.yaml
+	suites/malformed.yaml suites/identities.yaml suites/pki.yaml
 suites: deps-if-missing
 	$(Q)$(MAKE) --no-print-directory $(BIN)
 	$(Q)$(BIN) $(SUITES) -j $(SUITES_JOBS) -q \

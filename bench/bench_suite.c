@@ -582,6 +582,8 @@ static const struct bench_shipped {
 	{ "suites/dh-groups.yaml", 0, 0, 0 },
 	{ "suites/lifetime.yaml", 0, 0, 0 },
 	{ "suites/nat-t.yaml", 0, 0, 0 },
+	{ "suites/identities.yaml", 0, 0, 0 },
+	{ "suites/pki.yaml", 0, 0, 0 },
 };
 
 /* Each shipped suite in full, both peers: its time, the phases summed
