@@ -1155,6 +1155,73 @@ START_TEST(test_peer_self_pki)
 }
 END_TEST
 
+/* The IDs on an sa line (local_id= remote_id=, one word each): written
+ * by peer_state_format, read back by both views, a DN in hex; known only
+ * when both are there and readable. */
+static const struct {
+	const char *local, *remote;
+} tp_state_id_rows[] = {
+	{ "fqdn:moon.example.org", "ipv4:192.0.2.1" },
+	{ "ufqdn:moon@example.org", "%any" },
+	{ "dn:C=CH, O=ike-conform, CN=moon.example.org", "dn:CN=sun, O=ike-conform, C=CH" },
+	{ "keyid:#00ff10", "ipv6:2001:db8::1" },
+	{ "fqdn:#6120622240", "keyid:sun-key" },
+};
+
+START_TEST(test_peer_state_ids)
+{
+	struct peer_sa_view a, b;
+	char err[200], buf[4096], line[4096];
+	memset(&a, 0, sizeof(a));
+	a.present = true;
+	a.encr = 7, a.hash = 4, a.group = 14;
+	a.ids_known = true;
+	ck_assert(peercfg_id_read(tp_state_id_rows[_i].local, &a.local_id, err, sizeof(err)));
+	ck_assert(peercfg_id_read(tp_state_id_rows[_i].remote, &a.remote_id, err, sizeof(err)));
+	ck_assert(peer_state_format(&a, buf, sizeof(buf)));
+	ck_assert_msg(strstr(buf, " local_id=") && strstr(buf, " remote_id="), "%s", buf);
+	remote_parse_state(buf, &b);
+	ck_assert_msg(b.present && b.ids_known, "%s", buf);
+	ck_assert(tp_id_eq(&b.local_id, &a.local_id) && tp_id_eq(&b.remote_id, &a.remote_id));
+	/* the self peer's state file: the same words on its own sa line */
+	const char *l = strstr(buf, " local_id=");
+	snprintf(line, sizeof(line), "sa id=1 state=established exchange=main peer=192.0.2.1:500 "
+		 "encr=7 hash=4 group=14 nat_local=0 nat_peer=0 floated=0%.*s\n",
+		 (int)strcspn(l, "\n"), l);
+	self_parse_state(line, &b);
+	ck_assert_msg(b.present && b.ids_known, "%s", line);
+	ck_assert(tp_id_eq(&b.local_id, &a.local_id) && tp_id_eq(&b.remote_id, &a.remote_id));
+	/* one byte short: refused, never cut */
+	ck_assert(!peer_state_format(&a, buf, strlen(buf)));
+}
+END_TEST
+
+/* Without both IDs, or with one that does not read, the IDs are unknown
+ * (never a half-filled pair); a view without them writes none. */
+START_TEST(test_peer_state_ids_unknown)
+{
+	static const char *const lines[] = {
+		"sa state=established encr=7 local_id=fqdn:moon.example.org\n",
+		"sa state=established encr=7 remote_id=fqdn:moon.example.org\n",
+		"sa state=established encr=7 local_id=fqdn:a remote_id=dn:#30zz\n",
+		"sa state=established encr=7 local_id= remote_id=fqdn:b\n",
+		"sa state=established encr=7 local_id=x:#00 remote_id=fqdn:b\n",
+	};
+	struct peer_sa_view v;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		remote_parse_state(lines[i], &v);
+		ck_assert_msg(v.present && !v.ids_known && !v.local_id.type && !v.remote_id.type,
+			      "%s", lines[i]);
+	}
+	remote_parse_state("sa state=established encr=7 local_id=fqdn:a remote_id=fqdn:b\n", &v);
+	ck_assert(v.ids_known && v.local_id.type == 2 && v.remote_id.len == 1);
+	char buf[512];
+	v.ids_known = false;
+	ck_assert(peer_state_format(&v, buf, sizeof(buf)));
+	ck_assert_msg(!strstr(buf, "_id="), "%s", buf);
+}
+END_TEST
+
 /* Every peer a suite file may name has its driver, by that name, and the
  * table says what the runner asks of each: a device (remote) alone takes
  * a profile, strongSwan alone may be missing or UDP-only. */
@@ -1205,6 +1272,9 @@ Suite *suite_peer(void)
 	tcase_add_loop_test(tc, test_peer_self_ids, 0,
 			    (int)(sizeof(tp_self_id_rows) / sizeof(tp_self_id_rows[0])));
 	tcase_add_test(tc, test_peer_self_pki);
+	tcase_add_loop_test(tc, test_peer_state_ids, 0,
+			    (int)(sizeof(tp_state_id_rows) / sizeof(tp_state_id_rows[0])));
+	tcase_add_test(tc, test_peer_state_ids_unknown);
 	tcase_add_test(tc, test_peer_responder_main);
 	tcase_add_test(tc, test_peer_responder_many);
 	tcase_add_test(tc, test_peer_responder_exchanges);
