@@ -509,6 +509,20 @@ START_TEST(test_peer_config_error)
 	char line[64];
 	ck_assert(!tp_read_line(&p, line, sizeof(line), 100) && !line[0]);
 	tp_cleanup(&p);
+
+	/* a CRL that does not load: a credential error, status 2, before listening */
+	tp_spawn(&p, bin,
+		 "psk: " TP_PSK "\n"
+		 "proposals: [aes128-sha256-modp2048]\n"
+		 "crl: /nonexistent/ca.crl\n"
+		 "listen: \"127.0.0.1:0\"\n", false);
+	st = tp_wait(&p, 5000);
+	err = tp_drain(p.err);
+	snprintf(want, sizeof(want), "%s: credentials: crl /nonexistent/ca.crl: cannot open", p.cfg);
+	ck_assert_msg(st == 2 && strstr(err, want), "status %d, want '%s' in:\n%s", st, want, err);
+	free(err);
+	ck_assert(!tp_read_line(&p, line, sizeof(line), 100) && !line[0]);
+	tp_cleanup(&p);
 }
 END_TEST
 
