@@ -9,6 +9,7 @@
 #include "core/chunk.h"
 #include "core/hex.h"
 #include "peers/peer.h"
+#include "suite/peercfg.h"
 
 unsigned long peer_state_field(const char *line, const char *key)
 {
@@ -47,6 +48,35 @@ const char *peer_state_line(const char *line, char *one, size_t len)
 	return nl ? nl + 1 : line + l;
 }
 
+/* " key=WORD" as an ID (peercfg_id_text's form); false when absent or
+ * not one. */
+static bool peer_state_id(const char *line, const char *key, struct ike_id *id)
+{
+	char pat[40], word[2 * IKE_MAX_ID + 32], err[200];
+	snprintf(pat, sizeof(pat), " %s=", key);
+	const char *q = strstr(line, pat);
+	if (!q)
+		return false;
+	q += strlen(pat);
+	size_t l = strcspn(q, " \t\r\n");
+	if (!l || l >= sizeof(word))
+		return false;
+	memcpy(word, q, l);
+	word[l] = '\0';
+	return peercfg_id_read(word, id, err, sizeof(err));
+}
+
+/* The IDs an sa line carries: known when both are there and readable. */
+static void peer_state_ids(const char *one, struct peer_sa_view *out)
+{
+	out->ids_known = peer_state_id(one, "local_id", &out->local_id) &&
+			 peer_state_id(one, "remote_id", &out->remote_id);
+	if (!out->ids_known) {
+		memset(&out->local_id, 0, sizeof(out->local_id));
+		memset(&out->remote_id, 0, sizeof(out->remote_id));
+	}
+}
+
 void peer_state_sa(const char *one, struct peer_sa_view *out)
 {
 	out->present = true;
@@ -55,6 +85,7 @@ void peer_state_sa(const char *one, struct peer_sa_view *out)
 	out->hash = (uint16_t)peer_state_field(one, "hash");
 	out->group = (uint16_t)peer_state_field(one, "group");
 	out->life_sec = (uint32_t)peer_state_field(one, "life_sec");
+	peer_state_ids(one, out);
 }
 
 void peer_state_child(const char *one, struct peer_child_view *ch)
@@ -102,6 +133,11 @@ bool peer_state_format(const struct peer_sa_view *v, char *buf, size_t len)
 	if (ok && v->nat_known)
 		ok = peer_state_add(buf, len, &used, " nat_device=%d nat_harness=%d nat_fake=%d port=%u",
 				    v->nat_local, v->nat_remote, v->nat_fake, v->local_port);
+	char lid[2 * IKE_MAX_ID + 16], rid[2 * IKE_MAX_ID + 16];
+	if (ok && v->ids_known)
+		ok = peercfg_id_text(&v->local_id, lid, sizeof(lid)) &&
+		     peercfg_id_text(&v->remote_id, rid, sizeof(rid)) &&
+		     peer_state_add(buf, len, &used, " local_id=%s remote_id=%s", lid, rid);
 	ok = ok && peer_state_add(buf, len, &used, "\n");
 	const struct peer_child_view *c = &v->child;
 	if (ok && c->present) {

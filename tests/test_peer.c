@@ -17,6 +17,7 @@
 
 #include "ike/engine.h"
 #include "peers/remote/remote.h"
+#include "peers/self/self.h"
 #include "peers/strongswan/strongswan.h"
 #include "suite/suite.h"
 #include "pki/pki.h"
@@ -506,6 +507,20 @@ START_TEST(test_peer_config_error)
 	free(err);
 	/* nothing on stdout: it never listened */
 	char line[64];
+	ck_assert(!tp_read_line(&p, line, sizeof(line), 100) && !line[0]);
+	tp_cleanup(&p);
+
+	/* a CRL that does not load: a credential error, status 2, before listening */
+	tp_spawn(&p, bin,
+		 "psk: " TP_PSK "\n"
+		 "proposals: [aes128-sha256-modp2048]\n"
+		 "crl: /nonexistent/ca.crl\n"
+		 "listen: \"127.0.0.1:0\"\n", false);
+	st = tp_wait(&p, 5000);
+	err = tp_drain(p.err);
+	snprintf(want, sizeof(want), "%s: credentials: crl /nonexistent/ca.crl: cannot open", p.cfg);
+	ck_assert_msg(st == 2 && strstr(err, want), "status %d, want '%s' in:\n%s", st, want, err);
+	free(err);
 	ck_assert(!tp_read_line(&p, line, sizeof(line), 100) && !line[0]);
 	tp_cleanup(&p);
 }
@@ -1019,6 +1034,208 @@ START_TEST(test_peer_state_round_trip)
 }
 END_TEST
 
+/* ---- the self peer's generated config ---- */
+
+/* A responder case with one proposal each, psk auth. */
+static struct peer_case tp_self_case(void)
+{
+	struct peer_case c;
+	char err[200];
+	memset(&c, 0, sizeof(c));
+	c.name = "ids";
+	c.exchange = WIRE_X_AGGR;
+	c.auth = IKE_AUTH_PSK;
+	c.psk = "a secret";
+	ck_assert(ike_p1_parse("aes128-sha256-modp2048", &c.p1[0], err, sizeof(err)));
+	c.p1[0].auth = IKE_AUTH_PSK;
+	c.np1 = 1;
+	ck_assert(netaddr_parse("192.0.2.2", 0, &c.local, err, sizeof(err)));
+	ck_assert(netaddr_parse("192.0.2.1", 0, &c.remote, err, sizeof(err)));
+	return c;
+}
+
+/* The case's config, loaded back by the peer's own reader. */
+static void tp_self_load(const struct peer_case *c, struct peercfg *pc, char *text, size_t len)
+{
+	char err[300];
+	struct yaml_error ye = { 0 };
+	ck_assert_msg(self_peer_config(c, text, len, err, sizeof(err)), "%s", err);
+	ck_assert_msg(peercfg_load_string("generated", text, pc, &ye), "%s\n%s", ye.text, text);
+}
+
+static bool tp_id_eq(const struct ike_id *a, const struct ike_id *b)
+{
+	return a->type == b->type && a->len == b->len && !memcmp(a->data, b->data, a->len);
+}
+
+/* Every ID type the case may give, both sides, reaches the engine config
+ * byte for byte (a DN keeps its RDN order and string types); %any and
+ * the ID checks as the case says. */
+static const struct {
+	const char *local, *remote;   /* peercfg_id_read text; remote "%any": remote_id_any */
+	int checks;                   /* -1: not set */
+} tp_self_id_rows[] = {
+	{ "192.0.2.2", "ipv4:192.0.2.1", -1 },
+	{ "ipv6:2001:db8::2", "ipv6:2001:db8::1", IKE_ID_CHECKS_STRICT },
+	{ "fqdn:sun.example.org", "fqdn:*.example.org", IKE_ID_CHECKS_LENIENT },
+	{ "ufqdn:sun@example.org", "ufqdn:moon", IKE_ID_CHECKS_LENIENT },
+	{ "dn:C=CH, O=ike-conform, CN=sun.example.org", "dn:CN=moon.example.org, O=ike-conform, C=CH",
+	  IKE_ID_CHECKS_STRICT },
+	{ "dn:#300f310d300b06035504030c046d6f6f6e", "keyid:moon-key", -1 },
+	{ "keyid:#00ff10", "%any", -1 },
+	{ "fqdn:#612062", "id4:#0a010000ffff0000", -1 },
+};
+
+START_TEST(test_peer_self_ids)
+{
+	struct peer_case c = tp_self_case();
+	char err[200], text[8192];
+	struct ike_id want_remote = { 0 };
+	ck_assert(peercfg_id_read(tp_self_id_rows[_i].local, &c.local_id, err, sizeof(err)));
+	c.remote_id_any = strcmp(tp_self_id_rows[_i].remote, "%any") == 0;
+	if (c.remote_id_any)  /* remote_id then unused: whatever is in it stays out */
+		ck_assert(ike_id_parse("fqdn:unused.example.org", &c.remote_id, err, sizeof(err)));
+	else
+		ck_assert(peercfg_id_read(tp_self_id_rows[_i].remote, &want_remote, err, sizeof(err)));
+	if (!c.remote_id_any)
+		c.remote_id = want_remote;
+	c.id_checks_set = tp_self_id_rows[_i].checks >= 0;
+	c.id_checks = c.id_checks_set ? (enum ike_id_checks)tp_self_id_rows[_i].checks
+				      : IKE_ID_CHECKS_STRICT;
+	struct peercfg pc;
+	tp_self_load(&c, &pc, text, sizeof(text));
+	ck_assert_msg(tp_id_eq(&pc.ike.local_id, &c.local_id), "%s", text);
+	ck_assert_msg(tp_id_eq(&pc.ike.remote_id, &want_remote), "%s", text);
+	ck_assert_int_eq(strstr(text, "id_checks:") != NULL, c.id_checks_set);
+	if (c.id_checks_set)
+		ck_assert_int_eq(pc.ike.id_checks, c.id_checks);
+	if (c.local_id.type == 9)  /* the DN readable beside its hex */
+		ck_assert_msg(strstr(text, "# local_id: dn:"), "%s", text);
+	peercfg_free(&pc);
+}
+END_TEST
+
+/* PSKs by ID, the chain and CRL files, and the CERT/CR switches; a mode
+ * the engine lacks (ifasked) is refused, naming it. */
+START_TEST(test_peer_self_pki)
+{
+	struct peer_case c = tp_self_case();
+	char err[300], text[8192];
+	ck_assert(peercfg_id_read("fqdn:moon.example.org", &c.psks[0].id, err, sizeof(err)));
+	c.psks[0].psk = "moon key";
+	ck_assert(peercfg_id_read("dn:C=CH, CN=moon", &c.psks[1].id, err, sizeof(err)));
+	c.psks[1].psk = "dn key";
+	c.npsks = 2;
+	c.psk = NULL;  /* the keys by ID are enough */
+	c.cert_path = "/pki/sun.pem", c.key_path = "/pki/sun.key", c.ca_path = "/pki/ca.pem";
+	c.chain_path = "/pki/sun-chain.pem", c.crl_path = "/pki/in \"ter\".crl";
+	static const struct { enum peer_send cert, cr; bool want_cert, want_cr; } sends[] = {
+		{ PEER_SEND_DEFAULT, PEER_SEND_DEFAULT, true, true },
+		{ PEER_SEND_NEVER, PEER_SEND_ALWAYS, false, true },
+		{ PEER_SEND_ALWAYS, PEER_SEND_NEVER, true, false },
+	};
+	for (size_t i = 0; i < sizeof(sends) / sizeof(sends[0]); i++) {
+		c.send_cert = sends[i].cert, c.send_cr = sends[i].cr;
+		struct peercfg pc;
+		tp_self_load(&c, &pc, text, sizeof(text));
+		ck_assert_uint_eq(pc.ike.npsks, 2);
+		ck_assert(tp_id_eq(&pc.ike.psks[0].id, &c.psks[0].id));
+		ck_assert(chunk_eq(pc.ike.psks[0].psk, CHUNK_FROM("moon key", 8)));
+		ck_assert(tp_id_eq(&pc.ike.psks[1].id, &c.psks[1].id));
+		ck_assert(chunk_eq(pc.ike.psks[1].psk, CHUNK_FROM("dn key", 6)));
+		ck_assert_uint_eq(pc.ike.psk.len, 0);
+		ck_assert_str_eq(pc.cert, c.cert_path);
+		ck_assert_str_eq(pc.chain, c.chain_path);
+		ck_assert_str_eq(pc.ca, c.ca_path);
+		ck_assert_str_eq(pc.crl, c.crl_path);  /* quotes escaped on the way */
+		ck_assert_msg(pc.ike.send_cert == sends[i].want_cert &&
+			      pc.ike.send_cr == sends[i].want_cr, "row %zu:\n%s", i, text);
+		peercfg_free(&pc);
+	}
+	c.send_cert = PEER_SEND_IFASKED;
+	ck_assert(!self_peer_config(&c, text, sizeof(text), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "case ids: the self peer cannot send CERT payloads only when "
+			      "asked"), "%s", err);
+	c.send_cert = PEER_SEND_DEFAULT, c.send_cr = PEER_SEND_IFASKED;
+	ck_assert(!self_peer_config(&c, text, sizeof(text), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "CR payloads only when asked"), "%s", err);
+	c.send_cr = PEER_SEND_DEFAULT;
+	c.psks[1].psk = "with \"quote\"";
+	ck_assert(!self_peer_config(&c, text, sizeof(text), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "case ids: PSK 2 has a quote"), "%s", err);
+	c.psks[1].psk = NULL;
+	ck_assert(!self_peer_config(&c, text, sizeof(text), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "case ids: PSK 2 needs an ID and a key"), "%s", err);
+}
+END_TEST
+
+/* The IDs on an sa line (local_id= remote_id=, one word each): written
+ * by peer_state_format, read back by both views, a DN in hex; known only
+ * when both are there and readable. */
+static const struct {
+	const char *local, *remote;
+} tp_state_id_rows[] = {
+	{ "fqdn:moon.example.org", "ipv4:192.0.2.1" },
+	{ "ufqdn:moon@example.org", "%any" },
+	{ "dn:C=CH, O=ike-conform, CN=moon.example.org", "dn:CN=sun, O=ike-conform, C=CH" },
+	{ "keyid:#00ff10", "ipv6:2001:db8::1" },
+	{ "fqdn:#6120622240", "keyid:sun-key" },
+};
+
+START_TEST(test_peer_state_ids)
+{
+	struct peer_sa_view a, b;
+	char err[200], buf[4096], line[4096];
+	memset(&a, 0, sizeof(a));
+	a.present = true;
+	a.encr = 7, a.hash = 4, a.group = 14;
+	a.ids_known = true;
+	ck_assert(peercfg_id_read(tp_state_id_rows[_i].local, &a.local_id, err, sizeof(err)));
+	ck_assert(peercfg_id_read(tp_state_id_rows[_i].remote, &a.remote_id, err, sizeof(err)));
+	ck_assert(peer_state_format(&a, buf, sizeof(buf)));
+	ck_assert_msg(strstr(buf, " local_id=") && strstr(buf, " remote_id="), "%s", buf);
+	remote_parse_state(buf, &b);
+	ck_assert_msg(b.present && b.ids_known, "%s", buf);
+	ck_assert(tp_id_eq(&b.local_id, &a.local_id) && tp_id_eq(&b.remote_id, &a.remote_id));
+	/* the self peer's state file: the same words on its own sa line */
+	const char *l = strstr(buf, " local_id=");
+	snprintf(line, sizeof(line), "sa id=1 state=established exchange=main peer=192.0.2.1:500 "
+		 "encr=7 hash=4 group=14 nat_local=0 nat_peer=0 floated=0%.*s\n",
+		 (int)strcspn(l, "\n"), l);
+	self_parse_state(line, &b);
+	ck_assert_msg(b.present && b.ids_known, "%s", line);
+	ck_assert(tp_id_eq(&b.local_id, &a.local_id) && tp_id_eq(&b.remote_id, &a.remote_id));
+	/* one byte short: refused, never cut */
+	ck_assert(!peer_state_format(&a, buf, strlen(buf)));
+}
+END_TEST
+
+/* Without both IDs, or with one that does not read, the IDs are unknown
+ * (never a half-filled pair); a view without them writes none. */
+START_TEST(test_peer_state_ids_unknown)
+{
+	static const char *const lines[] = {
+		"sa state=established encr=7 local_id=fqdn:moon.example.org\n",
+		"sa state=established encr=7 remote_id=fqdn:moon.example.org\n",
+		"sa state=established encr=7 local_id=fqdn:a remote_id=dn:#30zz\n",
+		"sa state=established encr=7 local_id= remote_id=fqdn:b\n",
+		"sa state=established encr=7 local_id=x:#00 remote_id=fqdn:b\n",
+	};
+	struct peer_sa_view v;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		remote_parse_state(lines[i], &v);
+		ck_assert_msg(v.present && !v.ids_known && !v.local_id.type && !v.remote_id.type,
+			      "%s", lines[i]);
+	}
+	remote_parse_state("sa state=established encr=7 local_id=fqdn:a remote_id=fqdn:b\n", &v);
+	ck_assert(v.ids_known && v.local_id.type == 2 && v.remote_id.len == 1);
+	char buf[512];
+	v.ids_known = false;
+	ck_assert(peer_state_format(&v, buf, sizeof(buf)));
+	ck_assert_msg(!strstr(buf, "_id="), "%s", buf);
+}
+END_TEST
+
 /* Every peer a suite file may name has its driver, by that name, and the
  * table says what the runner asks of each: a device (remote) alone takes
  * a profile, strongSwan alone may be missing or UDP-only. */
@@ -1066,6 +1283,12 @@ Suite *suite_peer(void)
 	tcase_add_test(tc, test_peer_drivers);
 	tcase_add_test(tc, test_peer_remote_state);
 	tcase_add_test(tc, test_peer_state_round_trip);
+	tcase_add_loop_test(tc, test_peer_self_ids, 0,
+			    (int)(sizeof(tp_self_id_rows) / sizeof(tp_self_id_rows[0])));
+	tcase_add_test(tc, test_peer_self_pki);
+	tcase_add_loop_test(tc, test_peer_state_ids, 0,
+			    (int)(sizeof(tp_state_id_rows) / sizeof(tp_state_id_rows[0])));
+	tcase_add_test(tc, test_peer_state_ids_unknown);
 	tcase_add_test(tc, test_peer_responder_main);
 	tcase_add_test(tc, test_peer_responder_many);
 	tcase_add_test(tc, test_peer_responder_exchanges);

@@ -10,6 +10,7 @@
 
 #include "crypto/cipher.h"
 #include "crypto/prf.h"
+#include "suite/peercfg.h"
 #include "suite/profile.h"
 #include "tests.h"
 #include "wire/msg.h"
@@ -33,6 +34,7 @@ static const char test_profile_full[] =
 	"  ca: certs/ca.pem\n"
 	"  local_id: fqdn:gw.example.org\n"
 	"  remote_id: ipv4:198.51.100.1\n"
+	"  accepted_ids: [\"fqdn:*.example.org\", \"dn:C=CH, CN=harness\", \"keyid:#00ff\"]\n"
 	"  proposals: [aes128-sha256-modp2048, 3des-sha1-modp1024,\n"
 	"              { encryption: aes256, hash: sha512, group: ecp384 }]\n"
 	"  esp: [aes128-sha1, aes256-sha256-modp2048]\n"
@@ -102,6 +104,12 @@ START_TEST(test_profile_complete)
 	ck_assert_int_eq(memcmp(p.local_id.data, "gw.example.org", p.local_id.len), 0);
 	ck_assert_uint_eq(p.remote_id.type, 1); /* ID_IPV4_ADDR */
 	ck_assert_uint_eq(p.remote_id.len, 4);
+	ck_assert_uint_eq(p.naccepted, 3);
+	ck_assert_uint_eq(p.accepted_ids[0].type, 2);
+	ck_assert_uint_eq(p.accepted_ids[0].len, strlen("*.example.org"));
+	ck_assert_uint_eq(p.accepted_ids[1].type, 9);
+	ck_assert_uint_eq(p.accepted_ids[2].type, 11);
+	ck_assert_uint_eq(p.accepted_ids[2].len, 2);
 	ck_assert_uint_eq(p.np1, 3);
 	ck_assert_str_eq(ike_p1_str(&p.p1[0], b, sizeof(b)), "aes128-sha256-modp2048");
 	ck_assert_str_eq(ike_p1_str(&p.p1[1], b, sizeof(b)), "3des-sha1-modp1024");
@@ -160,6 +168,7 @@ START_TEST(test_profile_defaults)
 	ck_assert_ptr_null(p.ca);
 	ck_assert_uint_eq(p.local_id.type, 0);
 	ck_assert_uint_eq(p.remote_id.type, 0);
+	ck_assert_uint_eq(p.naccepted, 0);
 	ck_assert_uint_eq(p.np1, 1);
 	ck_assert_uint_eq(p.np2, 0);
 	ck_assert_uint_eq(p.ike_life_sec, 0);
@@ -239,6 +248,8 @@ START_TEST(test_profile_shipped)
 	ck_assert_str_eq(p.psk, "example");
 	ck_assert(p.role_initiator && p.role_responder && p.main_mode && p.aggressive);
 	ck_assert(p.has_ping && p.has_gateway && p.natt);
+	ck_assert_uint_eq(p.naccepted, 2);
+	ck_assert_uint_eq(p.accepted_ids[1].type, 9);
 	ck_assert_ptr_nonnull(p.cmd_initiate);
 	ck_assert_ptr_nonnull(p.cmd_reset);
 	ck_assert_ptr_nonnull(p.cmd_sa_state);
@@ -315,6 +326,18 @@ static const struct {
 	  "t.yaml:4:44: 'cert': cannot read /nonexistent/h.pem: No such file or directory" },
 	{ H "accepts: { auth: [psk, rsaa], psk: k, proposals: [aes128-sha1-modp2048] }\n",
 	  "t.yaml:4:24: 'auth' must be one of psk, rsa, ecdsa, ecdsa256, ecdsa384, ecdsa521, dss, not 'rsaa' (did you mean 'rsa'?)" },
+	/* IDs */
+	{ A "  local_id: gw\n", "t.yaml:7:13: 'local_id': 'gw': not an address or a typed ID" },
+	{ A "  remote_id: \"%any\"\n",
+	  "t.yaml:7:14: 'remote_id' names one ID, not %any (leave it out for the IKE address)" },
+	{ A "  accepted_ids: []\n", "t.yaml:7:17: 'accepted_ids' must list at least one" },
+	{ A "  accepted_ids: [fqdn:a.org, \"dn:#3\"]\n",
+	  "t.yaml:7:30: 'accepted_ids': 'dn:#3': expected 1 to 256 bytes of hex after '#'" },
+	{ A "  accepted_ids: [[fqdn:a.org]]\n",
+	  "t.yaml:7:18: 'accepted_ids' must be a string, not a list" },
+	{ A "  accepted_ids: [1.0.0.1, 1.0.0.2, 1.0.0.3, 1.0.0.4, 1.0.0.5, 1.0.0.6, 1.0.0.7, 1.0.0.8, "
+	  "1.0.0.9, 1.0.0.10, 1.0.0.11, 1.0.0.12, 1.0.0.13, 1.0.0.14, 1.0.0.15, 1.0.0.16, 1.0.0.17]\n",
+	  "t.yaml:7:169: more than 16 accepted IDs" },
 	/* roles and exchanges */
 	{ A "  roles: [initiator]\n",
 	  "t.yaml:7:11: the device as initiator needs 'initiate' in 'commands' (the command that makes it start a negotiation)" },
@@ -495,6 +518,73 @@ START_TEST(test_profile_case_fits)
 }
 END_TEST
 
+/* The harness IDs a device takes: remote_id (or, without it, the
+ * harness's address), and what accepted_ids matches; the rest refused
+ * with the reason that lists them. */
+static const struct {
+	const char *accepted;  /* the profile's accepted_ids line, NULL: none */
+	const char *remote;    /* its remote_id, NULL: none */
+	const char *id;        /* the case's harness ID, NULL: none */
+	const char *why;       /* NULL: fits */
+} test_profile_id_rows[] = {
+	{ NULL, NULL, NULL, NULL },
+	{ NULL, NULL, "%any", NULL },
+	{ NULL, NULL, "192.0.2.1", NULL },    /* the harness's address */
+	{ NULL, NULL, "192.0.2.9", "the device does not accept the harness ID ipv4:192.0.2.9 "
+	  "(the profile accepts ipv4:192.0.2.1)" },
+	{ NULL, "fqdn:moon.example.org", "fqdn:MOON.example.org", NULL },
+	{ NULL, "fqdn:moon.example.org", "192.0.2.1", "the device does not accept the harness ID "
+	  "ipv4:192.0.2.1 (the profile accepts fqdn:moon.example.org)" },
+	{ "[\"fqdn:*.example.org\"]", NULL, "fqdn:sun.example.org", NULL },
+	{ "[\"fqdn:*.example.org\"]", NULL, "fqdn:example.com", "the device does not accept the "
+	  "harness ID fqdn:example.com (the profile accepts ipv4:192.0.2.1, fqdn:*.example.org)" },
+	{ "[\"fqdn:*.example.org\"]", NULL, "ufqdn:sun@example.org", "the device does not accept "
+	  "the harness ID ufqdn:sun@example.org (the profile accepts ipv4:192.0.2.1, "
+	  "fqdn:*.example.org)" },
+	{ "[\"dn:C=CH, CN=moon\", \"keyid:#00ff\"]", "fqdn:moon.example.org", "dn:C=CH, CN=moon",
+	  NULL },
+	/* a DN in another RDN order is another DN */
+	{ "[\"dn:C=CH, CN=moon\"]", NULL, "dn:CN=moon, C=CH", "the device does not accept the "
+	  "harness ID dn:#301c310d300b06035504030c046d6f6f6e310b3009060355040613024348 (the profile "
+	  "accepts ipv4:192.0.2.1, dn:#301c310b3009060355040613024348310d300b06035504030c046d6f6f6e)" },
+	{ "[\"keyid:#00ff\"]", NULL, "keyid:#00ff", NULL },
+	{ "[\"keyid:#00ff\"]", NULL, "keyid:#00fe", "the device does not accept the harness ID "
+	  "keyid:#00fe (the profile accepts ipv4:192.0.2.1, keyid:#00ff)" },
+	{ "[\"%any\"]", "fqdn:moon.example.org", "keyid:anything", NULL },
+};
+
+START_TEST(test_profile_id_fits)
+{
+	char text[1024], err[200], why[512] = "junk";
+	struct profile p;
+	struct yaml_error yerr = { 0 };
+	struct ike_id id;
+	snprintf(text, sizeof(text), H "accepts:\n  psk: k\n  proposals: [aes128-sha1-modp2048]\n"
+		 "%s%s%s%s%s%s", test_profile_id_rows[_i].accepted ? "  accepted_ids: " : "",
+		 test_profile_id_rows[_i].accepted ? test_profile_id_rows[_i].accepted : "",
+		 test_profile_id_rows[_i].accepted ? "\n" : "",
+		 test_profile_id_rows[_i].remote ? "  remote_id: \"" : "",
+		 test_profile_id_rows[_i].remote ? test_profile_id_rows[_i].remote : "",
+		 test_profile_id_rows[_i].remote ? "\"\n" : "");
+	ck_assert_msg(profile_load_string("t.yaml", text, &p, &yerr), "%s", yerr.text);
+	const struct ike_id *idp = NULL;
+	if (test_profile_id_rows[_i].id) {
+		ck_assert(peercfg_id_read(test_profile_id_rows[_i].id, &id, err, sizeof(err)));
+		idp = &id;
+	}
+	bool fits = profile_id_fits(&p, idp, why, sizeof(why));
+	if (!test_profile_id_rows[_i].why) {
+		ck_assert_msg(fits, "refused: %s", why);
+		ck_assert_str_eq(why, "");
+	} else {
+		ck_assert_msg(!fits, "%s fits", test_profile_id_rows[_i].id);
+		ck_assert_str_eq(why, test_profile_id_rows[_i].why);
+		ck_assert(!profile_id_fits(&p, idp, NULL, 0));
+	}
+	profile_free(&p);
+}
+END_TEST
+
 Suite *suite_profile(void)
 {
 	Suite *s = suite_create("profile");
@@ -504,6 +594,8 @@ Suite *suite_profile(void)
 	tcase_add_test(tc, test_profile_shipped);
 	tcase_add_test(tc, test_profile_errors);
 	tcase_add_test(tc, test_profile_case_fits);
+	tcase_add_loop_test(tc, test_profile_id_fits, 0,
+			    (int)(sizeof(test_profile_id_rows) / sizeof(test_profile_id_rows[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -5,6 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "crypto/cipher.h"
 #include "crypto/prf.h"
 #include "suite/peercfg.h"
@@ -358,6 +362,46 @@ static const struct {
 	{ "ts", PSK_HEAD "local_ts: 10.1.0.0/33\n", 3, 11, "'local_ts': '10.1.0.0/33': bad subnet" },
 	{ "id", PSK_HEAD "local_id: vpn.example\n", 3, 11,
 	  "'local_id': 'vpn.example': not an address or a typed ID" },
+	{ "id-hex", PSK_HEAD "remote_id: \"dn:#30zz\"\n", 3, 12,
+	  "'remote_id': 'dn:#30zz': expected 1 to 256 bytes of hex after '#'" },
+	{ "id-type", PSK_HEAD "remote_id: \"ip:#c0000201\"\n", 3, 12,
+	  "'remote_id': 'ip:#c0000201': unknown ID type 'ip'" },
+	{ "id-type-number", PSK_HEAD "remote_id: \"id256:#00\"\n", 3, 12,
+	  "'remote_id': 'id256:#00': unknown ID type 'id256'" },
+	{ "local-id-any", PSK_HEAD "local_id: \"%any\"\n", 3, 11,
+	  "'local_id' cannot be %any: it is the ID we send" },
+	{ "id-checks", PSK_HEAD "id_checks: picky\n", 3, 12,
+	  "'id_checks' must be one of strict, lenient, not 'picky'" },
+	{ "psks-scalar", PSK_HEAD "psks: sun-key\n", 3, 7,
+	  "'psks' must be a list of { id, psk } mappings, not 'sun-key'" },
+	{ "psks-empty", PSK_HEAD "psks: []\n", 3, 7,
+	  "'psks' must be a list of { id, psk } mappings, not a list" },
+	{ "psks-item", PSK_HEAD "psks: [sun-key]\n", 3, 8, "'psks' must be a mapping, not 'sun-key'" },
+	{ "psks-no-psk", PSK_HEAD "psks:\n  - id: fqdn:sun.example.org\n", 4, 5,
+	  "missing key 'psk' in 'psks'" },
+	{ "psks-no-id", PSK_HEAD "psks: [{ psk: k }]\n", 3, 8, "missing key 'id' in 'psks'" },
+	{ "psks-key", PSK_HEAD "psks: [{ id: fqdn:a.org, psk: k, ids: x }]\n", 3, 34,
+	  "unknown key 'ids' (did you mean 'id'?)" },
+	{ "psks-id", PSK_HEAD "psks: [{ id: sun, psk: k }]\n", 3, 14,
+	  "'id': 'sun': not an address or a typed ID" },
+	{ "psks-any", PSK_HEAD "psks: [{ id: \"%any\", psk: k }]\n", 3, 14,
+	  "'id' must name one peer; the key for any peer is 'psk'" },
+	{ "psks-empty-key", PSK_HEAD "psks: [{ id: 10.0.0.2, psk: \"\" }]\n", 3, 29,
+	  "'psk' must be a string, not ''" },
+	{ "psks-list-key", PSK_HEAD "psks: [{ id: 10.0.0.2, psk: [k] }]\n", 3, 29,
+	  "'psk' must be a string, not a list" },
+	{ "psks-twice", PSK_HEAD "psks:\n  - { id: fqdn:sun.example.org, psk: a }\n"
+	  "  - { id: \"fqdn:sun.example.org\", psk: b }\n", 5, 11,
+	  "'id': a second PSK for the same ID (item 1 has it)" },
+	{ "psks-many", PSK_HEAD "psks: [{id: 1.0.0.1, psk: k}, {id: 1.0.0.2, psk: k}, "
+	  "{id: 1.0.0.3, psk: k}, {id: 1.0.0.4, psk: k}, {id: 1.0.0.5, psk: k}, "
+	  "{id: 1.0.0.6, psk: k}, {id: 1.0.0.7, psk: k}, {id: 1.0.0.8, psk: k}, "
+	  "{id: 1.0.0.9, psk: k}]\n", 3, 192, "more than 8 PSKs" },
+	{ "send-cert-ifasked", PSK_HEAD "send_cert: ifasked\n", 3, 12,
+	  "'send_cert': the engine has no ifasked mode: it sends them always (true) or never (false)" },
+	{ "send-cr-word", PSK_HEAD "send_cr: sometimes\n", 3, 10,
+	  "'send_cr' must be true, false, always or never, not 'sometimes'" },
+	{ "crl-list", PSK_HEAD "crl: [a.crl]\n", 3, 6, "'crl' must be a string, not a list" },
 	{ "enum", PSK_HEAD "exchange: mian\n", 3, 11,
 	  "'exchange' must be one of main, aggressive, not 'mian' (did you mean 'main'?)" },
 	{ "auth", PSK_HEAD "auth: rsa-sig\n", 3, 7,
@@ -453,7 +497,14 @@ static const char peer_full[] =
 	"key: /etc/ike/moon.key\n"
 	"chain: /etc/ike/moon-chain.pem\n"
 	"ca: /etc/ike/root.pem\n"
+	"crl: /etc/ike/ca.crl\n"
+	"send_cert: always\n"
 	"send_cr: no\n"
+	"id_checks: lenient\n"
+	"psks:\n"
+	"  - { id: fqdn:sun.example.org, psk: sun-key }\n"
+	"  - id: \"keyid:#00ff10\"\n"
+	"    psk: \"key two\"\n"
 	"max_sas: 10\n"
 	"listen: [10.0.0.1, \"[2001:db8::1]:4501\"]\n"
 	"port: 5000\n"
@@ -549,7 +600,18 @@ START_TEST(test_peercfg_full)
 	ck_assert_str_eq(c.key, "/etc/ike/moon.key");
 	ck_assert_str_eq(c.chain, "/etc/ike/moon-chain.pem");
 	ck_assert_str_eq(c.ca, "/etc/ike/root.pem");
+	ck_assert_str_eq(c.crl, "/etc/ike/ca.crl");
+	ck_assert_ptr_null(k->crls); /* loaded by peercfg_load_crl, not here */
 	ck_assert(k->send_cert && k->send_chain && !k->send_cr);
+	ck_assert_int_eq(k->id_checks, IKE_ID_CHECKS_LENIENT);
+	ck_assert_uint_eq(k->npsks, 2);
+	ck_assert_uint_eq(k->psks[0].id.type, 2);
+	ck_assert(k->psks[0].id.len == 15 && !memcmp(k->psks[0].id.data, "sun.example.org", 15));
+	ck_assert(chunk_eq(k->psks[0].psk, CHUNK_FROM("sun-key", 7)));
+	ck_assert_uint_eq(k->psks[1].id.type, 11);
+	ck_assert(k->psks[1].id.len == 3 && !memcmp(k->psks[1].id.data, "\x00\xff\x10", 3));
+	ck_assert(chunk_eq(k->psks[1].psk, CHUNK_FROM("key two", 7)));
+	ck_assert_ptr_eq(k->psks[1].psk.ptr, c.psk_keys[1].ptr);
 	ck_assert_uint_eq(k->max_sas, 10);
 	ck_assert_uint_eq(c.nlisten, 2);
 	char buf[NETADDR_STRLEN];
@@ -619,6 +681,165 @@ START_TEST(test_peercfg_node)
 }
 END_TEST
 
+/* IDs as one word of text (state files, the self peer's config): every
+ * type back to the same bytes; text that would need quoting, and DNs,
+ * in hex; the canonical text whatever form was read. */
+static const struct {
+	const char *in;
+	uint8_t type;
+	size_t len;
+	const char *out;
+} id_text_cases[] = {
+	{ "%any", 0, 0, "%any" },
+	{ "192.0.2.1", 1, 4, "ipv4:192.0.2.1" },
+	{ "ipv6:2001:db8::1", 5, 16, "ipv6:2001:db8::1" },
+	{ "fqdn:moon.example.org", 2, 16, "fqdn:moon.example.org" },
+	{ "fqdn:*.example.org", 2, 13, "fqdn:*.example.org" },
+	{ "ufqdn:moon@example.org", 3, 16, "ufqdn:moon@example.org" },
+	{ "keyid:moon-key", 11, 8, "keyid:moon-key" },
+	{ "keyid:#00ff10", 11, 3, "keyid:#00ff10" },
+	{ "fqdn:#6D6F6F6E", 2, 4, "fqdn:moon" },
+	{ "fqdn:#23", 2, 1, "fqdn:#23" },                  /* a leading '#' */
+	{ "ufqdn:#6120622240", 3, 5, "ufqdn:#6120622240" }, /* a space and a quote */
+	{ "dn:#300f310d300b06035504030c046d6f6f6e", 9, 17,
+	  "dn:#300f310d300b06035504030c046d6f6f6e" },
+	{ "id4:#0a010000ffff0000", 4, 8, "id4:#0a010000ffff0000" },
+	{ "ipv4:#0a0000", 1, 3, "ipv4:#0a0000" },          /* not an address's length */
+};
+
+START_TEST(test_peercfg_id_text)
+{
+	struct ike_id a, b;
+	char err[200], text[600];
+	const char *in = id_text_cases[_i].in;
+	ck_assert_msg(peercfg_id_read(in, &a, err, sizeof(err)), "%s: %s", in, err);
+	ck_assert_uint_eq(a.type, id_text_cases[_i].type);
+	ck_assert_uint_eq(a.len, id_text_cases[_i].len);
+	ck_assert(peercfg_id_text(&a, text, sizeof(text)));
+	ck_assert_str_eq(text, id_text_cases[_i].out);
+	ck_assert_msg(peercfg_id_read(text, &b, err, sizeof(err)), "%s: %s", text, err);
+	ck_assert(a.type == b.type && a.len == b.len && !memcmp(a.data, b.data, a.len));
+	/* one byte short: refused, never cut */
+	ck_assert(!peercfg_id_text(&a, text, strlen(id_text_cases[_i].out)));
+}
+END_TEST
+
+/* A DN read from its text comes back in hex, one word, with the same DER;
+ * a 256-byte ID fits; bad hex forms are refused. */
+START_TEST(test_peercfg_id_text_dn)
+{
+	struct ike_id a, b;
+	char err[200], text[600];
+	ck_assert(peercfg_id_read("dn:C=CH, O=ike-conform, CN=moon.example.org", &a, err,
+				  sizeof(err)));
+	ck_assert(peercfg_id_text(&a, text, sizeof(text)));
+	ck_assert_msg(!strncmp(text, "dn:#30", 6) && !strchr(text, ' '), "%s", text);
+	ck_assert(peercfg_id_read(text, &b, err, sizeof(err)));
+	ck_assert(b.type == 9 && b.len == a.len && !memcmp(a.data, b.data, a.len));
+	memset(&a, 0, sizeof(a));
+	a.type = 11;
+	a.len = IKE_MAX_ID;
+	ck_assert(peercfg_id_text(&a, text, sizeof(text)));
+	ck_assert_uint_eq(strlen(text), strlen("keyid:#") + 2 * IKE_MAX_ID);
+	ck_assert(peercfg_id_read(text, &b, err, sizeof(err)) && b.len == IKE_MAX_ID);
+	static const char *const bad[] = { "fqdn:#", "fqdn:#abc", "dn:#zz", "id0:#00", "x:#00",
+					   "id9x:#00" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!peercfg_id_read(bad[i], &b, err, sizeof(err)), "%s accepted", bad[i]);
+	char big[2 * IKE_MAX_ID + 16] = "keyid:#";
+	memset(big + 7, 'a', 2 * IKE_MAX_ID + 2);
+	char longerr[1200];
+	ck_assert(!peercfg_id_read(big, &b, longerr, sizeof(longerr)));
+	ck_assert_msg(strstr(longerr, "expected 1 to 256 bytes of hex"), "%s", longerr);
+}
+END_TEST
+
+/* n CRLs issued by a throwaway key, as PEM into a new file. */
+static char *test_yaml_crl_file(int n)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	ck_assert_ptr_nonnull(k);
+	char *path = test_yaml_file("");
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < n; i++) {
+		X509_CRL *crl = X509_CRL_new();
+		X509_NAME *name = X509_NAME_new();
+		ASN1_TIME *t = ASN1_TIME_set(NULL, 1700000000 + i);
+		X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"ca", -1,
+					   -1, 0);
+		ck_assert(X509_CRL_set_version(crl, 1) && X509_CRL_set_issuer_name(crl, name) &&
+			  X509_CRL_set1_lastUpdate(crl, t) && X509_CRL_sign(crl, k, EVP_sha256()));
+		ck_assert(PEM_write_X509_CRL(f, crl));
+		ASN1_TIME_free(t);
+		X509_NAME_free(name);
+		X509_CRL_free(crl);
+	}
+	fclose(f);
+	EVP_PKEY_free(k);
+	return path;
+}
+
+/* crl: PATH is a path at load time; peercfg_load_crl reads every CRL in
+ * it into ike.crls, and says why when it cannot. */
+START_TEST(test_peercfg_crl)
+{
+	char *crl = test_yaml_crl_file(2);
+	char text[600], err[400];
+	struct peercfg c;
+	struct yaml_error yerr = { 0 };
+	snprintf(text, sizeof(text), "psk: x\nproposals: [aes128-sha1-modp2048]\ncrl: %s\n", crl);
+	ck_assert_msg(peercfg_load_string("t", text, &c, &yerr), "%s", yerr.text);
+	ck_assert_ptr_null(c.ike.crls);
+	ck_assert_msg(peercfg_load_crl(&c, err, sizeof(err)), "%s", err);
+	ck_assert_int_eq(sk_X509_CRL_num(c.ike.crls), 2);
+	ck_assert_msg(peercfg_load_crl(&c, err, sizeof(err)), "%s", err); /* again: replaced */
+	ck_assert_int_eq(sk_X509_CRL_num(c.ike.crls), 2);
+	peercfg_free(&c);
+	ck_assert_ptr_null(c.ike.crls);
+	test_yaml_unlink(crl);
+
+	/* no crl key: nothing to do */
+	ck_assert(peercfg_load_string("t", "psk: x\nproposals: [aes128-sha1-modp2048]\n", &c, &yerr));
+	ck_assert(peercfg_load_crl(&c, err, sizeof(err)) && !c.ike.crls);
+	peercfg_free(&c);
+
+	/* a file that is not there, a file without a CRL */
+	char *notcrl = test_yaml_file("-----BEGIN X509 CRL-----\nnot base64\n-----END X509 CRL-----\n");
+	const char *paths[] = { "/nonexistent/ca.crl", notcrl };
+	const char *want[] = { "crl /nonexistent/ca.crl: cannot open: No such file or directory",
+			       "no PEM X509 CRL in it" };
+	for (int i = 0; i < 2; i++) {
+		snprintf(text, sizeof(text), "psk: x\nproposals: [aes128-sha1-modp2048]\ncrl: %s\n",
+			 paths[i]);
+		ck_assert(peercfg_load_string("t", text, &c, &yerr));
+		ck_assert(!peercfg_load_crl(&c, err, sizeof(err)));
+		ck_assert_msg(strstr(err, want[i]) && strstr(err, paths[i]), "%s", err);
+		ck_assert_ptr_null(c.ike.crls);
+		peercfg_free(&c);
+	}
+	test_yaml_unlink(notcrl);
+}
+END_TEST
+
+/* psks alone satisfy auth psk (the keys are by ID); %any is a remote_id. */
+START_TEST(test_peercfg_psks_only)
+{
+	struct peercfg c;
+	struct yaml_error yerr = { 0 };
+	ck_assert_msg(peercfg_load_string("t", "proposals: [aes128-sha1-modp2048]\n"
+					  "remote_id: \"%any\"\nid_checks: strict\n"
+					  "psks: [{ id: ufqdn:sun@example.org, psk: k1 }]\n",
+					  &c, &yerr), "%s", yerr.text);
+	ck_assert_uint_eq(c.ike.npsks, 1);
+	ck_assert_uint_eq(c.ike.psk.len, 0);
+	ck_assert_uint_eq(c.ike.remote_id.type, 0);
+	ck_assert_int_eq(c.ike.id_checks, IKE_ID_CHECKS_STRICT);
+	peercfg_free(&c);
+	ck_assert_uint_eq(c.psk_keys[0].len, 0);
+}
+END_TEST
+
 /* The complete example in docs/peer-config.md must load as documented. */
 START_TEST(test_peercfg_doc_example)
 {
@@ -648,6 +869,10 @@ START_TEST(test_peercfg_doc_example)
 	ck_assert_uint_ge(c.ike.np1, 2);
 	ck_assert_uint_ge(c.ike.np2, 1);
 	ck_assert_uint_eq(c.ike.rekey_margin_ms, 30000);
+	ck_assert_int_eq(c.ike.id_checks, IKE_ID_CHECKS_STRICT);
+	ck_assert_uint_eq(c.ike.npsks, 2);
+	ck_assert_uint_eq(c.ike.psks[1].id.type, 11);
+	ck_assert_uint_eq(c.ike.psks[1].id.len, 3);
 	peercfg_free(&c);
 }
 END_TEST
@@ -665,6 +890,11 @@ Suite *suite_yaml(void)
 	tcase_add_test(tc, test_peercfg_full);
 	tcase_add_test(tc, test_peercfg_defaults);
 	tcase_add_test(tc, test_peercfg_node);
+	tcase_add_loop_test(tc, test_peercfg_id_text, 0,
+			    (int)(sizeof(id_text_cases) / sizeof(id_text_cases[0])));
+	tcase_add_test(tc, test_peercfg_id_text_dn);
+	tcase_add_test(tc, test_peercfg_crl);
+	tcase_add_test(tc, test_peercfg_psks_only);
 	tcase_add_test(tc, test_peercfg_doc_example);
 	suite_add_tcase(s, tc);
 	return s;

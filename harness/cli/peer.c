@@ -188,6 +188,12 @@ static int peer_setup(struct peer *p, const struct peer_args *a, int *logfd)
 			return 2;
 		}
 	}
+	char cerr[400];
+	if (!peercfg_load_crl(c, cerr, sizeof(cerr))) {
+		fprintf(stderr, "%s: credentials: %s\n", a->config, cerr);
+		peercfg_free(c);
+		return 2;
+	}
 	log_set_level(a->verbose ? LOG_DEBUG : c->log_level);
 	const char *lp = a->logpath ? a->logpath : c->log_file;
 	*logfd = -1;

@@ -14,24 +14,40 @@
 #include "ike/server.h"
 #include "wire/msg.h"
 
+/* The phase-1 IDs sent and received (the engine's result), appended to
+ * an sa line as " local_id=WORD remote_id=WORD" (peercfg_id_text); nothing
+ * while the engine has neither. */
+static void cli_peer_state_ids(char *line, size_t len, struct ike_engine *e)
+{
+	const struct ike_result *r = ike_engine_result(e);
+	char a[2 * IKE_MAX_ID + 16], b[2 * IKE_MAX_ID + 16];
+	size_t l = strlen(line);
+	if ((!r->our_id.type && !r->peer_id.type) || !peercfg_id_text(&r->our_id, a, sizeof(a)) ||
+	    !peercfg_id_text(&r->peer_id, b, sizeof(b)))
+		return;
+	snprintf(line + l, len - l, " local_id=%s remote_id=%s", a, b);
+}
+
 /* One SA's lines: the phase-1 SA, then each child with its NAT-OA and
  * the data plane's counters when there are any. */
 void cli_peer_state_sa(struct writer *w, unsigned id, struct ike_engine *e,
 		       const struct esp_user *dp, const struct peer_ka *ka)
 {
 	struct ike_sa *sa = ike_engine_sa(e);
-	char pb[NETADDR_STRLEN], b1[40], b2[40], line[512];
+	char pb[NETADDR_STRLEN], b1[40], b2[40], line[2048];
 	if (!sa)
 		return;
-	snprintf(line, sizeof(line),
+	snprintf(line, sizeof(line) - 1,
 		 "sa id=%u state=%s exchange=%s peer=%s icookie=%s rcookie=%s encr=%u keylen=%u "
 		 "hash=%u auth=%u group=%u life_sec=%" PRIu32 " life_kb=%" PRIu32
-		 " natt=%u nat_local=%d nat_peer=%d floated=%d keepalives_sent=%" PRIu64 "\n",
+		 " natt=%u nat_local=%d nat_peer=%d floated=%d keepalives_sent=%" PRIu64,
 		 id, ike_sa_state_name(sa->state), sa->exchange == WIRE_X_AGGR ? "aggressive" : "main",
 		 netaddr_str(&sa->peer, pb, sizeof(pb)), cli_peer_hex(sa->icookie, 8, b1, sizeof(b1)),
 		 cli_peer_hex(sa->rcookie, 8, b2, sizeof(b2)), sa->xf.encr, sa->xf.keylen, sa->xf.hash,
 		 sa->xf.auth, sa->xf.group, sa->xf.life_sec, sa->xf.life_kb, sa->natt_version,
 		 sa->nat_local, sa->nat_peer, sa->natt_floated, ka ? ka->k.sent : 0);
+	cli_peer_state_ids(line, sizeof(line) - 1, e);
+	strcat(line, "\n");  /* the byte kept free above */
 	writer_bytes(w, line, strlen(line));
 	for (size_t i = 0; i < sa->nchild; i++) {
 		const struct ike_child *c = &sa->child[i];

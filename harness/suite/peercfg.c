@@ -1,10 +1,17 @@
 /* `ike-conform peer --config FILE`: YAML into struct peercfg. */
 #include "suite/peercfg.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "core/hex.h"
 #include "crypto/cipher.h"
 #include "crypto/dh.h"
 #include "crypto/prf.h"
@@ -205,6 +212,156 @@ bool peercfg_p1(const struct yaml_node *n, const struct ike_p1_xform *def,
 	return true;
 }
 
+/* ---- IDs ---- */
+
+/* RFC 2407 4.6.2.1 type numbers and their text prefixes. */
+static const struct peercfg_id_kind {
+	uint8_t type;
+	const char *name;
+} peercfg_id_kinds[] = {
+	{ 1, "ipv4" }, { 2, "fqdn" }, { 3, "ufqdn" }, { 5, "ipv6" }, { 9, "dn" }, { 11, "keyid" },
+};
+
+static const char *peercfg_id_name(uint8_t type)
+{
+	for (size_t i = 0; i < sizeof(peercfg_id_kinds) / sizeof(peercfg_id_kinds[0]); i++)
+		if (peercfg_id_kinds[i].type == type)
+			return peercfg_id_kinds[i].name;
+	return NULL;
+}
+
+/* Whether the bytes can be written as they are: one word, no quoting. */
+static bool peercfg_id_plain(const struct ike_id *id)
+{
+	if (!id->len || id->data[0] == '#')
+		return false;
+	for (size_t i = 0; i < id->len; i++)
+		if (id->data[i] < 0x21 || id->data[i] > 0x7e || id->data[i] == '"' ||
+		    id->data[i] == '\\')
+			return false;
+	return true;
+}
+
+bool peercfg_id_text(const struct ike_id *id, char *buf, size_t len)
+{
+	const char *name = peercfg_id_name(id->type);
+	char pfx[16], a[INET6_ADDRSTRLEN];
+	int n;
+	if (!id->type)
+		return (size_t)snprintf(buf, len, "%%any") < len;
+	if (id->len > IKE_MAX_ID)
+		return false;
+	if (name)
+		snprintf(pfx, sizeof(pfx), "%s", name);
+	else
+		snprintf(pfx, sizeof(pfx), "id%u", id->type);
+	int fam = id->type == 1 && id->len == 4 ? AF_INET : id->type == 5 && id->len == 16 ? AF_INET6 : 0;
+	if (fam && inet_ntop(fam, id->data, a, sizeof(a)))
+		n = snprintf(buf, len, "%s:%s", pfx, a);
+	else if ((id->type == 2 || id->type == 3 || id->type == 11) && peercfg_id_plain(id))
+		n = snprintf(buf, len, "%s:%.*s", pfx, (int)id->len, (const char *)id->data);
+	else {
+		char hex[2 * IKE_MAX_ID + 1];
+		hex_encode(id->data, id->len, hex);
+		n = snprintf(buf, len, "%s:#%s", pfx, hex);
+	}
+	return n >= 0 && (size_t)n < len;
+}
+
+/* "<type>:#<hex>" into out; false when s is not of that form (*mine then
+ * false too) or, with *mine, when it is wrong. */
+static bool peercfg_id_hex(const char *s, struct ike_id *out, bool *mine, char *err,
+			   size_t errlen)
+{
+	const char *colon = strchr(s, ':');
+	*mine = colon && colon[1] == '#';
+	if (!*mine)
+		return false;
+	size_t pl = (size_t)(colon - s);
+	unsigned type = 0;
+	for (size_t i = 0; i < sizeof(peercfg_id_kinds) / sizeof(peercfg_id_kinds[0]); i++)
+		if (strlen(peercfg_id_kinds[i].name) == pl && !strncmp(s, peercfg_id_kinds[i].name, pl))
+			type = peercfg_id_kinds[i].type;
+	char *end = NULL;
+	if (!type && pl > 2 && !strncmp(s, "id", 2) && s[2] >= '1' && s[2] <= '9') {
+		unsigned long t = strtoul(s + 2, &end, 10);
+		type = end == colon && t <= 255 ? (unsigned)t : 0;
+	}
+	if (!type) {
+		snprintf(err, errlen, "'%s': unknown ID type '%.*s'", s, (int)pl, s);
+		return false;
+	}
+	const char *hex = colon + 2;
+	chunk_t c = CHUNK_EMPTY;
+	size_t hl = strlen(hex);
+	if (!hl || hl > 2 * IKE_MAX_ID || !hex_decode(hex, hl, &c)) {
+		chunk_free(&c);
+		snprintf(err, errlen, "'%s': expected 1 to %d bytes of hex after '#'", s, IKE_MAX_ID);
+		return false;
+	}
+	memset(out, 0, sizeof(*out));
+	out->type = (uint8_t)type;
+	memcpy(out->data, c.ptr, c.len);
+	out->len = c.len;
+	chunk_free(&c);
+	return true;
+}
+
+bool peercfg_id_read(const char *s, struct ike_id *out, char *err, size_t errlen)
+{
+	bool mine;
+	if (strcmp(s, "%any") == 0) {
+		memset(out, 0, sizeof(*out));
+		return true;
+	}
+	if (peercfg_id_hex(s, out, &mine, err, errlen))
+		return true;
+	return !mine && ike_id_parse(s, out, err, errlen);
+}
+
+static const char *const peercfg_id_check_names[] = { "strict", "lenient", NULL };
+
+bool peercfg_id_checks(const struct yaml_node *n, const char *what, enum ike_id_checks *out,
+		       struct yaml_error *err)
+{
+	unsigned i;
+	if (!yaml_enum(n, what, peercfg_id_check_names, &i, err))
+		return false;
+	*out = i == 0 ? IKE_ID_CHECKS_STRICT : IKE_ID_CHECKS_LENIENT;
+	return true;
+}
+
+/* One key of a psks item; ctx the item's node pointers (id, psk). */
+static bool peercfg_psk_key(const struct yaml_node *v, const char *key, void *ctx,
+			    struct yaml_error *err)
+{
+	const struct yaml_node **slots = ctx;
+	(void)err;
+	slots[key[0] == 'i' ? 0 : 1] = v;
+	return true;
+}
+
+bool peercfg_psk_item(const struct yaml_node *n, struct ike_id *id, const char **psk,
+		      struct yaml_error *err)
+{
+	static const struct yaml_field fields[] = {
+		{ "id", true, peercfg_psk_key }, { "psk", true, peercfg_psk_key },
+	};
+	const struct yaml_node *slots[2] = { NULL, NULL };
+	const char *s;
+	char e[200];
+	if (!yaml_map_walk(n, "psks", fields, sizeof(fields) / sizeof(fields[0]), slots, err))
+		return false;
+	if (!yaml_str(slots[0], "id", &s, err))
+		return false;
+	if (!peercfg_id_read(s, id, e, sizeof(e)))
+		return yaml_fail(err, slots[0], "'id': %s", e);
+	if (!id->type)
+		return yaml_fail(err, slots[0], "'id' must name one peer; the key for any peer "
+				 "is 'psk'");
+	return yaml_str(slots[1], "psk", psk, err);  /* not empty (yaml_str) */
+}
+
 /* ---- phase2 ---- */
 
 static const char *const peercfg_modes[] = {
@@ -297,7 +454,7 @@ static bool peercfg_id(const struct yaml_node *v, const char *key, struct ike_id
 	char e[200];
 	if (!yaml_str(v, key, &s, err))
 		return false;
-	if (!ike_id_parse(s, id, e, sizeof(e)))
+	if (!peercfg_id_read(s, id, e, sizeof(e)))
 		return yaml_fail(err, v, "'%s': %s", key, e);
 	return true;
 }
@@ -424,12 +581,67 @@ static bool peercfg_top_psk(const struct yaml_node *v, const char *key, struct p
 	return true;
 }
 
-/* local_id, remote_id */
+/* local_id, remote_id ("%any": accept any, for remote_id only) */
 static bool peercfg_top_id(const struct yaml_node *v, const char *key, struct peercfg_ctx *x,
 			   struct yaml_error *err)
 {
 	struct ike_config *ike = &x->c->ike;
-	return peercfg_id(v, key, key[0] == 'l' ? &ike->local_id : &ike->remote_id, err);
+	bool local = key[0] == 'l';
+	if (!peercfg_id(v, key, local ? &ike->local_id : &ike->remote_id, err))
+		return false;
+	if (local && !ike->local_id.type)
+		return yaml_fail(err, v, "'local_id' cannot be %%any: it is the ID we send");
+	return true;
+}
+
+static bool peercfg_top_id_checks(const struct yaml_node *v, const char *key,
+				  struct peercfg_ctx *x, struct yaml_error *err)
+{
+	return peercfg_id_checks(v, key, &x->c->ike.id_checks, err);
+}
+
+/* psks: [{ id, psk }...], the keys by the peer's ID, each ID once */
+static bool peercfg_top_psks(const struct yaml_node *v, const char *key, struct peercfg_ctx *x,
+			     struct yaml_error *err)
+{
+	struct peercfg *c = x->c;
+	if (v->type != YAML_SEQ || !v->n)
+		return yaml_fail_expect(err, v, key, "a list of { id, psk } mappings");
+	for (size_t i = 0; i < v->n; i++) {
+		struct ike_psk_entry *pe = &c->ike.psks[c->ike.npsks];
+		const char *psk;
+		if (i == IKE_MAX_PSKS)
+			return yaml_fail(err, v->items[i], "more than %d PSKs", IKE_MAX_PSKS);
+		if (!peercfg_psk_item(v->items[i], &pe->id, &psk, err))
+			return false;
+		for (size_t k = 0; k < i; k++)
+			if (c->ike.psks[k].id.type == pe->id.type && c->ike.psks[k].id.len == pe->id.len &&
+			    !memcmp(c->ike.psks[k].id.data, pe->id.data, pe->id.len))
+				return yaml_fail(err, yaml_map_get(v->items[i], "id"),
+						 "'id': a second PSK for the same ID (item %zu has it)",
+						 k + 1);
+		c->psk_keys[i] = chunk_dup(psk, strlen(psk));
+		pe->psk = c->psk_keys[i];
+		c->ike.npsks++;
+	}
+	return true;
+}
+
+/* send_cert, send_cr: a boolean, or always / never as the suites say */
+static bool peercfg_top_send(const struct yaml_node *v, const char *key, struct peercfg_ctx *x,
+			     struct yaml_error *err)
+{
+	bool *flag = peercfg_flag(&x->c->ike, key);
+	if (yaml_is_scalar(v) && (!strcmp(v->str, "always") || !strcmp(v->str, "never"))) {
+		*flag = v->str[0] == 'a';
+		return true;
+	}
+	if (yaml_is_scalar(v) && !strcmp(v->str, "ifasked"))
+		return yaml_fail(err, v, "'%s': the engine has no ifasked mode: it sends them "
+				 "always (true) or never (false)", key);
+	if (!yaml_bool(v, key, flag, NULL))
+		return yaml_fail_expect(err, v, key, "true, false, always or never");
+	return true;
 }
 
 /* proposals, phase2, listen, remote_address: read in peercfg_finish */
@@ -528,7 +740,7 @@ static bool peercfg_top_timer(const struct yaml_node *v, const char *key, struct
 	return true;
 }
 
-/* cert, key, chain, ca, log_file: paths */
+/* cert, key, chain, ca, crl, log_file: paths */
 static bool peercfg_top_file(const struct yaml_node *v, const char *key, struct peercfg_ctx *x,
 			     struct yaml_error *err)
 {
@@ -537,6 +749,7 @@ static bool peercfg_top_file(const struct yaml_node *v, const char *key, struct 
 		    : strcmp(key, "key") == 0	? &c->key
 		    : strcmp(key, "chain") == 0 ? &c->chain
 		    : strcmp(key, "ca") == 0	? &c->ca
+		    : strcmp(key, "crl") == 0	? &c->crl
 						: &c->log_file;
 	return (*slot = peercfg_dup(v, key, err)) != NULL;
 }
@@ -595,17 +808,19 @@ static const struct peercfg_top_row {
 	{ "role", peercfg_top_role }, { "exchange", peercfg_top_exchange },
 	{ "auth", peercfg_top_auth }, { "psk", peercfg_top_psk },
 	{ "local_id", peercfg_top_id }, { "remote_id", peercfg_top_id },
+	{ "id_checks", peercfg_top_id_checks }, { "psks", peercfg_top_psks },
 	{ "proposals", peercfg_top_later }, { "ike_lifetime", peercfg_top_ike_lifetime },
 	{ "phase2", peercfg_top_later }, { "local_ts", peercfg_top_ts },
 	{ "remote_ts", peercfg_top_ts }, { "lifetime_policy", peercfg_top_life_policy },
 	{ "retransmit", peercfg_top_retransmit }, { "initial_contact", peercfg_top_flag },
 	{ "commit", peercfg_top_flag }, { "notify_errors", peercfg_top_flag },
-	{ "send_cert", peercfg_top_flag }, { "send_chain", peercfg_top_flag },
-	{ "send_cr", peercfg_top_flag }, { "natt_force", peercfg_top_flag },
+	{ "send_cert", peercfg_top_send }, { "send_chain", peercfg_top_flag },
+	{ "send_cr", peercfg_top_send }, { "natt_force", peercfg_top_flag },
 	{ "max_sas", peercfg_top_count }, { "nonce_size", peercfg_top_count },
 	{ "rekey_margin", peercfg_top_timer }, { "dpd", peercfg_top_timer },
 	{ "natt_keepalive", peercfg_top_timer }, { "cert", peercfg_top_file },
 	{ "key", peercfg_top_file }, { "chain", peercfg_top_file }, { "ca", peercfg_top_file },
+	{ "crl", peercfg_top_file },
 	{ "log_file", peercfg_top_file }, { "listen", peercfg_top_later },
 	{ "remote_address", peercfg_top_later }, { "port", peercfg_top_port },
 	{ "natt_port", peercfg_top_port }, { "natt_peer_port", peercfg_top_port },
@@ -688,7 +903,7 @@ static bool peercfg_finish(struct peercfg_ctx *x, struct yaml_error *err)
 		need_psk |= xf.auth == IKE_AUTH_PSK;
 		need_cert |= xf.auth != IKE_AUTH_PSK;
 	}
-	if (need_psk && !c->psk.len)
+	if (need_psk && !c->psk.len && !c->ike.npsks)
 		return yaml_fail(err, x->root, "missing key 'psk': auth psk needs a pre-shared key");
 	if (need_cert && !c->cert)
 		return yaml_fail(err, x->root, "missing key 'cert': signature auth needs a certificate");
@@ -705,11 +920,12 @@ bool peercfg_from_node(const struct yaml_node *map, const char *what, struct pee
 		       struct yaml_error *err)
 {
 	static const char *const keys[] = {
-		"role", "exchange", "auth", "psk", "local_id", "remote_id", "proposals",
+		"role", "exchange", "auth", "psk", "psks", "local_id", "remote_id", "id_checks",
+		"proposals",
 		"ike_lifetime", "phase2", "local_ts", "remote_ts", "lifetime_policy",
 		"retransmit", "initial_contact", "commit", "notify_errors", "nonce_size", "dpd",
 		"rekey_margin", "send_cert", "send_chain", "send_cr", "max_sas",
-		"cert", "key", "chain", "ca", "listen", "port", "natt_port", "natt", "natt_force",
+		"cert", "key", "chain", "ca", "crl", "listen", "port", "natt_port", "natt", "natt_force",
 		"natt_peer_port", "natt_keepalive", "remote_address",
 		"exchanges", "log_file", "log_level",
 	};
@@ -758,13 +974,57 @@ void peercfg_free(struct peercfg *c)
 {
 	if (!c)
 		return;
+	/* ours whoever owns the other credentials */
+	if (c->ike.crls)
+		sk_X509_CRL_pop_free(c->ike.crls, X509_CRL_free);
+	c->ike.crls = NULL;
 	ike_config_clear(&c->ike);
 	free(c->log_file);
 	free(c->cert);
 	free(c->key);
 	free(c->chain);
 	free(c->ca);
+	free(c->crl);
 	chunk_clear(&c->psk);
+	for (size_t i = 0; i < IKE_MAX_PSKS; i++)
+		chunk_clear(&c->psk_keys[i]);
 	memset(c, 0, sizeof(*c));
+}
+
+/* The CRLs in a PEM file, in order; NULL with err when it cannot be read
+ * or holds none. (pki_load_crls does this once the PKI module has it.) */
+static STACK_OF(X509_CRL) *peercfg_crls_read(const char *path, char *err, size_t errlen)
+{
+	BIO *bio = BIO_new_file(path, "r");
+	if (!bio) {
+		snprintf(err, errlen, "crl %s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
+	X509_CRL *crl;
+	while (crls && (crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)))
+		if (!sk_X509_CRL_push(crls, crl))
+			X509_CRL_free(crl);
+	BIO_free(bio);
+	ERR_clear_error();  /* the read that ended the loop */
+	if (!crls || !sk_X509_CRL_num(crls)) {
+		snprintf(err, errlen, "crl %s: no PEM X509 CRL in it", path);
+		sk_X509_CRL_free(crls);
+		return NULL;
+	}
+	return crls;
+}
+
+bool peercfg_load_crl(struct peercfg *c, char *err, size_t errlen)
+{
+	if (!c->crl)
+		return true;
+	STACK_OF(X509_CRL) *crls = peercfg_crls_read(c->crl, err, errlen);
+	if (!crls)
+		return false;
+	if (c->ike.crls)
+		sk_X509_CRL_pop_free(c->ike.crls, X509_CRL_free);
+	c->ike.crls = crls;
+	return true;
 }
 

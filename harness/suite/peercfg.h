@@ -35,9 +35,11 @@ struct peercfg {
 	char *log_file;                    /* NULL: stderr */
 	enum log_level log_level;
 	/* PKI paths as written, for ike_config_load_creds(&ike, key, cert,
-	 * chain, ca, ...) in the peer process; NULL when absent */
-	char *cert, *key, *chain, *ca;
+	 * chain, ca, ...) in the peer process, and the CRL file for
+	 * peercfg_load_crl; NULL when absent */
+	char *cert, *key, *chain, *ca, *crl;
 	chunk_t psk;                       /* owned; wiped by peercfg_free */
+	chunk_t psk_keys[IKE_MAX_PSKS];    /* ike.psks[i].psk, owned the same way */
 };
 
 /* Load a file. On failure err has the first error with its position and
@@ -50,9 +52,34 @@ bool peercfg_load_string(const char *name, const char *text, struct peercfg *out
  * messages ("config" for a whole file). */
 bool peercfg_from_node(const struct yaml_node *map, const char *what, struct peercfg *out,
 		       struct yaml_error *err);
-/* Frees what the load made, and ike_config_clear()s the engine config
- * (credentials the peer process loaded into it). */
+/* Frees what the load made (the CRLs too), and ike_config_clear()s the
+ * engine config (credentials the peer process loaded into it). */
 void peercfg_free(struct peercfg *c);
+/* The CRLs of c->crl (PEM, one or more) into c->ike.crls; true without
+ * doing anything when there is no crl key. Call it after
+ * ike_config_load_creds. False with err naming the file. */
+bool peercfg_load_crl(struct peercfg *c, char *err, size_t errlen);
+
+/* ---- IDs ----
+ * An ID as one word of text without spaces or quotes, for the state
+ * files (docs/peer-config.md) and the self peer's config: "%any" for type
+ * 0, "ipv4:192.0.2.1", "ipv6:2001:db8::1", "fqdn:moon.example.org",
+ * "ufqdn:moon@example.org", "keyid:text" as ike_id_parse writes them;
+ * a DN, and text that has a space, a quote, a backslash, a byte outside
+ * printable ASCII or a leading '#', as "<type>:#<hex of the bytes>"
+ * ("dn:#3041310b...", "keyid:#0001ff"); a type without a name as
+ * "id<N>:#<hex>". False when buf is too small. */
+bool peercfg_id_text(const struct ike_id *id, char *buf, size_t len);
+/* Its inverse, and everything ike_id_parse reads ("dn:C=CH, O=..."). */
+bool peercfg_id_read(const char *s, struct ike_id *out, char *err, size_t errlen);
+/* id_checks: strict | lenient. */
+bool peercfg_id_checks(const struct yaml_node *n, const char *what, enum ike_id_checks *out,
+		       struct yaml_error *err);
+/* One item of psks: a mapping { id: <ID text>, psk: <text> }; the ID is
+ * not %any (that is what 'psk' is for), the key a non-empty string. *psk points
+ * into the document. */
+bool peercfg_psk_item(const struct yaml_node *n, struct ike_id *id, const char **psk,
+		      struct yaml_error *err);
 
 /* A DH group: a number 1-30 the crypto module implements or a group name
  * ("modp2048", "ecp256"). */

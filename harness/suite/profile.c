@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -150,8 +151,11 @@ static bool profile_id(const struct yaml_node *v, const char *key, struct ike_id
 	char e[200];
 	if (!yaml_str(v, key, &s, err))
 		return false;
-	if (!ike_id_parse(s, id, e, sizeof(e)))
+	if (!peercfg_id_read(s, id, e, sizeof(e)))
 		return yaml_fail(err, v, "'%s': %s", key, e);
+	if (!id->type)
+		return yaml_fail(err, v, "'%s' names one ID, not %%any (leave it out for the IKE "
+				 "address)", key);
 	return true;
 }
 
@@ -323,6 +327,29 @@ static bool profile_accepts_pki(const struct yaml_node *v, const char *key, void
 	return profile_id(v, key, &p->remote_id, err);
 }
 
+/* accepted_ids: a list (or one) of harness IDs, "%any" among them */
+static bool profile_accepts_ids(const struct yaml_node *v, const char *key, void *vctx,
+				struct yaml_error *err)
+{
+	struct profile *p = ((struct profile_ctx *)vctx)->p;
+	const struct yaml_node *const *items;
+	size_t n;
+	if (!profile_list(&v, key, false, &items, &n, err))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const char *s;
+		char e[200];
+		if (i == PROFILE_MAX_IDS)
+			return yaml_fail(err, items[i], "more than %d accepted IDs", PROFILE_MAX_IDS);
+		if (!yaml_str(items[i], key, &s, err))
+			return false;
+		if (!peercfg_id_read(s, &p->accepted_ids[i], e, sizeof(e)))
+			return yaml_fail(err, items[i], "'%s': %s", key, e);
+		p->naccepted++;
+	}
+	return true;
+}
+
 static bool profile_accepts_proposals(const struct yaml_node *v, const char *key, void *vctx,
 				      struct yaml_error *err)
 {
@@ -457,6 +484,7 @@ static bool profile_top_key(const struct yaml_node *v, const char *key, void *vc
 			{ "key", false, profile_accepts_pki }, { "ca", false, profile_accepts_pki },
 			{ "local_id", false, profile_accepts_pki },
 			{ "remote_id", false, profile_accepts_pki },
+			{ "accepted_ids", false, profile_accepts_ids },
 			{ "proposals", true, profile_accepts_proposals },
 			{ "esp", false, profile_accepts_esp }, { "modes", false, profile_accepts_pair },
 			{ "lifetime", false, profile_accepts_lifetime },
@@ -735,4 +763,72 @@ bool profile_case_fits(const struct profile *p, const struct suite_case *c, char
 		return profile_refuse(why, len, "the case forces NAT-T and the device does not "
 				      "do it (the profile says natt: false)");
 	return true;
+}
+
+/* ---- identities ---- */
+
+/* Whether a harness ID is one the device takes as want says: type 0 any;
+ * an FQDN or USER_FQDN without case, a leading '*' any prefix; others
+ * byte for byte. (ike_id_match, which also compares a DN by its RDNs,
+ * can replace it once the engine has it.) */
+static bool profile_id_match(const struct ike_id *want, const struct ike_id *got)
+{
+	if (!want->type)
+		return true;
+	if (want->type != got->type)
+		return false;
+	if (want->type != 2 && want->type != 3)
+		return want->len == got->len && !memcmp(want->data, got->data, want->len);
+	const char *w = (const char *)want->data, *g = (const char *)got->data;
+	size_t wl = want->len, gl = got->len;
+	if (wl && w[0] == '*') {
+		w++, wl--;
+		if (gl < wl)
+			return false;
+		g += gl - wl;
+		gl = wl;
+	}
+	return wl == gl && !strncasecmp(w, g, wl);
+}
+
+/* The harness's own ID by the profile: remote_id, else its IKE address. */
+static void profile_harness_id(const struct profile *p, struct ike_id *id)
+{
+	if (p->remote_id.type) {
+		*id = p->remote_id;
+		return;
+	}
+	memset(id, 0, sizeof(*id));
+	id->len = netaddr_iplen(&p->local);
+	id->type = id->len == 16 ? 5 : 1;
+	memcpy(id->data, p->local.ip, id->len);
+}
+
+bool profile_id_fits(const struct profile *p, const struct ike_id *harness_id, char *why,
+		     size_t len)
+{
+	struct ike_id own;
+	char t[2 * IKE_MAX_ID + 16];
+	if (len)
+		why[0] = '\0';
+	if (!harness_id || !harness_id->type)
+		return true;
+	profile_harness_id(p, &own);
+	if (profile_id_match(&own, harness_id))
+		return true;
+	for (size_t i = 0; i < p->naccepted; i++)
+		if (profile_id_match(&p->accepted_ids[i], harness_id))
+			return true;
+	if (!peercfg_id_text(harness_id, t, sizeof(t)))
+		snprintf(t, sizeof(t), "of type %u", harness_id->type);
+	profile_refuse(why, len, "the device does not accept the harness ID %s (the profile "
+		       "accepts ", t);
+	for (size_t i = 0; i <= p->naccepted; i++) {
+		const struct ike_id *id = i ? &p->accepted_ids[i - 1] : &own;
+		if (!peercfg_id_text(id, t, sizeof(t)))
+			snprintf(t, sizeof(t), "an ID of type %u", id->type);
+		profile_add(why, len, "%s%s", i ? ", " : "", t);
+	}
+	profile_add(why, len, ")");
+	return false;
 }

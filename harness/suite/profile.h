@@ -19,6 +19,7 @@
 #include "suite/yaml.h"
 
 #define PROFILE_MAX_PROPOSALS 32
+#define PROFILE_MAX_IDS 16
 
 /* How the harness reaches the device. */
 enum profile_reach {
@@ -50,6 +51,10 @@ struct profile {
 					         (paths, NULL when absent) */
 	struct ike_id local_id, remote_id;    /* the device's and the harness's IDs
 					         (type 0: the IKE addresses) */
+	struct ike_id accepted_ids[PROFILE_MAX_IDS]; /* more harness IDs the device
+					         takes (type 0: any; an FQDN or USER_FQDN
+					         may start with '*') */
+	size_t naccepted;
 	struct ike_p1_xform p1[PROFILE_MAX_PROPOSALS]; /* phase-1 proposals accepted */
 	size_t np1;
 	struct ike_p2_xform p2[PROFILE_MAX_PROPOSALS]; /* ESP proposals (group: PFS) */
@@ -91,5 +96,14 @@ void profile_free(struct profile *p);
  * ESP proposal and PFS group, and NAT-T when the case needs it. */
 bool profile_case_fits(const struct profile *p, const struct suite_case *c, char *why,
 		       size_t len);
+/* Whether the device takes harness_id as the harness's phase-1 ID: type 0
+ * (or NULL: the case names none, the harness uses remote_id) does; so do
+ * remote_id itself (the harness's IKE address when remote_id is not
+ * given) and whatever accepted_ids matches. False with why ("the device
+ * does not accept the harness ID fqdn:x (the profile accepts ...)"): the
+ * case is skipped. For identity cases; profile_case_fits calls it with
+ * the case's ID once suite cases carry one. */
+bool profile_id_fits(const struct profile *p, const struct ike_id *harness_id, char *why,
+		     size_t len);
 
 #endif

@@ -6,7 +6,8 @@
 #include "peers/remote/remote.h"
 
 /* The first established "sa ..." line: phase 1 and, when the device
- * tells, the NAT flags and its port. */
+ * tells, the IDs (local_id, remote_id: peer_state_sa), the NAT flags and
+ * its port. */
 static void remote_view_sa(const char *one, struct peer_sa_view *out)
 {
 	peer_state_sa(one, out);
@@ -35,7 +36,7 @@ void remote_parse_state(const char *text, struct peer_sa_view *out)
 {
 	memset(out, 0, sizeof(*out));
 	snprintf(out->raw, sizeof(out->raw), "%s", text);
-	char one[512];
+	char one[2048];  /* an sa line with two DNs in hex */
 	for (const char *line = text; (line = peer_state_line(line, one, sizeof(one)));) {
 		if (!out->present && !strncmp(one, "sa ", 3) && strstr(one, " state=established")) {
 			remote_view_sa(one, out);

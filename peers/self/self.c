@@ -234,7 +234,7 @@ static bool self_view(struct peer *p, const struct peer_case *c, struct peer_sa_
 		      char *err, size_t errlen)
 {
 	struct self_peer *s = (struct self_peer *)p;
-	char text[sizeof(out->raw)];
+	char text[65536];  /* sa lines carry IDs, a DN's up to 512 hex digits */
 	(void)c;
 	memset(out, 0, sizeof(*out));
 	FILE *f = fopen(s->state, "r");

@@ -6,7 +6,8 @@
 
 #include "peers/self/self.h"
 
-/* An established "sa ..." line: phase 1, the NAT flags and the ports. */
+/* An established "sa ..." line: phase 1, the IDs sent and received
+ * (peer_state_sa), the NAT flags and the ports. */
 static void self_view_sa(const char *one, struct peer_sa_view *out)
 {
 	peer_state_sa(one, out);
@@ -41,8 +42,8 @@ void self_parse_state(const char *text, struct peer_sa_view *out)
 	snprintf(out->raw, sizeof(out->raw), "%s", text);
 	/* the last established SA, and its first live child */
 	unsigned long id = 0;
-	char one[512];
-	for (const char *line = out->raw; (line = peer_state_line(line, one, sizeof(one)));) {
+	char one[2048];  /* an sa line with two DNs in hex */
+	for (const char *line = text; (line = peer_state_line(line, one, sizeof(one)));) {
 		if (!strncmp(one, "sa ", 3) && strstr(one, " state=established")) {
 			id = peer_state_field(one, "id");
 			self_view_sa(one, out);
