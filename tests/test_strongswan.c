@@ -339,6 +339,13 @@ START_TEST(test_ss_conf_aggressive_ids)
 }
 END_TEST
 
+/* C=CH, O=ike-conform, CN=moon.example.org and CN=sun...: the DER that
+ * ike_id_parse makes (UTF8String values) */
+#define SS_DN_MOON "303e310b300906035504061302434831143012060355040a0c0b696b652d636f6e666f726d" \
+	"3119301706035504030c106d6f6f6e2e6578616d706c652e6f7267"
+#define SS_DN_SUN "303d310b300906035504061302434831143012060355040a0c0b696b652d636f6e666f726d" \
+	"3118301606035504030c0f73756e2e6578616d706c652e6f7267"
+
 START_TEST(test_ss_conf_rsa_transport_pfs)
 {
 	struct peer_case c;
@@ -359,16 +366,19 @@ START_TEST(test_ss_conf_rsa_transport_pfs)
 	ck_assert_msg(strongswan_swanctl_conf(&c, buf, sizeof(buf), err, sizeof(err)), "%s", err);
 	static const char *const want[] = {
 		"proposals = aes256-sha384-ecp384",
-		"local {", "auth = pubkey", "id = \"C=CH, O=ike-conform, CN=moon.example.org\"",
+		"local {", "auth = pubkey", "id = \"asn1dn:#" SS_DN_MOON "\"",
 		"certs = /tmp/pki/moon.crt", "}",
-		"remote {", "auth = pubkey", "id = \"C=CH, O=ike-conform, CN=sun.example.org\"",
-		"cacerts = /tmp/pki/inter-ca.crt", "}",
+		"remote {", "auth = pubkey", "id = \"asn1dn:#" SS_DN_SUN "\"", "}",
 		"esp_proposals = aes256gcm16-modp3072", "mode = transport",
 		"secrets {", "# private key: private/ beside this file", "}",
 	};
 	ss_expect_lines(buf, want, sizeof(want) / sizeof(want[0]), "rsa transport");
 	ss_expect_no_line(buf, "local_ts", "no client IDs");
 	ss_expect_no_line(buf, "ike-rsa", "no PSK secret");
+	/* the bundle is x509ca/'s: as cacerts only its first CA would load */
+	ss_expect_no_line(buf, "\tcacerts", "no cacerts");
+	ss_expect_no_line(buf, "send_cert", "charon's default");
+	ss_expect_no_line(buf, "send_certreq", "charon's default");
 
 	/* a subnet and a protocol/port selector */
 	ss_case(&c, "subnets", 0, WIRE_X_MAIN, "aes128-sha1-modp2048", "aes128-sha1", NULL);
@@ -379,6 +389,156 @@ START_TEST(test_ss_conf_rsa_transport_pfs)
 		"local_ts = 10.1.0.0/16[17/500]", "remote_ts = 10.2.0.1-10.2.0.9",
 	};
 	ss_expect_lines(buf, want2, 2, "subnets");
+}
+END_TEST
+
+/* --- the identity and certificate fields, one per row --- */
+
+static void ss_id(struct ike_id *id, const char *text)
+{
+	char err[200];
+	ck_assert_msg(ike_id_parse(text, id, err, sizeof(err)), "%s", err);
+}
+
+static void ss_f_ipv4(struct peer_case *c) { ss_id(&c->local_id, "192.0.2.9"); }
+static void ss_f_ipv6(struct peer_case *c) { ss_id(&c->remote_id, "2001:db8::2"); }
+static void ss_f_fqdn(struct peer_case *c) { ss_id(&c->local_id, "fqdn:moon.example.org"); }
+static void ss_f_ufqdn(struct peer_case *c) { ss_id(&c->remote_id, "ufqdn:sun@example.org"); }
+static void ss_f_ufqdn_bare(struct peer_case *c) { ss_id(&c->remote_id, "ufqdn:scanner"); }
+static void ss_f_dn(struct peer_case *c)
+{
+	ss_id(&c->local_id, "dn:C=CH, O=ike-conform, CN=moon.example.org");
+}
+static void ss_f_keyid(struct peer_case *c)
+{
+	static const uint8_t k[] = { 0x01, 0xab, 0xff, 0x00 };
+	c->local_id.type = 11;
+	memcpy(c->local_id.data, k, sizeof(k));
+	c->local_id.len = sizeof(k);
+}
+static void ss_f_fqdn_binary(struct peer_case *c)
+{
+	c->remote_id.type = 2;
+	memcpy(c->remote_id.data, "a\"b\x01", 4);
+	c->remote_id.len = 4;
+}
+static void ss_f_any(struct peer_case *c)
+{
+	ss_id(&c->remote_id, "fqdn:ignored.example.org");
+	c->remote_id_any = true;
+}
+static void ss_f_wild_fqdn(struct peer_case *c) { ss_id(&c->remote_id, "fqdn:*.example.org"); }
+static void ss_f_wild_ufqdn(struct peer_case *c) { ss_id(&c->remote_id, "ufqdn:*@example.org"); }
+static void ss_f_psks(struct peer_case *c)
+{
+	c->remote_id_any = true;
+	ss_id(&c->psks[0].id, "fqdn:carol.example.org");
+	c->psks[0].psk = "carol-key";
+	ss_id(&c->psks[1].id, "ufqdn:dave@example.org");
+	c->psks[1].psk = "dave\"key";
+	c->npsks = 2;
+}
+static void ss_f_psks_only(struct peer_case *c)
+{
+	c->psk = NULL;
+	ss_id(&c->psks[0].id, "192.0.2.7");
+	c->psks[0].psk = "by-address";
+	c->npsks = 1;
+}
+static void ss_f_cert_always(struct peer_case *c) { c->send_cert = PEER_SEND_ALWAYS; }
+static void ss_f_cert_never(struct peer_case *c) { c->send_cert = PEER_SEND_NEVER; }
+static void ss_f_cert_ifasked(struct peer_case *c) { c->send_cert = PEER_SEND_IFASKED; }
+static void ss_f_cr_never(struct peer_case *c) { c->send_cr = PEER_SEND_NEVER; }
+static void ss_f_cr_always(struct peer_case *c) { c->send_cr = PEER_SEND_ALWAYS; }
+/* refusals */
+static void ss_f_id_checks(struct peer_case *c)
+{
+	c->id_checks_set = true;
+	c->id_checks = IKE_ID_CHECKS_STRICT;
+}
+static void ss_f_cr_ifasked(struct peer_case *c) { c->send_cr = PEER_SEND_IFASKED; }
+static void ss_f_psk_empty(struct peer_case *c)
+{
+	ss_id(&c->psks[0].id, "fqdn:x.example.org");
+	c->psks[0].psk = "";
+	c->npsks = 1;
+}
+static void ss_f_subnet_id(struct peer_case *c)
+{
+	c->local_id.type = 4;
+	c->local_id.len = 8;
+}
+static void ss_f_chain_relative(struct peer_case *c)
+{
+	c->auth = IKE_AUTH_ECDSA_256;
+	c->key_path = "/k.pem";
+	c->cert_path = "/c.pem";
+	c->chain_path = "chain.pem";
+}
+
+static const struct {
+	const char *what;
+	void (*set)(struct peer_case *c);
+	const char *lines[6];    /* in order, whole lines; NULL-terminated */
+	const char *absent;      /* a line prefix that must not be there */
+	const char *why;         /* a refusal: this in the error */
+} ss_field_rows[] = {
+	{ "IPv4 ID", ss_f_ipv4, { "local {", "id = \"192.0.2.9\"", "id-1 = \"192.0.2.9\"" }, NULL, NULL },
+	{ "IPv6 ID", ss_f_ipv6, { "remote {", "id = \"2001:db8::2\"" }, NULL, NULL },
+	{ "FQDN", ss_f_fqdn, { "local {", "id = \"fqdn:moon.example.org\"",
+			       "id-1 = \"fqdn:moon.example.org\"" }, NULL, NULL },
+	{ "user FQDN", ss_f_ufqdn, { "remote {", "id = \"email:sun@example.org\"",
+				     "id-2 = \"email:sun@example.org\"" }, NULL, NULL },
+	{ "user FQDN without @", ss_f_ufqdn_bare, { "remote {", "id = \"email:scanner\"" }, NULL, NULL },
+	{ "DN as its DER", ss_f_dn, { "local {", "id = \"asn1dn:#" SS_DN_MOON "\"" }, NULL, NULL },
+	{ "key ID", ss_f_keyid, { "local {", "id = \"keyid:#01abff00\"" }, NULL, NULL },
+	{ "FQDN bytes as hex", ss_f_fqdn_binary, { "remote {", "id = \"fqdn:#61226201\"" }, NULL, NULL },
+	{ "remote %any", ss_f_any, { "remote {", "id = \"%any\"", "id-2 = \"%any\"" },
+	  "ignored", NULL },
+	{ "FQDN pattern", ss_f_wild_fqdn, { "remote {", "id = \"fqdn:*.example.org\"" }, NULL, NULL },
+	{ "user FQDN pattern", ss_f_wild_ufqdn, { "remote {", "id = \"email:*@example.org\"" }, NULL, NULL },
+	{ "PSKs by ID", ss_f_psks, { "ike-fields {", "id-2 = \"%any\"", "ike-fields-1 {",
+				     "secret = \"carol-key\"", "id-1 = \"fqdn:carol.example.org\"",
+				     NULL }, NULL, NULL },
+	{ "PSKs by ID (2)", ss_f_psks, { "ike-fields-2 {", "secret = 0x64617665226b6579",
+					 "id-1 = \"email:dave@example.org\"", "}" }, NULL, NULL },
+	{ "only PSKs by ID", ss_f_psks_only, { "secrets {", "ike-fields-1 {",
+					       "secret = \"by-address\"",
+					       "id-1 = \"192.0.2.7\"" }, "ike-fields {", NULL },
+	{ "send_cert always", ss_f_cert_always, { "dpd_delay = 0s", "send_cert = always",
+						  "local {" }, NULL, NULL },
+	{ "send_cert never", ss_f_cert_never, { "send_cert = never", "local {" }, NULL, NULL },
+	{ "send_cert ifasked", ss_f_cert_ifasked, { "send_cert = ifasked", "local {" }, NULL, NULL },
+	{ "send_cr never", ss_f_cr_never, { "send_certreq = no", "local {" }, "send_cert =", NULL },
+	{ "send_cr always", ss_f_cr_always, { "send_certreq = yes", "local {" }, NULL, NULL },
+	{ "id_checks", ss_f_id_checks, { NULL }, NULL, "strongSwan has no setting for ID checks" },
+	{ "send_cr ifasked", ss_f_cr_ifasked, { NULL }, NULL, "never only when asked" },
+	{ "PSK without secret", ss_f_psk_empty, { NULL }, NULL, "PSK 1 needs a secret" },
+	{ "subnet as phase-1 ID", ss_f_subnet_id, { NULL }, NULL, "type 4 is not supported" },
+	{ "relative chain", ss_f_chain_relative, { NULL }, NULL, "chain and CRL paths" },
+};
+
+START_TEST(test_ss_conf_fields)
+{
+	struct peer_case c;
+	char buf[8192], err[200] = "";
+	ss_case(&c, "fields", 0, WIRE_X_MAIN, "aes128-sha256-modp2048", "aes128-sha256", NULL);
+	ss_field_rows[_i].set(&c);
+	bool ok = strongswan_swanctl_conf(&c, buf, sizeof(buf), err, sizeof(err));
+	if (ss_field_rows[_i].why) {
+		ck_assert_msg(!ok, "%s: accepted:\n%s", ss_field_rows[_i].what, buf);
+		ck_assert_msg(strstr(err, ss_field_rows[_i].why), "%s: error '%s' lacks '%s'",
+			      ss_field_rows[_i].what, err, ss_field_rows[_i].why);
+		return;
+	}
+	ck_assert_msg(ok, "%s: %s", ss_field_rows[_i].what, err);
+	size_t n = 0;
+	while (n < 6 && ss_field_rows[_i].lines[n])
+		n++;
+	ss_expect_lines(buf, ss_field_rows[_i].lines, n, ss_field_rows[_i].what);
+	if (ss_field_rows[_i].absent)
+		ck_assert_msg(!strstr(buf, ss_field_rows[_i].absent), "%s: '%s' in:\n%s",
+			      ss_field_rows[_i].what, ss_field_rows[_i].absent, buf);
 }
 END_TEST
 
@@ -1091,6 +1251,8 @@ Suite *suite_strongswan(void)
 	tcase_add_test(tc, test_ss_conf_rekey_margin);
 	tcase_add_test(tc, test_ss_conf_rsa_transport_pfs);
 	tcase_add_test(tc, test_ss_conf_refusals);
+	tcase_add_loop_test(tc, test_ss_conf_fields, 0,
+			    sizeof(ss_field_rows) / sizeof(ss_field_rows[0]));
 	tcase_add_test(tc, test_ss_charon_conf);
 	tcase_add_test(tc, test_ss_parse_sample);
 	tcase_add_test(tc, test_ss_parse_ike_ids);

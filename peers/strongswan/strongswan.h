@@ -111,6 +111,24 @@ void strongswan_load_free(struct strongswan_load *l);
  * err only for text that is not list-sas output. */
 bool strongswan_parse_sas(const char *text, const char *name, struct peer_sa_view *out,
 			  char *err, size_t errlen);
+/* The same, and the IKE SA's IDs (local-id, remote-id) into out's
+ * local_id/remote_id, ids_known when both parse (strongswan_parse_id with
+ * these hints: the types configured, 0 for none or %any). */
+bool strongswan_parse_sas_hinted(const char *text, const char *name, uint8_t local_hint,
+				 uint8_t remote_hint, struct peer_sa_view *out, char *err,
+				 size_t errlen);
+/* An ID as charon prints it (list-sas and its log, identification.c's
+ * %Y: the text without its type) back into an ike_id: an address, the
+ * FQDN or user FQDN text, a DN's "C=CH, O=..., CN=..." (re-encoded by
+ * pki_dn_from_string: the string types of the RDNs are not in the text),
+ * a key ID's colon hex ("0a:1b:...", printed when it is not printable
+ * or 20 bytes long) or its text, "%any" as type 0. hint is the type
+ * expected; taken when the text can be that type, else the form decides
+ * as charon's parser would ('=': DN, an address, '@': user FQDN, colon
+ * hex: key ID, anything else FQDN). False with err when it cannot be
+ * read back (a DN with an attribute OpenSSL does not name, ...). */
+bool strongswan_parse_id(const char *text, uint8_t hint, struct ike_id *out, char *err,
+			 size_t errlen);
 /* The unique IDs of every IKE SA in `swanctl --list-sas --pretty` text,
  * named or not (a responder's SA has no name before charon picks its
  * config from the ID in mm5), at most max into ids. Returns the count. */
