@@ -13,6 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
 #include "crypto/cipher.h"
 #include "crypto/prf.h"
 #include "peers/remote/remote.h"
@@ -733,6 +737,143 @@ END_TEST
 
 /* Every IKE SA's unique ID, a responder's unnamed half-open one too; never
  * a child's. */
+/* The view's IDs are the case's (as each side configured them). */
+static void ss_check_ids(const struct peer_sa_view *v, const struct ike_id *local,
+			 const struct ike_id *remote, const char *what)
+{
+	ck_assert_msg(v->ids_known, "%s: no IDs in the view:\n%s", what, v->raw);
+	ck_assert_msg(v->local_id.type == local->type && v->local_id.len == local->len &&
+		      memcmp(v->local_id.data, local->data, local->len) == 0,
+		      "%s: local ID type %u len %zu, want type %u len %zu", what,
+		      v->local_id.type, v->local_id.len, local->type, local->len);
+	ck_assert_msg(v->remote_id.type == remote->type && v->remote_id.len == remote->len &&
+		      memcmp(v->remote_id.data, remote->data, remote->len) == 0,
+		      "%s: remote ID type %u len %zu, want type %u len %zu", what,
+		      v->remote_id.type, v->remote_id.len, remote->type, remote->len);
+}
+
+/* charon's printed IDs (identification.c's %Y) back into ours: the
+ * forms it prints, with the type configured as the hint and without. */
+START_TEST(test_ss_parse_id)
+{
+	static const struct {
+		const char *text;
+		uint8_t hint;
+		const char *want;       /* ike_id_parse text; NULL: refused */
+		const uint8_t *bytes;   /* or these bytes (key IDs), type 11 */
+		size_t nbytes;
+	} rows[] = {
+		{ "192.0.2.1", 1, "192.0.2.1", NULL, 0 },
+		{ "192.0.2.1", 0, "192.0.2.1", NULL, 0 },
+		{ "2001:db8::2", 5, "2001:db8::2", NULL, 0 },
+		{ "2001:db8::2", 0, "2001:db8::2", NULL, 0 },
+		{ "moon.example.org", 2, "fqdn:moon.example.org", NULL, 0 },
+		{ "moon.example.org", 0, "fqdn:moon.example.org", NULL, 0 },
+		/* a name that looks like an address, configured as an FQDN */
+		{ "192.0.2.1", 2, "fqdn:192.0.2.1", NULL, 0 },
+		{ "sun@example.org", 3, "ufqdn:sun@example.org", NULL, 0 },
+		{ "sun@example.org", 0, "ufqdn:sun@example.org", NULL, 0 },
+		{ "scanner", 3, "ufqdn:scanner", NULL, 0 },
+		{ "scanner", 0, "fqdn:scanner", NULL, 0 },
+		{ "C=CH, O=ike-conform, CN=moon.example.org", 9,
+		  "dn:C=CH, O=ike-conform, CN=moon.example.org", NULL, 0 },
+		{ "C=CH, O=ike-conform, CN=moon.example.org", 2,
+		  "dn:C=CH, O=ike-conform, CN=moon.example.org", NULL, 0 },
+		/* charon's E, SN (serialNumber) and S (surname) */
+		{ "C=CH, E=moon@example.org, SN=42, S=Moon, CN=x", 9,
+		  "dn:C=CH, emailAddress=moon@example.org, serialNumber=42, SN=Moon, CN=x", NULL, 0 },
+		{ "6b:00:c3:01:fe", 11, NULL, (const uint8_t *)"\x6b\x00\xc3\x01\xfe", 5 },
+		{ "6b:00:c3:01:fe", 0, NULL, (const uint8_t *)"\x6b\x00\xc3\x01\xfe", 5 },
+		{ "printable-key", 11, NULL, (const uint8_t *)"printable-key", 13 },
+		/* the configured type no longer fits: the form decides */
+		{ "C=CH, CN=y", 1, "dn:C=CH, CN=y", NULL, 0 },
+		{ "%any", 2, "%any", NULL, 0 },
+		/* an OID charon has no name for: printed as its DER in hex */
+		{ "06:03:2a:03:04=x, CN=y", 9, NULL, NULL, 0 },
+		{ "", 2, NULL, NULL, 0 },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct ike_id got, want;
+		char err[200] = "";
+		bool ok = strongswan_parse_id(rows[i].text, rows[i].hint, &got, err, sizeof(err));
+		if (!rows[i].want && !rows[i].bytes) {
+			ck_assert_msg(!ok, "row %zu: '%s' read as type %u", i, rows[i].text,
+				      got.type);
+			ck_assert_msg(strstr(err, "ID"), "row %zu: reason '%s'", i, err);
+			continue;
+		}
+		ck_assert_msg(ok, "row %zu: %s", i, err);
+		memset(&want, 0, sizeof(want));
+		if (rows[i].bytes) {
+			want.type = 11;
+			memcpy(want.data, rows[i].bytes, rows[i].nbytes);
+			want.len = rows[i].nbytes;
+		} else if (strcmp(rows[i].want, "%any") != 0) {
+			ss_id(&want, rows[i].want);
+		}
+		ck_assert_msg(got.type == want.type && got.len == want.len &&
+			      memcmp(got.data, want.data, want.len) == 0,
+			      "row %zu: '%s' hint %u: type %u len %zu, want type %u len %zu", i,
+			      rows[i].text, rows[i].hint, got.type, got.len, want.type, want.len);
+	}
+}
+END_TEST
+
+/* The view's IDs from list-sas text of live charon 5.9.8 SAs (the
+ * driver's view text, tests/strongswan/list-sa-*.pretty): DN IDs of the
+ * RSA case, and the Aggressive Mode responder that saw a key ID. */
+START_TEST(test_ss_parse_view_ids)
+{
+	static const struct {
+		const char *file, *name;
+		uint8_t lhint, rhint;
+		const char *local, *remote;    /* ike_id_parse text; "" for the key ID */
+	} rows[] = {
+		{ "tests/strongswan/list-sa-dn.pretty", "rsa", 9, 9,
+		  "dn:C=CH, O=ike-conform, CN=moon.example.org",
+		  "dn:C=CH, O=ike-conform, CN=sun.example.org" },
+		{ "tests/strongswan/list-sa-keyid.pretty", "psk-id", 3, 0,
+		  "ufqdn:sun@example.org", "" },
+		{ "tests/strongswan/list-sa-keyid.pretty", "psk-id", 0, 11,
+		  "ufqdn:sun@example.org", "" },
+	};
+	static const uint8_t keyid[] = { 0x6b, 0x00, 0xc3, 0x01, 0xfe };
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		FILE *f = fopen(test_src_path(rows[i].file), "rb");
+		ck_assert_msg(f, "%s: cannot open (IKEC_SRCDIR?)", test_src_path(rows[i].file));
+		struct writer w;
+		writer_init(&w);
+		ck_assert(writer_read(&w, f, 1 << 20));
+		fclose(f);
+		writer_u8(&w, 0);
+		struct peer_sa_view v;
+		char err[200];
+		ck_assert_msg(strongswan_parse_sas_hinted((const char *)w.p, rows[i].name,
+							  rows[i].lhint, rows[i].rhint, &v, err,
+							  sizeof(err)), "%s", err);
+		writer_free(&w);
+		ck_assert_msg(v.present && v.ids_known, "row %zu: no IDs", i);
+		struct ike_id local, remote;
+		ss_id(&local, rows[i].local);
+		memset(&remote, 0, sizeof(remote));
+		if (*rows[i].remote) {
+			ss_id(&remote, rows[i].remote);
+		} else {
+			remote.type = 11;
+			memcpy(remote.data, keyid, sizeof(keyid));
+			remote.len = sizeof(keyid);
+		}
+		ss_check_ids(&v, &local, &remote, rows[i].file);
+	}
+	/* an SA without IDs (older text): present, IDs unknown */
+	struct peer_sa_view v;
+	char err[200];
+	ck_assert(strongswan_parse_sas("list-sa event {\n x {\n state = ESTABLISHED\n }\n}\n",
+				       "x", &v, err, sizeof(err)));
+	ck_assert(v.present && !v.ids_known && v.local_id.type == 0);
+}
+END_TEST
+
 START_TEST(test_ss_parse_ike_ids)
 {
 	uint32_t ids[4];
@@ -1134,7 +1275,204 @@ static void ss_live_rsa(struct ss_live *l)
 		      "RSA Main Mode not established in 10 s");
 	ss_check_agree(l->v, "rsa");
 	ck_assert_uint_eq(l->v[0].child.group, 14);
+	for (int i = 0; i < 2; i++)
+		ss_check_ids(&l->v[i], &l->c[i].local_id, &l->c[i].remote_id, "rsa, DN IDs");
 	pki_testpki_free(pki);
+}
+
+/* Whether charon's log in dir has a line with text. */
+static bool ss_log_has(const char *dir, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/charon.log", dir);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	struct writer w;
+	writer_init(&w);
+	bool ok = writer_read(&w, f, 1 << 24);
+	fclose(f);
+	writer_u8(&w, 0);
+	ok = ok && strstr((const char *)w.p, text) != NULL;
+	writer_free(&w);
+	return ok;
+}
+
+/* The live test's EC PKI: root and intermediate (RSA), moon, sun and mars
+ * on P-256; the root alone as the trust bundle, root and intermediate as
+ * the other; a CRL of the intermediate listing mars, made here. */
+struct ss_ecpki {
+	struct pki_testpki *pki;
+	char root[200], both[200], crl[200];
+};
+
+#define SS_INTER "C=CH, O=ike-conform, OU=Test, CN=ike-conform Intermediate CA"
+
+static const struct pki_host_spec ss_ec_hosts[] = {
+	{ "moon", PKI_KEY_P256, NULL, "DNS:moon.example.org,IP:192.0.2.1" },
+	{ "sun", PKI_KEY_P256, NULL, "DNS:sun.example.org,IP:192.0.2.2" },
+	{ "mars", PKI_KEY_P256, NULL, "DNS:mars.example.org,IP:192.0.2.1" },
+};
+
+static void ss_ecpki_crl(struct ss_ecpki *e)
+{
+	const struct pki_cred *ca = &e->pki->inter;
+	X509_CRL *crl = X509_CRL_new();
+	ASN1_TIME *t = ASN1_TIME_new();
+	X509_REVOKED *r = X509_REVOKED_new();
+	ck_assert(crl && t && r && X509_CRL_set_version(crl, 1) &&
+		  X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->cert)));
+	ck_assert(X509_gmtime_adj(t, -3600) && X509_CRL_set1_lastUpdate(crl, t));
+	ck_assert(X509_gmtime_adj(t, 86400) && X509_CRL_set1_nextUpdate(crl, t));
+	ck_assert(X509_gmtime_adj(t, -600) && X509_REVOKED_set_revocationDate(r, t));
+	ck_assert(X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(e->pki->hosts[2].cert)));
+	ck_assert(X509_CRL_add0_revoked(crl, r));
+	/* charon finds a CRL by the issuer's key ID: its authorityKeyIdentifier
+	   (which RFC 5280 5.2.1 requires), not by the issuer's name */
+	X509V3_CTX ctx;
+	X509V3_set_ctx(&ctx, ca->cert, NULL, NULL, crl, 0);
+	X509_EXTENSION *aki = X509V3_EXT_conf_nid(NULL, &ctx, NID_authority_key_identifier,
+						  "keyid:always");
+	ck_assert(aki && X509_CRL_add_ext(crl, aki, -1));
+	X509_EXTENSION_free(aki);
+	ck_assert(X509_CRL_sort(crl) && X509_CRL_sign(crl, ca->key, EVP_sha256()) > 0);
+	FILE *f = fopen(e->crl, "w");
+	ck_assert(f && PEM_write_X509_CRL(f, crl));
+	fclose(f);
+	ASN1_TIME_free(t);
+	X509_CRL_free(crl);
+}
+
+static void ss_ecpki_make(struct ss_ecpki *e)
+{
+	struct pki_err pe;
+	char dir[160];
+	snprintf(dir, sizeof(dir), "%s/ecpki", ss_tmp);
+	ck_assert(mkdir(dir, 0755) == 0);
+	struct pki_spec spec = { PKI_KEY_RSA2048, ss_ec_hosts, 3 };
+	e->pki = pki_testpki_create(dir, &spec, &pe);
+	ck_assert_msg(e->pki, "%s", pe.msg);
+	snprintf(e->root, sizeof(e->root), "%s", e->pki->root.cert_path);
+	snprintf(e->both, sizeof(e->both), "%s/both.pem", dir);
+	snprintf(e->crl, sizeof(e->crl), "%s/inter.crl", dir);
+	ck_assert(ss_sh("cat '%s' '%s' > '%s'", e->pki->root.cert_path,
+			e->pki->inter.cert_path, e->both) == 0);
+	ss_ecpki_crl(e);
+}
+
+/* An ECDSA P-256 case for side i with host h's credential, FQDN IDs. */
+static void ss_live_ec_case(struct ss_live *l, int i, const struct pki_cred *h,
+			    const char *name, const char *peer_fqdn, const char *ca)
+{
+	struct peer_case *c = &l->c[i];
+	char id[80];
+	snprintf(l->art[i], sizeof(l->art[i]), "%s/%s-%c", ss_tmp, name, 'a' + i);
+	ss_case(c, name, i, WIRE_X_MAIN, "aes128-sha256-modp2048-ecdsa256", "aes128-sha256",
+		l->art[i]);
+	c->auth = IKE_AUTH_ECDSA_256;
+	c->psk = NULL;
+	c->key_path = h->key_path;
+	c->cert_path = h->cert_path;
+	c->ca_path = ca;
+	snprintf(id, sizeof(id), "fqdn:%s.example.org", h->name);
+	ss_id(&c->local_id, id);
+	ss_id(&c->remote_id, peer_fqdn);
+	c->send_cert = PEER_SEND_ALWAYS;
+}
+
+/* ECDSA P-256 with FQDN IDs: a sends its intermediate (chain_path, the
+ * test PKI's chain file with its own certificate first), b trusts the
+ * root alone and holds no intermediate, so b verifies a only through
+ * the CERT payloads a sent. b sends only its certificate; a finds b's
+ * issuer in its own chain. The views carry the FQDNs. */
+static void ss_live_ecdsa(struct ss_live *l, struct ss_ecpki *e)
+{
+	ss_live_ec_case(l, 0, &e->pki->hosts[0], "ecdsa", "fqdn:sun.example.org", e->root);
+	l->c[0].chain_path = e->pki->hosts[0].chain_path;
+	ss_live_ec_case(l, 1, &e->pki->hosts[1], "ecdsa", "fqdn:moon.example.org", e->root);
+	for (int i = 0; i < 2; i++)
+		ck_assert_msg(l->p[i]->ops->configure(l->p[i], &l->c[i], l->err, sizeof(l->err)),
+			      "%s", l->err);
+	struct stat st;
+	char f[300];
+	snprintf(f, sizeof(f), "%s/x509/chain-0.pem", l->art[0]);
+	ck_assert_msg(stat(f, &st) == 0, "%s missing", f);
+	snprintf(f, sizeof(f), "%s/x509/chain-1.pem", l->art[0]);
+	ck_assert_msg(stat(f, &st) < 0, "%s: the case's own certificate was not skipped", f);
+	ck_assert_msg(l->p[0]->ops->initiate(l->p[0], &l->c[0], l->err, sizeof(l->err)), "%s",
+		      l->err);
+	ck_assert_msg(ss_wait_both(l->p, l->c, l->v, 10000),
+		      "ECDSA P-256 Main Mode not established in 10 s");
+	ss_check_agree(l->v, "ecdsa");
+	for (int i = 0; i < 2; i++)
+		ss_check_ids(&l->v[i], &l->c[i].local_id, &l->c[i].remote_id, "ecdsa");
+	ck_assert(ss_log_has(l->dir[0], "sending issuer cert \"" SS_INTER "\""));
+	ck_assert(ss_log_has(l->dir[1], "received issuer cert \"" SS_INTER "\""));
+	ck_assert(ss_log_has(l->dir[1], "authentication of 'moon.example.org' with "
+			     "ECDSA_WITH_NULL successful"));
+	/* b was given no chain, yet sends the intermediate too: charon
+	   builds its chain from every certificate it holds, a's CERT
+	   payloads (cached) included */
+	ck_assert(ss_log_has(l->dir[1], "sending issuer cert \"" SS_INTER "\""));
+}
+
+/* The CRL loaded: a's revoked certificate (mars) is refused by b. */
+static void ss_live_revoked(struct ss_live *l, struct ss_ecpki *e)
+{
+	ss_live_ec_case(l, 0, &e->pki->hosts[2], "revoked", "fqdn:sun.example.org", e->both);
+	ss_live_ec_case(l, 1, &e->pki->hosts[1], "revoked", "fqdn:mars.example.org", e->both);
+	l->c[1].crl_path = e->crl;
+	for (int i = 0; i < 2; i++)
+		ck_assert_msg(l->p[i]->ops->configure(l->p[i], &l->c[i], l->err, sizeof(l->err)),
+			      "%s", l->err);
+	ck_assert_msg(ss_wait_gone(l->p, l->c, 3000), "SAs of the last case still there");
+	ck_assert_msg(l->p[0]->ops->initiate(l->p[0], &l->c[0], l->err, sizeof(l->err)), "%s",
+		      l->err);
+	bool revoked = false;
+	for (int t = 0; t < 500 && !revoked; t++) {
+		revoked = ss_log_has(l->dir[1], "certificate was revoked on");
+		usleep(10000);
+	}
+	ck_assert_msg(revoked, "b did not find mars revoked in the CRL");
+	/* and says AUTHENTICATION-FAILED (not INVALID-CERTIFICATE) */
+	ck_assert(ss_log_has(l->dir[1], "generating INFORMATIONAL_V1 request"));
+	ck_assert(ss_log_has(l->dir[1], " [ HASH N(AUTH_FAILED) ]"));
+	ck_assert(!ss_wait_both(l->p, l->c, l->v, 1000));
+	ck_assert(!l->v[1].present);
+}
+
+/* Aggressive Mode PSK with a key ID and a user FQDN: b accepts any ID
+ * and holds a PSK for a's key ID besides a wrong one for %any; the
+ * views' IDs are the key ID's bytes and the user FQDN. */
+static void ss_live_psk_by_id(struct ss_live *l)
+{
+	static const uint8_t keyid[] = { 0x6b, 0x00, 0xc3, 0x01, 0xfe };
+	for (int i = 0; i < 2; i++) {
+		snprintf(l->art[i], sizeof(l->art[i]), "%s/psk-id-%c", ss_tmp, 'a' + i);
+		ss_case(&l->c[i], "psk-id", i, WIRE_X_AGGR, "aes128-sha256-modp2048",
+			"aes128-sha256", l->art[i]);
+	}
+	struct peer_case *a = &l->c[0], *b = &l->c[1];
+	a->local_id.type = 11;
+	memcpy(a->local_id.data, keyid, sizeof(keyid));
+	a->local_id.len = sizeof(keyid);
+	ss_id(&a->remote_id, "ufqdn:sun@example.org");
+	a->psk = "the-right-key";
+	b->local_id = a->remote_id;
+	b->remote_id_any = true;
+	b->psk = "a-wrong-key";
+	b->psks[0].id = a->local_id;
+	b->psks[0].psk = "the-right-key";
+	b->npsks = 1;
+	for (int i = 0; i < 2; i++)
+		ck_assert_msg(l->p[i]->ops->configure(l->p[i], &l->c[i], l->err, sizeof(l->err)),
+			      "%s", l->err);
+	ck_assert_msg(ss_wait_gone(l->p, l->c, 3000), "SAs of the last case still there");
+	ck_assert_msg(l->p[0]->ops->initiate(l->p[0], a, l->err, sizeof(l->err)), "%s", l->err);
+	ck_assert_msg(ss_wait_both(l->p, l->c, l->v, 10000),
+		      "Aggressive Mode with the PSK by key ID not established in 10 s");
+	ss_check_ids(&l->v[0], &a->local_id, &a->remote_id, "psk by id, a");
+	ss_check_ids(&l->v[1], &b->local_id, &a->local_id, "psk by id, b");
 }
 
 /* Transport mode loads too (charon validates the file). */
@@ -1232,6 +1570,12 @@ START_TEST(test_ss_live)
 	ss_live_psk_main(&l);
 	ss_live_aggressive(&l);
 	ss_live_rsa(&l);
+	struct ss_ecpki e;
+	ss_ecpki_make(&e);
+	ss_live_ecdsa(&l, &e);
+	ss_live_revoked(&l, &e);
+	pki_testpki_free(e.pki);
+	ss_live_psk_by_id(&l);
 	ss_live_transport(&l);
 	ss_live_restart(&l);
 	ss_live_bench(&l);
@@ -1256,6 +1600,8 @@ Suite *suite_strongswan(void)
 	tcase_add_test(tc, test_ss_charon_conf);
 	tcase_add_test(tc, test_ss_parse_sample);
 	tcase_add_test(tc, test_ss_parse_ike_ids);
+	tcase_add_test(tc, test_ss_parse_id);
+	tcase_add_test(tc, test_ss_parse_view_ids);
 	tcase_add_test(tc, test_ss_sa_state_cli);
 	tcase_add_test(tc, test_ss_count_attempts);
 	suite_add_tcase(s, tc);
