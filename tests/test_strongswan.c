@@ -1312,6 +1312,10 @@ static const struct pki_host_spec ss_ec_hosts[] = {
 	{ "moon", PKI_KEY_P256, NULL, "DNS:moon.example.org,IP:192.0.2.1" },
 	{ "sun", PKI_KEY_P256, NULL, "DNS:sun.example.org,IP:192.0.2.2" },
 	{ "mars", PKI_KEY_P256, NULL, "DNS:mars.example.org,IP:192.0.2.1" },
+	{ "moon384", PKI_KEY_P384, NULL, "DNS:moon384.example.org" },
+	{ "sun384", PKI_KEY_P384, NULL, "DNS:sun384.example.org" },
+	{ "moon521", PKI_KEY_P521, NULL, "DNS:moon521.example.org" },
+	{ "sun521", PKI_KEY_P521, NULL, "DNS:sun521.example.org" },
 };
 
 static void ss_ecpki_crl(struct ss_ecpki *e)
@@ -1349,7 +1353,8 @@ static void ss_ecpki_make(struct ss_ecpki *e)
 	char dir[160];
 	snprintf(dir, sizeof(dir), "%s/ecpki", ss_tmp);
 	ck_assert(mkdir(dir, 0755) == 0);
-	struct pki_spec spec = { PKI_KEY_RSA2048, ss_ec_hosts, 3 };
+	struct pki_spec spec = { PKI_KEY_RSA2048, ss_ec_hosts,
+				 sizeof(ss_ec_hosts) / sizeof(ss_ec_hosts[0]) };
 	e->pki = pki_testpki_create(dir, &spec, &pe);
 	ck_assert_msg(e->pki, "%s", pe.msg);
 	snprintf(e->root, sizeof(e->root), "%s", e->pki->root.cert_path);
@@ -1414,6 +1419,52 @@ static void ss_live_ecdsa(struct ss_live *l, struct ss_ecpki *e)
 	   builds its chain from every certificate it holds, a's CERT
 	   payloads (cached) included */
 	ck_assert(ss_log_has(l->dir[1], "sending issuer cert \"" SS_INTER "\""));
+}
+
+/* ECDSA P-384 and P-521, the proposal's hash the curve's (charon signs
+ * the PRF's HASH_I whatever its length); and a key that does not fit the
+ * case's auth refused at configure. */
+static void ss_live_ecdsa_more(struct ss_live *l, struct ss_ecpki *e)
+{
+	static const struct {
+		uint16_t auth;
+		const char *p1;
+		size_t a, b;                 /* ss_ec_hosts */
+		const char *want;            /* b's log */
+	} rows[] = {
+		{ IKE_AUTH_ECDSA_384, "aes256-sha384-ecp384-ecdsa384", 3, 4,
+		  "authentication of 'moon384.example.org' with ECDSA_WITH_NULL successful" },
+		{ IKE_AUTH_ECDSA_521, "aes256-sha512-ecp521-ecdsa521", 5, 6,
+		  "authentication of 'moon521.example.org' with ECDSA_WITH_NULL successful" },
+	};
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		const struct pki_cred *h[2] = { &e->pki->hosts[rows[r].a], &e->pki->hosts[rows[r].b] };
+		char name[16], peer[2][80];
+		snprintf(name, sizeof(name), "ecdsa%zu", r);
+		for (int i = 0; i < 2; i++)
+			snprintf(peer[i], sizeof(peer[i]), "fqdn:%s.example.org", h[1 - i]->name);
+		for (int i = 0; i < 2; i++) {
+			ss_live_ec_case(l, i, h[i], name, peer[i], e->both);
+			struct ike_p1_xform x;
+			ck_assert(ike_p1_parse(rows[r].p1, &x, l->err, sizeof(l->err)));
+			l->c[i].p1[0] = x;
+			l->c[i].auth = rows[r].auth;
+			ck_assert_msg(l->p[i]->ops->configure(l->p[i], &l->c[i], l->err,
+							      sizeof(l->err)), "%s", l->err);
+		}
+		ck_assert_msg(ss_wait_gone(l->p, l->c, 3000), "SAs of the last case still there");
+		ck_assert_msg(l->p[0]->ops->initiate(l->p[0], &l->c[0], l->err, sizeof(l->err)),
+			      "%s", l->err);
+		ck_assert_msg(ss_wait_both(l->p, l->c, l->v, 10000), "%s: not established in 10 s",
+			      rows[r].p1);
+		ss_check_agree(l->v, rows[r].p1);
+		ck_assert(ss_log_has(l->dir[1], rows[r].want));
+	}
+	/* auth ecdsa256 with the P-384 key: charon would propose method 10 */
+	ss_live_ec_case(l, 0, &e->pki->hosts[3], "ecdsa-misfit", "fqdn:sun.example.org", e->root);
+	ck_assert(!l->p[0]->ops->configure(l->p[0], &l->c[0], l->err, sizeof(l->err)));
+	ck_assert_msg(strstr(l->err, "ecdsa-misfit: ") &&
+		      strstr(l->err, "auth method 9 needs an EC key on prime256v1"), "%s", l->err);
 }
 
 /* The CRL loaded: a's revoked certificate (mars) is refused by b. */
@@ -1573,6 +1624,7 @@ START_TEST(test_ss_live)
 	struct ss_ecpki e;
 	ss_ecpki_make(&e);
 	ss_live_ecdsa(&l, &e);
+	ss_live_ecdsa_more(&l, &e);
 	ss_live_revoked(&l, &e);
 	pki_testpki_free(e.pki);
 	ss_live_psk_by_id(&l);
