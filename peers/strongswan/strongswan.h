@@ -7,6 +7,7 @@
  *   vici.c       the vici protocol: packets, messages, --pretty text (pure)
  *   load.c       a swanctl.conf into the vici requests that load it
  *   view.c       `swanctl --list-sas --pretty` parsing, loop counting
+ *   id.c         charon's printed IDs back into ike_id (the view's IDs)
  *   strongswan.c charon's lifecycle, the vici connection, the peer_ops */
 #ifndef IKEC_PEERS_STRONGSWAN_H
 #define IKEC_PEERS_STRONGSWAN_H
@@ -58,8 +59,12 @@ uint16_t strongswan_group_id(const char *name);
 /* swanctl.conf for a case into buf: one `key = value` per line, sections
  * in braces. False with err on anything it cannot express or when buf is
  * too small. Signature cases name absolute certificate paths; the private
- * key and the CA bundle are not in the file: configure copies them into
- * private/ and x509ca/ beside it, the only places swanctl loads them from. */
+ * key, the CA bundle, the chain's intermediates and the CRL are not in the
+ * file: configure puts them into private/, x509ca/ (one file per CA),
+ * x509/ and x509crl/ beside it, where swanctl loads them from. IDs are
+ * typed (DNs as "asn1dn:#" and their DER); PSKs by harness ID are secrets
+ * ike-NAME-N owned by that ID alone; id_checks and send_cr ifasked are
+ * refused (charon has no such settings). */
 bool strongswan_swanctl_conf(const struct peer_case *c, char *buf, size_t len,
 			     char *err, size_t errlen);
 /* The over_time written for a phase-1 lifetime (see conf.c): what strongSwan
