@@ -1144,6 +1144,24 @@ static bool ss_key_check(const struct peer_case *c, char *err, size_t errlen)
 	return ok;
 }
 
+/* charon finds its private key through a certificate that holds its own
+ * ID (phase1.c get_pubkey_method): with an ID its certificate does not
+ * carry, it sends nothing as initiator ("no private key found"). Said,
+ * not refused: a case may want exactly that. Key IDs are looked up by
+ * the key's own SHA-1 key ID, which the test PKI does not check here. */
+static void ss_id_in_cert(const struct peer_case *c)
+{
+	if (!c->local_id.type || c->local_id.type == 11)
+		return;
+	struct pki_err pe;
+	X509 *cert = pki_load_cert(c->cert_path, &pe);
+	if (cert && !pki_id_matches_cert(cert, c->local_id.type,
+					 CHUNK_FROM(c->local_id.data, c->local_id.len), &pe))
+		log_warn("strongswan %s: its certificate does not carry its ID (%s): charon "
+			 "will find no private key for it", c->name, pe.msg);
+	X509_free(cert);
+}
+
 /* swanctl --file loads keys from private/ beside the file, CA
  * certificates from x509ca/, other certificates from x509/ and CRLs from
  * x509crl/ (checked by the revocation plugin, in charon's load list). */
@@ -1161,6 +1179,7 @@ static bool ss_configure_pki(const char *dir, const struct peer_case *cc, char *
 		return true;
 	const char *base = strrchr(cc->key_path, '/') + 1;
 	char crlfile[SS_PATH];
+	ss_id_in_cert(cc);
 	if (!ss_key_check(cc, err, errlen) ||
 	    !ss_path(kfile, sizeof(kfile), pdir, base, err, errlen) ||
 	    !ss_copy(cc->key_path, kfile, err, errlen) ||
