@@ -13,6 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
 #include "crypto/cipher.h"
 #include "crypto/prf.h"
 #include "peers/remote/remote.h"
@@ -339,6 +343,13 @@ START_TEST(test_ss_conf_aggressive_ids)
 }
 END_TEST
 
+/* C=CH, O=ike-conform, CN=moon.example.org and CN=sun...: the DER that
+ * ike_id_parse makes (UTF8String values) */
+#define SS_DN_MOON "303e310b300906035504061302434831143012060355040a0c0b696b652d636f6e666f726d" \
+	"3119301706035504030c106d6f6f6e2e6578616d706c652e6f7267"
+#define SS_DN_SUN "303d310b300906035504061302434831143012060355040a0c0b696b652d636f6e666f726d" \
+	"3118301606035504030c0f73756e2e6578616d706c652e6f7267"
+
 START_TEST(test_ss_conf_rsa_transport_pfs)
 {
 	struct peer_case c;
@@ -359,16 +370,19 @@ START_TEST(test_ss_conf_rsa_transport_pfs)
 	ck_assert_msg(strongswan_swanctl_conf(&c, buf, sizeof(buf), err, sizeof(err)), "%s", err);
 	static const char *const want[] = {
 		"proposals = aes256-sha384-ecp384",
-		"local {", "auth = pubkey", "id = \"C=CH, O=ike-conform, CN=moon.example.org\"",
+		"local {", "auth = pubkey", "id = \"asn1dn:#" SS_DN_MOON "\"",
 		"certs = /tmp/pki/moon.crt", "}",
-		"remote {", "auth = pubkey", "id = \"C=CH, O=ike-conform, CN=sun.example.org\"",
-		"cacerts = /tmp/pki/inter-ca.crt", "}",
+		"remote {", "auth = pubkey", "id = \"asn1dn:#" SS_DN_SUN "\"", "}",
 		"esp_proposals = aes256gcm16-modp3072", "mode = transport",
 		"secrets {", "# private key: private/ beside this file", "}",
 	};
 	ss_expect_lines(buf, want, sizeof(want) / sizeof(want[0]), "rsa transport");
 	ss_expect_no_line(buf, "local_ts", "no client IDs");
 	ss_expect_no_line(buf, "ike-rsa", "no PSK secret");
+	/* the bundle is x509ca/'s: as cacerts only its first CA would load */
+	ss_expect_no_line(buf, "\tcacerts", "no cacerts");
+	ss_expect_no_line(buf, "send_cert", "charon's default");
+	ss_expect_no_line(buf, "send_certreq", "charon's default");
 
 	/* a subnet and a protocol/port selector */
 	ss_case(&c, "subnets", 0, WIRE_X_MAIN, "aes128-sha1-modp2048", "aes128-sha1", NULL);
@@ -379,6 +393,156 @@ START_TEST(test_ss_conf_rsa_transport_pfs)
 		"local_ts = 10.1.0.0/16[17/500]", "remote_ts = 10.2.0.1-10.2.0.9",
 	};
 	ss_expect_lines(buf, want2, 2, "subnets");
+}
+END_TEST
+
+/* --- the identity and certificate fields, one per row --- */
+
+static void ss_id(struct ike_id *id, const char *text)
+{
+	char err[200];
+	ck_assert_msg(ike_id_parse(text, id, err, sizeof(err)), "%s", err);
+}
+
+static void ss_f_ipv4(struct peer_case *c) { ss_id(&c->local_id, "192.0.2.9"); }
+static void ss_f_ipv6(struct peer_case *c) { ss_id(&c->remote_id, "2001:db8::2"); }
+static void ss_f_fqdn(struct peer_case *c) { ss_id(&c->local_id, "fqdn:moon.example.org"); }
+static void ss_f_ufqdn(struct peer_case *c) { ss_id(&c->remote_id, "ufqdn:sun@example.org"); }
+static void ss_f_ufqdn_bare(struct peer_case *c) { ss_id(&c->remote_id, "ufqdn:scanner"); }
+static void ss_f_dn(struct peer_case *c)
+{
+	ss_id(&c->local_id, "dn:C=CH, O=ike-conform, CN=moon.example.org");
+}
+static void ss_f_keyid(struct peer_case *c)
+{
+	static const uint8_t k[] = { 0x01, 0xab, 0xff, 0x00 };
+	c->local_id.type = 11;
+	memcpy(c->local_id.data, k, sizeof(k));
+	c->local_id.len = sizeof(k);
+}
+static void ss_f_fqdn_binary(struct peer_case *c)
+{
+	c->remote_id.type = 2;
+	memcpy(c->remote_id.data, "a\"b\x01", 4);
+	c->remote_id.len = 4;
+}
+static void ss_f_any(struct peer_case *c)
+{
+	ss_id(&c->remote_id, "fqdn:ignored.example.org");
+	c->remote_id_any = true;
+}
+static void ss_f_wild_fqdn(struct peer_case *c) { ss_id(&c->remote_id, "fqdn:*.example.org"); }
+static void ss_f_wild_ufqdn(struct peer_case *c) { ss_id(&c->remote_id, "ufqdn:*@example.org"); }
+static void ss_f_psks(struct peer_case *c)
+{
+	c->remote_id_any = true;
+	ss_id(&c->psks[0].id, "fqdn:carol.example.org");
+	c->psks[0].psk = "carol-key";
+	ss_id(&c->psks[1].id, "ufqdn:dave@example.org");
+	c->psks[1].psk = "dave\"key";
+	c->npsks = 2;
+}
+static void ss_f_psks_only(struct peer_case *c)
+{
+	c->psk = NULL;
+	ss_id(&c->psks[0].id, "192.0.2.7");
+	c->psks[0].psk = "by-address";
+	c->npsks = 1;
+}
+static void ss_f_cert_always(struct peer_case *c) { c->send_cert = PEER_SEND_ALWAYS; }
+static void ss_f_cert_never(struct peer_case *c) { c->send_cert = PEER_SEND_NEVER; }
+static void ss_f_cert_ifasked(struct peer_case *c) { c->send_cert = PEER_SEND_IFASKED; }
+static void ss_f_cr_never(struct peer_case *c) { c->send_cr = PEER_SEND_NEVER; }
+static void ss_f_cr_always(struct peer_case *c) { c->send_cr = PEER_SEND_ALWAYS; }
+/* refusals */
+static void ss_f_id_checks(struct peer_case *c)
+{
+	c->id_checks_set = true;
+	c->id_checks = IKE_ID_CHECKS_STRICT;
+}
+static void ss_f_cr_ifasked(struct peer_case *c) { c->send_cr = PEER_SEND_IFASKED; }
+static void ss_f_psk_empty(struct peer_case *c)
+{
+	ss_id(&c->psks[0].id, "fqdn:x.example.org");
+	c->psks[0].psk = "";
+	c->npsks = 1;
+}
+static void ss_f_subnet_id(struct peer_case *c)
+{
+	c->local_id.type = 4;
+	c->local_id.len = 8;
+}
+static void ss_f_chain_relative(struct peer_case *c)
+{
+	c->auth = IKE_AUTH_ECDSA_256;
+	c->key_path = "/k.pem";
+	c->cert_path = "/c.pem";
+	c->chain_path = "chain.pem";
+}
+
+static const struct {
+	const char *what;
+	void (*set)(struct peer_case *c);
+	const char *lines[6];    /* in order, whole lines; NULL-terminated */
+	const char *absent;      /* a line prefix that must not be there */
+	const char *why;         /* a refusal: this in the error */
+} ss_field_rows[] = {
+	{ "IPv4 ID", ss_f_ipv4, { "local {", "id = \"192.0.2.9\"", "id-1 = \"192.0.2.9\"" }, NULL, NULL },
+	{ "IPv6 ID", ss_f_ipv6, { "remote {", "id = \"2001:db8::2\"" }, NULL, NULL },
+	{ "FQDN", ss_f_fqdn, { "local {", "id = \"fqdn:moon.example.org\"",
+			       "id-1 = \"fqdn:moon.example.org\"" }, NULL, NULL },
+	{ "user FQDN", ss_f_ufqdn, { "remote {", "id = \"email:sun@example.org\"",
+				     "id-2 = \"email:sun@example.org\"" }, NULL, NULL },
+	{ "user FQDN without @", ss_f_ufqdn_bare, { "remote {", "id = \"email:scanner\"" }, NULL, NULL },
+	{ "DN as its DER", ss_f_dn, { "local {", "id = \"asn1dn:#" SS_DN_MOON "\"" }, NULL, NULL },
+	{ "key ID", ss_f_keyid, { "local {", "id = \"keyid:#01abff00\"" }, NULL, NULL },
+	{ "FQDN bytes as hex", ss_f_fqdn_binary, { "remote {", "id = \"fqdn:#61226201\"" }, NULL, NULL },
+	{ "remote %any", ss_f_any, { "remote {", "id = \"%any\"", "id-2 = \"%any\"" },
+	  "ignored", NULL },
+	{ "FQDN pattern", ss_f_wild_fqdn, { "remote {", "id = \"fqdn:*.example.org\"" }, NULL, NULL },
+	{ "user FQDN pattern", ss_f_wild_ufqdn, { "remote {", "id = \"email:*@example.org\"" }, NULL, NULL },
+	{ "PSKs by ID", ss_f_psks, { "ike-fields {", "id-2 = \"%any\"", "ike-fields-1 {",
+				     "secret = \"carol-key\"", "id-1 = \"fqdn:carol.example.org\"",
+				     NULL }, NULL, NULL },
+	{ "PSKs by ID (2)", ss_f_psks, { "ike-fields-2 {", "secret = 0x64617665226b6579",
+					 "id-1 = \"email:dave@example.org\"", "}" }, NULL, NULL },
+	{ "only PSKs by ID", ss_f_psks_only, { "secrets {", "ike-fields-1 {",
+					       "secret = \"by-address\"",
+					       "id-1 = \"192.0.2.7\"" }, "ike-fields {", NULL },
+	{ "send_cert always", ss_f_cert_always, { "dpd_delay = 0s", "send_cert = always",
+						  "local {" }, NULL, NULL },
+	{ "send_cert never", ss_f_cert_never, { "send_cert = never", "local {" }, NULL, NULL },
+	{ "send_cert ifasked", ss_f_cert_ifasked, { "send_cert = ifasked", "local {" }, NULL, NULL },
+	{ "send_cr never", ss_f_cr_never, { "send_certreq = no", "local {" }, "send_cert =", NULL },
+	{ "send_cr always", ss_f_cr_always, { "send_certreq = yes", "local {" }, NULL, NULL },
+	{ "id_checks", ss_f_id_checks, { NULL }, NULL, "strongSwan has no setting for ID checks" },
+	{ "send_cr ifasked", ss_f_cr_ifasked, { NULL }, NULL, "never only when asked" },
+	{ "PSK without secret", ss_f_psk_empty, { NULL }, NULL, "PSK 1 needs a secret" },
+	{ "subnet as phase-1 ID", ss_f_subnet_id, { NULL }, NULL, "type 4 is not supported" },
+	{ "relative chain", ss_f_chain_relative, { NULL }, NULL, "chain and CRL paths" },
+};
+
+START_TEST(test_ss_conf_fields)
+{
+	struct peer_case c;
+	char buf[8192], err[200] = "";
+	ss_case(&c, "fields", 0, WIRE_X_MAIN, "aes128-sha256-modp2048", "aes128-sha256", NULL);
+	ss_field_rows[_i].set(&c);
+	bool ok = strongswan_swanctl_conf(&c, buf, sizeof(buf), err, sizeof(err));
+	if (ss_field_rows[_i].why) {
+		ck_assert_msg(!ok, "%s: accepted:\n%s", ss_field_rows[_i].what, buf);
+		ck_assert_msg(strstr(err, ss_field_rows[_i].why), "%s: error '%s' lacks '%s'",
+			      ss_field_rows[_i].what, err, ss_field_rows[_i].why);
+		return;
+	}
+	ck_assert_msg(ok, "%s: %s", ss_field_rows[_i].what, err);
+	size_t n = 0;
+	while (n < 6 && ss_field_rows[_i].lines[n])
+		n++;
+	ss_expect_lines(buf, ss_field_rows[_i].lines, n, ss_field_rows[_i].what);
+	if (ss_field_rows[_i].absent)
+		ck_assert_msg(!strstr(buf, ss_field_rows[_i].absent), "%s: '%s' in:\n%s",
+			      ss_field_rows[_i].what, ss_field_rows[_i].absent, buf);
 }
 END_TEST
 
@@ -573,6 +737,143 @@ END_TEST
 
 /* Every IKE SA's unique ID, a responder's unnamed half-open one too; never
  * a child's. */
+/* The view's IDs are the case's (as each side configured them). */
+static void ss_check_ids(const struct peer_sa_view *v, const struct ike_id *local,
+			 const struct ike_id *remote, const char *what)
+{
+	ck_assert_msg(v->ids_known, "%s: no IDs in the view:\n%s", what, v->raw);
+	ck_assert_msg(v->local_id.type == local->type && v->local_id.len == local->len &&
+		      memcmp(v->local_id.data, local->data, local->len) == 0,
+		      "%s: local ID type %u len %zu, want type %u len %zu", what,
+		      v->local_id.type, v->local_id.len, local->type, local->len);
+	ck_assert_msg(v->remote_id.type == remote->type && v->remote_id.len == remote->len &&
+		      memcmp(v->remote_id.data, remote->data, remote->len) == 0,
+		      "%s: remote ID type %u len %zu, want type %u len %zu", what,
+		      v->remote_id.type, v->remote_id.len, remote->type, remote->len);
+}
+
+/* charon's printed IDs (identification.c's %Y) back into ours: the
+ * forms it prints, with the type configured as the hint and without. */
+START_TEST(test_ss_parse_id)
+{
+	static const struct {
+		const char *text;
+		uint8_t hint;
+		const char *want;       /* ike_id_parse text; NULL: refused */
+		const uint8_t *bytes;   /* or these bytes (key IDs), type 11 */
+		size_t nbytes;
+	} rows[] = {
+		{ "192.0.2.1", 1, "192.0.2.1", NULL, 0 },
+		{ "192.0.2.1", 0, "192.0.2.1", NULL, 0 },
+		{ "2001:db8::2", 5, "2001:db8::2", NULL, 0 },
+		{ "2001:db8::2", 0, "2001:db8::2", NULL, 0 },
+		{ "moon.example.org", 2, "fqdn:moon.example.org", NULL, 0 },
+		{ "moon.example.org", 0, "fqdn:moon.example.org", NULL, 0 },
+		/* a name that looks like an address, configured as an FQDN */
+		{ "192.0.2.1", 2, "fqdn:192.0.2.1", NULL, 0 },
+		{ "sun@example.org", 3, "ufqdn:sun@example.org", NULL, 0 },
+		{ "sun@example.org", 0, "ufqdn:sun@example.org", NULL, 0 },
+		{ "scanner", 3, "ufqdn:scanner", NULL, 0 },
+		{ "scanner", 0, "fqdn:scanner", NULL, 0 },
+		{ "C=CH, O=ike-conform, CN=moon.example.org", 9,
+		  "dn:C=CH, O=ike-conform, CN=moon.example.org", NULL, 0 },
+		{ "C=CH, O=ike-conform, CN=moon.example.org", 2,
+		  "dn:C=CH, O=ike-conform, CN=moon.example.org", NULL, 0 },
+		/* charon's E, SN (serialNumber) and S (surname) */
+		{ "C=CH, E=moon@example.org, SN=42, S=Moon, CN=x", 9,
+		  "dn:C=CH, emailAddress=moon@example.org, serialNumber=42, SN=Moon, CN=x", NULL, 0 },
+		{ "6b:00:c3:01:fe", 11, NULL, (const uint8_t *)"\x6b\x00\xc3\x01\xfe", 5 },
+		{ "6b:00:c3:01:fe", 0, NULL, (const uint8_t *)"\x6b\x00\xc3\x01\xfe", 5 },
+		{ "printable-key", 11, NULL, (const uint8_t *)"printable-key", 13 },
+		/* the configured type no longer fits: the form decides */
+		{ "C=CH, CN=y", 1, "dn:C=CH, CN=y", NULL, 0 },
+		{ "%any", 2, "%any", NULL, 0 },
+		/* an OID charon has no name for: printed as its DER in hex */
+		{ "06:03:2a:03:04=x, CN=y", 9, NULL, NULL, 0 },
+		{ "", 2, NULL, NULL, 0 },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct ike_id got, want;
+		char err[200] = "";
+		bool ok = strongswan_parse_id(rows[i].text, rows[i].hint, &got, err, sizeof(err));
+		if (!rows[i].want && !rows[i].bytes) {
+			ck_assert_msg(!ok, "row %zu: '%s' read as type %u", i, rows[i].text,
+				      got.type);
+			ck_assert_msg(strstr(err, "ID"), "row %zu: reason '%s'", i, err);
+			continue;
+		}
+		ck_assert_msg(ok, "row %zu: %s", i, err);
+		memset(&want, 0, sizeof(want));
+		if (rows[i].bytes) {
+			want.type = 11;
+			memcpy(want.data, rows[i].bytes, rows[i].nbytes);
+			want.len = rows[i].nbytes;
+		} else if (strcmp(rows[i].want, "%any") != 0) {
+			ss_id(&want, rows[i].want);
+		}
+		ck_assert_msg(got.type == want.type && got.len == want.len &&
+			      memcmp(got.data, want.data, want.len) == 0,
+			      "row %zu: '%s' hint %u: type %u len %zu, want type %u len %zu", i,
+			      rows[i].text, rows[i].hint, got.type, got.len, want.type, want.len);
+	}
+}
+END_TEST
+
+/* The view's IDs from list-sas text of live charon 5.9.8 SAs (the
+ * driver's view text, tests/strongswan/list-sa-*.pretty): DN IDs of the
+ * RSA case, and the Aggressive Mode responder that saw a key ID. */
+START_TEST(test_ss_parse_view_ids)
+{
+	static const struct {
+		const char *file, *name;
+		uint8_t lhint, rhint;
+		const char *local, *remote;    /* ike_id_parse text; "" for the key ID */
+	} rows[] = {
+		{ "tests/strongswan/list-sa-dn.pretty", "rsa", 9, 9,
+		  "dn:C=CH, O=ike-conform, CN=moon.example.org",
+		  "dn:C=CH, O=ike-conform, CN=sun.example.org" },
+		{ "tests/strongswan/list-sa-keyid.pretty", "psk-id", 3, 0,
+		  "ufqdn:sun@example.org", "" },
+		{ "tests/strongswan/list-sa-keyid.pretty", "psk-id", 0, 11,
+		  "ufqdn:sun@example.org", "" },
+	};
+	static const uint8_t keyid[] = { 0x6b, 0x00, 0xc3, 0x01, 0xfe };
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		FILE *f = fopen(test_src_path(rows[i].file), "rb");
+		ck_assert_msg(f, "%s: cannot open (IKEC_SRCDIR?)", test_src_path(rows[i].file));
+		struct writer w;
+		writer_init(&w);
+		ck_assert(writer_read(&w, f, 1 << 20));
+		fclose(f);
+		writer_u8(&w, 0);
+		struct peer_sa_view v;
+		char err[200];
+		ck_assert_msg(strongswan_parse_sas_hinted((const char *)w.p, rows[i].name,
+							  rows[i].lhint, rows[i].rhint, &v, err,
+							  sizeof(err)), "%s", err);
+		writer_free(&w);
+		ck_assert_msg(v.present && v.ids_known, "row %zu: no IDs", i);
+		struct ike_id local, remote;
+		ss_id(&local, rows[i].local);
+		memset(&remote, 0, sizeof(remote));
+		if (*rows[i].remote) {
+			ss_id(&remote, rows[i].remote);
+		} else {
+			remote.type = 11;
+			memcpy(remote.data, keyid, sizeof(keyid));
+			remote.len = sizeof(keyid);
+		}
+		ss_check_ids(&v, &local, &remote, rows[i].file);
+	}
+	/* an SA without IDs (older text): present, IDs unknown */
+	struct peer_sa_view v;
+	char err[200];
+	ck_assert(strongswan_parse_sas("list-sa event {\n x {\n state = ESTABLISHED\n }\n}\n",
+				       "x", &v, err, sizeof(err)));
+	ck_assert(v.present && !v.ids_known && v.local_id.type == 0);
+}
+END_TEST
+
 START_TEST(test_ss_parse_ike_ids)
 {
 	uint32_t ids[4];
@@ -974,7 +1275,255 @@ static void ss_live_rsa(struct ss_live *l)
 		      "RSA Main Mode not established in 10 s");
 	ss_check_agree(l->v, "rsa");
 	ck_assert_uint_eq(l->v[0].child.group, 14);
+	for (int i = 0; i < 2; i++)
+		ss_check_ids(&l->v[i], &l->c[i].local_id, &l->c[i].remote_id, "rsa, DN IDs");
 	pki_testpki_free(pki);
+}
+
+/* Whether charon's log in dir has a line with text. */
+static bool ss_log_has(const char *dir, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/charon.log", dir);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	struct writer w;
+	writer_init(&w);
+	bool ok = writer_read(&w, f, 1 << 24);
+	fclose(f);
+	writer_u8(&w, 0);
+	ok = ok && strstr((const char *)w.p, text) != NULL;
+	writer_free(&w);
+	return ok;
+}
+
+/* The live test's EC PKI: root and intermediate (RSA), moon, sun and mars
+ * on P-256; the root alone as the trust bundle, root and intermediate as
+ * the other; a CRL of the intermediate listing mars, made here. */
+struct ss_ecpki {
+	struct pki_testpki *pki;
+	char root[200], both[200], crl[200];
+};
+
+#define SS_INTER "C=CH, O=ike-conform, OU=Test, CN=ike-conform Intermediate CA"
+
+static const struct pki_host_spec ss_ec_hosts[] = {
+	{ "moon", PKI_KEY_P256, NULL, "DNS:moon.example.org,IP:192.0.2.1" },
+	{ "sun", PKI_KEY_P256, NULL, "DNS:sun.example.org,IP:192.0.2.2" },
+	{ "mars", PKI_KEY_P256, NULL, "DNS:mars.example.org,IP:192.0.2.1" },
+	{ "moon384", PKI_KEY_P384, NULL, "DNS:moon384.example.org" },
+	{ "sun384", PKI_KEY_P384, NULL, "DNS:sun384.example.org" },
+	{ "moon521", PKI_KEY_P521, NULL, "DNS:moon521.example.org" },
+	{ "sun521", PKI_KEY_P521, NULL, "DNS:sun521.example.org" },
+};
+
+static void ss_ecpki_crl(struct ss_ecpki *e)
+{
+	const struct pki_cred *ca = &e->pki->inter;
+	X509_CRL *crl = X509_CRL_new();
+	ASN1_TIME *t = ASN1_TIME_new();
+	X509_REVOKED *r = X509_REVOKED_new();
+	ck_assert(crl && t && r && X509_CRL_set_version(crl, 1) &&
+		  X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->cert)));
+	ck_assert(X509_gmtime_adj(t, -3600) && X509_CRL_set1_lastUpdate(crl, t));
+	ck_assert(X509_gmtime_adj(t, 86400) && X509_CRL_set1_nextUpdate(crl, t));
+	ck_assert(X509_gmtime_adj(t, -600) && X509_REVOKED_set_revocationDate(r, t));
+	ck_assert(X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(e->pki->hosts[2].cert)));
+	ck_assert(X509_CRL_add0_revoked(crl, r));
+	/* charon finds a CRL by the issuer's key ID: its authorityKeyIdentifier
+	   (which RFC 5280 5.2.1 requires), not by the issuer's name */
+	X509V3_CTX ctx;
+	X509V3_set_ctx(&ctx, ca->cert, NULL, NULL, crl, 0);
+	X509_EXTENSION *aki = X509V3_EXT_conf_nid(NULL, &ctx, NID_authority_key_identifier,
+						  "keyid:always");
+	ck_assert(aki && X509_CRL_add_ext(crl, aki, -1));
+	X509_EXTENSION_free(aki);
+	ck_assert(X509_CRL_sort(crl) && X509_CRL_sign(crl, ca->key, EVP_sha256()) > 0);
+	FILE *f = fopen(e->crl, "w");
+	ck_assert(f && PEM_write_X509_CRL(f, crl));
+	fclose(f);
+	ASN1_TIME_free(t);
+	X509_CRL_free(crl);
+}
+
+static void ss_ecpki_make(struct ss_ecpki *e)
+{
+	struct pki_err pe;
+	char dir[160];
+	snprintf(dir, sizeof(dir), "%s/ecpki", ss_tmp);
+	ck_assert(mkdir(dir, 0755) == 0);
+	struct pki_spec spec = { PKI_KEY_RSA2048, ss_ec_hosts,
+				 sizeof(ss_ec_hosts) / sizeof(ss_ec_hosts[0]) };
+	e->pki = pki_testpki_create(dir, &spec, &pe);
+	ck_assert_msg(e->pki, "%s", pe.msg);
+	snprintf(e->root, sizeof(e->root), "%s", e->pki->root.cert_path);
+	snprintf(e->both, sizeof(e->both), "%s/both.pem", dir);
+	snprintf(e->crl, sizeof(e->crl), "%s/inter.crl", dir);
+	ck_assert(ss_sh("cat '%s' '%s' > '%s'", e->pki->root.cert_path,
+			e->pki->inter.cert_path, e->both) == 0);
+	ss_ecpki_crl(e);
+}
+
+/* An ECDSA P-256 case for side i with host h's credential, FQDN IDs. */
+static void ss_live_ec_case(struct ss_live *l, int i, const struct pki_cred *h,
+			    const char *name, const char *peer_fqdn, const char *ca)
+{
+	struct peer_case *c = &l->c[i];
+	char id[80];
+	snprintf(l->art[i], sizeof(l->art[i]), "%s/%s-%c", ss_tmp, name, 'a' + i);
+	ss_case(c, name, i, WIRE_X_MAIN, "aes128-sha256-modp2048-ecdsa256", "aes128-sha256",
+		l->art[i]);
+	c->auth = IKE_AUTH_ECDSA_256;
+	c->psk = NULL;
+	c->key_path = h->key_path;
+	c->cert_path = h->cert_path;
+	c->ca_path = ca;
+	snprintf(id, sizeof(id), "fqdn:%s.example.org", h->name);
+	ss_id(&c->local_id, id);
+	ss_id(&c->remote_id, peer_fqdn);
+	c->send_cert = PEER_SEND_ALWAYS;
+}
+
+/* ECDSA P-256 with FQDN IDs: a sends its intermediate (chain_path, the
+ * test PKI's chain file with its own certificate first), b trusts the
+ * root alone and holds no intermediate, so b verifies a only through
+ * the CERT payloads a sent. b sends only its certificate; a finds b's
+ * issuer in its own chain. The views carry the FQDNs. */
+static void ss_live_ecdsa(struct ss_live *l, struct ss_ecpki *e)
+{
+	ss_live_ec_case(l, 0, &e->pki->hosts[0], "ecdsa", "fqdn:sun.example.org", e->root);
+	l->c[0].chain_path = e->pki->hosts[0].chain_path;
+	ss_live_ec_case(l, 1, &e->pki->hosts[1], "ecdsa", "fqdn:moon.example.org", e->root);
+	for (int i = 0; i < 2; i++)
+		ck_assert_msg(l->p[i]->ops->configure(l->p[i], &l->c[i], l->err, sizeof(l->err)),
+			      "%s", l->err);
+	struct stat st;
+	char f[300];
+	snprintf(f, sizeof(f), "%s/x509/chain-0.pem", l->art[0]);
+	ck_assert_msg(stat(f, &st) == 0, "%s missing", f);
+	snprintf(f, sizeof(f), "%s/x509/chain-1.pem", l->art[0]);
+	ck_assert_msg(stat(f, &st) < 0, "%s: the case's own certificate was not skipped", f);
+	ck_assert_msg(l->p[0]->ops->initiate(l->p[0], &l->c[0], l->err, sizeof(l->err)), "%s",
+		      l->err);
+	ck_assert_msg(ss_wait_both(l->p, l->c, l->v, 10000),
+		      "ECDSA P-256 Main Mode not established in 10 s");
+	ss_check_agree(l->v, "ecdsa");
+	for (int i = 0; i < 2; i++)
+		ss_check_ids(&l->v[i], &l->c[i].local_id, &l->c[i].remote_id, "ecdsa");
+	ck_assert(ss_log_has(l->dir[0], "sending issuer cert \"" SS_INTER "\""));
+	ck_assert(ss_log_has(l->dir[1], "received issuer cert \"" SS_INTER "\""));
+	ck_assert(ss_log_has(l->dir[1], "authentication of 'moon.example.org' with "
+			     "ECDSA_WITH_NULL successful"));
+	/* b was given no chain, yet sends the intermediate too: charon
+	   builds its chain from every certificate it holds, a's CERT
+	   payloads (cached) included */
+	ck_assert(ss_log_has(l->dir[1], "sending issuer cert \"" SS_INTER "\""));
+}
+
+/* ECDSA P-384 and P-521, the proposal's hash the curve's (charon signs
+ * the PRF's HASH_I whatever its length); and a key that does not fit the
+ * case's auth refused at configure. */
+static void ss_live_ecdsa_more(struct ss_live *l, struct ss_ecpki *e)
+{
+	static const struct {
+		uint16_t auth;
+		const char *p1;
+		size_t a, b;                 /* ss_ec_hosts */
+		const char *want;            /* b's log */
+	} rows[] = {
+		{ IKE_AUTH_ECDSA_384, "aes256-sha384-ecp384-ecdsa384", 3, 4,
+		  "authentication of 'moon384.example.org' with ECDSA_WITH_NULL successful" },
+		{ IKE_AUTH_ECDSA_521, "aes256-sha512-ecp521-ecdsa521", 5, 6,
+		  "authentication of 'moon521.example.org' with ECDSA_WITH_NULL successful" },
+	};
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		const struct pki_cred *h[2] = { &e->pki->hosts[rows[r].a], &e->pki->hosts[rows[r].b] };
+		char name[16], peer[2][80];
+		snprintf(name, sizeof(name), "ecdsa%zu", r);
+		for (int i = 0; i < 2; i++)
+			snprintf(peer[i], sizeof(peer[i]), "fqdn:%s.example.org", h[1 - i]->name);
+		for (int i = 0; i < 2; i++) {
+			ss_live_ec_case(l, i, h[i], name, peer[i], e->both);
+			struct ike_p1_xform x;
+			ck_assert(ike_p1_parse(rows[r].p1, &x, l->err, sizeof(l->err)));
+			l->c[i].p1[0] = x;
+			l->c[i].auth = rows[r].auth;
+			ck_assert_msg(l->p[i]->ops->configure(l->p[i], &l->c[i], l->err,
+							      sizeof(l->err)), "%s", l->err);
+		}
+		ck_assert_msg(ss_wait_gone(l->p, l->c, 3000), "SAs of the last case still there");
+		ck_assert_msg(l->p[0]->ops->initiate(l->p[0], &l->c[0], l->err, sizeof(l->err)),
+			      "%s", l->err);
+		ck_assert_msg(ss_wait_both(l->p, l->c, l->v, 10000), "%s: not established in 10 s",
+			      rows[r].p1);
+		ss_check_agree(l->v, rows[r].p1);
+		ck_assert(ss_log_has(l->dir[1], rows[r].want));
+	}
+	/* auth ecdsa256 with the P-384 key: charon would propose method 10 */
+	ss_live_ec_case(l, 0, &e->pki->hosts[3], "ecdsa-misfit", "fqdn:sun.example.org", e->root);
+	ck_assert(!l->p[0]->ops->configure(l->p[0], &l->c[0], l->err, sizeof(l->err)));
+	ck_assert_msg(strstr(l->err, "ecdsa-misfit: ") &&
+		      strstr(l->err, "auth method 9 needs an EC key on prime256v1"), "%s", l->err);
+}
+
+/* The CRL loaded: a's revoked certificate (mars) is refused by b. */
+static void ss_live_revoked(struct ss_live *l, struct ss_ecpki *e)
+{
+	ss_live_ec_case(l, 0, &e->pki->hosts[2], "revoked", "fqdn:sun.example.org", e->both);
+	ss_live_ec_case(l, 1, &e->pki->hosts[1], "revoked", "fqdn:mars.example.org", e->both);
+	l->c[1].crl_path = e->crl;
+	for (int i = 0; i < 2; i++)
+		ck_assert_msg(l->p[i]->ops->configure(l->p[i], &l->c[i], l->err, sizeof(l->err)),
+			      "%s", l->err);
+	ck_assert_msg(ss_wait_gone(l->p, l->c, 3000), "SAs of the last case still there");
+	ck_assert_msg(l->p[0]->ops->initiate(l->p[0], &l->c[0], l->err, sizeof(l->err)), "%s",
+		      l->err);
+	bool revoked = false;
+	for (int t = 0; t < 500 && !revoked; t++) {
+		revoked = ss_log_has(l->dir[1], "certificate was revoked on");
+		usleep(10000);
+	}
+	ck_assert_msg(revoked, "b did not find mars revoked in the CRL");
+	/* and says AUTHENTICATION-FAILED (not INVALID-CERTIFICATE) */
+	ck_assert(ss_log_has(l->dir[1], "generating INFORMATIONAL_V1 request"));
+	ck_assert(ss_log_has(l->dir[1], " [ HASH N(AUTH_FAILED) ]"));
+	ck_assert(!ss_wait_both(l->p, l->c, l->v, 1000));
+	ck_assert(!l->v[1].present);
+}
+
+/* Aggressive Mode PSK with a key ID and a user FQDN: b accepts any ID
+ * and holds a PSK for a's key ID besides a wrong one for %any; the
+ * views' IDs are the key ID's bytes and the user FQDN. */
+static void ss_live_psk_by_id(struct ss_live *l)
+{
+	static const uint8_t keyid[] = { 0x6b, 0x00, 0xc3, 0x01, 0xfe };
+	for (int i = 0; i < 2; i++) {
+		snprintf(l->art[i], sizeof(l->art[i]), "%s/psk-id-%c", ss_tmp, 'a' + i);
+		ss_case(&l->c[i], "psk-id", i, WIRE_X_AGGR, "aes128-sha256-modp2048",
+			"aes128-sha256", l->art[i]);
+	}
+	struct peer_case *a = &l->c[0], *b = &l->c[1];
+	a->local_id.type = 11;
+	memcpy(a->local_id.data, keyid, sizeof(keyid));
+	a->local_id.len = sizeof(keyid);
+	ss_id(&a->remote_id, "ufqdn:sun@example.org");
+	a->psk = "the-right-key";
+	b->local_id = a->remote_id;
+	b->remote_id_any = true;
+	b->psk = "a-wrong-key";
+	b->psks[0].id = a->local_id;
+	b->psks[0].psk = "the-right-key";
+	b->npsks = 1;
+	for (int i = 0; i < 2; i++)
+		ck_assert_msg(l->p[i]->ops->configure(l->p[i], &l->c[i], l->err, sizeof(l->err)),
+			      "%s", l->err);
+	ck_assert_msg(ss_wait_gone(l->p, l->c, 3000), "SAs of the last case still there");
+	ck_assert_msg(l->p[0]->ops->initiate(l->p[0], a, l->err, sizeof(l->err)), "%s", l->err);
+	ck_assert_msg(ss_wait_both(l->p, l->c, l->v, 10000),
+		      "Aggressive Mode with the PSK by key ID not established in 10 s");
+	ss_check_ids(&l->v[0], &a->local_id, &a->remote_id, "psk by id, a");
+	ss_check_ids(&l->v[1], &b->local_id, &a->local_id, "psk by id, b");
 }
 
 /* Transport mode loads too (charon validates the file). */
@@ -1072,6 +1621,13 @@ START_TEST(test_ss_live)
 	ss_live_psk_main(&l);
 	ss_live_aggressive(&l);
 	ss_live_rsa(&l);
+	struct ss_ecpki e;
+	ss_ecpki_make(&e);
+	ss_live_ecdsa(&l, &e);
+	ss_live_ecdsa_more(&l, &e);
+	ss_live_revoked(&l, &e);
+	pki_testpki_free(e.pki);
+	ss_live_psk_by_id(&l);
 	ss_live_transport(&l);
 	ss_live_restart(&l);
 	ss_live_bench(&l);
@@ -1091,9 +1647,13 @@ Suite *suite_strongswan(void)
 	tcase_add_test(tc, test_ss_conf_rekey_margin);
 	tcase_add_test(tc, test_ss_conf_rsa_transport_pfs);
 	tcase_add_test(tc, test_ss_conf_refusals);
+	tcase_add_loop_test(tc, test_ss_conf_fields, 0,
+			    sizeof(ss_field_rows) / sizeof(ss_field_rows[0]));
 	tcase_add_test(tc, test_ss_charon_conf);
 	tcase_add_test(tc, test_ss_parse_sample);
 	tcase_add_test(tc, test_ss_parse_ike_ids);
+	tcase_add_test(tc, test_ss_parse_id);
+	tcase_add_test(tc, test_ss_parse_view_ids);
 	tcase_add_test(tc, test_ss_sa_state_cli);
 	tcase_add_test(tc, test_ss_count_attempts);
 	suite_add_tcase(s, tc);

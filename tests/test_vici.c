@@ -11,6 +11,7 @@
 
 #include "peers/strongswan/strongswan.h"
 #include "peers/strongswan/vici.h"
+#include "wire/msg.h"
 #include "tests.h"
 
 /* --- round trips --- */
@@ -524,6 +525,64 @@ START_TEST(test_vici_load_folders)
 }
 END_TEST
 
+/* A generated swanctl.conf with PSKs by ID loads as one load-shared per
+ * secret, owned by the IDs of its id-N keys in their typed spelling. */
+START_TEST(test_vici_load_psks_by_id)
+{
+	struct peer_case c;
+	char err[300], text[4096];
+	memset(&c, 0, sizeof(c));
+	c.name = "am";
+	c.exchange = WIRE_X_AGGR;
+	c.auth = IKE_AUTH_PSK;
+	c.psk = "fallback";
+	ck_assert(ike_p1_parse("aes128-sha256-modp2048", &c.p1[0], err, sizeof(err)));
+	ck_assert(ike_p2_parse("aes128-sha256", &c.p2[0], err, sizeof(err)));
+	c.np1 = c.np2 = 1;
+	ck_assert(netaddr_parse("192.0.2.2", 0, &c.local, err, sizeof(err)));
+	ck_assert(netaddr_parse("192.0.2.1", 0, &c.remote, err, sizeof(err)));
+	ck_assert(ike_id_parse("fqdn:sun.example.org", &c.local_id, err, sizeof(err)));
+	c.remote_id_any = true;
+	ck_assert(ike_id_parse("fqdn:moon.example.org", &c.psks[0].id, err, sizeof(err)));
+	c.psks[0].psk = "moon-key";
+	ck_assert(ike_id_parse("dn:C=CH, CN=carol", &c.psks[1].id, err, sizeof(err)));
+	c.psks[1].psk = "carol-key";
+	c.npsks = 2;
+	ck_assert_msg(strongswan_swanctl_conf(&c, text, sizeof(text), err, sizeof(err)), "%s", err);
+	struct strongswan_load l;
+	ck_assert_msg(strongswan_load_build(text, "/nonexistent/swanctl.conf", &l, err,
+					    sizeof(err)), "%s", err);
+	static const char *const want[][2] = {
+		{ "ike-am", "  data = fallback\n  owners = [\n    fqdn:sun.example.org\n"
+			    "    %any\n  ]\n" },
+		{ "ike-am-1", "  data = moon-key\n  owners = [\n    fqdn:moon.example.org\n  ]\n" },
+		{ "ike-am-2", "  data = carol-key\n  owners = [\n    asn1dn:#301d310b3009060355040613024348"
+			      "310e300c06035504030c056361726f6c\n  ]\n" },
+	};
+	size_t shared = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		struct vici_packet pk;
+		const struct vici_msg *m = &l.req[i].msg;
+		ck_assert(vici_packet_parse(m->w.p + 4, m->w.len - 4, &pk, err, sizeof(err)));
+		if (strcmp(pk.name, "load-shared") != 0)
+			continue;
+		ck_assert_uint_lt(shared, 3);
+		char id[32];
+		ck_assert(vici_find_str(pk.msg, pk.len, "id", id, sizeof(id)));
+		ck_assert_str_eq(id, want[shared][0]);
+		struct writer pretty;
+		writer_init(&pretty);
+		ck_assert_msg(vici_pretty(pk.msg, pk.len, "s", &pretty, err, sizeof(err)), "%s", err);
+		ck_assert_msg(strstr((const char *)pretty.p, want[shared][1]), "%s: %s", id,
+			      (const char *)pretty.p);
+		writer_free(&pretty);
+		shared++;
+	}
+	ck_assert_uint_eq(shared, 3);
+	strongswan_load_free(&l);
+}
+END_TEST
+
 Suite *suite_vici(void)
 {
 	Suite *s = suite_create("vici");
@@ -539,6 +598,7 @@ Suite *suite_vici(void)
 	tcase_add_test(tc, test_vici_load_captured);
 	tcase_add_test(tc, test_vici_load_refused);
 	tcase_add_test(tc, test_vici_load_folders);
+	tcase_add_test(tc, test_vici_load_psks_by_id);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -92,8 +92,30 @@ static bool ss_addr_str(const struct netaddr *a, char *buf, size_t len)
 	return a->family && inet_ntop(a->family, a->ip, buf, (socklen_t)len);
 }
 
-/* An ike_id as strongSwan's identity syntax (typed prefixes where the bare
- * form would be guessed differently). */
+/* prefix then "#" and the bytes in hex: strongSwan's identity syntax for
+ * exact bytes of a typed ID (identification.c takes "<prefix>:#hex"). */
+static bool ss_id_hex(const char *prefix, const struct ike_id *id, char *buf, size_t len,
+		      const char *which, char *err, size_t errlen)
+{
+	int n = snprintf(buf, len, "%s#", prefix);
+	size_t off = n < 0 ? len : (size_t)n;
+	for (size_t i = 0; i < id->len && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%02x", id->data[i]);
+	if (!id->len || off + 1 >= len) {
+		snprintf(err, errlen, "%s ID: %s empty or too long", which, prefix);
+		return false;
+	}
+	return true;
+}
+
+/* An ike_id as strongSwan's identity syntax, typed so that charon never
+ * guesses: addresses bare (charon reads "ipv4:..." as the text's own
+ * bytes), "fqdn:" and "email:" text (a leading '*' stays a pattern:
+ * charon matches "*.example.org" as a suffix), "keyid:#hex", and a DN as
+ * "asn1dn:#hex", the case's DER itself: charon's DN text parser would
+ * re-encode every RDN as PrintableString (UTF8String when not printable)
+ * and knows neither multi-valued RDNs nor other OIDs, so the ID payload
+ * it sends would not be the case's bytes. */
 static bool ss_id_str(const struct ike_id *id, const struct netaddr *addr, char *buf,
 		      size_t len, const char *which, char *err, size_t errlen)
 {
@@ -112,42 +134,27 @@ static bool ss_id_str(const struct ike_id *id, const struct netaddr *addr, char 
 			snprintf(err, errlen, "%s ID: bad address length %zu", which, id->len);
 			return false;
 		}
-		/* bare: charon reads "ipv4:..." as the text's own bytes */
 		snprintf(buf, len, "%s", a);
 		return true;
-	case 2: case 3:
-		if (!id->len || !ss_quotable(id->data, id->len) || id->len + 8 > len) {
-			snprintf(err, errlen, "%s ID: %s must be printable text that fits", which,
+	case 2: case 3: {
+		const char *pfx = id->type == 2 ? "fqdn:" : "email:";
+		if (!ss_quotable(id->data, id->len))
+			return ss_id_hex(pfx, id, buf, len, which, err, errlen);
+		if (!id->len || id->len + 8 > len) {
+			snprintf(err, errlen, "%s ID: %s empty or too long", which,
 				 id->type == 2 ? "FQDN" : "user FQDN");
 			return false;
 		}
-		snprintf(buf, len, "%s:%.*s", id->type == 2 ? "fqdn" : "email", (int)id->len,
-			 (const char *)id->data);
-		return true;
-	case 9: {
-		/* strongSwan reads "C=CH, O=..., CN=..." as a DN by itself */
-		pki_dn_str(CHUNK_FROM(id->data, id->len), buf, len);
-		if (strcmp(buf, "(invalid DN)") == 0 || !ss_quotable((const uint8_t *)buf, strlen(buf))
-		    || strlen(buf) + 1 >= len) {
-			snprintf(err, errlen, "%s ID: DN does not parse or has characters "
-				 "swanctl.conf cannot quote", which);
-			return false;
-		}
+		snprintf(buf, len, "%s%.*s", pfx, (int)id->len, (const char *)id->data);
 		return true;
 	}
-	case 11: {
-		size_t off = (size_t)snprintf(buf, len, "keyid:#");
-		for (size_t i = 0; i < id->len; i++) {
-			if (off + 3 > len) {
-				snprintf(err, errlen, "%s ID: key ID too long", which);
-				return false;
-			}
-			off += (size_t)snprintf(buf + off, len - off, "%02x", id->data[i]);
-		}
-		return true;
+	case 9:
+		return ss_id_hex("asn1dn:", id, buf, len, which, err, errlen);
+	case 11:
+		return ss_id_hex("keyid:", id, buf, len, which, err, errlen);
 	}
-	}
-	snprintf(err, errlen, "%s ID: type %u is not supported for strongSwan", which, id->type);
+	snprintf(err, errlen, "%s ID: type %u is not supported for strongSwan (phase 1 IDs: "
+		 "addresses, FQDN, user FQDN, DN, key ID)", which, id->type);
 	return false;
 }
 
@@ -244,6 +251,45 @@ static bool ss_path_ok(const char *p)
 	return p && p[0] == '/' && ss_quotable((const uint8_t *)p, strlen(p));
 }
 
+/* The rest of what swanctl.conf cannot say: ports, lifetimes, ID checks,
+ * CR policy, the extra PSKs. */
+static bool ss_conf_check_more(const struct peer_case *c, char *err, size_t errlen)
+{
+	if (c->local.port && c->local.port != 500) {
+		snprintf(err, errlen, "%s: local port %u: charon listens on 500/4500 only", c->name,
+			 c->local.port);
+		return false;
+	}
+	if (c->np1 && c->p1[0].life_kb) {
+		snprintf(err, errlen, "%s: strongSwan has no kilobyte lifetime for IKE SAs",
+			 c->name);
+		return false;
+	}
+	if (c->id_checks_set) {
+		snprintf(err, errlen, "%s: strongSwan has no setting for ID checks (it takes any "
+			 "ID the RFCs' syntax allows and matches it against its config; id_checks "
+			 "is for the self peer)", c->name);
+		return false;
+	}
+	if (c->send_cr == PEER_SEND_IFASKED) {
+		snprintf(err, errlen, "%s: send_cr ifasked: strongSwan sends certificate "
+			 "requests or not (send_certreq yes|no), never only when asked", c->name);
+		return false;
+	}
+	if (c->npsks > IKE_MAX_PSKS) {
+		snprintf(err, errlen, "%s: %zu PSKs, at most %d", c->name, c->npsks, IKE_MAX_PSKS);
+		return false;
+	}
+	for (size_t i = 0; i < c->npsks; i++) {
+		if (!c->psks[i].psk || !*c->psks[i].psk || !c->psks[i].id.type) {
+			snprintf(err, errlen, "%s: PSK %zu needs a secret and the harness ID it is "
+				 "for", c->name, i + 1);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* What swanctl.conf cannot say for the case: refused before anything is
  * made of it. *sig: signature auth (else PSK). */
 static bool ss_conf_check(const struct peer_case *c, bool *sig, char *err, size_t errlen)
@@ -266,33 +312,26 @@ static bool ss_conf_check(const struct peer_case *c, bool *sig, char *err, size_
 			 c->auth);
 		return false;
 	}
-	if (psk && (!c->psk || !*c->psk)) {
+	if (psk && (!c->psk || !*c->psk) && !c->npsks) {
 		snprintf(err, errlen, "%s: PSK authentication without a PSK", c->name);
 		return false;
 	}
 	if (*sig && (!ss_path_ok(c->cert_path) || !ss_path_ok(c->key_path) ||
-		     (c->ca_path && !ss_path_ok(c->ca_path)))) {
-		snprintf(err, errlen, "%s: signature auth needs absolute, quotable key and "
-			 "certificate paths", c->name);
+		     (c->ca_path && !ss_path_ok(c->ca_path)) ||
+		     (c->chain_path && !ss_path_ok(c->chain_path)) ||
+		     (c->crl_path && !ss_path_ok(c->crl_path)))) {
+		snprintf(err, errlen, "%s: signature auth needs absolute, quotable key, "
+			 "certificate, CA, chain and CRL paths", c->name);
 		return false;
 	}
-	if (c->local.port && c->local.port != 500) {
-		snprintf(err, errlen, "%s: local port %u: charon listens on 500/4500 only", c->name,
-			 c->local.port);
-		return false;
-	}
-	if (c->np1 && c->p1[0].life_kb) {
-		snprintf(err, errlen, "%s: strongSwan has no kilobyte lifetime for IKE SAs",
-			 c->name);
-		return false;
-	}
-	return true;
+	return ss_conf_check_more(c, err, errlen);
 }
 
 /* The case's values in strongSwan's spelling, the file's words. */
 struct ss_conf_words {
 	bool psk, sig;
-	char props[1024], esp[1024], lid[300], rid[300];
+	char props[1024], esp[1024];
+	char lid[2 * IKE_MAX_ID + 16], rid[2 * IKE_MAX_ID + 16];
 	char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN];
 	char lts[128], rts[128];      /* "" when the case has none */
 };
@@ -305,8 +344,11 @@ static bool ss_conf_spell(const struct peer_case *c, struct ss_conf_words *w, ch
 	if (!strongswan_ike_proposals(c->p1, c->np1, w->props, sizeof(w->props), err, errlen) ||
 	    !strongswan_esp_proposals(c->p2, c->np2, w->esp, sizeof(w->esp), err, errlen) ||
 	    !ss_id_str(&c->local_id, &c->local, w->lid, sizeof(w->lid), "local", err, errlen) ||
-	    !ss_id_str(&c->remote_id, &c->remote, w->rid, sizeof(w->rid), "remote", err, errlen))
+	    (!c->remote_id_any &&
+	     !ss_id_str(&c->remote_id, &c->remote, w->rid, sizeof(w->rid), "remote", err, errlen)))
 		return false;
+	if (c->remote_id_any)
+		snprintf(w->rid, sizeof(w->rid), "%%any");
 	if (!ss_addr_str(&c->local, w->la, sizeof(w->la)) ||
 	    !ss_addr_str(&c->remote, w->ra, sizeof(w->ra))) {
 		snprintf(err, errlen, "%s: local and remote IKE addresses are required", c->name);
@@ -349,6 +391,13 @@ static void ss_conf_ike(struct ss_out *o, const struct peer_case *c,
 	ss_line(o, "dpd_delay = 0s");
 	if (c->force_encap)
 		ss_line(o, "encap = yes");
+	/* connection-wide in swanctl.conf (peer_cfg's cert policy, which
+	   isakmp_cert_post.c reads for the CERT payloads) */
+	static const char *const send[] = { NULL, "always", "never", "ifasked" };
+	if (c->send_cert != PEER_SEND_DEFAULT && (unsigned)c->send_cert < 4)
+		ss_line(o, "send_cert = %s", send[c->send_cert]);
+	if (c->send_cr != PEER_SEND_DEFAULT)
+		ss_line(o, "send_certreq = %s", c->send_cr == PEER_SEND_NEVER ? "no" : "yes");
 	ss_open(o, "local");
 	ss_line(o, "auth = %s", w->psk ? "psk" : "pubkey");
 	ss_line(o, "id = \"%s\"", w->lid);
@@ -358,8 +407,9 @@ static void ss_conf_ike(struct ss_out *o, const struct peer_case *c,
 	ss_open(o, "remote");
 	ss_line(o, "auth = %s", w->psk ? "psk" : "pubkey");
 	ss_line(o, "id = \"%s\"", w->rid);
-	if (w->sig && c->ca_path)
-		ss_line(o, "cacerts = %s", c->ca_path);
+	/* no cacerts: swanctl loads one certificate per file, so a bundle
+	   there would constrain the chain to its first CA; the bundle goes to
+	   x509ca/ instead, every CA of it a trust anchor (and named in CRs) */
 	ss_close(o);
 }
 
@@ -394,26 +444,40 @@ static void ss_conf_child(struct ss_out *o, const struct peer_case *c,
 	ss_close(o);
 }
 
-/* secrets: the PSK for the two IDs, or a pointer to private/. */
-static void ss_conf_secrets(struct ss_out *o, const struct peer_case *c,
-			    const struct ss_conf_words *w)
+/* secrets: the PSK for the two IDs, the PSKs by harness ID, or a pointer
+ * to private/. charon picks the secret whose owners match the other
+ * side's ID best, then its own (credential_manager.c get_shared): a PSK
+ * owned by the harness's exact ID beats the case's PSK when that one is
+ * for %any, so an Aggressive Mode responder picks it by the ID in am1. */
+static bool ss_conf_secrets(struct ss_out *o, const struct peer_case *c,
+			    const struct ss_conf_words *w, char *err, size_t errlen)
 {
-	if (w->psk) {
-		char sec[80];
+	char sec[80];
+	ss_open(o, "secrets");
+	if (w->psk && c->psk && *c->psk) {
 		snprintf(sec, sizeof(sec), "ike-%s", c->name);
-		ss_open(o, "secrets");
 		ss_open(o, sec);
 		ss_secret_line(o, c->psk);
 		ss_line(o, "id-1 = \"%s\"", w->lid);
 		ss_line(o, "id-2 = \"%s\"", w->rid);
 		ss_close(o);
-	} else {
-		/* swanctl reads private keys only from the private/ folder beside
-		 * this file (a secrets section would just hold a passphrase) */
-		ss_open(o, "secrets");
-		ss_line(o, "# private key: private/ beside this file");
 	}
+	for (size_t i = 0; i < c->npsks; i++) {
+		char id[sizeof(w->rid)];
+		if (!ss_id_str(&c->psks[i].id, &c->remote, id, sizeof(id), "PSK", err, errlen))
+			return false;
+		snprintf(sec, sizeof(sec), "ike-%s-%zu", c->name, i + 1);
+		ss_open(o, sec);
+		ss_secret_line(o, c->psks[i].psk);
+		ss_line(o, "id-1 = \"%s\"", id);
+		ss_close(o);
+	}
+	/* swanctl reads private keys only from the private/ folder beside
+	 * this file (a secrets section would just hold a passphrase) */
+	if (!w->psk)
+		ss_line(o, "# private key: private/ beside this file");
 	ss_close(o);
+	return true;
 }
 
 bool strongswan_swanctl_conf(const struct peer_case *c, char *buf, size_t len,
@@ -432,7 +496,8 @@ bool strongswan_swanctl_conf(const struct peer_case *c, char *buf, size_t len,
 	ss_conf_child(&o, c, &w);
 	ss_close(&o);
 	ss_close(&o);
-	ss_conf_secrets(&o, c, &w);
+	if (!ss_conf_secrets(&o, c, &w, err, errlen))
+		return false;
 	return ss_done(&o, "swanctl.conf", err, errlen);
 }
 

@@ -8,6 +8,7 @@
  * reaches it from its own namespace): one connection kept open for the
  * commands, opened again after a restart, and one per initiate, read
  * without blocking. What is sent is what swanctl would send. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -29,6 +30,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "peers/strongswan/strongswan.h"
+#include "pki/pki.h"
 
 #define SS_PATH 640
 #define SS_START_MS 30000      /* charon to answer on vici (qemu without KVM
@@ -1068,23 +1070,124 @@ static bool ss_configure_keepalive(struct ss_peer *p, const struct peer_case *c,
 	return true;
 }
 
-/* swanctl --file loads keys from private/ beside the file, and CA
- * certificates from x509ca/. */
+/* The regular files of dir/sub removed (an earlier case's credentials in
+ * a shared directory must not load with this one), the folder made. */
+static bool ss_clear_dir(const char *dir, const char *sub, char *out, size_t outlen, char *err,
+			 size_t errlen)
+{
+	if (!ss_path(out, outlen, dir, sub, err, errlen) || !ss_mkdirs(out, err, errlen))
+		return false;
+	DIR *d = opendir(out);
+	if (!d) {
+		snprintf(err, errlen, "%s: %s", out, strerror(errno));
+		return false;
+	}
+	bool ok = true;
+	struct dirent *e;
+	while (ok && (e = readdir(d))) {
+		char path[SS_PATH];
+		struct stat st;
+		if (e->d_name[0] == '.' || !ss_path(path, sizeof(path), out, e->d_name, err, errlen))
+			continue;
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && unlink(path) < 0) {
+			snprintf(err, errlen, "removing %s: %s", path, strerror(errno));
+			ok = false;
+		}
+	}
+	closedir(d);
+	return ok;
+}
+
+/* The intermediates of chain_path into dir as chain-N.pem, the case's own
+ * certificate skipped (a test-PKI chain file starts with it). Loaded as
+ * plain certificates (x509/), not as CAs: charon finds them when it
+ * builds its own chain (credential_manager.c build_trustchain) and sends
+ * them as issuer certs after its own (isakmp_cert_post.c), but does not
+ * trust them as anchors for the other side's chain. */
+static bool ss_chain_files(const char *chain_path, const char *cert_path, const char *dir,
+			   char *err, size_t errlen)
+{
+	struct pki_err pe;
+	STACK_OF(X509) *chain = pki_load_certs(chain_path, &pe);
+	X509 *ee = chain ? pki_load_cert(cert_path, &pe) : NULL;
+	bool ok = chain && ee;
+	if (!ok)
+		snprintf(err, errlen, "%s", pe.msg);
+	for (int i = 0, n = 0; ok && i < sk_X509_num(chain); i++) {
+		X509 *c = sk_X509_value(chain, i);
+		if (X509_cmp(c, ee) == 0)
+			continue;
+		char name[32], path[SS_PATH];
+		snprintf(name, sizeof(name), "chain-%d.pem", n++);
+		ok = ss_path(path, sizeof(path), dir, name, err, errlen);
+		if (ok && !pki_write_cert(path, c, false, &pe)) {
+			snprintf(err, errlen, "%s", pe.msg);
+			ok = false;
+		}
+	}
+	X509_free(ee);
+	pki_certs_free(chain);
+	return ok;
+}
+
+/* The key must be the kind the case's auth names: charon proposes the
+ * method of the key it holds (phase1.c get_pubkey_method: RSA 3, ECDSA
+ * 9/10/11 by the curve), whatever the case says. */
+static bool ss_key_check(const struct peer_case *c, char *err, size_t errlen)
+{
+	struct pki_err pe;
+	EVP_PKEY *key = pki_load_key(c->key_path, &pe);
+	bool ok = key && pki_key_fits_auth(key, c->auth, &pe);
+	EVP_PKEY_free(key);
+	if (!ok)
+		snprintf(err, errlen, "%s: %s: %s", c->name, c->key_path, pe.msg);
+	return ok;
+}
+
+/* charon finds its private key through a certificate that holds its own
+ * ID (phase1.c get_pubkey_method): with an ID its certificate does not
+ * carry, it sends nothing as initiator ("no private key found"). Said,
+ * not refused: a case may want exactly that. Key IDs are looked up by
+ * the key's own SHA-1 key ID, which the test PKI does not check here. */
+static void ss_id_in_cert(const struct peer_case *c)
+{
+	if (!c->local_id.type || c->local_id.type == 11)
+		return;
+	struct pki_err pe;
+	X509 *cert = pki_load_cert(c->cert_path, &pe);
+	if (cert && !pki_id_matches_cert(cert, c->local_id.type,
+					 CHUNK_FROM(c->local_id.data, c->local_id.len), &pe))
+		log_warn("strongswan %s: its certificate does not carry its ID (%s): charon "
+			 "will find no private key for it", c->name, pe.msg);
+	X509_free(cert);
+}
+
+/* swanctl --file loads keys from private/ beside the file, CA
+ * certificates from x509ca/, other certificates from x509/ and CRLs from
+ * x509crl/ (checked by the revocation plugin, in charon's load list). */
 static bool ss_configure_pki(const char *dir, const struct peer_case *cc, char *err,
 			     size_t errlen)
 {
-	char pdir[SS_PATH], kfile[SS_PATH];
-	const char *base = strrchr(cc->key_path, '/') + 1;
-	if (!ss_path(pdir, sizeof(pdir), dir, "private", err, errlen) ||
-	    !ss_mkdirs(pdir, err, errlen) ||
-	    !ss_path(kfile, sizeof(kfile), pdir, base, err, errlen) ||
-	    !ss_copy(cc->key_path, kfile, err, errlen))
-		return false;
-	char cadir[SS_PATH];
+	char pdir[SS_PATH], kfile[SS_PATH], cadir[SS_PATH], xdir[SS_PATH], crldir[SS_PATH];
 	err[0] = '\0';
-	if (cc->ca_path && (!ss_path(cadir, sizeof(cadir), dir, "x509ca", err, errlen) ||
-			    !ss_mkdirs(cadir, err, errlen) ||
-			    !ss_split_cas(cc->ca_path, cadir, err, errlen)))
+	if (!ss_clear_dir(dir, "private", pdir, sizeof(pdir), err, errlen) ||
+	    !ss_clear_dir(dir, "x509ca", cadir, sizeof(cadir), err, errlen) ||
+	    !ss_clear_dir(dir, "x509", xdir, sizeof(xdir), err, errlen) ||
+	    !ss_clear_dir(dir, "x509crl", crldir, sizeof(crldir), err, errlen))
+		return false;
+	if (cc->auth == IKE_AUTH_PSK || !cc->key_path)
+		return true;
+	const char *base = strrchr(cc->key_path, '/') + 1;
+	char crlfile[SS_PATH];
+	ss_id_in_cert(cc);
+	if (!ss_key_check(cc, err, errlen) ||
+	    !ss_path(kfile, sizeof(kfile), pdir, base, err, errlen) ||
+	    !ss_copy(cc->key_path, kfile, err, errlen) ||
+	    (cc->ca_path && !ss_split_cas(cc->ca_path, cadir, err, errlen)) ||
+	    (cc->chain_path && !ss_chain_files(cc->chain_path, cc->cert_path, xdir, err, errlen)))
+		return false;
+	if (cc->crl_path && (!ss_path(crlfile, sizeof(crlfile), crldir, "crl.pem", err, errlen) ||
+			     !ss_copy(cc->crl_path, crlfile, err, errlen)))
 		return false;
 	return true;
 }
@@ -1095,10 +1198,12 @@ static bool ss_configure_files(struct ss_peer *p, const struct peer_case *c, cha
 			       size_t filelen, char *err, size_t errlen)
 {
 	struct peer_case cc = *c;
-	char key[PATH_MAX], cert[PATH_MAX], ca[PATH_MAX];
+	static char key[PATH_MAX], cert[PATH_MAX], ca[PATH_MAX], chain[PATH_MAX], crl[PATH_MAX];
 	if (!ss_abs(c->key_path, key, &cc.key_path, err, errlen) ||
 	    !ss_abs(c->cert_path, cert, &cc.cert_path, err, errlen) ||
-	    !ss_abs(c->ca_path, ca, &cc.ca_path, err, errlen))
+	    !ss_abs(c->ca_path, ca, &cc.ca_path, err, errlen) ||
+	    !ss_abs(c->chain_path, chain, &cc.chain_path, err, errlen) ||
+	    !ss_abs(c->crl_path, crl, &cc.crl_path, err, errlen))
 		return false;
 	static char text[32768];  /* one configure at a time per process */
 	if (!strongswan_swanctl_conf(&cc, text, sizeof(text), err, errlen))
@@ -1108,7 +1213,7 @@ static bool ss_configure_files(struct ss_peer *p, const struct peer_case *c, cha
 	    !ss_path(file, filelen, dir, "swanctl.conf", err, errlen) ||
 	    !ss_write_file(file, text, err, errlen))
 		return false;
-	if (cc.key_path && c->auth != IKE_AUTH_PSK && !ss_configure_pki(dir, &cc, err, errlen))
+	if (!ss_configure_pki(dir, &cc, err, errlen))
 		return false;
 	return true;
 }
@@ -1147,6 +1252,15 @@ static bool ss_initiate(struct peer *pub, const struct peer_case *c, char *err, 
 	       ss_init_start(p, c->name, logpath, err, errlen);
 }
 
+/* The ID type configured for one side: the case's, or its IKE
+ * address's when the case has none (charon then uses the address). */
+static uint8_t ss_id_hint(const struct ike_id *id, const struct netaddr *addr)
+{
+	if (id->type)
+		return id->type;
+	return addr->family == AF_INET6 ? 5 : 1;
+}
+
 static bool ss_view(struct peer *pub, const struct peer_case *c, struct peer_sa_view *out,
 		    char *err, size_t errlen)
 {
@@ -1160,7 +1274,11 @@ static bool ss_view(struct peer *pub, const struct peer_case *c, struct peer_sa_
 		memset(out, 0, sizeof(*out));
 		snprintf(err, errlen, "list-sas --ike %s: %s", c->name, e);
 	}
-	ok = ok && strongswan_parse_sas((const char *)text.p, c->name, out, err, errlen);
+	ok = ok && strongswan_parse_sas_hinted((const char *)text.p, c->name,
+					       ss_id_hint(&c->local_id, &c->local),
+					       c->remote_id_any ? 0 : ss_id_hint(&c->remote_id,
+										 &c->remote),
+					       out, err, errlen);
 	writer_free(&text);
 	if (!ok)
 		return false;

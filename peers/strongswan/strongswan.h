@@ -7,6 +7,7 @@
  *   vici.c       the vici protocol: packets, messages, --pretty text (pure)
  *   load.c       a swanctl.conf into the vici requests that load it
  *   view.c       `swanctl --list-sas --pretty` parsing, loop counting
+ *   id.c         charon's printed IDs back into ike_id (the view's IDs)
  *   strongswan.c charon's lifecycle, the vici connection, the peer_ops */
 #ifndef IKEC_PEERS_STRONGSWAN_H
 #define IKEC_PEERS_STRONGSWAN_H
@@ -58,8 +59,12 @@ uint16_t strongswan_group_id(const char *name);
 /* swanctl.conf for a case into buf: one `key = value` per line, sections
  * in braces. False with err on anything it cannot express or when buf is
  * too small. Signature cases name absolute certificate paths; the private
- * key and the CA bundle are not in the file: configure copies them into
- * private/ and x509ca/ beside it, the only places swanctl loads them from. */
+ * key, the CA bundle, the chain's intermediates and the CRL are not in the
+ * file: configure puts them into private/, x509ca/ (one file per CA),
+ * x509/ and x509crl/ beside it, where swanctl loads them from. IDs are
+ * typed (DNs as "asn1dn:#" and their DER); PSKs by harness ID are secrets
+ * ike-NAME-N owned by that ID alone; id_checks and send_cr ifasked are
+ * refused (charon has no such settings). */
 bool strongswan_swanctl_conf(const struct peer_case *c, char *buf, size_t len,
 			     char *err, size_t errlen);
 /* The over_time written for a phase-1 lifetime (see conf.c): what strongSwan
@@ -111,6 +116,24 @@ void strongswan_load_free(struct strongswan_load *l);
  * err only for text that is not list-sas output. */
 bool strongswan_parse_sas(const char *text, const char *name, struct peer_sa_view *out,
 			  char *err, size_t errlen);
+/* The same, and the IKE SA's IDs (local-id, remote-id) into out's
+ * local_id/remote_id, ids_known when both parse (strongswan_parse_id with
+ * these hints: the types configured, 0 for none or %any). */
+bool strongswan_parse_sas_hinted(const char *text, const char *name, uint8_t local_hint,
+				 uint8_t remote_hint, struct peer_sa_view *out, char *err,
+				 size_t errlen);
+/* An ID as charon prints it (list-sas and its log, identification.c's
+ * %Y: the text without its type) back into an ike_id: an address, the
+ * FQDN or user FQDN text, a DN's "C=CH, O=..., CN=..." (re-encoded by
+ * pki_dn_from_string: the string types of the RDNs are not in the text),
+ * a key ID's colon hex ("0a:1b:...", printed when it is not printable
+ * or 20 bytes long) or its text, "%any" as type 0. hint is the type
+ * expected; taken when the text can be that type, else the form decides
+ * as charon's parser would ('=': DN, an address, '@': user FQDN, colon
+ * hex: key ID, anything else FQDN). False with err when it cannot be
+ * read back (a DN with an attribute OpenSSL does not name, ...). */
+bool strongswan_parse_id(const char *text, uint8_t hint, struct ike_id *out, char *err,
+			 size_t errlen);
 /* The unique IDs of every IKE SA in `swanctl --list-sas --pretty` text,
  * named or not (a responder's SA has no name before charon picks its
  * config from the ID in mm5), at most max into ids. Returns the count. */

@@ -9,6 +9,7 @@
 
 #define SS_DEPTH 8
 #define SS_WORD 64
+#define SS_ID_TEXT 512        /* charon prints IDs into 512 bytes */
 
 /* One IKE SA section while it is being read. */
 struct ss_ike {
@@ -16,6 +17,7 @@ struct ss_ike {
 	bool established;
 	struct peer_sa_view v;
 	uint32_t established_s, reauth_s, rekey_s;
+	char local_id[SS_ID_TEXT], remote_id[SS_ID_TEXT];
 	bool have_child;
 	/* the child section being read */
 	bool c_installed;
@@ -65,6 +67,10 @@ static void ss_ike_key(struct ss_ike *k, const char *key, const char *val, uint1
 		k->v.nat_remote = strcmp(val, "yes") == 0;
 	else if (strcmp(key, "nat-fake") == 0)
 		k->v.nat_fake = strcmp(val, "yes") == 0;
+	else if (strcmp(key, "local-id") == 0)
+		snprintf(k->local_id, sizeof(k->local_id), "%s", val);
+	else if (strcmp(key, "remote-id") == 0)
+		snprintf(k->remote_id, sizeof(k->remote_id), "%s", val);
 }
 
 static void ss_child_key(struct ss_ike *k, const char *key, const char *val)
@@ -115,6 +121,7 @@ static void ss_word(char *dst, const char *s, size_t n)
  * being read, and the first match found so far. */
 struct ss_parse {
 	const char *name;             /* the connection asked for (NULL: any) */
+	uint8_t local_hint, remote_hint;  /* ID types expected (0: none) */
 	struct peer_sa_view *out;
 	char stack[SS_DEPTH][SS_WORD];
 	int depth;
@@ -168,6 +175,16 @@ static void ss_parse_ike_end(struct ss_parse *ps)
 	/* fixed-size ciphers carry no Key Length */
 	out->keylen = (out->encr == CIPHER_DES || out->encr == CIPHER_3DES) ? 0 : ps->keysize;
 	out->life_sec = k->established_s + (k->reauth_s ? k->reauth_s : k->rekey_s);
+	char e[160];
+	out->ids_known = k->local_id[0] && k->remote_id[0] &&
+			 strongswan_parse_id(k->local_id, ps->local_hint, &out->local_id, e,
+					     sizeof(e)) &&
+			 strongswan_parse_id(k->remote_id, ps->remote_hint, &out->remote_id, e,
+					     sizeof(e));
+	if (!out->ids_known) {
+		memset(&out->local_id, 0, sizeof(out->local_id));
+		memset(&out->remote_id, 0, sizeof(out->remote_id));
+	}
 }
 
 /* "}": the end of a child (the first INSTALLED one is kept) or of an IKE SA. */
@@ -198,7 +215,7 @@ static void ss_parse_pair(struct ss_parse *ps, const char *s, size_t n)
 	const char *eq = memchr(s, '=', n);
 	if (!eq || eq == s)
 		return;
-	char key[SS_WORD], val[SS_WORD * 4];
+	char key[SS_WORD], val[SS_ID_TEXT];
 	ss_word(key, s, (size_t)(eq - s));
 	const char *v = eq + 1;
 	size_t vn = n - (size_t)(v - s);
@@ -239,6 +256,13 @@ static bool ss_parse_line(struct ss_parse *ps, const char *s, size_t n, char *er
 bool strongswan_parse_sas(const char *text, const char *name, struct peer_sa_view *out,
 			  char *err, size_t errlen)
 {
+	return strongswan_parse_sas_hinted(text, name, 0, 0, out, err, errlen);
+}
+
+bool strongswan_parse_sas_hinted(const char *text, const char *name, uint8_t local_hint,
+				 uint8_t remote_hint, struct peer_sa_view *out, char *err,
+				 size_t errlen)
+{
 	memset(out, 0, sizeof(*out));
 	snprintf(out->raw, sizeof(out->raw), "%s", text ? text : "");
 	if (!text || !strstr(text, "list-sa")) {
@@ -248,6 +272,8 @@ bool strongswan_parse_sas(const char *text, const char *name, struct peer_sa_vie
 	struct ss_parse ps;
 	memset(&ps, 0, sizeof(ps));
 	ps.name = name;
+	ps.local_hint = local_hint;
+	ps.remote_hint = remote_hint;
 	ps.out = out;
 	const char *line = text;
 	while (*line) {
