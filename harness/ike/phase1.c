@@ -362,23 +362,23 @@ bool ike_take_id(struct ike_sa *sa, const struct wire_msg *m, chunk_t *body,
 	char why[600];
 	if (id->data.len > IKE_MAX_ID)
 		return ike_fail(st, WIRE_N_INVALID_ID_INFORMATION, "ID", "length",
-				"ID payload at offset %zu: field length: %zu bytes of data, at most "
+				"ID payload at offset %zu: length: %zu bytes of data, at most "
 				"%d (our limit)", id->offset, id->data.len, IKE_MAX_ID);
 	if (!ike_id_ports_ok(id, checks))
 		return ike_fail(st, WIRE_N_INVALID_ID_INFORMATION, "ID", "protocol",
-				"ID payload at offset %zu: field protocol/port: %u/%u (phase 1 allows "
+				"ID payload at offset %zu: protocol/port: %u/%u (phase 1 allows "
 				"0/0 or UDP/500%s, RFC 2407 4.6.2)", id->offset, id->protocol,
 				id->port, checks == IKE_ID_CHECKS_LENIENT ? ", lenient UDP/4500 and "
 				"UDP/0" : "");
 	if (!ike_id_type_p1((uint8_t)id->subtype, checks))
 		return ike_fail(st, WIRE_N_INVALID_ID_INFORMATION, "ID", "type",
-				"ID payload at offset %zu: field type: %u is a client-ID type, "
+				"ID payload at offset %zu: type: %u is a client-ID type, "
 				"undefined in phase 1 (RFC 4945 3.1.4; strict ID checks)", id->offset,
 				id->subtype);
 	if (!ike_id_match(&sa->cfg->remote_id, (uint8_t)id->subtype, id->data, checks, why,
 			  sizeof(why)))
 		return ike_fail(st, WIRE_N_INVALID_ID_INFORMATION, "ID", "data",
-				"ID payload at offset %zu: field data: %s", id->offset, why);
+				"ID payload at offset %zu: data: %s", id->offset, why);
 	sa->peer_id.type = (uint8_t)id->subtype;
 	sa->peer_id.len = id->data.len;
 	memcpy(sa->peer_id.data, id->data.ptr, id->data.len);

@@ -127,7 +127,8 @@ static bool wire_v_id(const struct wire_node *n, const char *name, bool strict,
 	if (why) {
 		bool type_bad = strncmp(why, "unknown", 7) == 0;
 		wire_err_set(err, WIRE_N_INVALID_ID_INFORMATION, name,
-			     type_bad ? "type" : "data", o, o + (type_bad ? 4 : 8), "%s", why);
+			     type_bad ? "type" : "data", o, o + (type_bad ? 4 : 8), "%s: %s",
+			     type_bad ? "type" : "data", why);
 		return false;
 	}
 	return true;
