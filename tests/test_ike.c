@@ -565,6 +565,80 @@ START_TEST(test_ike_id_ports)
 }
 END_TEST
 
+/* PSKs by the peer's ID: which side holds several, in which exchange, the
+ * initiator's ID, and whether a default PSK is left; ok or refused with
+ * AUTHENTICATION-FAILED in reply to the message whose ID picked none. */
+static const char psk_other[] = "some-other-psk";
+static const struct {
+	const char *name;
+	bool at_init;        /* the initiator holds the table, else the responder */
+	bool aggr;
+	const char *ini_id;  /* the initiator's local_id (NULL: its address) */
+	const char *key_id;  /* the entry holding the right PSK (NULL: none) */
+	bool default_psk;    /* the holder's cfg->psk is the right one */
+	bool ok;
+	const char *refused; /* the message refused */
+} psk_cases[] = {
+	{ "am-by-id", false, true, "fqdn:moon.example.org", "fqdn:moon.example.org", false, true,
+	  NULL },
+	{ "am-by-wildcard", false, true, "fqdn:moon.example.org", "fqdn:*.example.org", false,
+	  true, NULL },
+	{ "am-by-ufqdn", false, true, "ufqdn:moon@example.org", "ufqdn:moon@example.org", false,
+	  true, NULL },
+	{ "am-no-entry-default", false, true, "fqdn:sun.example.org", NULL, true, true, NULL },
+	{ "am-no-entry", false, true, "fqdn:sun.example.org", NULL, false, false, "am1" },
+	{ "mm-by-address", false, false, NULL, "ipv4:192.0.2.1", false, true, NULL },
+	{ "mm-id-not-address", false, false, "fqdn:moon.example.org", "fqdn:moon.example.org",
+	  false, false, "mm3" },
+	{ "mm-no-entry-default", false, false, NULL, NULL, true, true, NULL },
+	{ "initiator-by-remote-id", true, false, NULL, "fqdn:sun.example.org", false, true,
+	  NULL },
+	{ "initiator-am-by-remote-id", true, true, NULL, "fqdn:sun.example.org", false, true,
+	  NULL },
+	{ "initiator-no-entry", true, false, NULL, NULL, false, false, "mm4" },
+};
+
+START_TEST(test_ike_psk_by_id)
+{
+	struct pair p;
+	char err[160];
+	pair_init(&p, "aes128-sha256-modp2048", NULL);
+	p.ci.exchange = p.cr.exchange = psk_cases[_i].aggr ? WIRE_X_AGGR : WIRE_X_MAIN;
+	if (psk_cases[_i].ini_id)
+		ck_assert(ike_id_parse(psk_cases[_i].ini_id, &p.ci.local_id, err, sizeof(err)));
+	ck_assert(ike_id_parse("fqdn:sun.example.org", &p.cr.local_id, err, sizeof(err)));
+	p.ci.remote_id = p.cr.local_id;
+	struct ike_config *h = psk_cases[_i].at_init ? &p.ci : &p.cr;
+	chunk_t right = h->psk;
+	h->psk = psk_cases[_i].default_psk ? right : CHUNK_EMPTY;
+	/* a wrong key listed first under another ID, then the right one */
+	ck_assert(ike_id_parse("fqdn:venus.example.org", &h->psks[0].id, err, sizeof(err)));
+	h->psks[0].psk = CHUNK_FROM(psk_other, strlen(psk_other));
+	h->npsks = 1;
+	if (psk_cases[_i].key_id) {
+		ck_assert(ike_id_parse(psk_cases[_i].key_id, &h->psks[1].id, err, sizeof(err)));
+		h->psks[1].psk = right;
+		h->npsks = 2;
+	}
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run(&p);
+	const struct ike_result *rh = ike_engine_result(psk_cases[_i].at_init ? p.ei : p.er);
+	if (psk_cases[_i].ok) {
+		assert_ok(p.ei, psk_cases[_i].name);
+		assert_ok(p.er, psk_cases[_i].name);
+	} else {
+		ck_assert(!rh->established && rh->failed);
+		ck_assert_msg(strstr(rh->error, psk_cases[_i].refused) &&
+			      strstr(rh->error, "no pre-shared key for the peer's"), "%s: %s",
+			      psk_cases[_i].name, rh->error);
+		ck_assert(find_notify(rh, true, WIRE_N_AUTHENTICATION_FAILED));
+	}
+	/* the holder's config is untouched: its SA ran on a copy */
+	ck_assert(h->psk.len == (psk_cases[_i].default_psk ? right.len : 0));
+	pair_free(&p);
+}
+END_TEST
+
 /* ---- Informational: Delete, DPD, INITIAL-CONTACT ---- */
 
 /* The default script of a config with extra steps after it. */
@@ -2623,6 +2697,7 @@ Suite *suite_ike(void)
 			    sizeof(id_match_cases) / sizeof(id_match_cases[0]));
 	tcase_add_loop_test(tc, test_ike_id_engine, 0, 4 * ID_ENGINE_N);
 	tcase_add_loop_test(tc, test_ike_id_ports, 0, 12);
+	tcase_add_loop_test(tc, test_ike_psk_by_id, 0, sizeof(psk_cases) / sizeof(psk_cases[0]));
 	tcase_add_test(tc, test_ike_delete_dpd_initial_contact);
 	tcase_add_test(tc, test_ike_proposal_selection);
 	tcase_add_loop_test(tc, test_ike_lifetime_policy, 0,
