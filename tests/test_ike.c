@@ -312,6 +312,355 @@ START_TEST(test_ike_wrong_id)
 }
 END_TEST
 
+/* ---- IDs: text, match, and the engine's checks ---- */
+
+/* The DN "C=CH, O=ike-conform, CN=moon.example.org" with every value a
+ * PrintableString (ike_id_parse makes O and CN UTF8Strings). */
+#define DN_MOON_PRINTABLE "id:9:#303e310b300906035504061302434831143012060355040a130b696b65" \
+	"2d636f6e666f726d31193017060355040313106d6f6f6e2e6578616d706c652e6f7267"
+
+static const struct {
+	const char *in;
+	const char *out;   /* ike_id_format of it (NULL: in itself) */
+	uint8_t type;
+} id_text_cases[] = {
+	{ "%any", NULL, 0 },
+	{ "ipv4:192.0.2.1", NULL, 1 },
+	{ "192.0.2.7", "ipv4:192.0.2.7", 1 },
+	{ "ipv6:2001:db8::1", NULL, 5 },
+	{ "fqdn:vpn.example.org", NULL, 2 },
+	{ "fqdn:#7670006e", NULL, 2 },
+	{ "ufqdn:moon@example.org", NULL, 3 },
+	{ "ufqdn:scanner", NULL, 3 },
+	{ "keyid:group-a", NULL, 11 },
+	{ "keyid:#00ff10", NULL, 11 },
+	{ "keyid:#2361", NULL, 11 },      /* "#a": a leading '#' needs hex */
+	{ "keyid:#", NULL, 11 },
+	{ "dn:C=CH, O=ike-conform, CN=moon.example.org", NULL, 9 },
+	{ DN_MOON_PRINTABLE, "dn:C=CH, O=ike-conform, CN=moon.example.org", 9 },
+	{ "dn:#3003", NULL, 9 },          /* not a DN: kept as bytes */
+	{ "subnet:10.1.0.0/255.255.0.0", NULL, 4 },
+	{ "subnet:2001:db8::/ffff:ffff::", NULL, 6 },
+	{ "range:10.1.0.1-10.1.0.9", NULL, 7 },
+	{ "range:2001:db8::1-2001:db8::9", NULL, 8 },
+	{ "id:10:#8203612e62", NULL, 10 },
+	{ "id:1:#0a0003", NULL, 1 },      /* an IPv4 ID of 3 bytes */
+};
+
+/* parse -> format gives the canonical text; that text parses to the same
+ * ID (the same bytes, or for a DN the same RDNs). */
+START_TEST(test_ike_id_text)
+{
+	char err[160], buf[700];
+	struct ike_id id, back;
+	const char *in = id_text_cases[_i].in;
+	const char *want = id_text_cases[_i].out ? id_text_cases[_i].out : in;
+	ck_assert_msg(ike_id_parse(in, &id, err, sizeof(err)), "%s", err);
+	ck_assert_uint_eq(id.type, id_text_cases[_i].type);
+	ck_assert_msg(ike_id_format(&id, buf, sizeof(buf)), "%s", in);
+	ck_assert_str_eq(buf, want);
+	ck_assert_msg(ike_id_parse(buf, &back, err, sizeof(err)), "%s", err);
+	ck_assert_uint_eq(back.type, id.type);
+	if (id.type == 9)
+		ck_assert(ike_id_match(&back, id.type, CHUNK_FROM(id.data, id.len),
+				       IKE_ID_CHECKS_STRICT, err, sizeof(err)));
+	if (id.type != 9 || !id_text_cases[_i].out) {
+		ck_assert_uint_eq(back.len, id.len);
+		ck_assert_mem_eq(back.data, id.data, id.len);
+	}
+	/* too small a buffer is refused, not cut */
+	ck_assert(!ike_id_format(&id, buf, strlen(want)));
+}
+END_TEST
+
+START_TEST(test_ike_id_text_bad)
+{
+	static const char *const bad[] = {
+		"keyid:#abc", "keyid:#zz", "fqdn:", "ipv6:192.0.2.1", "ipv4:2001:db8::1",
+		"subnet:10.0.0.0", "subnet:10.0.0.0/ffff::", "range:10.0.0.1", "id:0:#00",
+		"id:9:00", "id:300:#00", "dn:nonsense", "nothing", "",
+	};
+	char err[160];
+	struct ike_id id;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		ck_assert_msg(!ike_id_parse(bad[i], &id, err, sizeof(err)), "%s", bad[i]);
+		ck_assert_msg(strstr(err, bad[i]) && err[0] == '\'', "%s: %s", bad[i], err);
+	}
+}
+END_TEST
+
+static const struct {
+	const char *want, *got;
+	enum ike_id_checks checks;
+	bool match;
+} id_match_cases[] = {
+	{ "%any", "fqdn:anything", IKE_ID_CHECKS_STRICT, true },
+	{ "fqdn:moon.example.org", "fqdn:moon.example.org", IKE_ID_CHECKS_STRICT, true },
+	{ "fqdn:moon.example.org", "fqdn:MOON.Example.ORG", IKE_ID_CHECKS_STRICT, true },
+	{ "fqdn:moon.example.org", "fqdn:sun.example.org", IKE_ID_CHECKS_LENIENT, false },
+	{ "fqdn:moon.example.org", "fqdn:moon.example.org.", IKE_ID_CHECKS_LENIENT, true },
+	{ "fqdn:moon.example.org", "fqdn:moon.example.org.", IKE_ID_CHECKS_STRICT, false },
+	{ "fqdn:*.example.org", "fqdn:moon.example.org", IKE_ID_CHECKS_STRICT, true },
+	{ "fqdn:*.example.org", "fqdn:moon.Example.org", IKE_ID_CHECKS_STRICT, true },
+	{ "fqdn:*.example.org", "fqdn:example.org", IKE_ID_CHECKS_STRICT, false },
+	{ "fqdn:*.example.org", "fqdn:moon.example.com", IKE_ID_CHECKS_STRICT, false },
+	{ "fqdn:*", "fqdn:x", IKE_ID_CHECKS_STRICT, true },
+	{ "fqdn:*", "ufqdn:x@y", IKE_ID_CHECKS_STRICT, false },
+	{ "ufqdn:*@example.org", "ufqdn:moon@example.org", IKE_ID_CHECKS_STRICT, true },
+	{ "ufqdn:moon@example.org", "ufqdn:Moon@Example.org", IKE_ID_CHECKS_STRICT, true },
+	{ "ufqdn:moon@example.org", "fqdn:moon@example.org", IKE_ID_CHECKS_LENIENT, false },
+	{ "dn:C=CH, O=ike-conform, CN=moon.example.org", DN_MOON_PRINTABLE,
+	  IKE_ID_CHECKS_STRICT, true },
+	{ "dn:C=CH, O=ike-conform, CN=moon.example.org",
+	  "dn:C=CH, O=ike-conform, CN=MOON.example.org", IKE_ID_CHECKS_STRICT, true },
+	{ "dn:C=CH, O=ike-conform, CN=moon.example.org",
+	  "dn:CN=moon.example.org, O=ike-conform, C=CH", IKE_ID_CHECKS_LENIENT, false },
+	{ "dn:C=CH, O=ike-conform, CN=moon.example.org",
+	  "dn:C=CH, O=ike-conform, CN=sun.example.org", IKE_ID_CHECKS_LENIENT, false },
+	{ "dn:C=CH, O=ike-conform, CN=moon.example.org", "dn:#3003", IKE_ID_CHECKS_LENIENT,
+	  false },
+	{ "ipv4:192.0.2.1", "ipv4:192.0.2.1", IKE_ID_CHECKS_STRICT, true },
+	{ "ipv4:192.0.2.1", "ipv4:192.0.2.9", IKE_ID_CHECKS_LENIENT, false },
+	{ "ipv6:2001:db8::1", "ipv6:2001:db8::1", IKE_ID_CHECKS_STRICT, true },
+	{ "keyid:group-a", "keyid:group-a", IKE_ID_CHECKS_STRICT, true },
+	{ "keyid:group-a", "keyid:GROUP-A", IKE_ID_CHECKS_LENIENT, false },
+	{ "keyid:group-a", "fqdn:group-a", IKE_ID_CHECKS_LENIENT, false },
+	{ "fqdn:group-a", "keyid:group-a", IKE_ID_CHECKS_LENIENT, false },
+};
+
+START_TEST(test_ike_id_match)
+{
+	char err[160], why[400] = "";
+	struct ike_id want, got;
+	ck_assert(ike_id_parse(id_match_cases[_i].want, &want, err, sizeof(err)));
+	ck_assert(ike_id_parse(id_match_cases[_i].got, &got, err, sizeof(err)));
+	bool m = ike_id_match(&want, got.type, CHUNK_FROM(got.data, got.len),
+			      id_match_cases[_i].checks, why, sizeof(why));
+	ck_assert_msg(m == id_match_cases[_i].match, "%s against %s: %s", id_match_cases[_i].got,
+		      id_match_cases[_i].want, why);
+	if (!m)   /* the reason names what came */
+		ck_assert_msg(strstr(why, "is not the ID we expect"), "%s", why);
+}
+END_TEST
+
+/* One ID as the checked side sends it and the checking side wants it. */
+static const struct {
+	const char *sent, *want;
+	enum ike_id_checks checks;
+	bool ok;
+} id_engine_cases[] = {
+	{ "ipv4:192.0.2.1", "ipv4:192.0.2.1", IKE_ID_CHECKS_STRICT, true },
+	{ "ipv4:192.0.2.1", "ipv4:192.0.2.99", IKE_ID_CHECKS_LENIENT, false },
+	{ "ipv6:2001:db8::1", "ipv6:2001:db8::1", IKE_ID_CHECKS_STRICT, true },
+	{ "ipv6:2001:db8::1", "ipv6:2001:db8::2", IKE_ID_CHECKS_LENIENT, false },
+	{ "fqdn:moon.example.org", "fqdn:moon.example.org", IKE_ID_CHECKS_STRICT, true },
+	{ "fqdn:moon.example.org", "fqdn:sun.example.org", IKE_ID_CHECKS_LENIENT, false },
+	{ "fqdn:moon.example.org", "fqdn:*.example.org", IKE_ID_CHECKS_STRICT, true },
+	{ "fqdn:moon.example.com", "fqdn:*.example.org", IKE_ID_CHECKS_LENIENT, false },
+	{ "ufqdn:moon@example.org", "ufqdn:moon@example.org", IKE_ID_CHECKS_STRICT, true },
+	{ "ufqdn:moon@example.org", "ufqdn:sun@example.org", IKE_ID_CHECKS_LENIENT, false },
+	{ "ufqdn:scanner", "%any", IKE_ID_CHECKS_LENIENT, true },
+	{ "ufqdn:scanner", "%any", IKE_ID_CHECKS_STRICT, false },
+	{ "dn:C=CH, O=ike-conform, CN=moon.example.org",
+	  "dn:C=CH, O=ike-conform, CN=moon.example.org", IKE_ID_CHECKS_STRICT, true },
+	{ DN_MOON_PRINTABLE, "dn:C=CH, O=ike-conform, CN=moon.example.org",
+	  IKE_ID_CHECKS_STRICT, true },
+	{ "dn:CN=moon.example.org, O=ike-conform, C=CH",
+	  "dn:C=CH, O=ike-conform, CN=moon.example.org", IKE_ID_CHECKS_LENIENT, false },
+	{ "dn:C=CH, O=ike-conform, CN=sun.example.org",
+	  "dn:C=CH, O=ike-conform, CN=moon.example.org", IKE_ID_CHECKS_LENIENT, false },
+	{ "keyid:group-a", "keyid:group-a", IKE_ID_CHECKS_STRICT, true },
+	{ "keyid:#00ff10", "keyid:#00ff10", IKE_ID_CHECKS_STRICT, true },
+	{ "keyid:group-a", "fqdn:group-a", IKE_ID_CHECKS_LENIENT, false },
+	{ "subnet:10.1.0.0/255.255.0.0", "%any", IKE_ID_CHECKS_LENIENT, true },
+	{ "subnet:10.1.0.0/255.255.0.0", "%any", IKE_ID_CHECKS_STRICT, false },
+};
+#define ID_ENGINE_N (sizeof(id_engine_cases) / sizeof(id_engine_cases[0]))
+
+/* Each case in Main and Aggressive Mode, checked by the responder (mm5,
+ * am1) and by the initiator (mm6, am2): established with the IDs each
+ * side sent and saw, or refused with INVALID-ID-INFORMATION by the side
+ * that checks, in reply to the message with the ID. */
+START_TEST(test_ike_id_engine)
+{
+	size_t ci = (size_t)_i % ID_ENGINE_N;
+	bool aggr = (_i / ID_ENGINE_N) & 1, by_init = (_i / ID_ENGINE_N) & 2;
+	struct pair p;
+	char err[200];
+	pair_init(&p, "aes128-sha256-modp2048", NULL);
+	p.ci.exchange = p.cr.exchange = aggr ? WIRE_X_AGGR : WIRE_X_MAIN;
+	struct ike_config *checked = by_init ? &p.cr : &p.ci, *checker = by_init ? &p.ci : &p.cr;
+	ck_assert_msg(ike_id_parse(id_engine_cases[ci].sent, &checked->local_id, err,
+				   sizeof(err)), "%s", err);
+	ck_assert_msg(ike_id_parse(id_engine_cases[ci].want, &checker->remote_id, err,
+				   sizeof(err)), "%s", err);
+	checker->id_checks = id_engine_cases[ci].checks;
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run(&p);
+	struct ike_engine *ek = by_init ? p.ei : p.er, *eo = by_init ? p.er : p.ei;
+	const struct ike_result *rk = ike_engine_result(ek), *ro = ike_engine_result(eo);
+	const char *at = by_init ? (aggr ? "am2" : "mm6") : (aggr ? "am1" : "mm5");
+	if (id_engine_cases[ci].ok) {
+		assert_ok(p.ei, "initiator");
+		assert_ok(p.er, "responder");
+		/* the IDs as sent and as seen */
+		ck_assert_uint_eq(rk->peer_id.type, checked->local_id.type);
+		ck_assert_uint_eq(rk->peer_id.len, checked->local_id.len);
+		ck_assert_mem_eq(rk->peer_id.data, checked->local_id.data, checked->local_id.len);
+		ck_assert_uint_eq(ro->our_id.type, checked->local_id.type);
+		ck_assert_mem_eq(ro->our_id.data, checked->local_id.data, checked->local_id.len);
+		ck_assert_uint_eq(ro->peer_id.type, rk->our_id.type);
+		ck_assert_uint_eq(rk->our_id.type, 1);   /* the checker's address */
+	} else {
+		ck_assert(!rk->established && rk->failed);
+		ck_assert_msg(strstr(rk->error, at) && strstr(rk->error, "ID payload") &&
+			      strstr(rk->error, "refused"), "%s: %s", at, rk->error);
+		ck_assert_msg(strstr(rk->error, ": data: ") || strstr(rk->error, ": type: "),
+			      "%s", rk->error);
+		ck_assert_msg(find_notify(rk, true, WIRE_N_INVALID_ID_INFORMATION), "%s", at);
+		ck_assert(find_notify(ro, false, WIRE_N_INVALID_ID_INFORMATION));
+		/* a Main Mode responder is done once mm6 is out; the others wait */
+		ck_assert(ro->established == (by_init && !aggr));
+	}
+	pair_free(&p);
+}
+END_TEST
+
+/* Protocol and port of a phase-1 ID (RFC 2407 4.6.2): 0/0 and UDP/500
+ * always, UDP/4500 and UDP/0 only lenient, others never. */
+START_TEST(test_ike_id_ports)
+{
+	static const struct { uint8_t proto; uint16_t port; bool lenient, strict; } c[] = {
+		{ 0, 0, true, true }, { 17, 500, true, true }, { 17, 4500, true, false },
+		{ 17, 0, true, false }, { 6, 500, false, false }, { 0, 500, false, false },
+	};
+	size_t k = (size_t)_i / 2;
+	bool strict = _i & 1;
+	struct pair p;
+	pair_init(&p, "aes128-sha1-modp2048", NULL);
+	p.cr.id_checks = strict ? IKE_ID_CHECKS_STRICT : IKE_ID_CHECKS_LENIENT;
+	struct ike_mutation mut[2] = {
+		{ .op = IKE_MUT_SET, .path = "id.protocol", .value = c[k].proto },
+		{ .op = IKE_MUT_SET, .path = "id.port", .value = c[k].port },
+	};
+	struct ike_step st[IKE_MAX_STEPS];
+	size_t n = ike_script_default(&p.ci, st, IKE_MAX_STEPS);
+	for (size_t i = 0; i < n; i++)
+		if (st[i].op == IKE_STEP_SEND && st[i].kind == IKE_K_MM5) {
+			st[i].mut = mut;
+			st[i].nmut = 2;
+		}
+	pair_start(&p, st, n, NULL, 0);
+	pair_run(&p);
+	const struct ike_result *rr = ike_engine_result(p.er);
+	bool want = strict ? c[k].strict : c[k].lenient;
+	ck_assert_msg(rr->established == want, "%u/%u %s: %s", c[k].proto, c[k].port,
+		      strict ? "strict" : "lenient", rr->error);
+	if (!want) {
+		ck_assert_msg(strstr(rr->error, "protocol/port"), "%s", rr->error);
+		ck_assert(find_notify(rr, true, WIRE_N_INVALID_ID_INFORMATION));
+	}
+	pair_free(&p);
+}
+END_TEST
+
+/* PSKs by the peer's ID: which side holds several, in which exchange, the
+ * initiator's ID, and whether a default PSK is left; ok or refused with
+ * AUTHENTICATION-FAILED in reply to the message whose ID picked none. */
+static const char psk_other[] = "some-other-psk";
+static const struct {
+	const char *name;
+	bool at_init;        /* the initiator holds the table, else the responder */
+	bool aggr;
+	const char *ini_id;  /* the initiator's local_id (NULL: its address) */
+	const char *key_id;  /* the entry holding the right PSK (NULL: none) */
+	bool default_psk;    /* the holder's cfg->psk is the right one */
+	bool ok;
+	const char *refused; /* the message refused */
+} psk_cases[] = {
+	{ "am-by-id", false, true, "fqdn:moon.example.org", "fqdn:moon.example.org", false, true,
+	  NULL },
+	{ "am-by-wildcard", false, true, "fqdn:moon.example.org", "fqdn:*.example.org", false,
+	  true, NULL },
+	{ "am-by-ufqdn", false, true, "ufqdn:moon@example.org", "ufqdn:moon@example.org", false,
+	  true, NULL },
+	{ "am-no-entry-default", false, true, "fqdn:sun.example.org", NULL, true, true, NULL },
+	{ "am-no-entry", false, true, "fqdn:sun.example.org", NULL, false, false, "am1" },
+	{ "mm-by-address", false, false, NULL, "ipv4:192.0.2.1", false, true, NULL },
+	{ "mm-id-not-address", false, false, "fqdn:moon.example.org", "fqdn:moon.example.org",
+	  false, false, "mm3" },
+	{ "mm-no-entry-default", false, false, NULL, NULL, true, true, NULL },
+	{ "initiator-by-remote-id", true, false, NULL, "fqdn:sun.example.org", false, true,
+	  NULL },
+	{ "initiator-am-by-remote-id", true, true, NULL, "fqdn:sun.example.org", false, true,
+	  NULL },
+	{ "initiator-no-entry", true, false, NULL, NULL, false, false, "mm4" },
+};
+
+START_TEST(test_ike_psk_by_id)
+{
+	struct pair p;
+	char err[160];
+	pair_init(&p, "aes128-sha256-modp2048", NULL);
+	p.ci.exchange = p.cr.exchange = psk_cases[_i].aggr ? WIRE_X_AGGR : WIRE_X_MAIN;
+	if (psk_cases[_i].ini_id)
+		ck_assert(ike_id_parse(psk_cases[_i].ini_id, &p.ci.local_id, err, sizeof(err)));
+	ck_assert(ike_id_parse("fqdn:sun.example.org", &p.cr.local_id, err, sizeof(err)));
+	p.ci.remote_id = p.cr.local_id;
+	struct ike_config *h = psk_cases[_i].at_init ? &p.ci : &p.cr;
+	chunk_t right = h->psk;
+	h->psk = psk_cases[_i].default_psk ? right : CHUNK_EMPTY;
+	/* a wrong key listed first under another ID, then the right one */
+	ck_assert(ike_id_parse("fqdn:venus.example.org", &h->psks[0].id, err, sizeof(err)));
+	h->psks[0].psk = CHUNK_FROM(psk_other, strlen(psk_other));
+	h->npsks = 1;
+	if (psk_cases[_i].key_id) {
+		ck_assert(ike_id_parse(psk_cases[_i].key_id, &h->psks[1].id, err, sizeof(err)));
+		h->psks[1].psk = right;
+		h->npsks = 2;
+	}
+	pair_start(&p, NULL, 0, NULL, 0);
+	pair_run(&p);
+	const struct ike_result *rh = ike_engine_result(psk_cases[_i].at_init ? p.ei : p.er);
+	if (psk_cases[_i].ok) {
+		assert_ok(p.ei, psk_cases[_i].name);
+		assert_ok(p.er, psk_cases[_i].name);
+	} else {
+		ck_assert(!rh->established && rh->failed);
+		ck_assert_msg(strstr(rh->error, psk_cases[_i].refused) &&
+			      strstr(rh->error, "no pre-shared key for the peer's"), "%s: %s",
+			      psk_cases[_i].name, rh->error);
+		ck_assert(find_notify(rh, true, WIRE_N_AUTHENTICATION_FAILED));
+	}
+	/* the holder's config is untouched: its SA ran on a copy */
+	ck_assert(h->psk.len == (psk_cases[_i].default_psk ? right.len : 0));
+	pair_free(&p);
+}
+END_TEST
+
+/* ike_config_clear frees the CRLs of a config that owns its credentials
+ * (a leak shows under the sanitizers), and leaves borrowed ones alone. */
+START_TEST(test_ike_config_crls)
+{
+	struct ike_config c;
+	char err[160];
+	STACK_OF(X509_CRL) *borrowed = sk_X509_CRL_new_null();
+	ck_assert(borrowed && sk_X509_CRL_push(borrowed, X509_CRL_new()) == 1);
+	ike_config_init(&c);
+	c.crls = borrowed;
+	ike_config_clear(&c);
+	ck_assert_ptr_eq(c.crls, borrowed);
+	ck_assert(ike_config_load_creds(&c, NULL, NULL, NULL, NULL, err, sizeof(err)));
+	c.crls = sk_X509_CRL_new_null();
+	ck_assert(c.crls && sk_X509_CRL_push(c.crls, X509_CRL_new()) == 1);
+	ike_config_clear(&c);
+	ck_assert_ptr_null(c.crls);
+	ck_assert(!c.owns_creds);
+	sk_X509_CRL_pop_free(borrowed, X509_CRL_free);
+}
+END_TEST
+
 /* ---- Informational: Delete, DPD, INITIAL-CONTACT ---- */
 
 /* The default script of a config with extra steps after it. */
@@ -2363,6 +2712,15 @@ Suite *suite_ike(void)
 	tcase_add_test(tc, test_ike_no_proposal_chosen);
 	tcase_add_test(tc, test_ike_wrong_psk);
 	tcase_add_test(tc, test_ike_wrong_id);
+	tcase_add_loop_test(tc, test_ike_id_text, 0,
+			    sizeof(id_text_cases) / sizeof(id_text_cases[0]));
+	tcase_add_test(tc, test_ike_id_text_bad);
+	tcase_add_test(tc, test_ike_config_crls);
+	tcase_add_loop_test(tc, test_ike_id_match, 0,
+			    sizeof(id_match_cases) / sizeof(id_match_cases[0]));
+	tcase_add_loop_test(tc, test_ike_id_engine, 0, 4 * ID_ENGINE_N);
+	tcase_add_loop_test(tc, test_ike_id_ports, 0, 12);
+	tcase_add_loop_test(tc, test_ike_psk_by_id, 0, sizeof(psk_cases) / sizeof(psk_cases[0]));
 	tcase_add_test(tc, test_ike_delete_dpd_initial_contact);
 	tcase_add_test(tc, test_ike_proposal_selection);
 	tcase_add_loop_test(tc, test_ike_lifetime_policy, 0,

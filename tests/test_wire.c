@@ -6,6 +6,7 @@
 #include "core/hex.h"
 #include "tests.h"
 #include "wire/fields.h"
+#include "wire/id.h"
 #include "wire/msg.h"
 #include "wire/names.h"
 #include "wire/rules.h"
@@ -695,64 +696,93 @@ END_TEST
 
 /* --- ID payload data -------------------------------------------------- */
 
+/* Each ID's data judged lenient and strict (docs/identities.md). */
 static const struct {
 	uint8_t type;
 	const char *hex;
-	bool valid;
+	bool lenient, strict;
 	const char *printed;  /* NULL: not checked */
 } ids[] = {
-	{ 1, "0a00030a", true, "IPv4 address: 10.0.3.10" },
-	{ 1, "0a0003", false, NULL },
-	{ 4, "0a010000ffffff00", true, "IPv4 subnet: 10.1.0.0/255.255.255.0" },
-	{ 7, "0a0100010a0100ff", true, "IPv4 range: 10.1.0.1 - 10.1.0.255" },
-	{ 5, "20010db8000000000000000000000001", true, "IPv6 address: 2001:db8::1" },
-	{ 6, "20010db8000000000000000000000000ffffffff000000000000000000000000", true,
+	{ 1, "0a00030a", true, true, "IPv4 address: 10.0.3.10" },
+	{ 1, "0a0003", false, false, NULL },
+	{ 4, "0a010000ffffff00", true, true, "IPv4 subnet: 10.1.0.0/255.255.255.0" },
+	{ 7, "0a0100010a0100ff", true, true, "IPv4 range: 10.1.0.1 - 10.1.0.255" },
+	{ 5, "20010db8000000000000000000000001", true, true, "IPv6 address: 2001:db8::1" },
+	{ 6, "20010db8000000000000000000000000ffffffff000000000000000000000000", true, true,
 	  "IPv6 subnet: 2001:db8::/ffff:ffff::" },
-	{ 8, "20010db800000000000000000000000120010db8000000000000000000000009", true,
+	{ 8, "20010db800000000000000000000000120010db8000000000000000000000009", true, true,
 	  "IPv6 range: 2001:db8::1 - 2001:db8::9" },
-	{ 2, "76706e2e6578616d706c652e636f6d", true, "FQDN: vpn.example.com" },
-	{ 3, "75736572406578616d706c652e636f6d", true, "User FQDN: user@example.com" },
-	{ 3, "757365726578616d706c652e636f6d", false, NULL },
-	{ 2, "", false, NULL },
-	{ 2, "76700a6e", false, NULL },
-	{ 9, "300f310d300b06035504030c0474657374", true, "Distinguished name: CN=test" },
-	{ 9, "3003", false, NULL },
-	{ 11, "0102", true, "Key ID (2 bytes): 0102" },
-	{ 12, "0000000c010000000a000001", true, "ID list: [IPv4 address: 10.0.0.1]" },
-	{ 12, "0000000c0c0000000a000001", false, NULL },
-	{ 12, "0000000d010000000a000001", false, NULL },
-	{ 99, "01", false, NULL },
+	{ 2, "76706e2e6578616d706c652e636f6d", true, true, "FQDN: vpn.example.com" },
+	{ 3, "75736572406578616d706c652e636f6d", true, true, "User FQDN: user@example.com" },
+	/* no '@': RFC 2407 4.6.2.4 only shows one by example */
+	{ 3, "757365726578616d706c652e636f6d", true, false, "User FQDN: userexample.com" },
+	{ 2, "", true, false, NULL },
+	/* a terminator ("should not", RFC 2407 4.6.2.3), printed in hex */
+	{ 2, "76700a6e", true, false, "Identification data (4 bytes): 76700a6e" },
+	{ 2, "7670006e", true, false, NULL },
+	{ 3, "61c3a4406578", true, false, NULL },
+	{ 9, "300f310d300b06035504030c0474657374", true, true, "Distinguished name: CN=test" },
+	{ 9, "3003", false, false, NULL },
+	{ 9, "", false, false, NULL },
+	{ 10, "8203612e62", true, true, NULL },
+	{ 10, "", false, false, NULL },
+	{ 10, "01", false, false, NULL },
+	{ 11, "0102", true, true, "Key ID (2 bytes): 0102" },
+	{ 11, "", true, false, NULL },
+	{ 12, "0000000c010000000a000001", true, true, "ID list: [IPv4 address: 10.0.0.1]" },
+	{ 12, "0000000c0c0000000a000001", false, false, NULL },
+	{ 12, "0000000d010000000a000001", false, false, NULL },
+	{ 12, "0000000b0300000075406e", true, true, NULL },
+	{ 12, "0000000a030000007561", true, false, NULL },
+	{ 99, "01", false, false, NULL },
 };
+
+/* One ID payload validated with flags; its printed form into *out. */
+static bool id_validate(size_t i, unsigned flags, struct wire_err *e, char **out)
+{
+	chunk_t d = unhex(ids[i].hex);
+	struct wire_msg *m = wire_msg_new();
+	m->hdr.exchange = WIRE_X_MAIN;
+	wire_add_id(m, ids[i].type, 0, 0, d.ptr, d.len);
+	chunk_t c = wire_build(m);
+	struct wire_msg *q;
+	ck_assert(wire_parse(c.ptr, c.len, &q, e));
+	bool ok = wire_validate(q, flags, e);
+	size_t outlen = 0;
+	FILE *f = open_memstream(out, &outlen);
+	wire_print(f, q, 0);
+	fclose(f);
+	chunk_free(&c);
+	chunk_free(&d);
+	wire_msg_free(q);
+	wire_msg_free(m);
+	return ok;
+}
 
 START_TEST(test_id_types)
 {
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		chunk_t d = unhex(ids[i].hex);
-		struct wire_msg *m = wire_msg_new();
-		m->hdr.exchange = WIRE_X_MAIN;
-		wire_add_id(m, ids[i].type, 0, 0, d.ptr, d.len);
-		chunk_t c = wire_build(m);
-		struct wire_msg *q;
-		struct wire_err e;
-		ck_assert(wire_parse(c.ptr, c.len, &q, &e));
-		bool ok = wire_validate(q, 0, &e);
-		ck_assert_msg(ok == ids[i].valid, "ID %u %s: %s", ids[i].type, ids[i].hex, e.msg);
-		if (!ok) {
-			ck_assert_uint_eq(e.notify, WIRE_N_INVALID_ID_INFORMATION);
-			ck_assert_uint_eq(e.offset, ids[i].type == 99 ? 32 : 36);
+		for (int strict = 0; strict < 2; strict++) {
+			struct wire_err e;
+			char *out = NULL;
+			bool ok = id_validate(i, strict ? WIRE_V_ID_STRICT : 0, &e, &out);
+			bool want = strict ? ids[i].strict : ids[i].lenient;
+			ck_assert_msg(ok == want, "ID %u %s (%s): %s", ids[i].type, ids[i].hex,
+				      strict ? "strict" : "lenient", e.msg);
+			if (!ok) {
+				ck_assert_uint_eq(e.notify, WIRE_N_INVALID_ID_INFORMATION);
+				ck_assert_uint_eq(e.offset, ids[i].type == 99 ? 32 : 36);
+			}
+			if (ids[i].printed)
+				ck_assert_msg(strstr(out, ids[i].printed), "ID %u: %s", ids[i].type,
+					      out);
+			free(out);
 		}
-		char *out = NULL;
-		size_t outlen = 0;
-		FILE *f = open_memstream(&out, &outlen);
-		wire_print(f, q, 0);
-		fclose(f);
-		if (ids[i].printed)
-			ck_assert_msg(strstr(out, ids[i].printed), "ID %u: %s", ids[i].type, out);
-		free(out);
-		chunk_free(&c);
+		/* wire_id_check is the lenient one */
+		chunk_t d = unhex(ids[i].hex);
+		ck_assert_int_eq(wire_id_check(ids[i].type, d) == NULL, ids[i].lenient);
+		ck_assert_int_eq(wire_id_check_as(ids[i].type, d, true) == NULL, ids[i].strict);
 		chunk_free(&d);
-		wire_msg_free(q);
-		wire_msg_free(m);
 	}
 }
 END_TEST

@@ -38,6 +38,8 @@ void ike_config_clear(struct ike_config *c)
 	X509_free(c->peer_cert);
 	pki_certs_free(c->chain);
 	pki_certs_free(c->trusted);
+	sk_X509_CRL_pop_free(c->crls, X509_CRL_free);
+	c->crls = NULL;
 	c->key = NULL;
 	c->cert = c->peer_cert = NULL;
 	c->chain = c->trusted = NULL;
@@ -326,57 +328,6 @@ bool ike_ts_parse(const char *s, struct ike_ts *out, char *err, size_t errlen)
 		out->len = (size_t)l;
 	}
 	out->set = true;
-	return true;
-}
-
-bool ike_id_parse(const char *s, struct ike_id *out, char *err, size_t errlen)
-{
-	memset(out, 0, sizeof(*out));
-	static const struct { const char *pfx; uint8_t type; } kinds[] = {
-		{ "fqdn:", 2 }, { "ufqdn:", 3 }, { "keyid:", 11 },
-	};
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		size_t pl = strlen(kinds[i].pfx);
-		if (strncmp(s, kinds[i].pfx, pl) == 0) {
-			size_t l = strlen(s + pl);
-			if (l == 0 || l > IKE_MAX_ID) {
-				snprintf(err, errlen, "'%s': empty or too long", s);
-				return false;
-			}
-			out->type = kinds[i].type;
-			memcpy(out->data, s + pl, l);
-			out->len = l;
-			return true;
-		}
-	}
-	if (strncmp(s, "dn:", 3) == 0) {
-		chunk_t der = CHUNK_EMPTY;
-		struct pki_err pe;
-		if (!pki_dn_from_string(s + 3, &der, &pe)) {
-			snprintf(err, errlen, "'%s': %s", s, pe.msg);
-			return false;
-		}
-		if (der.len > IKE_MAX_ID) {
-			chunk_free(&der);
-			snprintf(err, errlen, "'%s': DN too long", s);
-			return false;
-		}
-		out->type = 9;
-		memcpy(out->data, der.ptr, der.len);
-		out->len = der.len;
-		chunk_free(&der);
-		return true;
-	}
-	const char *a = s;
-	if (strncmp(a, "ipv4:", 5) == 0 || strncmp(a, "ipv6:", 5) == 0)
-		a += 5;
-	int l = ike_ip_parse(a, out->data);
-	if (!l) {
-		snprintf(err, errlen, "'%s': not an address or a typed ID", s);
-		return false;
-	}
-	out->type = l == 4 ? 1 : 5;
-	out->len = (size_t)l;
 	return true;
 }
 

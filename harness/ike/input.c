@@ -221,13 +221,20 @@ static void ike_input_new_sa(struct ike_engine *e, const struct ike_input *in)
 	}
 }
 
+/* The validator's flags: RESERVED fields must be zero (RFC 2408 3.2), ID
+ * data judged as the config's id_checks say. */
+static unsigned ike_input_vflags(const struct ike_engine *e)
+{
+	return WIRE_V_RESERVED |
+	       (e->cfg->id_checks == IKE_ID_CHECKS_STRICT ? WIRE_V_ID_STRICT : 0u);
+}
+
 /* RFC 2408 5.1, 5.2: header and payload checks before anything else;
- * an encrypted message's payloads are checked once decrypted; RESERVED
- * fields must be zero (RFC 2408 3.2). */
+ * an encrypted message's payloads are checked once decrypted. */
 static bool ike_input_valid(struct ike_engine *e, const struct ike_input *in)
 {
 	struct wire_err we;
-	if (wire_validate(in->m, WIRE_V_RESERVED, &we))
+	if (wire_validate(in->m, ike_input_vflags(e), &we))
 		return true;
 	ike_note(in->ev, "refused: %s", we.msg);
 	if (ike_refusal_sa(e, in->m, in->pkt) ||
@@ -289,7 +296,7 @@ static void ike_input_undecryptable(struct ike_engine *e, const struct ike_input
 static bool ike_input_valid_plain(struct ike_engine *e, const struct ike_input *in)
 {
 	struct wire_err we;
-	if (wire_validate(in->m, WIRE_V_RESERVED, &we))
+	if (wire_validate(in->m, ike_input_vflags(e), &we))
 		return true;
 	ike_note(in->ev, "%s refused: %s", ike_kind_name(in->kind), we.msg);
 	const struct ike_step *s = ike_cur(e);

@@ -332,36 +332,104 @@ bool ike_take_ke_nonce(struct ike_sa *sa, const struct wire_msg *m, struct ike_s
 	return true;
 }
 
-/* The peer's ID against the one we expect (if any). */
+/* RFC 2407 4.6.2: in phase 1 protocol and port are 0/0 or UDP/500, any
+ * other "MUST be treated as an error". Lenient also takes UDP/4500 (sent
+ * after the NAT-T float, RFC 3947 4) and UDP/0 (seen in the field). */
+static bool ike_id_ports_ok(const struct wire_node *id, enum ike_id_checks checks)
+{
+	if ((id->protocol == 0 && id->port == 0) || (id->protocol == 17 && id->port == 500))
+		return true;
+	return checks == IKE_ID_CHECKS_LENIENT && id->protocol == 17 &&
+	       (id->port == 4500 || id->port == 0);
+}
+
+/* The client-ID types (subnets, ranges, lists) name no peer: RFC 4945
+ * 3.1.4 leaves their use in phase 1 undefined; strict refuses them. */
+static bool ike_id_type_p1(uint8_t type, enum ike_id_checks checks)
+{
+	bool client = type == 4 || type == 6 || type == 7 || type == 8 || type == 12;
+	return checks == IKE_ID_CHECKS_LENIENT || !client;
+}
+
+/* The peer's ID: phase-1 protocol and port, type, then against the one we
+ * expect (ike_id_match); each refusal INVALID-ID-INFORMATION naming the
+ * field. Its body into *body for HASH_I/HASH_R. */
 bool ike_take_id(struct ike_sa *sa, const struct wire_msg *m, chunk_t *body,
 		 struct ike_status *st)
 {
 	const struct wire_node *id = wire_find(m, WIRE_PL_ID, 0);
-	const struct ike_id *want = &sa->cfg->remote_id;
-	if (want->type && (id->subtype != want->type || id->data.len != want->len ||
-			   memcmp(id->data.ptr, want->data, want->len) != 0))
-		return ike_fail(st, WIRE_N_INVALID_ID_INFORMATION, "ID", "data",
-				"ID payload at offset %zu: type %u, %zu bytes is not the ID we expect "
-				"(type %u, %zu bytes)", id->offset, id->subtype, id->data.len,
-				want->type, want->len);
+	enum ike_id_checks checks = sa->cfg->id_checks;
+	char why[600];
 	if (id->data.len > IKE_MAX_ID)
 		return ike_fail(st, WIRE_N_INVALID_ID_INFORMATION, "ID", "length",
-				"ID payload at offset %zu: %zu bytes is too long", id->offset,
-				id->data.len);
-	/* RFC 2407 4.6.2: in phase 1 protocol and port are 0 or UDP and 500;
-	   anything else "MUST be treated as an error" (some send UDP/4500
-	   after the NAT-T float, which we take too) */
-	bool udp_ike = id->protocol == 17 && (id->port == 500 || id->port == 4500 || id->port == 0);
-	if (!(id->protocol == 0 && id->port == 0) && !udp_ike)
+				"ID payload at offset %zu: length: %zu bytes of data, at most "
+				"%d (our limit)", id->offset, id->data.len, IKE_MAX_ID);
+	if (!ike_id_ports_ok(id, checks))
 		return ike_fail(st, WIRE_N_INVALID_ID_INFORMATION, "ID", "protocol",
-				"ID payload at offset %zu: protocol %u port %u (phase 1 allows 0/0 "
-				"or UDP/500)", id->offset, id->protocol, id->port);
+				"ID payload at offset %zu: protocol/port: %u/%u (phase 1 allows "
+				"0/0 or UDP/500%s, RFC 2407 4.6.2)", id->offset, id->protocol,
+				id->port, checks == IKE_ID_CHECKS_LENIENT ? ", lenient UDP/4500 and "
+				"UDP/0" : "");
+	if (!ike_id_type_p1((uint8_t)id->subtype, checks))
+		return ike_fail(st, WIRE_N_INVALID_ID_INFORMATION, "ID", "type",
+				"ID payload at offset %zu: type: %u is a client-ID type, "
+				"undefined in phase 1 (RFC 4945 3.1.4; strict ID checks)", id->offset,
+				id->subtype);
+	if (!ike_id_match(&sa->cfg->remote_id, (uint8_t)id->subtype, id->data, checks, why,
+			  sizeof(why)))
+		return ike_fail(st, WIRE_N_INVALID_ID_INFORMATION, "ID", "data",
+				"ID payload at offset %zu: data: %s", id->offset, why);
 	sa->peer_id.type = (uint8_t)id->subtype;
 	sa->peer_id.len = id->data.len;
 	memcpy(sa->peer_id.data, id->data.ptr, id->data.len);
 	chunk_free(body);
 	*body = ike_body(id);
 	return true;
+}
+
+/* The ID of an IKE address (ID_IPV4_ADDR or ID_IPV6_ADDR). */
+static void ike_addr_id(const struct netaddr *a, struct ike_id *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->type = a->family == 10 /* AF_INET6 */ ? 5 : 1;
+	id->len = netaddr_iplen(a);
+	memcpy(id->data, a->ip, id->len);
+}
+
+/* The PSK for this peer, looked up in cfg->psks by the ID we know it by
+ * before SKEYID: the Aggressive Mode responder by the ID in am1, the Main
+ * Mode responder (whose peer sends its ID only in mm5) by the peer's IKE
+ * address, an initiator by remote_id (or the peer's address). The first
+ * entry that matches, else cfg->psk; neither: AUTHENTICATION-FAILED. */
+static bool ike_pick_psk(struct ike_sa *sa, struct ike_status *st)
+{
+	const struct ike_config *c = sa->cfg;
+	bool by_id = !sa->initiator && sa->exchange == WIRE_X_AGGR;
+	const char *what = by_id ? "ID" : sa->initiator && c->remote_id.type ? "remote_id"
+			 : "address";
+	struct ike_id key;
+	char why[600], text[600];
+	if (sa->xf.auth != IKE_AUTH_PSK)
+		return true;
+	if (by_id)
+		key = sa->peer_id;
+	else if (sa->initiator && c->remote_id.type)
+		key = c->remote_id;
+	else
+		ike_addr_id(&sa->peer, &key);
+	for (size_t i = 0; i < c->npsks && i < IKE_MAX_PSKS; i++)
+		if (ike_id_match(&c->psks[i].id, key.type, CHUNK_FROM(key.data, key.len),
+				 c->id_checks, why, sizeof(why))) {
+			ike_sa_use_psk(sa, c->psks[i].psk);
+			return true;
+		}
+	if (c->psk.len)
+		return true;
+	if (!ike_id_format(&key, text, sizeof(text)))
+		snprintf(text, sizeof(text), "(type %u)", key.type);
+	return ike_fail(st, WIRE_N_AUTHENTICATION_FAILED, by_id ? "ID" : "", by_id ? "data" : "",
+			"no pre-shared key for the peer's %s %s (%zu keys by ID, no default key)",
+			what, text, c->npsks);
 }
 
 /* ---- keys and authentication ---- */
@@ -377,6 +445,8 @@ bool ike_need_dh(struct ike_sa *sa, struct ike_status *st)
 bool ike_derive(struct ike_sa *sa, struct ike_status *st)
 {
 	char err[256];
+	if (!ike_pick_psk(sa, st))
+		return false;
 	if (!ike_sa_derive(sa, err, sizeof(err)))
 		return ike_fail(st, WIRE_N_INVALID_KEY_INFORMATION, "KE", "data", "%s", err);
 	return true;

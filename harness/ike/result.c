@@ -8,6 +8,19 @@
 
 #include "core/log.h"
 
+/* The phase-1 ID we sent, from its body as it went out (type, protocol,
+ * port, data); type 0 before it did. */
+static void ike_result_our_id(const struct ike_sa *sa, struct ike_id *id)
+{
+	chunk_t b = sa->initiator ? sa->idii_b : sa->idir_b;
+	memset(id, 0, sizeof(*id));
+	if (b.len < 4 || b.len - 4 > IKE_MAX_ID)
+		return;
+	id->type = b.ptr[0];
+	id->len = b.len - 4;
+	memcpy(id->data, b.ptr + 4, id->len);
+}
+
 const struct ike_result *ike_engine_result(struct ike_engine *e)
 {
 	if (e->sa) {
@@ -15,6 +28,8 @@ const struct ike_result *ike_engine_result(struct ike_engine *e)
 		e->res.p1 = e->sa->xf;
 		e->res.child = e->sa->child;
 		e->res.nchild = e->sa->nchild;
+		e->res.peer_id = e->sa->peer_id;
+		ike_result_our_id(e->sa, &e->res.our_id);
 	}
 	return &e->res;
 }

@@ -39,6 +39,17 @@ struct ike_sa *ike_sa_new(const struct ike_config *cfg, const struct netaddr *lo
 	return sa;
 }
 
+void ike_sa_use_psk(struct ike_sa *sa, chunk_t psk)
+{
+	if (!sa->own_cfg) {
+		sa->own_cfg = xmalloc(sizeof(*sa->own_cfg));
+		*sa->own_cfg = *sa->cfg;
+		sa->own_cfg->owns_creds = false;
+		sa->cfg = sa->own_cfg;
+	}
+	sa->own_cfg->psk = psk;
+}
+
 static void ike_qm_free(struct ike_qm *qm)
 {
 	chunk_clear(&qm->ni);
@@ -74,6 +85,7 @@ void ike_sa_free(struct ike_sa *sa)
 		chunk_free(&sa->ivs[i].iv);
 	free(sa->ivs);
 	X509_free(sa->peer_cert);
+	free(sa->own_cfg);
 	free(sa);
 }
 

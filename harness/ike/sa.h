@@ -85,7 +85,9 @@ struct ike_iv {
 };
 
 struct ike_sa {
-	const struct ike_config *cfg;
+	const struct ike_config *cfg;  /* the engine's, or own_cfg */
+	struct ike_config *own_cfg;    /* a copy with the PSK chosen for this peer
+					  (ike_sa_use_psk); NULL: none */
 	bool initiator;                /* phase-1 role */
 	uint8_t exchange;              /* WIRE_X_MAIN or WIRE_X_AGGR */
 	enum ike_sa_state state;
@@ -129,6 +131,9 @@ struct ike_sa {
 };
 
 /* A new SA for the engine's config. Initiator: a random cookie now. */
+/* Run the SA under its config with psk in place of cfg->psk (a copy of
+ * the config the SA owns; borrowed pointers stay borrowed). */
+void ike_sa_use_psk(struct ike_sa *sa, chunk_t psk);
 struct ike_sa *ike_sa_new(const struct ike_config *cfg, const struct netaddr *local,
 			  const struct netaddr *peer);
 void ike_sa_free(struct ike_sa *sa);

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <openssl/bio.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,56 @@ static bool wire_id_dn_ok(chunk_t d)
 	return ok;
 }
 
-const char *wire_id_check(uint8_t t, chunk_t d)
+/* FQDN and USER_FQDN text (RFC 2407 4.6.2.3, 4.6.2.4): the strict
+ * checks only; the RFC defines the string by example. */
+static const char *wire_id_name_strict(uint8_t t, chunk_t d)
+{
+	if (d.len == 0)
+		return "empty name";
+	for (size_t i = 0; i < d.len; i++) {
+		if (d.ptr[i] == 0 || d.ptr[i] == '\r' || d.ptr[i] == '\n')
+			return "name has a terminator (NUL, CR or LF)";
+		if (!isprint(d.ptr[i]))
+			return "name has a non-printable character";
+	}
+	if (t == ID_USER_FQDN && !memchr(d.ptr, '@', d.len))
+		return "USER_FQDN without '@'";
+	return NULL;
+}
+
+/* A list of ID payloads, each with a generic header (our reading of RFC
+ * 3554 5); nested lists are refused. */
+static const char *wire_id_list(chunk_t d, bool strict)
+{
+	size_t off = 0;
+	if (d.len == 0)
+		return "empty ID list";
+	while (off < d.len) {
+		if (d.len - off < 8)
+			return "ID list entry shorter than 8 bytes";
+		size_t len = (size_t)d.ptr[off + 2] << 8 | d.ptr[off + 3];
+		if (len < 8 || len > d.len - off)
+			return "ID list entry length out of bounds";
+		uint8_t et = d.ptr[off + 4];
+		if (et == ID_LIST)
+			return "nested ID list";
+		if (wire_id_check_as(et, CHUNK_FROM(d.ptr + off + 8, len - 8), strict))
+			return "bad ID list entry";
+		off += len;
+	}
+	return NULL;
+}
+
+static bool wire_id_gn_ok(chunk_t d)
+{
+	const unsigned char *p = d.ptr;
+	GENERAL_NAME *g = d.len ? d2i_GENERAL_NAME(NULL, &p, (long)d.len) : NULL;
+	bool ok = g && p == d.ptr + d.len;
+	GENERAL_NAME_free(g);
+	return ok;
+}
+
+const char *wire_id_check_as(uint8_t t, chunk_t d, bool strict)
 {
 	static char why[96];
 	size_t fixed = wire_id_fixed(t);
@@ -52,43 +102,24 @@ const char *wire_id_check(uint8_t t, chunk_t d)
 	}
 	switch (t) {
 	case ID_FQDN: case ID_USER_FQDN:
-		if (d.len == 0)
-			return "empty name";
-		for (size_t i = 0; i < d.len; i++)
-			if (!isprint(d.ptr[i]))
-				return "name has a non-printable character";
-		if (t == ID_USER_FQDN && !memchr(d.ptr, '@', d.len))
-			return "USER_FQDN without '@'";
-		return NULL;
+		return strict ? wire_id_name_strict(t, d) : NULL;
 	case ID_DN:
 		return wire_id_dn_ok(d) ? NULL : "data is not a DER Name";
-	case ID_GN: case ID_KEY_ID:
-		return d.len ? NULL : "empty data";
-	case ID_LIST: {
-		/* A list of ID payloads, each with a generic header (our reading
-		 * of RFC 3554 5); nested lists are refused. */
-		size_t off = 0;
-		if (d.len == 0)
-			return "empty ID list";
-		while (off < d.len) {
-			if (d.len - off < 8)
-				return "ID list entry shorter than 8 bytes";
-			size_t len = (size_t)d.ptr[off + 2] << 8 | d.ptr[off + 3];
-			if (len < 8 || len > d.len - off)
-				return "ID list entry length out of bounds";
-			uint8_t et = d.ptr[off + 4];
-			if (et == ID_LIST)
-				return "nested ID list";
-			if (wire_id_check(et, CHUNK_FROM(d.ptr + off + 8, len - 8)))
-				return "bad ID list entry";
-			off += len;
-		}
-		return NULL;
-	}
+	case ID_GN:
+		return wire_id_gn_ok(d) ? NULL : "data is not a DER GeneralName";
+	case ID_KEY_ID:
+		return strict && !d.len ? "empty key ID" : NULL;
+	case ID_LIST:
+		return wire_id_list(d, strict);
 	default:
 		snprintf(why, sizeof(why), "unknown ID type %u", t);
 		return why;
 	}
+}
+
+const char *wire_id_check(uint8_t t, chunk_t d)
+{
+	return wire_id_check_as(t, d, false);
 }
 
 static const char *wire_id_hex(chunk_t d, char *buf, size_t len, const char *label)
@@ -103,7 +134,10 @@ static const char *wire_id_hex(chunk_t d, char *buf, size_t len, const char *lab
 const char *wire_id_str(uint8_t t, chunk_t d, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	if (wire_id_check(t, d) && t != ID_LIST)
+	bool name = t == ID_FQDN || t == ID_USER_FQDN;
+	/* names print as text only when they are printable */
+	if ((wire_id_check(t, d) && t != ID_LIST) ||
+	    (name && wire_id_name_strict(ID_FQDN, d)))
 		return wire_id_hex(d, buf, len, "Identification data");
 	switch (t) {
 	case ID_IPV4:

@@ -169,6 +169,8 @@ enum wire_validate_flags {
 				     non-zero reserved fields */
 	WIRE_V_RESERVED = 0x02,   /* reject non-zero reserved fields only
 				     (RFC 2408 3.2: "MUST be set to 0") */
+	WIRE_V_ID_STRICT = 0x04,  /* ID data judged strictly (wire_id_check_as:
+				     docs/identities.md) */
 };
 /* Semantic checks a responder makes after parsing: payload types known,
  * exchange type, flags, DOI, situation, SA syntax, ID data, lengths of the

@@ -117,15 +117,18 @@ static bool wire_v_sa(const struct wire_node *n, const char *name, struct wire_e
 	return wire_v_proposals(n, err);
 }
 
-/* ID: the data must fit the ID type; an unknown type blames the type. */
-static bool wire_v_id(const struct wire_node *n, const char *name, struct wire_err *err)
+/* ID: the data must fit the ID type (strictly with WIRE_V_ID_STRICT); an
+ * unknown type blames the type. */
+static bool wire_v_id(const struct wire_node *n, const char *name, bool strict,
+		      struct wire_err *err)
 {
 	size_t o = n->offset;
-	const char *why = wire_id_check((uint8_t)n->subtype, n->data);
+	const char *why = wire_id_check_as((uint8_t)n->subtype, n->data, strict);
 	if (why) {
 		bool type_bad = strncmp(why, "unknown", 7) == 0;
 		wire_err_set(err, WIRE_N_INVALID_ID_INFORMATION, name,
-			     type_bad ? "type" : "data", o, o + (type_bad ? 4 : 8), "%s", why);
+			     type_bad ? "type" : "data", o, o + (type_bad ? 4 : 8), "%s: %s",
+			     type_bad ? "type" : "data", why);
 		return false;
 	}
 	return true;
@@ -205,7 +208,7 @@ static bool wire_v_natoa(const struct wire_node *n, const char *name, struct wir
 }
 
 /* One payload's body checks, by type; the longer ones have their own. */
-static bool wire_v_payload(const struct wire_node *n, struct wire_err *err)
+static bool wire_v_payload(const struct wire_node *n, unsigned flags, struct wire_err *err)
 {
 	char b[24];
 	const char *name = wire_payload_short(n->type, b, sizeof(b));
@@ -221,7 +224,7 @@ static bool wire_v_payload(const struct wire_node *n, struct wire_err *err)
 		}
 		return true;
 	case WIRE_PL_ID:
-		return wire_v_id(n, name, err);
+		return wire_v_id(n, name, flags & WIRE_V_ID_STRICT, err);
 	case WIRE_PL_CERT:
 		if (n->subtype < 1 || (n->subtype > 10 && n->subtype < 201)) {
 			wire_err_set(err, WIRE_N_INVALID_CERT_ENCODING, name, "encoding", o, o + 4,
@@ -337,7 +340,7 @@ bool wire_validate(const struct wire_msg *m, unsigned flags, struct wire_err *er
 	for (size_t i = 0; i < m->npl; i++) {
 		if ((flags & (WIRE_V_STRICT | WIRE_V_RESERVED)) && !wire_v_reserved(m->pl[i], err))
 			return false;
-		if (!wire_v_payload(m->pl[i], err))
+		if (!wire_v_payload(m->pl[i], flags, err))
 			return false;
 	}
 	return true;
