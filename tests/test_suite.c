@@ -8,6 +8,7 @@
 
 #include "crypto/cipher.h"
 #include "crypto/prf.h"
+#include "pki/pki.h"
 #include "suite/suite.h"
 #include "tests.h"
 #include "wire/msg.h"
@@ -618,6 +619,54 @@ START_TEST(test_suite_nat_t_file)
 }
 END_TEST
 
+/* identities.yaml and pki.yaml: each side's IDs, credentials and the
+ * refusals they expect, read back. */
+START_TEST(test_suite_identity_files)
+{
+	struct suite s;
+	test_suite_load_shipped("identities.yaml", &s);
+	ck_assert_uint_eq(s.npeers, 2);
+	ck_assert_uint_eq(s.ncases % 2, 0);
+	const struct suite_case *c = suite_find_case_for(&s, "dn-mm-r", SUITE_PEER_STRONGSWAN);
+	ck_assert(c && c->role == IKE_RESPONDER && c->exchange == WIRE_X_MAIN);
+	ck_assert(c->ident.has_local_id && c->ident.local_id.type == 9);
+	ck_assert(c->peer_config.ident.has_remote_id && c->peer_config.ident.remote_id.type == 9);
+	ck_assert(c->expect.has_peer_id && c->expect.peer_id.type == 9 && c->expect.has_our_id_seen);
+	c = suite_find_case_for(&s, "keyid-am-i", SUITE_PEER_SELF);
+	ck_assert(c && c->exchange == WIRE_X_AGGR && c->ident.local_id.type == 11);
+	ck_assert(c->peer_config.ident.local_id.type == 11 && c->peer_config.ident.local_id.len == 8);
+	c = suite_find_case_for(&s, "wrong-fqdn-am-r", SUITE_PEER_SELF);
+	ck_assert(c && !c->expect.established && c->expect.notify == WIRE_N_INVALID_ID_INFORMATION);
+	ck_assert(c->expect.rejected_after == IKE_K_AM2);
+	c = suite_find_case_for(&s, "harness-wants-other-mm-i", SUITE_PEER_SELF);
+	ck_assert(c && c->expect.rejected_by == SUITE_BY_HARNESS && c->expect.rejected_after == IKE_K_MM6);
+	c = suite_find_case_for(&s, "psk-by-id-carol-am-i", SUITE_PEER_STRONGSWAN);
+	ck_assert(c && c->peer_config.ident.remote_any && c->peer_config.ident.npsks == 2);
+	ck_assert_str_eq(c->peer_config.ident.psks[0].psk, "carol-secret");
+	ck_assert(c->peer_config.ident.psks[1].id.type == 2);
+	c = suite_find_case_for(&s, "ufqdn-no-at-strict-mm-r", SUITE_PEER_SELF);
+	ck_assert(c && c->ident.has_id_checks && c->ident.id_checks == IKE_ID_CHECKS_STRICT);
+	c = suite_find_case_for(&s, "cert-nosan-dn-mm-i", SUITE_PEER_SELF);
+	ck_assert(c && c->auth == IKE_AUTH_RSA && c->ident.cert && strcmp(c->ident.cert, "moon-nosan") == 0);
+	suite_free(&s);
+
+	test_suite_load_shipped("pki.yaml", &s);
+	ck_assert_uint_eq(s.npeers, 2);
+	c = suite_find_case_for(&s, "ecdsa384-sha512-responder", SUITE_PEER_STRONGSWAN);
+	ck_assert(c && c->auth == IKE_AUTH_ECDSA_384 && c->p1.hash == 6 && !c->ident.cert);
+	c = suite_find_case_for(&s, "chain-missing-am-r", SUITE_PEER_SELF);
+	ck_assert(c && c->ident.send_chain == SUITE_NO && c->peer_config.ident.has_trust &&
+		  c->peer_config.ident.trust == PKI_TRUST_ROOT);
+	c = suite_find_case_for(&s, "ours-revoked-mm-i", SUITE_PEER_STRONGSWAN);
+	ck_assert(c && c->peer_config.ident.crl && strcmp(c->ident.cert, "moon-revoked") == 0);
+	c = suite_find_case_for(&s, "cr-peer-ifasked-mm-r", SUITE_PEER_SELF);
+	ck_assert(c && c->peer_config.ident.send_cert == SUITE_IFASKED && c->ident.send_cr == SUITE_YES);
+	c = suite_find_case_for(&s, "dss-offered", SUITE_PEER_SELF);
+	ck_assert(c && c->auth == IKE_AUTH_DSS && c->expect.notify == WIRE_N_NO_PROPOSAL_CHOSEN);
+	suite_free(&s);
+}
+END_TEST
+
 START_TEST(test_suite_dh_groups_file)
 {
 	struct suite s;
@@ -1168,6 +1217,7 @@ Suite *suite_suite(void)
 	tcase_add_test(tc, test_suite_malformed);
 	tcase_add_test(tc, test_suite_malformed_more);
 	tcase_add_test(tc, test_suite_smoke_file);
+	tcase_add_test(tc, test_suite_identity_files);
 	tcase_add_test(tc, test_suite_peer_list);
 	tcase_add_test(tc, test_suite_overrides);
 	tcase_add_test(tc, test_suite_hagle_file);
