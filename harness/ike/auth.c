@@ -94,24 +94,71 @@ static bool ike_sig_prove(struct ike_sa *sa, struct wire_msg *m, chunk_t hash, b
 	return true;
 }
 
+/* Chain errors and the RFC 2408 5.9 notify each one gets: a CA we do not
+ * know is INVALID-CERT-AUTHORITY; a certificate that is revoked, out of
+ * date, or otherwise bad is INVALID-CERTIFICATE (the default). */
+static const struct {
+	int code;
+	uint16_t notify;
+	const char *what;
+} ike_sig_chain_codes[] = {
+	{ X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, WIRE_N_INVALID_CERT_AUTHORITY,
+	  "certificate not issued by a CA we trust" },
+	{ X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, WIRE_N_INVALID_CERT_AUTHORITY,
+	  "certificate not issued by a CA we trust" },
+	{ X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, WIRE_N_INVALID_CERT_AUTHORITY,
+	  "certificate not issued by a CA we trust" },
+	{ X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, WIRE_N_INVALID_CERT_AUTHORITY,
+	  "certificate not issued by a CA we trust" },
+	{ X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, WIRE_N_INVALID_CERT_AUTHORITY,
+	  "certificate not issued by a CA we trust" },
+	{ X509_V_ERR_CERT_REVOKED, WIRE_N_INVALID_CERTIFICATE,
+	  "certificate revoked by its issuer's CRL" },
+	{ X509_V_ERR_CERT_HAS_EXPIRED, WIRE_N_INVALID_CERTIFICATE,
+	  "certificate expired" },
+	{ X509_V_ERR_CERT_NOT_YET_VALID, WIRE_N_INVALID_CERTIFICATE,
+	  "certificate not yet valid" },
+	{ X509_V_ERR_CRL_HAS_EXPIRED, WIRE_N_INVALID_CERTIFICATE,
+	  "certificate refused, its issuer's CRL is out of date" },
+	{ X509_V_ERR_CRL_SIGNATURE_FAILURE, WIRE_N_INVALID_CERTIFICATE,
+	  "certificate refused, its issuer's CRL does not verify" },
+};
+
 static bool ike_sig_chain_fail(struct ike_status *st, int code, const char *msg)
 {
-	switch (code) {
-	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-		return ike_fail(st, WIRE_N_INVALID_CERT_AUTHORITY, "CERT", "data",
-				"certificate not issued by a CA we trust: %s", msg);
-	default:
+	for (size_t i = 0; i < sizeof(ike_sig_chain_codes) / sizeof(ike_sig_chain_codes[0]); i++)
+		if (ike_sig_chain_codes[i].code == code)
+			return ike_fail(st, ike_sig_chain_codes[i].notify, "CERT", "data",
+					"%s: %s", ike_sig_chain_codes[i].what, msg);
+	return ike_fail(st, WIRE_N_INVALID_CERTIFICATE, "CERT", "data",
+			"certificate refused: %s", msg);
+}
+
+/* The peer's certificate up to a CA we trust, checked against our CRLs,
+ * and its key usage for signing. */
+static bool ike_sig_cert_ok(const struct ike_config *c, X509 *ee, STACK_OF(X509) *inter,
+			    struct ike_status *st)
+{
+	struct pki_err pe;
+	if (!c->trusted || sk_X509_num(c->trusted) == 0)
+		return ike_fail(st, WIRE_N_INVALID_CERT_AUTHORITY, "CERT", "",
+				"no trusted CA configured to check the peer's certificate");
+	struct pki_verify_opts vo = { .trusted = c->trusted, .untrusted = inter, .at = 0,
+				      .crls = c->crls };
+	int code = 0;
+	if (!pki_verify_chain(ee, &vo, &code, &pe))
+		return ike_sig_chain_fail(st, code, pe.msg);
+	/* RFC 4945 5.1.3.2: a keyUsage without digitalSignature or
+	 * nonRepudiation rejects the certificate */
+	if (!pki_check_sign_usage(ee, &pe))
 		return ike_fail(st, WIRE_N_INVALID_CERTIFICATE, "CERT", "data",
-				"certificate refused: %s", msg);
-	}
+				"certificate refused for signing: %s", pe.msg);
+	return true;
 }
 
 /* CERT payloads -> the peer's certificate (the first one) and the others
- * as untrusted intermediates; then chain, ID, key type, signature. */
+ * as untrusted intermediates; then chain (with our CRLs), key usage, ID,
+ * key type, signature. */
 static bool ike_sig_verify(struct ike_sa *sa, const struct wire_msg *m, chunk_t hash,
 			   struct ike_status *st)
 {
@@ -141,17 +188,8 @@ static bool ike_sig_verify(struct ike_sa *sa, const struct wire_msg *m, chunk_t 
 			 "no CERT payload and no certificate configured for the peer");
 		goto out;
 	}
-	if (!c->trusted || sk_X509_num(c->trusted) == 0) {
-		ike_fail(st, WIRE_N_INVALID_CERT_AUTHORITY, "CERT", "",
-			 "no trusted CA configured to check the peer's certificate");
+	if (!ike_sig_cert_ok(c, ee, inter, st))
 		goto out;
-	}
-	struct pki_verify_opts vo = { .trusted = c->trusted, .untrusted = inter, .at = 0 };
-	int code = 0;
-	if (!pki_verify_chain(ee, &vo, &code, &pe)) {
-		ike_sig_chain_fail(st, code, pe.msg);
-		goto out;
-	}
 	if (!pki_id_matches_cert(ee, sa->peer_id.type,
 				 CHUNK_FROM(sa->peer_id.data, sa->peer_id.len), &pe)) {
 		ike_fail(st, WIRE_N_INVALID_ID_INFORMATION, "ID", "data",

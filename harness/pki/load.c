@@ -140,6 +140,42 @@ void pki_certs_free(STACK_OF(X509) *certs)
 	sk_X509_pop_free(certs, X509_free);
 }
 
+STACK_OF(X509_CRL) *pki_load_crls(const char *path, struct pki_err *err)
+{
+	chunk_t data;
+	if (!pki_read_file(path, &data, err))
+		return NULL;
+	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
+	if (pki_looks_pem(data)) {
+		BIO *bio = BIO_new_mem_buf(data.ptr, (int)data.len);
+		X509_CRL *c;
+		while (crls && bio && (c = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)))
+			if (!sk_X509_CRL_push(crls, c))
+				X509_CRL_free(c);
+		BIO_free(bio);
+		ERR_clear_error(); /* the read that ends the loop always fails */
+	} else if (crls) {
+		const unsigned char *p = data.ptr;
+		X509_CRL *c = d2i_X509_CRL(NULL, &p, (long)data.len);
+		if (c && (size_t)(p - data.ptr) == data.len && sk_X509_CRL_push(crls, c))
+			c = NULL;
+		X509_CRL_free(c);
+		ERR_clear_error();
+	}
+	chunk_free(&data);
+	if (sk_X509_CRL_num(crls) <= 0) {
+		sk_X509_CRL_free(crls);
+		pki_fail(err, "%s: no CRL in PEM or DER form", path);
+		return NULL;
+	}
+	return crls;
+}
+
+void pki_crls_free(STACK_OF(X509_CRL) *crls)
+{
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+}
+
 X509 *pki_load_cert(const char *path, struct pki_err *err)
 {
 	STACK_OF(X509) *certs = pki_load_certs(path, err);

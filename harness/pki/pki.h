@@ -31,8 +31,11 @@ X509 *pki_load_cert(const char *path, struct pki_err *err);
  * DER file; NULL when there is none. Free with pki_certs_free. */
 STACK_OF(X509) *pki_load_certs(const char *path, struct pki_err *err);
 void pki_certs_free(STACK_OF(X509) *certs);
-/* Every CRL of a PEM file; NULL when there is none. */
+/* Every CRL of a PEM file (one or more X509 CRL blocks), or the one of a
+ * DER file; NULL with the file named when there is none. Free with
+ * pki_crls_free. */
 STACK_OF(X509_CRL) *pki_load_crls(const char *path, struct pki_err *err);
+void pki_crls_free(STACK_OF(X509_CRL) *crls);
 /* A certificate from DER bytes (the data of a CERT payload). */
 X509 *pki_cert_from_der(chunk_t der, struct pki_err *err);
 /* The DER encoding of a certificate into a new chunk. */
@@ -79,6 +82,12 @@ struct pki_verify_opts {
 	STACK_OF(X509) *trusted;     /* trust anchors (required) */
 	STACK_OF(X509) *untrusted;   /* received intermediates (may be NULL) */
 	time_t at;                   /* check time; 0 for now */
+	/* CRLs (may be NULL: no revocation check). The end entity alone is
+	 * checked (X509_V_FLAG_CRL_CHECK), and only against a CRL of its own
+	 * issuer: without one it is not refused for that, as strongSwan
+	 * without strictcrlpolicy. A CRL that is there must verify and be
+	 * current. */
+	STACK_OF(X509_CRL) *crls;
 };
 
 /* Verify ee up to a trust anchor (purpose any). On failure code gets the
@@ -86,6 +95,10 @@ struct pki_verify_opts {
  * X509_verify_cert_error_string with the depth and subject concerned. */
 bool pki_verify_chain(X509 *ee, const struct pki_verify_opts *opts, int *code,
 		      struct pki_err *err);
+/* Whether an end entity may sign IKE authentication data (RFC 4945
+ * 5.1.3.2): no keyUsage, or one with digitalSignature or nonRepudiation.
+ * False with a sentence naming the bits it has. */
+bool pki_check_sign_usage(X509 *cert, struct pki_err *why);
 
 /* ---- IKEv1 signatures --------------------------------------------------- */
 
@@ -166,6 +179,7 @@ enum pki_key_type {
 	PKI_KEY_P256,
 	PKI_KEY_P384,
 	PKI_KEY_P521,
+	PKI_KEY_RSA4096,
 };
 
 /* "rsa2048", "p256" ... */
@@ -198,18 +212,28 @@ struct pki_cred {
 				 (NULL for the CAs and the rogue cert) */
 };
 
+/* Which CAs a trust bundle holds (pki_testpki_trust_path). */
+enum pki_trust { PKI_TRUST_ALL, PKI_TRUST_ROOT, PKI_TRUST_ROGUE, PKI_TRUST_N };
+
 struct pki_testpki {
 	char *dir;
 	bool own_dir;                 /* made here; removed by pki_testpki_free */
+	/* The three CAs are fixed (keys, serials, signatures from the seed,
+	 * valid 2020-01-01..2049-12-31), so that every PKI issues the same
+	 * named credentials. */
 	struct pki_cred root;         /* "root-ca": self-signed, CA:TRUE */
 	struct pki_cred inter;        /* "inter-ca": issued by root, pathlen 0 */
 	struct pki_cred *hosts;       /* issued by inter, in spec order */
 	size_t n_hosts;
 	struct pki_cred expired;      /* "expired": by inter, expired yesterday */
-	struct pki_cred rogue_ca;     /* "rogue-ca": unrelated self-signed CA */
+	struct pki_cred rogue_ca;     /* "rogue-ca": unrelated self-signed CA (P-256) */
 	struct pki_cred rogue;        /* "rogue": issued by rogue-ca */
 	STACK_OF(X509) *trusted;      /* { root } */
 	STACK_OF(X509) *intermediates;/* { inter } */
+	struct pki_cred **named;      /* pki_testpki_cred's, in the order made */
+	size_t n_named;
+	char *trust_path[PKI_TRUST_N];/* <dir>/trust-{all,root,rogue}.pem */
+	char *crl_path;               /* <dir>/inter-ca.crl */
 };
 
 /* The default spec: CAs RSA-2048; moon (RSA-2048, 192.0.2.1, 2001:db8::1),
@@ -220,8 +244,11 @@ const struct pki_spec *pki_testpki_default_spec(void);
 
 /* Build the PKI (spec NULL: the default) and write every key, certificate
  * and chain as PEM into dir; dir NULL makes a fresh directory under $TMPDIR
- * (or /tmp) that pki_testpki_free removes. Keys are generated once per
- * process and per (type, role) and reused by later calls. */
+ * (or /tmp) that pki_testpki_free removes. Also the trust bundles and an
+ * empty CRL. Every key comes from a fixed seed and its (type, role) and
+ * is cached for the process; the hosts, "expired" and "rogue" are dated
+ * from now with random serials, as before. The caller's seeded random
+ * stream, if any, is gone afterwards (crypto_rand_unseed). */
 struct pki_testpki *pki_testpki_create(const char *dir, const struct pki_spec *spec,
 				       struct pki_err *err);
 /* A host by name, or NULL. */
@@ -235,21 +262,29 @@ const struct pki_cred *pki_testpki_host(const struct pki_testpki *p, const char 
  * (keyUsage without digitalSignature), nosan (no subjectAltName), direct
  * (issued by the root itself, no intermediate). Keys, serials and
  * signatures come from a fixed seed and the name, and every date is
- * fixed, so a name gives the same bytes in every run. */
+ * fixed (end entities 2021-01-01..2045-01-01, expired 2020-01-01..
+ * 2021-01-01, notyet 2045-01-01..2049-01-01), so a name gives the same
+ * bytes in every run and every PKI. The name is canonical with its KEY:
+ * "moon" is "moon-rsa2048" (cred->name, the files <dir>/moon-rsa2048.*),
+ * so it never collides with the default host "moon". SANs: moon also
+ * IP:192.0.2.1, IP:198.51.100.2, IP:2001:db8::1; sun IP:192.0.2.2,
+ * IP:2001:db8::2. HOST may not be a KEY or VARIANT word. */
 /* Whether name is such a name; why not into why. */
 bool pki_cred_name_check(const char *name, char *why, size_t len);
 /* The credential of that name, made (and written into the PKI's dir, with
- * <name>-chain.pem when an intermediate issued it) on first use. Make
- * them before forking workers: making one draws from the random stream. */
+ * <name>-chain.pem when an intermediate issued it) on first use; later
+ * calls return the same one. Make them before forking workers: making one
+ * reseeds OpenSSL's generator and leaves it unseeded (a caller's seeded
+ * stream is lost). */
 const struct pki_cred *pki_testpki_cred(struct pki_testpki *p, const char *name,
 					struct pki_err *err);
 /* Trust bundles written in the PKI's dir: PKI_TRUST_ROOT the root alone,
  * PKI_TRUST_ALL the root and the intermediate, PKI_TRUST_ROGUE the rogue
- * root alone. */
-enum pki_trust { PKI_TRUST_ALL, PKI_TRUST_ROOT, PKI_TRUST_ROGUE };
+ * root alone (enum pki_trust is above struct pki_testpki). */
 const char *pki_testpki_trust_path(const struct pki_testpki *p, enum pki_trust t);
-/* The intermediate's CRL (PEM), listing every "-revoked" credential made
- * so far (rewritten when one is made). */
+/* The intermediate's CRL (PEM; thisUpdate 2025-01-01, nextUpdate
+ * 2049-01-01), listing every "-revoked" credential made so far: empty
+ * from creation, rewritten atomically (rename) when one is made. */
 const char *pki_testpki_crl_path(const struct pki_testpki *p);
 
 /* Free everything; remove the directory when it was made here. */

@@ -1,6 +1,7 @@
 /* The run-time test PKI: root and intermediate CA, end entities, an expired
  * certificate and an unrelated CA, made with OpenSSL and written as PEM.
- * No private key is ever committed; each process makes its own. */
+ * No private key is ever committed; each process makes its own, from the
+ * fixed seed (named.c has the named credentials, trust bundles, CRL). */
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -13,10 +14,8 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "crypto/rand.h"
 #include "pki/internal.h"
-
-#define PKI_DN_PREFIX "C=CH, O=ike-conform, "
-#define PKI_DAY (24L * 3600L)
 
 static const struct pki_host_spec pki_default_hosts[] = {
 	{ "moon", PKI_KEY_RSA2048, NULL,
@@ -49,15 +48,17 @@ const char *pki_key_type_name(enum pki_key_type t)
 	case PKI_KEY_P256: return "p256";
 	case PKI_KEY_P384: return "p384";
 	case PKI_KEY_P521: return "p521";
+	case PKI_KEY_RSA4096: return "rsa4096";
 	}
 	return "?";
 }
 
 /* ---- key cache ----------------------------------------------------------
- * RSA generation costs 50-200 ms a key, so keys live for the process, per
- * (type, role): two hosts never share a key (wrong-key tests need that),
- * but a second PKI in the same process reuses the first one's. Forked test
- * children inherit the cache. Not thread-safe; the harness forks. */
+ * Every key comes from the seed and its (type, role), so a role has the
+ * same key in every process; two roles never share one (wrong-key tests
+ * need that). RSA generation costs 50 ms to a few seconds a key, so keys
+ * live for the process and a second PKI reuses the first one's. Forked
+ * test children inherit the cache. Not thread-safe; the harness forks. */
 
 struct pki_cached_key {
 	enum pki_key_type type;
@@ -73,6 +74,7 @@ static EVP_PKEY *pki_generate(enum pki_key_type type)
 	switch (type) {
 	case PKI_KEY_RSA2048: return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
 	case PKI_KEY_RSA3072: return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072);
+	case PKI_KEY_RSA4096: return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)4096);
 	case PKI_KEY_P256: return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	case PKI_KEY_P384: return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
 	case PKI_KEY_P521: return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
@@ -80,7 +82,16 @@ static EVP_PKEY *pki_generate(enum pki_key_type type)
 	return NULL;
 }
 
-/* A key for role, with a reference for the caller. */
+/* OpenSSL's generator on the stream of label, for what follows. */
+static bool pki_seed(const char *what, const char *label, struct pki_err *err)
+{
+	char buf[512];
+	snprintf(buf, sizeof(buf), "%s:%s", what, label);
+	return crypto_rand_seed_for(PKI_SEED, buf) ? true :
+	       pki_fail(err, "cannot seed the generator for %s", buf);
+}
+
+/* The key of (type, role) from the seed, with a reference for the caller. */
 static EVP_PKEY *pki_key_for(enum pki_key_type type, const char *role,
 			     struct pki_err *err)
 {
@@ -89,7 +100,12 @@ static EVP_PKEY *pki_key_for(enum pki_key_type type, const char *role,
 			EVP_PKEY_up_ref(pki_cache[i].key);
 			return pki_cache[i].key;
 		}
+	char label[300];
+	snprintf(label, sizeof(label), "%s:%s", role, pki_key_type_name(type));
+	if (!pki_seed("key", label, err))
+		return NULL;
 	EVP_PKEY *key = pki_generate(type);
+	crypto_rand_unseed();
 	if (!key) {
 		pki_fail(err, "generating a %s key for %s failed",
 			 pki_key_type_name(type), role);
@@ -114,17 +130,6 @@ void pki_testpki_cache_clear(void)
 
 /* ---- certificates ------------------------------------------------------ */
 
-struct pki_cert_req {
-	const char *subject;      /* DN string */
-	EVP_PKEY *key;            /* subject's key */
-	X509 *issuer;             /* NULL: self-signed */
-	EVP_PKEY *issuer_key;     /* NULL: self-signed */
-	long not_before;          /* seconds from now */
-	long not_after;
-	int ca;                   /* 0 EE, 1 CA, 2 CA with pathlen 0 */
-	const char *san;          /* NULL: none */
-};
-
 static bool pki_add_ext(X509 *cert, X509V3_CTX *ctx, int nid, const char *value,
 			struct pki_err *err)
 {
@@ -136,27 +141,40 @@ static bool pki_add_ext(X509 *cert, X509V3_CTX *ctx, int nid, const char *value,
 	return ok ? true : pki_fail(err, "cannot add extension %s", OBJ_nid2sn(nid));
 }
 
+/* Serial, names, dates and key of a new certificate. */
+static bool pki_cert_fields(X509 *cert, const struct pki_cert_req *r,
+			    X509_NAME *subj)
+{
+	uint64_t serial;
+	/* Relative dates keep random serials: strongSwan caches certificates
+	 * by issuer and serial, so two runs must not reuse one for different
+	 * bytes. A seeded request draws the same serial for the same bytes. */
+	if (RAND_bytes((unsigned char *)&serial, sizeof(serial)) != 1)
+		return false;
+	serial = (serial >> 2) | 1;
+	ASN1_TIME *nb = X509_getm_notBefore(cert), *na = X509_getm_notAfter(cert);
+	bool dates = r->fixed ? ASN1_TIME_set(nb, (time_t)r->not_before) &&
+				ASN1_TIME_set(na, (time_t)r->not_after) :
+				X509_gmtime_adj(nb, r->not_before) &&
+				X509_gmtime_adj(na, r->not_after);
+	return dates && X509_set_version(cert, X509_VERSION_3) &&
+	       ASN1_INTEGER_set_uint64(X509_get_serialNumber(cert), serial) &&
+	       X509_set_subject_name(cert, subj) &&
+	       X509_set_issuer_name(cert, r->issuer ? X509_get_subject_name(r->issuer) : subj) &&
+	       X509_set_pubkey(cert, r->key);
+}
+
 static X509 *pki_make_cert(const struct pki_cert_req *r, struct pki_err *err)
 {
 	X509 *cert = X509_new();
 	X509_NAME *subj = pki_name_parse(r->subject, err);
 	bool self = !r->issuer;
 	EVP_PKEY *signer = self ? r->key : r->issuer_key;
-	uint64_t serial;
 	if (!cert || !subj)
 		goto fail;
-	/* Random serials: strongSwan caches certificates by issuer and serial,
-	 * so two runs must not reuse one. */
-	if (RAND_bytes((unsigned char *)&serial, sizeof(serial)) != 1)
-		goto fail_ossl;
-	serial = (serial >> 2) | 1;
-	if (!X509_set_version(cert, X509_VERSION_3) ||
-	    !ASN1_INTEGER_set_uint64(X509_get_serialNumber(cert), serial) ||
-	    !X509_set_subject_name(cert, subj) ||
-	    !X509_set_issuer_name(cert, self ? subj : X509_get_subject_name(r->issuer)) ||
-	    !X509_gmtime_adj(X509_getm_notBefore(cert), r->not_before) ||
-	    !X509_gmtime_adj(X509_getm_notAfter(cert), r->not_after) ||
-	    !X509_set_pubkey(cert, r->key))
+	if (r->seed && !pki_seed("cert", r->seed, err))
+		goto fail;
+	if (!pki_cert_fields(cert, r, subj))
 		goto fail_ossl;
 
 	X509V3_CTX ctx;
@@ -164,7 +182,7 @@ static X509 *pki_make_cert(const struct pki_cert_req *r, struct pki_err *err)
 	bool rsa = EVP_PKEY_is_a(r->key, "RSA");
 	const char *bc = r->ca == 2 ? "critical,CA:TRUE,pathlen:0" :
 			 r->ca ? "critical,CA:TRUE" : "critical,CA:FALSE";
-	const char *ku = r->ca ? "critical,keyCertSign,cRLSign" :
+	const char *ku = r->ku ? r->ku : r->ca ? "critical,keyCertSign,cRLSign" :
 			 rsa ? "critical,digitalSignature,keyEncipherment" :
 			 "critical,digitalSignature";
 	/* SKI before AKI: a self-signed AKI takes the cert's own SKI. */
@@ -174,13 +192,18 @@ static X509 *pki_make_cert(const struct pki_cert_req *r, struct pki_err *err)
 	    !pki_add_ext(cert, &ctx, NID_authority_key_identifier, "keyid:always", err) ||
 	    (r->san && !pki_add_ext(cert, &ctx, NID_subject_alt_name, r->san, err)))
 		goto fail;
+	/* RSA signatures are deterministic; ECDSA draws k from the stream */
 	if (X509_sign(cert, signer, EVP_sha256()) <= 0)
 		goto fail_ossl;
+	if (r->seed)
+		crypto_rand_unseed();
 	X509_NAME_free(subj);
 	return cert;
 fail_ossl:
 	pki_fail(err, "building the certificate \"%s\" failed", r->subject);
 fail:
+	if (r->seed)
+		crypto_rand_unseed();
 	X509_NAME_free(subj);
 	X509_free(cert);
 	return NULL;
@@ -188,7 +211,7 @@ fail:
 
 /* ---- files ------------------------------------------------------------- */
 
-static char *pki_path(const char *dir, const char *name, const char *suffix)
+char *pki_path(const char *dir, const char *name, const char *suffix)
 {
 	size_t n = strlen(dir) + strlen(name) + strlen(suffix) + 2;
 	char *p = xmalloc(n);
@@ -208,10 +231,9 @@ static bool pki_write_chain(const char *path, X509 *cert, X509 *inter,
 	return ok ? true : pki_fail(err, "%s: cannot write the chain", path);
 }
 
-/* Make one credential: key (cached), certificate, and its files. */
-static bool pki_make_cred(struct pki_testpki *p, struct pki_cred *c,
-			  const char *name, enum pki_key_type type,
-			  struct pki_cert_req *req, bool chain, struct pki_err *err)
+bool pki_make_cred(struct pki_testpki *p, struct pki_cred *c, const char *name,
+		   enum pki_key_type type, struct pki_cert_req *req, bool chain,
+		   struct pki_err *err)
 {
 	c->name = xstrdup(name);
 	c->key = pki_key_for(type, name, err);
@@ -235,7 +257,7 @@ static bool pki_make_cred(struct pki_testpki *p, struct pki_cred *c,
 	return true;
 }
 
-static void pki_cred_free(struct pki_cred *c)
+void pki_cred_free(struct pki_cred *c)
 {
 	free(c->name);
 	EVP_PKEY_free(c->key);
@@ -277,20 +299,27 @@ static bool pki_testpki_dir(struct pki_testpki *p, const char *dir, struct pki_e
 	return true;
 }
 
-/* The root CA and the intermediate it signs. */
+/* The root CA and the intermediate it signs, the same in every PKI of a
+ * CA key type (the seed label names it): named credentials chain to them
+ * wherever they were made. */
 static bool pki_testpki_cas(struct pki_testpki *p, const struct pki_spec *spec,
 			    struct pki_err *err)
 {
+	char root_seed[64], inter_seed[64];
+	snprintf(root_seed, sizeof(root_seed), "root-ca:%s", pki_key_type_name(spec->ca_key));
+	snprintf(inter_seed, sizeof(inter_seed), "inter-ca:%s", pki_key_type_name(spec->ca_key));
 	struct pki_cert_req req = {
-		.subject = PKI_DN_PREFIX "CN=ike-conform Root CA",
-		.not_before = -365 * PKI_DAY, .not_after = 10 * 365 * PKI_DAY, .ca = 1,
+		.subject = PKI_DN_PREFIX "CN=ike-conform Root CA", .fixed = true,
+		.not_before = PKI_T_2020, .not_after = PKI_T_2050 - 1, .ca = 1,
+		.seed = root_seed,
 	};
 	if (!pki_make_cred(p, &p->root, "root-ca", spec->ca_key, &req, false, err))
 		return false;
 	req = (struct pki_cert_req){
 		.subject = PKI_DN_PREFIX "OU=Test, CN=ike-conform Intermediate CA",
-		.issuer = p->root.cert, .issuer_key = p->root.key,
-		.not_before = -365 * PKI_DAY, .not_after = 5 * 365 * PKI_DAY, .ca = 2,
+		.issuer = p->root.cert, .issuer_key = p->root.key, .fixed = true,
+		.not_before = PKI_T_2020, .not_after = PKI_T_2050 - 1, .ca = 2,
+		.seed = inter_seed,
 	};
 	return pki_make_cred(p, &p->inter, "inter-ca", spec->ca_key, &req, false, err);
 }
@@ -324,9 +353,10 @@ static bool pki_testpki_hosts(struct pki_testpki *p, const struct pki_spec *spec
 }
 
 /* The negative cases, with EC keys so that they cost nothing to make: a
- * host expired yesterday (the CAs date back a year so that tests can move
- * the check time back to when it was still valid), a rogue root and a
- * host it signs. */
+ * host expired yesterday (the CAs date back to 2020 so that tests can move
+ * the check time back to when it was still valid), a rogue root (fixed,
+ * like the others: "-unknownca" credentials come from it) and a host it
+ * signs. */
 static bool pki_testpki_negatives(struct pki_testpki *p, struct pki_err *err)
 {
 	struct pki_cert_req req = {
@@ -338,8 +368,9 @@ static bool pki_testpki_negatives(struct pki_testpki *p, struct pki_err *err)
 	if (!pki_make_cred(p, &p->expired, "expired", PKI_KEY_P256, &req, true, err))
 		return false;
 	req = (struct pki_cert_req){
-		.subject = "C=CH, O=rogue, CN=Rogue Root CA",
-		.not_before = -3600, .not_after = 10 * 365 * PKI_DAY, .ca = 1,
+		.subject = "C=CH, O=rogue, CN=Rogue Root CA", .fixed = true,
+		.not_before = PKI_T_2020, .not_after = PKI_T_2050 - 1, .ca = 1,
+		.seed = "rogue-ca:p256",
 	};
 	if (!pki_make_cred(p, &p->rogue_ca, "rogue-ca", PKI_KEY_P256, &req, false, err))
 		return false;
@@ -379,7 +410,7 @@ struct pki_testpki *pki_testpki_create(const char *dir, const struct pki_spec *s
 	struct pki_testpki *p = xcalloc(1, sizeof(*p));
 	if (!pki_testpki_dir(p, dir, err) || !pki_testpki_cas(p, spec, err) ||
 	    !pki_testpki_hosts(p, spec, err) || !pki_testpki_negatives(p, err) ||
-	    !pki_testpki_stacks(p, err)) {
+	    !pki_testpki_stacks(p, err) || !pki_testpki_named_init(p, err)) {
 		pki_testpki_free(p);
 		return NULL;
 	}
@@ -398,6 +429,7 @@ void pki_testpki_free(struct pki_testpki *p)
 {
 	if (!p)
 		return;
+	pki_testpki_named_free(p);
 	pki_certs_free(p->trusted);
 	pki_certs_free(p->intermediates);
 	pki_cred_free(&p->root);
