@@ -167,15 +167,28 @@ static bool case_exchange(struct peer *peer, const struct peer_case *pc,
 			   &r->view, err, errlen);
 }
 
-/* The last Main, Aggressive or Quick Mode message either way at or before
- * t: what a notify at t answers (IKE_K_NONE: none yet). */
-static enum ike_kind case_kind_before(const struct ike_result *res, uint64_t t)
+/* What the notify rec answers: the last Main, Aggressive or Quick Mode
+ * message from the other side before the Informational that carried it
+ * (found by direction and time, each used once: used[]); a notify inside
+ * another message answers what came before that one. IKE_K_NONE: none. */
+static enum ike_kind case_kind_before(const struct ike_result *res,
+				      const struct ike_notify_rec *rec, bool *used)
 {
-	enum ike_kind k = IKE_K_NONE;
-	for (size_t i = 0; i < res->nevent && res->event[i].time_ms <= t; i++)
-		if (res->event[i].kind >= IKE_K_MM1 && res->event[i].kind <= IKE_K_QM4)
-			k = res->event[i].kind;
-	return k;
+	enum ike_kind other = IKE_K_NONE, any = IKE_K_NONE;
+	for (size_t i = 0; i < res->nevent && res->event[i].time_ms <= rec->time_ms; i++) {
+		const struct ike_event *ev = &res->event[i];
+		if (ev->kind == IKE_K_NOTIFY && ev->sent == rec->sent &&
+		    ev->time_ms == rec->time_ms && !used[i]) {
+			used[i] = true;
+			return other;
+		}
+		if (ev->kind >= IKE_K_MM1 && ev->kind <= IKE_K_QM4) {
+			any = ev->kind;
+			if (ev->sent != rec->sent)
+				other = ev->kind;
+		}
+	}
+	return any;
 }
 
 /* The engine's record into r: transforms, the first child without its
@@ -196,8 +209,9 @@ static void case_record(const struct case_spec *s, const struct ike_config *cfg,
 		memset(&r->child.int_out, 0, sizeof(r->child.int_out));
 		r->have_child = true;
 	}
+	bool *used = xcalloc(res->nevent + 1, sizeof(*used));
 	for (size_t i = 0; i < res->nnotify; i++) {
-		enum ike_kind after = case_kind_before(res, res->notify[i].time_ms);
+		enum ike_kind after = case_kind_before(res, &res->notify[i], used);
 		if (res->notify[i].sent && r->nnotify_tx < 8) {
 			r->notify_tx_after[r->nnotify_tx] = after;
 			r->notify_tx[r->nnotify_tx++] = res->notify[i].type;
@@ -206,6 +220,7 @@ static void case_record(const struct case_spec *s, const struct ike_config *cfg,
 			r->notify_rx[r->nnotify_rx++] = res->notify[i].type;
 		}
 	}
+	free(used);
 	for (size_t i = 0; i < res->nevent && !r->heard; i++)
 		r->heard = !res->event[i].sent;
 	for (size_t i = 0; i < res->nevent && !r->float_kind; i++)

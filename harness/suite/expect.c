@@ -90,13 +90,17 @@ static bool suite_expect_life(const struct yaml_node *v, const char *key, struct
 	return peercfg_lifetime(v, key, &e->child_life_sec, &e->child_life_kb, err);
 }
 
-/* rejected: NOTIFY, or { notify, by: peer|harness, after: KIND } */
+/* rejected: NOTIFY, { notify, by: peer|harness, after: KIND }, or none */
 static bool suite_expect_rejected(const struct yaml_node *v, const char *key,
 				  struct suite_expect *e, struct yaml_error *err)
 {
 	static const char *const by[] = { "peer", "harness", NULL };
 	e->rejected_by = 0;
 	e->rejected_after = IKE_K_NONE;
+	if (yaml_is_scalar(v) && strcmp(v->str, "none") == 0) {
+		e->notify = 0;  /* an override taking back an inherited refusal */
+		return true;
+	}
 	if (v->type != YAML_MAP)
 		return suite_notify(v, key, &e->notify, err);
 	const struct yaml_node *n = yaml_map_get(v, "notify");
