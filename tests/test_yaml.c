@@ -397,8 +397,8 @@ static const struct {
 	  "{id: 1.0.0.3, psk: k}, {id: 1.0.0.4, psk: k}, {id: 1.0.0.5, psk: k}, "
 	  "{id: 1.0.0.6, psk: k}, {id: 1.0.0.7, psk: k}, {id: 1.0.0.8, psk: k}, "
 	  "{id: 1.0.0.9, psk: k}]\n", 3, 192, "more than 8 PSKs" },
-	{ "send-cert-ifasked", PSK_HEAD "send_cert: ifasked\n", 3, 12,
-	  "'send_cert': the engine has no ifasked mode: it sends them always (true) or never (false)" },
+	{ "send-cr-ifasked", PSK_HEAD "send_cr: ifasked\n", 3, 10,
+	  "'send_cr': ifasked is for send_cert only (a CR is never asked for)" },
 	{ "send-cr-word", PSK_HEAD "send_cr: sometimes\n", 3, 10,
 	  "'send_cr' must be true, false, always or never, not 'sometimes'" },
 	{ "crl-list", PSK_HEAD "crl: [a.crl]\n", 3, 6, "'crl' must be a string, not a list" },

@@ -114,8 +114,7 @@ static bool case_crl(const struct case_spec *s, struct ike_config *c, char *err,
 }
 
 /* What the case says of the harness's IDs, checks, CERT and CR. */
-static bool case_ident_ours(const struct case_spec *s, struct ike_config *c, char *err,
-			    size_t errlen)
+static void case_ident_ours(const struct case_spec *s, struct ike_config *c)
 {
 	const struct case_ident *o = &s->ours;
 	if (o->local_id)
@@ -126,16 +125,13 @@ static bool case_ident_ours(const struct case_spec *s, struct ike_config *c, cha
 		memset(&c->remote_id, 0, sizeof(c->remote_id));
 	if (o->has_id_checks)
 		c->id_checks = o->id_checks;
-	if (o->send_cert == PEER_SEND_IFASKED)
-		return case_fail(err, errlen, "case %s: the harness sends CERT always or never, "
-				 "not only when asked", s->name);
 	if (o->send_cert != PEER_SEND_DEFAULT)
-		c->send_cert = o->send_cert == PEER_SEND_ALWAYS;
+		c->send_cert = o->send_cert != PEER_SEND_NEVER;
+	c->send_cert_ifasked = o->send_cert == PEER_SEND_IFASKED;
 	if (o->send_cr != CASE_TRI_DEFAULT)
 		c->send_cr = o->send_cr == CASE_TRI_ON;
 	if (o->send_chain == CASE_TRI_OFF)
 		c->send_chain = false;
-	return true;
 }
 
 bool case_config_ours(const struct case_net *net, const struct case_spec *s,
@@ -173,7 +169,8 @@ bool case_config_ours(const struct case_net *net, const struct case_spec *s,
 		    !ike_config_load_creds(c, net->device->key, net->device->cert, NULL,
 					   net->device->ca, e, sizeof(e)))
 			return case_fail(err, errlen, "case %s: credentials: %s", s->name, e);
-		return case_ident_ours(s, c, err, errlen);
+		case_ident_ours(s, c);
+		return true;
 	}
 	if (ike_auth_is_sig(x1.auth)) {
 		const struct pki_cred *moon = case_cred(s, &s->ours, "moon", x1.auth, err, errlen);
@@ -190,7 +187,8 @@ bool case_config_ours(const struct case_net *net, const struct case_spec *s,
 		if (o->crl && !case_crl(s, c, err, errlen))
 			return false;
 	}
-	return case_ident_ours(s, c, err, errlen);
+	case_ident_ours(s, c);
+	return true;
 }
 
 /* What the case says of the peer's IDs, PSKs, checks, CERT and CR. */
@@ -235,6 +233,9 @@ bool case_config_theirs(const struct case_net *net, const struct case_spec *s,
 	} else {
 		pc->np1 = 1;
 	}
+	/* the peer authenticates as its own proposals say (a case may offer
+	   a method the peer is not configured for) */
+	pc->auth = pc->p1[0].auth;
 	if (s->p2x && !s->peer_p2)
 		pc->p2[0] = *s->p2x;
 	else if (!case_p2(s->peer_p2 ? s->peer_p2 : s->p2 ? s->p2 : "aes128-sha256", s,

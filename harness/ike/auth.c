@@ -59,7 +59,8 @@ static bool ike_sig_skeyid(struct ike_sa *sa, chunk_t *out, struct ike_status *s
 static void ike_sig_add(struct ike_sa *sa, struct wire_msg *m)
 {
 	const struct ike_config *c = sa->cfg;
-	if (c->send_cert && c->cert) {
+	/* ifasked: the peer's CR came in mm3/mm4, am1 or am2, before this */
+	if (c->send_cert && c->cert && (!c->send_cert_ifasked || sa->ncr_rx)) {
 		chunk_t d = CHUNK_EMPTY;
 		if (pki_cert_payload_data(c->cert, &d))
 			wire_add_typed(m, WIRE_PL_CERT, PKI_CERT_X509_SIG, d.ptr, d.len);

@@ -157,6 +157,7 @@ struct ike_config {
 	STACK_OF(X509_CRL) *crls;         /* checked against the peer's chain (NULL:
 					     no revocation check) */
 	bool send_cert;                   /* CERT payloads (default on) */
+	bool send_cert_ifasked;           /* ... only after a CR from the peer */
 	bool send_chain;                  /* the intermediates too (default on) */
 	bool send_cr;                     /* CR naming our trusted CAs (default on) */
 	bool owns_creds;

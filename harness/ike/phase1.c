@@ -476,16 +476,28 @@ uint8_t ike_rules_auth(struct ike_sa *sa)
 }
 
 /* HASH_I (of_initiator) or HASH_R with the given ID body. */
+/* The hash HASH_I/HASH_R are made with: the proposal's, but the ECDSA
+ * method's own for ECDSA (RFC 4754 3: ECDSA-256 goes with SHA-256 ...;
+ * strongSwan keys that HMAC with SKEYID whatever the proposal's hash). */
+static uint16_t ike_phase1_hash_alg(const struct ike_sa *sa)
+{
+	switch (sa->xf.auth) {
+	case IKE_AUTH_ECDSA_256: return 4;  /* SHA2-256 */
+	case IKE_AUTH_ECDSA_384: return 5;  /* SHA2-384 */
+	case IKE_AUTH_ECDSA_521: return 6;  /* SHA2-512 */
+	default: return sa->xf.hash;
+	}
+}
+
 static bool ike_phase1_hash(struct ike_sa *sa, bool of_initiator, chunk_t id_b, chunk_t *out,
 			    struct ike_status *st)
 {
 	struct crypto_err ce;
 	chunk_t cki = CHUNK_FROM(sa->icookie, 8), ckr = CHUNK_FROM(sa->rcookie, 8);
+	uint16_t h = ike_phase1_hash_alg(sa);
 	bool ok = of_initiator
-		? keys_hash_i(sa->xf.hash, sa->skeyid, sa->gxi, sa->gxr, cki, ckr, sa->sai_b, id_b,
-			      out, &ce)
-		: keys_hash_r(sa->xf.hash, sa->skeyid, sa->gxi, sa->gxr, cki, ckr, sa->sai_b, id_b,
-			      out, &ce);
+		? keys_hash_i(h, sa->skeyid, sa->gxi, sa->gxr, cki, ckr, sa->sai_b, id_b, out, &ce)
+		: keys_hash_r(h, sa->skeyid, sa->gxi, sa->gxr, cki, ckr, sa->sai_b, id_b, out, &ce);
 	return ok || ike_crypto_fail(st, 0, of_initiator ? "HASH_I" : "HASH_R", ce.msg);
 }
 

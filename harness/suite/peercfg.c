@@ -636,9 +636,13 @@ static bool peercfg_top_send(const struct yaml_node *v, const char *key, struct 
 		*flag = v->str[0] == 'a';
 		return true;
 	}
-	if (yaml_is_scalar(v) && !strcmp(v->str, "ifasked"))
-		return yaml_fail(err, v, "'%s': the engine has no ifasked mode: it sends them "
-				 "always (true) or never (false)", key);
+	if (yaml_is_scalar(v) && !strcmp(v->str, "ifasked")) {
+		if (strcmp(key, "send_cert") != 0)
+			return yaml_fail(err, v, "'%s': ifasked is for send_cert only (a CR is "
+					 "never asked for)", key);
+		x->c->ike.send_cert = x->c->ike.send_cert_ifasked = true;
+		return true;
+	}
 	if (!yaml_bool(v, key, flag, NULL))
 		return yaml_fail_expect(err, v, key, "true, false, always or never");
 	return true;
