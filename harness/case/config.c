@@ -233,8 +233,11 @@ bool case_config_theirs(const struct case_net *net, const struct case_spec *s,
 	} else {
 		pc->np1 = 1;
 	}
-	/* the peer authenticates as its own proposals say (a case may offer
-	   a method the peer is not configured for) */
+	/* DSS can only be offered (no peer signs with it): the peer holds the
+	   same proposals with a PSK, and must refuse the offer */
+	for (size_t i = 0; i < pc->np1; i++)
+		if (pc->p1[i].auth == IKE_AUTH_DSS)
+			pc->p1[i].auth = IKE_AUTH_PSK;
 	pc->auth = pc->p1[0].auth;
 	if (s->p2x && !s->peer_p2)
 		pc->p2[0] = *s->p2x;
