@@ -518,7 +518,7 @@ START_TEST(test_peer_config_error)
 		 "listen: \"127.0.0.1:0\"\n", false);
 	st = tp_wait(&p, 5000);
 	err = tp_drain(p.err);
-	snprintf(want, sizeof(want), "%s: credentials: crl /nonexistent/ca.crl: cannot open", p.cfg);
+	snprintf(want, sizeof(want), "%s: credentials: crl /nonexistent/ca.crl: No such file", p.cfg);
 	ck_assert_msg(st == 2 && strstr(err, want), "status %d, want '%s' in:\n%s", st, want, err);
 	free(err);
 	ck_assert(!tp_read_line(&p, line, sizeof(line), 100) && !line[0]);

@@ -327,7 +327,7 @@ static const struct {
 	{ H "accepts: { auth: [psk, rsaa], psk: k, proposals: [aes128-sha1-modp2048] }\n",
 	  "t.yaml:4:24: 'auth' must be one of psk, rsa, ecdsa, ecdsa256, ecdsa384, ecdsa521, dss, not 'rsaa' (did you mean 'rsa'?)" },
 	/* IDs */
-	{ A "  local_id: gw\n", "t.yaml:7:13: 'local_id': 'gw': not an address or a typed ID" },
+	{ A "  local_id: gw\n", "t.yaml:7:13: 'local_id': 'gw': not an address or a typed ID (fqdn:, ufqdn:, keyid:, dn:, ipv4:, ipv6:, subnet:, range:, id:, %any)" },
 	{ A "  remote_id: \"%any\"\n",
 	  "t.yaml:7:14: 'remote_id' names one ID, not %any (leave it out for the IKE address)" },
 	{ A "  accepted_ids: []\n", "t.yaml:7:17: 'accepted_ids' must list at least one" },

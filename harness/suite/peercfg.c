@@ -1,5 +1,6 @@
 /* `ike-conform peer --config FILE`: YAML into struct peercfg. */
 #include "suite/peercfg.h"
+#include "pki/pki.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -995,37 +996,16 @@ void peercfg_free(struct peercfg *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* The CRLs in a PEM file, in order; NULL with err when it cannot be read
- * or holds none. (pki_load_crls does this once the PKI module has it.) */
-static STACK_OF(X509_CRL) *peercfg_crls_read(const char *path, char *err, size_t errlen)
-{
-	BIO *bio = BIO_new_file(path, "r");
-	if (!bio) {
-		snprintf(err, errlen, "crl %s: cannot open: %s", path, strerror(errno));
-		return NULL;
-	}
-	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
-	X509_CRL *crl;
-	while (crls && (crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)))
-		if (!sk_X509_CRL_push(crls, crl))
-			X509_CRL_free(crl);
-	BIO_free(bio);
-	ERR_clear_error();  /* the read that ended the loop */
-	if (!crls || !sk_X509_CRL_num(crls)) {
-		snprintf(err, errlen, "crl %s: no PEM X509 CRL in it", path);
-		sk_X509_CRL_free(crls);
-		return NULL;
-	}
-	return crls;
-}
-
 bool peercfg_load_crl(struct peercfg *c, char *err, size_t errlen)
 {
 	if (!c->crl)
 		return true;
-	STACK_OF(X509_CRL) *crls = peercfg_crls_read(c->crl, err, errlen);
-	if (!crls)
+	struct pki_err pe;
+	STACK_OF(X509_CRL) *crls = pki_load_crls(c->crl, &pe);
+	if (!crls) {
+		snprintf(err, errlen, "crl %s", pe.msg);
 		return false;
+	}
 	if (c->ike.crls)
 		sk_X509_CRL_pop_free(c->ike.crls, X509_CRL_free);
 	c->ike.crls = crls;

@@ -762,34 +762,14 @@ bool profile_case_fits(const struct profile *p, const struct suite_case *c, char
 	if (!p->natt && c->natt_force == SUITE_YES)
 		return profile_refuse(why, len, "the case forces NAT-T and the device does not "
 				      "do it (the profile says natt: false)");
+	/* an identity case: the harness names itself as the case says */
+	if (c->ident.has_local_id && !profile_id_fits(p, &c->ident.local_id, why, len))
+		return false;
 	return true;
 }
 
 /* ---- identities ---- */
 
-/* Whether a harness ID is one the device takes as want says: type 0 any;
- * an FQDN or USER_FQDN without case, a leading '*' any prefix; others
- * byte for byte. (ike_id_match, which also compares a DN by its RDNs,
- * can replace it once the engine has it.) */
-static bool profile_id_match(const struct ike_id *want, const struct ike_id *got)
-{
-	if (!want->type)
-		return true;
-	if (want->type != got->type)
-		return false;
-	if (want->type != 2 && want->type != 3)
-		return want->len == got->len && !memcmp(want->data, got->data, want->len);
-	const char *w = (const char *)want->data, *g = (const char *)got->data;
-	size_t wl = want->len, gl = got->len;
-	if (wl && w[0] == '*') {
-		w++, wl--;
-		if (gl < wl)
-			return false;
-		g += gl - wl;
-		gl = wl;
-	}
-	return wl == gl && !strncasecmp(w, g, wl);
-}
 
 /* The harness's own ID by the profile: remote_id, else its IKE address. */
 static void profile_harness_id(const struct profile *p, struct ike_id *id)
@@ -814,10 +794,11 @@ bool profile_id_fits(const struct profile *p, const struct ike_id *harness_id, c
 	if (!harness_id || !harness_id->type)
 		return true;
 	profile_harness_id(p, &own);
-	if (profile_id_match(&own, harness_id))
+	if (ike_id_match(&own, harness_id->type, CHUNK_FROM(harness_id->data, harness_id->len), IKE_ID_CHECKS_LENIENT, NULL, 0))
 		return true;
 	for (size_t i = 0; i < p->naccepted; i++)
-		if (profile_id_match(&p->accepted_ids[i], harness_id))
+		if (ike_id_match(&p->accepted_ids[i], harness_id->type,
+				 CHUNK_FROM(harness_id->data, harness_id->len), IKE_ID_CHECKS_LENIENT, NULL, 0))
 			return true;
 	if (!peercfg_id_text(harness_id, t, sizeof(t)))
 		snprintf(t, sizeof(t), "of type %u", harness_id->type);
