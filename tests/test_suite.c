@@ -852,6 +852,26 @@ static const struct {
 	const char *text;
 	const char *error;
 } test_suite_broken[] = {
+	/* identities: a credential name, a cert without signatures, a key
+	   that cannot sign with the auth, DSS expected to establish, psks */
+	{ H "cases: [{ name: a, auth: rsa, cert: moon-p999 }]\n", 
+	  "t.yaml:4:37: 'cert': 'moon-p999' is not a test-PKI credential: credential \"moon-p999\": \"p999\" is neither a key (rsa2048, rsa3072, rsa4096, p256, p384, p521) nor a variant (expired, notyet, revoked, unknownca, badku, nosan, direct)" },
+	{ H "cases: [{ name: a, cert: moon }]\n", 
+	  "t.yaml:4:17: case 'a': 'cert' needs a signature auth (rsa, ecdsa256 ...), not psk" },
+	{ H "cases: [{ name: a, auth: ecdsa384, cert: moon-p256 }]\n", 
+	  "t.yaml:4:17: case 'a': the harness's cert 'moon-p256' has a p256 key, but auth ecdsa384 signs with p384 (name the key: HOST-KEY[-VARIANT])" },
+	{ H "cases: [{ name: a, auth: rsa, peer_config: { cert: sun-p521 } }]\n", 
+	  "t.yaml:4:17: case 'a': the peer's cert 'sun-p521' has a p521 key, but auth rsa signs with an RSA key" },
+	{ H "cases: [{ name: a, auth: dss }]\n", 
+	  "t.yaml:4:17: case 'a': auth dss can only be offered: the harness has no DSS signer and strongSwan none at all, so expect a refusal (rejected: NO-PROPOSAL-CHOSEN)" },
+	{ H "cases: [{ name: a, peer_config: { psks: [{ id: \"fqdn:x\" }] } }]\n", 
+	  "t.yaml:4:42: 'psks': each entry is a mapping of exactly id and psk" },
+	{ H "cases: [{ name: a, remote_id: \"fqdn:\" }]\n", 
+	  "t.yaml:4:31: 'remote_id': 'fqdn:': empty or longer than 256 bytes" },
+	{ H "cases: [{ name: a, expect: { rejected: { notify: INVALID-ID-INFORMATION, by: both } } }]\n", 
+	  "t.yaml:4:78: 'by' must be one of peer, harness, not 'both'" },
+	{ H "cases: [{ name: a, trust: everyone }]\n", 
+	  "t.yaml:4:27: 'trust' must be one of all, root, rogue, not 'everyone'" },
 	/* malformed: a mutation the catalog lacks, with a did-you-mean */
 	{ H "cases: [{ name: a, malformed: { mutation: hdr-major-versoin, at: mm1 } }]\n",
 	  "t.yaml:4:43: 'mutation': 'hdr-major-versoin' is not in the catalog (docs/mutations.md) (did you mean 'hdr-major-version'?)" },

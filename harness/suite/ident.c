@@ -171,15 +171,15 @@ const char *suite_cred_for(const char *host, uint16_t auth, char *buf, size_t le
 }
 
 /* A named credential that cannot sign with the case's method. */
-static bool suite_cred_fits(const char *cert, uint16_t auth, const char *side,
+static bool suite_cred_fits(const char *name, const char *cert, uint16_t auth, const char *side,
 			    const struct yaml_node *at, struct yaml_error *err)
 {
 	const char *have = suite_cred_key(cert), *want = suite_auth_key(auth);
 	bool rsa = strncmp(have, "rsa", 3) == 0;
 	if (strcmp(want, "rsa") == 0 ? rsa : strcmp(have, want) == 0)
 		return true;
-	return yaml_fail(err, at, "%s cert '%s' has a %s key, but auth %s signs with %s%s", side,
-			 cert, have, ike_auth_name(auth), strcmp(want, "rsa") == 0 ? "an RSA key" : want,
+	return yaml_fail(err, at, "case '%s': %s cert '%s' has a %s key, but auth %s signs with "
+			 "%s%s", name, side, cert, have, ike_auth_name(auth), strcmp(want, "rsa") == 0 ? "an RSA key" : want,
 			 strcmp(want, "rsa") == 0 ? "" : " (name the key: HOST-KEY[-VARIANT])");
 }
 
@@ -199,9 +199,9 @@ bool suite_ident_check(const struct suite_settings *x, const char *name,
 		return yaml_fail(err, at, "case '%s': '%s' needs a signature auth (rsa, ecdsa256 ...), "
 				 "not %s", name, k, ike_auth_name(x->auth));
 	}
-	if (x->ident.cert && !suite_cred_fits(x->ident.cert, x->auth, "the harness's", at, err))
+	if (x->ident.cert && !suite_cred_fits(name, x->ident.cert, x->auth, "the harness's", at, err))
 		return false;
-	if (p->cert && !suite_cred_fits(p->cert, x->auth, "the peer's", at, err))
+	if (p->cert && !suite_cred_fits(name, p->cert, x->auth, "the peer's", at, err))
 		return false;
 	return true;
 }
