@@ -1264,7 +1264,7 @@ static const struct {
 	{ "wrong/established-but-refused", "FAIL",
 	  "established: expected both sides established, seen not established: ", true },
 	{ "wrong/wrong-notify", "FAIL",
-	  "notify: expected INVALID-PAYLOAD-TYPE (1), seen received NO-PROPOSAL-CHOSEN (14), sent none",
+	  "notify: expected INVALID-PAYLOAD-TYPE (1), seen received NO-PROPOSAL-CHOSEN (14) after mm1, sent none",
 	  false },
 };
 

@@ -629,12 +629,15 @@ START_TEST(test_suite_identity_files)
 	ck_assert_uint_eq(s.ncases % 2, 0);
 	const struct suite_case *c = suite_find_case_for(&s, "dn-mm-r", SUITE_PEER_STRONGSWAN);
 	ck_assert(c && c->role == IKE_RESPONDER && c->exchange == WIRE_X_MAIN);
-	ck_assert(c->ident.has_local_id && c->ident.local_id.type == 9);
-	ck_assert(c->peer_config.ident.has_remote_id && c->peer_config.ident.remote_id.type == 9);
-	ck_assert(c->expect.has_peer_id && c->expect.peer_id.type == 9 && c->expect.has_our_id_seen);
+	struct ike_id id;
+	ck_assert(suite_id_of(c->ident.local_id, &id) && id.type == 9);
+	ck_assert(suite_id_of(c->peer_config.ident.remote_id, &id) && id.type == 9);
+	ck_assert(suite_id_of(c->expect.peer_id, &id) && id.type == 9);
+	ck_assert(suite_id_of(c->expect.our_id_seen, &id) && id.type == 9);
 	c = suite_find_case_for(&s, "keyid-am-i", SUITE_PEER_SELF);
-	ck_assert(c && c->exchange == WIRE_X_AGGR && c->ident.local_id.type == 11);
-	ck_assert(c->peer_config.ident.local_id.type == 11 && c->peer_config.ident.local_id.len == 8);
+	ck_assert(c && c->exchange == WIRE_X_AGGR && suite_id_of(c->ident.local_id, &id) &&
+		  id.type == 11);
+	ck_assert(suite_id_of(c->peer_config.ident.local_id, &id) && id.type == 11 && id.len == 8);
 	c = suite_find_case_for(&s, "wrong-fqdn-am-r", SUITE_PEER_SELF);
 	ck_assert(c && !c->expect.established && c->expect.notify == WIRE_N_INVALID_ID_INFORMATION);
 	ck_assert(c->expect.rejected_after == IKE_K_AM2);
@@ -642,8 +645,13 @@ START_TEST(test_suite_identity_files)
 	ck_assert(c && c->expect.rejected_by == SUITE_BY_HARNESS && c->expect.rejected_after == IKE_K_MM6);
 	c = suite_find_case_for(&s, "psk-by-id-carol-am-i", SUITE_PEER_STRONGSWAN);
 	ck_assert(c && c->peer_config.ident.remote_any && c->peer_config.ident.npsks == 2);
-	ck_assert_str_eq(c->peer_config.ident.psks[0].psk, "carol-secret");
-	ck_assert(c->peer_config.ident.psks[1].id.type == 2);
+	ck_assert(!suite_id_of(c->peer_config.ident.remote_id, &id));  /* %any */
+	struct ike_id pid;
+	const char *ptext;
+	ck_assert(suite_ident_psk(&c->peer_config.ident, 0, &pid, &ptext));
+	ck_assert_str_eq(ptext, "carol-secret");
+	ck_assert(suite_ident_psk(&c->peer_config.ident, 1, &pid, &ptext) && pid.type == 2);
+	ck_assert(!suite_ident_psk(&c->peer_config.ident, 2, &pid, &ptext));
 	c = suite_find_case_for(&s, "ufqdn-no-at-strict-mm-r", SUITE_PEER_SELF);
 	ck_assert(c && c->ident.has_id_checks && c->ident.id_checks == IKE_ID_CHECKS_STRICT);
 	c = suite_find_case_for(&s, "cert-nosan-dn-mm-i", SUITE_PEER_SELF);

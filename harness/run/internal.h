@@ -42,6 +42,7 @@ struct run_spec {
 	struct ike_step steps[RUN_MAX_SCRIPT];
 	size_t nsteps;
 	struct ike_mutation *mut;     /* RUN_MAX_MUT of them */
+	struct ike_id ids[4];         /* each side's local_id and remote_id */
 };
 /* c's spec in rs (remote: toward the profile's device; dir: the case's
  * artifacts). False with err when its script cannot run (run_spec_free

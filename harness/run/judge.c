@@ -520,11 +520,12 @@ static void run_judge_id(struct run_verdict *v, const char *what, const struct i
 static void run_judge_ids(const struct suite_expect *x, const struct case_result *r,
 			  struct run_verdict *v)
 {
-	if (x->has_peer_id)
-		run_judge_id(v, "peer_id", &x->peer_id, r->peer_id.type != 0, &r->peer_id,
+	struct ike_id want;
+	if (suite_id_of(x->peer_id, &want))
+		run_judge_id(v, "peer_id", &want, r->peer_id.type != 0, &r->peer_id,
 			     "no ID payload from the peer");
-	if (x->has_our_id_seen)
-		run_judge_id(v, "our_id_seen", &x->our_id_seen, r->view.present && r->view.ids_known,
+	if (suite_id_of(x->our_id_seen, &want))
+		run_judge_id(v, "our_id_seen", &want, r->view.present && r->view.ids_known,
 			     &r->view.remote_id, !r->view.present ? "the peer holds no SA to report"
 			     : "the peer's driver does not report the IDs it saw");
 }

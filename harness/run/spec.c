@@ -81,11 +81,12 @@ static void run_spec_peer(const struct suite_case *c, struct case_spec *sp)
 }
 
 /* A suite side's identity in the case's terms (pointers into c). */
-static void run_spec_ident(const struct suite_ident *in, struct case_ident *out)
+static void run_spec_ident(const struct suite_ident *in, struct case_ident *out,
+			   struct ike_id ids[2])
 {
 	memset(out, 0, sizeof(*out));
-	out->local_id = in->has_local_id ? &in->local_id : NULL;
-	out->remote_id = in->has_remote_id && !in->remote_any ? &in->remote_id : NULL;
+	out->local_id = suite_id_of(in->local_id, &ids[0]) ? &ids[0] : NULL;
+	out->remote_id = suite_id_of(in->remote_id, &ids[1]) ? &ids[1] : NULL;
 	out->remote_any = in->remote_any;
 	out->cert = in->cert;
 	out->send_cert = in->send_cert == SUITE_YES ? PEER_SEND_ALWAYS
@@ -98,11 +99,9 @@ static void run_spec_ident(const struct suite_ident *in, struct case_ident *out)
 	out->crl = in->crl;
 	out->has_id_checks = in->has_id_checks;
 	out->id_checks = in->id_checks;
-	for (size_t i = 0; i < in->npsks && i < IKE_MAX_PSKS; i++) {
-		out->psks[i].id = in->psks[i].id;
-		out->psks[i].psk = in->psks[i].psk;
-	}
-	out->npsks = in->npsks;
+	for (size_t i = 0; i < in->npsks && i < IKE_MAX_PSKS; i++)
+		if (suite_ident_psk(in, i, &out->psks[out->npsks].id, &out->psks[out->npsks].psk))
+			out->npsks++;
 }
 
 bool run_spec_of(struct run_spec *rs, const struct suite_case *c, const struct case_env *env,
@@ -148,8 +147,8 @@ bool run_spec_of(struct run_spec *rs, const struct suite_case *c, const struct c
 				 c->expect.has_peer_lifetime || c->expect.has_peer_child_lifetime,
 	};
 	run_spec_peer(c, &rs->sp);
-	run_spec_ident(&c->ident, &rs->sp.ours);
-	run_spec_ident(&c->peer_config.ident, &rs->sp.theirs);
+	run_spec_ident(&c->ident, &rs->sp.ours, rs->ids);
+	run_spec_ident(&c->peer_config.ident, &rs->sp.theirs, rs->ids + 2);
 	return true;
 }
 

@@ -167,13 +167,10 @@ static bool suite_expect_key(const struct yaml_node *v, const char *key, void *v
 		return yaml_bool(v, key, &e->peer_alive, err);
 	if (strcmp(key, "keepalives") == 0)
 		return suite_expect_keepalives(v, key, e, err);
-	if (strcmp(key, "peer_id") == 0) {
-		e->has_peer_id = true;
-		return suite_id_read(v, key, &e->peer_id, NULL, err);
-	}
-	if (strcmp(key, "our_id_seen") == 0) {
-		e->has_our_id_seen = true;
-		return suite_id_read(v, key, &e->our_id_seen, NULL, err);
+	if (strcmp(key, "peer_id") == 0 || strcmp(key, "our_id_seen") == 0) {
+		struct ike_id one;
+		*(key[0] == 'p' ? &e->peer_id : &e->our_id_seen) = v;
+		return suite_id_read(v, key, &one, NULL, err);
 	}
 	return suite_expect_tristate(v, key, e, err);
 }

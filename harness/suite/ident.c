@@ -63,14 +63,33 @@ static bool suite_ident_psks(const struct yaml_node *v, const char *key, struct 
 	for (size_t i = 0; i < v->n; i++) {
 		const struct yaml_node *e = v->items[i];
 		const struct yaml_node *idn = yaml_map_get(e, "id"), *pn = yaml_map_get(e, "psk");
+		struct ike_id one;
+		const char *psk;
 		if (e->type != YAML_MAP || e->n != 2 || !idn || !pn)
 			return yaml_fail(err, e, "'psks': each entry is a mapping of exactly id and psk");
-		if (!suite_id_read(idn, "id", &id->psks[i].id, NULL, err) ||
-		    !yaml_str(pn, "psk", &id->psks[i].psk, err))
+		if (!suite_id_read(idn, "id", &one, NULL, err) || !yaml_str(pn, "psk", &psk, err))
 			return false;
-		id->npsks++;
 	}
+	/* the node, not the IDs: every case copies its settings by value */
+	id->psks = v;
+	id->npsks = v->n;
 	return true;
+}
+
+bool suite_id_of(const struct yaml_node *n, struct ike_id *out)
+{
+	bool any = false;
+	return n && suite_id_read(n, "id", out, &any, NULL) && !any;
+}
+
+bool suite_ident_psk(const struct suite_ident *id, size_t i, struct ike_id *out,
+		     const char **psk)
+{
+	if (!id->psks || i >= id->npsks)
+		return false;
+	const struct yaml_node *e = id->psks->items[i];
+	return suite_id_read(yaml_map_get(e, "id"), "id", out, NULL, NULL) &&
+	       yaml_str(yaml_map_get(e, "psk"), "psk", psk, NULL);
 }
 
 bool suite_ident_key(const struct yaml_node *v, const char *key, struct suite_ident *id,
@@ -80,13 +99,14 @@ bool suite_ident_key(const struct yaml_node *v, const char *key, struct suite_id
 	static const char *const checks[] = { "lenient", "strict", NULL };
 	char why[200];
 	unsigned i;
+	struct ike_id one;
 	if (strcmp(key, "local_id") == 0) {
-		id->has_local_id = true;
-		return suite_id_read(v, key, &id->local_id, NULL, err);
+		id->local_id = v;
+		return suite_id_read(v, key, &one, NULL, err);
 	}
 	if (strcmp(key, "remote_id") == 0) {
-		id->has_remote_id = true;
-		return suite_id_read(v, key, &id->remote_id, &id->remote_any, err);
+		id->remote_id = v;
+		return suite_id_read(v, key, &one, &id->remote_any, err);
 	}
 	if (strcmp(key, "cert") == 0) {
 		if (!yaml_str(v, key, &id->cert, err))

@@ -763,7 +763,8 @@ bool profile_case_fits(const struct profile *p, const struct suite_case *c, char
 		return profile_refuse(why, len, "the case forces NAT-T and the device does not "
 				      "do it (the profile says natt: false)");
 	/* an identity case: the harness names itself as the case says */
-	if (c->ident.has_local_id && !profile_id_fits(p, &c->ident.local_id, why, len))
+	struct ike_id hid;
+	if (suite_id_of(c->ident.local_id, &hid) && !profile_id_fits(p, &hid, why, len))
 		return false;
 	return true;
 }

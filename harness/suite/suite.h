@@ -70,10 +70,10 @@ struct suite_expect {
 	uint8_t rekey;            /* SUITE_NO/YES: the child replaced during the hold */
 	uint8_t keepalives;       /* SUITE_NAT | who sends keepalives in the hold */
 	uint8_t remap;            /* SUITE_NO/YES: the SA survives the NAT remap */
-	bool has_peer_id;         /* the phase-1 ID the harness received */
-	struct ike_id peer_id;
-	bool has_our_id_seen;     /* the harness's ID as the peer reports it */
-	struct ike_id our_id_seen;
+	/* IDs as their nodes (checked at load; suite_id_of reads one): the
+	   settings are copied by value from level to level */
+	const struct yaml_node *peer_id;      /* the phase-1 ID the harness received */
+	const struct yaml_node *our_id_seen;  /* the harness's ID as the peer saw it */
 };
 enum { SUITE_ANY = 0, SUITE_NO = 1, SUITE_YES = 2 };
 enum { SUITE_BY_PEER = 1, SUITE_BY_HARNESS = 2 };
@@ -131,8 +131,7 @@ struct suite_step {
 /* One side's identity and credentials (a case's keys for the harness,
  * peer_config's for the peer). Strings point into the suite's document. */
 struct suite_ident {
-	bool has_local_id, has_remote_id;
-	struct ike_id local_id, remote_id;
+	const struct yaml_node *local_id, *remote_id; /* suite_id_of reads them */
 	bool remote_any;              /* remote_id: "%any" */
 	const char *cert;             /* a named test-PKI credential (pki.h);
 					 NULL: the side's host for the auth */
@@ -143,10 +142,17 @@ struct suite_ident {
 	bool crl;                     /* the test PKI's CRL loaded */
 	bool has_id_checks;
 	enum ike_id_checks id_checks;
-	struct { struct ike_id id; const char *psk; } psks[IKE_MAX_PSKS];
-	size_t npsks;                 /* the peer's only: PSKs by the harness's ID */
+	const struct yaml_node *psks; /* the peer's only: PSKs by the harness's ID, */
+	size_t npsks;                 /* checked at load (suite_ident_psk reads one) */
 };
 #define SUITE_IFASKED 3
+/* An ID node of the above (checked at load) into out; false for NULL and
+ * for "%any". */
+bool suite_id_of(const struct yaml_node *n, struct ike_id *out);
+/* PSK i of a side's psks: its ID and text (checked at load). False when
+ * there is no such entry. */
+bool suite_ident_psk(const struct suite_ident *id, size_t i, struct ike_id *out,
+		     const char **psk);
 /* The test-PKI credential host signs with under auth: "moon" for RSA,
  * "moon-p256" for ecdsa256 ...; into buf. */
 const char *suite_cred_for(const char *host, uint16_t auth, char *buf, size_t len);
