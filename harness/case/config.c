@@ -82,20 +82,11 @@ static const struct pki_cred *case_cred(const struct case_spec *s, const struct 
 					const char *host, uint16_t auth, char *err, size_t errlen)
 {
 	char name[64];
-	const char *n = id->cert;
 	if (!s->pki) {
 		case_fail(err, errlen, "case %s: signature auth needs the test PKI", s->name);
 		return NULL;
 	}
-	if (!n) {
-		const char *curve = NULL;
-		enum pki_sig_kind k = pki_auth_sig_kind(auth, &curve);
-		const char *key = k != PKI_SIG_ECDSA ? NULL
-				  : auth == IKE_AUTH_ECDSA_384 ? "p384"
-				  : auth == IKE_AUTH_ECDSA_521 ? "p521" : "p256";
-		snprintf(name, sizeof(name), "%s%s%s", host, key ? "-" : "", key ? key : "");
-		n = name;
-	}
+	const char *n = id->cert ? id->cert : pki_cred_name_for(host, auth, name, sizeof(name));
 	const struct pki_cred *c = pki_testpki_host(s->pki, n);
 	struct pki_err pe;
 	if (!c && !(c = pki_testpki_cred(s->pki, n, &pe)))

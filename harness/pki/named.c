@@ -166,6 +166,29 @@ bool pki_cred_name_check(const char *name, char *why, size_t len)
 	return pki_name_parse_cred(name, &n, why, len);
 }
 
+const char *pki_cred_name_key(const char *name)
+{
+	struct pki_name n;
+	return pki_name_parse_cred(name, &n, NULL, 0) ? pki_key_type_name(n.key) : NULL;
+}
+
+const char *pki_auth_key_word(uint16_t method)
+{
+	switch (method) {
+	case PKI_AUTH_ECDSA_256: return "p256";
+	case PKI_AUTH_ECDSA_384: return "p384";
+	case PKI_AUTH_ECDSA_521: return "p521";
+	default: return NULL;
+	}
+}
+
+const char *pki_cred_name_for(const char *host, uint16_t method, char *buf, size_t len)
+{
+	const char *k = pki_auth_key_word(method);
+	snprintf(buf, len, "%s%s%s", host, k ? "-" : "", k ? k : "");
+	return buf;
+}
+
 /* "HOST-KEY[-VARIANT]": the key always written, so "moon" and
  * "moon-rsa2048" are one credential. */
 static void pki_name_canonical(const struct pki_name *n, char *buf, size_t len)

@@ -271,6 +271,15 @@ const struct pki_cred *pki_testpki_host(const struct pki_testpki *p, const char 
  * IP:2001:db8::2. HOST may not be a KEY or VARIANT word. */
 /* Whether name is such a name; why not into why. */
 bool pki_cred_name_check(const char *name, char *why, size_t len);
+/* The key word of a valid name ("rsa2048" when it names none); NULL for
+ * a name that is not one. */
+const char *pki_cred_name_key(const char *name);
+/* The key word an auth method signs with: "p256", "p384", "p521" for
+ * ECDSA, NULL for RSA (any size). */
+const char *pki_auth_key_word(uint16_t method);
+/* The credential host signs with under method: "moon" (the default host)
+ * for RSA, "moon-p256" for ECDSA-256 ...; into buf. */
+const char *pki_cred_name_for(const char *host, uint16_t method, char *buf, size_t len);
 /* The credential of that name, made (and written into the PKI's dir, with
  * <name>-chain.pem when an intermediate issued it) on first use; later
  * calls return the same one. Make them before forking workers: making one

@@ -43,15 +43,19 @@ static void run_mismatch(struct run_verdict *v, const char *what, const char *ex
 	va_end(ap);
 }
 
-/* "NO-PROPOSAL-CHOSEN (14), INVALID-COOKIE (11)" or "none" */
-static const char *run_notifies(const uint16_t *n, size_t count, char *buf, size_t len)
+/* "NO-PROPOSAL-CHOSEN (14) after mm1, INVALID-COOKIE (11)" or "none"; each
+ * with the message it answers when at (may be NULL) names one. */
+static const char *run_notifies_after(const uint16_t *n, const enum ike_kind *at, size_t count,
+				      char *buf, size_t len)
 {
 	size_t off = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; i < count && off + 1 < len; i++) {
 		char name[48];
-		int k = snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
-				 names_fmt(NAMES_NOTIFY, n[i], name, sizeof(name)));
+		bool after = at && at[i];
+		int k = snprintf(buf + off, len - off, "%s%s%s%s", i ? ", " : "",
+				 names_fmt(NAMES_NOTIFY, n[i], name, sizeof(name)),
+				 after ? " after " : "", after ? ike_kind_name(at[i]) : "");
 		if (k < 0)
 			break;
 		off += (size_t)k;
@@ -59,12 +63,9 @@ static const char *run_notifies(const uint16_t *n, size_t count, char *buf, size
 	return count ? buf : "none";
 }
 
-static bool run_has(const uint16_t *n, size_t count, uint16_t type)
+static const char *run_notifies(const uint16_t *n, size_t count, char *buf, size_t len)
 {
-	for (size_t i = 0; i < count; i++)
-		if (n[i] == type)
-			return true;
-	return false;
+	return run_notifies_after(n, NULL, count, buf, len);
 }
 
 /* Whether type is among n, answering after (IKE_K_NONE: anything). */
@@ -77,19 +78,9 @@ static bool run_has_after(const uint16_t *n, const enum ike_kind *at, size_t cou
 	return false;
 }
 
-/* "INVALID-ID-INFORMATION (18) after mm5, ..." or "none" */
-static const char *run_notifies_after(const uint16_t *n, const enum ike_kind *at, size_t count,
-				      char *buf, size_t len)
+static bool run_has(const uint16_t *n, size_t count, uint16_t type)
 {
-	size_t off = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < count && off < len; i++) {
-		char one[80];
-		names_fmt(NAMES_NOTIFY, n[i], one, sizeof(one));
-		off += (size_t)snprintf(buf + off, len - off, "%s%s%s%s", i ? ", " : "", one,
-					at[i] ? " after " : "", at[i] ? ike_kind_name(at[i]) : "");
-	}
-	return count ? buf : "none";
+	return run_has_after(n, NULL, count, type, IKE_K_NONE);
 }
 
 static void run_life_str(uint32_t sec, uint32_t kb, char *buf, size_t len)

@@ -223,7 +223,7 @@ static bool run_pool_cred(struct case_env *env, const char *cert, const char *ho
 			  uint16_t auth, char *err, size_t errlen)
 {
 	char name[64];
-	const char *n = cert ? cert : suite_cred_for(host, auth, name, sizeof(name));
+	const char *n = cert ? cert : pki_cred_name_for(host, auth, name, sizeof(name));
 	struct pki_err pe;
 	if (pki_testpki_host(env->pki, n) || pki_testpki_cred(env->pki, n, &pe))
 		return true;

@@ -7,6 +7,7 @@
 
 #include "pki/pki.h"
 #include "suite/internal.h"
+#include "suite/peercfg.h"
 
 /* An ID as ike_id_parse reads it, or "%any". */
 bool suite_id_read(const struct yaml_node *v, const char *key, struct ike_id *id, bool *any,
@@ -67,7 +68,7 @@ static bool suite_ident_psks(const struct yaml_node *v, const char *key, struct 
 		const char *psk;
 		if (e->type != YAML_MAP || e->n != 2 || !idn || !pn)
 			return yaml_fail(err, e, "'psks': each entry is a mapping of exactly id and psk");
-		if (!suite_id_read(idn, "id", &one, NULL, err) || !yaml_str(pn, "psk", &psk, err))
+		if (!peercfg_psk_item(e, &one, &psk, err))
 			return false;
 	}
 	/* the node, not the IDs: every case copies its settings by value */
@@ -87,18 +88,14 @@ bool suite_ident_psk(const struct suite_ident *id, size_t i, struct ike_id *out,
 {
 	if (!id->psks || i >= id->npsks)
 		return false;
-	const struct yaml_node *e = id->psks->items[i];
-	return suite_id_read(yaml_map_get(e, "id"), "id", out, NULL, NULL) &&
-	       yaml_str(yaml_map_get(e, "psk"), "psk", psk, NULL);
+	return peercfg_psk_item(id->psks->items[i], out, psk, NULL);
 }
 
 bool suite_ident_key(const struct yaml_node *v, const char *key, struct suite_ident *id,
 		     bool peer, struct yaml_error *err)
 {
 	static const char *const trusts[] = { "all", "root", "rogue", NULL };
-	static const char *const checks[] = { "lenient", "strict", NULL };
 	char why[200];
-	unsigned i;
 	struct ike_id one;
 	if (strcmp(key, "local_id") == 0) {
 		id->local_id = v;
@@ -129,11 +126,8 @@ bool suite_ident_key(const struct yaml_node *v, const char *key, struct suite_id
 	if (strcmp(key, "crl") == 0)
 		return yaml_bool(v, key, &id->crl, err);
 	if (strcmp(key, "id_checks") == 0) {
-		if (!yaml_enum(v, key, checks, &i, err))
-			return false;
 		id->has_id_checks = true;
-		id->id_checks = i ? IKE_ID_CHECKS_STRICT : IKE_ID_CHECKS_LENIENT;
-		return true;
+		return peercfg_id_checks(v, key, &id->id_checks, err);
 	}
 	if (peer && strcmp(key, "psks") == 0)
 		return suite_ident_psks(v, key, id, err);
@@ -152,55 +146,17 @@ bool suite_ident_is_key(const char *key, bool peer)
 
 /* ---- what can run ---- */
 
-/* The key a credential name carries: its KEY token, rsa2048 without one. */
-static const char *suite_cred_key(const char *name)
-{
-	static const char *const keys[] = { "rsa2048", "rsa3072", "rsa4096",
-					    "p256", "p384", "p521" };
-	const char *dash = strchr(name, '-');
-	while (dash) {
-		const char *end = strchr(dash + 1, '-');
-		size_t n = end ? (size_t)(end - dash - 1) : strlen(dash + 1);
-		for (size_t i = 0; i < SUITE_N(keys); i++)
-			if (strlen(keys[i]) == n && strncmp(dash + 1, keys[i], n) == 0)
-				return keys[i];
-		dash = end;
-	}
-	return "rsa2048";
-}
-
-/* The key an auth method signs with ("rsa" for any RSA size). */
-static const char *suite_auth_key(uint16_t auth)
-{
-	switch (auth) {
-	case IKE_AUTH_ECDSA_256: return "p256";
-	case IKE_AUTH_ECDSA_384: return "p384";
-	case IKE_AUTH_ECDSA_521: return "p521";
-	default: return "rsa";
-	}
-}
-
-const char *suite_cred_for(const char *host, uint16_t auth, char *buf, size_t len)
-{
-	const char *k = suite_auth_key(auth);
-	if (strcmp(k, "rsa") == 0)
-		snprintf(buf, len, "%s", host);
-	else
-		snprintf(buf, len, "%s-%s", host, k);
-	return buf;
-}
-
 /* A named credential that cannot sign with the case's method. */
 static bool suite_cred_fits(const char *name, const char *cert, uint16_t auth, const char *side,
 			    const struct yaml_node *at, struct yaml_error *err)
 {
-	const char *have = suite_cred_key(cert), *want = suite_auth_key(auth);
-	bool rsa = strncmp(have, "rsa", 3) == 0;
-	if (strcmp(want, "rsa") == 0 ? rsa : strcmp(have, want) == 0)
+	/* the name was checked when read */
+	const char *have = pki_cred_name_key(cert), *want = pki_auth_key_word(auth);
+	if (want ? strcmp(have, want) == 0 : strncmp(have, "rsa", 3) == 0)
 		return true;
 	return yaml_fail(err, at, "case '%s': %s cert '%s' has a %s key, but auth %s signs with "
-			 "%s%s", name, side, cert, have, ike_auth_name(auth), strcmp(want, "rsa") == 0 ? "an RSA key" : want,
-			 strcmp(want, "rsa") == 0 ? "" : " (name the key: HOST-KEY[-VARIANT])");
+			 "%s%s", name, side, cert, have, ike_auth_name(auth), want ? want : "an RSA key",
+			 want ? " (name the key: HOST-KEY[-VARIANT])" : "");
 }
 
 bool suite_ident_check(const struct suite_settings *x, const char *name,

@@ -97,8 +97,7 @@ extern const char *const suite_peers[];
 /* values.c: readers of the values several sections use */
 /* ident.c: an ID or "%any" (any NULL: no %any); a side's identity keys
  * (peer: also psks), whether key is one; a case's credentials against its
- * auth (an unrunnable combination is an error at load time); the
- * test-PKI credential a host signs with for an auth ("moon", "moon-p256"). */
+ * auth (an unrunnable combination is an error at load time). */
 bool suite_id_read(const struct yaml_node *v, const char *key, struct ike_id *id, bool *any,
 		   struct yaml_error *err);
 bool suite_ident_key(const struct yaml_node *v, const char *key, struct suite_ident *id,

@@ -153,9 +153,6 @@ bool suite_id_of(const struct yaml_node *n, struct ike_id *out);
  * there is no such entry. */
 bool suite_ident_psk(const struct suite_ident *id, size_t i, struct ike_id *out,
 		     const char **psk);
-/* The test-PKI credential host signs with under auth: "moon" for RSA,
- * "moon-p256" for ecdsa256 ...; into buf. */
-const char *suite_cred_for(const char *host, uint16_t auth, char *buf, size_t len);
 
 /* What a case changes in the peer's configuration (peer_config:). The
  * mapping itself stays in the suite's document for the peer drivers; the
