@@ -8,7 +8,9 @@
 #   --deb (likewise): also the packaging tools of `make deb` and
 #   ci/deb-check.sh (dpkg-dev, debhelper, fakeroot)
 # chromium (headless) renders the HTML report in the html suite's browser
-# test, with fonts-dejavu-core so its screenshot has glyphs.
+# test, with fonts-dejavu-core so its screenshot has glyphs. ike-scan (with
+# psk-crack) probes our responder in make check as an outside witness;
+# libnss3-tools' certutil and pk12util fill libreswan's NSS database.
 set -eu
 
 PACKAGES="
@@ -26,6 +28,8 @@ libxml2-dev
 iproute2
 nftables
 tshark
+ike-scan
+libnss3-tools
 strongswan-charon
 strongswan-swanctl
 libcharon-extra-plugins

@@ -162,6 +162,10 @@ struct peer_driver {
 	/* ESP only in UDP, whatever the path: children UDP-encapsulated and
 	   a NAT claimed (strongSwan on kernel-libipsec). NULL: never. */
 	bool (*udp_only)(void);
+	/* Its child SAs go only into the kernel's ESP (libreswan's pluto has
+	   no userspace data plane): where the kernel lacks ESP, a case that
+	   needs a child runs to the end of Phase 1 (run/spec.c). */
+	bool kernel_esp;
 	bool device;                      /* known by a profile: not ours to start in a
 					     namespace, one case at a time */
 };
