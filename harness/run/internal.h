@@ -52,6 +52,15 @@ bool run_spec_of(struct run_spec *rs, const struct suite_case *c, const struct c
 void run_spec_free(struct run_spec *rs);
 /* What a case's mutated datagrams are named after in the seeds. */
 const char *run_seeds_label(const struct suite_case *c);
+/* How much of a case its peer can run here: all of it; Phase 1 only (a
+ * driver whose children go only into the kernel's ESP, on a kernel
+ * without ESP: *reduced is the case without its child and traffic, why
+ * says so); or none (why says which child check needs the kernel). */
+/* Whether the peer can hold a child here (false with the kernel's reason). */
+bool run_scope_children(enum suite_peer peer, char *why, size_t len);
+enum run_scope { RUN_SCOPE_FULL, RUN_SCOPE_PHASE1, RUN_SCOPE_SKIP };
+enum run_scope run_scope_of(const struct suite_case *c, struct suite_case *reduced, char *why,
+			    size_t len);
 /* A suite's yes/no/default as a per-side switch. */
 enum case_tri run_tri(uint8_t suite_tri);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "esp/xfrm.h"
 #include "netns/netns.h"
 #include "peers/peer.h"
 #include "run/internal.h"
@@ -24,6 +25,47 @@ const char *run_seeds_label(const struct suite_case *c)
 				return c->steps[i].mutations[k].catalog->name;
 	}
 	return c->expect.survives ? "fuzz" : "mutated";
+}
+
+/* The child check of c that needs the child itself, not just Phase 1
+ * (NULL: none). */
+static const char *run_scope_child_check(const struct suite_case *c)
+{
+	const struct suite_expect *x = &c->expect;
+	return c->steps ? "its script" : x->has_esp ? "expect esp"
+		: x->has_child_lifetime || x->has_peer_child_lifetime ? "the child lifetime"
+		: x->encap ? "expect encap" : x->natoa ? "expect natoa"
+		: x->rekey || c->rekey ? "the rekey" : x->keepalives ? "expect keepalives"
+		: x->remap ? "expect remap" : c->hold_ms ? "the hold" : NULL;
+}
+
+bool run_scope_children(enum suite_peer peer, char *why, size_t len)
+{
+	const struct peer_driver *d = peer_driver(suite_peer_name(peer));
+	return !d || !d->kernel_esp || esp_xfrm_supported(why, len);
+}
+
+enum run_scope run_scope_of(const struct suite_case *c, struct suite_case *reduced, char *why,
+			    size_t len)
+{
+	const struct peer_driver *d = peer_driver(suite_peer_name(c->peer));
+	char kwhy[300];
+	/* a refusal happens before anything is installed: it runs whole */
+	if (!c->has_p2 || !c->expect.established || run_scope_children(c->peer, kwhy, sizeof(kwhy)))
+		return RUN_SCOPE_FULL;
+	const char *check = run_scope_child_check(c);
+	if (check) {
+		snprintf(why, len, "%s installs its children only in the kernel, and %s; %s "
+			 "needs the child: the kernel lane (make check-kernel) runs this case",
+			 d->name, kwhy, check);
+		return RUN_SCOPE_SKIP;
+	}
+	*reduced = *c;
+	reduced->has_p2 = false;
+	reduced->expect.traffic = false;
+	snprintf(why, len, "Phase 1 only: %s installs its children only in the kernel, which "
+		 "has no ESP here; the kernel lane runs its children with traffic", d->name);
+	return RUN_SCOPE_PHASE1;
 }
 
 enum case_tri run_tri(uint8_t suite_tri)

@@ -262,15 +262,22 @@ static struct peer *run_peer(struct run_worker *w, enum suite_peer kind, char *e
 
 
 /* The peer must still answer: a clean Main Mode + Quick Mode right after. */
-static void run_peer_alive(struct run_worker *w, struct peer *peer, bool force_encap,
-			   const char *dir, struct run_verdict *v)
+static void run_peer_alive(struct run_worker *w, struct peer *peer, const struct suite_case *c,
+			   bool force_encap, const char *dir, struct run_verdict *v)
 {
 	char art[1300], err[600];
+	/* a peer that cannot hold a child here (run_scope_of): Phase 1 only,
+	   which a p1x without a p2x says */
+	struct ike_p1_xform p1;
+	bool child = run_scope_children(c->peer, err, sizeof(err));
+	if (!child && !ike_p1_parse("aes128-sha256-modp2048", &p1, err, sizeof(err)))
+		return;
+	p1.life_sec = 3600;
 	snprintf(art, sizeof(art), "%s/peer-alive", dir);
 	run_mkdirs(art);
 	struct case_spec sp = {
 		.name = "peer-alive", .harness_initiates = true, .exchange = WIRE_X_MAIN,
-		.auth = IKE_AUTH_PSK, .p1 = "aes128-sha256-modp2048", .p2 = "aes128-sha256",
+		.auth = IKE_AUTH_PSK, .p1 = "aes128-sha256-modp2048", .p2 = "aes128-sha256", .p1x = child ? NULL : &p1,
 		.ike_life = 3600, .child_life = 1200, .pki = w->env.pki, .ca_file = w->env.ca,
 		.force_encap = force_encap,
 		.artifacts = art,
@@ -455,9 +462,19 @@ static void run_case_after(struct run_worker *w, struct peer *peer, const struct
 		snprintf(v->seen, sizeof(v->seen), "it died during the case and was restarted");
 	} else if (c->expect.peer_alive && v->status == RUN_PASS) {
 		enum prof_phase back = prof_freeze(PROF_PEER_ALIVE);
-		run_peer_alive(w, peer, force_encap, dir, v);
+		run_peer_alive(w, peer, c, force_encap, dir, v);
 		prof_thaw(back);
 	}
+}
+
+/* A case cut to Phase 1 says so first in its paragraph. */
+static void run_scope_note(struct run_verdict *v, const char *scope)
+{
+	char rest[sizeof(v->why)];
+	memcpy(rest, v->why, sizeof(rest));
+	size_t head = strlen(scope) + 2;
+	int keep = head < sizeof(v->why) ? (int)(sizeof(v->why) - 1 - head) : 0;
+	snprintf(v->why, sizeof(v->why), "%s%s%.*s", scope, rest[0] ? "; " : "", keep, rest);
 }
 
 /* The case's time, its phases and the worker's peak memory into v. */
@@ -474,10 +491,22 @@ static void run_one_case(struct run_worker *w, size_t idx, struct run_verdict *v
 {
 	const struct run_item *it = &w->plan->items[idx];
 	const struct suite_case *c = it->c;
-	struct suite_case neg[1];
-	char dir[1200], err[600];
+	struct suite_case neg[1], reduced[1];
+	char dir[1200], err[600], scope[600];
 	run_case_dir(w->o, it, dir, sizeof(dir));
-	if (!run_case_folder(it, dir, v) || !run_case_place(w, &c, neg, v))
+	if (!run_case_folder(it, dir, v))
+		return;
+	enum run_scope sc = run_scope_of(c, reduced, scope, sizeof(scope));
+	if (sc == RUN_SCOPE_SKIP) {
+		v->status = RUN_SKIP;
+		snprintf(v->why, sizeof(v->why), "%s", scope);
+		return;
+	}
+	if (sc == RUN_SCOPE_PHASE1) {
+		c = reduced;
+		run_verdict_prop(v, "scope", "phase 1 only");
+	}
+	if (!run_case_place(w, &c, neg, v))
 		return;
 	struct peer *peer = run_peer(w, c->peer, err, sizeof(err));
 	prof_enter(PROF_OTHER);
@@ -499,6 +528,8 @@ static void run_one_case(struct run_worker *w, size_t idx, struct run_verdict *v
 	long off = run_file_size(peer->log);
 	run_case_exec(w, it, c, peer, &rs->sp, v);
 	run_case_after(w, peer, c, rs->sp.force_encap, dir, v);
+	if (sc == RUN_SCOPE_PHASE1)
+		run_scope_note(v, scope);
 	char plog[1300];
 	prof_enter(PROF_ARTIFACTS);
 	snprintf(plog, sizeof(plog), "%s/peer.log", dir);
