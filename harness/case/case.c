@@ -277,9 +277,11 @@ static void case_checks(struct peer *peer, const struct case_net *net,
 	    !peer->ops->calm(peer, pc, CASE_LOOP_LIMIT, &r->attempts, lw, sizeof(lw)))
 		r->loops = true;
 	prof_enter(PROF_TRAFFIC);
+	const struct ike_result *done = ike_engine_result(e);
+	bool udp = done->nchild && ike_encap_is_udp(done->child[0].xf.encap);
 	if (r->established && s->traffic && !p1_only)
 		case_traffic_check(peer, net, pc, art, e, t, r, s->measure_ms,
-				   case_use_xfrm(s->dataplane));
+				   case_use_xfrm(s->dataplane, udp));
 	prof_enter(PROF_HOLD);
 	if (r->established && s->hold_ms && !p1_only)
 		case_hold_run(peer, net, pc, art, e, t, s, r);

@@ -47,7 +47,8 @@ struct case_net {
 #define CASE_LOOP_LIMIT 8
 
 enum case_dataplane {
-	CASE_DP_AUTO,                  /* the kernel's when it has ESP, else userspace */
+	CASE_DP_AUTO,                  /* the kernel's when it has ESP, else (and for
+					  ESP in UDP) userspace */
 	CASE_DP_USER,                  /* esp/user.h */
 	CASE_DP_XFRM,                  /* esp/xfrm.h */
 };

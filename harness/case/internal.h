@@ -157,7 +157,7 @@ void case_token_close(struct case_token *k);
 /* ---- traffic.c ---- */
 
 /* Whose ESP carries the harness's side (AUTO: the kernel's when it has it). */
-bool case_use_xfrm(enum case_dataplane dp);
+bool case_use_xfrm(enum case_dataplane dp, bool udp);
 /* The traffic check into r->traffic. */
 void case_traffic_check(struct peer *peer, const struct case_net *net,
 			const struct peer_case *pc, const char *art, struct ike_engine *e,

@@ -22,12 +22,16 @@
 
 /* ---- traffic ---- */
 
-/* AUTO: the kernel's ESP when it has it (probed once, said once). */
-bool case_use_xfrm(enum case_dataplane dp)
+/* AUTO: the kernel's ESP when it has it (probed once, said once), but
+ * userspace for a UDP-encapsulated child: the kernel would need our NAT-T
+ * socket switched to UDP_ENCAP. */
+bool case_use_xfrm(enum case_dataplane dp, bool udp)
 {
 	static int said = -1;
 	if (dp != CASE_DP_AUTO)
 		return dp == CASE_DP_XFRM;
+	if (udp)
+		return false;
 	char why[200] = "";
 	bool k = esp_xfrm_supported(why, sizeof(why));
 	if (said != (int)k) {
