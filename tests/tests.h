@@ -44,6 +44,7 @@ TEST_SUITE_DECL Suite *suite_seeds(void);
 TEST_SUITE_DECL Suite *suite_runner(void);
 TEST_SUITE_DECL Suite *suite_run(void);
 TEST_SUITE_DECL Suite *suite_profile(void);
+TEST_SUITE_DECL Suite *suite_witness(void);
 
 /* Path of a file under ../shared/vectors (env IKEC_VECTORS), or NULL when
  * that folder is absent; the caller then skips, saying why. The string

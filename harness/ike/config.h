@@ -136,6 +136,9 @@ struct ike_config {
 	uint32_t retrans_ms;              /* first timeout */
 	uint32_t retrans_max_ms;          /* backoff cap */
 	unsigned retrans_tries;           /* sends in all, first included */
+	bool retrans_responder;           /* also our replies that the exchange's
+					     next request acknowledges (mm2, mm4,
+					     am2, qm2), as pluto and Cisco do */
 	bool initial_contact;
 	bool commit;                      /* Quick Mode commit bit (qm4) */
 	bool am3_encrypted;               /* send Aggressive message 3 encrypted */

@@ -126,8 +126,23 @@ static void ike_xmit_keep_reply(struct ike_engine *e, chunk_t dgram)
 	e->last_seen = -1;
 }
 
+/* Whether a reply of ours is acknowledged only by the exchange's next
+ * request (a responder that retransmits waits for that). */
+static bool ike_xmit_acked_by_next(enum ike_kind kind, const struct ike_step *next)
+{
+	static const enum ike_kind acks[][2] = {
+		{ IKE_K_MM2, IKE_K_MM3 }, { IKE_K_MM4, IKE_K_MM5 },
+		{ IKE_K_AM2, IKE_K_AM3 }, { IKE_K_QM2, IKE_K_QM3 },
+	};
+	for (size_t i = 0; next && i < sizeof(acks) / sizeof(acks[0]); i++)
+		if (acks[i][0] == kind)
+			return next->kind == acks[i][1];
+	return false;
+}
+
 /* The initiator of an exchange retransmits until the answer comes: in a
- * script when an EXPECT follows, or an automatic request (rt_auto). */
+ * script when an EXPECT follows, or an automatic request (rt_auto); a
+ * responder so configured, its reply until the next request. */
 static void ike_xmit_arm(struct ike_engine *e, enum ike_kind kind, const struct ike_qm *qm,
 			 const struct wire_msg *m, chunk_t dgram, uint64_t now, bool script)
 {
@@ -135,8 +150,10 @@ static void ike_xmit_arm(struct ike_engine *e, enum ike_kind kind, const struct 
 	bool we_init = ike_kind_phase1(kind) ? e->sa->initiator : qm ? qm->initiator : false;
 	chunk_free(&e->rt_dgram);
 	e->rt_armed = false;
-	if (((next && next->op == IKE_STEP_EXPECT) || e->rt_auto) && we_init &&
-	    e->cfg->retrans_tries > 1) {
+	bool expect = next && next->op == IKE_STEP_EXPECT;
+	bool reply = e->cfg->retrans_responder && expect && !we_init &&
+		     ike_xmit_acked_by_next(kind, next);
+	if ((((expect || e->rt_auto) && we_init) || reply) && e->cfg->retrans_tries > 1) {
 		e->rt_armed = true;
 		e->rt_gave_up = false;
 		e->rt_dgram = chunk_dup(dgram.ptr, dgram.len);

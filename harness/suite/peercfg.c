@@ -477,6 +477,8 @@ static bool peercfg_retrans_key(const struct yaml_node *v, const char *key, void
 {
 	struct ike_config *ike = vctx;
 	uint64_t n;
+	if (strcmp(key, "responder") == 0)
+		return yaml_bool(v, key, &ike->retrans_responder, err);
 	if (strcmp(key, "tries") == 0) {
 		if (!yaml_uint(v, key, 1, 100, &n, err))
 			return false;
@@ -686,7 +688,7 @@ static bool peercfg_top_retransmit(const struct yaml_node *v, const char *key,
 {
 	static const struct yaml_field fields[] = {
 		{ "timeout", false, peercfg_retrans_key }, { "tries", false, peercfg_retrans_key },
-		{ "max", false, peercfg_retrans_key },
+		{ "max", false, peercfg_retrans_key }, { "responder", false, peercfg_retrans_key },
 	};
 	x->retransmit = v;
 	return yaml_map_walk(v, key, fields, sizeof(fields) / sizeof(fields[0]), &x->c->ike, err);
