@@ -350,6 +350,62 @@ START_TEST(test_captures_refusals)
 }
 END_TEST
 
+/* ---- 3. a real run's --out tree ---- */
+
+/* What check-captures -v must say of the run's malformed cases: their
+ * mutated datagrams, and the self peer's reply resent for a repeat. */
+static const char *const cc_run_lines[] = {
+	"malformed@self/am1-hdr-major-version frame 1 (sent am1, msgid 00000000): skipped, sent "
+	"mutated on purpose: Payload (bogus, length is 1, must be at least 4)\n",
+	"malformed@self/attr-tlv-past-end-mm1 frame 1 (sent mm1, msgid 00000000): skipped, sent "
+	"mutated on purpose: Malformed Packet",
+	"malformed@self/msg-repeated-qm1 frame 8 (sent qm1, msgid ",
+	"malformed@self/msg-repeated-qm1 frame 10 (recv none, msgid ",
+	"): skipped, a copy of frame 9, judged there: ",
+};
+
+START_TEST(test_captures_run)
+{
+	const char *why = cc_why_not();
+	if (!why && geteuid() != 0)
+		why = "not root (the runner needs network namespaces)";
+	if (why) {
+		test_skip("check-captures run", why);
+		return;
+	}
+	char dir[64], out[128], tmp[128], cmd[2048], *text = NULL;
+	cc_mkdtemp(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(tmp, sizeof(tmp), "%s/tmp", dir);
+	snprintf(cmd, sizeof(cmd), "'%s' '%s' '%s' --filter 'smoke@self/*' --filter "
+		 "'malformed@self/am1-hdr-major-version' --filter 'malformed@self/attr-tlv-past-end-mm1' "
+		 "--filter 'malformed@self/msg-repeated-qm1' -j 2 -q --out '%s'", cc_bin(),
+		 test_src_path("suites/smoke.yaml"), test_src_path("suites/malformed.yaml"), out);
+	int st = test_run(cmd, &text);
+	ck_assert_msg(st == 0 && strstr(text, "11 passed, 0 failed"), "run: exit %d:\n%s", st, text);
+	free(text);
+	snprintf(cmd, sizeof(cmd), "find '%s' -name ike.pcap | wc -l", out);
+	ck_assert_int_eq(test_run(cmd, &text), 0);
+	unsigned npcap = (unsigned)strtoul(text, NULL, 10);
+	free(text);
+	ck_assert_uint_ge(npcap, 11);
+	char args[300], want[200];
+	snprintf(args, sizeof(args), "-v '%s'", out);
+	st = cc_check(tmp, args, &text);
+	snprintf(want, sizeof(want), "check-captures: %u captures, ", npcap);
+	ck_assert_msg(st == 0 && strstr(text, want) && strstr(text, " 0 offending, skipped 3 "
+		      "mutated on purpose, 1 copies, 0 after a mutation; 1 tshark run"),
+		      "exit %d, want 0 and '%s':\n%s", st, want, text);
+	for (size_t i = 0; i < sizeof(cc_run_lines) / sizeof(cc_run_lines[0]); i++)
+		ck_assert_msg(strstr(text, cc_run_lines[i]), "no '%s' in:\n%s", cc_run_lines[i], text);
+	ck_assert_msg(!strstr(text, "smoke@"), "a smoke case flagged:\n%s", text);
+	test_report("check-captures: smoke and 3 malformed cases against self: %u captures clean "
+		    "but their mutations", npcap);
+	free(text);
+	test_rm_tree(dir);
+}
+END_TEST
+
 Suite *suite_captures(void)
 {
 	Suite *s = suite_create("captures");
@@ -359,6 +415,7 @@ Suite *suite_captures(void)
 	tcase_add_test(tc, test_captures_check);
 	tcase_add_test(tc, test_captures_cookie_twice);
 	tcase_add_test(tc, test_captures_refusals);
+	tcase_add_test(tc, test_captures_run);
 	suite_add_tcase(s, tc);
 	return s;
 }
