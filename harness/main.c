@@ -6,6 +6,7 @@
 #include "peers/self/self.h"
 
 static const struct cli_command cli_commands[] = {
+	{ "check-captures", "check-captures [-v] DIR  tshark finds no malformed frame in a run's captures but the mutated ones", cli_check_captures },
 	{ "cleanup", "cleanup [--prefix P]  remove namespaces left by crashed runs", cli_cleanup },
 	{ "decode", "decode FILE...  print pcap or raw ISAKMP datagrams as a tree", cli_decode },
 	{ "merge", "merge -o OUT REPORT.xml...  combine sharded JUnit reports into one", cli_merge },

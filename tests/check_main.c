@@ -21,7 +21,7 @@ static Suite *(*const test_suites[])(void) = {
 	suite_pki, suite_ike, suite_events, suite_yaml, suite_timeline, suite_peer,
 	suite_netns, suite_strongswan, suite_vici, suite_case, suite_esp,
 	suite_matrix, suite_xfrm, suite_junit, suite_html, suite_suite, suite_profile, suite_seeds, suite_run,
-	suite_runner, suite_witness,
+	suite_runner, suite_witness, suite_captures,
 };
 
 const char *test_vector_path(const char *rel)

@@ -22,6 +22,7 @@ TEST_SUITE_DECL Suite *suite_rules(void);
 TEST_SUITE_DECL Suite *suite_crypto(void);
 TEST_SUITE_DECL Suite *suite_vectors(void);
 TEST_SUITE_DECL Suite *suite_capture(void);
+TEST_SUITE_DECL Suite *suite_captures(void);
 TEST_SUITE_DECL Suite *suite_decode(void);
 TEST_SUITE_DECL Suite *suite_transport(void);
 TEST_SUITE_DECL Suite *suite_pki(void);

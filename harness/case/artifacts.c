@@ -42,6 +42,10 @@ void case_write_artifacts(const char *art, const struct case_spec *s,
 		snprintf(path, sizeof(path), "%s/ike.pcap", art);
 		if (!timeline_write_pcap(path, res, &o, NULL, err, sizeof(err)))
 			log_warn("case %s: %s", s->name, err);
+		/* which frames a mutation made, for check-captures */
+		snprintf(path, sizeof(path), "%s/" TIMELINE_FRAMES_FILE, art);
+		if (!timeline_write_frames(path, res, &o, err, sizeof(err)))
+			log_warn("case %s: %s", s->name, err);
 	}
 	struct ike_sa *sa = ike_engine_sa(e);
 	snprintf(path, sizeof(path), "%s/wireshark", art);

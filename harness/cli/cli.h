@@ -28,6 +28,7 @@ struct cli_reports_cmd {
 int cli_reports_args(int argc, char **argv, const struct cli_reports_cmd *cmd, const char **out,
 		     const char **in, size_t max, size_t *n);
 
+int cli_check_captures(int argc, char **argv);
 int cli_cleanup(int argc, char **argv);
 int cli_decode(int argc, char **argv);
 int cli_merge(int argc, char **argv);

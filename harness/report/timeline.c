@@ -1,6 +1,7 @@
 /* An engine's message timeline as a pcap. */
 #include "report/timeline.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,6 +54,14 @@ bool timeline_opts_from_engine(struct ike_engine *e, struct timeline_opts *out)
 	return true;
 }
 
+/* Whether an event is a frame of the pcap: it has a datagram, and is not
+ * a received duplicate left out. timeline_add and timeline_write_frames
+ * share it, so the frame list numbers exactly the pcap's frames. */
+static bool timeline_in_pcap(const struct ike_event *ev, const struct timeline_opts *o)
+{
+	return ev->datagram.len && !(o->skip_duplicates && ev->duplicate && !ev->sent);
+}
+
 bool timeline_add(struct capture_writer *w, const struct ike_result *r,
 		  const struct timeline_opts *o, size_t *written, char *err, size_t errlen)
 {
@@ -71,7 +80,7 @@ bool timeline_add(struct capture_writer *w, const struct ike_result *r,
 	bool marker = timeline_uses_marker(o);
 	for (size_t i = 0; i < r->nevent; i++) {
 		const struct ike_event *ev = &r->event[i];
-		if (!ev->datagram.len || (o->skip_duplicates && ev->duplicate && !ev->sent))
+		if (!timeline_in_pcap(ev, o))
 			continue;
 		uint64_t us = (uint64_t)o->start.tv_sec * 1000000u + (uint64_t)o->start.tv_usec +
 			      ev->time_ms * 1000u;
@@ -114,6 +123,69 @@ bool timeline_write_pcap(const char *path, const struct ike_result *r,
 	bool ok = timeline_add(w, r, o, written, err, errlen);
 	capture_writer_close(w);
 	return ok;
+}
+
+/* The earlier frame (1-based) with the same bytes as event i, 0 when
+ * none: a retransmission, a reply resent, a duplicate received. */
+static size_t timeline_copy_of(const struct ike_result *r, const struct timeline_opts *o,
+			       size_t i)
+{
+	const chunk_t *d = &r->event[i].datagram;
+	for (size_t k = 0, frame = 0; k < i; k++) {
+		const struct ike_event *ev = &r->event[k];
+		if (!timeline_in_pcap(ev, o))
+			continue;
+		frame++;
+		if (ev->datagram.len == d->len && !memcmp(ev->datagram.ptr, d->ptr, d->len))
+			return frame;
+	}
+	return 0;
+}
+
+/* One frame's line: number, direction, message, message ID and flags as
+ * the datagram's own header has them (a mutation may have changed both). */
+static void timeline_frame_line(FILE *f, const struct ike_result *r,
+				const struct timeline_opts *o, size_t i, size_t frame)
+{
+	const struct ike_event *ev = &r->event[i];
+	const uint8_t *p = ev->datagram.ptr;
+	bool hdr = ev->datagram.len >= 28;
+	uint32_t msgid = hdr ? (uint32_t)p[20] << 24 | (uint32_t)p[21] << 16 |
+				       (uint32_t)p[22] << 8 | p[23]
+			     : 0;
+	size_t copy = timeline_copy_of(r, o, i);
+	fprintf(f, "%zu\t%s\t%s\t", frame, ev->sent ? "sent" : "recv", ike_kind_name(ev->kind));
+	if (hdr)
+		fprintf(f, "%08" PRIx32 "\t", msgid);
+	else
+		fprintf(f, "-\t");
+	int n = 0;
+	if (ev->sent && ev->mutated)
+		n += fprintf(f, "mutated");
+	if (hdr && (p[19] & 0x01))
+		n += fprintf(f, "%senc", n ? "," : "");
+	if (copy)
+		n += fprintf(f, "%scopy=%zu", n ? "," : "", copy);
+	fprintf(f, "%s\n", n ? "" : "-");
+}
+
+bool timeline_write_frames(const char *path, const struct ike_result *r,
+			   const struct timeline_opts *o, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		timeline_seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return false;
+	}
+	fprintf(f, "# frame\tdir\tmessage\tmsgid\tflags (mutated, enc, copy=FRAME)\n");
+	for (size_t i = 0, frame = 0; i < r->nevent; i++)
+		if (timeline_in_pcap(&r->event[i], o))
+			timeline_frame_line(f, r, o, i, ++frame);
+	if (fclose(f) != 0) {
+		timeline_seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 void timeline_print(FILE *f, const struct ike_result *r)

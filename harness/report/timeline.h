@@ -50,6 +50,17 @@ bool timeline_write_pcap(const char *path, const struct ike_result *r,
 			 const struct timeline_opts *o, size_t *written, char *err,
 			 size_t errlen);
 
+/* Beside the pcap, what each of its frames is (TIMELINE_FRAMES_FILE in a
+ * case's artifacts), for ike-conform check-captures: a comment line, then
+ * per frame "FRAME\tsent|recv\tMESSAGE\tMSGID\tFLAGS" with the message
+ * ID from the datagram's header ("-" when shorter than one) and FLAGS a
+ * comma list or "-": mutated (sent with its step's mutations), enc (the
+ * header's E bit), copy=N (the same bytes as frame N: a retransmission, a
+ * reply resent, a duplicate received). False with err on a write error. */
+#define TIMELINE_FRAMES_FILE "ike.frames"
+bool timeline_write_frames(const char *path, const struct ike_result *r,
+			   const struct timeline_opts *o, char *err, size_t errlen);
+
 /* The timeline as text, one line per datagram (time, direction, kind,
  * exchange, message ID, length, ends, notes), then the notifies and how the
  * script ended: the harness's log of a case and its JUnit system-out. */
