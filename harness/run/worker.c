@@ -268,16 +268,20 @@ static void run_peer_alive(struct run_worker *w, struct peer *peer, const struct
 	char art[1300], err[600];
 	/* a peer that cannot hold a child here (run_scope_of): Phase 1 only,
 	   which a p1x without a p2x says */
-	struct ike_p1_xform p1;
+	static const char p1_text[] = "aes128-sha256-modp2048";
+	struct ike_p1_xform p1 = { 0 };
 	bool child = run_scope_children(c->peer, err, sizeof(err));
-	if (!child && !ike_p1_parse("aes128-sha256-modp2048", &p1, err, sizeof(err)))
-		return;
-	p1.life_sec = 3600;
+	if (!child) {
+		if (!ike_p1_parse(p1_text, &p1, err, sizeof(err)))
+			log_warn("peer-alive: %s: %s", p1_text, err);
+		p1.life_sec = 3600;
+	}
 	snprintf(art, sizeof(art), "%s/peer-alive", dir);
 	run_mkdirs(art);
 	struct case_spec sp = {
 		.name = "peer-alive", .harness_initiates = true, .exchange = WIRE_X_MAIN,
-		.auth = IKE_AUTH_PSK, .p1 = "aes128-sha256-modp2048", .p2 = "aes128-sha256", .p1x = child ? NULL : &p1,
+		.auth = IKE_AUTH_PSK, .p1 = p1_text, .p2 = "aes128-sha256",
+		.p1x = child ? NULL : &p1,
 		.ike_life = 3600, .child_life = 1200, .pki = w->env.pki, .ca_file = w->env.ca,
 		.force_encap = force_encap,
 		.artifacts = art,
