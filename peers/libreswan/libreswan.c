@@ -37,6 +37,7 @@
 #define LSW_STOP_MS 3000       /* whack --shutdown to end pluto, before SIGKILL */
 #define LSW_OUT_MAX (256u << 10) /* a tool's output kept (states of a few SAs) */
 #define LSW_LOG_MAX (16u << 20)  /* pluto's log read for one case */
+#define LSW_VIEW_LOG_MS 1000   /* for an established state's log line */
 #define LSW_MAX_NICKS 40       /* NSS entries of one case (key, CAs, chain) */
 
 struct lsw_peer {
@@ -723,10 +724,10 @@ static char *lsw_case_log(const struct lsw_peer *p, size_t *len)
 	return buf;
 }
 
-static bool lsw_view(struct peer *pub, const struct peer_case *c, struct peer_sa_view *out,
-		     char *err, size_t errlen)
+/* One reading of whack's states and counters and the case's log. */
+static bool lsw_view_once(struct lsw_peer *p, const struct peer_case *c, struct peer_sa_view *out,
+			  char *err, size_t errlen)
 {
-	struct lsw_peer *p = (struct lsw_peer *)pub;
 	static const char *const show[] = { "--showstates", NULL };
 	static const char *const traffic[] = { "--trafficstatus", NULL };
 	char *states = malloc(LSW_OUT_MAX), *tr = malloc(LSW_OUT_MAX);
@@ -744,6 +745,21 @@ static bool lsw_view(struct peer *pub, const struct peer_case *c, struct peer_sa
 	free(states);
 	free(tr);
 	free(log);
+	return ok;
+}
+
+static bool lsw_view(struct peer *pub, const struct peer_case *c, struct peer_sa_view *out,
+		     char *err, size_t errlen)
+{
+	struct lsw_peer *p = (struct lsw_peer *)pub;
+	/* pluto enters the established state before it logs what the SA
+	   negotiated: a state without its log line is read again shortly */
+	uint64_t end = clock_ms() + LSW_VIEW_LOG_MS;
+	bool ok;
+	while ((ok = lsw_view_once(p, c, out, err, errlen)) &&
+	       ((out->present && !out->encr) || (out->child.present && !out->child.transform)) &&
+	       clock_ms() < end)
+		lsw_sleep_ms(20);
 	if (!ok || !out->present)
 		return ok;
 	/* pluto's own ID is the conn's (whack prints no SA's IDs): as configured */
