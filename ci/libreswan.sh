@@ -41,10 +41,12 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] &&
 fi
 
 TMP=$(mktemp -d /tmp/ike-conform-libreswan.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT INT TERM HUP
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 1' INT TERM HUP
 
 # apt-get download writes into the current directory; _apt must be able
-# to write there when run as root.
+# to write there when run as root. $PACKAGES is a list: split on purpose.
+# shellcheck disable=SC2086
 chmod 0777 "$TMP"
 if ! (cd "$TMP" && apt-get download -qq $PACKAGES); then
 	echo "ci/libreswan.sh: download failed: running apt-get update once" >&2
