@@ -5,6 +5,8 @@
 #   ci/libreswan.sh DIR
 # Idempotent: DIR/.ike-conform-libreswan records the package versions, and
 # nothing is done while it matches what apt would fetch now.
+# $PACKAGES is a list, split on purpose.
+# shellcheck disable=SC2086
 set -eu
 
 PACKAGES="libreswan libldns3 libevent-pthreads-2.1-7"
@@ -45,8 +47,7 @@ trap 'rm -rf "$TMP"' EXIT
 trap 'exit 1' INT TERM HUP
 
 # apt-get download writes into the current directory; _apt must be able
-# to write there when run as root. $PACKAGES is a list: split on purpose.
-# shellcheck disable=SC2086
+# to write there when run as root.
 chmod 0777 "$TMP"
 if ! (cd "$TMP" && apt-get download -qq $PACKAGES); then
 	echo "ci/libreswan.sh: download failed: running apt-get update once" >&2
