@@ -210,7 +210,7 @@ static bool lsw_conf_refuse(const struct peer_case *c, char *err, size_t errlen)
 	    c->auth == IKE_AUTH_ECDSA_521)
 		why = "ECDSA: libreswan 4.10's IKEv1 signs with RSA only (authby=rsasig)";
 	else if (c->auth != IKE_AUTH_PSK && c->auth != IKE_AUTH_RSA)
-		why = "auth method: pluto's IKEv1 does PSK (secret) and RSA (rsasig) only";
+		why = "auth method: pluto's IKEv1 does PSK (secret) and RSA (rsasig) only, no DSS";
 	else if (c->exchange != WIRE_X_MAIN && c->exchange != WIRE_X_AGGR)
 		why = "exchange: pluto does Main or Aggressive Mode only";
 	else if (c->np1 && c->p1[0].life_kb)
