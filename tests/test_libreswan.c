@@ -23,6 +23,7 @@
 #include "netns/netns.h"
 #include "peers/libreswan/libreswan.h"
 #include "wire/msg.h"
+#include "wire/names.h"
 #include "tests.h"
 
 /* ---- proposals ---- */
@@ -537,8 +538,33 @@ static void lsw_run_smoke(struct case_env *v, struct peer *p, const struct case_
 	free(r);
 }
 
+/* Quick Mode as far as this host lets it go: an ESP proposal pluto does
+ * not hold is refused with NO-PROPOSAL-CHOSEN before any SA is installed. */
+static void lsw_run_qm_mismatch(struct case_env *v, struct peer *p, char *fails, size_t flen)
+{
+	struct case_spec sp = case_smoke_spec(&case_smokes[0], v, false);
+	sp.name = "qm-mismatch-h2p";
+	sp.p2 = "aes256-sha256";
+	sp.peer_p2 = "aes128-sha1";
+	sp.limit_ms = 4000;
+	struct case_result *r = calloc(1, sizeof(*r));
+	ck_assert(r);
+	char err[600];
+	bool ok = case_run(p, &v->net, &sp, r, err, sizeof(err));
+	bool seen = false;
+	for (size_t i = 0; ok && i < r->nnotify_rx; i++)
+		seen = seen || r->notify_rx[i] == WIRE_N_NO_PROPOSAL_CHOSEN;
+	printf("libreswan: %s: %s\n", sp.name, !ok ? err : seen ? "refused with NO-PROPOSAL-CHOSEN"
+							      : r->why);
+	if ((!ok || !seen || r->have_child) && strlen(fails) + 200 < flen)
+		snprintf(fails + strlen(fails), flen - strlen(fails), "%s: %s; %zu notifies "
+			 "received, child %d\n", sp.name, ok ? r->why : err, r->nnotify_rx,
+			 r->have_child);
+	free(r);
+}
+
 /* The smoke cases in Phase 1 both ways, the previous case's SA gone after
- * the next, pluto killed and restarted, and nothing left after stop. */
+ * the next, a Quick Mode refusal, pluto killed and restarted, and nothing left after stop. */
 START_TEST(test_libreswan_live)
 {
 	const char *skip = lsw_live_why();
@@ -558,6 +584,7 @@ START_TEST(test_libreswan_live)
 	ck_assert_msg(p, "libreswan: %s", err);
 	for (size_t i = 0; i < case_nsmoke; i++)
 		lsw_run_smoke(&v, p, &case_smokes[i], fails, sizeof(fails));
+	lsw_run_qm_mismatch(&v, p, fails, sizeof(fails));
 	ck_assert_msg(!fails[0], "%s", fails);
 	/* an established case, then the next: the first one's SA is gone */
 	lsw_run_smoke(&v, p, &case_smokes[0], fails, sizeof(fails));
