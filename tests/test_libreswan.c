@@ -21,6 +21,7 @@
 #include "crypto/prf.h"
 #include "ike/config.h"
 #include "netns/netns.h"
+#include "pki/pki.h"
 #include "peers/libreswan/libreswan.h"
 #include "wire/msg.h"
 #include "wire/names.h"
@@ -513,6 +514,7 @@ static void lsw_run_smoke(struct case_env *v, struct peer *p, const struct case_
 	char err[600], why[2100];
 	ck_assert(ike_p1_parse(sp.p1, &x1, err, sizeof(err)));
 	x1.life_sec = sp.ike_life;
+	x1.auth = sp.auth;  /* the text says none: PSK */
 	sp.p1x = &x1;  /* and no p2x: Phase 1 only */
 	/* Debian's pluto has no MODP1024: the smoke's refusal with a group it has */
 	if (c->peer_p1)
@@ -527,10 +529,11 @@ static void lsw_run_smoke(struct case_env *v, struct peer *p, const struct case_
 	/* the view is pluto's own: the algorithms read from its log */
 	if (ok && !c->peer_p1 && (r->view.encr != CIPHER_AES || r->view.keylen != 128 ||
 				  r->view.hash != PRF_SHA2_256 || r->view.group != 14 ||
-				  !r->view.ids_known)) {
+				  !r->view.ids_known || r->p1.auth != c->auth)) {
 		ok = false;
-		snprintf(why, sizeof(why), "view: encr %u/%u hash %u group %u ids %d",
-			 r->view.encr, r->view.keylen, r->view.hash, r->view.group, r->view.ids_known);
+		snprintf(why, sizeof(why), "view: encr %u/%u hash %u group %u ids %d; auth %u",
+			 r->view.encr, r->view.keylen, r->view.hash, r->view.group, r->view.ids_known,
+			 r->p1.auth);
 	}
 	printf("libreswan: %s: %s\n", c->name, ok ? why : "FAILED");
 	if (!ok && strlen(fails) + strlen(why) + 80 < flen)
@@ -563,8 +566,39 @@ static void lsw_run_qm_mismatch(struct case_env *v, struct peer *p, char *fails,
 	free(r);
 }
 
+/* The intermediate's CRL in pluto's NSS: the harness's revoked
+ * certificate is refused, a good one with the same CRL is not. */
+static void lsw_run_crl(struct case_env *v, struct peer *p, const char *cred, bool want,
+			char *fails, size_t flen)
+{
+	struct pki_err pe;
+	ck_assert_msg(pki_testpki_cred(v->pki, cred, &pe), "%s: %s", cred, pe.msg);
+	struct case_spec sp = case_smoke_spec(&case_smokes[4], v, false);  /* mm-rsa-h2p */
+	struct ike_p1_xform x1;
+	char err[600];
+	ck_assert(ike_p1_parse(sp.p1, &x1, err, sizeof(err)));
+	x1.life_sec = sp.ike_life;
+	x1.auth = sp.auth;  /* the text says none: PSK */
+	sp.p1x = &x1;
+	sp.name = want ? "crl-good" : "crl-revoked";
+	sp.ours.cert = cred;
+	sp.theirs.crl = true;
+	sp.limit_ms = want ? 10000 : 4000;
+	struct case_result *r = calloc(1, sizeof(*r));
+	ck_assert(r);
+	bool ok = case_run(p, &v->net, &sp, r, err, sizeof(err));
+	bool right = ok && r->established == want && (!want || r->agree);
+	printf("libreswan: %s (%s): %s\n", sp.name, cred,
+	       !ok ? err : r->established ? "established" : "refused");
+	if (!right && strlen(fails) + 200 < flen)
+		snprintf(fails + strlen(fails), flen - strlen(fails), "%s: %s, want %s: %.150s\n",
+			 sp.name, !ok ? "could not run" : r->established ? "established" : "refused",
+			 want ? "established" : "refused", ok ? r->why : err);
+	free(r);
+}
+
 /* The smoke cases in Phase 1 both ways, the previous case's SA gone after
- * the next, a Quick Mode refusal, pluto killed and restarted, and nothing left after stop. */
+ * the next, a Quick Mode refusal, a revoked certificate refused, pluto killed and restarted, and nothing left after stop. */
 START_TEST(test_libreswan_live)
 {
 	const char *skip = lsw_live_why();
@@ -585,6 +619,8 @@ START_TEST(test_libreswan_live)
 	for (size_t i = 0; i < case_nsmoke; i++)
 		lsw_run_smoke(&v, p, &case_smokes[i], fails, sizeof(fails));
 	lsw_run_qm_mismatch(&v, p, fails, sizeof(fails));
+	lsw_run_crl(&v, p, "moon-revoked", false, fails, sizeof(fails));
+	lsw_run_crl(&v, p, "moon", true, fails, sizeof(fails));
 	ck_assert_msg(!fails[0], "%s", fails);
 	/* an established case, then the next: the first one's SA is gone */
 	lsw_run_smoke(&v, p, &case_smokes[0], fails, sizeof(fails));

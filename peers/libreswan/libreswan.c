@@ -52,6 +52,7 @@ struct lsw_peer {
 	uint16_t pfs;                  /* its configured PFS group */
 	char nicks[LSW_MAX_NICKS][96]; /* NSS entries the case added */
 	size_t nnicks;
+	bool crls;                     /* pluto started with CRLs in NSS */
 	long watch_off;                /* pluto.log bytes before the case */
 	uint64_t watch_ms;
 };
@@ -467,7 +468,8 @@ static bool lsw_nss_init(struct lsw_peer *p, char *err, size_t errlen)
 	return lsw_nss_tool(p, LIBRESWAN_CERTUTIL, args, err, errlen);
 }
 
-/* The previous case's entries deleted (keys with their certificates). */
+/* The previous case's entries deleted (keys with their certificates),
+ * and every CRL. */
 static void lsw_nss_clear(struct lsw_peer *p)
 {
 	char e[400];
@@ -480,6 +482,8 @@ static void lsw_nss_clear(struct lsw_peer *p)
 		lsw_nss_tool(p, LIBRESWAN_CERTUTIL, d, e, sizeof(e));
 	}
 	p->nnicks = 0;
+	const char *crls[] = { "-E", "-t", "1", "-d", p->nss, NULL };
+	lsw_nss_tool(p, LIBRESWAN_CRLUTIL, crls, e, sizeof(e));  /* none: quietly */
 }
 
 static bool lsw_nick_add(struct lsw_peer *p, const char *nick, char *err, size_t errlen)
@@ -542,8 +546,35 @@ static bool lsw_nss_certs(struct lsw_peer *p, const char *file, const char *pref
 	return ok;
 }
 
+/* Every CRL of the case's file into NSS (crlutil takes DER, one a file). */
+static bool lsw_nss_crls(struct lsw_peer *p, const char *file, const char *tmpdir, char *err,
+			 size_t errlen)
+{
+	struct pki_err pe;
+	STACK_OF(X509_CRL) *crls = pki_load_crls(file, &pe);
+	if (!crls) {
+		snprintf(err, errlen, "%s: %s", file, pe.msg);
+		return false;
+	}
+	bool ok = true;
+	for (int i = 0; ok && i < sk_X509_CRL_num(crls); i++) {
+		char path[LSW_PATH + 40];
+		snprintf(path, sizeof(path), "%s/crl%d.der", tmpdir, i + 1);
+		FILE *f = fopen(path, "wb");
+		ok = f && i2d_X509_CRL_fp(f, sk_X509_CRL_value(crls, i)) == 1;
+		if (f)
+			ok = fclose(f) == 0 && ok;
+		if (!ok)
+			snprintf(err, errlen, "writing %s: %s", path, strerror(errno));
+		const char *args[] = { "-I", "-t", "1", "-i", path, "-d", p->nss, NULL };
+		ok = ok && lsw_nss_tool(p, LIBRESWAN_CRLUTIL, args, err, errlen);
+	}
+	pki_crls_free(crls);
+	return ok;
+}
+
 /* The case's credentials into NSS: key and certificate as nick, the CAs
- * trusted (CT), the chain's intermediates known. */
+ * trusted (CT), the chain's intermediates known, the CRLs. */
 static bool lsw_nss_load(struct lsw_peer *p, const struct peer_case *c, const char *nick,
 			 char *err, size_t errlen)
 {
@@ -562,6 +593,7 @@ static bool lsw_nss_load(struct lsw_peer *p, const struct peer_case *c, const ch
 	snprintf(prefix, sizeof(prefix), "%s-im", nick);
 	ok = ok && (!c->chain_path ||
 		    lsw_nss_certs(p, c->chain_path, prefix, ",,", tmp, err, errlen));
+	ok = ok && (!c->crl_path || lsw_nss_crls(p, c->crl_path, tmp, err, errlen));
 	lsw_rm_tree(tmp);
 	return ok;
 }
@@ -598,16 +630,11 @@ static void lsw_clear(struct lsw_peer *p)
 	free(out);
 }
 
-/* What the driver itself cannot do yet. */
+/* What a signature case must bring. */
 static bool lsw_configure_refuse(const struct peer_case *c, char *err, size_t errlen)
 {
 	if (c->auth == IKE_AUTH_RSA && (!c->key_path || !c->cert_path)) {
 		snprintf(err, errlen, "%s: RSA without a key and certificate", c->name);
-		return false;
-	}
-	if (c->crl_path) {
-		snprintf(err, errlen, "%s: crl_path: the libreswan driver does not load CRLs into "
-			 "pluto's NSS database (crlutil) yet", c->name);
 		return false;
 	}
 	return true;
@@ -682,6 +709,15 @@ static bool lsw_configure(struct peer *pub, const struct peer_case *c, char *err
 	lsw_nss_clear(p);
 	if (c->auth == IKE_AUTH_RSA && !lsw_nss_load(p, c, nick, err, errlen))
 		return false;
+	/* NSS in pluto keeps what it learnt of an issuer's CRLs: it sees
+	   CRLs added or erased by crlutil only when it starts again */
+	bool crls = c->auth == IKE_AUTH_RSA && c->crl_path;
+	if (crls || p->crls) {
+		lsw_kill(p);
+		if (!lsw_start(p, err, errlen))
+			return false;
+		p->crls = crls;
+	}
 	if (!lsw_configure_files(p, c, nick, err, errlen))
 		return false;
 	struct stat st;
