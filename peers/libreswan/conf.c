@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/chunk.h"
 #include "peers/libreswan/libreswan.h"
+#include "pki/pki.h"
 #include "wire/msg.h"
 
 /* pluto caps both lifetimes at a day (ipsec.conf(5)): more is refused,
@@ -92,7 +94,7 @@ static bool lsw_addr_str(const struct netaddr *a, char *buf, size_t len)
 	       inet_ntop(a->family, a->ip, buf, (socklen_t)len);
 }
 
-/* "@~0x" or "@#" and the bytes in hex. */
+/* "@#" and the bytes in hex (a key ID). */
 static bool lsw_id_hex(const char *prefix, const struct ike_id *id, char *buf, size_t len,
 		       char *err, size_t errlen)
 {
@@ -126,6 +128,27 @@ static bool lsw_id_name(const struct ike_id *id, char *buf, size_t len, char *er
 	return true;
 }
 
+/* A DN as its text, quoted: pluto 4.10 took "@~0x<DER>" for no DN (it
+ * sent its address instead), and re-encodes the text's RDNs its own way
+ * (PrintableString where it can), which DN matching by canonical form
+ * (RFC 4945 3.1.5, ours and pluto's) does not mind. */
+static bool lsw_id_dn(const struct ike_id *id, char *buf, size_t len, char *err, size_t errlen)
+{
+	char text[2 * IKE_MAX_ID + 8];
+	pki_dn_str(CHUNK_FROM(id->data, id->len), text, sizeof(text));
+	size_t n = strlen(text);
+	bool bad = !n || !strcmp(text, "(invalid DN)") || strpbrk(text, "\"\\#\n") ||
+		   n + 3 > len;
+	for (size_t i = 0; !bad && i < n; i++)
+		bad = (unsigned char)text[i] < ' ' || (unsigned char)text[i] >= 0x7f;
+	if (bad) {
+		snprintf(err, errlen, "DN ID '%s': not text pluto's ipsec.conf can hold", text);
+		return false;
+	}
+	snprintf(buf, len, "\"%s\"", text);
+	return true;
+}
+
 bool libreswan_id_str(const struct ike_id *id, const struct netaddr *addr, char *buf, size_t len,
 		      char *err, size_t errlen)
 {
@@ -146,8 +169,7 @@ bool libreswan_id_str(const struct ike_id *id, const struct netaddr *addr, char 
 	case 2: case 3:
 		return lsw_id_name(id, buf, len, err, errlen);
 	case 9:
-		/* the DER itself: atodn would re-encode text RDNs its own way */
-		return lsw_id_hex("@~0x", id, buf, len, err, errlen);
+		return lsw_id_dn(id, buf, len, err, errlen);
 	case 11:
 		return lsw_id_hex("@#", id, buf, len, err, errlen);
 	}

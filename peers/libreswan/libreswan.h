@@ -79,8 +79,9 @@ bool libreswan_setup_conf(const char *dir, char *buf, size_t len, char *err, siz
 bool libreswan_conn_conf(const struct peer_case *c, const char *nickname, char *buf, size_t len,
 			 char *err, size_t errlen);
 /* An ID in ipsec.conf's syntax (leftid=...): an address bare, "@fqdn",
- * "user@fqdn", a DN as "@~0x<DER hex>", a key ID as "@#<hex>"; type 0:
- * addr's address. False for what pluto would read as another type. */
+ * "user@fqdn", a DN as its text in quotes ("C=CH, O=..., CN=..."), a key
+ * ID as "@#<hex>"; type 0: addr's address. False for what pluto would
+ * read as another type. */
 bool libreswan_id_str(const struct ike_id *id, const struct netaddr *addr, char *buf, size_t len,
 		      char *err, size_t errlen);
 /* ipsec.secrets: the case's PSK for any ID pair, and each PSK by harness
