@@ -204,29 +204,38 @@ START_TEST(test_libreswan_conn)
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		lsw_expect_line(text, want[i]);
 	ck_assert_ptr_null(strstr(text, "leftcert"));
-	/* aggressive, IDs, transport, forced encapsulation, RFC NAT-T alone,
-	   RSA with a certificate sent always, Phase 1 only */
-	c = lsw_case("am-two", false, WIRE_X_AGGR, "3des-sha1-modp1536", NULL);
+	/* any remote ID, transport, forced encapsulation, RFC NAT-T alone,
+	   RSA with a certificate sent always, Phase 1 only; then aggressive */
+	c = lsw_case("mm-two", false, WIRE_X_MAIN, "3des-sha1-modp1536", NULL);
 	c.auth = c.p1[0].auth = IKE_AUTH_RSA;
 	ck_assert(ike_id_parse("fqdn:sun.example.org", &c.local_id, err, sizeof(err)));
 	c.remote_id_any = true;
 	c.transport_mode = c.force_encap = true;
 	c.natt = IKE_NATT_BIT(IKE_NATT_RFC3947);
 	c.send_cert = PEER_SEND_ALWAYS;
-	ck_assert_msg(libreswan_conn_conf(&c, "ikec-am-two", text, sizeof(text), err, sizeof(err)),
+	ck_assert_msg(libreswan_conn_conf(&c, "ikec-mm-two", text, sizeof(text), err, sizeof(err)),
 		      "%s", err);
 	static const char *const want2[] = {
-		"authby=rsasig", "leftid=@sun.example.org", "rightid=%any", "aggressive=yes",
+		"authby=rsasig", "leftid=@sun.example.org", "right=%any", "rightid=%any",
 		"type=transport", "encapsulation=yes", "nat-ikev1-method=rfc", "pfs=no",
-		"leftcert=ikec-am-two", "leftsendcert=always",
+		"leftcert=ikec-mm-two", "leftsendcert=always",
 	};
 	for (size_t i = 0; i < sizeof(want2) / sizeof(want2[0]); i++)
 		lsw_expect_line(text, want2[i]);
 	ck_assert_ptr_null(strstr(text, "phase2alg"));
 	c.no_natt = true;
-	ck_assert(libreswan_conn_conf(&c, "ikec-am-two", text, sizeof(text), err, sizeof(err)));
+	ck_assert(libreswan_conn_conf(&c, "ikec-mm-two", text, sizeof(text), err, sizeof(err)));
 	lsw_expect_line(text, "nat-ikev1-method=none");
-	ck_assert(!libreswan_conn_conf(&c, "ikec-am-two", text, 100, err, sizeof(err)));
+	c.remote_id_any = false;
+	c.exchange = WIRE_X_AGGR;
+	ck_assert(libreswan_conn_conf(&c, "ikec-mm-two", text, sizeof(text), err, sizeof(err)));
+	lsw_expect_line(text, "aggressive=yes");
+	lsw_expect_line(text, "right=192.0.2.1");
+	c.remote_id_any = true;
+	ck_assert(!libreswan_conn_conf(&c, "ikec-mm-two", text, sizeof(text), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "in Aggressive Mode"), "%s", err);
+	c.remote_id_any = false;
+	ck_assert(!libreswan_conn_conf(&c, "ikec-mm-two", text, 100, err, sizeof(err)));
 	ck_assert_msg(strstr(err, "too small"), "%s", err);
 }
 END_TEST
@@ -239,7 +248,8 @@ static const struct {
 	{ 1, "ECDSA" }, { 2, "kilobytes" }, { 3, "lifetime_policy" }, { 4, "id_checks" },
 	{ 5, "send_cr" }, { 6, "keep-alive" }, { 7, "NAT-T draft" }, { 8, "address range" },
 	{ 9, "user FQDN" }, { 10, "over a day" }, { 11, "DSS" }, { 12, "local port" },
-	{ 13, "one PFS group" }, { 14, "without a PSK" },
+	{ 13, "one PFS group" }, { 14, "without a PSK" }, { 15, "rightid=%any" },
+	{ 16, "wildcards only" },
 };
 
 START_TEST(test_libreswan_conn_refused)
@@ -265,6 +275,8 @@ START_TEST(test_libreswan_conn_refused)
 		c.np2 = 2;
 		break;
 	case 14: c.psk = NULL; break;
+	case 15: c.remote_id_any = c.initiator = true; break;
+	case 16: ck_assert(ike_id_parse("fqdn:*.example.org", &c.remote_id, err, sizeof(err))); break;
 	}
 	ck_assert_msg(!libreswan_conn_conf(&c, "n", text, sizeof(text), err, sizeof(err)),
 		      "%d accepted:\n%s", lsw_refusals[_i].what, text);

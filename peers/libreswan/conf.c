@@ -117,6 +117,11 @@ static bool lsw_id_name(const struct ike_id *id, char *buf, size_t len, char *er
 {
 	const char *s = (const char *)id->data;
 	bool user = id->type == 3;
+	if (id->len && s[0] == '*') {
+		snprintf(err, errlen, "%s ID '%.*s': pluto matches wildcards only in a DN's RDN "
+			 "values, not in names", user ? "user FQDN" : "FQDN", (int)id->len, s);
+		return false;
+	}
 	if (!lsw_word_ok(s, id->len) || memchr(s, '=', id->len) ||
 	    (user && (!memchr(s, '@', id->len) || s[0] == '@')) || id->len + 2 > len) {
 		snprintf(err, errlen, "%s ID '%.*s': pluto's ID syntax cannot say it (blanks, "
@@ -305,7 +310,18 @@ static bool lsw_conn_ends(struct lsw_out *o, const struct peer_case *c, char *er
 		snprintf(err, errlen, "%s: no remote IKE address", c->name);
 		return false;
 	}
-	lsw_line(o, "\tright=%s", a);
+	/* pluto makes rightid=%any the right= address's ID: any ID only
+	   from any address, and only as a Main Mode responder (which moves
+	   to another instance when the ID is not the address; its
+	   Aggressive Mode responder does not: "Peer ID mismatched") */
+	if (c->remote_id_any && (c->initiator || c->exchange == WIRE_X_AGGR)) {
+		snprintf(err, errlen, "%s: any ID from the harness %s: pluto 4.10 turns "
+			 "rightid=%%any into right='s address; it takes any ID only as a Main Mode "
+			 "responder with right=%%any", c->name,
+			 c->initiator ? "while the peer initiates" : "in Aggressive Mode");
+		return false;
+	}
+	lsw_line(o, "\tright=%s", c->remote_id_any ? "%any" : a);
 	if (c->remote_id_any)
 		snprintf(id, sizeof(id), "%%any");
 	else if (!libreswan_id_str(&c->remote_id, &c->remote, id, sizeof(id), e, sizeof(e))) {
