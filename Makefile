@@ -22,6 +22,10 @@ V ?= 0
 BUILD ?= build
 VECTORS ?= $(abspath ../shared/vectors)
 PREFIX ?= /usr/local
+# libreswan unpacked aside (ci/libreswan.sh), one tree for build/ and
+# build-san/: the libreswan peer driver runs pluto from it (IKEC_LIBRESWAN).
+LIBRESWAN ?= $(CURDIR)/build/libreswan
+LIBRESWAN_STAMP := $(LIBRESWAN)/.ike-conform-libreswan
 
 ifeq ($(SANITIZE),1)
 override BUILD := $(BUILD)-san
@@ -85,7 +89,8 @@ BENCH := $(BUILD)/bench-ike
 BENCH_INTEROP := $(BUILD)/bench-interop
 BENCH_SUITE := $(BUILD)/bench-suite
 
-.PHONY: all lib deps deps-if-missing check test run bench clean install uninstall deb deb-build suites
+.PHONY: all lib deps deps-if-missing libreswan check test run bench clean install uninstall deb \
+	deb-build suites
 
 all: $(BIN)
 
@@ -141,15 +146,26 @@ deps:
 
 deps-if-missing:
 	$(Q)ci/deps.sh --if-missing
+	$(Q)$(MAKE) --no-print-directory libreswan
+
+# Unpacked once: the stamp names the package versions (ci/libreswan.sh
+# itself does nothing while they match).
+libreswan: $(LIBRESWAN_STAMP)
+
+$(LIBRESWAN_STAMP):
+	$(call msg,UNPACK,$(LIBRESWAN))
+	$(Q)ci/libreswan.sh $(LIBRESWAN)
 
 # The deps check runs first, on its own, so that pkg-config sees what it installed.
 check: deps-if-missing
 	$(Q)$(MAKE) --no-print-directory $(TEST_BIN) $(BIN)
-	$(Q)IKEC_SRCDIR=$(CURDIR) IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) $(TEST_BIN)
+	$(Q)IKEC_SRCDIR=$(CURDIR) IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) \
+		IKEC_LIBRESWAN=$(LIBRESWAN) $(TEST_BIN)
 
 # The tests alone, without the package check (used by partial builds).
 test: $(TEST_BIN) $(if $(filter cli,$(MODULES)),$(BIN))
-	$(Q)IKEC_SRCDIR=$(CURDIR) IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) $(TEST_BIN)
+	$(Q)IKEC_SRCDIR=$(CURDIR) IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) \
+		IKEC_LIBRESWAN=$(LIBRESWAN) $(TEST_BIN)
 
 # The shipped HAGLE, DH-group, lifetime, NAT-T, malformed, identities and
 # PKI suites in full, against strongSwan and self; .ci/run runs it after the tests.
@@ -164,13 +180,13 @@ SUITES ?= suites/hagle.yaml suites/dh-groups.yaml suites/lifetime.yaml suites/na
 suites: deps-if-missing
 	$(Q)$(MAKE) --no-print-directory $(BIN)
 	$(Q)rm -rf $(BUILD)/suites-out
-	$(Q)$(BIN) $(SUITES) -j $(SUITES_JOBS) -q \
+	$(Q)IKEC_LIBRESWAN=$(LIBRESWAN) $(BIN) $(SUITES) -j $(SUITES_JOBS) -q \
 		--junit $(BUILD)/suites-junit.xml --out $(BUILD)/suites-out
 	$(Q)$(BIN) check-captures $(BUILD)/suites-out
 
 run: deps-if-missing
 	$(Q)$(MAKE) --no-print-directory $(BIN)
-	$(Q)ci/run-main.sh $(BIN) $(VECTORS)
+	$(Q)IKEC_LIBRESWAN=$(LIBRESWAN) ci/run-main.sh $(BIN) $(VECTORS)
 
 # make install [PREFIX=/usr/local] [DESTDIR=staging]: the binary, the man
 # page, the suites, the example device profiles (profiles/, when present)
@@ -259,7 +275,8 @@ kernel-tests: $(KERNEL_TEST_BIN) $(BIN)
 check-kernel: deps-if-missing
 	$(Q)$(MAKE) --no-print-directory kernel-tests
 	$(Q)ci/kernel/run.sh --timeout $(KERNEL_TIMEOUT) $(BUILD) -- env IKEC_SRCDIR=$(CURDIR) \
-		IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) $(abspath $(KERNEL_TEST_BIN))
+		IKEC_VECTORS=$(VECTORS) IKEC_BIN=$(abspath $(BIN)) IKEC_LIBRESWAN=$(LIBRESWAN) \
+		$(abspath $(KERNEL_TEST_BIN))
 
 -include $(KERNEL_TEST_OBJ:.o=.d)
 

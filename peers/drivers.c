@@ -2,6 +2,7 @@
  * use. A new driver is a folder beside strongswan/ and a row here. */
 #include <string.h>
 
+#include "peers/libreswan/libreswan.h"
 #include "peers/remote/remote.h"
 #include "peers/self/self.h"
 #include "peers/strongswan/strongswan.h"
@@ -10,6 +11,7 @@ static const struct peer_driver *const peer_drivers[] = {
 	&strongswan_driver,
 	&self_driver,
 	&remote_driver,
+	&libreswan_driver,
 };
 
 const struct peer_driver *peer_driver(const char *name)

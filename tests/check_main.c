@@ -19,7 +19,7 @@ static Suite *(*const test_suites[])(void) = {
 	suite_core, suite_names, suite_wire, suite_rules, suite_crypto,
 	suite_vectors, suite_capture, suite_decode, suite_transport,
 	suite_pki, suite_ike, suite_events, suite_yaml, suite_timeline, suite_peer,
-	suite_netns, suite_strongswan, suite_vici, suite_case, suite_esp,
+	suite_netns, suite_strongswan, suite_libreswan, suite_vici, suite_case, suite_esp,
 	suite_matrix, suite_xfrm, suite_junit, suite_html, suite_suite, suite_profile, suite_seeds, suite_run,
 	suite_runner, suite_witness, suite_captures,
 };

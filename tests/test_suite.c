@@ -928,7 +928,7 @@ static const struct {
 	  "t.yaml:3:21: unknown key 'exchnage' (did you mean 'exchange'?)" },
 	/* bad peer */
 	{ "suite: b\npeer: strongswam\ncases: [{ name: a, psk: k }]\n",
-	  "t.yaml:2:7: 'peer' must be one of strongswan, self, remote, not 'strongswam' (did you mean 'strongswan'?)" },
+	  "t.yaml:2:7: 'peer' must be one of strongswan, self, remote, libreswan, not 'strongswam' (did you mean 'strongswan'?)" },
 	/* missing peer */
 	{ "suite: b\ncases: [{ name: a, psk: k }]\n",
 	  "t.yaml:1:1: missing key 'peer' in 'suite file'" },
@@ -1083,13 +1083,13 @@ static const struct {
 	  "t.yaml:2:26: duplicate peer 'self' (first at line 2, column 8)" },
 	/* peer list: unknown */
 	{ "suite: b\npeer: [self, strongswam]\ncases: [{ name: a, psk: k }]\n",
-	  "t.yaml:2:14: 'peer' must be one of strongswan, self, remote, not 'strongswam' (did you mean 'strongswan'?)" },
+	  "t.yaml:2:14: 'peer' must be one of strongswan, self, remote, libreswan, not 'strongswam' (did you mean 'strongswan'?)" },
 	/* peer list: empty */
 	{ "suite: b\npeer: []\ncases: [{ name: a, psk: k }]\n",
-	  "t.yaml:2:7: 'peer' must be one of strongswan, self, remote or a non-empty list of them, not an empty list" },
+	  "t.yaml:2:7: 'peer' must be one of strongswan, self, remote, libreswan or a non-empty list of them, not an empty list" },
 	/* peer: a mapping */
 	{ "suite: b\npeer: { a: b }\ncases: [{ name: a, psk: k }]\n",
-	  "t.yaml:2:7: 'peer' must be one of strongswan, self, remote or a non-empty list of them, not a mapping" },
+	  "t.yaml:2:7: 'peer' must be one of strongswan, self, remote, libreswan or a non-empty list of them, not a mapping" },
 	/* duplicate names are still found with two peers, once */
 	{ "suite: b\npeer: [strongswan, self]\ndefaults: { psk: k }\ncases:\n  - name: a\n  - name: a\n",
 	  "t.yaml:6:11: duplicate case name 'a' (first at line 5, column 11)" },
@@ -1125,10 +1125,10 @@ static const struct {
 	  "t.yaml:7:20: match: peer 'remote' is not one of the suite's peers (strongswan, self)" },
 	/* match peer typo */
 	{ O "  - match: { peer: [self, slef] }\n    set: { psk: x }\n",
-	  "t.yaml:7:27: 'peer' must be one of strongswan, self, remote, not 'slef' (did you mean 'self'?)" },
+	  "t.yaml:7:27: 'peer' must be one of strongswan, self, remote, libreswan, not 'slef' (did you mean 'self'?)" },
 	/* match peer empty */
 	{ O "  - match: { peer: [] }\n    set: { psk: x }\n",
-	  "t.yaml:7:20: 'peer' must be one of strongswan, self, remote or a non-empty list of them, not an empty list" },
+	  "t.yaml:7:20: 'peer' must be one of strongswan, self, remote, libreswan or a non-empty list of them, not an empty list" },
 	/* match name a mapping */
 	{ O "  - match: { name: { a: b } }\n    set: { psk: x }\n",
 	  "t.yaml:7:20: 'name' must be a case name, a glob or a non-empty list of them, not a mapping" },

@@ -33,6 +33,7 @@ TEST_SUITE_DECL Suite *suite_timeline(void);
 TEST_SUITE_DECL Suite *suite_peer(void);
 TEST_SUITE_DECL Suite *suite_netns(void);
 TEST_SUITE_DECL Suite *suite_strongswan(void);
+TEST_SUITE_DECL Suite *suite_libreswan(void);
 TEST_SUITE_DECL Suite *suite_vici(void);
 TEST_SUITE_DECL Suite *suite_case(void);
 TEST_SUITE_DECL Suite *suite_esp(void);

@@ -92,7 +92,7 @@ struct suite_loader {
 
 /* The peers' names, NULL-terminated, in enum suite_peer order (suite.c). */
 extern const char *const suite_peers[];
-#define SUITE_PEER_EXPECTED "one of strongswan, self, remote or a non-empty list of them"
+#define SUITE_PEER_EXPECTED "one of strongswan, self, remote, libreswan or a non-empty list of them"
 
 /* values.c: readers of the values several sections use */
 /* ident.c: an ID or "%any" (any NULL: no %any); a side's identity keys

@@ -9,7 +9,7 @@
 #include "suite/internal.h"
 #include "wire/msg.h"
 
-const char *const suite_peers[] = { "strongswan", "self", "remote", NULL };
+const char *const suite_peers[] = { "strongswan", "self", "remote", "libreswan", NULL };
 
 bool suite_peer_by_name(const char *name, enum suite_peer *out)
 {

@@ -27,8 +27,8 @@
 /* Alternatives in one expect step (any_of). */
 #define SUITE_MAX_ALTS 4
 
-enum suite_peer { SUITE_PEER_STRONGSWAN, SUITE_PEER_SELF, SUITE_PEER_REMOTE };
-#define SUITE_PEER_COUNT 3
+enum suite_peer { SUITE_PEER_STRONGSWAN, SUITE_PEER_SELF, SUITE_PEER_REMOTE, SUITE_PEER_LIBRESWAN };
+#define SUITE_PEER_COUNT 4
 
 /* What a case expects at its end. Absent keys keep these defaults:
  * established true unless rejected or silence is given. */
