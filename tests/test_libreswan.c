@@ -200,6 +200,8 @@ START_TEST(test_libreswan_conn)
 		"phase2alg=aes256-sha1-modp2048", "pfs=yes", "ikelifetime=3600s",
 		"salifetime=1200s", "rekeymargin=31s", "rekeyfuzz=0%", "aggressive=no",
 		"type=tunnel", "encapsulation=auto", "nat-ikev1-method=both", "keyingtries=1",
+		/* updown routes 10.1.0.0/16 from our host subnet (kernel lane) */
+		"leftsourceip=10.2.0.1", "leftupdown=/usr/libexec/ipsec/_updown",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		lsw_expect_line(text, want[i]);
@@ -447,6 +449,18 @@ START_TEST(test_libreswan_view_responder)
 	ck_assert_uint_eq(v.child.auth, IKE_EAUTH_NONE);
 	ck_assert_uint_eq(v.child.group, 14);
 	ck_assert_uint_eq(v.child.spi_in[3], 2);
+
+	/* read while its outbound SA is still going in: the reply's line */
+	const char *early = "\"r\"[1] 192.0.2.1 #2: sent Quick Mode reply, inbound IPsec SA "
+			    "installed, expecting confirmation tunnel mode {ESP=>0x00000003 "
+			    "<0x00000004 xfrm=AES_CBC_128-HMAC_SHA2_256_128 DPD=unsupported}\n";
+	ck_assert_msg(libreswan_parse_view(states, NULL, early, strlen(early), "r", 14, &v, err,
+					   sizeof(err)), "%s", err);
+	ck_assert(v.child.present);
+	ck_assert_uint_eq(v.child.transform, IKE_ESP_AES);
+	ck_assert_uint_eq(v.child.keylen, 128);
+	ck_assert_uint_eq(v.child.spi_out[3], 3);
+	ck_assert_uint_eq(v.child.spi_in[3], 4);
 }
 END_TEST
 

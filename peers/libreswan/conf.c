@@ -340,6 +340,13 @@ static bool lsw_conn_ends(struct lsw_out *o, const struct peer_case *c, char *er
 			return false;
 		}
 		lsw_line(o, "\t%ssubnet=%s", side, sub);
+		/* updown routes the remote subnet only with a source address:
+		   our single-host subnet is on lo, so it is the source */
+		char *slash = strrchr(sub, '/');
+		if (!i && slash && (!strcmp(slash, "/32") || !strcmp(slash, "/128"))) {
+			*slash = 0;
+			lsw_line(o, "\tleftsourceip=%s", sub);
+		}
 		if (ts[i]->proto)
 			lsw_line(o, "\t%sprotoport=%u/%u", side, ts[i]->proto, ts[i]->port);
 		else if (ts[i]->port) {
@@ -418,9 +425,11 @@ bool libreswan_conn_conf(const struct peer_case *c, const char *nickname, char *
 	}
 	/* one try: a refused initiation is the case's result, not a loop */
 	lsw_line(&o, "\tkeyingtries=1");
-	/* Debian's updown script is not installed (only unpacked): the
-	   topology's routes carry the traffic */
-	lsw_line(&o, "\tleftupdown=/bin/true");
+	/* pluto's own updown routes the remote subnet with our subnet as
+	   source, as on a gateway; the tree's libexec is bound over
+	   /usr/libexec in pluto's mount namespace, so this path is the
+	   unpacked script (the system has no `ipsec` command) */
+	lsw_line(&o, "\tleftupdown=/usr/libexec/ipsec/_updown");
 	lsw_line(&o, "\tauto=add");
 	return lsw_done(&o, "ipsec.conf conn", err, errlen);
 }

@@ -322,6 +322,10 @@ bool libreswan_parse_view(const char *states, const char *traffic, const char *l
 		ch->present = true;
 		ch->counters_unknown = true;  /* trafficstatus has bytes, no packets */
 		l = lsw_log_line(log, len, name, ipsec, "IPsec SA established", &ln);
+		/* a responder logs the same {ESP=>...} with its reply, while the
+		   outbound SA may still be going in (seconds under qemu) */
+		if (!l)
+			l = lsw_log_line(log, len, name, ipsec, "inbound IPsec SA installed", &ln);
 		if (l)
 			lsw_view_child(l, ln, ch);
 		if (!ch->group)
