@@ -141,6 +141,9 @@ void peer_state_child(const char *one, struct peer_child_view *ch);
  * SA. False when buf is too small. */
 bool peer_state_format(const struct peer_sa_view *v, char *buf, size_t len);
 
+/* mkdir -p (files.c); err names the component that failed. */
+bool peer_mkdirs(const char *dir, char *err, size_t errlen);
+
 /* ---- the drivers: what the runner starts a peer with ---- */
 
 struct profile;

@@ -95,30 +95,6 @@ static bool lsw_write_file(const char *path, const char *text, mode_t mode, char
 	return ok;
 }
 
-/* mkdir -p */
-static bool lsw_mkdirs(const char *dir, char *err, size_t errlen)
-{
-	char p[LSW_PATH];
-	if (snprintf(p, sizeof(p), "%s", dir) >= (int)sizeof(p)) {
-		snprintf(err, errlen, "directory %s: path too long", dir);
-		return false;
-	}
-	for (char *s = p + 1;; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-			*s = '\0';
-			if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-				snprintf(err, errlen, "creating %s: %s", p, strerror(errno));
-				return false;
-			}
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	return true;
-}
-
 /* rm -r of a directory we made (regular files and directories only). */
 static void lsw_rm_tree(const char *path)
 {
@@ -580,7 +556,7 @@ static bool lsw_nss_load(struct lsw_peer *p, const struct peer_case *c, const ch
 {
 	char tmp[LSW_PATH], p12[LSW_PATH + 100], prefix[100];
 	if (!lsw_path(tmp, sizeof(tmp), p->pub.dir, "nss-import", err, errlen) ||
-	    !lsw_mkdirs(tmp, err, errlen))
+	    !peer_mkdirs(tmp, err, errlen))
 		return false;
 	snprintf(p12, sizeof(p12), "%s/%s.p12", tmp, nick);
 	const char *args[] = { "-i", p12, "-W", "", "-d", p->nss, NULL };
@@ -663,7 +639,7 @@ static bool lsw_configure_files(struct lsw_peer *p, const struct peer_case *c, c
 	if (!c->artifacts)
 		return true;
 	char a1[LSW_PATH], a2[LSW_PATH];
-	return lsw_mkdirs(c->artifacts, err, errlen) &&
+	return peer_mkdirs(c->artifacts, err, errlen) &&
 	       lsw_path(a1, sizeof(a1), c->artifacts, "ipsec.conf", err, errlen) &&
 	       lsw_path(a2, sizeof(a2), c->artifacts, "ipsec.secrets", err, errlen) &&
 	       lsw_write_file(a1, text, 0644, err, errlen) &&
@@ -912,8 +888,8 @@ static bool lsw_paths(struct lsw_peer *p, const char *abs, char *err, size_t err
 	    !lsw_path(run, sizeof(run), d, "run", err, errlen) ||
 	    !lsw_path(nss, sizeof(nss), d, "nss", err, errlen) ||
 	    !lsw_path(ipsecd, sizeof(ipsecd), d, "ipsec.d", err, errlen) ||
-	    !lsw_mkdirs(run, err, errlen) || !lsw_mkdirs(nss, err, errlen) ||
-	    !lsw_mkdirs(ipsecd, err, errlen))
+	    !peer_mkdirs(run, err, errlen) || !peer_mkdirs(nss, err, errlen) ||
+	    !peer_mkdirs(ipsecd, err, errlen))
 		return false;
 	if (strlen(p->sock) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		snprintf(err, errlen, "pluto's control socket %s: longer than a unix socket path "
@@ -946,7 +922,7 @@ struct peer *libreswan_new(const char *ns, const char *dir, char *err, size_t er
 		snprintf(err, errlen, "no directory for pluto");
 		return NULL;
 	}
-	if (!lsw_mkdirs(dir, err, errlen))
+	if (!peer_mkdirs(dir, err, errlen))
 		return NULL;
 	char abs[PATH_MAX];
 	errno = 0;

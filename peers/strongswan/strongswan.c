@@ -95,30 +95,6 @@ static bool ss_write_file(const char *path, const char *text, char *err, size_t 
 	return ok;
 }
 
-/* mkdir -p */
-static bool ss_mkdirs(const char *dir, char *err, size_t errlen)
-{
-	char p[SS_PATH];
-	if (snprintf(p, sizeof(p), "%s", dir) >= (int)sizeof(p)) {
-		snprintf(err, errlen, "directory %s: path too long", dir);
-		return false;
-	}
-	for (char *s = p + 1;; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-			*s = '\0';
-			if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-				snprintf(err, errlen, "creating %s: %s", p, strerror(errno));
-				return false;
-			}
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	return true;
-}
-
 /* The last len bytes of a file, for error messages ("" when unreadable). */
 static void ss_tail(const char *path, char *buf, size_t len)
 {
@@ -1075,7 +1051,7 @@ static bool ss_configure_keepalive(struct ss_peer *p, const struct peer_case *c,
 static bool ss_clear_dir(const char *dir, const char *sub, char *out, size_t outlen, char *err,
 			 size_t errlen)
 {
-	if (!ss_path(out, outlen, dir, sub, err, errlen) || !ss_mkdirs(out, err, errlen))
+	if (!ss_path(out, outlen, dir, sub, err, errlen) || !peer_mkdirs(out, err, errlen))
 		return false;
 	DIR *d = opendir(out);
 	if (!d) {
@@ -1209,7 +1185,7 @@ static bool ss_configure_files(struct ss_peer *p, const struct peer_case *c, cha
 	if (!strongswan_swanctl_conf(&cc, text, sizeof(text), err, errlen))
 		return false;
 	const char *dir = c->artifacts ? c->artifacts : p->pub.dir;
-	if (!ss_mkdirs(dir, err, errlen) ||
+	if (!peer_mkdirs(dir, err, errlen) ||
 	    !ss_path(file, filelen, dir, "swanctl.conf", err, errlen) ||
 	    !ss_write_file(file, text, err, errlen))
 		return false;
@@ -1363,7 +1339,7 @@ struct peer *strongswan_new(const char *ns, const char *dir, char *err, size_t e
 		snprintf(err, errlen, "no directory for charon");
 		return NULL;
 	}
-	if (!ss_mkdirs(dir, err, errlen))
+	if (!peer_mkdirs(dir, err, errlen))
 		return NULL;
 	struct ss_peer *p = calloc(1, sizeof(*p));
 	if (!p) {
